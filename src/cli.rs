@@ -1,0 +1,196 @@
+//! The command line: parse arguments, run the recipe (load → evaluate → print), and map
+//! the outcome to the documented exit codes (0 fine, 1 findings, 2 bad input or usage).
+
+use crate::client_id::ClientId;
+use crate::diagnostic::Diagnostic;
+use crate::evaluate::{ClientRun, Months, evaluate_client};
+use crate::month::Month;
+use crate::policy::load::WorkingTree;
+use crate::policy::load_policy;
+use crate::report::{self, CheckReport};
+use crate::scorecard::{PolicyProvenance, Scorecard, Status};
+use clap::{Parser, Subcommand, ValueEnum};
+use rayon::prelude::*;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FINDINGS: i32 = 1;
+pub const EXIT_INPUT: i32 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "custody",
+    version,
+    about = "Microsoft 365 shared-responsibility controls as code: policy + Graph evidence → scorecards",
+    after_help = "Exit codes: 0 every control passes, is waived or does not apply; 1 a control fails or lacks evidence; 2 bad input or usage."
+)]
+pub struct Cli {
+    /// The policy repository (holds clients/ and evidence/).
+    #[arg(long, global = true, default_value = ".", value_name = "DIR")]
+    pub repo: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Evaluate clients and print their scorecards.
+    Check(CheckArgs),
+    /// List the control catalogue with what each control checks, why, and how to fix it.
+    Controls(ControlsArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// Only these clients (repeatable); default: every client.
+    #[arg(long = "client", value_name = "ID")]
+    pub clients: Vec<String>,
+    /// The month to evaluate; default: each client's latest month with evidence.
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Show every control's details, not only failing ones.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ControlsArgs {
+    #[arg(long, value_enum, default_value_t = ControlsFormat::Text)]
+    pub format: ControlsFormat,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ControlsFormat {
+    Text,
+    Markdown,
+}
+
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { EXIT_INPUT } else { EXIT_OK };
+        }
+    };
+    match cli.command {
+        Command::Check(args) => check(&cli.repo, &args),
+        Command::Controls(args) => {
+            print_stdout(&crate::controls::docs::render(args.format == ControlsFormat::Markdown));
+            EXIT_OK
+        }
+    }
+}
+
+fn print_stdout(s: &str) {
+    let mut out = anstream::stdout();
+    let _ = out.write_all(s.as_bytes());
+    let _ = out.flush();
+}
+
+fn eprint(s: &str) {
+    let mut err = anstream::stderr();
+    let _ = err.write_all(s.as_bytes());
+}
+
+/// The clients to run: all, or the named ones (validated; unknown ids are errors).
+pub fn select_clients(root: &Path, wanted: &[String]) -> Result<(Vec<ClientId>, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let (all, mut diags) = crate::repo::discover_clients(root).map_err(|d| vec![d])?;
+    if wanted.is_empty() {
+        return Ok((all, diags));
+    }
+    let mut picked = Vec::new();
+    let mut bad = Vec::new();
+    for w in wanted {
+        match ClientId::parse(w) {
+            Ok(id) if all.contains(&id) => picked.push(id),
+            Ok(id) => bad.push(Diagnostic::file(format!("clients/{id}"), format!("no client {id:?} in clients/"))),
+            Err(e) => bad.push(Diagnostic::file("--client", e)),
+        }
+    }
+    if !bad.is_empty() {
+        return Err(bad);
+    }
+    picked.sort();
+    picked.dedup();
+    diags.clear(); // problems with other folders do not concern a selected run
+    Ok((picked, diags))
+}
+
+pub fn working_tree_policy(root: &Path, id: &ClientId) -> Result<(crate::policy::Policy, PolicyProvenance), Vec<Diagnostic>> {
+    let policy = load_policy(&WorkingTree(root.to_path_buf()), id)?;
+    let provenance = PolicyProvenance {
+        source: "working_tree".into(),
+        commit: None,
+        committed_at: None,
+        note: None,
+        files: policy.sources.iter().map(|(p, _)| p.clone()).collect(),
+    };
+    Ok((policy, provenance))
+}
+
+fn check(root: &Path, args: &CheckArgs) -> i32 {
+    let months = match &args.month {
+        None => Months::Latest,
+        Some(m) => match Month::parse(m) {
+            Ok(m) => Months::One(m),
+            Err(e) => {
+                eprint(&format!("error: --month: {e}\n"));
+                return EXIT_INPUT;
+            }
+        },
+    };
+    let (clients, mut errors) = match select_clients(root, &args.clients) {
+        Ok(x) => x,
+        Err(diags) => {
+            for d in diags {
+                eprint(&format!("error: {d}\n"));
+            }
+            return EXIT_INPUT;
+        }
+    };
+    let runs: Vec<ClientRun> = clients
+        .par_iter()
+        .map(|id| evaluate_client(root, id, months, working_tree_policy(root, id)))
+        .collect();
+    let mut failed = Vec::new();
+    let mut scorecards: Vec<&Scorecard> = Vec::new();
+    for run in &runs {
+        errors.extend(run.diags.iter().cloned());
+        if run.scorecards.is_empty() {
+            failed.push(run.id.to_string());
+        }
+        scorecards.extend(run.scorecards.iter());
+    }
+    let report = CheckReport { scorecards: &scorecards, failed_clients: &failed, errors: &errors };
+    match args.format {
+        Format::Text => print_stdout(&report::text::render(&report, args.verbose)),
+        Format::Json => {
+            // Machine output alone on stdout; people still see the errors on stderr.
+            print_stdout(&report::json::render(&report));
+            for d in &errors {
+                eprint(&format!("error: {d}\n"));
+            }
+        }
+    }
+    exit_code(&scorecards, &errors)
+}
+
+pub fn exit_code(scorecards: &[&Scorecard], errors: &[Diagnostic]) -> i32 {
+    if !errors.is_empty() {
+        EXIT_INPUT
+    } else if scorecards.iter().flat_map(|s| &s.results).any(|r| matches!(r.status, Status::Fail | Status::NoEvidence)) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}

@@ -1,0 +1,303 @@
+//! The control catalogue: one entry per control with a stable id, its documentation
+//! (what it checks, why it matters, how to fix it), tunable parameters and a small
+//! evaluation function. Adding a control means adding one entry to a domain module.
+
+pub mod access;
+pub mod docs;
+pub mod backup;
+pub mod evidence;
+pub mod governance;
+pub mod identity;
+pub mod retention;
+
+use crate::evidence::{Missing, Snapshot};
+use crate::month::Month;
+use crate::policy::{At, Policy, Workload};
+use crate::scorecard::{Domain, EvidenceRef, Status};
+use std::sync::LazyLock;
+
+/// A tunable threshold of a control, set in `controls.toml` under `[thresholds]`.
+#[derive(Debug)]
+pub struct Param {
+    pub name: &'static str,
+    pub default: f64,
+    pub min: f64,
+    pub max: f64,
+    pub doc: &'static str,
+}
+
+/// What a control evaluation needs: the client's policy, this month's snapshot, the
+/// previous month's (for changes) and every earlier month's (for restore-test history).
+pub struct Ctx<'a> {
+    pub client: &'a str,
+    pub policy: &'a Policy,
+    pub snap: &'a Snapshot,
+    pub prev: Option<&'a Snapshot>,
+    /// Every restore test recorded up to and including this month, with its file.
+    pub restore_history: &'a [(String, crate::evidence::restore_tests::RestoreTest)],
+    pub month: Month,
+}
+
+impl Ctx<'_> {
+    /// The value of a threshold: the policy's, else the default; with where it was set.
+    pub fn param(&self, control: &Control, name: &str) -> (f64, Option<At>) {
+        let spec = control.params.iter().find(|p| p.name == name).expect("control declares its parameters");
+        match self.policy.controls.thresholds.get(&control.id).and_then(|t| t.get(name)) {
+            Some((v, at)) => (*v, Some(at.clone())),
+            None => (spec.default, None),
+        }
+    }
+}
+
+/// Evaluates a control: `Err(Missing)` becomes `no_evidence` with the reason.
+pub type EvalFn = fn(&Ctx, &Control) -> Result<Outcome, Missing>;
+
+pub struct Control {
+    pub id: String,
+    pub domain: Domain,
+    pub title: String,
+    pub what: &'static str,
+    pub why: &'static str,
+    pub fix: &'static str,
+    /// Relative weight within its domain's score.
+    pub weight: u32,
+    pub params: &'static [Param],
+    /// The workload of a per-workload backup control.
+    pub workload: Option<Workload>,
+    pub eval: EvalFn,
+}
+
+impl Control {
+    pub fn new(id: &str, domain: Domain, title: &str, eval: EvalFn) -> Control {
+        Control {
+            id: id.to_owned(),
+            domain,
+            title: title.to_owned(),
+            what: "",
+            why: "",
+            fix: "",
+            weight: 1,
+            params: &[],
+            workload: None,
+            eval,
+        }
+    }
+
+    pub fn doc(mut self, what: &'static str, why: &'static str, fix: &'static str) -> Control {
+        self.what = what;
+        self.why = why;
+        self.fix = fix;
+        self
+    }
+
+    pub fn weight(mut self, w: u32) -> Control {
+        self.weight = w;
+        self
+    }
+
+    pub fn params(mut self, p: &'static [Param]) -> Control {
+        self.params = p;
+        self
+    }
+}
+
+/// What a control found. Findings are data, never errors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub status: Status,
+    pub measured: Option<String>,
+    /// The measured value as a number, for trend charts (percentages, counts).
+    pub value: Option<f64>,
+    pub threshold: Option<String>,
+    pub message: String,
+    pub items: Vec<String>,
+    pub evidence: Vec<EvidenceRef>,
+    pub policy: Vec<At>,
+}
+
+impl Outcome {
+    pub fn new(status: Status, message: impl Into<String>) -> Outcome {
+        Outcome {
+            status,
+            measured: None,
+            value: None,
+            threshold: None,
+            message: message.into(),
+            items: Vec::new(),
+            evidence: Vec::new(),
+            policy: Vec::new(),
+        }
+    }
+
+    pub fn pass(m: impl Into<String>) -> Outcome {
+        Outcome::new(Status::Pass, m)
+    }
+    pub fn fail(m: impl Into<String>) -> Outcome {
+        Outcome::new(Status::Fail, m)
+    }
+    pub fn warn(m: impl Into<String>) -> Outcome {
+        Outcome::new(Status::Warn, m)
+    }
+    pub fn na(m: impl Into<String>) -> Outcome {
+        Outcome::new(Status::NotApplicable, m)
+    }
+
+    /// Pass when `ok`, else fail, with the matching message.
+    pub fn check(ok: bool, pass: impl Into<String>, fail: impl Into<String>) -> Outcome {
+        if ok { Outcome::pass(pass) } else { Outcome::fail(fail) }
+    }
+
+    pub fn measured(mut self, m: impl Into<String>) -> Outcome {
+        self.measured = Some(m.into());
+        self
+    }
+    pub fn value(mut self, v: f64) -> Outcome {
+        self.value = Some(v);
+        self
+    }
+    pub fn threshold(mut self, t: impl Into<String>) -> Outcome {
+        self.threshold = Some(t.into());
+        self
+    }
+    pub fn items(mut self, items: impl IntoIterator<Item = String>) -> Outcome {
+        self.items.extend(items);
+        self
+    }
+    pub fn evidence(mut self, file: impl Into<String>, pointer: impl Into<String>) -> Outcome {
+        self.evidence.push(EvidenceRef { file: file.into(), pointer: pointer.into() });
+        self
+    }
+    pub fn policy(mut self, at: impl IntoIterator<Item = At>) -> Outcome {
+        self.policy.extend(at);
+        self
+    }
+}
+
+/// A percentage as shown in results: one decimal, no trailing `.0`.
+pub fn pct(x: f64) -> String {
+    let r = (x * 10.0).round() / 10.0;
+    if r.fract() == 0.0 { format!("{r:.0}%") } else { format!("{r:.1}%") }
+}
+
+/// `part / whole` in percent; an empty whole is 100%.
+/// At most `n` items, then one line saying how many more there are.
+pub fn capped(mut items: Vec<String>, n: usize) -> Vec<String> {
+    if items.len() > n {
+        let more = items.len() - n;
+        items.truncate(n);
+        items.push(format!("… and {more} more"));
+    }
+    items
+}
+
+pub fn ratio(part: usize, whole: usize) -> f64 {
+    if whole == 0 { 100.0 } else { 100.0 * part as f64 / whole as f64 }
+}
+
+static CATALOGUE: LazyLock<Vec<Control>> = LazyLock::new(|| {
+    let mut all = Vec::new();
+    all.extend(governance::controls());
+    all.extend(identity::controls());
+    all.extend(access::controls());
+    all.extend(backup::controls());
+    all.extend(retention::controls());
+    all.extend(evidence::controls());
+    all
+});
+
+/// Every control, in report order.
+pub fn catalogue() -> &'static [Control] {
+    &CATALOGUE
+}
+
+pub fn find(id: &str) -> Option<&'static Control> {
+    catalogue().iter().find(|c| c.id == id)
+}
+
+/// The known id nearest to a misspelt one, for "did you mean".
+pub fn closest_id(id: &str) -> Option<&'static str> {
+    catalogue()
+        .iter()
+        .map(|c| (edit_distance(id, &c.id), c.id.as_str()))
+        .filter(|(d, _)| *d <= 3)
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+pub mod testing;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_stable_and_documented() {
+        let mut ids: Vec<&str> = catalogue().iter().map(|c| c.id.as_str()).collect();
+        let n = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), n, "duplicate control ids");
+        for c in catalogue() {
+            assert!(c.id.starts_with(c.domain.as_str()), "{} is not in its domain's namespace", c.id);
+            for (part, text) in [("what", c.what), ("why", c.why), ("fix", c.fix)] {
+                assert!(text.len() > 20, "{} has no `{part}` documentation", c.id);
+            }
+            for p in c.params {
+                assert!(p.min <= p.default && p.default <= p.max, "{}.{} default out of range", c.id, p.name);
+            }
+        }
+    }
+
+    #[test]
+    fn the_catalogue_has_every_issue_listed_id() {
+        let mut expected = vec![
+            "governance.raci-complete", "governance.controls-owned", "governance.workload-owners",
+            "governance.licence-utilisation", "identity.mfa-admins", "identity.mfa-users",
+            "identity.ca-mfa-all-users", "identity.ca-mfa-admins", "identity.ca-block-legacy-auth",
+            "identity.security-defaults", "identity.licences", "access.global-admin-count",
+            "access.break-glass", "access.pim-standing-privilege", "access.guest-admins",
+            "access.stale-admins", "access.approved-assignments", "access.role-changes",
+            "retention.separate-from-backup", "retention.legal-minimum", "evidence.snapshot-complete",
+            "evidence.snapshot-fresh",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>();
+        for w in ["exchange", "onedrive", "sharepoint", "teams"] {
+            for c in ["policy-complete", "protection-coverage", "job-success", "rpo", "restore-test"] {
+                expected.push(format!("backup.{w}.{c}"));
+            }
+        }
+        for id in &expected {
+            assert!(find(id).is_some(), "missing control {id}");
+        }
+        assert_eq!(catalogue().len(), expected.len());
+    }
+
+    #[test]
+    fn closest_id_suggests_a_near_miss() {
+        assert_eq!(closest_id("access.guest-admin"), Some("access.guest-admins"));
+        assert_eq!(closest_id("nothing.like.it"), None);
+    }
+
+    #[test]
+    fn percentages_print_without_noise() {
+        assert_eq!(pct(100.0), "100%");
+        assert_eq!(pct(93.3333), "93.3%");
+        assert_eq!(ratio(0, 0), 100.0);
+    }
+}

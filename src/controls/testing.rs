@@ -1,0 +1,348 @@
+//! Per-control test fixtures: a small, healthy tenant written to a temporary repository,
+//! which each test breaks in one place. Everything runs through the real loaders.
+
+use crate::client_id::ClientId;
+use crate::controls::{self, Ctx, Outcome};
+use crate::evaluate::{evaluate_month, restore_history, run_control, MonthInput};
+use crate::evidence::{load_snapshot, months, sha256_hex};
+use crate::month::Month;
+use crate::scorecard::{PolicyProvenance, Scorecard};
+use std::collections::BTreeMap;
+
+pub const MONTH: &str = "2026-11";
+pub const PREV: &str = "2026-10";
+
+pub const CLIENT_TOML: &str = r##"name = "Acme Fixture Ltd"
+tenant_id = "11111111-2222-3333-4444-555555555555"
+domains = ["acme.example"]
+"##;
+
+pub const RACI_TOML: &str = r#"[[activity]]
+id = "everything"
+name = "Everything"
+responsible = ["MSP Team"]
+accountable = ["Client IT Manager"]
+controls = ["*"]
+"#;
+
+pub const CONTROLS_TOML: &str = r#"[identity]
+model = "conditional_access"
+pim = true
+
+[access]
+break_glass = ["bg1@acme.onmicrosoft.com", "bg2@acme.onmicrosoft.com"]
+
+[[approved_assignment]]
+principal = "bg1@acme.onmicrosoft.com"
+role = "Global Administrator"
+assignment = "active"
+
+[[approved_assignment]]
+principal = "bg2@acme.onmicrosoft.com"
+role = "Global Administrator"
+assignment = "active"
+
+[[approved_assignment]]
+principal = "alice@acme.example"
+role = "Global Administrator"
+assignment = "eligible"
+"#;
+
+pub const BACKUP_TOML: &str = r#"[exchange]
+in_scope = true
+provider = "microsoft-365-backup"
+scope = "all"
+frequency = "4h"
+retention = "1y"
+encryption = "AES-256, Microsoft-managed keys"
+storage_location = "Microsoft 365 Backup, EU"
+rpo = "24h"
+rto = "8h"
+owner = "MSP Backup Team"
+restore_test_cadence = "90d"
+known_gaps = []
+
+[onedrive]
+in_scope = false
+reason = "covered by the client's own sync"
+
+[sharepoint]
+in_scope = false
+reason = "no SharePoint in use"
+
+[teams]
+in_scope = false
+reason = "chats retained in Exchange"
+
+[retention]
+legal_minimum = "1y"
+compliance_location = "Microsoft Purview retention policies"
+relies_on_backup = false
+"#;
+
+const BG1: &str = "b0000000-0000-0000-0000-000000000001";
+const BG2: &str = "b0000000-0000-0000-0000-000000000002";
+const ALICE: &str = "a0000000-0000-0000-0000-000000000001";
+const BOB: &str = "a0000000-0000-0000-0000-000000000002";
+const GA_ROLE: &str = "62e90394-69f5-4237-9190-012177145e10";
+
+fn user(id: &str, upn: &str, kind: &str, last: &str) -> String {
+    format!(
+        r#"{{"id":"{id}","displayName":"{upn}","userPrincipalName":"{upn}","userType":"{kind}","accountEnabled":true,"assignedLicenses":[{{"skuId":"x"}}],"signInActivity":{{"lastSignInDateTime":"{last}","lastNonInteractiveSignInDateTime":"0001-01-01T00:00:00Z","lastSuccessfulSignInDateTime":null}}}}"#
+    )
+}
+
+pub fn default_graph() -> BTreeMap<String, String> {
+    let mut g = BTreeMap::new();
+    let users = [
+        user(BG1, "bg1@acme.onmicrosoft.com", "Member", "2026-11-02T10:00:00Z"),
+        user(BG2, "bg2@acme.onmicrosoft.com", "Member", "2026-11-02T10:05:00Z"),
+        user(ALICE, "alice@acme.example", "Member", "2026-11-20T08:00:00Z"),
+        user(BOB, "bob@acme.example", "member", "2026-11-21T08:00:00Z"),
+    ];
+    g.insert("users.json".into(), format!(r#"{{"@odata.context":"x","value":[{}]}}"#, users.join(",")));
+    let reg = |id: &str, upn: &str, admin: bool| format!(r#"{{"id":"{id}","userPrincipalName":"{upn}","isAdmin":{admin},"isMfaRegistered":true,"userType":"member"}}"#);
+    g.insert(
+        "userRegistrationDetails.json".into(),
+        format!(
+            r#"{{"value":[{},{},{},{}]}}"#,
+            reg(BG1, "bg1@acme.onmicrosoft.com", true),
+            reg(BG2, "bg2@acme.onmicrosoft.com", true),
+            reg(ALICE, "alice@acme.example", true),
+            reg(BOB, "bob@acme.example", false)
+        ),
+    );
+    g.insert(
+        "conditionalAccessPolicies.json".into(),
+        format!(
+            r#"{{"value":[
+ {{"id":"p-mfa","displayName":"Require MFA for all users","state":"enabled","conditions":{{"users":{{"includeUsers":["All"],"excludeUsers":["{BG1}","{BG2}"],"includeGroups":[],"excludeGroups":[],"includeRoles":[],"excludeRoles":[],"excludeGuestsOrExternalUsers":null}},"applications":{{"includeApplications":["All"],"excludeApplications":[]}},"clientAppTypes":["all"]}},"grantControls":{{"operator":"OR","builtInControls":["mfa"],"authenticationStrength":null}}}},
+ {{"id":"p-legacy","displayName":"Block legacy authentication","state":"enabled","conditions":{{"users":{{"includeUsers":["All"],"excludeUsers":["{BG1}"]}},"applications":{{"includeApplications":["All"],"excludeApplications":[]}},"clientAppTypes":["exchangeActiveSync","other"]}},"grantControls":{{"operator":"OR","builtInControls":["block"]}}}}
+]}}"#
+        ),
+    );
+    g.insert("securityDefaults.json".into(), r#"{"id":"00000000-0000-0000-0000-000000000005","isEnabled":false}"#.into());
+    g.insert(
+        "subscribedSkus.json".into(),
+        r#"{"value":[{"skuId":"s1","skuPartNumber":"SPE_E5","capabilityStatus":"Enabled","consumedUnits":4,"prepaidUnits":{"enabled":5},"servicePlans":[{"servicePlanName":"AAD_PREMIUM","provisioningStatus":"Success"},{"servicePlanName":"AAD_PREMIUM_P2","provisioningStatus":"Success"}]}]}"#.into(),
+    );
+    g.insert(
+        "roleDefinitions.json".into(),
+        format!(r#"{{"value":[{{"id":"{GA_ROLE}","displayName":"Global Administrator","templateId":"{GA_ROLE}"}},{{"id":"29232cdf-9323-42fd-ade2-1d097af3e4de","displayName":"Exchange Administrator","templateId":"29232cdf-9323-42fd-ade2-1d097af3e4de"}}]}}"#),
+    );
+    let ra = |id: &str, upn: &str| format!(r##"{{"id":"ra-{id}","principalId":"{id}","roleDefinitionId":"{GA_ROLE}","directoryScopeId":"/","principal":{{"@odata.type":"#microsoft.graph.user","id":"{id}","userPrincipalName":"{upn}","userType":"Member","accountEnabled":true}}}}"##);
+    g.insert("roleAssignments.json".into(), format!(r#"{{"value":[{},{}]}}"#, ra(BG1, "bg1@acme.onmicrosoft.com"), ra(BG2, "bg2@acme.onmicrosoft.com")));
+    g.insert(
+        "roleEligibilitySchedules.json".into(),
+        format!(r#"{{"value":[{{"id":"e1","principalId":"{ALICE}","roleDefinitionId":"{GA_ROLE}","directoryScopeId":"/","status":"Provisioned","scheduleInfo":{{"expiration":{{"type":"noExpiration","endDateTime":null}}}}}}]}}"#),
+    );
+    let sched = |id: &str| format!(r#"{{"id":"s-{id}","principalId":"{id}","roleDefinitionId":"{GA_ROLE}","directoryScopeId":"/","assignmentType":"Assigned","status":"Provisioned","scheduleInfo":{{"expiration":{{"type":"noExpiration","endDateTime":null}}}}}}"#);
+    g.insert("roleAssignmentSchedules.json".into(), format!(r#"{{"value":[{},{}]}}"#, sched(BG1), sched(BG2)));
+    g.insert("secureScores.json".into(), r#"{"value":[{"currentScore":60.5,"maxScore":100,"createdDateTime":"2026-11-20T00:00:00Z"}]}"#.into());
+    g.insert("directoryAudits.json".into(), r#"{"value":[]}"#.into());
+    g.insert(
+        "protectionPolicies.json".into(),
+        r##"{"value":[{"@odata.type":"#microsoft.graph.exchangeProtectionPolicy","id":"pp1","displayName":"Exchange","status":"active","retentionSettings":[{"interval":"R/PT10M","period":"P1Y"}]}]}"##.into(),
+    );
+    let unit = |id: &str, upn: &str| format!(r##"{{"@odata.type":"#microsoft.graph.mailboxProtectionUnit","id":"u-{id}","policyId":"pp1","directoryObjectId":"{id}","email":"{upn}","status":"protected"}}"##);
+    g.insert(
+        "mailboxProtectionUnits.json".into(),
+        format!(
+            r#"{{"value":[{},{},{},{}]}}"#,
+            unit(BG1, "bg1@acme.onmicrosoft.com"),
+            unit(BG2, "bg2@acme.onmicrosoft.com"),
+            unit(ALICE, "alice@acme.example"),
+            unit(BOB, "bob@acme.example")
+        ),
+    );
+    g.insert("driveProtectionUnits.json".into(), r#"{"value":[]}"#.into());
+    g.insert("siteProtectionUnits.json".into(), r#"{"value":[]}"#.into());
+    g.insert("restoreSessions.json".into(), r#"{"value":[]}"#.into());
+    g
+}
+
+/// Daily successful exchange jobs for a month (days 1..=last).
+pub fn daily_jobs(month: &str, last_day: u32) -> String {
+    let mut s = String::from("job_id,workload,started_at,finished_at,status,items_total,items_protected,product\n");
+    for d in 1..=last_day {
+        s.push_str(&format!("j{month}-{d:02},exchange,{month}-{d:02}T01:00:00Z,{month}-{d:02}T01:30:00Z,success,4,4,Microsoft 365 Backup\n"));
+    }
+    s
+}
+
+pub const RESTORE_OK: &str = "[[test]]\ndate = 2026-11-10\nworkload = \"exchange\"\nitem = \"mailbox alice, 3 folders\"\nresult = \"passed\"\nduration = \"40m\"\nticket = \"T-1\"\n";
+
+/// A fixture repository held in memory until evaluated.
+#[derive(Clone)]
+pub struct Fx {
+    policy: BTreeMap<String, String>,
+    /// month → file (relative to the month folder) → content.
+    evidence: BTreeMap<String, BTreeMap<String, String>>,
+    manifest: BTreeMap<String, Option<String>>,
+    collected_at: BTreeMap<String, String>,
+}
+
+impl Default for Fx {
+    fn default() -> Self {
+        Fx::new()
+    }
+}
+
+impl Fx {
+    /// A healthy tenant for 2026-11 only.
+    pub fn new() -> Fx {
+        let mut fx = Fx { policy: BTreeMap::new(), evidence: BTreeMap::new(), manifest: BTreeMap::new(), collected_at: BTreeMap::new() };
+        for (f, t) in [("client.toml", CLIENT_TOML), ("raci.toml", RACI_TOML), ("controls.toml", CONTROLS_TOML), ("backup.toml", BACKUP_TOML)] {
+            fx.policy.insert(f.into(), t.into());
+        }
+        fx.add_month(MONTH, "2026-11-23T03:00:00Z", 23);
+        fx.evidence.get_mut(MONTH).expect("month").insert("restore-tests.toml".into(), RESTORE_OK.into());
+        fx
+    }
+
+    /// Adds a healthy month with jobs on days 1..=job_days.
+    pub fn add_month(&mut self, month: &str, collected_at: &str, job_days: u32) {
+        let mut files: BTreeMap<String, String> = default_graph().into_iter().map(|(k, v)| (format!("graph/{k}"), v)).collect();
+        files.insert("backup-jobs.csv".into(), daily_jobs(month, job_days));
+        files.insert("restore-tests.toml".into(), "# no restore tests this month\n".into());
+        self.evidence.insert(month.into(), files);
+        self.collected_at.insert(month.into(), collected_at.into());
+    }
+
+    pub fn with_prev(mut self) -> Fx {
+        self.add_month(PREV, "2026-10-28T03:00:00Z", 31);
+        self
+    }
+
+    pub fn policy(mut self, file: &str, text: &str) -> Fx {
+        self.policy.insert(file.into(), text.into());
+        self
+    }
+
+    pub fn with_controls_extra(self, extra: &str) -> Fx {
+        let text = format!("{}\n{extra}", self.policy["controls.toml"]);
+        self.policy("controls.toml", &text)
+    }
+
+    /// Replaces a Graph file of the current month.
+    pub fn graph(self, file: &str, json: &str) -> Fx {
+        self.file(MONTH, &format!("graph/{file}"), json)
+    }
+
+    pub fn file(mut self, month: &str, file: &str, text: &str) -> Fx {
+        self.evidence.entry(month.into()).or_default().insert(file.into(), text.into());
+        self
+    }
+
+    /// Removes a file from the current month, unexplained.
+    pub fn without(mut self, file: &str) -> Fx {
+        if let Some(m) = self.evidence.get_mut(MONTH) {
+            m.remove(file);
+        }
+        self
+    }
+
+    /// Records in the manifest why a file is missing (`not_licensed`, ...), and removes it.
+    pub fn missing_as(mut self, file: &str, kind: &str, reason: &str) -> Fx {
+        self = self.without(file);
+        self.manifest.insert(file.into(), Some(format!(r#"{{"file":"{file}","request":"GET x","status":403,"missing":"{kind}","reason":"{reason}"}}"#)));
+        self
+    }
+
+    pub fn collected_at(mut self, month: &str, at: &str) -> Fx {
+        self.collected_at.insert(month.into(), at.into());
+        self
+    }
+
+    /// Writes the repository; manifests hash the files as they are at this point.
+    pub fn write(&self) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let cdir = root.join("clients/acme");
+        std::fs::create_dir_all(&cdir).expect("mkdir");
+        for (f, t) in &self.policy {
+            std::fs::write(cdir.join(f), t).expect("write policy");
+        }
+        for (month, files) in &self.evidence {
+            let mdir = root.join("evidence/acme").join(month);
+            let mut endpoints = Vec::new();
+            let mut others = Vec::new();
+            for (f, t) in files {
+                let path = mdir.join(f);
+                std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+                std::fs::write(&path, t).expect("write evidence");
+                if f == "manifest.json" {
+                    continue;
+                }
+                let h = sha256_hex(t.as_bytes());
+                if f.starts_with("graph/") {
+                    endpoints.push(format!(r#"{{"file":"{f}","request":"GET x","status":200,"pages":1,"items":1,"sha256":"{h}"}}"#));
+                } else {
+                    others.push(format!(r#""{f}":"{h}""#));
+                }
+            }
+            if month == MONTH {
+                endpoints.extend(self.manifest.values().flatten().cloned());
+            }
+            if !files.contains_key("manifest.json") {
+                let m = format!(
+                    r#"{{"schema_version":1,"collected_at":"{}","tool":{{"name":"custody","version":"0.1.0"}},"tenant_id":"11111111-2222-3333-4444-555555555555","endpoints":[{}],"files":{{{}}}}}"#,
+                    self.collected_at.get(month).map_or("2026-11-23T03:00:00Z", String::as_str),
+                    endpoints.join(","),
+                    others.join(",")
+                );
+                std::fs::write(mdir.join("manifest.json"), m).expect("write manifest");
+            }
+        }
+        dir
+    }
+
+    /// Evaluates the whole month and returns the scorecard.
+    pub fn scorecard(&self) -> Scorecard {
+        let dir = self.write();
+        let root = dir.path();
+        let id = ClientId::parse("acme").expect("id");
+        let policy = crate::policy::load_policy(&crate::policy::load::WorkingTree(root.to_path_buf()), &id).unwrap_or_else(|d| panic!("fixture policy does not load: {d:#?}"));
+        let month = Month::parse(MONTH).expect("month");
+        let all = months(root, &id);
+        let snap = load_snapshot(root, &id, month);
+        let prev = all.contains(&month.prev()).then(|| load_snapshot(root, &id, month.prev()));
+        let (history, _) = restore_history(root, &id, &all, month);
+        let provenance = PolicyProvenance { source: "working_tree".into(), commit: None, committed_at: None, note: None, files: vec![] };
+        evaluate_month(&MonthInput { client: &id, policy: &policy, provenance, snap: &snap, prev: prev.as_ref(), restore_history: &history })
+    }
+
+    /// Runs one control alone (no waivers or disabling).
+    pub fn eval(&self, control: &str) -> Outcome {
+        let dir = self.write();
+        let root = dir.path();
+        let id = ClientId::parse("acme").expect("id");
+        let policy = crate::policy::load_policy(&crate::policy::load::WorkingTree(root.to_path_buf()), &id).unwrap_or_else(|d| panic!("fixture policy does not load: {d:#?}"));
+        let month = Month::parse(MONTH).expect("month");
+        let all = months(root, &id);
+        let snap = load_snapshot(root, &id, month);
+        let prev = all.contains(&month.prev()).then(|| load_snapshot(root, &id, month.prev()));
+        let (history, _) = restore_history(root, &id, &all, month);
+        let ctx = Ctx { client: "acme", policy: &policy, snap: &snap, prev: prev.as_ref(), restore_history: &history, month };
+        run_control(&ctx, controls::find(control).unwrap_or_else(|| panic!("no control {control}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scorecard::Status;
+
+    #[test]
+    fn the_healthy_fixture_passes_every_applicable_control() {
+        let card = Fx::new().with_prev().scorecard();
+        let bad: Vec<String> = card
+            .results
+            .iter()
+            .filter(|r| !matches!(r.status, Status::Pass | Status::NotApplicable))
+            .map(|r| format!("{} {:?}: {} {:?}", r.control, r.status, r.message, r.items))
+            .collect();
+        assert!(bad.is_empty(), "{bad:#?}");
+        assert_eq!(card.score, Some(100.0));
+    }
+}

@@ -1,0 +1,77 @@
+//! `manifest.json`: what `collect` fetched, when, and why anything is missing.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    pub schema_version: u32,
+    pub collected_at: String,
+    pub tool: ToolInfo,
+    pub tenant_id: Option<String>,
+    #[serde(default)]
+    pub endpoints: Vec<EndpointRecord>,
+    /// sha256 of the non-Graph files (backup-jobs.csv, restore-tests.toml).
+    #[serde(default)]
+    pub files: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ToolInfo {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EndpointRecord {
+    pub file: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pages: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// `not_licensed`, `permission_missing`, `not_applicable` or `error`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// A degraded collection, e.g. users without signInActivity for lack of a licence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Manifest {
+    pub fn endpoint(&self, file: &str) -> Option<&EndpointRecord> {
+        self.endpoints.iter().find(|e| e.file == file)
+    }
+
+    /// Every file the manifest vouches for, with its expected sha256.
+    pub fn hashes(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.endpoints
+            .iter()
+            .filter_map(|e| Some((e.file.as_str(), e.sha256.as_deref()?)))
+            .chain(self.files.iter().map(|(f, h)| (f.as_str(), h.as_str())))
+    }
+}
+
+impl EndpointRecord {
+    /// A person-readable reason for a missing file.
+    pub fn missing_reason(&self) -> Option<String> {
+        let kind = self.missing.as_deref()?;
+        let label = match kind {
+            "not_licensed" => "not licensed",
+            "permission_missing" => "permission missing",
+            "not_applicable" => "not applicable",
+            _ => "collection failed",
+        };
+        Some(match &self.reason {
+            Some(r) => format!("{label}: {r}"),
+            None => label.to_owned(),
+        })
+    }
+}

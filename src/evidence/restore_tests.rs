@@ -1,0 +1,115 @@
+//! `restore-tests.toml`: restore tests performed in a month.
+
+use crate::diagnostic::{Diagnostic, SourceText};
+use crate::duration::Duration;
+use crate::policy::toml_doc::{At, TomlDoc};
+use crate::policy::Workload;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TestResult {
+    Passed,
+    Partial,
+    Failed,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RestoreTest {
+    pub date: Date,
+    pub workload: Workload,
+    pub item: String,
+    pub result: TestResult,
+    pub duration: Option<Duration>,
+    pub ticket: Option<String>,
+    pub performed_by: Option<String>,
+    pub at: At,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTest {
+    date: Spanned<toml::value::Datetime>,
+    workload: Spanned<String>,
+    item: String,
+    result: Spanned<String>,
+    duration: Option<Spanned<String>>,
+    ticket: Option<String>,
+    performed_by: Option<String>,
+}
+
+pub fn parse(src: &SourceText) -> (Vec<RestoreTest>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let Some(mut doc) = TomlDoc::parse(src, &mut diags) else {
+        return (Vec::new(), diags);
+    };
+    doc.check_keys(&["test"]);
+    let mut tests = Vec::new();
+    for raw in doc.array::<RawTest>("test") {
+        let dt = raw.date.get_ref();
+        let date = match (dt.date, dt.time) {
+            (Some(d), None) => Date::new(d.year as i16, d.month as i8, d.day as i8).ok(),
+            _ => None,
+        };
+        if date.is_none() {
+            doc.error(raw.date.span().start, format!("`date` must be a date like 2026-11-12, found {dt}"));
+        }
+        let workload = Workload::parse(raw.workload.get_ref());
+        if workload.is_none() {
+            doc.error(raw.workload.span().start, format!("unknown workload {:?}, expected exchange, onedrive, sharepoint or teams", raw.workload.get_ref()));
+        }
+        let result = match raw.result.get_ref().as_str() {
+            "passed" => Some(TestResult::Passed),
+            "partial" => Some(TestResult::Partial),
+            "failed" => Some(TestResult::Failed),
+            other => {
+                doc.error(raw.result.span().start, format!("unknown result {other:?}, expected \"passed\", \"partial\" or \"failed\""));
+                None
+            }
+        };
+        let duration = match &raw.duration {
+            Some(d) => match Duration::parse(d.get_ref()) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    doc.error(d.span().start, format!("`duration`: {e}"));
+                    None
+                }
+            },
+            None => None,
+        };
+        if let (Some(date), Some(workload), Some(result)) = (date, workload, result) {
+            tests.push(RestoreTest {
+                at: At::of(src, raw.date.span().start),
+                date,
+                workload,
+                item: raw.item,
+                result,
+                duration,
+                ticket: raw.ticket,
+                performed_by: raw.performed_by,
+            });
+        }
+    }
+    diags.append(&mut doc.diags);
+    (tests, diags)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_locates_errors() {
+        let src = SourceText::new(
+            "r.toml",
+            "[[test]]\ndate = 2026-11-12\nworkload = \"exchange\"\nitem = \"x\"\nresult = \"passed\"\nduration = \"45m\"\n\n[[test]]\ndate = 2026-11-13\nworkload = \"exchange\"\nitem = \"y\"\nresult = \"ok\"\n".into(),
+        );
+        let (tests, diags) = parse(&src);
+        assert_eq!(tests.len(), 1);
+        assert_eq!(tests[0].duration.unwrap().minutes(), 45);
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].line, Some(12));
+    }
+}

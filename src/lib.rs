@@ -1,0 +1,21 @@
+//! `custody`: the Microsoft 365 shared responsibility model as code.
+//!
+//! The pipeline: `repo` finds clients and months, `policy` and `evidence` load typed
+//! inputs (every problem a located `Diagnostic`), `evaluate` runs the `controls`
+//! catalogue into one `Scorecard`, and `report` prints it.
+
+pub mod cli;
+pub mod client_id;
+pub mod controls;
+pub mod diagnostic;
+pub mod duration;
+pub mod evaluate;
+pub mod evidence;
+pub mod month;
+pub mod policy;
+pub mod repo;
+pub mod report;
+pub mod scorecard;
+
+/// Version written into manifests and machine output.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

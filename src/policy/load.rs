@@ -1,0 +1,565 @@
+//! Phase two of policy loading: validate each file's keys into typed policy. Every
+//! problem in every file is collected; a client with any problem is not evaluated.
+
+use super::toml_doc::{At, TomlDoc};
+use super::*;
+use crate::client_id::ClientId;
+use crate::controls;
+use crate::diagnostic::{Diagnostic, SourceText};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+use toml::de::DeValue;
+
+/// Where policy files are read from: the working tree, or (for month-end policy) a commit.
+pub trait PolicySource {
+    /// The text of a repository-relative file, `Ok(None)` when it does not exist.
+    fn read(&self, rel_path: &str) -> Result<Option<String>, String>;
+}
+
+/// The working tree of a repository.
+pub struct WorkingTree(pub PathBuf);
+
+impl PolicySource for WorkingTree {
+    fn read(&self, rel_path: &str) -> Result<Option<String>, String> {
+        let path = self.0.join(Path::new(rel_path));
+        match std::fs::read(&path) {
+            Ok(bytes) => String::from_utf8(bytes)
+                .map(Some)
+                .map_err(|_| "not valid UTF-8".to_owned()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+/// Loads and validates a client's policy. `Err` carries every problem found.
+pub fn load_policy(source: &dyn PolicySource, id: &ClientId) -> Result<Policy, Vec<Diagnostic>> {
+    let dir = format!("clients/{id}");
+    let mut diags = Vec::new();
+    let mut sources = Vec::new();
+    let mut read = |name: &str, required: bool, diags: &mut Vec<Diagnostic>| -> Option<SourceText> {
+        let path = format!("{dir}/{name}");
+        match source.read(&path) {
+            Ok(Some(text)) => {
+                sources.push((path.clone(), text.clone()));
+                Some(SourceText::new(path, text))
+            }
+            Ok(None) if required => {
+                diags.push(Diagnostic::file(path, "required policy file is missing"));
+                None
+            }
+            Ok(None) => None,
+            Err(e) => {
+                diags.push(Diagnostic::file(path, format!("cannot read: {e}")));
+                None
+            }
+        }
+    };
+    let client_src = read("client.toml", true, &mut diags);
+    let raci_src = read("raci.toml", true, &mut diags);
+    let controls_src = read("controls.toml", true, &mut diags);
+    let backup_src = read("backup.toml", true, &mut diags);
+    let notes = read("notes.md", false, &mut diags).map(|s| s.text);
+
+    let client = client_src.as_ref().and_then(|s| with_doc(s, &mut diags, client_info));
+    let raci = raci_src.as_ref().and_then(|s| with_doc(s, &mut diags, raci));
+    let controls = controls_src.as_ref().and_then(|s| with_doc(s, &mut diags, controls_policy));
+    let backup = backup_src.as_ref().and_then(|s| with_doc(s, &mut diags, backup_policy));
+
+    for d in &mut diags {
+        d.client = Some(id.to_string());
+    }
+    match (client, raci, controls, backup) {
+        (Some(client), Some(raci), Some(controls), Some(backup)) if diags.is_empty() => Ok(Policy {
+            client,
+            raci,
+            controls,
+            backup,
+            notes,
+            sources,
+        }),
+        _ => Err(diags),
+    }
+}
+
+fn with_doc<T>(src: &SourceText, diags: &mut Vec<Diagnostic>, f: impl FnOnce(&mut TomlDoc) -> T) -> Option<T> {
+    let mut doc = TomlDoc::parse(src, diags)?;
+    let value = f(&mut doc);
+    let ok = doc.diags.is_empty();
+    diags.append(&mut doc.diags);
+    ok.then_some(value)
+}
+
+fn at(doc: &TomlDoc, s: &Spanned<impl Sized>) -> At {
+    At::of(doc.src, s.span().start)
+}
+
+/// Records a problem at a spanned value when `check` fails.
+fn check<T>(doc: &mut TomlDoc, v: &Spanned<T>, ok: bool, message: impl FnOnce() -> String) {
+    if !ok {
+        doc.error(v.span().start, message());
+    }
+}
+
+// ---------------------------------------------------------------- client.toml
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBranding {
+    accent: Option<Spanned<String>>,
+    logo: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPublishing {
+    enabled: Option<bool>,
+}
+
+fn client_info(doc: &mut TomlDoc) -> ClientInfo {
+    doc.check_keys(&["name", "tenant_id", "domains", "branding", "publishing"]);
+    let name: Option<Spanned<String>> = doc.require("name");
+    let tenant: Option<Spanned<String>> = doc.require("tenant_id");
+    let domains: Option<Spanned<Vec<String>>> = doc.require("domains");
+    let branding: Option<RawBranding> = doc.get("branding");
+    let publishing: Option<RawPublishing> = doc.get("publishing");
+    if let Some(n) = &name {
+        check(doc, n, !n.get_ref().trim().is_empty(), || "`name` must not be empty".into());
+    }
+    if let Some(t) = &tenant {
+        check(doc, t, is_guid(t.get_ref()), || {
+            format!("`tenant_id` must be a GUID like 6f1c2a44-9a53-4a50-8a0c-3d4f0e2b7c11, found {:?}", t.get_ref())
+        });
+    }
+    if let Some(d) = &domains {
+        check(doc, d, !d.get_ref().is_empty(), || "`domains` must list at least one domain".into());
+    }
+    let mut accent = "#1f4e79".to_owned();
+    let mut logo = None;
+    if let Some(b) = branding {
+        if let Some(a) = b.accent {
+            let ok = a.get_ref().len() == 7
+                && a.get_ref().starts_with('#')
+                && a.get_ref()[1..].bytes().all(|c| c.is_ascii_hexdigit());
+            check(doc, &a, ok, || format!("`accent` must be a colour like \"#1f4e79\", found {:?}", a.get_ref()));
+            accent = a.into_inner();
+        }
+        if let Some(l) = b.logo {
+            let s = l.get_ref();
+            let ok = !s.is_empty()
+                && !s.starts_with('.')
+                && s.bytes().all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(&c))
+                && [".svg", ".png"].iter().any(|ext| s.to_ascii_lowercase().ends_with(ext));
+            check(doc, &l, ok, || {
+                format!("`logo` must be a .svg or .png file name inside the client folder (no paths), found {s:?}")
+            });
+            logo = Some(l.into_inner());
+        }
+    }
+    ClientInfo {
+        name: name.map(Spanned::into_inner).unwrap_or_default(),
+        tenant_id: tenant.map(Spanned::into_inner).unwrap_or_default(),
+        domains: domains.map(Spanned::into_inner).unwrap_or_default(),
+        accent,
+        logo,
+        publish: publishing.and_then(|p| p.enabled).unwrap_or(true),
+    }
+}
+
+pub(crate) fn is_guid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| g.len() == n && g.bytes().all(|c| c.is_ascii_hexdigit()))
+}
+
+// ---------------------------------------------------------------- raci.toml
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawActivity {
+    id: Spanned<String>,
+    name: String,
+    #[serde(default)]
+    responsible: Vec<String>,
+    #[serde(default)]
+    accountable: Vec<String>,
+    #[serde(default)]
+    consulted: Vec<String>,
+    #[serde(default)]
+    informed: Vec<String>,
+    #[serde(default)]
+    controls: Vec<Spanned<String>>,
+}
+
+fn raci(doc: &mut TomlDoc) -> Raci {
+    doc.check_keys(&["activity"]);
+    let raw: Vec<RawActivity> = doc.array("activity");
+    let mut activities: Vec<Activity> = Vec::new();
+    for a in raw {
+        check(doc, &a.id, is_slug(a.id.get_ref()), || {
+            format!("activity id {:?} must be a slug of a-z, 0-9 and '-'", a.id.get_ref())
+        });
+        if activities.iter().any(|b| b.id == *a.id.get_ref()) {
+            doc.error(a.id.span().start, format!("duplicate activity id {:?}", a.id.get_ref()));
+        }
+        for c in &a.controls {
+            let matches = controls::catalogue().iter().any(|k| pattern_matches(c.get_ref(), &k.id));
+            check(doc, c, matches, || {
+                format!("{:?} matches no control id (see `custody controls`)", c.get_ref())
+            });
+        }
+        activities.push(Activity {
+            at: at(doc, &a.id),
+            id: a.id.into_inner(),
+            name: a.name,
+            responsible: a.responsible,
+            accountable: a.accountable,
+            consulted: a.consulted,
+            informed: a.informed,
+            controls: a.controls.into_iter().map(Spanned::into_inner).collect(),
+        });
+    }
+    Raci { activities }
+}
+
+fn is_slug(s: &str) -> bool {
+    ClientId::parse(s).is_ok()
+}
+
+// ---------------------------------------------------------------- controls.toml
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIdentity {
+    model: Option<Spanned<String>>,
+    pim: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAccess {
+    #[serde(default)]
+    break_glass: Vec<Spanned<String>>,
+    #[serde(default)]
+    privileged_roles: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawApproved {
+    principal: Spanned<String>,
+    role: String,
+    assignment: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWaiver {
+    control: Spanned<String>,
+    reason: Spanned<String>,
+    approved_by: Spanned<String>,
+    ticket: Spanned<String>,
+    expires: Spanned<toml::value::Datetime>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDisabled {
+    control: Spanned<String>,
+    reason: Spanned<String>,
+}
+
+fn controls_policy(doc: &mut TomlDoc) -> ControlsPolicy {
+    doc.check_keys(&["identity", "access", "thresholds", "approved_assignment", "waiver", "disabled"]);
+    let identity: Option<RawIdentity> = doc.get("identity");
+    let access: Option<RawAccess> = doc.get("access");
+    let mut model = IdentityModel::ConditionalAccess;
+    let mut pim = true;
+    if let Some(i) = identity {
+        if let Some(m) = i.model {
+            match m.get_ref().as_str() {
+                "conditional_access" => model = IdentityModel::ConditionalAccess,
+                "security_defaults" => model = IdentityModel::SecurityDefaults,
+                other => doc.error(
+                    m.span().start,
+                    format!("unknown identity model {other:?}, expected \"conditional_access\" or \"security_defaults\""),
+                ),
+            }
+        }
+        pim = i.pim.unwrap_or(true);
+    }
+    let (break_glass, extra_privileged_roles) = match access {
+        Some(a) => (
+            a.break_glass.into_iter().map(|b| (b.get_ref().clone(), at(doc, &b))).collect(),
+            a.privileged_roles,
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    let thresholds = thresholds(doc);
+    let approved = doc
+        .array::<RawApproved>("approved_assignment")
+        .into_iter()
+        .filter_map(|a| {
+            let kind = match a.assignment.get_ref().as_str() {
+                "eligible" => AssignmentKind::Eligible,
+                "active" => AssignmentKind::Active,
+                other => {
+                    doc.error(
+                        a.assignment.span().start,
+                        format!("unknown assignment {other:?}, expected \"eligible\" or \"active\""),
+                    );
+                    return None;
+                }
+            };
+            Some(ApprovedAssignment {
+                at: at(doc, &a.principal),
+                principal: a.principal.into_inner(),
+                role: a.role,
+                assignment: kind,
+            })
+        })
+        .collect();
+    let waivers = doc
+        .array::<RawWaiver>("waiver")
+        .into_iter()
+        .filter_map(|w| {
+            known_control(doc, &w.control);
+            for field in [&w.reason, &w.approved_by, &w.ticket] {
+                check(doc, field, !field.get_ref().trim().is_empty(), || "waiver fields must not be empty".into());
+            }
+            let expires = toml_date(doc, &w.expires)?;
+            Some(Waiver {
+                at: at(doc, &w.control),
+                control: w.control.into_inner(),
+                reason: w.reason.into_inner(),
+                approved_by: w.approved_by.into_inner(),
+                ticket: w.ticket.into_inner(),
+                expires,
+            })
+        })
+        .collect();
+    let disabled = doc
+        .array::<RawDisabled>("disabled")
+        .into_iter()
+        .map(|d| {
+            known_control(doc, &d.control);
+            check(doc, &d.reason, !d.reason.get_ref().trim().is_empty(), || "`reason` must not be empty".into());
+            Disabled {
+                at: at(doc, &d.control),
+                control: d.control.into_inner(),
+                reason: d.reason.into_inner(),
+            }
+        })
+        .collect();
+    ControlsPolicy {
+        identity_model: model,
+        pim,
+        break_glass,
+        extra_privileged_roles,
+        thresholds,
+        approved,
+        waivers,
+        disabled,
+        file: doc.src.path.clone(),
+    }
+}
+
+fn known_control(doc: &mut TomlDoc, id: &Spanned<String>) {
+    let known = controls::find(id.get_ref()).is_some();
+    check(doc, id, known, || {
+        let hint = controls::closest_id(id.get_ref()).map(|c| format!("; did you mean {c:?}?")).unwrap_or_default();
+        format!("unknown control id {:?}{hint}", id.get_ref())
+    });
+}
+
+fn toml_date(doc: &mut TomlDoc, v: &Spanned<toml::value::Datetime>) -> Option<Date> {
+    let dt = v.get_ref();
+    match (dt.date, dt.time) {
+        (Some(d), None) => Date::new(d.year as i16, d.month as i8, d.day as i8).ok(),
+        _ => {
+            doc.error(v.span().start, format!("expected a date like 2026-12-31, found {dt}"));
+            None
+        }
+    }
+}
+
+fn thresholds(doc: &mut TomlDoc) -> BTreeMap<String, BTreeMap<String, (f64, At)>> {
+    let mut out = BTreeMap::new();
+    for (id, value) in doc.table_entries("thresholds") {
+        let Some(control) = controls::find(id.get_ref()) else {
+            known_control(doc, &id);
+            continue;
+        };
+        let DeValue::Table(params) = value.get_ref() else {
+            doc.error(value.span().start, format!("thresholds of {:?} must be a table like {{ min_percent = 95 }}", id.get_ref()));
+            continue;
+        };
+        let mut set = BTreeMap::new();
+        for (k, v) in params.iter() {
+            let name = k.get_ref().as_ref();
+            let Some(spec) = control.params.iter().find(|p| p.name == name) else {
+                let allowed: Vec<String> = control.params.iter().map(|p| format!("`{}`", p.name)).collect();
+                let expected = if allowed.is_empty() {
+                    "this control has no thresholds".to_owned()
+                } else {
+                    format!("expected one of {}", allowed.join(", "))
+                };
+                doc.error(k.span().start, format!("unknown threshold `{name}` for {}: {expected}", control.id));
+                continue;
+            };
+            let number = match v.get_ref() {
+                DeValue::Integer(i) => i.as_str().replace('_', "").parse::<f64>().ok(),
+                DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
+                _ => None,
+            };
+            match number {
+                Some(n) if n >= spec.min && n <= spec.max => {
+                    set.insert(name.to_owned(), (n, At::of(doc.src, v.span().start)));
+                }
+                _ => doc.error(
+                    v.span().start,
+                    format!("`{name}` of {} must be a number from {} to {} ({})", control.id, spec.min, spec.max, spec.doc),
+                ),
+            }
+        }
+        out.insert(control.id.clone(), set);
+    }
+    out
+}
+
+// ---------------------------------------------------------------- backup.toml
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWorkload {
+    in_scope: Spanned<bool>,
+    reason: Option<String>,
+    provider: Option<Spanned<String>>,
+    scope: Option<Spanned<String>>,
+    scope_note: Option<String>,
+    frequency: Option<Spanned<String>>,
+    retention: Option<Spanned<String>>,
+    encryption: Option<Spanned<String>>,
+    storage_location: Option<Spanned<String>>,
+    rpo: Option<Spanned<String>>,
+    rto: Option<Spanned<String>>,
+    owner: Option<Spanned<String>>,
+    restore_test_cadence: Option<Spanned<String>>,
+    known_gaps: Option<Spanned<Vec<String>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRetention {
+    legal_minimum: Option<Spanned<String>>,
+    compliance_location: Option<String>,
+    #[serde(default)]
+    relies_on_backup: bool,
+}
+
+fn backup_policy(doc: &mut TomlDoc) -> BackupPolicy {
+    let mut keys: Vec<&str> = Workload::ALL.iter().map(|w| w.id()).collect();
+    keys.push("retention");
+    doc.check_keys(&keys);
+    let mut workloads = BTreeMap::new();
+    for w in Workload::ALL {
+        let table_at = doc.key_at(w.id());
+        let Some(raw) = doc.get::<RawWorkload>(w.id()) else {
+            continue;
+        };
+        let mut key_at = BTreeMap::new();
+        let mut text = |doc: &mut TomlDoc, key: &str, v: Option<Spanned<String>>| -> Option<String> {
+            let v = v?;
+            key_at.insert(key.to_owned(), at(doc, &v));
+            let s = v.into_inner();
+            (!s.trim().is_empty()).then_some(s)
+        };
+        let provider = text(doc, "provider", raw.provider);
+        let encryption = text(doc, "encryption", raw.encryption);
+        let storage_location = text(doc, "storage_location", raw.storage_location);
+        let owner = text(doc, "owner", raw.owner);
+        let scope = raw.scope.and_then(|s| {
+            key_at.insert("scope".into(), at(doc, &s));
+            match s.get_ref().as_str() {
+                "all" => Some(Scope::All),
+                "selected" => Some(Scope::Selected),
+                other => {
+                    doc.error(s.span().start, format!("unknown scope {other:?}, expected \"all\" or \"selected\""));
+                    None
+                }
+            }
+        });
+        let mut dur = |doc: &mut TomlDoc, key: &str, v: Option<Spanned<String>>| {
+            let v = v?;
+            key_at.insert(key.to_owned(), at(doc, &v));
+            match Duration::parse(v.get_ref()) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    doc.error(v.span().start, format!("`{key}`: {e}"));
+                    None
+                }
+            }
+        };
+        let frequency = dur(doc, "frequency", raw.frequency);
+        let retention = dur(doc, "retention", raw.retention);
+        let rpo = dur(doc, "rpo", raw.rpo);
+        let rto = dur(doc, "rto", raw.rto);
+        let restore_test_cadence = dur(doc, "restore_test_cadence", raw.restore_test_cadence);
+        let known_gaps = raw.known_gaps.map(|g| {
+            key_at.insert("known_gaps".into(), at(doc, &g));
+            g.into_inner()
+        });
+        key_at.insert("in_scope".into(), at(doc, &raw.in_scope));
+        workloads.insert(
+            w,
+            WorkloadPolicy {
+                in_scope: *raw.in_scope.get_ref(),
+                reason: raw.reason,
+                provider,
+                scope,
+                scope_note: raw.scope_note,
+                frequency,
+                retention,
+                encryption,
+                storage_location,
+                rpo,
+                rto,
+                owner,
+                restore_test_cadence,
+                known_gaps,
+                at: table_at,
+                key_at,
+            },
+        );
+    }
+    let retention_at = doc.key_at("retention");
+    let retention = match doc.get::<RawRetention>("retention") {
+        Some(r) => {
+            let legal_minimum = r.legal_minimum.and_then(|v| match Duration::parse(v.get_ref()) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    doc.error(v.span().start, format!("`legal_minimum`: {e}"));
+                    None
+                }
+            });
+            RetentionPolicy {
+                legal_minimum,
+                compliance_location: r.compliance_location.filter(|s| !s.trim().is_empty()),
+                relies_on_backup: r.relies_on_backup,
+                at: retention_at,
+            }
+        }
+        None => RetentionPolicy {
+            legal_minimum: None,
+            compliance_location: None,
+            relies_on_backup: false,
+            at: retention_at,
+        },
+    };
+    BackupPolicy {
+        workloads,
+        retention,
+        file: doc.src.path.clone(),
+    }
+}

@@ -1,0 +1,229 @@
+//! Policy as code: the typed, validated content of `clients/<id>/*.toml`.
+//!
+//! `load` reads the files in two phases (parse each key, then validate into these types),
+//! collecting every problem as a located `Diagnostic`.
+
+pub mod load;
+pub mod toml_doc;
+
+pub use load::{PolicySource, load_policy};
+pub use toml_doc::At;
+
+use crate::duration::Duration;
+use jiff::civil::Date;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The four Microsoft 365 workloads whose backup the MSP answers for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Workload {
+    Exchange,
+    OneDrive,
+    SharePoint,
+    Teams,
+}
+
+impl Workload {
+    pub const ALL: [Workload; 4] = [Workload::Exchange, Workload::OneDrive, Workload::SharePoint, Workload::Teams];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Workload::Exchange => "exchange",
+            Workload::OneDrive => "onedrive",
+            Workload::SharePoint => "sharepoint",
+            Workload::Teams => "teams",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Workload::Exchange => "Exchange Online",
+            Workload::OneDrive => "OneDrive",
+            Workload::SharePoint => "SharePoint",
+            Workload::Teams => "Teams",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Workload> {
+        Workload::ALL.into_iter().find(|w| w.id() == s)
+    }
+}
+
+/// Everything loaded for one client.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub client: ClientInfo,
+    pub raci: Raci,
+    pub controls: ControlsPolicy,
+    pub backup: BackupPolicy,
+    /// `notes.md`, verbatim.
+    pub notes: Option<String>,
+    /// Every policy file as read (repository-relative path, text), for evidence packs.
+    pub sources: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientInfo {
+    pub name: String,
+    pub tenant_id: String,
+    pub domains: Vec<String>,
+    pub accent: String,
+    /// File name of the logo inside the client's folder.
+    pub logo: Option<String>,
+    pub publish: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Raci {
+    pub activities: Vec<Activity>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Activity {
+    pub id: String,
+    pub name: String,
+    pub responsible: Vec<String>,
+    pub accountable: Vec<String>,
+    pub consulted: Vec<String>,
+    pub informed: Vec<String>,
+    /// Control ids or prefixes ending in `*`.
+    pub controls: Vec<String>,
+    pub at: At,
+}
+
+impl Activity {
+    pub fn covers(&self, control: &str) -> bool {
+        self.controls.iter().any(|p| pattern_matches(p, control))
+    }
+}
+
+/// `access.*` matches by prefix; anything else matches exactly.
+pub fn pattern_matches(pattern: &str, control: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => control.starts_with(prefix),
+        None => pattern == control,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityModel {
+    ConditionalAccess,
+    SecurityDefaults,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AssignmentKind {
+    Eligible,
+    Active,
+}
+
+impl AssignmentKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssignmentKind::Eligible => "eligible",
+            AssignmentKind::Active => "active",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ControlsPolicy {
+    pub identity_model: IdentityModel,
+    pub pim: bool,
+    pub break_glass: Vec<(String, At)>,
+    pub extra_privileged_roles: Vec<String>,
+    /// control id → parameter → (value, where it was set).
+    pub thresholds: BTreeMap<String, BTreeMap<String, (f64, At)>>,
+    pub approved: Vec<ApprovedAssignment>,
+    pub waivers: Vec<Waiver>,
+    pub disabled: Vec<Disabled>,
+    /// Where the file starts, for findings that belong to the file as a whole.
+    pub file: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ApprovedAssignment {
+    pub principal: String,
+    pub role: String,
+    pub assignment: AssignmentKind,
+    pub at: At,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Waiver {
+    pub control: String,
+    pub reason: String,
+    pub approved_by: String,
+    pub ticket: String,
+    pub expires: Date,
+    pub at: At,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Disabled {
+    pub control: String,
+    pub reason: String,
+    pub at: At,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    All,
+    Selected,
+}
+
+/// One workload's declared backup policy. Everything but `in_scope` is optional at load
+/// time: completeness is a control (`backup.<w>.policy-complete`), not a load error.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkloadPolicy {
+    pub in_scope: bool,
+    pub reason: Option<String>,
+    pub provider: Option<String>,
+    pub scope: Option<Scope>,
+    pub scope_note: Option<String>,
+    pub frequency: Option<Duration>,
+    pub retention: Option<Duration>,
+    pub encryption: Option<String>,
+    pub storage_location: Option<String>,
+    pub rpo: Option<Duration>,
+    pub rto: Option<Duration>,
+    pub owner: Option<String>,
+    pub restore_test_cadence: Option<Duration>,
+    pub known_gaps: Option<Vec<String>>,
+    pub at: At,
+    /// Where each key was set, for findings that point at one line.
+    #[serde(skip)]
+    pub key_at: BTreeMap<String, At>,
+}
+
+pub const M365_BACKUP: &str = "microsoft-365-backup";
+
+impl WorkloadPolicy {
+    pub fn uses_m365_backup(&self) -> bool {
+        self.provider.as_deref() == Some(M365_BACKUP)
+    }
+
+    pub fn at_key(&self, key: &str) -> At {
+        self.key_at.get(key).cloned().unwrap_or_else(|| self.at.clone())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct BackupPolicy {
+    /// Absent workloads were not declared in `backup.toml`.
+    pub workloads: BTreeMap<Workload, WorkloadPolicy>,
+    pub retention: RetentionPolicy,
+    pub file: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RetentionPolicy {
+    pub legal_minimum: Option<Duration>,
+    pub compliance_location: Option<String>,
+    pub relies_on_backup: bool,
+    pub at: At,
+}

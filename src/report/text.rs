@@ -1,0 +1,113 @@
+//! `--format text`: a summary per client for people, failing controls first, with
+//! colour only on a terminal (anstream drops it otherwise and honours NO_COLOR).
+
+use super::CheckReport;
+use crate::diagnostic::Diagnostic;
+use crate::scorecard::{ControlResult, Scorecard, Status};
+use anstyle::{AnsiColor, Style};
+use std::fmt::Write;
+
+const BOLD: Style = Style::new().bold();
+const DIM: Style = Style::new().dimmed();
+
+fn style(s: Status) -> Style {
+    let c = match s {
+        Status::Pass => AnsiColor::Green,
+        Status::Fail => AnsiColor::Red,
+        Status::Warn => AnsiColor::Yellow,
+        Status::Waived => AnsiColor::Cyan,
+        Status::NoEvidence => AnsiColor::Magenta,
+        Status::NotApplicable => AnsiColor::BrightBlack,
+    };
+    Style::new().fg_color(Some(c.into())).bold()
+}
+
+/// A fixed-width label so that status reads without colour too.
+pub fn label(s: Status) -> &'static str {
+    match s {
+        Status::Pass => "PASS  ",
+        Status::Fail => "FAIL  ",
+        Status::Warn => "WARN  ",
+        Status::Waived => "WAIVED",
+        Status::NotApplicable => "N/A   ",
+        Status::NoEvidence => "NO-EV ",
+    }
+}
+
+pub fn render(r: &CheckReport, verbose: bool) -> String {
+    let mut out = String::new();
+    for s in r.scorecards {
+        scorecard(&mut out, s, verbose);
+    }
+    for id in r.failed_clients {
+        let _ = writeln!(out, "{BOLD}{id}{BOLD:#}: not evaluated, its policy has errors (below)\n");
+    }
+    if !r.errors.is_empty() {
+        let _ = writeln!(out, "{BOLD}{} input error(s){BOLD:#}", r.errors.len());
+        for d in r.errors {
+            diagnostic(&mut out, d);
+        }
+    }
+    out
+}
+
+fn scorecard(out: &mut String, s: &Scorecard, verbose: bool) {
+    let score = s.score.map_or("n/a".to_owned(), |x| format!("{x:.1}"));
+    let _ = writeln!(out, "{BOLD}{} — {}{BOLD:#}  {}  score {BOLD}{score}{BOLD:#}/100", s.client.id, s.client.name, s.month);
+    let domains: Vec<String> = s
+        .domains
+        .iter()
+        .map(|d| format!("{} {}", d.title, d.score.map_or("n/a".to_owned(), |x| format!("{x:.0}"))))
+        .collect();
+    let _ = writeln!(out, "  {DIM}{}{DIM:#}", domains.join(" · "));
+    let c = s.counts;
+    let _ = writeln!(
+        out,
+        "  {} pass, {} fail, {} warn, {} waived, {} no evidence, {} n/a",
+        c.pass, c.fail, c.warn, c.waived, c.no_evidence, c.not_applicable
+    );
+    let mut results: Vec<&ControlResult> = s.results.iter().collect();
+    results.sort_by_key(|r| r.status);
+    for r in results {
+        let st = style(r.status);
+        let _ = writeln!(out, "  {st}{}{st:#} {:<40} {}", label(r.status), r.control, r.message);
+        let detail = verbose || matches!(r.status, Status::Fail | Status::Warn | Status::NoEvidence);
+        if !detail {
+            continue;
+        }
+        if let (Some(m), Some(t)) = (&r.measured, &r.threshold) {
+            let _ = writeln!(out, "         {DIM}measured {m}, threshold {t}{DIM:#}");
+        }
+        for item in r.items.iter().take(if verbose { usize::MAX } else { 5 }) {
+            let _ = writeln!(out, "         - {item}");
+        }
+        if !verbose && r.items.len() > 5 {
+            let _ = writeln!(out, "         {DIM}… {} more (--verbose){DIM:#}", r.items.len() - 5);
+        }
+        if let Some(o) = &r.owner {
+            let acc = o.accountable.as_deref().unwrap_or("nobody accountable");
+            let _ = writeln!(out, "         {DIM}owner: {acc} ({}){DIM:#}", o.activity);
+        }
+        if let Some(at) = r.policy.first() {
+            let _ = writeln!(out, "         {DIM}policy: {at}{DIM:#}");
+        }
+        if let Some(e) = r.evidence.first() {
+            let ptr = if e.pointer.is_empty() { String::new() } else { format!(" {}", e.pointer) };
+            let _ = writeln!(out, "         {DIM}evidence: {}{ptr}{DIM:#}", e.file);
+        }
+    }
+    out.push('\n');
+}
+
+fn diagnostic(out: &mut String, d: &Diagnostic) {
+    let err = Style::new().fg_color(Some(AnsiColor::Red.into())).bold();
+    let _ = writeln!(out, "{err}error{err:#}: {d}");
+    if let (Some(line), Some(snippet)) = (d.line, &d.snippet) {
+        let gutter = line.to_string().len();
+        let _ = writeln!(out, "  {:gutter$} |", "");
+        let _ = writeln!(out, "  {line} | {snippet}");
+        if let Some(col) = d.column {
+            let _ = writeln!(out, "  {:gutter$} | {:>col$}", "", "^");
+        }
+    }
+}

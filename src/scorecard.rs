@@ -1,0 +1,339 @@
+//! The one model between evaluation and every output: a client's month, every control
+//! result with its evidence, the scores, and the policy views the reports show.
+
+use crate::month::Month;
+use crate::policy::{Activity, At, Workload};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Result of one control. Ordered from most to least in need of attention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Fail,
+    NoEvidence,
+    Warn,
+    Waived,
+    Pass,
+    NotApplicable,
+}
+
+impl Status {
+    pub const ALL: [Status; 6] =
+        [Status::Fail, Status::NoEvidence, Status::Warn, Status::Waived, Status::Pass, Status::NotApplicable];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Warn => "warn",
+            Status::Waived => "waived",
+            Status::NotApplicable => "not_applicable",
+            Status::NoEvidence => "no_evidence",
+        }
+    }
+
+    /// Points out of 1 toward the score; `None` leaves the control out of the score.
+    /// Missing evidence scores 0: a gap in evidence never raises a score.
+    pub fn points(self) -> Option<f64> {
+        match self {
+            Status::Pass => Some(1.0),
+            Status::Warn => Some(0.5),
+            Status::Fail | Status::NoEvidence => Some(0.0),
+            Status::Waived | Status::NotApplicable => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Domain {
+    Governance,
+    Identity,
+    Access,
+    Backup,
+    Retention,
+    Evidence,
+}
+
+impl Domain {
+    pub const ALL: [Domain; 6] =
+        [Domain::Governance, Domain::Identity, Domain::Access, Domain::Backup, Domain::Retention, Domain::Evidence];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Domain::Governance => "governance",
+            Domain::Identity => "identity",
+            Domain::Access => "access",
+            Domain::Backup => "backup",
+            Domain::Retention => "retention",
+            Domain::Evidence => "evidence",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Domain::Governance => "Governance",
+            Domain::Identity => "Identity",
+            Domain::Access => "Least privilege",
+            Domain::Backup => "Backup",
+            Domain::Retention => "Retention",
+            Domain::Evidence => "Evidence",
+        }
+    }
+
+    /// Weight of the domain in the overall score (sums to 100).
+    pub fn weight(self) -> u32 {
+        match self {
+            Domain::Identity => 30,
+            Domain::Access => 25,
+            Domain::Backup => 25,
+            Domain::Governance => 10,
+            Domain::Retention => 5,
+            Domain::Evidence => 5,
+        }
+    }
+}
+
+/// A place in a Graph snapshot: file and JSON pointer.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct EvidenceRef {
+    pub file: String,
+    pub pointer: String,
+}
+
+/// Who answers for a control, from the RACI.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Owner {
+    pub activity: String,
+    pub accountable: Option<String>,
+    pub responsible: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WaiverNote {
+    pub reason: String,
+    pub approved_by: String,
+    pub ticket: String,
+    pub expires: String,
+    pub expired: bool,
+    pub at: At,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ControlResult {
+    pub control: String,
+    pub domain: Domain,
+    pub title: String,
+    pub status: Status,
+    pub measured: Option<String>,
+    /// `measured` as a number where it is one (percentages, counts).
+    pub measured_value: Option<f64>,
+    pub threshold: Option<String>,
+    pub message: String,
+    pub owner: Option<Owner>,
+    /// Offending items: the admins without MFA, the jobs that failed.
+    pub items: Vec<String>,
+    pub evidence: Vec<EvidenceRef>,
+    pub policy: Vec<At>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<WaiverNote>,
+    pub remediation: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub pass: u32,
+    pub fail: u32,
+    pub warn: u32,
+    pub waived: u32,
+    pub not_applicable: u32,
+    pub no_evidence: u32,
+}
+
+impl Counts {
+    pub fn add(&mut self, s: Status) {
+        *match s {
+            Status::Pass => &mut self.pass,
+            Status::Fail => &mut self.fail,
+            Status::Warn => &mut self.warn,
+            Status::Waived => &mut self.waived,
+            Status::NotApplicable => &mut self.not_applicable,
+            Status::NoEvidence => &mut self.no_evidence,
+        } += 1;
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DomainScore {
+    pub domain: Domain,
+    pub title: String,
+    /// 0–100, `None` when no control of the domain counts toward the score.
+    pub score: Option<f64>,
+    pub weight: u32,
+    pub counts: Counts,
+}
+
+/// Which policy version the month was evaluated against.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PolicyProvenance {
+    /// `working_tree` or `git`.
+    pub source: String,
+    pub commit: Option<String>,
+    pub committed_at: Option<String>,
+    /// e.g. "uncommitted changes", "not a git repository".
+    pub note: Option<String>,
+    pub files: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvidenceProvenance {
+    pub dir: String,
+    pub collected_at: Option<String>,
+    pub tool_version: Option<String>,
+    pub files: Vec<EvidenceFile>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvidenceFile {
+    pub path: String,
+    pub sha256: String,
+}
+
+/// Numbers the trend charts plot, month over month.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Metrics {
+    pub mfa_admins_percent: Option<f64>,
+    pub mfa_users_percent: Option<f64>,
+    pub backup_success_percent: BTreeMap<Workload, f64>,
+    pub restore_tests_done: u32,
+    pub restore_tests_due: u32,
+    pub secure_score_percent: Option<f64>,
+    pub global_admins: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RoleChange {
+    /// `added` or `removed`.
+    pub change: String,
+    pub principal: String,
+    pub role: String,
+    pub assignment: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BackupRow {
+    pub workload: Workload,
+    pub title: String,
+    pub in_scope: bool,
+    pub reason: Option<String>,
+    pub provider: Option<String>,
+    pub scope: Option<String>,
+    pub frequency: Option<String>,
+    pub retention: Option<String>,
+    pub encryption: Option<String>,
+    pub storage_location: Option<String>,
+    pub rpo: Option<String>,
+    pub rto: Option<String>,
+    pub owner: Option<String>,
+    pub restore_test_cadence: Option<String>,
+    pub known_gaps: Vec<String>,
+    pub last_restore_test: Option<String>,
+    pub last_restore_result: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WaiverRow {
+    pub control: String,
+    pub reason: String,
+    pub approved_by: String,
+    pub ticket: String,
+    pub expires: String,
+    /// `in_force`, `expired`.
+    pub state: String,
+    pub days_left: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClientSummary {
+    pub id: String,
+    pub name: String,
+    pub tenant_id: String,
+    pub domains: Vec<String>,
+    pub accent: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ToolInfo {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+/// One client, one month, fully evaluated.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Scorecard {
+    pub schema_version: u32,
+    pub tool: ToolInfo,
+    pub client: ClientSummary,
+    pub month: Month,
+    pub policy: PolicyProvenance,
+    pub evidence: EvidenceProvenance,
+    /// Overall score 0–100: domain scores weighted by `Domain::weight`.
+    pub score: Option<f64>,
+    pub domains: Vec<DomainScore>,
+    pub counts: Counts,
+    pub results: Vec<ControlResult>,
+    pub metrics: Metrics,
+    pub raci: Vec<Activity>,
+    pub backup: Vec<BackupRow>,
+    pub waivers: Vec<WaiverRow>,
+    pub role_changes: Vec<RoleChange>,
+}
+
+impl Scorecard {
+    pub fn worst(&self) -> Option<Status> {
+        self.results.iter().map(|r| r.status).min()
+    }
+
+    pub fn has_failures(&self) -> bool {
+        self.results.iter().any(|r| r.status == Status::Fail)
+    }
+}
+
+/// Per-domain scores (weighted mean of control points) and the overall score (weighted
+/// mean of the domains that have a score). Rounded to one decimal so month-to-month
+/// comparisons and output bytes are stable.
+pub fn score(results: &[ControlResult], weight_of: impl Fn(&str) -> u32) -> (Option<f64>, Vec<DomainScore>, Counts) {
+    let mut total = Counts::default();
+    let mut domains = Vec::new();
+    for d in Domain::ALL {
+        let mut counts = Counts::default();
+        let (mut got, mut max) = (0.0, 0.0);
+        for r in results.iter().filter(|r| r.domain == d) {
+            counts.add(r.status);
+            total.add(r.status);
+            if let Some(p) = r.status.points() {
+                let w = weight_of(&r.control) as f64;
+                got += p * w;
+                max += w;
+            }
+        }
+        let score = (max > 0.0).then(|| round1(100.0 * got / max));
+        domains.push(DomainScore { domain: d, title: d.title().to_owned(), score, weight: d.weight(), counts });
+    }
+    let (mut got, mut max) = (0.0, 0.0);
+    for ds in &domains {
+        if let Some(s) = ds.score {
+            got += s * ds.weight as f64;
+            max += ds.weight as f64;
+        }
+    }
+    let overall = (max > 0.0).then(|| round1(got / max));
+    (overall, domains, total)
+}
+
+pub fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
