@@ -237,7 +237,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-#[cfg(test)]
+#[doc(hidden)]
 pub mod testing;
 
 #[cfg(test)]

@@ -1,11 +1,20 @@
-//! Per-control test fixtures: a small, healthy tenant written to a temporary repository,
-//! which each test breaks in one place. Everything runs through the real loaders.
+//! Test fixtures: a small, healthy tenant written to a temporary repository, which each
+//! test breaks in one place. Everything runs through the real loaders. Public (hidden)
+//! so that the CLI integration tests build their repositories the same way.
+#![allow(clippy::missing_panics_doc)]
 
+#[cfg(test)]
 use crate::client_id::ClientId;
+#[cfg(test)]
 use crate::controls::{self, Ctx, Outcome};
-use crate::evaluate::{evaluate_month, restore_history, run_control, MonthInput};
-use crate::evidence::{load_snapshot, months, sha256_hex};
+#[cfg(test)]
+use crate::evaluate::{MonthInput, evaluate_month, restore_history, run_control};
+use crate::evidence::sha256_hex;
+#[cfg(test)]
+use crate::evidence::{load_snapshot, months};
+#[cfg(test)]
 use crate::month::Month;
+#[cfg(test)]
 use crate::scorecard::{PolicyProvenance, Scorecard};
 use std::collections::BTreeMap;
 
@@ -254,17 +263,24 @@ impl Fx {
         self
     }
 
-    /// Writes the repository; manifests hash the files as they are at this point.
+    /// Writes the repository to a temporary folder.
+    #[cfg(test)]
     pub fn write(&self) -> tempfile::TempDir {
         let dir = tempfile::tempdir().expect("tempdir");
-        let root = dir.path();
-        let cdir = root.join("clients/acme");
+        self.write_to(dir.path(), "acme");
+        dir
+    }
+
+    /// Writes the client under `root` with id `client`; manifests hash the files as
+    /// they are at this point.
+    pub fn write_to(&self, root: &std::path::Path, client: &str) {
+        let cdir = root.join("clients").join(client);
         std::fs::create_dir_all(&cdir).expect("mkdir");
         for (f, t) in &self.policy {
             std::fs::write(cdir.join(f), t).expect("write policy");
         }
         for (month, files) in &self.evidence {
-            let mdir = root.join("evidence/acme").join(month);
+            let mdir = root.join("evidence").join(client).join(month);
             let mut endpoints = Vec::new();
             let mut others = Vec::new();
             for (f, t) in files {
@@ -294,10 +310,10 @@ impl Fx {
                 std::fs::write(mdir.join("manifest.json"), m).expect("write manifest");
             }
         }
-        dir
     }
 
     /// Evaluates the whole month and returns the scorecard.
+    #[cfg(test)]
     pub fn scorecard(&self) -> Scorecard {
         let dir = self.write();
         let root = dir.path();
@@ -313,6 +329,7 @@ impl Fx {
     }
 
     /// Runs one control alone (no waivers or disabling).
+    #[cfg(test)]
     pub fn eval(&self, control: &str) -> Outcome {
         let dir = self.write();
         let root = dir.path();
