@@ -1,5 +1,5 @@
 //! `backup-jobs.csv`: the neutral record of backup job runs that any backup product's
-//! export converts to (documented in docs/formats.md).
+//! export converts to (documented in the README).
 
 use crate::diagnostic::Diagnostic;
 use crate::policy::Workload;
