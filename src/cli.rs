@@ -102,30 +102,6 @@ fn eprint(s: &str) {
     let _ = err.write_all(s.as_bytes());
 }
 
-/// The clients to run: all, or the named ones (validated; unknown ids are errors).
-pub fn select_clients(root: &Path, wanted: &[String]) -> Result<(Vec<ClientId>, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let (all, mut diags) = crate::repo::discover_clients(root).map_err(|d| vec![d])?;
-    if wanted.is_empty() {
-        return Ok((all, diags));
-    }
-    let mut picked = Vec::new();
-    let mut bad = Vec::new();
-    for w in wanted {
-        match ClientId::parse(w) {
-            Ok(id) if all.contains(&id) => picked.push(id),
-            Ok(id) => bad.push(Diagnostic::file(format!("clients/{id}"), format!("no client {id:?} in clients/"))),
-            Err(e) => bad.push(Diagnostic::file("--client", e)),
-        }
-    }
-    if !bad.is_empty() {
-        return Err(bad);
-    }
-    picked.sort();
-    picked.dedup();
-    diags.clear(); // problems with other folders do not concern a selected run
-    Ok((picked, diags))
-}
-
 pub fn working_tree_policy(root: &Path, id: &ClientId) -> Result<(crate::policy::Policy, PolicyProvenance), Vec<Diagnostic>> {
     let policy = load_policy(&WorkingTree(root.to_path_buf()), id)?;
     let provenance = PolicyProvenance {
@@ -149,7 +125,7 @@ fn check(root: &Path, args: &CheckArgs) -> i32 {
             }
         },
     };
-    let (clients, mut errors) = match select_clients(root, &args.clients) {
+    let (clients, mut errors) = match crate::repo::select_clients(root, &args.clients) {
         Ok(x) => x,
         Err(diags) => {
             for d in diags {

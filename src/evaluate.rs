@@ -247,6 +247,8 @@ pub fn restore_history(root: &Path, client: &ClientId, months: &[Month], until: 
 pub struct ClientRun {
     pub id: ClientId,
     pub name: Option<String>,
+    /// The policy evaluated (the latest month's), for renderers that show notes and logos.
+    pub policy: Option<Policy>,
     pub scorecards: Vec<Scorecard>,
     pub diags: Vec<Diagnostic>,
 }
@@ -263,7 +265,7 @@ pub enum Months {
 /// panics on input: problems come back in `diags`, and a client whose policy does not
 /// load has no scorecards.
 pub fn evaluate_client(root: &Path, id: &ClientId, which: Months, policy: Result<(Policy, PolicyProvenance), Vec<Diagnostic>>) -> ClientRun {
-    let mut run = ClientRun { id: id.clone(), name: None, scorecards: Vec::new(), diags: Vec::new() };
+    let mut run = ClientRun { id: id.clone(), name: None, policy: None, scorecards: Vec::new(), diags: Vec::new() };
     let (policy, provenance) = match policy {
         Ok(p) => p,
         Err(d) => {
@@ -318,5 +320,6 @@ pub fn evaluate_client(root: &Path, id: &ClientId, which: Months, policy: Result
     run.diags.extend(hdiags);
     run.diags.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
     run.diags.dedup();
+    run.policy = Some(policy);
     run
 }

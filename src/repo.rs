@@ -30,3 +30,28 @@ pub fn discover_clients(root: &Path) -> Result<(Vec<ClientId>, Vec<Diagnostic>),
     ids.sort();
     Ok((ids, diags))
 }
+
+/// The clients to run: all, or the named ones (validated; unknown ids are errors).
+pub fn select_clients(root: &Path, wanted: &[String]) -> Result<(Vec<ClientId>, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let (all, mut diags) = discover_clients(root).map_err(|d| vec![d])?;
+    if wanted.is_empty() {
+        return Ok((all, diags));
+    }
+    let mut picked = Vec::new();
+    let mut bad = Vec::new();
+    for w in wanted {
+        match ClientId::parse(w) {
+            Ok(id) if all.contains(&id) => picked.push(id),
+            Ok(id) => bad.push(Diagnostic::file(format!("clients/{id}"), format!("no client {id:?} in clients/"))),
+            Err(e) => bad.push(Diagnostic::file("--client", e)),
+        }
+    }
+    if !bad.is_empty() {
+        return Err(bad);
+    }
+    picked.sort();
+    picked.dedup();
+    diags.clear(); // problems with other folders do not concern a selected run
+    Ok((picked, diags))
+}
+
