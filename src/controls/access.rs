@@ -14,27 +14,87 @@ pub const GLOBAL_ADMIN: &str = "62e90394-69f5-4237-9190-012177145e10";
 /// add more with `[access] privileged_roles`; a role definition with `isPrivileged` counts too.
 pub const PRIVILEGED_ROLES: &[(&str, &str)] = &[
     (GLOBAL_ADMIN, "Global Administrator"),
-    ("e8611ab8-c189-46e8-94e1-60213ab1f814", "Privileged Role Administrator"),
-    ("7be44c8a-adaf-4e2a-84d6-ab2649e08a13", "Privileged Authentication Administrator"),
-    ("194ae4cb-b126-40b2-bd5b-6091b380977d", "Security Administrator"),
-    ("29232cdf-9323-42fd-ade2-1d097af3e4de", "Exchange Administrator"),
-    ("f28a1f50-f6e7-4571-818b-6a12f2af6b6c", "SharePoint Administrator"),
+    (
+        "e8611ab8-c189-46e8-94e1-60213ab1f814",
+        "Privileged Role Administrator",
+    ),
+    (
+        "7be44c8a-adaf-4e2a-84d6-ab2649e08a13",
+        "Privileged Authentication Administrator",
+    ),
+    (
+        "194ae4cb-b126-40b2-bd5b-6091b380977d",
+        "Security Administrator",
+    ),
+    (
+        "29232cdf-9323-42fd-ade2-1d097af3e4de",
+        "Exchange Administrator",
+    ),
+    (
+        "f28a1f50-f6e7-4571-818b-6a12f2af6b6c",
+        "SharePoint Administrator",
+    ),
     ("fe930be7-5e62-47db-91af-98c3a49a38b1", "User Administrator"),
-    ("9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3", "Application Administrator"),
-    ("158c047a-c907-4556-b7ef-446551a6b5f7", "Cloud Application Administrator"),
-    ("c4e39bd9-1100-46d3-8c65-fb160da0071f", "Authentication Administrator"),
-    ("b1be1c3e-b65d-4f19-8427-f6fa0d97feb9", "Conditional Access Administrator"),
-    ("3a2c62db-5318-420d-8d74-23affee5d9d5", "Intune Administrator"),
-    ("729827e3-9c14-49f7-bb1b-9608f156bbb8", "Helpdesk Administrator"),
-    ("966707d0-3269-4727-9be2-8c3a10f19b9d", "Password Administrator"),
-    ("b0f54661-2d74-4c50-afa3-1ec803f12efe", "Billing Administrator"),
-    ("69091246-20e8-4a56-aa4d-066075b2a7a8", "Teams Administrator"),
-    ("17315797-102d-40b4-93e0-432062caca18", "Compliance Administrator"),
-    ("e6d1a23a-da11-4be4-9570-befc86d067a7", "Compliance Data Administrator"),
-    ("44367163-eba1-44c3-98af-f5787879f96a", "Dynamics 365 Administrator"),
-    ("11648597-926c-4cf3-9c36-bcebb0ba8dcc", "Power Platform Administrator"),
-    ("8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2", "Hybrid Identity Administrator"),
-    ("e8cef6f1-e4bd-4ea8-bc07-4b8d950f4477", "Directory Synchronization Accounts"),
+    (
+        "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
+        "Application Administrator",
+    ),
+    (
+        "158c047a-c907-4556-b7ef-446551a6b5f7",
+        "Cloud Application Administrator",
+    ),
+    (
+        "c4e39bd9-1100-46d3-8c65-fb160da0071f",
+        "Authentication Administrator",
+    ),
+    (
+        "b1be1c3e-b65d-4f19-8427-f6fa0d97feb9",
+        "Conditional Access Administrator",
+    ),
+    (
+        "3a2c62db-5318-420d-8d74-23affee5d9d5",
+        "Intune Administrator",
+    ),
+    (
+        "729827e3-9c14-49f7-bb1b-9608f156bbb8",
+        "Helpdesk Administrator",
+    ),
+    (
+        "966707d0-3269-4727-9be2-8c3a10f19b9d",
+        "Password Administrator",
+    ),
+    (
+        "b0f54661-2d74-4c50-afa3-1ec803f12efe",
+        "Billing Administrator",
+    ),
+    (
+        "69091246-20e8-4a56-aa4d-066075b2a7a8",
+        "Teams Administrator",
+    ),
+    (
+        "17315797-102d-40b4-93e0-432062caca18",
+        "Compliance Administrator",
+    ),
+    (
+        "e6d1a23a-da11-4be4-9570-befc86d067a7",
+        "Compliance Data Administrator",
+    ),
+    (
+        "44367163-eba1-44c3-98af-f5787879f96a",
+        "Dynamics 365 Administrator",
+    ),
+    (
+        "11648597-926c-4cf3-9c36-bcebb0ba8dcc",
+        "Power Platform Administrator",
+    ),
+    (
+        "8ac3fc64-6eca-42ea-9e69-59f4c7b60eb2",
+        "Hybrid Identity Administrator",
+    ),
+    (
+        "e8cef6f1-e4bd-4ea8-bc07-4b8d950f4477",
+        "Directory Synchronization Accounts",
+    ),
 ];
 
 /// One privileged role held by one principal.
@@ -57,11 +117,18 @@ pub struct Assignment {
 /// Every privileged assignment in a snapshot: active ones from roleAssignments (minus
 /// PIM activations) and eligible ones from roleEligibilitySchedules. Eligibility that
 /// was not collected for lack of a licence or because it does not apply counts as none.
-pub fn privileged_assignments(ctx: &Ctx, snap: &crate::evidence::Snapshot) -> Result<Vec<Assignment>, Missing> {
+pub fn privileged_assignments(
+    ctx: &Ctx,
+    snap: &crate::evidence::Snapshot,
+) -> Result<Vec<Assignment>, Missing> {
     let active = snap.role_assignments.get()?;
     let eligible = match snap.role_eligibility.get() {
         Ok(e) => e.as_slice(),
-        Err(m) if m.reason.starts_with("not licensed") || m.reason.starts_with("not applicable") => &[],
+        Err(m)
+            if m.reason.starts_with("not licensed") || m.reason.starts_with("not applicable") =>
+        {
+            &[]
+        }
         Err(m) => return Err(m),
     };
     let schedules = snap.role_schedules.ok();
@@ -70,18 +137,37 @@ pub fn privileged_assignments(ctx: &Ctx, snap: &crate::evidence::Snapshot) -> Re
         .ok()
         .map(|d| {
             d.iter()
-                .map(|r| (r.id.as_str(), (r.template_id.as_deref().unwrap_or(&r.id), r.display_name.as_str(), r.is_privileged == Some(true))))
+                .map(|r| {
+                    (
+                        r.id.as_str(),
+                        (
+                            r.template_id.as_deref().unwrap_or(&r.id),
+                            r.display_name.as_str(),
+                            r.is_privileged == Some(true),
+                        ),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
-    let users: HashMap<&str, &crate::evidence::graph::User> =
-        snap.users.ok().map(|u| u.iter().map(|u| (u.id.as_str(), u)).collect()).unwrap_or_default();
+    let users: HashMap<&str, &crate::evidence::graph::User> = snap
+        .users
+        .ok()
+        .map(|u| u.iter().map(|u| (u.id.as_str(), u)).collect())
+        .unwrap_or_default();
     let extra = &ctx.policy.controls.extra_privileged_roles;
     let role = |def_id: &str| -> Option<(String, String)> {
         let (template, name, flagged) = defs.get(def_id).copied().unwrap_or((def_id, "", false));
-        let builtin = PRIVILEGED_ROLES.iter().find(|(t, _)| t.eq_ignore_ascii_case(template));
-        let name = if name.is_empty() { builtin.map_or(def_id, |b| b.1) } else { name };
-        let privileged = builtin.is_some() || flagged || extra.iter().any(|e| e.eq_ignore_ascii_case(name));
+        let builtin = PRIVILEGED_ROLES
+            .iter()
+            .find(|(t, _)| t.eq_ignore_ascii_case(template));
+        let name = if name.is_empty() {
+            builtin.map_or(def_id, |b| b.1)
+        } else {
+            name
+        };
+        let privileged =
+            builtin.is_some() || flagged || extra.iter().any(|e| e.eq_ignore_ascii_case(name));
         privileged.then(|| (template.to_ascii_lowercase(), name.to_owned()))
     };
     let who = |id: &str, p: Option<&Principal>| -> (String, bool, bool, Option<bool>) {
@@ -90,8 +176,17 @@ pub fn privileged_assignments(ctx: &Ctx, snap: &crate::evidence::Snapshot) -> Re
         }
         match p {
             Some(p) => {
-                let name = p.user_principal_name.clone().or(p.display_name.clone()).unwrap_or_else(|| id.to_owned());
-                (name, p.is_user(), is_guest(p.user_type.as_deref(), p.user_principal_name.as_deref()), p.account_enabled)
+                let name = p
+                    .user_principal_name
+                    .clone()
+                    .or(p.display_name.clone())
+                    .unwrap_or_else(|| id.to_owned());
+                (
+                    name,
+                    p.is_user(),
+                    is_guest(p.user_type.as_deref(), p.user_principal_name.as_deref()),
+                    p.account_enabled,
+                )
             }
             None => (id.to_owned(), true, false, None),
         }
@@ -99,16 +194,24 @@ pub fn privileged_assignments(ctx: &Ctx, snap: &crate::evidence::Snapshot) -> Re
     let mut out = Vec::new();
     let afile = snap.path(Endpoint::RoleAssignments.file());
     for (i, a) in active.iter().enumerate() {
-        let Some((template, name)) = role(&a.role_definition_id) else { continue };
+        let Some((template, name)) = role(&a.role_definition_id) else {
+            continue;
+        };
         let sched = schedules.map(|s| {
             s.iter()
-                .filter(|s| s.principal_id == a.principal_id && s.role_definition_id == a.role_definition_id)
+                .filter(|s| {
+                    s.principal_id == a.principal_id && s.role_definition_id == a.role_definition_id
+                })
                 .collect::<Vec<_>>()
         });
-        if sched.as_ref().is_some_and(|s| !s.is_empty() && s.iter().all(|s| s.is_activated())) {
+        if sched
+            .as_ref()
+            .is_some_and(|s| !s.is_empty() && s.iter().all(|s| s.is_activated()))
+        {
             continue; // a just-in-time activation of an eligible assignment
         }
-        let permanent = sched.map(|s| s.is_empty() || s.iter().any(|s| !s.is_activated() && s.is_permanent()));
+        let permanent =
+            sched.map(|s| s.is_empty() || s.iter().any(|s| !s.is_activated() && s.is_permanent()));
         let (principal, is_user, guest, enabled) = who(&a.principal_id, a.principal.as_ref());
         out.push(Assignment {
             principal_id: a.principal_id.clone(),
@@ -120,12 +223,17 @@ pub fn privileged_assignments(ctx: &Ctx, snap: &crate::evidence::Snapshot) -> Re
             role_name: name,
             kind: AssignmentKind::Active,
             permanent,
-            source: EvidenceRef { file: afile.clone(), pointer: format!("/value/{i}") },
+            source: EvidenceRef {
+                file: afile.clone(),
+                pointer: format!("/value/{i}"),
+            },
         });
     }
     let efile = snap.path(Endpoint::RoleEligibility.file());
     for (i, e) in eligible.iter().enumerate() {
-        let Some((template, name)) = role(&e.role_definition_id) else { continue };
+        let Some((template, name)) = role(&e.role_definition_id) else {
+            continue;
+        };
         let (principal, is_user, guest, enabled) = who(&e.principal_id, e.principal.as_ref());
         out.push(Assignment {
             principal_id: e.principal_id.clone(),
@@ -137,14 +245,21 @@ pub fn privileged_assignments(ctx: &Ctx, snap: &crate::evidence::Snapshot) -> Re
             role_name: name,
             kind: AssignmentKind::Eligible,
             permanent: Some(false),
-            source: EvidenceRef { file: efile.clone(), pointer: format!("/value/{i}") },
+            source: EvidenceRef {
+                file: efile.clone(),
+                pointer: format!("/value/{i}"),
+            },
         });
     }
     Ok(out)
 }
 
 fn is_break_glass(ctx: &Ctx, a: &Assignment) -> bool {
-    ctx.policy.controls.break_glass.iter().any(|(upn, _)| upn.eq_ignore_ascii_case(&a.principal) || *upn == a.principal_id)
+    ctx.policy
+        .controls
+        .break_glass
+        .iter()
+        .any(|(upn, _)| upn.eq_ignore_ascii_case(&a.principal) || *upn == a.principal_id)
 }
 
 fn describe(a: &Assignment) -> String {
@@ -224,7 +339,10 @@ fn roles_file(ctx: &Ctx) -> String {
 
 fn global_admin_count(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     let all = privileged_assignments(ctx, ctx.snap)?;
-    let ga: Vec<&Assignment> = all.iter().filter(|a| a.role_template == GLOBAL_ADMIN).collect();
+    let ga: Vec<&Assignment> = all
+        .iter()
+        .filter(|a| a.role_template == GLOBAL_ADMIN)
+        .collect();
     let holders: BTreeSet<&str> = ga.iter().map(|a| a.principal.as_str()).collect();
     let (min, min_at) = ctx.param(c, "min");
     let (max, max_at) = ctx.param(c, "max");
@@ -232,7 +350,10 @@ fn global_admin_count(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     let o = Outcome::check(
         n >= min && n <= max,
         format!("{} Global Administrators", holders.len()),
-        format!("{} Global Administrators, expected {min}–{max}", holders.len()),
+        format!(
+            "{} Global Administrators, expected {min}–{max}",
+            holders.len()
+        ),
     )
     .measured(holders.len().to_string())
     .value(n)
@@ -245,10 +366,12 @@ fn global_admin_count(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
 fn break_glass(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
     let declared = &ctx.policy.controls.break_glass;
     if declared.is_empty() {
-        return Ok(Outcome::fail("no break-glass accounts are declared in controls.toml `[access] break_glass`")
-            .measured("0 declared")
-            .threshold("at least 1 declared")
-            .policy([At::file_start(&ctx.policy.controls.file)]));
+        return Ok(Outcome::fail(
+            "no break-glass accounts are declared in controls.toml `[access] break_glass`",
+        )
+        .measured("0 declared")
+        .threshold("at least 1 declared")
+        .policy([At::file_start(&ctx.policy.controls.file)]));
     }
     let users = ctx.snap.users.get()?;
     let all = privileged_assignments(ctx, ctx.snap)?;
@@ -256,62 +379,111 @@ fn break_glass(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
     let mut problems = Vec::new();
     let mut o = Outcome::pass("");
     for (upn, at) in declared {
-        let found = users.iter().enumerate().find(|(_, u)| u.user_principal_name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(upn)));
+        let found = users.iter().enumerate().find(|(_, u)| {
+            u.user_principal_name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(upn))
+        });
         let Some((i, u)) = found else {
             problems.push(format!("{upn}: not found in users.json"));
             o.policy.push(at.clone());
             continue;
         };
-        o.evidence.push(EvidenceRef { file: ufile.clone(), pointer: format!("/value/{i}") });
+        o.evidence.push(EvidenceRef {
+            file: ufile.clone(),
+            pointer: format!("/value/{i}"),
+        });
         if u.account_enabled == Some(false) {
             problems.push(format!("{upn}: account disabled"));
             o.policy.push(at.clone());
         }
-        let ga = all.iter().any(|a| a.principal_id == u.id && a.role_template == GLOBAL_ADMIN && a.kind == AssignmentKind::Active);
+        let ga = all.iter().any(|a| {
+            a.principal_id == u.id
+                && a.role_template == GLOBAL_ADMIN
+                && a.kind == AssignmentKind::Active
+        });
         if !ga {
-            problems.push(format!("{upn}: holds no active Global Administrator assignment"));
+            problems.push(format!(
+                "{upn}: holds no active Global Administrator assignment"
+            ));
             o.policy.push(at.clone());
         }
     }
-    let ok = declared.len() - problems.iter().map(|p| p.split(':').next().unwrap_or_default()).collect::<BTreeSet<_>>().len();
-    o.status = if problems.is_empty() { Status::Pass } else { Status::Fail };
-    o.message = if problems.is_empty() {
-        format!("all {} break-glass accounts exist, are enabled and hold Global Administrator", declared.len())
+    let ok = declared.len()
+        - problems
+            .iter()
+            .map(|p| p.split(':').next().unwrap_or_default())
+            .collect::<BTreeSet<_>>()
+            .len();
+    o.status = if problems.is_empty() {
+        Status::Pass
     } else {
-        format!("{} problem(s) with the {} declared break-glass accounts", problems.len(), declared.len())
+        Status::Fail
     };
-    Ok(o.measured(format!("{ok}/{} ready", declared.len())).threshold("all declared accounts ready").items(problems))
+    o.message = if problems.is_empty() {
+        format!(
+            "all {} break-glass accounts exist, are enabled and hold Global Administrator",
+            declared.len()
+        )
+    } else {
+        format!(
+            "{} problem(s) with the {} declared break-glass accounts",
+            problems.len(),
+            declared.len()
+        )
+    };
+    Ok(o.measured(format!("{ok}/{} ready", declared.len()))
+        .threshold("all declared accounts ready")
+        .items(problems))
 }
 
 fn pim_standing(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
     if !ctx.policy.controls.pim {
-        return Ok(Outcome::na("controls.toml declares `pim = false`: privileged roles are not managed through PIM")
-            .policy([At::file_start(&ctx.policy.controls.file)]));
+        return Ok(Outcome::na(
+            "controls.toml declares `pim = false`: privileged roles are not managed through PIM",
+        )
+        .policy([At::file_start(&ctx.policy.controls.file)]));
     }
     ctx.snap.role_schedules.get()?;
     let all = privileged_assignments(ctx, ctx.snap)?;
     let standing: Vec<&Assignment> = all
         .iter()
-        .filter(|a| a.kind == AssignmentKind::Active && a.permanent != Some(false) && a.is_user && !is_break_glass(ctx, a))
+        .filter(|a| {
+            a.kind == AssignmentKind::Active
+                && a.permanent != Some(false)
+                && a.is_user
+                && !is_break_glass(ctx, a)
+        })
         .collect();
     let o = Outcome::check(
         standing.is_empty(),
         "no standing privileged assignments outside break-glass",
-        format!("{} permanent active privileged assignments outside break-glass", standing.len()),
+        format!(
+            "{} permanent active privileged assignments outside break-glass",
+            standing.len()
+        ),
     )
     .measured(standing.len().to_string())
     .threshold("0")
     .items(standing.iter().map(|a| describe(a)));
-    Ok(with_sources(o, &standing, &ctx.snap.path(Endpoint::RoleAssignmentSchedules.file())))
+    Ok(with_sources(
+        o,
+        &standing,
+        &ctx.snap.path(Endpoint::RoleAssignmentSchedules.file()),
+    ))
 }
 
 fn guest_admins(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
     let all = privileged_assignments(ctx, ctx.snap)?;
     let guests: Vec<&Assignment> = all.iter().filter(|a| a.is_guest).collect();
-    let o = Outcome::check(guests.is_empty(), "no guest holds a privileged role", format!("{} privileged assignments held by guests", guests.len()))
-        .measured(guests.len().to_string())
-        .threshold("0")
-        .items(guests.iter().map(|a| describe(a)));
+    let o = Outcome::check(
+        guests.is_empty(),
+        "no guest holds a privileged role",
+        format!("{} privileged assignments held by guests", guests.len()),
+    )
+    .measured(guests.len().to_string())
+    .threshold("0")
+    .items(guests.iter().map(|a| describe(a)));
     Ok(with_sources(o, &guests, &roles_file(ctx)))
 }
 
@@ -320,7 +492,9 @@ fn stale_admins(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     let all = privileged_assignments(ctx, ctx.snap)?;
     let (max_days, at) = ctx.param(c, "max_days");
     let reference = reference_time(ctx);
-    let cutoff = reference.saturating_sub(jiff::SignedDuration::from_hours((max_days * 24.0) as i64)).unwrap_or(reference);
+    let cutoff = reference
+        .saturating_sub(jiff::SignedDuration::from_hours((max_days * 24.0) as i64))
+        .unwrap_or(reference);
     let ufile = ctx.snap.path(Endpoint::Users.file());
     let mut seen = BTreeSet::new();
     let mut items = Vec::new();
@@ -329,32 +503,55 @@ fn stale_admins(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
         if !seen.insert(a.principal_id.as_str()) {
             continue;
         }
-        let Some((i, u)) = users.iter().enumerate().find(|(_, u)| u.id == a.principal_id) else { continue };
+        let Some((i, u)) = users
+            .iter()
+            .enumerate()
+            .find(|(_, u)| u.id == a.principal_id)
+        else {
+            continue;
+        };
         let problem = if u.account_enabled == Some(false) {
             Some("account disabled but holds a privileged role".to_owned())
         } else {
             match u.last_sign_in() {
                 Some(t) if t >= cutoff => None,
-                Some(t) => Some(format!("last sign-in {} ({} days before the snapshot)", t.strftime("%Y-%m-%d"), (reference.as_second() - t.as_second()) / 86_400)),
+                Some(t) => Some(format!(
+                    "last sign-in {} ({} days before the snapshot)",
+                    t.strftime("%Y-%m-%d"),
+                    (reference.as_second() - t.as_second()) / 86_400
+                )),
                 None if u.created_date_time.is_some_and(|c| c >= cutoff) => None,
                 None => Some("never signed in".to_owned()),
             }
         };
         if let Some(p) = problem {
             items.push(format!("{}: {p}", u.name()));
-            o.evidence.push(EvidenceRef { file: ufile.clone(), pointer: format!("/value/{i}/signInActivity") });
+            o.evidence.push(EvidenceRef {
+                file: ufile.clone(),
+                pointer: format!("/value/{i}/signInActivity"),
+            });
         }
     }
-    o.status = if items.is_empty() { Status::Pass } else { Status::Fail };
+    o.status = if items.is_empty() {
+        Status::Pass
+    } else {
+        Status::Fail
+    };
     o.message = if items.is_empty() {
         format!("every privileged user signed in within {max_days} days")
     } else {
-        format!("{} privileged users have not signed in within {max_days} days", items.len())
+        format!(
+            "{} privileged users have not signed in within {max_days} days",
+            items.len()
+        )
     };
     if o.evidence.is_empty() {
         o = o.evidence(ufile, "/value");
     }
-    Ok(o.measured(format!("{} stale", items.len())).threshold(format!("sign-in within {max_days} days")).items(items).policy(at))
+    Ok(o.measured(format!("{} stale", items.len()))
+        .threshold(format!("sign-in within {max_days} days"))
+        .items(items)
+        .policy(at))
 }
 
 /// The instant a snapshot describes: when it was collected, else the end of its month.
@@ -391,8 +588,18 @@ fn approved_assignments(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
             })
         })
         .collect();
-    let mut items: Vec<String> = unapproved.iter().map(|a| format!("not approved: {}", describe(a))).collect();
-    items.extend(absent.iter().map(|p| format!("approved but not assigned: {}: {} ({})", p.principal, p.role, p.assignment.as_str())));
+    let mut items: Vec<String> = unapproved
+        .iter()
+        .map(|a| format!("not approved: {}", describe(a)))
+        .collect();
+    items.extend(absent.iter().map(|p| {
+        format!(
+            "approved but not assigned: {}: {} ({})",
+            p.principal,
+            p.role,
+            p.assignment.as_str()
+        )
+    }));
     let status = if !unapproved.is_empty() {
         Status::Fail
     } else if !absent.is_empty() {
@@ -402,11 +609,22 @@ fn approved_assignments(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
     };
     let message = match status {
         Status::Pass => format!("all {} privileged assignments are approved", all.len()),
-        Status::Warn => format!("{} approved assignments no longer exist in the tenant", absent.len()),
-        _ => format!("{} of {} privileged assignments are not on the approved list", unapproved.len(), all.len()),
+        Status::Warn => format!(
+            "{} approved assignments no longer exist in the tenant",
+            absent.len()
+        ),
+        _ => format!(
+            "{} of {} privileged assignments are not on the approved list",
+            unapproved.len(),
+            all.len()
+        ),
     };
     let o = Outcome::new(status, message)
-        .measured(format!("{}/{} approved", all.len() - unapproved.len(), all.len()))
+        .measured(format!(
+            "{}/{} approved",
+            all.len() - unapproved.len(),
+            all.len()
+        ))
         .threshold("all approved")
         .items(items)
         .policy(absent.iter().map(|p| p.at.clone()));
@@ -417,9 +635,14 @@ fn approved_assignments(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
     Ok(o)
 }
 
+/// Role changes, each with the assignment when it was an addition.
+pub type Changes = Vec<(RoleChange, Option<Assignment>)>;
+
 /// Privileged assignments added and removed between the previous snapshot and this one.
-pub fn changes(ctx: &Ctx) -> Result<Option<Vec<(RoleChange, Option<Assignment>)>>, Missing> {
-    let Some(prev) = ctx.prev else { return Ok(None) };
+pub fn changes(ctx: &Ctx) -> Result<Option<Changes>, Missing> {
+    let Some(prev) = ctx.prev else {
+        return Ok(None);
+    };
     let now = privileged_assignments(ctx, ctx.snap)?;
     let before = privileged_assignments(ctx, prev)?;
     let key = |a: &Assignment| (a.principal_id.clone(), a.role_template.clone(), a.kind);
@@ -436,38 +659,981 @@ pub fn changes(ctx: &Ctx) -> Result<Option<Vec<(RoleChange, Option<Assignment>)>
         .filter(|a| !before_keys.contains(&key(a)))
         .map(|a| (change("added", a), Some(a.clone())))
         .collect();
-    out.extend(before.iter().filter(|a| !now_keys.contains(&key(a))).map(|a| (change("removed", a), None)));
-    out.sort_by(|a, b| (&a.0.change, &a.0.principal, &a.0.role).cmp(&(&b.0.change, &b.0.principal, &b.0.role)));
+    out.extend(
+        before
+            .iter()
+            .filter(|a| !now_keys.contains(&key(a)))
+            .map(|a| (change("removed", a), None)),
+    );
+    out.sort_by(|a, b| {
+        (&a.0.change, &a.0.principal, &a.0.role).cmp(&(&b.0.change, &b.0.principal, &b.0.role))
+    });
     out.dedup_by(|a, b| a.0 == b.0);
     Ok(Some(out))
 }
 
 fn role_changes(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
     let Some(list) = changes(ctx)? else {
-        return Ok(Outcome::na(format!("no snapshot for {} to compare with", ctx.month.prev())));
+        return Ok(Outcome::na(format!(
+            "no snapshot for {} to compare with",
+            ctx.month.prev()
+        )));
     };
-    let audits = ctx
-        .snap
-        .audits
-        .ok()
-        .map(|a| a.iter().filter(|e| e.category.as_deref() == Some("RoleManagement") && e.activity_date_time.is_some_and(|t| ctx.month.contains(t))).count());
-    let unapproved: Vec<&Assignment> = list.iter().filter_map(|(_, a)| a.as_ref()).filter(|a| !matches_approved(ctx, a)).collect();
-    let audit_note = audits.map_or_else(String::new, |n| format!("; {n} role-management events in the audit log"));
+    let audits = ctx.snap.audits.ok().map(|a| {
+        a.iter()
+            .filter(|e| {
+                e.category.as_deref() == Some("RoleManagement")
+                    && e.activity_date_time.is_some_and(|t| ctx.month.contains(t))
+            })
+            .count()
+    });
+    let unapproved: Vec<&Assignment> = list
+        .iter()
+        .filter_map(|(_, a)| a.as_ref())
+        .filter(|a| !matches_approved(ctx, a))
+        .collect();
+    let audit_note = audits.map_or_else(String::new, |n| {
+        format!("; {n} role-management events in the audit log")
+    });
     let items = list.iter().map(|(c, a)| {
-        let flag = if a.as_ref().is_some_and(|a| !matches_approved(ctx, a)) { " — not approved" } else { "" };
-        format!("{}: {}: {} ({}){flag}", c.change, c.principal, c.role, c.assignment)
+        let flag = if a.as_ref().is_some_and(|a| !matches_approved(ctx, a)) {
+            " — not approved"
+        } else {
+            ""
+        };
+        format!(
+            "{}: {}: {} ({}){flag}",
+            c.change, c.principal, c.role, c.assignment
+        )
     });
     let o = if list.is_empty() {
-        Outcome::pass(format!("no privileged role changes since {}{audit_note}", ctx.month.prev()))
+        Outcome::pass(format!(
+            "no privileged role changes since {}{audit_note}",
+            ctx.month.prev()
+        ))
     } else if unapproved.is_empty() {
-        Outcome::pass(format!("{} privileged role changes since {}, all additions approved{audit_note}", list.len(), ctx.month.prev()))
+        Outcome::pass(format!(
+            "{} privileged role changes since {}, all additions approved{audit_note}",
+            list.len(),
+            ctx.month.prev()
+        ))
     } else {
-        Outcome::warn(format!("{} privileged role changes since {}; {} additions are not approved{audit_note}", list.len(), ctx.month.prev(), unapproved.len()))
+        Outcome::warn(format!(
+            "{} privileged role changes since {}; {} additions are not approved{audit_note}",
+            list.len(),
+            ctx.month.prev(),
+            unapproved.len()
+        ))
     };
-    let o = o.measured(format!("{} changes", list.len())).threshold("additions approved").items(items.collect::<Vec<_>>());
+    let o = o
+        .measured(format!("{} changes", list.len()))
+        .threshold("additions approved")
+        .items(items.collect::<Vec<_>>());
     let mut o = with_sources(o, &unapproved, &roles_file(ctx));
     if audits.is_some() {
         o = o.evidence(ctx.snap.path(Endpoint::DirectoryAudits.file()), "/value");
     }
     Ok(o)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::controls::testing::{CONTROLS_TOML, Fx, PREV};
+    use crate::scorecard::Status;
+
+    const BG1: &str = "b0000000-0000-0000-0000-000000000001";
+    const BG2: &str = "b0000000-0000-0000-0000-000000000002";
+    const ALICE: &str = "a0000000-0000-0000-0000-000000000001";
+    const BOB: &str = "a0000000-0000-0000-0000-000000000002";
+    const CAROL: &str = "a0000000-0000-0000-0000-000000000003";
+    const GA: &str = "62e90394-69f5-4237-9190-012177145e10";
+    const EXCHANGE_ADMIN: &str = "29232cdf-9323-42fd-ade2-1d097af3e4de";
+    const CLOUD_APP_ADMIN: &str = "158c047a-c907-4556-b7ef-446551a6b5f7";
+    const ROLES_FILE: &str = "evidence/acme/2026-11/graph/roleAssignments.json";
+    const ELIG_FILE: &str = "evidence/acme/2026-11/graph/roleEligibilitySchedules.json";
+    const USERS_FILE: &str = "evidence/acme/2026-11/graph/users.json";
+
+    /// A users.json record with Graph's signInActivity quirks: "never" is written as
+    /// `0001-01-01T00:00:00Z`, `""` or `null`.
+    fn user_with(id: &str, upn: &str, kind: &str, enabled: bool, sign_in: &str) -> String {
+        format!(
+            r#"{{"id":"{id}","displayName":"{upn}","userPrincipalName":"{upn}","userType":"{kind}","accountEnabled":{enabled},"assignedLicenses":[{{"disabledPlans":[],"skuId":"06ebc4ee-1bb5-47dd-8120-11324bc54e06"}}],"createdDateTime":"2023-02-01T09:00:00Z"{sign_in}}}"#
+        )
+    }
+
+    fn signed_in(last: &str) -> String {
+        format!(
+            r#","signInActivity":{{"lastSignInDateTime":"{last}","lastSignInRequestId":"d4d31c40-4c36-4775-ad59-7d1e6a171f00","lastNonInteractiveSignInDateTime":"0001-01-01T00:00:00Z","lastNonInteractiveSignInRequestId":"","lastSuccessfulSignInDateTime":"","lastSuccessfulSignInRequestId":""}}"#
+        )
+    }
+
+    fn user(id: &str, upn: &str, kind: &str, enabled: bool, last: &str) -> String {
+        user_with(id, upn, kind, enabled, &signed_in(last))
+    }
+
+    fn default_users() -> Vec<String> {
+        vec![
+            user(
+                BG1,
+                "bg1@acme.onmicrosoft.com",
+                "Member",
+                true,
+                "2026-11-02T10:00:00Z",
+            ),
+            user(
+                BG2,
+                "bg2@acme.onmicrosoft.com",
+                "Member",
+                true,
+                "2026-11-02T10:05:00Z",
+            ),
+            user(
+                ALICE,
+                "alice@acme.example",
+                "Member",
+                true,
+                "2026-11-20T08:00:00Z",
+            ),
+            user(
+                BOB,
+                "bob@acme.example",
+                "member",
+                true,
+                "2026-11-21T08:00:00Z",
+            ),
+        ]
+    }
+
+    fn list(items: &[String]) -> String {
+        format!(
+            r#"{{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#x","value":[{}]}}"#,
+            items.join(",")
+        )
+    }
+
+    /// A roleAssignments record with `$expand=principal`.
+    fn ra(principal_id: &str, role: &str, principal: &str) -> String {
+        format!(
+            r#"{{"id":"ra-{principal_id}-{role}","principalId":"{principal_id}","resourceScope":"/","directoryScopeId":"/","roleDefinitionId":"{role}","principal":{principal}}}"#
+        )
+    }
+
+    fn user_principal(id: &str, upn: &str, kind: &str) -> String {
+        format!(
+            r##"{{"@odata.type":"#microsoft.graph.user","id":"{id}","accountEnabled":true,"displayName":"{upn}","userPrincipalName":"{upn}","userType":"{kind}"}}"##
+        )
+    }
+
+    fn default_assignments() -> Vec<String> {
+        vec![
+            ra(
+                BG1,
+                GA,
+                &user_principal(BG1, "bg1@acme.onmicrosoft.com", "Member"),
+            ),
+            ra(
+                BG2,
+                GA,
+                &user_principal(BG2, "bg2@acme.onmicrosoft.com", "Member"),
+            ),
+        ]
+    }
+
+    /// A PIM schedule (eligibility or assignment), with `assignmentType` when given.
+    fn schedule(
+        principal_id: &str,
+        role: &str,
+        assignment_type: Option<&str>,
+        end: Option<&str>,
+    ) -> String {
+        let kind = assignment_type
+            .map(|t| format!(r#""assignmentType":"{t}","memberType":"Direct","#))
+            .unwrap_or_default();
+        let exp = match end {
+            Some(e) => format!(r#"{{"type":"afterDateTime","endDateTime":"{e}","duration":null}}"#),
+            None => r#"{"type":"noExpiration","endDateTime":null,"duration":null}"#.to_owned(),
+        };
+        format!(
+            r#"{{"id":"s-{principal_id}-{role}","principalId":"{principal_id}","roleDefinitionId":"{role}","directoryScopeId":"/","appScopeId":null,"createdUsing":null,"createdDateTime":"2026-01-10T10:00:00Z","modifiedDateTime":"0001-01-01T08:00:00Z","status":"Provisioned",{kind}"scheduleInfo":{{"startDateTime":"2026-01-10T10:00:00Z","recurrence":null,"expiration":{exp}}}}}"#
+        )
+    }
+
+    fn default_schedules() -> Vec<String> {
+        vec![
+            schedule(BG1, GA, Some("Assigned"), None),
+            schedule(BG2, GA, Some("Assigned"), None),
+        ]
+    }
+
+    fn eligible(principal_id: &str, role: &str) -> String {
+        schedule(principal_id, role, None, None)
+    }
+
+    fn line_of(text: &str, needle: &str) -> usize {
+        text.lines()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no line with {needle}"))
+            + 1
+    }
+
+    // ---- access.global-admin-count ----
+
+    #[test]
+    fn three_global_admins_pass() {
+        let o = Fx::new().eval("access.global-admin-count");
+        assert_eq!(o.status, Status::Pass);
+        assert_eq!(o.value, Some(3.0));
+        assert_eq!(
+            o.items,
+            [
+                "bg1@acme.onmicrosoft.com: Global Administrator (active)",
+                "bg2@acme.onmicrosoft.com: Global Administrator (active)",
+                "alice@acme.example: Global Administrator (eligible)"
+            ]
+        );
+        assert_eq!(o.evidence[0].file, ROLES_FILE);
+        assert_eq!(o.evidence[2].file, ELIG_FILE);
+    }
+
+    #[test]
+    fn a_single_global_admin_fails() {
+        let o = Fx::new()
+            .graph("roleAssignments.json", &list(&default_assignments()[..1]))
+            .graph("roleEligibilitySchedules.json", &list(&[]))
+            .eval("access.global-admin-count");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.message, "1 Global Administrators, expected 2–4");
+        assert_eq!(
+            o.items,
+            ["bg1@acme.onmicrosoft.com: Global Administrator (active)"]
+        );
+        assert_eq!(o.evidence[0].pointer, "/value/0");
+    }
+
+    fn five_global_admins() -> Fx {
+        let mut a = default_assignments();
+        a.push(ra(
+            BOB,
+            GA,
+            &user_principal(BOB, "bob@acme.example", "Member"),
+        ));
+        // Carol is not in users.json: her name comes from the expanded principal.
+        a.push(ra(
+            CAROL,
+            GA,
+            &user_principal(CAROL, "carol@acme.example", "Member"),
+        ));
+        Fx::new().graph("roleAssignments.json", &list(&a))
+    }
+
+    #[test]
+    fn five_global_admins_fail_by_default() {
+        let o = five_global_admins().eval("access.global-admin-count");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.message, "5 Global Administrators, expected 2–4");
+        assert!(
+            o.items
+                .contains(&"carol@acme.example: Global Administrator (active)".to_owned()),
+            "{:?}",
+            o.items
+        );
+        assert!(o.policy.is_empty());
+    }
+
+    #[test]
+    fn five_global_admins_pass_with_max_5() {
+        let extra = "[thresholds]\n\"access.global-admin-count\" = { max = 5 }\n";
+        let o = five_global_admins()
+            .with_controls_extra(extra)
+            .eval("access.global-admin-count");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+        assert_eq!(o.threshold.as_deref(), Some("2–5"));
+        assert_eq!(o.policy.len(), 1, "only `max` was set");
+        assert_eq!(
+            o.policy[0].line,
+            line_of(
+                &format!("{CONTROLS_TOML}\n{extra}"),
+                "access.global-admin-count"
+            )
+        );
+    }
+
+    #[test]
+    fn a_principal_both_active_and_eligible_counts_once_and_other_roles_do_not_count() {
+        let mut a = default_assignments();
+        a.push(ra(
+            ALICE,
+            GA,
+            &user_principal(ALICE, "alice@acme.example", "Member"),
+        ));
+        a.push(ra(
+            BOB,
+            EXCHANGE_ADMIN,
+            &user_principal(BOB, "bob@acme.example", "Member"),
+        ));
+        let o = Fx::new()
+            .graph("roleAssignments.json", &list(&a))
+            .eval("access.global-admin-count");
+        assert_eq!(o.status, Status::Pass);
+        assert_eq!(o.measured.as_deref(), Some("3"));
+        assert_eq!(
+            o.items.len(),
+            4,
+            "both of alice's assignments are listed: {:?}",
+            o.items
+        );
+    }
+
+    #[test]
+    fn global_admin_count_without_role_assignments_is_no_evidence() {
+        let o = Fx::new()
+            .without("graph/roleAssignments.json")
+            .eval("access.global-admin-count");
+        assert_eq!(o.status, Status::NoEvidence);
+        assert_eq!(o.evidence[0].file, ROLES_FILE);
+    }
+
+    #[test]
+    fn not_licensed_eligibility_counts_as_none() {
+        let o = Fx::new()
+            .missing_as(
+                "graph/roleEligibilitySchedules.json",
+                "not_licensed",
+                "Entra ID P2 is required",
+            )
+            .eval("access.global-admin-count");
+        assert_eq!(o.status, Status::Pass);
+        assert_eq!(o.value, Some(2.0));
+    }
+
+    // ---- access.break-glass ----
+
+    #[test]
+    fn break_glass_accounts_ready_pass() {
+        let o = Fx::new().eval("access.break-glass");
+        assert_eq!(o.status, Status::Pass);
+        assert_eq!(o.measured.as_deref(), Some("2/2 ready"));
+        let ptrs: Vec<(&str, &str)> = o
+            .evidence
+            .iter()
+            .map(|e| (e.file.as_str(), e.pointer.as_str()))
+            .collect();
+        assert_eq!(ptrs, [(USERS_FILE, "/value/0"), (USERS_FILE, "/value/1")]);
+    }
+
+    #[test]
+    fn a_declared_break_glass_account_missing_from_users_fails() {
+        let text = CONTROLS_TOML.replace(
+            r#""bg2@acme.onmicrosoft.com"]"#,
+            r#""bg2@acme.onmicrosoft.com", "bg3@acme.onmicrosoft.com"]"#,
+        );
+        let o = Fx::new()
+            .policy("controls.toml", &text)
+            .eval("access.break-glass");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.items,
+            ["bg3@acme.onmicrosoft.com: not found in users.json"]
+        );
+        assert_eq!(o.measured.as_deref(), Some("2/3 ready"));
+        assert_eq!(o.policy[0].line, line_of(&text, "break_glass"));
+        assert_eq!(
+            o.policy[0].column,
+            text.lines()
+                .nth(o.policy[0].line - 1)
+                .unwrap()
+                .find("\"bg3")
+                .unwrap()
+                + 1
+        );
+    }
+
+    #[test]
+    fn a_disabled_break_glass_account_fails() {
+        let mut u = default_users();
+        u[1] = user(
+            BG2,
+            "bg2@acme.onmicrosoft.com",
+            "Member",
+            false,
+            "2026-11-02T10:05:00Z",
+        );
+        let o = Fx::new()
+            .graph("users.json", &list(&u))
+            .eval("access.break-glass");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.items, ["bg2@acme.onmicrosoft.com: account disabled"]);
+        assert_eq!(o.measured.as_deref(), Some("1/2 ready"));
+    }
+
+    #[test]
+    fn a_break_glass_account_only_eligible_for_global_admin_fails() {
+        let e = [eligible(ALICE, GA), eligible(BG2, GA)];
+        let o = Fx::new()
+            .graph("roleAssignments.json", &list(&default_assignments()[..1]))
+            .graph("roleEligibilitySchedules.json", &list(&e))
+            .eval("access.break-glass");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.items,
+            ["bg2@acme.onmicrosoft.com: holds no active Global Administrator assignment"]
+        );
+    }
+
+    #[test]
+    fn no_declared_break_glass_accounts_fail() {
+        let text = CONTROLS_TOML.replace(
+            r#"break_glass = ["bg1@acme.onmicrosoft.com", "bg2@acme.onmicrosoft.com"]"#,
+            "break_glass = []",
+        );
+        let o = Fx::new()
+            .policy("controls.toml", &text)
+            .eval("access.break-glass");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.measured.as_deref(), Some("0 declared"));
+        assert_eq!(o.policy[0].file, "clients/acme/controls.toml");
+    }
+
+    #[test]
+    fn break_glass_upn_matches_regardless_of_case() {
+        let mut u = default_users();
+        u[0] = user(
+            BG1,
+            "BG1@Acme.onmicrosoft.com",
+            "Member",
+            true,
+            "2026-11-02T10:00:00Z",
+        );
+        let o = Fx::new()
+            .graph("users.json", &list(&u))
+            .eval("access.break-glass");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    // ---- access.pim-standing-privilege ----
+
+    #[test]
+    fn only_break_glass_standing_assignments_pass() {
+        let o = Fx::new().eval("access.pim-standing-privilege");
+        assert_eq!(o.status, Status::Pass);
+        assert_eq!(o.measured.as_deref(), Some("0"));
+    }
+
+    #[test]
+    fn a_permanent_active_global_admin_outside_break_glass_fails() {
+        let mut a = default_assignments();
+        a.push(ra(
+            BOB,
+            GA,
+            &user_principal(BOB, "bob@acme.example", "Member"),
+        ));
+        let mut s = default_schedules();
+        s.push(schedule(BOB, GA, Some("Assigned"), None));
+        let o = Fx::new()
+            .graph("roleAssignments.json", &list(&a))
+            .graph("roleAssignmentSchedules.json", &list(&s))
+            .eval("access.pim-standing-privilege");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.items, ["bob@acme.example: Global Administrator (active)"]);
+        assert_eq!(o.evidence[0].file, ROLES_FILE);
+        assert_eq!(o.evidence[0].pointer, "/value/2");
+    }
+
+    #[test]
+    fn an_active_assignment_without_any_schedule_counts_as_standing() {
+        let mut a = default_assignments();
+        a.push(ra(
+            BOB,
+            EXCHANGE_ADMIN,
+            &user_principal(BOB, "bob@acme.example", "Member"),
+        ));
+        let o = Fx::new()
+            .graph("roleAssignments.json", &list(&a))
+            .eval("access.pim-standing-privilege");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.items,
+            ["bob@acme.example: Exchange Administrator (active)"]
+        );
+    }
+
+    #[test]
+    fn jit_activations_and_time_bound_assignments_are_not_standing() {
+        let mut a = default_assignments();
+        a.push(ra(
+            ALICE,
+            GA,
+            &user_principal(ALICE, "alice@acme.example", "Member"),
+        ));
+        a.push(ra(
+            BOB,
+            EXCHANGE_ADMIN,
+            &user_principal(BOB, "bob@acme.example", "Member"),
+        ));
+        let mut s = default_schedules();
+        s.push(schedule(
+            ALICE,
+            GA,
+            Some("Activated"),
+            Some("2026-11-23T11:00:00Z"),
+        ));
+        s.push(schedule(
+            BOB,
+            EXCHANGE_ADMIN,
+            Some("Assigned"),
+            Some("2026-12-31T00:00:00Z"),
+        ));
+        let o = Fx::new()
+            .graph("roleAssignments.json", &list(&a))
+            .graph("roleAssignmentSchedules.json", &list(&s))
+            .eval("access.pim-standing-privilege");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    #[test]
+    fn a_service_principal_with_standing_privilege_is_not_a_user() {
+        let sp = r##"{"@odata.type":"#microsoft.graph.servicePrincipal","id":"c0000000-0000-0000-0000-0000000000a1","accountEnabled":true,"displayName":"Contoso Provisioning","appId":"1fec8e78-bce4-4aaf-ab1b-5451cc387264","servicePrincipalType":"Application"}"##;
+        let mut a = default_assignments();
+        a.push(ra(
+            "c0000000-0000-0000-0000-0000000000a1",
+            EXCHANGE_ADMIN,
+            sp,
+        ));
+        let o = Fx::new()
+            .graph("roleAssignments.json", &list(&a))
+            .eval("access.pim-standing-privilege");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    #[test]
+    fn pim_false_is_not_applicable() {
+        let text = CONTROLS_TOML.replace("pim = true", "pim = false");
+        let o = Fx::new()
+            .policy("controls.toml", &text)
+            .eval("access.pim-standing-privilege");
+        assert_eq!(o.status, Status::NotApplicable);
+        assert!(o.message.contains("pim = false"), "{}", o.message);
+    }
+
+    #[test]
+    fn unlicensed_assignment_schedules_are_no_evidence() {
+        let o = Fx::new()
+            .missing_as(
+                "graph/roleAssignmentSchedules.json",
+                "not_licensed",
+                "Entra ID P2 is required",
+            )
+            .eval("access.pim-standing-privilege");
+        assert_eq!(o.status, Status::NoEvidence);
+        assert_eq!(o.message, "not licensed: Entra ID P2 is required");
+        assert_eq!(
+            o.evidence[0].file,
+            "evidence/acme/2026-11/graph/roleAssignmentSchedules.json"
+        );
+    }
+
+    // ---- access.guest-admins ----
+
+    #[test]
+    fn no_guest_admins_pass() {
+        let o = Fx::new().eval("access.guest-admins");
+        assert_eq!(o.status, Status::Pass);
+        assert_eq!(o.evidence[0].pointer, "/value");
+    }
+
+    #[test]
+    fn a_guest_principal_from_the_expanded_assignment_fails() {
+        // As in Graph's own example: no UPN, only displayName and userType "Guest".
+        let guest = r##"{"@odata.type":"#microsoft.graph.user","id":"6f87972e-2e7e-4b49-9980-eb3888bdcfe1","accountEnabled":true,"displayName":"Kalyan Krishna","imAddresses":[],"userType":"Guest"}"##;
+        let mut a = default_assignments();
+        a.push(ra("6f87972e-2e7e-4b49-9980-eb3888bdcfe1", GA, guest));
+        let o = Fx::new()
+            .graph("roleAssignments.json", &list(&a))
+            .eval("access.guest-admins");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.items, ["Kalyan Krishna: Global Administrator (active)"]);
+        assert_eq!(o.evidence[0].pointer, "/value/2");
+    }
+
+    #[test]
+    fn an_ext_upn_is_a_guest_even_without_user_type() {
+        // Cloud Application Administrator is not in roleDefinitions.json: the built-in list names it.
+        let guest = r##"{"@odata.type":"#microsoft.graph.user","id":"e755e472-f2eb-4ea6-829d-5a908600fdb1","displayName":"Dana Ortiz","mail":"dana.ortiz@partner.example","userPrincipalName":"dana.ortiz_partner.example#EXT#@labtenant.onmicrosoft.com"}"##;
+        let mut a = default_assignments();
+        a.push(ra(
+            "e755e472-f2eb-4ea6-829d-5a908600fdb1",
+            CLOUD_APP_ADMIN,
+            guest,
+        ));
+        let o = Fx::new()
+            .graph("roleAssignments.json", &list(&a))
+            .eval("access.guest-admins");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.items,
+            [
+                "dana.ortiz_partner.example#EXT#@labtenant.onmicrosoft.com: Cloud Application Administrator (active)"
+            ]
+        );
+    }
+
+    #[test]
+    fn service_principal_members_are_not_guests() {
+        let sp = r##"{"@odata.type":"#microsoft.graph.servicePrincipal","id":"13371536-9950-4988-90f4-343566456781","accountEnabled":true,"displayName":"graph2otel-poller","appId":"2c92ce28-126c-47c1-82b0-410b64502989","servicePrincipalType":"Application"}"##;
+        let mut a = default_assignments();
+        a.push(ra(
+            "13371536-9950-4988-90f4-343566456781",
+            CLOUD_APP_ADMIN,
+            sp,
+        ));
+        let o = Fx::new()
+            .graph("roleAssignments.json", &list(&a))
+            .eval("access.guest-admins");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    #[test]
+    fn an_eligible_guest_known_from_users_json_fails() {
+        let mut u = default_users();
+        u.push(user(
+            "c0000000-0000-0000-0000-000000000007",
+            "markie_partner.example#EXT#@acme.onmicrosoft.com",
+            "guest",
+            true,
+            "2026-11-10T08:00:00Z",
+        ));
+        let e = [
+            eligible(ALICE, GA),
+            eligible("c0000000-0000-0000-0000-000000000007", EXCHANGE_ADMIN),
+        ];
+        let o = Fx::new()
+            .graph("users.json", &list(&u))
+            .graph("roleEligibilitySchedules.json", &list(&e))
+            .eval("access.guest-admins");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.items,
+            ["markie_partner.example#EXT#@acme.onmicrosoft.com: Exchange Administrator (eligible)"]
+        );
+        assert_eq!(o.evidence[0].file, ELIG_FILE);
+        assert_eq!(o.evidence[0].pointer, "/value/1");
+    }
+
+    // ---- access.stale-admins ----
+
+    #[test]
+    fn recently_signed_in_admins_pass() {
+        let o = Fx::new().eval("access.stale-admins");
+        assert_eq!(o.status, Status::Pass);
+        assert_eq!(o.measured.as_deref(), Some("0 stale"));
+    }
+
+    #[test]
+    fn an_admin_unused_for_120_days_fails() {
+        // Collected 2026-11-23T03:00Z; 120 days earlier is 2026-07-26T03:00Z.
+        let mut u = default_users();
+        u[2] = user(
+            ALICE,
+            "alice@acme.example",
+            "Member",
+            true,
+            "2026-07-26T03:00:00Z",
+        );
+        let o = Fx::new()
+            .graph("users.json", &list(&u))
+            .eval("access.stale-admins");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.items,
+            ["alice@acme.example: last sign-in 2026-07-26 (120 days before the snapshot)"]
+        );
+        assert_eq!(o.evidence[0].file, USERS_FILE);
+        assert_eq!(o.evidence[0].pointer, "/value/2/signInActivity");
+        assert_eq!(o.threshold.as_deref(), Some("sign-in within 90 days"));
+
+        let o = Fx::new()
+            .graph("users.json", &list(&u))
+            .with_controls_extra("[thresholds]\n\"access.stale-admins\" = { max_days = 150 }\n")
+            .eval("access.stale-admins");
+        assert_eq!(o.status, Status::Pass, "threshold raised to 150 days");
+    }
+
+    #[test]
+    fn a_recent_non_interactive_sign_in_keeps_an_admin_fresh() {
+        let mut u = default_users();
+        let activity = r#","signInActivity":{"lastSignInDateTime":"2026-01-05T09:00:00Z","lastNonInteractiveSignInDateTime":"2026-11-22T23:10:00Z","lastSuccessfulSignInDateTime":null}"#;
+        u[2] = user_with(ALICE, "alice@acme.example", "Member", true, activity);
+        let o = Fx::new()
+            .graph("users.json", &list(&u))
+            .eval("access.stale-admins");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    #[test]
+    fn year_0001_empty_and_null_sign_ins_mean_never_signed_in() {
+        let mut u = default_users();
+        let never = r#","signInActivity":{"lastSignInDateTime":"0001-01-01T00:00:00Z","lastSignInRequestId":"","lastNonInteractiveSignInDateTime":null,"lastNonInteractiveSignInRequestId":"","lastSuccessfulSignInDateTime":"","lastSuccessfulSignInRequestId":""}"#;
+        u[2] = user_with(ALICE, "alice@acme.example", "Member", true, never);
+        let o = Fx::new()
+            .graph("users.json", &list(&u))
+            .eval("access.stale-admins");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.items, ["alice@acme.example: never signed in"]);
+    }
+
+    #[test]
+    fn a_new_admin_who_has_not_signed_in_yet_is_not_stale() {
+        let mut u = default_users();
+        u[2] = format!(
+            r#"{{"id":"{ALICE}","userPrincipalName":"alice@acme.example","userType":"Member","accountEnabled":true,"createdDateTime":"2026-11-15T09:00:00Z","signInActivity":{{"lastSignInDateTime":null,"lastNonInteractiveSignInDateTime":"0001-01-01T00:00:00Z","lastSuccessfulSignInDateTime":""}}}}"#
+        );
+        let o = Fx::new()
+            .graph("users.json", &list(&u))
+            .eval("access.stale-admins");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    #[test]
+    fn a_disabled_account_holding_a_role_is_listed() {
+        let mut u = default_users();
+        u[2] = user(
+            ALICE,
+            "alice@acme.example",
+            "Member",
+            false,
+            "2026-11-20T08:00:00Z",
+        );
+        let o = Fx::new()
+            .graph("users.json", &list(&u))
+            .eval("access.stale-admins");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.items,
+            ["alice@acme.example: account disabled but holds a privileged role"]
+        );
+    }
+
+    #[test]
+    fn a_stale_user_without_a_role_is_ignored() {
+        let mut u = default_users();
+        u[3] = user(
+            BOB,
+            "bob@acme.example",
+            "member",
+            true,
+            "2025-01-01T00:00:00Z",
+        );
+        let o = Fx::new()
+            .graph("users.json", &list(&u))
+            .eval("access.stale-admins");
+        assert_eq!(o.status, Status::Pass);
+    }
+
+    #[test]
+    fn users_without_sign_in_activity_are_no_evidence() {
+        let u: Vec<String> = [
+            (BG1, "bg1@acme.onmicrosoft.com"),
+            (BG2, "bg2@acme.onmicrosoft.com"),
+            (ALICE, "alice@acme.example"),
+            (BOB, "bob@acme.example"),
+        ]
+        .iter()
+        .map(|(id, upn)| user_with(id, upn, "Member", true, ""))
+        .collect();
+        let o = Fx::new()
+            .graph("users.json", &list(&u))
+            .eval("access.stale-admins");
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+        assert!(o.message.contains("no signInActivity"), "{}", o.message);
+        assert_eq!(o.evidence[0].file, USERS_FILE);
+    }
+
+    // ---- access.approved-assignments ----
+
+    #[test]
+    fn approved_assignments_pass() {
+        let o = Fx::new().eval("access.approved-assignments");
+        assert_eq!(o.status, Status::Pass);
+        assert_eq!(o.measured.as_deref(), Some("3/3 approved"));
+    }
+
+    #[test]
+    fn an_unapproved_assignment_fails() {
+        let mut a = default_assignments();
+        a.push(ra(
+            BOB,
+            EXCHANGE_ADMIN,
+            &user_principal(BOB, "bob@acme.example", "Member"),
+        ));
+        let o = Fx::new()
+            .graph("roleAssignments.json", &list(&a))
+            .eval("access.approved-assignments");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.items,
+            ["not approved: bob@acme.example: Exchange Administrator (active)"]
+        );
+        assert_eq!(o.evidence[0].file, ROLES_FILE);
+        assert_eq!(o.evidence[0].pointer, "/value/2");
+        assert_eq!(o.measured.as_deref(), Some("3/4 approved"));
+    }
+
+    #[test]
+    fn an_approved_assignment_absent_from_the_tenant_warns() {
+        let o = Fx::new()
+            .graph("roleEligibilitySchedules.json", &list(&[]))
+            .eval("access.approved-assignments");
+        assert_eq!(o.status, Status::Warn);
+        assert_eq!(
+            o.items,
+            ["approved but not assigned: alice@acme.example: Global Administrator (eligible)"]
+        );
+        assert_eq!(o.policy.len(), 1);
+        assert_eq!(
+            o.policy[0].line,
+            line_of(CONTROLS_TOML, "principal = \"alice@acme.example\"")
+        );
+    }
+
+    #[test]
+    fn the_wrong_kind_of_assignment_is_not_approved() {
+        let mut a = default_assignments();
+        a.push(ra(
+            ALICE,
+            GA,
+            &user_principal(ALICE, "alice@acme.example", "Member"),
+        ));
+        let o = Fx::new()
+            .graph("roleAssignments.json", &list(&a))
+            .graph("roleEligibilitySchedules.json", &list(&[]))
+            .eval("access.approved-assignments");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.items,
+            [
+                "not approved: alice@acme.example: Global Administrator (active)",
+                "approved but not assigned: alice@acme.example: Global Administrator (eligible)"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_approval_by_object_id_matches() {
+        let mut a = default_assignments();
+        a.push(ra(
+            BOB,
+            EXCHANGE_ADMIN,
+            &user_principal(BOB, "bob@acme.example", "Member"),
+        ));
+        let extra = format!(
+            "[[approved_assignment]]\nprincipal = \"{BOB}\"\nrole = \"exchange administrator\"\nassignment = \"active\"\n"
+        );
+        let o = Fx::new()
+            .graph("roleAssignments.json", &list(&a))
+            .with_controls_extra(&extra)
+            .eval("access.approved-assignments");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    // ---- access.role-changes ----
+
+    #[test]
+    fn role_changes_without_a_previous_month_are_not_applicable() {
+        let o = Fx::new().eval("access.role-changes");
+        assert_eq!(o.status, Status::NotApplicable);
+        assert_eq!(o.message, "no snapshot for 2026-10 to compare with");
+    }
+
+    #[test]
+    fn no_role_changes_pass() {
+        let o = Fx::new().with_prev().eval("access.role-changes");
+        assert_eq!(o.status, Status::Pass);
+        assert_eq!(
+            o.message,
+            "no privileged role changes since 2026-10; 0 role-management events in the audit log"
+        );
+        assert!(o.items.is_empty());
+    }
+
+    #[test]
+    fn an_unapproved_eligible_addition_warns() {
+        let e = [eligible(ALICE, GA), eligible(BOB, GA)];
+        let o = Fx::new()
+            .with_prev()
+            .graph("roleEligibilitySchedules.json", &list(&e))
+            .eval("access.role-changes");
+        assert_eq!(o.status, Status::Warn);
+        assert_eq!(
+            o.items,
+            ["added: bob@acme.example: Global Administrator (eligible) — not approved"]
+        );
+        assert_eq!(o.evidence[0].file, ELIG_FILE);
+        assert_eq!(o.evidence[0].pointer, "/value/1");
+        assert!(
+            o.message.contains("1 additions are not approved"),
+            "{}",
+            o.message
+        );
+    }
+
+    #[test]
+    fn an_approved_addition_passes() {
+        let o = Fx::new()
+            .with_prev()
+            .file(PREV, "graph/roleEligibilitySchedules.json", &list(&[]))
+            .eval("access.role-changes");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+        assert_eq!(
+            o.items,
+            ["added: alice@acme.example: Global Administrator (eligible)"]
+        );
+        assert!(
+            o.message.contains("all additions approved"),
+            "{}",
+            o.message
+        );
+    }
+
+    #[test]
+    fn a_removal_is_listed_and_passes() {
+        let mut a = default_assignments();
+        a.push(ra(
+            BOB,
+            EXCHANGE_ADMIN,
+            &user_principal(BOB, "bob@acme.example", "Member"),
+        ));
+        let o = Fx::new()
+            .with_prev()
+            .file(PREV, "graph/roleAssignments.json", &list(&a))
+            .eval("access.role-changes");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+        assert_eq!(
+            o.items,
+            ["removed: bob@acme.example: Exchange Administrator (active)"]
+        );
+    }
+
+    #[test]
+    fn role_management_audit_events_of_the_month_are_counted() {
+        let audits = r#"{"value":[
+{"id":"Directory_36994c2a-d7ee-47cd-a06a-7ef7c4908563_I26NV_185150517","category":"RoleManagement","correlationId":"36994c2a-d7ee-47cd-a06a-7ef7c4908563","result":"success","resultReason":"","activityDisplayName":"Add member to role","activityDateTime":"2026-11-17T10:12:27.185138Z","loggedByService":"Core Directory","operationType":"Assign","initiatedBy":{"user":null,"app":{"appId":null,"displayName":"PurviewRoleAssignmentMigrator","servicePrincipalId":"21a5400e-6743-4c9f-812b-1791d41ab2b5","servicePrincipalName":null}},"targetResources":[{"id":"13371536-9950-4988-90f4-343566456781","displayName":"graph2otel-poller","type":"ServicePrincipal","userPrincipalName":null,"groupType":null,"modifiedProperties":[{"displayName":"Role.DisplayName","oldValue":null,"newValue":"\"Purview Workload Content Writer\""}]}]},
+{"id":"Directory_old","category":"RoleManagement","activityDisplayName":"Add member to role","activityDateTime":"2026-10-30T10:00:00Z","initiatedBy":{"user":null,"app":null},"targetResources":[]}
+]}"#;
+        let o = Fx::new()
+            .with_prev()
+            .graph("directoryAudits.json", audits)
+            .eval("access.role-changes");
+        assert_eq!(o.status, Status::Pass);
+        assert!(
+            o.message
+                .ends_with("; 1 role-management events in the audit log"),
+            "{}",
+            o.message
+        );
+        assert!(
+            o.evidence
+                .iter()
+                .any(|e| e.file.ends_with("graph/directoryAudits.json"))
+        );
+    }
 }

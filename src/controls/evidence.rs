@@ -27,30 +27,60 @@ fn complete(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
     let snap = ctx.snap;
     let mfile = snap.path(MANIFEST);
     let Ok(manifest) = snap.manifest.get() else {
-        let reason = snap.manifest.get().err().map(|m| m.reason).unwrap_or_default();
-        return Ok(Outcome::fail(format!("no usable manifest.json ({reason})")).measured("no manifest").threshold("manifest and every file").evidence(mfile, ""));
+        let reason = snap
+            .manifest
+            .get()
+            .err()
+            .map(|m| m.reason)
+            .unwrap_or_default();
+        return Ok(Outcome::fail(format!("no usable manifest.json ({reason})"))
+            .measured("no manifest")
+            .threshold("manifest and every file")
+            .evidence(mfile, ""));
     };
-    let uses_m365 = ctx.policy.backup.workloads.values().any(|w| w.in_scope && w.uses_m365_backup());
+    let uses_m365 = ctx
+        .policy
+        .backup
+        .workloads
+        .values()
+        .any(|w| w.in_scope && w.uses_m365_backup());
     let any_backup = ctx.policy.backup.workloads.values().any(|w| w.in_scope);
-    let mut expected: Vec<&str> = ENDPOINTS.iter().filter(|e| uses_m365 || !e.m365_backup).map(|e| e.file).collect();
+    let mut expected: Vec<&str> = ENDPOINTS
+        .iter()
+        .filter(|e| uses_m365 || !e.m365_backup)
+        .map(|e| e.file)
+        .collect();
     if any_backup {
         expected.push(BACKUP_JOBS);
         expected.push(RESTORE_TESTS);
     }
-    let present: std::collections::HashMap<&str, &str> = snap.files.iter().map(|(f, h)| (f.as_str(), h.as_str())).collect();
+    let present: std::collections::HashMap<&str, &str> = snap
+        .files
+        .iter()
+        .map(|(f, h)| (f.as_str(), h.as_str()))
+        .collect();
     let mut fails = Vec::new();
     let mut warns = Vec::new();
     for f in &expected {
         if present.contains_key(f) {
             let endpoint = ENDPOINTS.iter().find(|e| e.file == *f).map(|e| e.endpoint);
-            if let Some(m) = endpoint.and_then(|e| snap.slot_missing(e)).filter(|m| m.reason.starts_with("unreadable")) {
+            if let Some(m) = endpoint
+                .and_then(|e| snap.slot_missing(e))
+                .filter(|m| m.reason.starts_with("unreadable"))
+            {
                 fails.push(format!("{f}: {}", m.reason));
             }
             continue;
         }
-        match manifest.endpoint(f).and_then(|e| e.missing.as_deref().map(|k| (k, e.missing_reason().unwrap_or_default()))) {
+        match manifest.endpoint(f).and_then(|e| {
+            e.missing
+                .as_deref()
+                .map(|k| (k, e.missing_reason().unwrap_or_default()))
+        }) {
             Some(("not_applicable", _)) => {}
-            Some(("not_licensed" | "permission_missing", reason)) => warns.push(format!("{f}: {reason}")),
+            Some(("not_licensed" | "permission_missing", reason)) => {
+                warns.push(format!("{f}: {reason}"))
+            }
             Some((_, reason)) => fails.push(format!("{f}: {reason}")),
             None => fails.push(format!("{f}: missing and not explained by the manifest")),
         }
@@ -58,7 +88,9 @@ fn complete(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
     for (f, want) in manifest.hashes() {
         match present.get(f) {
             Some(got) if got.eq_ignore_ascii_case(want) => {}
-            Some(_) => fails.push(format!("{f}: sha256 does not match manifest.json (modified after collection)")),
+            Some(_) => fails.push(format!(
+                "{f}: sha256 does not match manifest.json (modified after collection)"
+            )),
             None => fails.push(format!("{f}: listed in manifest.json but missing")),
         }
     }
@@ -77,7 +109,10 @@ fn complete(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
         Status::Pass
     };
     let message = match status {
-        Status::Pass => format!("all {} expected files present and matching the manifest", expected.len()),
+        Status::Pass => format!(
+            "all {} expected files present and matching the manifest",
+            expected.len()
+        ),
         Status::Warn => format!("{} evidence gap(s) explained by the manifest", warns.len()),
         _ => format!("{} problem(s) with the snapshot", fails.len()),
     };
@@ -94,11 +129,359 @@ fn fresh(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
     let manifest = ctx.snap.manifest.get()?;
     let file = ctx.snap.path(MANIFEST);
     let Ok(t) = manifest.collected_at.parse::<jiff::Timestamp>() else {
-        return Ok(Outcome::fail(format!("collected_at {:?} is not an RFC 3339 timestamp", manifest.collected_at)).evidence(file, "/collected_at"));
+        return Ok(Outcome::fail(format!(
+            "collected_at {:?} is not an RFC 3339 timestamp",
+            manifest.collected_at
+        ))
+        .evidence(file, "/collected_at"));
     };
-    Ok(Outcome::check(ctx.month.contains(t), format!("collected {} within {}", manifest.collected_at, ctx.month), format!("collected {} outside {}", manifest.collected_at, ctx.month))
-        .measured(manifest.collected_at.clone())
-        .threshold(format!("within {}", ctx.month))
-        .evidence(file, "/collected_at"))
+    Ok(Outcome::check(
+        ctx.month.contains(t),
+        format!("collected {} within {}", manifest.collected_at, ctx.month),
+        format!("collected {} outside {}", manifest.collected_at, ctx.month),
+    )
+    .measured(manifest.collected_at.clone())
+    .threshold(format!("within {}", ctx.month))
+    .evidence(file, "/collected_at"))
 }
 
+#[cfg(test)]
+mod tests {
+    use crate::controls::testing::{BACKUP_TOML, Fx, MONTH, RESTORE_OK, daily_jobs, default_graph};
+    use crate::evidence::sha256_hex;
+    use crate::scorecard::Status;
+    use std::collections::BTreeMap;
+
+    /// The current month's files exactly as `Fx::new()` writes them.
+    fn fixture_files() -> BTreeMap<String, String> {
+        let mut files: BTreeMap<String, String> = default_graph()
+            .into_iter()
+            .map(|(k, v)| (format!("graph/{k}"), v))
+            .collect();
+        files.insert("backup-jobs.csv".into(), daily_jobs(MONTH, 23));
+        files.insert("restore-tests.toml".into(), RESTORE_OK.into());
+        files
+    }
+
+    /// A manifest.json as `collect` writes it, vouching for `files` as they are now.
+    fn manifest(files: &BTreeMap<String, String>) -> String {
+        let endpoints: Vec<serde_json::Value> = files
+            .iter()
+            .filter(|(f, _)| f.starts_with("graph/"))
+            .map(|(f, t)| serde_json::json!({"file": f, "request": "GET x", "status": 200, "pages": 1, "items": 1, "sha256": sha256_hex(t.as_bytes())}))
+            .collect();
+        let others: serde_json::Map<String, serde_json::Value> = files
+            .iter()
+            .filter(|(f, _)| !f.starts_with("graph/"))
+            .map(|(f, t)| (f.clone(), sha256_hex(t.as_bytes()).into()))
+            .collect();
+        serde_json::json!({
+            "schema_version": 1,
+            "collected_at": "2026-11-23T03:00:00Z",
+            "tool": {"name": "custody", "version": "0.1.0"},
+            "tenant_id": "11111111-2222-3333-4444-555555555555",
+            "endpoints": endpoints,
+            "files": others,
+        })
+        .to_string()
+    }
+
+    // ---- evidence.snapshot-complete ----
+
+    #[test]
+    fn a_complete_snapshot_passes() {
+        let o = Fx::new().eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+        assert_eq!(o.measured.as_deref(), Some("18/18 files"));
+        assert_eq!(o.evidence[0].file, "evidence/acme/2026-11/manifest.json");
+    }
+
+    #[test]
+    fn a_hand_written_manifest_matching_the_files_passes() {
+        let o = Fx::new()
+            .file(MONTH, "manifest.json", &manifest(&fixture_files()))
+            .eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    #[test]
+    fn a_file_modified_after_collection_fails() {
+        let m = manifest(&fixture_files());
+        let edited = default_graph()["users.json"]
+            .replace("\"accountEnabled\":true", "\"accountEnabled\":false");
+        let o = Fx::new()
+            .file(MONTH, "manifest.json", &m)
+            .graph("users.json", &edited)
+            .eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.items,
+            ["graph/users.json: sha256 does not match manifest.json (modified after collection)"]
+        );
+    }
+
+    #[test]
+    fn an_edited_non_graph_file_fails_too() {
+        let m = manifest(&fixture_files());
+        let o = Fx::new()
+            .file(MONTH, "manifest.json", &m)
+            .file(
+                MONTH,
+                "restore-tests.toml",
+                &RESTORE_OK.replace("40m", "4m"),
+            )
+            .eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.items,
+            ["restore-tests.toml: sha256 does not match manifest.json (modified after collection)"]
+        );
+    }
+
+    #[test]
+    fn a_hash_in_upper_case_still_matches() {
+        let files = fixture_files();
+        let h = sha256_hex(files["graph/users.json"].as_bytes());
+        let m = manifest(&files).replace(&h, &h.to_uppercase());
+        let o = Fx::new()
+            .file(MONTH, "manifest.json", &m)
+            .eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    #[test]
+    fn an_unexplained_missing_file_fails() {
+        let o = Fx::new()
+            .without("graph/secureScores.json")
+            .eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.items,
+            ["graph/secureScores.json: missing and not explained by the manifest"]
+        );
+        assert_eq!(o.measured.as_deref(), Some("17/18 files"));
+    }
+
+    #[test]
+    fn a_file_listed_in_the_manifest_but_deleted_fails() {
+        let m = manifest(&fixture_files());
+        let o = Fx::new()
+            .file(MONTH, "manifest.json", &m)
+            .without("backup-jobs.csv")
+            .eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.items,
+            [
+                "backup-jobs.csv: missing and not explained by the manifest",
+                "backup-jobs.csv: listed in manifest.json but missing"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_file_not_licensed_warns() {
+        let o = Fx::new()
+            .missing_as(
+                "graph/userRegistrationDetails.json",
+                "not_licensed",
+                "Entra ID P1 required",
+            )
+            .eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Warn);
+        assert_eq!(
+            o.items,
+            ["graph/userRegistrationDetails.json: not licensed: Entra ID P1 required"]
+        );
+        assert_eq!(o.message, "1 evidence gap(s) explained by the manifest");
+    }
+
+    #[test]
+    fn a_missing_permission_warns_and_a_collection_error_fails() {
+        let o = Fx::new()
+            .missing_as(
+                "graph/directoryAudits.json",
+                "permission_missing",
+                "AuditLog.Read.All not granted",
+            )
+            .eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Warn);
+        assert_eq!(
+            o.items,
+            ["graph/directoryAudits.json: permission missing: AuditLog.Read.All not granted"]
+        );
+
+        let o = Fx::new()
+            .missing_as(
+                "graph/directoryAudits.json",
+                "error",
+                "HTTP 429 after 5 retries",
+            )
+            .eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.items,
+            ["graph/directoryAudits.json: collection failed: HTTP 429 after 5 retries"]
+        );
+    }
+
+    #[test]
+    fn a_not_applicable_file_is_no_gap() {
+        let o = Fx::new()
+            .missing_as(
+                "graph/restoreSessions.json",
+                "not_applicable",
+                "no restores this month",
+            )
+            .eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    #[test]
+    fn a_file_the_manifest_does_not_list_warns() {
+        let mut files = fixture_files();
+        files.remove("restore-tests.toml");
+        let o = Fx::new()
+            .file(MONTH, "manifest.json", &manifest(&files))
+            .eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Warn);
+        assert_eq!(o.items, ["restore-tests.toml: not listed in manifest.json"]);
+    }
+
+    #[test]
+    fn an_unreadable_graph_file_fails() {
+        let o = Fx::new()
+            .graph("users.json", r#"{"value":[{"id":"x","#)
+            .eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.items.len(), 1);
+        assert!(
+            o.items[0].starts_with("graph/users.json: unreadable"),
+            "{:?}",
+            o.items
+        );
+    }
+
+    #[test]
+    fn an_unreadable_manifest_fails() {
+        let o = Fx::new()
+            .file(MONTH, "manifest.json", "{\"schema_version\": 1,")
+            .eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Fail);
+        assert!(
+            o.message.starts_with("no usable manifest.json (unreadable"),
+            "{}",
+            o.message
+        );
+        assert_eq!(o.measured.as_deref(), Some("no manifest"));
+    }
+
+    #[test]
+    fn microsoft_365_backup_files_are_only_expected_when_it_is_used() {
+        let toml = BACKUP_TOML.replacen(
+            "provider = \"microsoft-365-backup\"",
+            "provider = \"acme-cloud-backup\"",
+            1,
+        );
+        let mut fx = Fx::new().policy("backup.toml", &toml);
+        for f in [
+            "protectionPolicies.json",
+            "mailboxProtectionUnits.json",
+            "driveProtectionUnits.json",
+            "siteProtectionUnits.json",
+            "restoreSessions.json",
+        ] {
+            fx = fx.without(&format!("graph/{f}"));
+        }
+        let o = fx.eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+        assert_eq!(o.measured.as_deref(), Some("13/13 files"));
+
+        let o = fx
+            .policy("backup.toml", BACKUP_TOML)
+            .eval("evidence.snapshot-complete");
+        assert_eq!(
+            o.status,
+            Status::Fail,
+            "expected again once Microsoft 365 Backup is the provider"
+        );
+        assert_eq!(o.items.len(), 5);
+    }
+
+    #[test]
+    fn backup_records_are_not_expected_without_an_in_scope_workload() {
+        let toml = BACKUP_TOML.replacen(
+            "[exchange]\nin_scope = true",
+            "[exchange]\nin_scope = false\nreason = \"mail is archived by the client\"",
+            1,
+        );
+        let o = Fx::new()
+            .policy("backup.toml", &toml)
+            .without("backup-jobs.csv")
+            .without("restore-tests.toml")
+            .eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+        assert_eq!(o.measured.as_deref(), Some("11/11 files"));
+    }
+
+    // ---- evidence.snapshot-fresh ----
+
+    #[test]
+    fn a_snapshot_collected_in_its_month_is_fresh() {
+        let o = Fx::new().eval("evidence.snapshot-fresh");
+        assert_eq!(o.status, Status::Pass);
+        assert_eq!(o.message, "collected 2026-11-23T03:00:00Z within 2026-11");
+        assert_eq!(o.evidence[0].pointer, "/collected_at");
+    }
+
+    #[test]
+    fn a_snapshot_collected_the_next_month_fails() {
+        let o = Fx::new()
+            .collected_at(MONTH, "2026-12-01T00:00:00Z")
+            .eval("evidence.snapshot-fresh");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.message, "collected 2026-12-01T00:00:00Z outside 2026-11");
+    }
+
+    #[test]
+    fn a_snapshot_collected_the_month_before_fails() {
+        let o = Fx::new()
+            .collected_at(MONTH, "2026-10-31T23:59:59Z")
+            .eval("evidence.snapshot-fresh");
+        assert_eq!(o.status, Status::Fail);
+    }
+
+    #[test]
+    fn the_month_is_judged_in_utc() {
+        // 00:30 on 1 December in UTC+1 is 23:30 on 30 November UTC.
+        let o = Fx::new()
+            .collected_at(MONTH, "2026-12-01T00:30:00+01:00")
+            .eval("evidence.snapshot-fresh");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+        let o = Fx::new()
+            .collected_at(MONTH, "2026-11-30T23:30:00-01:00")
+            .eval("evidence.snapshot-fresh");
+        assert_eq!(o.status, Status::Fail, "00:30 on 1 December UTC");
+    }
+
+    #[test]
+    fn a_collected_at_that_is_not_a_timestamp_fails() {
+        let o = Fx::new()
+            .collected_at(MONTH, "2026-11-23")
+            .eval("evidence.snapshot-fresh");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.message,
+            "collected_at \"2026-11-23\" is not an RFC 3339 timestamp"
+        );
+    }
+
+    #[test]
+    fn freshness_without_a_manifest_is_no_evidence() {
+        let o = Fx::new()
+            .file(MONTH, "manifest.json", "not json")
+            .eval("evidence.snapshot-fresh");
+        assert_eq!(o.status, Status::NoEvidence);
+        assert!(o.message.starts_with("unreadable"), "{}", o.message);
+    }
+}

@@ -68,11 +68,20 @@ fn reg_file(ctx: &Ctx) -> String {
 
 /// Users by object id, when users.json is there.
 fn users_by_id<'a>(ctx: &'a Ctx) -> HashMap<&'a str, &'a User> {
-    ctx.snap.users.ok().map(|u| u.iter().map(|u| (u.id.as_str(), u)).collect()).unwrap_or_default()
+    ctx.snap
+        .users
+        .ok()
+        .map(|u| u.iter().map(|u| (u.id.as_str(), u)).collect())
+        .unwrap_or_default()
 }
 
 /// The share of a population registered for MFA, with the unregistered as items.
-fn mfa_coverage(ctx: &Ctx, c: &Control, who: &str, select: fn(&RegistrationDetail, Option<&User>) -> bool) -> Result<Outcome, Missing> {
+fn mfa_coverage(
+    ctx: &Ctx,
+    c: &Control,
+    who: &str,
+    select: fn(&RegistrationDetail, Option<&User>) -> bool,
+) -> Result<Outcome, Missing> {
     let regs = ctx.snap.registrations.get()?;
     let users = users_by_id(ctx);
     let (min, min_at) = ctx.param(c, "min_percent");
@@ -91,13 +100,22 @@ fn mfa_coverage(ctx: &Ctx, c: &Control, who: &str, select: fn(&RegistrationDetai
         }
     }
     if total == 0 {
-        return Ok(Outcome::na(format!("no enabled {who} in userRegistrationDetails")).evidence(reg_file(ctx), "/value"));
+        return Ok(
+            Outcome::na(format!("no enabled {who} in userRegistrationDetails"))
+                .evidence(reg_file(ctx), "/value"),
+        );
     }
     let p = ratio(total - missing.len(), total);
     let mut o = Outcome::check(
         p >= min,
-        format!("{} of {total} {who} registered for MFA", total - missing.len()),
-        format!("{} of {total} {who} are not registered for MFA", missing.len()),
+        format!(
+            "{} of {total} {who} registered for MFA",
+            total - missing.len()
+        ),
+        format!(
+            "{} of {total} {who} are not registered for MFA",
+            missing.len()
+        ),
     )
     .measured(pct(p))
     .value(p)
@@ -118,8 +136,9 @@ fn mfa_admins(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
 }
 
 fn is_member(r: &RegistrationDetail, u: Option<&User>) -> bool {
-    let guest = crate::evidence::graph::is_guest(r.user_type.as_deref(), r.user_principal_name.as_deref())
-        || u.is_some_and(User::is_guest);
+    let guest =
+        crate::evidence::graph::is_guest(r.user_type.as_deref(), r.user_principal_name.as_deref())
+            || u.is_some_and(User::is_guest);
     !guest
 }
 
@@ -129,7 +148,9 @@ fn mfa_users(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
 
 /// Object ids of the declared break-glass accounts found in users.json.
 pub fn break_glass_ids(ctx: &Ctx) -> HashSet<String> {
-    let Some(users) = ctx.snap.users.ok() else { return HashSet::new() };
+    let Some(users) = ctx.snap.users.ok() else {
+        return HashSet::new();
+    };
     ctx.policy
         .controls
         .break_glass
@@ -137,22 +158,40 @@ pub fn break_glass_ids(ctx: &Ctx) -> HashSet<String> {
         .filter_map(|(upn, _)| {
             users
                 .iter()
-                .find(|u| u.user_principal_name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(upn)) || u.id == *upn)
+                .find(|u| {
+                    u.user_principal_name
+                        .as_deref()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(upn))
+                        || u.id == *upn
+                })
                 .map(|u| u.id.clone())
         })
         .collect()
 }
 
 /// Why a policy's exclusions go beyond the break-glass accounts, if they do.
-fn stray_exclusions(p: &CaPolicy, break_glass: &HashSet<String>, names: &HashMap<&str, &User>) -> Vec<String> {
+fn stray_exclusions(
+    p: &CaPolicy,
+    break_glass: &HashSet<String>,
+    names: &HashMap<&str, &User>,
+) -> Vec<String> {
     let u = p.users();
     let mut out: Vec<String> = u
         .exclude_users
         .iter()
         .filter(|id| !break_glass.contains(*id))
-        .map(|id| format!("excludes user {}", names.get(id.as_str()).map_or(id.as_str(), |u| u.name())))
+        .map(|id| {
+            format!(
+                "excludes user {}",
+                names.get(id.as_str()).map_or(id.as_str(), |u| u.name())
+            )
+        })
         .collect();
-    out.extend(u.exclude_groups.iter().map(|g| format!("excludes group {g}")));
+    out.extend(
+        u.exclude_groups
+            .iter()
+            .map(|g| format!("excludes group {g}")),
+    );
     out.extend(u.exclude_roles.iter().map(|r| format!("excludes role {r}")));
     if u.exclude_guests_or_external_users.is_some() {
         out.push("excludes guests or external users".to_owned());
@@ -162,15 +201,24 @@ fn stray_exclusions(p: &CaPolicy, break_glass: &HashSet<String>, names: &HashMap
 
 fn covers_all_client_apps(p: &CaPolicy) -> bool {
     let t = p.client_app_types();
-    t.is_empty() || t.iter().any(|x| x == "all") || (t.iter().any(|x| x == "browser") && t.iter().any(|x| x == "mobileAppsAndDesktopClients"))
+    t.is_empty()
+        || t.iter().any(|x| x == "all")
+        || (t.iter().any(|x| x == "browser")
+            && t.iter().any(|x| x == "mobileAppsAndDesktopClients"))
 }
 
 /// Searches the CA policies for one that does the job; explains the near misses.
 /// `shape` says whether a policy targets the right thing (users, apps, grant).
-fn find_enforcing_policy(ctx: &Ctx, what: &str, shape: &dyn Fn(&CaPolicy) -> bool) -> Result<Outcome, Missing> {
+fn find_enforcing_policy(
+    ctx: &Ctx,
+    what: &str,
+    shape: &dyn Fn(&CaPolicy) -> bool,
+) -> Result<Outcome, Missing> {
     let policies = ctx.snap.ca_policies.get()?;
     let file = ctx.snap.path(Endpoint::ConditionalAccess.file());
-    if policies.iter().all(|p| !p.is_enabled()) && ctx.policy.controls.identity_model == IdentityModel::SecurityDefaults {
+    if policies.iter().all(|p| !p.is_enabled())
+        && ctx.policy.controls.identity_model == IdentityModel::SecurityDefaults
+    {
         return Ok(Outcome::na("the client is on security defaults (controls.toml identity.model); see identity.security-defaults").evidence(file, "/value"));
     }
     let bg = break_glass_ids(ctx);
@@ -180,7 +228,12 @@ fn find_enforcing_policy(ctx: &Ctx, what: &str, shape: &dyn Fn(&CaPolicy) -> boo
     for (i, p) in policies.iter().enumerate().filter(|(_, p)| shape(p)) {
         let stray = stray_exclusions(p, &bg, &names);
         if p.is_enabled() && stray.is_empty() {
-            return Ok(Outcome::pass(format!("enabled policy \"{}\" {what}", p.name())).measured(p.name().to_owned()).threshold("enabled, exclusions only break-glass").evidence(file, format!("/value/{i}")));
+            return Ok(
+                Outcome::pass(format!("enabled policy \"{}\" {what}", p.name()))
+                    .measured(p.name().to_owned())
+                    .threshold("enabled, exclusions only break-glass")
+                    .evidence(file, format!("/value/{i}")),
+            );
         }
         let mut why = Vec::new();
         if p.is_report_only() {
@@ -195,12 +248,26 @@ fn find_enforcing_policy(ctx: &Ctx, what: &str, shape: &dyn Fn(&CaPolicy) -> boo
     let mut o = if near_misses.is_empty() {
         Outcome::fail(format!("no Conditional Access policy {what}"))
     } else {
-        Outcome::fail(format!("no enabled policy {what} without extra exclusions; {} near miss(es)", near_misses.len()))
+        Outcome::fail(format!(
+            "no enabled policy {what} without extra exclusions; {} near miss(es)",
+            near_misses.len()
+        ))
     }
-    .measured(if near_misses.is_empty() { "none".to_owned() } else { "not enforced".to_owned() })
+    .measured(if near_misses.is_empty() {
+        "none".to_owned()
+    } else {
+        "not enforced".to_owned()
+    })
     .threshold("enabled, exclusions only break-glass")
     .items(near_misses)
-    .policy(ctx.policy.controls.break_glass.iter().map(|(_, at)| at.clone()).take(1));
+    .policy(
+        ctx.policy
+            .controls
+            .break_glass
+            .iter()
+            .map(|(_, at)| at.clone())
+            .take(1),
+    );
     if pointers.is_empty() {
         o = o.evidence(file.clone(), "/value");
     }
@@ -211,27 +278,47 @@ fn find_enforcing_policy(ctx: &Ctx, what: &str, shape: &dyn Fn(&CaPolicy) -> boo
 }
 
 fn targets_all_users_mfa(p: &CaPolicy) -> bool {
-    p.users().include_users.iter().any(|u| u == "All") && p.includes_all_apps() && p.requires_mfa() && covers_all_client_apps(p)
+    p.users().include_users.iter().any(|u| u == "All")
+        && p.includes_all_apps()
+        && p.requires_mfa()
+        && covers_all_client_apps(p)
 }
 
 fn ca_mfa_all_users(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
-    find_enforcing_policy(ctx, "requires MFA for all users and all cloud apps", &targets_all_users_mfa)
+    find_enforcing_policy(
+        ctx,
+        "requires MFA for all users and all cloud apps",
+        &targets_all_users_mfa,
+    )
 }
 
 fn ca_mfa_admins(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
-    let all_users = find_enforcing_policy(ctx, "requires MFA for all users and all cloud apps", &targets_all_users_mfa)?;
+    let all_users = find_enforcing_policy(
+        ctx,
+        "requires MFA for all users and all cloud apps",
+        &targets_all_users_mfa,
+    )?;
     if matches!(all_users.status, Status::Pass | Status::NotApplicable) {
-        return Ok(Outcome { message: format!("{} (covers every admin role)", all_users.message), ..all_users });
+        return Ok(Outcome {
+            message: format!("{} (covers every admin role)", all_users.message),
+            ..all_users
+        });
     }
     // Roles actually held: each must be in an enforcing policy's includeRoles.
     let held: Vec<(String, String)> = match super::access::privileged_assignments(ctx, ctx.snap) {
         Ok(a) => {
-            let mut roles: Vec<(String, String)> = a.iter().map(|a| (a.role_template.clone(), a.role_name.clone())).collect();
+            let mut roles: Vec<(String, String)> = a
+                .iter()
+                .map(|a| (a.role_template.clone(), a.role_name.clone()))
+                .collect();
             roles.sort();
             roles.dedup();
             roles
         }
-        Err(_) => vec![(super::access::GLOBAL_ADMIN.to_owned(), "Global Administrator".to_owned())],
+        Err(_) => vec![(
+            super::access::GLOBAL_ADMIN.to_owned(),
+            "Global Administrator".to_owned(),
+        )],
     };
     let policies = ctx.snap.ca_policies.get()?;
     let bg = break_glass_ids(ctx);
@@ -240,19 +327,42 @@ fn ca_mfa_admins(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
     let enforcing: Vec<(usize, &CaPolicy)> = policies
         .iter()
         .enumerate()
-        .filter(|(_, p)| p.is_enabled() && p.includes_all_apps() && p.requires_mfa() && stray_exclusions(p, &bg, &names).is_empty())
+        .filter(|(_, p)| {
+            p.is_enabled()
+                && p.includes_all_apps()
+                && p.requires_mfa()
+                && stray_exclusions(p, &bg, &names).is_empty()
+        })
         .collect();
     let uncovered: Vec<String> = held
         .iter()
-        .filter(|(tid, _)| !enforcing.iter().any(|(_, p)| p.users().include_roles.iter().any(|r| r.eq_ignore_ascii_case(tid))))
+        .filter(|(tid, _)| {
+            !enforcing.iter().any(|(_, p)| {
+                p.users()
+                    .include_roles
+                    .iter()
+                    .any(|r| r.eq_ignore_ascii_case(tid))
+            })
+        })
         .map(|(_, name)| name.clone())
         .collect();
     let mut o = Outcome::check(
         uncovered.is_empty(),
-        format!("all {} privileged roles in use are covered by an enabled admin MFA policy", held.len()),
-        format!("{} of {} privileged roles in use are not covered by an enabled MFA policy", uncovered.len(), held.len()),
+        format!(
+            "all {} privileged roles in use are covered by an enabled admin MFA policy",
+            held.len()
+        ),
+        format!(
+            "{} of {} privileged roles in use are not covered by an enabled MFA policy",
+            uncovered.len(),
+            held.len()
+        ),
     )
-    .measured(format!("{}/{} roles covered", held.len() - uncovered.len(), held.len()))
+    .measured(format!(
+        "{}/{} roles covered",
+        held.len() - uncovered.len(),
+        held.len()
+    ))
     .threshold("every privileged role in use")
     .items(uncovered);
     for (i, _) in &enforcing {
@@ -265,52 +375,81 @@ fn ca_mfa_admins(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
 }
 
 fn ca_block_legacy_auth(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
-    find_enforcing_policy(ctx, "blocks legacy authentication for all users", &|p: &CaPolicy| {
-        let types = p.client_app_types();
-        p.users().include_users.iter().any(|u| u == "All")
-            && p.includes_all_apps()
-            && p.blocks()
-            && types.iter().any(|t| t == "exchangeActiveSync")
-            && types.iter().any(|t| t == "other")
-    })
+    find_enforcing_policy(
+        ctx,
+        "blocks legacy authentication for all users",
+        &|p: &CaPolicy| {
+            let types = p.client_app_types();
+            p.users().include_users.iter().any(|u| u == "All")
+                && p.includes_all_apps()
+                && p.blocks()
+                && types.iter().any(|t| t == "exchangeActiveSync")
+                && types.iter().any(|t| t == "other")
+        },
+    )
 }
 
 fn security_defaults(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
     let sd = ctx.snap.security_defaults.get()?;
     let file = ctx.snap.path(Endpoint::SecurityDefaults.file());
     let model = ctx.policy.controls.identity_model;
-    let enabled_ca = ctx.snap.ca_policies.ok().map_or(0, |p| p.iter().filter(|p| p.is_enabled()).count());
+    let enabled_ca = ctx
+        .snap
+        .ca_policies
+        .ok()
+        .map_or(0, |p| p.iter().filter(|p| p.is_enabled()).count());
     let state = if sd.is_enabled { "on" } else { "off" };
     let o = if model == IdentityModel::SecurityDefaults || enabled_ca == 0 {
         Outcome::check(
             sd.is_enabled,
             format!("security defaults are on ({enabled_ca} enabled Conditional Access policies)"),
-            format!("security defaults are off and {} Conditional Access policy is enabled: nothing enforces MFA", if enabled_ca == 0 { "no" } else { "the declared model expects security defaults; no" }),
+            if enabled_ca == 0 {
+                "security defaults are off and no Conditional Access policy is enabled: nothing enforces MFA".to_owned()
+            } else {
+                format!(
+                    "security defaults are off but the declared model (controls.toml identity.model) expects them; {enabled_ca} Conditional Access policies are enabled"
+                )
+            },
         )
     } else {
-        Outcome::na(format!("{enabled_ca} Conditional Access policies are enabled; security defaults are {state}"))
+        Outcome::na(format!(
+            "{enabled_ca} Conditional Access policies are enabled; security defaults are {state}"
+        ))
     };
-    Ok(o.measured(state).threshold(if model == IdentityModel::SecurityDefaults { "on" } else { "on when no Conditional Access" }).evidence(file, "/isEnabled"))
+    Ok(o.measured(state)
+        .threshold(if model == IdentityModel::SecurityDefaults {
+            "on"
+        } else {
+            "on when no Conditional Access"
+        })
+        .evidence(file, "/isEnabled"))
 }
 
 fn licences(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
     let c = &ctx.policy.controls;
     let mut needed = Vec::new();
     if c.identity_model == IdentityModel::ConditionalAccess {
-        needed.push(("Entra ID P1 (Conditional Access)", &["AAD_PREMIUM", "AAD_PREMIUM_P2"][..]));
+        needed.push((
+            "Entra ID P1 (Conditional Access)",
+            &["AAD_PREMIUM", "AAD_PREMIUM_P2"][..],
+        ));
     }
     if c.pim {
         needed.push(("Entra ID P2 (PIM)", &["AAD_PREMIUM_P2"][..]));
     }
     if needed.is_empty() {
-        return Ok(Outcome::na("the declared model (security defaults, no PIM) needs no Entra ID premium licence"));
+        return Ok(Outcome::na(
+            "the declared model (security defaults, no PIM) needs no Entra ID premium licence",
+        ));
     }
     let skus = ctx.snap.skus.get()?;
     let file = ctx.snap.path(Endpoint::SubscribedSkus.file());
     let mut missing = Vec::new();
     let mut found = Vec::new();
     for (label, plans) in &needed {
-        let hit = skus.iter().position(|s| s.is_enabled() && s.enabled_units() > 0 && plans.iter().any(|p| s.has_plan(p)));
+        let hit = skus.iter().position(|s| {
+            s.is_enabled() && s.enabled_units() > 0 && plans.iter().any(|p| s.has_plan(p))
+        });
         match hit {
             Some(i) => found.push((label, i, skus[i].sku_part_number.clone())),
             None => missing.push(label.to_string()),
@@ -318,11 +457,24 @@ fn licences(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
     }
     let mut o = Outcome::check(
         missing.is_empty(),
-        format!("present: {}", found.iter().map(|(l, _, s)| format!("{l} via {s}")).collect::<Vec<_>>().join(", ")),
+        format!(
+            "present: {}",
+            found
+                .iter()
+                .map(|(l, _, s)| format!("{l} via {s}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         format!("missing: {}", missing.join(", ")),
     )
     .measured(format!("{}/{} present", found.len(), needed.len()))
-    .threshold(needed.iter().map(|(l, _)| *l).collect::<Vec<_>>().join(" + "))
+    .threshold(
+        needed
+            .iter()
+            .map(|(l, _)| *l)
+            .collect::<Vec<_>>()
+            .join(" + "),
+    )
     .items(missing);
     for (_, i, _) in found {
         o = o.evidence(file.clone(), format!("/value/{i}"));
@@ -331,4 +483,867 @@ fn licences(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
         o = o.evidence(file, "/value");
     }
     Ok(o)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::controls::testing::{CONTROLS_TOML, Fx};
+    use crate::scorecard::Status;
+
+    const BG1: &str = "b0000000-0000-0000-0000-000000000001";
+    const BG2: &str = "b0000000-0000-0000-0000-000000000002";
+    const ALICE: &str = "a0000000-0000-0000-0000-000000000001";
+    const BOB: &str = "a0000000-0000-0000-0000-000000000002";
+    const GA: &str = "62e90394-69f5-4237-9190-012177145e10";
+    const EXCHANGE_ADMIN: &str = "29232cdf-9323-42fd-ade2-1d097af3e4de";
+    const REG_FILE: &str = "evidence/acme/2026-11/graph/userRegistrationDetails.json";
+    const CA_FILE: &str = "evidence/acme/2026-11/graph/conditionalAccessPolicies.json";
+
+    /// One userRegistrationDetails record, shaped as Graph returns it (lowercase userType).
+    fn reg(id: &str, upn: &str, admin: bool, mfa: bool, user_type: &str) -> String {
+        let methods = if mfa {
+            r#""microsoftAuthenticatorPush","softwareOneTimePasscode""#
+        } else {
+            ""
+        };
+        format!(
+            r#"{{"id":"{id}","userPrincipalName":"{upn}","userDisplayName":"{upn}","isAdmin":{admin},"isSsprRegistered":false,"isSsprEnabled":false,"isSsprCapable":false,"isMfaRegistered":{mfa},"isMfaCapable":{mfa},"isPasswordlessCapable":false,"lastUpdatedDateTime":"2026-11-20T04:12:09.1234567Z","methodsRegistered":[{methods}],"isSystemPreferredAuthenticationMethodEnabled":true,"systemPreferredAuthenticationMethods":[],"userPreferredMethodForSecondaryAuthentication":"","userType":"{user_type}"}}"#
+        )
+    }
+
+    fn regs(records: &[String]) -> String {
+        format!(
+            r#"{{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#reports/authenticationMethods/userRegistrationDetails","value":[{}]}}"#,
+            records.join(",")
+        )
+    }
+
+    /// The fixture's four users (bg1, bg2, alice admins; bob not), with MFA as given.
+    fn tenant_regs(alice_mfa: bool, bob_mfa: bool) -> Vec<String> {
+        vec![
+            reg(BG1, "bg1@acme.onmicrosoft.com", true, true, "member"),
+            reg(BG2, "bg2@acme.onmicrosoft.com", true, true, "member"),
+            reg(ALICE, "alice@acme.example", true, alice_mfa, "member"),
+            reg(BOB, "bob@acme.example", false, bob_mfa, "member"),
+        ]
+    }
+
+    fn user(id: &str, upn: &str, user_type: &str, enabled: bool) -> String {
+        format!(
+            r#"{{"id":"{id}","displayName":"{upn}","userPrincipalName":"{upn}","userType":"{user_type}","accountEnabled":{enabled},"assignedLicenses":[{{"disabledPlans":[],"skuId":"06ebc4ee-1bb5-47dd-8120-11324bc54e06"}}],"createdDateTime":"2024-01-10T09:00:00Z","signInActivity":{{"lastSignInDateTime":"2026-11-20T08:00:00Z","lastSignInRequestId":"d4d31c40-4c36-4775-ad59-7d1e6a171f00","lastNonInteractiveSignInDateTime":"0001-01-01T00:00:00Z","lastNonInteractiveSignInRequestId":"","lastSuccessfulSignInDateTime":"","lastSuccessfulSignInRequestId":""}}}}"#
+        )
+    }
+
+    fn users(alice_enabled: bool, extra: &[String]) -> String {
+        let mut all = vec![
+            user(BG1, "bg1@acme.onmicrosoft.com", "Member", true),
+            user(BG2, "bg2@acme.onmicrosoft.com", "Member", true),
+            user(ALICE, "alice@acme.example", "Member", alice_enabled),
+            user(BOB, "bob@acme.example", "Member", true),
+        ];
+        all.extend_from_slice(extra);
+        format!(
+            r#"{{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#users","value":[{}]}}"#,
+            all.join(",")
+        )
+    }
+
+    /// A Conditional Access policy in the shape Graph v1.0 returns (every key present).
+    struct Ca<'a> {
+        name: &'a str,
+        state: &'a str,
+        include_users: &'a str,
+        exclude_users: &'a str,
+        exclude_groups: &'a str,
+        include_roles: &'a str,
+        exclude_guests: &'a str,
+        client_apps: &'a str,
+        grant: &'a str,
+    }
+
+    const MFA_GRANT: &str = r#"{"operator":"OR","builtInControls":["mfa"],"customAuthenticationFactors":[],"termsOfUse":[],"authenticationStrength@odata.context":"https://graph.microsoft.com/v1.0/$metadata#identity/conditionalAccess/policies('x')/grantControls/authenticationStrength/$entity","authenticationStrength":null}"#;
+    const BLOCK_GRANT: &str = r#"{"operator":"OR","builtInControls":["block"],"customAuthenticationFactors":[],"termsOfUse":[],"authenticationStrength":null}"#;
+
+    impl Ca<'_> {
+        fn mfa_all() -> Ca<'static> {
+            Ca {
+                name: "Require MFA for all users",
+                state: "enabled",
+                include_users: r#"["All"]"#,
+                exclude_users: r#"["b0000000-0000-0000-0000-000000000001","b0000000-0000-0000-0000-000000000002"]"#,
+                exclude_groups: "[]",
+                include_roles: "[]",
+                exclude_guests: "null",
+                client_apps: r#"["all"]"#,
+                grant: MFA_GRANT,
+            }
+        }
+
+        fn legacy() -> Ca<'static> {
+            Ca {
+                name: "Block legacy authentication",
+                client_apps: r#"["exchangeActiveSync","other"]"#,
+                exclude_users: r#"["b0000000-0000-0000-0000-000000000001"]"#,
+                grant: BLOCK_GRANT,
+                ..Ca::mfa_all()
+            }
+        }
+
+        fn json(&self, i: usize) -> String {
+            let Ca {
+                name,
+                state,
+                include_users,
+                exclude_users,
+                exclude_groups,
+                include_roles,
+                exclude_guests,
+                client_apps,
+                grant,
+            } = self;
+            format!(
+                r#"{{"id":"00000000-0000-0000-0000-00000000000{i}","templateId":null,"displayName":"{name}","createdDateTime":"2025-09-24T12:59:05.2884951Z","modifiedDateTime":null,"state":"{state}","sessionControls":null,"conditions":{{"userRiskLevels":[],"signInRiskLevels":[],"clientAppTypes":{client_apps},"platforms":null,"locations":null,"devices":null,"clientApplications":null,"authenticationFlows":null,"applications":{{"includeApplications":["All"],"excludeApplications":[],"includeUserActions":[],"includeAuthenticationContextClassReferences":[],"applicationFilter":null}},"users":{{"includeUsers":{include_users},"excludeUsers":{exclude_users},"includeGroups":[],"excludeGroups":{exclude_groups},"includeRoles":{include_roles},"excludeRoles":[],"includeGuestsOrExternalUsers":null,"excludeGuestsOrExternalUsers":{exclude_guests}}}}},"grantControls":{grant}}}"#
+            )
+        }
+    }
+
+    fn cas(policies: &[Ca]) -> String {
+        let list: Vec<String> = policies
+            .iter()
+            .enumerate()
+            .map(|(i, p)| p.json(i))
+            .collect();
+        format!(
+            r#"{{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#identity/conditionalAccess/policies","value":[{}]}}"#,
+            list.join(",")
+        )
+    }
+
+    fn security_defaults_model() -> String {
+        CONTROLS_TOML.replace(
+            "model = \"conditional_access\"",
+            "model = \"security_defaults\"",
+        )
+    }
+
+    fn sd(on: bool) -> String {
+        format!(
+            r#"{{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#policies/identitySecurityDefaultsEnforcementPolicy/$entity","id":"00000000-0000-0000-0000-000000000005","displayName":"Security Defaults","description":"Security defaults is a set of basic identity security mechanisms recommended by Microsoft.","isEnabled":{on}}}"#
+        )
+    }
+
+    // ---- identity.mfa-admins ----
+
+    #[test]
+    fn mfa_admins_pass_when_every_admin_is_registered() {
+        let o = Fx::new().eval("identity.mfa-admins");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+        assert_eq!(o.message, "3 of 3 administrators registered for MFA");
+        assert_eq!(o.value, Some(100.0));
+        assert_eq!(o.evidence[0].pointer, "/value");
+    }
+
+    #[test]
+    fn an_admin_without_mfa_fails_with_upn_and_pointer() {
+        let o = Fx::new()
+            .graph(
+                "userRegistrationDetails.json",
+                &regs(&tenant_regs(false, true)),
+            )
+            .eval("identity.mfa-admins");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.items, ["alice@acme.example"]);
+        assert_eq!(
+            o.message,
+            "1 of 3 administrators are not registered for MFA"
+        );
+        assert_eq!(o.measured.as_deref(), Some("66.7%"));
+        assert_eq!(o.evidence.len(), 1);
+        assert_eq!(o.evidence[0].file, REG_FILE);
+        assert_eq!(o.evidence[0].pointer, "/value/2");
+    }
+
+    #[test]
+    fn a_disabled_admin_account_is_not_counted() {
+        let o = Fx::new()
+            .graph("users.json", &users(false, &[]))
+            .graph(
+                "userRegistrationDetails.json",
+                &regs(&tenant_regs(false, true)),
+            )
+            .eval("identity.mfa-admins");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+        assert_eq!(o.message, "2 of 2 administrators registered for MFA");
+        assert!(o.items.is_empty());
+    }
+
+    #[test]
+    fn an_admin_record_without_is_mfa_registered_counts_as_unregistered() {
+        // With a narrow $select Graph can omit the field; absence proves nothing.
+        let mut r = tenant_regs(true, true);
+        r[2] = format!(
+            r#"{{"id":"{ALICE}","userPrincipalName":"alice@acme.example","isAdmin":true,"userType":"member"}}"#
+        );
+        let o = Fx::new()
+            .graph("userRegistrationDetails.json", &regs(&r))
+            .eval("identity.mfa-admins");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.items, ["alice@acme.example"]);
+    }
+
+    #[test]
+    fn no_admins_in_the_report_is_not_applicable() {
+        let r = vec![reg(BOB, "bob@acme.example", false, true, "member")];
+        let o = Fx::new()
+            .graph("userRegistrationDetails.json", &regs(&r))
+            .eval("identity.mfa-admins");
+        assert_eq!(o.status, Status::NotApplicable);
+        assert_eq!(
+            o.message,
+            "no enabled administrators in userRegistrationDetails"
+        );
+    }
+
+    /// Regression: a peer tool marked every user as lacking MFA when the registration
+    /// report was refused (403, no Entra ID P1). A refused report is missing evidence.
+    #[test]
+    fn refused_registration_report_is_no_evidence_not_every_user_lacking_mfa() {
+        let fx = Fx::new().missing_as(
+            "graph/userRegistrationDetails.json",
+            "not_licensed",
+            "Entra ID P1 required",
+        );
+        for id in ["identity.mfa-admins", "identity.mfa-users"] {
+            let o = fx.eval(id);
+            assert_eq!(o.status, Status::NoEvidence, "{id}: {o:?}");
+            assert_ne!(o.status, Status::Fail);
+            assert!(o.message.contains("not licensed"), "{id}: {}", o.message);
+            assert!(
+                o.message.contains("Entra ID P1 required"),
+                "{id}: {}",
+                o.message
+            );
+            assert!(o.items.is_empty(), "{id}: nobody is listed as lacking MFA");
+            assert_eq!(o.evidence[0].file, REG_FILE);
+        }
+    }
+
+    #[test]
+    fn unexplained_missing_registration_report_is_no_evidence() {
+        let o = Fx::new()
+            .without("graph/userRegistrationDetails.json")
+            .eval("identity.mfa-admins");
+        assert_eq!(o.status, Status::NoEvidence);
+        assert!(o.message.contains("not found"), "{}", o.message);
+    }
+
+    // ---- identity.mfa-users ----
+
+    #[test]
+    fn mfa_users_pass_on_the_healthy_fixture() {
+        let o = Fx::new().eval("identity.mfa-users");
+        assert_eq!(o.status, Status::Pass);
+        assert_eq!(o.message, "4 of 4 members registered for MFA");
+        assert_eq!(o.threshold.as_deref(), Some("≥ 95%"));
+        assert!(o.policy.is_empty(), "default threshold has no policy line");
+    }
+
+    #[test]
+    fn guests_are_excluded_from_mfa_users_in_every_spelling() {
+        let mut r = tenant_regs(true, true);
+        r.push(reg(
+            "c0000000-0000-0000-0000-000000000001",
+            "allan@partner.example",
+            false,
+            false,
+            "guest",
+        ));
+        r.push(reg(
+            "c0000000-0000-0000-0000-000000000002",
+            "markie@partner.example",
+            false,
+            false,
+            "Guest",
+        ));
+        // An invited account whose record says member: the #EXT# UPN gives it away.
+        r.push(reg(
+            "c0000000-0000-0000-0000-000000000003",
+            "dana.ortiz_partner.example#EXT#@acme.onmicrosoft.com",
+            false,
+            false,
+            "member",
+        ));
+        // No userType in the report, but users.json knows it is a guest.
+        r.push(
+            r#"{"id":"c0000000-0000-0000-0000-000000000004","userPrincipalName":"kalyan@partner.example","isAdmin":false,"isMfaRegistered":false}"#
+                .to_owned(),
+        );
+        let extra = [user(
+            "c0000000-0000-0000-0000-000000000004",
+            "kalyan@partner.example",
+            "Guest",
+            true,
+        )];
+        let o = Fx::new()
+            .graph("users.json", &users(true, &extra))
+            .graph("userRegistrationDetails.json", &regs(&r))
+            .eval("identity.mfa-users");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+        assert_eq!(o.message, "4 of 4 members registered for MFA");
+        assert!(o.items.is_empty());
+    }
+
+    #[test]
+    fn an_unregistered_member_is_listed() {
+        let mut r = tenant_regs(true, true);
+        r.push(reg(
+            "c0000000-0000-0000-0000-000000000009",
+            "carol@acme.example",
+            false,
+            false,
+            "member",
+        ));
+        let o = Fx::new()
+            .graph("userRegistrationDetails.json", &regs(&r))
+            .eval("identity.mfa-users");
+        assert_eq!(o.status, Status::Fail, "4 of 5 = 80% < 95%");
+        assert_eq!(o.items, ["carol@acme.example"]);
+        assert_eq!(o.evidence[0].pointer, "/value/4");
+    }
+
+    #[test]
+    fn a_disabled_member_is_not_counted() {
+        let o = Fx::new()
+            .graph("users.json", &users(false, &[]))
+            .graph(
+                "userRegistrationDetails.json",
+                &regs(&tenant_regs(false, true)),
+            )
+            .eval("identity.mfa-users");
+        assert_eq!(o.status, Status::Pass);
+        assert_eq!(o.message, "3 of 3 members registered for MFA");
+    }
+
+    #[test]
+    fn mfa_users_threshold_from_controls_toml_changes_the_verdict_and_is_cited() {
+        let fx = Fx::new().graph(
+            "userRegistrationDetails.json",
+            &regs(&tenant_regs(false, false)),
+        );
+        let o = fx.eval("identity.mfa-users");
+        assert_eq!(o.status, Status::Fail, "2 of 4 = 50% < default 95%");
+        assert_eq!(o.measured.as_deref(), Some("50%"));
+
+        let extra = "[thresholds]\n\"identity.mfa-users\" = { min_percent = 50 }\n";
+        let text = format!("{CONTROLS_TOML}\n{extra}");
+        let line = text
+            .lines()
+            .position(|l| l.starts_with("\"identity.mfa-users\""))
+            .expect("threshold line")
+            + 1;
+        let o = fx.with_controls_extra(extra).eval("identity.mfa-users");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+        assert_eq!(o.threshold.as_deref(), Some("≥ 50%"));
+        assert_eq!(
+            o.items,
+            ["alice@acme.example", "bob@acme.example"],
+            "the unregistered are still listed"
+        );
+        assert_eq!(o.policy.len(), 1);
+        assert_eq!(o.policy[0].file, "clients/acme/controls.toml");
+        assert_eq!(o.policy[0].line, line);
+    }
+
+    // ---- identity.ca-mfa-all-users ----
+
+    #[test]
+    fn ca_mfa_all_users_passes_with_an_enabled_policy() {
+        let o = Fx::new().eval("identity.ca-mfa-all-users");
+        assert_eq!(o.status, Status::Pass);
+        assert_eq!(o.measured.as_deref(), Some("Require MFA for all users"));
+        assert_eq!(o.evidence[0].file, CA_FILE);
+        assert_eq!(o.evidence[0].pointer, "/value/0");
+    }
+
+    #[test]
+    fn a_report_only_mfa_policy_fails() {
+        let p = Ca {
+            state: "enabledForReportingButNotEnforced",
+            ..Ca::mfa_all()
+        };
+        let o = Fx::new()
+            .graph("conditionalAccessPolicies.json", &cas(&[Ca::legacy(), p]))
+            .eval("identity.ca-mfa-all-users");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.items.len(), 1);
+        assert!(o.items[0].contains("report-only"), "{:?}", o.items);
+        assert!(
+            o.items[0].starts_with("\"Require MFA for all users\""),
+            "{:?}",
+            o.items
+        );
+        assert_eq!(o.measured.as_deref(), Some("not enforced"));
+        assert_eq!(o.evidence[0].pointer, "/value/1");
+        assert_eq!(
+            o.policy[0].line, 6,
+            "points at the declared break-glass accounts"
+        );
+    }
+
+    #[test]
+    fn a_disabled_mfa_policy_fails_naming_its_state() {
+        let p = Ca {
+            state: "disabled",
+            ..Ca::mfa_all()
+        };
+        let o = Fx::new()
+            .graph("conditionalAccessPolicies.json", &cas(&[p, Ca::legacy()]))
+            .eval("identity.ca-mfa-all-users");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.items, ["\"Require MFA for all users\": disabled"]);
+    }
+
+    #[test]
+    fn excluding_a_user_other_than_break_glass_fails_naming_them() {
+        let excl = format!(r#"["{BG1}","{BG2}","{BOB}"]"#);
+        let p = Ca {
+            exclude_users: &excl,
+            ..Ca::mfa_all()
+        };
+        let o = Fx::new()
+            .graph("conditionalAccessPolicies.json", &cas(&[p, Ca::legacy()]))
+            .eval("identity.ca-mfa-all-users");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.items,
+            ["\"Require MFA for all users\": excludes user bob@acme.example"]
+        );
+    }
+
+    #[test]
+    fn excluded_groups_unknown_users_and_guests_are_stray_exclusions() {
+        let p = Ca {
+            exclude_users: r#"["b0000000-0000-0000-0000-000000000001","d0000000-0000-0000-0000-00000000dead"]"#,
+            exclude_groups: r#"["9b39e5c3-7d8f-4e7b-a96e-6d3b1b1e1a1a"]"#,
+            exclude_guests: r##"{"guestOrExternalUserTypes":"internalGuest,b2bCollaborationGuest","externalTenants":{"@odata.type":"#microsoft.graph.conditionalAccessAllExternalTenants","membershipKind":"all"}}"##,
+            ..Ca::mfa_all()
+        };
+        let o = Fx::new()
+            .graph("conditionalAccessPolicies.json", &cas(&[p]))
+            .eval("identity.ca-mfa-all-users");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.items,
+            [
+                "\"Require MFA for all users\": excludes user d0000000-0000-0000-0000-00000000dead; excludes group 9b39e5c3-7d8f-4e7b-a96e-6d3b1b1e1a1a; excludes guests or external users"
+            ]
+        );
+    }
+
+    #[test]
+    fn mfa_through_authentication_strength_with_empty_builtin_controls_passes() {
+        let grant = r#"{"operator":"OR","builtInControls":[],"customAuthenticationFactors":[],"termsOfUse":[],"authenticationStrength@odata.context":"https://graph.microsoft.com/v1.0/$metadata#identity/conditionalAccess/policies('x')/grantControls/authenticationStrength/$entity","authenticationStrength":{"id":"00000000-0000-0000-0000-000000000004","createdDateTime":"2021-12-01T08:00:00Z","modifiedDateTime":"2021-12-01T08:00:00Z","displayName":"Phishing-resistant MFA","description":"Phishing-resistant, Passwordless methods for the strongest authentication, such as a FIDO2 security key","policyType":"builtIn","requirementsSatisfied":"mfa","allowedCombinations":["windowsHelloForBusiness","fido2","x509CertificateMultiFactor"]}}"#;
+        let p = Ca {
+            grant,
+            ..Ca::mfa_all()
+        };
+        let o = Fx::new()
+            .graph("conditionalAccessPolicies.json", &cas(&[p]))
+            .eval("identity.ca-mfa-all-users");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    #[test]
+    fn mfa_or_compliant_device_is_not_an_mfa_requirement() {
+        let grant = r#"{"operator":"OR","builtInControls":["mfa","compliantDevice"],"customAuthenticationFactors":[],"termsOfUse":[],"authenticationStrength":null}"#;
+        let p = Ca {
+            grant,
+            ..Ca::mfa_all()
+        };
+        let o = Fx::new()
+            .graph("conditionalAccessPolicies.json", &cas(&[p, Ca::legacy()]))
+            .eval("identity.ca-mfa-all-users");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.message,
+            "no Conditional Access policy requires MFA for all users and all cloud apps"
+        );
+        assert_eq!(o.measured.as_deref(), Some("none"));
+        assert!(o.items.is_empty());
+        assert_eq!(o.evidence[0].pointer, "/value");
+    }
+
+    #[test]
+    fn security_defaults_model_without_ca_is_not_applicable() {
+        let o = Fx::new()
+            .policy("controls.toml", &security_defaults_model())
+            .graph("conditionalAccessPolicies.json", r#"{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#identity/conditionalAccess/policies","value":[]}"#)
+            .graph("securityDefaults.json", &sd(true))
+            .eval("identity.ca-mfa-all-users");
+        assert_eq!(o.status, Status::NotApplicable);
+        assert!(o.message.contains("security defaults"), "{}", o.message);
+    }
+
+    #[test]
+    fn conditional_access_model_without_ca_fails_rather_than_not_applicable() {
+        let o = Fx::new()
+            .graph("conditionalAccessPolicies.json", r#"{"value":[]}"#)
+            .eval("identity.ca-mfa-all-users");
+        assert_eq!(o.status, Status::Fail);
+    }
+
+    #[test]
+    fn missing_ca_policies_is_no_evidence() {
+        let o = Fx::new()
+            .missing_as(
+                "graph/conditionalAccessPolicies.json",
+                "permission_missing",
+                "Policy.Read.All not granted",
+            )
+            .eval("identity.ca-mfa-all-users");
+        assert_eq!(o.status, Status::NoEvidence);
+        assert!(o.message.contains("permission missing"), "{}", o.message);
+    }
+
+    // ---- identity.ca-mfa-admins ----
+
+    #[test]
+    fn an_all_users_mfa_policy_covers_the_admins() {
+        let o = Fx::new().eval("identity.ca-mfa-admins");
+        assert_eq!(o.status, Status::Pass);
+        assert!(
+            o.message.ends_with("(covers every admin role)"),
+            "{}",
+            o.message
+        );
+    }
+
+    #[test]
+    fn a_role_targeted_admin_policy_covers_the_roles_in_use() {
+        let roles = format!(r#"["{GA}","{EXCHANGE_ADMIN}"]"#);
+        let admins = Ca {
+            name: "Require phishing-resistant MFA for admins",
+            include_users: "[]",
+            include_roles: &roles,
+            ..Ca::mfa_all()
+        };
+        let o = Fx::new()
+            .graph(
+                "conditionalAccessPolicies.json",
+                &cas(&[Ca::legacy(), admins]),
+            )
+            .eval("identity.ca-mfa-admins");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+        assert_eq!(o.measured.as_deref(), Some("1/1 roles covered"));
+        assert_eq!(o.evidence[0].pointer, "/value/1");
+    }
+
+    #[test]
+    fn a_held_role_outside_the_admin_policy_fails() {
+        let roles = format!(r#"["{EXCHANGE_ADMIN}"]"#);
+        let admins = Ca {
+            name: "MFA for Exchange admins",
+            include_users: "[]",
+            include_roles: &roles,
+            ..Ca::mfa_all()
+        };
+        let o = Fx::new()
+            .graph(
+                "conditionalAccessPolicies.json",
+                &cas(&[Ca::legacy(), admins]),
+            )
+            .eval("identity.ca-mfa-admins");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.items, ["Global Administrator"]);
+        assert_eq!(o.measured.as_deref(), Some("0/1 roles covered"));
+    }
+
+    #[test]
+    fn a_report_only_admin_policy_does_not_cover() {
+        let roles = format!(r#"["{GA}"]"#);
+        let admins = Ca {
+            name: "MFA for admins",
+            state: "enabledForReportingButNotEnforced",
+            include_users: "[]",
+            include_roles: &roles,
+            ..Ca::mfa_all()
+        };
+        let o = Fx::new()
+            .graph("conditionalAccessPolicies.json", &cas(&[admins]))
+            .eval("identity.ca-mfa-admins");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.items, ["Global Administrator"]);
+        assert_eq!(o.evidence[0].pointer, "/value");
+    }
+
+    #[test]
+    fn ca_mfa_admins_is_not_applicable_on_security_defaults() {
+        let o = Fx::new()
+            .policy("controls.toml", &security_defaults_model())
+            .graph("conditionalAccessPolicies.json", r#"{"value":[]}"#)
+            .eval("identity.ca-mfa-admins");
+        assert_eq!(o.status, Status::NotApplicable);
+    }
+
+    // ---- identity.ca-block-legacy-auth ----
+
+    #[test]
+    fn legacy_auth_block_passes_on_the_healthy_fixture() {
+        let o = Fx::new().eval("identity.ca-block-legacy-auth");
+        assert_eq!(o.status, Status::Pass);
+        assert_eq!(o.measured.as_deref(), Some("Block legacy authentication"));
+        assert_eq!(o.evidence[0].pointer, "/value/1");
+    }
+
+    #[test]
+    fn a_report_only_legacy_block_fails() {
+        let p = Ca {
+            state: "enabledForReportingButNotEnforced",
+            ..Ca::legacy()
+        };
+        let o = Fx::new()
+            .graph("conditionalAccessPolicies.json", &cas(&[Ca::mfa_all(), p]))
+            .eval("identity.ca-block-legacy-auth");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.items,
+            ["\"Block legacy authentication\": report-only (enabledForReportingButNotEnforced)"]
+        );
+        assert_eq!(o.evidence[0].pointer, "/value/1");
+    }
+
+    #[test]
+    fn no_legacy_block_policy_fails() {
+        let o = Fx::new()
+            .graph("conditionalAccessPolicies.json", &cas(&[Ca::mfa_all()]))
+            .eval("identity.ca-block-legacy-auth");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.message,
+            "no Conditional Access policy blocks legacy authentication for all users"
+        );
+        assert!(o.items.is_empty());
+    }
+
+    #[test]
+    fn blocking_only_exchange_active_sync_is_not_enough() {
+        let p = Ca {
+            client_apps: r#"["exchangeActiveSync"]"#,
+            ..Ca::legacy()
+        };
+        let o = Fx::new()
+            .graph("conditionalAccessPolicies.json", &cas(&[Ca::mfa_all(), p]))
+            .eval("identity.ca-block-legacy-auth");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.measured.as_deref(), Some("none"));
+    }
+
+    #[test]
+    fn legacy_block_without_ca_evidence_is_no_evidence() {
+        let o = Fx::new()
+            .without("graph/conditionalAccessPolicies.json")
+            .eval("identity.ca-block-legacy-auth");
+        assert_eq!(o.status, Status::NoEvidence);
+    }
+
+    // ---- identity.security-defaults ----
+
+    #[test]
+    fn security_defaults_are_not_applicable_when_ca_is_enabled() {
+        let o = Fx::new().eval("identity.security-defaults");
+        assert_eq!(o.status, Status::NotApplicable);
+        assert_eq!(
+            o.message,
+            "2 Conditional Access policies are enabled; security defaults are off"
+        );
+    }
+
+    #[test]
+    fn no_enabled_ca_and_security_defaults_off_fails() {
+        let report_only = Ca {
+            state: "enabledForReportingButNotEnforced",
+            ..Ca::mfa_all()
+        };
+        let o = Fx::new()
+            .graph("conditionalAccessPolicies.json", &cas(&[report_only]))
+            .graph("securityDefaults.json", &sd(false))
+            .eval("identity.security-defaults");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.message,
+            "security defaults are off and no Conditional Access policy is enabled: nothing enforces MFA"
+        );
+        assert_eq!(o.measured.as_deref(), Some("off"));
+        assert_eq!(
+            o.evidence[0].file,
+            "evidence/acme/2026-11/graph/securityDefaults.json"
+        );
+        assert_eq!(o.evidence[0].pointer, "/isEnabled");
+    }
+
+    #[test]
+    fn no_enabled_ca_but_security_defaults_on_passes() {
+        let o = Fx::new()
+            .graph("conditionalAccessPolicies.json", r#"{"value":[]}"#)
+            .graph("securityDefaults.json", &sd(true))
+            .eval("identity.security-defaults");
+        assert_eq!(o.status, Status::Pass);
+        assert_eq!(
+            o.threshold.as_deref(),
+            Some("on when no Conditional Access")
+        );
+    }
+
+    #[test]
+    fn security_defaults_model_with_defaults_on_passes() {
+        let o = Fx::new()
+            .policy("controls.toml", &security_defaults_model())
+            .graph("conditionalAccessPolicies.json", r#"{"value":[]}"#)
+            .graph("securityDefaults.json", &sd(true))
+            .eval("identity.security-defaults");
+        assert_eq!(o.status, Status::Pass);
+        assert_eq!(o.measured.as_deref(), Some("on"));
+        assert_eq!(o.threshold.as_deref(), Some("on"));
+    }
+
+    #[test]
+    fn security_defaults_model_with_defaults_off_fails_without_misreporting_ca() {
+        // Bug fixed: the message used to claim no Conditional Access policy was enabled.
+        let o = Fx::new()
+            .policy("controls.toml", &security_defaults_model())
+            .eval("identity.security-defaults");
+        assert_eq!(o.status, Status::Fail);
+        assert!(o.message.contains("expects them"), "{}", o.message);
+        assert!(
+            o.message
+                .contains("2 Conditional Access policies are enabled"),
+            "{}",
+            o.message
+        );
+        assert!(
+            !o.message.contains("no Conditional Access"),
+            "{}",
+            o.message
+        );
+    }
+
+    #[test]
+    fn missing_security_defaults_is_no_evidence() {
+        let o = Fx::new()
+            .without("graph/securityDefaults.json")
+            .eval("identity.security-defaults");
+        assert_eq!(o.status, Status::NoEvidence);
+    }
+
+    // ---- identity.licences ----
+
+    fn sku(part: &str, status: &str, plans: &[(&str, &str)]) -> String {
+        let plans: Vec<String> = plans
+            .iter()
+            .map(|(n, s)| format!(r#"{{"appliesTo":"User","provisioningStatus":"{s}","servicePlanId":"41781fb2-bc02-4b7c-bd55-b576c07bb09d","servicePlanName":"{n}","servicePlanType":"SCO"}}"#))
+            .collect();
+        format!(
+            r#"{{"accountId":"4b8c18bd-2f9f-4227-af55-9f1061cf9c32","accountName":"acme","appliesTo":"User","capabilityStatus":"{status}","consumedUnits":4,"id":"x_{part}","prepaidUnits":{{"enabled":5,"lockedOut":0,"suspended":0,"warning":0}},"servicePlans":[{}],"skuId":"cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46","skuPartNumber":"{part}","subscriptionIds":["a7d1c39e-8d40-4eb1-9549-cd4a3f227632"]}}"#,
+            plans.join(",")
+        )
+    }
+
+    fn skus(list: &[String]) -> String {
+        format!(
+            r#"{{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#subscribedSkus","value":[{}]}}"#,
+            list.join(",")
+        )
+    }
+
+    #[test]
+    fn licences_pass_with_p1_and_p2() {
+        let o = Fx::new().eval("identity.licences");
+        assert_eq!(o.status, Status::Pass);
+        assert_eq!(o.measured.as_deref(), Some("2/2 present"));
+        assert_eq!(o.evidence[0].pointer, "/value/0");
+    }
+
+    #[test]
+    fn pim_without_p2_fails_naming_p2() {
+        let list = [sku(
+            "SPB",
+            "Enabled",
+            &[
+                ("AAD_PREMIUM", "Success"),
+                ("EXCHANGE_S_STANDARD", "Success"),
+            ],
+        )];
+        let o = Fx::new()
+            .graph("subscribedSkus.json", &skus(&list))
+            .eval("identity.licences");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.items, ["Entra ID P2 (PIM)"]);
+        assert!(o.message.contains("P2"), "{}", o.message);
+        assert_eq!(o.measured.as_deref(), Some("1/2 present"));
+    }
+
+    #[test]
+    fn disabled_plans_and_suspended_skus_do_not_count() {
+        let list = [
+            sku(
+                "SPE_E5",
+                "Suspended",
+                &[("AAD_PREMIUM", "Success"), ("AAD_PREMIUM_P2", "Success")],
+            ),
+            sku(
+                "EMSPREMIUM",
+                "Enabled",
+                &[("AAD_PREMIUM", "Success"), ("AAD_PREMIUM_P2", "Disabled")],
+            ),
+        ];
+        let o = Fx::new()
+            .graph("subscribedSkus.json", &skus(&list))
+            .eval("identity.licences");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.items, ["Entra ID P2 (PIM)"]);
+        assert_eq!(
+            o.evidence[0].pointer, "/value/1",
+            "P1 found in the enabled EMS SKU"
+        );
+    }
+
+    #[test]
+    fn p1_and_p2_from_different_skus_pass() {
+        let list = [
+            sku("SPB", "Enabled", &[("AAD_PREMIUM", "Success")]),
+            sku(
+                "AAD_PREMIUM_P2",
+                "Enabled",
+                &[("AAD_PREMIUM_P2", "PendingActivation")],
+            ),
+        ];
+        let o = Fx::new()
+            .graph("subscribedSkus.json", &skus(&list))
+            .eval("identity.licences");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+        let ptrs: Vec<&str> = o.evidence.iter().map(|e| e.pointer.as_str()).collect();
+        assert_eq!(ptrs, ["/value/0", "/value/1"]);
+    }
+
+    #[test]
+    fn security_defaults_without_pim_needs_no_premium_licence() {
+        let text = security_defaults_model().replace("pim = true", "pim = false");
+        let o = Fx::new()
+            .policy("controls.toml", &text)
+            .without("graph/subscribedSkus.json")
+            .eval("identity.licences");
+        assert_eq!(
+            o.status,
+            Status::NotApplicable,
+            "no SKU evidence is needed either: {o:?}"
+        );
+    }
+
+    #[test]
+    fn licences_without_sku_evidence_is_no_evidence() {
+        let o = Fx::new()
+            .without("graph/subscribedSkus.json")
+            .eval("identity.licences");
+        assert_eq!(o.status, Status::NoEvidence);
+    }
 }
