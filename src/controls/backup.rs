@@ -14,7 +14,10 @@ pub fn controls() -> Vec<Control> {
     let mut out = Vec::new();
     for w in Workload::ALL {
         let t = w.title();
-        let with = |c: Control| Control { workload: Some(w), ..c };
+        let with = |c: Control| Control {
+            workload: Some(w),
+            ..c
+        };
         out.push(with(
             Control::new(&format!("backup.{}.policy-complete", w.id()), Domain::Backup, &format!("{t} backup policy is complete"), policy_complete)
                 .doc(
@@ -47,7 +50,7 @@ pub fn controls() -> Vec<Control> {
         out.push(with(
             Control::new(&format!("backup.{}.rpo", w.id()), Domain::Backup, &format!("{t} backups meet the RPO"), rpo)
                 .doc(
-                    "The largest gap between successful backups this month (carrying over from last month's final backup, and up to the snapshot) stays within the declared RPO.",
+                    "The largest gap between successful backups within the month (from the start of the month to the snapshot) stays within the declared RPO.",
                     "The RPO is the data the client agreed it can afford to lose; a longer gap means a restore would lose more than that.",
                     "Find why backups stopped during the listed gaps (failed jobs, paused schedules) and fix the schedule so it runs more often than the RPO.",
                 )
@@ -71,12 +74,21 @@ fn workload(c: &Control) -> Workload {
 }
 
 /// The workload's policy when in scope, or the outcome that ends evaluation early.
-fn in_scope<'a>(ctx: &'a Ctx, c: &Control) -> Result<&'a WorkloadPolicy, Outcome> {
+fn in_scope<'a>(ctx: &'a Ctx, c: &Control) -> Result<&'a WorkloadPolicy, Box<Outcome>> {
     let w = workload(c);
     match ctx.policy.backup.workloads.get(&w) {
-        None => Err(Outcome::fail(format!("{} is not declared in backup.toml: declare it in scope or out of scope with a reason", w.id()))
-            .policy([At::file_start(&ctx.policy.backup.file)])),
-        Some(p) if !p.in_scope => Err(Outcome::na(format!("out of scope: {}", p.reason.as_deref().unwrap_or("no reason given"))).policy([p.at_key("in_scope")])),
+        None => Err(Box::new(Outcome::fail(format!(
+            "{} is not declared in backup.toml: declare it in scope or out of scope with a reason",
+            w.id()
+        ))
+        .policy([At::file_start(&ctx.policy.backup.file)]))),
+        Some(p) if !p.in_scope => Err(Box::new(
+            Outcome::na(format!(
+                "out of scope: {}",
+                p.reason.as_deref().unwrap_or("no reason given")
+            ))
+            .policy([p.at_key("in_scope")]),
+        )),
         Some(p) => Ok(p),
     }
 }
@@ -85,7 +97,7 @@ macro_rules! scoped {
     ($ctx:expr, $c:expr) => {
         match in_scope($ctx, $c) {
             Ok(p) => p,
-            Err(o) => return Ok(o),
+            Err(o) => return Ok(*o),
         }
     };
 }
@@ -105,18 +117,26 @@ fn policy_complete(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
         ("restore_test_cadence", p.restore_test_cadence.is_some()),
         ("known_gaps", p.known_gaps.is_some()),
     ];
-    let mut items: Vec<String> = checks.iter().filter(|(_, ok)| !ok).map(|(k, _)| format!("missing `{k}`")).collect();
+    let mut items: Vec<String> = checks
+        .iter()
+        .filter(|(_, ok)| !ok)
+        .map(|(k, _)| format!("missing `{k}`"))
+        .collect();
     if let (Some(f), Some(r)) = (p.frequency, p.rpo)
         && f > r
     {
         items.push(format!("frequency {f} cannot meet rpo {r}"));
     }
     let declared = checks.iter().filter(|(_, ok)| *ok).count();
-    Ok(Outcome::check(items.is_empty(), "every policy key is declared and consistent", format!("{} problem(s) in the declared policy", items.len()))
-        .measured(format!("{declared}/{} keys", checks.len()))
-        .threshold("all keys, frequency ≤ rpo")
-        .items(items)
-        .policy([p.at.clone()]))
+    Ok(Outcome::check(
+        items.is_empty(),
+        "every policy key is declared and consistent",
+        format!("{} problem(s) in the declared policy", items.len()),
+    )
+    .measured(format!("{declared}/{} keys", checks.len()))
+    .threshold("all keys, frequency ≤ rpo")
+    .items(items)
+    .policy([p.at.clone()]))
 }
 
 fn jobs_file(ctx: &Ctx) -> String {
@@ -126,9 +146,15 @@ fn jobs_file(ctx: &Ctx) -> String {
 /// This month's jobs of a workload; none at all is missing evidence.
 fn month_jobs<'a>(ctx: &'a Ctx, w: Workload) -> Result<Vec<&'a BackupJob>, Missing> {
     let jobs = ctx.snap.backup_jobs.get()?;
-    let mine: Vec<&BackupJob> = jobs.iter().filter(|j| j.workload == w && ctx.month.contains(j.started_at)).collect();
+    let mine: Vec<&BackupJob> = jobs
+        .iter()
+        .filter(|j| j.workload == w && ctx.month.contains(j.started_at))
+        .collect();
     if mine.is_empty() {
-        return Err(Missing { file: jobs_file(ctx), reason: format!("no {} jobs recorded in backup-jobs.csv this month", w.id()) });
+        return Err(Missing {
+            file: jobs_file(ctx),
+            reason: format!("no {} jobs recorded in backup-jobs.csv this month", w.id()),
+        });
     }
     Ok(mine)
 }
@@ -149,29 +175,48 @@ fn protection_coverage(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     let (min, min_at) = ctx.param(c, "min_percent");
     let threshold = format!("≥ {}", pct(min));
     let gaps = p.known_gaps.clone().unwrap_or_default();
-    let finish = |covered: usize, total: usize, mut uncovered: Vec<String>, o_ev: Vec<EvidenceRef>| {
-        let r = ratio(covered, total);
-        if r < min && !gaps.is_empty() {
-            uncovered.push(format!("documented gaps: {}", gaps.join("; ")));
-        }
-        let mut o = Outcome::check(r >= min, format!("{covered} of {total} in-scope items protected"), format!("{} of {total} in-scope items are not protected", total - covered))
+    let finish =
+        |covered: usize, total: usize, mut uncovered: Vec<String>, o_ev: Vec<EvidenceRef>| {
+            let r = ratio(covered, total);
+            if r < min && !gaps.is_empty() {
+                uncovered.push(format!("documented gaps: {}", gaps.join("; ")));
+            }
+            let mut o = Outcome::check(
+                r >= min,
+                format!("{covered} of {total} in-scope items protected"),
+                format!(
+                    "{} of {total} in-scope items are not protected",
+                    total - covered
+                ),
+            )
             .measured(pct(r))
             .value(r)
             .threshold(threshold.clone())
             .items(capped(uncovered, 100))
             .policy(min_at.clone().into_iter().chain([p.at_key("scope")]));
-        o.evidence = o_ev;
-        o
-    };
+            o.evidence = o_ev;
+            o
+        };
     match units_for(ctx, w) {
         Some((endpoint, policy_type)) if p.uses_m365_backup() => {
             let policies = ctx.snap.protection_policies.get()?;
             let pfile = ctx.snap.path(Endpoint::ProtectionPolicies.file());
             let active = policies.iter().position(|pp| {
-                pp.odata_type.as_deref().is_some_and(|t| t.ends_with(policy_type)) && pp.status.as_deref().is_some_and(|s| s == "active" || s == "activeWithErrors")
+                pp.odata_type
+                    .as_deref()
+                    .is_some_and(|t| t.ends_with(policy_type))
+                    && pp
+                        .status
+                        .as_deref()
+                        .is_some_and(|s| s == "active" || s == "activeWithErrors")
             });
             let Some(pi) = active else {
-                return Ok(Outcome::fail(format!("no active Microsoft 365 Backup {policy_type}")).measured("0%").threshold(threshold).evidence(pfile, "/value"));
+                return Ok(
+                    Outcome::fail(format!("no active Microsoft 365 Backup {policy_type}"))
+                        .measured("0%")
+                        .threshold(threshold)
+                        .evidence(pfile, "/value"),
+                );
             };
             let units: &Vec<ProtectionUnit> = match endpoint {
                 Endpoint::MailboxUnits => ctx.snap.mailbox_units.get()?,
@@ -179,23 +224,39 @@ fn protection_coverage(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
                 _ => ctx.snap.site_units.get()?,
             };
             let ufile = ctx.snap.path(endpoint.file());
-            let mut ev = vec![EvidenceRef { file: pfile, pointer: format!("/value/{pi}") }];
+            let mut ev = vec![EvidenceRef {
+                file: pfile,
+                pointer: format!("/value/{pi}"),
+            }];
             let mut uncovered = Vec::new();
             let people = p.scope == Some(Scope::All) && w != Workload::SharePoint;
             let (covered, total) = if people && let Ok(users) = ctx.snap.users.get() {
                 // Every enabled, licensed member must have a protected unit.
                 let in_scope: Vec<_> = users
                     .iter()
-                    .filter(|u| u.account_enabled != Some(false) && !u.is_guest() && u.assigned_licenses.as_ref().is_none_or(|l| !l.is_empty()))
+                    .filter(|u| {
+                        u.account_enabled != Some(false)
+                            && !u.is_guest()
+                            && u.assigned_licenses.as_ref().is_none_or(|l| !l.is_empty())
+                    })
                     .collect();
                 let mut covered = 0;
                 for u in &in_scope {
-                    let unit = units.iter().position(|x| x.directory_object_id.as_deref() == Some(u.id.as_str()));
+                    let unit = units
+                        .iter()
+                        .position(|x| x.directory_object_id.as_deref() == Some(u.id.as_str()));
                     match unit {
                         Some(i) if units[i].is_protected() => covered += 1,
                         Some(i) => {
-                            uncovered.push(format!("{}: {}", u.name(), units[i].status.as_deref().unwrap_or("unknown status")));
-                            ev.push(EvidenceRef { file: ufile.clone(), pointer: format!("/value/{i}") });
+                            uncovered.push(format!(
+                                "{}: {}",
+                                u.name(),
+                                units[i].status.as_deref().unwrap_or("unknown status")
+                            ));
+                            ev.push(EvidenceRef {
+                                file: ufile.clone(),
+                                pointer: format!("/value/{i}"),
+                            });
                         }
                         None => uncovered.push(format!("{}: no protection unit", u.name())),
                     }
@@ -203,27 +264,63 @@ fn protection_coverage(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
                 (covered, in_scope.len())
             } else {
                 for (i, u) in units.iter().enumerate().filter(|(_, u)| !u.is_protected()) {
-                    uncovered.push(format!("{}: {}", u.name(), u.status.as_deref().unwrap_or("unknown status")));
-                    ev.push(EvidenceRef { file: ufile.clone(), pointer: format!("/value/{i}") });
+                    uncovered.push(format!(
+                        "{}: {}",
+                        u.name(),
+                        u.status.as_deref().unwrap_or("unknown status")
+                    ));
+                    ev.push(EvidenceRef {
+                        file: ufile.clone(),
+                        pointer: format!("/value/{i}"),
+                    });
                 }
-                (units.iter().filter(|u| u.is_protected()).count(), units.len())
+                (
+                    units.iter().filter(|u| u.is_protected()).count(),
+                    units.len(),
+                )
             };
             ev.truncate(30);
             if ev.len() == 1 {
-                ev.push(EvidenceRef { file: ufile, pointer: "/value".into() });
+                ev.push(EvidenceRef {
+                    file: ufile,
+                    pointer: "/value".into(),
+                });
             }
             Ok(finish(covered, total, uncovered, ev))
         }
         _ => {
             let jobs = month_jobs(ctx, w)?;
-            let latest = jobs.iter().filter(|j| j.items_total.is_some()).max_by_key(|j| j.started_at);
+            let latest = jobs
+                .iter()
+                .filter(|j| j.items_total.is_some())
+                .max_by_key(|j| j.started_at);
             let Some(j) = latest else {
-                return Err(Missing { file: jobs_file(ctx), reason: format!("no {} job this month records items_total", w.id()) });
+                return Err(Missing {
+                    file: jobs_file(ctx),
+                    reason: format!("no {} job this month records items_total", w.id()),
+                });
             };
             let total = j.items_total.unwrap_or(0) as usize;
             let covered = j.items_protected.unwrap_or(0) as usize;
-            let uncovered = if covered < total { vec![format!("job {} ({}): {} of {total} items not protected", j.job_id, j.started_at.strftime("%Y-%m-%d"), total - covered)] } else { vec![] };
-            Ok(finish(covered, total, uncovered, vec![EvidenceRef { file: jobs_file(ctx), pointer: format!("line {}", j.line) }]))
+            let uncovered = if covered < total {
+                vec![format!(
+                    "job {} ({}): {} of {total} items not protected",
+                    j.job_id,
+                    j.started_at.strftime("%Y-%m-%d"),
+                    total - covered
+                )]
+            } else {
+                vec![]
+            };
+            Ok(finish(
+                covered,
+                total,
+                uncovered,
+                vec![EvidenceRef {
+                    file: jobs_file(ctx),
+                    pointer: format!("line {}", j.line),
+                }],
+            ))
         }
     }
 }
@@ -231,25 +328,50 @@ fn protection_coverage(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
 /// Share of a month's jobs that succeeded, for the scorecard's trend metrics.
 pub fn success_rate(ctx: &Ctx, w: Workload) -> Option<f64> {
     let jobs = month_jobs(ctx, w).ok()?;
-    Some(ratio(jobs.iter().filter(|j| j.status == JobStatus::Success).count(), jobs.len()))
+    Some(ratio(
+        jobs.iter()
+            .filter(|j| j.status == JobStatus::Success)
+            .count(),
+        jobs.len(),
+    ))
 }
 
 fn job_success(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     scoped!(ctx, c);
     let jobs = month_jobs(ctx, workload(c))?;
     let (min, at) = ctx.param(c, "min_percent");
-    let ok = jobs.iter().filter(|j| j.status == JobStatus::Success).count();
+    let ok = jobs
+        .iter()
+        .filter(|j| j.status == JobStatus::Success)
+        .count();
     let r = ratio(ok, jobs.len());
-    let bad: Vec<&&BackupJob> = jobs.iter().filter(|j| j.status != JobStatus::Success).collect();
-    let mut o = Outcome::check(r >= min, format!("{ok} of {} jobs succeeded", jobs.len()), format!("{} of {} jobs did not succeed", bad.len(), jobs.len()))
-        .measured(pct(r))
-        .value(r)
-        .threshold(format!("≥ {}", pct(min)))
-        .items(capped(
-            bad.iter().map(|j| format!("{} {} {:?}", j.started_at.strftime("%Y-%m-%d %H:%M"), j.job_id, j.status).to_lowercase()).collect(),
-            50,
-        ))
-        .policy(at);
+    let bad: Vec<&&BackupJob> = jobs
+        .iter()
+        .filter(|j| j.status != JobStatus::Success)
+        .collect();
+    let mut o = Outcome::check(
+        r >= min,
+        format!("{ok} of {} jobs succeeded", jobs.len()),
+        format!("{} of {} jobs did not succeed", bad.len(), jobs.len()),
+    )
+    .measured(pct(r))
+    .value(r)
+    .threshold(format!("≥ {}", pct(min)))
+    .items(capped(
+        bad.iter()
+            .map(|j| {
+                format!(
+                    "{} {} {:?}",
+                    j.started_at.strftime("%Y-%m-%d %H:%M"),
+                    j.job_id,
+                    j.status
+                )
+                .to_lowercase()
+            })
+            .collect(),
+        50,
+    ))
+    .policy(at);
     for j in bad.iter().take(20) {
         o = o.evidence(jobs_file(ctx), format!("line {}", j.line));
     }
@@ -263,38 +385,70 @@ fn rpo(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     let p = scoped!(ctx, c);
     let w = workload(c);
     let Some(rpo) = p.rpo else {
-        return Ok(Outcome::fail("no `rpo` declared: the gap cannot be judged").policy([p.at.clone()]));
+        return Ok(
+            Outcome::fail("no `rpo` declared: the gap cannot be judged").policy([p.at.clone()])
+        );
     };
     let jobs = month_jobs(ctx, w)?;
     let end = super::access::reference_time(ctx).min(ctx.month.end());
-    let mut times: Vec<jiff::Timestamp> = jobs.iter().filter(|j| j.protected_data()).filter_map(|j| j.finished_at).filter(|t| *t <= end).collect();
-    // Carry over the last successful backup of the previous month, when it is known.
-    let carried = ctx.prev.and_then(|s| s.backup_jobs.ok()).and_then(|prev| {
-        prev.iter().filter(|j| j.workload == w && j.protected_data()).filter_map(|j| j.finished_at).filter(|t| *t < ctx.month.start()).max()
-    });
-    times.extend(carried);
+    let mut times: Vec<jiff::Timestamp> = jobs
+        .iter()
+        .filter(|j| j.protected_data())
+        .filter_map(|j| j.finished_at)
+        .filter(|t| *t <= end)
+        .collect();
+    // The window is the month up to the snapshot: the days between last month's snapshot
+    // and this month's start are in no export, so they are not judged as a gap; the time
+    // from the month's start to its first backup is.
+    times.retain(|t| *t >= ctx.month.start());
     times.sort();
-    let evidence = vec![EvidenceRef { file: jobs_file(ctx), pointer: String::new() }];
-    if times.iter().all(|t| *t < ctx.month.start()) {
-        let mut o = Outcome::fail("no successful backup this month").measured("no successful backup").threshold(format!("≤ {rpo}")).policy([p.at_key("rpo")]);
+    let evidence = vec![EvidenceRef {
+        file: jobs_file(ctx),
+        pointer: String::new(),
+    }];
+    if times.is_empty() {
+        let mut o = Outcome::fail("no successful backup this month")
+            .measured("no successful backup")
+            .threshold(format!("≤ {rpo}"))
+            .policy([p.at_key("rpo")]);
         o.evidence = evidence;
         return Ok(o);
     }
-    let mut gaps: Vec<(jiff::Timestamp, jiff::Timestamp, i64)> = times.windows(2).map(|w| (w[0], w[1], w[1].as_second() - w[0].as_second())).collect();
-    if let Some(last) = times.last() {
-        gaps.push((*last, end, end.as_second() - last.as_second()));
-    }
+    let mut points = vec![ctx.month.start()];
+    points.extend(times.iter().copied());
+    points.push(end);
+    let gaps: Vec<(jiff::Timestamp, jiff::Timestamp, i64)> = points
+        .windows(2)
+        .map(|w| (w[0], w[1], w[1].as_second() - w[0].as_second()))
+        .collect();
     let largest = gaps.iter().map(|g| g.2).max().unwrap_or(0);
     let over: Vec<String> = gaps
         .iter()
         .filter(|g| g.2 > rpo.seconds())
-        .map(|(a, b, s)| format!("{} → {} ({})", a.strftime("%Y-%m-%d %H:%M"), b.strftime("%Y-%m-%d %H:%M"), human_gap(*s)))
+        .map(|(a, b, s)| {
+            format!(
+                "{} → {} ({})",
+                a.strftime("%Y-%m-%d %H:%M"),
+                b.strftime("%Y-%m-%d %H:%M"),
+                human_gap(*s)
+            )
+        })
         .collect();
-    let mut o = Outcome::check(over.is_empty(), format!("largest gap between successful backups {} (RPO {rpo})", human_gap(largest)), format!("{} gap(s) between successful backups exceed the RPO of {rpo}", over.len()))
-        .measured(human_gap(largest))
-        .threshold(format!("≤ {rpo}"))
-        .items(capped(over, 50))
-        .policy([p.at_key("rpo")]);
+    let mut o = Outcome::check(
+        over.is_empty(),
+        format!(
+            "largest gap between successful backups {} (RPO {rpo})",
+            human_gap(largest)
+        ),
+        format!(
+            "{} gap(s) between successful backups exceed the RPO of {rpo}",
+            over.len()
+        ),
+    )
+    .measured(human_gap(largest))
+    .threshold(format!("≤ {rpo}"))
+    .items(capped(over, 50))
+    .policy([p.at_key("rpo")]);
     o.evidence = evidence;
     Ok(o)
 }
@@ -320,16 +474,33 @@ fn restore_test(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     };
     let tests = tests_until(ctx, w);
     let Some((last, file)) = tests.last() else {
-        return Ok(Outcome::fail(format!("{} has never been restore-tested", w.title())).measured("never").threshold(format!("within {cadence}")).policy([p.at_key("restore_test_cadence")]).evidence(ctx.snap.path(RESTORE_TESTS), "/test"));
+        return Ok(
+            Outcome::fail(format!("{} has never been restore-tested", w.title()))
+                .measured("never")
+                .threshold(format!("within {cadence}"))
+                .policy([p.at_key("restore_test_cadence")])
+                .evidence(ctx.snap.path(RESTORE_TESTS), "/test"),
+        );
     };
     let age_days = (ctx.month.last_day() - last.date).get_days().max(0) as u64;
     let age = Duration::from_minutes(age_days * 1440);
     let mut problems = Vec::new();
     if age > cadence {
-        problems.push(format!("last test {} is {age_days} days old (cadence {cadence})", last.date));
+        problems.push(format!(
+            "last test {} is {age_days} days old (cadence {cadence})",
+            last.date
+        ));
     }
     if last.result != TestResult::Passed {
-        problems.push(format!("last test {} {}", last.date, if last.result == TestResult::Failed { "failed" } else { "only partly succeeded" }));
+        problems.push(format!(
+            "last test {} {}",
+            last.date,
+            if last.result == TestResult::Failed {
+                "failed"
+            } else {
+                "only partly succeeded"
+            }
+        ));
     }
     if let (Some(d), Some(rto)) = (last.duration, p.rto)
         && d > rto
@@ -341,18 +512,784 @@ fn restore_test(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
         last.date,
         last.item,
         last.result,
-        last.duration.map(|d| format!(" in {d}")).unwrap_or_default(),
-        last.ticket.as_ref().map(|t| format!(" ({t})")).unwrap_or_default()
+        last.duration
+            .map(|d| format!(" in {d}"))
+            .unwrap_or_default(),
+        last.ticket
+            .as_ref()
+            .map(|t| format!(" ({t})"))
+            .unwrap_or_default()
     )
     .replace("Passed", "passed")
     .replace("Failed", "failed")
     .replace("Partial", "partial");
     let mut items = problems.clone();
     items.push(format!("latest test: {desc}"));
-    Ok(Outcome::check(problems.is_empty(), format!("last restore test {} passed{}", last.date, last.duration.map(|d| format!(" in {d}")).unwrap_or_default()), problems.join("; "))
-        .measured(format!("{age_days} days ago, {}", format!("{:?}", last.result).to_lowercase()))
-        .threshold(format!("within {cadence}, passed{}", p.rto.map(|r| format!(", ≤ {r}")).unwrap_or_default()))
-        .items(items)
-        .policy([p.at_key("restore_test_cadence")])
-        .evidence(file.clone(), format!("line {}", last.at.line)))
+    Ok(Outcome::check(
+        problems.is_empty(),
+        format!(
+            "last restore test {} passed{}",
+            last.date,
+            last.duration
+                .map(|d| format!(" in {d}"))
+                .unwrap_or_default()
+        ),
+        problems.join("; "),
+    )
+    .measured(format!(
+        "{age_days} days ago, {}",
+        format!("{:?}", last.result).to_lowercase()
+    ))
+    .threshold(format!(
+        "within {cadence}, passed{}",
+        p.rto.map(|r| format!(", ≤ {r}")).unwrap_or_default()
+    ))
+    .items(items)
+    .policy([p.at_key("restore_test_cadence")])
+    .evidence(file.clone(), format!("line {}", last.at.line)))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::controls::testing::{BACKUP_TOML, Fx, MONTH, PREV, daily_jobs};
+    use crate::scorecard::Status;
+
+    const JOBS_FILE: &str = "evidence/acme/2026-11/backup-jobs.csv";
+    const UNITS_FILE: &str = "evidence/acme/2026-11/graph/mailboxProtectionUnits.json";
+    const POLICIES_FILE: &str = "evidence/acme/2026-11/graph/protectionPolicies.json";
+    const BG1: &str = "b0000000-0000-0000-0000-000000000001";
+    const BG2: &str = "b0000000-0000-0000-0000-000000000002";
+    const ALICE: &str = "a0000000-0000-0000-0000-000000000001";
+    const BOB: &str = "a0000000-0000-0000-0000-000000000002";
+
+    fn backup_toml(from: &str, to: &str) -> String {
+        assert!(BACKUP_TOML.contains(from), "{from}");
+        BACKUP_TOML.replacen(from, to, 1)
+    }
+
+    fn line_of(text: &str, needle: &str) -> usize {
+        text.lines()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no line with {needle}"))
+            + 1
+    }
+
+    /// The fixture's November jobs, with the rows of the given days dropped.
+    fn jobs_without(days: &[u32]) -> String {
+        daily_jobs(MONTH, 23)
+            .lines()
+            .filter(|l| {
+                !days
+                    .iter()
+                    .any(|d| l.starts_with(&format!("j{MONTH}-{d:02},")))
+            })
+            .map(|l| format!("{l}\n"))
+            .collect()
+    }
+
+    /// The fixture's November jobs, with the given days' status replaced.
+    fn jobs_with_status(days: &[u32], status: &str) -> String {
+        let mut s = daily_jobs(MONTH, 23);
+        for d in days {
+            s = s.replace(
+                &format!("{MONTH}-{d:02}T01:30:00Z,success,"),
+                &format!("{MONTH}-{d:02}T01:30:00Z,{status},"),
+            );
+        }
+        s
+    }
+
+    /// A mailboxProtectionUnit as Graph lists it.
+    fn unit(id: &str, email: &str, status: &str) -> String {
+        format!(
+            r##"{{"@odata.type":"#microsoft.graph.mailboxProtectionUnit","id":"u-{id}","policyId":"pp1","directoryObjectId":"{id}","displayName":"{email}","email":"{email}","status":"{status}","protectionSources":"manual","createdBy":{{"application":{{"id":"1fec8e78-bce4-4aaf-ab1b-5451cc387264","displayName":"Microsoft Enhanced Restore"}},"user":{{"email":"admin@acme.example","id":"845457dc-4bb2-4815-bef3-8628ebd1952e","displayName":"Admin"}}}},"createdDateTime":"2026-01-19T12:01:03.45Z","lastModifiedDateTime":"2026-01-19T12:01:03.45Z","error":null,"offboardRequestedDateTime":"0001-01-01T00:00:00.0000000Z"}}"##
+        )
+    }
+
+    fn units(bob_status: &str) -> String {
+        format!(
+            r#"{{"@odata.context":"/solutions/backupRestore/$metadata#protectionUnits","value":[{},{},{},{}]}}"#,
+            unit(BG1, "bg1@acme.onmicrosoft.com", "protected"),
+            unit(BG2, "bg2@acme.onmicrosoft.com", "protected"),
+            unit(ALICE, "alice@acme.example", "protected"),
+            unit(BOB, "bob@acme.example", bob_status)
+        )
+    }
+
+    fn protection_policy(kind: &str, status: &str) -> String {
+        format!(
+            r##"{{"@odata.type":"#microsoft.graph.{kind}","id":"pp1","displayName":"Exchange Protection Policy","status":"{status}","createdDateTime":"2026-01-19T12:01:03.45Z","retentionSettings":[{{"interval":"R/PT10M","period":"P2W"}},{{"interval":"R/P1W","period":"P1Y"}}]}}"##
+        )
+    }
+
+    fn restore(date: &str, result: &str, duration: &str) -> String {
+        format!(
+            "[[test]]\ndate = {date}\nworkload = \"exchange\"\nitem = \"mailbox bob, inbox\"\nresult = \"{result}\"\nduration = \"{duration}\"\nticket = \"T-9\"\n"
+        )
+    }
+
+    const NO_TESTS: &str = "# no restore tests this month\n";
+
+    // ---- policy-complete ----
+
+    #[test]
+    fn a_complete_policy_passes() {
+        let o = Fx::new().eval("backup.exchange.policy-complete");
+        assert_eq!(o.status, Status::Pass);
+        assert_eq!(o.measured.as_deref(), Some("11/11 keys"));
+        assert_eq!(o.policy[0].file, "clients/acme/backup.toml");
+    }
+
+    #[test]
+    fn a_missing_encryption_key_fails_naming_it() {
+        let o = Fx::new()
+            .policy(
+                "backup.toml",
+                &backup_toml("encryption = \"AES-256, Microsoft-managed keys\"\n", ""),
+            )
+            .eval("backup.exchange.policy-complete");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.items, ["missing `encryption`"]);
+        assert_eq!(o.measured.as_deref(), Some("10/11 keys"));
+    }
+
+    #[test]
+    fn missing_known_gaps_is_not_the_same_as_none() {
+        let o = Fx::new()
+            .policy("backup.toml", &backup_toml("known_gaps = []\n", ""))
+            .eval("backup.exchange.policy-complete");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.items, ["missing `known_gaps`"]);
+    }
+
+    #[test]
+    fn a_frequency_longer_than_the_rpo_fails() {
+        let o = Fx::new()
+            .policy(
+                "backup.toml",
+                &backup_toml("frequency = \"4h\"", "frequency = \"36h\""),
+            )
+            .eval("backup.exchange.policy-complete");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.items, ["frequency 36h cannot meet rpo 1d"]);
+    }
+
+    #[test]
+    fn an_out_of_scope_workload_is_not_applicable() {
+        let o = Fx::new().eval("backup.onedrive.policy-complete");
+        assert_eq!(o.status, Status::NotApplicable);
+        assert_eq!(o.message, "out of scope: covered by the client's own sync");
+        assert_eq!(
+            o.policy[0].line,
+            line_of(BACKUP_TOML, "[onedrive]") + 1,
+            "points at `in_scope`"
+        );
+    }
+
+    #[test]
+    fn an_undeclared_workload_fails() {
+        let o = Fx::new()
+            .policy(
+                "backup.toml",
+                &backup_toml(
+                    "[teams]\nin_scope = false\nreason = \"chats retained in Exchange\"\n",
+                    "",
+                ),
+            )
+            .eval("backup.teams.policy-complete");
+        assert_eq!(o.status, Status::Fail);
+        assert!(
+            o.message
+                .starts_with("teams is not declared in backup.toml"),
+            "{}",
+            o.message
+        );
+    }
+
+    // ---- protection-coverage ----
+
+    #[test]
+    fn every_licensed_member_protected_passes() {
+        let o = Fx::new().eval("backup.exchange.protection-coverage");
+        assert_eq!(o.status, Status::Pass);
+        assert_eq!(o.message, "4 of 4 in-scope items protected");
+        let ev: Vec<(&str, &str)> = o
+            .evidence
+            .iter()
+            .map(|e| (e.file.as_str(), e.pointer.as_str()))
+            .collect();
+        assert_eq!(ev, [(POLICIES_FILE, "/value/0"), (UNITS_FILE, "/value")]);
+    }
+
+    #[test]
+    fn an_unprotected_mailbox_fails() {
+        let o = Fx::new()
+            .graph("mailboxProtectionUnits.json", &units("unprotected"))
+            .eval("backup.exchange.protection-coverage");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.items, ["bob@acme.example: unprotected"]);
+        assert_eq!(o.measured.as_deref(), Some("75%"));
+        assert!(
+            o.evidence
+                .iter()
+                .any(|e| e.file == UNITS_FILE && e.pointer == "/value/3"),
+            "{:?}",
+            o.evidence
+        );
+    }
+
+    #[test]
+    fn a_pending_protect_request_is_not_yet_protected_and_gaps_are_recalled() {
+        let toml = backup_toml(
+            "known_gaps = []",
+            "known_gaps = [\"new joiners wait for the nightly policy sync\"]",
+        );
+        let o = Fx::new()
+            .policy("backup.toml", &toml)
+            .graph("mailboxProtectionUnits.json", &units("protectRequested"))
+            .eval("backup.exchange.protection-coverage");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.items,
+            [
+                "bob@acme.example: protectRequested",
+                "documented gaps: new joiners wait for the nightly policy sync"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_threshold_can_accept_a_partial_coverage() {
+        let o = Fx::new()
+            .graph("mailboxProtectionUnits.json", &units("unprotected"))
+            .with_controls_extra(
+                "[thresholds]\n\"backup.exchange.protection-coverage\" = { min_percent = 75 }\n",
+            )
+            .eval("backup.exchange.protection-coverage");
+        assert_eq!(o.status, Status::Pass);
+        assert_eq!(o.items, ["bob@acme.example: unprotected"]);
+        assert_eq!(o.policy.len(), 2, "threshold and scope");
+    }
+
+    #[test]
+    fn a_user_without_a_unit_fails_but_guests_unlicensed_and_disabled_users_are_out_of_scope() {
+        let user = |id: &str, upn: &str, kind: &str, enabled: bool, licences: &str| {
+            format!(
+                r#"{{"id":"{id}","displayName":"{upn}","userPrincipalName":"{upn}","userType":"{kind}","accountEnabled":{enabled},"assignedLicenses":{licences}}}"#
+            )
+        };
+        let lic = r#"[{"disabledPlans":[],"skuId":"06ebc4ee-1bb5-47dd-8120-11324bc54e06"}]"#;
+        let users = [
+            user(BG1, "bg1@acme.onmicrosoft.com", "Member", true, lic),
+            user(BG2, "bg2@acme.onmicrosoft.com", "Member", true, lic),
+            user(ALICE, "alice@acme.example", "Member", true, lic),
+            user(BOB, "bob@acme.example", "member", true, lic),
+            user(
+                "c0000000-0000-0000-0000-000000000001",
+                "carol@acme.example",
+                "Member",
+                true,
+                lic,
+            ),
+            user(
+                "c0000000-0000-0000-0000-000000000002",
+                "dana_partner.example#EXT#@acme.onmicrosoft.com",
+                "Guest",
+                true,
+                lic,
+            ),
+            user(
+                "c0000000-0000-0000-0000-000000000003",
+                "room-101@acme.example",
+                "Member",
+                true,
+                "[]",
+            ),
+            user(
+                "c0000000-0000-0000-0000-000000000004",
+                "leaver@acme.example",
+                "Member",
+                false,
+                lic,
+            ),
+        ];
+        let o = Fx::new()
+            .graph(
+                "users.json",
+                &format!(r#"{{"value":[{}]}}"#, users.join(",")),
+            )
+            .eval("backup.exchange.protection-coverage");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.message, "1 of 5 in-scope items are not protected");
+        assert_eq!(o.items, ["carol@acme.example: no protection unit"]);
+    }
+
+    #[test]
+    fn no_exchange_protection_policy_fails() {
+        let o = Fx::new()
+            .graph("protectionPolicies.json", r#"{"value":[]}"#)
+            .eval("backup.exchange.protection-coverage");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.message,
+            "no active Microsoft 365 Backup exchangeProtectionPolicy"
+        );
+        assert_eq!(o.measured.as_deref(), Some("0%"));
+        assert_eq!(o.evidence[0].file, POLICIES_FILE);
+    }
+
+    #[test]
+    fn an_inactive_or_other_workload_policy_does_not_count() {
+        for pp in [
+            protection_policy("exchangeProtectionPolicy", "inactive"),
+            protection_policy("sharePointProtectionPolicy", "active"),
+        ] {
+            let o = Fx::new()
+                .graph("protectionPolicies.json", &format!(r#"{{"value":[{pp}]}}"#))
+                .eval("backup.exchange.protection-coverage");
+            assert_eq!(o.status, Status::Fail, "{pp}");
+            assert_eq!(
+                o.message,
+                "no active Microsoft 365 Backup exchangeProtectionPolicy"
+            );
+        }
+        let pp = protection_policy("exchangeProtectionPolicy", "activeWithErrors");
+        let o = Fx::new()
+            .graph("protectionPolicies.json", &format!(r#"{{"value":[{pp}]}}"#))
+            .eval("backup.exchange.protection-coverage");
+        assert_eq!(o.status, Status::Pass, "activeWithErrors still protects");
+    }
+
+    #[test]
+    fn a_selected_scope_is_judged_on_the_units_alone() {
+        let toml = backup_toml("scope = \"all\"", "scope = \"selected\"");
+        let o = Fx::new()
+            .policy("backup.toml", &toml)
+            .graph("mailboxProtectionUnits.json", &units("unprotectRequested"))
+            .eval("backup.exchange.protection-coverage");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.items, ["bob@acme.example: unprotectRequested"]);
+        assert_eq!(o.message, "1 of 4 in-scope items are not protected");
+    }
+
+    const VENDOR_JOBS: &str = "job_id,workload,started_at,finished_at,status,items_total,items_protected,product\n\
+v-1,exchange,2026-11-21T22:00:00Z,2026-11-21T23:10:00Z,success,120,120,Acme Cloud Backup\n\
+v-2,exchange,2026-11-22T22:00:00Z,2026-11-22T23:05:00Z,warning,120,110,Acme Cloud Backup\n";
+
+    fn vendor() -> Fx {
+        Fx::new().policy(
+            "backup.toml",
+            &backup_toml(
+                "provider = \"microsoft-365-backup\"",
+                "provider = \"acme-cloud-backup\"",
+            ),
+        )
+    }
+
+    #[test]
+    fn a_vendor_backup_is_judged_on_the_latest_job_counts() {
+        let o = vendor()
+            .file(MONTH, "backup-jobs.csv", VENDOR_JOBS)
+            .eval("backup.exchange.protection-coverage");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.items,
+            ["job v-2 (2026-11-22): 10 of 120 items not protected"]
+        );
+        assert_eq!(o.measured.as_deref(), Some("91.7%"));
+        assert_eq!(o.evidence.len(), 1);
+        assert_eq!(o.evidence[0].file, JOBS_FILE);
+        assert_eq!(o.evidence[0].pointer, "line 3");
+
+        let fixed = format!(
+            "{VENDOR_JOBS}v-3,exchange,2026-11-22T23:30:00Z,2026-11-23T00:10:00Z,success,121,121,Acme Cloud Backup\n"
+        );
+        let o = vendor()
+            .file(MONTH, "backup-jobs.csv", &fixed)
+            .eval("backup.exchange.protection-coverage");
+        assert_eq!(o.status, Status::Pass);
+        assert_eq!(o.message, "121 of 121 in-scope items protected");
+    }
+
+    #[test]
+    fn a_vendor_backup_without_item_counts_is_no_evidence() {
+        let jobs = "job_id,workload,started_at,finished_at,status\nv-1,exchange,2026-11-21T22:00:00Z,2026-11-21T23:10:00Z,success\n";
+        let o = vendor()
+            .file(MONTH, "backup-jobs.csv", jobs)
+            .eval("backup.exchange.protection-coverage");
+        assert_eq!(o.status, Status::NoEvidence);
+        assert_eq!(o.message, "no exchange job this month records items_total");
+    }
+
+    #[test]
+    fn the_default_fixture_jobs_count_for_a_vendor_backup() {
+        let o = vendor().eval("backup.exchange.protection-coverage");
+        assert_eq!(o.status, Status::Pass);
+        assert_eq!(
+            o.evidence[0].pointer, "line 24",
+            "the 23rd job is the latest"
+        );
+    }
+
+    // ---- job-success ----
+
+    #[test]
+    fn all_jobs_successful_pass() {
+        let o = Fx::new().eval("backup.exchange.job-success");
+        assert_eq!(o.status, Status::Pass);
+        assert_eq!(o.message, "23 of 23 jobs succeeded");
+        assert_eq!(o.value, Some(100.0));
+    }
+
+    #[test]
+    fn failed_jobs_fail_and_are_listed_with_their_lines() {
+        let o = Fx::new()
+            .file(
+                MONTH,
+                "backup-jobs.csv",
+                &jobs_with_status(&[5, 6], "failed"),
+            )
+            .eval("backup.exchange.job-success");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.message, "2 of 23 jobs did not succeed");
+        assert_eq!(
+            o.items,
+            [
+                "2026-11-05 01:00 j2026-11-05 failed",
+                "2026-11-06 01:00 j2026-11-06 failed"
+            ]
+        );
+        let ev: Vec<(&str, &str)> = o
+            .evidence
+            .iter()
+            .map(|e| (e.file.as_str(), e.pointer.as_str()))
+            .collect();
+        assert_eq!(ev, [(JOBS_FILE, "line 6"), (JOBS_FILE, "line 7")]);
+    }
+
+    #[test]
+    fn warnings_are_not_successes() {
+        let o = Fx::new()
+            .file(
+                MONTH,
+                "backup-jobs.csv",
+                &jobs_with_status(&[1, 2], "warning"),
+            )
+            .eval("backup.exchange.job-success");
+        assert_eq!(o.status, Status::Fail, "21 of 23 = 91.3% < 95%");
+        assert_eq!(
+            o.items,
+            [
+                "2026-11-01 01:00 j2026-11-01 warning",
+                "2026-11-02 01:00 j2026-11-02 warning"
+            ]
+        );
+    }
+
+    #[test]
+    fn one_failure_in_23_is_within_the_default_threshold() {
+        let o = Fx::new()
+            .file(MONTH, "backup-jobs.csv", &jobs_with_status(&[7], "failed"))
+            .eval("backup.exchange.job-success");
+        assert_eq!(o.status, Status::Pass, "22 of 23 = 95.7%");
+        assert_eq!(
+            o.items,
+            ["2026-11-07 01:00 j2026-11-07 failed"],
+            "still listed"
+        );
+    }
+
+    #[test]
+    fn no_jobs_this_month_is_no_evidence() {
+        let header =
+            "job_id,workload,started_at,finished_at,status,items_total,items_protected,product\n";
+        let o = Fx::new()
+            .file(MONTH, "backup-jobs.csv", header)
+            .eval("backup.exchange.job-success");
+        assert_eq!(o.status, Status::NoEvidence);
+        assert_eq!(
+            o.message,
+            "no exchange jobs recorded in backup-jobs.csv this month"
+        );
+        assert_eq!(o.evidence[0].file, JOBS_FILE);
+
+        let o = Fx::new()
+            .file(MONTH, "backup-jobs.csv", &daily_jobs(PREV, 31))
+            .eval("backup.exchange.job-success");
+        assert_eq!(
+            o.status,
+            Status::NoEvidence,
+            "last month's rows do not count"
+        );
+    }
+
+    #[test]
+    fn a_missing_jobs_file_is_no_evidence() {
+        let o = Fx::new()
+            .without("backup-jobs.csv")
+            .eval("backup.exchange.job-success");
+        assert_eq!(o.status, Status::NoEvidence);
+        assert!(o.message.contains("not found"), "{}", o.message);
+    }
+
+    #[test]
+    fn job_success_of_an_out_of_scope_workload_is_not_applicable() {
+        assert_eq!(
+            Fx::new().eval("backup.sharepoint.job-success").status,
+            Status::NotApplicable
+        );
+    }
+
+    // ---- rpo ----
+
+    #[test]
+    fn daily_backups_meet_a_24h_rpo() {
+        let o = Fx::new().eval("backup.exchange.rpo");
+        assert_eq!(o.status, Status::Pass);
+        assert_eq!(o.measured.as_deref(), Some("1d"));
+        assert_eq!(o.threshold.as_deref(), Some("≤ 1d"));
+    }
+
+    #[test]
+    fn a_three_day_hole_fails_listing_the_gap() {
+        let o = Fx::new()
+            .file(MONTH, "backup-jobs.csv", &jobs_without(&[10, 11]))
+            .eval("backup.exchange.rpo");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.items, ["2026-11-09 01:30 → 2026-11-12 01:30 (3d)"]);
+        assert_eq!(o.measured.as_deref(), Some("3d"));
+        assert_eq!(o.policy[0].line, line_of(BACKUP_TOML, "rpo = "));
+    }
+
+    #[test]
+    fn failed_jobs_do_not_close_a_gap() {
+        let o = Fx::new()
+            .file(
+                MONTH,
+                "backup-jobs.csv",
+                &jobs_with_status(&[10, 11], "failed"),
+            )
+            .eval("backup.exchange.rpo");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.items, ["2026-11-09 01:30 → 2026-11-12 01:30 (3d)"]);
+    }
+
+    #[test]
+    fn the_gap_runs_from_last_months_final_backup() {
+        let late_start = jobs_without(&[1, 2]);
+        for fx in [Fx::new(), Fx::new().with_prev()] {
+            let o = fx
+                .file(MONTH, "backup-jobs.csv", &late_start)
+                .eval("backup.exchange.rpo");
+            assert_eq!(
+                o.status,
+                Status::Fail,
+                "the month's start counts, with or without last month"
+            );
+            assert_eq!(o.items, ["2026-11-01 00:00 → 2026-11-03 01:30 (2d 1h)"]);
+        }
+        let o = Fx::new().with_prev().eval("backup.exchange.rpo");
+        assert_eq!(
+            o.status,
+            Status::Pass,
+            "1 Nov 00:00 → 01:30 is the first gap"
+        );
+    }
+
+    /// Regression: the days between last month's snapshot (the 27th) and the 1st are in
+    /// no export; they were counted as a 5-day gap and failed every sample client.
+    #[test]
+    fn unobserved_days_before_the_month_are_not_a_gap() {
+        let fx = Fx::new()
+            .with_prev()
+            .file(PREV, "backup-jobs.csv", &daily_jobs(PREV, 27));
+        assert_eq!(fx.eval("backup.exchange.rpo").status, Status::Pass);
+    }
+
+    #[test]
+    fn the_gap_runs_up_to_the_snapshot() {
+        let o = Fx::new()
+            .file(MONTH, "backup-jobs.csv", &daily_jobs(MONTH, 20))
+            .eval("backup.exchange.rpo");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.items, ["2026-11-20 01:30 → 2026-11-23 03:00 (3d 1h)"]);
+    }
+
+    #[test]
+    fn no_successful_backup_this_month_fails() {
+        let all: Vec<u32> = (1..=23).collect();
+        let o = Fx::new()
+            .with_prev()
+            .file(MONTH, "backup-jobs.csv", &jobs_with_status(&all, "failed"))
+            .eval("backup.exchange.rpo");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.message, "no successful backup this month");
+    }
+
+    #[test]
+    fn no_declared_rpo_fails() {
+        let o = Fx::new()
+            .policy("backup.toml", &backup_toml("rpo = \"24h\"\n", ""))
+            .eval("backup.exchange.rpo");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.message, "no `rpo` declared: the gap cannot be judged");
+    }
+
+    // ---- restore-test ----
+
+    #[test]
+    fn a_recent_passed_restore_test_passes() {
+        let o = Fx::new().eval("backup.exchange.restore-test");
+        assert_eq!(o.status, Status::Pass);
+        assert_eq!(o.message, "last restore test 2026-11-10 passed in 40m");
+        assert_eq!(
+            o.items,
+            ["latest test: 2026-11-10 — mailbox alice, 3 folders: passed in 40m (T-1)"]
+        );
+        assert_eq!(
+            o.evidence[0].file,
+            "evidence/acme/2026-11/restore-tests.toml"
+        );
+        assert_eq!(o.evidence[0].pointer, "line 2", "the `date` of the test");
+        assert_eq!(o.measured.as_deref(), Some("20 days ago, passed"));
+    }
+
+    #[test]
+    fn never_restore_tested_fails() {
+        let o = Fx::new()
+            .file(MONTH, "restore-tests.toml", NO_TESTS)
+            .eval("backup.exchange.restore-test");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.message, "Exchange Online has never been restore-tested");
+        assert_eq!(o.measured.as_deref(), Some("never"));
+    }
+
+    #[test]
+    fn a_test_older_than_the_cadence_fails() {
+        let o = Fx::new()
+            .file(MONTH, "restore-tests.toml", NO_TESTS)
+            .file(
+                "2026-08",
+                "restore-tests.toml",
+                &restore("2026-08-01", "passed", "40m"),
+            )
+            .eval("backup.exchange.restore-test");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.items[0],
+            "last test 2026-08-01 is 121 days old (cadence 90d)"
+        );
+        assert_eq!(
+            o.evidence[0].file,
+            "evidence/acme/2026-08/restore-tests.toml"
+        );
+    }
+
+    #[test]
+    fn a_failed_or_partial_latest_test_fails() {
+        let o = Fx::new()
+            .file(
+                MONTH,
+                "restore-tests.toml",
+                &restore("2026-11-10", "failed", "40m"),
+            )
+            .eval("backup.exchange.restore-test");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.message, "last test 2026-11-10 failed");
+        let o = Fx::new()
+            .file(
+                MONTH,
+                "restore-tests.toml",
+                &restore("2026-11-10", "partial", "40m"),
+            )
+            .eval("backup.exchange.restore-test");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.message, "last test 2026-11-10 only partly succeeded");
+    }
+
+    #[test]
+    fn a_restore_slower_than_the_rto_fails() {
+        let o = Fx::new()
+            .file(
+                MONTH,
+                "restore-tests.toml",
+                &restore("2026-11-10", "passed", "9h"),
+            )
+            .eval("backup.exchange.restore-test");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.message, "restore took 9h, longer than the RTO of 8h");
+    }
+
+    #[test]
+    fn a_pass_recorded_last_month_still_counts() {
+        let o = Fx::new()
+            .with_prev()
+            .file(MONTH, "restore-tests.toml", NO_TESTS)
+            .file(
+                PREV,
+                "restore-tests.toml",
+                &restore("2026-10-15", "passed", "1h"),
+            )
+            .eval("backup.exchange.restore-test");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+        assert_eq!(
+            o.evidence[0].file,
+            "evidence/acme/2026-10/restore-tests.toml"
+        );
+        assert_eq!(o.measured.as_deref(), Some("46 days ago, passed"));
+    }
+
+    #[test]
+    fn the_latest_test_decides() {
+        let o = Fx::new()
+            .with_prev()
+            .file(
+                PREV,
+                "restore-tests.toml",
+                &restore("2026-10-15", "passed", "1h"),
+            )
+            .file(
+                MONTH,
+                "restore-tests.toml",
+                &restore("2026-11-12", "failed", "1h"),
+            )
+            .eval("backup.exchange.restore-test");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.message, "last test 2026-11-12 failed");
+
+        let o = Fx::new()
+            .with_prev()
+            .file(
+                PREV,
+                "restore-tests.toml",
+                &restore("2026-10-15", "failed", "1h"),
+            )
+            .file(
+                MONTH,
+                "restore-tests.toml",
+                &restore("2026-11-12", "passed", "1h"),
+            )
+            .eval("backup.exchange.restore-test");
+        assert_eq!(o.status, Status::Pass);
+    }
+
+    #[test]
+    fn tests_of_other_workloads_or_after_the_month_do_not_count() {
+        let other = "[[test]]\ndate = 2026-11-10\nworkload = \"sharepoint\"\nitem = \"site finance\"\nresult = \"passed\"\n";
+        let future = restore("2026-12-02", "passed", "40m");
+        let o = Fx::new()
+            .file(MONTH, "restore-tests.toml", &format!("{other}\n{future}"))
+            .eval("backup.exchange.restore-test");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.message, "Exchange Online has never been restore-tested");
+    }
+
+    #[test]
+    fn a_missing_restore_tests_file_is_no_evidence() {
+        let o = Fx::new()
+            .without("restore-tests.toml")
+            .eval("backup.exchange.restore-test");
+        assert_eq!(o.status, Status::NoEvidence);
+        assert!(o.message.contains("restore-tests.toml"), "{}", o.message);
+    }
 }
