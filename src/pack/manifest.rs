@@ -1,0 +1,156 @@
+//! `manifest.json`: what an evidence pack contains, where its policy came from, and the
+//! sha256 of the previous month's manifest (the chain).
+//!
+//! The bytes are canonical: pretty JSON in declaration order with a trailing newline, so
+//! a manifest that parses but was re-serialised or hand-edited is detected by
+//! [`Manifest::parse`].
+
+use super::check_pack_path;
+use crate::client_id::ClientId;
+use crate::month::Month;
+use crate::scorecard::PolicyProvenance;
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// The only schema this version writes and reads.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The manifest's own path inside a pack.
+pub const MANIFEST_PATH: &str = "manifest.json";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub schema_version: u32,
+    pub client: String,
+    #[serde(deserialize_with = "de_month")]
+    pub month: Month,
+    pub tool: Tool,
+    pub policy: PolicyRecord,
+    pub previous: Option<Previous>,
+    /// Every file of the pack except `manifest.json`, sorted by path.
+    pub files: Vec<FileEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tool {
+    pub name: String,
+    pub version: String,
+}
+
+/// The policy provenance the month was evaluated against (see `PolicyProvenance`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyRecord {
+    pub source: String,
+    pub commit: Option<String>,
+    pub committed_at: Option<String>,
+    pub note: Option<String>,
+}
+
+impl From<&PolicyProvenance> for PolicyRecord {
+    fn from(p: &PolicyProvenance) -> Self {
+        PolicyRecord {
+            source: p.source.clone(),
+            commit: p.commit.clone(),
+            committed_at: p.committed_at.clone(),
+            note: p.note.clone(),
+        }
+    }
+}
+
+/// The link to the previous month's pack of the same client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Previous {
+    #[serde(deserialize_with = "de_month")]
+    pub month: Month,
+    /// Lowercase hex sha256 of that pack's `manifest.json` bytes.
+    pub manifest_sha256: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileEntry {
+    pub path: String,
+    pub sha256: String,
+    pub size: u64,
+}
+
+fn de_month<'de, D: Deserializer<'de>>(d: D) -> Result<Month, D::Error> {
+    let s = String::deserialize(d)?;
+    Month::parse(&s).map_err(serde::de::Error::custom)
+}
+
+/// 64 lowercase hex digits.
+pub(crate) fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+impl Manifest {
+    /// The canonical bytes: pretty JSON, fields in declaration order, trailing newline.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut out = serde_json::to_vec_pretty(self).expect("a manifest always serialises");
+        out.push(b'\n');
+        out
+    }
+
+    /// Parses and checks a manifest: schema version, client id, safe and sorted file
+    /// paths, well-formed hashes, a previous month before this one, and canonical bytes.
+    pub fn parse(bytes: &[u8]) -> Result<Manifest, String> {
+        let m: Manifest =
+            serde_json::from_slice(bytes).map_err(|e| format!("not a valid manifest: {e}"))?;
+        m.validate()?;
+        if m.to_json() != bytes {
+            return Err(
+                "not in canonical form: its bytes were edited after the pack was built".into(),
+            );
+        }
+        Ok(m)
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), String> {
+        if self.schema_version != SCHEMA_VERSION {
+            return Err(format!(
+                "unsupported schema_version {} (this custody reads {SCHEMA_VERSION})",
+                self.schema_version
+            ));
+        }
+        ClientId::parse(&self.client)?;
+        if let Some(prev) = &self.previous {
+            if prev.month >= self.month {
+                return Err(format!(
+                    "previous month {} is not before the pack's month {}",
+                    prev.month, self.month
+                ));
+            }
+            if !is_sha256_hex(&prev.manifest_sha256) {
+                return Err(format!(
+                    "previous.manifest_sha256 {:?} is not a lowercase hex sha256",
+                    prev.manifest_sha256
+                ));
+            }
+        }
+        for (i, f) in self.files.iter().enumerate() {
+            check_pack_path(&f.path)?;
+            if f.path == MANIFEST_PATH {
+                return Err(format!("lists {MANIFEST_PATH} as one of its own files"));
+            }
+            if !is_sha256_hex(&f.sha256) {
+                return Err(format!(
+                    "{}: sha256 {:?} is not a lowercase hex sha256",
+                    f.path, f.sha256
+                ));
+            }
+            if i > 0 && self.files[i - 1].path >= f.path {
+                return Err(format!(
+                    "files are not sorted by path or repeat one: {}",
+                    f.path
+                ));
+            }
+        }
+        Ok(())
+    }
+}
