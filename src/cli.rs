@@ -37,8 +37,30 @@ pub struct Cli {
 pub enum Command {
     /// Evaluate clients and print their scorecards.
     Check(CheckArgs),
+    /// Render the versioned static site: portfolio, client pages, month scorecards,
+    /// trend charts and evidence packs.
+    Build(BuildArgs),
+    /// Check evidence packs and their hash chain offline (a pack, several, or a folder).
+    Verify(VerifyArgs),
     /// List the control catalogue with what each control checks, why, and how to fix it.
     Controls(ControlsArgs),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct BuildArgs {
+    /// Output folder; default: site/ in the repository. It is replaced only when the build succeeds.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Only these clients (repeatable): a standalone site per client, without the portfolio page.
+    #[arg(long = "client", value_name = "ID")]
+    pub clients: Vec<String>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct VerifyArgs {
+    /// Evidence pack zip files, or folders (such as site/ or site/<client>/) to search for them.
+    #[arg(required = true, value_name = "PACK_OR_DIR")]
+    pub paths: Vec<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -84,8 +106,16 @@ pub fn main() -> i32 {
     };
     match cli.command {
         Command::Check(args) => check(&cli.repo, &args),
+        Command::Build(args) => build(&cli.repo, &args),
+        Command::Verify(args) => {
+            let report = crate::pack::verify_paths(&args.paths);
+            print_stdout(&format!("{}\n", report.render()));
+            report.exit_code()
+        }
         Command::Controls(args) => {
-            print_stdout(&crate::controls::docs::render(args.format == ControlsFormat::Markdown));
+            print_stdout(&crate::controls::docs::render(
+                args.format == ControlsFormat::Markdown,
+            ));
             EXIT_OK
         }
     }
@@ -102,7 +132,10 @@ fn eprint(s: &str) {
     let _ = err.write_all(s.as_bytes());
 }
 
-pub fn working_tree_policy(root: &Path, id: &ClientId) -> Result<(crate::policy::Policy, PolicyProvenance), Vec<Diagnostic>> {
+pub fn working_tree_policy(
+    root: &Path,
+    id: &ClientId,
+) -> Result<(crate::policy::Policy, PolicyProvenance), Vec<Diagnostic>> {
     let policy = load_policy(&WorkingTree(root.to_path_buf()), id)?;
     let provenance = PolicyProvenance {
         source: "working_tree".into(),
@@ -147,7 +180,11 @@ fn check(root: &Path, args: &CheckArgs) -> i32 {
         }
         scorecards.extend(run.scorecards.iter());
     }
-    let report = CheckReport { scorecards: &scorecards, failed_clients: &failed, errors: &errors };
+    let report = CheckReport {
+        scorecards: &scorecards,
+        failed_clients: &failed,
+        errors: &errors,
+    };
     match args.format {
         Format::Text => print_stdout(&report::text::render(&report, args.verbose)),
         Format::Json => {
@@ -161,10 +198,52 @@ fn check(root: &Path, args: &CheckArgs) -> i32 {
     exit_code(&scorecards, &errors)
 }
 
+fn build(root: &Path, args: &BuildArgs) -> i32 {
+    let out = args.out.clone().unwrap_or_else(|| root.join("site"));
+    let opts = crate::site::BuildOptions {
+        repo: root.to_path_buf(),
+        out: out.clone(),
+        clients: args.clients.clone(),
+    };
+    match crate::site::build(&opts) {
+        Ok(summary) => {
+            for d in &summary.errors {
+                eprint(&format!("error: {d}\n"));
+            }
+            eprint(&format!(
+                "{}\nopen {}\n",
+                summary.line(),
+                out.join(if args.clients.len() == 1 {
+                    format!("{}/index.html", args.clients[0])
+                } else {
+                    "index.html".into()
+                })
+                .display()
+            ));
+            if summary.errors.is_empty() {
+                EXIT_OK
+            } else {
+                EXIT_INPUT
+            }
+        }
+        Err(diags) => {
+            for d in diags {
+                eprint(&format!("error: {d}\n"));
+            }
+            eprint("build failed: the previous site was left untouched\n");
+            EXIT_INPUT
+        }
+    }
+}
+
 pub fn exit_code(scorecards: &[&Scorecard], errors: &[Diagnostic]) -> i32 {
     if !errors.is_empty() {
         EXIT_INPUT
-    } else if scorecards.iter().flat_map(|s| &s.results).any(|r| matches!(r.status, Status::Fail | Status::NoEvidence)) {
+    } else if scorecards
+        .iter()
+        .flat_map(|s| &s.results)
+        .any(|r| matches!(r.status, Status::Fail | Status::NoEvidence))
+    {
         EXIT_FINDINGS
     } else {
         EXIT_OK

@@ -10,7 +10,9 @@ pub struct ClientId(String);
 
 impl ClientId {
     pub fn parse(s: &str) -> Result<Self, String> {
-        let ok_chars = s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        let ok_chars = s
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if s.is_empty() || s.len() > 63 || !ok_chars || s.starts_with('-') || s.ends_with('-') {
             return Err(format!(
                 "invalid client id {s:?}: expected 1-63 characters of a-z, 0-9 and '-', not starting or ending with '-'"
@@ -43,7 +45,20 @@ mod tests {
 
     #[test]
     fn rejects_anything_that_could_escape_a_path() {
-        for bad in ["", "..", "../x", "a/b", "A", "a b", "-a", "a-", "ä", "a\\b", ".hidden", &"x".repeat(64)] {
+        for bad in [
+            "",
+            "..",
+            "../x",
+            "a/b",
+            "A",
+            "a b",
+            "-a",
+            "a-",
+            "ä",
+            "a\\b",
+            ".hidden",
+            &"x".repeat(64),
+        ] {
             assert!(ClientId::parse(bad).is_err(), "{bad:?}");
         }
     }

@@ -50,7 +50,11 @@ impl Diagnostic {
         }
     }
 
-    pub fn json(file: impl Into<String>, json_path: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn json(
+        file: impl Into<String>,
+        json_path: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             json_path: Some(json_path.into()),
             ..Diagnostic::file(file, message)
@@ -104,7 +108,10 @@ impl SourceText {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
         let start = self.line_starts[line - 1];
-        let column = self.text.get(start..offset).map_or(1, |s| s.chars().count() + 1);
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(1, |s| s.chars().count() + 1);
         (line, column)
     }
 

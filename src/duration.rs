@@ -20,7 +20,11 @@ const UNITS: [(char, u64, &str); 5] = [
 
 impl Duration {
     pub fn parse(s: &str) -> Result<Self, String> {
-        let err = || format!("invalid duration {s:?}: expected a number and a unit (m, h, d, w, y), e.g. \"4h\" or \"90d\"");
+        let err = || {
+            format!(
+                "invalid duration {s:?}: expected a number and a unit (m, h, d, w, y), e.g. \"4h\" or \"90d\""
+            )
+        };
         let unit = s.chars().last().ok_or_else(err)?;
         let number = &s[..s.len() - unit.len_utf8()];
         let (_, per, _) = UNITS.iter().find(|(u, _, _)| *u == unit).ok_or_else(err)?;
@@ -37,7 +41,9 @@ impl Duration {
     }
 
     pub fn from_span_secs(seconds: i64) -> Self {
-        Duration { minutes: (seconds.max(0) as u64).div_ceil(60) }
+        Duration {
+            minutes: (seconds.max(0) as u64).div_ceil(60),
+        }
     }
 
     pub fn minutes(self) -> u64 {
@@ -61,7 +67,7 @@ impl fmt::Display for Duration {
         }
         let (_, per, name) = UNITS
             .iter()
-            .find(|(_, per, _)| self.minutes % per == 0)
+            .find(|(_, per, _)| self.minutes.is_multiple_of(*per))
             .expect("minutes divide");
         write!(f, "{}{}", self.minutes / per, name)
     }

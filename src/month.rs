@@ -36,7 +36,10 @@ impl Month {
 
     /// The first instant of the month, UTC.
     pub fn start(self) -> Timestamp {
-        self.first_day().to_zoned_datetime(jiff::tz::TimeZone::UTC).expect("in range").timestamp()
+        self.first_day()
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .expect("in range")
+            .timestamp()
     }
 
     /// The first instant of the next month, UTC: the month covers `[start, end)`.
@@ -46,17 +49,29 @@ impl Month {
 
     pub fn next(self) -> Month {
         if self.month == 12 {
-            Month { year: self.year + 1, month: 1 }
+            Month {
+                year: self.year + 1,
+                month: 1,
+            }
         } else {
-            Month { year: self.year, month: self.month + 1 }
+            Month {
+                year: self.year,
+                month: self.month + 1,
+            }
         }
     }
 
     pub fn prev(self) -> Month {
         if self.month == 1 {
-            Month { year: self.year - 1, month: 12 }
+            Month {
+                year: self.year - 1,
+                month: 12,
+            }
         } else {
-            Month { year: self.year, month: self.month - 1 }
+            Month {
+                year: self.year,
+                month: self.month - 1,
+            }
         }
     }
 
@@ -66,8 +81,13 @@ impl Month {
 
     /// The current UTC month.
     pub fn current() -> Month {
-        let d = Timestamp::now().to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
-        Month { year: d.year(), month: d.month() }
+        let d = Timestamp::now()
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .date();
+        Month {
+            year: d.year(),
+            month: d.month(),
+        }
     }
 }
 
@@ -92,13 +112,24 @@ mod tests {
         let m = Month::parse("2026-11").unwrap();
         assert_eq!(m.to_string(), "2026-11");
         assert_eq!(m.next().to_string(), "2026-12");
-        assert_eq!(Month::parse("2027-01").unwrap().prev().to_string(), "2026-12");
+        assert_eq!(
+            Month::parse("2027-01").unwrap().prev().to_string(),
+            "2026-12"
+        );
         assert_eq!(m.last_day().to_string(), "2026-11-30");
     }
 
     #[test]
     fn rejects_bad_months() {
-        for bad in ["2026-13", "2026-00", "2026-1", "26-11", "2026/11", "2026-11-01", ""] {
+        for bad in [
+            "2026-13",
+            "2026-00",
+            "2026-1",
+            "26-11",
+            "2026/11",
+            "2026-11-01",
+            "",
+        ] {
             assert!(Month::parse(bad).is_err(), "{bad}");
         }
     }

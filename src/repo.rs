@@ -10,7 +10,13 @@ use std::path::Path;
 pub fn discover_clients(root: &Path) -> Result<(Vec<ClientId>, Vec<Diagnostic>), Diagnostic> {
     let dir = root.join("clients");
     let entries = std::fs::read_dir(&dir).map_err(|e| {
-        Diagnostic::file("clients", format!("cannot read the clients folder in {}: {e} (is --repo the policy repository?)", root.display()))
+        Diagnostic::file(
+            "clients",
+            format!(
+                "cannot read the clients folder in {}: {e} (is --repo the policy repository?)",
+                root.display()
+            ),
+        )
     })?;
     let mut ids = Vec::new();
     let mut diags = Vec::new();
@@ -24,7 +30,10 @@ pub fn discover_clients(root: &Path) -> Result<(Vec<ClientId>, Vec<Diagnostic>),
         }
         match ClientId::parse(&name) {
             Ok(id) => ids.push(id),
-            Err(e) => diags.push(Diagnostic::file(format!("clients/{}", name.escape_debug()), e)),
+            Err(e) => diags.push(Diagnostic::file(
+                format!("clients/{}", name.escape_debug()),
+                e,
+            )),
         }
     }
     ids.sort();
@@ -32,7 +41,10 @@ pub fn discover_clients(root: &Path) -> Result<(Vec<ClientId>, Vec<Diagnostic>),
 }
 
 /// The clients to run: all, or the named ones (validated; unknown ids are errors).
-pub fn select_clients(root: &Path, wanted: &[String]) -> Result<(Vec<ClientId>, Vec<Diagnostic>), Vec<Diagnostic>> {
+pub fn select_clients(
+    root: &Path,
+    wanted: &[String],
+) -> Result<(Vec<ClientId>, Vec<Diagnostic>), Vec<Diagnostic>> {
     let (all, mut diags) = discover_clients(root).map_err(|d| vec![d])?;
     if wanted.is_empty() {
         return Ok((all, diags));
@@ -42,7 +54,10 @@ pub fn select_clients(root: &Path, wanted: &[String]) -> Result<(Vec<ClientId>, 
     for w in wanted {
         match ClientId::parse(w) {
             Ok(id) if all.contains(&id) => picked.push(id),
-            Ok(id) => bad.push(Diagnostic::file(format!("clients/{id}"), format!("no client {id:?} in clients/"))),
+            Ok(id) => bad.push(Diagnostic::file(
+                format!("clients/{id}"),
+                format!("no client {id:?} in clients/"),
+            )),
             Err(e) => bad.push(Diagnostic::file("--client", e)),
         }
     }
@@ -54,4 +69,3 @@ pub fn select_clients(root: &Path, wanted: &[String]) -> Result<(Vec<ClientId>, 
     diags.clear(); // problems with other folders do not concern a selected run
     Ok((picked, diags))
 }
-

@@ -21,8 +21,14 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 6] =
-        [Status::Fail, Status::NoEvidence, Status::Warn, Status::Waived, Status::Pass, Status::NotApplicable];
+    pub const ALL: [Status; 6] = [
+        Status::Fail,
+        Status::NoEvidence,
+        Status::Warn,
+        Status::Waived,
+        Status::Pass,
+        Status::NotApplicable,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -59,8 +65,14 @@ pub enum Domain {
 }
 
 impl Domain {
-    pub const ALL: [Domain; 6] =
-        [Domain::Governance, Domain::Identity, Domain::Access, Domain::Backup, Domain::Retention, Domain::Evidence];
+    pub const ALL: [Domain; 6] = [
+        Domain::Governance,
+        Domain::Identity,
+        Domain::Access,
+        Domain::Backup,
+        Domain::Retention,
+        Domain::Evidence,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -305,7 +317,10 @@ impl Scorecard {
 /// Per-domain scores (weighted mean of control points) and the overall score (weighted
 /// mean of the domains that have a score). Rounded to one decimal so month-to-month
 /// comparisons and output bytes are stable.
-pub fn score(results: &[ControlResult], weight_of: impl Fn(&str) -> u32) -> (Option<f64>, Vec<DomainScore>, Counts) {
+pub fn score(
+    results: &[ControlResult],
+    weight_of: impl Fn(&str) -> u32,
+) -> (Option<f64>, Vec<DomainScore>, Counts) {
     let mut total = Counts::default();
     let mut domains = Vec::new();
     for d in Domain::ALL {
@@ -321,7 +336,13 @@ pub fn score(results: &[ControlResult], weight_of: impl Fn(&str) -> u32) -> (Opt
             }
         }
         let score = (max > 0.0).then(|| round1(100.0 * got / max));
-        domains.push(DomainScore { domain: d, title: d.title().to_owned(), score, weight: d.weight(), counts });
+        domains.push(DomainScore {
+            domain: d,
+            title: d.title().to_owned(),
+            score,
+            weight: d.weight(),
+            counts,
+        });
     }
     let (mut got, mut max) = (0.0, 0.0);
     for ds in &domains {

@@ -12,7 +12,8 @@ fn custody(root: &Path) -> Command {
 }
 
 fn json(out: &[u8]) -> serde_json::Value {
-    serde_json::from_slice(out).unwrap_or_else(|e| panic!("stdout is not JSON: {e}\n{}", String::from_utf8_lossy(out)))
+    serde_json::from_slice(out)
+        .unwrap_or_else(|e| panic!("stdout is not JSON: {e}\n{}", String::from_utf8_lossy(out)))
 }
 
 #[test]
@@ -20,20 +21,38 @@ fn healthy_client_exits_zero() {
     let dir = tempfile::tempdir().unwrap();
     Fx::new().with_prev().write_to(dir.path(), "acme");
     let out = custody(dir.path()).args(["check"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("acme — Acme Fixture Ltd"), "{text}");
-    assert!(!text.contains("\u{1b}["), "no colour when NO_COLOR is set or stdout is not a terminal");
+    assert!(
+        !text.contains("\u{1b}["),
+        "no colour when NO_COLOR is set or stdout is not a terminal"
+    );
 }
 
 #[test]
 fn a_failing_control_exits_one() {
     let dir = tempfile::tempdir().unwrap();
-    Fx::new().with_controls_extra("[thresholds]\n\"access.global-admin-count\" = { min = 4, max = 4 }\n").write_to(dir.path(), "acme");
-    let out = custody(dir.path()).args(["check", "--format", "json"]).output().unwrap();
+    Fx::new()
+        .with_controls_extra("[thresholds]\n\"access.global-admin-count\" = { min = 4, max = 4 }\n")
+        .write_to(dir.path(), "acme");
+    let out = custody(dir.path())
+        .args(["check", "--format", "json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let doc = json(&out.stdout);
-    let r = doc["clients"][0]["results"].as_array().unwrap().iter().find(|r| r["control"] == "access.global-admin-count").unwrap();
+    let r = doc["clients"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["control"] == "access.global-admin-count")
+        .unwrap();
     assert_eq!(r["status"], "fail");
     assert_eq!(r["measured"], "3");
     assert_eq!(r["policy"][0]["file"], "clients/acme/controls.toml");
@@ -43,7 +62,10 @@ fn a_failing_control_exits_one() {
 fn json_output_has_the_documented_shape_and_every_control() {
     let dir = tempfile::tempdir().unwrap();
     Fx::new().write_to(dir.path(), "acme");
-    let out = custody(dir.path()).args(["check", "--format", "json"]).output().unwrap();
+    let out = custody(dir.path())
+        .args(["check", "--format", "json"])
+        .output()
+        .unwrap();
     let doc = json(&out.stdout);
     assert_eq!(doc["schema_version"], 1);
     assert_eq!(doc["tool"]["name"], "custody");
@@ -51,11 +73,21 @@ fn json_output_has_the_documented_shape_and_every_control() {
     for key in ["id", "name", "month", "score", "results"] {
         assert!(!client[key].is_null(), "missing {key}");
     }
-    let ids: Vec<&str> = client["results"].as_array().unwrap().iter().map(|r| r["control"].as_str().unwrap()).collect();
-    let catalogue: Vec<&str> = custody::controls::catalogue().iter().map(|c| c.id.as_str()).collect();
+    let ids: Vec<&str> = client["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["control"].as_str().unwrap())
+        .collect();
+    let catalogue: Vec<&str> = custody::controls::catalogue()
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect();
     assert_eq!(ids, catalogue);
     for r in client["results"].as_array().unwrap() {
-        for key in ["control", "domain", "status", "message", "owner", "items", "evidence", "policy"] {
+        for key in [
+            "control", "domain", "status", "message", "owner", "items", "evidence", "policy",
+        ] {
             assert!(r.get(key).is_some(), "result lacks {key}: {r}");
         }
     }
@@ -75,10 +107,18 @@ fn broken_policy_is_reported_with_file_and_line_and_other_clients_still_run() {
         .write_to(root, "broken");
     std::fs::create_dir_all(root.join("clients/Bad_Id")).unwrap();
 
-    let out = custody(root).args(["check", "--format", "json"]).output().unwrap();
+    let out = custody(root)
+        .args(["check", "--format", "json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let doc = json(&out.stdout);
-    let clients: Vec<&str> = doc["clients"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    let clients: Vec<&str> = doc["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
     assert_eq!(clients, ["good"], "the good client is still evaluated");
     let errors = doc["errors"].as_array().unwrap();
     let find = |file: &str, needle: &str| {
@@ -88,45 +128,94 @@ fn broken_policy_is_reported_with_file_and_line_and_other_clients_still_run() {
             .unwrap_or_else(|| panic!("no error in {file} containing {needle:?}: {errors:#?}"))
     };
     assert_eq!(find("clients/broken/client.toml", "GUID")["line"], 2);
-    assert_eq!(find("clients/broken/client.toml", "unknown key `colour`")["line"], 4);
-    assert_eq!(find("clients/broken/backup.toml", "invalid type")["line"], 2, "wrong type");
+    assert_eq!(
+        find("clients/broken/client.toml", "unknown key `colour`")["line"],
+        4
+    );
+    assert_eq!(
+        find("clients/broken/backup.toml", "invalid type")["line"],
+        2,
+        "wrong type"
+    );
     let unknown = find("clients/broken/backup.toml", "retenton");
     assert_eq!(unknown["line"], 6);
-    assert!(unknown["message"].as_str().unwrap().contains("`retention`"), "names the allowed keys");
+    assert!(
+        unknown["message"].as_str().unwrap().contains("`retention`"),
+        "names the allowed keys"
+    );
     assert_eq!(find("clients/broken/raci.toml", "syntax")["line"], 1);
     find("clients/Bad_Id", "invalid client id");
 
     // Text output shows the offending line.
     let out = custody(root).args(["check"]).output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("clients/broken/client.toml:4:1: unknown key `colour`"), "{text}");
-    assert!(text.contains("4 | colour = \"red\""), "source snippet: {text}");
+    assert!(
+        text.contains("clients/broken/client.toml:4:1: unknown key `colour`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("4 | colour = \"red\""),
+        "source snippet: {text}"
+    );
 }
 
 #[test]
 fn malformed_evidence_names_the_json_path_and_exits_two() {
     let dir = tempfile::tempdir().unwrap();
-    Fx::new().graph("userRegistrationDetails.json", r#"{"value":[{"id":"x","isAdmin":"yes"}]}"#).write_to(dir.path(), "acme");
-    let out = custody(dir.path()).args(["check", "--format", "json"]).output().unwrap();
+    Fx::new()
+        .graph(
+            "userRegistrationDetails.json",
+            r#"{"value":[{"id":"x","isAdmin":"yes"}]}"#,
+        )
+        .write_to(dir.path(), "acme");
+    let out = custody(dir.path())
+        .args(["check", "--format", "json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let doc = json(&out.stdout);
     let e = &doc["errors"][0];
-    assert_eq!(e["file"], "evidence/acme/2026-11/graph/userRegistrationDetails.json");
+    assert_eq!(
+        e["file"],
+        "evidence/acme/2026-11/graph/userRegistrationDetails.json"
+    );
     assert_eq!(e["json_path"], "/value/0/isAdmin");
-    let r = doc["clients"][0]["results"].as_array().unwrap().iter().find(|r| r["control"] == "identity.mfa-admins").unwrap();
-    assert_eq!(r["status"], "no_evidence", "unreadable evidence is never a pass or a fail");
+    let r = doc["clients"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["control"] == "identity.mfa-admins")
+        .unwrap();
+    assert_eq!(
+        r["status"], "no_evidence",
+        "unreadable evidence is never a pass or a fail"
+    );
 }
 
 #[test]
 fn usage_errors_exit_two() {
     let dir = tempfile::tempdir().unwrap();
     Fx::new().write_to(dir.path(), "acme");
-    for args in [&["check", "--month", "2026-13"][..], &["check", "--client", "../etc"], &["check", "--client", "nobody"], &["check", "--format", "yaml"], &["frobnicate"]] {
+    for args in [
+        &["check", "--month", "2026-13"][..],
+        &["check", "--client", "../etc"],
+        &["check", "--client", "nobody"],
+        &["check", "--format", "yaml"],
+        &["frobnicate"],
+    ] {
         let out = custody(dir.path()).args(args).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(!out.stderr.is_empty(), "{args:?} explains itself");
     }
-    let out = custody(Path::new("/nonexistent-custody-repo")).args(["check"]).output().unwrap();
+    let out = custody(Path::new("/nonexistent-custody-repo"))
+        .args(["check"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -134,16 +223,33 @@ fn usage_errors_exit_two() {
 fn month_selection() {
     let dir = tempfile::tempdir().unwrap();
     Fx::new().with_prev().write_to(dir.path(), "acme");
-    let out = custody(dir.path()).args(["check", "--format", "json", "--month", "2026-10"]).output().unwrap();
+    let out = custody(dir.path())
+        .args(["check", "--format", "json", "--month", "2026-10"])
+        .output()
+        .unwrap();
     assert_eq!(json(&out.stdout)["clients"][0]["month"], "2026-10");
-    let out = custody(dir.path()).args(["check", "--format", "json"]).output().unwrap();
-    assert_eq!(json(&out.stdout)["clients"][0]["month"], "2026-11", "latest by default");
-    let out = custody(dir.path()).args(["check", "--month", "2025-01"]).output().unwrap();
+    let out = custody(dir.path())
+        .args(["check", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        json(&out.stdout)["clients"][0]["month"],
+        "2026-11",
+        "latest by default"
+    );
+    let out = custody(dir.path())
+        .args(["check", "--month", "2025-01"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]
 fn help_is_stable() {
-    let out = Command::cargo_bin("custody").unwrap().args(["check", "--help"]).output().unwrap();
+    let out = Command::cargo_bin("custody")
+        .unwrap()
+        .args(["check", "--help"])
+        .output()
+        .unwrap();
     insta::assert_snapshot!(String::from_utf8(out.stdout).unwrap());
 }

@@ -2,8 +2,12 @@
 
 #[test]
 fn readme_control_catalogue_matches_the_code() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let start = readme.find("<!-- controls:start -->\n").expect("start marker") + "<!-- controls:start -->\n".len();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme
+        .find("<!-- controls:start -->\n")
+        .expect("start marker")
+        + "<!-- controls:start -->\n".len();
     let end = readme.find("<!-- controls:end -->").expect("end marker");
     let expected = custody::controls::docs::render(true);
     assert!(
@@ -14,7 +18,8 @@ fn readme_control_catalogue_matches_the_code() {
 
 #[test]
 fn readme_quick_start_has_exactly_two_commands() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let qs = &readme[readme.find("## Quick start").unwrap()..];
     let block = &qs[qs.find("```sh\n").unwrap() + 6..];
     let block = &block[..block.find("```").unwrap()];

@@ -13,24 +13,51 @@ fn check(args: &[&str]) -> (i32, Value) {
         .args(args)
         .output()
         .unwrap();
-    (out.status.code().unwrap(), serde_json::from_slice(&out.stdout).unwrap())
+    (
+        out.status.code().unwrap(),
+        serde_json::from_slice(&out.stdout).unwrap(),
+    )
 }
 
 fn status<'a>(doc: &'a Value, client: &str, control: &str) -> &'a str {
-    let c = doc["clients"].as_array().unwrap().iter().find(|c| c["id"] == client).unwrap();
-    c["results"].as_array().unwrap().iter().find(|r| r["control"] == control).unwrap()["status"].as_str().unwrap()
+    let c = doc["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == client)
+        .unwrap();
+    c["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["control"] == control)
+        .unwrap()["status"]
+        .as_str()
+        .unwrap()
 }
 
 #[test]
 fn every_sample_client_evaluates_cleanly_with_every_control() {
     let (code, doc) = check(&[]);
-    assert_eq!(doc["errors"], serde_json::json!([]), "the sample repository has no input errors");
+    assert_eq!(
+        doc["errors"],
+        serde_json::json!([]),
+        "the sample repository has no input errors"
+    );
     assert_eq!(code, 1, "the sample clients have findings on purpose");
-    let ids: Vec<&str> = doc["clients"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = doc["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, ["fabrikam", "northwind", "tailspin"]);
     for c in doc["clients"].as_array().unwrap() {
         assert_eq!(c["month"], "2026-11");
-        assert_eq!(c["results"].as_array().unwrap().len(), custody::controls::catalogue().len());
+        assert_eq!(
+            c["results"].as_array().unwrap().len(),
+            custody::controls::catalogue().len()
+        );
     }
 }
 
@@ -38,14 +65,46 @@ fn every_sample_client_evaluates_cleanly_with_every_control() {
 fn fabrikam_starts_badly_and_improves() {
     let (_, june) = check(&["--client", "fabrikam", "--month", "2026-06"]);
     let (_, nov) = check(&["--client", "fabrikam"]);
-    for control in ["access.guest-admins", "access.stale-admins", "identity.ca-mfa-all-users", "backup.exchange.restore-test", "backup.exchange.job-success"] {
-        assert_eq!(status(&june, "fabrikam", control), "fail", "{control} in June");
-        assert_eq!(status(&nov, "fabrikam", control), "pass", "{control} in November");
+    for control in [
+        "access.guest-admins",
+        "access.stale-admins",
+        "identity.ca-mfa-all-users",
+        "backup.exchange.restore-test",
+        "backup.exchange.job-success",
+    ] {
+        assert_eq!(
+            status(&june, "fabrikam", control),
+            "fail",
+            "{control} in June"
+        );
+        assert_eq!(
+            status(&nov, "fabrikam", control),
+            "pass",
+            "{control} in November"
+        );
     }
-    let june_ca = june["clients"][0]["results"].as_array().unwrap().iter().find(|r| r["control"] == "identity.ca-mfa-all-users").unwrap();
-    assert!(june_ca["items"][0].as_str().unwrap().contains("report-only"));
-    let expired = june["clients"][0]["results"].as_array().unwrap().iter().find(|r| r["control"] == "identity.mfa-users").unwrap();
-    assert!(expired["message"].as_str().unwrap().contains("expired"), "{expired}");
+    let june_ca = june["clients"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["control"] == "identity.ca-mfa-all-users")
+        .unwrap();
+    assert!(
+        june_ca["items"][0]
+            .as_str()
+            .unwrap()
+            .contains("report-only")
+    );
+    let expired = june["clients"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["control"] == "identity.mfa-users")
+        .unwrap();
+    assert!(
+        expired["message"].as_str().unwrap().contains("expired"),
+        "{expired}"
+    );
     assert!(june["clients"][0]["score"].as_f64() < nov["clients"][0]["score"].as_f64());
 }
 
@@ -53,10 +112,25 @@ fn fabrikam_starts_badly_and_improves() {
 fn northwind_is_mature_with_one_waiver_and_tailspin_runs_on_security_defaults() {
     let (_, doc) = check(&[]);
     assert_eq!(status(&doc, "northwind", "access.stale-admins"), "waived");
-    assert_eq!(status(&doc, "northwind", "identity.ca-mfa-all-users"), "pass");
-    assert_eq!(status(&doc, "tailspin", "identity.security-defaults"), "pass");
-    assert_eq!(status(&doc, "tailspin", "identity.ca-mfa-all-users"), "not_applicable");
-    assert_eq!(status(&doc, "tailspin", "access.pim-standing-privilege"), "not_applicable");
+    assert_eq!(
+        status(&doc, "northwind", "identity.ca-mfa-all-users"),
+        "pass"
+    );
+    assert_eq!(
+        status(&doc, "tailspin", "identity.security-defaults"),
+        "pass"
+    );
+    assert_eq!(
+        status(&doc, "tailspin", "identity.ca-mfa-all-users"),
+        "not_applicable"
+    );
+    assert_eq!(
+        status(&doc, "tailspin", "access.pim-standing-privilege"),
+        "not_applicable"
+    );
     // Refused for lack of a licence: never a fail (a peer tool once marked every user as lacking MFA this way).
-    assert_eq!(status(&doc, "tailspin", "identity.mfa-users"), "no_evidence");
+    assert_eq!(
+        status(&doc, "tailspin", "identity.mfa-users"),
+        "no_evidence"
+    );
 }

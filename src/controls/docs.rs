@@ -13,7 +13,11 @@ pub fn render(markdown: bool) -> String {
             let _ = writeln!(out, "- **Why it matters:** {}", c.why);
             let _ = writeln!(out, "- **How to fix:** {}", c.fix);
             if !c.params.is_empty() {
-                let ps: Vec<String> = c.params.iter().map(|p| format!("`{}` = {} ({})", p.name, p.default, p.doc)).collect();
+                let ps: Vec<String> = c
+                    .params
+                    .iter()
+                    .map(|p| format!("`{}` = {} ({})", p.name, p.default, p.doc))
+                    .collect();
                 let _ = writeln!(out, "- **Thresholds:** {}", ps.join("; "));
             }
             out.push('\n');
@@ -23,7 +27,11 @@ pub fn render(markdown: bool) -> String {
             let _ = writeln!(out, "  why:  {}", c.why);
             let _ = writeln!(out, "  fix:  {}", c.fix);
             for p in c.params {
-                let _ = writeln!(out, "  threshold {} = {} ({}, {}–{})", p.name, p.default, p.doc, p.min, p.max);
+                let _ = writeln!(
+                    out,
+                    "  threshold {} = {} ({}, {}–{})",
+                    p.name, p.default, p.doc, p.min, p.max
+                );
             }
             out.push('\n');
         }

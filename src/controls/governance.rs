@@ -38,14 +38,18 @@ pub fn controls() -> Vec<Control> {
 fn raci_complete(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
     let acts = &ctx.policy.raci.activities;
     if acts.is_empty() {
-        return Ok(Outcome::fail("raci.toml declares no activities").policy([At::file_start(&format!("clients/{}/raci.toml", ctx.client))]));
+        return Ok(Outcome::fail("raci.toml declares no activities")
+            .policy([At::file_start(&format!("clients/{}/raci.toml", ctx.client))]));
     }
     let mut items = Vec::new();
     let mut at = Vec::new();
     for a in acts {
         let mut problems = Vec::new();
         if a.accountable.len() != 1 {
-            problems.push(format!("{} accountable (needs exactly one)", a.accountable.len()));
+            problems.push(format!(
+                "{} accountable (needs exactly one)",
+                a.accountable.len()
+            ));
         }
         if a.responsible.is_empty() {
             problems.push("no responsible party".to_owned());
@@ -58,8 +62,15 @@ fn raci_complete(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
     let complete = acts.len() - items.len();
     Ok(Outcome::check(
         items.is_empty(),
-        format!("all {} activities have one Accountable and a Responsible", acts.len()),
-        format!("{} of {} activities lack a single Accountable or a Responsible", items.len(), acts.len()),
+        format!(
+            "all {} activities have one Accountable and a Responsible",
+            acts.len()
+        ),
+        format!(
+            "{} of {} activities lack a single Accountable or a Responsible",
+            items.len(),
+            acts.len()
+        ),
     )
     .measured(format!("{complete}/{} complete", acts.len()))
     .threshold("all activities")
@@ -68,8 +79,17 @@ fn raci_complete(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
 }
 
 fn controls_owned(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
-    let disabled: Vec<&str> = ctx.policy.controls.disabled.iter().map(|d| d.control.as_str()).collect();
-    let enabled: Vec<&Control> = catalogue().iter().filter(|c| !disabled.contains(&c.id.as_str())).collect();
+    let disabled: Vec<&str> = ctx
+        .policy
+        .controls
+        .disabled
+        .iter()
+        .map(|d| d.control.as_str())
+        .collect();
+    let enabled: Vec<&Control> = catalogue()
+        .iter()
+        .filter(|c| !disabled.contains(&c.id.as_str()))
+        .collect();
     let unowned: Vec<String> = enabled
         .iter()
         .filter(|c| !ctx.policy.raci.activities.iter().any(|a| a.covers(&c.id)))
@@ -78,7 +98,10 @@ fn controls_owned(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
     let owned = enabled.len() - unowned.len();
     Ok(Outcome::check(
         unowned.is_empty(),
-        format!("all {} enabled controls map to a RACI activity", enabled.len()),
+        format!(
+            "all {} enabled controls map to a RACI activity",
+            enabled.len()
+        ),
         format!("{} enabled controls map to no RACI activity", unowned.len()),
     )
     .measured(format!("{owned}/{}", enabled.len()))
@@ -89,17 +112,26 @@ fn controls_owned(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
 
 fn workload_owners(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
     let backup = &ctx.policy.backup;
-    let in_scope: Vec<_> = backup.workloads.iter().filter(|(_, w)| w.in_scope).collect();
+    let in_scope: Vec<_> = backup
+        .workloads
+        .iter()
+        .filter(|(_, w)| w.in_scope)
+        .collect();
     if in_scope.is_empty() {
-        return Ok(Outcome::na("no workload is in scope for backup").policy([At::file_start(&backup.file)]));
+        return Ok(Outcome::na("no workload is in scope for backup")
+            .policy([At::file_start(&backup.file)]));
     }
     let mut items = Vec::new();
     let mut at = Vec::new();
     for (w, p) in &in_scope {
-        let missing: Vec<&str> = [("owner", p.owner.is_none()), ("rpo", p.rpo.is_none()), ("rto", p.rto.is_none())]
-            .into_iter()
-            .filter_map(|(k, m)| m.then_some(k))
-            .collect();
+        let missing: Vec<&str> = [
+            ("owner", p.owner.is_none()),
+            ("rpo", p.rpo.is_none()),
+            ("rto", p.rto.is_none()),
+        ]
+        .into_iter()
+        .filter_map(|(k, m)| m.then_some(k))
+        .collect();
         if !missing.is_empty() {
             items.push(format!("{}: no {}", w.id(), missing.join(", ")));
             at.push(p.at.clone());
@@ -107,10 +139,20 @@ fn workload_owners(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
     }
     Ok(Outcome::check(
         items.is_empty(),
-        format!("all {} in-scope workloads have an owner, RPO and RTO", in_scope.len()),
-        format!("{} in-scope workloads lack an owner, RPO or RTO", items.len()),
+        format!(
+            "all {} in-scope workloads have an owner, RPO and RTO",
+            in_scope.len()
+        ),
+        format!(
+            "{} in-scope workloads lack an owner, RPO or RTO",
+            items.len()
+        ),
     )
-    .measured(format!("{}/{}", in_scope.len() - items.len(), in_scope.len()))
+    .measured(format!(
+        "{}/{}",
+        in_scope.len() - items.len(),
+        in_scope.len()
+    ))
     .threshold("all in-scope workloads")
     .items(items)
     .policy(at))
@@ -138,10 +180,17 @@ fn licence_utilisation(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
         let u = 100.0 * consumed as f64 / enabled as f64;
         if consumed > enabled {
             over = true;
-            items.push(format!("{}: {consumed} assigned of {enabled} purchased (over-assigned)", s.sku_part_number));
+            items.push(format!(
+                "{}: {consumed} assigned of {enabled} purchased (over-assigned)",
+                s.sku_part_number
+            ));
             evidence.push(format!("/value/{i}"));
         } else if u < min {
-            items.push(format!("{}: {consumed} of {enabled} used ({})", s.sku_part_number, pct(u)));
+            items.push(format!(
+                "{}: {consumed} of {enabled} used ({})",
+                s.sku_part_number,
+                pct(u)
+            ));
             evidence.push(format!("/value/{i}"));
         }
     }
@@ -150,13 +199,27 @@ fn licence_utilisation(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     }
     let overall = 100.0 * used as f64 / bought as f64;
     let outcome = if over {
-        Outcome::fail(format!("{} subscriptions are over-assigned or under-used", items.len()))
+        Outcome::fail(format!(
+            "{} subscriptions are over-assigned or under-used",
+            items.len()
+        ))
     } else if items.is_empty() {
-        Outcome::pass(format!("every paid subscription is at least {} used", pct(min)))
+        Outcome::pass(format!(
+            "every paid subscription is at least {} used",
+            pct(min)
+        ))
     } else {
-        Outcome::warn(format!("{} paid subscriptions are under {} used", items.len(), pct(min)))
+        Outcome::warn(format!(
+            "{} paid subscriptions are under {} used",
+            items.len(),
+            pct(min)
+        ))
     };
-    let mut o = outcome.measured(format!("{} of purchased units used", pct(overall))).threshold(format!("≥ {} per subscription", pct(min))).items(items).policy(min_at);
+    let mut o = outcome
+        .measured(format!("{} of purchased units used", pct(overall)))
+        .threshold(format!("≥ {} per subscription", pct(min)))
+        .items(items)
+        .policy(min_at);
     if evidence.is_empty() {
         o = o.evidence(file, "/value");
     }
@@ -185,7 +248,10 @@ mod tests {
 
     #[test]
     fn raci_complete_passes_on_the_default_fixture() {
-        assert_eq!(Fx::new().eval("governance.raci-complete").status, Status::Pass);
+        assert_eq!(
+            Fx::new().eval("governance.raci-complete").status,
+            Status::Pass
+        );
     }
 
     #[test]
@@ -208,7 +274,10 @@ mod tests {
 
     #[test]
     fn workload_without_owner_fails() {
-        let fx = Fx::new().policy("backup.toml", "[exchange]\nin_scope = true\nrpo = \"24h\"\nrto = \"8h\"\n");
+        let fx = Fx::new().policy(
+            "backup.toml",
+            "[exchange]\nin_scope = true\nrpo = \"24h\"\nrto = \"8h\"\n",
+        );
         let o = fx.eval("governance.workload-owners");
         assert_eq!(o.status, Status::Fail);
         assert_eq!(o.items, ["exchange: no owner"]);
@@ -232,12 +301,17 @@ mod tests {
     #[test]
     fn over_assigned_licences_fail() {
         let fx = Fx::new().graph("subscribedSkus.json", r#"{"value":[{"skuPartNumber":"SPE_E3","consumedUnits":26,"prepaidUnits":{"enabled":25}}]}"#);
-        assert_eq!(fx.eval("governance.licence-utilisation").status, Status::Fail);
+        assert_eq!(
+            fx.eval("governance.licence-utilisation").status,
+            Status::Fail
+        );
     }
 
     #[test]
     fn licence_utilisation_without_snapshot_is_no_evidence() {
-        let o = Fx::new().without("graph/subscribedSkus.json").eval("governance.licence-utilisation");
+        let o = Fx::new()
+            .without("graph/subscribedSkus.json")
+            .eval("governance.licence-utilisation");
         assert_eq!(o.status, Status::NoEvidence);
     }
 }

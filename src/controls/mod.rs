@@ -3,8 +3,8 @@
 //! evaluation function. Adding a control means adding one entry to a domain module.
 
 pub mod access;
-pub mod docs;
 pub mod backup;
+pub mod docs;
 pub mod evidence;
 pub mod governance;
 pub mod identity;
@@ -41,8 +41,18 @@ pub struct Ctx<'a> {
 impl Ctx<'_> {
     /// The value of a threshold: the policy's, else the default; with where it was set.
     pub fn param(&self, control: &Control, name: &str) -> (f64, Option<At>) {
-        let spec = control.params.iter().find(|p| p.name == name).expect("control declares its parameters");
-        match self.policy.controls.thresholds.get(&control.id).and_then(|t| t.get(name)) {
+        let spec = control
+            .params
+            .iter()
+            .find(|p| p.name == name)
+            .expect("control declares its parameters");
+        match self
+            .policy
+            .controls
+            .thresholds
+            .get(&control.id)
+            .and_then(|t| t.get(name))
+        {
             Some((v, at)) => (*v, Some(at.clone())),
             None => (spec.default, None),
         }
@@ -144,7 +154,11 @@ impl Outcome {
 
     /// Pass when `ok`, else fail, with the matching message.
     pub fn check(ok: bool, pass: impl Into<String>, fail: impl Into<String>) -> Outcome {
-        if ok { Outcome::pass(pass) } else { Outcome::fail(fail) }
+        if ok {
+            Outcome::pass(pass)
+        } else {
+            Outcome::fail(fail)
+        }
     }
 
     pub fn measured(mut self, m: impl Into<String>) -> Outcome {
@@ -164,7 +178,10 @@ impl Outcome {
         self
     }
     pub fn evidence(mut self, file: impl Into<String>, pointer: impl Into<String>) -> Outcome {
-        self.evidence.push(EvidenceRef { file: file.into(), pointer: pointer.into() });
+        self.evidence.push(EvidenceRef {
+            file: file.into(),
+            pointer: pointer.into(),
+        });
         self
     }
     pub fn policy(mut self, at: impl IntoIterator<Item = At>) -> Outcome {
@@ -176,7 +193,11 @@ impl Outcome {
 /// A percentage as shown in results: one decimal, no trailing `.0`.
 pub fn pct(x: f64) -> String {
     let r = (x * 10.0).round() / 10.0;
-    if r.fract() == 0.0 { format!("{r:.0}%") } else { format!("{r:.1}%") }
+    if r.fract() == 0.0 {
+        format!("{r:.0}%")
+    } else {
+        format!("{r:.1}%")
+    }
 }
 
 /// `part / whole` in percent; an empty whole is 100%.
@@ -191,7 +212,11 @@ pub fn capped(mut items: Vec<String>, n: usize) -> Vec<String> {
 }
 
 pub fn ratio(part: usize, whole: usize) -> f64 {
-    if whole == 0 { 100.0 } else { 100.0 * part as f64 / whole as f64 }
+    if whole == 0 {
+        100.0
+    } else {
+        100.0 * part as f64 / whole as f64
+    }
 }
 
 static CATALOGUE: LazyLock<Vec<Control>> = LazyLock::new(|| {
@@ -230,7 +255,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
+            cur.push(
+                (prev[j] + usize::from(ca != *cb))
+                    .min(prev[j + 1] + 1)
+                    .min(cur[j] + 1),
+            );
         }
         prev = cur;
     }
@@ -252,12 +281,21 @@ mod tests {
         ids.dedup();
         assert_eq!(ids.len(), n, "duplicate control ids");
         for c in catalogue() {
-            assert!(c.id.starts_with(c.domain.as_str()), "{} is not in its domain's namespace", c.id);
+            assert!(
+                c.id.starts_with(c.domain.as_str()),
+                "{} is not in its domain's namespace",
+                c.id
+            );
             for (part, text) in [("what", c.what), ("why", c.why), ("fix", c.fix)] {
                 assert!(text.len() > 20, "{} has no `{part}` documentation", c.id);
             }
             for p in c.params {
-                assert!(p.min <= p.default && p.default <= p.max, "{}.{} default out of range", c.id, p.name);
+                assert!(
+                    p.min <= p.default && p.default <= p.max,
+                    "{}.{} default out of range",
+                    c.id,
+                    p.name
+                );
             }
         }
     }
@@ -265,20 +303,40 @@ mod tests {
     #[test]
     fn the_catalogue_has_every_issue_listed_id() {
         let mut expected = vec![
-            "governance.raci-complete", "governance.controls-owned", "governance.workload-owners",
-            "governance.licence-utilisation", "identity.mfa-admins", "identity.mfa-users",
-            "identity.ca-mfa-all-users", "identity.ca-mfa-admins", "identity.ca-block-legacy-auth",
-            "identity.security-defaults", "identity.licences", "access.global-admin-count",
-            "access.break-glass", "access.pim-standing-privilege", "access.guest-admins",
-            "access.stale-admins", "access.approved-assignments", "access.role-changes",
-            "retention.separate-from-backup", "retention.legal-minimum", "evidence.snapshot-complete",
+            "governance.raci-complete",
+            "governance.controls-owned",
+            "governance.workload-owners",
+            "governance.licence-utilisation",
+            "identity.mfa-admins",
+            "identity.mfa-users",
+            "identity.ca-mfa-all-users",
+            "identity.ca-mfa-admins",
+            "identity.ca-block-legacy-auth",
+            "identity.security-defaults",
+            "identity.licences",
+            "access.global-admin-count",
+            "access.break-glass",
+            "access.pim-standing-privilege",
+            "access.guest-admins",
+            "access.stale-admins",
+            "access.approved-assignments",
+            "access.role-changes",
+            "retention.separate-from-backup",
+            "retention.legal-minimum",
+            "evidence.snapshot-complete",
             "evidence.snapshot-fresh",
         ]
         .into_iter()
         .map(String::from)
         .collect::<Vec<_>>();
         for w in ["exchange", "onedrive", "sharepoint", "teams"] {
-            for c in ["policy-complete", "protection-coverage", "job-success", "rpo", "restore-test"] {
+            for c in [
+                "policy-complete",
+                "protection-coverage",
+                "job-success",
+                "rpo",
+                "restore-test",
+            ] {
                 expected.push(format!("backup.{w}.{c}"));
             }
         }
@@ -290,7 +348,10 @@ mod tests {
 
     #[test]
     fn closest_id_suggests_a_near_miss() {
-        assert_eq!(closest_id("access.guest-admin"), Some("access.guest-admins"));
+        assert_eq!(
+            closest_id("access.guest-admin"),
+            Some("access.guest-admins")
+        );
         assert_eq!(closest_id("nothing.like.it"), None);
     }
 

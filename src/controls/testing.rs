@@ -104,13 +104,35 @@ fn user(id: &str, upn: &str, kind: &str, last: &str) -> String {
 pub fn default_graph() -> BTreeMap<String, String> {
     let mut g = BTreeMap::new();
     let users = [
-        user(BG1, "bg1@acme.onmicrosoft.com", "Member", "2026-11-02T10:00:00Z"),
-        user(BG2, "bg2@acme.onmicrosoft.com", "Member", "2026-11-02T10:05:00Z"),
-        user(ALICE, "alice@acme.example", "Member", "2026-11-20T08:00:00Z"),
+        user(
+            BG1,
+            "bg1@acme.onmicrosoft.com",
+            "Member",
+            "2026-11-02T10:00:00Z",
+        ),
+        user(
+            BG2,
+            "bg2@acme.onmicrosoft.com",
+            "Member",
+            "2026-11-02T10:05:00Z",
+        ),
+        user(
+            ALICE,
+            "alice@acme.example",
+            "Member",
+            "2026-11-20T08:00:00Z",
+        ),
         user(BOB, "bob@acme.example", "member", "2026-11-21T08:00:00Z"),
     ];
-    g.insert("users.json".into(), format!(r#"{{"@odata.context":"x","value":[{}]}}"#, users.join(",")));
-    let reg = |id: &str, upn: &str, admin: bool| format!(r#"{{"id":"{id}","userPrincipalName":"{upn}","isAdmin":{admin},"isMfaRegistered":true,"userType":"member"}}"#);
+    g.insert(
+        "users.json".into(),
+        format!(r#"{{"@odata.context":"x","value":[{}]}}"#, users.join(",")),
+    );
+    let reg = |id: &str, upn: &str, admin: bool| {
+        format!(
+            r#"{{"id":"{id}","userPrincipalName":"{upn}","isAdmin":{admin},"isMfaRegistered":true,"userType":"member"}}"#
+        )
+    };
     g.insert(
         "userRegistrationDetails.json".into(),
         format!(
@@ -130,7 +152,10 @@ pub fn default_graph() -> BTreeMap<String, String> {
 ]}}"#
         ),
     );
-    g.insert("securityDefaults.json".into(), r#"{"id":"00000000-0000-0000-0000-000000000005","isEnabled":false}"#.into());
+    g.insert(
+        "securityDefaults.json".into(),
+        r#"{"id":"00000000-0000-0000-0000-000000000005","isEnabled":false}"#.into(),
+    );
     g.insert(
         "subscribedSkus.json".into(),
         r#"{"value":[{"skuId":"s1","skuPartNumber":"SPE_E5","capabilityStatus":"Enabled","consumedUnits":4,"prepaidUnits":{"enabled":5},"servicePlans":[{"servicePlanName":"AAD_PREMIUM","provisioningStatus":"Success"},{"servicePlanName":"AAD_PREMIUM_P2","provisioningStatus":"Success"}]}]}"#.into(),
@@ -139,21 +164,43 @@ pub fn default_graph() -> BTreeMap<String, String> {
         "roleDefinitions.json".into(),
         format!(r#"{{"value":[{{"id":"{GA_ROLE}","displayName":"Global Administrator","templateId":"{GA_ROLE}"}},{{"id":"29232cdf-9323-42fd-ade2-1d097af3e4de","displayName":"Exchange Administrator","templateId":"29232cdf-9323-42fd-ade2-1d097af3e4de"}}]}}"#),
     );
-    let ra = |id: &str, upn: &str| format!(r##"{{"id":"ra-{id}","principalId":"{id}","roleDefinitionId":"{GA_ROLE}","directoryScopeId":"/","principal":{{"@odata.type":"#microsoft.graph.user","id":"{id}","userPrincipalName":"{upn}","userType":"Member","accountEnabled":true}}}}"##);
-    g.insert("roleAssignments.json".into(), format!(r#"{{"value":[{},{}]}}"#, ra(BG1, "bg1@acme.onmicrosoft.com"), ra(BG2, "bg2@acme.onmicrosoft.com")));
+    let ra = |id: &str, upn: &str| {
+        format!(
+            r##"{{"id":"ra-{id}","principalId":"{id}","roleDefinitionId":"{GA_ROLE}","directoryScopeId":"/","principal":{{"@odata.type":"#microsoft.graph.user","id":"{id}","userPrincipalName":"{upn}","userType":"Member","accountEnabled":true}}}}"##
+        )
+    };
+    g.insert(
+        "roleAssignments.json".into(),
+        format!(
+            r#"{{"value":[{},{}]}}"#,
+            ra(BG1, "bg1@acme.onmicrosoft.com"),
+            ra(BG2, "bg2@acme.onmicrosoft.com")
+        ),
+    );
     g.insert(
         "roleEligibilitySchedules.json".into(),
         format!(r#"{{"value":[{{"id":"e1","principalId":"{ALICE}","roleDefinitionId":"{GA_ROLE}","directoryScopeId":"/","status":"Provisioned","scheduleInfo":{{"expiration":{{"type":"noExpiration","endDateTime":null}}}}}}]}}"#),
     );
-    let sched = |id: &str| format!(r#"{{"id":"s-{id}","principalId":"{id}","roleDefinitionId":"{GA_ROLE}","directoryScopeId":"/","assignmentType":"Assigned","status":"Provisioned","scheduleInfo":{{"expiration":{{"type":"noExpiration","endDateTime":null}}}}}}"#);
-    g.insert("roleAssignmentSchedules.json".into(), format!(r#"{{"value":[{},{}]}}"#, sched(BG1), sched(BG2)));
+    let sched = |id: &str| {
+        format!(
+            r#"{{"id":"s-{id}","principalId":"{id}","roleDefinitionId":"{GA_ROLE}","directoryScopeId":"/","assignmentType":"Assigned","status":"Provisioned","scheduleInfo":{{"expiration":{{"type":"noExpiration","endDateTime":null}}}}}}"#
+        )
+    };
+    g.insert(
+        "roleAssignmentSchedules.json".into(),
+        format!(r#"{{"value":[{},{}]}}"#, sched(BG1), sched(BG2)),
+    );
     g.insert("secureScores.json".into(), r#"{"value":[{"currentScore":60.5,"maxScore":100,"createdDateTime":"2026-11-20T00:00:00Z"}]}"#.into());
     g.insert("directoryAudits.json".into(), r#"{"value":[]}"#.into());
     g.insert(
         "protectionPolicies.json".into(),
         r##"{"value":[{"@odata.type":"#microsoft.graph.exchangeProtectionPolicy","id":"pp1","displayName":"Exchange","status":"active","retentionSettings":[{"interval":"R/PT10M","period":"P1Y"}]}]}"##.into(),
     );
-    let unit = |id: &str, upn: &str| format!(r##"{{"@odata.type":"#microsoft.graph.mailboxProtectionUnit","id":"u-{id}","policyId":"pp1","directoryObjectId":"{id}","email":"{upn}","status":"protected"}}"##);
+    let unit = |id: &str, upn: &str| {
+        format!(
+            r##"{{"@odata.type":"#microsoft.graph.mailboxProtectionUnit","id":"u-{id}","policyId":"pp1","directoryObjectId":"{id}","email":"{upn}","status":"protected"}}"##
+        )
+    };
     g.insert(
         "mailboxProtectionUnits.json".into(),
         format!(
@@ -172,7 +219,9 @@ pub fn default_graph() -> BTreeMap<String, String> {
 
 /// Daily successful exchange jobs for a month (days 1..=last).
 pub fn daily_jobs(month: &str, last_day: u32) -> String {
-    let mut s = String::from("job_id,workload,started_at,finished_at,status,items_total,items_protected,product\n");
+    let mut s = String::from(
+        "job_id,workload,started_at,finished_at,status,items_total,items_protected,product\n",
+    );
     for d in 1..=last_day {
         s.push_str(&format!("j{month}-{d:02},exchange,{month}-{d:02}T01:00:00Z,{month}-{d:02}T01:30:00Z,success,4,4,Microsoft 365 Backup\n"));
     }
@@ -200,20 +249,39 @@ impl Default for Fx {
 impl Fx {
     /// A healthy tenant for 2026-11 only.
     pub fn new() -> Fx {
-        let mut fx = Fx { policy: BTreeMap::new(), evidence: BTreeMap::new(), manifest: BTreeMap::new(), collected_at: BTreeMap::new() };
-        for (f, t) in [("client.toml", CLIENT_TOML), ("raci.toml", RACI_TOML), ("controls.toml", CONTROLS_TOML), ("backup.toml", BACKUP_TOML)] {
+        let mut fx = Fx {
+            policy: BTreeMap::new(),
+            evidence: BTreeMap::new(),
+            manifest: BTreeMap::new(),
+            collected_at: BTreeMap::new(),
+        };
+        for (f, t) in [
+            ("client.toml", CLIENT_TOML),
+            ("raci.toml", RACI_TOML),
+            ("controls.toml", CONTROLS_TOML),
+            ("backup.toml", BACKUP_TOML),
+        ] {
             fx.policy.insert(f.into(), t.into());
         }
         fx.add_month(MONTH, "2026-11-23T03:00:00Z", 23);
-        fx.evidence.get_mut(MONTH).expect("month").insert("restore-tests.toml".into(), RESTORE_OK.into());
+        fx.evidence
+            .get_mut(MONTH)
+            .expect("month")
+            .insert("restore-tests.toml".into(), RESTORE_OK.into());
         fx
     }
 
     /// Adds a healthy month with jobs on days 1..=job_days.
     pub fn add_month(&mut self, month: &str, collected_at: &str, job_days: u32) {
-        let mut files: BTreeMap<String, String> = default_graph().into_iter().map(|(k, v)| (format!("graph/{k}"), v)).collect();
+        let mut files: BTreeMap<String, String> = default_graph()
+            .into_iter()
+            .map(|(k, v)| (format!("graph/{k}"), v))
+            .collect();
         files.insert("backup-jobs.csv".into(), daily_jobs(month, job_days));
-        files.insert("restore-tests.toml".into(), "# no restore tests this month\n".into());
+        files.insert(
+            "restore-tests.toml".into(),
+            "# no restore tests this month\n".into(),
+        );
         self.evidence.insert(month.into(), files);
         self.collected_at.insert(month.into(), collected_at.into());
     }
@@ -239,7 +307,10 @@ impl Fx {
     }
 
     pub fn file(mut self, month: &str, file: &str, text: &str) -> Fx {
-        self.evidence.entry(month.into()).or_default().insert(file.into(), text.into());
+        self.evidence
+            .entry(month.into())
+            .or_default()
+            .insert(file.into(), text.into());
         self
     }
 
@@ -303,7 +374,9 @@ impl Fx {
             if !files.contains_key("manifest.json") {
                 let m = format!(
                     r#"{{"schema_version":1,"collected_at":"{}","tool":{{"name":"custody","version":"0.1.0"}},"tenant_id":"11111111-2222-3333-4444-555555555555","endpoints":[{}],"files":{{{}}}}}"#,
-                    self.collected_at.get(month).map_or("2026-11-23T03:00:00Z", String::as_str),
+                    self.collected_at
+                        .get(month)
+                        .map_or("2026-11-23T03:00:00Z", String::as_str),
                     endpoints.join(","),
                     others.join(",")
                 );
@@ -318,14 +391,31 @@ impl Fx {
         let dir = self.write();
         let root = dir.path();
         let id = ClientId::parse("acme").expect("id");
-        let policy = crate::policy::load_policy(&crate::policy::load::WorkingTree(root.to_path_buf()), &id).unwrap_or_else(|d| panic!("fixture policy does not load: {d:#?}"));
+        let policy =
+            crate::policy::load_policy(&crate::policy::load::WorkingTree(root.to_path_buf()), &id)
+                .unwrap_or_else(|d| panic!("fixture policy does not load: {d:#?}"));
         let month = Month::parse(MONTH).expect("month");
         let all = months(root, &id);
         let snap = load_snapshot(root, &id, month);
-        let prev = all.contains(&month.prev()).then(|| load_snapshot(root, &id, month.prev()));
+        let prev = all
+            .contains(&month.prev())
+            .then(|| load_snapshot(root, &id, month.prev()));
         let (history, _) = restore_history(root, &id, &all, month);
-        let provenance = PolicyProvenance { source: "working_tree".into(), commit: None, committed_at: None, note: None, files: vec![] };
-        evaluate_month(&MonthInput { client: &id, policy: &policy, provenance, snap: &snap, prev: prev.as_ref(), restore_history: &history })
+        let provenance = PolicyProvenance {
+            source: "working_tree".into(),
+            commit: None,
+            committed_at: None,
+            note: None,
+            files: vec![],
+        };
+        evaluate_month(&MonthInput {
+            client: &id,
+            policy: &policy,
+            provenance,
+            snap: &snap,
+            prev: prev.as_ref(),
+            restore_history: &history,
+        })
     }
 
     /// Runs one control alone (no waivers or disabling).
@@ -334,14 +424,28 @@ impl Fx {
         let dir = self.write();
         let root = dir.path();
         let id = ClientId::parse("acme").expect("id");
-        let policy = crate::policy::load_policy(&crate::policy::load::WorkingTree(root.to_path_buf()), &id).unwrap_or_else(|d| panic!("fixture policy does not load: {d:#?}"));
+        let policy =
+            crate::policy::load_policy(&crate::policy::load::WorkingTree(root.to_path_buf()), &id)
+                .unwrap_or_else(|d| panic!("fixture policy does not load: {d:#?}"));
         let month = Month::parse(MONTH).expect("month");
         let all = months(root, &id);
         let snap = load_snapshot(root, &id, month);
-        let prev = all.contains(&month.prev()).then(|| load_snapshot(root, &id, month.prev()));
+        let prev = all
+            .contains(&month.prev())
+            .then(|| load_snapshot(root, &id, month.prev()));
         let (history, _) = restore_history(root, &id, &all, month);
-        let ctx = Ctx { client: "acme", policy: &policy, snap: &snap, prev: prev.as_ref(), restore_history: &history, month };
-        run_control(&ctx, controls::find(control).unwrap_or_else(|| panic!("no control {control}")))
+        let ctx = Ctx {
+            client: "acme",
+            policy: &policy,
+            snap: &snap,
+            prev: prev.as_ref(),
+            restore_history: &history,
+            month,
+        };
+        run_control(
+            &ctx,
+            controls::find(control).unwrap_or_else(|| panic!("no control {control}")),
+        )
     }
 }
 

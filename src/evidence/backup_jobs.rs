@@ -41,15 +41,39 @@ const REQUIRED: [&str; 5] = ["job_id", "workload", "started_at", "status", "fini
 pub fn parse(file: &str, text: &str) -> (Vec<BackupJob>, Vec<Diagnostic>) {
     let mut jobs = Vec::new();
     let mut diags = Vec::new();
-    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
     let headers = match reader.headers() {
         Ok(h) => h.clone(),
-        Err(e) => return (jobs, vec![Diagnostic::file(file, format!("cannot read CSV header: {e}"))]),
+        Err(e) => {
+            return (
+                jobs,
+                vec![Diagnostic::file(
+                    file,
+                    format!("cannot read CSV header: {e}"),
+                )],
+            );
+        }
     };
     let col = |name: &str| headers.iter().position(|h| h == name);
-    let missing: Vec<&str> = REQUIRED.iter().copied().filter(|c| col(c).is_none()).collect();
+    let missing: Vec<&str> = REQUIRED
+        .iter()
+        .copied()
+        .filter(|c| col(c).is_none())
+        .collect();
     if !missing.is_empty() {
-        let d = Diagnostic { line: Some(1), ..Diagnostic::file(file, format!("missing column(s) {}; the header must include {}", missing.join(", "), REQUIRED.join(", "))) };
+        let d = Diagnostic {
+            line: Some(1),
+            ..Diagnostic::file(
+                file,
+                format!(
+                    "missing column(s) {}; the header must include {}",
+                    missing.join(", "),
+                    REQUIRED.join(", ")
+                ),
+            )
+        };
         return (jobs, vec![d]);
     }
     let idx = |name: &str| col(name);
@@ -58,16 +82,26 @@ pub fn parse(file: &str, text: &str) -> (Vec<BackupJob>, Vec<Diagnostic>) {
             Ok(r) => r,
             Err(e) => {
                 let line = e.position().map(|p| p.line() as usize);
-                diags.push(Diagnostic { line, ..Diagnostic::file(file, format!("bad CSV row: {e}")) });
+                diags.push(Diagnostic {
+                    line,
+                    ..Diagnostic::file(file, format!("bad CSV row: {e}"))
+                });
                 continue;
             }
         };
         let line = record.position().map_or(0, |p| p.line());
-        let get = |name: &str| idx(name).and_then(|i| record.get(i)).filter(|s| !s.is_empty());
+        let get = |name: &str| {
+            idx(name)
+                .and_then(|i| record.get(i))
+                .filter(|s| !s.is_empty())
+        };
         let mut problems = Vec::new();
         let workload = get("workload").and_then(Workload::parse);
         if workload.is_none() {
-            problems.push(format!("`workload` must be exchange, onedrive, sharepoint or teams, found {:?}", get("workload").unwrap_or("")));
+            problems.push(format!(
+                "`workload` must be exchange, onedrive, sharepoint or teams, found {:?}",
+                get("workload").unwrap_or("")
+            ));
         }
         let time = |name: &str, problems: &mut Vec<String>| -> Option<Timestamp> {
             let v = get(name)?;
@@ -85,20 +119,27 @@ pub fn parse(file: &str, text: &str) -> (Vec<BackupJob>, Vec<Diagnostic>) {
             Some("warning") => Some(JobStatus::Warning),
             Some("failed") => Some(JobStatus::Failed),
             other => {
-                problems.push(format!("`status` must be success, warning or failed, found {:?}", other.unwrap_or("")));
+                problems.push(format!(
+                    "`status` must be success, warning or failed, found {:?}",
+                    other.unwrap_or("")
+                ));
                 None
             }
         };
         let count = |name: &str, problems: &mut Vec<String>| -> Option<u64> {
             let v = get(name)?;
-            v.parse().map_err(|_| problems.push(format!("`{name}` must be a whole number, found {v:?}"))).ok()
+            v.parse()
+                .map_err(|_| problems.push(format!("`{name}` must be a whole number, found {v:?}")))
+                .ok()
         };
         let items_total = count("items_total", &mut problems);
         let items_protected = count("items_protected", &mut problems);
         if let (Some(t), Some(p)) = (items_total, items_protected)
             && p > t
         {
-            problems.push(format!("`items_protected` ({p}) exceeds `items_total` ({t})"));
+            problems.push(format!(
+                "`items_protected` ({p}) exceeds `items_total` ({t})"
+            ));
         }
         match (workload, started_at, status, problems.is_empty()) {
             (Some(workload), Some(started_at), Some(status), true) => jobs.push(BackupJob {
@@ -114,7 +155,10 @@ pub fn parse(file: &str, text: &str) -> (Vec<BackupJob>, Vec<Diagnostic>) {
             }),
             _ => {
                 for p in problems {
-                    diags.push(Diagnostic { line: Some(line as usize), ..Diagnostic::file(file, p) });
+                    diags.push(Diagnostic {
+                        line: Some(line as usize),
+                        ..Diagnostic::file(file, p)
+                    });
                 }
             }
         }
@@ -126,7 +170,8 @@ pub fn parse(file: &str, text: &str) -> (Vec<BackupJob>, Vec<Diagnostic>) {
 mod tests {
     use super::*;
 
-    const HEADER: &str = "job_id,workload,started_at,finished_at,status,items_total,items_protected,product\n";
+    const HEADER: &str =
+        "job_id,workload,started_at,finished_at,status,items_total,items_protected,product\n";
 
     #[test]
     fn parses_rows_and_reports_bad_ones_by_line() {

@@ -34,25 +34,105 @@ pub struct EndpointSpec {
 }
 
 pub const ENDPOINTS: &[EndpointSpec] = &[
-    spec(Endpoint::Users, "graph/users.json", "/v1.0/users?$select=id,displayName,userPrincipalName,userType,accountEnabled,assignedLicenses,createdDateTime,signInActivity&$top=500", "User.Read.All, AuditLog.Read.All"),
-    spec(Endpoint::RegistrationDetails, "graph/userRegistrationDetails.json", "/v1.0/reports/authenticationMethods/userRegistrationDetails", "AuditLog.Read.All"),
-    spec(Endpoint::ConditionalAccess, "graph/conditionalAccessPolicies.json", "/v1.0/identity/conditionalAccess/policies", "Policy.Read.All"),
-    spec(Endpoint::SecurityDefaults, "graph/securityDefaults.json", "/v1.0/policies/identitySecurityDefaultsEnforcementPolicy", "Policy.Read.All"),
-    spec(Endpoint::SubscribedSkus, "graph/subscribedSkus.json", "/v1.0/subscribedSkus", "LicenseAssignment.Read.All"),
-    spec(Endpoint::RoleDefinitions, "graph/roleDefinitions.json", "/v1.0/roleManagement/directory/roleDefinitions?$select=id,displayName,templateId,isBuiltIn,isEnabled,isPrivileged", "RoleManagement.Read.Directory"),
-    spec(Endpoint::RoleAssignments, "graph/roleAssignments.json", "/v1.0/roleManagement/directory/roleAssignments?$expand=principal", "RoleManagement.Read.Directory"),
-    spec(Endpoint::RoleEligibility, "graph/roleEligibilitySchedules.json", "/v1.0/roleManagement/directory/roleEligibilitySchedules", "RoleEligibilitySchedule.Read.Directory"),
-    spec(Endpoint::RoleAssignmentSchedules, "graph/roleAssignmentSchedules.json", "/v1.0/roleManagement/directory/roleAssignmentSchedules", "RoleAssignmentSchedule.Read.Directory"),
-    spec(Endpoint::SecureScores, "graph/secureScores.json", "/v1.0/security/secureScores?$top=1", "SecurityEvents.Read.All"),
-    spec(Endpoint::DirectoryAudits, "graph/directoryAudits.json", "/v1.0/auditLogs/directoryAudits?$filter=category eq 'RoleManagement'", "AuditLog.Read.All"),
-    backup(Endpoint::ProtectionPolicies, "graph/protectionPolicies.json", "/v1.0/solutions/backupRestore/protectionPolicies"),
-    backup(Endpoint::MailboxUnits, "graph/mailboxProtectionUnits.json", "/v1.0/solutions/backupRestore/protectionUnits/microsoft.graph.mailboxProtectionUnit"),
-    backup(Endpoint::DriveUnits, "graph/driveProtectionUnits.json", "/v1.0/solutions/backupRestore/protectionUnits/microsoft.graph.driveProtectionUnit"),
-    backup(Endpoint::SiteUnits, "graph/siteProtectionUnits.json", "/v1.0/solutions/backupRestore/protectionUnits/microsoft.graph.siteProtectionUnit"),
-    backup(Endpoint::RestoreSessions, "graph/restoreSessions.json", "/v1.0/solutions/backupRestore/restoreSessions"),
+    spec(
+        Endpoint::Users,
+        "graph/users.json",
+        "/v1.0/users?$select=id,displayName,userPrincipalName,userType,accountEnabled,assignedLicenses,createdDateTime,signInActivity&$top=500",
+        "User.Read.All, AuditLog.Read.All",
+    ),
+    spec(
+        Endpoint::RegistrationDetails,
+        "graph/userRegistrationDetails.json",
+        "/v1.0/reports/authenticationMethods/userRegistrationDetails",
+        "AuditLog.Read.All",
+    ),
+    spec(
+        Endpoint::ConditionalAccess,
+        "graph/conditionalAccessPolicies.json",
+        "/v1.0/identity/conditionalAccess/policies",
+        "Policy.Read.All",
+    ),
+    spec(
+        Endpoint::SecurityDefaults,
+        "graph/securityDefaults.json",
+        "/v1.0/policies/identitySecurityDefaultsEnforcementPolicy",
+        "Policy.Read.All",
+    ),
+    spec(
+        Endpoint::SubscribedSkus,
+        "graph/subscribedSkus.json",
+        "/v1.0/subscribedSkus",
+        "LicenseAssignment.Read.All",
+    ),
+    spec(
+        Endpoint::RoleDefinitions,
+        "graph/roleDefinitions.json",
+        "/v1.0/roleManagement/directory/roleDefinitions?$select=id,displayName,templateId,isBuiltIn,isEnabled,isPrivileged",
+        "RoleManagement.Read.Directory",
+    ),
+    spec(
+        Endpoint::RoleAssignments,
+        "graph/roleAssignments.json",
+        "/v1.0/roleManagement/directory/roleAssignments?$expand=principal",
+        "RoleManagement.Read.Directory",
+    ),
+    spec(
+        Endpoint::RoleEligibility,
+        "graph/roleEligibilitySchedules.json",
+        "/v1.0/roleManagement/directory/roleEligibilitySchedules",
+        "RoleEligibilitySchedule.Read.Directory",
+    ),
+    spec(
+        Endpoint::RoleAssignmentSchedules,
+        "graph/roleAssignmentSchedules.json",
+        "/v1.0/roleManagement/directory/roleAssignmentSchedules",
+        "RoleAssignmentSchedule.Read.Directory",
+    ),
+    spec(
+        Endpoint::SecureScores,
+        "graph/secureScores.json",
+        "/v1.0/security/secureScores?$top=1",
+        "SecurityEvents.Read.All",
+    ),
+    spec(
+        Endpoint::DirectoryAudits,
+        "graph/directoryAudits.json",
+        "/v1.0/auditLogs/directoryAudits?$filter=category eq 'RoleManagement'",
+        "AuditLog.Read.All",
+    ),
+    backup(
+        Endpoint::ProtectionPolicies,
+        "graph/protectionPolicies.json",
+        "/v1.0/solutions/backupRestore/protectionPolicies",
+    ),
+    backup(
+        Endpoint::MailboxUnits,
+        "graph/mailboxProtectionUnits.json",
+        "/v1.0/solutions/backupRestore/protectionUnits/microsoft.graph.mailboxProtectionUnit",
+    ),
+    backup(
+        Endpoint::DriveUnits,
+        "graph/driveProtectionUnits.json",
+        "/v1.0/solutions/backupRestore/protectionUnits/microsoft.graph.driveProtectionUnit",
+    ),
+    backup(
+        Endpoint::SiteUnits,
+        "graph/siteProtectionUnits.json",
+        "/v1.0/solutions/backupRestore/protectionUnits/microsoft.graph.siteProtectionUnit",
+    ),
+    backup(
+        Endpoint::RestoreSessions,
+        "graph/restoreSessions.json",
+        "/v1.0/solutions/backupRestore/restoreSessions",
+    ),
 ];
 
-const fn spec(endpoint: Endpoint, file: &'static str, request: &'static str, permission: &'static str) -> EndpointSpec {
+const fn spec(
+    endpoint: Endpoint,
+    file: &'static str,
+    request: &'static str,
+    permission: &'static str,
+) -> EndpointSpec {
     EndpointSpec {
         endpoint,
         file,
@@ -74,7 +154,10 @@ const fn backup(endpoint: Endpoint, file: &'static str, request: &'static str) -
 
 impl Endpoint {
     pub fn spec(self) -> &'static EndpointSpec {
-        ENDPOINTS.iter().find(|s| s.endpoint == self).expect("every endpoint has a spec")
+        ENDPOINTS
+            .iter()
+            .find(|s| s.endpoint == self)
+            .expect("every endpoint has a spec")
     }
 
     pub fn file(self) -> &'static str {
@@ -92,6 +175,9 @@ mod tests {
         files.sort();
         files.dedup();
         assert_eq!(files.len(), ENDPOINTS.len());
-        assert_eq!(Endpoint::RestoreSessions.file(), "graph/restoreSessions.json");
+        assert_eq!(
+            Endpoint::RestoreSessions.file(),
+            "graph/restoreSessions.json"
+        );
     }
 }

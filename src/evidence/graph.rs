@@ -47,26 +47,37 @@ pub struct User {
 
 impl User {
     pub fn is_guest(&self) -> bool {
-        is_guest(self.user_type.as_deref(), self.user_principal_name.as_deref())
+        is_guest(
+            self.user_type.as_deref(),
+            self.user_principal_name.as_deref(),
+        )
     }
 
     pub fn name(&self) -> &str {
-        self.user_principal_name.as_deref().or(self.display_name.as_deref()).unwrap_or(&self.id)
+        self.user_principal_name
+            .as_deref()
+            .or(self.display_name.as_deref())
+            .unwrap_or(&self.id)
     }
 
     /// The latest sign-in of any kind, if Graph recorded one.
     pub fn last_sign_in(&self) -> Option<Timestamp> {
         let a = self.sign_in_activity.as_ref()?;
-        [a.last_sign_in_date_time, a.last_non_interactive_sign_in_date_time, a.last_successful_sign_in_date_time]
-            .into_iter()
-            .flatten()
-            .max()
+        [
+            a.last_sign_in_date_time,
+            a.last_non_interactive_sign_in_date_time,
+            a.last_successful_sign_in_date_time,
+        ]
+        .into_iter()
+        .flatten()
+        .max()
     }
 }
 
 /// Guests by `userType` in any case, or by the `#EXT#` UPN of invited accounts.
 pub fn is_guest(user_type: Option<&str>, upn: Option<&str>) -> bool {
-    user_type.is_some_and(|t| t.eq_ignore_ascii_case("guest")) || upn.is_some_and(|u| u.contains("#EXT#"))
+    user_type.is_some_and(|t| t.eq_ignore_ascii_case("guest"))
+        || upn.is_some_and(|u| u.contains("#EXT#"))
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -95,7 +106,10 @@ pub struct RegistrationDetail {
 
 impl RegistrationDetail {
     pub fn name(&self) -> &str {
-        self.user_principal_name.as_deref().or(self.user_display_name.as_deref()).unwrap_or(&self.id)
+        self.user_principal_name
+            .as_deref()
+            .or(self.user_display_name.as_deref())
+            .unwrap_or(&self.id)
     }
 }
 
@@ -124,36 +138,52 @@ impl CaPolicy {
     }
 
     pub fn users(&self) -> CaUsers {
-        self.conditions.as_ref().and_then(|c| c.users.clone()).unwrap_or_default()
+        self.conditions
+            .as_ref()
+            .and_then(|c| c.users.clone())
+            .unwrap_or_default()
     }
 
     pub fn includes_all_apps(&self) -> bool {
         self.conditions
             .as_ref()
             .and_then(|c| c.applications.as_ref())
-            .is_some_and(|a| a.include_applications.iter().any(|x| x == "All") && a.exclude_applications.is_empty())
+            .is_some_and(|a| {
+                a.include_applications.iter().any(|x| x == "All")
+                    && a.exclude_applications.is_empty()
+            })
     }
 
     pub fn client_app_types(&self) -> Vec<String> {
-        self.conditions.as_ref().map(|c| c.client_app_types.clone()).unwrap_or_default()
+        self.conditions
+            .as_ref()
+            .map(|c| c.client_app_types.clone())
+            .unwrap_or_default()
     }
 
     /// Requires MFA: the built-in `mfa` control, or an authentication strength (which
     /// Graph returns with empty `builtInControls`). With `OR`, MFA must be the only way through.
     pub fn requires_mfa(&self) -> bool {
-        let Some(g) = &self.grant_controls else { return false };
+        let Some(g) = &self.grant_controls else {
+            return false;
+        };
         let mfa_builtin = g.built_in_controls.iter().any(|c| c == "mfa");
         let strength = g.authentication_strength.is_some();
         if !(mfa_builtin || strength) {
             return false;
         }
         let alternatives = g.built_in_controls.iter().filter(|c| *c != "mfa").count();
-        let is_or = g.operator.as_deref().is_none_or(|o| o.eq_ignore_ascii_case("OR"));
+        let is_or = g
+            .operator
+            .as_deref()
+            .is_none_or(|o| o.eq_ignore_ascii_case("OR"));
         !(is_or && alternatives > 0)
     }
 
     pub fn blocks(&self) -> bool {
-        self.grant_controls.as_ref().is_some_and(|g| g.built_in_controls.iter().any(|c| c == "block"))
+        self.grant_controls
+            .as_ref()
+            .is_some_and(|g| g.built_in_controls.iter().any(|c| c == "block"))
     }
 }
 
@@ -241,17 +271,24 @@ pub struct ServicePlan {
 
 impl SubscribedSku {
     pub fn is_enabled(&self) -> bool {
-        self.capability_status.as_deref().is_none_or(|s| s.eq_ignore_ascii_case("Enabled"))
+        self.capability_status
+            .as_deref()
+            .is_none_or(|s| s.eq_ignore_ascii_case("Enabled"))
     }
 
     pub fn enabled_units(&self) -> i64 {
-        self.prepaid_units.as_ref().and_then(|p| p.enabled).unwrap_or(0)
+        self.prepaid_units
+            .as_ref()
+            .and_then(|p| p.enabled)
+            .unwrap_or(0)
     }
 
     pub fn has_plan(&self, name: &str) -> bool {
         self.service_plans.iter().any(|p| {
             p.service_plan_name.as_deref() == Some(name)
-                && p.provisioning_status.as_deref().is_none_or(|s| s != "Disabled")
+                && p.provisioning_status
+                    .as_deref()
+                    .is_none_or(|s| s != "Disabled")
         })
     }
 }
@@ -280,7 +317,9 @@ pub struct Principal {
 
 impl Principal {
     pub fn is_user(&self) -> bool {
-        self.odata_type.as_deref().is_none_or(|t| t.eq_ignore_ascii_case("#microsoft.graph.user"))
+        self.odata_type
+            .as_deref()
+            .is_none_or(|t| t.eq_ignore_ascii_case("#microsoft.graph.user"))
     }
 }
 
@@ -312,12 +351,19 @@ pub struct RoleSchedule {
 impl RoleSchedule {
     /// No end date: a permanent assignment.
     pub fn is_permanent(&self) -> bool {
-        let exp = self.schedule_info.as_ref().and_then(|s| s.expiration.as_ref());
-        exp.is_none_or(|e| e.kind.as_deref().is_none_or(|t| t == "noExpiration") && e.end_date_time.is_none())
+        let exp = self
+            .schedule_info
+            .as_ref()
+            .and_then(|s| s.expiration.as_ref());
+        exp.is_none_or(|e| {
+            e.kind.as_deref().is_none_or(|t| t == "noExpiration") && e.end_date_time.is_none()
+        })
     }
 
     pub fn is_activated(&self) -> bool {
-        self.assignment_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("Activated"))
+        self.assignment_type
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("Activated"))
     }
 }
 
@@ -403,7 +449,10 @@ impl DirectoryAudit {
         let by = self.initiated_by.as_ref();
         by.and_then(|b| b.user.as_ref())
             .and_then(|u| u.user_principal_name.clone().or(u.display_name.clone()))
-            .or_else(|| by.and_then(|b| b.app.as_ref()).and_then(|a| a.display_name.clone()))
+            .or_else(|| {
+                by.and_then(|b| b.app.as_ref())
+                    .and_then(|a| a.display_name.clone())
+            })
             .unwrap_or_else(|| "unknown".to_owned())
     }
 
@@ -420,8 +469,17 @@ impl DirectoryAudit {
     pub fn target(&self) -> Option<String> {
         self.target_resources
             .iter()
-            .find(|t| !t.kind.as_deref().is_some_and(|k| k.eq_ignore_ascii_case("Role")))
-            .and_then(|t| t.user_principal_name.clone().or(t.display_name.clone()).or(t.id.clone()))
+            .find(|t| {
+                !t.kind
+                    .as_deref()
+                    .is_some_and(|k| k.eq_ignore_ascii_case("Role"))
+            })
+            .and_then(|t| {
+                t.user_principal_name
+                    .clone()
+                    .or(t.display_name.clone())
+                    .or(t.id.clone())
+            })
     }
 }
 
@@ -491,7 +549,18 @@ pub fn iso_duration_minutes(s: &str) -> Option<u64> {
     let rest = s.strip_prefix('P')?;
     let (date, time) = rest.split_once('T').unwrap_or((rest, ""));
     let mut total = 0u64;
-    for (part, units) in [(date, &[('Y', 525_600u64), ('M', 43_200), ('W', 10_080), ('D', 1_440)][..]), (time, &[('H', 60), ('M', 1), ('S', 0)][..])] {
+    for (part, units) in [
+        (
+            date,
+            &[
+                ('Y', 525_600u64),
+                ('M', 43_200),
+                ('W', 10_080),
+                ('D', 1_440),
+            ][..],
+        ),
+        (time, &[('H', 60), ('M', 1), ('S', 0)][..]),
+    ] {
         let mut num = String::new();
         for ch in part.chars() {
             if ch.is_ascii_digit() {
@@ -515,7 +584,13 @@ mod tests {
 
     #[test]
     fn never_values_are_none() {
-        for never in ["", "0001-01-01T00:00:00Z", "0001-01-01T08:00:00Z", "0001-01-01T00:00:00.0000000Z", "2023-03-30T12-01-03.45Z"] {
+        for never in [
+            "",
+            "0001-01-01T00:00:00Z",
+            "0001-01-01T08:00:00Z",
+            "0001-01-01T00:00:00.0000000Z",
+            "2023-03-30T12-01-03.45Z",
+        ] {
             assert_eq!(parse_graph_time(never), None, "{never}");
         }
         assert!(parse_graph_time("2021-06-17T16:41:33Z").is_some());
@@ -526,7 +601,10 @@ mod tests {
     fn guests_by_type_in_any_case_or_ext_upn() {
         assert!(is_guest(Some("Guest"), None));
         assert!(is_guest(Some("guest"), None));
-        assert!(is_guest(None, Some("dana.ortiz_partner.example#EXT#@labtenant.onmicrosoft.com")));
+        assert!(is_guest(
+            None,
+            Some("dana.ortiz_partner.example#EXT#@labtenant.onmicrosoft.com")
+        ));
         assert!(!is_guest(Some("Member"), Some("alex@lab.example")));
     }
 
@@ -539,19 +617,30 @@ mod tests {
     }
 
     fn policy(grant: &str) -> CaPolicy {
-        serde_json::from_str(&format!(r#"{{"id":"p","state":"enabled","grantControls":{grant}}}"#)).unwrap()
+        serde_json::from_str(&format!(
+            r#"{{"id":"p","state":"enabled","grantControls":{grant}}}"#
+        ))
+        .unwrap()
     }
 
     #[test]
     fn mfa_via_authentication_strength_with_empty_builtin_controls() {
-        let p = policy(r#"{"operator":"OR","builtInControls":[],"authenticationStrength":{"displayName":"Phishing-resistant MFA","requirementsSatisfied":"mfa"}}"#);
+        let p = policy(
+            r#"{"operator":"OR","builtInControls":[],"authenticationStrength":{"displayName":"Phishing-resistant MFA","requirementsSatisfied":"mfa"}}"#,
+        );
         assert!(p.requires_mfa());
     }
 
     #[test]
     fn mfa_or_compliant_device_is_not_mfa() {
-        assert!(!policy(r#"{"operator":"OR","builtInControls":["mfa","compliantDevice"]}"#).requires_mfa());
-        assert!(policy(r#"{"operator":"AND","builtInControls":["mfa","compliantDevice"]}"#).requires_mfa());
+        assert!(
+            !policy(r#"{"operator":"OR","builtInControls":["mfa","compliantDevice"]}"#)
+                .requires_mfa()
+        );
+        assert!(
+            policy(r#"{"operator":"AND","builtInControls":["mfa","compliantDevice"]}"#)
+                .requires_mfa()
+        );
         assert!(!policy("null").requires_mfa());
     }
 }

@@ -123,7 +123,8 @@ impl Snapshot {
             return Err(Missing {
                 file: self.path(Endpoint::Users.file()),
                 reason: note.unwrap_or_else(|| {
-                    "users.json has no signInActivity (needs Entra ID P1 and AuditLog.Read.All)".to_owned()
+                    "users.json has no signInActivity (needs Entra ID P1 and AuditLog.Read.All)"
+                        .to_owned()
                 }),
             });
         }
@@ -133,7 +134,10 @@ impl Snapshot {
 
 /// Lowercase hex sha256.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Loads `evidence/<client>/<month>/` under `root`. Never fails: what cannot be read
@@ -146,15 +150,25 @@ pub fn load_snapshot(root: &Path, client: &ClientId, month: Month) -> Snapshot {
 
     let manifest: Slot<Manifest> = match read_json::<Manifest>(&abs, &dir, MANIFEST) {
         Ok(Some(m)) => Slot::Loaded(m),
-        Ok(None) => Slot::Missing(Missing { file: format!("{dir}/{MANIFEST}"), reason: "manifest.json not found".into() }),
+        Ok(None) => Slot::Missing(Missing {
+            file: format!("{dir}/{MANIFEST}"),
+            reason: "manifest.json not found".into(),
+        }),
         Err(d) => {
             let reason = format!("unreadable: {}", d.message);
             diags.push(d);
-            Slot::Missing(Missing { file: format!("{dir}/{MANIFEST}"), reason })
+            Slot::Missing(Missing {
+                file: format!("{dir}/{MANIFEST}"),
+                reason,
+            })
         }
     };
 
-    let ctx = LoadCtx { abs: &abs, dir: &dir, manifest: manifest.ok() };
+    let ctx = LoadCtx {
+        abs: &abs,
+        dir: &dir,
+        manifest: manifest.ok(),
+    };
     let users = ctx.collection(Endpoint::Users, &mut diags);
     let registrations = ctx.collection(Endpoint::RegistrationDetails, &mut diags);
     let ca_policies = ctx.collection(Endpoint::ConditionalAccess, &mut diags);
@@ -178,14 +192,20 @@ pub fn load_snapshot(root: &Path, client: &ClientId, month: Month) -> Snapshot {
             let bad = !d.is_empty();
             diags.append(&mut d);
             if bad {
-                Slot::Missing(Missing { file: src.path, reason: "unreadable: has invalid rows (see errors)".into() })
+                Slot::Missing(Missing {
+                    file: src.path,
+                    reason: "unreadable: has invalid rows (see errors)".into(),
+                })
             } else {
                 Slot::Loaded(jobs)
             }
         }
         Ok(None) => Slot::Missing(ctx.missing(BACKUP_JOBS)),
         Err(d) => {
-            let m = Missing { file: d.file.clone(), reason: format!("unreadable: {}", d.message) };
+            let m = Missing {
+                file: d.file.clone(),
+                reason: format!("unreadable: {}", d.message),
+            };
             diags.push(d);
             Slot::Missing(m)
         }
@@ -196,14 +216,20 @@ pub fn load_snapshot(root: &Path, client: &ClientId, month: Month) -> Snapshot {
             let bad = !d.is_empty();
             diags.append(&mut d);
             if bad {
-                Slot::Missing(Missing { file: src.path, reason: "unreadable: has invalid entries (see errors)".into() })
+                Slot::Missing(Missing {
+                    file: src.path,
+                    reason: "unreadable: has invalid entries (see errors)".into(),
+                })
             } else {
                 Slot::Loaded(tests)
             }
         }
         Ok(None) => Slot::Missing(ctx.missing(RESTORE_TESTS)),
         Err(d) => {
-            let m = Missing { file: d.file.clone(), reason: format!("unreadable: {}", d.message) };
+            let m = Missing {
+                file: d.file.clone(),
+                reason: format!("unreadable: {}", d.message),
+            };
             diags.push(d);
             Slot::Missing(m)
         }
@@ -253,11 +279,19 @@ impl LoadCtx<'_> {
             .and_then(|m| m.endpoint(file))
             .and_then(|e| e.missing_reason())
             .unwrap_or_else(|| format!("{file} not found in the snapshot"));
-        Missing { file: format!("{}/{file}", self.dir), reason }
+        Missing {
+            file: format!("{}/{file}", self.dir),
+            reason,
+        }
     }
 
-    fn collection<T: DeserializeOwned>(&self, e: Endpoint, diags: &mut Vec<Diagnostic>) -> Slot<Vec<T>> {
-        self.single::<Collection<T>>(e, diags).map_loaded(|c| c.value)
+    fn collection<T: DeserializeOwned>(
+        &self,
+        e: Endpoint,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Slot<Vec<T>> {
+        self.single::<Collection<T>>(e, diags)
+            .map_loaded(|c| c.value)
     }
 
     fn single<T: DeserializeOwned>(&self, e: Endpoint, diags: &mut Vec<Diagnostic>) -> Slot<T> {
@@ -265,7 +299,10 @@ impl LoadCtx<'_> {
             Ok(Some(v)) => Slot::Loaded(v),
             Ok(None) => Slot::Missing(self.missing(e.file())),
             Err(d) => {
-                let m = Missing { file: d.file.clone(), reason: format!("unreadable: {}", d.message) };
+                let m = Missing {
+                    file: d.file.clone(),
+                    reason: format!("unreadable: {}", d.message),
+                };
                 diags.push(d);
                 Slot::Missing(m)
             }
@@ -283,7 +320,11 @@ impl<T> Slot<T> {
 }
 
 /// Reads a JSON file into `T`, streaming; a shape error names the JSON path.
-pub fn read_json<T: DeserializeOwned>(abs_dir: &Path, dir: &str, file: &str) -> Result<Option<T>, Diagnostic> {
+pub fn read_json<T: DeserializeOwned>(
+    abs_dir: &Path,
+    dir: &str,
+    file: &str,
+) -> Result<Option<T>, Diagnostic> {
     let rel = format!("{dir}/{file}");
     let f = match std::fs::File::open(abs_dir.join(file)) {
         Ok(f) => f,
@@ -349,15 +390,24 @@ fn read_text(abs_dir: &Path, dir: &str, file: &str) -> Result<Option<SourceText>
 /// Every regular file under the month folder with its sha256, sorted; symlinks are skipped.
 fn hash_files(abs: &Path, dir: &str, diags: &mut Vec<Diagnostic>) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for entry in walkdir::WalkDir::new(abs).sort_by_file_name().into_iter().filter_map(Result::ok) {
+    for entry in walkdir::WalkDir::new(abs)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+    {
         if !entry.file_type().is_file() {
             continue;
         }
-        let Ok(rel) = entry.path().strip_prefix(abs) else { continue };
+        let Ok(rel) = entry.path().strip_prefix(abs) else {
+            continue;
+        };
         let rel = rel.to_string_lossy().replace('\\', "/");
         match std::fs::read(entry.path()) {
             Ok(bytes) => out.push((rel, sha256_hex(&bytes))),
-            Err(e) => diags.push(Diagnostic::file(format!("{dir}/{rel}"), format!("cannot read: {e}"))),
+            Err(e) => diags.push(Diagnostic::file(
+                format!("{dir}/{rel}"),
+                format!("cannot read: {e}"),
+            )),
         }
     }
     out

@@ -2,8 +2,8 @@
 
 use crate::diagnostic::{Diagnostic, SourceText};
 use crate::duration::Duration;
-use crate::policy::toml_doc::{At, TomlDoc};
 use crate::policy::Workload;
+use crate::policy::toml_doc::{At, TomlDoc};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
@@ -54,18 +54,32 @@ pub fn parse(src: &SourceText) -> (Vec<RestoreTest>, Vec<Diagnostic>) {
             _ => None,
         };
         if date.is_none() {
-            doc.error(raw.date.span().start, format!("`date` must be a date like 2026-11-12, found {dt}"));
+            doc.error(
+                raw.date.span().start,
+                format!("`date` must be a date like 2026-11-12, found {dt}"),
+            );
         }
         let workload = Workload::parse(raw.workload.get_ref());
         if workload.is_none() {
-            doc.error(raw.workload.span().start, format!("unknown workload {:?}, expected exchange, onedrive, sharepoint or teams", raw.workload.get_ref()));
+            doc.error(
+                raw.workload.span().start,
+                format!(
+                    "unknown workload {:?}, expected exchange, onedrive, sharepoint or teams",
+                    raw.workload.get_ref()
+                ),
+            );
         }
         let result = match raw.result.get_ref().as_str() {
             "passed" => Some(TestResult::Passed),
             "partial" => Some(TestResult::Partial),
             "failed" => Some(TestResult::Failed),
             other => {
-                doc.error(raw.result.span().start, format!("unknown result {other:?}, expected \"passed\", \"partial\" or \"failed\""));
+                doc.error(
+                    raw.result.span().start,
+                    format!(
+                        "unknown result {other:?}, expected \"passed\", \"partial\" or \"failed\""
+                    ),
+                );
                 None
             }
         };

@@ -38,52 +38,67 @@ pub fn load_policy(source: &dyn PolicySource, id: &ClientId) -> Result<Policy, V
     let dir = format!("clients/{id}");
     let mut diags = Vec::new();
     let mut sources = Vec::new();
-    let mut read = |name: &str, required: bool, diags: &mut Vec<Diagnostic>| -> Option<SourceText> {
-        let path = format!("{dir}/{name}");
-        match source.read(&path) {
-            Ok(Some(text)) => {
-                sources.push((path.clone(), text.clone()));
-                Some(SourceText::new(path, text))
+    let mut read =
+        |name: &str, required: bool, diags: &mut Vec<Diagnostic>| -> Option<SourceText> {
+            let path = format!("{dir}/{name}");
+            match source.read(&path) {
+                Ok(Some(text)) => {
+                    sources.push((path.clone(), text.clone()));
+                    Some(SourceText::new(path, text))
+                }
+                Ok(None) if required => {
+                    diags.push(Diagnostic::file(path, "required policy file is missing"));
+                    None
+                }
+                Ok(None) => None,
+                Err(e) => {
+                    diags.push(Diagnostic::file(path, format!("cannot read: {e}")));
+                    None
+                }
             }
-            Ok(None) if required => {
-                diags.push(Diagnostic::file(path, "required policy file is missing"));
-                None
-            }
-            Ok(None) => None,
-            Err(e) => {
-                diags.push(Diagnostic::file(path, format!("cannot read: {e}")));
-                None
-            }
-        }
-    };
+        };
     let client_src = read("client.toml", true, &mut diags);
     let raci_src = read("raci.toml", true, &mut diags);
     let controls_src = read("controls.toml", true, &mut diags);
     let backup_src = read("backup.toml", true, &mut diags);
     let notes = read("notes.md", false, &mut diags).map(|s| s.text);
 
-    let client = client_src.as_ref().and_then(|s| with_doc(s, &mut diags, client_info));
-    let raci = raci_src.as_ref().and_then(|s| with_doc(s, &mut diags, raci));
-    let controls = controls_src.as_ref().and_then(|s| with_doc(s, &mut diags, controls_policy));
-    let backup = backup_src.as_ref().and_then(|s| with_doc(s, &mut diags, backup_policy));
+    let client = client_src
+        .as_ref()
+        .and_then(|s| with_doc(s, &mut diags, client_info));
+    let raci = raci_src
+        .as_ref()
+        .and_then(|s| with_doc(s, &mut diags, raci));
+    let controls = controls_src
+        .as_ref()
+        .and_then(|s| with_doc(s, &mut diags, controls_policy));
+    let backup = backup_src
+        .as_ref()
+        .and_then(|s| with_doc(s, &mut diags, backup_policy));
 
     for d in &mut diags {
         d.client = Some(id.to_string());
     }
     match (client, raci, controls, backup) {
-        (Some(client), Some(raci), Some(controls), Some(backup)) if diags.is_empty() => Ok(Policy {
-            client,
-            raci,
-            controls,
-            backup,
-            notes,
-            sources,
-        }),
+        (Some(client), Some(raci), Some(controls), Some(backup)) if diags.is_empty() => {
+            Ok(Policy {
+                client,
+                raci,
+                controls,
+                backup,
+                notes,
+                sources,
+            })
+        }
         _ => Err(diags),
     }
 }
 
-fn with_doc<T>(src: &SourceText, diags: &mut Vec<Diagnostic>, f: impl FnOnce(&mut TomlDoc) -> T) -> Option<T> {
+fn with_doc<T>(
+    src: &SourceText,
+    diags: &mut Vec<Diagnostic>,
+    f: impl FnOnce(&mut TomlDoc) -> T,
+) -> Option<T> {
     let mut doc = TomlDoc::parse(src, diags)?;
     let value = f(&mut doc);
     let ok = doc.diags.is_empty();
@@ -125,15 +140,22 @@ fn client_info(doc: &mut TomlDoc) -> ClientInfo {
     let branding: Option<RawBranding> = doc.get("branding");
     let publishing: Option<RawPublishing> = doc.get("publishing");
     if let Some(n) = &name {
-        check(doc, n, !n.get_ref().trim().is_empty(), || "`name` must not be empty".into());
+        check(doc, n, !n.get_ref().trim().is_empty(), || {
+            "`name` must not be empty".into()
+        });
     }
     if let Some(t) = &tenant {
         check(doc, t, is_guid(t.get_ref()), || {
-            format!("`tenant_id` must be a GUID like 6f1c2a44-9a53-4a50-8a0c-3d4f0e2b7c11, found {:?}", t.get_ref())
+            format!(
+                "`tenant_id` must be a GUID like 6f1c2a44-9a53-4a50-8a0c-3d4f0e2b7c11, found {:?}",
+                t.get_ref()
+            )
         });
     }
     if let Some(d) = &domains {
-        check(doc, d, !d.get_ref().is_empty(), || "`domains` must list at least one domain".into());
+        check(doc, d, !d.get_ref().is_empty(), || {
+            "`domains` must list at least one domain".into()
+        });
     }
     let mut accent = "#1f4e79".to_owned();
     let mut logo = None;
@@ -142,17 +164,27 @@ fn client_info(doc: &mut TomlDoc) -> ClientInfo {
             let ok = a.get_ref().len() == 7
                 && a.get_ref().starts_with('#')
                 && a.get_ref()[1..].bytes().all(|c| c.is_ascii_hexdigit());
-            check(doc, &a, ok, || format!("`accent` must be a colour like \"#1f4e79\", found {:?}", a.get_ref()));
+            check(doc, &a, ok, || {
+                format!(
+                    "`accent` must be a colour like \"#1f4e79\", found {:?}",
+                    a.get_ref()
+                )
+            });
             accent = a.into_inner();
         }
         if let Some(l) = b.logo {
             let s = l.get_ref();
             let ok = !s.is_empty()
                 && !s.starts_with('.')
-                && s.bytes().all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(&c))
-                && [".svg", ".png"].iter().any(|ext| s.to_ascii_lowercase().ends_with(ext));
+                && s.bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(&c))
+                && [".svg", ".png"]
+                    .iter()
+                    .any(|ext| s.to_ascii_lowercase().ends_with(ext));
             check(doc, &l, ok, || {
-                format!("`logo` must be a .svg or .png file name inside the client folder (no paths), found {s:?}")
+                format!(
+                    "`logo` must be a .svg or .png file name inside the client folder (no paths), found {s:?}"
+                )
             });
             logo = Some(l.into_inner());
         }
@@ -170,7 +202,10 @@ fn client_info(doc: &mut TomlDoc) -> ClientInfo {
 pub(crate) fn is_guid(s: &str) -> bool {
     let groups: Vec<&str> = s.split('-').collect();
     groups.len() == 5
-        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| g.len() == n && g.bytes().all(|c| c.is_ascii_hexdigit()))
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|c| c.is_ascii_hexdigit()))
 }
 
 // ---------------------------------------------------------------- raci.toml
@@ -198,15 +233,26 @@ fn raci(doc: &mut TomlDoc) -> Raci {
     let mut activities: Vec<Activity> = Vec::new();
     for a in raw {
         check(doc, &a.id, is_slug(a.id.get_ref()), || {
-            format!("activity id {:?} must be a slug of a-z, 0-9 and '-'", a.id.get_ref())
+            format!(
+                "activity id {:?} must be a slug of a-z, 0-9 and '-'",
+                a.id.get_ref()
+            )
         });
         if activities.iter().any(|b| b.id == *a.id.get_ref()) {
-            doc.error(a.id.span().start, format!("duplicate activity id {:?}", a.id.get_ref()));
+            doc.error(
+                a.id.span().start,
+                format!("duplicate activity id {:?}", a.id.get_ref()),
+            );
         }
         for c in &a.controls {
-            let matches = controls::catalogue().iter().any(|k| pattern_matches(c.get_ref(), &k.id));
+            let matches = controls::catalogue()
+                .iter()
+                .any(|k| pattern_matches(c.get_ref(), &k.id));
             check(doc, c, matches, || {
-                format!("{:?} matches no control id (see `custody controls`)", c.get_ref())
+                format!(
+                    "{:?} matches no control id (see `custody controls`)",
+                    c.get_ref()
+                )
             });
         }
         activities.push(Activity {
@@ -271,7 +317,14 @@ struct RawDisabled {
 }
 
 fn controls_policy(doc: &mut TomlDoc) -> ControlsPolicy {
-    doc.check_keys(&["identity", "access", "thresholds", "approved_assignment", "waiver", "disabled"]);
+    doc.check_keys(&[
+        "identity",
+        "access",
+        "thresholds",
+        "approved_assignment",
+        "waiver",
+        "disabled",
+    ]);
     let identity: Option<RawIdentity> = doc.get("identity");
     let access: Option<RawAccess> = doc.get("access");
     let mut model = IdentityModel::ConditionalAccess;
@@ -291,7 +344,10 @@ fn controls_policy(doc: &mut TomlDoc) -> ControlsPolicy {
     }
     let (break_glass, extra_privileged_roles) = match access {
         Some(a) => (
-            a.break_glass.into_iter().map(|b| (b.get_ref().clone(), at(doc, &b))).collect(),
+            a.break_glass
+                .into_iter()
+                .map(|b| (b.get_ref().clone(), at(doc, &b)))
+                .collect(),
             a.privileged_roles,
         ),
         None => (Vec::new(), Vec::new()),
@@ -307,7 +363,9 @@ fn controls_policy(doc: &mut TomlDoc) -> ControlsPolicy {
                 other => {
                     doc.error(
                         a.assignment.span().start,
-                        format!("unknown assignment {other:?}, expected \"eligible\" or \"active\""),
+                        format!(
+                            "unknown assignment {other:?}, expected \"eligible\" or \"active\""
+                        ),
                     );
                     return None;
                 }
@@ -326,7 +384,9 @@ fn controls_policy(doc: &mut TomlDoc) -> ControlsPolicy {
         .filter_map(|w| {
             known_control(doc, &w.control);
             for field in [&w.reason, &w.approved_by, &w.ticket] {
-                check(doc, field, !field.get_ref().trim().is_empty(), || "waiver fields must not be empty".into());
+                check(doc, field, !field.get_ref().trim().is_empty(), || {
+                    "waiver fields must not be empty".into()
+                });
             }
             let expires = toml_date(doc, &w.expires)?;
             Some(Waiver {
@@ -344,7 +404,12 @@ fn controls_policy(doc: &mut TomlDoc) -> ControlsPolicy {
         .into_iter()
         .map(|d| {
             known_control(doc, &d.control);
-            check(doc, &d.reason, !d.reason.get_ref().trim().is_empty(), || "`reason` must not be empty".into());
+            check(
+                doc,
+                &d.reason,
+                !d.reason.get_ref().trim().is_empty(),
+                || "`reason` must not be empty".into(),
+            );
             Disabled {
                 at: at(doc, &d.control),
                 control: d.control.into_inner(),
@@ -368,7 +433,9 @@ fn controls_policy(doc: &mut TomlDoc) -> ControlsPolicy {
 fn known_control(doc: &mut TomlDoc, id: &Spanned<String>) {
     let known = controls::find(id.get_ref()).is_some();
     check(doc, id, known, || {
-        let hint = controls::closest_id(id.get_ref()).map(|c| format!("; did you mean {c:?}?")).unwrap_or_default();
+        let hint = controls::closest_id(id.get_ref())
+            .map(|c| format!("; did you mean {c:?}?"))
+            .unwrap_or_default();
         format!("unknown control id {:?}{hint}", id.get_ref())
     });
 }
@@ -378,7 +445,10 @@ fn toml_date(doc: &mut TomlDoc, v: &Spanned<toml::value::Datetime>) -> Option<Da
     match (dt.date, dt.time) {
         (Some(d), None) => Date::new(d.year as i16, d.month as i8, d.day as i8).ok(),
         _ => {
-            doc.error(v.span().start, format!("expected a date like 2026-12-31, found {dt}"));
+            doc.error(
+                v.span().start,
+                format!("expected a date like 2026-12-31, found {dt}"),
+            );
             None
         }
     }
@@ -392,20 +462,33 @@ fn thresholds(doc: &mut TomlDoc) -> BTreeMap<String, BTreeMap<String, (f64, At)>
             continue;
         };
         let DeValue::Table(params) = value.get_ref() else {
-            doc.error(value.span().start, format!("thresholds of {:?} must be a table like {{ min_percent = 95 }}", id.get_ref()));
+            doc.error(
+                value.span().start,
+                format!(
+                    "thresholds of {:?} must be a table like {{ min_percent = 95 }}",
+                    id.get_ref()
+                ),
+            );
             continue;
         };
         let mut set = BTreeMap::new();
         for (k, v) in params.iter() {
             let name = k.get_ref().as_ref();
             let Some(spec) = control.params.iter().find(|p| p.name == name) else {
-                let allowed: Vec<String> = control.params.iter().map(|p| format!("`{}`", p.name)).collect();
+                let allowed: Vec<String> = control
+                    .params
+                    .iter()
+                    .map(|p| format!("`{}`", p.name))
+                    .collect();
                 let expected = if allowed.is_empty() {
                     "this control has no thresholds".to_owned()
                 } else {
                     format!("expected one of {}", allowed.join(", "))
                 };
-                doc.error(k.span().start, format!("unknown threshold `{name}` for {}: {expected}", control.id));
+                doc.error(
+                    k.span().start,
+                    format!("unknown threshold `{name}` for {}: {expected}", control.id),
+                );
                 continue;
             };
             let number = match v.get_ref() {
@@ -419,7 +502,10 @@ fn thresholds(doc: &mut TomlDoc) -> BTreeMap<String, BTreeMap<String, (f64, At)>
                 }
                 _ => doc.error(
                     v.span().start,
-                    format!("`{name}` of {} must be a number from {} to {} ({})", control.id, spec.min, spec.max, spec.doc),
+                    format!(
+                        "`{name}` of {} must be a number from {} to {} ({})",
+                        control.id, spec.min, spec.max, spec.doc
+                    ),
                 ),
             }
         }
@@ -469,12 +555,13 @@ fn backup_policy(doc: &mut TomlDoc) -> BackupPolicy {
             continue;
         };
         let mut key_at = BTreeMap::new();
-        let mut text = |doc: &mut TomlDoc, key: &str, v: Option<Spanned<String>>| -> Option<String> {
-            let v = v?;
-            key_at.insert(key.to_owned(), at(doc, &v));
-            let s = v.into_inner();
-            (!s.trim().is_empty()).then_some(s)
-        };
+        let mut text =
+            |doc: &mut TomlDoc, key: &str, v: Option<Spanned<String>>| -> Option<String> {
+                let v = v?;
+                key_at.insert(key.to_owned(), at(doc, &v));
+                let s = v.into_inner();
+                (!s.trim().is_empty()).then_some(s)
+            };
         let provider = text(doc, "provider", raw.provider);
         let encryption = text(doc, "encryption", raw.encryption);
         let storage_location = text(doc, "storage_location", raw.storage_location);
@@ -485,7 +572,10 @@ fn backup_policy(doc: &mut TomlDoc) -> BackupPolicy {
                 "all" => Some(Scope::All),
                 "selected" => Some(Scope::Selected),
                 other => {
-                    doc.error(s.span().start, format!("unknown scope {other:?}, expected \"all\" or \"selected\""));
+                    doc.error(
+                        s.span().start,
+                        format!("unknown scope {other:?}, expected \"all\" or \"selected\""),
+                    );
                     None
                 }
             }
@@ -536,13 +626,15 @@ fn backup_policy(doc: &mut TomlDoc) -> BackupPolicy {
     let retention_at = doc.key_at("retention");
     let retention = match doc.get::<RawRetention>("retention") {
         Some(r) => {
-            let legal_minimum = r.legal_minimum.and_then(|v| match Duration::parse(v.get_ref()) {
-                Ok(d) => Some(d),
-                Err(e) => {
-                    doc.error(v.span().start, format!("`legal_minimum`: {e}"));
-                    None
-                }
-            });
+            let legal_minimum = r
+                .legal_minimum
+                .and_then(|v| match Duration::parse(v.get_ref()) {
+                    Ok(d) => Some(d),
+                    Err(e) => {
+                        doc.error(v.span().start, format!("`legal_minimum`: {e}"));
+                        None
+                    }
+                });
             RetentionPolicy {
                 legal_minimum,
                 compliance_location: r.compliance_location.filter(|s| !s.trim().is_empty()),

@@ -25,7 +25,12 @@ pub enum Workload {
 }
 
 impl Workload {
-    pub const ALL: [Workload; 4] = [Workload::Exchange, Workload::OneDrive, Workload::SharePoint, Workload::Teams];
+    pub const ALL: [Workload; 4] = [
+        Workload::Exchange,
+        Workload::OneDrive,
+        Workload::SharePoint,
+        Workload::Teams,
+    ];
 
     pub fn id(self) -> &'static str {
         match self {
@@ -208,7 +213,10 @@ impl WorkloadPolicy {
     }
 
     pub fn at_key(&self, key: &str) -> At {
-        self.key_at.get(key).cloned().unwrap_or_else(|| self.at.clone())
+        self.key_at
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| self.at.clone())
     }
 }
 

@@ -55,7 +55,11 @@ impl<'a> TomlDoc<'a> {
         if !errors.is_empty() {
             for e in errors {
                 let offset = e.span().map_or(0, |s| s.start);
-                diags.push(Diagnostic::at(src, offset, format!("TOML syntax error: {}", e.message().trim())));
+                diags.push(Diagnostic::at(
+                    src,
+                    offset,
+                    format!("TOML syntax error: {}", e.message().trim()),
+                ));
             }
             return None;
         }
@@ -75,8 +79,15 @@ impl<'a> TomlDoc<'a> {
             .map(|(k, _)| (k.get_ref().to_string(), k.span().start))
             .collect();
         for (key, offset) in unknown {
-            let expected = allowed.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
-            self.error(offset, format!("unknown key `{key}`, expected one of {expected}"));
+            let expected = allowed
+                .iter()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.error(
+                offset,
+                format!("unknown key `{key}`, expected one of {expected}"),
+            );
         }
     }
 
@@ -91,9 +102,10 @@ impl<'a> TomlDoc<'a> {
 
     /// Location of a top-level key, or of the file start when absent.
     pub fn key_at(&self, key: &str) -> At {
-        self.root
-            .get_key_value(key)
-            .map_or_else(|| self.file_start(), |(k, _)| At::of(self.src, k.span().start))
+        self.root.get_key_value(key).map_or_else(
+            || self.file_start(),
+            |(k, _)| At::of(self.src, k.span().start),
+        )
     }
 
     pub fn has(&self, key: &str) -> bool {
@@ -131,7 +143,10 @@ impl<'a> TomlDoc<'a> {
             other => {
                 self.error(
                     span.start,
-                    format!("`{key}` must be an array of tables (`[[{key}]]`), found {}", other.type_str()),
+                    format!(
+                        "`{key}` must be an array of tables (`[[{key}]]`), found {}",
+                        other.type_str()
+                    ),
                 );
                 Vec::new()
             }
@@ -150,13 +165,20 @@ impl<'a> TomlDoc<'a> {
                 .map(|(k, v)| (Spanned::new(k.span(), k.get_ref().to_string()), v.clone()))
                 .collect(),
             other => {
-                self.error(span.start, format!("`{key}` must be a table, found {}", other.type_str()));
+                self.error(
+                    span.start,
+                    format!("`{key}` must be a table, found {}", other.type_str()),
+                );
                 Vec::new()
             }
         }
     }
 
-    pub fn deserialize<T: DeserializeOwned>(&mut self, value: Spanned<DeValue<'a>>, what: &str) -> Option<T> {
+    pub fn deserialize<T: DeserializeOwned>(
+        &mut self,
+        value: Spanned<DeValue<'a>>,
+        what: &str,
+    ) -> Option<T> {
         let fallback = value.span().start;
         match T::deserialize(ValueDeserializer::from(value)) {
             Ok(v) => Some(v),
@@ -193,18 +215,30 @@ mod tests {
 
     #[test]
     fn every_broken_array_element_is_reported_with_its_line() {
-        let diags = doc_diags("[[item]]\nname = 1\n[[item]]\nname = \"ok\"\n[[item]]\nnmae = \"x\"\n", |d| {
-            assert_eq!(d.array::<Item>("item").len(), 1);
-        });
+        let diags = doc_diags(
+            "[[item]]\nname = 1\n[[item]]\nname = \"ok\"\n[[item]]\nnmae = \"x\"\n",
+            |d| {
+                assert_eq!(d.array::<Item>("item").len(), 1);
+            },
+        );
         assert_eq!(diags.len(), 2, "{diags:?}");
         assert!(diags[0].starts_with("x.toml:2:"), "{}", diags[0]);
-        assert!(diags[1].starts_with("x.toml:6:") && diags[1].contains("expected `name`"), "{}", diags[1]);
+        assert!(
+            diags[1].starts_with("x.toml:6:") && diags[1].contains("expected `name`"),
+            "{}",
+            diags[1]
+        );
     }
 
     #[test]
     fn unknown_top_level_keys_name_the_allowed_ones() {
-        let diags = doc_diags("name = \"a\"\ntenantid = \"b\"\n", |d| d.check_keys(&["name", "tenant_id"]));
-        assert_eq!(diags, ["x.toml:2:1: unknown key `tenantid`, expected one of `name`, `tenant_id`"]);
+        let diags = doc_diags("name = \"a\"\ntenantid = \"b\"\n", |d| {
+            d.check_keys(&["name", "tenant_id"])
+        });
+        assert_eq!(
+            diags,
+            ["x.toml:2:1: unknown key `tenantid`, expected one of `name`, `tenant_id`"]
+        );
     }
 
     #[test]

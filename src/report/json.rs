@@ -1,7 +1,9 @@
 //! `--format json`: one document on stdout, the shape documented in the README.
 
 use super::CheckReport;
-use crate::scorecard::{ControlResult, Counts, DomainScore, EvidenceProvenance, PolicyProvenance, Scorecard, ToolInfo};
+use crate::scorecard::{
+    ControlResult, Counts, DomainScore, EvidenceProvenance, PolicyProvenance, Scorecard, ToolInfo,
+};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -41,7 +43,10 @@ fn client(s: &Scorecard) -> Client<'_> {
         domains: &s.domains,
         counts: s.counts,
         policy: &s.policy,
-        evidence: EvidenceSummary { dir: &e.dir, collected_at: e.collected_at.as_deref() },
+        evidence: EvidenceSummary {
+            dir: &e.dir,
+            collected_at: e.collected_at.as_deref(),
+        },
         results: &s.results,
     }
 }
@@ -49,7 +54,10 @@ fn client(s: &Scorecard) -> Client<'_> {
 pub fn render(r: &CheckReport) -> String {
     let doc = Doc {
         schema_version: crate::scorecard::SCHEMA_VERSION,
-        tool: ToolInfo { name: "custody", version: crate::VERSION },
+        tool: ToolInfo {
+            name: "custody",
+            version: crate::VERSION,
+        },
         clients: r.scorecards.iter().map(|s| client(s)).collect(),
         errors: r.errors,
     };

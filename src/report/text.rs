@@ -40,7 +40,10 @@ pub fn render(r: &CheckReport, verbose: bool) -> String {
         scorecard(&mut out, s, verbose);
     }
     for id in r.failed_clients {
-        let _ = writeln!(out, "{BOLD}{id}{BOLD:#}: not evaluated, its policy has errors (below)\n");
+        let _ = writeln!(
+            out,
+            "{BOLD}{id}{BOLD:#}: not evaluated, its policy has errors (below)\n"
+        );
     }
     if !r.errors.is_empty() {
         let _ = writeln!(out, "{BOLD}{} input error(s){BOLD:#}", r.errors.len());
@@ -53,11 +56,21 @@ pub fn render(r: &CheckReport, verbose: bool) -> String {
 
 fn scorecard(out: &mut String, s: &Scorecard, verbose: bool) {
     let score = s.score.map_or("n/a".to_owned(), |x| format!("{x:.1}"));
-    let _ = writeln!(out, "{BOLD}{} — {}{BOLD:#}  {}  score {BOLD}{score}{BOLD:#}/100", s.client.id, s.client.name, s.month);
+    let _ = writeln!(
+        out,
+        "{BOLD}{} — {}{BOLD:#}  {}  score {BOLD}{score}{BOLD:#}/100",
+        s.client.id, s.client.name, s.month
+    );
     let domains: Vec<String> = s
         .domains
         .iter()
-        .map(|d| format!("{} {}", d.title, d.score.map_or("n/a".to_owned(), |x| format!("{x:.0}"))))
+        .map(|d| {
+            format!(
+                "{} {}",
+                d.title,
+                d.score.map_or("n/a".to_owned(), |x| format!("{x:.0}"))
+            )
+        })
         .collect();
     let _ = writeln!(out, "  {DIM}{}{DIM:#}", domains.join(" · "));
     let c = s.counts;
@@ -70,8 +83,15 @@ fn scorecard(out: &mut String, s: &Scorecard, verbose: bool) {
     results.sort_by_key(|r| r.status);
     for r in results {
         let st = style(r.status);
-        let _ = writeln!(out, "  {st}{}{st:#} {:<40} {}", label(r.status), r.control, r.message);
-        let detail = verbose || matches!(r.status, Status::Fail | Status::Warn | Status::NoEvidence);
+        let _ = writeln!(
+            out,
+            "  {st}{}{st:#} {:<40} {}",
+            label(r.status),
+            r.control,
+            r.message
+        );
+        let detail =
+            verbose || matches!(r.status, Status::Fail | Status::Warn | Status::NoEvidence);
         if !detail {
             continue;
         }
@@ -82,7 +102,11 @@ fn scorecard(out: &mut String, s: &Scorecard, verbose: bool) {
             let _ = writeln!(out, "         - {item}");
         }
         if !verbose && r.items.len() > 5 {
-            let _ = writeln!(out, "         {DIM}… {} more (--verbose){DIM:#}", r.items.len() - 5);
+            let _ = writeln!(
+                out,
+                "         {DIM}… {} more (--verbose){DIM:#}",
+                r.items.len() - 5
+            );
         }
         if let Some(o) = &r.owner {
             let acc = o.accountable.as_deref().unwrap_or("nobody accountable");
@@ -92,7 +116,11 @@ fn scorecard(out: &mut String, s: &Scorecard, verbose: bool) {
             let _ = writeln!(out, "         {DIM}policy: {at}{DIM:#}");
         }
         if let Some(e) = r.evidence.first() {
-            let ptr = if e.pointer.is_empty() { String::new() } else { format!(" {}", e.pointer) };
+            let ptr = if e.pointer.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", e.pointer)
+            };
             let _ = writeln!(out, "         {DIM}evidence: {}{ptr}{DIM:#}", e.file);
         }
     }

@@ -1,0 +1,98 @@
+//! A client's notes.md rendered with pulldown-cmark, made safe: raw HTML is shown as
+//! text, links with script-capable schemes lose their link, images must be local.
+
+use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
+
+fn safe_url(url: &str) -> bool {
+    let lower: String = url
+        .trim()
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    match lower.split_once(':') {
+        // A scheme before any '/', '?' or '#': only these are allowed.
+        Some((scheme, _)) if !scheme.contains(['/', '?', '#']) => {
+            matches!(scheme, "https" | "http" | "mailto")
+        }
+        _ => true,
+    }
+}
+
+pub fn render(markdown: &str) -> String {
+    let mut depth_dropped: Vec<bool> = Vec::new();
+    let events = Parser::new_ext(
+        markdown,
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
+    )
+    .filter_map(|ev| match ev {
+        Event::Html(s) | Event::InlineHtml(s) => Some(Event::Text(s)),
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => {
+            let ok = link_type == LinkType::Email || safe_url(&dest_url);
+            depth_dropped.push(!ok);
+            ok.then_some(Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }))
+        }
+        Event::End(TagEnd::Link) => {
+            (!depth_dropped.pop().unwrap_or(false)).then_some(Event::End(TagEnd::Link))
+        }
+        Event::Start(Tag::Image { dest_url, .. }) => {
+            // Images outside the site break the Content-Security-Policy: show the address instead.
+            depth_dropped.push(true);
+            Some(Event::Text(CowStr::from(format!("[image: {dest_url}] "))))
+        }
+        Event::End(TagEnd::Image) => {
+            depth_dropped.pop();
+            None
+        }
+        other => Some(other),
+    });
+    let mut out = String::new();
+    html::push_html(&mut out, events);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_html_is_escaped() {
+        let out = render("Hello <script>alert(1)</script>\n\n<img src=x onerror=alert(2)>\n");
+        assert!(!out.contains("<script"), "{out}");
+        assert!(!out.contains("<img"), "{out}");
+        assert!(out.contains("&lt;script&gt;"), "{out}");
+    }
+
+    #[test]
+    fn script_links_lose_their_link_but_keep_text() {
+        let out = render(
+            "[click](javascript:alert(1)) [x](JaVaScRiPt:alert(1)) [d](data:text/html,hi) [ok](https://example.com/a)",
+        );
+        assert!(!out.to_lowercase().contains("javascript:"), "{out}");
+        assert!(!out.contains("data:"), "{out}");
+        assert!(out.contains("click"));
+        assert!(
+            out.contains(r#"<a href="https://example.com/a">ok</a>"#),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn markdown_still_renders() {
+        let out = render("# Title\n\n- a\n- **b**\n");
+        assert!(
+            out.contains("<h1>Title</h1>") && out.contains("<strong>b</strong>"),
+            "{out}"
+        );
+    }
+}

@@ -1,0 +1,416 @@
+//! View models: what the templates see. Built from `Scorecard`s only; templates never
+//! see internal types and never compute a verdict.
+
+use super::charts::Chart;
+use crate::scorecard::{ControlResult, Domain, Scorecard, Status};
+use serde::Serialize;
+
+#[derive(Serialize)]
+pub struct Brand {
+    pub id: String,
+    pub name: String,
+    pub accent: String,
+    /// Relative link to the logo from the page, if the client has one.
+    pub logo: Option<String>,
+}
+
+#[derive(Serialize, Clone)]
+pub struct StatusView {
+    /// pass, fail, warn, waived, not_applicable, no_evidence (CSS class suffix).
+    pub key: &'static str,
+    pub label: &'static str,
+    /// A shape that differs per status, so status never depends on colour alone.
+    pub icon: &'static str,
+}
+
+pub fn status_view(s: Status) -> StatusView {
+    let (label, icon) = match s {
+        Status::Pass => ("Pass", "✓"),
+        Status::Fail => ("Fail", "✗"),
+        Status::Warn => ("Warning", "!"),
+        Status::Waived => ("Waived", "≈"),
+        Status::NotApplicable => ("Not applicable", "–"),
+        Status::NoEvidence => ("No evidence", "?"),
+    };
+    StatusView {
+        key: s.as_str(),
+        label,
+        icon,
+    }
+}
+
+#[derive(Serialize)]
+pub struct ScoreView {
+    pub title: String,
+    pub score: Option<f64>,
+    /// "good" (≥ 90), "fair" (≥ 70), "poor", "none": a CSS hook; the number is always shown.
+    pub band: &'static str,
+}
+
+fn band(score: Option<f64>) -> &'static str {
+    match score {
+        Some(s) if s >= 90.0 => "good",
+        Some(s) if s >= 70.0 => "fair",
+        Some(_) => "poor",
+        None => "none",
+    }
+}
+
+pub fn score_view(title: &str, score: Option<f64>) -> ScoreView {
+    ScoreView {
+        title: title.to_owned(),
+        score,
+        band: band(score),
+    }
+}
+
+#[derive(Serialize)]
+pub struct CountsView {
+    pub pass: u32,
+    pub fail: u32,
+    pub warn: u32,
+    pub waived: u32,
+    pub not_applicable: u32,
+    pub no_evidence: u32,
+}
+
+fn counts(s: &Scorecard) -> CountsView {
+    let c = s.counts;
+    CountsView {
+        pass: c.pass,
+        fail: c.fail,
+        warn: c.warn,
+        waived: c.waived,
+        not_applicable: c.not_applicable,
+        no_evidence: c.no_evidence,
+    }
+}
+
+#[derive(Serialize)]
+pub struct ResultView {
+    pub id: String,
+    pub title: String,
+    pub status: StatusView,
+    pub measured: String,
+    pub threshold: String,
+    pub message: String,
+    pub owner: String,
+    pub responsible: String,
+    pub items: Vec<String>,
+    pub evidence: Vec<String>,
+    pub policy: Vec<String>,
+    pub remediation: String,
+    pub waiver: Option<String>,
+}
+
+fn result_view(r: &ControlResult) -> ResultView {
+    ResultView {
+        id: r.control.clone(),
+        title: r.title.clone(),
+        status: status_view(r.status),
+        measured: r.measured.clone().unwrap_or_else(|| "—".into()),
+        threshold: r.threshold.clone().unwrap_or_else(|| "—".into()),
+        message: r.message.clone(),
+        owner: r
+            .owner
+            .as_ref()
+            .and_then(|o| o.accountable.clone())
+            .unwrap_or_else(|| "unassigned".into()),
+        responsible: r
+            .owner
+            .as_ref()
+            .map(|o| o.responsible.join(", "))
+            .unwrap_or_default(),
+        items: r.items.clone(),
+        evidence: r
+            .evidence
+            .iter()
+            .map(|e| {
+                if e.pointer.is_empty() {
+                    e.file.clone()
+                } else {
+                    format!("{} {}", e.file, e.pointer)
+                }
+            })
+            .collect(),
+        policy: r.policy.iter().map(ToString::to_string).collect(),
+        remediation: r.remediation.clone(),
+        waiver: r.waiver.as_ref().map(|w| {
+            format!(
+                "{} — approved by {}, {}, expires {}",
+                w.reason, w.approved_by, w.ticket, w.expires
+            )
+        }),
+    }
+}
+
+#[derive(Serialize)]
+pub struct DomainSection {
+    pub id: &'static str,
+    pub title: String,
+    pub score: ScoreView,
+    pub results: Vec<ResultView>,
+}
+
+#[derive(Serialize)]
+pub struct Link {
+    pub label: String,
+    pub href: String,
+}
+
+/// `site/<client>/<YYYY-MM>/index.html`, and the same page inside the evidence pack.
+#[derive(Serialize)]
+pub struct MonthPage {
+    pub brand: Brand,
+    /// Prefix to the client's folder from this page ("../" on the site, "" in a pack).
+    pub root: String,
+    pub in_pack: bool,
+    pub month: String,
+    pub title: String,
+    pub overall: ScoreView,
+    pub domains: Vec<ScoreView>,
+    pub counts: CountsView,
+    pub attention: Vec<ResultView>,
+    pub sections: Vec<DomainSection>,
+    pub raci: Vec<crate::policy::Activity>,
+    pub backup: Vec<crate::scorecard::BackupRow>,
+    pub waivers: Vec<crate::scorecard::WaiverRow>,
+    pub role_changes: Vec<crate::scorecard::RoleChange>,
+    pub notes_html: Option<String>,
+    pub policy: crate::scorecard::PolicyProvenance,
+    pub evidence: crate::scorecard::EvidenceProvenance,
+    pub pack: Option<Link>,
+    pub prev: Option<Link>,
+    pub next: Option<Link>,
+}
+
+pub struct MonthContext<'a> {
+    pub card: &'a Scorecard,
+    pub logo: Option<&'a str>,
+    pub notes_html: Option<String>,
+    pub in_pack: bool,
+    pub pack_name: String,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+pub fn month_page(c: &MonthContext) -> MonthPage {
+    let s = c.card;
+    let root = if c.in_pack { "" } else { "../" }.to_owned();
+    let sections = Domain::ALL
+        .iter()
+        .map(|d| {
+            let ds = s.domains.iter().find(|x| x.domain == *d);
+            DomainSection {
+                id: d.as_str(),
+                title: d.title().to_owned(),
+                score: score_view(d.title(), ds.and_then(|x| x.score)),
+                results: s
+                    .results
+                    .iter()
+                    .filter(|r| r.domain == *d)
+                    .map(result_view)
+                    .collect(),
+            }
+        })
+        .collect();
+    let mut attention: Vec<&ControlResult> = s
+        .results
+        .iter()
+        .filter(|r| matches!(r.status, Status::Fail | Status::NoEvidence | Status::Warn))
+        .collect();
+    attention.sort_by_key(|r| r.status);
+    MonthPage {
+        brand: Brand {
+            id: s.client.id.clone(),
+            name: s.client.name.clone(),
+            accent: s.client.accent.clone(),
+            logo: c.logo.map(|l| format!("{root}assets/{l}")),
+        },
+        in_pack: c.in_pack,
+        month: s.month.to_string(),
+        title: format!("{} — {}", s.client.name, s.month),
+        overall: score_view("Overall", s.score),
+        domains: s
+            .domains
+            .iter()
+            .map(|d| score_view(&d.title, d.score))
+            .collect(),
+        counts: counts(s),
+        attention: attention.into_iter().map(result_view).collect(),
+        sections,
+        raci: s.raci.clone(),
+        backup: s.backup.clone(),
+        waivers: s.waivers.clone(),
+        role_changes: s.role_changes.clone(),
+        notes_html: c.notes_html.clone(),
+        policy: s.policy.clone(),
+        evidence: s.evidence.clone(),
+        pack: (!c.in_pack).then(|| Link {
+            label: c.pack_name.clone(),
+            href: c.pack_name.clone(),
+        }),
+        prev: c.prev.as_ref().filter(|_| !c.in_pack).map(|m| Link {
+            label: m.clone(),
+            href: format!("../{m}/index.html"),
+        }),
+        next: c.next.as_ref().filter(|_| !c.in_pack).map(|m| Link {
+            label: m.clone(),
+            href: format!("../{m}/index.html"),
+        }),
+        root,
+    }
+}
+
+#[derive(Serialize)]
+pub struct MonthRow {
+    pub month: String,
+    pub score: ScoreView,
+    pub fail: u32,
+    pub href: String,
+    pub pack: String,
+}
+
+/// `site/<client>/index.html`.
+#[derive(Serialize)]
+pub struct ClientPage {
+    pub brand: Brand,
+    pub root: String,
+    pub title: String,
+    pub latest: String,
+    pub latest_href: String,
+    pub overall: ScoreView,
+    pub domains: Vec<ScoreView>,
+    pub counts: CountsView,
+    pub attention: Vec<ResultView>,
+    pub charts: Vec<Chart>,
+    pub months: Vec<MonthRow>,
+    pub notes_html: Option<String>,
+}
+
+pub fn client_page(
+    cards: &[&Scorecard],
+    logo: Option<&str>,
+    charts: Vec<Chart>,
+    notes_html: Option<String>,
+) -> Option<ClientPage> {
+    let latest = *cards.last()?;
+    let mut attention: Vec<&ControlResult> = latest
+        .results
+        .iter()
+        .filter(|r| matches!(r.status, Status::Fail | Status::NoEvidence))
+        .collect();
+    attention.sort_by_key(|r| r.status);
+    Some(ClientPage {
+        brand: Brand {
+            id: latest.client.id.clone(),
+            name: latest.client.name.clone(),
+            accent: latest.client.accent.clone(),
+            logo: logo.map(|l| format!("assets/{l}")),
+        },
+        root: String::new(),
+        title: format!("{} — compliance scorecards", latest.client.name),
+        latest: latest.month.to_string(),
+        latest_href: format!("{}/index.html", latest.month),
+        overall: score_view("Overall", latest.score),
+        domains: latest
+            .domains
+            .iter()
+            .map(|d| score_view(&d.title, d.score))
+            .collect(),
+        counts: counts(latest),
+        attention: attention.into_iter().map(result_view).collect(),
+        charts,
+        months: cards
+            .iter()
+            .rev()
+            .map(|c| MonthRow {
+                month: c.month.to_string(),
+                score: score_view("Overall", c.score),
+                fail: c.counts.fail,
+                href: format!("{}/index.html", c.month),
+                pack: format!(
+                    "{}/{}",
+                    c.month,
+                    pack_name(&c.client.id, &c.month.to_string())
+                ),
+            })
+            .collect(),
+        notes_html,
+    })
+}
+
+pub fn pack_name(client: &str, month: &str) -> String {
+    format!("evidence-{client}-{month}.zip")
+}
+
+#[derive(Serialize)]
+pub struct PortfolioRow {
+    pub id: String,
+    pub name: String,
+    pub month: String,
+    pub overall: ScoreView,
+    pub domains: Vec<ScoreView>,
+    /// "up", "down", "flat" or "new" against the previous month.
+    pub trend: &'static str,
+    pub trend_label: String,
+    pub fail: u32,
+    pub expiring_waivers: Vec<String>,
+    pub href: String,
+}
+
+/// `site/index.html`: the only page that lists clients.
+#[derive(Serialize)]
+pub struct PortfolioPage {
+    pub title: String,
+    pub root: String,
+    pub clients: Vec<PortfolioRow>,
+    pub domain_titles: Vec<String>,
+    pub skipped: Vec<String>,
+}
+
+pub fn portfolio_row(cards: &[&Scorecard]) -> Option<PortfolioRow> {
+    let latest = *cards.last()?;
+    let prev = cards.len().checked_sub(2).map(|i| cards[i]);
+    let (trend, trend_label) = match (prev.and_then(|p| p.score), latest.score) {
+        (Some(a), Some(b)) if b > a => (
+            "up",
+            format!(
+                "up {:.1} from {}",
+                b - a,
+                prev.map(|p| p.month.to_string()).unwrap_or_default()
+            ),
+        ),
+        (Some(a), Some(b)) if b < a => (
+            "down",
+            format!(
+                "down {:.1} from {}",
+                a - b,
+                prev.map(|p| p.month.to_string()).unwrap_or_default()
+            ),
+        ),
+        (Some(_), Some(_)) => ("flat", "unchanged".to_owned()),
+        _ => ("new", "first month".to_owned()),
+    };
+    Some(PortfolioRow {
+        id: latest.client.id.clone(),
+        name: latest.client.name.clone(),
+        month: latest.month.to_string(),
+        overall: score_view("Overall", latest.score),
+        domains: latest
+            .domains
+            .iter()
+            .map(|d| score_view(&d.title, d.score))
+            .collect(),
+        trend,
+        trend_label,
+        fail: latest.counts.fail,
+        expiring_waivers: latest
+            .waivers
+            .iter()
+            .filter(|w| (0..=30).contains(&w.days_left))
+            .map(|w| format!("{} (expires {})", w.control, w.expires))
+            .collect(),
+        href: format!("{}/index.html", latest.client.id),
+    })
+}

@@ -1,0 +1,174 @@
+//! Every output file goes through here: paths are checked to stay inside the output
+//! folder, and the site is written to a staging folder and swapped in only when the
+//! build finished, so a failed build leaves the previous site untouched.
+
+use std::path::{Component, Path, PathBuf};
+
+pub struct SiteWriter {
+    staging: PathBuf,
+    pub files: usize,
+    pub bytes: u64,
+}
+
+/// A relative path of plain components (no `..`, no root, no empty parts).
+pub fn safe_relative(rel: &str) -> Result<&Path, String> {
+    let p = Path::new(rel);
+    let ok = !rel.is_empty()
+        && !rel.contains('\\')
+        && p.components().all(|c| matches!(c, Component::Normal(_)))
+        && !rel.split('/').any(str::is_empty);
+    if ok {
+        Ok(p)
+    } else {
+        Err(format!("refusing to write outside the site: {rel:?}"))
+    }
+}
+
+impl SiteWriter {
+    /// Creates an empty staging folder beside `out`.
+    pub fn new(out: &Path) -> Result<SiteWriter, String> {
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        let name = out
+            .file_name()
+            .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
+        let staging = parent.join(format!(".{name}.building-{}", std::process::id()));
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging)
+                .map_err(|e| format!("cannot clear {}: {e}", staging.display()))?;
+        }
+        std::fs::create_dir_all(&staging)
+            .map_err(|e| format!("cannot create {}: {e}", staging.display()))?;
+        Ok(SiteWriter {
+            staging,
+            files: 0,
+            bytes: 0,
+        })
+    }
+
+    pub fn write(&mut self, rel: &str, bytes: &[u8]) -> Result<(), String> {
+        let path = self.staging.join(safe_relative(rel)?);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        }
+        std::fs::write(&path, bytes).map_err(|e| format!("cannot write {rel}: {e}"))?;
+        self.files += 1;
+        self.bytes += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Copies a folder of a previous site (a client that could not be rebuilt this time).
+    pub fn keep_from(&mut self, old_root: &Path, rel: &str) -> Result<bool, String> {
+        let src = old_root.join(safe_relative(rel)?);
+        if !src.is_dir() {
+            return Ok(false);
+        }
+        for entry in walkdir::WalkDir::new(&src)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+        {
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let Ok(sub) = entry.path().strip_prefix(old_root) else {
+                continue;
+            };
+            let sub = sub.to_string_lossy().replace('\\', "/");
+            let bytes = std::fs::read(entry.path())
+                .map_err(|e| format!("cannot read {}: {e}", entry.path().display()))?;
+            self.write(&sub, &bytes)?;
+        }
+        Ok(true)
+    }
+
+    /// Replaces `out` with the staged site: the old one is moved aside first and removed
+    /// only after the new one is in place.
+    pub fn commit(self, out: &Path) -> Result<(), String> {
+        let old = out.with_file_name(format!(
+            ".{}.old-{}",
+            out.file_name()
+                .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned()),
+            std::process::id()
+        ));
+        let had_old = out.exists();
+        if had_old {
+            std::fs::rename(out, &old)
+                .map_err(|e| format!("cannot move the previous site aside: {e}"))?;
+        }
+        if let Err(e) = std::fs::rename(&self.staging, out) {
+            if had_old {
+                let _ = std::fs::rename(&old, out);
+            }
+            return Err(format!("cannot move the new site into place: {e}"));
+        }
+        if had_old {
+            let _ = std::fs::remove_dir_all(&old);
+        }
+        Ok(())
+    }
+
+    /// Drops the staged files (the build failed); `out` is untouched.
+    pub fn abandon(self) {
+        let _ = std::fs::remove_dir_all(&self.staging);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_paths_that_escape() {
+        for bad in [
+            "",
+            "../x",
+            "/etc/passwd",
+            "a/../../b",
+            "a//b",
+            "a\\b",
+            "./a",
+        ] {
+            assert!(safe_relative(bad).is_err(), "{bad:?}");
+        }
+        assert!(safe_relative("acme/2026-11/index.html").is_ok());
+    }
+
+    #[test]
+    fn commit_replaces_and_abandon_keeps_the_previous_site() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("site");
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join("old.html"), "old").unwrap();
+
+        let mut w = SiteWriter::new(&out).unwrap();
+        w.write("new.html", b"new").unwrap();
+        w.abandon();
+        assert!(
+            out.join("old.html").exists(),
+            "a failed build leaves the previous site"
+        );
+
+        let mut w = SiteWriter::new(&out).unwrap();
+        w.write("a/new.html", b"new").unwrap();
+        assert!(w.write("../escape", b"x").is_err());
+        w.commit(&out).unwrap();
+        assert!(out.join("a/new.html").exists());
+        assert!(!out.join("old.html").exists());
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(
+            leftovers.len(),
+            1,
+            "no staging or old folders left: {leftovers:?}"
+        );
+    }
+}
