@@ -25,6 +25,6 @@ fn readme_quick_start_has_exactly_two_commands() {
     let block = &block[..block.find("```").unwrap()];
     let commands: Vec<&str> = block.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(commands.len(), 2, "{commands:?}");
-    assert!(commands[0].starts_with("cargo run --release -- check"));
+    assert!(commands[0].starts_with("cargo run --release -- build"));
     assert!(commands[1].starts_with("cargo test"));
 }
