@@ -564,12 +564,15 @@ pub fn reference_time(ctx: &Ctx) -> jiff::Timestamp {
         .unwrap_or_else(|| ctx.month.end())
 }
 
+/// An approved entry names an assignment by UPN (or object id), role name and kind.
+fn approves(p: &crate::policy::ApprovedAssignment, a: &Assignment) -> bool {
+    (p.principal.eq_ignore_ascii_case(&a.principal) || p.principal == a.principal_id)
+        && p.role.eq_ignore_ascii_case(&a.role_name)
+        && p.assignment == a.kind
+}
+
 fn matches_approved(ctx: &Ctx, a: &Assignment) -> bool {
-    ctx.policy.controls.approved.iter().any(|p| {
-        (p.principal.eq_ignore_ascii_case(&a.principal) || p.principal == a.principal_id)
-            && p.role.eq_ignore_ascii_case(&a.role_name)
-            && p.assignment == a.kind
-    })
+    ctx.policy.controls.approved.iter().any(|p| approves(p, a))
 }
 
 fn approved_assignments(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
@@ -580,13 +583,7 @@ fn approved_assignments(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
         .controls
         .approved
         .iter()
-        .filter(|p| {
-            !all.iter().any(|a| {
-                (p.principal.eq_ignore_ascii_case(&a.principal) || p.principal == a.principal_id)
-                    && p.role.eq_ignore_ascii_case(&a.role_name)
-                    && p.assignment == a.kind
-            })
-        })
+        .filter(|p| !all.iter().any(|a| approves(p, a)))
         .collect();
     let mut items: Vec<String> = unapproved
         .iter()
