@@ -332,14 +332,18 @@ pub enum Months {
     All,
 }
 
-/// Loads a client's policy and evidence and evaluates the selected months. Never
-/// panics on input: problems come back in `diags`, and a client whose policy does not
-/// load has no scorecards.
+/// The policy in force for a month: `(month, is_latest_month)` → policy and provenance.
+pub type PolicyFor<'a> =
+    dyn Fn(Month, bool) -> Result<(Policy, PolicyProvenance), Vec<Diagnostic>> + Sync + 'a;
+
+/// Loads a client's evidence and, per month, the policy in force at its end, and
+/// evaluates the selected months. Never panics on input: problems come back in `diags`;
+/// a month whose policy does not load is reported and skipped, the others are evaluated.
 pub fn evaluate_client(
     root: &Path,
     id: &ClientId,
     which: Months,
-    policy: Result<(Policy, PolicyProvenance), Vec<Diagnostic>>,
+    policy_for: &PolicyFor,
 ) -> ClientRun {
     let mut run = ClientRun {
         id: id.clone(),
@@ -348,15 +352,21 @@ pub fn evaluate_client(
         scorecards: Vec::new(),
         diags: Vec::new(),
     };
-    let (policy, provenance) = match policy {
-        Ok(p) => p,
-        Err(d) => {
-            run.diags = d;
-            return run;
-        }
-    };
-    run.name = Some(policy.client.name.clone());
     let months = evidence::months(root, id);
+    if months.is_empty() {
+        // Still validate the policy, so its errors are reported with the missing evidence.
+        if let Err(d) = policy_for(Month::current(), true) {
+            run.diags.extend(d);
+        }
+        run.diags.push(
+            Diagnostic::file(
+                format!("evidence/{id}"),
+                "no evidence months (expected folders named YYYY-MM)",
+            )
+            .for_client(id.as_str()),
+        );
+        return run;
+    }
     let selected: Vec<Month> = match which {
         Months::All => months.clone(),
         Months::Latest => months.last().copied().into_iter().collect(),
@@ -372,16 +382,6 @@ pub fn evaluate_client(
             return run;
         }
     };
-    if months.is_empty() {
-        run.diags.push(
-            Diagnostic::file(
-                format!("evidence/{id}"),
-                "no evidence months (expected folders named YYYY-MM)",
-            )
-            .for_client(id.as_str()),
-        );
-        return run;
-    }
     let Some(&last) = selected.last() else {
         return run;
     };
@@ -396,15 +396,22 @@ pub fn evaluate_client(
         let snap = load_snapshot(root, id, m);
         if wanted {
             run.diags.extend(snap.diags.iter().cloned());
-            let prev_ref = prev.as_ref().filter(|p| p.month == m.prev());
-            run.scorecards.push(evaluate_month(&MonthInput {
-                client: id,
-                policy: &policy,
-                provenance: provenance.clone(),
-                snap: &snap,
-                prev: prev_ref,
-                restore_history: &history,
-            }));
+            match policy_for(m, months.last() == Some(&m)) {
+                Ok((policy, provenance)) => {
+                    let prev_ref = prev.as_ref().filter(|p| p.month == m.prev());
+                    run.scorecards.push(evaluate_month(&MonthInput {
+                        client: id,
+                        policy: &policy,
+                        provenance,
+                        snap: &snap,
+                        prev: prev_ref,
+                        restore_history: &history,
+                    }));
+                    run.name = Some(policy.client.name.clone());
+                    run.policy = Some(policy);
+                }
+                Err(d) => run.diags.extend(d),
+            }
         }
         prev = Some(snap);
     }
@@ -414,243 +421,11 @@ pub fn evaluate_client(
         d.client = Some(id.to_string());
     }
     run.diags.extend(hdiags);
+    for d in &mut run.diags {
+        d.client.get_or_insert_with(|| id.to_string());
+    }
     run.diags
-        .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+        .sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
     run.diags.dedup();
-    run.policy = Some(policy);
     run
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::controls::testing::{CONTROLS_TOML, Fx};
-    use crate::scorecard::{ControlResult, Scorecard, Status};
-
-    /// Lets 3 of 4 members pass identity.mfa-users, so that only identity.mfa-admins fails.
-    const LENIENT_USERS: &str = "[thresholds]\n\"identity.mfa-users\" = { min_percent = 50 }\n";
-
-    /// alice (an admin) without MFA: identity.mfa-admins fails, and nothing else.
-    fn admin_without_mfa() -> Fx {
-        let reg = |id: &str, upn: &str, admin: bool, mfa: bool| {
-            format!(
-                r#"{{"id":"{id}","userPrincipalName":"{upn}","userDisplayName":"{upn}","isAdmin":{admin},"isMfaRegistered":{mfa},"isMfaCapable":{mfa},"methodsRegistered":[],"userType":"member"}}"#
-            )
-        };
-        let regs = [
-            reg(
-                "b0000000-0000-0000-0000-000000000001",
-                "bg1@acme.onmicrosoft.com",
-                true,
-                true,
-            ),
-            reg(
-                "b0000000-0000-0000-0000-000000000002",
-                "bg2@acme.onmicrosoft.com",
-                true,
-                true,
-            ),
-            reg(
-                "a0000000-0000-0000-0000-000000000001",
-                "alice@acme.example",
-                true,
-                false,
-            ),
-            reg(
-                "a0000000-0000-0000-0000-000000000002",
-                "bob@acme.example",
-                false,
-                true,
-            ),
-        ];
-        Fx::new()
-            .graph(
-                "userRegistrationDetails.json",
-                &format!(r#"{{"value":[{}]}}"#, regs.join(",")),
-            )
-            .with_controls_extra(LENIENT_USERS)
-    }
-
-    fn waiver(control: &str, expires: &str) -> String {
-        format!(
-            "[[waiver]]\ncontrol = \"{control}\"\nreason = \"hardware keys on order for the remaining admin\"\napproved_by = \"Jane Doe (CISO)\"\nticket = \"SEC-42\"\nexpires = {expires}\n"
-        )
-    }
-
-    fn result<'a>(card: &'a Scorecard, id: &str) -> &'a ControlResult {
-        card.results
-            .iter()
-            .find(|r| r.control == id)
-            .unwrap_or_else(|| panic!("no result for {id}"))
-    }
-
-    /// The line of `needle` in controls.toml after `admin_without_mfa().with_controls_extra(extra)`.
-    fn line_of(extra: &str, needle: &str) -> usize {
-        format!("{CONTROLS_TOML}\n{LENIENT_USERS}\n{extra}")
-            .lines()
-            .position(|l| l.contains(needle))
-            .expect("line")
-            + 1
-    }
-
-    #[test]
-    fn the_failing_control_fails_without_a_waiver() {
-        let card = admin_without_mfa().scorecard();
-        let r = result(&card, "identity.mfa-admins");
-        assert_eq!(r.status, Status::Fail);
-        assert!(r.waiver.is_none());
-        let others: Vec<&str> = card
-            .results
-            .iter()
-            .filter(|r| !matches!(r.status, Status::Pass | Status::NotApplicable))
-            .map(|r| r.control.as_str())
-            .collect();
-        assert_eq!(
-            others,
-            ["identity.mfa-admins"],
-            "the fixture breaks one control only"
-        );
-    }
-
-    #[test]
-    fn a_waiver_in_force_turns_fail_into_waived() {
-        let extra = waiver("identity.mfa-admins", "2027-01-31");
-        let card = admin_without_mfa().with_controls_extra(&extra).scorecard();
-        let r = result(&card, "identity.mfa-admins");
-        assert_eq!(r.status, Status::Waived);
-        assert!(
-            r.message.starts_with("waived until 2027-01-31 (SEC-42, approved by Jane Doe (CISO)): 1 of 3 administrators are not registered for MFA"),
-            "{}",
-            r.message
-        );
-        assert_eq!(r.items, ["alice@acme.example"], "the finding stays visible");
-        let note = r.waiver.as_ref().expect("waiver note");
-        assert!(!note.expired);
-        assert_eq!(note.ticket, "SEC-42");
-        assert_eq!(
-            r.policy.last().map(|a| a.line),
-            Some(line_of(&extra, "control = \"identity.mfa-admins\""))
-        );
-        assert_eq!(card.counts.waived, 1);
-        assert_eq!(card.waivers.len(), 1);
-        assert_eq!(card.waivers[0].state, "in_force");
-        assert_eq!(card.waivers[0].days_left, 62);
-    }
-
-    #[test]
-    fn a_waived_control_leaves_the_score() {
-        let failing = admin_without_mfa().scorecard();
-        let waived = admin_without_mfa()
-            .with_controls_extra(&waiver("identity.mfa-admins", "2027-01-31"))
-            .scorecard();
-        assert!(failing.score < Some(100.0), "{:?}", failing.score);
-        assert_eq!(waived.score, Some(100.0));
-    }
-
-    #[test]
-    fn a_waiver_expiring_on_the_last_day_of_the_month_is_still_in_force() {
-        let card = admin_without_mfa()
-            .with_controls_extra(&waiver("identity.mfa-admins", "2026-11-30"))
-            .scorecard();
-        let r = result(&card, "identity.mfa-admins");
-        assert_eq!(r.status, Status::Waived, "{}", r.message);
-        assert_eq!(card.waivers[0].days_left, 0);
-    }
-
-    #[test]
-    fn an_expired_waiver_leaves_the_control_failing_and_says_so() {
-        let card = admin_without_mfa()
-            .with_controls_extra(&waiver("identity.mfa-admins", "2026-11-15"))
-            .scorecard();
-        let r = result(&card, "identity.mfa-admins");
-        assert_eq!(r.status, Status::Fail);
-        assert!(
-            r.message
-                .starts_with("waiver SEC-42 expired on 2026-11-15: "),
-            "{}",
-            r.message
-        );
-        assert!(r.message.contains("expired"));
-        assert!(r.waiver.as_ref().is_some_and(|w| w.expired));
-        assert_eq!(card.waivers[0].state, "expired");
-        assert_eq!(card.waivers[0].days_left, -15);
-    }
-
-    #[test]
-    fn an_expired_waiver_turns_a_warning_into_a_failure() {
-        // One approved assignment no longer exists: the control warns.
-        let fx = Fx::new().graph("roleEligibilitySchedules.json", r#"{"value":[]}"#);
-        assert_eq!(
-            result(&fx.scorecard(), "access.approved-assignments").status,
-            Status::Warn
-        );
-        let card = fx
-            .with_controls_extra(&waiver("access.approved-assignments", "2026-10-31"))
-            .scorecard();
-        let r = result(&card, "access.approved-assignments");
-        assert_eq!(r.status, Status::Fail);
-        assert!(r.message.contains("expired on 2026-10-31"), "{}", r.message);
-    }
-
-    #[test]
-    fn a_waiver_on_a_passing_control_warns_that_it_matches_nothing() {
-        let card = Fx::new()
-            .with_controls_extra(&waiver("identity.mfa-admins", "2027-01-31"))
-            .scorecard();
-        let r = result(&card, "identity.mfa-admins");
-        assert_eq!(r.status, Status::Warn);
-        assert!(
-            r.message.contains("waiver SEC-42 matches nothing"),
-            "{}",
-            r.message
-        );
-        assert!(r.message.ends_with("remove it"), "{}", r.message);
-    }
-
-    #[test]
-    fn a_waiver_does_not_hide_missing_evidence() {
-        let card = Fx::new()
-            .missing_as(
-                "graph/userRegistrationDetails.json",
-                "not_licensed",
-                "Entra ID P1 required",
-            )
-            .with_controls_extra(&waiver("identity.mfa-admins", "2027-01-31"))
-            .scorecard();
-        let r = result(&card, "identity.mfa-admins");
-        assert_eq!(r.status, Status::NoEvidence);
-        assert!(r.message.starts_with("not licensed"), "{}", r.message);
-    }
-
-    #[test]
-    fn a_disabled_control_is_not_applicable_even_when_it_would_fail() {
-        let extra = "[[disabled]]\ncontrol = \"identity.mfa-admins\"\nreason = \"admins sign in with certificate-based authentication only\"\n";
-        let card = admin_without_mfa().with_controls_extra(extra).scorecard();
-        let r = result(&card, "identity.mfa-admins");
-        assert_eq!(r.status, Status::NotApplicable);
-        assert_eq!(
-            r.message,
-            "disabled in controls.toml: admins sign in with certificate-based authentication only"
-        );
-        assert!(r.items.is_empty(), "a disabled control is not evaluated");
-        assert_eq!(r.policy.len(), 1);
-        assert_eq!(r.policy[0].file, "clients/acme/controls.toml");
-        assert_eq!(
-            r.policy[0].line,
-            line_of(extra, "control = \"identity.mfa-admins\"")
-        );
-        assert!(r.waiver.is_none());
-        assert_eq!(card.score, Some(100.0), "left out of the score");
-    }
-
-    #[test]
-    fn a_disabled_control_ignores_its_waiver() {
-        let extra = format!(
-            "[[disabled]]\ncontrol = \"identity.mfa-admins\"\nreason = \"not in the contract\"\n\n{}",
-            waiver("identity.mfa-admins", "2027-01-31")
-        );
-        let card = Fx::new().with_controls_extra(&extra).scorecard();
-        let r = result(&card, "identity.mfa-admins");
-        assert_eq!(r.status, Status::NotApplicable);
-        assert!(r.waiver.is_none());
-    }
 }

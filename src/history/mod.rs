@@ -1,0 +1,674 @@
+//! Policy history: which version of a client's policy was in force at the end of each
+//! month, read from git objects, and policy sources at any revision for `custody diff`.
+//!
+//! [`PolicyHistory::open`] never fails: outside git (or in a repository without commits,
+//! or one where `clients/` was never committed) every month uses the working tree, and
+//! [`PolicyHistory::warning`] says why. In git, the first-parent history of `HEAD` is read
+//! once at open; [`PolicyHistory::policy_for_month`] is then safe to call from many
+//! threads (each call borrows a repository handle from a small pool).
+
+mod source;
+#[cfg(test)]
+mod tests;
+
+use crate::client_id::ClientId;
+use crate::diagnostic::Diagnostic;
+use crate::month::Month;
+use crate::policy::load::{PolicySource, WorkingTree};
+use crate::policy::{Policy, load_policy};
+use crate::scorecard::PolicyProvenance;
+use git2::{ErrorCode, ObjectType, Oid, Repository, Status, StatusOptions};
+use jiff::Timestamp;
+use source::{CommitSource, TreeSource};
+use std::fmt;
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+
+/// `PolicyProvenance::note` of a latest month evaluated against uncommitted policy.
+pub const NOTE_UNCOMMITTED: &str = "uncommitted changes";
+
+/// How a month's policy is found for a repository.
+pub enum PolicyHistory {
+    /// `clients/` is committed in a git repository: month-end versions come from commits.
+    Git(GitHistory),
+    /// Every month uses the working tree at `root`; `reason` says why (e.g. "not a git
+    /// repository", "no commits yet").
+    NotGit { root: PathBuf, reason: String },
+}
+
+/// A commit of the first-parent history of `HEAD`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitInfo {
+    /// Full hexadecimal id.
+    pub sha: String,
+    /// Committer time.
+    pub time: Timestamp,
+    oid: Oid,
+}
+
+impl CommitInfo {
+    fn new(oid: Oid, seconds: i64) -> CommitInfo {
+        CommitInfo {
+            sha: oid.to_string(),
+            // Out-of-range commit times (corrupt or hostile objects) count as the epoch.
+            time: Timestamp::from_second(seconds).unwrap_or(Timestamp::UNIX_EPOCH),
+            oid,
+        }
+    }
+
+    /// Commit time as RFC 3339 UTC, e.g. `2026-06-10T09:00:00Z`.
+    pub fn committed_at(&self) -> String {
+        self.time.to_string()
+    }
+
+    fn short(&self) -> &str {
+        self.sha.get(..7).unwrap_or(&self.sha)
+    }
+
+    fn date(&self) -> String {
+        self.time
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .date()
+            .to_string()
+    }
+}
+
+/// A git work tree containing the custody repository, with `HEAD`'s first-parent history.
+pub struct GitHistory {
+    /// The custody repository as given to `open` (where `clients/` is).
+    root: PathBuf,
+    /// The git work tree.
+    workdir: PathBuf,
+    /// `root` relative to `workdir`: `""` or `"sub/dir/"`.
+    prefix: String,
+    /// First-parent history from `HEAD`, newest first; never empty.
+    commits: Vec<CommitInfo>,
+    /// The history is cut short (shallow clone or missing objects): older months may
+    /// lack a commit although the full history has one.
+    truncated: bool,
+    /// Repository handles for reuse: `Repository` is `Send` but not `Sync`.
+    pool: Mutex<Vec<Repository>>,
+}
+
+impl fmt::Debug for GitHistory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GitHistory")
+            .field("root", &self.root)
+            .field("workdir", &self.workdir)
+            .field("prefix", &self.prefix)
+            .field("head", &self.head().sha)
+            .field("commits", &self.commits.len())
+            .field("truncated", &self.truncated)
+            .finish()
+    }
+}
+
+impl fmt::Debug for PolicyHistory {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PolicyHistory::Git(g) => f.debug_tuple("Git").field(g).finish(),
+            PolicyHistory::NotGit { root, reason } => f
+                .debug_struct("NotGit")
+                .field("root", root)
+                .field("reason", reason)
+                .finish(),
+        }
+    }
+}
+
+impl PolicyHistory {
+    /// Opens `repo` (a path inside a git work tree or not). Never fails: outside git, in
+    /// a repository without commits, or when `clients/` is not in `HEAD`, every month
+    /// uses the working tree (`NotGit` with the reason).
+    pub fn open(repo: &Path) -> PolicyHistory {
+        match GitHistory::open(repo) {
+            Ok(g) => PolicyHistory::Git(g),
+            Err(reason) => PolicyHistory::NotGit {
+                root: repo.to_path_buf(),
+                reason,
+            },
+        }
+    }
+
+    /// The custody repository (where `clients/` is), as given to `open`.
+    pub fn root(&self) -> &Path {
+        match self {
+            PolicyHistory::Git(g) => &g.root,
+            PolicyHistory::NotGit { root, .. } => root,
+        }
+    }
+
+    pub fn is_git(&self) -> bool {
+        matches!(self, PolicyHistory::Git(_))
+    }
+
+    /// The warning to print once per run when month-end policy versions are unavailable.
+    pub fn warning(&self) -> Option<String> {
+        match self {
+            PolicyHistory::Git(_) => None,
+            PolicyHistory::NotGit { reason, .. } => Some(format!(
+                "{reason}: month-end policy versions unavailable; every month is evaluated against the working tree"
+            )),
+        }
+    }
+
+    /// The commit whose policy is in force at the end of `month` (UTC): the newest commit
+    /// of the first-parent history of `HEAD` with commit time before `month.end()`.
+    /// `None` outside git or when the history has no such commit.
+    pub fn commit_for_month(&self, month: Month) -> Option<&CommitInfo> {
+        match self {
+            PolicyHistory::Git(g) => g.commit_for_month(month),
+            PolicyHistory::NotGit { .. } => None,
+        }
+    }
+
+    /// The policy in force at the end of `month` (UTC) for `client`, with its provenance.
+    ///
+    /// - Git: the files of the newest first-parent commit of `HEAD` with commit time
+    ///   before `month.end()` (the first instant of the next month), read from git
+    ///   objects; provenance `{ source: "git", commit, committed_at, note: None }`.
+    /// - When `latest` (the newest month of the run) and `clients/<client>/` has
+    ///   uncommitted changes (modified, staged or untracked files): the working tree, with
+    ///   `{ source: "working_tree", commit: HEAD, note: "uncommitted changes" }`.
+    /// - A month with no committed policy yet: `Err`, a diagnostic on `clients/<client>`.
+    /// - NotGit: the working tree, with `{ source: "working_tree", note: "<reason>:
+    ///   month-end policy versions unavailable" }`.
+    ///
+    /// Policy errors of a committed version say which commit they come from.
+    pub fn policy_for_month(
+        &self,
+        client: &ClientId,
+        month: Month,
+        latest: bool,
+    ) -> Result<(Policy, PolicyProvenance), Vec<Diagnostic>> {
+        match self {
+            PolicyHistory::Git(g) => g.policy_for_month(client, month, latest),
+            PolicyHistory::NotGit { root, reason } => {
+                let policy = load_policy(&WorkingTree(root.clone()), client)?;
+                let provenance = PolicyProvenance {
+                    source: "working_tree".into(),
+                    commit: None,
+                    committed_at: None,
+                    note: Some(format!("{reason}: month-end policy versions unavailable")),
+                    files: files(&policy),
+                };
+                Ok((policy, provenance))
+            }
+        }
+    }
+
+    /// A policy source for a revision ("HEAD", "main", a sha, "origin/main", any
+    /// revision git understands). Unknown revisions are an `Err` naming the revision.
+    pub fn source_at(&self, rev: &str) -> Result<Box<dyn PolicySource + Send + Sync>, String> {
+        match self {
+            PolicyHistory::Git(g) => g.source_at(rev),
+            PolicyHistory::NotGit { reason, .. } => Err(not_git(reason, rev)),
+        }
+    }
+
+    /// The full sha of the commit a revision names.
+    pub fn resolve(&self, rev: &str) -> Result<String, String> {
+        match self {
+            PolicyHistory::Git(g) => g.resolve(rev),
+            PolicyHistory::NotGit { reason, .. } => Err(not_git(reason, rev)),
+        }
+    }
+
+    /// The merge base of `HEAD` with `origin/main`, or with `main` when there is no
+    /// `origin/main`: the default BASE of `custody diff` (a full sha).
+    pub fn default_base(&self) -> Result<String, String> {
+        match self {
+            PolicyHistory::Git(g) => g.default_base(),
+            PolicyHistory::NotGit { reason, .. } => {
+                Err(format!("{reason}: no default base revision"))
+            }
+        }
+    }
+
+    /// Client ids with a folder in `clients/` at a revision, sorted (folders whose name
+    /// is not a valid client id are left out). No `clients/` at all gives an empty list.
+    pub fn clients_at(&self, rev: &str) -> Result<Vec<ClientId>, String> {
+        match self {
+            PolicyHistory::Git(g) => g.clients_at(rev),
+            PolicyHistory::NotGit { reason, .. } => Err(not_git(reason, rev)),
+        }
+    }
+}
+
+fn not_git(reason: &str, rev: &str) -> String {
+    format!("{reason}: cannot read revision {rev:?}")
+}
+
+fn files(policy: &Policy) -> Vec<String> {
+    policy.sources.iter().map(|(p, _)| p.clone()).collect()
+}
+
+impl GitHistory {
+    fn open(repo: &Path) -> Result<GitHistory, String> {
+        let git = Repository::discover(repo).map_err(|e| {
+            if e.code() == ErrorCode::NotFound {
+                "not a git repository".to_owned()
+            } else {
+                format!("cannot open the git repository: {}", e.message())
+            }
+        })?;
+        let workdir = git
+            .workdir()
+            .ok_or_else(|| "the git repository has no work tree".to_owned())?
+            .to_path_buf();
+        let prefix = prefix_of(repo, &workdir)?;
+        let (commits, truncated) = first_parent_history(&git, &prefix, &workdir)?;
+        Ok(GitHistory {
+            root: repo.to_path_buf(),
+            workdir,
+            prefix,
+            commits,
+            truncated,
+            pool: Mutex::new(vec![git]),
+        })
+    }
+
+    /// The commit `HEAD` pointed to at open.
+    pub fn head(&self) -> &CommitInfo {
+        &self.commits[0]
+    }
+
+    /// First-parent history of `HEAD`, newest first.
+    pub fn commits(&self) -> &[CommitInfo] {
+        &self.commits
+    }
+
+    /// The custody repository's path inside the git work tree: `""` or `"sub/dir/"`.
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    fn commit_for_month(&self, month: Month) -> Option<&CommitInfo> {
+        let end = month.end();
+        self.commits.iter().find(|c| c.time < end)
+    }
+
+    /// Runs `f` with a repository handle from the pool (opening one when all are busy).
+    fn with_repo<T>(&self, f: impl FnOnce(&Repository) -> T) -> Result<T, String> {
+        let pooled = self
+            .pool
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let repo = match pooled {
+            Some(r) => r,
+            None => self.open_repo()?,
+        };
+        let out = f(&repo);
+        self.pool
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(repo);
+        Ok(out)
+    }
+
+    fn open_repo(&self) -> Result<Repository, String> {
+        Repository::open(&self.workdir).map_err(|e| {
+            format!(
+                "cannot open the git repository at {}: {}",
+                self.workdir.display(),
+                e.message()
+            )
+        })
+    }
+
+    fn client_file(&self, client: &ClientId) -> String {
+        format!("{}clients/{client}/client.toml", self.prefix)
+    }
+
+    fn policy_for_month(
+        &self,
+        client: &ClientId,
+        month: Month,
+        latest: bool,
+    ) -> Result<(Policy, PolicyProvenance), Vec<Diagnostic>> {
+        let git_error = |e: String| {
+            vec![Diagnostic::file(format!("clients/{client}"), e).for_client(client.as_str())]
+        };
+        if latest {
+            let dirty = self
+                .with_repo(|repo| self.uncommitted_changes(repo, client))
+                .and_then(|r| r)
+                .map_err(git_error)?;
+            if dirty {
+                let policy = load_policy(&WorkingTree(self.root.clone()), client)?;
+                let head = self.head();
+                let provenance = PolicyProvenance {
+                    source: "working_tree".into(),
+                    commit: Some(head.sha.clone()),
+                    committed_at: Some(head.committed_at()),
+                    note: Some(NOTE_UNCOMMITTED.into()),
+                    files: files(&policy),
+                };
+                return Ok((policy, provenance));
+            }
+        }
+        let in_force = self.commit_for_month(month);
+        self.with_repo(|repo| {
+            let has_client = |c: &CommitInfo| {
+                repo.find_commit(c.oid)
+                    .and_then(|c| c.tree())
+                    .is_ok_and(|t| t.get_path(Path::new(&self.client_file(client))).is_ok())
+            };
+            match in_force {
+                Some(commit) if has_client(commit) => self.load_at(repo, client, commit, month, None),
+                _ => {
+                    // No policy in force yet (evidence older than the policy repository):
+                    // evaluate against the first committed version, and say so, rather than
+                    // dropping the month. Without any committed version it is an error.
+                    // Not for a client deleted since (its first version predates the
+                    // month), nor in a shallow clone whose history may hide older versions.
+                    let first = self.commits.iter().rev().find(|c| has_client(c));
+                    let oldest_known = self.commits.last();
+                    match first {
+                        Some(first)
+                            if first.time >= month.end()
+                                && !(self.truncated && oldest_known == Some(first)) =>
+                        {
+                            let note = format!(
+                                "no policy committed by the end of {month}: evaluated against the first committed version ({}, {})",
+                                first.date(),
+                                first.short()
+                            );
+                            self.load_at(repo, client, first, month, Some(note))
+                        }
+                        _ => Err(vec![self.no_policy(repo, client, month, in_force)]),
+                    }
+                }
+            }
+        })
+        .map_err(git_error)?
+    }
+
+    /// Loads the client's policy from a commit's tree.
+    fn load_at(
+        &self,
+        repo: &Repository,
+        client: &ClientId,
+        commit: &CommitInfo,
+        month: Month,
+        note: Option<String>,
+    ) -> Result<(Policy, PolicyProvenance), Vec<Diagnostic>> {
+        let git_error = |e: String| {
+            vec![Diagnostic::file(format!("clients/{client}"), e).for_client(client.as_str())]
+        };
+        let tree = repo
+            .find_commit(commit.oid)
+            .and_then(|c| c.tree())
+            .map_err(|e| {
+                git_error(format!(
+                    "cannot read commit {}: {}",
+                    commit.sha,
+                    e.message()
+                ))
+            })?;
+        if tree.get_path(Path::new(&self.client_file(client))).is_err() {
+            return Err(vec![self.no_policy(repo, client, month, Some(commit))]);
+        }
+        let source = TreeSource {
+            repo,
+            tree: &tree,
+            prefix: &self.prefix,
+        };
+        let policy = load_policy(&source, client).map_err(|mut diags| {
+            for d in &mut diags {
+                d.message = format!(
+                    "{} (as committed in {} on {}, the policy in force at the end of {month})",
+                    d.message,
+                    commit.short(),
+                    commit.date()
+                );
+            }
+            diags
+        })?;
+        let provenance = PolicyProvenance {
+            source: "git".into(),
+            commit: Some(commit.sha.clone()),
+            committed_at: Some(commit.committed_at()),
+            note,
+            files: files(&policy),
+        };
+        Ok((policy, provenance))
+    }
+
+    /// Whether `clients/<client>/` has modified, staged or untracked (not ignored) files.
+    fn uncommitted_changes(&self, repo: &Repository, client: &ClientId) -> Result<bool, String> {
+        let dir = format!("{}clients/{client}", self.prefix);
+        let mut opts = StatusOptions::new();
+        opts.pathspec(&dir)
+            .disable_pathspec_match(true)
+            .include_untracked(true)
+            .recurse_untracked_dirs(true)
+            .include_ignored(false)
+            .exclude_submodules(true);
+        let statuses = repo
+            .statuses(Some(&mut opts))
+            .map_err(|e| format!("cannot read git status: {}", e.message()))?;
+        let inside = format!("{dir}/");
+        Ok(statuses.iter().any(|s| {
+            let status = s.status();
+            let in_dir = String::from_utf8_lossy(s.path_bytes()).starts_with(&inside);
+            in_dir && !status.is_empty() && !status.intersects(Status::CURRENT | Status::IGNORED)
+        }))
+    }
+
+    /// The diagnostic for a month without a committed policy of `client`.
+    fn no_policy(
+        &self,
+        repo: &Repository,
+        client: &ClientId,
+        month: Month,
+        in_force: Option<&CommitInfo>,
+    ) -> Diagnostic {
+        let path = self.client_file(client);
+        let has_client = |c: &CommitInfo| {
+            repo.find_commit(c.oid)
+                .and_then(|c| c.tree())
+                .is_ok_and(|t| t.get_path(Path::new(&path)).is_ok())
+        };
+        // Oldest first: the index (newest first) of the client's first commit.
+        let first = (0..self.commits.len())
+            .rev()
+            .find(|&i| has_client(&self.commits[i]));
+        let in_force_index = in_force.and_then(|c| self.commits.iter().position(|x| x == c));
+        let mut message = match (first, in_force_index) {
+            (Some(f), Some(i)) if f >= i => format!(
+                "no policy in force at the end of {month}: clients/{client}/client.toml is not in commit {} of {}, the newest commit by then (first commit touching this client: {}, {})",
+                self.commits[i].short(),
+                self.commits[i].date(),
+                self.commits[f].date(),
+                self.commits[f].short(),
+            ),
+            (Some(f), _) => format!(
+                "no policy committed on or before the end of {month} (first commit touching this client: {}, {})",
+                self.commits[f].date(),
+                self.commits[f].short(),
+            ),
+            (None, _) => format!(
+                "no policy committed on or before the end of {month} (clients/{client}/client.toml is in no commit of the current branch)"
+            ),
+        };
+        let at_oldest = first.is_none_or(|f| f + 1 == self.commits.len());
+        if self.truncated
+            && at_oldest
+            && let Some(oldest) = self.commits.last()
+        {
+            message = format!(
+                "{message}; the git history is shallow and starts at {}: fetch the full history (e.g. actions/checkout with fetch-depth: 0)",
+                oldest.date()
+            );
+        }
+        Diagnostic::file(format!("clients/{client}"), message).for_client(client.as_str())
+    }
+
+    fn source_at(&self, rev: &str) -> Result<Box<dyn PolicySource + Send + Sync>, String> {
+        let repo = self.open_repo()?;
+        let tree = revision(&repo, rev)?
+            .peel_to_tree()
+            .map_err(|e| format!("revision {rev:?} has no tree: {}", e.message()))?
+            .id();
+        Ok(Box::new(CommitSource {
+            repo: Mutex::new(repo),
+            tree,
+            prefix: self.prefix.clone(),
+        }))
+    }
+
+    fn resolve(&self, rev: &str) -> Result<String, String> {
+        self.with_repo(|repo| {
+            revision(repo, rev)?
+                .peel_to_commit()
+                .map(|c| c.id().to_string())
+                .map_err(|e| format!("revision {rev:?} is not a commit: {}", e.message()))
+        })?
+    }
+
+    fn default_base(&self) -> Result<String, String> {
+        self.with_repo(|repo| {
+            let head = repo
+                .head()
+                .and_then(|h| h.peel_to_commit())
+                .map_err(|e| format!("cannot read git HEAD: {}", e.message()))?
+                .id();
+            let (name, base) = ["refs/remotes/origin/main", "refs/heads/main"]
+                .into_iter()
+                .find_map(|name| {
+                    let commit = repo.find_reference(name).ok()?.peel_to_commit().ok()?;
+                    Some((name, commit.id()))
+                })
+                .ok_or_else(|| {
+                    "neither origin/main nor main exists: name the base revision".to_owned()
+                })?;
+            let short = name
+                .trim_start_matches("refs/remotes/")
+                .trim_start_matches("refs/heads/");
+            repo.merge_base(head, base)
+                .map(|o| o.to_string())
+                .map_err(|e| format!("HEAD and {short} have no common ancestor: {}", e.message()))
+        })?
+    }
+
+    fn clients_at(&self, rev: &str) -> Result<Vec<ClientId>, String> {
+        self.with_repo(|repo| {
+            let tree = revision(repo, rev)?
+                .peel_to_tree()
+                .map_err(|e| format!("revision {rev:?} has no tree: {}", e.message()))?;
+            let path = format!("{}clients", self.prefix);
+            let entry = match tree.get_path(Path::new(&path)) {
+                Ok(e) => e,
+                Err(e) if e.code() == ErrorCode::NotFound => return Ok(Vec::new()),
+                Err(e) => return Err(format!("cannot read clients/ at {rev:?}: {}", e.message())),
+            };
+            if entry.kind() != Some(ObjectType::Tree) {
+                return Ok(Vec::new());
+            }
+            let clients = repo
+                .find_tree(entry.id())
+                .map_err(|e| format!("cannot read clients/ at {rev:?}: {}", e.message()))?;
+            let mut ids: Vec<ClientId> = clients
+                .iter()
+                .filter(|e| e.kind() == Some(ObjectType::Tree))
+                .filter_map(|e| ClientId::parse(e.name().ok()?).ok())
+                .collect();
+            ids.sort();
+            Ok(ids)
+        })?
+    }
+}
+
+/// The first-parent history of `HEAD`, newest first (never empty), and whether it is cut
+/// short. `Err` when there are no commits or `clients/` is not in `HEAD`.
+fn first_parent_history(
+    git: &Repository,
+    prefix: &str,
+    workdir: &Path,
+) -> Result<(Vec<CommitInfo>, bool), String> {
+    let head = match git.head() {
+        Ok(h) => h,
+        Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => {
+            return Err("no commits yet".to_owned());
+        }
+        Err(e) => return Err(format!("cannot read git HEAD: {}", e.message())),
+    };
+    let head = head
+        .peel_to_commit()
+        .map_err(|e| format!("cannot read git HEAD: {}", e.message()))?;
+    let tracked = head
+        .tree()
+        .map(|t| t.get_path(Path::new(&format!("{prefix}clients"))).is_ok())
+        .unwrap_or(false);
+    if !tracked {
+        return Err(format!(
+            "clients/ is not committed in the git repository at {}",
+            workdir.display()
+        ));
+    }
+    let mut commits = vec![CommitInfo::new(head.id(), head.time().seconds())];
+    let mut truncated = git.is_shallow();
+    let mut next = head.parent_id(0).ok();
+    while let Some(id) = next {
+        match git.find_commit(id) {
+            Ok(c) => {
+                commits.push(CommitInfo::new(id, c.time().seconds()));
+                next = c.parent_id(0).ok();
+            }
+            Err(_) => {
+                truncated = true;
+                next = None;
+            }
+        }
+    }
+    Ok((commits, truncated))
+}
+
+/// The object a revision names, or an error naming the revision.
+fn revision<'r>(repo: &'r Repository, rev: &str) -> Result<git2::Object<'r>, String> {
+    repo.revparse_single(rev)
+        .map_err(|e| format!("unknown git revision {rev:?}: {}", e.message()))
+}
+
+/// `repo` relative to the git work tree `workdir`, as `""` or `"sub/dir/"`.
+fn prefix_of(repo: &Path, workdir: &Path) -> Result<String, String> {
+    let canon = |p: &Path| {
+        p.canonicalize()
+            .map_err(|e| format!("cannot resolve {}: {e}", p.display()))
+    };
+    let (repo_abs, workdir_abs) = (canon(repo)?, canon(workdir)?);
+    let rel = repo_abs.strip_prefix(&workdir_abs).map_err(|_| {
+        format!(
+            "{} is not inside the git work tree {}",
+            repo.display(),
+            workdir.display()
+        )
+    })?;
+    let mut prefix = String::new();
+    for c in rel.components() {
+        match c {
+            Component::Normal(name) => {
+                let name = name
+                    .to_str()
+                    .ok_or_else(|| format!("{} is not valid UTF-8", repo.display()))?;
+                prefix.push_str(name);
+                prefix.push('/');
+            }
+            _ => {
+                return Err(format!(
+                    "cannot place {} in the git work tree",
+                    repo.display()
+                ));
+            }
+        }
+    }
+    Ok(prefix)
+}
+
+// `policy_for_month` is called from rayon threads.
+const _: () = {
+    const fn send_sync<T: Send + Sync>() {}
+    send_sync::<PolicyHistory>();
+};
