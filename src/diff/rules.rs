@@ -1,0 +1,1248 @@
+//! The classification rules (documented in `mod.rs`), one function per area of the
+//! policy. Each function compares BASE with HEAD and pushes the changes it finds, located
+//! at HEAD (or at BASE for removals).
+
+use super::{Change, Effect, Justifying};
+use crate::controls;
+use crate::policy::{
+    Activity, ApprovedAssignment, AssignmentKind, At, Disabled, IdentityModel, Policy, Scope,
+    Waiver, Workload, WorkloadPolicy,
+};
+use crate::scorecard::Domain;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Every change between two versions of a client's policy, and the HEAD waivers that can
+/// justify a weakening.
+pub(super) fn all(client: &str, b: &Policy, h: &Policy) -> (Vec<Change>, Vec<Justifying>) {
+    let mut out = Vec::new();
+    let mut justifying = Vec::new();
+    client_info(&mut out, client, b, h);
+    raci(&mut out, b, h);
+    identity(&mut out, b, h);
+    thresholds(&mut out, b, h);
+    break_glass(&mut out, b, h);
+    privileged_roles(&mut out, b, h);
+    approved(&mut out, b, h);
+    waivers(&mut out, &mut justifying, b, h);
+    disabled(&mut out, b, h);
+    for w in Workload::ALL {
+        workload(
+            &mut out,
+            w,
+            b.backup.workloads.get(&w),
+            h.backup.workloads.get(&w),
+        );
+    }
+    retention(&mut out, b, h);
+    (out, justifying)
+}
+
+/// The one change of a client that exists on one side only.
+pub(super) fn client_presence(client: &str, p: &Policy, added: bool) -> Change {
+    let loc = Loc {
+        file: source_path(p, client, "client.toml"),
+        line: None,
+    };
+    let name = &p.client.name;
+    let ch = Ch::new("client", client, format!("client {client}"), loc, None);
+    if added {
+        ch.values(None, Some(name.clone()))
+            .reason(format!(
+                "client {client} ({name}) added: neutral (evaluated from now on)"
+            ))
+            .build()
+    } else {
+        ch.values(Some(name.clone()), None)
+            .effect(Effect::Weakens)
+            .reason(format!(
+                "client {client} ({name}) removed from evaluation: weakens"
+            ))
+            .build()
+    }
+}
+
+// ---------------------------------------------------------------- building changes
+
+/// Where a change is shown.
+#[derive(Clone)]
+struct Loc {
+    file: String,
+    line: Option<usize>,
+}
+
+impl Loc {
+    fn at(at: &At) -> Loc {
+        Loc {
+            file: at.file.clone(),
+            line: Some(at.line),
+        }
+    }
+}
+
+/// A change being built: the sentence is "<what> <before> → <after>: <effect> (<note>)".
+struct Ch {
+    area: &'static str,
+    subject: String,
+    what: String,
+    before: Option<String>,
+    after: Option<String>,
+    /// What the sentence shows instead of `before`/`after`, when they differ.
+    shown: Option<(Option<String>, Option<String>)>,
+    effect: Effect,
+    note: Option<String>,
+    reason: Option<String>,
+    loc: Loc,
+    domain: Option<Domain>,
+}
+
+impl Ch {
+    fn new(
+        area: &'static str,
+        subject: impl Into<String>,
+        what: impl Into<String>,
+        loc: Loc,
+        domain: Option<Domain>,
+    ) -> Ch {
+        Ch {
+            area,
+            subject: subject.into(),
+            what: what.into(),
+            before: None,
+            after: None,
+            shown: None,
+            effect: Effect::Neutral,
+            note: None,
+            reason: None,
+            loc,
+            domain,
+        }
+    }
+
+    fn values(mut self, before: Option<String>, after: Option<String>) -> Ch {
+        self.before = before;
+        self.after = after;
+        self
+    }
+
+    fn shown(mut self, before: Option<String>, after: Option<String>) -> Ch {
+        self.shown = Some((before, after));
+        self
+    }
+
+    fn effect(mut self, e: Effect) -> Ch {
+        self.effect = e;
+        self
+    }
+
+    fn note(mut self, n: impl Into<String>) -> Ch {
+        self.note = Some(n.into());
+        self
+    }
+
+    fn maybe_note(mut self, n: Option<String>) -> Ch {
+        self.note = n;
+        self
+    }
+
+    fn reason(mut self, r: String) -> Ch {
+        self.reason = Some(r);
+        self
+    }
+
+    fn build(self) -> Change {
+        let reason = self.reason.unwrap_or_else(|| {
+            let (b, a) = self
+                .shown
+                .clone()
+                .unwrap_or_else(|| (self.before.clone(), self.after.clone()));
+            sentence(
+                &self.what,
+                b.as_deref(),
+                a.as_deref(),
+                self.effect,
+                self.note.as_deref(),
+            )
+        });
+        Change {
+            area: self.area.to_owned(),
+            subject: self.subject,
+            before: self.before,
+            after: self.after,
+            effect: self.effect,
+            reason,
+            file: self.loc.file,
+            line: self.loc.line,
+            domain: self.domain,
+            justified: false,
+            justified_by: None,
+        }
+    }
+}
+
+fn sentence(
+    what: &str,
+    before: Option<&str>,
+    after: Option<&str>,
+    effect: Effect,
+    note: Option<&str>,
+) -> String {
+    let mut s = match (before, after) {
+        (Some(b), Some(a)) => format!("{what} {b} → {a}: {effect}"),
+        (None, Some(a)) => format!("{what} {a} added: {effect}"),
+        (Some(b), None) => format!("{what} {b} removed: {effect}"),
+        (None, None) => format!("{what}: {effect}"),
+    };
+    if let Some(n) = note {
+        s.push_str(&format!(" ({n})"));
+    }
+    s
+}
+
+/// The effect of an ordered setting changing from `b` to `a`: declaring one strengthens,
+/// removing one weakens, otherwise the direction decides.
+fn ordered<T: Ord>(b: Option<T>, a: Option<T>, higher_is_stronger: bool) -> Effect {
+    match (b, a) {
+        (None, None) => Effect::Neutral,
+        (None, Some(_)) => Effect::Strengthens,
+        (Some(_), None) => Effect::Weakens,
+        (Some(b), Some(a)) => direction(a.cmp(&b), higher_is_stronger),
+    }
+}
+
+/// The effect of a value moving in direction `after.cmp(before)`.
+fn direction(after_vs_before: Ordering, higher_is_stronger: bool) -> Effect {
+    match (after_vs_before, higher_is_stronger) {
+        (Ordering::Equal, _) => Effect::Neutral,
+        (Ordering::Greater, true) | (Ordering::Less, false) => Effect::Strengthens,
+        _ => Effect::Weakens,
+    }
+}
+
+/// A threshold as written: `95`, `99.5`.
+fn num(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{x:.0}")
+    } else {
+        format!("{x}")
+    }
+}
+
+fn names(v: &[String]) -> String {
+    if v.is_empty() {
+        "nobody".to_owned()
+    } else {
+        v.join(", ")
+    }
+}
+
+fn domain_of(control: &str) -> Option<Domain> {
+    controls::find(control).map(|c| c.domain)
+}
+
+/// The repository-relative path of one of the client's policy files.
+fn source_path(p: &Policy, client: &str, name: &str) -> String {
+    let suffix = format!("/{name}");
+    p.sources
+        .iter()
+        .map(|(f, _)| f)
+        .find(|f| f.ends_with(&suffix))
+        .cloned()
+        .unwrap_or_else(|| format!("clients/{client}/{name}"))
+}
+
+/// The 1-based line of `key = …` in `[table]` of a policy file (`""`: before any table),
+/// for settings the typed policy does not locate.
+fn key_line(p: &Policy, file: &str, table: &str, key: &str) -> Option<usize> {
+    let (_, text) = p.sources.iter().find(|(f, _)| f == file)?;
+    let mut current = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if let Some(header) = t.strip_prefix('[') {
+            current = header
+                .trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .trim_matches('"')
+                .to_owned();
+            continue;
+        }
+        if current == table
+            && let Some(rest) = t.strip_prefix(key)
+            && rest.trim_start().starts_with('=')
+        {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
+/// A key's line at HEAD, else at BASE (it was removed), else `fallback`.
+fn key_loc(
+    b: &Policy,
+    h: &Policy,
+    file_of: fn(&Policy) -> &str,
+    table: &str,
+    key: &str,
+    fallback: Loc,
+) -> Loc {
+    for p in [h, b] {
+        if let Some(line) = key_line(p, file_of(p), table, key) {
+            return Loc {
+                file: file_of(p).to_owned(),
+                line: Some(line),
+            };
+        }
+    }
+    fallback
+}
+
+fn controls_file(p: &Policy) -> &str {
+    &p.controls.file
+}
+
+fn backup_file(p: &Policy) -> &str {
+    &p.backup.file
+}
+
+fn client_file(p: &Policy) -> &str {
+    p.sources
+        .iter()
+        .map(|(f, _)| f.as_str())
+        .find(|f| f.ends_with("/client.toml"))
+        .unwrap_or_default()
+}
+
+// ---------------------------------------------------------------- client.toml
+
+fn client_info(out: &mut Vec<Change>, client: &str, b: &Policy, h: &Policy) {
+    let file_loc = Loc {
+        file: source_path(h, client, "client.toml"),
+        line: None,
+    };
+    let (cb, ch) = (&b.client, &h.client);
+    let fields = [
+        ("name", "", "name", cb.name.clone(), ch.name.clone(), None),
+        (
+            "tenant_id",
+            "",
+            "tenant",
+            cb.tenant_id.clone(),
+            ch.tenant_id.clone(),
+            Some("evidence must come from the new tenant"),
+        ),
+        (
+            "domains",
+            "",
+            "domains",
+            cb.domains.join(", "),
+            ch.domains.join(", "),
+            None,
+        ),
+        (
+            "enabled",
+            "publishing",
+            "publishing",
+            cb.publish.to_string(),
+            ch.publish.to_string(),
+            Some("whether `custody build` publishes the client's site"),
+        ),
+    ];
+    for (key, table, label, before, after, note) in fields {
+        if before == after {
+            continue;
+        }
+        let subject = if table.is_empty() {
+            format!("client.{key}")
+        } else {
+            format!("client.{table}.{key}")
+        };
+        let loc = key_loc(b, h, client_file, table, key, file_loc.clone());
+        out.push(
+            Ch::new("client", subject, format!("client {label}"), loc, None)
+                .values(Some(before), Some(after))
+                .maybe_note(note.map(str::to_owned))
+                .build(),
+        );
+    }
+}
+
+// ---------------------------------------------------------------- raci.toml
+
+fn covered(p: &Policy, control: &str) -> bool {
+    p.raci.activities.iter().any(|a| a.covers(control))
+}
+
+fn capped_list(ids: &[&str]) -> String {
+    const N: usize = 5;
+    let mut s = ids.iter().take(N).copied().collect::<Vec<_>>().join(", ");
+    if ids.len() > N {
+        s.push_str(&format!(" and {} more", ids.len() - N));
+    }
+    s
+}
+
+/// A `controls` pattern gone from an activity: weakens when a control it matched is
+/// owned by no activity at HEAD.
+fn coverage_removed(out: &mut Vec<Change>, act: &Activity, pattern: &str, h: &Policy) {
+    let lost: Vec<&str> = controls::catalogue()
+        .iter()
+        .filter(|c| crate::policy::pattern_matches(pattern, &c.id) && !covered(h, &c.id))
+        .map(|c| c.id.as_str())
+        .collect();
+    let (effect, note) = if lost.is_empty() {
+        (
+            Effect::Neutral,
+            "still owned by another activity".to_owned(),
+        )
+    } else {
+        (
+            Effect::Weakens,
+            format!(
+                "{} control{} no longer owned: {}",
+                lost.len(),
+                if lost.len() == 1 { "" } else { "s" },
+                capped_list(&lost)
+            ),
+        )
+    };
+    out.push(
+        Ch::new(
+            "raci",
+            format!("{}.controls", act.id),
+            format!("{}: controls", act.id),
+            Loc::at(&act.at),
+            Some(Domain::Governance),
+        )
+        .values(Some(pattern.to_owned()), None)
+        .effect(effect)
+        .note(note)
+        .build(),
+    );
+}
+
+/// A `controls` pattern new to an activity: strengthens when it owns a control no
+/// activity owned at BASE.
+fn coverage_added(out: &mut Vec<Change>, act: &Activity, pattern: &str, b: &Policy) {
+    let gained: Vec<&str> = controls::catalogue()
+        .iter()
+        .filter(|c| crate::policy::pattern_matches(pattern, &c.id) && !covered(b, &c.id))
+        .map(|c| c.id.as_str())
+        .collect();
+    let (effect, note) = if gained.is_empty() {
+        (
+            Effect::Neutral,
+            "already owned by another activity".to_owned(),
+        )
+    } else {
+        (
+            Effect::Strengthens,
+            format!(
+                "{} control{} now owned: {}",
+                gained.len(),
+                if gained.len() == 1 { "" } else { "s" },
+                capped_list(&gained)
+            ),
+        )
+    };
+    out.push(
+        Ch::new(
+            "raci",
+            format!("{}.controls", act.id),
+            format!("{}: controls", act.id),
+            Loc::at(&act.at),
+            Some(Domain::Governance),
+        )
+        .values(None, Some(pattern.to_owned()))
+        .effect(effect)
+        .note(note)
+        .build(),
+    );
+}
+
+fn raci(out: &mut Vec<Change>, b: &Policy, h: &Policy) {
+    let find = |p: &'_ Policy, id: &str| -> Option<usize> {
+        p.raci.activities.iter().position(|a| a.id == id)
+    };
+    for ba in &b.raci.activities {
+        let Some(i) = find(h, &ba.id) else {
+            out.push(
+                Ch::new(
+                    "raci",
+                    ba.id.clone(),
+                    "activity",
+                    Loc::at(&ba.at),
+                    Some(Domain::Governance),
+                )
+                .values(Some(ba.name.clone()), None)
+                .shown(Some(format!("{} ({})", ba.id, ba.name)), None)
+                .build(),
+            );
+            for p in &ba.controls {
+                coverage_removed(out, ba, p, h);
+            }
+            continue;
+        };
+        let ha = &h.raci.activities[i];
+        activity(out, ba, ha);
+        for p in ba.controls.iter().filter(|p| !ha.controls.contains(p)) {
+            coverage_removed(out, ha, p, h);
+        }
+        for p in ha.controls.iter().filter(|p| !ba.controls.contains(p)) {
+            coverage_added(out, ha, p, b);
+        }
+    }
+    for ha in h
+        .raci
+        .activities
+        .iter()
+        .filter(|a| find(b, &a.id).is_none())
+    {
+        out.push(
+            Ch::new(
+                "raci",
+                ha.id.clone(),
+                "activity",
+                Loc::at(&ha.at),
+                Some(Domain::Governance),
+            )
+            .values(None, Some(ha.name.clone()))
+            .shown(None, Some(format!("{} ({})", ha.id, ha.name)))
+            .build(),
+        );
+        for p in &ha.controls {
+            coverage_added(out, ha, p, b);
+        }
+    }
+}
+
+/// Changes within one activity present on both sides.
+fn activity(out: &mut Vec<Change>, ba: &Activity, ha: &Activity) {
+    let ch = |field: &str| {
+        Ch::new(
+            "raci",
+            format!("{}.{field}", ha.id),
+            format!("{}: {field}", ha.id),
+            Loc::at(&ha.at),
+            Some(Domain::Governance),
+        )
+    };
+    if ba.name != ha.name {
+        out.push(
+            ch("name")
+                .values(Some(ba.name.clone()), Some(ha.name.clone()))
+                .build(),
+        );
+    }
+    if ba.accountable != ha.accountable {
+        let valid = |v: &[String]| v.len() == 1;
+        let (effect, note) = match (valid(&ba.accountable), valid(&ha.accountable)) {
+            (true, false) if ha.accountable.is_empty() => {
+                (Effect::Weakens, Some("no one accountable".to_owned()))
+            }
+            (true, false) => (Effect::Weakens, Some("a second accountable".to_owned())),
+            (false, true) => (
+                Effect::Strengthens,
+                Some("exactly one accountable again".to_owned()),
+            ),
+            _ => (Effect::Neutral, None),
+        };
+        out.push(
+            ch("accountable")
+                .values(Some(names(&ba.accountable)), Some(names(&ha.accountable)))
+                .effect(effect)
+                .maybe_note(note)
+                .build(),
+        );
+    }
+    let sorted = |v: &[String]| {
+        let mut v = v.to_vec();
+        v.sort();
+        v
+    };
+    if sorted(&ba.responsible) != sorted(&ha.responsible) {
+        let (effect, note) = match (ba.responsible.is_empty(), ha.responsible.is_empty()) {
+            (false, true) => (Effect::Weakens, Some("no one responsible")),
+            (true, false) => (Effect::Strengthens, Some("someone responsible again")),
+            _ => (Effect::Neutral, None),
+        };
+        out.push(
+            ch("responsible")
+                .values(Some(names(&ba.responsible)), Some(names(&ha.responsible)))
+                .effect(effect)
+                .maybe_note(note.map(str::to_owned))
+                .build(),
+        );
+    }
+    for (field, bv, hv) in [
+        ("consulted", &ba.consulted, &ha.consulted),
+        ("informed", &ba.informed, &ha.informed),
+    ] {
+        if sorted(bv) != sorted(hv) {
+            out.push(ch(field).values(Some(names(bv)), Some(names(hv))).build());
+        }
+    }
+}
+
+// ---------------------------------------------------------------- controls.toml
+
+fn identity(out: &mut Vec<Change>, b: &Policy, h: &Policy) {
+    let fallback = Loc {
+        file: h.controls.file.clone(),
+        line: None,
+    };
+    let (mb, mh) = (b.controls.identity_model, h.controls.identity_model);
+    if mb != mh {
+        let name = |m: IdentityModel| match m {
+            IdentityModel::ConditionalAccess => "conditional_access",
+            IdentityModel::SecurityDefaults => "security_defaults",
+        };
+        let (effect, note) = if mh == IdentityModel::SecurityDefaults {
+            (
+                Effect::Weakens,
+                "security defaults instead of Conditional Access policies",
+            )
+        } else {
+            (
+                Effect::Strengthens,
+                "Conditional Access policies instead of security defaults",
+            )
+        };
+        let loc = key_loc(b, h, controls_file, "identity", "model", fallback.clone());
+        out.push(
+            Ch::new(
+                "identity",
+                "identity.model",
+                "identity model",
+                loc,
+                Some(Domain::Identity),
+            )
+            .values(Some(name(mb).to_owned()), Some(name(mh).to_owned()))
+            .effect(effect)
+            .note(note)
+            .build(),
+        );
+    }
+    if b.controls.pim != h.controls.pim {
+        let effect = ordered(Some(b.controls.pim), Some(h.controls.pim), true);
+        let note = if h.controls.pim {
+            "privileged roles are expected to be held through PIM"
+        } else {
+            "privileged roles are no longer expected to be held through PIM"
+        };
+        let loc = key_loc(b, h, controls_file, "identity", "pim", fallback);
+        out.push(
+            Ch::new("identity", "identity.pim", "PIM", loc, Some(Domain::Access))
+                .values(
+                    Some(b.controls.pim.to_string()),
+                    Some(h.controls.pim.to_string()),
+                )
+                .effect(effect)
+                .note(note)
+                .build(),
+        );
+    }
+}
+
+fn thresholds(out: &mut Vec<Change>, b: &Policy, h: &Policy) {
+    let ids: BTreeSet<&String> = b
+        .controls
+        .thresholds
+        .keys()
+        .chain(h.controls.thresholds.keys())
+        .collect();
+    for id in ids {
+        let Some(control) = controls::find(id) else {
+            continue;
+        };
+        for p in control.params {
+            let get = |pol: &Policy| {
+                pol.controls
+                    .thresholds
+                    .get(id.as_str())
+                    .and_then(|t| t.get(p.name))
+                    .cloned()
+            };
+            let (bv, hv) = (get(b), get(h));
+            let bn = bv.as_ref().map_or(p.default, |v| v.0);
+            let hn = hv.as_ref().map_or(p.default, |v| v.0);
+            if bv.is_none() && hv.is_none() || (bv.is_some() == hv.is_some() && bn == hn) {
+                continue;
+            }
+            let show = |v: &Option<(f64, At)>| match v {
+                Some((x, _)) => num(*x),
+                None => format!("{} (default)", num(p.default)),
+            };
+            let effect = if bn == hn {
+                Effect::Neutral
+            } else if p.name.starts_with("min") {
+                direction(hn.total_cmp(&bn), true)
+            } else if p.name.starts_with("max") {
+                direction(hn.total_cmp(&bn), false)
+            } else {
+                Effect::Neutral
+            };
+            let at = hv.as_ref().or(bv.as_ref()).map(|v| &v.1);
+            let loc = at.map_or_else(
+                || Loc {
+                    file: h.controls.file.clone(),
+                    line: None,
+                },
+                Loc::at,
+            );
+            out.push(
+                Ch::new(
+                    "threshold",
+                    format!("{id}.{}", p.name),
+                    format!("{id} {}", p.name),
+                    loc,
+                    Some(control.domain),
+                )
+                .values(Some(show(&bv)), Some(show(&hv)))
+                .effect(effect)
+                .maybe_note((bn == hn).then(|| "same as the catalogue default".to_owned()))
+                .build(),
+            );
+        }
+    }
+}
+
+fn break_glass(out: &mut Vec<Change>, b: &Policy, h: &Policy) {
+    let has = |p: &Policy, upn: &str| {
+        p.controls
+            .break_glass
+            .iter()
+            .any(|(u, _)| u.eq_ignore_ascii_case(upn))
+    };
+    for (upn, at) in h.controls.break_glass.iter().filter(|(u, _)| !has(b, u)) {
+        out.push(
+            Ch::new(
+                "break_glass",
+                upn.clone(),
+                "break-glass account",
+                Loc::at(at),
+                Some(Domain::Access),
+            )
+            .values(None, Some(upn.clone()))
+            .note("checked by access.break-glass; its standing Global Administrator assignment is expected")
+            .build(),
+        );
+    }
+    for (upn, at) in b.controls.break_glass.iter().filter(|(u, _)| !has(h, u)) {
+        out.push(
+            Ch::new(
+                "break_glass",
+                upn.clone(),
+                "break-glass account",
+                Loc::at(at),
+                Some(Domain::Access),
+            )
+            .values(Some(upn.clone()), None)
+            .note("no longer checked; a standing assignment of it is now a finding")
+            .build(),
+        );
+    }
+}
+
+fn privileged_roles(out: &mut Vec<Change>, b: &Policy, h: &Policy) {
+    let has = |p: &Policy, role: &str| {
+        p.controls
+            .extra_privileged_roles
+            .iter()
+            .any(|r| r.eq_ignore_ascii_case(role))
+    };
+    let fallback = Loc {
+        file: h.controls.file.clone(),
+        line: None,
+    };
+    let loc = key_loc(b, h, controls_file, "access", "privileged_roles", fallback);
+    for r in h
+        .controls
+        .extra_privileged_roles
+        .iter()
+        .filter(|r| !has(b, r))
+    {
+        out.push(
+            Ch::new(
+                "privileged_role",
+                r.clone(),
+                "privileged role",
+                loc.clone(),
+                Some(Domain::Access),
+            )
+            .values(None, Some(r.clone()))
+            .effect(Effect::Strengthens)
+            .note("more roles watched")
+            .build(),
+        );
+    }
+    for r in b
+        .controls
+        .extra_privileged_roles
+        .iter()
+        .filter(|r| !has(h, r))
+    {
+        out.push(
+            Ch::new(
+                "privileged_role",
+                r.clone(),
+                "privileged role",
+                loc.clone(),
+                Some(Domain::Access),
+            )
+            .values(Some(r.clone()), None)
+            .effect(Effect::Weakens)
+            .note("no longer watched")
+            .build(),
+        );
+    }
+}
+
+fn approved(out: &mut Vec<Change>, b: &Policy, h: &Policy) {
+    fn find<'a>(p: &'a Policy, principal: &str, role: &str) -> Option<&'a ApprovedAssignment> {
+        p.controls.approved.iter().find(|a| {
+            a.principal.eq_ignore_ascii_case(principal) && a.role.eq_ignore_ascii_case(role)
+        })
+    }
+    let ch = |principal: &str, role: &str, at: &At| {
+        Ch::new(
+            "approved_assignment",
+            format!("{principal}: {role}"),
+            "approved assignment",
+            Loc::at(at),
+            Some(Domain::Access),
+        )
+    };
+    for a in &h.controls.approved {
+        let kind = a.assignment.as_str().to_owned();
+        match find(b, &a.principal, &a.role) {
+            None => {
+                let (effect, note) = match a.assignment {
+                    AssignmentKind::Active => (Effect::Weakens, "more standing privilege approved"),
+                    AssignmentKind::Eligible => {
+                        (Effect::Neutral, "eligible: activated just in time")
+                    }
+                };
+                out.push(
+                    ch(&a.principal, &a.role, &a.at)
+                        .values(None, Some(kind.clone()))
+                        .shown(None, Some(format!("{}: {} ({kind})", a.principal, a.role)))
+                        .effect(effect)
+                        .note(note)
+                        .build(),
+                );
+            }
+            Some(old) if old.assignment != a.assignment => {
+                let (effect, note) = match a.assignment {
+                    AssignmentKind::Active => (Effect::Weakens, "standing privilege approved"),
+                    AssignmentKind::Eligible => {
+                        (Effect::Strengthens, "standing privilege withdrawn")
+                    }
+                };
+                let mut c = ch(&a.principal, &a.role, &a.at)
+                    .values(Some(old.assignment.as_str().to_owned()), Some(kind))
+                    .effect(effect)
+                    .note(note);
+                c.what = format!("approved assignment {}: {}", a.principal, a.role);
+                out.push(c.build());
+            }
+            Some(_) => {}
+        }
+    }
+    for a in &b.controls.approved {
+        if find(h, &a.principal, &a.role).is_none() {
+            let kind = a.assignment.as_str().to_owned();
+            out.push(
+                ch(&a.principal, &a.role, &a.at)
+                    .values(Some(kind.clone()), None)
+                    .shown(Some(format!("{}: {} ({kind})", a.principal, a.role)), None)
+                    .effect(Effect::Strengthens)
+                    .note("no longer approved")
+                    .build(),
+            );
+        }
+    }
+}
+
+fn waivers(out: &mut Vec<Change>, justifying: &mut Vec<Justifying>, b: &Policy, h: &Policy) {
+    fn group(p: &Policy) -> BTreeMap<&str, Vec<&Waiver>> {
+        let mut m: BTreeMap<&str, Vec<&Waiver>> = BTreeMap::new();
+        for w in &p.controls.waivers {
+            m.entry(w.control.as_str()).or_default().push(w);
+        }
+        m
+    }
+    let (gb, gh) = (group(b), group(h));
+    let ids: BTreeSet<&str> = gb.keys().chain(gh.keys()).copied().collect();
+    let desc = |w: &Waiver| format!("until {} ({})", w.expires, w.ticket);
+    let justifies = |w: &Waiver, justifying: &mut Vec<Justifying>| {
+        if let Some(domain) = domain_of(&w.control)
+            && !w.reason.trim().is_empty()
+            && !w.ticket.trim().is_empty()
+        {
+            justifying.push(Justifying {
+                control: w.control.clone(),
+                ticket: w.ticket.clone(),
+                domain,
+            });
+        }
+    };
+    for id in ids {
+        let (bs, hs) = (
+            gb.get(id).map(Vec::as_slice).unwrap_or_default(),
+            gh.get(id).map(Vec::as_slice).unwrap_or_default(),
+        );
+        let what = format!("waiver for {id}");
+        let domain = domain_of(id);
+        for i in 0..bs.len().max(hs.len()) {
+            match (bs.get(i).copied(), hs.get(i).copied()) {
+                (None, Some(w)) => {
+                    out.push(
+                        Ch::new("waiver", id, what.clone(), Loc::at(&w.at), domain)
+                            .values(None, Some(desc(w)))
+                            .effect(Effect::Weakens)
+                            .note(format!("{}; approved by {}", w.reason, w.approved_by))
+                            .build(),
+                    );
+                    justifies(w, justifying);
+                }
+                (Some(w), None) => out.push(
+                    Ch::new("waiver", id, what.clone(), Loc::at(&w.at), domain)
+                        .values(Some(desc(w)), None)
+                        .effect(Effect::Strengthens)
+                        .build(),
+                ),
+                (Some(bw), Some(hw)) => {
+                    let before = out.len();
+                    if bw.expires != hw.expires {
+                        let (effect, note) = if hw.expires > bw.expires {
+                            (Effect::Weakens, "extended")
+                        } else {
+                            (Effect::Strengthens, "shortened")
+                        };
+                        out.push(
+                            Ch::new(
+                                "waiver",
+                                id,
+                                format!("{what} expiry"),
+                                Loc::at(&hw.at),
+                                domain,
+                            )
+                            .values(Some(bw.expires.to_string()), Some(hw.expires.to_string()))
+                            .effect(effect)
+                            .note(note)
+                            .build(),
+                        );
+                    }
+                    for (field, bv, hv) in [
+                        ("reason", &bw.reason, &hw.reason),
+                        ("ticket", &bw.ticket, &hw.ticket),
+                        ("approved_by", &bw.approved_by, &hw.approved_by),
+                    ] {
+                        if bv != hv {
+                            out.push(
+                                Ch::new(
+                                    "waiver",
+                                    id,
+                                    format!("{what} {field}"),
+                                    Loc::at(&hw.at),
+                                    domain,
+                                )
+                                .values(Some(bv.clone()), Some(hv.clone()))
+                                .build(),
+                            );
+                        }
+                    }
+                    if out.len() > before {
+                        justifies(hw, justifying);
+                    }
+                }
+                (None, None) => {}
+            }
+        }
+    }
+}
+
+fn disabled(out: &mut Vec<Change>, b: &Policy, h: &Policy) {
+    fn find<'a>(p: &'a Policy, id: &str) -> Option<&'a Disabled> {
+        p.controls.disabled.iter().find(|d| d.control == id)
+    }
+    for d in &h.controls.disabled {
+        let ch = Ch::new(
+            "disabled",
+            d.control.clone(),
+            "disabled control",
+            Loc::at(&d.at),
+            domain_of(&d.control),
+        );
+        match find(b, &d.control) {
+            None => out.push(
+                ch.values(None, Some(d.control.clone()))
+                    .effect(Effect::Weakens)
+                    .note(format!("no longer evaluated: {}", d.reason))
+                    .build(),
+            ),
+            Some(old) if old.reason != d.reason => {
+                let mut ch = ch.values(Some(old.reason.clone()), Some(d.reason.clone()));
+                ch.what = format!("disabled control {} reason", d.control);
+                out.push(ch.build());
+            }
+            Some(_) => {}
+        }
+    }
+    for d in b
+        .controls
+        .disabled
+        .iter()
+        .filter(|d| find(h, &d.control).is_none())
+    {
+        out.push(
+            Ch::new(
+                "disabled",
+                d.control.clone(),
+                "disabled control",
+                Loc::at(&d.at),
+                domain_of(&d.control),
+            )
+            .values(Some(d.control.clone()), None)
+            .effect(Effect::Strengthens)
+            .note("evaluated again")
+            .build(),
+        );
+    }
+}
+
+// ---------------------------------------------------------------- backup.toml
+
+fn workload(
+    out: &mut Vec<Change>,
+    w: Workload,
+    b: Option<&WorkloadPolicy>,
+    h: Option<&WorkloadPolicy>,
+) {
+    let title = w.title();
+    let scope_word = |p: &WorkloadPolicy| {
+        if p.in_scope {
+            "in scope"
+        } else {
+            "out of scope"
+        }
+    };
+    let (b, h) = match (b, h) {
+        (None, None) => return,
+        (None, Some(h)) => {
+            let effect = if h.in_scope {
+                Effect::Strengthens
+            } else {
+                Effect::Neutral
+            };
+            out.push(
+                Ch::new("backup", w.id(), "", Loc::at(&h.at), Some(Domain::Backup))
+                    .values(None, Some(scope_word(h).to_owned()))
+                    .effect(effect)
+                    .reason(format!(
+                        "{title} backup declared ({}): {effect}",
+                        scope_word(h)
+                    ))
+                    .build(),
+            );
+            return;
+        }
+        (Some(b), None) => {
+            let effect = if b.in_scope {
+                Effect::Weakens
+            } else {
+                Effect::Neutral
+            };
+            out.push(
+                Ch::new("backup", w.id(), "", Loc::at(&b.at), Some(Domain::Backup))
+                    .values(Some(scope_word(b).to_owned()), None)
+                    .effect(effect)
+                    .reason(format!(
+                        "{title} backup no longer declared (was {}): {effect}",
+                        scope_word(b)
+                    ))
+                    .build(),
+            );
+            return;
+        }
+        (Some(b), Some(h)) => (b, h),
+    };
+    let loc = |key: &str| {
+        h.key_at
+            .get(key)
+            .or_else(|| b.key_at.get(key))
+            .map_or_else(|| Loc::at(&h.at), Loc::at)
+    };
+    let ch = |key: &str, label: &str| {
+        Ch::new(
+            "backup",
+            format!("{}.{key}", w.id()),
+            format!("{title} backup {label}"),
+            loc(key),
+            Some(Domain::Backup),
+        )
+    };
+    if b.in_scope != h.in_scope {
+        out.push(
+            ch("in_scope", "in scope")
+                .values(Some(b.in_scope.to_string()), Some(h.in_scope.to_string()))
+                .effect(ordered(Some(b.in_scope), Some(h.in_scope), true))
+                .maybe_note(h.reason.clone().filter(|_| !h.in_scope))
+                .build(),
+        );
+    }
+    // Settings only weigh while the workload is in scope at HEAD.
+    let mut setting =
+        |key: &str, label: &str, before: Option<String>, after: Option<String>, effect: Effect| {
+            if before == after {
+                return;
+            }
+            let (effect, note) = if h.in_scope || effect == Effect::Neutral {
+                (effect, None)
+            } else {
+                (Effect::Neutral, Some("workload out of scope".to_owned()))
+            };
+            out.push(
+                ch(key, label)
+                    .values(before, after)
+                    .effect(effect)
+                    .maybe_note(note)
+                    .build(),
+            );
+        };
+    let scope_name = |s: Scope| match s {
+        Scope::All => "all",
+        Scope::Selected => "selected",
+    };
+    let scope_rank = |s: Scope| u8::from(s == Scope::All);
+    setting(
+        "scope",
+        "scope",
+        b.scope.map(|s| scope_name(s).to_owned()),
+        h.scope.map(|s| scope_name(s).to_owned()),
+        ordered(b.scope.map(scope_rank), h.scope.map(scope_rank), true),
+    );
+    let durations = [
+        ("frequency", "frequency", b.frequency, h.frequency, false),
+        ("retention", "retention", b.retention, h.retention, true),
+        ("rpo", "RPO", b.rpo, h.rpo, false),
+        ("rto", "RTO", b.rto, h.rto, false),
+        (
+            "restore_test_cadence",
+            "restore test cadence",
+            b.restore_test_cadence,
+            h.restore_test_cadence,
+            false,
+        ),
+    ];
+    for (key, label, bv, hv, longer_is_stronger) in durations {
+        setting(
+            key,
+            label,
+            bv.map(|d| d.to_string()),
+            hv.map(|d| d.to_string()),
+            ordered(bv, hv, longer_is_stronger),
+        );
+    }
+    let texts = [
+        ("provider", "provider", &b.provider, &h.provider),
+        ("encryption", "encryption", &b.encryption, &h.encryption),
+        (
+            "storage_location",
+            "storage location",
+            &b.storage_location,
+            &h.storage_location,
+        ),
+        ("owner", "owner", &b.owner, &h.owner),
+        ("scope_note", "scope note", &b.scope_note, &h.scope_note),
+        ("reason", "out-of-scope reason", &b.reason, &h.reason),
+    ];
+    for (key, label, bv, hv) in texts {
+        setting(key, label, bv.clone(), hv.clone(), Effect::Neutral);
+    }
+    let gaps = |p: &WorkloadPolicy| p.known_gaps.clone().unwrap_or_default();
+    let (gb, gh) = (gaps(b), gaps(h));
+    for g in gh.iter().filter(|g| !gb.contains(g)) {
+        setting(
+            "known_gaps",
+            "known gap",
+            None,
+            Some(g.clone()),
+            Effect::Weakens,
+        );
+    }
+    for g in gb.iter().filter(|g| !gh.contains(g)) {
+        setting(
+            "known_gaps",
+            "known gap",
+            Some(g.clone()),
+            None,
+            Effect::Strengthens,
+        );
+    }
+}
+
+fn retention(out: &mut Vec<Change>, b: &Policy, h: &Policy) {
+    let (rb, rh) = (&b.backup.retention, &h.backup.retention);
+    let ch = |key: &str, label: &str| {
+        let loc = key_loc(b, h, backup_file, "retention", key, Loc::at(&rh.at));
+        Ch::new(
+            "retention",
+            format!("retention.{key}"),
+            label.to_owned(),
+            loc,
+            Some(Domain::Retention),
+        )
+    };
+    if rb.legal_minimum != rh.legal_minimum {
+        out.push(
+            ch("legal_minimum", "legal minimum retention")
+                .values(
+                    rb.legal_minimum.map(|d| d.to_string()),
+                    rh.legal_minimum.map(|d| d.to_string()),
+                )
+                .effect(ordered(rb.legal_minimum, rh.legal_minimum, true))
+                .build(),
+        );
+    }
+    if rb.relies_on_backup != rh.relies_on_backup {
+        let note = if rh.relies_on_backup {
+            "backup becomes the records archive"
+        } else {
+            "records retention kept apart from backup"
+        };
+        out.push(
+            ch("relies_on_backup", "retention relies on backup")
+                .values(
+                    Some(rb.relies_on_backup.to_string()),
+                    Some(rh.relies_on_backup.to_string()),
+                )
+                .effect(ordered(
+                    Some(rb.relies_on_backup),
+                    Some(rh.relies_on_backup),
+                    false,
+                ))
+                .note(note)
+                .build(),
+        );
+    }
+    if rb.compliance_location != rh.compliance_location {
+        let effect = match (&rb.compliance_location, &rh.compliance_location) {
+            (Some(_), None) => Effect::Weakens,
+            (None, Some(_)) => Effect::Strengthens,
+            _ => Effect::Neutral,
+        };
+        out.push(
+            ch("compliance_location", "compliance retention location")
+                .values(
+                    rb.compliance_location.clone(),
+                    rh.compliance_location.clone(),
+                )
+                .effect(effect)
+                .build(),
+        );
+    }
+}
