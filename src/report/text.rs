@@ -73,6 +73,19 @@ fn scorecard(out: &mut String, s: &Scorecard, verbose: bool) {
         })
         .collect();
     let _ = writeln!(out, "  {DIM}{}{DIM:#}", domains.join(" · "));
+    let p = &s.policy;
+    let policy = match (&p.commit, &p.committed_at) {
+        (Some(c), Some(at)) if p.source == "git" => {
+            format!("policy at commit {} ({at})", &c[..c.len().min(12)])
+        }
+        _ => "policy from the working tree".to_owned(),
+    };
+    let note = p
+        .note
+        .as_ref()
+        .map(|n| format!(" — {n}"))
+        .unwrap_or_default();
+    let _ = writeln!(out, "  {DIM}{policy}{note}{DIM:#}");
     let c = s.counts;
     let _ = writeln!(
         out,
