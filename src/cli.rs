@@ -42,6 +42,9 @@ pub enum Command {
     Build(BuildArgs),
     /// Check evidence packs and their hash chain offline (a pack, several, or a folder).
     Verify(VerifyArgs),
+    /// Semantic policy diff between two git revisions, for pull-request review: what
+    /// strengthens or weakens, and which controls change status on the latest evidence.
+    Diff(DiffArgs),
     /// List the control catalogue with what each control checks, why, and how to fix it.
     Controls(ControlsArgs),
 }
@@ -54,6 +57,33 @@ pub struct BuildArgs {
     /// Only these clients (repeatable): a standalone site per client, without the portfolio page.
     #[arg(long = "client", value_name = "ID")]
     pub clients: Vec<String>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct DiffArgs {
+    /// Base revision; default: the merge base of HEAD with origin/main (or main).
+    #[arg(value_name = "BASE")]
+    pub base: Option<String>,
+    /// Head revision; default: the working tree.
+    #[arg(value_name = "HEAD")]
+    pub head: Option<String>,
+    #[arg(long, value_enum, default_value_t = DiffFormat::Markdown)]
+    pub format: DiffFormat,
+    /// Exit 1 when a change weakens a control without a waiver-style justification.
+    #[arg(long, value_enum, default_value_t = FailOn::Never)]
+    pub fail_on: FailOn,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum DiffFormat {
+    Markdown,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum FailOn {
+    Never,
+    Weaken,
 }
 
 #[derive(clap::Args, Debug)]
@@ -82,6 +112,9 @@ pub struct CheckArgs {
 pub enum Format {
     Text,
     Json,
+    Sarif,
+    Github,
+    Markdown,
 }
 
 #[derive(clap::Args, Debug)]
@@ -107,6 +140,7 @@ pub fn main() -> i32 {
     match cli.command {
         Command::Check(args) => check(&cli.repo, &args),
         Command::Build(args) => build(&cli.repo, &args),
+        Command::Diff(args) => diff(&cli.repo, &args),
         Command::Verify(args) => {
             let report = crate::pack::verify_paths(&args.paths);
             print_stdout(&format!("{}\n", report.render()));
@@ -130,6 +164,16 @@ fn print_stdout(s: &str) {
 fn eprint(s: &str) {
     let mut err = anstream::stderr();
     let _ = err.write_all(s.as_bytes());
+}
+
+/// The repository's policy history; outside git, a warning that month-end policy
+/// versions are unavailable (the working tree is used).
+pub fn open_history(root: &Path) -> crate::history::PolicyHistory {
+    let history = crate::history::PolicyHistory::open(root);
+    if let Some(w) = history.warning() {
+        eprint(&format!("warning: {w}\n"));
+    }
+    history
 }
 
 pub fn working_tree_policy(
@@ -167,9 +211,14 @@ fn check(root: &Path, args: &CheckArgs) -> i32 {
             return EXIT_INPUT;
         }
     };
+    let history = open_history(root);
     let runs: Vec<ClientRun> = clients
         .par_iter()
-        .map(|id| evaluate_client(root, id, months, working_tree_policy(root, id)))
+        .map(|id| {
+            evaluate_client(root, id, months, &|m, latest| {
+                history.policy_for_month(id, m, latest)
+            })
+        })
         .collect();
     let mut failed = Vec::new();
     let mut scorecards: Vec<&Scorecard> = Vec::new();
@@ -194,8 +243,118 @@ fn check(root: &Path, args: &CheckArgs) -> i32 {
                 eprint(&format!("error: {d}\n"));
             }
         }
+        Format::Sarif => {
+            print_stdout(&report::sarif::render(&report));
+            for d in &errors {
+                eprint(&format!("error: {d}\n"));
+            }
+        }
+        Format::Github => {
+            print_stdout(&report::github::render(&report));
+            if let Err(e) = report::github::append_step_summary(&report) {
+                eprint(&format!("warning: {e}\n"));
+            }
+        }
+        Format::Markdown => print_stdout(&report::markdown::render(&report)),
     }
     exit_code(&scorecards, &errors)
+}
+
+fn diff(root: &Path, args: &DiffArgs) -> i32 {
+    use crate::history::PolicyHistory;
+    use crate::policy::load::PolicySource;
+    let history = PolicyHistory::open(root);
+    if let PolicyHistory::NotGit { reason, .. } = &history {
+        eprint(&format!(
+            "error: custody diff compares git revisions: {reason}\n"
+        ));
+        return EXIT_INPUT;
+    }
+    let fail = |e: String| {
+        eprint(&format!("error: {e}\n"));
+        EXIT_INPUT
+    };
+    let base = match &args.base {
+        Some(b) => b.clone(),
+        None => match history.default_base() {
+            Ok(b) => b,
+            Err(e) => return fail(format!("{e} (name the base revision: custody diff BASE)")),
+        },
+    };
+    let base_src = match history.source_at(&base) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let mut clients = match history.clients_at(&base) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let head_src: Box<dyn PolicySource + Send + Sync> = match &args.head {
+        Some(h) => match history.source_at(h) {
+            Ok(s) => s,
+            Err(e) => return fail(e),
+        },
+        None => Box::new(WorkingTree(root.to_path_buf())),
+    };
+    let head_clients = match &args.head {
+        Some(h) => history.clients_at(h),
+        None => crate::repo::discover_clients(root)
+            .map(|(c, _)| c)
+            .map_err(|d| d.to_string()),
+    };
+    let head_clients = match head_clients {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    clients.extend(head_clients.iter().cloned());
+    clients.sort();
+    clients.dedup();
+    let base_clients = history.clients_at(&base).unwrap_or_default();
+    let results: Vec<(Option<crate::diff::ClientDiff>, Vec<Diagnostic>)> = clients
+        .par_iter()
+        .map(|id| {
+            let mut diags = Vec::new();
+            let mut side = |src: &dyn PolicySource,
+                            present: bool|
+             -> Result<Option<crate::policy::Policy>, ()> {
+                if !present {
+                    return Ok(None);
+                }
+                load_policy(src, id).map(Some).map_err(|d| diags.extend(d))
+            };
+            let b = side(base_src.as_ref(), base_clients.contains(id));
+            let h = side(head_src.as_ref(), head_clients.contains(id));
+            // A policy that does not load is an input error, not an added or deleted client.
+            let (Ok(b), Ok(h)) = (b, h) else {
+                return (None, diags);
+            };
+            let mut d = crate::diff::diff_policies(id.as_str(), b.as_ref(), h.as_ref());
+            if let (Some(b), Some(h)) = (&b, &h) {
+                d.evaluate_status(root, id, b, h);
+            }
+            (Some(d), diags)
+        })
+        .collect();
+    let mut errors = Vec::new();
+    let mut diffs = Vec::new();
+    for (d, e) in results {
+        diffs.extend(d);
+        errors.extend(e);
+    }
+    match args.format {
+        DiffFormat::Markdown => print_stdout(&crate::diff::render_markdown(&diffs)),
+        DiffFormat::Json => print_stdout(&crate::diff::render_json(&diffs)),
+    }
+    for d in &errors {
+        eprint(&format!("error: {d}\n"));
+    }
+    if !errors.is_empty() {
+        EXIT_INPUT
+    } else if args.fail_on == FailOn::Weaken && crate::diff::any_unjustified_weakening(&diffs) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
 }
 
 fn build(root: &Path, args: &BuildArgs) -> i32 {

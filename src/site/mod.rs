@@ -79,16 +79,14 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, Vec<Diagnostic>> {
     let (clients, mut errors) = crate::repo::select_clients(&opts.repo, &opts.clients)?;
 
     let t = Instant::now();
+    let history = crate::cli::open_history(&opts.repo);
     let bar = progress(clients.len());
     let runs: Vec<ClientRun> = clients
         .par_iter()
         .map(|id| {
-            let run = evaluate_client(
-                &opts.repo,
-                id,
-                Months::All,
-                crate::cli::working_tree_policy(&opts.repo, id),
-            );
+            let run = evaluate_client(&opts.repo, id, Months::All, &|m, latest| {
+                history.policy_for_month(id, m, latest)
+            });
             bar.inc(1);
             run
         })

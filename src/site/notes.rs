@@ -1,7 +1,7 @@
 //! A client's notes.md rendered with pulldown-cmark, made safe: raw HTML is shown as
 //! text, links with script-capable schemes lose their link, images must be local.
 
-use pulldown_cmark::{CowStr, Event, LinkType, Options, Parser, Tag, TagEnd, html};
+use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd, html};
 
 fn safe_url(url: &str) -> bool {
     let lower: String = url
@@ -19,6 +19,28 @@ fn safe_url(url: &str) -> bool {
     }
 }
 
+/// Notes sit inside a page section (h2): their headings start at h3.
+fn demote(level: HeadingLevel) -> HeadingLevel {
+    match level {
+        HeadingLevel::H1 => HeadingLevel::H3,
+        HeadingLevel::H2 => HeadingLevel::H4,
+        HeadingLevel::H3 => HeadingLevel::H5,
+        _ => HeadingLevel::H6,
+    }
+}
+
+/// A line of text with Markdown inline code (remediation texts): HTML-escaped, with
+/// `code` spans, no paragraph wrapper.
+pub fn inline(text: &str) -> String {
+    let html = render(text);
+    let trimmed = html.trim_end();
+    trimmed
+        .strip_prefix("<p>")
+        .and_then(|h| h.strip_suffix("</p>"))
+        .unwrap_or(trimmed)
+        .to_owned()
+}
+
 pub fn render(markdown: &str) -> String {
     let mut depth_dropped: Vec<bool> = Vec::new();
     let events = Parser::new_ext(
@@ -27,6 +49,18 @@ pub fn render(markdown: &str) -> String {
     )
     .filter_map(|ev| match ev {
         Event::Html(s) | Event::InlineHtml(s) => Some(Event::Text(s)),
+        Event::Start(Tag::Heading {
+            level,
+            id,
+            classes,
+            attrs,
+        }) => Some(Event::Start(Tag::Heading {
+            level: demote(level),
+            id,
+            classes,
+            attrs,
+        })),
+        Event::End(TagEnd::Heading(level)) => Some(Event::End(TagEnd::Heading(demote(level)))),
         Event::Start(Tag::Link {
             link_type,
             dest_url,
@@ -91,7 +125,7 @@ mod tests {
     fn markdown_still_renders() {
         let out = render("# Title\n\n- a\n- **b**\n");
         assert!(
-            out.contains("<h1>Title</h1>") && out.contains("<strong>b</strong>"),
+            out.contains("<h3>Title</h3>") && out.contains("<strong>b</strong>"),
             "{out}"
         );
     }

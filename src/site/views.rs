@@ -100,6 +100,8 @@ pub struct ResultView {
     pub evidence: Vec<String>,
     pub policy: Vec<String>,
     pub remediation: String,
+    /// `remediation` as HTML: escaped, with `code` spans.
+    pub remediation_html: String,
     pub waiver: Option<String>,
 }
 
@@ -135,10 +137,16 @@ fn result_view(r: &ControlResult) -> ResultView {
             .collect(),
         policy: r.policy.iter().map(ToString::to_string).collect(),
         remediation: r.remediation.clone(),
+        remediation_html: super::notes::inline(&r.remediation),
         waiver: r.waiver.as_ref().map(|w| {
+            let when = if w.expired {
+                format!("expired {}", w.expires)
+            } else {
+                format!("expires {}", w.expires)
+            };
             format!(
-                "{} — approved by {}, {}, expires {}",
-                w.reason, w.approved_by, w.ticket, w.expires
+                "{} — approved by {}, {}, {when}",
+                w.reason, w.approved_by, w.ticket
             )
         }),
     }
