@@ -359,12 +359,12 @@ fn diff(root: &Path, args: &DiffArgs) -> i32 {
 
 fn build(root: &Path, args: &BuildArgs) -> i32 {
     let out = args.out.clone().unwrap_or_else(|| root.join("site"));
-    let opts = crate::site::BuildOptions {
+    let opts = crate::website::BuildOptions {
         repo: root.to_path_buf(),
         out: out.clone(),
         clients: args.clients.clone(),
     };
-    match crate::site::build(&opts) {
+    match crate::website::build(&opts) {
         Ok(summary) => {
             for d in &summary.errors {
                 eprint(&format!("error: {d}\n"));

@@ -23,7 +23,7 @@ pub mod policy;
 pub mod repo;
 pub mod report;
 pub mod scorecard;
-pub mod site;
+pub mod website;
 
 /// Version written into manifests and machine output.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -16,7 +16,7 @@
 //! Without Chromium the browser part prints "chromium not found: browser check skipped"
 //! and passes, unless `CI=true` and `CUSTODY_REQUIRE_BROWSER=1`.
 
-use custody::site::{BuildOptions, build};
+use custody::website::{BuildOptions, build};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

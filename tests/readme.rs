@@ -31,11 +31,16 @@ fn readme_quick_start_has_exactly_two_commands() {
 
 #[test]
 fn readme_lists_the_graph_permission_of_every_endpoint() {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     for e in custody::evidence::endpoints::ENDPOINTS {
         assert!(readme.contains(e.file), "README does not list {}", e.file);
         for p in e.permission.split(", ") {
-            assert!(readme.contains(p), "README does not list the permission {p} for {}", e.file);
+            assert!(
+                readme.contains(p),
+                "README does not list the permission {p} for {}",
+                e.file
+            );
         }
     }
 }
