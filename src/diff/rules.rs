@@ -384,68 +384,53 @@ fn capped_list(ids: &[&str]) -> String {
     s
 }
 
-/// A `controls` pattern gone from an activity: weakens when a control it matched is
-/// owned by no activity at HEAD.
-fn coverage_removed(out: &mut Vec<Change>, act: &Activity, pattern: &str, h: &Policy) {
-    let lost: Vec<&str> = controls::catalogue()
+/// A `controls` pattern gone from (or new to) an activity: weakens when a control it
+/// matched is owned by no activity at HEAD (strengthens when it owns a control no
+/// activity owned at BASE); otherwise neutral. `other` is the side to compare with.
+fn coverage_change(
+    out: &mut Vec<Change>,
+    act: &Activity,
+    pattern: &str,
+    other: &Policy,
+    added: bool,
+) {
+    let affected: Vec<&str> = controls::catalogue()
         .iter()
-        .filter(|c| crate::policy::pattern_matches(pattern, &c.id) && !covered(h, &c.id))
+        .filter(|c| crate::policy::pattern_matches(pattern, &c.id) && !covered(other, &c.id))
         .map(|c| c.id.as_str())
         .collect();
-    let (effect, note) = if lost.is_empty() {
-        (
+    let (effect, note) = match (affected.is_empty(), added) {
+        (true, false) => (
             Effect::Neutral,
             "still owned by another activity".to_owned(),
-        )
-    } else {
-        (
-            Effect::Weakens,
-            format!(
-                "{} control{} no longer owned: {}",
-                lost.len(),
-                if lost.len() == 1 { "" } else { "s" },
-                capped_list(&lost)
-            ),
-        )
-    };
-    out.push(
-        Ch::new(
-            "raci",
-            format!("{}.controls", act.id),
-            format!("{}: controls", act.id),
-            Loc::at(&act.at),
-            Some(Domain::Governance),
-        )
-        .values(Some(pattern.to_owned()), None)
-        .effect(effect)
-        .note(note)
-        .build(),
-    );
-}
-
-/// A `controls` pattern new to an activity: strengthens when it owns a control no
-/// activity owned at BASE.
-fn coverage_added(out: &mut Vec<Change>, act: &Activity, pattern: &str, b: &Policy) {
-    let gained: Vec<&str> = controls::catalogue()
-        .iter()
-        .filter(|c| crate::policy::pattern_matches(pattern, &c.id) && !covered(b, &c.id))
-        .map(|c| c.id.as_str())
-        .collect();
-    let (effect, note) = if gained.is_empty() {
-        (
+        ),
+        (true, true) => (
             Effect::Neutral,
             "already owned by another activity".to_owned(),
-        )
-    } else {
-        (
-            Effect::Strengthens,
+        ),
+        (false, added) => (
+            if added {
+                Effect::Strengthens
+            } else {
+                Effect::Weakens
+            },
             format!(
-                "{} control{} now owned: {}",
-                gained.len(),
-                if gained.len() == 1 { "" } else { "s" },
-                capped_list(&gained)
+                "{} control{} {}: {}",
+                affected.len(),
+                if affected.len() == 1 { "" } else { "s" },
+                if added {
+                    "now owned"
+                } else {
+                    "no longer owned"
+                },
+                capped_list(&affected)
             ),
-        )
+        ),
+    };
+    let (before, after) = if added {
+        (None, Some(pattern.to_owned()))
+    } else {
+        (Some(pattern.to_owned()), None)
     };
     out.push(
         Ch::new(
@@ -455,7 +440,7 @@ fn coverage_added(out: &mut Vec<Change>, act: &Activity, pattern: &str, b: &Poli
             Loc::at(&act.at),
             Some(Domain::Governance),
         )
-        .values(None, Some(pattern.to_owned()))
+        .values(before, after)
         .effect(effect)
         .note(note)
         .build(),
@@ -481,17 +466,17 @@ fn raci(out: &mut Vec<Change>, b: &Policy, h: &Policy) {
                 .build(),
             );
             for p in &ba.controls {
-                coverage_removed(out, ba, p, h);
+                coverage_change(out, ba, p, h, false);
             }
             continue;
         };
         let ha = &h.raci.activities[i];
         activity(out, ba, ha);
         for p in ba.controls.iter().filter(|p| !ha.controls.contains(p)) {
-            coverage_removed(out, ha, p, h);
+            coverage_change(out, ha, p, h, false);
         }
         for p in ha.controls.iter().filter(|p| !ba.controls.contains(p)) {
-            coverage_added(out, ha, p, b);
+            coverage_change(out, ha, p, b, true);
         }
     }
     for ha in h
@@ -513,7 +498,7 @@ fn raci(out: &mut Vec<Change>, b: &Policy, h: &Policy) {
             .build(),
         );
         for p in &ha.controls {
-            coverage_added(out, ha, p, b);
+            coverage_change(out, ha, p, b, true);
         }
     }
 }
