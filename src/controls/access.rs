@@ -343,7 +343,7 @@ fn global_admin_count(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
         .iter()
         .filter(|a| a.role_template == GLOBAL_ADMIN)
         .collect();
-    let holders: BTreeSet<&str> = ga.iter().map(|a| a.principal.as_str()).collect();
+    let holders: BTreeSet<&str> = ga.iter().map(|a| a.principal_id.as_str()).collect();
     let (min, min_at) = ctx.param(c, "min");
     let (max, max_at) = ctx.param(c, "max");
     let n = holders.len() as f64;
@@ -921,6 +921,33 @@ mod tests {
             &user_principal(CAROL, "carol@acme.example", "Member"),
         ));
         Fx::new().graph("roleAssignments.json", &list(&a))
+    }
+
+    /// Regression: holders were counted by name, so two service principals (no UPN)
+    /// with the same display name counted as one Global Administrator.
+    #[test]
+    fn global_admins_are_counted_by_object_id_not_name() {
+        let sp = |id: &str| {
+            format!(
+                r##"{{"@odata.type":"#microsoft.graph.servicePrincipal","id":"{id}","displayName":"Automation"}}"##
+            )
+        };
+        let mut a = default_assignments();
+        a.push(ra(
+            "5a000000-0000-0000-0000-000000000001",
+            GA,
+            &sp("5a000000-0000-0000-0000-000000000001"),
+        ));
+        a.push(ra(
+            "5a000000-0000-0000-0000-000000000002",
+            GA,
+            &sp("5a000000-0000-0000-0000-000000000002"),
+        ));
+        let o = Fx::new()
+            .graph("roleAssignments.json", &list(&a))
+            .eval("access.global-admin-count");
+        assert_eq!(o.measured.as_deref(), Some("5"), "{o:?}");
+        assert_eq!(o.status, Status::Fail);
     }
 
     #[test]
