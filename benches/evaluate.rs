@@ -1,5 +1,6 @@
-//! Large-tenant benchmark: a synthetic client with 200,000 users (users.json and
-//! userRegistrationDetails.json of about 60 MB together), loaded and evaluated end to end.
+//! Large-tenant benchmark: a synthetic client with 200,000 users, their MFA registration
+//! and 200,000 mailbox protection units (about 150 MB of Graph JSON), loaded and evaluated
+//! end to end.
 //!
 //! Run: `cargo bench --bench evaluate` (set `CUSTODY_BENCH_USERS` to change the size).
 //! Target: load + evaluate of one 200k-user month well under 5 s on a 2-core machine;
@@ -21,6 +22,7 @@ fn main() {
         .unwrap_or(200_000);
     let dir = std::env::temp_dir().join(format!("custody-bench-{}", std::process::id()));
     let (mut users, mut regs) = (String::from("{\"value\":["), String::from("{\"value\":["));
+    let mut units = String::from("{\"value\":[");
     for i in 0..n {
         let sep = if i == 0 { "" } else { "," };
         let id = format!("00000000-0000-0000-0000-{i:012}");
@@ -34,13 +36,24 @@ fn main() {
             r#"{sep}{{"id":"{id}","userPrincipalName":"user{i}@big.example","userDisplayName":"User {i}","isAdmin":false,"isMfaRegistered":{},"userType":"member","methodsRegistered":["microsoftAuthenticatorPush"]}}"#,
             i % 37 != 0
         );
+        let _ = write!(
+            units,
+            r##"{sep}{{"@odata.type":"#microsoft.graph.mailboxProtectionUnit","id":"u{i}","policyId":"pp1","directoryObjectId":"{id}","email":"user{i}@big.example","status":"{}"}}"##,
+            if i % 101 == 0 {
+                "protectRequested"
+            } else {
+                "protected"
+            }
+        );
     }
+    units.push_str("]}");
     users.push_str("]}");
     regs.push_str("]}");
-    let mb = (users.len() + regs.len()) as f64 / 1e6;
+    let mb = (users.len() + regs.len() + units.len()) as f64 / 1e6;
     Fx::new()
         .graph("users.json", &users)
         .graph("userRegistrationDetails.json", &regs)
+        .graph("mailboxProtectionUnits.json", &units)
         .write_to(&dir, "big");
 
     let id = ClientId::parse("big").expect("id");
@@ -69,10 +82,14 @@ fn main() {
     let eval = t.elapsed();
     let _ = std::fs::remove_dir_all(&dir);
     println!(
-        "{n} users ({mb:.1} MB of Graph JSON): load {:.2}s, evaluate {:.3}s, score {:?}, mfa-users {:?}",
+        "{n} users ({mb:.1} MB of Graph JSON): load {:.2}s, evaluate {:.3}s, score {:?}, mfa-users {:?}, exchange coverage {:?}",
         load.as_secs_f64(),
         eval.as_secs_f64(),
         card.score,
-        card.metrics.mfa_users_percent
+        card.metrics.mfa_users_percent,
+        card.results
+            .iter()
+            .find(|r| r.control == "backup.exchange.protection-coverage")
+            .and_then(|r| r.measured_value)
     );
 }

@@ -98,6 +98,7 @@ pub fn evaluate_month(input: &MonthInput) -> Scorecard {
         prev: input.prev,
         restore_history: input.restore_history,
         month: input.snap.month,
+        assignments: Default::default(),
     };
     let mut results = Vec::new();
     for c in controls::catalogue() {

@@ -254,6 +254,17 @@ pub fn privileged_assignments(
     Ok(out)
 }
 
+/// This month's privileged assignments, computed once per evaluation.
+pub fn current_assignments<'c>(ctx: &'c Ctx) -> Result<&'c [Assignment], Missing> {
+    match ctx
+        .assignments
+        .get_or_init(|| privileged_assignments(ctx, ctx.snap))
+    {
+        Ok(a) => Ok(a),
+        Err(m) => Err(m.clone()),
+    }
+}
+
 fn is_break_glass(ctx: &Ctx, a: &Assignment) -> bool {
     ctx.policy
         .controls
@@ -338,7 +349,7 @@ fn roles_file(ctx: &Ctx) -> String {
 }
 
 fn global_admin_count(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
-    let all = privileged_assignments(ctx, ctx.snap)?;
+    let all = current_assignments(ctx)?;
     let ga: Vec<&Assignment> = all
         .iter()
         .filter(|a| a.role_template == GLOBAL_ADMIN)
@@ -374,7 +385,7 @@ fn break_glass(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
         .policy([At::file_start(&ctx.policy.controls.file)]));
     }
     let users = ctx.snap.users.get()?;
-    let all = privileged_assignments(ctx, ctx.snap)?;
+    let all = current_assignments(ctx)?;
     let ufile = ctx.snap.path(Endpoint::Users.file());
     let mut problems = Vec::new();
     let mut o = Outcome::pass("");
@@ -445,7 +456,7 @@ fn pim_standing(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
         .policy([At::file_start(&ctx.policy.controls.file)]));
     }
     ctx.snap.role_schedules.get()?;
-    let all = privileged_assignments(ctx, ctx.snap)?;
+    let all = current_assignments(ctx)?;
     let standing: Vec<&Assignment> = all
         .iter()
         .filter(|a| {
@@ -474,7 +485,7 @@ fn pim_standing(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
 }
 
 fn guest_admins(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
-    let all = privileged_assignments(ctx, ctx.snap)?;
+    let all = current_assignments(ctx)?;
     let guests: Vec<&Assignment> = all.iter().filter(|a| a.is_guest).collect();
     let o = Outcome::check(
         guests.is_empty(),
@@ -489,7 +500,7 @@ fn guest_admins(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
 
 fn stale_admins(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     let users = ctx.snap.sign_in_activity()?;
-    let all = privileged_assignments(ctx, ctx.snap)?;
+    let all = current_assignments(ctx)?;
     let (max_days, at) = ctx.param(c, "max_days");
     let reference = reference_time(ctx);
     let cutoff = reference
@@ -576,7 +587,7 @@ fn matches_approved(ctx: &Ctx, a: &Assignment) -> bool {
 }
 
 fn approved_assignments(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
-    let all = privileged_assignments(ctx, ctx.snap)?;
+    let all = current_assignments(ctx)?;
     let unapproved: Vec<&Assignment> = all.iter().filter(|a| !matches_approved(ctx, a)).collect();
     let absent: Vec<&crate::policy::ApprovedAssignment> = ctx
         .policy
@@ -640,7 +651,7 @@ pub fn changes(ctx: &Ctx) -> Result<Option<Changes>, Missing> {
     let Some(prev) = ctx.prev else {
         return Ok(None);
     };
-    let now = privileged_assignments(ctx, ctx.snap)?;
+    let now = current_assignments(ctx)?;
     let before = privileged_assignments(ctx, prev)?;
     let key = |a: &Assignment| (a.principal_id.clone(), a.role_template.clone(), a.kind);
     let before_keys: BTreeSet<_> = before.iter().map(key).collect();

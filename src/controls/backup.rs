@@ -240,11 +240,17 @@ fn protection_coverage(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
                             && u.assigned_licenses.as_ref().is_none_or(|l| !l.is_empty())
                     })
                     .collect();
+                // First unit per directory object, by index: one pass, not users × units.
+                let mut unit_of: std::collections::HashMap<&str, usize> =
+                    std::collections::HashMap::new();
+                for (i, x) in units.iter().enumerate() {
+                    if let Some(id) = x.directory_object_id.as_deref() {
+                        unit_of.entry(id).or_insert(i);
+                    }
+                }
                 let mut covered = 0;
                 for u in &in_scope {
-                    let unit = units
-                        .iter()
-                        .position(|x| x.directory_object_id.as_deref() == Some(u.id.as_str()));
+                    let unit = unit_of.get(u.id.as_str()).copied();
                     match unit {
                         Some(i) if units[i].is_protected() => covered += 1,
                         Some(i) => {

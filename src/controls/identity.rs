@@ -305,7 +305,7 @@ fn ca_mfa_admins(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
         });
     }
     // Roles actually held: each must be in an enforcing policy's includeRoles.
-    let held: Vec<(String, String)> = match super::access::privileged_assignments(ctx, ctx.snap) {
+    let held: Vec<(String, String)> = match super::access::current_assignments(ctx) {
         Ok(a) => {
             let mut roles: Vec<(String, String)> = a
                 .iter()

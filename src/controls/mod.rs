@@ -36,6 +36,8 @@ pub struct Ctx<'a> {
     /// Every restore test recorded up to and including this month, with its file.
     pub restore_history: &'a [(String, crate::evidence::restore_tests::RestoreTest)],
     pub month: Month,
+    /// This month's privileged assignments, computed once for every control that needs them.
+    pub assignments: std::sync::OnceLock<Result<Vec<access::Assignment>, Missing>>,
 }
 
 impl Ctx<'_> {

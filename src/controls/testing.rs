@@ -441,6 +441,7 @@ impl Fx {
             prev: prev.as_ref(),
             restore_history: &history,
             month,
+            assignments: Default::default(),
         };
         run_control(
             &ctx,
