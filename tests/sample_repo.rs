@@ -134,3 +134,33 @@ fn northwind_is_mature_with_one_waiver_and_tailspin_runs_on_security_defaults() 
         "no_evidence"
     );
 }
+
+/// The sample repository's git history carries back-dated policy versions of fabrikam
+/// (June: standing roles before PIM; July: second break-glass account; September: PIM),
+/// so each month is evaluated against the policy in force at its end.
+#[test]
+fn fabrikam_months_use_the_policy_in_force_at_their_end() {
+    if !std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.git")).exists() {
+        eprintln!("not a git checkout: month-end policy check skipped");
+        return;
+    }
+    let policy = |month: &str| {
+        let (_, doc) = check(&["--client", "fabrikam", "--month", month]);
+        (
+            doc["clients"][0]["policy"].clone(),
+            status(&doc, "fabrikam", "access.pim-standing-privilege").to_owned(),
+        )
+    };
+    let (june, june_pim) = policy("2026-06");
+    let (sept, sept_pim) = policy("2026-09");
+    assert_eq!(june["committed_at"], "2026-06-03T09:15:00Z", "{june}");
+    assert_eq!(sept["committed_at"], "2026-09-02T10:05:00Z", "{sept}");
+    assert_eq!(
+        june_pim, "not_applicable",
+        "June's policy predates PIM (pim = false)"
+    );
+    assert_eq!(
+        sept_pim, "fail",
+        "September's policy requires PIM; exo-admin still holds a standing role"
+    );
+}
