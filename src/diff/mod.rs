@@ -73,9 +73,10 @@
 //! diff, with a non-empty reason and ticket, whose control is in the same catalogue
 //! domain as the weakening (thresholds and disabled controls: their control's domain;
 //! `backup`: backup; `retention`: retention; `raci`: governance; break-glass, approved
-//! assignments, privileged roles and `pim`: access; identity `model`: identity). Changes
-//! to waivers are never justified (a waiver cannot justify itself or another waiver), nor
-//! is a deleted client. `--fail-on weaken` fails on any weakening that is not justified.
+//! assignments, privileged roles and `pim`: access; identity `model`: identity). A waiver
+//! added or extended with a reason and ticket justifies itself (it is the documented
+//! acceptance of that risk) but no other waiver; a deleted client is never justified.
+//! `--fail-on weaken` fails on any weakening that is not justified.
 
 mod rules;
 
@@ -237,7 +238,19 @@ pub(crate) struct Justifying {
 
 fn justify(changes: &mut [Change], justifying: &[Justifying]) {
     for c in changes.iter_mut() {
-        if c.effect != Effect::Weakens || c.area == "waiver" {
+        if c.effect != Effect::Weakens {
+            continue;
+        }
+        // A waiver added or extended with its reason, approver and ticket is itself the
+        // waiver-style justification of the risk it accepts.
+        if c.area == "waiver" {
+            if let Some(w) = justifying.iter().find(|w| w.control == c.subject) {
+                c.justified = true;
+                c.justified_by = Some(format!(
+                    "waiver {} (reason, approver and ticket recorded)",
+                    w.ticket
+                ));
+            }
             continue;
         }
         let Some(domain) = c.domain else { continue };

@@ -747,7 +747,10 @@ fn waiver_added_weakens_removed_strengthens() {
         c.reason,
         "waiver for backup.exchange.restore-test until 2026-12-31 (CHG-1) added: weakens (Restore test moved after the migration; approved by Jane Doe (Client CFO))"
     );
-    assert!(!c.justified, "a waiver never justifies itself");
+    assert!(
+        c.justified,
+        "a documented waiver (reason, approver, ticket) is its own justification"
+    );
     let c = only(&diff(&h, &base())).clone();
     assert_eq!(c.effect, Effect::Strengthens);
 }
@@ -877,10 +880,10 @@ fn a_weakening_is_justified_by_a_waiver_added_in_its_domain() {
         r.justified_by.as_deref(),
         Some("waiver CHG-7 for backup.exchange.rpo")
     );
-    // The waiver itself is a weakening that nothing justifies.
+    // The waiver itself accepts its risk with a reason and ticket: justified too.
     let w = one(&d, "backup.exchange.rpo");
-    assert!(!w.justified);
-    assert_eq!(d.unjustified(), 1);
+    assert!(w.justified);
+    assert_eq!(d.unjustified(), 0);
 }
 
 #[test]
