@@ -47,6 +47,36 @@ pub enum Command {
     Diff(DiffArgs),
     /// List the control catalogue with what each control checks, why, and how to fix it.
     Controls(ControlsArgs),
+    /// Fetch each client's monthly Microsoft Graph snapshot into evidence/<client>/<YYYY-MM>/.
+    Collect(CollectArgs),
+}
+
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Credentials (environment): CUSTODY_CLIENT_ID with CUSTODY_CLIENT_SECRET, or with \
+CUSTODY_FEDERATED_TOKEN_FILE or GitHub's OIDC variables (workload identity federation); or CUSTODY_ACCESS_TOKEN.\n\
+Exit codes: 0 every client collected (refusals for licence or permission are recorded, not failures); \
+2 bad input or usage, or a client whose collection failed (the others are still collected)."
+)]
+pub struct CollectArgs {
+    /// Only these clients (repeatable); default: every client.
+    #[arg(long = "client", value_name = "ID")]
+    pub clients: Vec<String>,
+    /// The month folder to write; default: the current UTC month.
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: Option<String>,
+    /// Only the I-th of every N clients in sorted order (1-based), for a CI matrix.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Microsoft Graph root.
+    #[arg(long, env = "CUSTODY_GRAPH_URL", default_value = crate::collect::DEFAULT_GRAPH_URL, value_name = "URL")]
+    pub graph_url: String,
+    /// Microsoft Entra login root (token endpoint).
+    #[arg(long, env = "CUSTODY_LOGIN_URL", default_value = crate::collect::DEFAULT_LOGIN_URL, value_name = "URL")]
+    pub login_url: String,
+    /// Clients collected in parallel.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64), value_name = "N")]
+    pub jobs: u16,
 }
 
 #[derive(clap::Args, Debug)]
@@ -146,6 +176,7 @@ pub fn main() -> i32 {
             print_stdout(&format!("{}\n", report.render()));
             report.exit_code()
         }
+        Command::Collect(args) => collect(&cli.repo, &args),
         Command::Controls(args) => {
             print_stdout(&crate::controls::docs::render(
                 args.format == ControlsFormat::Markdown,
@@ -392,6 +423,85 @@ fn build(root: &Path, args: &BuildArgs) -> i32 {
             eprint("build failed: the previous site was left untouched\n");
             EXIT_INPUT
         }
+    }
+}
+
+fn collect(root: &Path, args: &CollectArgs) -> i32 {
+    use crate::collect;
+    let fail = |e: String| {
+        eprint(&format!("error: {e}\n"));
+        EXIT_INPUT
+    };
+    let month = match &args.month {
+        None => Month::current(),
+        Some(m) => match Month::parse(m) {
+            Ok(m) => m,
+            Err(e) => return fail(format!("--month: {e}")),
+        },
+    };
+    let shard = match args.shard.as_deref().map(collect::parse_shard) {
+        None => None,
+        Some(Ok(s)) => Some(s),
+        Some(Err(e)) => return fail(format!("--shard: {e}")),
+    };
+    for (flag, url) in [
+        ("--graph-url", &args.graph_url),
+        ("--login-url", &args.login_url),
+    ] {
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return fail(format!("{flag}: expected an http(s) URL, found {url:?}"));
+        }
+    }
+    let retry = match collect::http::RetryConfig::from_env() {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let creds = match collect::auth::Credentials::from_env() {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let (mut clients, diags) = match crate::repo::select_clients(root, &args.clients) {
+        Ok(x) => x,
+        Err(diags) => {
+            for d in diags {
+                eprint(&format!("error: {d}\n"));
+            }
+            return EXIT_INPUT;
+        }
+    };
+    for d in &diags {
+        eprint(&format!("error: {d}\n"));
+    }
+    if let Some((i, n)) = shard {
+        clients = collect::shard(&clients, i, n);
+        eprint(&format!(
+            "shard {i}/{n}: {}\n",
+            if clients.is_empty() {
+                "no clients".to_owned()
+            } else {
+                clients
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        ));
+    }
+    let opts = collect::CollectOptions {
+        repo: root.to_path_buf(),
+        clients,
+        month,
+        graph_url: args.graph_url.trim_end_matches('/').to_owned(),
+        login_url: args.login_url.trim_end_matches('/').to_owned(),
+        jobs: usize::from(args.jobs),
+        retry,
+    };
+    let outcomes = collect::collect(&opts, creds);
+    eprint(&format!("{}\n", collect::summary(&outcomes)));
+    if diags.is_empty() && outcomes.iter().all(|o| o.result.is_ok()) {
+        EXIT_OK
+    } else {
+        EXIT_INPUT
     }
 }
 

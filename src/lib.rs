@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod client_id;
+pub mod collect;
 pub mod controls;
 pub mod diagnostic;
 pub mod diff;

@@ -31,6 +31,19 @@ pub struct EndpointSpec {
     pub permission: &'static str,
     /// Only collected for clients that use Microsoft 365 Backup.
     pub m365_backup: bool,
+    /// How `collect` reads the response: a paged collection, only its first page, or one object.
+    pub shape: Shape,
+}
+
+/// The response shape of an endpoint, for `collect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// `{"value": [...]}`: follow `@odata.nextLink` until absent and merge the pages.
+    Collection,
+    /// `{"value": [...]}`, first page only (e.g. `$top=1` for the latest Secure Score).
+    FirstPage,
+    /// A single object, stored as returned.
+    Single,
 }
 
 pub const ENDPOINTS: &[EndpointSpec] = &[
@@ -52,11 +65,14 @@ pub const ENDPOINTS: &[EndpointSpec] = &[
         "/v1.0/identity/conditionalAccess/policies",
         "Policy.Read.All",
     ),
-    spec(
-        Endpoint::SecurityDefaults,
-        "graph/securityDefaults.json",
-        "/v1.0/policies/identitySecurityDefaultsEnforcementPolicy",
-        "Policy.Read.All",
+    with_shape(
+        spec(
+            Endpoint::SecurityDefaults,
+            "graph/securityDefaults.json",
+            "/v1.0/policies/identitySecurityDefaultsEnforcementPolicy",
+            "Policy.Read.All",
+        ),
+        Shape::Single,
     ),
     spec(
         Endpoint::SubscribedSkus,
@@ -88,11 +104,14 @@ pub const ENDPOINTS: &[EndpointSpec] = &[
         "/v1.0/roleManagement/directory/roleAssignmentSchedules",
         "RoleAssignmentSchedule.Read.Directory",
     ),
-    spec(
-        Endpoint::SecureScores,
-        "graph/secureScores.json",
-        "/v1.0/security/secureScores?$top=1",
-        "SecurityEvents.Read.All",
+    with_shape(
+        spec(
+            Endpoint::SecureScores,
+            "graph/secureScores.json",
+            "/v1.0/security/secureScores?$top=1",
+            "SecurityEvents.Read.All",
+        ),
+        Shape::FirstPage,
     ),
     spec(
         Endpoint::DirectoryAudits,
@@ -139,7 +158,12 @@ const fn spec(
         request,
         permission,
         m365_backup: false,
+        shape: Shape::Collection,
     }
+}
+
+const fn with_shape(spec: EndpointSpec, shape: Shape) -> EndpointSpec {
+    EndpointSpec { shape, ..spec }
 }
 
 const fn backup(endpoint: Endpoint, file: &'static str, request: &'static str) -> EndpointSpec {
@@ -149,6 +173,7 @@ const fn backup(endpoint: Endpoint, file: &'static str, request: &'static str) -
         request,
         permission: "BackupRestore-Configuration.Read.All",
         m365_backup: true,
+        shape: Shape::Collection,
     }
 }
 

@@ -1,0 +1,332 @@
+//! App-only credentials for Microsoft Graph and the per-tenant token cache. Secrets and
+//! tokens live in [`Secret`], whose `Debug` never shows the value, and no error message
+//! built here contains one.
+
+use super::http::{RetryConfig, send_with_retry};
+use std::collections::HashMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A secret string (client secret, federated assertion, access token): redacted in `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+/// Where a workload-identity-federation assertion comes from.
+#[derive(Debug, Clone)]
+pub enum AssertionSource {
+    /// `CUSTODY_FEDERATED_TOKEN_FILE`, re-read on every token request (it may be rotated).
+    File(PathBuf),
+    /// GitHub Actions OIDC: `ACTIONS_ID_TOKEN_REQUEST_URL` + `ACTIONS_ID_TOKEN_REQUEST_TOKEN`.
+    GitHub { url: String, token: Secret },
+}
+
+#[derive(Debug, Clone)]
+pub enum Credentials {
+    ClientSecret {
+        client_id: String,
+        secret: Secret,
+    },
+    Federated {
+        client_id: String,
+        source: AssertionSource,
+    },
+    /// A ready access token (`CUSTODY_ACCESS_TOKEN`): used as is, never refreshed.
+    AccessToken(Secret),
+}
+
+pub const FEDERATED_AUDIENCE: &str = "api://AzureADTokenExchange";
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+impl Credentials {
+    /// Reads the credentials from the environment (see README "Collecting evidence").
+    pub fn from_env() -> Result<Credentials, String> {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        if let Some(t) = var("CUSTODY_ACCESS_TOKEN") {
+            return Ok(Credentials::AccessToken(Secret::new(t.trim())));
+        }
+        let Some(client_id) = var("CUSTODY_CLIENT_ID") else {
+            return Err("no Graph credentials: set CUSTODY_CLIENT_ID with CUSTODY_CLIENT_SECRET, \
+                 CUSTODY_FEDERATED_TOKEN_FILE or GitHub's OIDC variables (permissions: id-token: write), \
+                 or set CUSTODY_ACCESS_TOKEN"
+                .into());
+        };
+        if let Some(s) = var("CUSTODY_CLIENT_SECRET") {
+            return Ok(Credentials::ClientSecret {
+                client_id,
+                secret: Secret::new(s),
+            });
+        }
+        if let Some(f) = var("CUSTODY_FEDERATED_TOKEN_FILE") {
+            return Ok(Credentials::Federated {
+                client_id,
+                source: AssertionSource::File(PathBuf::from(f)),
+            });
+        }
+        if let (Some(url), Some(token)) = (
+            var("ACTIONS_ID_TOKEN_REQUEST_URL"),
+            var("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
+        ) {
+            return Ok(Credentials::Federated {
+                client_id,
+                source: AssertionSource::GitHub {
+                    url,
+                    token: Secret::new(token),
+                },
+            });
+        }
+        Err("CUSTODY_CLIENT_ID is set but no credential: set CUSTODY_CLIENT_SECRET or \
+             CUSTODY_FEDERATED_TOKEN_FILE, or run in GitHub Actions with `permissions: id-token: write`"
+            .into())
+    }
+}
+
+struct Cached {
+    token: Arc<Secret>,
+    refresh_at: Instant,
+}
+
+/// Access tokens per tenant, fetched on first use and refreshed before they expire.
+pub struct Tokens {
+    creds: Credentials,
+    login_url: String,
+    graph_url: String,
+    http: reqwest::blocking::Client,
+    retry: RetryConfig,
+    cache: Mutex<HashMap<String, Arc<Mutex<Option<Cached>>>>>,
+}
+
+impl fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tokens")
+            .field("creds", &self.creds)
+            .field("login_url", &self.login_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Tokens {
+    pub fn new(
+        creds: Credentials,
+        login_url: &str,
+        graph_url: &str,
+        http: reqwest::blocking::Client,
+        retry: RetryConfig,
+    ) -> Self {
+        Tokens {
+            creds,
+            login_url: login_url.trim_end_matches('/').to_owned(),
+            graph_url: graph_url.trim_end_matches('/').to_owned(),
+            http,
+            retry,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn slot(&self, tenant: &str) -> Arc<Mutex<Option<Cached>>> {
+        let mut map = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        map.entry(tenant.to_owned()).or_default().clone()
+    }
+
+    /// A valid token for the tenant (cached until shortly before expiry).
+    pub fn get(&self, tenant: &str) -> Result<Arc<Secret>, String> {
+        if let Credentials::AccessToken(t) = &self.creds {
+            return Ok(Arc::new(t.clone()));
+        }
+        let slot = self.slot(tenant);
+        let mut cached = slot.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = cached.as_ref()
+            && Instant::now() < c.refresh_at
+        {
+            return Ok(c.token.clone());
+        }
+        let (token, expires_in) = self.fetch(tenant)?;
+        // Refresh 5 minutes before expiry (or half-way for short-lived tokens).
+        let margin = (expires_in / 2).min(300);
+        let token = Arc::new(token);
+        *cached = Some(Cached {
+            token: token.clone(),
+            refresh_at: Instant::now() + Duration::from_secs(expires_in.saturating_sub(margin)),
+        });
+        Ok(token)
+    }
+
+    /// Forgets `token` after Graph rejected it with 401 (unless another thread already did).
+    pub fn invalidate(&self, tenant: &str, token: &Secret) {
+        let slot = self.slot(tenant);
+        let mut cached = slot.lock().unwrap_or_else(|e| e.into_inner());
+        if cached.as_ref().is_some_and(|c| *c.token == *token) {
+            *cached = None;
+        }
+    }
+
+    fn fetch(&self, tenant: &str) -> Result<(Secret, u64), String> {
+        let (client_id, credential): (&str, Vec<(&str, Secret)>) = match &self.creds {
+            Credentials::AccessToken(_) => unreachable!("handled in get"),
+            Credentials::ClientSecret { client_id, secret } => {
+                (client_id, vec![("client_secret", secret.clone())])
+            }
+            Credentials::Federated { client_id, source } => {
+                let assertion = self.assertion(source)?;
+                (
+                    client_id,
+                    vec![
+                        ("client_assertion_type", Secret::new(JWT_BEARER)),
+                        ("client_assertion", assertion),
+                    ],
+                )
+            }
+        };
+        let scope = format!("{}/.default", self.graph_url);
+        let mut form = vec![
+            ("client_id", client_id.to_owned()),
+            ("grant_type", "client_credentials".to_owned()),
+            ("scope", scope),
+        ];
+        for (k, v) in &credential {
+            form.push((k, v.expose().to_owned()));
+        }
+        let body = form_encode(&form);
+        let url = format!("{}/{tenant}/oauth2/v2.0/token", self.login_url);
+        let label = format!("token for tenant {tenant}");
+        let (status, bytes) = send_with_retry(&self.retry, &label, &|_| {}, || {
+            Ok(self
+                .http
+                .post(&url)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body.clone()))
+        })?;
+        #[derive(serde::Deserialize)]
+        struct TokenReply {
+            access_token: Option<String>,
+            expires_in: Option<serde_json::Value>,
+            error: Option<String>,
+            error_description: Option<String>,
+        }
+        let reply: Option<TokenReply> = serde_json::from_slice(&bytes).ok();
+        match reply {
+            Some(TokenReply {
+                access_token: Some(t),
+                expires_in,
+                ..
+            }) if (200..300).contains(&status) => {
+                let secs = match expires_in {
+                    Some(serde_json::Value::Number(n)) => n.as_u64().unwrap_or(3599),
+                    Some(serde_json::Value::String(s)) => s.parse().unwrap_or(3599),
+                    _ => 3599,
+                };
+                Ok((Secret::new(t), secs))
+            }
+            Some(r) => {
+                let desc = r
+                    .error_description
+                    .as_deref()
+                    .and_then(|d| d.lines().next())
+                    .unwrap_or("");
+                Err(format!(
+                    "{label}: HTTP {status} {} {desc}",
+                    r.error.as_deref().unwrap_or("(no error code)")
+                )
+                .trim_end()
+                .to_owned())
+            }
+            None => Err(format!("{label}: HTTP {status} with an unreadable body")),
+        }
+    }
+
+    fn assertion(&self, source: &AssertionSource) -> Result<Secret, String> {
+        match source {
+            AssertionSource::File(path) => std::fs::read_to_string(path)
+                .map(|s| Secret::new(s.trim()))
+                .map_err(|e| {
+                    format!(
+                        "cannot read CUSTODY_FEDERATED_TOKEN_FILE {}: {e}",
+                        path.display()
+                    )
+                }),
+            AssertionSource::GitHub { url, token } => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                let full = format!("{url}{sep}audience={}", pct(FEDERATED_AUDIENCE));
+                let (status, bytes) =
+                    send_with_retry(&self.retry, "GitHub OIDC token", &|_| {}, || {
+                        Ok(self.http.get(&full).bearer_auth(token.expose()))
+                    })?;
+                #[derive(serde::Deserialize)]
+                struct Reply {
+                    value: String,
+                }
+                match serde_json::from_slice::<Reply>(&bytes) {
+                    Ok(r) if (200..300).contains(&status) => Ok(Secret::new(r.value)),
+                    _ => Err(format!(
+                        "GitHub OIDC token request failed: HTTP {status} (does the job have `permissions: id-token: write`?)"
+                    )),
+                }
+            }
+        }
+    }
+}
+
+/// `application/x-www-form-urlencoded`.
+fn form_encode(pairs: &[(&str, String)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", pct(k), pct(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn pct(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_redacts_secrets() {
+        let c = Credentials::ClientSecret {
+            client_id: "app".into(),
+            secret: Secret::new("hunter2-very-secret"),
+        };
+        let s = format!("{c:?}");
+        assert!(!s.contains("hunter2"), "{s}");
+        assert!(s.contains("redacted"));
+        let t = Credentials::AccessToken(Secret::new("eyJ-token"));
+        assert!(!format!("{t:?}").contains("eyJ"));
+    }
+
+    #[test]
+    fn form_encoding() {
+        assert_eq!(
+            form_encode(&[("scope", "https://graph.microsoft.com/.default".into())]),
+            "scope=https%3A%2F%2Fgraph.microsoft.com%2F.default"
+        );
+    }
+}

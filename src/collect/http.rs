@@ -1,0 +1,193 @@
+//! One HTTP exchange with bounded retries: throttling (429, 503, 504 honour
+//! `Retry-After`), other server errors and transport failures (resets, dropped
+//! connections, timeouts) back off exponentially with jitter.
+
+use std::hash::{BuildHasher, Hasher};
+use std::time::Duration;
+
+/// Retry and timeout settings. Defaults suit Graph; tests shorten the backoff through
+/// `CUSTODY_RETRY_BASE_MS` (`Retry-After` is always honoured as sent).
+#[derive(Debug, Clone)]
+pub struct RetryConfig {
+    /// Retries after the first attempt.
+    pub max_retries: u32,
+    /// First backoff delay; doubled on every retry, with jitter.
+    pub base: Duration,
+    /// Upper bound for one backoff delay and for a `Retry-After`.
+    pub max_delay: Duration,
+    /// Timeout of one request, connection to last byte.
+    pub timeout: Duration,
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        RetryConfig {
+            max_retries: 6,
+            base: Duration::from_millis(1000),
+            max_delay: Duration::from_secs(120),
+            timeout: Duration::from_secs(100),
+        }
+    }
+}
+
+impl RetryConfig {
+    /// Defaults, overridden by `CUSTODY_RETRY_BASE_MS`, `CUSTODY_MAX_RETRIES` and
+    /// `CUSTODY_HTTP_TIMEOUT_SECS`.
+    pub fn from_env() -> Result<Self, String> {
+        let mut c = RetryConfig::default();
+        let num = |k: &str| -> Result<Option<u64>, String> {
+            match std::env::var(k) {
+                Ok(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .map(Some)
+                    .map_err(|_| format!("{k}: expected a whole number, found {v:?}")),
+                Err(_) => Ok(None),
+            }
+        };
+        if let Some(ms) = num("CUSTODY_RETRY_BASE_MS")? {
+            c.base = Duration::from_millis(ms);
+        }
+        if let Some(n) = num("CUSTODY_MAX_RETRIES")? {
+            c.max_retries = n.min(20) as u32;
+        }
+        if let Some(s) = num("CUSTODY_HTTP_TIMEOUT_SECS")? {
+            c.timeout = Duration::from_secs(s.max(1));
+        }
+        Ok(c)
+    }
+
+    /// Exponential backoff with jitter for retry number `attempt` (0-based): a random
+    /// delay between half and all of `base * 2^attempt`, capped.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let full = self
+            .base
+            .saturating_mul(1u32 << attempt.min(16))
+            .min(self.max_delay);
+        let r = std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish();
+        let frac = 0.5 + (r % 1000) as f64 / 2000.0;
+        full.mul_f64(frac)
+    }
+}
+
+/// `Retry-After` in seconds, possibly fractional (`1.5`); HTTP dates are not used by Graph.
+pub fn parse_retry_after(v: &str) -> Option<Duration> {
+    let s: f64 = v.trim().parse().ok()?;
+    (s.is_finite() && s >= 0.0).then(|| Duration::from_secs_f64(s))
+}
+
+/// The status of a response worth retrying.
+fn retryable(status: u16) -> bool {
+    matches!(status, 429 | 500 | 502 | 503 | 504)
+}
+
+/// A transport error with its causes, without the URL (which the caller names).
+pub fn describe(e: &reqwest::Error) -> String {
+    let mut msg = if e.is_timeout() {
+        "timed out".to_owned()
+    } else {
+        e.to_string()
+    };
+    if let Some(url) = e.url() {
+        msg = msg
+            .replace(&format!(" ({url})"), "")
+            .replace(url.as_str(), "");
+    }
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        let s_msg = s.to_string();
+        if !msg.contains(&s_msg) {
+            msg.push_str(": ");
+            msg.push_str(&s_msg);
+        }
+        src = s.source();
+    }
+    msg
+}
+
+/// Sends the request built by `build` until it gets a response that is not worth
+/// retrying, or retries run out. Returns the final status and body (any status); `Err`
+/// when no response could be read at all, or when `build` fails (e.g. no token). The
+/// request is rebuilt for every attempt, so a retry after a long wait gets a fresh token.
+pub fn send_with_retry(
+    cfg: &RetryConfig,
+    label: &str,
+    log: &dyn Fn(&str),
+    build: impl Fn() -> Result<reqwest::blocking::RequestBuilder, String>,
+) -> Result<(u16, Vec<u8>), String> {
+    let mut attempt = 0u32;
+    loop {
+        let outcome = build()?.timeout(cfg.timeout).send().and_then(|resp| {
+            let status = resp.status().as_u16();
+            let retry_after = resp
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_retry_after);
+            let body = resp.bytes()?;
+            Ok((status, retry_after, body.to_vec()))
+        });
+        let (delay, why) = match outcome {
+            Ok((status, retry_after, body)) => {
+                if !retryable(status) || attempt >= cfg.max_retries {
+                    return Ok((status, body));
+                }
+                match retry_after {
+                    Some(d) if matches!(status, 429 | 503 | 504) => (
+                        d.min(cfg.max_delay),
+                        format!("HTTP {status}, Retry-After {}s", d.as_secs_f64()),
+                    ),
+                    _ => (cfg.backoff(attempt), format!("HTTP {status}")),
+                }
+            }
+            Err(e) => {
+                let msg = describe(&e);
+                if attempt >= cfg.max_retries {
+                    return Err(format!(
+                        "{label}: {msg} (gave up after {} attempts)",
+                        attempt + 1
+                    ));
+                }
+                (cfg.backoff(attempt), msg)
+            }
+        };
+        attempt += 1;
+        log(&format!(
+            "{label}: {why}; retry {attempt}/{} in {:.1}s",
+            cfg.max_retries,
+            delay.as_secs_f64()
+        ));
+        std::thread::sleep(delay);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_is_fractional_seconds() {
+        assert_eq!(parse_retry_after("1.5"), Some(Duration::from_millis(1500)));
+        assert_eq!(parse_retry_after(" 10 "), Some(Duration::from_secs(10)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
+        assert_eq!(parse_retry_after("-1"), None);
+    }
+
+    #[test]
+    fn backoff_grows_with_jitter_and_is_capped() {
+        let c = RetryConfig {
+            base: Duration::from_millis(100),
+            max_delay: Duration::from_secs(1),
+            ..RetryConfig::default()
+        };
+        for _ in 0..20 {
+            let d0 = c.backoff(0);
+            assert!(d0 >= Duration::from_millis(50) && d0 <= Duration::from_millis(100));
+            let d2 = c.backoff(2);
+            assert!(d2 >= Duration::from_millis(200) && d2 <= Duration::from_millis(400));
+            assert!(c.backoff(30) <= Duration::from_secs(1));
+        }
+    }
+}

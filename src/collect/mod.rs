@@ -1,0 +1,759 @@
+//! `custody collect`: fetch each client's monthly Microsoft Graph snapshot into
+//! `evidence/<client>/<YYYY-MM>/`, atomically, with `manifest.json`.
+//!
+//! Every endpoint comes from [`ENDPOINTS`]. The month is written into
+//! `evidence/<client>/.<YYYY-MM>.partial-<pid>/` and renamed into place only when
+//! complete; on failure the partial folder is removed and an existing month is kept.
+//! A process killed by SIGKILL can leave a `.partial-*` folder: the next run for that
+//! client removes it, and the evaluator ignores it (it is not a `YYYY-MM` name).
+
+pub mod auth;
+pub mod http;
+
+use crate::client_id::ClientId;
+use crate::evidence::endpoints::{ENDPOINTS, Endpoint, EndpointSpec, Shape};
+use crate::evidence::manifest::{EndpointRecord, Manifest, ToolInfo};
+use crate::evidence::{MANIFEST, sha256_hex};
+use crate::month::Month;
+use crate::policy::load::WorkingTree;
+use crate::policy::load_policy;
+use auth::{Credentials, Tokens};
+use http::{RetryConfig, send_with_retry};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+pub const DEFAULT_GRAPH_URL: &str = "https://graph.microsoft.com";
+pub const DEFAULT_LOGIN_URL: &str = "https://login.microsoftonline.com";
+/// Requests in flight per tenant (Graph throttles per app and tenant).
+pub const REQUESTS_PER_TENANT: usize = 3;
+/// Safety bound on `@odata.nextLink` pages per endpoint.
+const MAX_PAGES: u32 = 10_000;
+
+/// Licence error: the tenant lacks Entra ID P1/P2 (or is B2C).
+pub const NOT_LICENSED_CODE: &str = "Authentication_RequestFromNonPremiumTenantOrB2CTenant";
+/// Permission error: the app lacks the permission or admin consent.
+pub const PERMISSION_CODE: &str = "Authorization_RequestDenied";
+
+#[derive(Debug, Clone)]
+pub struct CollectOptions {
+    pub repo: PathBuf,
+    pub clients: Vec<ClientId>,
+    pub month: Month,
+    pub graph_url: String,
+    pub login_url: String,
+    pub jobs: usize,
+    pub retry: RetryConfig,
+}
+
+/// Parses `--shard I/N` (1-based): `(i, n)` with `1 <= i <= n`.
+pub fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+    let err = || format!("invalid shard {s:?}: expected I/N with 1 <= I <= N, e.g. 2/4");
+    let (i, n) = s.split_once('/').ok_or_else(err)?;
+    let i: usize = i.trim().parse().map_err(|_| err())?;
+    let n: usize = n.trim().parse().map_err(|_| err())?;
+    if n == 0 || i == 0 || i > n {
+        return Err(err());
+    }
+    Ok((i, n))
+}
+
+/// The `i`-th of every `n` clients in sorted order (stable across runs and machines).
+pub fn shard<T: Ord + Clone>(items: &[T], i: usize, n: usize) -> Vec<T> {
+    let mut sorted = items.to_vec();
+    sorted.sort();
+    sorted
+        .into_iter()
+        .enumerate()
+        .filter(|(k, _)| k % n == i - 1)
+        .map(|(_, x)| x)
+        .collect()
+}
+
+/// One client's result.
+#[derive(Debug)]
+pub struct ClientOutcome {
+    pub client: ClientId,
+    pub result: Result<String, String>,
+}
+
+/// Where progress goes: per-client bars on a terminal, plain lines otherwise.
+struct Progress {
+    multi: Option<MultiProgress>,
+}
+
+impl Progress {
+    fn new() -> Self {
+        let tty = std::io::stderr().is_terminal();
+        Progress {
+            multi: tty.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr())),
+        }
+    }
+
+    fn line(&self, s: &str) {
+        match &self.multi {
+            Some(m) => {
+                let _ = m.println(s);
+            }
+            None => {
+                let mut err = std::io::stderr().lock();
+                let _ = writeln!(err, "{s}");
+            }
+        }
+    }
+
+    fn bar(&self, client: &ClientId, len: u64) -> Option<ProgressBar> {
+        let m = self.multi.as_ref()?;
+        let bar = m.add(ProgressBar::new(len));
+        bar.set_style(
+            ProgressStyle::with_template("{prefix:>14} [{bar:30}] {pos}/{len} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        bar.set_prefix(client.to_string());
+        Some(bar)
+    }
+}
+
+/// Collects every client, `jobs` at a time. Never panics on input: each client's
+/// failure is its own outcome.
+pub fn collect(opts: &CollectOptions, creds: Credentials) -> Vec<ClientOutcome> {
+    let http = match reqwest::blocking::Client::builder()
+        .user_agent(concat!("custody/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(std::time::Duration::from_secs(30))
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            let msg = format!("cannot create the HTTP client: {}", http::describe(&e));
+            return opts
+                .clients
+                .iter()
+                .map(|c| ClientOutcome {
+                    client: c.clone(),
+                    result: Err(msg.clone()),
+                })
+                .collect();
+        }
+    };
+    let tokens = Tokens::new(
+        creds,
+        &opts.login_url,
+        &opts.graph_url,
+        http.clone(),
+        opts.retry.clone(),
+    );
+    let progress = Progress::new();
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<ClientOutcome>> = Mutex::new(Vec::new());
+    let workers = opts.jobs.clamp(1, opts.clients.len().max(1));
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                loop {
+                    let k = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(id) = opts.clients.get(k) else { break };
+                    let ctx = ClientCtx {
+                        opts,
+                        http: &http,
+                        tokens: &tokens,
+                        progress: &progress,
+                        id,
+                    };
+                    let result = ctx.run();
+                    match &result {
+                        Ok(summary) => progress.line(&format!("{id}: {summary}")),
+                        Err(e) => progress.line(&format!("{id}: error: {e}")),
+                    }
+                    results
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(ClientOutcome {
+                            client: id.clone(),
+                            result,
+                        });
+                }
+            });
+        }
+    });
+    let mut out = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    out.sort_by(|a, b| a.client.cmp(&b.client));
+    out
+}
+
+struct ClientCtx<'a> {
+    opts: &'a CollectOptions,
+    http: &'a reqwest::blocking::Client,
+    tokens: &'a Tokens,
+    progress: &'a Progress,
+    id: &'a ClientId,
+}
+
+/// Why one endpoint has no file.
+enum FetchError {
+    /// Graph answered with an error status (after retries).
+    Http {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// Anything else: transport, token, bad JSON, cancelled.
+    Other(String),
+}
+
+impl FetchError {
+    fn describe(&self) -> String {
+        match self {
+            FetchError::Http {
+                status,
+                code,
+                message,
+            } => format!("HTTP {status} {code}: {message}"),
+            FetchError::Other(m) => m.clone(),
+        }
+    }
+}
+
+/// A fetched endpoint, ready to write.
+struct Fetched {
+    status: u16,
+    pages: u32,
+    items: u64,
+    body: Value,
+}
+
+impl ClientCtx<'_> {
+    fn log(&self, s: &str) {
+        self.progress.line(&format!("{}: {s}", self.id));
+    }
+
+    fn run(&self) -> Result<String, String> {
+        let policy = load_policy(&WorkingTree(self.opts.repo.clone()), self.id).map_err(|d| {
+            let msgs: Vec<String> = d.iter().map(|d| d.to_string()).collect();
+            format!("policy does not load: {}", msgs.join("; "))
+        })?;
+        let tenant = policy.client.tenant_id.clone();
+        if tenant.is_empty() {
+            return Err("client.toml has no tenant_id".into());
+        }
+        let uses_m365 = policy
+            .backup
+            .workloads
+            .values()
+            .any(|w| w.in_scope && w.uses_m365_backup());
+
+        let client_dir = self.opts.repo.join("evidence").join(self.id.as_str());
+        let month = self.opts.month.to_string();
+        std::fs::create_dir_all(&client_dir)
+            .map_err(|e| format!("cannot create {}: {e}", client_dir.display()))?;
+        let final_dir = client_dir.join(&month);
+        recover_and_clean(&client_dir, &month, &final_dir)?;
+        let partial = client_dir.join(format!(".{month}.partial-{}", std::process::id()));
+        let result = self.collect_into(&partial, &final_dir, &tenant, uses_m365);
+        match result {
+            Ok(summary) => {
+                swap_into_place(&client_dir, &month, &partial, &final_dir).inspect_err(|_| {
+                    let _ = std::fs::remove_dir_all(&partial);
+                })?;
+                Ok(summary)
+            }
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&partial);
+                let kept = if final_dir.is_dir() {
+                    format!("; the existing {month} folder was kept")
+                } else {
+                    String::new()
+                };
+                Err(format!("{e}{kept}"))
+            }
+        }
+    }
+
+    fn collect_into(
+        &self,
+        partial: &Path,
+        final_dir: &Path,
+        tenant: &str,
+        uses_m365: bool,
+    ) -> Result<String, String> {
+        std::fs::create_dir_all(partial.join("graph"))
+            .map_err(|e| format!("cannot create {}: {e}", partial.display()))?;
+        let wanted: Vec<&EndpointSpec> = ENDPOINTS
+            .iter()
+            .filter(|s| uses_m365 || !s.m365_backup)
+            .collect();
+        let bar = self.progress.bar(self.id, wanted.len() as u64);
+        let cancel = AtomicBool::new(false);
+        let next = AtomicUsize::new(0);
+        let records: Mutex<BTreeMap<usize, EndpointRecord>> = Mutex::new(BTreeMap::new());
+        let failure: Mutex<Option<String>> = Mutex::new(None);
+        std::thread::scope(|s| {
+            for _ in 0..REQUESTS_PER_TENANT.min(wanted.len()) {
+                s.spawn(|| {
+                    loop {
+                        if cancel.load(Ordering::SeqCst) {
+                            break;
+                        }
+                        let k = next.fetch_add(1, Ordering::SeqCst);
+                        let Some(spec) = wanted.get(k) else { break };
+                        if let Some(b) = &bar {
+                            b.set_message(spec.file.trim_start_matches("graph/").to_owned());
+                        }
+                        match self.endpoint(spec, tenant, partial, &cancel) {
+                            Ok(rec) => {
+                                self.log_record(&rec);
+                                records
+                                    .lock()
+                                    .unwrap_or_else(|e| e.into_inner())
+                                    .insert(k, rec);
+                            }
+                            Err(e) => {
+                                cancel.store(true, Ordering::SeqCst);
+                                let mut f = failure.lock().unwrap_or_else(|e| e.into_inner());
+                                if f.is_none() {
+                                    *f = Some(format!("{}: {e}", spec.file));
+                                }
+                            }
+                        }
+                        if let Some(b) = &bar {
+                            b.inc(1);
+                        }
+                    }
+                });
+            }
+        });
+        if let Some(b) = &bar {
+            b.finish_and_clear();
+        }
+        if let Some(f) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            return Err(format!("collection failed at {f}"));
+        }
+        let mut records = records.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut endpoints = Vec::new();
+        for spec in ENDPOINTS {
+            if let Some(k) = wanted.iter().position(|w| w.endpoint == spec.endpoint) {
+                endpoints.push(records.remove(&k).expect("every endpoint has a record"));
+            } else {
+                endpoints.push(EndpointRecord {
+                    file: spec.file.to_owned(),
+                    request: Some(format!("GET {}", spec.request)),
+                    status: None,
+                    pages: None,
+                    items: None,
+                    sha256: None,
+                    missing: Some("not_applicable".into()),
+                    reason: Some(
+                        "no workload in scope uses Microsoft 365 Backup (backup.toml)".into(),
+                    ),
+                    note: None,
+                });
+            }
+        }
+        let files = carry_over_files(final_dir, partial)?;
+        let gaps = endpoints
+            .iter()
+            .filter(|e| matches!(e.missing.as_deref(), Some(k) if k != "not_applicable"))
+            .count();
+        let manifest = Manifest {
+            schema_version: 1,
+            collected_at: now_rfc3339(),
+            tool: ToolInfo {
+                name: "custody".into(),
+                version: crate::VERSION.into(),
+            },
+            tenant_id: Some(tenant.to_owned()),
+            endpoints,
+            files,
+        };
+        let mut bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| e.to_string())?;
+        bytes.push(b'\n');
+        write_file(&partial.join(MANIFEST), &bytes)?;
+        Ok(format!(
+            "collected {} ({} endpoints, {gaps} recorded as missing)",
+            self.opts.month,
+            wanted.len()
+        ))
+    }
+
+    fn log_record(&self, r: &EndpointRecord) {
+        // On a terminal the bar shows progress; only gaps and notes get a line.
+        if self.progress.multi.is_some() && r.missing.is_none() && r.note.is_none() {
+            return;
+        }
+        let line = match (&r.missing, &r.items) {
+            (Some(kind), _) => {
+                format!("{}: {kind} ({})", r.file, r.reason.as_deref().unwrap_or(""))
+            }
+            (None, Some(items)) => format!(
+                "{}: {} items in {} page(s){}",
+                r.file,
+                items,
+                r.pages.unwrap_or(1),
+                r.note
+                    .as_deref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default()
+            ),
+            _ => format!("{}: collected", r.file),
+        };
+        self.log(&line);
+    }
+
+    /// Fetches one endpoint and writes its file; 403s become a record, other failures `Err`.
+    fn endpoint(
+        &self,
+        spec: &EndpointSpec,
+        tenant: &str,
+        partial: &Path,
+        cancel: &AtomicBool,
+    ) -> Result<EndpointRecord, String> {
+        let mut request = spec.request.to_owned();
+        let mut note = None;
+        let mut outcome = self.fetch(spec, &request, tenant, cancel);
+        if spec.endpoint == Endpoint::Users
+            && request.contains("signInActivity")
+            && matches!(&outcome, Err(FetchError::Http { status: 403, code, .. }) if code == NOT_LICENSED_CODE)
+        {
+            let message = match &outcome {
+                Err(FetchError::Http { message, .. }) => message.clone(),
+                _ => String::new(),
+            };
+            request = without_sign_in_activity(&request);
+            note = Some(format!("signInActivity not licensed: {message}"));
+            self.log("graph/users.json: signInActivity not licensed; collecting users without it");
+            outcome = self.fetch(spec, &request, tenant, cancel);
+        }
+        let mut rec = EndpointRecord {
+            file: spec.file.to_owned(),
+            request: Some(format!("GET {request}")),
+            status: None,
+            pages: None,
+            items: None,
+            sha256: None,
+            missing: None,
+            reason: None,
+            note,
+        };
+        match outcome {
+            Ok(f) => {
+                let mut bytes = serde_json::to_vec_pretty(&f.body).map_err(|e| e.to_string())?;
+                bytes.push(b'\n');
+                write_file(&partial.join(spec.file), &bytes)?;
+                rec.status = Some(f.status);
+                rec.pages = Some(f.pages);
+                rec.items = Some(f.items);
+                rec.sha256 = Some(sha256_hex(&bytes));
+                Ok(rec)
+            }
+            Err(FetchError::Http {
+                status: 403,
+                code,
+                message,
+            }) => {
+                rec.status = Some(403);
+                rec.missing = Some(
+                    if code == NOT_LICENSED_CODE {
+                        "not_licensed"
+                    } else {
+                        "permission_missing"
+                    }
+                    .into(),
+                );
+                rec.reason = Some(if message.is_empty() {
+                    code
+                } else {
+                    format!("{message} ({code}; needs {})", spec.permission)
+                });
+                Ok(rec)
+            }
+            Err(e) => Err(e.describe()),
+        }
+    }
+
+    /// GETs a request and, per the endpoint's shape, its further pages.
+    fn fetch(
+        &self,
+        spec: &EndpointSpec,
+        request: &str,
+        tenant: &str,
+        cancel: &AtomicBool,
+    ) -> Result<Fetched, FetchError> {
+        let first_url = format!("{}{request}", self.opts.graph_url.trim_end_matches('/'));
+        let (status, first) = self.get_json(&first_url, spec.file, tenant)?;
+        if spec.shape == Shape::Single {
+            return Ok(Fetched {
+                status,
+                pages: 1,
+                items: 1,
+                body: first,
+            });
+        }
+        let Value::Object(mut first) = first else {
+            return Err(FetchError::Other("response is not a JSON object".into()));
+        };
+        let mut next = take_next_link(&mut first);
+        let mut values = match first.remove("value") {
+            Some(Value::Array(v)) => v,
+            _ => {
+                return Err(FetchError::Other("response has no \"value\" array".into()));
+            }
+        };
+        let mut pages = 1;
+        if spec.shape == Shape::FirstPage {
+            next = None;
+        }
+        while let Some(url) = next.take() {
+            if cancel.load(Ordering::SeqCst) {
+                return Err(FetchError::Other("cancelled".into()));
+            }
+            if pages >= MAX_PAGES {
+                return Err(FetchError::Other(format!(
+                    "more than {MAX_PAGES} pages; stopped"
+                )));
+            }
+            let (_, page) = self.get_json(&url, spec.file, tenant)?;
+            let Value::Object(mut page) = page else {
+                return Err(FetchError::Other("page is not a JSON object".into()));
+            };
+            next = take_next_link(&mut page);
+            match page.remove("value") {
+                Some(Value::Array(v)) => values.extend(v),
+                _ => {
+                    return Err(FetchError::Other("page has no \"value\" array".into()));
+                }
+            }
+            pages += 1;
+        }
+        let items = values.len() as u64;
+        let mut body = Map::new();
+        if let Some(ctx) = first.remove("@odata.context") {
+            body.insert("@odata.context".into(), ctx);
+        }
+        body.insert("value".into(), Value::Array(values));
+        Ok(Fetched {
+            status,
+            pages,
+            items,
+            body: Value::Object(body),
+        })
+    }
+
+    /// One GET with retries; a 401 refreshes the token once and retries.
+    fn get_json(&self, url: &str, file: &str, tenant: &str) -> Result<(u16, Value), FetchError> {
+        let mut refreshed = false;
+        loop {
+            // The token of the latest attempt, to forget it if Graph answers 401.
+            let used: Mutex<Option<std::sync::Arc<auth::Secret>>> = Mutex::new(None);
+            let log = |m: &str| self.log(m);
+            let (status, body) = send_with_retry(&self.opts.retry, file, &log, || {
+                let token = self.tokens.get(tenant)?;
+                let rb = self
+                    .http
+                    .get(url)
+                    .bearer_auth(token.expose())
+                    .header("accept", "application/json");
+                *used.lock().unwrap_or_else(|e| e.into_inner()) = Some(token);
+                Ok(rb)
+            })
+            .map_err(FetchError::Other)?;
+            if status == 401 && !refreshed {
+                self.log(&format!(
+                    "{file}: HTTP 401 (token expired or revoked); refreshing the token"
+                ));
+                if let Some(t) = used.into_inner().unwrap_or_else(|e| e.into_inner()) {
+                    self.tokens.invalidate(tenant, &t);
+                }
+                refreshed = true;
+                continue;
+            }
+            if (200..300).contains(&status) {
+                let v: Value = serde_json::from_slice(&body).map_err(|e| {
+                    FetchError::Other(format!("HTTP {status} with invalid JSON: {e}"))
+                })?;
+                return Ok((status, v));
+            }
+            let (code, message) = graph_error(&body);
+            return Err(FetchError::Http {
+                status,
+                code,
+                message,
+            });
+        }
+    }
+}
+
+/// Graph's `{"error": {"code", "message"}}`.
+fn graph_error(body: &[u8]) -> (String, String) {
+    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let e = &v["error"];
+    let s = |k: &str| e[k].as_str().unwrap_or("").to_owned();
+    let code = s("code");
+    (
+        if code.is_empty() {
+            "(no error code)".into()
+        } else {
+            code
+        },
+        s("message"),
+    )
+}
+
+fn take_next_link(page: &mut Map<String, Value>) -> Option<String> {
+    match page.remove("@odata.nextLink") {
+        Some(Value::String(s)) if !s.is_empty() => Some(s),
+        _ => None,
+    }
+}
+
+/// The users request without `signInActivity` in `$select`.
+fn without_sign_in_activity(request: &str) -> String {
+    request
+        .replace(",signInActivity", "")
+        .replace("signInActivity,", "")
+}
+
+fn now_rfc3339() -> String {
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    }
+    let mut f =
+        std::fs::File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    f.write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Copies the files people and exports put in the month (everything outside `graph/`
+/// but `manifest.json`, e.g. `backup-jobs.csv`, `restore-tests.toml`) from the existing
+/// month folder into the new one, and returns their hashes for the manifest.
+fn carry_over_files(final_dir: &Path, partial: &Path) -> Result<BTreeMap<String, String>, String> {
+    let mut files = BTreeMap::new();
+    if !final_dir.is_dir() {
+        return Ok(files);
+    }
+    for entry in walkdir::WalkDir::new(final_dir).sort_by_file_name() {
+        let entry = entry.map_err(|e| format!("cannot read {}: {e}", final_dir.display()))?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let Ok(rel) = entry.path().strip_prefix(final_dir) else {
+            continue;
+        };
+        let rel_s = rel.to_string_lossy().replace('\\', "/");
+        if rel_s == MANIFEST || rel_s.starts_with("graph/") {
+            continue;
+        }
+        let bytes = std::fs::read(entry.path())
+            .map_err(|e| format!("cannot read {}: {e}", entry.path().display()))?;
+        write_file(&partial.join(rel), &bytes)?;
+        files.insert(rel_s, sha256_hex(&bytes));
+    }
+    Ok(files)
+}
+
+/// Before a run: restores a month left aside by an interrupted swap, and removes
+/// partial folders of earlier runs for this month.
+fn recover_and_clean(client_dir: &Path, month: &str, final_dir: &Path) -> Result<(), String> {
+    let Ok(entries) = std::fs::read_dir(client_dir) else {
+        return Ok(());
+    };
+    for e in entries.filter_map(Result::ok) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let path = e.path();
+        if name.starts_with(&format!(".{month}.old-")) {
+            if !final_dir.exists() {
+                std::fs::rename(&path, final_dir)
+                    .map_err(|err| format!("cannot restore {}: {err}", path.display()))?;
+            } else {
+                let _ = std::fs::remove_dir_all(&path);
+            }
+        } else if name.starts_with(&format!(".{month}.partial-")) {
+            std::fs::remove_dir_all(&path)
+                .map_err(|err| format!("cannot remove stale {}: {err}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Renames the complete partial folder into place; an existing month is set aside
+/// first and removed only once the new one is in place (restored if the rename fails).
+fn swap_into_place(
+    client_dir: &Path,
+    month: &str,
+    partial: &Path,
+    final_dir: &Path,
+) -> Result<(), String> {
+    if !final_dir.exists() {
+        return std::fs::rename(partial, final_dir)
+            .map_err(|e| format!("cannot move the new {month} into place: {e}"));
+    }
+    let old = client_dir.join(format!(".{month}.old-{}", std::process::id()));
+    std::fs::rename(final_dir, &old)
+        .map_err(|e| format!("cannot set the old {month} aside: {e}"))?;
+    if let Err(e) = std::fs::rename(partial, final_dir) {
+        let _ = std::fs::rename(&old, final_dir);
+        return Err(format!("cannot move the new {month} into place: {e}"));
+    }
+    let _ = std::fs::remove_dir_all(&old);
+    Ok(())
+}
+
+/// The total of the outcomes, for logs.
+pub fn summary(outcomes: &[ClientOutcome]) -> String {
+    let ok = outcomes.iter().filter(|o| o.result.is_ok()).count();
+    format!(
+        "{ok} of {} client(s) collected{}",
+        outcomes.len(),
+        if ok < outcomes.len() {
+            format!(", {} failed", outcomes.len() - ok)
+        } else {
+            String::new()
+        }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shard_parsing_and_selection() {
+        assert_eq!(parse_shard("2/4"), Ok((2, 4)));
+        for bad in ["0/4", "5/4", "1/0", "x/4", "2", "2/4/1", ""] {
+            assert!(parse_shard(bad).is_err(), "{bad}");
+        }
+        let ids = vec!["e", "a", "d", "c", "b"];
+        assert_eq!(shard(&ids, 1, 2), vec!["a", "c", "e"]);
+        assert_eq!(shard(&ids, 2, 2), vec!["b", "d"]);
+        assert_eq!(shard(&ids, 1, 1), vec!["a", "b", "c", "d", "e"]);
+    }
+
+    #[test]
+    fn users_fallback_drops_sign_in_activity_only() {
+        let users = Endpoint::Users.spec().request;
+        let r = without_sign_in_activity(users);
+        assert!(!r.contains("signInActivity"));
+        assert!(r.contains("$select=id,") && r.contains("$top=500"));
+    }
+
+    #[test]
+    fn graph_error_reads_code_and_message() {
+        let (c, m) = graph_error(
+            br#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}"#,
+        );
+        assert_eq!(c, "Authorization_RequestDenied");
+        assert!(m.starts_with("Insufficient"));
+        assert_eq!(graph_error(b"oops").0, "(no error code)");
+    }
+}
