@@ -20,7 +20,8 @@ impl Month {
         }
         let year: i16 = y.parse().map_err(|_| err())?;
         let month: i8 = m.parse().map_err(|_| err())?;
-        if !(1..=12).contains(&month) || year < 1970 {
+        // The month after must exist too (month ends are the next month's start).
+        if !(1..=12).contains(&month) || !(1970..=9998).contains(&year) {
             return Err(err());
         }
         Ok(Month { year, month })
