@@ -47,6 +47,10 @@ pub enum Command {
     Diff(DiffArgs),
     /// List the control catalogue with what each control checks, why, and how to fix it.
     Controls(ControlsArgs),
+    /// JSON Schema of the policy files, for editors (Taplo, VS Code Even Better TOML).
+    Schema(SchemaArgs),
+    /// Create a new policy repository: one client to fill in, workflows, schema hints.
+    Init(InitArgs),
     /// Fetch each client's monthly Microsoft Graph snapshot into evidence/<client>/<YYYY-MM>/.
     Collect(CollectArgs),
 }
@@ -117,6 +121,25 @@ pub enum FailOn {
 }
 
 #[derive(clap::Args, Debug)]
+pub struct InitArgs {
+    /// Where to create the repository (created if missing; nothing is ever overwritten).
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    /// Id of the first client (a slug of a-z, 0-9 and '-').
+    #[arg(long, value_name = "ID", default_value = crate::init::DEFAULT_CLIENT)]
+    pub client: String,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SchemaArgs {
+    /// Write one `<file>.schema.json` per policy file into DIR and print the matching
+    /// `.taplo.toml` rules (paths relative to the repository root); default: print all
+    /// schemas as one JSON document.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
 pub struct VerifyArgs {
     /// Evidence pack zip files, or folders (such as site/ or site/<client>/) to search for them.
     #[arg(required = true, value_name = "PACK_OR_DIR")]
@@ -171,6 +194,8 @@ pub fn main() -> i32 {
         Command::Check(args) => check(&cli.repo, &args),
         Command::Build(args) => build(&cli.repo, &args),
         Command::Diff(args) => diff(&cli.repo, &args),
+        Command::Schema(args) => schema(&args),
+        Command::Init(args) => init(&args),
         Command::Verify(args) => {
             let report = crate::pack::verify_paths(&args.paths);
             print_stdout(&format!("{}\n", report.render()));
@@ -289,6 +314,59 @@ fn check(root: &Path, args: &CheckArgs) -> i32 {
         Format::Markdown => print_stdout(&report::markdown::render(&report)),
     }
     exit_code(&scorecards, &errors)
+}
+
+fn init(args: &InitArgs) -> i32 {
+    let id = match ClientId::parse(&args.client) {
+        Ok(id) => id,
+        Err(e) => {
+            eprint(&format!("error: --client: {e}\n"));
+            return EXIT_INPUT;
+        }
+    };
+    match crate::init::init_repo(&args.dir, &id) {
+        Ok(report) => {
+            for f in &report.created {
+                eprint(&format!("created {f}\n"));
+            }
+            eprint(&crate::init::next_steps(&args.dir, &id));
+            EXIT_OK
+        }
+        Err(e) => {
+            eprint(&format!("error: {e}\n"));
+            EXIT_INPUT
+        }
+    }
+}
+
+fn schema(args: &SchemaArgs) -> i32 {
+    let Some(dir) = &args.out else {
+        let mut out =
+            serde_json::to_string_pretty(&crate::schema::all()).expect("schemas serialize");
+        out.push('\n');
+        print_stdout(&out);
+        return EXIT_OK;
+    };
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        eprint(&format!("error: cannot create {}: {e}\n", dir.display()));
+        return EXIT_INPUT;
+    }
+    for file in crate::schema::FILES {
+        let Some(schema) = crate::schema::schema_for(file) else {
+            continue;
+        };
+        let path = dir.join(crate::schema::schema_file_name(file));
+        let mut text = serde_json::to_string_pretty(&schema).expect("schemas serialize");
+        text.push('\n');
+        if let Err(e) = std::fs::write(&path, text) {
+            eprint(&format!("error: cannot write {}: {e}\n", path.display()));
+            return EXIT_INPUT;
+        }
+        eprint(&format!("wrote {}\n", path.display()));
+    }
+    eprint("add these rules to .taplo.toml at the repository root:\n");
+    print_stdout(&crate::schema::taplo_config(&dir.to_string_lossy()));
+    EXIT_OK
 }
 
 fn diff(root: &Path, args: &DiffArgs) -> i32 {

@@ -18,11 +18,13 @@ pub mod duration;
 pub mod evaluate;
 pub mod evidence;
 pub mod history;
+pub mod init;
 pub mod month;
 pub mod pack;
 pub mod policy;
 pub mod repo;
 pub mod report;
+pub mod schema;
 pub mod scorecard;
 pub mod website;
 

@@ -253,3 +253,104 @@ fn help_is_stable() {
         .unwrap();
     insta::assert_snapshot!(String::from_utf8(out.stdout).unwrap());
 }
+
+#[test]
+fn schema_prints_every_policy_file_schema_and_writes_them_for_taplo() {
+    let out = Command::cargo_bin("custody")
+        .unwrap()
+        .arg("schema")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let doc = json(&out.stdout);
+    for f in custody::schema::FILES {
+        assert_eq!(
+            doc[*f]["$schema"], "http://json-schema.org/draft-07/schema#",
+            "{f}"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("schemas");
+    let out = Command::cargo_bin("custody")
+        .unwrap()
+        .arg("schema")
+        .arg("--out")
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    for f in custody::schema::FILES {
+        assert!(
+            target.join(custody::schema::schema_file_name(f)).is_file(),
+            "{f}"
+        );
+    }
+    let taplo: toml::Table = String::from_utf8(out.stdout).unwrap().parse().unwrap();
+    assert_eq!(
+        taplo["rule"].as_array().unwrap().len(),
+        custody::schema::FILES.len()
+    );
+}
+
+#[test]
+fn init_creates_a_loadable_repository_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("policies");
+    let out = Command::cargo_bin("custody")
+        .unwrap()
+        .arg("init")
+        .arg(&repo)
+        .args(["--client", "acme-dental"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in [
+        "clients/acme-dental/controls.toml",
+        ".github/workflows/publish.yml",
+        ".taplo.toml",
+        "schemas/controls.schema.json",
+    ] {
+        assert!(repo.join(f).is_file(), "{f}");
+    }
+    // The policy loads: the only problem of a new repository is that it has no evidence yet.
+    let out = custody(&repo)
+        .args(["check", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let doc = json(&out.stdout);
+    let errors = doc["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no evidence months")
+    );
+
+    let before = std::fs::read(repo.join("clients/acme-dental/controls.toml")).unwrap();
+    let out = Command::cargo_bin("custody")
+        .unwrap()
+        .arg("init")
+        .arg(&repo)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "a second init refuses");
+    assert_eq!(
+        std::fs::read(repo.join("clients/acme-dental/controls.toml")).unwrap(),
+        before
+    );
+    let out = Command::cargo_bin("custody")
+        .unwrap()
+        .arg("init")
+        .arg(dir.path().join("x"))
+        .args(["--client", "../evil"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -42,7 +42,7 @@ pub fn render(r: &CheckReport, verbose: bool) -> String {
     for id in r.failed_clients {
         let _ = writeln!(
             out,
-            "{BOLD}{id}{BOLD:#}: not evaluated, its policy has errors (below)\n"
+            "{BOLD}{id}{BOLD:#}: not evaluated (see the input errors below)\n"
         );
     }
     if !r.errors.is_empty() {

@@ -1,0 +1,512 @@
+//! `custody init [DIR]`: a new policy repository with one client, the GitHub workflows
+//! and a README. Never overwrites anything: it refuses before writing a single file when
+//! the target already holds a policy repository or any file it would write.
+//!
+//! The client files are complete, commented and valid: a new repository loads without a
+//! diagnostic, and every control of the catalogue is owned by a RACI activity.
+
+use crate::client_id::ClientId;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The client id used when none is given.
+pub const DEFAULT_CLIENT: &str = "example-client";
+
+/// What `init_repo` wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InitReport {
+    /// Every file created, repository-relative with `/` separators, in creation order.
+    pub created: Vec<String>,
+}
+
+/// Replaced by the client id in the templates that name it (never in the workflows,
+/// whose `${{ }}` expressions are left alone).
+const CLIENT_TOKEN: &str = "@CLIENT@";
+
+const CLIENT_TOML: &str = include_str!("templates/client.toml");
+const RACI_TOML: &str = include_str!("templates/raci.toml");
+const CONTROLS_TOML: &str = include_str!("templates/controls.toml");
+const BACKUP_TOML: &str = include_str!("templates/backup.toml");
+const NOTES_MD: &str = include_str!("templates/notes.md");
+const GITIGNORE: &str = include_str!("templates/gitignore");
+const SITE_TEMPLATES_README: &str = include_str!("templates/site-templates-README.md");
+const README_MD: &str = include_str!("templates/README.md");
+/// This repository's workflows, adapted for a policy repository that has no Rust source:
+/// custody is installed with `cargo install --locked --git "${{ vars.CUSTODY_INSTALL_FROM }}"`
+/// instead of built, and `Swatinem/rust-cache` is dropped (it runs `cargo metadata` in the
+/// checkout, which fails without a `Cargo.toml`). Otherwise identical; a test keeps them so.
+const PUBLISH_YML: &str = include_str!("templates/workflows/publish.yml");
+const POLICY_REVIEW_YML: &str = include_str!("templates/workflows/policy-review.yml");
+
+/// Every file of a new repository: (repository-relative path, contents).
+fn files(client: &ClientId) -> Vec<(String, String)> {
+    let named = |t: &str| t.replace(CLIENT_TOKEN, client.as_str());
+    let c = format!("clients/{client}");
+    let mut files = vec![
+        (format!("{c}/client.toml"), named(CLIENT_TOML)),
+        (format!("{c}/raci.toml"), named(RACI_TOML)),
+        (format!("{c}/controls.toml"), named(CONTROLS_TOML)),
+        (format!("{c}/backup.toml"), named(BACKUP_TOML)),
+        (format!("{c}/notes.md"), named(NOTES_MD)),
+        (format!("evidence/{client}/.gitkeep"), String::new()),
+        (".gitignore".into(), GITIGNORE.into()),
+        (
+            "site-templates/README.md".into(),
+            SITE_TEMPLATES_README.into(),
+        ),
+        (".github/workflows/publish.yml".into(), PUBLISH_YML.into()),
+        (
+            ".github/workflows/policy-review.yml".into(),
+            POLICY_REVIEW_YML.into(),
+        ),
+        ("README.md".into(), named(README_MD)),
+        // Schema hints: editors validate the policy files while they are typed.
+        (".taplo.toml".into(), crate::schema::taplo_config("schemas")),
+    ];
+    for file in crate::schema::FILES {
+        if let Some(schema) = crate::schema::schema_for(file) {
+            let mut text = serde_json::to_string_pretty(&schema).expect("schemas serialize");
+            text.push('\n');
+            files.push((
+                format!("schemas/{}", crate::schema::schema_file_name(file)),
+                text,
+            ));
+        }
+    }
+    files
+}
+
+/// Creates a new policy repository in `dir` (created if missing). Refuses (`Err` naming
+/// the path) if `dir` already contains `clients/` or `evidence/` or any file it would
+/// write — never overwrites anything. `client` is the first client's id (a valid slug,
+/// [`DEFAULT_CLIENT`] by default). On an I/O error half-way, everything it created is
+/// removed again.
+pub fn init_repo(dir: &Path, client: &ClientId) -> Result<InitReport, String> {
+    if let Ok(meta) = fs::symlink_metadata(dir)
+        && !meta.is_dir()
+        && !(meta.file_type().is_symlink() && dir.is_dir())
+    {
+        return Err(format!("{} exists and is not a directory", dir.display()));
+    }
+    let files = files(client);
+    // Refuse before writing anything.
+    let mut taken: Vec<PathBuf> = ["clients", "evidence"]
+        .iter()
+        .map(|p| dir.join(p))
+        .collect();
+    taken.extend(files.iter().map(|(rel, _)| dir.join(rel)));
+    if let Some(p) = taken.iter().find(|p| fs::symlink_metadata(p).is_ok()) {
+        return Err(format!(
+            "{} already exists: `custody init` creates a new policy repository and never overwrites (choose an empty or new directory)",
+            p.display()
+        ));
+    }
+
+    let mut made = Made::default();
+    match write_all(dir, &files, &mut made) {
+        Ok(()) => Ok(InitReport {
+            created: files.into_iter().map(|(rel, _)| rel).collect(),
+        }),
+        Err(e) => {
+            made.undo();
+            Err(e)
+        }
+    }
+}
+
+/// What has been created so far, for rollback.
+#[derive(Default)]
+struct Made {
+    dirs: Vec<PathBuf>,
+    files: Vec<PathBuf>,
+}
+
+impl Made {
+    /// Creates `dir` and its missing parents, remembering which ones it created.
+    fn dir_all(&mut self, dir: &Path) -> Result<(), String> {
+        let mut missing = Vec::new();
+        let mut d = dir;
+        while fs::symlink_metadata(d).is_err() {
+            missing.push(d.to_path_buf());
+            match d.parent() {
+                Some(p) if !p.as_os_str().is_empty() => d = p,
+                _ => break,
+            }
+        }
+        for m in missing.into_iter().rev() {
+            fs::create_dir(&m).map_err(|e| format!("cannot create {}: {e}", m.display()))?;
+            self.dirs.push(m);
+        }
+        Ok(())
+    }
+
+    fn undo(self) {
+        for f in self.files.iter().rev() {
+            let _ = fs::remove_file(f);
+        }
+        for d in self.dirs.iter().rev() {
+            let _ = fs::remove_dir(d); // only if empty: never removes anything it did not make
+        }
+    }
+}
+
+fn write_all(dir: &Path, files: &[(String, String)], made: &mut Made) -> Result<(), String> {
+    made.dir_all(dir)?;
+    for (rel, contents) in files {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            made.dir_all(parent)?;
+        }
+        // `create_new`: even a file appearing since the check above is never overwritten.
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        made.files.push(path.clone());
+        f.write_all(contents.as_bytes())
+            .and_then(|()| f.sync_all())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// What to do next, for the command's output after a successful init.
+pub fn next_steps(dir: &Path, client: &ClientId) -> String {
+    format!(
+        "Next steps:\n\
+         1. Fill in clients/{client}/*.toml (every key is explained in its comments): the tenant id, domains, break-glass accounts, RACI parties and the agreed backup policy.\n\
+         2. `custody --repo {dir} check --client {client}` validates the policy (it reports no evidence until the first collection).\n\
+         3. git init, commit, push to GitHub, and set the repository variables CUSTODY_INSTALL_FROM, CUSTODY_CLIENT_ID and CUSTODY_HOME_TENANT_ID (see README.md).",
+        dir = dir.display()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::controls;
+    use crate::evaluate::{MonthInput, Months, evaluate_client, evaluate_month};
+    use crate::month::Month;
+    use crate::policy::load::WorkingTree;
+    use crate::policy::{Policy, load_policy};
+    use crate::scorecard::{PolicyProvenance, Status};
+    use std::collections::BTreeMap;
+
+    fn id(s: &str) -> ClientId {
+        ClientId::parse(s).unwrap()
+    }
+
+    fn provenance() -> PolicyProvenance {
+        PolicyProvenance {
+            source: "working_tree".into(),
+            commit: None,
+            committed_at: None,
+            note: None,
+            files: Vec::new(),
+        }
+    }
+
+    fn load(dir: &Path, client: &ClientId) -> Policy {
+        match load_policy(&WorkingTree(dir.to_path_buf()), client) {
+            Ok(p) => p,
+            Err(diags) => panic!("the new policy does not load cleanly: {diags:#?}"),
+        }
+    }
+
+    /// Every path under `dir` with its contents (`None` for directories).
+    fn tree(dir: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
+        walkdir::WalkDir::new(dir)
+            .into_iter()
+            .map(|e| e.unwrap())
+            .map(|e| {
+                let contents = e.file_type().is_file().then(|| fs::read(e.path()).unwrap());
+                (e.path().to_path_buf(), contents)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_new_repository_loads_without_a_diagnostic_and_evaluates() {
+        let tmp = tempfile::tempdir().unwrap();
+        let client = id(DEFAULT_CLIENT);
+        let report = init_repo(tmp.path(), &client).unwrap();
+        let expected = [
+            "clients/example-client/client.toml",
+            "clients/example-client/raci.toml",
+            "clients/example-client/controls.toml",
+            "clients/example-client/backup.toml",
+            "clients/example-client/notes.md",
+            "evidence/example-client/.gitkeep",
+            ".gitignore",
+            "site-templates/README.md",
+            ".github/workflows/publish.yml",
+            ".github/workflows/policy-review.yml",
+            "README.md",
+            ".taplo.toml",
+            "schemas/client.schema.json",
+            "schemas/raci.schema.json",
+            "schemas/controls.schema.json",
+            "schemas/backup.schema.json",
+            "schemas/restore-tests.schema.json",
+        ];
+        assert_eq!(report.created, expected);
+        for rel in &report.created {
+            assert!(tmp.path().join(rel).is_file(), "{rel} not written");
+        }
+
+        let policy = load(tmp.path(), &client);
+        assert_eq!(
+            policy.client.tenant_id,
+            "00000000-0000-0000-0000-000000000000"
+        );
+        assert_eq!(policy.client.name, "example-client");
+        assert_eq!(
+            policy.backup.workloads.len(),
+            4,
+            "all four workloads declared"
+        );
+        assert!(policy.notes.is_some());
+        for (rel, text) in &policy.sources {
+            assert!(
+                !text.contains(CLIENT_TOKEN),
+                "{rel} keeps the placeholder token"
+            );
+        }
+
+        // The repository as `check` sees it: no evidence yet is the only problem.
+        let root = tmp.path();
+        let run = evaluate_client(root, &client, Months::Latest, &|_, _| {
+            load_policy(&WorkingTree(root.to_path_buf()), &client).map(|p| (p, provenance()))
+        });
+        assert!(run.scorecards.is_empty());
+        assert_eq!(run.diags.len(), 1, "{:#?}", run.diags);
+        assert!(run.diags[0].message.contains("no evidence months"));
+
+        // And a month with no snapshot at all evaluates (to no_evidence), without a panic.
+        let month = Month::current();
+        let snap = crate::evidence::load_snapshot(root, &client, month);
+        let card = evaluate_month(&MonthInput {
+            client: &client,
+            policy: &policy,
+            provenance: provenance(),
+            snap: &snap,
+            prev: None,
+            restore_history: &[],
+        });
+        assert_eq!(card.results.len(), controls::catalogue().len());
+        let status = |c: &str| card.results.iter().find(|r| r.control == c).unwrap().status;
+        // What the policy alone decides passes from day one.
+        for c in [
+            "governance.raci-complete",
+            "governance.controls-owned",
+            "governance.workload-owners",
+            "backup.exchange.policy-complete",
+            "backup.onedrive.policy-complete",
+            "backup.sharepoint.policy-complete",
+            "retention.separate-from-backup",
+        ] {
+            assert_eq!(status(c), Status::Pass, "{c}");
+        }
+        for r in &card.results {
+            assert!(r.owner.is_some(), "{} has no RACI owner", r.control);
+        }
+    }
+
+    #[test]
+    fn every_catalogue_control_is_owned_by_an_activity() {
+        let tmp = tempfile::tempdir().unwrap();
+        let client = id("contoso");
+        init_repo(tmp.path(), &client).unwrap();
+        let policy = load(tmp.path(), &client);
+        let acts = &policy.raci.activities;
+        assert!((6..=7).contains(&acts.len()), "{} activities", acts.len());
+        for c in controls::catalogue() {
+            assert!(
+                acts.iter().any(|a| a.covers(&c.id)),
+                "{} is owned by no activity",
+                c.id
+            );
+        }
+        for a in acts {
+            assert_eq!(a.accountable.len(), 1, "{}: exactly one Accountable", a.id);
+            assert!(!a.responsible.is_empty(), "{}: no Responsible", a.id);
+        }
+    }
+
+    #[test]
+    fn the_client_id_names_the_client_everywhere() {
+        let tmp = tempfile::tempdir().unwrap();
+        let client = id("northwind-2");
+        let report = init_repo(&tmp.path().join("new/repo"), &client).unwrap();
+        assert!(
+            report
+                .created
+                .contains(&"clients/northwind-2/client.toml".to_owned())
+        );
+        let root = tmp.path().join("new/repo");
+        let policy = load(&root, &client);
+        assert_eq!(
+            policy.controls.break_glass[0].0,
+            "bg-01@northwind-2.onmicrosoft.com"
+        );
+        assert!(root.join("evidence/northwind-2/.gitkeep").is_file());
+    }
+
+    #[test]
+    fn a_second_init_refuses_and_changes_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let client = id(DEFAULT_CLIENT);
+        init_repo(tmp.path(), &client).unwrap();
+        fs::write(tmp.path().join("clients/example-client/notes.md"), "mine").unwrap();
+        let before = tree(tmp.path());
+        for again in [client.clone(), id("another")] {
+            let err = init_repo(tmp.path(), &again).unwrap_err();
+            assert!(
+                err.contains(&tmp.path().join("clients").display().to_string()),
+                "{err}"
+            );
+            assert_eq!(tree(tmp.path()), before, "a refused init changed files");
+        }
+    }
+
+    #[test]
+    fn any_file_it_would_write_makes_it_refuse_before_writing() {
+        for existing in [
+            "README.md",
+            ".gitignore",
+            ".github/workflows/publish.yml",
+            "site-templates/README.md",
+            "evidence",
+        ] {
+            let tmp = tempfile::tempdir().unwrap();
+            let path = tmp.path().join(existing);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(&path, "already here").unwrap();
+            let before = tree(tmp.path());
+            let err = init_repo(tmp.path(), &id("acme")).unwrap_err();
+            assert!(err.contains(&path.display().to_string()), "{err}");
+            assert_eq!(tree(tmp.path()), before, "{existing}");
+        }
+        // Unrelated files are fine: an existing git checkout with a LICENSE, say.
+        let tmp = tempfile::tempdir().unwrap();
+        fs::write(tmp.path().join("LICENSE"), "MIT").unwrap();
+        init_repo(tmp.path(), &id("acme")).unwrap();
+        assert_eq!(
+            fs::read_to_string(tmp.path().join("LICENSE")).unwrap(),
+            "MIT"
+        );
+    }
+
+    #[test]
+    fn a_failed_write_leaves_nothing_behind() {
+        let tmp = tempfile::tempdir().unwrap();
+        // `site-templates` as a file: the check passes (site-templates/README.md does not
+        // exist) but creating the folder fails half-way through.
+        fs::write(tmp.path().join("site-templates"), "in the way").unwrap();
+        let before = tree(tmp.path());
+        let err = init_repo(tmp.path(), &id("acme")).unwrap_err();
+        assert!(err.contains("site-templates"), "{err}");
+        assert_eq!(tree(tmp.path()), before);
+    }
+
+    #[test]
+    fn a_file_as_target_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let f = tmp.path().join("file");
+        fs::write(&f, "x").unwrap();
+        let err = init_repo(&f, &id("acme")).unwrap_err();
+        assert!(err.contains("not a directory"), "{err}");
+    }
+
+    #[test]
+    fn an_invalid_client_id_cannot_reach_init() {
+        // `init_repo` takes a `ClientId`, so a path-like id is rejected before it is called.
+        for bad in ["../escape", "a/b", "", "Upper", "-x"] {
+            assert!(ClientId::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(ClientId::parse(DEFAULT_CLIENT).is_ok());
+    }
+
+    #[test]
+    fn every_threshold_is_documented_with_its_default() {
+        for c in controls::catalogue() {
+            for p in c.params {
+                let line = CONTROLS_TOML
+                    .lines()
+                    .find(|l| l.starts_with(&format!("# \"{}\" = {{", c.id)))
+                    .unwrap_or_else(|| panic!("controls.toml does not list {}", c.id));
+                assert!(
+                    line.contains(&format!("{} = {}", p.name, p.default)),
+                    "controls.toml: {} {} should show the default {}",
+                    c.id,
+                    p.name,
+                    p.default
+                );
+            }
+        }
+    }
+
+    /// The template workflows are this repository's, with the build replaced by an
+    /// install: nothing else may drift.
+    #[test]
+    fn workflows_match_this_repositorys_except_the_install() {
+        const INSTALL: &str = "      - name: Install custody
+        env:
+          CUSTODY_INSTALL_FROM: ${{ vars.CUSTODY_INSTALL_FROM }}
+        run: |
+          if [ -z \"${CUSTODY_INSTALL_FROM}\" ]; then
+            echo \"::error::set the repository variable CUSTODY_INSTALL_FROM to the git URL of the custody repository\"
+            exit 1
+          fi
+          cargo install --locked --git \"${CUSTODY_INSTALL_FROM}\" custody
+";
+        const NOTE: &str = "# custody is installed from source: set the repository variable CUSTODY_INSTALL_FROM to the
+# git URL of the custody repository (e.g. https://github.com/<org>/custody).
+";
+        let adapt = |original: &str| {
+            let t = original
+                .replace("      - uses: Swatinem/rust-cache@v2\n", "")
+                .replace("      - run: cargo build --release --locked\n", INSTALL)
+                .replace("./target/release/custody", "custody");
+            let i = t.find("\nname:").unwrap() + 1;
+            format!("{}{NOTE}{}", &t[..i], &t[i..])
+        };
+        let publish = include_str!("../../.github/workflows/publish.yml");
+        let review = include_str!("../../.github/workflows/policy-review.yml");
+        assert_eq!(PUBLISH_YML, adapt(publish));
+        assert_eq!(POLICY_REVIEW_YML, adapt(review));
+        for t in [PUBLISH_YML, POLICY_REVIEW_YML] {
+            assert!(!t.contains("cargo build"));
+            assert!(!t.contains("target/release"));
+            assert!(t.contains("cargo install --locked --git \"${CUSTODY_INSTALL_FROM}\" custody"));
+        }
+    }
+
+    #[test]
+    fn the_written_workflows_pass_actionlint() {
+        let tmp = tempfile::tempdir().unwrap();
+        init_repo(tmp.path(), &id(DEFAULT_CLIENT)).unwrap();
+        let out = match std::process::Command::new("actionlint")
+            .current_dir(tmp.path())
+            .args([
+                ".github/workflows/publish.yml",
+                ".github/workflows/policy-review.yml",
+            ])
+            .output()
+        {
+            Ok(out) => out,
+            Err(e) => {
+                eprintln!("skipped: actionlint is not available ({e})");
+                return;
+            }
+        };
+        assert!(
+            out.status.success(),
+            "actionlint:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
