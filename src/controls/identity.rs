@@ -34,7 +34,7 @@ pub fn controls() -> Vec<Control> {
             .weight(3),
         Control::new("identity.ca-mfa-admins", Domain::Identity, "Conditional Access requires MFA for admin roles", ca_mfa_admins)
             .doc(
-                "Every privileged role held in the tenant is covered by an enabled Conditional Access policy requiring MFA or an authentication strength for all cloud apps (an all-users MFA policy covers them too).",
+                "Every privileged role held in the tenant is covered by an enabled Conditional Access policy requiring MFA or an authentication strength for all cloud apps and all client app types (an all-users MFA policy covers them too).",
                 "Administrators are the most targeted accounts; a dedicated policy, ideally with phishing-resistant strength, keeps them covered when user policies change.",
                 "Create a policy targeting the privileged directory roles listed, all cloud apps, granting access only with phishing-resistant MFA; exclude only break-glass accounts.",
             )
@@ -330,6 +330,7 @@ fn ca_mfa_admins(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
         .filter(|(_, p)| {
             p.is_enabled()
                 && p.includes_all_apps()
+                && covers_all_client_apps(p)
                 && p.requires_mfa()
                 && stray_exclusions(p, &bg, &names).is_empty()
         })
@@ -1074,6 +1075,27 @@ mod tests {
         assert_eq!(o.status, Status::Fail);
         assert_eq!(o.items, ["Global Administrator"]);
         assert_eq!(o.evidence[0].pointer, "/value");
+    }
+
+    /// An admin policy limited to browsers leaves desktop and mobile clients without MFA.
+    #[test]
+    fn an_admin_policy_for_browsers_only_does_not_cover() {
+        let roles = format!(r#"["{GA}"]"#);
+        let admins = Ca {
+            name: "MFA for admins in the browser",
+            include_users: "[]",
+            include_roles: &roles,
+            client_apps: r#"["browser"]"#,
+            ..Ca::mfa_all()
+        };
+        let o = Fx::new()
+            .graph(
+                "conditionalAccessPolicies.json",
+                &cas(&[Ca::legacy(), admins]),
+            )
+            .eval("identity.ca-mfa-admins");
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert_eq!(o.items, ["Global Administrator"]);
     }
 
     #[test]
