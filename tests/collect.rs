@@ -171,6 +171,16 @@ fn pct_decode(s: &str) -> String {
 
 // ---------------------------------------------------------------- samples and repo
 
+/// Skips a test (with a message) when shared/graph-samples is not next to the repository.
+macro_rules! require_samples {
+    () => {
+        if samples_dir().is_none() {
+            eprintln!("shared/graph-samples not found next to the repository: skipped");
+            return;
+        }
+    };
+}
+
 fn samples_dir() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/graph-samples");
     dir.is_dir().then_some(dir)
@@ -416,10 +426,7 @@ fn sha256(bytes: &[u8]) -> String {
 
 #[test]
 fn collects_a_month_through_faults_and_the_snapshot_evaluates() {
-    if samples_dir().is_none() {
-        eprintln!("shared/graph-samples not found next to the repository: skipped");
-        return;
-    }
+    require_samples!();
     let month = current_month();
     let dir = repo(&month);
     let month_dir = dir.path().join("evidence/northwind").join(&month);
@@ -726,10 +733,7 @@ fn failing_server(hang: bool) -> Server {
 
 #[test]
 fn a_failed_collection_keeps_the_previous_month_and_leaves_no_partial_folder() {
-    if samples_dir().is_none() {
-        eprintln!("shared/graph-samples not found next to the repository: skipped");
-        return;
-    }
+    require_samples!();
     let month = current_month();
     let dir = repo(&month);
     let month_dir = dir.path().join("evidence/northwind").join(&month);
@@ -769,10 +773,7 @@ fn a_failed_collection_keeps_the_previous_month_and_leaves_no_partial_folder() {
 #[cfg(unix)]
 #[test]
 fn a_killed_collection_never_damages_the_month_and_the_next_run_cleans_up() {
-    if samples_dir().is_none() {
-        eprintln!("shared/graph-samples not found next to the repository: skipped");
-        return;
-    }
+    require_samples!();
     let month = current_month();
     let dir = repo(&month);
     let client_dir = dir.path().join("evidence/northwind");
@@ -851,10 +852,7 @@ fn a_killed_collection_never_damages_the_month_and_the_next_run_cleans_up() {
 
 #[test]
 fn federated_credentials_are_sent_as_client_assertions() {
-    if samples_dir().is_none() {
-        eprintln!("shared/graph-samples not found next to the repository: skipped");
-        return;
-    }
+    require_samples!();
     let month = current_month();
     for github in [false, true] {
         let dir = repo(&month);
@@ -971,10 +969,7 @@ fn shards_and_bad_input() {
 
 #[test]
 fn tokens_are_refreshed_before_they_expire() {
-    if samples_dir().is_none() {
-        eprintln!("shared/graph-samples not found next to the repository: skipped");
-        return;
-    }
+    require_samples!();
     let month = current_month();
     let dir = repo(&month);
     let base = Arc::new(Mutex::new(String::new()));
@@ -1043,10 +1038,7 @@ fn issued_at(issued: &Mutex<Vec<(String, Instant)>>, token: &str) -> Option<Inst
 
 #[test]
 fn clients_run_in_parallel_with_bounded_requests_per_tenant() {
-    if samples_dir().is_none() {
-        eprintln!("shared/graph-samples not found next to the repository: skipped");
-        return;
-    }
+    require_samples!();
     let month = current_month();
     let dir = repo(&month);
     let base = Arc::new(Mutex::new(String::new()));
@@ -1119,10 +1111,7 @@ fn clients_run_in_parallel_with_bounded_requests_per_tenant() {
 
 #[test]
 fn a_request_that_outlives_its_timeout_is_retried() {
-    if samples_dir().is_none() {
-        eprintln!("shared/graph-samples not found next to the repository: skipped");
-        return;
-    }
+    require_samples!();
     let month = current_month();
     let dir = repo(&month);
     let base = Arc::new(Mutex::new(String::new()));
