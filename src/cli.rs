@@ -23,7 +23,7 @@ pub const EXIT_INPUT: i32 = 2;
     name = "custody",
     version,
     about = "Microsoft 365 shared-responsibility controls as code: policy + Graph evidence → scorecards",
-    after_help = "Exit codes: 0 every control passes, is waived or does not apply; 1 a control fails or lacks evidence; 2 bad input or usage."
+    after_help = "Exit codes: 0 success; 1 findings (check: a control fails or lacks evidence; verify: a pack was tampered with or a month is missing; diff --fail-on weaken: an unjustified weakening); 2 bad input or usage (the message names the file and line, or the JSON path)."
 )]
 pub struct Cli {
     /// The policy repository (holds clients/ and evidence/).
