@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 use std::fmt;
+use std::ops::Range;
 
 /// One problem with the input, located.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -20,9 +21,15 @@ pub struct Diagnostic {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub json_path: Option<String>,
     pub message: String,
+    /// What to do about it ("did you mean `tenant_id`?"), shown under the snippet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
     /// The offending source line, for text output.
     #[serde(skip)]
     pub snippet: Option<String>,
+    /// How many characters of `snippet` from `column` the caret underlines.
+    #[serde(skip)]
+    pub width: usize,
 }
 
 impl Diagnostic {
@@ -35,7 +42,9 @@ impl Diagnostic {
             column: None,
             json_path: None,
             message: message.into(),
+            hint: None,
             snippet: None,
+            width: 1,
         }
     }
 
@@ -48,6 +57,25 @@ impl Diagnostic {
             snippet: file.line_text(line).map(str::to_owned),
             ..Diagnostic::file(file.path.clone(), message)
         }
+    }
+
+    /// A problem spanning a byte range of a text file: the caret underlines the part of
+    /// the range on its first line.
+    pub fn span(file: &SourceText, range: Range<usize>, message: impl Into<String>) -> Self {
+        let mut d = Diagnostic::at(file, range.start, message);
+        if let (Some(line), Some(col)) = (&d.snippet, d.column) {
+            let end = range.end.min(file.text.len()).max(range.start);
+            let spanned = file.text.get(range.start..end).unwrap_or("");
+            let on_line = spanned.split(['\n', '\r']).next().unwrap_or("");
+            let room = line.chars().count().saturating_sub(col - 1);
+            d.width = on_line.chars().count().clamp(1, room.max(1));
+        }
+        d
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
     }
 
     pub fn json(
@@ -81,6 +109,47 @@ impl fmt::Display for Diagnostic {
         }
         write!(f, ": {}", self.message)
     }
+}
+
+/// The text form of a diagnostic, as cargo and rustc print theirs: the grep-able
+/// `error: file:line:column: message` line, then the source line with a caret under the
+/// problem and the hint. Styled with ANSI colours; print it through `anstream`, which
+/// strips them when the stream is not a terminal, `NO_COLOR` is set or `--color never`.
+pub fn render(d: &Diagnostic) -> String {
+    use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+    let title = d.to_string();
+    let mut report = Vec::new();
+    let mut group = Group::with_title(Level::ERROR.primary_title(title.as_str()));
+    if let (Some(line), Some(snippet), Some(col)) = (d.line, &d.snippet, d.column) {
+        let start: usize = snippet.chars().take(col - 1).map(char::len_utf8).sum();
+        let len: usize = snippet[start..]
+            .chars()
+            .take(d.width.max(1))
+            .map(char::len_utf8)
+            .sum();
+        group = group.element(
+            Snippet::source(snippet.as_str())
+                .line_start(line)
+                .annotation(AnnotationKind::Primary.span(start..start + len)),
+        );
+    }
+    report.push(group);
+    if let Some(hint) = &d.hint {
+        report.push(Group::with_title(Level::HELP.secondary_title(hint.as_str())));
+    }
+    let mut out = Renderer::styled().render(&report);
+    out.push('\n');
+    out
+}
+
+/// The candidate nearest to a misspelt word, when it is near enough to be a likely typo.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
 }
 
 /// A text file kept in memory with its repository-relative path, for locating offsets.
@@ -134,6 +203,65 @@ mod tests {
         let after_umlaut = src.text.find("me").unwrap();
         assert_eq!(src.line_col(after_umlaut), (2, 3));
         assert_eq!(src.line_text(2), Some("näme = 2"));
+    }
+
+    fn plain(d: &Diagnostic) -> String {
+        anstream::adapter::strip_str(&render(d)).to_string()
+    }
+
+    #[test]
+    fn render_puts_a_caret_under_the_span_and_the_hint_below() {
+        let src = SourceText::new(
+            "clients/a/client.toml",
+            "name = \"A\"\ntenantid = \"x\"\n".to_owned(),
+        );
+        let at = src.text.find("tenantid").unwrap();
+        let d = Diagnostic::span(&src, at..at + 8, "unknown key `tenantid`")
+            .with_hint("did you mean `tenant_id`?");
+        let out = plain(&d);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(
+            lines[0],
+            "error: clients/a/client.toml:2:1: unknown key `tenantid`"
+        );
+        let code = lines.iter().position(|l| l.ends_with("tenantid = \"x\"")).unwrap();
+        assert!(lines[code].trim_start().starts_with("2 |"), "{out}");
+        let caret = lines[code + 1];
+        let col = caret.find('^').unwrap();
+        assert_eq!(col, lines[code].find("tenantid").unwrap(), "{out}");
+        assert_eq!(caret[col..].trim_end(), "^^^^^^^^", "{out}");
+        assert!(out.contains("help: did you mean `tenant_id`?"), "{out}");
+    }
+
+    #[test]
+    fn render_counts_columns_in_characters_and_keeps_file_only_errors_to_one_line() {
+        let src = SourceText::new("a.toml", "näme = 2\n".to_owned());
+        let at = src.text.find('=').unwrap();
+        let out = plain(&Diagnostic::span(&src, at..at + 1, "bad"));
+        let code = out.lines().find(|l| l.contains("näme")).unwrap();
+        let caret = out.lines().find(|l| l.contains('^')).unwrap();
+        assert_eq!(
+            caret.chars().position(|c| c == '^'),
+            code.chars().position(|c| c == '=')
+        );
+        let whole = plain(&Diagnostic::file("clients/a/raci.toml", "cannot read"));
+        assert_eq!(whole.trim_end(), "error: clients/a/raci.toml: cannot read");
+    }
+
+    #[test]
+    fn render_is_coloured_only_as_ansi_that_anstream_can_strip() {
+        let d = Diagnostic::file("a.toml", "bad");
+        assert!(render(&d).contains("\x1b["));
+        assert!(!plain(&d).contains('\x1b'));
+    }
+
+    #[test]
+    fn did_you_mean_picks_a_close_candidate_only() {
+        assert_eq!(
+            did_you_mean("tenantid", ["name", "tenant_id"]),
+            Some("tenant_id")
+        );
+        assert_eq!(did_you_mean("zzz", ["name", "tenant_id"]), None);
     }
 
     #[test]

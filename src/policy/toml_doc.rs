@@ -2,7 +2,7 @@
 //! each top-level key (and each `[[array]]` element) on its own, so one file reports
 //! every broken section instead of stopping at the first.
 
-use crate::diagnostic::{Diagnostic, SourceText};
+use crate::diagnostic::{Diagnostic, SourceText, did_you_mean};
 use serde::de::DeserializeOwned;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
@@ -54,10 +54,10 @@ impl<'a> TomlDoc<'a> {
         let (root, errors) = DeTable::parse_recoverable(&src.text);
         if !errors.is_empty() {
             for e in errors {
-                let offset = e.span().map_or(0, |s| s.start);
-                diags.push(Diagnostic::at(
+                let span = e.span().unwrap_or(0..0);
+                diags.push(Diagnostic::span(
                     src,
-                    offset,
+                    span,
                     format!("TOML syntax error: {}", e.message().trim()),
                 ));
             }
@@ -72,21 +72,29 @@ impl<'a> TomlDoc<'a> {
 
     /// Records an error for every top-level key not in `allowed`, naming the allowed keys.
     pub fn check_keys(&mut self, allowed: &[&str]) {
-        let unknown: Vec<(String, usize)> = self
+        let unknown: Vec<(String, std::ops::Range<usize>)> = self
             .root
             .iter()
             .filter(|(k, _)| !allowed.contains(&k.get_ref().as_ref()))
-            .map(|(k, _)| (k.get_ref().to_string(), k.span().start))
+            .map(|(k, _)| (k.get_ref().to_string(), k.span()))
             .collect();
-        for (key, offset) in unknown {
+        for (key, span) in unknown {
             let expected = allowed
                 .iter()
                 .map(|k| format!("`{k}`"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            self.error(
-                offset,
-                format!("unknown key `{key}`, expected one of {expected}"),
+            let hint = did_you_mean(&key, allowed.iter().copied()).map_or_else(
+                || "remove it, or run `custody schema` for every key this file takes".to_owned(),
+                |k| format!("did you mean `{k}`?"),
+            );
+            self.diags.push(
+                Diagnostic::span(
+                    self.src,
+                    span,
+                    format!("unknown key `{key}`, expected one of {expected}"),
+                )
+                .with_hint(hint),
             );
         }
     }
@@ -121,7 +129,10 @@ impl<'a> TomlDoc<'a> {
     /// The value of a required top-level key; absence is recorded.
     pub fn require<T: DeserializeOwned>(&mut self, key: &str) -> Option<T> {
         if !self.has(key) {
-            self.error(0, format!("missing required key `{key}`"));
+            self.diags.push(
+                Diagnostic::at(self.src, 0, format!("missing required key `{key}`"))
+                    .with_hint(format!("add `{key} = ...` at the top of the file")),
+            );
             return None;
         }
         self.get(key)
@@ -179,17 +190,32 @@ impl<'a> TomlDoc<'a> {
         value: Spanned<DeValue<'a>>,
         what: &str,
     ) -> Option<T> {
-        let fallback = value.span().start;
+        let fallback = value.span();
         match T::deserialize(ValueDeserializer::from(value)) {
             Ok(v) => Some(v),
             Err(e) => {
-                let offset = e.span().map_or(fallback, |s| s.start);
+                let span = e.span().unwrap_or(fallback);
                 let msg = e.message().trim().to_owned();
-                self.error(offset, format!("in `{what}`: {msg}"));
+                let mut d = Diagnostic::span(self.src, span, format!("in `{what}`: {msg}"));
+                if let Some(hint) = serde_hint(&msg) {
+                    d = d.with_hint(hint);
+                }
+                self.diags.push(d);
                 None
             }
         }
     }
+}
+
+/// A hint for serde's messages about a misspelt field or variant: "unknown field `x`,
+/// expected one of `a`, `b`" or "unknown variant `x`, expected `a` or `b`".
+fn serde_hint(message: &str) -> Option<String> {
+    let rest = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"))?;
+    let (word, expected) = rest.split_once('`')?;
+    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    did_you_mean(word, candidates).map(|c| format!("did you mean `{c}`?"))
 }
 
 #[cfg(test)]
@@ -239,6 +265,21 @@ mod tests {
             diags,
             ["x.toml:2:1: unknown key `tenantid`, expected one of `name`, `tenant_id`"]
         );
+    }
+
+    #[test]
+    fn misspelt_keys_get_a_did_you_mean_hint() {
+        let src = SourceText::new("x.toml", "tenantid = \"b\"\n[[item]]\nnmae = \"x\"\n".into());
+        let mut diags = Vec::new();
+        let mut doc = TomlDoc::parse(&src, &mut diags).unwrap();
+        doc.check_keys(&["name", "tenant_id", "item"]);
+        doc.array::<Item>("item");
+        let hints: Vec<_> = doc.diags.iter().map(|d| d.hint.as_deref()).collect();
+        assert_eq!(
+            hints,
+            [Some("did you mean `tenant_id`?"), Some("did you mean `name`?")]
+        );
+        assert_eq!(doc.diags[0].width, "tenantid".len());
     }
 
     #[test]

@@ -141,14 +141,5 @@ fn scorecard(out: &mut String, s: &Scorecard, verbose: bool) {
 }
 
 fn diagnostic(out: &mut String, d: &Diagnostic) {
-    let err = Style::new().fg_color(Some(AnsiColor::Red.into())).bold();
-    let _ = writeln!(out, "{err}error{err:#}: {d}");
-    if let (Some(line), Some(snippet)) = (d.line, &d.snippet) {
-        let gutter = line.to_string().len();
-        let _ = writeln!(out, "  {:gutter$} |", "");
-        let _ = writeln!(out, "  {line} | {snippet}");
-        if let Some(col) = d.column {
-            let _ = writeln!(out, "  {:gutter$} | {:>col$}", "", "^");
-        }
-    }
+    out.push_str(&crate::diagnostic::render(d));
 }
