@@ -9,10 +9,12 @@ use crate::policy::load::WorkingTree;
 use crate::policy::load_policy;
 use crate::report::{self, CheckReport};
 use crate::scorecard::{PolicyProvenance, Scorecard, Status};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use rayon::prelude::*;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 pub const EXIT_OK: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
@@ -23,14 +25,37 @@ pub const EXIT_INPUT: i32 = 2;
     name = "custody",
     version,
     about = "Microsoft 365 shared-responsibility controls as code: policy + Graph evidence → scorecards",
-    after_help = "Exit codes: 0 success; 1 findings (check: a control fails or lacks evidence; verify: a pack was tampered with or a month is missing; diff --fail-on weaken: an unjustified weakening); 2 bad input or usage (the message names the file and line, or the JSON path)."
+    after_help = "Examples:
+  custody init demo && cd demo   start a policy repository with one example client
+  custody check                  evaluate every client's latest month
+  custody build                  render the site into site/
+  custody serve                  preview the site on http://127.0.0.1:8000/, rebuilt on change
+
+Exit codes: 0 success; 1 findings (check: a control fails or lacks evidence; verify: a pack was tampered with or a month is missing; diff --fail-on weaken: an unjustified weakening); 2 bad input or usage (the message names the file and line, or the JSON path)."
 )]
 pub struct Cli {
     /// The policy repository (holds clients/ and evidence/).
     #[arg(long, global = true, default_value = ".", value_name = "DIR")]
     pub repo: PathBuf,
+    /// Only errors, warnings and machine output: no progress bar, summary or next-step lines.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// More detail on stderr: stage timings and per-client steps; -vv adds debug detail
+    /// (check: also every control's details, not only failing ones).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Colour on stdout and stderr; auto means on a terminal unless NO_COLOR is set.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Subcommand, Debug)]
@@ -53,6 +78,51 @@ pub enum Command {
     Init(InitArgs),
     /// Fetch each client's monthly Microsoft Graph snapshot into evidence/<client>/<YYYY-MM>/.
     Collect(CollectArgs),
+    /// Build the site and serve it on 127.0.0.1 for local preview, rebuilding when
+    /// clients/, evidence/ or site-templates/ change.
+    Serve(ServeArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), or write one page per command into a folder.
+    Man(ManArgs),
+}
+
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  custody serve                   build into site/ and serve http://127.0.0.1:8000/
+  custody serve --port 0          any free port (the address is printed)
+  custody serve --out /tmp/site   keep the preview out of the repository
+
+Only 127.0.0.1 is ever bound; requests naming another host are refused. A failed rebuild \
+prints its errors and the last good site stays up.")]
+pub struct ServeArgs {
+    /// TCP port on 127.0.0.1; 0 picks a free one.
+    #[arg(long, default_value_t = 8000, value_name = "N")]
+    pub port: u16,
+    /// Output folder; default: site/ in the repository.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  custody completions bash > ~/.local/share/bash-completion/completions/custody
+  custody completions zsh > ~/.zfunc/_custody
+  custody completions fish > ~/.config/fish/completions/custody.fish
+  custody completions powershell >> $PROFILE")]
+pub struct CompletionsArgs {
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  custody man | man -l -
+  custody man --out ~/.local/share/man/man1   custody.1, custody-check.1, …")]
+pub struct ManArgs {
+    /// Write custody.1 and one custody-<command>.1 per command into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -60,7 +130,11 @@ pub enum Command {
     after_help = "Credentials (environment): CUSTODY_CLIENT_ID with CUSTODY_CLIENT_SECRET, or with \
 CUSTODY_FEDERATED_TOKEN_FILE or GitHub's OIDC variables (workload identity federation); or CUSTODY_ACCESS_TOKEN.\n\
 Exit codes: 0 every client collected (refusals for licence or permission are recorded, not failures); \
-2 bad input or usage, or a client whose collection failed (the others are still collected)."
+2 bad input or usage, or a client whose collection failed (the others are still collected).\n\n\
+Examples:
+  custody collect                               every client, the current month
+  custody collect --client contoso --month 2026-05
+  custody collect --shard 2/4 --jobs 8          the second quarter of the clients, in CI"
 )]
 pub struct CollectArgs {
     /// Only these clients (repeatable); default: every client.
@@ -84,6 +158,11 @@ pub struct CollectArgs {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  custody build                       every client and the portfolio into site/
+  custody build --out public          into public/
+  custody build --client contoso      a standalone site for one client
+  custody verify site                 then check the evidence packs it wrote")]
 pub struct BuildArgs {
     /// Output folder; default: site/ in the repository. It is replaced only when the build succeeds.
     #[arg(long, value_name = "DIR")]
@@ -94,6 +173,10 @@ pub struct BuildArgs {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  custody diff                                   working tree against the merge base with main
+  custody diff origin/main HEAD --format json
+  custody diff --fail-on weaken                  in a pull-request check")]
 pub struct DiffArgs {
     /// Base revision; default: the merge base of HEAD with origin/main (or main).
     #[arg(value_name = "BASE")]
@@ -121,6 +204,9 @@ pub enum FailOn {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  custody init demo && cd demo && custody check
+  custody init --client contoso       in the current folder")]
 pub struct InitArgs {
     /// Where to create the repository (created if missing; nothing is ever overwritten).
     #[arg(value_name = "DIR", default_value = ".")]
@@ -131,6 +217,9 @@ pub struct InitArgs {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  custody schema > custody.schema.json
+  custody schema --out schema >> .taplo.toml")]
 pub struct SchemaArgs {
     /// Write one `<file>.schema.json` per policy file into DIR and print the matching
     /// `.taplo.toml` rules (paths relative to the repository root); default: print all
@@ -140,6 +229,9 @@ pub struct SchemaArgs {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  custody verify site                               every pack the site holds
+  custody verify site/contoso/2026-05/evidence.zip  one pack")]
 pub struct VerifyArgs {
     /// Evidence pack zip files, or folders (such as site/ or site/<client>/) to search for them.
     #[arg(required = true, value_name = "PACK_OR_DIR")]
@@ -147,6 +239,11 @@ pub struct VerifyArgs {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  custody check                         every client's latest month
+  custody check --client contoso -v     one client, every control's details
+  custody check --month 2026-05 --format json > scorecards.json
+  custody check --format sarif > custody.sarif")]
 pub struct CheckArgs {
     /// Only these clients (repeatable); default: every client.
     #[arg(long = "client", value_name = "ID")]
@@ -156,9 +253,6 @@ pub struct CheckArgs {
     pub month: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// Show every control's details, not only failing ones.
-    #[arg(long, short)]
-    pub verbose: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -171,6 +265,9 @@ pub enum Format {
 }
 
 #[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  custody controls
+  custody controls --format markdown > docs/controls.md")]
 pub struct ControlsArgs {
     #[arg(long, value_enum, default_value_t = ControlsFormat::Text)]
     pub format: ControlsFormat,
@@ -190,8 +287,30 @@ pub fn main() -> i32 {
             return if e.use_stderr() { EXIT_INPUT } else { EXIT_OK };
         }
     };
+    init_output(&cli);
+    let started = Instant::now();
+    let code = run(cli);
+    tracing::info!(
+        exit = code,
+        seconds = started.elapsed().as_secs_f64(),
+        "done"
+    );
+    code
+}
+
+fn run(cli: Cli) -> i32 {
     match cli.command {
-        Command::Check(args) => check(&cli.repo, &args),
+        Command::Check(args) => check(&cli.repo, &args, cli.verbose > 0),
+        Command::Serve(args) => serve(&cli.repo, &args),
+        Command::Completions(args) => {
+            let mut cmd = Cli::command();
+            let mut out = Vec::new();
+            clap_complete::generate(args.shell, &mut cmd, "custody", &mut out);
+            // Raw bytes: a completion script must never be stripped or recoloured.
+            let _ = std::io::stdout().write_all(&out);
+            EXIT_OK
+        }
+        Command::Man(args) => man(&args),
         Command::Build(args) => build(&cli.repo, &args),
         Command::Diff(args) => diff(&cli.repo, &args),
         Command::Schema(args) => schema(&args),
@@ -207,6 +326,99 @@ pub fn main() -> i32 {
                 args.format == ControlsFormat::Markdown,
             ));
             EXIT_OK
+        }
+    }
+}
+
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// Whether `-q` asked for errors and machine output only.
+pub fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// `--color` for everything printed through anstream (clap, reports, diagnostics), `-q`,
+/// and `-v` as a tracing subscriber on stderr (no subscriber, no cost, without `-v`).
+fn init_output(cli: &Cli) {
+    match cli.color {
+        ColorWhen::Always => anstream::ColorChoice::Always.write_global(),
+        ColorWhen::Never => anstream::ColorChoice::Never.write_global(),
+        // anstream's own detection: a terminal, NO_COLOR, CLICOLOR(_FORCE), TERM=dumb.
+        ColorWhen::Auto => {}
+    }
+    QUIET.store(cli.quiet, Ordering::Relaxed);
+    if cli.verbose > 0 {
+        let level = match cli.verbose {
+            1 => tracing::Level::INFO,
+            2 => tracing::Level::DEBUG,
+            _ => tracing::Level::TRACE,
+        };
+        let ansi = anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never;
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_writer(std::io::stderr)
+            .with_ansi(ansi)
+            .with_target(false)
+            .with_timer(tracing_subscriber::fmt::time::uptime())
+            .try_init();
+    }
+}
+
+/// A progress, summary or next-step line on stderr; `-q` silences it.
+pub(crate) fn status(s: &str) {
+    if !quiet() {
+        eprint(s);
+    }
+}
+
+/// Every diagnostic on stderr with its source snippet and hint.
+pub(crate) fn eprint_diags<'a>(diags: impl IntoIterator<Item = &'a Diagnostic>) {
+    for d in diags {
+        eprint(&crate::diagnostic::render(d));
+    }
+}
+
+fn man(args: &ManArgs) -> i32 {
+    let cmd = Cli::command();
+    let Some(dir) = &args.out else {
+        let mut out = Vec::new();
+        if let Err(e) = clap_mangen::Man::new(cmd).render(&mut out) {
+            eprint(&format!("error: {e}\n"));
+            return EXIT_INPUT;
+        }
+        let _ = std::io::stdout().write_all(&out);
+        return EXIT_OK;
+    };
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        eprint(&format!("error: cannot create {}: {e}\n", dir.display()));
+        return EXIT_INPUT;
+    }
+    match clap_mangen::generate_to(cmd, dir) {
+        Ok(()) => {
+            status(&format!("wrote manual pages into {}\n", dir.display()));
+            EXIT_OK
+        }
+        Err(e) => {
+            eprint(&format!(
+                "error: cannot write into {}: {e}\n",
+                dir.display()
+            ));
+            EXIT_INPUT
+        }
+    }
+}
+
+fn serve(root: &Path, args: &ServeArgs) -> i32 {
+    let opts = crate::serve::ServeOptions {
+        repo: root.to_path_buf(),
+        out: args.out.clone().unwrap_or_else(|| root.join("site")),
+        port: args.port,
+    };
+    match crate::serve::run(&opts) {
+        Ok(()) => EXIT_OK,
+        Err(e) => {
+            eprint(&format!("error: {e}\n"));
+            EXIT_INPUT
         }
     }
 }
@@ -247,7 +459,7 @@ pub fn working_tree_policy(
     Ok((policy, provenance))
 }
 
-fn check(root: &Path, args: &CheckArgs) -> i32 {
+fn check(root: &Path, args: &CheckArgs, details: bool) -> i32 {
     let months = match &args.month {
         None => Months::Latest,
         Some(m) => match Month::parse(m) {
@@ -261,9 +473,7 @@ fn check(root: &Path, args: &CheckArgs) -> i32 {
     let (clients, mut errors) = match crate::repo::select_clients(root, &args.clients) {
         Ok(x) => x,
         Err(diags) => {
-            for d in diags {
-                eprint(&format!("error: {d}\n"));
-            }
+            eprint_diags(&diags);
             return EXIT_INPUT;
         }
     };
@@ -271,9 +481,18 @@ fn check(root: &Path, args: &CheckArgs) -> i32 {
     let runs: Vec<ClientRun> = clients
         .par_iter()
         .map(|id| {
-            evaluate_client(root, id, months, &|m, latest| {
+            let t = Instant::now();
+            let run = evaluate_client(root, id, months, &|m, latest| {
                 history.policy_for_month(id, m, latest)
-            })
+            });
+            tracing::info!(
+                client = %id,
+                months = run.scorecards.len(),
+                errors = run.diags.len(),
+                seconds = t.elapsed().as_secs_f64(),
+                "evaluated"
+            );
+            run
         })
         .collect();
     let mut failed = Vec::new();
@@ -291,19 +510,15 @@ fn check(root: &Path, args: &CheckArgs) -> i32 {
         errors: &errors,
     };
     match args.format {
-        Format::Text => print_stdout(&report::text::render(&report, args.verbose)),
+        Format::Text => print_stdout(&report::text::render(&report, details)),
         Format::Json => {
             // Machine output alone on stdout; people still see the errors on stderr.
             print_stdout(&report::json::render(&report));
-            for d in &errors {
-                eprint(&format!("error: {d}\n"));
-            }
+            eprint_diags(&errors);
         }
         Format::Sarif => {
             print_stdout(&report::sarif::render(&report));
-            for d in &errors {
-                eprint(&format!("error: {d}\n"));
-            }
+            eprint_diags(&errors);
         }
         Format::Github => {
             print_stdout(&report::github::render(&report));
@@ -327,9 +542,9 @@ fn init(args: &InitArgs) -> i32 {
     match crate::init::init_repo(&args.dir, &id) {
         Ok(report) => {
             for f in &report.created {
-                eprint(&format!("created {f}\n"));
+                status(&format!("created {f}\n"));
             }
-            eprint(&crate::init::next_steps(&args.dir, &id));
+            status(&crate::init::next_steps(&args.dir, &id));
             EXIT_OK
         }
         Err(e) => {
@@ -362,9 +577,9 @@ fn schema(args: &SchemaArgs) -> i32 {
             eprint(&format!("error: cannot write {}: {e}\n", path.display()));
             return EXIT_INPUT;
         }
-        eprint(&format!("wrote {}\n", path.display()));
+        status(&format!("wrote {}\n", path.display()));
     }
-    eprint("add these rules to .taplo.toml at the repository root:\n");
+    status("add these rules to .taplo.toml at the repository root:\n");
     print_stdout(&crate::schema::taplo_config(&dir.to_string_lossy()));
     EXIT_OK
 }
@@ -454,9 +669,7 @@ fn diff(root: &Path, args: &DiffArgs) -> i32 {
         DiffFormat::Markdown => print_stdout(&crate::diff::render_markdown(&diffs)),
         DiffFormat::Json => print_stdout(&crate::diff::render_json(&diffs)),
     }
-    for d in &errors {
-        eprint(&format!("error: {d}\n"));
-    }
+    eprint_diags(&errors);
     if !errors.is_empty() {
         EXIT_INPUT
     } else if args.fail_on == FailOn::Weaken && crate::diff::any_unjustified_weakening(&diffs) {
@@ -475,10 +688,9 @@ fn build(root: &Path, args: &BuildArgs) -> i32 {
     };
     match crate::website::build(&opts) {
         Ok(summary) => {
-            for d in &summary.errors {
-                eprint(&format!("error: {d}\n"));
-            }
-            eprint(&format!(
+            eprint_diags(&summary.errors);
+            log_build(&summary);
+            status(&format!(
                 "{}\nopen {}\n",
                 summary.line(),
                 out.join(if args.clients.len() == 1 {
@@ -495,13 +707,26 @@ fn build(root: &Path, args: &BuildArgs) -> i32 {
             }
         }
         Err(diags) => {
-            for d in diags {
-                eprint(&format!("error: {d}\n"));
-            }
+            eprint_diags(&diags);
             eprint("build failed: the previous site was left untouched\n");
             EXIT_INPUT
         }
     }
+}
+
+/// `-v`: one event per build stage with its duration, then the counts.
+pub fn log_build(summary: &crate::website::BuildSummary) {
+    for (stage, d) in &summary.timings {
+        tracing::info!(stage, seconds = d.as_secs_f64(), "build stage");
+    }
+    tracing::info!(
+        clients = summary.clients,
+        months = summary.months,
+        pages = summary.pages,
+        packs = summary.packs,
+        files = summary.files,
+        "built"
+    );
 }
 
 fn collect(root: &Path, args: &CollectArgs) -> i32 {
@@ -541,18 +766,14 @@ fn collect(root: &Path, args: &CollectArgs) -> i32 {
     let (mut clients, diags) = match crate::repo::select_clients(root, &args.clients) {
         Ok(x) => x,
         Err(diags) => {
-            for d in diags {
-                eprint(&format!("error: {d}\n"));
-            }
+            eprint_diags(&diags);
             return EXIT_INPUT;
         }
     };
-    for d in &diags {
-        eprint(&format!("error: {d}\n"));
-    }
+    eprint_diags(&diags);
     if let Some((i, n)) = shard {
         clients = collect::shard(&clients, i, n);
-        eprint(&format!(
+        status(&format!(
             "shard {i}/{n}: {}\n",
             if clients.is_empty() {
                 "no clients".to_owned()
@@ -575,7 +796,7 @@ fn collect(root: &Path, args: &CollectArgs) -> i32 {
         retry,
     };
     let outcomes = collect::collect(&opts, creds);
-    eprint(&format!("{}\n", collect::summary(&outcomes)));
+    status(&format!("{}\n", collect::summary(&outcomes)));
     if diags.is_empty() && outcomes.iter().all(|o| o.result.is_ok()) {
         EXIT_OK
     } else {

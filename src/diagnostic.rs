@@ -135,7 +135,9 @@ pub fn render(d: &Diagnostic) -> String {
     }
     report.push(group);
     if let Some(hint) = &d.hint {
-        report.push(Group::with_title(Level::HELP.secondary_title(hint.as_str())));
+        report.push(Group::with_title(
+            Level::HELP.secondary_title(hint.as_str()),
+        ));
     }
     let mut out = Renderer::styled().render(&report);
     out.push('\n');
@@ -143,7 +145,10 @@ pub fn render(d: &Diagnostic) -> String {
 }
 
 /// The candidate nearest to a misspelt word, when it is near enough to be a likely typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(word, c), c))
@@ -224,7 +229,10 @@ mod tests {
             lines[0],
             "error: clients/a/client.toml:2:1: unknown key `tenantid`"
         );
-        let code = lines.iter().position(|l| l.ends_with("tenantid = \"x\"")).unwrap();
+        let code = lines
+            .iter()
+            .position(|l| l.ends_with("tenantid = \"x\""))
+            .unwrap();
         assert!(lines[code].trim_start().starts_with("2 |"), "{out}");
         let caret = lines[code + 1];
         let col = caret.find('^').unwrap();

@@ -26,6 +26,7 @@ pub mod repo;
 pub mod report;
 pub mod schema;
 pub mod scorecard;
+pub mod serve;
 pub mod website;
 
 /// Version written into manifests and machine output.

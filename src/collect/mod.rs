@@ -84,17 +84,27 @@ pub struct ClientOutcome {
 /// Where progress goes: per-client bars on a terminal, plain lines otherwise.
 struct Progress {
     multi: Option<MultiProgress>,
+    /// `-q`: no bars and no progress lines, errors only.
+    quiet: bool,
 }
 
 impl Progress {
     fn new() -> Self {
-        let tty = std::io::stderr().is_terminal();
+        let quiet = crate::cli::quiet();
+        let tty = std::io::stderr().is_terminal() && !quiet;
         Progress {
             multi: tty.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr())),
+            quiet,
         }
     }
 
     fn line(&self, s: &str) {
+        if !self.quiet {
+            self.error(s);
+        }
+    }
+
+    fn error(&self, s: &str) {
         match &self.multi {
             Some(m) => {
                 let _ = m.println(s);
@@ -167,7 +177,7 @@ pub fn collect(opts: &CollectOptions, creds: Credentials) -> Vec<ClientOutcome> 
                     let result = ctx.run();
                     match &result {
                         Ok(summary) => progress.line(&format!("{id}: {summary}")),
-                        Err(e) => progress.line(&format!("{id}: error: {e}")),
+                        Err(e) => progress.error(&format!("{id}: error: {e}")),
                     }
                     results
                         .lock()

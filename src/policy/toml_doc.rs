@@ -129,10 +129,13 @@ impl<'a> TomlDoc<'a> {
     /// The value of a required top-level key; absence is recorded.
     pub fn require<T: DeserializeOwned>(&mut self, key: &str) -> Option<T> {
         if !self.has(key) {
-            self.diags.push(
-                Diagnostic::at(self.src, 0, format!("missing required key `{key}`"))
-                    .with_hint(format!("add `{key} = ...` at the top of the file")),
-            );
+            // Located at the file start, but no snippet: no line of the file is wrong.
+            let d = Diagnostic {
+                snippet: None,
+                ..Diagnostic::at(self.src, 0, format!("missing required key `{key}`"))
+            };
+            self.diags
+                .push(d.with_hint(format!("add `{key} = ...` at the top of the file")));
             return None;
         }
         self.get(key)
@@ -269,7 +272,10 @@ mod tests {
 
     #[test]
     fn misspelt_keys_get_a_did_you_mean_hint() {
-        let src = SourceText::new("x.toml", "tenantid = \"b\"\n[[item]]\nnmae = \"x\"\n".into());
+        let src = SourceText::new(
+            "x.toml",
+            "tenantid = \"b\"\n[[item]]\nnmae = \"x\"\n".into(),
+        );
         let mut diags = Vec::new();
         let mut doc = TomlDoc::parse(&src, &mut diags).unwrap();
         doc.check_keys(&["name", "tenant_id", "item"]);
@@ -277,7 +283,10 @@ mod tests {
         let hints: Vec<_> = doc.diags.iter().map(|d| d.hint.as_deref()).collect();
         assert_eq!(
             hints,
-            [Some("did you mean `tenant_id`?"), Some("did you mean `name`?")]
+            [
+                Some("did you mean `tenant_id`?"),
+                Some("did you mean `name`?")
+            ]
         );
         assert_eq!(doc.diags[0].width, "tenantid".len());
     }

@@ -150,10 +150,12 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, Vec<Diagnostic>> {
 }
 
 fn progress(n: usize) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some(n as u64),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
+    let target = if crate::cli::quiet() {
+        indicatif::ProgressDrawTarget::hidden()
+    } else {
+        indicatif::ProgressDrawTarget::stderr()
+    };
+    let bar = indicatif::ProgressBar::with_draw_target(Some(n as u64), target);
     if let Ok(style) =
         indicatif::ProgressStyle::with_template("evaluating {bar:30} {pos}/{len} clients")
     {
