@@ -184,6 +184,7 @@ pub struct DiffArgs {
     /// Head revision; default: the working tree.
     #[arg(value_name = "HEAD")]
     pub head: Option<String>,
+    /// Output on stdout: markdown for a pull-request comment, or json.
     #[arg(long, value_enum, default_value_t = DiffFormat::Markdown)]
     pub format: DiffFormat,
     /// Exit 1 when a change weakens a control without a waiver-style justification.
@@ -251,6 +252,8 @@ pub struct CheckArgs {
     /// The month to evaluate; default: each client's latest month with evidence.
     #[arg(long, value_name = "YYYY-MM")]
     pub month: Option<String>,
+    /// Output on stdout: text for people; json, sarif (code scanning), github
+    /// (annotations and step summary) or markdown (pull-request comments) for machines.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
@@ -269,6 +272,7 @@ pub enum Format {
   custody controls
   custody controls --format markdown > docs/controls.md")]
 pub struct ControlsArgs {
+    /// Output on stdout: text, or markdown for docs/controls.md.
     #[arg(long, value_enum, default_value_t = ControlsFormat::Text)]
     pub format: ControlsFormat,
 }
