@@ -380,7 +380,9 @@ fn policy_errors_show_a_snippet_with_a_caret_and_a_hint_plain_unless_colour_is_a
     assert_eq!(caret.find('^'), lines[code].find("domian"), "{err}");
     assert_eq!(caret.trim_start_matches([' ', '|']), "^^^^^^", "{err}");
     assert!(
-        lines[code + 1..].iter().any(|l| *l == "help: did you mean `domains`?"),
+        lines[code + 1..]
+            .iter()
+            .any(|l| *l == "help: did you mean `domains`?"),
         "{err}"
     );
 
@@ -425,7 +427,10 @@ fn quiet_silences_summaries_verbose_adds_timings_and_stdout_is_unchanged() {
     let normal = build(None);
     assert!(normal.contains("built 1 clients"), "{normal}");
     let quiet = build(Some("-q"));
-    assert!(!quiet.contains("built") && !quiet.contains("open "), "{quiet}");
+    assert!(
+        !quiet.contains("built") && !quiet.contains("open "),
+        "{quiet}"
+    );
     let verbose = build(Some("-v"));
     for stage in ["evaluate", "render", "write"] {
         assert!(
@@ -433,7 +438,10 @@ fn quiet_silences_summaries_verbose_adds_timings_and_stdout_is_unchanged() {
             "{verbose}"
         );
     }
-    assert!(verbose.contains("INFO") && verbose.contains("built"), "{verbose}");
+    assert!(
+        verbose.contains("INFO") && verbose.contains("built"),
+        "{verbose}"
+    );
     assert!(!verbose.contains("DEBUG"), "-v is info level: {verbose}");
 
     let check = |flags: &[&str]| {
@@ -451,7 +459,10 @@ fn quiet_silences_summaries_verbose_adds_timings_and_stdout_is_unchanged() {
     let (verbose, log) = check(&["-vv"]);
     assert_eq!(plain, quiet);
     assert_eq!(plain, verbose);
-    assert!(log.contains("evaluated") && log.contains("client=acme"), "{log}");
+    assert!(
+        log.contains("evaluated") && log.contains("client=acme"),
+        "{log}"
+    );
 }
 
 #[test]
@@ -499,8 +510,8 @@ fn man_prints_roff_and_writes_one_page_per_command() {
     use clap::CommandFactory;
     for sub in custody::cli::Cli::command().get_subcommands() {
         let file = dir.path().join(format!("custody-{}.1", sub.get_name()));
-        let text = std::fs::read_to_string(&file)
-            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let text =
+            std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         assert!(text.contains(".TH custody-"), "{}", file.display());
     }
     assert!(dir.path().join("custody.1").is_file());

@@ -73,7 +73,10 @@ fn every_command_shows_examples_that_parse() {
     for path in paths {
         let text = help(&path);
         let examples = examples(&text);
-        assert!(!examples.is_empty(), "custody {path:?} --help has no examples");
+        assert!(
+            !examples.is_empty(),
+            "custody {path:?} --help has no examples"
+        );
         for argv in &examples {
             if let Err(e) = Cli::try_parse_from(argv) {
                 panic!("example {argv:?} in custody {path:?} --help does not parse: {e}");
