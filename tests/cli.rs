@@ -380,9 +380,7 @@ fn policy_errors_show_a_snippet_with_a_caret_and_a_hint_plain_unless_colour_is_a
     assert_eq!(caret.find('^'), lines[code].find("domian"), "{err}");
     assert_eq!(caret.trim_start_matches([' ', '|']), "^^^^^^", "{err}");
     assert!(
-        lines[code + 1..]
-            .iter()
-            .any(|l| *l == "help: did you mean `domains`?"),
+        lines[code + 1..].contains(&"help: did you mean `domains`?"),
         "{err}"
     );
 
