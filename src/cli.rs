@@ -284,6 +284,10 @@ pub enum ControlsFormat {
 }
 
 pub fn main() -> i32 {
+    // Before parsing, so clap's own help and usage errors follow --color too.
+    if let Some(when) = color_from_args(std::env::args_os().skip(1)) {
+        set_color(when);
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -344,12 +348,7 @@ pub fn quiet() -> bool {
 /// `--color` for everything printed through anstream (clap, reports, diagnostics), `-q`,
 /// and `-v` as a tracing subscriber on stderr (no subscriber, no cost, without `-v`).
 fn init_output(cli: &Cli) {
-    match cli.color {
-        ColorWhen::Always => anstream::ColorChoice::Always.write_global(),
-        ColorWhen::Never => anstream::ColorChoice::Never.write_global(),
-        // anstream's own detection: a terminal, NO_COLOR, CLICOLOR(_FORCE), TERM=dumb.
-        ColorWhen::Auto => {}
-    }
+    set_color(cli.color);
     QUIET.store(cli.quiet, Ordering::Relaxed);
     if cli.verbose > 0 {
         let level = match cli.verbose {
@@ -366,6 +365,33 @@ fn init_output(cli: &Cli) {
             .with_timer(tracing_subscriber::fmt::time::uptime())
             .try_init();
     }
+}
+
+fn set_color(when: ColorWhen) {
+    match when {
+        ColorWhen::Always => anstream::ColorChoice::Always.write_global(),
+        ColorWhen::Never => anstream::ColorChoice::Never.write_global(),
+        // anstream's own detection: a terminal, NO_COLOR, CLICOLOR(_FORCE), TERM=dumb.
+        ColorWhen::Auto => anstream::ColorChoice::Auto.write_global(),
+    }
+}
+
+/// The last valid `--color WHEN` / `--color=WHEN` before any `--`, read ahead of clap.
+fn color_from_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Option<ColorWhen> {
+    let mut found = None;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let arg = arg.to_string_lossy().into_owned();
+        let value = match arg.as_str() {
+            "--" => break,
+            "--color" => args.next().map(|v| v.to_string_lossy().into_owned()),
+            a => a.strip_prefix("--color=").map(str::to_owned),
+        };
+        if let Some(when) = value.and_then(|v| ColorWhen::from_str(&v, false).ok()) {
+            found = Some(when);
+        }
+    }
+    found
 }
 
 /// A progress, summary or next-step line on stderr; `-q` silences it.
@@ -819,5 +845,20 @@ pub fn exit_code(scorecards: &[&Scorecard], errors: &[Diagnostic]) -> i32 {
         EXIT_FINDINGS
     } else {
         EXIT_OK
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn color_is_read_ahead_of_parsing_in_both_spellings() {
+        let read = |args: &[&str]| color_from_args(args.iter().map(Into::into));
+        assert_eq!(read(&["check", "--color", "never"]), Some(ColorWhen::Never));
+        assert_eq!(read(&["--color=always", "check"]), Some(ColorWhen::Always));
+        assert_eq!(read(&["check", "--color", "sometimes"]), None);
+        assert_eq!(read(&["init", "--", "--color=always"]), None);
+        assert_eq!(read(&["check"]), None);
     }
 }

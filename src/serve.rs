@@ -42,6 +42,14 @@ pub fn run(opts: &ServeOptions) -> Result<(), String> {
     let repo = std::fs::canonicalize(&opts.repo)
         .map_err(|e| format!("cannot open the repository {}: {e}", opts.repo.display()))?;
 
+    let out = resolve(&opts.out);
+    if let Some(dir) = WATCHED.iter().find(|w| out.starts_with(repo.join(w))) {
+        return Err(format!(
+            "--out {} is inside {dir}/, which is watched: every build would trigger the next",
+            opts.out.display()
+        ));
+    }
+
     // Watch before the first build so a change made while it runs is not missed.
     let (tx, rx) = mpsc::channel();
     let mut watcher = notify::recommended_watcher(tx)
@@ -90,6 +98,37 @@ pub fn run(opts: &ServeOptions) -> Result<(), String> {
         rebuild(opts);
     }
     Ok(())
+}
+
+/// An absolute path with symlinks and `..` resolved as far as it exists, the rest
+/// appended as written (the output folder may not exist yet).
+fn resolve(path: &Path) -> PathBuf {
+    let mut existing = path.to_path_buf();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(canon) = std::fs::canonicalize(&existing) {
+            let mut out = canon;
+            for part in rest.iter().rev() {
+                if part == ".." {
+                    out.pop();
+                } else if part != "." {
+                    out.push(part);
+                }
+            }
+            return out;
+        }
+        let Some(last) = existing.file_name().map(|n| n.to_owned()).or_else(|| {
+            existing
+                .ends_with("..")
+                .then(|| std::ffi::OsString::from(".."))
+        }) else {
+            return path.to_path_buf();
+        };
+        rest.push(last);
+        if !existing.pop() || existing.as_os_str().is_empty() {
+            existing = PathBuf::from(".");
+        }
+    }
 }
 
 /// Adds a recursive watch on every input folder that exists and is not watched yet.
@@ -450,6 +489,21 @@ mod tests {
         ] {
             assert_eq!(respond(&root, "GET", "/", Some(host)).status, 403, "{host}");
         }
+    }
+
+    #[test]
+    fn resolve_makes_a_not_yet_existing_path_absolute() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::create_dir(root.join("clients")).unwrap();
+        let p = dir.path().join("site/../clients/new/site");
+        assert_eq!(resolve(&p), root.join("clients/new/site"));
+        assert_eq!(resolve(&root.join("clients")), root.join("clients"));
+        let cwd = std::env::current_dir().unwrap().canonicalize().unwrap();
+        assert_eq!(
+            resolve(Path::new("no-such-dir/x")),
+            cwd.join("no-such-dir/x")
+        );
     }
 
     #[test]

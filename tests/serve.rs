@@ -206,3 +206,23 @@ fn a_port_in_use_is_a_clear_error() {
         "{err}"
     );
 }
+
+#[test]
+fn an_output_folder_inside_a_watched_input_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    Fx::new().write_to(dir.path(), "acme");
+    let out = Command::new(assert_cmd::cargo::cargo_bin("custody"))
+        .arg("--repo")
+        .arg(dir.path())
+        .args(["serve", "--port", "0", "--out"])
+        .arg(dir.path().join("evidence/preview"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("is inside evidence/, which is watched"),
+        "{err}"
+    );
+    assert!(!dir.path().join("evidence/preview").exists());
+}

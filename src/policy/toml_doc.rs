@@ -99,8 +99,11 @@ impl<'a> TomlDoc<'a> {
         }
     }
 
+    /// An error at the key or value starting at `offset`; the caret underlines that token.
     pub fn error(&mut self, offset: usize, message: impl Into<String>) {
-        self.diags.push(Diagnostic::at(self.src, offset, message));
+        let end = offset + token_len(&self.src.text, offset);
+        self.diags
+            .push(Diagnostic::span(self.src, offset..end, message));
     }
 
     /// Location of the start of the file (for findings about a missing key).
@@ -210,15 +213,66 @@ impl<'a> TomlDoc<'a> {
     }
 }
 
-/// A hint for serde's messages about a misspelt field or variant: "unknown field `x`,
-/// expected one of `a`, `b`" or "unknown variant `x`, expected `a` or `b`".
+/// Length in bytes of the TOML key or value starting at `offset`: a quoted string up to
+/// its closing quote, an array or inline table up to its bracket on the same line,
+/// otherwise up to the next space, `=`, `,` or bracket.
+fn token_len(text: &str, offset: usize) -> usize {
+    let Some(rest) = text.get(offset..) else {
+        return 0;
+    };
+    let line = rest.split(['\n', '\r']).next().unwrap_or("");
+    let mut chars = line.char_indices();
+    let len = match chars.next() {
+        Some((_, q @ ('"' | '\''))) => {
+            let mut escaped = false;
+            chars
+                .find(|&(_, c)| {
+                    let close = c == q && !escaped;
+                    escaped = q == '"' && c == '\\' && !escaped;
+                    close
+                })
+                .map_or(line.len(), |(i, c)| i + c.len_utf8())
+        }
+        Some((_, open @ ('[' | '{'))) => {
+            let close = if open == '[' { ']' } else { '}' };
+            line.rfind(close).map_or(line.len(), |i| i + 1)
+        }
+        Some(_) => line
+            .find(|c: char| c.is_whitespace() || "=,[]{}#".contains(c))
+            .unwrap_or(line.len()),
+        None => 0,
+    };
+    len.max(line.chars().next().map_or(0, char::len_utf8))
+}
+
+/// A hint for serde's messages: a misspelt field or variant ("unknown field `x`,
+/// expected one of `a`, `b`"), or a value of the wrong TOML type.
 fn serde_hint(message: &str) -> Option<String> {
-    let rest = message
+    if let Some(rest) = message
         .strip_prefix("unknown field `")
-        .or_else(|| message.strip_prefix("unknown variant `"))?;
-    let (word, expected) = rest.split_once('`')?;
-    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-    did_you_mean(word, candidates).map(|c| format!("did you mean `{c}`?"))
+        .or_else(|| message.strip_prefix("unknown variant `"))
+    {
+        let (word, expected) = rest.split_once('`')?;
+        let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        return did_you_mean(word, candidates).map(|c| format!("did you mean `{c}`?"));
+    }
+    let expected = message
+        .strip_prefix("invalid type: ")?
+        .split_once(", expected ")?
+        .1;
+    let hint = match expected {
+        "a boolean" => "write `true` or `false`, without quotes",
+        "a string" => "put the value in double quotes: \"...\"",
+        "a sequence" => "write a list in brackets: [\"a\", \"b\"]",
+        e if e.contains("integer") || e.contains("number") || e.starts_with("f64") => {
+            "write a number, without quotes"
+        }
+        e if e.starts_with("struct ") || e.starts_with("a map") => {
+            "write a table: a [section] header or { key = value }"
+        }
+        _ => return None,
+    };
+    Some(hint.to_owned())
 }
 
 #[cfg(test)]
@@ -289,6 +343,31 @@ mod tests {
             ]
         );
         assert_eq!(doc.diags[0].width, "tenantid".len());
+    }
+
+    #[test]
+    fn the_caret_underlines_the_whole_key_or_value() {
+        let text = "a = \"quoted \\\" value\" # c\nb = [1, 2]\nc = yes\n";
+        let len = |needle: &str| token_len(text, text.find(needle).unwrap());
+        assert_eq!(len("\"quoted"), "\"quoted \\\" value\"".len());
+        assert_eq!(len("[1"), "[1, 2]".len());
+        assert_eq!(len("yes"), 3);
+        assert_eq!(len("a ="), 1);
+        assert_eq!(token_len(text, text.len()), 0);
+    }
+
+    #[test]
+    fn wrong_types_get_a_hint_on_how_to_write_the_value() {
+        let hint = |m: &str| serde_hint(m);
+        assert_eq!(
+            hint("invalid type: string \"yes\", expected a boolean").as_deref(),
+            Some("write `true` or `false`, without quotes")
+        );
+        assert_eq!(
+            hint("invalid type: integer `3`, expected a string").as_deref(),
+            Some("put the value in double quotes: \"...\"")
+        );
+        assert_eq!(hint("something else"), None);
     }
 
     #[test]
