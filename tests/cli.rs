@@ -464,11 +464,18 @@ fn quiet_silences_summaries_verbose_adds_timings_and_stdout_is_unchanged() {
 
     // check's text report: -v (global now) still shows every control's details.
     let text = |flags: &[&str]| {
-        let out = custody(dir.path()).arg("check").args(flags).output().unwrap();
+        let out = custody(dir.path())
+            .arg("check")
+            .args(flags)
+            .output()
+            .unwrap();
         String::from_utf8(out.stdout).unwrap()
     };
     let (short, long) = (text(&[]), text(&["-v"]));
-    assert!(long.lines().count() > short.lines().count(), "{short}\n---\n{long}");
+    assert!(
+        long.lines().count() > short.lines().count(),
+        "{short}\n---\n{long}"
+    );
 }
 
 #[test]
