@@ -467,9 +467,13 @@ fn eprint(s: &str) {
 /// The repository's policy history; outside git, a warning that month-end policy
 /// versions are unavailable (the working tree is used).
 pub fn open_history(root: &Path) -> crate::history::PolicyHistory {
+    static WARNED: AtomicBool = AtomicBool::new(false);
     let history = crate::history::PolicyHistory::open(root);
     if let Some(w) = history.warning() {
-        eprint(&format!("warning: {w}\n"));
+        // Once per process: `serve` opens the history again on every rebuild.
+        if !WARNED.swap(true, Ordering::Relaxed) {
+            eprint(&format!("warning: {w}\n"));
+        }
     }
     history
 }

@@ -167,7 +167,11 @@ fn relevant(repo: &Path, event: notify::Result<notify::Event>) -> Option<Option<
                 .next()
                 .is_some_and(|c| WATCHED.iter().any(|w| c.as_os_str() == *w))
         })
-        .map(|rel| Some(rel.to_string_lossy().replace('\\', "/")))
+        .map(|rel| {
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            tracing::debug!(kind = ?event.kind, path = rel, "input changed");
+            Some(rel)
+        })
 }
 
 /// One build through the same entry point as `custody build`. A failed build leaves the
