@@ -28,6 +28,8 @@ fn help(path: &[String]) -> String {
         .arg("--help")
         .env("NO_COLOR", "1")
         .env_remove("CLICOLOR_FORCE")
+        // clap wraps at $COLUMNS when stdout is not a terminal: pin it.
+        .env("COLUMNS", "100")
         .output()
         .unwrap();
     assert!(out.status.success(), "{path:?}: {out:?}");
