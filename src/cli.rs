@@ -459,7 +459,7 @@ fn print_stdout(s: &str) {
     let _ = out.flush();
 }
 
-fn eprint(s: &str) {
+pub(crate) fn eprint(s: &str) {
     let mut err = anstream::stderr();
     let _ = err.write_all(s.as_bytes());
 }

@@ -4,6 +4,7 @@
 //! requests addressed to a loopback host name (a web page elsewhere cannot read the
 //! preview through DNS rebinding).
 
+use crate::cli::eprint;
 use notify::{EventKind, RecursiveMode, Watcher};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
@@ -65,11 +66,11 @@ pub fn run(opts: &ServeOptions) -> Result<(), String> {
     let root = opts.out.clone();
     std::thread::spawn(move || accept(listener, root));
     // Always printed, even with -q: it is the one thing the command is for.
-    eprintln!(
-        "serving {} on http://{addr}/ (rebuilt when {} change; Ctrl-C to stop)",
+    eprint(&format!(
+        "serving {} on http://{addr}/ (rebuilt when {} change; Ctrl-C to stop)\n",
         opts.out.display(),
         WATCHED.map(|w| format!("{w}/")).join(", ")
-    );
+    ));
 
     while let Ok(first) = rx.recv() {
         let Some(mut changed) = relevant(&repo, first) else {
@@ -140,7 +141,7 @@ fn watch_inputs(watcher: &mut impl Watcher, repo: &Path, watching: &mut Vec<&'st
         }
         match watcher.watch(&path, RecursiveMode::Recursive) {
             Ok(()) => watching.push(dir),
-            Err(e) => eprintln!("warning: cannot watch {}: {e}", path.display()),
+            Err(e) => eprint(&format!("warning: cannot watch {}: {e}\n", path.display())),
         }
     }
 }
@@ -151,7 +152,7 @@ fn relevant(repo: &Path, event: notify::Result<notify::Event>) -> Option<Option<
     let event = match event {
         Ok(e) => e,
         Err(e) => {
-            eprintln!("warning: watching the inputs: {e}");
+            eprint(&format!("warning: watching the inputs: {e}\n"));
             return None;
         }
     };
@@ -190,7 +191,7 @@ fn rebuild(opts: &ServeOptions) {
         }
         Err(diags) => {
             crate::cli::eprint_diags(&diags);
-            eprintln!("rebuild failed: still serving the last good site");
+            eprint("rebuild failed: still serving the last good site\n");
         }
     }
 }

@@ -529,3 +529,24 @@ fn man_prints_roff_and_writes_one_page_per_command() {
     }
     assert!(dir.path().join("custody.1").is_file());
 }
+
+#[test]
+fn rendered_diagnostics_snapshot() {
+    let dir = repo_with_a_misspelt_key();
+    let root = dir.path();
+    std::fs::write(
+        root.join("clients/typo/backup.toml"),
+        "[exchange]\nin_scope = \"yes\"\n\n[onedrive]\nin_scope = false\nretenton = \"1y\"\n",
+    )
+    .unwrap();
+    let out = custody(root)
+        .args(["-q", "build", "--out"])
+        .arg(root.join("site"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    // Errors only: whether the temporary folder is inside git is not the point here.
+    let err = String::from_utf8(out.stderr).unwrap();
+    let errors: Vec<&str> = err.lines().filter(|l| !l.starts_with("warning:")).collect();
+    insta::assert_snapshot!(errors.join("\n"));
+}
