@@ -73,29 +73,21 @@ pub fn run(opts: &ServeOptions) -> Result<(), String> {
     ));
 
     while let Ok(first) = rx.recv() {
-        let Some(mut changed) = relevant(&repo, first) else {
+        let Some(changed) = relevant(&repo, first) else {
             continue;
         };
+        // Wait for quiet; the events of the burst need no look, one rebuild covers them.
         let started = Instant::now();
         loop {
             match rx.recv_timeout(DEBOUNCE) {
-                Ok(event) => {
-                    if changed.is_none() {
-                        changed = relevant(&repo, event).flatten();
-                    }
-                    if started.elapsed() > MAX_DELAY {
-                        break;
-                    }
-                }
+                Ok(_) if started.elapsed() > MAX_DELAY => break,
+                Ok(_) => {}
                 Err(mpsc::RecvTimeoutError::Timeout) => break,
                 Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
             }
         }
         watch_inputs(&mut watcher, &repo, &mut watching);
-        crate::cli::status(&format!(
-            "{} changed: rebuilding\n",
-            changed.as_deref().unwrap_or("an input")
-        ));
+        crate::cli::status(&format!("{changed} changed: rebuilding\n"));
         rebuild(opts);
     }
     Ok(())
@@ -146,9 +138,9 @@ fn watch_inputs(watcher: &mut impl Watcher, repo: &Path, watching: &mut Vec<&'st
     }
 }
 
-/// Whether an event is a change under an input folder: `Some(Some(path))` names the
-/// repository-relative file, `None` means ignore it. Reads (the build's own) are ignored.
-fn relevant(repo: &Path, event: notify::Result<notify::Event>) -> Option<Option<String>> {
+/// The repository-relative path an event changed under an input folder, or `None` to
+/// ignore it. Reads (the build's own) are ignored.
+fn relevant(repo: &Path, event: notify::Result<notify::Event>) -> Option<String> {
     let event = match event {
         Ok(e) => e,
         Err(e) => {
@@ -171,7 +163,7 @@ fn relevant(repo: &Path, event: notify::Result<notify::Event>) -> Option<Option<
         .map(|rel| {
             let rel = rel.to_string_lossy().replace('\\', "/");
             tracing::debug!(kind = ?event.kind, path = rel, "input changed");
-            Some(rel)
+            rel
         })
 }
 
@@ -518,7 +510,7 @@ mod tests {
         let modify = EventKind::Modify(notify::event::ModifyKind::Any);
         assert_eq!(
             relevant(repo, ev(modify, "/r/clients/a/client.toml")),
-            Some(Some("clients/a/client.toml".into()))
+            Some("clients/a/client.toml".into())
         );
         assert_eq!(relevant(repo, ev(modify, "/r/site/index.html")), None);
         assert_eq!(relevant(repo, ev(modify, "/r/clientsx/a")), None);
