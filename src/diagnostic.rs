@@ -117,11 +117,16 @@ impl fmt::Display for Diagnostic {
 /// strips them when the stream is not a terminal, `NO_COLOR` is set or `--color never`.
 pub fn render(d: &Diagnostic) -> String {
     use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
-    let title = d.to_string();
+    let title = printable(&d.to_string());
     let mut report = Vec::new();
     let mut group = Group::with_title(Level::ERROR.primary_title(title.as_str()));
-    if let (Some(line), Some(snippet), Some(col)) = (d.line, &d.snippet, d.column) {
-        let start: usize = snippet.chars().take(col - 1).map(char::len_utf8).sum();
+    let snippet = d.snippet.as_deref().map(printable);
+    if let (Some(line), Some(snippet), Some(col)) = (d.line, &snippet, d.column) {
+        let start: usize = snippet
+            .chars()
+            .take(col.saturating_sub(1))
+            .map(char::len_utf8)
+            .sum();
         let len: usize = snippet[start..]
             .chars()
             .take(d.width.max(1))
@@ -142,6 +147,20 @@ pub fn render(d: &Diagnostic) -> String {
     let mut out = Renderer::styled().render(&report);
     out.push('\n');
     out
+}
+
+/// Input text made safe for a terminal: control characters (an escape sequence in a
+/// policy file) become U+FFFD, one for one, so columns still line up.
+fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// The candidate nearest to a misspelt word, when it is near enough to be a likely typo.
@@ -261,6 +280,22 @@ mod tests {
         let d = Diagnostic::file("a.toml", "bad");
         assert!(render(&d).contains("\x1b["));
         assert!(!plain(&d).contains('\x1b'));
+    }
+
+    #[test]
+    fn render_never_passes_escape_sequences_from_input_to_the_terminal() {
+        let src = SourceText::new("a.toml", "k\u{1b}]0;pwned\u{7} = 1\n".to_owned());
+        let d = Diagnostic::span(&src, 0..1, "unknown key `k\u{1b}[2J`");
+        let out = render(&d);
+        let stripped = anstream::adapter::strip_str(&out).to_string();
+        assert!(
+            !stripped.contains('\u{1b}') && !stripped.contains('\u{7}'),
+            "{out:?}"
+        );
+        assert!(
+            stripped.contains("k\u{fffd}]0;pwned\u{fffd} = 1"),
+            "{stripped}"
+        );
     }
 
     #[test]
