@@ -238,7 +238,7 @@ fn handle(stream: TcpStream, root: &Path) -> std::io::Result<()> {
     let mut parts = request_line.split_whitespace();
     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
     let response = respond(root, method, target, host.as_deref());
-    tracing::debug!(method, target, status = response.status, "request");
+    tracing::debug!(method = ?method, target = ?target, status = response.status, "request");
     let reason = match response.status {
         200 => "OK",
         301 => "Moved Permanently",
