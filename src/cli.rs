@@ -35,7 +35,7 @@ Exit codes: 0 success; 1 findings (check: a control fails or lacks evidence; ver
 )]
 pub struct Cli {
     /// The policy repository (holds clients/ and evidence/).
-    #[arg(long, global = true, default_value = ".", value_name = "DIR")]
+    #[arg(long, global = true, default_value = ".", value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub repo: PathBuf,
     /// Only errors, warnings and machine output: no progress bar, summary or next-step lines.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
@@ -100,7 +100,7 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 8000, value_name = "N")]
     pub port: u16,
     /// Output folder; default: site/ in the repository.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub out: Option<PathBuf>,
 }
 
@@ -121,7 +121,7 @@ pub struct CompletionsArgs {
   custody man --out ~/.local/share/man/man1   custody.1, custody-check.1, …")]
 pub struct ManArgs {
     /// Write custody.1 and one custody-<command>.1 per command into DIR.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub out: Option<PathBuf>,
 }
 
@@ -165,7 +165,7 @@ pub struct CollectArgs {
   custody verify site                 then check the evidence packs it wrote")]
 pub struct BuildArgs {
     /// Output folder; default: site/ in the repository. It is replaced only when the build succeeds.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub out: Option<PathBuf>,
     /// Only these clients (repeatable): a standalone site per client, without the portfolio page.
     #[arg(long = "client", value_name = "ID")]
@@ -210,7 +210,7 @@ pub enum FailOn {
   custody init --client contoso       in the current folder")]
 pub struct InitArgs {
     /// Where to create the repository (created if missing; nothing is ever overwritten).
-    #[arg(value_name = "DIR", default_value = ".")]
+    #[arg(value_name = "DIR", default_value = ".", value_hint = clap::ValueHint::DirPath)]
     pub dir: PathBuf,
     /// Id of the first client (a slug of a-z, 0-9 and '-').
     #[arg(long, value_name = "ID", default_value = crate::init::DEFAULT_CLIENT)]
@@ -225,7 +225,7 @@ pub struct SchemaArgs {
     /// Write one `<file>.schema.json` per policy file into DIR and print the matching
     /// `.taplo.toml` rules (paths relative to the repository root); default: print all
     /// schemas as one JSON document.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub out: Option<PathBuf>,
 }
 
@@ -235,7 +235,7 @@ pub struct SchemaArgs {
   custody verify site/contoso/2026-05/evidence.zip  one pack")]
 pub struct VerifyArgs {
     /// Evidence pack zip files, or folders (such as site/ or site/<client>/) to search for them.
-    #[arg(required = true, value_name = "PACK_OR_DIR")]
+    #[arg(required = true, value_name = "PACK_OR_DIR", value_hint = clap::ValueHint::AnyPath)]
     pub paths: Vec<PathBuf>,
 }
 
