@@ -128,6 +128,9 @@ pub struct InitArgs {
     /// Id of the first client (a slug of a-z, 0-9 and '-').
     #[arg(long, value_name = "ID", default_value = crate::init::DEFAULT_CLIENT)]
     pub client: String,
+    /// Replace files that `init` writes if they already exist (other files are left alone).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -324,7 +327,7 @@ fn init(args: &InitArgs) -> i32 {
             return EXIT_INPUT;
         }
     };
-    match crate::init::init_repo(&args.dir, &id) {
+    match crate::init::init_repo(&args.dir, &id, args.force) {
         Ok(report) => {
             for f in &report.created {
                 eprint(&format!("created {f}\n"));
