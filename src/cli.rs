@@ -53,6 +53,9 @@ pub enum Command {
     Init(InitArgs),
     /// Fetch each client's monthly Microsoft Graph snapshot into evidence/<client>/<YYYY-MM>/.
     Collect(CollectArgs),
+    /// Explain a control: what it checks, why it matters (its shared responsibility step),
+    /// how to fix it, its thresholds and policy keys.
+    Explain(crate::explain::ExplainArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -205,6 +208,7 @@ pub fn main() -> i32 {
             report.exit_code()
         }
         Command::Collect(args) => collect(&cli.repo, &args),
+        Command::Explain(args) => crate::explain::main(&args),
         Command::Controls(args) => {
             print_stdout(&crate::controls::docs::render(
                 args.format == ControlsFormat::Markdown,

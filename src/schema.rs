@@ -197,7 +197,10 @@ fn control_ids() -> Vec<&'static str> {
 fn generate<T: JsonSchema>(title: &str) -> Value {
     let mut settings = SchemaSettings::draft07();
     settings.inline_subschemas = true;
-    let mut value = settings.into_generator().into_root_schema_for::<T>().to_value();
+    let mut value = settings
+        .into_generator()
+        .into_root_schema_for::<T>()
+        .to_value();
     tidy(&mut value);
     let obj = value.as_object_mut().expect("schemas are objects");
     obj.insert("$schema".into(), json!(DRAFT));

@@ -13,11 +13,17 @@ fn custody(dir: &Path) -> Command {
 #[test]
 fn init_then_check_then_build_works_from_an_empty_folder() {
     let tmp = tempfile::tempdir().unwrap();
-    custody(tmp.path()).args(["init", "demo"]).assert().success();
+    custody(tmp.path())
+        .args(["init", "demo"])
+        .assert()
+        .success();
     let demo = tmp.path().join("demo");
 
     // check: findings are fine (exit 1), bad input (2) is not.
-    let out = custody(&demo).args(["check", "--format", "json"]).output().unwrap();
+    let out = custody(&demo)
+        .args(["check", "--format", "json"])
+        .output()
+        .unwrap();
     let code = out.status.code().unwrap();
     assert!(
         code == 0 || code == 1,
@@ -27,7 +33,10 @@ fn init_then_check_then_build_works_from_an_empty_folder() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let text = report.to_string();
     assert!(text.contains("example-client"), "{text}");
-    assert!(text.contains("2026-11"), "the example month is evaluated: {text}");
+    assert!(
+        text.contains("2026-11"),
+        "the example month is evaluated: {text}"
+    );
     assert!(
         !String::from_utf8_lossy(&out.stderr).contains("error"),
         "{}",
@@ -42,16 +51,16 @@ fn init_then_check_then_build_works_from_an_empty_folder() {
         month.join("evidence-example-client-2026-11.zip").is_file(),
         "the example evidence is packed"
     );
-    custody(&demo)
-        .args(["verify", "site"])
-        .assert()
-        .success();
+    custody(&demo).args(["verify", "site"]).assert().success();
 }
 
 #[test]
 fn init_refuses_to_overwrite_without_force_and_replaces_with_it() {
     let tmp = tempfile::tempdir().unwrap();
-    custody(tmp.path()).args(["init", "demo"]).assert().success();
+    custody(tmp.path())
+        .args(["init", "demo"])
+        .assert()
+        .success();
     let demo = tmp.path().join("demo");
     let client = demo.join("clients/example-client/client.toml");
     let original = std::fs::read_to_string(&client).unwrap();
@@ -61,7 +70,10 @@ fn init_refuses_to_overwrite_without_force_and_replaces_with_it() {
     let out = custody(tmp.path()).args(["init", "demo"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("already exists") && stderr.contains("--force"), "{stderr}");
+    assert!(
+        stderr.contains("already exists") && stderr.contains("--force"),
+        "{stderr}"
+    );
     assert_eq!(std::fs::read_to_string(&client).unwrap(), "edited");
 
     custody(tmp.path())
@@ -69,7 +81,10 @@ fn init_refuses_to_overwrite_without_force_and_replaces_with_it() {
         .assert()
         .success();
     assert_eq!(std::fs::read_to_string(&client).unwrap(), original);
-    assert_eq!(std::fs::read_to_string(demo.join("mine.txt")).unwrap(), "keep");
+    assert_eq!(
+        std::fs::read_to_string(demo.join("mine.txt")).unwrap(),
+        "keep"
+    );
     // No temporary file is left behind by the replacement.
     for entry in walkdir::WalkDir::new(&demo) {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
@@ -80,22 +95,31 @@ fn init_refuses_to_overwrite_without_force_and_replaces_with_it() {
 #[test]
 fn every_toml_file_init_writes_names_its_schema_and_every_file_is_explained() {
     let tmp = tempfile::tempdir().unwrap();
-    custody(tmp.path()).args(["init", "demo"]).assert().success();
+    custody(tmp.path())
+        .args(["init", "demo"])
+        .assert()
+        .success();
     let demo = tmp.path().join("demo");
     for f in ["client", "raci", "controls", "backup"] {
-        let text = std::fs::read_to_string(demo.join(format!("clients/example-client/{f}.toml")))
-            .unwrap();
+        let text =
+            std::fs::read_to_string(demo.join(format!("clients/example-client/{f}.toml"))).unwrap();
         assert!(
             text.starts_with(&format!("#:schema ../../schema/{f}.schema.json\n")),
             "{f}.toml"
         );
         // Commented: more comment lines than a bare file would need.
-        let comments = text.lines().filter(|l| l.trim_start().starts_with('#')).count();
+        let comments = text
+            .lines()
+            .filter(|l| l.trim_start().starts_with('#'))
+            .count();
         assert!(comments >= 5, "{f}.toml has {comments} comment lines");
     }
     let readme = std::fs::read_to_string(demo.join("evidence/README.md")).unwrap();
     assert!(readme.contains("custody collect --client"), "{readme}");
-    assert!(readme.contains("evidence/example-client/2026-11"), "{readme}");
+    assert!(
+        readme.contains("evidence/example-client/2026-11"),
+        "{readme}"
+    );
     let overrides = std::fs::read_to_string(demo.join("site-templates/README.md")).unwrap();
     assert!(overrides.contains("month.html"));
     for wf in ["publish.yml", "policy-review.yml", "check.yml"] {

@@ -159,7 +159,9 @@ fn to_json(v: toml::Value) -> Value {
         toml::Value::Boolean(b) => Value::Bool(b),
         toml::Value::Datetime(d) => Value::String(d.to_string()),
         toml::Value::Array(a) => Value::Array(a.into_iter().map(to_json).collect()),
-        toml::Value::Table(t) => Value::Object(t.into_iter().map(|(k, v)| (k, to_json(v))).collect()),
+        toml::Value::Table(t) => {
+            Value::Object(t.into_iter().map(|(k, v)| (k, to_json(v))).collect())
+        }
     }
 }
 
@@ -169,9 +171,12 @@ fn validate(path: &Path, schema_dir: &Path) {
     let text = std::fs::read_to_string(path).unwrap();
     let name = path.file_name().unwrap().to_str().unwrap();
     let first = text.lines().next().unwrap_or("");
-    let hint = first
-        .strip_prefix("#:schema ")
-        .unwrap_or_else(|| panic!("{}: the first line is not a `#:schema` line", path.display()));
+    let hint = first.strip_prefix("#:schema ").unwrap_or_else(|| {
+        panic!(
+            "{}: the first line is not a `#:schema` line",
+            path.display()
+        )
+    });
     let target = path.parent().unwrap().join(hint);
     let expected = schema_dir.join(schema_file_name(name));
     assert_eq!(
@@ -181,8 +186,7 @@ fn validate(path: &Path, schema_dir: &Path) {
         path.display(),
         expected.display()
     );
-    let schema: Value =
-        serde_json::from_str(&std::fs::read_to_string(&expected).unwrap()).unwrap();
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(&expected).unwrap()).unwrap();
     let validator = jsonschema::draft7::options()
         .should_validate_formats(true)
         .build(&schema)
@@ -218,7 +222,11 @@ fn every_sample_policy_file_validates_against_the_committed_schema() {
     for entry in walkdir::WalkDir::new(root().join("clients")) {
         let entry = entry.unwrap();
         if entry.path().extension().is_some_and(|e| e == "toml") {
-            assert!(files.contains(&entry.path().to_path_buf()), "{}", entry.path().display());
+            assert!(
+                files.contains(&entry.path().to_path_buf()),
+                "{}",
+                entry.path().display()
+            );
         }
     }
 }
@@ -237,7 +245,11 @@ fn every_file_custody_init_writes_validates() {
     for file in FILES {
         let written = std::fs::read_to_string(repo.join("schema").join(schema_file_name(file)))
             .unwrap_or_else(|e| panic!("init wrote no schema for {file}: {e}"));
-        assert_eq!(serde_json::from_str::<Value>(&written).unwrap(), committed(file), "{file}");
+        assert_eq!(
+            serde_json::from_str::<Value>(&written).unwrap(),
+            committed(file),
+            "{file}"
+        );
     }
     let mut tomls = Vec::new();
     for entry in walkdir::WalkDir::new(&repo) {

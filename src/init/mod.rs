@@ -50,24 +50,78 @@ const EVIDENCE_README: &str = include_str!("templates/evidence-README.md");
 /// written, so the example passes `evidence.snapshot-complete`.
 pub const EXAMPLE_MONTH: &str = "2026-11";
 const EXAMPLE_EVIDENCE: &[(&str, &str)] = &[
-    ("backup-jobs.csv", include_str!("templates/evidence/backup-jobs.csv")),
-    ("restore-tests.toml", include_str!("templates/evidence/restore-tests.toml")),
-    ("graph/conditionalAccessPolicies.json", include_str!("templates/evidence/graph/conditionalAccessPolicies.json")),
-    ("graph/directoryAudits.json", include_str!("templates/evidence/graph/directoryAudits.json")),
-    ("graph/driveProtectionUnits.json", include_str!("templates/evidence/graph/driveProtectionUnits.json")),
-    ("graph/mailboxProtectionUnits.json", include_str!("templates/evidence/graph/mailboxProtectionUnits.json")),
-    ("graph/protectionPolicies.json", include_str!("templates/evidence/graph/protectionPolicies.json")),
-    ("graph/restoreSessions.json", include_str!("templates/evidence/graph/restoreSessions.json")),
-    ("graph/roleAssignmentSchedules.json", include_str!("templates/evidence/graph/roleAssignmentSchedules.json")),
-    ("graph/roleAssignments.json", include_str!("templates/evidence/graph/roleAssignments.json")),
-    ("graph/roleDefinitions.json", include_str!("templates/evidence/graph/roleDefinitions.json")),
-    ("graph/roleEligibilitySchedules.json", include_str!("templates/evidence/graph/roleEligibilitySchedules.json")),
-    ("graph/secureScores.json", include_str!("templates/evidence/graph/secureScores.json")),
-    ("graph/securityDefaults.json", include_str!("templates/evidence/graph/securityDefaults.json")),
-    ("graph/siteProtectionUnits.json", include_str!("templates/evidence/graph/siteProtectionUnits.json")),
-    ("graph/subscribedSkus.json", include_str!("templates/evidence/graph/subscribedSkus.json")),
-    ("graph/userRegistrationDetails.json", include_str!("templates/evidence/graph/userRegistrationDetails.json")),
-    ("graph/users.json", include_str!("templates/evidence/graph/users.json")),
+    (
+        "backup-jobs.csv",
+        include_str!("templates/evidence/backup-jobs.csv"),
+    ),
+    (
+        "restore-tests.toml",
+        include_str!("templates/evidence/restore-tests.toml"),
+    ),
+    (
+        "graph/conditionalAccessPolicies.json",
+        include_str!("templates/evidence/graph/conditionalAccessPolicies.json"),
+    ),
+    (
+        "graph/directoryAudits.json",
+        include_str!("templates/evidence/graph/directoryAudits.json"),
+    ),
+    (
+        "graph/driveProtectionUnits.json",
+        include_str!("templates/evidence/graph/driveProtectionUnits.json"),
+    ),
+    (
+        "graph/mailboxProtectionUnits.json",
+        include_str!("templates/evidence/graph/mailboxProtectionUnits.json"),
+    ),
+    (
+        "graph/protectionPolicies.json",
+        include_str!("templates/evidence/graph/protectionPolicies.json"),
+    ),
+    (
+        "graph/restoreSessions.json",
+        include_str!("templates/evidence/graph/restoreSessions.json"),
+    ),
+    (
+        "graph/roleAssignmentSchedules.json",
+        include_str!("templates/evidence/graph/roleAssignmentSchedules.json"),
+    ),
+    (
+        "graph/roleAssignments.json",
+        include_str!("templates/evidence/graph/roleAssignments.json"),
+    ),
+    (
+        "graph/roleDefinitions.json",
+        include_str!("templates/evidence/graph/roleDefinitions.json"),
+    ),
+    (
+        "graph/roleEligibilitySchedules.json",
+        include_str!("templates/evidence/graph/roleEligibilitySchedules.json"),
+    ),
+    (
+        "graph/secureScores.json",
+        include_str!("templates/evidence/graph/secureScores.json"),
+    ),
+    (
+        "graph/securityDefaults.json",
+        include_str!("templates/evidence/graph/securityDefaults.json"),
+    ),
+    (
+        "graph/siteProtectionUnits.json",
+        include_str!("templates/evidence/graph/siteProtectionUnits.json"),
+    ),
+    (
+        "graph/subscribedSkus.json",
+        include_str!("templates/evidence/graph/subscribedSkus.json"),
+    ),
+    (
+        "graph/userRegistrationDetails.json",
+        include_str!("templates/evidence/graph/userRegistrationDetails.json"),
+    ),
+    (
+        "graph/users.json",
+        include_str!("templates/evidence/graph/users.json"),
+    ),
 ];
 const EXAMPLE_MANIFEST: &str = include_str!("templates/evidence/manifest.json");
 
@@ -374,7 +428,10 @@ mod tests {
         for rel in &report.created {
             assert!(tmp.path().join(rel).is_file(), "{rel} not written");
             let text = fs::read_to_string(tmp.path().join(rel)).unwrap();
-            assert!(!text.contains(CLIENT_TOKEN), "{rel} keeps the placeholder token");
+            assert!(
+                !text.contains(CLIENT_TOKEN),
+                "{rel} keeps the placeholder token"
+            );
         }
 
         let policy = load(tmp.path(), &client);
@@ -477,7 +534,10 @@ mod tests {
             policy.controls.break_glass[0].0,
             "bg-01@northwind-2.onmicrosoft.com"
         );
-        assert!(root.join("evidence/northwind-2/2026-11/graph/users.json").is_file());
+        assert!(
+            root.join("evidence/northwind-2/2026-11/graph/users.json")
+                .is_file()
+        );
     }
 
     #[test]
