@@ -218,6 +218,16 @@ fn every_sample_policy_file_validates_against_the_committed_schema() {
     for f in &files {
         validate(f, &root().join("schema"));
     }
+    // The restore tests recorded as evidence too.
+    let mut tests = 0;
+    for entry in walkdir::WalkDir::new(root().join("evidence")) {
+        let entry = entry.unwrap();
+        if entry.file_name() == "restore-tests.toml" {
+            validate(entry.path(), &root().join("schema"));
+            tests += 1;
+        }
+    }
+    assert!(tests >= 18, "{tests} restore-tests.toml files");
     // Every TOML file under clients/, whatever its name, has a schema.
     for entry in walkdir::WalkDir::new(root().join("clients")) {
         let entry = entry.unwrap();
