@@ -131,3 +131,64 @@ fn every_toml_file_init_writes_names_its_schema_and_every_file_is_explained() {
             .contains("/site")
     );
 }
+
+/// Every key a policy file may hold (from its JSON Schema, so a key added to the loader
+/// is covered) is explained in the file `init` writes: named in a comment, or declared
+/// right below a comment.
+#[test]
+fn init_policy_files_explain_every_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    custody(tmp.path())
+        .args(["init", "demo"])
+        .assert()
+        .success();
+    for f in ["client.toml", "raci.toml", "controls.toml", "backup.toml"] {
+        let text = std::fs::read_to_string(tmp.path().join("demo/clients/example-client").join(f))
+            .unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let is_comment = |l: &str| l.trim_start().starts_with('#');
+        let mut keys = Vec::new();
+        collect_keys(&custody::schema::schema_for(f).unwrap(), false, &mut keys);
+        assert!(keys.len() >= 3, "{f}: {keys:?}");
+        for key in keys {
+            let word = |l: &str| {
+                l.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .any(|w| w == key)
+            };
+            let in_comment = lines.iter().any(|l| is_comment(l) && word(l));
+            let below_comment = lines.iter().enumerate().any(|(i, l)| {
+                let declared = l
+                    .trim_start_matches(['#', ' ', '['])
+                    .starts_with(&format!("{key} ="))
+                    || l.trim() == format!("[{key}]")
+                    || l.trim() == format!("[[{key}]]");
+                declared
+                    && lines[..i]
+                        .iter()
+                        .rev()
+                        .find(|p| !p.trim().is_empty())
+                        .is_some_and(|p| is_comment(p))
+            });
+            assert!(
+                in_comment || below_comment,
+                "{f}: the key `{key}` is not explained by a comment"
+            );
+        }
+    }
+}
+
+/// Property names at any depth, except the per-control tables under `thresholds` (the
+/// catalogue's, documented by `custody explain`).
+fn collect_keys(schema: &serde_json::Value, under_thresholds: bool, out: &mut Vec<String>) {
+    if let Some(props) = schema["properties"].as_object() {
+        for (k, v) in props {
+            if !under_thresholds {
+                out.push(k.clone());
+                collect_keys(v, k == "thresholds", out);
+            }
+        }
+    }
+    if schema["items"].is_object() {
+        collect_keys(&schema["items"], under_thresholds, out);
+    }
+}
