@@ -343,7 +343,7 @@ pub fn next_steps(dir: &Path, client: &ClientId) -> String {
          1. Fill in clients/{client}/*.toml (every key is explained in its comments): the tenant id, domains, break-glass accounts, RACI parties and the agreed backup policy.\n\
          2. `custody --repo {dir} check` evaluates the policy against the example evidence in evidence/{client}/{EXAMPLE_MONTH}/ (findings exit 1; bad input exits 2); `custody --repo {dir} build` renders the site into site/.\n\
          3. Collect real evidence (evidence/README.md), then delete the example month.\n\
-         4. git init, commit, push to GitHub, and set the repository variables CUSTODY_INSTALL_FROM, CUSTODY_CLIENT_ID and CUSTODY_HOME_TENANT_ID (see README.md).",
+         4. git init, commit, push to GitHub, and set the repository variables CUSTODY_INSTALL_FROM, CUSTODY_CLIENT_ID and CUSTODY_HOME_TENANT_ID (see README.md).\n",
         dir = dir.display()
     )
 }
