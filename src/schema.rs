@@ -165,7 +165,10 @@ fn control_thresholds(c: &Control) -> Value {
         .collect();
     let mut schema = json!({
         "type": "object",
-        "description": format!("Thresholds of {}: {}.", c.id, c.title),
+        "description": format!(
+            "Thresholds of {}: {}. {} (`custody explain {}`)",
+            c.id, c.title, c.what, c.id
+        ),
         "properties": params,
         "additionalProperties": false,
     });

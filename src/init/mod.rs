@@ -679,6 +679,7 @@ mod tests {
             .args([
                 ".github/workflows/publish.yml",
                 ".github/workflows/policy-review.yml",
+                ".github/workflows/check.yml",
             ])
             .output()
         {
