@@ -213,3 +213,37 @@ fn the_site_has_a_page_per_control_linked_from_every_result() {
     }
     assert_eq!(months, 18);
 }
+
+/// `build --client` (a client's site hosted alone): the client's folder carries the
+/// control pages its results link to.
+#[test]
+fn a_standalone_client_site_has_its_own_control_pages() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    custody()
+        .args(["build", "--client", "tailspin", "--out"])
+        .arg(&site)
+        .assert()
+        .success();
+    assert!(
+        !site.join("controls").exists(),
+        "no portfolio, no root reference"
+    );
+    for c in catalogue() {
+        assert!(
+            site.join(format!("tailspin/controls/{}.html", c.id))
+                .is_file(),
+            "{}",
+            c.id
+        );
+    }
+    let month = std::fs::read_to_string(site.join("tailspin/2026-11/index.html")).unwrap();
+    for href in links(&month) {
+        if let Some(rest) = href.strip_prefix("../controls/") {
+            assert!(
+                site.join("tailspin/controls").join(rest).is_file(),
+                "{href}"
+            );
+        }
+    }
+}
