@@ -598,6 +598,31 @@ mod tests {
     }
 
     #[test]
+    fn force_replaces_only_the_files_it_writes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let client = id(DEFAULT_CLIENT);
+        init_repo(tmp.path(), &client, false).unwrap();
+        let notes = tmp.path().join("clients/example-client/notes.md");
+        fs::write(&notes, "mine").unwrap();
+        fs::write(tmp.path().join("clients/example-client/logo.svg"), "<svg/>").unwrap();
+        init_repo(tmp.path(), &client, true).unwrap();
+        assert_eq!(
+            fs::read_to_string(&notes).unwrap(),
+            NOTES_MD.replace(CLIENT_TOKEN, DEFAULT_CLIENT)
+        );
+        assert!(tmp.path().join("clients/example-client/logo.svg").is_file());
+        load(tmp.path(), &client);
+
+        // A directory where a file goes is never replaced, and nothing is written.
+        let tmp = tempfile::tempdir().unwrap();
+        fs::create_dir_all(tmp.path().join("README.md/inside")).unwrap();
+        let before = tree(tmp.path());
+        let err = init_repo(tmp.path(), &client, true).unwrap_err();
+        assert!(err.contains("not a regular file"), "{err}");
+        assert_eq!(tree(tmp.path()), before);
+    }
+
+    #[test]
     fn a_file_as_target_is_refused() {
         let tmp = tempfile::tempdir().unwrap();
         let f = tmp.path().join("file");
