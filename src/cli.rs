@@ -78,6 +78,9 @@ pub enum Command {
     Init(InitArgs),
     /// Fetch each client's monthly Microsoft Graph snapshot into evidence/<client>/<YYYY-MM>/.
     Collect(CollectArgs),
+    /// Explain a control: what it checks, why it matters (its shared responsibility step),
+    /// how to fix it, its thresholds and policy keys.
+    Explain(crate::explain::ExplainArgs),
     /// Build the site and serve it on 127.0.0.1 for local preview, rebuilding when
     /// clients/, evidence/ or site-templates/ change.
     Serve(ServeArgs),
@@ -215,6 +218,9 @@ pub struct InitArgs {
     /// Id of the first client (a slug of a-z, 0-9 and '-').
     #[arg(long, value_name = "ID", default_value = crate::init::DEFAULT_CLIENT)]
     pub client: String,
+    /// Replace files that `init` writes if they already exist (other files are left alone).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -329,6 +335,7 @@ fn run(cli: Cli) -> i32 {
             report.exit_code()
         }
         Command::Collect(args) => collect(&cli.repo, &args),
+        Command::Explain(args) => crate::explain::main(&args),
         Command::Controls(args) => {
             print_stdout(&crate::controls::docs::render(
                 args.format == ControlsFormat::Markdown,
@@ -573,7 +580,7 @@ fn init(args: &InitArgs) -> i32 {
             return EXIT_INPUT;
         }
     };
-    match crate::init::init_repo(&args.dir, &id) {
+    match crate::init::init_repo(&args.dir, &id, args.force) {
         Ok(report) => {
             for f in &report.created {
                 status(&format!("created {f}\n"));

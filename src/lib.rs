@@ -17,6 +17,7 @@ pub mod diff;
 pub mod duration;
 pub mod evaluate;
 pub mod evidence;
+pub mod explain;
 pub mod history;
 pub mod init;
 pub mod month;

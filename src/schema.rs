@@ -1,15 +1,21 @@
 //! `custody schema`: JSON Schemas (draft-07, the dialect Taplo / Even Better TOML reads)
 //! of the policy files, so editors complete keys and flag mistakes before `custody check`.
 //!
-//! The schemas mirror `policy::load` and `evidence::restore_tests`: the same keys, the
-//! same required keys, the same value rules. Thresholds and control ids are generated
-//! from the control catalogue. What a schema cannot say (duplicate activity ids, a
-//! `controls` prefix that matches no control, a date written as a quoted string) is
-//! still caught by the loader.
+//! The schemas are derived (schemars) from the serde types the loader deserializes
+//! (`policy::load::Raw*`, `evidence::restore_tests::RawTest`) and the file shapes in
+//! `policy`, their doc comments becoming descriptions. What serde types cannot say (a
+//! string that must be a duration, a control id of the catalogue, a threshold's range)
+//! comes from the small schema types below, generated from the same rules the loader
+//! applies. What a schema cannot say (duplicate activity ids, a `controls` prefix that
+//! matches no control, a date written as a quoted string) is still caught by the loader.
+//! The generated files are committed in `schema/`; tests/schema.rs fails when they are stale.
 
 use crate::controls::{self, Control};
-use crate::policy::{M365_BACKUP, Workload};
+use crate::policy::{BackupFile, ClientFile, ControlsFile, RaciFile};
+use schemars::generate::SchemaSettings;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde_json::{Map, Value, json};
+use std::borrow::Cow;
 
 /// The policy files that have a schema, in the order `custody schema` prints them.
 pub const FILES: &[&str] = &[
@@ -23,38 +29,256 @@ pub const FILES: &[&str] = &[
 const DRAFT: &str = "http://json-schema.org/draft-07/schema#";
 
 /// `Duration::parse`: a whole number and one unit.
-const DURATION: &str = "^[0-9]+[mhdwy]$";
+pub const DURATION: &str = "^[0-9]+[mhdwy]$";
 /// A TOML local date (`2026-12-31`), which reaches a schema validator as a string.
-const DATE: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+pub const DATE: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
 /// `ClientId::parse`: 1-63 of a-z, 0-9 and '-', not starting or ending with '-'.
-const SLUG: &str = "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$";
+pub const SLUG: &str = "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$";
 /// `load::is_guid`.
-const GUID: &str = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+pub const GUID: &str =
+    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
 /// `#rrggbb`.
-const ACCENT: &str = "^#[0-9a-fA-F]{6}$";
+pub const ACCENT: &str = "^#[0-9a-fA-F]{6}$";
 /// A .svg or .png file name of ASCII letters, digits, '-', '_' and '.', not starting with '.'.
-const LOGO: &str = "^[A-Za-z0-9_-][A-Za-z0-9._-]*\\.([sS][vV][gG]|[pP][nN][gG])$";
+pub const LOGO: &str = "^[A-Za-z0-9_-][A-Za-z0-9._-]*\\.([sS][vV][gG]|[pP][nN][gG])$";
 /// A control id prefix ending in `*` (`access.*`).
 const CONTROL_PREFIX: &str = "^[a-z0-9.-]*\\*$";
 /// Contains something other than white space (the loader trims before checking).
-const NOT_BLANK: &str = "\\S";
+pub const NOT_BLANK: &str = "\\S";
+
+/// Appended to the description of every duration value, whatever the key.
+const DURATION_HINT: &str =
+    "A duration: a number and a unit m, h, d, w or y (365 days), e.g. \"4h\", \"90d\".";
+
+/// Restore tests performed in a month (evidence/<client>/<YYYY-MM>/restore-tests.toml).
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RestoreTestsFile {
+    /// The restore tests performed in the month (`[[test]]`).
+    pub test: Option<Vec<crate::evidence::restore_tests::RawTest>>,
+}
+
+// ---------------------------------------------------------------- value rules
+
+impl JsonSchema for crate::duration::Duration {
+    fn schema_name() -> Cow<'static, str> {
+        "Duration".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "description": DURATION_HINT,
+            "pattern": DURATION,
+            "examples": ["15m", "4h", "90d", "7y"],
+        })
+    }
+}
+
+/// A TOML local date (`expires = 2026-12-31`, unquoted), as the loader requires.
+pub struct TomlDate;
+
+impl JsonSchema for TomlDate {
+    fn schema_name() -> Cow<'static, str> {
+        "TomlDate".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "format": "date",
+            "pattern": DATE,
+            "description": "A TOML date like 2026-12-31 (unquoted).",
+        })
+    }
+}
+
+/// A control id of the catalogue (`controls::find`).
+pub struct ControlId;
+
+impl JsonSchema for ControlId {
+    fn schema_name() -> Cow<'static, str> {
+        "ControlId".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "description": "A control id (see `custody controls`).",
+            "enum": control_ids(),
+        })
+    }
+}
+
+/// A control id, or a prefix ending in `*` (`policy::pattern_matches`).
+pub struct ControlPattern;
+
+impl JsonSchema for ControlPattern {
+    fn schema_name() -> Cow<'static, str> {
+        "ControlPattern".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A control id, or a prefix ending in `*` (`access.*`).",
+            "anyOf": [
+                { "type": "string", "enum": control_ids() },
+                { "type": "string", "pattern": CONTROL_PREFIX },
+            ],
+        })
+    }
+}
+
+/// `[thresholds]`: per control id, the parameters it declares (`controls::Param`), each
+/// within its range, as `load::thresholds` checks them.
+pub struct Thresholds;
+
+impl JsonSchema for Thresholds {
+    fn schema_name() -> Cow<'static, str> {
+        "Thresholds".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let properties: Map<String, Value> = controls::catalogue()
+            .iter()
+            .map(|c| (c.id.clone(), control_thresholds(c)))
+            .collect();
+        json_schema!({
+            "type": "object",
+            "properties": properties,
+            "additionalProperties": false,
+        })
+    }
+}
+
+fn control_thresholds(c: &Control) -> Value {
+    let params: Map<String, Value> = c
+        .params
+        .iter()
+        .map(|p| {
+            (
+                p.name.to_owned(),
+                json!({
+                    "type": "number",
+                    "description": format!("{} (default {}).", capitalise(p.doc), p.default),
+                    "minimum": p.min,
+                    "maximum": p.max,
+                    "default": p.default,
+                }),
+            )
+        })
+        .collect();
+    let mut schema = json!({
+        "type": "object",
+        "description": format!(
+            "Thresholds of {}: {}. {} (`custody explain {}`)",
+            c.id, c.title, c.what, c.id
+        ),
+        "properties": params,
+        "additionalProperties": false,
+    });
+    if c.params.is_empty() {
+        schema["description"] = json!(format!("{} has no thresholds.", c.id));
+        // Accepted (an empty table) but never worth completing.
+        schema["x-taplo"] = json!({ "hidden": true });
+    }
+    schema
+}
+
+fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn control_ids() -> Vec<&'static str> {
+    controls::catalogue()
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect()
+}
+
+/// The draft-07 schema of `T`, every subschema inline (Taplo shows a key's description
+/// from the schema it sits in), tidied for TOML.
+fn generate<T: JsonSchema>(title: &str) -> Value {
+    let mut settings = SchemaSettings::draft07();
+    settings.inline_subschemas = true;
+    let mut value = settings
+        .into_generator()
+        .into_root_schema_for::<T>()
+        .to_value();
+    tidy(&mut value);
+    let obj = value.as_object_mut().expect("schemas are objects");
+    obj.insert("$schema".into(), json!(DRAFT));
+    obj.insert("title".into(), json!(title));
+    value
+}
+
+/// TOML has no null: an `Option` is a key left out, so the `null` schemars allows for
+/// it goes. A duration's description also says how durations are written.
+fn tidy(v: &mut Value) {
+    match v {
+        Value::Object(obj) => {
+            if let Some(Value::Array(types)) = obj.get_mut("type") {
+                types.retain(|t| t != "null");
+                if types.len() == 1 {
+                    let t = types.remove(0);
+                    obj.insert("type".into(), t);
+                }
+            }
+            if let Some(Value::Array(any)) = obj.get("anyOf")
+                && any.iter().any(|s| s.get("type") == Some(&json!("null")))
+            {
+                let mut rest: Vec<Value> = any
+                    .iter()
+                    .filter(|s| s.get("type") != Some(&json!("null")))
+                    .cloned()
+                    .collect();
+                obj.remove("anyOf");
+                if rest.len() == 1 {
+                    if let Value::Object(inner) = rest.remove(0) {
+                        for (k, val) in inner {
+                            obj.entry(k).or_insert(val);
+                        }
+                    }
+                } else {
+                    obj.insert("anyOf".into(), Value::Array(rest));
+                }
+            }
+            if let Some(Value::Array(e)) = obj.get_mut("enum") {
+                e.retain(|x| !x.is_null());
+            }
+            // Doc comments wrap lines; a description is one paragraph.
+            if let Some(Value::String(d)) = obj.get_mut("description") {
+                *d = d.replace('\n', " ");
+            }
+            if obj.get("pattern") == Some(&json!(DURATION))
+                && let Some(Value::String(d)) = obj.get_mut("description")
+                && !d.contains(DURATION_HINT)
+            {
+                if !d.ends_with('.') {
+                    d.push('.');
+                }
+                d.push(' ');
+                d.push_str(DURATION_HINT);
+            }
+            for child in obj.values_mut() {
+                tidy(child);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(tidy),
+        _ => {}
+    }
+}
 
 /// The JSON Schema (draft-07) of one policy file: one of [`FILES`].
 pub fn schema_for(file: &str) -> Option<Value> {
-    let (title, mut schema) = match file {
-        "client.toml" => ("custody client.toml", client()),
-        "raci.toml" => ("custody raci.toml", raci()),
-        "controls.toml" => ("custody controls.toml", controls_file()),
-        "backup.toml" => ("custody backup.toml", backup()),
-        "restore-tests.toml" => ("custody restore-tests.toml", restore_tests()),
+    let title = format!("custody {file}");
+    Some(match file {
+        "client.toml" => generate::<ClientFile>(&title),
+        "raci.toml" => generate::<RaciFile>(&title),
+        "controls.toml" => generate::<ControlsFile>(&title),
+        "backup.toml" => generate::<BackupFile>(&title),
+        "restore-tests.toml" => generate::<RestoreTestsFile>(&title),
         _ => return None,
-    };
-    let obj = schema.as_object_mut().expect("schemas are objects");
-    let mut out = Map::new();
-    out.insert("$schema".into(), json!(DRAFT));
-    out.insert("title".into(), json!(title));
-    out.append(obj);
-    Some(Value::Object(out))
+    })
 }
 
 /// All schemas in one JSON document `{"client.toml": {...}, ...}` (what `custody schema`
@@ -117,360 +341,6 @@ pub fn taplo_config(dir: &str) -> String {
 /// A TOML basic string.
 fn toml_str(s: &str) -> String {
     toml::Value::String(s.to_owned()).to_string()
-}
-
-// ---------------------------------------------------------------- building blocks
-
-fn object(properties: Value, required: &[&str], description: &str) -> Value {
-    let mut o = json!({
-        "type": "object",
-        "description": description,
-        "properties": properties,
-        "additionalProperties": false,
-    });
-    if !required.is_empty() {
-        o["required"] = json!(required);
-    }
-    o
-}
-
-fn string(description: &str) -> Value {
-    json!({ "type": "string", "description": description })
-}
-
-fn non_blank(description: &str) -> Value {
-    json!({ "type": "string", "description": description, "pattern": NOT_BLANK })
-}
-
-fn strings(description: &str) -> Value {
-    json!({ "type": "array", "description": description, "items": { "type": "string" } })
-}
-
-fn boolean(description: &str, default: bool) -> Value {
-    json!({ "type": "boolean", "description": description, "default": default })
-}
-
-fn duration(description: &str) -> Value {
-    json!({
-        "type": "string",
-        "description": format!("{description}. A duration: a number and a unit m, h, d, w or y (365 days), e.g. \"4h\", \"90d\"."),
-        "pattern": DURATION,
-        "examples": ["15m", "4h", "90d", "7y"],
-    })
-}
-
-fn date(description: &str) -> Value {
-    json!({
-        "type": "string",
-        "format": "date",
-        "pattern": DATE,
-        "description": format!("{description}. A TOML date like 2026-12-31 (unquoted)."),
-    })
-}
-
-fn string_enum(values: &[&str], description: &str) -> Value {
-    json!({ "type": "string", "description": description, "enum": values })
-}
-
-fn array_of(item: Value, description: &str) -> Value {
-    json!({ "type": "array", "description": description, "items": item })
-}
-
-fn control_ids() -> Vec<&'static str> {
-    controls::catalogue()
-        .iter()
-        .map(|c| c.id.as_str())
-        .collect()
-}
-
-fn known_control(description: &str) -> Value {
-    json!({
-        "type": "string",
-        "description": format!("{description} (see `custody controls`)."),
-        "enum": control_ids(),
-    })
-}
-
-// ---------------------------------------------------------------- client.toml
-
-fn client() -> Value {
-    object(
-        json!({
-            "name": non_blank("The client's name, shown on every page."),
-            "tenant_id": {
-                "type": "string",
-                "description": "Entra tenant id, a GUID like 6f1c2a44-9a53-4a50-8a0c-3d4f0e2b7c11.",
-                "pattern": GUID,
-            },
-            "domains": {
-                "type": "array",
-                "description": "The client's domains, at least one.",
-                "items": { "type": "string" },
-                "minItems": 1,
-            },
-            "branding": object(
-                json!({
-                    "accent": {
-                        "type": "string",
-                        "description": "Accent colour of the client's site, #rrggbb.",
-                        "pattern": ACCENT,
-                        "default": "#1f4e79",
-                    },
-                    "logo": {
-                        "type": "string",
-                        "description": "A .svg or .png file inside the client's folder (a file name, no paths).",
-                        "pattern": LOGO,
-                    },
-                }),
-                &[],
-                "Branding of the client's site.",
-            ),
-            "publishing": object(
-                json!({
-                    "enabled": boolean("Include the client in `custody build`.", true),
-                }),
-                &[],
-                "Publishing settings.",
-            ),
-        }),
-        &["name", "tenant_id", "domains"],
-        "A client: name, tenant, domains, branding and publishing settings.",
-    )
-}
-
-// ---------------------------------------------------------------- raci.toml
-
-fn raci() -> Value {
-    let activity = object(
-        json!({
-            "id": {
-                "type": "string",
-                "description": "Slug of a-z, 0-9 and '-', unique in the file.",
-                "pattern": SLUG,
-            },
-            "name": string("The activity's name."),
-            "responsible": strings("Who does the work; at least one (checked by governance.raci-complete)."),
-            "accountable": strings("Who answers for it; exactly one (checked by governance.raci-complete)."),
-            "consulted": strings("Who is consulted (optional)."),
-            "informed": strings("Who is informed (optional)."),
-            "controls": array_of(
-                json!({
-                    "description": "A control id, or a prefix ending in `*` (`access.*`).",
-                    "anyOf": [
-                        { "type": "string", "enum": control_ids() },
-                        { "type": "string", "pattern": CONTROL_PREFIX },
-                    ],
-                }),
-                "The controls this activity covers: control ids; a trailing `*` matches a prefix.",
-            ),
-        }),
-        &["id", "name"],
-        "An activity with its responsible, accountable, consulted and informed parties.",
-    );
-    object(
-        json!({ "activity": array_of(activity, "The RACI activities (`[[activity]]`).") }),
-        &[],
-        "Who is responsible, accountable, consulted and informed for each activity, and the controls each covers.",
-    )
-}
-
-// ---------------------------------------------------------------- controls.toml
-
-fn thresholds() -> Value {
-    let properties: Map<String, Value> = controls::catalogue()
-        .iter()
-        .map(|c| (c.id.clone(), control_thresholds(c)))
-        .collect();
-    json!({
-        "type": "object",
-        "description": "Thresholds per control id; every parameter optional, the defaults apply otherwise.",
-        "properties": properties,
-        "additionalProperties": false,
-    })
-}
-
-fn control_thresholds(c: &Control) -> Value {
-    let params: Map<String, Value> = c
-        .params
-        .iter()
-        .map(|p| {
-            (
-                p.name.to_owned(),
-                json!({
-                    "type": "number",
-                    "description": format!("{} (default {}).", capitalise(p.doc), p.default),
-                    "minimum": p.min,
-                    "maximum": p.max,
-                    "default": p.default,
-                }),
-            )
-        })
-        .collect();
-    let mut schema = json!({
-        "type": "object",
-        "description": format!("Thresholds of {}: {}.", c.id, c.title),
-        "properties": params,
-        "additionalProperties": false,
-    });
-    if c.params.is_empty() {
-        schema["description"] = json!(format!("{} has no thresholds.", c.id));
-        // Accepted (an empty table) but never worth completing.
-        schema["x-taplo"] = json!({ "hidden": true });
-    }
-    schema
-}
-
-fn capitalise(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
-fn controls_file() -> Value {
-    object(
-        json!({
-            "identity": object(
-                json!({
-                    "model": {
-                        "type": "string",
-                        "description": "How identity is protected: Conditional Access (Entra ID P1) or security defaults.",
-                        "enum": ["conditional_access", "security_defaults"],
-                        "default": "conditional_access",
-                    },
-                    "pim": boolean("Privileged roles are managed through PIM (needs Entra ID P2).", true),
-                }),
-                &[],
-                "The identity protection model.",
-            ),
-            "access": object(
-                json!({
-                    "break_glass": strings("UPNs of the break-glass (emergency access) accounts."),
-                    "privileged_roles": strings("Role display names added to the built-in privileged role list."),
-                }),
-                &[],
-                "Break-glass accounts and extra privileged roles.",
-            ),
-            "thresholds": thresholds(),
-            "approved_assignment": array_of(
-                object(
-                    json!({
-                        "principal": string("UPN, or object id for service principals."),
-                        "role": string("Role display name."),
-                        "assignment": string_enum(&["eligible", "active"], "Eligible (through PIM) or active."),
-                    }),
-                    &["principal", "role", "assignment"],
-                    "An approved privileged role assignment.",
-                ),
-                "The approved privileged role assignments (the drift baseline).",
-            ),
-            "waiver": array_of(
-                object(
-                    json!({
-                        "control": known_control("The waived control"),
-                        "reason": non_blank("Why the control is waived."),
-                        "approved_by": non_blank("Who approved the waiver."),
-                        "ticket": non_blank("The change or ticket reference."),
-                        "expires": date("When the waiver expires"),
-                    }),
-                    &["control", "reason", "approved_by", "ticket", "expires"],
-                    "A waiver in force turns a fail or warn into waived; an expired waiver is a fail.",
-                ),
-                "Waivers, each with an approver, a ticket and an expiry.",
-            ),
-            "disabled": array_of(
-                object(
-                    json!({
-                        "control": known_control("The control that does not apply"),
-                        "reason": non_blank("Why it does not apply."),
-                    }),
-                    &["control", "reason"],
-                    "A control that does not apply, with the reason.",
-                ),
-                "Controls that do not apply to this client.",
-            ),
-        }),
-        &[],
-        "Identity model, break-glass accounts, thresholds, approved privileged assignments, waivers and disabled controls.",
-    )
-}
-
-// ---------------------------------------------------------------- backup.toml
-
-fn workload(w: Workload) -> Value {
-    object(
-        json!({
-            "in_scope": { "type": "boolean", "description": "Whether the MSP backs this workload up." },
-            "reason": string("Why the workload is out of scope."),
-            "provider": {
-                "type": "string",
-                "description": format!("\"{M365_BACKUP}\" or the vendor product name."),
-                "examples": [M365_BACKUP, "Acme Cloud Backup"],
-            },
-            "scope": string_enum(&["all", "selected"], "All items, or selected ones."),
-            "scope_note": string("What the scope covers."),
-            "frequency": duration("How often a backup runs"),
-            "retention": duration("How long backups are kept"),
-            "encryption": string("How backups are encrypted."),
-            "storage_location": string("Where backups are stored."),
-            "rpo": duration("Largest allowed gap between successful backups"),
-            "rto": duration("Largest allowed restore duration"),
-            "owner": string("Who owns the workload's backup."),
-            "restore_test_cadence": duration("A passed restore test at least this often"),
-            "known_gaps": strings("Documented gaps in the backup."),
-        }),
-        &["in_scope"],
-        &format!("Backup policy of {}.", w.title()),
-    )
-}
-
-fn backup() -> Value {
-    let mut properties = Map::new();
-    for w in Workload::ALL {
-        properties.insert(w.id().to_owned(), workload(w));
-    }
-    properties.insert(
-        "retention".into(),
-        object(
-            json!({
-                "legal_minimum": duration("The longest legal or contractual retention minimum"),
-                "compliance_location": string("Where records retention lives (e.g. Microsoft Purview retention policies)."),
-                "relies_on_backup": boolean("Backup is used as the records archive.", false),
-            }),
-            &[],
-            "Records retention, kept separate from backup.",
-        ),
-    );
-    object(
-        Value::Object(properties),
-        &[],
-        "Backup policy per workload (exchange, onedrive, sharepoint, teams) and retention.",
-    )
-}
-
-// ---------------------------------------------------------------- restore-tests.toml
-
-fn restore_tests() -> Value {
-    let workloads: Vec<&str> = Workload::ALL.iter().map(|w| w.id()).collect();
-    let test = object(
-        json!({
-            "date": date("When the test was performed"),
-            "workload": string_enum(&workloads, "The workload restored."),
-            "item": string("What was restored."),
-            "result": string_enum(&["passed", "partial", "failed"], "The outcome."),
-            "duration": duration("Time to restore, compared with the workload's rto"),
-            "ticket": string("The ticket reference."),
-            "performed_by": string("Who performed the test."),
-        }),
-        &["date", "workload", "item", "result"],
-        "A restore test.",
-    );
-    object(
-        json!({ "test": array_of(test, "The restore tests performed in the month (`[[test]]`).") }),
-        &[],
-        "Restore tests performed in a month (evidence/<client>/<YYYY-MM>/restore-tests.toml).",
-    )
 }
 
 #[cfg(test)]

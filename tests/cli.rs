@@ -303,25 +303,19 @@ fn init_creates_a_loadable_repository_and_never_overwrites() {
         "clients/acme-dental/controls.toml",
         ".github/workflows/publish.yml",
         ".taplo.toml",
-        "schemas/controls.schema.json",
+        "schema/controls.schema.json",
     ] {
         assert!(repo.join(f).is_file(), "{f}");
     }
-    // The policy loads: the only problem of a new repository is that it has no evidence yet.
+    // The policy loads and the example month evaluates: findings at most, no input error.
     let out = custody(&repo)
         .args(["check", "--format", "json"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{out:?}");
     let doc = json(&out.stdout);
     let errors = doc["errors"].as_array().unwrap();
-    assert_eq!(errors.len(), 1, "{errors:#?}");
-    assert!(
-        errors[0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("no evidence months")
-    );
+    assert!(errors.is_empty(), "{errors:#?}");
 
     let before = std::fs::read(repo.join("clients/acme-dental/controls.toml")).unwrap();
     let out = Command::cargo_bin("custody")

@@ -8,7 +8,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum TestResult {
     Passed,
@@ -28,15 +28,27 @@ pub struct RestoreTest {
     pub at: At,
 }
 
-#[derive(Deserialize)]
+/// A restore test.
+#[derive(Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RawTest {
+pub struct RawTest {
+    /// When the test was performed: a TOML date like 2026-11-12 (unquoted).
+    #[schemars(with = "crate::schema::TomlDate")]
     date: Spanned<toml::value::Datetime>,
+    /// The workload restored.
+    #[schemars(with = "Workload")]
     workload: Spanned<String>,
+    /// What was restored.
     item: String,
+    /// The outcome.
+    #[schemars(with = "TestResult")]
     result: Spanned<String>,
+    /// Time to restore, compared with the workload's rto.
+    #[schemars(with = "Option<Duration>")]
     duration: Option<Spanned<String>>,
+    /// The ticket reference.
     ticket: Option<String>,
+    /// Who performed the test.
     performed_by: Option<String>,
 }
 

@@ -1,9 +1,11 @@
-//! `custody init [DIR]`: a new policy repository with one client, the GitHub workflows
-//! and a README. Never overwrites anything: it refuses before writing a single file when
-//! the target already holds a policy repository or any file it would write.
+//! `custody init [DIR]`: a new policy repository with one client, an example month of
+//! evidence, the GitHub workflows, the JSON Schemas and READMEs. Without `--force` it
+//! never overwrites anything: it refuses before writing a single file when the target
+//! already holds a policy repository or any file it would write.
 //!
-//! The client files are complete, commented and valid: a new repository loads without a
-//! diagnostic, and every control of the catalogue is owned by a RACI activity.
+//! The client files are complete, commented, carry a `#:schema` line and are valid: a
+//! new repository loads without a diagnostic, every control of the catalogue is owned by
+//! a RACI activity, and `custody check` / `custody build` run on the example evidence.
 
 use crate::client_id::ClientId;
 use std::fs;
@@ -38,6 +40,90 @@ const README_MD: &str = include_str!("templates/README.md");
 /// checkout, which fails without a `Cargo.toml`). Otherwise identical; a test keeps them so.
 const PUBLISH_YML: &str = include_str!("templates/workflows/publish.yml");
 const POLICY_REVIEW_YML: &str = include_str!("templates/workflows/policy-review.yml");
+/// Checks policy and evidence on every push and pull request (fails on bad input only).
+const CHECK_YML: &str = include_str!("templates/workflows/check.yml");
+const EVIDENCE_README: &str = include_str!("templates/evidence-README.md");
+
+/// The month of the example snapshot, and its files: the bundled sample client
+/// `northwind`'s last month, renamed to `@CLIENT@` (its UPNs and domains then match the
+/// new client's policy). `manifest.json` is rewritten with the hashes of the files as
+/// written, so the example passes `evidence.snapshot-complete`.
+pub const EXAMPLE_MONTH: &str = "2026-11";
+const EXAMPLE_EVIDENCE: &[(&str, &str)] = &[
+    (
+        "backup-jobs.csv",
+        include_str!("templates/evidence/backup-jobs.csv"),
+    ),
+    (
+        "restore-tests.toml",
+        include_str!("templates/evidence/restore-tests.toml"),
+    ),
+    (
+        "graph/conditionalAccessPolicies.json",
+        include_str!("templates/evidence/graph/conditionalAccessPolicies.json"),
+    ),
+    (
+        "graph/directoryAudits.json",
+        include_str!("templates/evidence/graph/directoryAudits.json"),
+    ),
+    (
+        "graph/driveProtectionUnits.json",
+        include_str!("templates/evidence/graph/driveProtectionUnits.json"),
+    ),
+    (
+        "graph/mailboxProtectionUnits.json",
+        include_str!("templates/evidence/graph/mailboxProtectionUnits.json"),
+    ),
+    (
+        "graph/protectionPolicies.json",
+        include_str!("templates/evidence/graph/protectionPolicies.json"),
+    ),
+    (
+        "graph/restoreSessions.json",
+        include_str!("templates/evidence/graph/restoreSessions.json"),
+    ),
+    (
+        "graph/roleAssignmentSchedules.json",
+        include_str!("templates/evidence/graph/roleAssignmentSchedules.json"),
+    ),
+    (
+        "graph/roleAssignments.json",
+        include_str!("templates/evidence/graph/roleAssignments.json"),
+    ),
+    (
+        "graph/roleDefinitions.json",
+        include_str!("templates/evidence/graph/roleDefinitions.json"),
+    ),
+    (
+        "graph/roleEligibilitySchedules.json",
+        include_str!("templates/evidence/graph/roleEligibilitySchedules.json"),
+    ),
+    (
+        "graph/secureScores.json",
+        include_str!("templates/evidence/graph/secureScores.json"),
+    ),
+    (
+        "graph/securityDefaults.json",
+        include_str!("templates/evidence/graph/securityDefaults.json"),
+    ),
+    (
+        "graph/siteProtectionUnits.json",
+        include_str!("templates/evidence/graph/siteProtectionUnits.json"),
+    ),
+    (
+        "graph/subscribedSkus.json",
+        include_str!("templates/evidence/graph/subscribedSkus.json"),
+    ),
+    (
+        "graph/userRegistrationDetails.json",
+        include_str!("templates/evidence/graph/userRegistrationDetails.json"),
+    ),
+    (
+        "graph/users.json",
+        include_str!("templates/evidence/graph/users.json"),
+    ),
+];
+const EXAMPLE_MANIFEST: &str = include_str!("templates/evidence/manifest.json");
 
 /// Every file of a new repository: (repository-relative path, contents).
 fn files(client: &ClientId) -> Vec<(String, String)> {
@@ -49,7 +135,7 @@ fn files(client: &ClientId) -> Vec<(String, String)> {
         (format!("{c}/controls.toml"), named(CONTROLS_TOML)),
         (format!("{c}/backup.toml"), named(BACKUP_TOML)),
         (format!("{c}/notes.md"), named(NOTES_MD)),
-        (format!("evidence/{client}/.gitkeep"), String::new()),
+        ("evidence/README.md".into(), named(EVIDENCE_README)),
         (".gitignore".into(), GITIGNORE.into()),
         (
             "site-templates/README.md".into(),
@@ -60,29 +146,70 @@ fn files(client: &ClientId) -> Vec<(String, String)> {
             ".github/workflows/policy-review.yml".into(),
             POLICY_REVIEW_YML.into(),
         ),
+        (".github/workflows/check.yml".into(), CHECK_YML.into()),
         ("README.md".into(), named(README_MD)),
-        // Schema hints: editors validate the policy files while they are typed.
-        (".taplo.toml".into(), crate::schema::taplo_config("schemas")),
+        // Schema hints: every TOML file's `#:schema` line names its schema; the Taplo
+        // rules do the same for files created later without one.
+        (".taplo.toml".into(), crate::schema::taplo_config("schema")),
     ];
     for file in crate::schema::FILES {
         if let Some(schema) = crate::schema::schema_for(file) {
             let mut text = serde_json::to_string_pretty(&schema).expect("schemas serialize");
             text.push('\n');
             files.push((
-                format!("schemas/{}", crate::schema::schema_file_name(file)),
+                format!("schema/{}", crate::schema::schema_file_name(file)),
                 text,
             ));
         }
     }
+    files.extend(example_evidence(client));
     files
 }
 
-/// Creates a new policy repository in `dir` (created if missing). Refuses (`Err` naming
-/// the path) if `dir` already contains `clients/` or `evidence/` or any file it would
-/// write — never overwrites anything. `client` is the first client's id (a valid slug,
-/// [`DEFAULT_CLIENT`] by default). On an I/O error half-way, everything it created is
-/// removed again.
-pub fn init_repo(dir: &Path, client: &ClientId) -> Result<InitReport, String> {
+/// The example month for `client`, with a manifest vouching for the files as written.
+fn example_evidence(client: &ClientId) -> Vec<(String, String)> {
+    use sha2::{Digest, Sha256};
+    let month = format!("evidence/{client}/{EXAMPLE_MONTH}");
+    let files: Vec<(&str, String)> = EXAMPLE_EVIDENCE
+        .iter()
+        .map(|(rel, text)| (*rel, text.replace(CLIENT_TOKEN, client.as_str())))
+        .collect();
+    let hash = |rel: &str| {
+        let (_, text) = files.iter().find(|(r, _)| *r == rel)?;
+        Some(
+            Sha256::digest(text.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>(),
+        )
+    };
+    let mut manifest: crate::evidence::manifest::Manifest =
+        serde_json::from_str(EXAMPLE_MANIFEST).expect("the example manifest parses");
+    for e in &mut manifest.endpoints {
+        if e.sha256.is_some() {
+            e.sha256 = Some(hash(&e.file).expect("the example has every file it lists"));
+        }
+    }
+    for (rel, sha) in &mut manifest.files {
+        *sha = hash(rel).expect("the example has every file it lists");
+    }
+    let mut text = serde_json::to_string_pretty(&manifest).expect("manifests serialize");
+    text.push('\n');
+    let mut out: Vec<(String, String)> = files
+        .into_iter()
+        .map(|(rel, text)| (format!("{month}/{rel}"), text))
+        .collect();
+    out.push((format!("{month}/manifest.json"), text));
+    out
+}
+
+/// Creates a new policy repository in `dir` (created if missing). Without `force`, refuses
+/// (`Err` naming the path) if `dir` already contains `clients/` or `evidence/` or any file
+/// it would write — never overwrites anything. With `force`, the files it writes replace
+/// existing ones (each atomically); nothing else is touched. `client` is the first
+/// client's id (a valid slug, [`DEFAULT_CLIENT`] by default). On an I/O error half-way,
+/// every file and folder it newly created is removed again.
+pub fn init_repo(dir: &Path, client: &ClientId, force: bool) -> Result<InitReport, String> {
     if let Ok(meta) = fs::symlink_metadata(dir)
         && !meta.is_dir()
         && !(meta.file_type().is_symlink() && dir.is_dir())
@@ -96,15 +223,27 @@ pub fn init_repo(dir: &Path, client: &ClientId) -> Result<InitReport, String> {
         .map(|p| dir.join(p))
         .collect();
     taken.extend(files.iter().map(|(rel, _)| dir.join(rel)));
-    if let Some(p) = taken.iter().find(|p| fs::symlink_metadata(p).is_ok()) {
+    if !force && let Some(p) = taken.iter().find(|p| fs::symlink_metadata(p).is_ok()) {
         return Err(format!(
-            "{} already exists: `custody init` creates a new policy repository and never overwrites (choose an empty or new directory)",
+            "{} already exists: `custody init` creates a new policy repository and does not overwrite (choose an empty or new directory, or pass --force to replace the files it writes)",
             p.display()
         ));
     }
+    if force {
+        // Replacing a directory (or a symlink standing where a file goes) is never meant.
+        if let Some((rel, _)) = files
+            .iter()
+            .find(|(rel, _)| fs::symlink_metadata(dir.join(rel)).is_ok_and(|m| !m.is_file()))
+        {
+            return Err(format!(
+                "{} exists and is not a regular file: --force only replaces files",
+                dir.join(rel).display()
+            ));
+        }
+    }
 
     let mut made = Made::default();
-    match write_all(dir, &files, &mut made) {
+    match write_all(dir, &files, &mut made, force) {
         Ok(()) => Ok(InitReport {
             created: files.into_iter().map(|(rel, _)| rel).collect(),
         }),
@@ -151,12 +290,21 @@ impl Made {
     }
 }
 
-fn write_all(dir: &Path, files: &[(String, String)], made: &mut Made) -> Result<(), String> {
+fn write_all(
+    dir: &Path,
+    files: &[(String, String)],
+    made: &mut Made,
+    force: bool,
+) -> Result<(), String> {
     made.dir_all(dir)?;
     for (rel, contents) in files {
         let path = dir.join(rel);
         if let Some(parent) = path.parent() {
             made.dir_all(parent)?;
+        }
+        if force && path.exists() {
+            replace(&path, contents)?;
+            continue;
         }
         // `create_new`: even a file appearing since the check above is never overwritten.
         let mut f = fs::OpenOptions::new()
@@ -172,13 +320,30 @@ fn write_all(dir: &Path, files: &[(String, String)], made: &mut Made) -> Result<
     Ok(())
 }
 
+/// `--force`: write aside, then rename over the old file, so a failure never leaves a
+/// half-written policy file.
+fn replace(path: &Path, contents: &str) -> Result<(), String> {
+    let mut aside = path.as_os_str().to_owned();
+    aside.push(".custody-init.tmp");
+    let aside = PathBuf::from(aside);
+    let result = fs::write(&aside, contents)
+        .and_then(|()| fs::File::open(&aside)?.sync_all())
+        .and_then(|()| fs::rename(&aside, path));
+    if let Err(e) = result {
+        let _ = fs::remove_file(&aside);
+        return Err(format!("cannot replace {}: {e}", path.display()));
+    }
+    Ok(())
+}
+
 /// What to do next, for the command's output after a successful init.
 pub fn next_steps(dir: &Path, client: &ClientId) -> String {
     format!(
         "Next steps:\n\
          1. Fill in clients/{client}/*.toml (every key is explained in its comments): the tenant id, domains, break-glass accounts, RACI parties and the agreed backup policy.\n\
-         2. `custody --repo {dir} check --client {client}` validates the policy (it reports no evidence until the first collection).\n\
-         3. git init, commit, push to GitHub, and set the repository variables CUSTODY_INSTALL_FROM, CUSTODY_CLIENT_ID and CUSTODY_HOME_TENANT_ID (see README.md).",
+         2. `custody --repo {dir} check` evaluates the policy against the example evidence in evidence/{client}/{EXAMPLE_MONTH}/ (findings exit 1; bad input exits 2); `custody --repo {dir} build` renders the site into site/.\n\
+         3. Collect real evidence (evidence/README.md), then delete the example month.\n\
+         4. git init, commit, push to GitHub, and set the repository variables CUSTODY_INSTALL_FROM, CUSTODY_CLIENT_ID and CUSTODY_HOME_TENANT_ID (see README.md).\n",
         dir = dir.display()
     )
 }
@@ -231,29 +396,42 @@ mod tests {
     fn a_new_repository_loads_without_a_diagnostic_and_evaluates() {
         let tmp = tempfile::tempdir().unwrap();
         let client = id(DEFAULT_CLIENT);
-        let report = init_repo(tmp.path(), &client).unwrap();
+        let report = init_repo(tmp.path(), &client, false).unwrap();
         let expected = [
             "clients/example-client/client.toml",
             "clients/example-client/raci.toml",
             "clients/example-client/controls.toml",
             "clients/example-client/backup.toml",
             "clients/example-client/notes.md",
-            "evidence/example-client/.gitkeep",
+            "evidence/README.md",
             ".gitignore",
             "site-templates/README.md",
             ".github/workflows/publish.yml",
             ".github/workflows/policy-review.yml",
+            ".github/workflows/check.yml",
             "README.md",
             ".taplo.toml",
-            "schemas/client.schema.json",
-            "schemas/raci.schema.json",
-            "schemas/controls.schema.json",
-            "schemas/backup.schema.json",
-            "schemas/restore-tests.schema.json",
+            "schema/client.schema.json",
+            "schema/raci.schema.json",
+            "schema/controls.schema.json",
+            "schema/backup.schema.json",
+            "schema/restore-tests.schema.json",
         ];
-        assert_eq!(report.created, expected);
+        assert_eq!(report.created[..expected.len()], expected);
+        let evidence = &report.created[expected.len()..];
+        assert_eq!(evidence.len(), EXAMPLE_EVIDENCE.len() + 1, "{evidence:?}");
+        assert!(
+            evidence
+                .iter()
+                .all(|f| f.starts_with("evidence/example-client/2026-11/"))
+        );
         for rel in &report.created {
             assert!(tmp.path().join(rel).is_file(), "{rel} not written");
+            let text = fs::read_to_string(tmp.path().join(rel)).unwrap();
+            assert!(
+                !text.contains(CLIENT_TOKEN),
+                "{rel} keeps the placeholder token"
+            );
         }
 
         let policy = load(tmp.path(), &client);
@@ -275,14 +453,19 @@ mod tests {
             );
         }
 
-        // The repository as `check` sees it: no evidence yet is the only problem.
+        // The repository as `check` sees it: the example month evaluates without a
+        // diagnostic, and its snapshot is complete (the manifest matches the files).
         let root = tmp.path();
         let run = evaluate_client(root, &client, Months::Latest, &|_, _| {
             load_policy(&WorkingTree(root.to_path_buf()), &client).map(|p| (p, provenance()))
         });
-        assert!(run.scorecards.is_empty());
-        assert_eq!(run.diags.len(), 1, "{:#?}", run.diags);
-        assert!(run.diags[0].message.contains("no evidence months"));
+        assert!(run.diags.is_empty(), "{:#?}", run.diags);
+        assert_eq!(run.scorecards.len(), 1);
+        let example = &run.scorecards[0];
+        for c in ["evidence.snapshot-complete", "evidence.snapshot-fresh"] {
+            let r = example.results.iter().find(|r| r.control == c).unwrap();
+            assert_eq!(r.status, Status::Pass, "{c}: {}", r.message);
+        }
 
         // And a month with no snapshot at all evaluates (to no_evidence), without a panic.
         let month = Month::current();
@@ -318,7 +501,7 @@ mod tests {
     fn every_catalogue_control_is_owned_by_an_activity() {
         let tmp = tempfile::tempdir().unwrap();
         let client = id("contoso");
-        init_repo(tmp.path(), &client).unwrap();
+        init_repo(tmp.path(), &client, false).unwrap();
         let policy = load(tmp.path(), &client);
         let acts = &policy.raci.activities;
         assert!((6..=7).contains(&acts.len()), "{} activities", acts.len());
@@ -339,7 +522,7 @@ mod tests {
     fn the_client_id_names_the_client_everywhere() {
         let tmp = tempfile::tempdir().unwrap();
         let client = id("northwind-2");
-        let report = init_repo(&tmp.path().join("new/repo"), &client).unwrap();
+        let report = init_repo(&tmp.path().join("new/repo"), &client, false).unwrap();
         assert!(
             report
                 .created
@@ -351,18 +534,21 @@ mod tests {
             policy.controls.break_glass[0].0,
             "bg-01@northwind-2.onmicrosoft.com"
         );
-        assert!(root.join("evidence/northwind-2/.gitkeep").is_file());
+        assert!(
+            root.join("evidence/northwind-2/2026-11/graph/users.json")
+                .is_file()
+        );
     }
 
     #[test]
     fn a_second_init_refuses_and_changes_nothing() {
         let tmp = tempfile::tempdir().unwrap();
         let client = id(DEFAULT_CLIENT);
-        init_repo(tmp.path(), &client).unwrap();
+        init_repo(tmp.path(), &client, false).unwrap();
         fs::write(tmp.path().join("clients/example-client/notes.md"), "mine").unwrap();
         let before = tree(tmp.path());
         for again in [client.clone(), id("another")] {
-            let err = init_repo(tmp.path(), &again).unwrap_err();
+            let err = init_repo(tmp.path(), &again, false).unwrap_err();
             assert!(
                 err.contains(&tmp.path().join("clients").display().to_string()),
                 "{err}"
@@ -385,14 +571,14 @@ mod tests {
             fs::create_dir_all(path.parent().unwrap()).unwrap();
             fs::write(&path, "already here").unwrap();
             let before = tree(tmp.path());
-            let err = init_repo(tmp.path(), &id("acme")).unwrap_err();
+            let err = init_repo(tmp.path(), &id("acme"), false).unwrap_err();
             assert!(err.contains(&path.display().to_string()), "{err}");
             assert_eq!(tree(tmp.path()), before, "{existing}");
         }
         // Unrelated files are fine: an existing git checkout with a LICENSE, say.
         let tmp = tempfile::tempdir().unwrap();
         fs::write(tmp.path().join("LICENSE"), "MIT").unwrap();
-        init_repo(tmp.path(), &id("acme")).unwrap();
+        init_repo(tmp.path(), &id("acme"), false).unwrap();
         assert_eq!(
             fs::read_to_string(tmp.path().join("LICENSE")).unwrap(),
             "MIT"
@@ -406,8 +592,33 @@ mod tests {
         // exist) but creating the folder fails half-way through.
         fs::write(tmp.path().join("site-templates"), "in the way").unwrap();
         let before = tree(tmp.path());
-        let err = init_repo(tmp.path(), &id("acme")).unwrap_err();
+        let err = init_repo(tmp.path(), &id("acme"), false).unwrap_err();
         assert!(err.contains("site-templates"), "{err}");
+        assert_eq!(tree(tmp.path()), before);
+    }
+
+    #[test]
+    fn force_replaces_only_the_files_it_writes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let client = id(DEFAULT_CLIENT);
+        init_repo(tmp.path(), &client, false).unwrap();
+        let notes = tmp.path().join("clients/example-client/notes.md");
+        fs::write(&notes, "mine").unwrap();
+        fs::write(tmp.path().join("clients/example-client/logo.svg"), "<svg/>").unwrap();
+        init_repo(tmp.path(), &client, true).unwrap();
+        assert_eq!(
+            fs::read_to_string(&notes).unwrap(),
+            NOTES_MD.replace(CLIENT_TOKEN, DEFAULT_CLIENT)
+        );
+        assert!(tmp.path().join("clients/example-client/logo.svg").is_file());
+        load(tmp.path(), &client);
+
+        // A directory where a file goes is never replaced, and nothing is written.
+        let tmp = tempfile::tempdir().unwrap();
+        fs::create_dir_all(tmp.path().join("README.md/inside")).unwrap();
+        let before = tree(tmp.path());
+        let err = init_repo(tmp.path(), &client, true).unwrap_err();
+        assert!(err.contains("not a regular file"), "{err}");
         assert_eq!(tree(tmp.path()), before);
     }
 
@@ -416,7 +627,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let f = tmp.path().join("file");
         fs::write(&f, "x").unwrap();
-        let err = init_repo(&f, &id("acme")).unwrap_err();
+        let err = init_repo(&f, &id("acme"), false).unwrap_err();
         assert!(err.contains("not a directory"), "{err}");
     }
 
@@ -487,12 +698,13 @@ mod tests {
     #[test]
     fn the_written_workflows_pass_actionlint() {
         let tmp = tempfile::tempdir().unwrap();
-        init_repo(tmp.path(), &id(DEFAULT_CLIENT)).unwrap();
+        init_repo(tmp.path(), &id(DEFAULT_CLIENT), false).unwrap();
         let out = match std::process::Command::new("actionlint")
             .current_dir(tmp.path())
             .args([
                 ".github/workflows/publish.yml",
                 ".github/workflows/policy-review.yml",
+                ".github/workflows/check.yml",
             ])
             .output()
         {

@@ -6,6 +6,8 @@ use super::*;
 use crate::client_id::ClientId;
 use crate::controls;
 use crate::diagnostic::{Diagnostic, SourceText};
+use crate::schema;
+use schemars::JsonSchema;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
@@ -119,16 +121,24 @@ fn check<T>(doc: &mut TomlDoc, v: &Spanned<T>, ok: bool, message: impl FnOnce() 
 
 // ---------------------------------------------------------------- client.toml
 
-#[derive(Deserialize)]
+/// Branding of the client's site.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RawBranding {
+pub struct RawBranding {
+    /// Accent colour of the client's site, #rrggbb.
+    #[schemars(with = "Option<String>", regex(pattern = schema::ACCENT), extend("default" = "#1f4e79"))]
     accent: Option<Spanned<String>>,
+    /// A .svg or .png file inside the client's folder (a file name, no paths).
+    #[schemars(with = "Option<String>", regex(pattern = schema::LOGO))]
     logo: Option<Spanned<String>>,
 }
 
-#[derive(Deserialize)]
+/// Publishing settings.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RawPublishing {
+pub struct RawPublishing {
+    /// Include the client in `custody build`.
+    #[schemars(extend("default" = true))]
     enabled: Option<bool>,
 }
 
@@ -210,20 +220,30 @@ pub(crate) fn is_guid(s: &str) -> bool {
 
 // ---------------------------------------------------------------- raci.toml
 
-#[derive(Deserialize)]
+/// An activity with its responsible, accountable, consulted and informed parties.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RawActivity {
+pub struct RawActivity {
+    /// Slug of a-z, 0-9 and '-', unique in the file.
+    #[schemars(with = "String", regex(pattern = schema::SLUG))]
     id: Spanned<String>,
+    /// The activity's name.
     name: String,
+    /// Who does the work; at least one (checked by governance.raci-complete).
     #[serde(default)]
     responsible: Vec<String>,
+    /// Who answers for it; exactly one (checked by governance.raci-complete).
     #[serde(default)]
     accountable: Vec<String>,
+    /// Who is consulted (optional).
     #[serde(default)]
     consulted: Vec<String>,
+    /// Who is informed (optional).
     #[serde(default)]
     informed: Vec<String>,
+    /// The controls this activity covers: control ids; a trailing `*` matches a prefix (`access.*`).
     #[serde(default)]
+    #[schemars(with = "Vec<schema::ControlPattern>")]
     controls: Vec<Spanned<String>>,
 }
 
@@ -275,44 +295,75 @@ fn is_slug(s: &str) -> bool {
 
 // ---------------------------------------------------------------- controls.toml
 
-#[derive(Deserialize)]
+/// The identity protection model.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RawIdentity {
+pub struct RawIdentity {
+    /// How identity is protected: Conditional Access (Entra ID P1) or security defaults.
+    #[schemars(with = "Option<IdentityModel>", extend("default" = "conditional_access"))]
     model: Option<Spanned<String>>,
+    /// Privileged roles are managed through PIM (needs Entra ID P2).
+    #[schemars(extend("default" = true))]
     pim: Option<bool>,
 }
 
-#[derive(Deserialize)]
+/// Break-glass accounts and extra privileged roles.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RawAccess {
+pub struct RawAccess {
+    /// UPNs of the break-glass (emergency access) accounts.
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     break_glass: Vec<Spanned<String>>,
+    /// Role display names added to the built-in privileged role list.
     #[serde(default)]
     privileged_roles: Vec<String>,
 }
 
-#[derive(Deserialize)]
+/// An approved privileged role assignment.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RawApproved {
+pub struct RawApproved {
+    /// UPN, or object id for service principals.
+    #[schemars(with = "String")]
     principal: Spanned<String>,
+    /// Role display name.
     role: String,
+    /// Eligible (through PIM) or active.
+    #[schemars(with = "AssignmentKind")]
     assignment: Spanned<String>,
 }
 
-#[derive(Deserialize)]
+/// A waiver in force turns a fail or warn into waived; an expired waiver is a fail.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RawWaiver {
+pub struct RawWaiver {
+    /// The waived control (see `custody controls`).
+    #[schemars(with = "schema::ControlId")]
     control: Spanned<String>,
+    /// Why the control is waived.
+    #[schemars(with = "String", regex(pattern = schema::NOT_BLANK))]
     reason: Spanned<String>,
+    /// Who approved the waiver.
+    #[schemars(with = "String", regex(pattern = schema::NOT_BLANK))]
     approved_by: Spanned<String>,
+    /// The change or ticket reference.
+    #[schemars(with = "String", regex(pattern = schema::NOT_BLANK))]
     ticket: Spanned<String>,
+    /// When the waiver expires: a TOML date like 2026-12-31 (unquoted).
+    #[schemars(with = "schema::TomlDate")]
     expires: Spanned<toml::value::Datetime>,
 }
 
-#[derive(Deserialize)]
+/// A control that does not apply, with the reason.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RawDisabled {
+pub struct RawDisabled {
+    /// The control that does not apply (see `custody controls`).
+    #[schemars(with = "schema::ControlId")]
     control: Spanned<String>,
+    /// Why it does not apply.
+    #[schemars(with = "String", regex(pattern = schema::NOT_BLANK))]
     reason: Spanned<String>,
 }
 
@@ -516,30 +567,63 @@ fn thresholds(doc: &mut TomlDoc) -> BTreeMap<String, BTreeMap<String, (f64, At)>
 
 // ---------------------------------------------------------------- backup.toml
 
-#[derive(Deserialize)]
+/// One workload's backup policy; everything but `in_scope` may be left out, and
+/// completeness is checked by backup.<workload>.policy-complete.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RawWorkload {
+pub struct RawWorkload {
+    /// Whether the MSP backs this workload up.
+    #[schemars(with = "bool")]
     in_scope: Spanned<bool>,
+    /// Why the workload is out of scope.
     reason: Option<String>,
+    /// "microsoft-365-backup" or the vendor product name.
+    #[schemars(with = "Option<String>", extend("examples" = [M365_BACKUP, "Acme Cloud Backup"]))]
     provider: Option<Spanned<String>>,
+    /// All items, or selected ones.
+    #[schemars(with = "Option<Scope>")]
     scope: Option<Spanned<String>>,
+    /// What the scope covers.
     scope_note: Option<String>,
+    /// How often a backup runs.
+    #[schemars(with = "Option<Duration>")]
     frequency: Option<Spanned<String>>,
+    /// How long backups are kept.
+    #[schemars(with = "Option<Duration>")]
     retention: Option<Spanned<String>>,
+    /// How backups are encrypted.
+    #[schemars(with = "Option<String>")]
     encryption: Option<Spanned<String>>,
+    /// Where backups are stored.
+    #[schemars(with = "Option<String>")]
     storage_location: Option<Spanned<String>>,
+    /// Largest allowed gap between successful backups (recovery point objective).
+    #[schemars(with = "Option<Duration>")]
     rpo: Option<Spanned<String>>,
+    /// Largest allowed restore duration (recovery time objective).
+    #[schemars(with = "Option<Duration>")]
     rto: Option<Spanned<String>>,
+    /// Who owns the workload's backup.
+    #[schemars(with = "Option<String>")]
     owner: Option<Spanned<String>>,
+    /// A passed restore test at least this often.
+    #[schemars(with = "Option<Duration>")]
     restore_test_cadence: Option<Spanned<String>>,
+    /// Documented gaps in the backup.
+    #[schemars(with = "Option<Vec<String>>")]
     known_gaps: Option<Spanned<Vec<String>>>,
 }
 
-#[derive(Deserialize)]
+/// Records retention, kept separate from backup.
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct RawRetention {
+pub struct RawRetention {
+    /// The longest legal or contractual retention minimum.
+    #[schemars(with = "Option<Duration>")]
     legal_minimum: Option<Spanned<String>>,
+    /// Where records retention lives (e.g. Microsoft Purview retention policies).
     compliance_location: Option<String>,
+    /// Backup is used as the records archive.
     #[serde(default)]
     relies_on_backup: bool,
 }

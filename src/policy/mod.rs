@@ -11,11 +11,12 @@ pub use toml_doc::At;
 
 use crate::duration::Duration;
 use jiff::civil::Date;
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// The four Microsoft 365 workloads whose backup the MSP answers for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Workload {
     Exchange,
@@ -111,14 +112,14 @@ pub fn pattern_matches(pattern: &str, control: &str) -> bool {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum IdentityModel {
     ConditionalAccess,
     SecurityDefaults,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AssignmentKind {
     Eligible,
@@ -174,7 +175,7 @@ pub struct Disabled {
     pub at: At,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Scope {
     All,
@@ -234,4 +235,77 @@ pub struct RetentionPolicy {
     pub compliance_location: Option<String>,
     pub relies_on_backup: bool,
     pub at: At,
+}
+
+// ---------------------------------------------------------------- file shapes
+//
+// The top level of each policy file, for `custody schema`. The loader reads top-level
+// keys one by one (so that every problem in a file is collected), and deserializes each
+// table with the `load::Raw*` types these shapes hold; tests/schema.rs checks that the
+// keys here are exactly the ones the loader accepts.
+
+/// A client: name, tenant, domains, branding and publishing settings
+/// (clients/<id>/client.toml).
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct ClientFile {
+    /// The client's name, shown on every page.
+    #[schemars(regex(pattern = crate::schema::NOT_BLANK))]
+    pub name: String,
+    /// Entra tenant id, a GUID like 6f1c2a44-9a53-4a50-8a0c-3d4f0e2b7c11.
+    #[schemars(regex(pattern = crate::schema::GUID))]
+    pub tenant_id: String,
+    /// The client's domains, at least one.
+    #[schemars(length(min = 1))]
+    pub domains: Vec<String>,
+    /// Branding of the client's site.
+    pub branding: Option<load::RawBranding>,
+    /// Publishing settings.
+    pub publishing: Option<load::RawPublishing>,
+}
+
+/// Who is responsible, accountable, consulted and informed for each activity, and the
+/// controls each covers (clients/<id>/raci.toml).
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct RaciFile {
+    /// The RACI activities (`[[activity]]`).
+    pub activity: Option<Vec<load::RawActivity>>,
+}
+
+/// Identity model, break-glass accounts, thresholds, approved privileged assignments,
+/// waivers and disabled controls (clients/<id>/controls.toml).
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct ControlsFile {
+    /// The identity protection model.
+    pub identity: Option<load::RawIdentity>,
+    /// Break-glass accounts and extra privileged roles.
+    pub access: Option<load::RawAccess>,
+    /// Thresholds per control id (`"identity.mfa-users" = { min_percent = 95 }`); every
+    /// parameter is optional and its default applies otherwise.
+    pub thresholds: Option<crate::schema::Thresholds>,
+    /// The approved privileged role assignments (the drift baseline, `[[approved_assignment]]`).
+    pub approved_assignment: Option<Vec<load::RawApproved>>,
+    /// Waivers, each with an approver, a ticket and an expiry (`[[waiver]]`).
+    pub waiver: Option<Vec<load::RawWaiver>>,
+    /// Controls that do not apply to this client (`[[disabled]]`).
+    pub disabled: Option<Vec<load::RawDisabled>>,
+}
+
+/// Backup policy per workload (exchange, onedrive, sharepoint, teams) and records
+/// retention (clients/<id>/backup.toml).
+#[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct BackupFile {
+    /// Backup policy of Exchange Online (mailboxes).
+    pub exchange: Option<load::RawWorkload>,
+    /// Backup policy of OneDrive.
+    pub onedrive: Option<load::RawWorkload>,
+    /// Backup policy of SharePoint sites.
+    pub sharepoint: Option<load::RawWorkload>,
+    /// Backup policy of Teams.
+    pub teams: Option<load::RawWorkload>,
+    /// Records retention, kept separate from backup.
+    pub retention: Option<load::RawRetention>,
 }

@@ -3,6 +3,7 @@
 //! and swaps it in only when the build is complete.
 
 pub mod charts;
+pub mod control_pages;
 pub mod notes;
 pub mod templates;
 pub mod views;
@@ -77,6 +78,9 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, Vec<Diagnostic>> {
     let env = templates::environment(&opts.repo)
         .map_err(|e| vec![Diagnostic::file("site-templates", e)])?;
     let (clients, mut errors) = crate::repo::select_clients(&opts.repo, &opts.clients)?;
+    // The control reference, written at the root and into every client's folder.
+    let control_pages =
+        control_pages::render(&env).map_err(|e| vec![Diagnostic::file("site-templates", e)])?;
 
     let t = Instant::now();
     let history = crate::cli::open_history(&opts.repo);
@@ -121,6 +125,10 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, Vec<Diagnostic>> {
                     for (rel, bytes) in &r.files {
                         w.write(rel, bytes)?;
                     }
+                    for (rel, bytes) in &control_pages {
+                        w.write(&format!("{}/{rel}", run.id), bytes)?;
+                    }
+                    summary.pages += control_pages.len();
                 }
                 None => {
                     summary.skipped.push(run.id.to_string());
@@ -133,6 +141,10 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, Vec<Diagnostic>> {
                 w.write(&rel, &bytes)?;
                 summary.pages += usize::from(rel.ends_with(".html"));
             }
+            for (rel, bytes) in &control_pages {
+                w.write(rel, bytes)?;
+            }
+            summary.pages += control_pages.len();
         }
         Ok(())
     })();

@@ -15,6 +15,8 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("month.html", include_str!("templates/month.html")),
     ("style.css", include_str!("templates/style.css")),
     ("theme.css", include_str!("templates/theme.css")),
+    ("control.html", include_str!("templates/control.html")),
+    ("controls.html", include_str!("templates/controls.html")),
 ];
 
 /// Builds the environment; overrides come from `<repo>/site-templates/`. Files there

@@ -93,6 +93,17 @@ def sha256(b):
     return hashlib.sha256(b).hexdigest()
 
 
+def schema_line(rel):
+    """The `#:schema` line naming the committed JSON Schema (schema/) of a policy TOML file,
+    relative to the file, as Taplo reads it; empty for other files."""
+    parts = rel.split("/")
+    if rel.startswith("clients/") and len(parts) == 3 and parts[2].endswith(".toml"):
+        return "#:schema ../../schema/%s.schema.json\n" % parts[2][: -len(".toml")]
+    if rel.startswith("evidence/") and len(parts) == 4 and parts[3] == "restore-tests.toml":
+        return "#:schema ../../../schema/restore-tests.schema.json\n"
+    return ""
+
+
 class Writer:
     """Collects every output file in memory, then writes (or checks) them in one go."""
 
@@ -101,6 +112,7 @@ class Writer:
 
     def put(self, rel, data):
         if isinstance(data, str):
+            data = schema_line(rel) + data
             data = data.encode("utf-8")
         assert rel not in self.files, rel
         self.files[rel] = data
