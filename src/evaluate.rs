@@ -354,6 +354,7 @@ pub fn evaluate_client(
         diags: Vec::new(),
     };
     let months = evidence::months(root, id);
+    run.diags.extend(evidence::month_folder_problems(root, id));
     if months.is_empty() {
         // Still validate the policy, so its errors are reported with the missing evidence.
         if let Err(d) = policy_for(Month::current(), true) {

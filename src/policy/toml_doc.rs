@@ -84,9 +84,10 @@ impl<'a> TomlDoc<'a> {
                 .map(|k| format!("`{k}`"))
                 .collect::<Vec<_>>()
                 .join(", ");
+            let hint = did_you_mean(&key, allowed.iter().copied());
             self.error(
                 offset,
-                format!("unknown key `{key}`, expected one of {expected}"),
+                format!("unknown key `{key}`, expected one of {expected}{hint}"),
             );
         }
     }
@@ -185,11 +186,35 @@ impl<'a> TomlDoc<'a> {
             Err(e) => {
                 let offset = e.span().map_or(fallback, |s| s.start);
                 let msg = e.message().trim().to_owned();
-                self.error(offset, format!("in `{what}`: {msg}"));
+                let hint = unknown_field_hint(&msg);
+                self.error(offset, format!("in `{what}`: {msg}{hint}"));
                 None
             }
         }
     }
+}
+
+/// `"; did you mean `x`?"` when one allowed key is close to the misspelled one, else `""`.
+pub fn did_you_mean<'k>(key: &str, allowed: impl IntoIterator<Item = &'k str>) -> String {
+    allowed
+        .into_iter()
+        .map(|k| (strsim::jaro_winkler(key, k), k))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map_or_else(String::new, |(_, k)| format!("; did you mean `{k}`?"))
+}
+
+/// serde's `deny_unknown_fields` message names the field and the expected ones in
+/// backticks ("unknown field `nmae`, expected `name`"); turns that into a suggestion.
+fn unknown_field_hint(msg: &str) -> String {
+    let Some(rest) = msg.strip_prefix("unknown field `") else {
+        return String::new();
+    };
+    let Some((field, expected)) = rest.split_once('`') else {
+        return String::new();
+    };
+    let allowed: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    did_you_mean(field, allowed)
 }
 
 #[cfg(test)]
@@ -237,8 +262,19 @@ mod tests {
         });
         assert_eq!(
             diags,
-            ["x.toml:2:1: unknown key `tenantid`, expected one of `name`, `tenant_id`"]
+            [
+                "x.toml:2:1: unknown key `tenantid`, expected one of `name`, `tenant_id`; did you mean `tenant_id`?"
+            ]
         );
+    }
+
+    #[test]
+    fn misspelled_fields_inside_tables_get_a_suggestion() {
+        let diags = doc_diags("[[item]]\nnmae = \"x\"\n", |d| {
+            d.array::<Item>("item");
+        });
+        assert!(diags[0].ends_with("did you mean `name`?"), "{diags:?}");
+        assert_eq!(did_you_mean("zzz", ["name", "tenant_id"]), "");
     }
 
     #[test]
