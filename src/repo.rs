@@ -47,34 +47,35 @@ pub fn discover_clients(root: &Path) -> Result<(Vec<ClientId>, Vec<Diagnostic>),
     Ok((ids, diags))
 }
 
-/// The clients to run: all, or the named ones (validated; unknown ids are errors).
+/// The clients to run: all, or the named ones. A named id that is invalid or unknown is
+/// reported and the valid ones still run (the run then exits 2); it never becomes a path.
 pub fn select_clients(
     root: &Path,
     wanted: &[String],
 ) -> Result<(Vec<ClientId>, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let (all, mut diags) = discover_clients(root).map_err(|d| vec![d])?;
+    let (all, diags) = discover_clients(root).map_err(|d| vec![d])?;
     if wanted.is_empty() {
         return Ok((all, diags));
     }
-    let mut picked = Vec::new();
+    // Problems with other folders do not concern a selected run.
     let mut bad = Vec::new();
+    let mut picked = Vec::new();
     for w in wanted {
         match ClientId::parse(w) {
             Ok(id) if all.contains(&id) => picked.push(id),
             Ok(id) => bad.push(Diagnostic::file(
                 format!("clients/{id}"),
-                format!("no client {id:?} in clients/"),
+                format!("no client {:?} in clients/", id.as_str()),
             )),
             Err(e) => bad.push(Diagnostic::file("--client", e)),
         }
     }
-    if !bad.is_empty() {
-        return Err(bad);
+    if picked.is_empty() {
+        return Err(bad); // nothing valid to run: stop before anything is written
     }
     picked.sort();
     picked.dedup();
-    diags.clear(); // problems with other folders do not concern a selected run
-    Ok((picked, diags))
+    Ok((picked, bad))
 }
 
 /// Refuses a path that is a symbolic link resolving outside the repository: inputs are

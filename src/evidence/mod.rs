@@ -343,7 +343,7 @@ pub fn read_json<T: DeserializeOwned>(
     if meta.is_dir() {
         return Err(Diagnostic::file(
             rel,
-            "is a directory; expected a JSON file",
+            "cannot read: is a directory, expected a JSON file",
         ));
     }
     if meta.len() == 0 {
