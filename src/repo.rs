@@ -114,7 +114,11 @@ pub fn decode_utf8(bytes: Vec<u8>) -> Result<String, String> {
                 .into(),
         );
     }
-    let skip = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) { 3 } else { 0 };
+    let skip = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        3
+    } else {
+        0
+    };
     match std::str::from_utf8(&bytes[skip..]) {
         Ok(_) => {
             let mut bytes = bytes;
@@ -171,7 +175,11 @@ mod tests {
         assert_eq!(decode_utf8(b"\xEF\xBB\xBFa = 1".to_vec()).unwrap(), "a = 1");
         let e = decode_utf8(b"a = 1\nb = \"\xFF\"\n".to_vec()).unwrap_err();
         assert!(e.contains("byte 0xFF at line 2, column 6"), "{e}");
-        assert!(decode_utf8(b"\xFF\xFEa\0".to_vec()).unwrap_err().contains("UTF-16"));
+        assert!(
+            decode_utf8(b"\xFF\xFEa\0".to_vec())
+                .unwrap_err()
+                .contains("UTF-16")
+        );
     }
 
     #[test]
@@ -180,7 +188,10 @@ mod tests {
         let p = dir.path().join("big");
         std::fs::File::create(&p).unwrap().set_len(1 << 30).unwrap();
         let e = read_capped(&p, 1024).unwrap_err().to_string();
-        assert!(e.contains("1073741824 bytes") && e.contains("1024 byte limit"), "{e}");
+        assert!(
+            e.contains("1073741824 bytes") && e.contains("1024 byte limit"),
+            "{e}"
+        );
     }
 
     #[cfg(unix)]

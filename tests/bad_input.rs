@@ -52,7 +52,10 @@ fn custody(root: &Path, args: &[&str], extra: &[String]) -> Output {
 }
 
 fn copy_tree(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from).into_iter().filter_map(Result::ok) {
+    for entry in walkdir::WalkDir::new(from)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
         let rel = entry.path().strip_prefix(from).expect("inside");
         let dest = to.join(rel);
         if entry.file_type().is_dir() {
@@ -97,8 +100,11 @@ fn apply_setup(step: &[String], root: &Path, outside: &Path, notes: &mut Vec<Str
         "symlink-outside" => {
             remove_any(&p);
             let target = outside.join("outside-file");
-            std::fs::write(&target, format!("# {OUTSIDE_CANARY}\nname = \"{OUTSIDE_CANARY}\"\n"))
-                .expect("write outside");
+            std::fs::write(
+                &target,
+                format!("# {OUTSIDE_CANARY}\nname = \"{OUTSIDE_CANARY}\"\n"),
+            )
+            .expect("write outside");
             symlink(&target, &p);
         }
         "symlink-dir-outside" => {
@@ -143,8 +149,7 @@ fn has_toml_location(stderr: &str) -> bool {
             return false;
         };
         let mut parts = rest.splitn(4, ':');
-        let (Some(file), Some(line), Some(col)) = (parts.next(), parts.next(), parts.next())
-        else {
+        let (Some(file), Some(line), Some(col)) = (parts.next(), parts.next(), parts.next()) else {
             return false;
         };
         file.ends_with(".toml")
@@ -163,8 +168,8 @@ fn has_json_location(stderr: &str) -> bool {
 }
 
 fn good_was_evaluated(stdout: &[u8]) -> Result<(), String> {
-    let doc: serde_json::Value = serde_json::from_slice(stdout)
-        .map_err(|e| format!("stdout is not JSON: {e}"))?;
+    let doc: serde_json::Value =
+        serde_json::from_slice(stdout).map_err(|e| format!("stdout is not JSON: {e}"))?;
     let good = doc["clients"]
         .as_array()
         .and_then(|cs| cs.iter().find(|c| c["id"] == "good"))
@@ -182,8 +187,7 @@ fn files_containing(dir: &Path, needle: &str) -> Vec<String> {
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
         .filter(|e| {
-            std::fs::read(e.path())
-                .is_ok_and(|b| String::from_utf8_lossy(&b).contains(needle))
+            std::fs::read(e.path()).is_ok_and(|b| String::from_utf8_lossy(&b).contains(needle))
         })
         .map(|e| e.path().display().to_string())
         .collect()
@@ -253,7 +257,10 @@ fn run_case(name: &str, case: &Case, notes: &mut Vec<String>) -> (Vec<String>, S
     let build = custody(&root, &build_args, &case.args);
     let build_err = String::from_utf8_lossy(&build.stderr);
     if case.exit == 2 && build.status.code() != Some(2) {
-        problems.push(format!("build exited {:?}, expected 2", build.status.code()));
+        problems.push(format!(
+            "build exited {:?}, expected 2",
+            build.status.code()
+        ));
     }
     if build_err.contains("panicked") {
         problems.push("build panicked".into());
@@ -263,7 +270,9 @@ fn run_case(name: &str, case: &Case, notes: &mut Vec<String>) -> (Vec<String>, S
     }
     let leaked = files_containing(&site, OUTSIDE_CANARY);
     if !leaked.is_empty() {
-        problems.push(format!("content from outside the repo reached the site: {leaked:?}"));
+        problems.push(format!(
+            "content from outside the repo reached the site: {leaked:?}"
+        ));
     }
 
     let redacted = stderr.replace(tmp.path().to_str().expect("utf-8"), "[TMP]");
@@ -290,7 +299,10 @@ fn every_corpus_case_fails_safe_with_a_located_error() {
         let case: Case = toml::from_str(&text).unwrap_or_else(|e| panic!("{name}/case.toml: {e}"));
         let (problems, stderr) = run_case(name, &case, &mut notes);
         for p in problems {
-            failures.push(format!("{name}: {p}\n    ({})\n    stderr:\n{stderr}", case.about));
+            failures.push(format!(
+                "{name}: {p}\n    ({})\n    stderr:\n{stderr}",
+                case.about
+            ));
         }
         snapshots.push((dir, case.about, stderr));
     }
