@@ -290,21 +290,54 @@ fn every_corpus_case_fails_safe_with_a_located_error() {
     names.sort();
     assert!(names.len() >= 60, "the corpus has {} cases", names.len());
 
+    // Cases are independent (each its own temporary repository): run them on a few
+    // threads, then report in name order.
+    let cases: Vec<(String, Case)> = names
+        .iter()
+        .map(|name| {
+            let text = std::fs::read_to_string(corpus_dir().join(name).join("case.toml"))
+                .expect("case.toml");
+            let case: Case =
+                toml::from_str(&text).unwrap_or_else(|e| panic!("{name}/case.toml: {e}"));
+            (name.clone(), case)
+        })
+        .collect();
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get().min(4));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((name, case)) = cases.get(i) else {
+                        break;
+                    };
+                    let mut notes = Vec::new();
+                    let (problems, stderr) = run_case(name, case, &mut notes);
+                    results
+                        .lock()
+                        .expect("results")
+                        .push((i, problems, stderr, notes));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().expect("results");
+    results.sort_by_key(|r| r.0);
     let mut failures = Vec::new();
     let mut notes = Vec::new();
     let mut snapshots = Vec::new();
-    for name in &names {
-        let dir = corpus_dir().join(name);
-        let text = std::fs::read_to_string(dir.join("case.toml")).expect("case.toml");
-        let case: Case = toml::from_str(&text).unwrap_or_else(|e| panic!("{name}/case.toml: {e}"));
-        let (problems, stderr) = run_case(name, &case, &mut notes);
+    for (i, problems, stderr, mut case_notes) in results {
+        let (name, case) = &cases[i];
         for p in problems {
             failures.push(format!(
                 "{name}: {p}\n    ({})\n    stderr:\n{stderr}",
                 case.about
             ));
         }
-        snapshots.push((dir, case.about, stderr));
+        notes.append(&mut case_notes);
+        snapshots.push((corpus_dir().join(name), case.about.clone(), stderr));
     }
     // Shown even when libtest captures output: the size of the corpus is part of the result.
     let mut out = std::io::stdout();

@@ -481,7 +481,7 @@ fn json_pointer(path: &serde_path_to_error::Path) -> String {
 /// month of jobs for any tenant, and keeps a runaway file from exhausting memory.
 const MAX_TEXT_EVIDENCE_BYTES: u64 = 256 << 20;
 
-fn read_text(abs_dir: &Path, dir: &str, file: &str) -> Result<Option<SourceText>, Diagnostic> {
+pub fn read_text(abs_dir: &Path, dir: &str, file: &str) -> Result<Option<SourceText>, Diagnostic> {
     let rel = format!("{dir}/{file}");
     let path = abs_dir.join(file);
     crate::repo::refuse_outside_links(&repo_root(abs_dir, dir), &path)
