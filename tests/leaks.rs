@@ -238,7 +238,6 @@ fn no_canary_crosses_clients_and_the_secret_reaches_no_output() {
         "build: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    drop(run);
 
     // The secret was really used (sent to the token endpoint), and nowhere written.
     let sent = server.requests("/login/");

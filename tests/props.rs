@@ -4,6 +4,9 @@
 //! the parsers; JSON-level ones (a node swapped for another type) hit the shapes.
 //! The case counts are bounded so CI stays fast, and printed with the results.
 
+// Diagnostics are the loaders' error values (see lib.rs): built once per problem.
+#![allow(clippy::result_large_err)]
+
 use custody::client_id::ClientId;
 use custody::controls::testing::{BACKUP_TOML, CLIENT_TOML, CONTROLS_TOML, RACI_TOML};
 use custody::diagnostic::{Diagnostic, SourceText};
