@@ -434,3 +434,67 @@ fn restore_tests_and_backup_jobs_never_panic() {
         .unwrap_or_else(|e| panic!("{e}"));
     tally.report("restore tests and backup jobs", TEXT_EVIDENCE_CASES);
 }
+
+const SNAPSHOT_CASES: u32 = 150;
+
+/// The whole pipeline on a mutated month: any file of the snapshot (Graph JSON with a
+/// node of the wrong type, manifest, backup jobs, restore tests) is damaged on disk, then
+/// the month is loaded and every control evaluated. Values that pass the loaders but are
+/// absurd (negative counts, 1e300, empty ids) must not panic a control either.
+#[test]
+fn a_damaged_month_loads_and_evaluates_without_panicking() {
+    use custody::evaluate::{Months, evaluate_client};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().to_path_buf();
+    custody::controls::testing::Fx::new()
+        .with_prev()
+        .write_to(&root, "acme");
+    let id = ClientId::parse("acme").expect("id");
+    let month_dir = root.join("evidence/acme/2026-11");
+    let files: Vec<PathBuf> = walkdir::WalkDir::new(&month_dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .collect();
+    let tally = Tally::default();
+    let strategy = (
+        0..files.len(),
+        prop::collection::vec(mutation(), 0..3),
+        prop::option::of((any::<usize>(), replacement())),
+    );
+    runner(SNAPSHOT_CASES)
+        .run(&strategy, |(i, mutations, swap)| {
+            let path = &files[i];
+            let original = std::fs::read(path).expect("read");
+            let mut bytes = original.clone();
+            if let Some((node, with)) = swap
+                && let Ok(mut doc) = serde_json::from_slice::<serde_json::Value>(&bytes)
+            {
+                let mut n = node % 256;
+                replace_node(&mut doc, &mut n, &with);
+                bytes = serde_json::to_vec(&doc).expect("serialize");
+            }
+            for m in &mutations {
+                apply(&mut bytes, m);
+            }
+            std::fs::write(path, &bytes).expect("write");
+            let run = evaluate_client(&root, &id, Months::All, &|_, _| {
+                custody::cli::working_tree_policy(&root, &id)
+            });
+            std::fs::write(path, &original).expect("restore");
+            tally.count(!run.diags.is_empty());
+            prop_assert_eq!(run.scorecards.len(), 2, "both months still evaluated");
+            for d in &run.diags {
+                // A line (TOML, CSV), a JSON path, or for an undecodable file the line
+                // of the first bad byte in the message.
+                let located =
+                    d.line.is_some() || d.json_path.is_some() || d.message.contains("line ");
+                prop_assert!(located && d.file.starts_with("evidence/acme/"), "{}", d);
+            }
+            Ok(())
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    tally.report("snapshot load + evaluate", SNAPSHOT_CASES);
+}
