@@ -456,8 +456,16 @@ pub fn parse_json<T: DeserializeOwned>(rel: &str, reader: impl Read) -> Result<T
 fn describe_json_error(e: &serde_json::Error) -> String {
     let msg = e.to_string();
     // serde_json appends " at line L column C"; the diagnostic carries those itself.
-    match msg.rfind(" at line ") {
+    let msg = match msg.rfind(" at line ") {
         Some(i) => msg[..i].to_owned(),
+        None => msg,
+    };
+    // A whole document of the wrong shape (a bare array, a string) would otherwise be
+    // described by the internal type's name.
+    match msg.split_once(", expected struct Collection") {
+        Some((found, _)) => {
+            format!("{found}, expected a Graph response object like {{\"value\": [...]}}")
+        }
         None => msg,
     }
 }
