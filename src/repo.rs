@@ -138,6 +138,11 @@ pub fn decode_utf8(bytes: Vec<u8>) -> Result<String, String> {
     }
 }
 
+/// The message for a file over its size limit, naming both sizes.
+pub fn too_large(len: u64, cap: u64) -> String {
+    format!("is {len} bytes, larger than the {cap} byte limit for this kind of file")
+}
+
 /// Reads at most `cap` bytes of a file: a larger file is an error naming both sizes,
 /// found before anything is read (a 1 GB file costs nothing).
 pub fn read_capped(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
@@ -150,11 +155,7 @@ pub fn read_capped(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
         ));
     }
     if meta.len() > cap {
-        return Err(std::io::Error::other(format!(
-            "is {} bytes, larger than the {} byte limit for this kind of file",
-            meta.len(),
-            cap
-        )));
+        return Err(std::io::Error::other(too_large(meta.len(), cap)));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     file.take(cap + 1).read_to_end(&mut bytes)?;

@@ -29,6 +29,10 @@ struct Case {
     args: Vec<String>,
     #[serde(default)]
     setup: Vec<Vec<String>>,
+    /// Commit `clients/` first, so the month-end policy is read from git objects rather
+    /// than the working tree (a second reader with the same rules).
+    #[serde(default)]
+    git: bool,
 }
 
 fn input_error() -> i32 {
@@ -142,6 +146,39 @@ fn set_mode(p: &Path, mode: u32) {
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).expect("chmod");
 }
 
+/// `committed in 53b2bb3 on` → `committed in [commit] on`.
+fn redact_commits(text: &str) -> String {
+    const MARK: &str = "committed in ";
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(MARK) {
+        out.push_str(&rest[..i + MARK.len()]);
+        rest = &rest[i + MARK.len()..];
+        let hex = rest.bytes().take_while(u8::is_ascii_hexdigit).count();
+        out.push_str("[commit]");
+        rest = &rest[hex..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Commits `clients/` in a new repository, dated inside the evaluated month.
+fn commit_clients(root: &Path) {
+    let repo = git2::Repository::init(root).expect("git init");
+    let when = git2::Time::new(1_763_600_000, 0); // 2025-11-20, before the evidence month
+    let sig = git2::Signature::new("MSP Engineer", "eng@msp.example", &when).expect("sig");
+    let mut index = repo.index().expect("index");
+    index
+        .add_all(["clients"], git2::IndexAddOption::DEFAULT, None)
+        .expect("git add");
+    index.write().expect("index write");
+    let tree = repo
+        .find_tree(index.write_tree().expect("tree"))
+        .expect("tree");
+    repo.commit(Some("HEAD"), &sig, &sig, "policy", &tree, &[])
+        .expect("commit");
+}
+
 /// `error: <file>:<line>:<col>: ...` with a TOML file, for the bad client.
 fn has_toml_location(stderr: &str) -> bool {
     stderr.lines().any(|l| {
@@ -207,6 +244,10 @@ fn run_case(name: &str, case: &Case, notes: &mut Vec<String>) -> (Vec<String>, S
     }
     for step in &case.setup {
         apply_setup(step, &root, &outside, notes);
+    }
+
+    if case.git {
+        commit_clients(&root);
     }
 
     let mut problems = Vec::new();
@@ -276,6 +317,10 @@ fn run_case(name: &str, case: &Case, notes: &mut Vec<String>) -> (Vec<String>, S
     }
 
     let mut redacted = stderr.replace(tmp.path().to_str().expect("utf-8"), "[TMP]");
+    if case.git {
+        // Commit ids depend on link targets inside the temporary folder.
+        redacted = redact_commits(&redacted);
+    }
     if case.setup.iter().any(|s| s[0] == "unreadable") {
         // The OS reason differs as root (a folder stands in) and not (permission denied).
         redacted = redacted
