@@ -143,6 +143,15 @@ pub fn too_large(len: u64, cap: u64) -> String {
     format!("is {len} bytes, larger than the {cap} byte limit for this kind of file")
 }
 
+/// The line and column a [`decode_utf8`] error names, so a diagnostic can carry them as
+/// a location (for SARIF and annotations) and not only in its text.
+pub fn decode_error_position(message: &str) -> Option<(usize, usize)> {
+    let rest = &message[message.find(" at line ")? + " at line ".len()..];
+    let (line, rest) = rest.split_once(", column ")?;
+    let column: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    Some((line.parse().ok()?, column.parse().ok()?))
+}
+
 /// Reads at most `cap` bytes of a file: a larger file is an error naming both sizes,
 /// found before anything is read (a 1 GB file costs nothing).
 pub fn read_capped(path: &Path, cap: u64) -> std::io::Result<Vec<u8>> {
@@ -176,6 +185,11 @@ mod tests {
         assert_eq!(decode_utf8(b"\xEF\xBB\xBFa = 1".to_vec()).unwrap(), "a = 1");
         let e = decode_utf8(b"a = 1\nb = \"\xFF\"\n".to_vec()).unwrap_err();
         assert!(e.contains("byte 0xFF at line 2, column 6"), "{e}");
+        assert_eq!(decode_error_position(&e), Some((2, 6)));
+        assert_eq!(
+            decode_error_position("cannot read: Permission denied"),
+            None
+        );
         assert!(
             decode_utf8(b"\xFF\xFEa\0".to_vec())
                 .unwrap_err()

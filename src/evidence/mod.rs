@@ -497,7 +497,13 @@ pub fn read_text(abs_dir: &Path, dir: &str, file: &str) -> Result<Option<SourceT
     match crate::repo::read_capped(&path, MAX_TEXT_EVIDENCE_BYTES) {
         Ok(bytes) => crate::repo::decode_utf8(bytes)
             .map(|t| Some(SourceText::new(rel.clone(), t)))
-            .map_err(|e| Diagnostic::file(rel, e)),
+            .map_err(|e| {
+                let mut d = Diagnostic::file(rel, &e);
+                if let Some((line, column)) = crate::repo::decode_error_position(&e) {
+                    (d.line, d.column) = (Some(line), Some(column));
+                }
+                d
+            }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Diagnostic::file(rel, format!("cannot read: {e}"))),
     }

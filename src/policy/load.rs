@@ -55,7 +55,11 @@ pub fn load_policy(source: &dyn PolicySource, id: &ClientId) -> Result<Policy, V
                 }
                 Ok(None) => None,
                 Err(e) => {
-                    diags.push(Diagnostic::file(path, format!("cannot read: {e}")));
+                    let mut d = Diagnostic::file(path, format!("cannot read: {e}"));
+                    if let Some((line, column)) = crate::repo::decode_error_position(&e) {
+                        (d.line, d.column) = (Some(line), Some(column));
+                    }
+                    diags.push(d);
                     None
                 }
             }
