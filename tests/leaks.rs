@@ -305,3 +305,75 @@ fn no_canary_crosses_clients_and_the_secret_reaches_no_output() {
         );
     }
 }
+
+/// A hostile or misconfigured endpoint that echoes the request back in its error bodies
+/// (the form with the client secret, the bearer token): custody must not pass the echo
+/// on to its logs, manifests or evidence.
+#[test]
+fn secrets_echoed_back_by_a_server_are_not_repeated() {
+    if samples_dir().is_none() {
+        eprintln!("shared/graph-samples not found next to the repository: skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    fixture(&ALPHA).write_to(&root, ALPHA.id);
+    let summary = dir.path().join("step-summary.md");
+    let echo = |req: &Req| {
+        let said = format!("{} {}", req.body, req.bearer()).replace('"', "'");
+        format!(r#"{{"error":"invalid_client","error_description":"you sent: {said}"}}"#)
+    };
+    let token_fails = Server::start(move |req| Reply::Json(401, vec![], echo(req)));
+    let out = custody(
+        &root,
+        &token_fails,
+        &["collect", "--client", "alpha", "--month", "2026-12"],
+        &summary,
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        token_fails
+            .requests("/login/")
+            .iter()
+            .any(|r| r.body.contains(SECRET)),
+        "the secret was never sent, so the test would prove nothing"
+    );
+
+    // Tokens are granted, then every Graph call fails with an echo of the bearer token.
+    let graph_echoes = Server::start(|req| {
+        if req.path().starts_with("/login/") {
+            return token_reply("tok-ECHOED-BEARER-5521");
+        }
+        let said = req.bearer().replace('"', "'");
+        Reply::Json(
+            400,
+            vec![],
+            format!(r#"{{"error":{{"code":"BadRequest","message":"token {said} rejected"}}}}"#),
+        )
+    });
+    let out2 = custody(
+        &root,
+        &graph_echoes,
+        &["collect", "--client", "alpha", "--month", "2026-12"],
+        &summary,
+    );
+    assert!(
+        graph_echoes
+            .requests("/v1.0/")
+            .iter()
+            .any(|r| r.bearer() == "tok-ECHOED-BEARER-5521"),
+        "the token was never used"
+    );
+    let mut everything = vec![
+        ("collect stdout".to_owned(), out.stdout),
+        ("collect stderr".to_owned(), out.stderr),
+        ("collect 2 stdout".to_owned(), out2.stdout),
+        ("collect 2 stderr".to_owned(), out2.stderr),
+    ];
+    everything.extend(contents(&root.join("evidence")));
+    for secret in [SECRET, "ECHOED-BEARER-5521"] {
+        let found = holders(&everything, secret);
+        assert!(found.is_empty(), "{secret:?} echoed into {found:?}");
+    }
+}
