@@ -299,3 +299,44 @@ fn the_scanner_catches_what_it_looks_for() {
         );
     }
 }
+
+/// Workflow-command injection: a newline in an input string must not start a new
+/// `::command::` line in `--format github` output (GitHub would run it).
+#[test]
+fn newlines_in_inputs_cannot_inject_github_workflow_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    let principal = "ghost\\n::error::m-inject-principal\\n@acme.example";
+    let fx = Fx::new()
+        .policy(
+            "client.toml",
+            &CLIENT_TOML.replace("Acme Fixture Ltd", "Acme\\n::warning::m-inject-name"),
+        )
+        .policy(
+            "controls.toml",
+            &format!(
+                "{CONTROLS_TOML}\n[[approved_assignment]]\nprincipal = \"{principal}\"\nrole = \"Global Administrator\"\nassignment = \"eligible\"\n"
+            ),
+        );
+    fx.write_to(&root, "acme");
+    let summary = dir.path().join("summary.md");
+    let out = Command::new(env!("CARGO_BIN_EXE_custody"))
+        .arg("--repo")
+        .arg(&root)
+        .args(["check", "--format", "github"])
+        .env("NO_COLOR", "1")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("m-inject-principal"),
+        "the payload must reach the output for the test to mean anything: {stdout}"
+    );
+    for line in stdout.lines() {
+        assert!(
+            !line.starts_with("::error::m-inject") && !line.starts_with("::warning::m-inject"),
+            "injected a workflow command: {line}"
+        );
+    }
+}
