@@ -78,29 +78,33 @@ pub fn select_clients(
     Ok((picked, bad))
 }
 
-/// Refuses a path that is a symbolic link resolving outside the repository: inputs are
-/// read from the repository only, never from wherever a link in a pull request points.
-/// `Ok(())` for plain files and for links that stay inside `root`.
+/// Refuses a path that resolves outside the repository, through a symbolic link at the
+/// file itself or at any folder on the way: inputs are read from the repository only,
+/// never from wherever a link in a pull request points. `Ok(())` for absent paths (the
+/// caller reports them as missing) and for links that stay inside `root`.
 pub fn refuse_outside_links(root: &Path, path: &Path) -> Result<(), String> {
     let Ok(meta) = std::fs::symlink_metadata(path) else {
-        return Ok(()); // absent: the caller reports it as missing
-    };
-    if !meta.file_type().is_symlink() {
         return Ok(());
-    }
-    let target = std::fs::read_link(path)
-        .map(|t| t.display().to_string())
-        .unwrap_or_default();
+    };
     let inside = match (std::fs::canonicalize(root), std::fs::canonicalize(path)) {
         (Ok(r), Ok(p)) => p.starts_with(r),
         _ => false,
     };
     if inside {
-        Ok(())
-    } else {
+        return Ok(());
+    }
+    if meta.file_type().is_symlink() {
+        let target = std::fs::read_link(path)
+            .map(|t| t.display().to_string())
+            .unwrap_or_default();
         Err(format!(
-            "is a symbolic link to {target:?}, outside the repository; refusing to follow it (commit the file itself)"
+            "is a symbolic link to {target:?}, outside the repository; refusing to follow it (commit what it points at instead)"
         ))
+    } else {
+        Err(
+            "is reached through a linked folder that leads outside the repository; refusing to follow it"
+                .to_owned(),
+        )
     }
 }
 
@@ -221,5 +225,8 @@ mod tests {
         assert!(refuse_outside_links(repo.path(), &repo.path().join("out")).is_err());
         assert!(refuse_outside_links(repo.path(), &repo.path().join("in")).is_ok());
         assert!(refuse_outside_links(repo.path(), &repo.path().join("inside")).is_ok());
+        std::os::unix::fs::symlink(outside.path(), repo.path().join("dir")).unwrap();
+        let e = refuse_outside_links(repo.path(), &repo.path().join("dir/secret")).unwrap_err();
+        assert!(e.contains("linked folder"), "{e}");
     }
 }

@@ -118,6 +118,12 @@ fn apply_setup(step: &[String], root: &Path, outside: &Path, notes: &mut Vec<Str
             std::fs::write(target.join("canary.txt"), OUTSIDE_CANARY).expect("canary");
             symlink(&target, &p);
         }
+        "move-outside" => {
+            // The real content, moved out of the repository and linked back in.
+            let target = outside.join("moved");
+            std::fs::rename(&p, &target).expect("move outside");
+            symlink(&target, &p);
+        }
         "unreadable" => {
             set_mode(&p, 0o000);
             if std::fs::read(&p).is_ok() || std::fs::read_dir(&p).is_ok() {

@@ -563,7 +563,11 @@ fn hash_file(path: &Path) -> std::io::Result<String> {
 /// Folders under `evidence/<client>/` that are not months: each is an input error (a
 /// snapshot in a folder named `2026-13` or `nov` would otherwise be silently ignored).
 pub fn month_folder_problems(root: &Path, client: &ClientId) -> Vec<Diagnostic> {
-    let mut out: Vec<Diagnostic> = std::fs::read_dir(root.join("evidence").join(client.as_str()))
+    let client_dir = root.join("evidence").join(client.as_str());
+    if let Err(e) = crate::repo::refuse_outside_links(root, &client_dir) {
+        return vec![Diagnostic::file(format!("evidence/{client}"), e).for_client(client.as_str())];
+    }
+    let mut out: Vec<Diagnostic> = std::fs::read_dir(client_dir)
         .into_iter()
         .flatten()
         .filter_map(Result::ok)
@@ -593,7 +597,11 @@ pub fn month_folder_problems(root: &Path, client: &ClientId) -> Vec<Diagnostic> 
 /// The months that have an evidence folder for a client, sorted; other names are ignored
 /// here and reported by [`month_folder_problems`].
 pub fn months(root: &Path, client: &ClientId) -> Vec<Month> {
-    let mut months: Vec<Month> = std::fs::read_dir(root.join("evidence").join(client.as_str()))
+    let client_dir = root.join("evidence").join(client.as_str());
+    if crate::repo::refuse_outside_links(root, &client_dir).is_err() {
+        return Vec::new(); // reported by month_folder_problems
+    }
+    let mut months: Vec<Month> = std::fs::read_dir(client_dir)
         .into_iter()
         .flatten()
         .filter_map(Result::ok)
