@@ -302,12 +302,14 @@ pub fn restore_history(
     let mut out = Vec::new();
     let mut diags = Vec::new();
     for m in months.iter().filter(|m| **m <= until) {
-        let rel = format!("evidence/{client}/{m}/{RESTORE_TESTS}");
-        let Ok(text) = std::fs::read_to_string(root.join(&rel)) else {
+        // The same guarded read as the month's own load (links out of the repository,
+        // size, encoding); its problems are reported there.
+        let dir = format!("evidence/{client}/{m}");
+        let Ok(Some(src)) = evidence::read_text(&root.join(&dir), &dir, RESTORE_TESTS) else {
             continue;
         };
-        let (tests, mut d) =
-            evidence::restore_tests::parse(&crate::diagnostic::SourceText::new(rel.clone(), text));
+        let rel = src.path.clone();
+        let (tests, mut d) = evidence::restore_tests::parse(&src);
         diags.append(&mut d);
         out.extend(tests.into_iter().map(|t| (rel.clone(), t)));
     }
@@ -354,6 +356,7 @@ pub fn evaluate_client(
         diags: Vec::new(),
     };
     let months = evidence::months(root, id);
+    run.diags.extend(evidence::month_folder_problems(root, id));
     if months.is_empty() {
         // Still validate the policy, so its errors are reported with the missing evidence.
         if let Err(d) = policy_for(Month::current(), true) {

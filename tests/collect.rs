@@ -1,177 +1,21 @@
 //! `custody collect` end to end against a loopback stand-in for Microsoft Graph and the
-//! Entra token endpoint (a small std::net server in this file), serving the real
+//! Entra token endpoint (tests/support/graph_standin.rs), serving the real
 //! response shapes from ../shared/graph-samples. No test touches the internet.
 
+#[path = "support/graph_standin.rs"]
+mod graph_standin;
+
 use assert_cmd::Command;
+use graph_standin::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const SECRET: &str = "s3cr3t-CLIENT-SECRET-value";
 const NORTHWIND_TENANT: &str = "e34d5a57-44bd-537f-ba24-400641784783";
 
-// ---------------------------------------------------------------- loopback server
-
-#[derive(Debug, Clone)]
-struct Req {
-    method: String,
-    /// Origin-form target: path and query as sent.
-    target: String,
-    headers: HashMap<String, String>,
-    body: String,
-    at: Instant,
-}
-
-impl Req {
-    fn path(&self) -> &str {
-        self.target.split('?').next().unwrap_or("")
-    }
-    fn query(&self) -> String {
-        pct_decode(self.target.split_once('?').map(|(_, q)| q).unwrap_or(""))
-    }
-    fn bearer(&self) -> String {
-        self.headers
-            .get("authorization")
-            .and_then(|a| a.strip_prefix("Bearer "))
-            .unwrap_or("")
-            .to_owned()
-    }
-    fn form(&self) -> HashMap<String, String> {
-        self.body
-            .split('&')
-            .filter_map(|kv| kv.split_once('='))
-            .map(|(k, v)| (pct_decode(k), pct_decode(&v.replace('+', " "))))
-            .collect()
-    }
-}
-
-enum Reply {
-    Json(u16, Vec<(&'static str, String)>, String),
-    /// Read the request, then close the socket without a response.
-    Drop,
-    /// Wait, then close without a response.
-    Hang(Duration),
-}
-
-fn ok(body: String) -> Reply {
-    Reply::Json(200, vec![], body)
-}
-
-type Handler = dyn Fn(&Req) -> Reply + Send + Sync;
-
-struct Server {
-    url: String,
-    log: Arc<Mutex<Vec<Req>>>,
-}
-
-impl Server {
-    fn start(handler: impl Fn(&Req) -> Reply + Send + Sync + 'static) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let log: Arc<Mutex<Vec<Req>>> = Arc::default();
-        let handler: Arc<Handler> = Arc::new(handler);
-        let log2 = log.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(stream) = stream else { continue };
-                let (h, l) = (handler.clone(), log2.clone());
-                std::thread::spawn(move || serve_conn(stream, &*h, &l));
-            }
-        });
-        Server { url, log }
-    }
-
-    fn requests(&self, path_contains: &str) -> Vec<Req> {
-        self.log
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|r| r.target.contains(path_contains))
-            .cloned()
-            .collect()
-    }
-}
-
-fn serve_conn(stream: TcpStream, handler: &Handler, log: &Mutex<Vec<Req>>) {
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut line = String::new();
-    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-        return;
-    }
-    let mut parts = line.split_whitespace();
-    let method = parts.next().unwrap_or("").to_owned();
-    let target = parts.next().unwrap_or("").to_owned();
-    let mut headers = HashMap::new();
-    loop {
-        let mut h = String::new();
-        if reader.read_line(&mut h).unwrap_or(0) == 0 || h.trim().is_empty() {
-            break;
-        }
-        if let Some((k, v)) = h.split_once(':') {
-            headers.insert(k.trim().to_ascii_lowercase(), v.trim().to_owned());
-        }
-    }
-    let len: usize = headers
-        .get("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; len];
-    let _ = reader.read_exact(&mut body);
-    let req = Req {
-        method,
-        target,
-        headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
-        at: Instant::now(),
-    };
-    log.lock().unwrap().push(req.clone());
-    let mut stream = stream;
-    match handler(&req) {
-        Reply::Json(status, extra, body) => {
-            let mut head = format!(
-                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
-                body.len()
-            );
-            for (k, v) in extra {
-                head.push_str(&format!("{k}: {v}\r\n"));
-            }
-            head.push_str("\r\n");
-            let _ = stream.write_all(head.as_bytes());
-            let _ = stream.write_all(body.as_bytes());
-            let _ = stream.flush();
-        }
-        Reply::Drop => {}
-        Reply::Hang(d) => std::thread::sleep(d),
-    }
-    let _ = stream.shutdown(std::net::Shutdown::Both);
-}
-
-fn pct_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-// ---------------------------------------------------------------- samples and repo
-
-/// Skips a test (with a message) when shared/graph-samples is not next to the repository.
 macro_rules! require_samples {
     () => {
         if samples_dir().is_none() {
@@ -179,37 +23,6 @@ macro_rules! require_samples {
             return;
         }
     };
-}
-
-fn samples_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/graph-samples");
-    dir.is_dir().then_some(dir)
-}
-
-/// A sample body with its nextLink host rewritten to the loopback server.
-fn sample(name: &str, base: &str) -> String {
-    let dir = samples_dir().expect("samples");
-    std::fs::read_to_string(dir.join(name))
-        .unwrap_or_else(|e| panic!("{name}: {e}"))
-        .replace("https://graph.microsoft.com", base)
-}
-
-/// The sample's value array without its nextLink: a last page.
-fn last_page_of(name: &str, base: &str) -> String {
-    let mut v: Value = serde_json::from_str(&sample(name, base)).unwrap();
-    v.as_object_mut().unwrap().remove("@odata.nextLink");
-    v.to_string()
-}
-
-fn token_reply(token: &str) -> Reply {
-    let base: Value = serde_json::from_str(&sample(
-        "oauth2__v2.0__token__client_credentials__success.json",
-        "",
-    ))
-    .unwrap();
-    let mut v = base;
-    v["access_token"] = Value::String(token.to_owned());
-    ok(v.to_string())
 }
 
 /// A policy repository with the sample clients and an existing month for northwind.
@@ -307,82 +120,6 @@ fn with_secret(mut c: Command) -> Command {
     c.env("CUSTODY_CLIENT_ID", "11111111-2222-3333-4444-555555555555")
         .env("CUSTODY_CLIENT_SECRET", SECRET);
     c
-}
-
-/// Serves every endpoint from the samples (success only), tokens `tok-<tenant>`.
-fn happy_graph(req: &Req, base: &str) -> Option<Reply> {
-    let p = req.path();
-    let q = req.query();
-    let s = |n: &str| Some(ok(sample(n, base)));
-    match p {
-        "/v1.0/users" => s("v1.0__users__select_signInActivity.json"),
-        "/v1.0/reports/authenticationMethods/userRegistrationDetails" => {
-            s("v1.0__reports__authenticationMethods__userRegistrationDetails__live-graph2otel.json")
-        }
-        "/v1.0/identity/conditionalAccess/policies" => {
-            s("v1.0__identity__conditionalAccess__policies__live-graph2otel.json")
-        }
-        "/v1.0/policies/identitySecurityDefaultsEnforcementPolicy" => {
-            s("v1.0__policies__identitySecurityDefaultsEnforcementPolicy.json")
-        }
-        "/v1.0/subscribedSkus" => s("v1.0__subscribedSkus__live-graph2otel.json"),
-        "/v1.0/roleManagement/directory/roleDefinitions" => {
-            s("v1.0__roleManagement__directory__roleDefinitions__live-graph2otel-145defs.json")
-        }
-        "/v1.0/roleManagement/directory/roleAssignments" => {
-            s("v1.0__roleManagement__directory__roleAssignments__expand_principal.json")
-        }
-        "/v1.0/roleManagement/directory/roleEligibilitySchedules" => {
-            s("v1.0__roleManagement__directory__roleEligibilitySchedules.json")
-        }
-        "/v1.0/roleManagement/directory/roleAssignmentSchedules" => {
-            s("v1.0__roleManagement__directory__roleAssignmentSchedules.json")
-        }
-        "/v1.0/security/secureScores" => {
-            s("v1.0__security__secureScores_top1__live-graph2otel.json")
-        }
-        "/v1.0/auditLogs/directoryAudits" => {
-            s("v1.0__auditLogs__directoryAudits__AddMemberToRole__live-graph2otel.json")
-        }
-        // Paged: the second page is what the sample's nextLink points at.
-        "/v1.0/solutions/backupRestore/protectionPolicies" => {
-            s("v1.0__solutions__backupRestore__protectionPolicies.json")
-        }
-        "/v1.0/solutions/backuprestore/ProtectionPolicies" if q.contains("$skiptoken") => {
-            Some(ok(last_page_of(
-                "v1.0__solutions__backupRestore__protectionPolicies.json",
-                base,
-            )))
-        }
-        "/v1.0/solutions/backupRestore/protectionUnits/microsoft.graph.mailboxProtectionUnit" => {
-            if q.contains("$skiptoken") {
-                Some(ok(r#"{"value":[]}"#.into()))
-            } else {
-                s(
-                    "v1.0__solutions__backupRestore__protectionUnits__microsoft.graph.mailboxProtectionUnit.json",
-                )
-            }
-        }
-        "/v1.0/solutions/backupRestore/protectionUnits/microsoft.graph.siteProtectionUnit" => {
-            if q.contains("$skiptoken") {
-                Some(ok(r#"{"value":[]}"#.into()))
-            } else {
-                s(
-                    "v1.0__solutions__backupRestore__protectionUnits__microsoft.graph.siteProtectionUnit.json",
-                )
-            }
-        }
-        "/v1.0/solutions/backupRestore/protectionUnits/microsoft.graph.driveProtectionUnit" => {
-            Some(ok(r#"{"value":[]}"#.into()))
-        }
-        "/v1.0/solutions/backupRestore/restoreSessions" => {
-            s("v1.0__solutions__backupRestore__restoreSessions.json")
-        }
-        "/v1.0/solutions/backupRestore/sharepointRestoreSessions" => {
-            Some(ok(r#"{"value":[]}"#.into()))
-        }
-        _ => None,
-    }
 }
 
 fn not_found() -> Reply {

@@ -21,6 +21,16 @@ impl Secret {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// `text` with this secret (as is and form-encoded) replaced: for messages built from
+    /// what a server sent back, which may echo the request.
+    pub fn redact(&self, text: &str) -> String {
+        if self.0.len() < 4 {
+            return text.to_owned();
+        }
+        text.replace(&self.0, "<redacted>")
+            .replace(&pct(&self.0), "<redacted>")
+    }
 }
 
 impl fmt::Debug for Secret {
@@ -240,12 +250,15 @@ impl Tokens {
                     .as_deref()
                     .and_then(|d| d.lines().next())
                     .unwrap_or("");
-                Err(format!(
+                let message = format!(
                     "{label}: HTTP {status} {} {desc}",
                     r.error.as_deref().unwrap_or("(no error code)")
-                )
-                .trim_end()
-                .to_owned())
+                );
+                // A server may echo the request; the credential never goes further.
+                let message = credential
+                    .iter()
+                    .fold(message, |m, (_, secret)| secret.redact(&m));
+                Err(message.trim_end().to_owned())
             }
             None => Err(format!("{label}: HTTP {status} with an unreadable body")),
         }
@@ -308,6 +321,18 @@ fn pct(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redact_removes_the_secret_as_is_and_form_encoded() {
+        let s = Secret::new("p@ss word/1");
+        let echoed = format!("you sent p@ss word/1 and {}", pct("p@ss word/1"));
+        assert_eq!(s.redact(&echoed), "you sent <redacted> and <redacted>");
+        assert_eq!(
+            Secret::new("ab").redact("ab"),
+            "ab",
+            "too short to redact safely"
+        );
+    }
 
     #[test]
     fn debug_redacts_secrets() {

@@ -587,6 +587,11 @@ impl ClientCtx<'_> {
                 return Ok((status, v));
             }
             let (code, message) = graph_error(&body);
+            // A server may echo the request: the token never reaches a log or manifest.
+            let message = match used.into_inner().unwrap_or_else(|e| e.into_inner()) {
+                Some(token) => token.redact(&message),
+                None => message,
+            };
             return Err(FetchError::Http {
                 status,
                 code,

@@ -319,35 +319,136 @@ impl<T> Slot<T> {
     }
 }
 
-/// Reads a JSON file into `T`, streaming; a shape error names the JSON path.
+/// Reads a JSON file into `T`, streaming; a shape error names the JSON path. A link out
+/// of the repository, an empty file, UTF-16 and a saved Graph error body are each named
+/// for what they are; a UTF-8 byte-order mark (PowerShell's `Out-File`) is skipped.
 pub fn read_json<T: DeserializeOwned>(
     abs_dir: &Path,
     dir: &str,
     file: &str,
 ) -> Result<Option<T>, Diagnostic> {
+    use std::io::BufRead;
     let rel = format!("{dir}/{file}");
-    let f = match std::fs::File::open(abs_dir.join(file)) {
+    let path = abs_dir.join(file);
+    crate::repo::refuse_outside_links(&repo_root(abs_dir, dir), &path)
+        .map_err(|e| Diagnostic::file(rel.clone(), e))?;
+    let f = match std::fs::File::open(&path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Diagnostic::file(rel, format!("cannot read: {e}"))),
     };
-    parse_json(&rel, std::io::BufReader::new(f)).map(Some)
+    let meta = f
+        .metadata()
+        .map_err(|e| Diagnostic::file(rel.clone(), format!("cannot read: {e}")))?;
+    if meta.is_dir() {
+        return Err(Diagnostic::file(
+            rel,
+            "cannot read: is a directory, expected a JSON file",
+        ));
+    }
+    if meta.len() == 0 {
+        return Err(Diagnostic::json(
+            rel,
+            "/",
+            "the file is empty; expected a JSON document (a Graph response like {\"value\": [...]})",
+        ));
+    }
+    let mut reader = std::io::BufReader::new(f);
+    let head = reader
+        .fill_buf()
+        .map_err(|e| Diagnostic::file(rel.clone(), format!("cannot read: {e}")))?;
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        return Err(Diagnostic::json(
+            rel,
+            "/",
+            "is UTF-16 encoded; expected UTF-8 JSON: re-save it as UTF-8 (PowerShell: Out-File -Encoding utf8)",
+        ));
+    }
+    if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        reader.consume(3);
+    }
+    match parse_json(&rel, reader) {
+        Ok(v) => Ok(Some(v)),
+        Err(d) => Err(graph_error_body(&path).map_or(d, |what| {
+            Diagnostic::json(
+                rel,
+                "/error",
+                format!(
+                    "is a saved error response ({what}), not data: the request failed when the snapshot was taken; collect it again"
+                ),
+            )
+        })),
+    }
 }
 
-/// Parses JSON from a reader into `T`; errors carry the JSON pointer and line.
+/// `evidence/<client>/<month>` is three components below the repository root.
+fn repo_root(abs_dir: &Path, dir: &str) -> std::path::PathBuf {
+    let depth = Path::new(dir).components().count();
+    abs_dir
+        .ancestors()
+        .nth(depth)
+        .unwrap_or(abs_dir)
+        .to_path_buf()
+}
+
+/// When a file holds a Graph (`{"error": {"code", "message"}}`) or token endpoint
+/// (`{"error": "...", "error_description"}`) error body, its code and message.
+fn graph_error_body(path: &Path) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum ErrorField {
+        Graph {
+            code: Option<String>,
+            message: Option<String>,
+        },
+        Token(String),
+    }
+    #[derive(serde::Deserialize)]
+    struct Body {
+        error: ErrorField,
+        error_description: Option<String>,
+    }
+    let f = std::fs::File::open(path).ok()?;
+    let body: Body = serde_json::from_reader(std::io::BufReader::new(f)).ok()?;
+    let (code, message) = match body.error {
+        ErrorField::Graph { code, message } => (code, message),
+        ErrorField::Token(code) => (Some(code), body.error_description),
+    };
+    let mut message = message.unwrap_or_default();
+    if message.chars().count() > 200 {
+        message = message.chars().take(200).collect::<String>() + "…";
+    }
+    Some(format!(
+        "error code {:?}: {:?}",
+        code.unwrap_or_default(),
+        message
+    ))
+}
+
+/// Parses JSON from a reader into `T`; errors carry the JSON pointer and line. Anything
+/// after the document (a second document, NUL padding) is an error, not ignored.
 pub fn parse_json<T: DeserializeOwned>(rel: &str, reader: impl Read) -> Result<T, Diagnostic> {
     let mut de = serde_json::Deserializer::from_reader(reader);
+    let located = |inner: serde_json::Error, pointer: String| {
+        let mut d = Diagnostic::json(rel, pointer, describe_json_error(&inner));
+        if inner.line() > 0 {
+            d.line = Some(inner.line());
+            d.column = Some(inner.column());
+        }
+        d
+    };
     match serde_path_to_error::deserialize::<_, T>(&mut de) {
-        Ok(v) => Ok(v),
+        Ok(v) => match de.end() {
+            Ok(()) => Ok(v),
+            Err(e) => {
+                let mut d = located(e, "/".to_owned());
+                d.message = format!("{} after the end of the JSON document", d.message);
+                Err(d)
+            }
+        },
         Err(e) => {
             let pointer = json_pointer(e.path());
-            let inner = e.into_inner();
-            let mut d = Diagnostic::json(rel, pointer, describe_json_error(&inner));
-            if inner.line() > 0 {
-                d.line = Some(inner.line());
-                d.column = Some(inner.column());
-            }
-            Err(d)
+            Err(located(e.into_inner(), pointer))
         }
     }
 }
@@ -355,8 +456,16 @@ pub fn parse_json<T: DeserializeOwned>(rel: &str, reader: impl Read) -> Result<T
 fn describe_json_error(e: &serde_json::Error) -> String {
     let msg = e.to_string();
     // serde_json appends " at line L column C"; the diagnostic carries those itself.
-    match msg.rfind(" at line ") {
+    let msg = match msg.rfind(" at line ") {
         Some(i) => msg[..i].to_owned(),
+        None => msg,
+    };
+    // A whole document of the wrong shape (a bare array, a string) would otherwise be
+    // described by the internal type's name.
+    match msg.split_once(", expected struct Collection") {
+        Some((found, _)) => {
+            format!("{found}, expected a Graph response object like {{\"value\": [...]}}")
+        }
         None => msg,
     }
 }
@@ -376,12 +485,25 @@ fn json_pointer(path: &serde_path_to_error::Path) -> String {
     if out.is_empty() { "/".to_owned() } else { out }
 }
 
-fn read_text(abs_dir: &Path, dir: &str, file: &str) -> Result<Option<SourceText>, Diagnostic> {
+/// Backup-job exports and restore-test records are read whole: 256 MiB is far beyond a
+/// month of jobs for any tenant, and keeps a runaway file from exhausting memory.
+const MAX_TEXT_EVIDENCE_BYTES: u64 = 256 << 20;
+
+pub fn read_text(abs_dir: &Path, dir: &str, file: &str) -> Result<Option<SourceText>, Diagnostic> {
     let rel = format!("{dir}/{file}");
-    match std::fs::read(abs_dir.join(file)) {
-        Ok(bytes) => String::from_utf8(bytes)
+    let path = abs_dir.join(file);
+    crate::repo::refuse_outside_links(&repo_root(abs_dir, dir), &path)
+        .map_err(|e| Diagnostic::file(rel.clone(), e))?;
+    match crate::repo::read_capped(&path, MAX_TEXT_EVIDENCE_BYTES) {
+        Ok(bytes) => crate::repo::decode_utf8(bytes)
             .map(|t| Some(SourceText::new(rel.clone(), t)))
-            .map_err(|_| Diagnostic::file(rel, "not valid UTF-8")),
+            .map_err(|e| {
+                let mut d = Diagnostic::file(rel, &e);
+                if let Some((line, column)) = crate::repo::decode_error_position(&e) {
+                    (d.line, d.column) = (Some(line), Some(column));
+                }
+                d
+            }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Diagnostic::file(rel, format!("cannot read: {e}"))),
     }
@@ -395,15 +517,21 @@ fn hash_files(abs: &Path, dir: &str, diags: &mut Vec<Diagnostic>) -> Vec<(String
         .into_iter()
         .filter_map(Result::ok)
     {
-        if !entry.file_type().is_file() {
-            continue;
-        }
         let Ok(rel) = entry.path().strip_prefix(abs) else {
             continue;
         };
         let rel = rel.to_string_lossy().replace('\\', "/");
-        match std::fs::read(entry.path()) {
-            Ok(bytes) => out.push((rel, sha256_hex(&bytes))),
+        if entry.path_is_symlink() {
+            if let Err(e) = crate::repo::refuse_outside_links(&repo_root(abs, dir), entry.path()) {
+                diags.push(Diagnostic::file(format!("{dir}/{rel}"), e));
+            }
+            continue;
+        }
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        match hash_file(entry.path()) {
+            Ok(hash) => out.push((rel, hash)),
             Err(e) => diags.push(Diagnostic::file(
                 format!("{dir}/{rel}"),
                 format!("cannot read: {e}"),
@@ -413,9 +541,67 @@ fn hash_files(abs: &Path, dir: &str, diags: &mut Vec<Diagnostic>) -> Vec<(String
     out
 }
 
-/// The months that have an evidence folder for a client, sorted; other names are ignored.
+/// sha256 of a file, streamed: a snapshot of any size hashes in constant memory.
+fn hash_file(path: &Path) -> std::io::Result<String> {
+    let mut hasher = Sha256::new();
+    let mut f = std::fs::File::open(path)?;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// Folders under `evidence/<client>/` that are not months: each is an input error (a
+/// snapshot in a folder named `2026-13` or `nov` would otherwise be silently ignored).
+pub fn month_folder_problems(root: &Path, client: &ClientId) -> Vec<Diagnostic> {
+    let client_dir = root.join("evidence").join(client.as_str());
+    if let Err(e) = crate::repo::refuse_outside_links(root, &client_dir) {
+        return vec![Diagnostic::file(format!("evidence/{client}"), e).for_client(client.as_str())];
+    }
+    let mut out: Vec<Diagnostic> = std::fs::read_dir(client_dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir() || t.is_symlink()))
+        .filter_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                return None;
+            }
+            let rel = format!("evidence/{client}/{}", name.escape_debug());
+            if e.file_type().is_ok_and(|t| t.is_symlink()) {
+                return Some(Diagnostic::file(
+                    rel,
+                    "is a symbolic link; a month folder must be a real folder (links are never followed)",
+                ));
+            }
+            Month::parse(&name)
+                .err()
+                .map(|msg| Diagnostic::file(rel, format!("evidence folder name: {msg}")))
+        })
+        .map(|d| d.for_client(client.as_str()))
+        .collect();
+    out.sort_by(|a, b| a.file.cmp(&b.file));
+    out
+}
+
+/// The months that have an evidence folder for a client, sorted; other names are ignored
+/// here and reported by [`month_folder_problems`].
 pub fn months(root: &Path, client: &ClientId) -> Vec<Month> {
-    let mut months: Vec<Month> = std::fs::read_dir(root.join("evidence").join(client.as_str()))
+    let client_dir = root.join("evidence").join(client.as_str());
+    if crate::repo::refuse_outside_links(root, &client_dir).is_err() {
+        return Vec::new(); // reported by month_folder_problems
+    }
+    let mut months: Vec<Month> = std::fs::read_dir(client_dir)
         .into_iter()
         .flatten()
         .filter_map(Result::ok)

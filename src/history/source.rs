@@ -67,9 +67,12 @@ pub(super) fn read_file(
                     path = link_target(&path, target)?;
                     continue;
                 }
-                return String::from_utf8(blob.content().to_vec())
-                    .map(Some)
-                    .map_err(|_| "not valid UTF-8".to_owned());
+                // The same limits and encoding rules as the working tree.
+                let cap = crate::policy::load::MAX_POLICY_FILE_BYTES;
+                if blob.size() as u64 > cap {
+                    return Err(crate::repo::too_large(blob.size() as u64, cap));
+                }
+                return crate::repo::decode_utf8(blob.content().to_vec()).map(Some);
             }
             Some(ObjectType::Tree) => return Err("is a directory, not a file".to_owned()),
             _ => return Err("is not a file (a submodule?)".to_owned()),

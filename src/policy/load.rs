@@ -19,16 +19,19 @@ pub trait PolicySource {
     fn read(&self, rel_path: &str) -> Result<Option<String>, String>;
 }
 
+/// Policy files are hand-written: anything over 1 MiB is a mistake (a pasted export, a
+/// runaway generator), refused before it is read.
+pub const MAX_POLICY_FILE_BYTES: u64 = 1 << 20;
+
 /// The working tree of a repository.
 pub struct WorkingTree(pub PathBuf);
 
 impl PolicySource for WorkingTree {
     fn read(&self, rel_path: &str) -> Result<Option<String>, String> {
         let path = self.0.join(Path::new(rel_path));
-        match std::fs::read(&path) {
-            Ok(bytes) => String::from_utf8(bytes)
-                .map(Some)
-                .map_err(|_| "not valid UTF-8".to_owned()),
+        crate::repo::refuse_outside_links(&self.0, &path)?;
+        match crate::repo::read_capped(&path, MAX_POLICY_FILE_BYTES) {
+            Ok(bytes) => crate::repo::decode_utf8(bytes).map(Some),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e.to_string()),
         }
@@ -54,7 +57,11 @@ pub fn load_policy(source: &dyn PolicySource, id: &ClientId) -> Result<Policy, V
                 }
                 Ok(None) => None,
                 Err(e) => {
-                    diags.push(Diagnostic::file(path, format!("cannot read: {e}")));
+                    let mut d = Diagnostic::file(path, format!("cannot read: {e}"));
+                    if let Some((line, column)) = crate::repo::decode_error_position(&e) {
+                        (d.line, d.column) = (Some(line), Some(column));
+                    }
+                    diags.push(d);
                     None
                 }
             }

@@ -36,6 +36,7 @@ impl SiteWriter {
         let name = out
             .file_name()
             .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
+        remove_dead_leftovers(&parent, &name);
         let staging = parent.join(format!(".{name}.building-{}", std::process::id()));
         if staging.exists() {
             std::fs::remove_dir_all(&staging)
@@ -90,6 +91,12 @@ impl SiteWriter {
     /// Replaces `out` with the staged site: the old one is moved aside first and removed
     /// only after the new one is in place.
     pub fn commit(self, out: &Path) -> Result<(), String> {
+        // Where the OS swaps two paths in one step, nothing (a reader, a kill) ever sees
+        // `out` missing; elsewhere the two renames below leave a brief gap.
+        if out.is_dir() && exchange(&self.staging, out).is_ok() {
+            let _ = std::fs::remove_dir_all(&self.staging); // now holds the previous site
+            return Ok(());
+        }
         let old = out.with_file_name(format!(
             ".{}.old-{}",
             out.file_name()
@@ -117,6 +124,40 @@ impl SiteWriter {
     pub fn abandon(self) {
         let _ = std::fs::remove_dir_all(&self.staging);
     }
+}
+
+/// Staging and set-aside folders of builds that were killed (their process is gone):
+/// removed so they do not pile up beside the site. Linux only (`/proc` tells who lives).
+fn remove_dead_leftovers(parent: &Path, name: &str) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for e in entries.filter_map(Result::ok) {
+        let file = e.file_name().to_string_lossy().into_owned();
+        let pid = [".building-", ".old-"].iter().find_map(|kind| {
+            file.strip_prefix(&format!(".{name}{kind}"))
+                .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        });
+        if let Some(pid) = pid
+            && !Path::new("/proc").join(pid).exists()
+        {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, a, CWD, b, RenameFlags::EXCHANGE).map_err(std::io::Error::from)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 #[cfg(test)]

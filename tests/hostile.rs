@@ -1,0 +1,342 @@
+//! Hostile content: HTML and script planted in every string that reaches a page (client
+//! name, RACI and backup policy text, approved principals, Graph display names and UPNs,
+//! Conditional Access policy names, notes.md) must come out escaped. The test builds the
+//! site and scans every page (HTML and SVG, and the HTML inside evidence packs) for
+//! script elements, event-handler attributes, script-capable URLs and external resources.
+
+use custody::controls::testing::{
+    BACKUP_TOML, CLIENT_TOML, CONTROLS_TOML, Fx, RACI_TOML, default_graph,
+};
+use std::io::Read;
+use std::path::Path;
+use std::process::Command;
+
+/// Each payload carries a unique marker so the test can prove it reached a page.
+const NAME: &str = r#"Acme <script>alert('m-name')</script> & "Co""#;
+const UPN: &str = r#"alice"><img src=x onerror=alert('m-upn')>@acme.example"#;
+const CA_NAME: &str = r#"Require MFA <svg onload=alert('m-ca')>"#;
+const OWNER: &str = r#"<iframe src="javascript:alert('m-owner')"></iframe>"#;
+const ACTIVITY: &str = r#"Everything <b onmouseover=alert('m-activity')>x</b>"#;
+const PRINCIPAL: &str = r#"ghost<script>alert('m-principal')</script>@acme.example"#;
+
+const NOTES: &str = r#"# Notes <script>alert('m-notes-heading')</script>
+
+<script>alert('m-notes-raw')</script>
+<img src=x onerror="alert('m-notes-img')">
+<a href="javascript:alert('m-notes-a')">raw link</a>
+
+[click me](javascript:alert('m-notes-md'))
+[and me](  JaVaScRiPt:alert('m-notes-case'))
+[data](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)
+[vb](vbscript:msgbox('m-notes-vb'))
+<javascript:alert('m-notes-autolink')>
+![pixel](https://evil.example/m-notes-pixel.png)
+![local](//evil.example/m-notes-proto.png)
+"#;
+
+fn toml_escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+fn json_escape(s: &str) -> String {
+    let quoted = serde_json::to_string(s).expect("string");
+    quoted[1..quoted.len() - 1].to_owned()
+}
+
+fn hostile_fixture() -> Fx {
+    let mut fx = Fx::new()
+        .policy(
+            "client.toml",
+            &CLIENT_TOML.replace("Acme Fixture Ltd", &toml_escape(NAME)),
+        )
+        .policy(
+            "raci.toml",
+            &RACI_TOML
+                .replace("\"Everything\"", &format!("\"{}\"", toml_escape(ACTIVITY))),
+        )
+        .policy(
+            "backup.toml",
+            &BACKUP_TOML.replace("MSP Backup Team", &toml_escape(OWNER)),
+        )
+        .policy(
+            "controls.toml",
+            &format!(
+                "{}\n[[approved_assignment]]\nprincipal = \"{}\"\nrole = \"Global Administrator\"\nassignment = \"eligible\"\n",
+                CONTROLS_TOML.replace("alice@acme.example", &toml_escape(UPN)),
+                toml_escape(PRINCIPAL)
+            ),
+        )
+        .policy("notes.md", NOTES);
+    for (file, json) in default_graph() {
+        let json = json
+            .replace("alice@acme.example", &json_escape(UPN))
+            .replace("Require MFA for all users", &json_escape(CA_NAME));
+        fx = fx.graph(&file, &json);
+    }
+    fx
+}
+
+/// The tags of an HTML/SVG document (`<name attrs...>`), lowercased.
+fn tags(doc: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = doc;
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i + 1..];
+        if !rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            continue;
+        }
+        let end = rest.find('>').unwrap_or(rest.len());
+        out.push(rest[..end].to_ascii_lowercase());
+        rest = &rest[end..];
+    }
+    out
+}
+
+/// Attribute `name=value` pairs of a tag (quoted or bare values).
+fn attributes(tag: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let bytes = tag.as_bytes();
+    let mut i = tag.find(char::is_whitespace).unwrap_or(tag.len());
+    while i < bytes.len() {
+        while i < bytes.len() && (bytes[i].is_ascii_whitespace() || bytes[i] == b'/') {
+            i += 1;
+        }
+        let start = i;
+        while i < bytes.len() && !bytes[i].is_ascii_whitespace() && bytes[i] != b'=' {
+            i += 1;
+        }
+        let name = tag[start..i].to_owned();
+        let mut value = String::new();
+        if i < bytes.len() && bytes[i] == b'=' {
+            i += 1;
+            if i < bytes.len() && (bytes[i] == b'"' || bytes[i] == b'\'') {
+                let q = bytes[i];
+                let vstart = i + 1;
+                i = vstart;
+                while i < bytes.len() && bytes[i] != q {
+                    i += 1;
+                }
+                value = tag[vstart..i.min(tag.len())].to_owned();
+                i += 1;
+            } else {
+                let vstart = i;
+                while i < bytes.len() && !bytes[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+                value = tag[vstart..i].to_owned();
+            }
+        }
+        if !name.is_empty() {
+            out.push((name, value));
+        }
+    }
+    out
+}
+
+/// Problems of one page: script elements, event handlers, script-capable URLs, external
+/// resources (anything the browser would fetch from another origin).
+fn scan(page: &str, doc: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    for tag in tags(doc) {
+        let name = tag
+            .split(|c: char| c.is_whitespace() || c == '/')
+            .next()
+            .unwrap_or("");
+        if matches!(
+            name,
+            "script" | "iframe" | "object" | "embed" | "base" | "form"
+        ) {
+            problems.push(format!("{page}: <{name}> element: <{tag}>"));
+        }
+        for (attr, value) in attributes(&tag) {
+            let compact: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+            if attr.starts_with("on") {
+                problems.push(format!("{page}: event handler {attr}= in <{tag}>"));
+            }
+            if ["javascript:", "vbscript:", "data:text"]
+                .iter()
+                .any(|s| compact.contains(s))
+            {
+                problems.push(format!("{page}: script-capable URL in <{tag}>"));
+            }
+            let external = compact.starts_with("http:")
+                || compact.starts_with("https:")
+                || compact.starts_with("//");
+            // Links out (<a href>) are allowed; the SVG namespace is a name, not a fetch.
+            let is_link = name == "a" && attr == "href";
+            let is_namespace = attr.starts_with("xmlns");
+            if external && !is_link && !is_namespace {
+                problems.push(format!(
+                    "{page}: external resource {attr}={value:?} in <{tag}>"
+                ));
+            }
+            if attr == "http-equiv" && compact == "refresh" {
+                problems.push(format!("{page}: meta refresh"));
+            }
+        }
+        if tag.contains("url(http") || tag.contains("@import") {
+            problems.push(format!("{page}: external CSS in <{tag}>"));
+        }
+    }
+    let lower = doc.to_ascii_lowercase();
+    if lower.contains("@import") || lower.contains("url(http") || lower.contains("url(//") {
+        problems.push(format!("{page}: external CSS"));
+    }
+    problems
+}
+
+/// Every page of the site, and every HTML page inside its evidence packs.
+fn pages(site: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(site)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let p = entry.path();
+        let rel = p.strip_prefix(site).expect("inside").display().to_string();
+        match p.extension().and_then(|e| e.to_str()) {
+            Some("html" | "svg") => {
+                out.push((rel, std::fs::read_to_string(p).expect("pages are UTF-8")));
+            }
+            Some("zip") => {
+                let mut zip = zip::ZipArchive::new(std::fs::File::open(p).expect("open pack"))
+                    .expect("pack is a zip");
+                for i in 0..zip.len() {
+                    let mut f = zip.by_index(i).expect("entry");
+                    let name = f.name().expect("entry name").into_owned();
+                    if name.ends_with(".html") || name.ends_with(".svg") {
+                        let mut s = String::new();
+                        f.read_to_string(&mut s).expect("utf-8 entry");
+                        out.push((format!("{rel}!{name}"), s));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn planted_html_and_script_come_out_escaped_on_every_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    hostile_fixture().write_to(&root, "acme");
+    let site = dir.path().join("site");
+    let out = Command::new(env!("CARGO_BIN_EXE_custody"))
+        .arg("--repo")
+        .arg(&root)
+        .arg("build")
+        .arg("--out")
+        .arg(&site)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        site.join("acme/index.html").is_file(),
+        "build failed ({:?}): {stderr}",
+        out.status.code()
+    );
+
+    let pages = pages(&site);
+    assert!(pages.len() >= 4, "{pages:?}");
+    let problems: Vec<String> = pages.iter().flat_map(|(p, d)| scan(p, d)).collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+
+    // Non-vacuous: the payloads did reach the pages, as text.
+    let all: String = pages.iter().map(|(_, d)| d.as_str()).collect();
+    for marker in [
+        "m-name",
+        "m-upn",
+        "m-ca",
+        "m-owner",
+        "m-activity",
+        "m-principal",
+        "m-notes-heading",
+        "m-notes-raw",
+        "m-notes-img",
+        "m-notes-a",
+    ] {
+        assert!(
+            all.contains(marker),
+            "payload {marker} never reached a page"
+        );
+    }
+    assert!(
+        all.contains("&lt;script&gt;"),
+        "escaped script text expected"
+    );
+    // A Markdown image from another origin must not become a fetch.
+    assert!(!all.contains("src=\"https://evil.example"));
+}
+
+#[test]
+fn the_scanner_catches_what_it_looks_for() {
+    // The scanner itself must not be vacuous.
+    for bad in [
+        "<p><script>alert(1)</script></p>",
+        "<img src=x onerror=alert(1)>",
+        "<a href=\"javascript:alert(1)\">x</a>",
+        "<a href=\" jav\tascript:alert(1)\">x</a>",
+        "<img src=\"https://evil.example/p.png\">",
+        "<link rel=stylesheet href=\"//cdn.example/x.css\">",
+        "<div style=\"background:url(https://e.example/x)\">",
+        "<svg><image href=\"https://e.example/x\"/></svg>",
+    ] {
+        assert!(!scan("t", bad).is_empty(), "missed {bad}");
+    }
+    for fine in [
+        "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>",
+        "<a href=\"https://example.com/x\">out</a>",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>",
+        "<a href=\"2026-11/index.html\">month</a>",
+    ] {
+        assert!(
+            scan("t", fine).is_empty(),
+            "false alarm on {fine}: {:?}",
+            scan("t", fine)
+        );
+    }
+}
+
+/// Workflow-command injection: a newline in an input string must not start a new
+/// `::command::` line in `--format github` output (GitHub would run it).
+#[test]
+fn newlines_in_inputs_cannot_inject_github_workflow_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    let principal = "ghost\\n::error::m-inject-principal\\n@acme.example";
+    let fx = Fx::new()
+        .policy(
+            "client.toml",
+            &CLIENT_TOML.replace("Acme Fixture Ltd", "Acme\\n::warning::m-inject-name"),
+        )
+        .policy(
+            "controls.toml",
+            &format!(
+                "{CONTROLS_TOML}\n[[approved_assignment]]\nprincipal = \"{principal}\"\nrole = \"Global Administrator\"\nassignment = \"eligible\"\n"
+            ),
+        );
+    fx.write_to(&root, "acme");
+    let summary = dir.path().join("summary.md");
+    let out = Command::new(env!("CARGO_BIN_EXE_custody"))
+        .arg("--repo")
+        .arg(&root)
+        .args(["check", "--format", "github"])
+        .env("NO_COLOR", "1")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("m-inject-principal"),
+        "the payload must reach the output for the test to mean anything: {stdout}"
+    );
+    for line in stdout.lines() {
+        assert!(
+            !line.starts_with("::error::m-inject") && !line.starts_with("::warning::m-inject"),
+            "injected a workflow command: {line}"
+        );
+    }
+}
