@@ -91,6 +91,9 @@ pub struct BuildArgs {
     /// Only these clients (repeatable): a standalone site per client, without the portfolio page.
     #[arg(long = "client", value_name = "ID")]
     pub clients: Vec<String>,
+    /// Render every month again instead of reusing unchanged ones from the previous site.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -473,7 +476,7 @@ fn build(root: &Path, args: &BuildArgs) -> i32 {
         out: out.clone(),
         clients: args.clients.clone(),
     };
-    match crate::website::build(&opts) {
+    match crate::website::build_with(&opts, !args.no_cache) {
         Ok(summary) => {
             for d in &summary.errors {
                 eprint(&format!("error: {d}\n"));

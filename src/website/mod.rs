@@ -2,6 +2,7 @@
 //! site (pages, scorecard.json, evidence packs) through one writer that stages the site
 //! and swaps it in only when the build is complete.
 
+pub mod cache;
 pub mod charts;
 pub mod notes;
 pub mod templates;
@@ -36,23 +37,43 @@ pub struct BuildSummary {
     pub skipped: Vec<String>,
     pub errors: Vec<Diagnostic>,
     pub timings: Vec<(&'static str, Duration)>,
+    /// Month pages and packs taken over unchanged from the previous site.
+    pub reused: usize,
+    /// No input changed since the site was built: nothing was written.
+    pub up_to_date: bool,
+    units: std::collections::BTreeMap<String, cache::MonthUnit>,
 }
 
 impl BuildSummary {
     pub fn line(&self) -> String {
         let total: Duration = self.timings.iter().map(|(_, d)| *d).sum();
+        if self.up_to_date {
+            return format!(
+                "site is up to date ({} clients, {} months, {} pages, {} evidence packs): no input changed, nothing written ({:.2}s)",
+                self.clients,
+                self.months,
+                self.pages,
+                self.packs,
+                total.as_secs_f64()
+            );
+        }
         let steps: Vec<String> = self
             .timings
             .iter()
             .map(|(n, d)| format!("{n} {:.2}s", d.as_secs_f64()))
             .collect();
         format!(
-            "built {} clients, {} months, {} pages, {} evidence packs ({} files) in {:.2}s ({}){}",
+            "built {} clients, {} months, {} pages, {} evidence packs ({} files{}) in {:.2}s ({}){}",
             self.clients,
             self.months,
             self.pages,
             self.packs,
             self.files,
+            if self.reused > 0 {
+                format!("; {} unchanged months reused", self.reused)
+            } else {
+                String::new()
+            },
             total.as_secs_f64(),
             steps.join(", "),
             if self.skipped.is_empty() {
@@ -64,19 +85,54 @@ impl BuildSummary {
     }
 }
 
-/// Files of one client's folder, rendered in memory.
+/// What one client's rendering produced.
 struct Rendered {
-    files: Vec<(String, Vec<u8>)>,
     pages: usize,
     packs: usize,
+    /// Month pages and packs taken over from the previous site.
+    reused: usize,
+    units: Vec<(String, cache::MonthUnit)>,
 }
 
-/// The build recipe: evaluate, render, write. `Err` means nothing was changed.
+/// The build recipe, incremental: see [`build_with`].
 pub fn build(opts: &BuildOptions) -> Result<BuildSummary, Vec<Diagnostic>> {
+    build_with(opts, true)
+}
+
+/// The build recipe: fingerprint the inputs (and stop if nothing changed since the
+/// site was built), evaluate, render and write into a staging folder, swap it in.
+/// `use_cache: false` (`--no-cache`) renders every month again; either way the build
+/// records a fresh cache for the next one. `Err` means nothing was changed.
+pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, Vec<Diagnostic>> {
     let mut summary = BuildSummary::default();
     let env = templates::environment(&opts.repo)
         .map_err(|e| vec![Diagnostic::file("site-templates", e)])?;
     let (clients, mut errors) = crate::repo::select_clients(&opts.repo, &opts.clients)?;
+
+    let t = Instant::now();
+    let old = if use_cache {
+        cache::Cache::load(&opts.out)
+    } else {
+        None
+    };
+    let (fingerprint, inputs) =
+        cache::fingerprint(&opts.repo, old.as_ref().map(|c| &c.inputs), &opts.clients);
+    if let Some(old) = &old
+        && errors.is_empty()
+        && old.fingerprint.as_deref() == Some(fingerprint.as_str())
+        && old.site_untouched(&opts.out)
+    {
+        let c = &old.counts;
+        summary.clients = c.clients;
+        summary.months = c.months;
+        summary.pages = c.pages;
+        summary.packs = c.packs;
+        summary.files = c.files;
+        summary.up_to_date = true;
+        summary.timings.push(("fingerprint", t.elapsed()));
+        return Ok(summary);
+    }
+    summary.timings.push(("fingerprint", t.elapsed()));
 
     let t = Instant::now();
     let history = crate::cli::open_history(&opts.repo);
@@ -95,48 +151,52 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, Vec<Diagnostic>> {
     summary.timings.push(("evaluate", t.elapsed()));
 
     let t = Instant::now();
-    let rendered: Vec<Result<Option<Rendered>, String>> = runs
-        .par_iter()
-        .map(|run| render_client(&env, &opts.repo, run))
-        .collect();
-    let portfolio = if opts.clients.is_empty() {
-        Some(render_portfolio(&env, &runs))
-    } else {
-        None
-    };
-    summary.timings.push(("render", t.elapsed()));
-
-    let t = Instant::now();
     let fail = |e: String| vec![Diagnostic::file(opts.out.display().to_string(), e)];
-    let mut w = writer::SiteWriter::new(&opts.out).map_err(fail)?;
+    let w = writer::SiteWriter::new(&opts.out).map_err(fail)?;
+    let templates_key = templates_key(&env);
+    let reuse = Reuse {
+        cache: old.as_ref(),
+        out: &opts.out,
+        templates_key: &templates_key,
+    };
     let result = (|| -> Result<(), String> {
+        let rendered: Vec<Option<Rendered>> = runs
+            .par_iter()
+            .map(|run| {
+                let r = render_client(&env, &opts.repo, run, &w, &reuse)?;
+                if r.is_none() {
+                    w.keep_from(&opts.out, run.id.as_str())?;
+                }
+                Ok(r)
+            })
+            .collect::<Result<_, String>>()?;
+        let mut cache_units = std::collections::BTreeMap::new();
         for (run, r) in runs.iter().zip(rendered) {
             errors.extend(run.diags.iter().cloned());
-            match r? {
+            match r {
                 Some(r) => {
                     summary.clients += 1;
                     summary.months += run.scorecards.len();
                     summary.pages += r.pages;
                     summary.packs += r.packs;
-                    for (rel, bytes) in &r.files {
-                        w.write(rel, bytes)?;
-                    }
+                    summary.reused += r.reused;
+                    cache_units.extend(r.units);
                 }
-                None => {
-                    summary.skipped.push(run.id.to_string());
-                    w.keep_from(&opts.out, run.id.as_str())?;
-                }
+                None => summary.skipped.push(run.id.to_string()),
             }
         }
-        if let Some(p) = portfolio {
-            for (rel, bytes) in p? {
+        if opts.clients.is_empty() {
+            for (rel, bytes) in render_portfolio(&env, &runs)? {
                 w.write(&rel, &bytes)?;
                 summary.pages += usize::from(rel.ends_with(".html"));
             }
         }
+        summary.units = cache_units;
         Ok(())
     })();
-    summary.files = w.files;
+    summary.files = w.files();
+    summary.timings.push(("render", t.elapsed()));
+    let t = Instant::now();
     match result {
         Ok(()) => w.commit(&opts.out).map_err(fail)?,
         Err(e) => {
@@ -144,9 +204,46 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, Vec<Diagnostic>> {
             return Err(fail(e));
         }
     }
-    summary.timings.push(("write", t.elapsed()));
+    // The cache describes the site just swapped in; a build with input problems is
+    // never skipped next time (it must report them again), but its months can be reused.
+    let mut c = cache::Cache::new();
+    c.fingerprint = (errors.is_empty() && summary.skipped.is_empty()).then_some(fingerprint);
+    c.counts = cache::Counts {
+        clients: summary.clients,
+        months: summary.months,
+        pages: summary.pages,
+        packs: summary.packs,
+        files: summary.files,
+    };
+    c.inputs = inputs;
+    c.months = std::mem::take(&mut summary.units);
+    if c.save(&opts.out).is_err() {
+        // Only an accelerator: without it the next build is a full one.
+        cache::remove(&opts.out);
+    }
+    summary.timings.push(("swap", t.elapsed()));
     summary.errors = errors;
     Ok(summary)
+}
+
+/// What decides whether a month of the previous site can be taken over.
+struct Reuse<'a> {
+    cache: Option<&'a cache::Cache>,
+    out: &'a Path,
+    /// Hash of the effective template sources and the tool version.
+    templates_key: &'a str,
+}
+
+fn templates_key(env: &Environment) -> String {
+    let mut k = cache::Key::new("templates");
+    k.part(crate::VERSION.as_bytes());
+    for (name, _) in templates::BUILTIN {
+        k.part(name.as_bytes());
+        if let Ok(t) = env.get_template(name) {
+            k.part(t.source().as_bytes());
+        }
+    }
+    k.finish()
 }
 
 fn progress(n: usize) -> indicatif::ProgressBar {
@@ -162,10 +259,14 @@ fn progress(n: usize) -> indicatif::ProgressBar {
     bar
 }
 
+/// Renders and writes one client's folder; `None` when the client has nothing to show
+/// (its previous pages are kept by the caller).
 fn render_client(
     env: &Environment,
     repo: &Path,
     run: &ClientRun,
+    w: &writer::SiteWriter,
+    reuse: &Reuse,
 ) -> Result<Option<Rendered>, String> {
     let Some(policy) = &run.policy else {
         return Ok(None);
@@ -187,31 +288,71 @@ fn render_client(
         "theme.css",
         context! { accent => &policy.client.accent },
     )?;
-    let mut files: Vec<(String, Vec<u8>)> = vec![
+    // Everything a month's files are made of besides its scorecard.
+    let mut assets = cache::Key::new("client-assets");
+    assets.part(reuse.templates_key.as_bytes());
+    assets.part(css.as_bytes()).part(theme.as_bytes());
+    if let Some((name, bytes)) = &logo {
+        assets.part(name.as_bytes()).part(bytes);
+    }
+    assets.part(notes_html.as_deref().unwrap_or("\u{0}").as_bytes());
+    for (path, text) in &policy.sources {
+        assets.part(path.as_bytes()).part(text.as_bytes());
+    }
+    let assets = assets.finish();
+
+    let mut index_files: Vec<(String, Vec<u8>)> = vec![
         (format!("{id}/assets/style.css"), css.clone().into_bytes()),
         (format!("{id}/assets/theme.css"), theme.clone().into_bytes()),
     ];
     if let Some((name, bytes)) = &logo {
-        files.push((format!("{id}/assets/{name}"), bytes.clone()));
+        index_files.push((format!("{id}/assets/{name}"), bytes.clone()));
     }
     let logo_name = logo.as_ref().map(|(n, _)| *n);
     let mut previous: Option<(crate::month::Month, String)> = None;
-    let mut packs = 0;
+    let (mut packs, mut reused) = (0, 0);
+    let mut units = Vec::new();
     for (i, card) in cards.iter().enumerate() {
         let month = card.month.to_string();
         let pack_name = pack_name(id, &month);
+        let prev_month = i.checked_sub(1).map(|j| cards[j].month.to_string());
+        let json = scorecard_json(card);
+        let unit = format!("{id}/{month}");
+        let mut key = cache::Key::new("month");
+        key.part(assets.as_bytes())
+            .part(&json)
+            .part(pack_name.as_bytes());
+        key.part(prev_month.as_deref().unwrap_or("").as_bytes());
+        key.part(
+            previous
+                .as_ref()
+                .map_or("", |(_, sha)| sha.as_str())
+                .as_bytes(),
+        );
+        let key = key.finish();
+        packs += 1;
+        if let Some(u) = reuse.cache.and_then(|c| c.reusable(reuse.out, &unit, &key)) {
+            for f in &u.files {
+                w.link(reuse.out, f)?;
+            }
+            reused += 1;
+            previous = Some((card.month, u.manifest_sha256.clone()));
+            units.push((unit, u.clone()));
+            continue;
+        }
+        // A month page links back, never forward: it must not change when the next
+        // month arrives (the client index lists every month).
         let ctx = |in_pack: bool| MonthContext {
             card,
             logo: logo_name,
             notes_html: notes_html.clone(),
             in_pack,
             pack_name: pack_name.clone(),
-            prev: i.checked_sub(1).map(|j| cards[j].month.to_string()),
-            next: cards.get(i + 1).map(|c| c.month.to_string()),
+            prev: prev_month.clone(),
+            next: None,
         };
         let page = templates::render(env, "month.html", month_page(&ctx(false)))?;
         let packed_page = templates::render(env, "month.html", month_page(&ctx(true)))?;
-        let json = scorecard_json(card);
         let mut pack_files = vec![
             ("scorecard.json".to_owned(), json.clone()),
             ("scorecard.html".to_owned(), packed_page.into_bytes()),
@@ -238,21 +379,37 @@ fn render_client(
             previous: previous.take(),
         })?;
         previous = Some((card.month, pack.manifest_sha256.clone()));
-        packs += 1;
-        files.push((format!("{id}/{month}/index.html"), page.into_bytes()));
-        files.push((format!("{id}/{month}/scorecard.json"), json));
-        files.push((format!("{id}/{month}/{pack_name}"), pack.zip));
+        let files = vec![
+            format!("{id}/{month}/index.html"),
+            format!("{id}/{month}/scorecard.json"),
+            format!("{id}/{month}/{pack_name}"),
+        ];
+        w.write(&files[0], page.as_bytes())?;
+        w.write(&files[1], &json)?;
+        w.write(&files[2], &pack.zip)?;
+        units.push((
+            unit,
+            cache::MonthUnit {
+                key,
+                manifest_sha256: pack.manifest_sha256,
+                files,
+            },
+        ));
     }
     let charts = charts::client_charts(&cards, &policy.client.accent);
     let Some(view) = client_page(&cards, logo_name, charts, notes_html) else {
         return Ok(None);
     };
     let index = templates::render(env, "client.html", &view)?;
-    files.push((format!("{id}/index.html"), index.into_bytes()));
+    index_files.push((format!("{id}/index.html"), index.into_bytes()));
+    for (rel, bytes) in &index_files {
+        w.write(rel, bytes)?;
+    }
     Ok(Some(Rendered {
         pages: cards.len() + 1,
         packs,
-        files,
+        reused,
+        units,
     }))
 }
 
