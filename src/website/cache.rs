@@ -8,10 +8,12 @@
 //! the months whose key matches are hard-linked from the previous site into the staging
 //! folder, and only the others are rendered and packed.
 //!
-//! The cache lives beside the site (`.site.cache.json` for `site/`), never inside it:
-//! it names every client and month of the repository, so publishing it would leak one
-//! client's existence into another client's hosted folder. It is only an accelerator:
-//! a missing, unreadable or mismatched cache means a full build.
+//! The cache lives in the repository, in `.custody-cache/` (git-ignored, like cargo's
+//! `target/`), one file per output folder; never inside the site: it names every client
+//! and month of the repository, so publishing it would leak one client's existence into
+//! another client's hosted folder, and nothing is written beside the site but the site.
+//! It is only an accelerator: a missing, unreadable or mismatched cache means a full
+//! build.
 
 use crate::evidence::sha256_file;
 use serde::{Deserialize, Serialize};
@@ -121,13 +123,37 @@ pub struct Cache {
     pub files: BTreeMap<String, FileStat>,
 }
 
-/// Where the cache of an output folder lives: beside it, hidden.
-pub fn path_for(out: &Path) -> PathBuf {
+/// Where the cache of an output folder lives: `<repo>/.custody-cache/<name>-<hash of
+/// its absolute path>.json`.
+pub fn path_for(repo: &Path, out: &Path) -> PathBuf {
     let name = out
         .file_name()
         .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
-    out.with_file_name(format!(".{name}.cache.json"))
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let abs = std::fs::canonicalize(parent)
+        .unwrap_or_else(|_| parent.to_path_buf())
+        .join(&name);
+    let mut k = Key::new("out");
+    k.part(abs.to_string_lossy().as_bytes());
+    let key = k.finish();
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    repo.join(DIR).join(format!("{safe}-{}.json", &key[..16]))
 }
+
+/// The cache folder inside the repository.
+pub const DIR: &str = ".custody-cache";
 
 impl Cache {
     pub fn new() -> Cache {
@@ -145,8 +171,8 @@ impl Cache {
 
     /// The cache of `out`, if it was written by this format and tool version for the
     /// output folder that is there now.
-    pub fn load(out: &Path) -> Option<Cache> {
-        let bytes = std::fs::read(path_for(out)).ok()?;
+    pub fn load(repo: &Path, out: &Path) -> Option<Cache> {
+        let bytes = std::fs::read(path_for(repo, out)).ok()?;
         let c: Cache = serde_json::from_slice(&bytes).ok()?;
         let current = dir_identity(out)?;
         (c.format == FORMAT && c.tool == crate::VERSION && c.site == Some(current)).then_some(c)
@@ -187,7 +213,7 @@ impl Cache {
 
     /// Records the site now at `out` and writes the cache beside it (write and rename,
     /// so a killed build leaves the old cache or the new one, never half of one).
-    pub fn save(mut self, out: &Path) -> Result<(), String> {
+    pub fn save(mut self, repo: &Path, out: &Path) -> Result<(), String> {
         self.site = dir_identity(out);
         self.files.clear();
         for e in walkdir::WalkDir::new(out)
@@ -202,7 +228,10 @@ impl Cache {
                 self.files.insert(rel, stat);
             }
         }
-        let path = path_for(out);
+        let path = path_for(repo, out);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
         let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
         let bytes = serde_json::to_vec(&self).map_err(|e| e.to_string())?;
         std::fs::write(&tmp, bytes).map_err(|e| format!("{}: {e}", tmp.display()))?;
@@ -214,8 +243,8 @@ impl Cache {
 }
 
 /// Removes the cache of `out` (before a build that will not record one).
-pub fn remove(out: &Path) {
-    let _ = std::fs::remove_file(path_for(out));
+pub fn remove(repo: &Path, out: &Path) {
+    let _ = std::fs::remove_file(path_for(repo, out));
 }
 
 fn site_relative(root: &Path, path: &Path) -> Option<String> {
@@ -339,14 +368,15 @@ mod tests {
         let out = dir.path().join("site");
         std::fs::create_dir_all(&out).unwrap();
         std::fs::write(out.join("index.html"), "x").unwrap();
-        Cache::new().save(&out).unwrap();
-        let c = Cache::load(&out).expect("the cache of this folder loads");
+        let repo = dir.path().join("repo");
+        Cache::new().save(&repo, &out).unwrap();
+        let c = Cache::load(&repo, &out).expect("the cache of this folder loads");
         assert!(c.site_untouched(&out));
         std::fs::write(out.join("extra.html"), "y").unwrap();
         assert!(!c.site_untouched(&out), "an added file is noticed");
         // A new folder in the same place (another build swapped in) is not this cache's.
         std::fs::rename(&out, dir.path().join("moved")).unwrap();
         std::fs::create_dir_all(&out).unwrap();
-        assert!(Cache::load(&out).is_none());
+        assert!(Cache::load(&repo, &out).is_none());
     }
 }

@@ -12,7 +12,7 @@ pub mod writer;
 use crate::client_id::ClientId;
 use crate::diagnostic::Diagnostic;
 use crate::evaluate::{ClientRun, Months, evaluate_client};
-use crate::pack::{PackInput, build_pack};
+use crate::pack;
 use crate::scorecard::Scorecard;
 use minijinja::{Environment, context};
 use rayon::prelude::*;
@@ -86,12 +86,167 @@ impl BuildSummary {
 }
 
 /// What one client's rendering produced.
-struct Rendered {
+struct Rendered<'a> {
     pages: usize,
-    packs: usize,
     /// Month pages and packs taken over from the previous site.
     reused: usize,
+    packs: ClientPacks<'a>,
     units: Vec<(String, cache::MonthUnit)>,
+}
+
+/// A client's evidence packs, in month order, written after every page.
+struct ClientPacks<'a> {
+    repo: &'a Path,
+    id: &'a str,
+    policy: &'a crate::policy::Policy,
+    css: String,
+    theme: String,
+    logo: Option<(&'a str, Vec<u8>)>,
+    notes_html: Option<String>,
+    steps: Vec<PackStep<'a>>,
+}
+
+enum PackStep<'a> {
+    /// Taken over from the previous site: only its manifest hash is needed (the chain).
+    Reused {
+        unit: String,
+        cached: cache::MonthUnit,
+        month: crate::month::Month,
+    },
+    Write {
+        unit: String,
+        key: String,
+        card: &'a Scorecard,
+        prev_month: Option<String>,
+        files: Vec<String>,
+    },
+}
+
+impl ClientPacks<'_> {
+    /// Streams every pack that is not reused into the staging site; returns the cache
+    /// units of all months.
+    fn write(
+        &self,
+        env: &Environment,
+        w: &writer::SiteWriter,
+    ) -> Result<Vec<(String, cache::MonthUnit)>, String> {
+        let mut previous: Option<(crate::month::Month, String)> = None;
+        let mut units = Vec::new();
+        for step in &self.steps {
+            match step {
+                PackStep::Reused {
+                    unit,
+                    cached,
+                    month,
+                } => {
+                    previous = Some((*month, cached.manifest_sha256.clone()));
+                    units.push((unit.clone(), cached.clone()));
+                }
+                PackStep::Write {
+                    unit,
+                    key,
+                    card,
+                    prev_month,
+                    files,
+                } => {
+                    let sha =
+                        self.write_one(env, w, card, prev_month, &files[2], previous.as_ref())?;
+                    previous = Some((card.month, sha.clone()));
+                    units.push((
+                        unit.clone(),
+                        cache::MonthUnit {
+                            key: key.clone(),
+                            manifest_sha256: sha,
+                            files: files.clone(),
+                        },
+                    ));
+                }
+            }
+        }
+        Ok(units)
+    }
+
+    fn write_one(
+        &self,
+        env: &Environment,
+        w: &writer::SiteWriter,
+        card: &Scorecard,
+        prev_month: &Option<String>,
+        rel: &str,
+        previous: Option<&(crate::month::Month, String)>,
+    ) -> Result<String, String> {
+        let month = card.month.to_string();
+        let ctx = MonthContext {
+            card,
+            logo: self.logo.as_ref().map(|(n, _)| *n),
+            notes_html: self.notes_html.clone(),
+            in_pack: true,
+            pack_name: pack_name(self.id, &month),
+            prev: prev_month.clone(),
+            next: None,
+        };
+        let packed_page = templates::render(env, "month.html", month_page(&ctx))?;
+        let json = scorecard_json(card);
+        let mut files: Vec<(String, pack::Source)> = vec![
+            ("scorecard.json".to_owned(), pack::Source::Bytes(&json)),
+            (
+                "scorecard.html".to_owned(),
+                pack::Source::Bytes(packed_page.as_bytes()),
+            ),
+            (
+                "assets/style.css".to_owned(),
+                pack::Source::Bytes(self.css.as_bytes()),
+            ),
+            (
+                "assets/theme.css".to_owned(),
+                pack::Source::Bytes(self.theme.as_bytes()),
+            ),
+        ];
+        if let Some((name, bytes)) = &self.logo {
+            files.push((format!("assets/{name}"), pack::Source::Bytes(bytes)));
+        }
+        let dir = self.repo.join(&card.evidence.dir);
+        let evidence: Vec<(String, std::path::PathBuf, String, u64)> = card
+            .evidence
+            .files
+            .iter()
+            .map(|f| {
+                let path = dir.join(&f.path);
+                let label = format!("{}/{}", card.evidence.dir, f.path);
+                let size = std::fs::metadata(&path)
+                    .map_err(|e| format!("{label}: {e}"))?
+                    .len();
+                Ok((f.path.clone(), path, label, size))
+            })
+            .collect::<Result<_, String>>()?;
+        for ((name, path, label, size), f) in evidence.iter().zip(&card.evidence.files) {
+            files.push((
+                format!("evidence/{name}"),
+                pack::Source::File {
+                    path,
+                    label,
+                    sha256: &f.sha256,
+                    size: *size,
+                },
+            ));
+        }
+        for (path, text) in &self.policy.sources {
+            let name = path.rsplit('/').next().unwrap_or(path);
+            files.push((
+                format!("policy/{name}"),
+                pack::Source::Bytes(text.as_bytes()),
+            ));
+        }
+        let mut sha = String::new();
+        w.write_with(rel, |out| {
+            let files = files.iter().map(|(p, s)| (p.as_str(), s.clone())).collect();
+            let written =
+                pack::stream_pack(self.id, card.month, &card.policy, files, previous, out)?;
+            sha = written.manifest_sha256;
+            Ok(())
+        })?;
+        Ok(sha)
+    }
 }
 
 /// The build recipe, incremental: see [`build_with`].
@@ -111,7 +266,7 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
 
     let t = Instant::now();
     let old = if use_cache {
-        cache::Cache::load(&opts.out)
+        cache::Cache::load(&opts.repo, &opts.out)
     } else {
         None
     };
@@ -159,6 +314,7 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
         out: &opts.out,
         templates_key: &templates_key,
     };
+    let mut pack_time = Duration::ZERO;
     let result = (|| -> Result<(), String> {
         let rendered: Vec<Option<Rendered>> = runs
             .par_iter()
@@ -170,6 +326,27 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
                 Ok(r)
             })
             .collect::<Result<_, String>>()?;
+        if opts.clients.is_empty() {
+            for (rel, bytes) in render_portfolio(&env, &runs)? {
+                w.write(&rel, &bytes)?;
+                summary.pages += usize::from(rel.ends_with(".html"));
+            }
+        }
+        // Evidence packs last, as their own stage: per client in month order (each
+        // links to the previous one's manifest), clients in parallel.
+        let t = Instant::now();
+        let rendered: Vec<Option<Rendered>> = rendered
+            .into_par_iter()
+            .map(|r| match r {
+                Some(mut r) => {
+                    let units = r.packs.write(&env, &w)?;
+                    r.units = units;
+                    Ok(Some(r))
+                }
+                None => Ok(None),
+            })
+            .collect::<Result<_, String>>()?;
+        pack_time = t.elapsed();
         let mut cache_units = std::collections::BTreeMap::new();
         for (run, r) in runs.iter().zip(rendered) {
             errors.extend(run.diags.iter().cloned());
@@ -178,24 +355,21 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
                     summary.clients += 1;
                     summary.months += run.scorecards.len();
                     summary.pages += r.pages;
-                    summary.packs += r.packs;
+                    summary.packs += r.packs.steps.len();
                     summary.reused += r.reused;
                     cache_units.extend(r.units);
                 }
                 None => summary.skipped.push(run.id.to_string()),
             }
         }
-        if opts.clients.is_empty() {
-            for (rel, bytes) in render_portfolio(&env, &runs)? {
-                w.write(&rel, &bytes)?;
-                summary.pages += usize::from(rel.ends_with(".html"));
-            }
-        }
         summary.units = cache_units;
         Ok(())
     })();
     summary.files = w.files();
-    summary.timings.push(("render", t.elapsed()));
+    summary
+        .timings
+        .push(("render", t.elapsed().saturating_sub(pack_time)));
+    summary.timings.push(("pack", pack_time));
     let t = Instant::now();
     match result {
         Ok(()) => w.commit(&opts.out).map_err(fail)?,
@@ -217,9 +391,9 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
     };
     c.inputs = inputs;
     c.months = std::mem::take(&mut summary.units);
-    if c.save(&opts.out).is_err() {
+    if c.save(&opts.repo, &opts.out).is_err() {
         // Only an accelerator: without it the next build is a full one.
-        cache::remove(&opts.out);
+        cache::remove(&opts.repo, &opts.out);
     }
     summary.timings.push(("swap", t.elapsed()));
     summary.errors = errors;
@@ -261,13 +435,13 @@ fn progress(n: usize) -> indicatif::ProgressBar {
 
 /// Renders and writes one client's folder; `None` when the client has nothing to show
 /// (its previous pages are kept by the caller).
-fn render_client(
+fn render_client<'a>(
     env: &Environment,
-    repo: &Path,
-    run: &ClientRun,
+    repo: &'a Path,
+    run: &'a ClientRun,
     w: &writer::SiteWriter,
     reuse: &Reuse,
-) -> Result<Option<Rendered>, String> {
+) -> Result<Option<Rendered<'a>>, String> {
     let Some(policy) = &run.policy else {
         return Ok(None);
     };
@@ -309,76 +483,48 @@ fn render_client(
         index_files.push((format!("{id}/assets/{name}"), bytes.clone()));
     }
     let logo_name = logo.as_ref().map(|(n, _)| *n);
-    let mut previous: Option<(crate::month::Month, String)> = None;
-    let (mut packs, mut reused) = (0, 0);
-    let mut units = Vec::new();
+    let mut reused = 0;
+    let mut steps = Vec::new();
+    let mut prev_key = String::new();
     for (i, card) in cards.iter().enumerate() {
         let month = card.month.to_string();
         let pack_name = pack_name(id, &month);
         let prev_month = i.checked_sub(1).map(|j| cards[j].month.to_string());
         let json = scorecard_json(card);
         let unit = format!("{id}/{month}");
+        // The previous month's key stands for its pack's manifest (the chain link).
         let mut key = cache::Key::new("month");
         key.part(assets.as_bytes())
             .part(&json)
             .part(pack_name.as_bytes());
         key.part(prev_month.as_deref().unwrap_or("").as_bytes());
-        key.part(
-            previous
-                .as_ref()
-                .map_or("", |(_, sha)| sha.as_str())
-                .as_bytes(),
-        );
+        key.part(prev_key.as_bytes());
         let key = key.finish();
-        packs += 1;
+        prev_key = key.clone();
         if let Some(u) = reuse.cache.and_then(|c| c.reusable(reuse.out, &unit, &key)) {
             for f in &u.files {
                 w.link(reuse.out, f)?;
             }
             reused += 1;
-            previous = Some((card.month, u.manifest_sha256.clone()));
-            units.push((unit, u.clone()));
+            steps.push(PackStep::Reused {
+                unit,
+                cached: u.clone(),
+                month: card.month,
+            });
             continue;
         }
         // A month page links back, never forward: it must not change when the next
         // month arrives (the client index lists every month).
-        let ctx = |in_pack: bool| MonthContext {
+        let ctx = MonthContext {
             card,
             logo: logo_name,
             notes_html: notes_html.clone(),
-            in_pack,
+            in_pack: false,
             pack_name: pack_name.clone(),
             prev: prev_month.clone(),
             next: None,
         };
-        let page = templates::render(env, "month.html", month_page(&ctx(false)))?;
-        let packed_page = templates::render(env, "month.html", month_page(&ctx(true)))?;
-        let mut pack_files = vec![
-            ("scorecard.json".to_owned(), json.clone()),
-            ("scorecard.html".to_owned(), packed_page.into_bytes()),
-            ("assets/style.css".to_owned(), css.clone().into_bytes()),
-            ("assets/theme.css".to_owned(), theme.clone().into_bytes()),
-        ];
-        if let Some((name, bytes)) = &logo {
-            pack_files.push((format!("assets/{name}"), bytes.clone()));
-        }
-        for f in &card.evidence.files {
-            let bytes = std::fs::read(repo.join(&card.evidence.dir).join(&f.path))
-                .map_err(|e| format!("{}/{}: {e}", card.evidence.dir, f.path))?;
-            pack_files.push((format!("evidence/{}", f.path), bytes));
-        }
-        for (path, text) in &policy.sources {
-            let name = path.rsplit('/').next().unwrap_or(path);
-            pack_files.push((format!("policy/{name}"), text.clone().into_bytes()));
-        }
-        let pack = build_pack(&PackInput {
-            client: id,
-            month: card.month,
-            policy: &card.policy,
-            files: pack_files,
-            previous: previous.take(),
-        })?;
-        previous = Some((card.month, pack.manifest_sha256.clone()));
+        let page = templates::render(env, "month.html", month_page(&ctx))?;
         let files = vec![
             format!("{id}/{month}/index.html"),
             format!("{id}/{month}/scorecard.json"),
@@ -386,18 +532,16 @@ fn render_client(
         ];
         w.write(&files[0], page.as_bytes())?;
         w.write(&files[1], &json)?;
-        w.write(&files[2], &pack.zip)?;
-        units.push((
+        steps.push(PackStep::Write {
             unit,
-            cache::MonthUnit {
-                key,
-                manifest_sha256: pack.manifest_sha256,
-                files,
-            },
-        ));
+            key,
+            card,
+            prev_month,
+            files,
+        });
     }
     let charts = charts::client_charts(&cards, &policy.client.accent);
-    let Some(view) = client_page(&cards, logo_name, charts, notes_html) else {
+    let Some(view) = client_page(&cards, logo_name, charts, notes_html.clone()) else {
         return Ok(None);
     };
     let index = templates::render(env, "client.html", &view)?;
@@ -407,9 +551,18 @@ fn render_client(
     }
     Ok(Some(Rendered {
         pages: cards.len() + 1,
-        packs,
         reused,
-        units,
+        packs: ClientPacks {
+            repo,
+            id,
+            policy,
+            css,
+            theme,
+            logo,
+            notes_html,
+            steps,
+        },
+        units: Vec::new(),
     }))
 }
 
