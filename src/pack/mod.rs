@@ -182,7 +182,7 @@ pub fn stream_pack<W: Write + Seek>(
     let mut entries = files;
     entries.push((MANIFEST_PATH, Source::Bytes(&manifest_json)));
     entries.sort_by(|a, b| a.0.cmp(b.0));
-    write_zip(&entries, out).map_err(|e| format!("{ctx}: {e}"))?;
+    write_entries(&entries, out).map_err(|e| format!("{ctx}: {e}"))?;
     Ok(Written {
         manifest_json,
         manifest_sha256,
@@ -202,7 +202,7 @@ fn entry_options() -> SimpleFileOptions {
 
 /// Writes entries in the given order with fixed options; file sources are copied in
 /// chunks and checked against the hash and size the manifest records.
-fn write_zip<W: Write + Seek>(entries: &[(&str, Source)], out: W) -> Result<(), String> {
+fn write_entries<W: Write + Seek>(entries: &[(&str, Source)], out: W) -> Result<(), String> {
     let zip_err = |e: zip::result::ZipError| format!("cannot write the zip: {e}");
     let io_err = |e: std::io::Error| format!("cannot write the zip: {e}");
     let mut w = ZipWriter::new(out);
@@ -243,6 +243,18 @@ fn write_zip<W: Write + Seek>(entries: &[(&str, Source)], out: W) -> Result<(), 
     }
     w.finish().map_err(zip_err)?;
     Ok(())
+}
+
+/// In-memory zip of byte entries with the pack's fixed options (tests forge packs).
+#[cfg(test)]
+fn write_zip(entries: &[(&str, &[u8])]) -> Result<Vec<u8>, String> {
+    let entries: Vec<(&str, Source)> = entries
+        .iter()
+        .map(|(p, b)| (*p, Source::Bytes(b)))
+        .collect();
+    let mut out = Cursor::new(Vec::new());
+    write_entries(&entries, &mut out)?;
+    Ok(out.into_inner())
 }
 
 /// A path inside a pack must be relative, use `/` only, and have no empty, `.` or `..`
