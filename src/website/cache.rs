@@ -155,6 +155,12 @@ pub fn path_for(repo: &Path, out: &Path) -> PathBuf {
 /// The cache folder inside the repository.
 pub const DIR: &str = ".custody-cache";
 
+impl Default for Cache {
+    fn default() -> Cache {
+        Cache::new()
+    }
+}
+
 impl Cache {
     pub fn new() -> Cache {
         Cache {
@@ -205,7 +211,7 @@ impl Cache {
         u.files
             .iter()
             .all(|f| {
-                self.files.get(f).is_some()
+                self.files.contains_key(f)
                     && self.files.get(f) == FileStat::of(&out.join(f)).as_ref()
             })
             .then_some(u)

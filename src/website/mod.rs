@@ -239,7 +239,7 @@ impl ClientPacks<'_> {
         }
         let mut sha = String::new();
         w.write_with(rel, |out| {
-            let files = files.iter().map(|(p, s)| (p.as_str(), s.clone())).collect();
+            let files = files.iter().map(|(p, s)| (p.as_str(), *s)).collect();
             let written =
                 pack::stream_pack(self.id, card.month, &card.policy, files, previous, out)?;
             sha = written.manifest_sha256;
