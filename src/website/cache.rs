@@ -208,10 +208,14 @@ impl Cache {
     /// cache recorded (not edited or removed since).
     pub fn reusable(&self, out: &Path, unit: &str, key: &str) -> Option<&MonthUnit> {
         let u = self.months.get(unit).filter(|u| u.key == key)?;
+        // A unit only ever names files in its own month folder: an edited cache cannot
+        // carry one client's files into another's folder.
+        let own = format!("{unit}/");
         u.files
             .iter()
             .all(|f| {
-                self.files.contains_key(f)
+                f.starts_with(&own)
+                    && self.files.contains_key(f)
                     && self.files.get(f) == FileStat::of(&out.join(f)).as_ref()
             })
             .then_some(u)
@@ -384,5 +388,34 @@ mod tests {
         std::fs::rename(&out, dir.path().join("moved")).unwrap();
         std::fs::create_dir_all(&out).unwrap();
         assert!(Cache::load(&repo, &out).is_none());
+    }
+
+    #[test]
+    fn a_unit_naming_files_outside_its_month_is_not_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("site");
+        std::fs::create_dir_all(out.join("a/2026-11")).unwrap();
+        std::fs::create_dir_all(out.join("b")).unwrap();
+        std::fs::write(out.join("a/2026-11/index.html"), "a").unwrap();
+        std::fs::write(out.join("b/index.html"), "b").unwrap();
+        let mut c = Cache::new();
+        for f in ["a/2026-11/index.html", "b/index.html"] {
+            c.files
+                .insert(f.into(), FileStat::of(&out.join(f)).unwrap());
+        }
+        let unit = |files: &[&str]| MonthUnit {
+            key: "k".into(),
+            manifest_sha256: String::new(),
+            files: files.iter().map(|f| f.to_string()).collect(),
+        };
+        c.months
+            .insert("a/2026-11".into(), unit(&["a/2026-11/index.html"]));
+        assert!(c.reusable(&out, "a/2026-11", "k").is_some());
+        assert!(c.reusable(&out, "a/2026-11", "other key").is_none());
+        c.months.insert(
+            "a/2026-11".into(),
+            unit(&["a/2026-11/index.html", "b/index.html"]),
+        );
+        assert!(c.reusable(&out, "a/2026-11", "k").is_none());
     }
 }
