@@ -246,3 +246,31 @@ fn shifted_dates_stay_valid() {
     );
     assert_eq!(gen_repo::shift_dates("2026-11-23", 2), "2027-01-23");
 }
+
+#[test]
+fn the_cli_reports_an_up_to_date_site_and_no_cache_builds_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = generate(dir.path(), 2, 2, 9);
+    let out = dir.path().join("site");
+    let build = |extra: &[&str]| {
+        let o = assert_cmd::Command::cargo_bin("custody")
+            .unwrap()
+            .arg("--repo")
+            .arg(&repo)
+            .arg("build")
+            .arg("--out")
+            .arg(&out)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0));
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    assert!(build(&[]).contains("built 2 clients, 4 months"));
+    assert!(build(&[]).contains("site is up to date"));
+    let full = build(&["--no-cache"]);
+    assert!(
+        full.contains("built 2 clients, 4 months") && !full.contains("reused"),
+        "{full}"
+    );
+}
