@@ -108,6 +108,9 @@ pub struct Counts {
 pub struct Cache {
     format: u32,
     tool: String,
+    /// The output folder, absolute: caches of folders that are gone are removed.
+    #[serde(default)]
+    out: String,
     /// (device, inode) of the output folder this cache describes. Each build swaps in a
     /// new folder, so a build killed between the swap and the cache update leaves a
     /// cache that no longer matches, and is ignored.
@@ -166,6 +169,7 @@ impl Cache {
         Cache {
             format: FORMAT,
             tool: crate::VERSION.to_owned(),
+            out: String::new(),
             site: None,
             fingerprint: None,
             counts: Counts::default(),
@@ -225,6 +229,10 @@ impl Cache {
     /// so a killed build leaves the old cache or the new one, never half of one).
     pub fn save(mut self, repo: &Path, out: &Path) -> Result<(), String> {
         self.site = dir_identity(out);
+        self.out = std::fs::canonicalize(out)
+            .unwrap_or_else(|_| out.to_path_buf())
+            .to_string_lossy()
+            .into_owned();
         self.files.clear();
         for e in walkdir::WalkDir::new(out)
             .into_iter()
@@ -248,7 +256,36 @@ impl Cache {
         std::fs::rename(&tmp, &path).map_err(|e| {
             let _ = std::fs::remove_file(&tmp);
             format!("{}: {e}", path.display())
-        })
+        })?;
+        remove_orphans(&path);
+        Ok(())
+    }
+}
+
+/// Removes the caches of output folders that no longer exist (temporary sites, renamed
+/// folders), so the cache folder does not grow without bound.
+fn remove_orphans(keep: &Path) {
+    #[derive(Deserialize)]
+    struct OutOnly {
+        #[serde(default)]
+        out: String,
+    }
+    let Some(dir) = keep.parent() else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.filter_map(Result::ok) {
+        let path = e.path();
+        if path == keep || path.extension().is_none_or(|x| x != "json") {
+            continue;
+        }
+        let gone = std::fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<OutOnly>(&b).ok())
+            .is_some_and(|c| !c.out.is_empty() && !Path::new(&c.out).exists());
+        if gone {
+            let _ = std::fs::remove_file(&path);
+        }
     }
 }
 
@@ -388,6 +425,22 @@ mod tests {
         std::fs::rename(&out, dir.path().join("moved")).unwrap();
         std::fs::create_dir_all(&out).unwrap();
         assert!(Cache::load(&repo, &out).is_none());
+    }
+
+    #[test]
+    fn caches_of_removed_sites_are_cleaned_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("repo");
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        std::fs::create_dir_all(&a).unwrap();
+        std::fs::create_dir_all(&b).unwrap();
+        Cache::new().save(&repo, &a).unwrap();
+        Cache::new().save(&repo, &b).unwrap();
+        assert!(path_for(&repo, &a).exists());
+        std::fs::remove_dir_all(&a).unwrap();
+        Cache::new().save(&repo, &b).unwrap();
+        assert!(!path_for(&repo, &a).exists(), "a's cache is removed");
+        assert!(path_for(&repo, &b).exists());
     }
 
     #[test]
