@@ -165,7 +165,11 @@ pub struct CollectArgs {
   custody build                       every client and the portfolio into site/
   custody build --out public          into public/
   custody build --client contoso      a standalone site for one client
-  custody verify site                 then check the evidence packs it wrote")]
+  custody build --no-cache            render every month again, ignoring .custody-cache/
+  custody verify site                 then check the evidence packs it wrote
+
+Builds are incremental: with no input changed nothing is written, and months whose inputs,
+templates and custody version are unchanged are reused from the previous site.")]
 pub struct BuildArgs {
     /// Output folder; default: site/ in the repository. It is replaced only when the build succeeds.
     #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
@@ -173,6 +177,9 @@ pub struct BuildArgs {
     /// Only these clients (repeatable): a standalone site per client, without the portfolio page.
     #[arg(long = "client", value_name = "ID")]
     pub clients: Vec<String>,
+    /// Render every month again instead of reusing unchanged ones from the previous site.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -727,7 +734,7 @@ fn build(root: &Path, args: &BuildArgs) -> i32 {
         out: out.clone(),
         clients: args.clients.clone(),
     };
-    match crate::website::build(&opts) {
+    match crate::website::build_with(&opts, !args.no_cache) {
         Ok(summary) => {
             eprint_diags(&summary.errors);
             log_build(&summary);

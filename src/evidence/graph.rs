@@ -504,15 +504,17 @@ pub struct RetentionSetting {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProtectionUnit {
-    pub id: String,
-    pub policy_id: Option<String>,
-    pub directory_object_id: Option<String>,
-    pub email: Option<String>,
-    pub display_name: Option<String>,
-    pub site_name: Option<String>,
-    pub site_web_url: Option<String>,
+    // Boxed strings: a large tenant has hundreds of thousands of units, and a `Box<str>`
+    // is a third smaller than a `String`.
+    pub id: Box<str>,
+    pub policy_id: Option<Box<str>>,
+    pub directory_object_id: Option<Box<str>>,
+    pub email: Option<Box<str>>,
+    pub display_name: Option<Box<str>>,
+    pub site_name: Option<Box<str>>,
+    pub site_web_url: Option<Box<str>>,
     /// `protected`, `unprotected`, `protectRequested`, `unprotectRequested`, ...
-    pub status: Option<String>,
+    pub status: Option<Box<str>>,
 }
 
 impl ProtectionUnit {

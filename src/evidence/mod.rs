@@ -3,6 +3,7 @@
 //! `no_evidence` ("not licensed", "file not found") instead of passing or failing.
 
 pub mod backup_jobs;
+mod collection;
 pub mod endpoints;
 pub mod graph;
 pub mod manifest;
@@ -140,51 +141,138 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// Lowercase hex sha256 of a file, read in chunks (a large tenant's files are hundreds of
+/// megabytes; holding one whole would double the peak memory of a check).
+pub fn sha256_file(path: &Path) -> std::io::Result<String> {
+    let mut f = std::fs::File::open(path)?;
+    let mut hash = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => hash.update(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(hash.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// Loads `evidence/<client>/<month>/` under `root`. Never fails: what cannot be read
 /// becomes a `Missing` slot and, for malformed files, a diagnostic.
 pub fn load_snapshot(root: &Path, client: &ClientId, month: Month) -> Snapshot {
     let dir = format!("evidence/{client}/{month}");
     let abs = root.join(&dir);
     let mut diags = Vec::new();
-    let files = hash_files(&abs, &dir, &mut diags);
 
-    let manifest: Slot<Manifest> = match read_json::<Manifest>(&abs, &dir, MANIFEST) {
-        Ok(Some(m)) => Slot::Loaded(m),
-        Ok(None) => Slot::Missing(Missing {
-            file: format!("{dir}/{MANIFEST}"),
-            reason: "manifest.json not found".into(),
-        }),
-        Err(d) => {
-            let reason = format!("unreadable: {}", d.message);
-            diags.push(d);
-            Slot::Missing(Missing {
+    let (manifest, manifest_diags) =
+        with_diags(|d| match read_json::<Manifest>(&abs, &dir, MANIFEST) {
+            Ok(Some(m)) => Slot::Loaded(m),
+            Ok(None) => Slot::Missing(Missing {
                 file: format!("{dir}/{MANIFEST}"),
-                reason,
-            })
-        }
-    };
+                reason: "manifest.json not found".into(),
+            }),
+            Err(e) => {
+                let reason = format!("unreadable: {}", e.message);
+                d.push(e);
+                Slot::Missing(Missing {
+                    file: format!("{dir}/{MANIFEST}"),
+                    reason,
+                })
+            }
+        });
 
     let ctx = LoadCtx {
         abs: &abs,
         dir: &dir,
         manifest: manifest.ok(),
     };
-    let users = ctx.collection(Endpoint::Users, &mut diags);
-    let registrations = ctx.collection(Endpoint::RegistrationDetails, &mut diags);
-    let ca_policies = ctx.collection(Endpoint::ConditionalAccess, &mut diags);
-    let skus = ctx.collection(Endpoint::SubscribedSkus, &mut diags);
-    let role_definitions = ctx.collection(Endpoint::RoleDefinitions, &mut diags);
-    let role_assignments = ctx.collection(Endpoint::RoleAssignments, &mut diags);
-    let role_eligibility = ctx.collection(Endpoint::RoleEligibility, &mut diags);
-    let role_schedules = ctx.collection(Endpoint::RoleAssignmentSchedules, &mut diags);
-    let secure_scores = ctx.collection(Endpoint::SecureScores, &mut diags);
-    let audits = ctx.collection(Endpoint::DirectoryAudits, &mut diags);
-    let protection_policies = ctx.collection(Endpoint::ProtectionPolicies, &mut diags);
-    let mailbox_units = ctx.collection(Endpoint::MailboxUnits, &mut diags);
-    let drive_units = ctx.collection(Endpoint::DriveUnits, &mut diags);
-    let site_units = ctx.collection(Endpoint::SiteUnits, &mut diags);
-    let restore_sessions = ctx.collection(Endpoint::RestoreSessions, &mut diags);
-    let security_defaults = ctx.single(Endpoint::SecurityDefaults, &mut diags);
+    // A large tenant's users, registrations and protection units are each hundreds of
+    // megabytes: they are parsed in parallel, streaming, while another task hashes the
+    // folder. Diagnostics are gathered per task and appended in a fixed order.
+    let (
+        (
+            ((users, users_d), (registrations, registrations_d)),
+            ((mailbox_units, mailbox_d), (drive_units, drive_d)),
+        ),
+        ((files, files_d), small),
+    ) = rayon::join(
+        || {
+            rayon::join(
+                || {
+                    rayon::join(
+                        || ctx.collection_alone(Endpoint::Users),
+                        || ctx.collection_alone(Endpoint::RegistrationDetails),
+                    )
+                },
+                || {
+                    rayon::join(
+                        || ctx.collection_alone(Endpoint::MailboxUnits),
+                        || ctx.collection_alone(Endpoint::DriveUnits),
+                    )
+                },
+            )
+        },
+        || {
+            rayon::join(
+                || with_diags(|d| hash_files(&abs, &dir, d)),
+                || {
+                    with_diags(|d| {
+                        (
+                            ctx.collection(Endpoint::ConditionalAccess, d),
+                            ctx.collection(Endpoint::SubscribedSkus, d),
+                            ctx.collection(Endpoint::RoleDefinitions, d),
+                            ctx.collection(Endpoint::RoleAssignments, d),
+                            ctx.collection(Endpoint::RoleEligibility, d),
+                            ctx.collection(Endpoint::RoleAssignmentSchedules, d),
+                            ctx.collection(Endpoint::SecureScores, d),
+                            ctx.collection(Endpoint::DirectoryAudits, d),
+                            ctx.collection(Endpoint::ProtectionPolicies, d),
+                            ctx.collection(Endpoint::SiteUnits, d),
+                            ctx.collection(Endpoint::RestoreSessions, d),
+                            ctx.single(Endpoint::SecurityDefaults, d),
+                        )
+                    })
+                },
+            )
+        },
+    );
+    let (
+        (
+            ca_policies,
+            skus,
+            role_definitions,
+            role_assignments,
+            role_eligibility,
+            role_schedules,
+            secure_scores,
+            audits,
+            protection_policies,
+            site_units,
+            restore_sessions,
+            security_defaults,
+        ),
+        small_d,
+    ) = small;
+    // The order diagnostics had when the files were read one after another.
+    for d in [files_d, manifest_diags, users_d, registrations_d] {
+        diags.extend(d);
+    }
+    let (mut before_units, mut after_units) = (Vec::new(), Vec::new());
+    for d in small_d {
+        if d.file.ends_with(Endpoint::SiteUnits.file())
+            || d.file.ends_with(Endpoint::RestoreSessions.file())
+            || d.file.ends_with(Endpoint::SecurityDefaults.file())
+        {
+            after_units.push(d);
+        } else {
+            before_units.push(d);
+        }
+    }
+    diags.extend(before_units);
+    diags.extend(mailbox_d);
+    diags.extend(drive_d);
+    diags.extend(after_units);
 
     let backup_jobs = match read_text(&abs, &dir, BACKUP_JOBS) {
         Ok(Some(src)) => {
@@ -290,8 +378,27 @@ impl LoadCtx<'_> {
         e: Endpoint,
         diags: &mut Vec<Diagnostic>,
     ) -> Slot<Vec<T>> {
+        let path = self.abs.join(e.file());
+        // The fast path reads only what the reader path would accept: never through a
+        // link out of the repository (the reader path names that refusal).
+        if crate::repo::refuse_outside_links(&repo_root(self.abs, self.dir), &path).is_ok()
+            && let Ok(f) = std::fs::File::open(&path)
+            && let Some(items) =
+                collection::parse_value_array::<T>(std::io::BufReader::with_capacity(128 * 1024, f))
+        {
+            return Slot::Loaded(items);
+        }
+        // Missing, unreadable or unusual: the reader path, with its diagnostics.
         self.single::<Collection<T>>(e, diags)
             .map_loaded(|c| c.value)
+    }
+
+    /// A collection with its own diagnostics, for parsing in parallel.
+    fn collection_alone<T: DeserializeOwned>(
+        &self,
+        e: Endpoint,
+    ) -> (Slot<Vec<T>>, Vec<Diagnostic>) {
+        with_diags(|d| self.collection(e, d))
     }
 
     fn single<T: DeserializeOwned>(&self, e: Endpoint, diags: &mut Vec<Diagnostic>) -> Slot<T> {
@@ -308,6 +415,13 @@ impl LoadCtx<'_> {
             }
         }
     }
+}
+
+/// Runs `f` with a fresh diagnostics list and returns both.
+fn with_diags<T>(f: impl FnOnce(&mut Vec<Diagnostic>) -> T) -> (T, Vec<Diagnostic>) {
+    let mut d = Vec::new();
+    let v = f(&mut d);
+    (v, d)
 }
 
 impl<T> Slot<T> {
@@ -353,7 +467,7 @@ pub fn read_json<T: DeserializeOwned>(
             "the file is empty; expected a JSON document (a Graph response like {\"value\": [...]})",
         ));
     }
-    let mut reader = std::io::BufReader::new(f);
+    let mut reader = std::io::BufReader::with_capacity(128 * 1024, f);
     let head = reader
         .fill_buf()
         .map_err(|e| Diagnostic::file(rel.clone(), format!("cannot read: {e}")))?;
@@ -530,7 +644,7 @@ fn hash_files(abs: &Path, dir: &str, diags: &mut Vec<Diagnostic>) -> Vec<(String
         if !entry.file_type().is_file() {
             continue;
         }
-        match hash_file(entry.path()) {
+        match sha256_file(entry.path()) {
             Ok(hash) => out.push((rel, hash)),
             Err(e) => diags.push(Diagnostic::file(
                 format!("{dir}/{rel}"),
@@ -539,25 +653,6 @@ fn hash_files(abs: &Path, dir: &str, diags: &mut Vec<Diagnostic>) -> Vec<(String
         }
     }
     out
-}
-
-/// sha256 of a file, streamed: a snapshot of any size hashes in constant memory.
-fn hash_file(path: &Path) -> std::io::Result<String> {
-    let mut hasher = Sha256::new();
-    let mut f = std::fs::File::open(path)?;
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = f.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
 }
 
 /// Folders under `evidence/<client>/` that are not months: each is an input error (a

@@ -20,7 +20,8 @@ use crate::scorecard::PolicyProvenance;
 use manifest::{
     FileEntry, MANIFEST_PATH, PolicyRecord, Previous, SCHEMA_VERSION, Tool, is_sha256_hex,
 };
-use std::io::{Cursor, Write};
+use sha2::{Digest, Sha256};
+use std::io::{Cursor, Read, Seek, Write};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, System, ZipWriter};
 
@@ -55,18 +56,66 @@ pub fn pack_file_name(client: &str, month: Month) -> String {
     format!("evidence-{client}-{month}.zip")
 }
 
+/// Where the bytes of a pack entry come from.
+#[derive(Clone, Copy)]
+pub enum Source<'a> {
+    Bytes(&'a [u8]),
+    /// A file streamed into the zip (evidence can be hundreds of megabytes), with the
+    /// sha256 and size recorded when it was loaded; a file that changed since is an
+    /// error, never a manifest that lies.
+    File {
+        path: &'a std::path::Path,
+        /// Repository-relative name, for messages.
+        label: &'a str,
+        sha256: &'a str,
+        size: u64,
+    },
+}
+
+/// A pack written by [`stream_pack`]: its manifest bytes and their sha256.
+pub struct Written {
+    pub manifest_json: Vec<u8>,
+    pub manifest_sha256: String,
+}
+
 /// Builds the pack. Errors (naming the offending path or value) on an invalid client id,
 /// an unsafe or duplicate path, a file named `manifest.json` at the top, or a previous
 /// link that is not an earlier month with a lowercase hex sha256.
 pub fn build_pack(input: &PackInput) -> Result<Pack, String> {
-    let ctx = format!("evidence pack for {} {}", input.client, input.month);
-    ClientId::parse(input.client).map_err(|e| format!("{ctx}: {e}"))?;
-
-    let mut files: Vec<(&str, &[u8])> = input
+    let files: Vec<(&str, Source)> = input
         .files
         .iter()
-        .map(|(p, b)| (p.as_str(), b.as_slice()))
+        .map(|(p, b)| (p.as_str(), Source::Bytes(b)))
         .collect();
+    let mut zip = Cursor::new(Vec::new());
+    let w = stream_pack(
+        input.client,
+        input.month,
+        input.policy,
+        files,
+        input.previous.as_ref(),
+        &mut zip,
+    )?;
+    Ok(Pack {
+        zip: zip.into_inner(),
+        manifest_json: w.manifest_json,
+        manifest_sha256: w.manifest_sha256,
+    })
+}
+
+/// Writes a pack into `out` (a file in the staging site), streaming file sources: the
+/// same bytes as [`build_pack`] for the same contents.
+pub fn stream_pack<W: Write + Seek>(
+    client: &str,
+    month: Month,
+    policy: &PolicyProvenance,
+    mut files: Vec<(&str, Source)>,
+    previous: Option<&(Month, String)>,
+    out: W,
+) -> Result<Written, String> {
+    let ctx = format!("evidence pack for {client} {month}");
+    ClientId::parse(client).map_err(|e| format!("{ctx}: {e}"))?;
+
     files.sort_by(|a, b| a.0.cmp(b.0));
     for (i, (path, _)) in files.iter().enumerate() {
         check_pack_path(path).map_err(|e| format!("{ctx}: {e}"))?;
@@ -80,13 +129,12 @@ pub fn build_pack(input: &PackInput) -> Result<Pack, String> {
         }
     }
 
-    let previous = match &input.previous {
+    let previous = match previous {
         None => None,
-        Some((month, sha)) => {
-            if *month >= input.month {
+        Some((prev, sha)) => {
+            if *prev >= month {
                 return Err(format!(
-                    "{ctx}: previous month {month} is not before {}",
-                    input.month
+                    "{ctx}: previous month {prev} is not before {month}"
                 ));
             }
             if !is_sha256_hex(sha) {
@@ -95,7 +143,7 @@ pub fn build_pack(input: &PackInput) -> Result<Pack, String> {
                 ));
             }
             Some(Previous {
-                month: *month,
+                month: *prev,
                 manifest_sha256: sha.clone(),
             })
         }
@@ -103,20 +151,27 @@ pub fn build_pack(input: &PackInput) -> Result<Pack, String> {
 
     let manifest = Manifest {
         schema_version: SCHEMA_VERSION,
-        client: input.client.to_owned(),
-        month: input.month,
+        client: client.to_owned(),
+        month,
         tool: Tool {
             name: "custody".into(),
             version: crate::VERSION.into(),
         },
-        policy: PolicyRecord::from(input.policy),
+        policy: PolicyRecord::from(policy),
         previous,
         files: files
             .iter()
-            .map(|(path, bytes)| FileEntry {
-                path: (*path).to_owned(),
-                sha256: sha256_hex(bytes),
-                size: bytes.len() as u64,
+            .map(|(path, source)| match source {
+                Source::Bytes(b) => FileEntry {
+                    path: (*path).to_owned(),
+                    sha256: sha256_hex(b),
+                    size: b.len() as u64,
+                },
+                Source::File { sha256, size, .. } => FileEntry {
+                    path: (*path).to_owned(),
+                    sha256: (*sha256).to_owned(),
+                    size: *size,
+                },
             })
             .collect(),
     };
@@ -125,12 +180,10 @@ pub fn build_pack(input: &PackInput) -> Result<Pack, String> {
     let manifest_sha256 = sha256_hex(&manifest_json);
 
     let mut entries = files;
-    entries.push((MANIFEST_PATH, manifest_json.as_slice()));
+    entries.push((MANIFEST_PATH, Source::Bytes(&manifest_json)));
     entries.sort_by(|a, b| a.0.cmp(b.0));
-    let zip = write_zip(&entries).map_err(|e| format!("{ctx}: cannot write the zip: {e}"))?;
-
-    Ok(Pack {
-        zip,
+    write_entries(&entries, out).map_err(|e| format!("{ctx}: {e}"))?;
+    Ok(Written {
         manifest_json,
         manifest_sha256,
     })
@@ -147,14 +200,61 @@ fn entry_options() -> SimpleFileOptions {
         .large_file(false)
 }
 
-/// Writes entries in the given order with fixed options.
-fn write_zip(entries: &[(&str, &[u8])]) -> zip::result::ZipResult<Vec<u8>> {
-    let mut w = ZipWriter::new(Cursor::new(Vec::new()));
-    for (path, bytes) in entries {
-        w.start_file(*path, entry_options())?;
-        w.write_all(bytes)?;
+/// Writes entries in the given order with fixed options; file sources are copied in
+/// chunks and checked against the hash and size the manifest records.
+fn write_entries<W: Write + Seek>(entries: &[(&str, Source)], out: W) -> Result<(), String> {
+    let zip_err = |e: zip::result::ZipError| format!("cannot write the zip: {e}");
+    let io_err = |e: std::io::Error| format!("cannot write the zip: {e}");
+    let mut w = ZipWriter::new(out);
+    for (path, source) in entries {
+        w.start_file(*path, entry_options()).map_err(zip_err)?;
+        match source {
+            Source::Bytes(b) => w.write_all(b).map_err(io_err)?,
+            Source::File {
+                path: file,
+                label,
+                sha256,
+                size,
+            } => {
+                let mut f =
+                    std::fs::File::open(file).map_err(|e| format!("{label}: cannot read: {e}"))?;
+                let mut hash = Sha256::new();
+                let mut buf = vec![0u8; 256 * 1024];
+                let mut n_total = 0u64;
+                loop {
+                    let n = match f.read(&mut buf) {
+                        Ok(0) => break,
+                        Ok(n) => n,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                        Err(e) => return Err(format!("{label}: cannot read: {e}")),
+                    };
+                    hash.update(&buf[..n]);
+                    n_total += n as u64;
+                    w.write_all(&buf[..n]).map_err(io_err)?;
+                }
+                let got: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+                if got != *sha256 || n_total != *size {
+                    return Err(format!(
+                        "{label}: changed while the pack was being written (build again)"
+                    ));
+                }
+            }
+        }
     }
-    Ok(w.finish()?.into_inner())
+    w.finish().map_err(zip_err)?;
+    Ok(())
+}
+
+/// In-memory zip of byte entries with the pack's fixed options (tests forge packs).
+#[cfg(test)]
+fn write_zip(entries: &[(&str, &[u8])]) -> Result<Vec<u8>, String> {
+    let entries: Vec<(&str, Source)> = entries
+        .iter()
+        .map(|(p, b)| (*p, Source::Bytes(b)))
+        .collect();
+    let mut out = Cursor::new(Vec::new());
+    write_entries(&entries, &mut out)?;
+    Ok(out.into_inner())
 }
 
 /// A path inside a pack must be relative, use `/` only, and have no empty, `.` or `..`

@@ -2,6 +2,7 @@
 //! site (pages, scorecard.json, evidence packs) through one writer that stages the site
 //! and swaps it in only when the build is complete.
 
+pub mod cache;
 pub mod charts;
 pub mod control_pages;
 pub mod notes;
@@ -12,7 +13,7 @@ pub mod writer;
 use crate::client_id::ClientId;
 use crate::diagnostic::Diagnostic;
 use crate::evaluate::{ClientRun, Months, evaluate_client};
-use crate::pack::{PackInput, build_pack};
+use crate::pack;
 use crate::scorecard::Scorecard;
 use minijinja::{Environment, context};
 use rayon::prelude::*;
@@ -37,23 +38,43 @@ pub struct BuildSummary {
     pub skipped: Vec<String>,
     pub errors: Vec<Diagnostic>,
     pub timings: Vec<(&'static str, Duration)>,
+    /// Month pages and packs taken over unchanged from the previous site.
+    pub reused: usize,
+    /// No input changed since the site was built: nothing was written.
+    pub up_to_date: bool,
+    units: std::collections::BTreeMap<String, cache::MonthUnit>,
 }
 
 impl BuildSummary {
     pub fn line(&self) -> String {
         let total: Duration = self.timings.iter().map(|(_, d)| *d).sum();
+        if self.up_to_date {
+            return format!(
+                "site is up to date ({} clients, {} months, {} pages, {} evidence packs): no input changed, nothing written ({:.2}s)",
+                self.clients,
+                self.months,
+                self.pages,
+                self.packs,
+                total.as_secs_f64()
+            );
+        }
         let steps: Vec<String> = self
             .timings
             .iter()
             .map(|(n, d)| format!("{n} {:.2}s", d.as_secs_f64()))
             .collect();
         format!(
-            "built {} clients, {} months, {} pages, {} evidence packs ({} files) in {:.2}s ({}){}",
+            "built {} clients, {} months, {} pages, {} evidence packs ({} files{}) in {:.2}s ({}){}",
             self.clients,
             self.months,
             self.pages,
             self.packs,
             self.files,
+            if self.reused > 0 {
+                format!("; {} unchanged months reused", self.reused)
+            } else {
+                String::new()
+            },
             total.as_secs_f64(),
             steps.join(", "),
             if self.skipped.is_empty() {
@@ -65,15 +86,180 @@ impl BuildSummary {
     }
 }
 
-/// Files of one client's folder, rendered in memory.
-struct Rendered {
-    files: Vec<(String, Vec<u8>)>,
+/// What one client's rendering produced.
+struct Rendered<'a> {
     pages: usize,
-    packs: usize,
+    /// Month pages and packs taken over from the previous site.
+    reused: usize,
+    packs: ClientPacks<'a>,
+    units: Vec<(String, cache::MonthUnit)>,
 }
 
-/// The build recipe: evaluate, render, write. `Err` means nothing was changed.
+/// A client's evidence packs, in month order, written after every page.
+struct ClientPacks<'a> {
+    repo: &'a Path,
+    id: &'a str,
+    policy: &'a crate::policy::Policy,
+    css: String,
+    theme: String,
+    logo: Option<(&'a str, Vec<u8>)>,
+    notes_html: Option<String>,
+    steps: Vec<PackStep<'a>>,
+}
+
+enum PackStep<'a> {
+    /// Taken over from the previous site: only its manifest hash is needed (the chain).
+    Reused {
+        unit: String,
+        cached: cache::MonthUnit,
+        month: crate::month::Month,
+    },
+    Write {
+        unit: String,
+        key: String,
+        card: &'a Scorecard,
+        prev_month: Option<String>,
+        files: Vec<String>,
+    },
+}
+
+impl ClientPacks<'_> {
+    /// Streams every pack that is not reused into the staging site; returns the cache
+    /// units of all months.
+    fn write(
+        &self,
+        env: &Environment,
+        w: &writer::SiteWriter,
+    ) -> Result<Vec<(String, cache::MonthUnit)>, String> {
+        let mut previous: Option<(crate::month::Month, String)> = None;
+        let mut units = Vec::new();
+        for step in &self.steps {
+            match step {
+                PackStep::Reused {
+                    unit,
+                    cached,
+                    month,
+                } => {
+                    previous = Some((*month, cached.manifest_sha256.clone()));
+                    units.push((unit.clone(), cached.clone()));
+                }
+                PackStep::Write {
+                    unit,
+                    key,
+                    card,
+                    prev_month,
+                    files,
+                } => {
+                    let sha =
+                        self.write_one(env, w, card, prev_month, &files[2], previous.as_ref())?;
+                    previous = Some((card.month, sha.clone()));
+                    units.push((
+                        unit.clone(),
+                        cache::MonthUnit {
+                            key: key.clone(),
+                            manifest_sha256: sha,
+                            files: files.clone(),
+                        },
+                    ));
+                }
+            }
+        }
+        Ok(units)
+    }
+
+    fn write_one(
+        &self,
+        env: &Environment,
+        w: &writer::SiteWriter,
+        card: &Scorecard,
+        prev_month: &Option<String>,
+        rel: &str,
+        previous: Option<&(crate::month::Month, String)>,
+    ) -> Result<String, String> {
+        let month = card.month.to_string();
+        let ctx = MonthContext {
+            card,
+            logo: self.logo.as_ref().map(|(n, _)| *n),
+            notes_html: self.notes_html.clone(),
+            in_pack: true,
+            pack_name: pack_name(self.id, &month),
+            prev: prev_month.clone(),
+            next: None,
+        };
+        let packed_page = templates::render(env, "month.html", month_page(&ctx))?;
+        let json = scorecard_json(card);
+        let mut files: Vec<(String, pack::Source)> = vec![
+            ("scorecard.json".to_owned(), pack::Source::Bytes(&json)),
+            (
+                "scorecard.html".to_owned(),
+                pack::Source::Bytes(packed_page.as_bytes()),
+            ),
+            (
+                "assets/style.css".to_owned(),
+                pack::Source::Bytes(self.css.as_bytes()),
+            ),
+            (
+                "assets/theme.css".to_owned(),
+                pack::Source::Bytes(self.theme.as_bytes()),
+            ),
+        ];
+        if let Some((name, bytes)) = &self.logo {
+            files.push((format!("assets/{name}"), pack::Source::Bytes(bytes)));
+        }
+        let dir = self.repo.join(&card.evidence.dir);
+        let evidence: Vec<(String, std::path::PathBuf, String, u64)> = card
+            .evidence
+            .files
+            .iter()
+            .map(|f| {
+                let path = dir.join(&f.path);
+                let label = format!("{}/{}", card.evidence.dir, f.path);
+                let size = std::fs::metadata(&path)
+                    .map_err(|e| format!("{label}: {e}"))?
+                    .len();
+                Ok((f.path.clone(), path, label, size))
+            })
+            .collect::<Result<_, String>>()?;
+        for ((name, path, label, size), f) in evidence.iter().zip(&card.evidence.files) {
+            files.push((
+                format!("evidence/{name}"),
+                pack::Source::File {
+                    path,
+                    label,
+                    sha256: &f.sha256,
+                    size: *size,
+                },
+            ));
+        }
+        for (path, text) in &self.policy.sources {
+            let name = path.rsplit('/').next().unwrap_or(path);
+            files.push((
+                format!("policy/{name}"),
+                pack::Source::Bytes(text.as_bytes()),
+            ));
+        }
+        let mut sha = String::new();
+        w.write_with(rel, |out| {
+            let files = files.iter().map(|(p, s)| (p.as_str(), *s)).collect();
+            let written =
+                pack::stream_pack(self.id, card.month, &card.policy, files, previous, out)?;
+            sha = written.manifest_sha256;
+            Ok(())
+        })?;
+        Ok(sha)
+    }
+}
+
+/// The build recipe, incremental: see [`build_with`].
 pub fn build(opts: &BuildOptions) -> Result<BuildSummary, Vec<Diagnostic>> {
+    build_with(opts, true)
+}
+
+/// The build recipe: fingerprint the inputs (and stop if nothing changed since the
+/// site was built), evaluate, render and write into a staging folder, swap it in.
+/// `use_cache: false` (`--no-cache`) renders every month again; either way the build
+/// records a fresh cache for the next one. `Err` means nothing was changed.
+pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, Vec<Diagnostic>> {
     let mut summary = BuildSummary::default();
     let env = templates::environment(&opts.repo)
         .map_err(|e| vec![Diagnostic::file("site-templates", e)])?;
@@ -81,6 +267,31 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, Vec<Diagnostic>> {
     // The control reference, written at the root and into every client's folder.
     let control_pages =
         control_pages::render(&env).map_err(|e| vec![Diagnostic::file("site-templates", e)])?;
+
+    let t = Instant::now();
+    let old = if use_cache {
+        cache::Cache::load(&opts.repo, &opts.out)
+    } else {
+        None
+    };
+    let (fingerprint, inputs) =
+        cache::fingerprint(&opts.repo, old.as_ref().map(|c| &c.inputs), &opts.clients);
+    if let Some(old) = &old
+        && errors.is_empty()
+        && old.fingerprint.as_deref() == Some(fingerprint.as_str())
+        && old.site_untouched(&opts.out)
+    {
+        let c = &old.counts;
+        summary.clients = c.clients;
+        summary.months = c.months;
+        summary.pages = c.pages;
+        summary.packs = c.packs;
+        summary.files = c.files;
+        summary.up_to_date = true;
+        summary.timings.push(("fingerprint", t.elapsed()));
+        return Ok(summary);
+    }
+    summary.timings.push(("fingerprint", t.elapsed()));
 
     let t = Instant::now();
     let history = crate::cli::open_history(&opts.repo);
@@ -99,45 +310,36 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, Vec<Diagnostic>> {
     summary.timings.push(("evaluate", t.elapsed()));
 
     let t = Instant::now();
-    let rendered: Vec<Result<Option<Rendered>, String>> = runs
-        .par_iter()
-        .map(|run| render_client(&env, &opts.repo, run))
-        .collect();
-    let portfolio = if opts.clients.is_empty() {
-        Some(render_portfolio(&env, &runs))
-    } else {
-        None
-    };
-    summary.timings.push(("render", t.elapsed()));
-
-    let t = Instant::now();
     let fail = |e: String| vec![Diagnostic::file(opts.out.display().to_string(), e)];
-    let mut w = writer::SiteWriter::new(&opts.out).map_err(fail)?;
+    let w = writer::SiteWriter::new(&opts.out).map_err(fail)?;
+    let templates_key = templates_key(&env);
+    let reuse = Reuse {
+        cache: old.as_ref(),
+        out: &opts.out,
+        templates_key: &templates_key,
+    };
+    let mut pack_time = Duration::ZERO;
     let result = (|| -> Result<(), String> {
-        for (run, r) in runs.iter().zip(rendered) {
-            errors.extend(run.diags.iter().cloned());
-            match r? {
-                Some(r) => {
-                    summary.clients += 1;
-                    summary.months += run.scorecards.len();
-                    summary.pages += r.pages;
-                    summary.packs += r.packs;
-                    for (rel, bytes) in &r.files {
-                        w.write(rel, bytes)?;
+        let rendered: Vec<Option<Rendered>> = runs
+            .par_iter()
+            .map(|run| {
+                let mut r = render_client(&env, &opts.repo, run, &w, &reuse)?;
+                match &mut r {
+                    Some(r) => {
+                        for (rel, bytes) in &control_pages {
+                            w.write(&format!("{}/{rel}", run.id), bytes)?;
+                        }
+                        r.pages += control_pages.len();
                     }
-                    for (rel, bytes) in &control_pages {
-                        w.write(&format!("{}/{rel}", run.id), bytes)?;
+                    None => {
+                        w.keep_from(&opts.out, run.id.as_str())?;
                     }
-                    summary.pages += control_pages.len();
                 }
-                None => {
-                    summary.skipped.push(run.id.to_string());
-                    w.keep_from(&opts.out, run.id.as_str())?;
-                }
-            }
-        }
-        if let Some(p) = portfolio {
-            for (rel, bytes) in p? {
+                Ok(r)
+            })
+            .collect::<Result<_, String>>()?;
+        if opts.clients.is_empty() {
+            for (rel, bytes) in render_portfolio(&env, &runs)? {
                 w.write(&rel, &bytes)?;
                 summary.pages += usize::from(rel.ends_with(".html"));
             }
@@ -146,9 +348,45 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, Vec<Diagnostic>> {
             }
             summary.pages += control_pages.len();
         }
+        // Evidence packs last, as their own stage: per client in month order (each
+        // links to the previous one's manifest), clients in parallel.
+        let t = Instant::now();
+        let rendered: Vec<Option<Rendered>> = rendered
+            .into_par_iter()
+            .map(|r| match r {
+                Some(mut r) => {
+                    let units = r.packs.write(&env, &w)?;
+                    r.units = units;
+                    Ok(Some(r))
+                }
+                None => Ok(None),
+            })
+            .collect::<Result<_, String>>()?;
+        pack_time = t.elapsed();
+        let mut cache_units = std::collections::BTreeMap::new();
+        for (run, r) in runs.iter().zip(rendered) {
+            errors.extend(run.diags.iter().cloned());
+            match r {
+                Some(r) => {
+                    summary.clients += 1;
+                    summary.months += run.scorecards.len();
+                    summary.pages += r.pages;
+                    summary.packs += r.packs.steps.len();
+                    summary.reused += r.reused;
+                    cache_units.extend(r.units);
+                }
+                None => summary.skipped.push(run.id.to_string()),
+            }
+        }
+        summary.units = cache_units;
         Ok(())
     })();
-    summary.files = w.files;
+    summary.files = w.files();
+    summary
+        .timings
+        .push(("render", t.elapsed().saturating_sub(pack_time)));
+    summary.timings.push(("pack", pack_time));
+    let t = Instant::now();
     match result {
         Ok(()) => w.commit(&opts.out).map_err(fail)?,
         Err(e) => {
@@ -156,9 +394,46 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, Vec<Diagnostic>> {
             return Err(fail(e));
         }
     }
-    summary.timings.push(("write", t.elapsed()));
+    // The cache describes the site just swapped in; a build with input problems is
+    // never skipped next time (it must report them again), but its months can be reused.
+    let mut c = cache::Cache::new();
+    c.fingerprint = (errors.is_empty() && summary.skipped.is_empty()).then_some(fingerprint);
+    c.counts = cache::Counts {
+        clients: summary.clients,
+        months: summary.months,
+        pages: summary.pages,
+        packs: summary.packs,
+        files: summary.files,
+    };
+    c.inputs = inputs;
+    c.months = std::mem::take(&mut summary.units);
+    if c.save(&opts.repo, &opts.out).is_err() {
+        // Only an accelerator: without it the next build is a full one.
+        cache::remove(&opts.repo, &opts.out);
+    }
+    summary.timings.push(("swap", t.elapsed()));
     summary.errors = errors;
     Ok(summary)
+}
+
+/// What decides whether a month of the previous site can be taken over.
+struct Reuse<'a> {
+    cache: Option<&'a cache::Cache>,
+    out: &'a Path,
+    /// Hash of the effective template sources and the tool version.
+    templates_key: &'a str,
+}
+
+fn templates_key(env: &Environment) -> String {
+    let mut k = cache::Key::new("templates");
+    k.part(crate::VERSION.as_bytes());
+    for (name, _) in templates::BUILTIN {
+        k.part(name.as_bytes());
+        if let Ok(t) = env.get_template(name) {
+            k.part(t.source().as_bytes());
+        }
+    }
+    k.finish()
 }
 
 fn progress(n: usize) -> indicatif::ProgressBar {
@@ -176,11 +451,15 @@ fn progress(n: usize) -> indicatif::ProgressBar {
     bar
 }
 
-fn render_client(
+/// Renders and writes one client's folder; `None` when the client has nothing to show
+/// (its previous pages are kept by the caller).
+fn render_client<'a>(
     env: &Environment,
-    repo: &Path,
-    run: &ClientRun,
-) -> Result<Option<Rendered>, String> {
+    repo: &'a Path,
+    run: &'a ClientRun,
+    w: &writer::SiteWriter,
+    reuse: &Reuse,
+) -> Result<Option<Rendered<'a>>, String> {
     let Some(policy) = &run.policy else {
         return Ok(None);
     };
@@ -201,72 +480,107 @@ fn render_client(
         "theme.css",
         context! { accent => &policy.client.accent },
     )?;
-    let mut files: Vec<(String, Vec<u8>)> = vec![
+    // Everything a month's files are made of besides its scorecard.
+    let mut assets = cache::Key::new("client-assets");
+    assets.part(reuse.templates_key.as_bytes());
+    assets.part(css.as_bytes()).part(theme.as_bytes());
+    if let Some((name, bytes)) = &logo {
+        assets.part(name.as_bytes()).part(bytes);
+    }
+    assets.part(notes_html.as_deref().unwrap_or("\u{0}").as_bytes());
+    for (path, text) in &policy.sources {
+        assets.part(path.as_bytes()).part(text.as_bytes());
+    }
+    let assets = assets.finish();
+
+    let mut index_files: Vec<(String, Vec<u8>)> = vec![
         (format!("{id}/assets/style.css"), css.clone().into_bytes()),
         (format!("{id}/assets/theme.css"), theme.clone().into_bytes()),
     ];
     if let Some((name, bytes)) = &logo {
-        files.push((format!("{id}/assets/{name}"), bytes.clone()));
+        index_files.push((format!("{id}/assets/{name}"), bytes.clone()));
     }
     let logo_name = logo.as_ref().map(|(n, _)| *n);
-    let mut previous: Option<(crate::month::Month, String)> = None;
-    let mut packs = 0;
+    let mut reused = 0;
+    let mut steps = Vec::new();
+    let mut prev_key = String::new();
     for (i, card) in cards.iter().enumerate() {
         let month = card.month.to_string();
         let pack_name = pack_name(id, &month);
-        let ctx = |in_pack: bool| MonthContext {
+        let prev_month = i.checked_sub(1).map(|j| cards[j].month.to_string());
+        let json = scorecard_json(card);
+        let unit = format!("{id}/{month}");
+        // The previous month's key stands for its pack's manifest (the chain link).
+        let mut key = cache::Key::new("month");
+        key.part(assets.as_bytes())
+            .part(&json)
+            .part(pack_name.as_bytes());
+        key.part(prev_month.as_deref().unwrap_or("").as_bytes());
+        key.part(prev_key.as_bytes());
+        let key = key.finish();
+        prev_key = key.clone();
+        if let Some(u) = reuse.cache.and_then(|c| c.reusable(reuse.out, &unit, &key)) {
+            for f in &u.files {
+                w.link(reuse.out, f)?;
+            }
+            reused += 1;
+            steps.push(PackStep::Reused {
+                unit,
+                cached: u.clone(),
+                month: card.month,
+            });
+            continue;
+        }
+        // A month page links back, never forward: it must not change when the next
+        // month arrives (the client index lists every month).
+        let ctx = MonthContext {
             card,
             logo: logo_name,
             notes_html: notes_html.clone(),
-            in_pack,
+            in_pack: false,
             pack_name: pack_name.clone(),
-            prev: i.checked_sub(1).map(|j| cards[j].month.to_string()),
-            next: cards.get(i + 1).map(|c| c.month.to_string()),
+            prev: prev_month.clone(),
+            next: None,
         };
-        let page = templates::render(env, "month.html", month_page(&ctx(false)))?;
-        let packed_page = templates::render(env, "month.html", month_page(&ctx(true)))?;
-        let json = scorecard_json(card);
-        let mut pack_files = vec![
-            ("scorecard.json".to_owned(), json.clone()),
-            ("scorecard.html".to_owned(), packed_page.into_bytes()),
-            ("assets/style.css".to_owned(), css.clone().into_bytes()),
-            ("assets/theme.css".to_owned(), theme.clone().into_bytes()),
+        let page = templates::render(env, "month.html", month_page(&ctx))?;
+        let files = vec![
+            format!("{id}/{month}/index.html"),
+            format!("{id}/{month}/scorecard.json"),
+            format!("{id}/{month}/{pack_name}"),
         ];
-        if let Some((name, bytes)) = &logo {
-            pack_files.push((format!("assets/{name}"), bytes.clone()));
-        }
-        for f in &card.evidence.files {
-            let bytes = std::fs::read(repo.join(&card.evidence.dir).join(&f.path))
-                .map_err(|e| format!("{}/{}: {e}", card.evidence.dir, f.path))?;
-            pack_files.push((format!("evidence/{}", f.path), bytes));
-        }
-        for (path, text) in &policy.sources {
-            let name = path.rsplit('/').next().unwrap_or(path);
-            pack_files.push((format!("policy/{name}"), text.clone().into_bytes()));
-        }
-        let pack = build_pack(&PackInput {
-            client: id,
-            month: card.month,
-            policy: &card.policy,
-            files: pack_files,
-            previous: previous.take(),
-        })?;
-        previous = Some((card.month, pack.manifest_sha256.clone()));
-        packs += 1;
-        files.push((format!("{id}/{month}/index.html"), page.into_bytes()));
-        files.push((format!("{id}/{month}/scorecard.json"), json));
-        files.push((format!("{id}/{month}/{pack_name}"), pack.zip));
+        w.write(&files[0], page.as_bytes())?;
+        w.write(&files[1], &json)?;
+        steps.push(PackStep::Write {
+            unit,
+            key,
+            card,
+            prev_month,
+            files,
+        });
     }
     let charts = charts::client_charts(&cards, &policy.client.accent);
-    let Some(view) = client_page(&cards, logo_name, charts, notes_html) else {
+    let Some(view) = client_page(&cards, logo_name, charts, notes_html.clone()) else {
         return Ok(None);
     };
     let index = templates::render(env, "client.html", &view)?;
-    files.push((format!("{id}/index.html"), index.into_bytes()));
+    index_files.push((format!("{id}/index.html"), index.into_bytes()));
+    for (rel, bytes) in &index_files {
+        w.write(rel, bytes)?;
+    }
     Ok(Some(Rendered {
         pages: cards.len() + 1,
-        packs,
-        files,
+        reused,
+        packs: ClientPacks {
+            repo,
+            id,
+            policy,
+            css,
+            theme,
+            logo,
+            notes_html,
+            steps,
+        },
+        units: Vec::new(),
     }))
 }
 

@@ -1,13 +1,18 @@
 //! Every output file goes through here: paths are checked to stay inside the output
 //! folder, and the site is written to a staging folder and swapped in only when the
-//! build finished, so a failed build leaves the previous site untouched.
+//! build finished, so a failed build leaves the previous site untouched. Files of the
+//! previous site that an incremental build reuses are hard-linked into the staging
+//! folder (copied where links are not possible), so they keep their bytes and inode.
+//! Writing takes `&self`: clients are rendered and written in parallel.
 
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 pub struct SiteWriter {
     staging: PathBuf,
-    pub files: usize,
-    pub bytes: u64,
+    files: AtomicUsize,
+    linked: AtomicUsize,
+    bytes: AtomicU64,
 }
 
 /// A relative path of plain components (no `..`, no root, no empty parts).
@@ -46,25 +51,78 @@ impl SiteWriter {
             .map_err(|e| format!("cannot create {}: {e}", staging.display()))?;
         Ok(SiteWriter {
             staging,
-            files: 0,
-            bytes: 0,
+            files: AtomicUsize::new(0),
+            linked: AtomicUsize::new(0),
+            bytes: AtomicU64::new(0),
         })
     }
 
-    pub fn write(&mut self, rel: &str, bytes: &[u8]) -> Result<(), String> {
+    /// Files in the staged site (written and linked).
+    pub fn files(&self) -> usize {
+        self.files.load(Ordering::Relaxed)
+    }
+
+    /// Files taken over unchanged from the previous site.
+    pub fn linked(&self) -> usize {
+        self.linked.load(Ordering::Relaxed)
+    }
+
+    pub fn bytes(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
+    /// The staged path of `rel`, with its folder created.
+    fn target(&self, rel: &str) -> Result<PathBuf, String> {
         let path = self.staging.join(safe_relative(rel)?);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
+        Ok(path)
+    }
+
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), String> {
+        let path = self.target(rel)?;
         std::fs::write(&path, bytes).map_err(|e| format!("cannot write {rel}: {e}"))?;
-        self.files += 1;
-        self.bytes += bytes.len() as u64;
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
         Ok(())
     }
 
-    /// Copies a folder of a previous site (a client that could not be rebuilt this time).
-    pub fn keep_from(&mut self, old_root: &Path, rel: &str) -> Result<bool, String> {
+    /// Creates `rel` by streaming into it (an evidence pack); the file is complete only
+    /// when `fill` returns `Ok`.
+    pub fn write_with(
+        &self,
+        rel: &str,
+        fill: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> Result<(), String>,
+    ) -> Result<(), String> {
+        use std::io::Write;
+        let path = self.target(rel)?;
+        let f = std::fs::File::create(&path).map_err(|e| format!("cannot write {rel}: {e}"))?;
+        let mut w = std::io::BufWriter::with_capacity(256 * 1024, f);
+        fill(&mut w)?;
+        w.flush().map_err(|e| format!("cannot write {rel}: {e}"))?;
+        let len = w.get_ref().metadata().map(|m| m.len()).unwrap_or(0);
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(len, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Takes `rel` over from the previous site at `old_root` unchanged: a hard link, or a
+    /// copy where the file system cannot link.
+    pub fn link(&self, old_root: &Path, rel: &str) -> Result<(), String> {
+        let src = old_root.join(safe_relative(rel)?);
+        let path = self.target(rel)?;
+        if std::fs::hard_link(&src, &path).is_err() {
+            std::fs::copy(&src, &path).map_err(|e| format!("cannot copy {rel}: {e}"))?;
+        }
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.linked.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Keeps a folder of a previous site (a client that could not be rebuilt this time).
+    pub fn keep_from(&self, old_root: &Path, rel: &str) -> Result<bool, String> {
         let src = old_root.join(safe_relative(rel)?);
         if !src.is_dir() {
             return Ok(false);
@@ -81,9 +139,7 @@ impl SiteWriter {
                 continue;
             };
             let sub = sub.to_string_lossy().replace('\\', "/");
-            let bytes = std::fs::read(entry.path())
-                .map_err(|e| format!("cannot read {}: {e}", entry.path().display()))?;
-            self.write(&sub, &bytes)?;
+            self.link(old_root, &sub)?;
         }
         Ok(true)
     }
@@ -187,7 +243,7 @@ mod tests {
         std::fs::create_dir_all(&out).unwrap();
         std::fs::write(out.join("old.html"), "old").unwrap();
 
-        let mut w = SiteWriter::new(&out).unwrap();
+        let w = SiteWriter::new(&out).unwrap();
         w.write("new.html", b"new").unwrap();
         w.abandon();
         assert!(
@@ -195,7 +251,7 @@ mod tests {
             "a failed build leaves the previous site"
         );
 
-        let mut w = SiteWriter::new(&out).unwrap();
+        let w = SiteWriter::new(&out).unwrap();
         w.write("a/new.html", b"new").unwrap();
         assert!(w.write("../escape", b"x").is_err());
         w.commit(&out).unwrap();
