@@ -2,13 +2,16 @@
 //! Entra token endpoint (tests/support/graph_standin.rs), serving the real
 //! response shapes from ../shared/graph-samples. No test touches the internet.
 
+#[path = "support/files.rs"]
+mod files;
 #[path = "support/graph_standin.rs"]
 mod graph_standin;
 
 use assert_cmd::Command;
+use files::tree;
 use graph_standin::*;
 use serde_json::Value;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -55,21 +58,6 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// Every file under `dir` with its bytes.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            (
-                e.path().strip_prefix(dir).unwrap().display().to_string(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect()
-}
-
 fn dot_entries(client_dir: &Path) -> Vec<String> {
     std::fs::read_dir(client_dir)
         .unwrap()
@@ -84,34 +72,8 @@ fn current_month() -> String {
 }
 
 fn custody(root: &Path, server: &Server) -> Command {
-    let mut c = Command::cargo_bin("custody").expect("binary");
-    for k in [
-        "CUSTODY_CLIENT_ID",
-        "CUSTODY_CLIENT_SECRET",
-        "CUSTODY_FEDERATED_TOKEN_FILE",
-        "CUSTODY_ACCESS_TOKEN",
-        "ACTIONS_ID_TOKEN_REQUEST_URL",
-        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-        "CUSTODY_GRAPH_URL",
-        "CUSTODY_LOGIN_URL",
-        "CUSTODY_MAX_RETRIES",
-        "HTTPS_PROXY",
-        "HTTP_PROXY",
-        "ALL_PROXY",
-        "https_proxy",
-        "http_proxy",
-        "all_proxy",
-    ] {
-        c.env_remove(k);
-    }
-    c.arg("--repo")
-        .arg(root)
-        .env("NO_COLOR", "1")
-        .env("NO_PROXY", "*")
-        .env("CUSTODY_GRAPH_URL", &server.url)
-        .env("CUSTODY_LOGIN_URL", format!("{}/login", server.url))
-        .env("CUSTODY_RETRY_BASE_MS", "5")
-        .env("CUSTODY_HTTP_TIMEOUT_SECS", "20")
+    let mut c = Command::from_std(custody_against(root, server));
+    c.env("CUSTODY_HTTP_TIMEOUT_SECS", "20")
         .timeout(Duration::from_secs(60));
     c
 }

@@ -3,28 +3,15 @@
 //! after the swap, the complete new one), never a mix, and a full disk must be a clear
 //! error with exit 2.
 
+#[path = "support/files.rs"]
+mod files;
+
 use custody::controls::testing::Fx;
+use files::{Tree, tree};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-type Tree = BTreeMap<String, Vec<u8>>;
-
-/// Every file under `dir` with its bytes (an absent folder is an empty tree).
-fn tree(dir: &Path) -> Tree {
-    walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            (
-                e.path().strip_prefix(dir).unwrap().display().to_string(),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect()
-}
 
 fn repo(dir: &Path, notes: &str) -> PathBuf {
     let root = dir.join("repo");

@@ -14,7 +14,7 @@ use custody::controls::testing::{
 use graph_standin::*;
 use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 const SECRET: &str = "FAKE-SECRET-9d41c7-do-not-print";
 const OTHER_SECRET: &str = "FAKE-ENV-TOKEN-77ab02";
@@ -114,31 +114,12 @@ fn graph_for(clients: &'static [&'static Client]) -> Server {
 }
 
 fn custody(root: &Path, server: &Server, args: &[&str], summary: &Path) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_custody"));
-    for k in [
-        "CUSTODY_ACCESS_TOKEN",
-        "CUSTODY_FEDERATED_TOKEN_FILE",
-        "HTTPS_PROXY",
-        "HTTP_PROXY",
-        "ALL_PROXY",
-        "https_proxy",
-        "http_proxy",
-        "all_proxy",
-    ] {
-        c.env_remove(k);
-    }
-    c.arg("--repo")
-        .arg(root)
+    custody_against(root, server)
         .args(args)
-        .env("NO_COLOR", "1")
-        .env("NO_PROXY", "*")
-        .env("CUSTODY_GRAPH_URL", &server.url)
-        .env("CUSTODY_LOGIN_URL", format!("{}/login", server.url))
         .env("CUSTODY_CLIENT_ID", "11111111-2222-3333-4444-555555555555")
         .env("CUSTODY_CLIENT_SECRET", SECRET)
         .env("GITHUB_TOKEN", OTHER_SECRET)
         .env("GITHUB_STEP_SUMMARY", summary)
-        .env("CUSTODY_RETRY_BASE_MS", "5")
         .output()
         .expect("run custody")
 }

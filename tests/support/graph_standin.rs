@@ -12,6 +12,39 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+// ---------------------------------------------------------------- custody command
+
+/// `custody --repo ROOT` pointed at the stand-in: every ambient credential, proxy and
+/// Graph setting is removed, so only what a test sets reaches the binary.
+pub fn custody_against(root: &Path, server: &Server) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_custody"));
+    for k in [
+        "CUSTODY_CLIENT_ID",
+        "CUSTODY_CLIENT_SECRET",
+        "CUSTODY_FEDERATED_TOKEN_FILE",
+        "CUSTODY_ACCESS_TOKEN",
+        "ACTIONS_ID_TOKEN_REQUEST_URL",
+        "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+        "CUSTODY_MAX_RETRIES",
+        "HTTPS_PROXY",
+        "HTTP_PROXY",
+        "ALL_PROXY",
+        "https_proxy",
+        "http_proxy",
+        "all_proxy",
+    ] {
+        c.env_remove(k);
+    }
+    c.arg("--repo")
+        .arg(root)
+        .env("NO_COLOR", "1")
+        .env("NO_PROXY", "*")
+        .env("CUSTODY_GRAPH_URL", &server.url)
+        .env("CUSTODY_LOGIN_URL", format!("{}/login", server.url))
+        .env("CUSTODY_RETRY_BASE_MS", "5");
+    c
+}
+
 // ---------------------------------------------------------------- loopback server
 
 #[derive(Debug, Clone)]
