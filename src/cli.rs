@@ -729,6 +729,10 @@ fn diff(root: &Path, args: &DiffArgs) -> i32 {
 
 fn build(root: &Path, args: &BuildArgs) -> i32 {
     let out = args.out.clone().unwrap_or_else(|| root.join("site"));
+    if let Some(refusal) = subset_would_replace(&out, &args.clients) {
+        eprint(&refusal);
+        return EXIT_INPUT;
+    }
     let opts = crate::website::BuildOptions {
         repo: root.to_path_buf(),
         out: out.clone(),
@@ -760,6 +764,43 @@ fn build(root: &Path, args: &BuildArgs) -> i32 {
             EXIT_INPUT
         }
     }
+}
+
+/// A `--client` build writes a standalone site holding only those clients. Swapped in
+/// over a site that holds other clients' folders, it would remove them: refuse, naming
+/// them, rather than replace a published portfolio by accident.
+fn subset_would_replace(out: &Path, clients: &[String]) -> Option<String> {
+    if clients.is_empty() {
+        return None;
+    }
+    let mut others: Vec<String> = std::fs::read_dir(out)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter(|e| e.path().join("index.html").is_file())
+        .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+        .filter(|name| {
+            name != "assets"
+                && name != "controls"
+                && crate::client_id::ClientId::parse(name).is_ok()
+                && !clients.contains(name)
+        })
+        .collect();
+    if others.is_empty() {
+        return None;
+    }
+    others.sort();
+    let shown = if others.len() > 5 {
+        format!("{}, … ({} in all)", others[..5].join(", "), others.len())
+    } else {
+        others.join(", ")
+    };
+    Some(format!(
+        "error: {}: holds a site with other clients ({shown}); `build --client` writes a \
+         standalone site for {} only and would remove them. Write it elsewhere with \
+         --out DIR, or build every client (the build is incremental).\n",
+        out.display(),
+        clients.join(", ")
+    ))
 }
 
 /// `-v`: one event per build stage with its duration, then the counts.

@@ -371,6 +371,38 @@ fn verify_accepts_built_packs_and_catches_tampering_and_gaps() {
 }
 
 #[test]
+fn a_single_client_build_never_replaces_a_site_holding_other_clients() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("site");
+    custody(&sample_repo())
+        .args(["build", "--out"])
+        .arg(&out)
+        .assert()
+        .code(0);
+    let before = tree(&out);
+    let refused = custody(&sample_repo())
+        .args(["build", "--client", "northwind", "--out"])
+        .arg(&out)
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&refused.get_output().stderr).into_owned();
+    assert!(
+        err.contains("fabrikam, tailspin") && err.contains("--out DIR"),
+        "{err}"
+    );
+    assert_eq!(tree(&out), before, "the full site is left as it was");
+    // A standalone site may be rebuilt in place.
+    let alone = dir.path().join("northwind-site");
+    for _ in 0..2 {
+        custody(&sample_repo())
+            .args(["build", "--client", "northwind", "--out"])
+            .arg(&alone)
+            .assert()
+            .code(0);
+    }
+}
+
+#[test]
 fn a_single_client_build_is_a_standalone_site() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("northwind-site");
