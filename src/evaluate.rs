@@ -396,7 +396,14 @@ pub struct MonthKey<'a> {
 pub trait ScorecardCache: Sync {
     fn key(&self, m: &MonthKey) -> Option<String>;
     fn get(&self, m: &MonthKey, key: &str) -> Option<Scorecard>;
-    fn put(&self, m: &MonthKey, key: &str, card: &Scorecard, snap: &Snapshot, prev: Option<&Snapshot>);
+    fn put(
+        &self,
+        m: &MonthKey,
+        key: &str,
+        card: &Scorecard,
+        snap: &Snapshot,
+        prev: Option<&Snapshot>,
+    );
 }
 
 /// [`evaluate_client`], taking the scorecards of months whose key is in `cache` from

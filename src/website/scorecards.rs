@@ -51,9 +51,7 @@ impl<'a> Store<'a> {
     fn path(&self, client: &ClientId, month: Month) -> PathBuf {
         // Client ids are validated slugs and months print as YYYY-MM: both are safe
         // path components.
-        self.dir
-            .join(client.as_str())
-            .join(format!("{month}.json"))
+        self.dir.join(client.as_str()).join(format!("{month}.json"))
     }
 
     /// How many scorecards were read back.
@@ -116,7 +114,14 @@ impl<'a> Store<'a> {
     fn folder_inputs(&self, client: &ClientId, month: Month) -> Option<Vec<(String, String)>> {
         let prefix = format!("evidence/{client}/{month}/");
         let under = |p: &String| p.starts_with(&prefix);
-        if self.inputs.links.range(prefix.clone()..).take_while(|p| under(p)).next().is_some() {
+        if self
+            .inputs
+            .links
+            .range(prefix.clone()..)
+            .take_while(|p| under(p))
+            .next()
+            .is_some()
+        {
             return None;
         }
         self.inputs
@@ -238,4 +243,85 @@ fn build_id() -> Option<&'static str> {
         crate::evidence::sha256_file(&exe).ok()
     })
     .as_deref()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::controls::testing::Fx;
+    use crate::evaluate::{ClientRun, Months, evaluate_client_cached};
+    use crate::scorecard::PolicyProvenance;
+
+    fn inputs(root: &Path) -> Inputs {
+        super::super::cache::fingerprint(root, None, &[]).1
+    }
+
+    /// Evaluates the fixture client with a store over `inputs`; returns the run and how
+    /// many scorecards were read back.
+    fn eval(root: &Path, inputs: &Inputs, read: bool) -> (ClientRun, usize) {
+        let store = Store::new(root, inputs, read);
+        let id = ClientId::parse("acme").unwrap();
+        let policy_for = |_: Month, _: bool| {
+            let p = crate::policy::load_policy(
+                &crate::policy::load::WorkingTree(root.to_path_buf()),
+                &id,
+            )?;
+            let provenance = PolicyProvenance {
+                source: "working_tree".into(),
+                commit: None,
+                committed_at: None,
+                note: None,
+                files: vec![],
+            };
+            Ok((p, provenance))
+        };
+        let run = evaluate_client_cached(root, &id, Months::All, &policy_for, Some(&store));
+        (run, store.hits())
+    }
+
+    #[test]
+    fn a_scorecard_reads_back_equal_to_a_fresh_evaluation() {
+        let dir = Fx::new().with_prev().write();
+        let root = dir.path();
+        let (fresh, hits) = eval(root, &inputs(root), false);
+        assert_eq!((fresh.scorecards.len(), hits), (2, 0));
+        let (again, hits) = eval(root, &inputs(root), true);
+        assert_eq!(hits, 2);
+        assert_eq!(again.scorecards, fresh.scorecards);
+        assert!(again.diags.is_empty(), "{:?}", again.diags);
+    }
+
+    #[test]
+    fn evidence_changed_after_the_fingerprint_is_not_cached() {
+        let dir = Fx::new().with_prev().write();
+        let root = dir.path();
+        let stale = inputs(root);
+        let restore = root.join("evidence/acme/2026-11/restore-tests.toml");
+        let mut text = std::fs::read_to_string(&restore).unwrap();
+        text.push_str("# edited after the fingerprint\n");
+        std::fs::write(&restore, text).unwrap();
+        eval(root, &stale, true);
+        // Only 2026-10's entry was stored: 2026-11 was evaluated from other bytes than
+        // its key names.
+        let (_, hits) = eval(root, &inputs(root), true);
+        assert_eq!(hits, 1);
+        let (_, hits) = eval(root, &inputs(root), true);
+        assert_eq!(hits, 2);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_month_folder_holding_a_link_is_never_cached() {
+        let dir = Fx::new().with_prev().write();
+        let root = dir.path();
+        std::os::unix::fs::symlink(
+            "../../../clients/acme/client.toml",
+            root.join("evidence/acme/2026-11/linked.toml"),
+        )
+        .unwrap();
+        eval(root, &inputs(root), true);
+        let (run, hits) = eval(root, &inputs(root), true);
+        assert_eq!(hits, 1, "only 2026-10, which holds no link");
+        assert_eq!(run.scorecards.len(), 2);
+    }
 }
