@@ -190,7 +190,7 @@ impl ScorecardCache for Store<'_> {
         // evaluation printed (numbers included), and be the month asked for.
         let exact = card.client.id == m.client.as_str()
             && card.month == m.month
-            && super::scorecard_json(&card) == json;
+            && serde_json::to_vec(&card).is_ok_and(|again| again == json);
         if !exact {
             return None;
         }
@@ -223,7 +223,11 @@ impl ScorecardCache for Store<'_> {
         let mut bytes = Vec::with_capacity(key.len() + 1);
         bytes.extend_from_slice(key.as_bytes());
         bytes.push(b'\n');
-        bytes.extend_from_slice(&super::scorecard_json(card));
+        // Compact: the cache holds every month of every client.
+        let Ok(json) = serde_json::to_vec(card) else {
+            return;
+        };
+        bytes.extend_from_slice(&json);
         let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
         if std::fs::write(&tmp, &bytes).is_ok() && std::fs::rename(&tmp, &path).is_ok() {
             self.mark(m.client, m.month);
