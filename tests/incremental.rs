@@ -273,7 +273,21 @@ fn the_cli_reports_an_up_to_date_site_and_no_cache_builds_everything() {
         assert_eq!(o.status.code(), Some(0));
         String::from_utf8_lossy(&o.stderr).into_owned()
     };
+    // `check` never uses the build's caches.
+    let check = assert_cmd::Command::cargo_bin("custody")
+        .unwrap()
+        .arg("--repo")
+        .arg(&repo)
+        .arg("check")
+        .output()
+        .unwrap();
+    assert!(check.status.code().is_some_and(|c| c < 2), "{check:?}");
+    assert!(!repo.join(".custody-cache").exists());
     assert!(build(&[]).contains("built 2 clients, 4 months"));
+    assert!(
+        repo.join(".custody-cache/scorecards/client-0001/2026-11.json")
+            .exists()
+    );
     assert!(build(&[]).contains("site is up to date"));
     let full = build(&["--no-cache"]);
     assert!(
