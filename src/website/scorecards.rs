@@ -243,8 +243,12 @@ impl ScorecardCache for Store<'_> {
 fn build_id() -> Option<&'static str> {
     static ID: OnceLock<Option<String>> = OnceLock::new();
     ID.get_or_init(|| {
-        let exe = std::env::current_exe().ok()?;
-        crate::evidence::sha256_file(&exe).ok()
+        // On Linux, the running image itself, even if the file was replaced since.
+        let running = Path::new("/proc/self/exe");
+        if let Ok(id) = crate::evidence::sha256_file(running) {
+            return Some(id);
+        }
+        crate::evidence::sha256_file(&std::env::current_exe().ok()?).ok()
     })
     .as_deref()
 }
