@@ -9,6 +9,7 @@ use crate::evidence::{self, RESTORE_TESTS, Snapshot, load_snapshot};
 use crate::month::Month;
 use crate::policy::{Policy, Workload};
 use crate::scorecard::*;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// Runs one control; missing evidence becomes `no_evidence` with its reason.
@@ -291,6 +292,27 @@ fn backup_rows(ctx: &Ctx) -> Vec<BackupRow> {
         .collect()
 }
 
+fn month_key<'a>(
+    client: &'a ClientId,
+    month: Month,
+    months: &[Month],
+    policy: &'a Policy,
+    provenance: &'a PolicyProvenance,
+    history: &'a [(String, RestoreTest)],
+) -> MonthKey<'a> {
+    MonthKey {
+        client,
+        month,
+        policy,
+        provenance,
+        prev: months.contains(&month.prev()).then(|| month.prev()),
+        restore_history: history
+            .iter()
+            .filter(|(_, t)| t.date <= month.last_day())
+            .collect(),
+    }
+}
+
 /// Restore tests recorded in every month up to `until`, with their files; problems in
 /// those files are returned as diagnostics.
 pub fn restore_history(
@@ -348,6 +370,53 @@ pub fn evaluate_client(
     which: Months,
     policy_for: &PolicyFor,
 ) -> ClientRun {
+    evaluate_client_cached(root, id, which, policy_for, None)
+}
+
+/// What a month's scorecard is computed from, besides the files of its own evidence
+/// folder and of the previous month's (which the cache hashes itself).
+pub struct MonthKey<'a> {
+    pub client: &'a ClientId,
+    pub month: Month,
+    /// The policy in force (the working tree's for the latest month, the month-end
+    /// commit's for the others) and where it came from.
+    pub policy: &'a Policy,
+    pub provenance: &'a PolicyProvenance,
+    /// The month the previous snapshot comes from (`access.role-changes` and others
+    /// compare with it), if that folder exists.
+    pub prev: Option<Month>,
+    /// The restore tests the month sees: only those dated up to its last day are read
+    /// (`controls::backup::tests_until`), so later months' tests are left out here.
+    pub restore_history: Vec<&'a (String, RestoreTest)>,
+}
+
+/// Scorecards kept from an earlier evaluation (`custody build`'s cache). `key` is
+/// `None` when a month cannot be cached; `put` may refuse a scorecard whose loaded
+/// evidence is not the evidence the key was computed from.
+pub trait ScorecardCache: Sync {
+    fn key(&self, m: &MonthKey) -> Option<String>;
+    fn get(&self, m: &MonthKey, key: &str) -> Option<Scorecard>;
+    fn put(
+        &self,
+        m: &MonthKey,
+        key: &str,
+        card: &Scorecard,
+        snap: &Snapshot,
+        prev: Option<&Snapshot>,
+    );
+}
+
+/// [`evaluate_client`], taking the scorecards of months whose key is in `cache` from
+/// there: those months' snapshots are not loaded at all (unless the next month needs
+/// one as its previous snapshot). Months with input problems are never cached, so
+/// their diagnostics are reported on every run.
+pub fn evaluate_client_cached(
+    root: &Path,
+    id: &ClientId,
+    which: Months,
+    policy_for: &PolicyFor,
+    cache: Option<&dyn ScorecardCache>,
+) -> ClientRun {
     let mut run = ClientRun {
         id: id.clone(),
         name: None,
@@ -390,32 +459,81 @@ pub fn evaluate_client(
         return run;
     };
     let (history, mut hdiags) = restore_history(root, id, &months, last);
+    // The policy of every selected month first: a month's cache key needs it.
+    struct Plan {
+        policy: Policy,
+        provenance: PolicyProvenance,
+        key: Option<String>,
+        cached: Option<Scorecard>,
+    }
+    let mut plans: BTreeMap<Month, Plan> = BTreeMap::new();
+    for &m in &selected {
+        match policy_for(m, months.last() == Some(&m)) {
+            Ok((policy, provenance)) => {
+                let mut plan = Plan {
+                    policy,
+                    provenance,
+                    key: None,
+                    cached: None,
+                };
+                if let Some(c) = cache {
+                    let mk = month_key(id, m, &months, &plan.policy, &plan.provenance, &history);
+                    plan.key = c.key(&mk);
+                    plan.cached = plan.key.as_deref().and_then(|k| c.get(&mk, k));
+                }
+                plans.insert(m, plan);
+            }
+            Err(d) => run.diags.extend(d),
+        }
+    }
+    // A selected month is loaded (and its diagnostics reported) unless a cached
+    // scorecard stands for it; so is the month before a loaded one, as its previous
+    // snapshot.
+    let loaded: BTreeSet<Month> = selected
+        .iter()
+        .copied()
+        .filter(|m| plans.get(m).is_none_or(|p| p.cached.is_none()))
+        .collect();
     let mut prev: Option<Snapshot> = None;
     for m in months.iter().copied().filter(|m| *m <= last) {
-        let wanted = selected.contains(&m);
-        let next_wanted = selected.contains(&m.next());
-        if !wanted && !next_wanted {
+        if !loaded.contains(&m) && !loaded.contains(&m.next()) {
+            if let Some(plan) = plans.remove(&m) {
+                run.scorecards.extend(plan.cached);
+                run.name = Some(plan.policy.client.name.clone());
+                run.policy = Some(plan.policy);
+            }
+            prev = None;
             continue;
         }
         let snap = load_snapshot(root, id, m);
-        if wanted {
+        if loaded.contains(&m) {
             run.diags.extend(snap.diags.iter().cloned());
-            match policy_for(m, months.last() == Some(&m)) {
-                Ok((policy, provenance)) => {
+        }
+        if let Some(plan) = plans.remove(&m) {
+            match plan.cached {
+                Some(card) => run.scorecards.push(card),
+                None => {
                     let prev_ref = prev.as_ref().filter(|p| p.month == m.prev());
-                    run.scorecards.push(evaluate_month(&MonthInput {
+                    let card = evaluate_month(&MonthInput {
                         client: id,
-                        policy: &policy,
-                        provenance,
+                        policy: &plan.policy,
+                        provenance: plan.provenance.clone(),
                         snap: &snap,
                         prev: prev_ref,
                         restore_history: &history,
-                    }));
-                    run.name = Some(policy.client.name.clone());
-                    run.policy = Some(policy);
+                    });
+                    if let (Some(c), Some(key), true) =
+                        (cache, plan.key.as_deref(), snap.diags.is_empty())
+                    {
+                        let mk =
+                            month_key(id, m, &months, &plan.policy, &plan.provenance, &history);
+                        c.put(&mk, key, &card, &snap, prev_ref);
+                    }
+                    run.scorecards.push(card);
                 }
-                Err(d) => run.diags.extend(d),
             }
+            run.name = Some(plan.policy.client.name.clone());
+            run.policy = Some(plan.policy);
         }
         prev = Some(snap);
     }

@@ -3,13 +3,13 @@
 
 use crate::month::Month;
 use crate::policy::{Activity, At, Workload};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// Result of one control. Ordered from most to least in need of attention.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Fail,
@@ -53,7 +53,7 @@ impl Status {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Domain {
     Governance,
@@ -110,21 +110,21 @@ impl Domain {
 }
 
 /// A place in a Graph snapshot: file and JSON pointer.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct EvidenceRef {
     pub file: String,
     pub pointer: String,
 }
 
 /// Who answers for a control, from the RACI.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Owner {
     pub activity: String,
     pub accountable: Option<String>,
     pub responsible: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WaiverNote {
     pub reason: String,
     pub approved_by: String,
@@ -134,7 +134,7 @@ pub struct WaiverNote {
     pub at: At,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ControlResult {
     pub control: String,
     pub domain: Domain,
@@ -155,7 +155,7 @@ pub struct ControlResult {
     pub remediation: String,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     pub pass: u32,
     pub fail: u32,
@@ -178,7 +178,7 @@ impl Counts {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DomainScore {
     pub domain: Domain,
     pub title: String,
@@ -189,7 +189,7 @@ pub struct DomainScore {
 }
 
 /// Which policy version the month was evaluated against.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PolicyProvenance {
     /// `working_tree` or `git`.
     pub source: String,
@@ -200,7 +200,7 @@ pub struct PolicyProvenance {
     pub files: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EvidenceProvenance {
     pub dir: String,
     pub collected_at: Option<String>,
@@ -208,14 +208,14 @@ pub struct EvidenceProvenance {
     pub files: Vec<EvidenceFile>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EvidenceFile {
     pub path: String,
     pub sha256: String,
 }
 
 /// Numbers the trend charts plot, month over month.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
     pub mfa_admins_percent: Option<f64>,
     pub mfa_users_percent: Option<f64>,
@@ -226,7 +226,7 @@ pub struct Metrics {
     pub global_admins: Option<u32>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RoleChange {
     /// `added` or `removed`.
     pub change: String,
@@ -235,7 +235,7 @@ pub struct RoleChange {
     pub assignment: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BackupRow {
     pub workload: Workload,
     pub title: String,
@@ -256,7 +256,7 @@ pub struct BackupRow {
     pub last_restore_result: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WaiverRow {
     pub control: String,
     pub reason: String,
@@ -268,7 +268,7 @@ pub struct WaiverRow {
     pub days_left: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClientSummary {
     pub id: String,
     pub name: String,
@@ -283,8 +283,33 @@ pub struct ToolInfo {
     pub version: &'static str,
 }
 
+/// Only this tool's own scorecards read back (the build's evaluation cache): another
+/// name or version is an error, never a scorecard claiming to be from this version.
+impl<'de> Deserialize<'de> for ToolInfo {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Read {
+            name: String,
+            version: String,
+        }
+        let r = Read::deserialize(d)?;
+        if r.name != "custody" || r.version != crate::VERSION {
+            return Err(serde::de::Error::custom(format!(
+                "scorecard of {} {}, not custody {}",
+                r.name,
+                r.version,
+                crate::VERSION
+            )));
+        }
+        Ok(ToolInfo {
+            name: "custody",
+            version: crate::VERSION,
+        })
+    }
+}
+
 /// One client, one month, fully evaluated.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Scorecard {
     pub schema_version: u32,
     pub tool: ToolInfo,

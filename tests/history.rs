@@ -112,3 +112,65 @@ fn outside_git_the_working_tree_is_used_with_a_warning() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["clients"][0]["policy"]["source"], "working_tree");
 }
+
+/// The site a build makes, file by file.
+fn site_bytes(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e.path().strip_prefix(root).unwrap();
+            (
+                rel.to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_build_reuses_a_past_months_scorecard_only_while_its_month_end_policy_is_unchanged() {
+    use custody::website::{BuildOptions, build_with};
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    let mut fx = Fx::new().with_prev();
+    fx.add_month("2026-09", "2026-09-27T03:00:00Z", 27);
+    fx.write_to(&root, "acme");
+    let repo = Repository::init(&root).unwrap();
+    commit(&repo, "2026-09-05T10:00:00Z");
+    let build = |out: &str, cache: bool| {
+        let opts = BuildOptions {
+            repo: root.clone(),
+            out: dir.path().join(out),
+            clients: vec![],
+        };
+        let s = build_with(&opts, cache).expect("build runs");
+        assert!(s.errors.is_empty(), "{:?}", s.errors);
+        s
+    };
+    let check = |step: &str, evaluated: usize| {
+        let s = build("site", true);
+        let full = build(step, false);
+        assert_eq!(
+            site_bytes(&dir.path().join("site")),
+            site_bytes(&dir.path().join(step)),
+            "{step}: the incremental site differs from a full build"
+        );
+        assert_eq!(s.evaluated, evaluated, "{step}: {}", s.line());
+        assert_eq!(full.scorecards_reused, 0);
+    };
+    assert_eq!(build("site", true).evaluated, 3);
+
+    // An uncommitted edit is the latest month's policy only.
+    let tightened = format!(
+        "{CONTROLS_TOML}\n[thresholds]\n\"access.global-admin-count\" = {{ min = 2, max = 2 }}\n"
+    );
+    std::fs::write(root.join("clients/acme/controls.toml"), &tightened).unwrap();
+    check("uncommitted", 1);
+
+    // Committed in October: October's month-end policy changes, and November's
+    // provenance (no longer "uncommitted changes"); September keeps its scorecard.
+    commit(&repo, "2026-10-14T16:30:00Z");
+    check("committed", 2);
+}

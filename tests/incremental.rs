@@ -99,6 +99,7 @@ fn a_new_month_rebuilds_only_what_it_touches_and_matches_a_full_build() {
     }
     let first = run(&repo, &out, true);
     assert_eq!((first.months, first.reused), (6, 0));
+    assert_eq!((first.evaluated, first.scorecards_reused), (6, 0));
     let before = tree(&out);
 
     for c in clients {
@@ -111,6 +112,12 @@ fn a_new_month_rebuilds_only_what_it_touches_and_matches_a_full_build() {
     let second = run(&repo, &out, true);
     assert_eq!(second.months, 9);
     assert_eq!(second.reused, 6, "the six past months are taken over");
+    assert_eq!(
+        (second.evaluated, second.scorecards_reused),
+        (3, 6),
+        "only the new months are evaluated: {}",
+        second.line()
+    );
     let after = tree(&out);
 
     for (path, old) in &before {
@@ -266,11 +273,128 @@ fn the_cli_reports_an_up_to_date_site_and_no_cache_builds_everything() {
         assert_eq!(o.status.code(), Some(0));
         String::from_utf8_lossy(&o.stderr).into_owned()
     };
+    // `check` never uses the build's caches.
+    let check = assert_cmd::Command::cargo_bin("custody")
+        .unwrap()
+        .arg("--repo")
+        .arg(&repo)
+        .arg("check")
+        .output()
+        .unwrap();
+    assert!(check.status.code().is_some_and(|c| c < 2), "{check:?}");
+    assert!(!repo.join(".custody-cache").exists());
     assert!(build(&[]).contains("built 2 clients, 4 months"));
+    assert!(
+        repo.join(".custody-cache/scorecards/client-0001/2026-11.json")
+            .exists()
+    );
     assert!(build(&[]).contains("site is up to date"));
     let full = build(&["--no-cache"]);
     assert!(
         full.contains("built 2 clients, 4 months") && !full.contains("reused"),
         "{full}"
     );
+}
+
+/// Builds incrementally, then checks which months were evaluated again and that the
+/// site is byte for byte the one a `--no-cache` build makes.
+fn rebuild_matches_full(dir: &Path, repo: &Path, out: &Path, evaluated: usize, what: &str) {
+    let s = run(repo, out, true);
+    let full_out = dir.join("full").join(what.replace(' ', "-"));
+    let full = run(repo, &full_out, false);
+    assert_eq!(full.scorecards_reused, 0);
+    assert_eq!(
+        bytes_only(&tree(out)),
+        bytes_only(&tree(&full_out)),
+        "{what}: the incremental site differs from a full build"
+    );
+    assert_eq!(s.evaluated, evaluated, "{what}: {}", s.line());
+    assert_eq!(s.scorecards_reused, s.months - evaluated, "{what}");
+}
+
+#[test]
+fn a_cached_scorecard_is_reused_only_while_everything_it_read_is_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = generate(dir.path(), 2, 3, 13);
+    let out = dir.path().join("out").join("site");
+    let first = run(&repo, &out, true);
+    assert_eq!((first.months, first.evaluated), (6, 6));
+    let ev = |c: &str, m: &str, f: &str| repo.join("evidence").join(c).join(m).join(f);
+    let card =
+        |c: &str, m: &str| std::fs::read(out.join(c).join(m).join("scorecard.json")).unwrap();
+
+    // A policy threshold (the working tree's policy is every month's here: no git).
+    let controls = repo.join("clients/client-0000/controls.toml");
+    let text = std::fs::read_to_string(&controls).unwrap();
+    let edited = text.replace(
+        "\"identity.mfa-users\" = { min_percent = 95 }",
+        "\"identity.mfa-users\" = { min_percent = 50 }",
+    );
+    assert_ne!(text, edited);
+    std::fs::write(&controls, edited).unwrap();
+    rebuild_matches_full(dir.path(), &repo, &out, 3, "threshold");
+
+    // The previous month's role assignments: the later month's role changes compare
+    // with them, so it is evaluated again (and its scorecard does change).
+    let before = card("client-0000", "2026-11");
+    let roles = ev("client-0000", "2026-10", "graph/roleAssignments.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&roles).unwrap()).unwrap();
+    doc["value"].as_array_mut().unwrap().pop();
+    std::fs::write(&roles, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    rebuild_matches_full(dir.path(), &repo, &out, 2, "previous month");
+    assert_ne!(
+        card("client-0000", "2026-11"),
+        before,
+        "2026-11 reports the assignment added since 2026-10"
+    );
+
+    // A restore test dated in the latest month: earlier months do not see it.
+    let restore = ev("client-0001", "2026-11", "restore-tests.toml");
+    let test = |date: &str| {
+        format!(
+            "\n[[test]]\ndate = {date}\nworkload = \"exchange\"\nitem = \"Mailbox a@b\"\nresult = \"failed\"\nduration = \"10m\"\nticket = \"T-{date}\"\nperformed_by = \"Ops\"\n"
+        )
+    };
+    let mut text = std::fs::read_to_string(&restore).unwrap();
+    text.push_str(&test("2026-11-20"));
+    std::fs::write(&restore, &text).unwrap();
+    rebuild_matches_full(dir.path(), &repo, &out, 1, "restore test this month");
+
+    // One recorded in a later month's file but dated in the first month: every month
+    // of the client sees it in its restore history.
+    let before = card("client-0001", "2026-09");
+    text.push_str(&test("2026-09-15"));
+    std::fs::write(&restore, &text).unwrap();
+    rebuild_matches_full(dir.path(), &repo, &out, 3, "restore test back-dated");
+    assert_ne!(card("client-0001", "2026-09"), before);
+}
+
+#[test]
+fn a_month_with_input_problems_is_reported_on_every_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = generate(dir.path(), 2, 2, 17);
+    let out = dir.path().join("site");
+    let bad = repo.join("evidence/client-0001/2026-10/graph/secureScores.json");
+    std::fs::write(&bad, "{\"value\": [ {\"currentScore\": }").unwrap();
+    let errors = |s: &BuildSummary| -> Vec<String> {
+        s.errors
+            .iter()
+            .filter(|d| d.file.contains("secureScores.json"))
+            .map(|d| d.to_string())
+            .collect()
+    };
+    let first = build_with(&opts(&repo, &out), true).expect("build runs");
+    assert_eq!(errors(&first).len(), 1, "{:?}", first.errors);
+    // An unrelated change forces a rebuild: the broken month is evaluated again and
+    // its problem reported again, the clean months come from the cache.
+    let other = repo.join("evidence/client-0000/2026-11/restore-tests.toml");
+    let mut text = std::fs::read_to_string(&other).unwrap();
+    text.push_str("# reviewed\n");
+    std::fs::write(&other, text).unwrap();
+    let second = build_with(&opts(&repo, &out), true).expect("build runs");
+    assert_eq!(errors(&second), errors(&first));
+    // Evaluated: the broken month and client-0000's changed one.
+    assert_eq!(second.evaluated, 2, "{}", second.line());
+    assert_eq!(second.scorecards_reused, 2, "{}", second.line());
 }

@@ -15,7 +15,7 @@ pub struct TomlDoc<'a> {
 }
 
 /// A value with the repository-relative file and 1-based line/column it came from.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct At {
     pub file: String,
     pub line: usize,

@@ -18,7 +18,7 @@
 use crate::evidence::sha256_file;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Bumped when the cache layout or the meaning of a key changes.
@@ -303,6 +303,14 @@ fn site_relative(root: &Path, path: &Path) -> Option<String> {
     )
 }
 
+/// The inputs of a build: every regular file under `clients/`, `evidence/` and
+/// `site-templates/` with its hash, and the symbolic links found there (not followed:
+/// what they lead to is not hashed, so nothing read through one is cached).
+pub struct Inputs {
+    pub files: BTreeMap<String, Input>,
+    pub links: BTreeSet<String>,
+}
+
 /// Hashes every input file of the repository, reusing the hash of a file whose stat
 /// did not change since `previous`, and combines them with everything else a build
 /// depends on into one fingerprint.
@@ -310,18 +318,22 @@ pub fn fingerprint(
     repo: &Path,
     previous: Option<&BTreeMap<String, Input>>,
     selection: &[String],
-) -> (String, BTreeMap<String, Input>) {
+) -> (String, Inputs) {
     use rayon::prelude::*;
     let mut paths = Vec::new();
+    let mut links = BTreeSet::new();
     for top in ["clients", "evidence", "site-templates"] {
         for e in walkdir::WalkDir::new(repo.join(top))
             .sort_by_file_name()
             .into_iter()
             .filter_map(Result::ok)
         {
-            if e.file_type().is_file()
-                && let Some(rel) = site_relative(repo, e.path())
-            {
+            let Some(rel) = site_relative(repo, e.path()) else {
+                continue;
+            };
+            if e.path_is_symlink() {
+                links.insert(rel);
+            } else if e.file_type().is_file() {
                 paths.push(rel);
             }
         }
@@ -357,7 +369,19 @@ pub fn fingerprint(
         h.part(path.as_bytes());
         h.part(input.sha256.as_bytes());
     }
-    (h.finish(), inputs)
+    h.part(b"links");
+    for link in &links {
+        let target = std::fs::read_link(repo.join(link)).unwrap_or_default();
+        h.part(link.as_bytes());
+        h.part(target.to_string_lossy().as_bytes());
+    }
+    (
+        h.finish(),
+        Inputs {
+            files: inputs,
+            links,
+        },
+    )
 }
 
 /// The commit HEAD points at (policy history is read from it), or why there is none.

@@ -6,13 +6,14 @@ pub mod cache;
 pub mod charts;
 pub mod control_pages;
 pub mod notes;
+pub mod scorecards;
 pub mod templates;
 pub mod views;
 pub mod writer;
 
 use crate::client_id::ClientId;
 use crate::diagnostic::Diagnostic;
-use crate::evaluate::{ClientRun, Months, evaluate_client};
+use crate::evaluate::{ClientRun, Months, evaluate_client_cached};
 use crate::pack;
 use crate::scorecard::Scorecard;
 use minijinja::{Environment, context};
@@ -40,6 +41,11 @@ pub struct BuildSummary {
     pub timings: Vec<(&'static str, Duration)>,
     /// Month pages and packs taken over unchanged from the previous site.
     pub reused: usize,
+    /// Months evaluated in this build; the others' scorecards came from the
+    /// evaluation cache.
+    pub evaluated: usize,
+    /// Scorecards read back from the evaluation cache instead of evaluated.
+    pub scorecards_reused: usize,
     /// No input changed since the site was built: nothing was written.
     pub up_to_date: bool,
     units: std::collections::BTreeMap<String, cache::MonthUnit>,
@@ -70,8 +76,11 @@ impl BuildSummary {
             self.pages,
             self.packs,
             self.files,
-            if self.reused > 0 {
-                format!("; {} unchanged months reused", self.reused)
+            if self.reused > 0 || self.scorecards_reused > 0 {
+                format!(
+                    "; {} unchanged months reused, {} scorecards not re-evaluated",
+                    self.reused, self.scorecards_reused
+                )
             } else {
                 String::new()
             },
@@ -293,20 +302,34 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
     }
     summary.timings.push(("fingerprint", t.elapsed()));
 
+    // Months whose inputs are unchanged take their scorecards from the evaluation
+    // cache; `--no-cache` evaluates everything but records the results.
     let t = Instant::now();
     let history = crate::cli::open_history(&opts.repo);
+    let store = scorecards::Store::new(&opts.repo, &inputs, use_cache);
     let bar = progress(clients.len());
     let runs: Vec<ClientRun> = clients
         .par_iter()
         .map(|id| {
-            let run = evaluate_client(&opts.repo, id, Months::All, &|m, latest| {
-                history.policy_for_month(id, m, latest)
-            });
+            let run = evaluate_client_cached(
+                &opts.repo,
+                id,
+                Months::All,
+                &|m, latest| history.policy_for_month(id, m, latest),
+                Some(&store),
+            );
             bar.inc(1);
             run
         })
         .collect();
     bar.finish_and_clear();
+    store.prune(&clients, opts.clients.is_empty());
+    summary.scorecards_reused = store.hits();
+    summary.evaluated = runs
+        .iter()
+        .map(|r| r.scorecards.len())
+        .sum::<usize>()
+        .saturating_sub(summary.scorecards_reused);
     summary.timings.push(("evaluate", t.elapsed()));
 
     let t = Instant::now();
@@ -405,7 +428,7 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
         packs: summary.packs,
         files: summary.files,
     };
-    c.inputs = inputs;
+    c.inputs = inputs.files;
     c.months = std::mem::take(&mut summary.units);
     if c.save(&opts.repo, &opts.out).is_err() {
         // Only an accelerator: without it the next build is a full one.

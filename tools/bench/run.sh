@@ -4,6 +4,7 @@
 #
 #   tools/bench/run.sh                  # 200k-user tenant, 500 clients x 12 months
 #   CLIENTS=50 USERS=20000 tools/bench/run.sh   # a quick run
+#   ONLY=portfolio tools/bench/run.sh   # the portfolio builds alone (no tenant, no anchors)
 #
 # Needs: cargo, GNU time (/usr/bin/time), hugo and zip (installed with apt-get when
 # missing and allowed). Scratch space: WORK (default /tmp/custody-bench), about 8 GB
@@ -25,8 +26,11 @@ need() {
     echo "installing $2 with apt-get" >&2
     apt-get install -y "$2" >/dev/null
 }
-need hugo hugo
-need zip zip
+ONLY=${ONLY:-}
+if [ "$ONLY" != portfolio ]; then
+    need hugo hugo
+    need zip zip
+fi
 [ -x /usr/bin/time ] || need time time
 
 cd "$ROOT"
@@ -46,6 +50,7 @@ echo "== machine"
 echo "$(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'),"\
     "$(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo) RAM, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
+if [ "$ONLY" != portfolio ]; then
 echo "== large tenant: $USERS users"
 "$GEN" --out "$WORK/big" --clients 1 --months 1 --users "$USERS" --seed "$SEED"
 MONTH_DIR=$(ls -d "$WORK"/big/evidence/client-0000/*/)
@@ -61,6 +66,7 @@ echo "custody check: ${CHECK_S}s, peak RSS $((CHECK_KB / 1000)) MB"
 echo "check / floor time: $(ratio "$CHECK_S" "$floor_seconds") (target <= 1.5)"
 echo "check peak RSS / largest input: $(ratio "$((CHECK_KB * 1024))" "$LARGEST") (target <= 1.5)"
 rm -rf "$WORK/big"
+fi
 
 echo "== portfolio: $CLIENTS clients x $MONTHS months (users up to $MAX_USERS)"
 "$GEN" --out "$WORK/repo" --clients "$CLIENTS" --months "$MONTHS" --max-users "$MAX_USERS" --seed "$SEED"
@@ -90,6 +96,12 @@ PACK_S=$(grep -oE 'pack [0-9.]+s' "$WORK/full.log" | grep -oE '[0-9.]+')
 RENDER_S=$(grep -oE 'render [0-9.]+s' "$WORK/full.log" | grep -oE '[0-9.]+')
 echo "pages/s (whole build): $(ratio "$PAGES" "$T_FULL"); without the pack stage: $(ratio "$PAGES" "$(awk -v a="$T_FULL" -v b="$PACK_S" 'BEGIN { print a - b }')"); render stage only (HTML, charts, JSON, links): $(ratio "$PAGES" "$RENDER_S")"
 echo "no-change / full: $(ratio "$T_SAME" "$T_FULL") (target <= 0.05); new month / full: $(ratio "$T_NEW" "$T_FULL")"
+
+if [ "$ONLY" = portfolio ]; then
+    echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+    [ "${KEEP:-0}" = 1 ] || rm -rf "$WORK"
+    exit 0
+fi
 
 echo "== anchor: hugo, $PAGES simple Markdown pages, rendered to memory"
 HUGO=$WORK/hugo
