@@ -343,6 +343,15 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
     };
     let mut pack_time = Duration::ZERO;
     let result = (|| -> Result<(), String> {
+        // The control reference: written once at the root of a full site, and hard-linked
+        // into each client's folder (same bytes; a client folder stays self-contained).
+        let portfolio = opts.clients.is_empty();
+        if portfolio {
+            for (rel, bytes) in &control_pages {
+                w.write(rel, bytes)?;
+            }
+            summary.pages += control_pages.len();
+        }
         let rendered: Vec<Option<Rendered>> = runs
             .par_iter()
             .map(|run| {
@@ -350,7 +359,12 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
                 match &mut r {
                     Some(r) => {
                         for (rel, bytes) in &control_pages {
-                            w.write(&format!("{}/{rel}", run.id), bytes)?;
+                            let to = format!("{}/{rel}", run.id);
+                            if portfolio {
+                                w.link_staged(rel, &to)?;
+                            } else {
+                                w.write(&to, bytes)?;
+                            }
                         }
                         r.pages += control_pages.len();
                     }
@@ -361,15 +375,11 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
                 Ok(r)
             })
             .collect::<Result<_, String>>()?;
-        if opts.clients.is_empty() {
+        if portfolio {
             for (rel, bytes) in render_portfolio(&env, &runs)? {
                 w.write(&rel, &bytes)?;
                 summary.pages += usize::from(rel.ends_with(".html"));
             }
-            for (rel, bytes) in &control_pages {
-                w.write(rel, bytes)?;
-            }
-            summary.pages += control_pages.len();
         }
         // Evidence packs last, as their own stage: per client in month order (each
         // links to the previous one's manifest), clients in parallel.

@@ -121,6 +121,18 @@ impl SiteWriter {
         Ok(())
     }
 
+    /// Creates `rel` as a hard link to `from`, a file already in the staged site (the
+    /// same control page in every client's folder), or a copy where links fail.
+    pub fn link_staged(&self, from: &str, rel: &str) -> Result<(), String> {
+        let src = self.staging.join(safe_relative(from)?);
+        let path = self.target(rel)?;
+        if std::fs::hard_link(&src, &path).is_err() {
+            std::fs::copy(&src, &path).map_err(|e| format!("cannot write {rel}: {e}"))?;
+        }
+        self.files.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
     /// Keeps a folder of a previous site (a client that could not be rebuilt this time).
     pub fn keep_from(&self, old_root: &Path, rel: &str) -> Result<bool, String> {
         let src = old_root.join(safe_relative(rel)?);
