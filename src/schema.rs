@@ -343,28 +343,29 @@ fn toml_str(s: &str) -> String {
     toml::Value::String(s.to_owned()).to_string()
 }
 
+/// A policy file as a schema validator (and Taplo) sees it: TOML dates become strings.
+/// For validating policy files against these schemas (tests, editors' tooling).
+pub fn toml_to_json(v: toml::Value) -> Value {
+    match v {
+        toml::Value::String(s) => Value::String(s),
+        toml::Value::Integer(i) => json!(i),
+        toml::Value::Float(f) => json!(f),
+        toml::Value::Boolean(b) => Value::Bool(b),
+        toml::Value::Datetime(d) => Value::String(d.to_string()),
+        toml::Value::Array(a) => Value::Array(a.into_iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => {
+            Value::Object(t.into_iter().map(|(k, v)| (k, toml_to_json(v))).collect())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::path::Path;
 
-    /// TOML as a schema validator (and Taplo) sees it: dates become strings.
-    fn to_json(v: toml::Value) -> Value {
-        match v {
-            toml::Value::String(s) => Value::String(s),
-            toml::Value::Integer(i) => json!(i),
-            toml::Value::Float(f) => json!(f),
-            toml::Value::Boolean(b) => Value::Bool(b),
-            toml::Value::Datetime(d) => Value::String(d.to_string()),
-            toml::Value::Array(a) => Value::Array(a.into_iter().map(to_json).collect()),
-            toml::Value::Table(t) => {
-                Value::Object(t.into_iter().map(|(k, v)| (k, to_json(v))).collect())
-            }
-        }
-    }
-
     fn parse(text: &str) -> Value {
-        to_json(toml::Value::Table(
+        toml_to_json(toml::Value::Table(
             toml::from_str::<toml::Table>(text).expect("test TOML parses"),
         ))
     }

@@ -8,7 +8,7 @@ use custody::diagnostic::SourceText;
 use custody::policy::load::WorkingTree;
 use custody::policy::load_policy;
 use custody::schema::{FILES, schema_file_name, schema_for};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 const REGENERATE: &str = "cargo run -- schema --out schema";
@@ -150,21 +150,6 @@ fn top_level_keys_match_the_loader() {
     }
 }
 
-/// TOML as a schema validator (and Taplo) sees it: dates become strings.
-fn to_json(v: toml::Value) -> Value {
-    match v {
-        toml::Value::String(s) => Value::String(s),
-        toml::Value::Integer(i) => json!(i),
-        toml::Value::Float(f) => json!(f),
-        toml::Value::Boolean(b) => Value::Bool(b),
-        toml::Value::Datetime(d) => Value::String(d.to_string()),
-        toml::Value::Array(a) => Value::Array(a.into_iter().map(to_json).collect()),
-        toml::Value::Table(t) => {
-            Value::Object(t.into_iter().map(|(k, v)| (k, to_json(v))).collect())
-        }
-    }
-}
-
 /// Validates one TOML file against the committed schema named by its `#:schema` line,
 /// which must be the file's first line and resolve to `schema/<file>.schema.json`.
 fn validate(path: &Path, schema_dir: &Path) {
@@ -191,7 +176,8 @@ fn validate(path: &Path, schema_dir: &Path) {
         .should_validate_formats(true)
         .build(&schema)
         .unwrap();
-    let instance = to_json(toml::Value::Table(toml::from_str(&text).unwrap()));
+    let instance =
+        custody::schema::toml_to_json(toml::Value::Table(toml::from_str(&text).unwrap()));
     let errors: Vec<String> = validator
         .iter_errors(&instance)
         .map(|e| format!("{e} at {}", e.instance_path()))
