@@ -64,13 +64,7 @@ fn main() {
     let load = t.elapsed();
     let t = Instant::now();
     let (history, _) = restore_history(&dir, &id, &months(&dir, &id), month);
-    let provenance = PolicyProvenance {
-        source: "working_tree".into(),
-        commit: None,
-        committed_at: None,
-        note: None,
-        files: vec![],
-    };
+    let provenance = PolicyProvenance::working_tree(Vec::new());
     let card = evaluate_month(&MonthInput {
         client: &id,
         policy: &policy,

@@ -497,13 +497,8 @@ pub fn working_tree_policy(
     id: &ClientId,
 ) -> Result<(crate::policy::Policy, PolicyProvenance), Vec<Diagnostic>> {
     let policy = load_policy(&WorkingTree(root.to_path_buf()), id)?;
-    let provenance = PolicyProvenance {
-        source: "working_tree".into(),
-        commit: None,
-        committed_at: None,
-        note: None,
-        files: policy.sources.iter().map(|(p, _)| p.clone()).collect(),
-    };
+    let provenance =
+        PolicyProvenance::working_tree(policy.sources.iter().map(|(p, _)| p.clone()).collect());
     Ok((policy, provenance))
 }
 

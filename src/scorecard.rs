@@ -200,6 +200,19 @@ pub struct PolicyProvenance {
     pub files: Vec<String>,
 }
 
+impl PolicyProvenance {
+    /// The policy files as they are in the working tree, with no commit or note.
+    pub fn working_tree(files: Vec<String>) -> Self {
+        PolicyProvenance {
+            source: "working_tree".into(),
+            commit: None,
+            committed_at: None,
+            note: None,
+            files,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EvidenceProvenance {
     pub dir: String,

@@ -401,13 +401,7 @@ impl Fx {
             .contains(&month.prev())
             .then(|| load_snapshot(root, &id, month.prev()));
         let (history, _) = restore_history(root, &id, &all, month);
-        let provenance = PolicyProvenance {
-            source: "working_tree".into(),
-            commit: None,
-            committed_at: None,
-            note: None,
-            files: vec![],
-        };
+        let provenance = PolicyProvenance::working_tree(Vec::new());
         evaluate_month(&MonthInput {
             client: &id,
             policy: &policy,

@@ -303,13 +303,7 @@ fn evaluate_pair(
         evaluate_month(&MonthInput {
             client,
             policy,
-            provenance: PolicyProvenance {
-                source: "working_tree".into(),
-                commit: None,
-                committed_at: None,
-                note: None,
-                files: Vec::new(),
-            },
+            provenance: PolicyProvenance::working_tree(Vec::new()),
             snap: &snap,
             prev: prev.as_ref(),
             restore_history: &history,

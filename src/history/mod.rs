@@ -186,11 +186,8 @@ impl PolicyHistory {
             PolicyHistory::NotGit { root, reason } => {
                 let policy = load_policy(&WorkingTree(root.clone()), client)?;
                 let provenance = PolicyProvenance {
-                    source: "working_tree".into(),
-                    commit: None,
-                    committed_at: None,
                     note: Some(format!("{reason}: month-end policy versions unavailable")),
-                    files: files(&policy),
+                    ..PolicyProvenance::working_tree(files(&policy))
                 };
                 Ok((policy, provenance))
             }
@@ -339,11 +336,10 @@ impl GitHistory {
                 let policy = load_policy(&WorkingTree(self.root.clone()), client)?;
                 let head = self.head();
                 let provenance = PolicyProvenance {
-                    source: "working_tree".into(),
                     commit: Some(head.sha.clone()),
                     committed_at: Some(head.committed_at()),
                     note: Some(NOTE_UNCOMMITTED.into()),
-                    files: files(&policy),
+                    ..PolicyProvenance::working_tree(files(&policy))
                 };
                 return Ok((policy, provenance));
             }

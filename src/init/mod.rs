@@ -364,13 +364,7 @@ mod tests {
     }
 
     fn provenance() -> PolicyProvenance {
-        PolicyProvenance {
-            source: "working_tree".into(),
-            commit: None,
-            committed_at: None,
-            note: None,
-            files: Vec::new(),
-        }
+        PolicyProvenance::working_tree(Vec::new())
     }
 
     fn load(dir: &Path, client: &ClientId) -> Policy {

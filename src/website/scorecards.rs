@@ -274,13 +274,7 @@ mod tests {
                 &crate::policy::load::WorkingTree(root.to_path_buf()),
                 &id,
             )?;
-            let provenance = PolicyProvenance {
-                source: "working_tree".into(),
-                commit: None,
-                committed_at: None,
-                note: None,
-                files: vec![],
-            };
+            let provenance = PolicyProvenance::working_tree(Vec::new());
             Ok((p, provenance))
         };
         let run = evaluate_client_cached(root, &id, Months::All, &policy_for, Some(&store));
