@@ -119,12 +119,7 @@ fn a_build_killed_at_random_points_leaves_the_old_or_the_new_site_never_a_mix() 
     // Staging folders of killed builds must not disturb the next one.
     let target = if current == versions[0].1 { 1 } else { 0 };
     assert_eq!(build(&versions[target].0, &site), versions[target].1);
-    let leftovers: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .filter_map(Result::ok)
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".site"))
-        .collect();
+    let leftovers = staging_leftovers(dir.path());
     assert!(
         leftovers.is_empty() || !Path::new("/proc/self").exists(),
         "staging folders of killed builds were not cleaned up: {leftovers:?}"
@@ -168,12 +163,7 @@ fn a_write_error_is_a_clear_exit_2_and_the_previous_site_stays_byte_identical() 
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(tree(&site) == old, "the previous site changed");
-    let leftovers: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .filter_map(Result::ok)
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".site"))
-        .collect();
+    let leftovers = staging_leftovers(dir.path());
     assert!(leftovers.is_empty(), "a failed build left {leftovers:?}");
 }
 
@@ -229,4 +219,14 @@ fn a_full_tmpfs_is_a_clear_exit_2_and_the_previous_site_stays_byte_identical() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(tree(&site) == old, "the previous site changed");
+}
+
+/// Staging folders (`.site.building-<pid>`) left beside the site in `dir`.
+fn staging_leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".site"))
+        .collect()
 }
