@@ -10,14 +10,20 @@ fn custody(dir: &Path) -> Command {
     cmd
 }
 
-#[test]
-fn init_then_check_then_build_works_from_an_empty_folder() {
+/// `custody init demo` in a fresh temporary folder: the folder and the new repository.
+fn init_demo() -> (tempfile::TempDir, std::path::PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     custody(tmp.path())
         .args(["init", "demo"])
         .assert()
         .success();
     let demo = tmp.path().join("demo");
+    (tmp, demo)
+}
+
+#[test]
+fn init_then_check_then_build_works_from_an_empty_folder() {
+    let (_tmp, demo) = init_demo();
 
     // check: findings are fine (exit 1), bad input (2) is not.
     let out = custody(&demo)
@@ -56,12 +62,7 @@ fn init_then_check_then_build_works_from_an_empty_folder() {
 
 #[test]
 fn init_refuses_to_overwrite_without_force_and_replaces_with_it() {
-    let tmp = tempfile::tempdir().unwrap();
-    custody(tmp.path())
-        .args(["init", "demo"])
-        .assert()
-        .success();
-    let demo = tmp.path().join("demo");
+    let (tmp, demo) = init_demo();
     let client = demo.join("clients/example-client/client.toml");
     let original = std::fs::read_to_string(&client).unwrap();
     std::fs::write(&client, "edited").unwrap();
@@ -94,12 +95,7 @@ fn init_refuses_to_overwrite_without_force_and_replaces_with_it() {
 
 #[test]
 fn every_toml_file_init_writes_names_its_schema_and_every_file_is_explained() {
-    let tmp = tempfile::tempdir().unwrap();
-    custody(tmp.path())
-        .args(["init", "demo"])
-        .assert()
-        .success();
-    let demo = tmp.path().join("demo");
+    let (_tmp, demo) = init_demo();
     for f in ["client", "raci", "controls", "backup"] {
         let text =
             std::fs::read_to_string(demo.join(format!("clients/example-client/{f}.toml"))).unwrap();
@@ -137,11 +133,7 @@ fn every_toml_file_init_writes_names_its_schema_and_every_file_is_explained() {
 /// right below a comment.
 #[test]
 fn init_policy_files_explain_every_key() {
-    let tmp = tempfile::tempdir().unwrap();
-    custody(tmp.path())
-        .args(["init", "demo"])
-        .assert()
-        .success();
+    let (tmp, _demo) = init_demo();
     for f in ["client.toml", "raci.toml", "controls.toml", "backup.toml"] {
         let text = std::fs::read_to_string(tmp.path().join("demo/clients/example-client").join(f))
             .unwrap();
