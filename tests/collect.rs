@@ -1,6 +1,6 @@
 //! `custody collect` end to end against a loopback stand-in for Microsoft Graph and the
 //! Entra token endpoint (tests/support/graph_standin.rs), serving the real
-//! response shapes from ../shared/graph-samples. No test touches the internet.
+//! response shapes from tests/fixtures/graph-samples. No test touches the internet.
 
 #[path = "support/files.rs"]
 mod files;
@@ -18,15 +18,6 @@ use std::time::{Duration, Instant};
 
 const SECRET: &str = "s3cr3t-CLIENT-SECRET-value";
 const NORTHWIND_TENANT: &str = "e34d5a57-44bd-537f-ba24-400641784783";
-
-macro_rules! require_samples {
-    () => {
-        if samples_dir().is_none() {
-            eprintln!("shared/graph-samples not found next to the repository: skipped");
-            return;
-        }
-    };
-}
 
 /// A policy repository with the sample clients and an existing month for northwind.
 fn repo(month: &str) -> tempfile::TempDir {
@@ -125,7 +116,6 @@ fn sha256(bytes: &[u8]) -> String {
 
 #[test]
 fn collects_a_month_through_faults_and_the_snapshot_evaluates() {
-    require_samples!();
     let month = current_month();
     let dir = repo(&month);
     let month_dir = dir.path().join("evidence/northwind").join(&month);
@@ -432,7 +422,6 @@ fn failing_server(hang: bool) -> Server {
 
 #[test]
 fn a_failed_collection_keeps_the_previous_month_and_leaves_no_partial_folder() {
-    require_samples!();
     let month = current_month();
     let dir = repo(&month);
     let month_dir = dir.path().join("evidence/northwind").join(&month);
@@ -472,7 +461,6 @@ fn a_failed_collection_keeps_the_previous_month_and_leaves_no_partial_folder() {
 #[cfg(unix)]
 #[test]
 fn a_killed_collection_never_damages_the_month_and_the_next_run_cleans_up() {
-    require_samples!();
     let month = current_month();
     let dir = repo(&month);
     let client_dir = dir.path().join("evidence/northwind");
@@ -551,7 +539,6 @@ fn a_killed_collection_never_damages_the_month_and_the_next_run_cleans_up() {
 
 #[test]
 fn federated_credentials_are_sent_as_client_assertions() {
-    require_samples!();
     let month = current_month();
     for github in [false, true] {
         let dir = repo(&month);
@@ -647,9 +634,6 @@ fn shards_and_bad_input() {
             not_found()
         }
     });
-    if samples_dir().is_none() {
-        return;
-    }
     let out = with_secret(custody(dir.path(), &server))
         .args(["collect", "--shard", "2/3", "--month", &month])
         .output()
@@ -668,7 +652,6 @@ fn shards_and_bad_input() {
 
 #[test]
 fn tokens_are_refreshed_before_they_expire() {
-    require_samples!();
     let month = current_month();
     let dir = repo(&month);
     let base = Arc::new(Mutex::new(String::new()));
@@ -737,7 +720,6 @@ fn issued_at(issued: &Mutex<Vec<(String, Instant)>>, token: &str) -> Option<Inst
 
 #[test]
 fn clients_run_in_parallel_with_bounded_requests_per_tenant() {
-    require_samples!();
     let month = current_month();
     let dir = repo(&month);
     let base = Arc::new(Mutex::new(String::new()));
@@ -810,7 +792,6 @@ fn clients_run_in_parallel_with_bounded_requests_per_tenant() {
 
 #[test]
 fn a_request_that_outlives_its_timeout_is_retried() {
-    require_samples!();
     let month = current_month();
     let dir = repo(&month);
     let base = Arc::new(Mutex::new(String::new()));

@@ -1,4 +1,4 @@
-//! Every Microsoft Graph sample in shared/graph-samples whose endpoint custody evaluates
+//! Every Microsoft Graph sample in tests/fixtures/graph-samples whose endpoint custody evaluates
 //! must load with the real parser (these are Microsoft's own example responses and real
 //! captures, quirks included).
 
@@ -7,13 +7,12 @@ use custody::evidence::parse_json;
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
 
-fn samples_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/graph-samples");
-    dir.is_dir().then_some(dir)
+fn samples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/graph-samples")
 }
 
 fn load<T: DeserializeOwned>(name: &str) -> Option<T> {
-    let dir = samples_dir()?;
+    let dir = samples_dir();
     let path = dir.join(name);
     let f = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     Some(parse_json::<T>(name, std::io::BufReader::new(f)).unwrap_or_else(|d| panic!("{d}")))
@@ -25,10 +24,6 @@ fn list<T: DeserializeOwned>(name: &str) -> Option<Vec<T>> {
 
 #[test]
 fn every_supported_sample_loads() {
-    if samples_dir().is_none() {
-        eprintln!("shared/graph-samples not found next to the repository: skipped");
-        return;
-    }
     // (file, parser) for each supported endpoint.
     type Loader = fn(&str) -> usize;
     let checks: Vec<(&str, Loader)> = vec![

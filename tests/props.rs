@@ -1,5 +1,5 @@
 //! Property tests: the policy loader and every Graph loader, fed mutated real inputs (the
-//! fixture policy files and Microsoft's samples in `../shared/graph-samples/`), never
+//! fixture policy files and Microsoft's samples in `tests/fixtures/graph-samples/`), never
 //! panic and always return either a value or a located error. Byte-level mutations hit
 //! the parsers; JSON-level ones (a node swapped for another type) hit the shapes.
 //! The case counts are bounded so CI stays fast, and printed with the results.
@@ -133,9 +133,8 @@ fn replacement() -> impl Strategy<Value = serde_json::Value> {
     ])
 }
 
-fn samples_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/graph-samples");
-    dir.is_dir().then_some(dir)
+fn samples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/graph-samples")
 }
 
 /// Parses with the real loader; `Ok` or a diagnostic that names the file and a JSON path.
@@ -284,13 +283,7 @@ fn runner(cases: u32) -> TestRunner {
 
 #[test]
 fn graph_loaders_never_panic_on_mutated_real_samples() {
-    let Some(dir) = samples_dir() else {
-        let _ = writeln!(
-            std::io::stdout(),
-            "property tests: shared/graph-samples not found next to the repository: skipped"
-        );
-        return;
-    };
+    let dir = samples_dir();
     let loaders = graph_loaders();
     let samples: Vec<(String, Vec<u8>, Loader)> = loaders
         .iter()

@@ -1,6 +1,6 @@
 //! A loopback stand-in for Microsoft Graph and the Entra token endpoint: a small
 //! std::net server that records every request and answers through a handler, plus the
-//! real response shapes from ../shared/graph-samples. Shared by the tests that collect.
+//! real response shapes from tests/fixtures/graph-samples. Shared by the tests that collect.
 
 #![allow(dead_code)] // each test crate that includes this uses a different part
 
@@ -202,15 +202,15 @@ pub fn pct_decode(s: &str) -> String {
 
 // ---------------------------------------------------------------- samples and repo
 
-/// Skips a test (with a message) when shared/graph-samples is not next to the repository.
-pub fn samples_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/graph-samples");
-    dir.is_dir().then_some(dir)
+/// The real Graph responses vendored from Microsoft's API reference and live captures
+/// (sources in its SOURCES.md).
+pub fn samples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/graph-samples")
 }
 
 /// A sample body with its nextLink host rewritten to the loopback server.
 pub fn sample(name: &str, base: &str) -> String {
-    let dir = samples_dir().expect("samples");
+    let dir = samples_dir();
     std::fs::read_to_string(dir.join(name))
         .unwrap_or_else(|e| panic!("{name}: {e}"))
         .replace("https://graph.microsoft.com", base)
