@@ -1,11 +1,14 @@
 //! Identity: MFA registration, Conditional Access, security defaults and the licences
 //! they need.
 
+mod ca;
+
 use super::*;
 use crate::evidence::endpoints::Endpoint;
 use crate::evidence::graph::{CaPolicy, RegistrationDetail, User};
 use crate::policy::IdentityModel;
-use std::collections::{HashMap, HashSet};
+use ca::{Ask, Blocker, Tenant};
+use std::collections::HashMap;
 
 pub fn controls() -> Vec<Control> {
     vec![
@@ -146,74 +149,35 @@ fn mfa_users(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     mfa_coverage(ctx, c, "members", is_member)
 }
 
-/// Object ids of the declared break-glass accounts found in users.json.
-pub fn break_glass_ids(ctx: &Ctx) -> HashSet<String> {
-    let Some(users) = ctx.snap.users.ok() else {
-        return HashSet::new();
-    };
-    ctx.policy
-        .controls
-        .break_glass
-        .iter()
-        .filter_map(|(upn, _)| {
-            users
-                .iter()
-                .find(|u| {
-                    u.user_principal_name
-                        .as_deref()
-                        .is_some_and(|n| n.eq_ignore_ascii_case(upn))
-                        || u.id == *upn
-                })
-                .map(|u| u.id.clone())
-        })
-        .collect()
+const ALL_USERS_MFA: &str = "requires MFA for all users and all cloud apps";
+const LEGACY_BLOCK: &str = "blocks legacy authentication for all users and all cloud apps";
+const CA_THRESHOLD: &str =
+    "enabled, all users and cloud apps, no narrowing condition, exclusions only break-glass";
+
+/// A candidate policy that does not count, with why.
+struct NearMiss<'a> {
+    index: usize,
+    policy: &'a CaPolicy,
+    reasons: Vec<Blocker>,
 }
 
-/// Why a policy's exclusions go beyond the break-glass accounts, if they do.
-fn stray_exclusions(
-    p: &CaPolicy,
-    break_glass: &HashSet<String>,
-    names: &HashMap<&str, &User>,
-) -> Vec<String> {
-    let u = p.users();
-    let mut out: Vec<String> = u
-        .exclude_users
+/// Up to three near misses in a sentence, for the finding's message.
+fn near_miss_sentence(near: &[NearMiss]) -> String {
+    let mut s = near
         .iter()
-        .filter(|id| !break_glass.contains(*id))
-        .map(|id| {
-            format!(
-                "excludes user {}",
-                names.get(id.as_str()).map_or(id.as_str(), |u| u.name())
-            )
-        })
-        .collect();
-    out.extend(
-        u.exclude_groups
-            .iter()
-            .map(|g| format!("excludes group {g}")),
-    );
-    out.extend(u.exclude_roles.iter().map(|r| format!("excludes role {r}")));
-    if u.exclude_guests_or_external_users.is_some() {
-        out.push("excludes guests or external users".to_owned());
+        .take(3)
+        .map(|n| ca::near_miss(n.policy, &n.reasons))
+        .collect::<Vec<_>>()
+        .join(" | ");
+    if near.len() > 3 {
+        s.push_str(&format!(" | and {} more", near.len() - 3));
     }
-    out
+    s
 }
 
-fn covers_all_client_apps(p: &CaPolicy) -> bool {
-    let t = p.client_app_types();
-    t.is_empty()
-        || t.iter().any(|x| x == "all")
-        || (t.iter().any(|x| x == "browser")
-            && t.iter().any(|x| x == "mobileAppsAndDesktopClients"))
-}
-
-/// Searches the CA policies for one that does the job; explains the near misses.
-/// `shape` says whether a policy targets the right thing (users, apps, grant).
-fn find_enforcing_policy(
-    ctx: &Ctx,
-    what: &str,
-    shape: &dyn Fn(&CaPolicy) -> bool,
-) -> Result<Outcome, Missing> {
+/// Searches the CA policies for one that does what `ask` asks of all users and all
+/// cloud apps, without any narrowing condition; explains every near miss.
+fn find_enforcing_policy(ctx: &Ctx, what: &str, ask: Ask) -> Result<Outcome, Missing> {
     let policies = ctx.snap.ca_policies.get()?;
     let file = ctx.snap.path(Endpoint::ConditionalAccess.file());
     if policies.iter().all(|p| !p.is_enabled())
@@ -221,45 +185,61 @@ fn find_enforcing_policy(
     {
         return Ok(Outcome::na("the client is on security defaults (controls.toml identity.model); see identity.security-defaults").evidence(file, "/value"));
     }
-    let bg = break_glass_ids(ctx);
-    let names = users_by_id(ctx);
-    let mut near_misses = Vec::new();
-    let mut pointers = Vec::new();
-    for (i, p) in policies.iter().enumerate().filter(|(_, p)| shape(p)) {
-        let stray = stray_exclusions(p, &bg, &names);
-        if p.is_enabled() && stray.is_empty() {
+    let tenant = Tenant::new(ctx);
+    let mut near = Vec::new();
+    for (index, policy) in policies
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| ca::is_candidate(p, ask))
+    {
+        let mut reasons = ca::blockers(policy, ask, &tenant);
+        reasons.extend(ca::all_users(policy, &tenant));
+        if reasons.is_empty() {
             return Ok(
-                Outcome::pass(format!("enabled policy \"{}\" {what}", p.name()))
-                    .measured(p.name().to_owned())
-                    .threshold("enabled, exclusions only break-glass")
-                    .evidence(file, format!("/value/{i}")),
+                Outcome::pass(format!("enabled policy \"{}\" {what}", policy.name()))
+                    .measured(policy.name().to_owned())
+                    .threshold(CA_THRESHOLD)
+                    .evidence(file, format!("/value/{index}")),
             );
         }
-        let mut why = Vec::new();
-        if p.is_report_only() {
-            why.push("report-only (enabledForReportingButNotEnforced)".to_owned());
-        } else if !p.is_enabled() {
-            why.push(p.state.clone());
-        }
-        why.extend(stray);
-        near_misses.push(format!("\"{}\": {}", p.name(), why.join("; ")));
-        pointers.push(format!("/value/{i}"));
+        near.push(NearMiss {
+            index,
+            policy,
+            reasons,
+        });
     }
-    let mut o = if near_misses.is_empty() {
-        Outcome::fail(format!("no Conditional Access policy {what}"))
+    let unproven = near.iter().filter(|n| ca::only_unproven(&n.reasons)).count();
+    let mut o = if near.is_empty() {
+        Outcome::fail(format!("no Conditional Access policy {what}")).measured("none")
+    } else if unproven > 0 {
+        Outcome::new(
+            Status::NoEvidence,
+            format!(
+                "the snapshot cannot show whether a Conditional Access policy {what}: {}",
+                near_miss_sentence(&near)
+            ),
+        )
+        .measured("unproven")
     } else {
         Outcome::fail(format!(
-            "no enabled policy {what} without extra exclusions; {} near miss(es)",
-            near_misses.len()
+            "no Conditional Access policy {what} without a narrowing condition; {} near miss{}: {}",
+            near.len(),
+            if near.len() == 1 { "" } else { "es" },
+            near_miss_sentence(&near)
+        ))
+        .measured(format!(
+            "{} near miss{}",
+            near.len(),
+            if near.len() == 1 { "" } else { "es" }
         ))
     }
-    .measured(if near_misses.is_empty() {
-        "none".to_owned()
-    } else {
-        "not enforced".to_owned()
-    })
-    .threshold("enabled, exclusions only break-glass")
-    .items(near_misses)
+    .threshold(CA_THRESHOLD)
+    .items(capped(
+        near.iter()
+            .map(|n| ca::near_miss(n.policy, &n.reasons))
+            .collect(),
+        50,
+    ))
     .policy(
         ctx.policy
             .controls
@@ -268,126 +248,157 @@ fn find_enforcing_policy(
             .map(|(_, at)| at.clone())
             .take(1),
     );
-    if pointers.is_empty() {
+    if near.is_empty() {
         o = o.evidence(file.clone(), "/value");
     }
-    for ptr in pointers {
-        o = o.evidence(file.clone(), ptr);
+    for n in &near {
+        o = o.evidence(file.clone(), format!("/value/{}", n.index));
     }
     Ok(o)
 }
 
-fn targets_all_users_mfa(p: &CaPolicy) -> bool {
-    p.users().include_users.iter().any(|u| u == "All")
-        && p.includes_all_apps()
-        && p.requires_mfa()
-        && covers_all_client_apps(p)
-}
-
 fn ca_mfa_all_users(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
-    find_enforcing_policy(
-        ctx,
-        "requires MFA for all users and all cloud apps",
-        &targets_all_users_mfa,
-    )
+    find_enforcing_policy(ctx, ALL_USERS_MFA, Ask::Mfa)
 }
 
 fn ca_mfa_admins(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
-    let all_users = find_enforcing_policy(
-        ctx,
-        "requires MFA for all users and all cloud apps",
-        &targets_all_users_mfa,
-    )?;
+    let all_users = find_enforcing_policy(ctx, ALL_USERS_MFA, Ask::Mfa)?;
     if matches!(all_users.status, Status::Pass | Status::NotApplicable) {
         return Ok(Outcome {
             message: format!("{} (covers every admin role)", all_users.message),
             ..all_users
         });
     }
-    // Roles actually held: each must be in an enforcing policy's includeRoles.
-    let held: Vec<(String, String)> = match super::access::current_assignments(ctx) {
-        Ok(a) => {
-            let mut roles: Vec<(String, String)> = a
-                .iter()
-                .map(|a| (a.role_template.clone(), a.role_name.clone()))
-                .collect();
-            roles.sort();
-            roles.dedup();
-            roles
-        }
-        Err(_) => vec![(
-            super::access::GLOBAL_ADMIN.to_owned(),
-            "Global Administrator".to_owned(),
-        )],
-    };
+    // Every privileged role held (active or eligible), by template id: which roles need
+    // covering cannot be guessed, so without the assignments there is no evidence.
+    let mut held: Vec<(String, String)> = super::access::current_assignments(ctx)?
+        .iter()
+        .map(|a| (a.role_template.to_ascii_lowercase(), a.role_name.clone()))
+        .collect();
+    held.sort();
+    held.dedup_by(|a, b| a.0 == b.0);
     let policies = ctx.snap.ca_policies.get()?;
-    let bg = break_glass_ids(ctx);
-    let names = users_by_id(ctx);
     let file = ctx.snap.path(Endpoint::ConditionalAccess.file());
-    let enforcing: Vec<(usize, &CaPolicy)> = policies
+    if held.is_empty() {
+        // Every tenant has a Global Administrator: an empty list is a partial snapshot.
+        return Ok(Outcome::new(
+            Status::NoEvidence,
+            "the role assignments list no privileged role holder, so which admin roles need MFA is unknown",
+        )
+        .evidence(
+            ctx.snap.path(Endpoint::RoleAssignments.file()),
+            "/value",
+        ));
+    }
+    let tenant = Tenant::new(ctx);
+    let readings: Vec<NearMiss> = policies
         .iter()
         .enumerate()
-        .filter(|(_, p)| {
-            p.is_enabled()
-                && p.includes_all_apps()
-                && covers_all_client_apps(p)
-                && p.requires_mfa()
-                && stray_exclusions(p, &bg, &names).is_empty()
+        .filter(|(_, p)| ca::is_candidate(p, Ask::Mfa))
+        .map(|(index, policy)| NearMiss {
+            index,
+            policy,
+            reasons: ca::blockers(policy, Ask::Mfa, &tenant),
         })
         .collect();
-    let uncovered: Vec<String> = held
+    let enforcing = |tid: &str| {
+        readings
+            .iter()
+            .filter(|r| r.reasons.is_empty() && ca::covers_role(r.policy, tid))
+            .map(|r| r.index)
+            .collect::<Vec<_>>()
+    };
+    let mut covering: Vec<usize> = Vec::new();
+    let mut uncovered = Vec::new();
+    let mut unproven = Vec::new();
+    for (tid, name) in &held {
+        let by = enforcing(tid);
+        if !by.is_empty() {
+            covering.extend(by);
+        } else if readings
+            .iter()
+            .any(|r| ca::only_unproven(&r.reasons) && ca::covers_role(r.policy, tid))
+        {
+            unproven.push(name.clone());
+        } else {
+            uncovered.push(name.clone());
+        }
+    }
+    covering.sort_unstable();
+    covering.dedup();
+    // The near misses worth naming: policies that would cover a role left uncovered.
+    let near: Vec<&NearMiss> = readings
         .iter()
-        .filter(|(tid, _)| {
-            !enforcing.iter().any(|(_, p)| {
-                p.users()
-                    .include_roles
-                    .iter()
-                    .any(|r| r.eq_ignore_ascii_case(tid))
-            })
+        .filter(|r| {
+            !r.reasons.is_empty()
+                && held.iter().any(|(tid, name)| {
+                    ca::covers_role(r.policy, tid)
+                        && (uncovered.contains(name) || unproven.contains(name))
+                })
         })
-        .map(|(_, name)| name.clone())
         .collect();
-    let mut o = Outcome::check(
-        uncovered.is_empty(),
-        format!(
+    let covered = held.len() - uncovered.len() - unproven.len();
+    let near_text: Vec<String> = near
+        .iter()
+        .map(|n| ca::near_miss(n.policy, &n.reasons))
+        .collect();
+    let with_near = |msg: String| {
+        if near_text.is_empty() {
+            msg
+        } else {
+            format!(
+                "{msg}; near miss{}: {}",
+                if near_text.len() == 1 { "" } else { "es" },
+                near_text
+                    .iter()
+                    .take(3)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            )
+        }
+    };
+    let mut o = if !uncovered.is_empty() {
+        Outcome::fail(with_near(format!(
+            "{} of {} privileged roles in use are not covered by an enabled, unconditional MFA policy ({})",
+            uncovered.len(),
+            held.len(),
+            uncovered.join(", ")
+        )))
+    } else if !unproven.is_empty() {
+        Outcome::new(
+            Status::NoEvidence,
+            with_near(format!(
+                "the snapshot cannot show that {} of {} privileged roles in use require MFA ({})",
+                unproven.len(),
+                held.len(),
+                unproven.join(", ")
+            )),
+        )
+    } else {
+        Outcome::pass(format!(
             "all {} privileged roles in use are covered by an enabled admin MFA policy",
             held.len()
-        ),
-        format!(
-            "{} of {} privileged roles in use are not covered by an enabled MFA policy",
-            uncovered.len(),
-            held.len()
-        ),
-    )
-    .measured(format!(
-        "{}/{} roles covered",
-        held.len() - uncovered.len(),
-        held.len()
-    ))
+        ))
+    }
+    .measured(format!("{covered}/{} roles covered", held.len()))
     .threshold("every privileged role in use")
-    .items(uncovered);
-    for (i, _) in &enforcing {
+    .items(uncovered.iter().chain(&unproven).cloned())
+    .items(capped(near_text.clone(), 50));
+    for i in &covering {
         o = o.evidence(file.clone(), format!("/value/{i}"));
     }
-    if enforcing.is_empty() {
+    for n in &near {
+        o = o.evidence(file.clone(), format!("/value/{}", n.index));
+    }
+    if o.evidence.is_empty() {
         o = o.evidence(file, "/value");
     }
     Ok(o)
 }
 
 fn ca_block_legacy_auth(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
-    find_enforcing_policy(
-        ctx,
-        "blocks legacy authentication for all users",
-        &|p: &CaPolicy| {
-            let types = p.client_app_types();
-            p.users().include_users.iter().any(|u| u == "All")
-                && p.includes_all_apps()
-                && p.blocks()
-                && types.iter().any(|t| t == "exchangeActiveSync")
-                && types.iter().any(|t| t == "other")
-        },
-    )
+    find_enforcing_policy(ctx, LEGACY_BLOCK, Ask::BlockLegacy)
 }
 
 fn security_defaults(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {

@@ -113,6 +113,9 @@ impl RegistrationDetail {
     }
 }
 
+/// A Conditional Access policy (`conditionalAccessPolicy`). Every condition Graph v1.0
+/// can set is kept, because any one of them narrows where the policy applies; the
+/// controls read them in `controls::identity::ca`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CaPolicy {
@@ -161,23 +164,16 @@ impl CaPolicy {
             .unwrap_or_default()
     }
 
-    /// Requires MFA: the built-in `mfa` control, or an authentication strength (which
-    /// Graph returns with empty `builtInControls`). With `OR`, MFA must be the only way through.
+    /// How the grant asks for MFA (see [`GrantControls::mfa`]).
+    pub fn mfa_grant(&self) -> MfaGrant {
+        self.grant_controls
+            .as_ref()
+            .map_or(MfaGrant::NotAsked, GrantControls::mfa)
+    }
+
+    /// The grant proves MFA is required: the one reading every MFA control shares.
     pub fn requires_mfa(&self) -> bool {
-        let Some(g) = &self.grant_controls else {
-            return false;
-        };
-        let mfa_builtin = g.built_in_controls.iter().any(|c| c == "mfa");
-        let strength = g.authentication_strength.is_some();
-        if !(mfa_builtin || strength) {
-            return false;
-        }
-        let alternatives = g.built_in_controls.iter().filter(|c| *c != "mfa").count();
-        let is_or = g
-            .operator
-            .as_deref()
-            .is_none_or(|o| o.eq_ignore_ascii_case("OR"));
-        !(is_or && alternatives > 0)
+        self.mfa_grant() == MfaGrant::Required
     }
 
     pub fn blocks(&self) -> bool {
@@ -187,6 +183,30 @@ impl CaPolicy {
     }
 }
 
+/// A Graph flags enum: one comma-separated string (`"minor,elevated"`) as Graph writes
+/// it, or a list as some exports do; `null` is empty.
+fn flags<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Flags {
+        One(String),
+        Many(Vec<String>),
+    }
+    let split = |s: &str| -> Vec<String> {
+        s.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    Ok(match Option::<Flags>::deserialize(d)? {
+        None => Vec::new(),
+        Some(Flags::One(s)) => split(&s),
+        Some(Flags::Many(v)) => v.iter().flat_map(|s| split(s)).collect(),
+    })
+}
+
+/// `conditionalAccessConditionSet`. Lists Graph writes as `null` read as empty.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CaConditions {
@@ -194,6 +214,21 @@ pub struct CaConditions {
     pub applications: Option<CaApplications>,
     #[serde(default, deserialize_with = "list")]
     pub client_app_types: Vec<String>,
+    #[serde(default, deserialize_with = "list")]
+    pub user_risk_levels: Vec<String>,
+    #[serde(default, deserialize_with = "list")]
+    pub sign_in_risk_levels: Vec<String>,
+    #[serde(default, deserialize_with = "list")]
+    pub service_principal_risk_levels: Vec<String>,
+    /// A flags enum: Graph writes one comma-separated string (`"minor,elevated"`).
+    #[serde(default, deserialize_with = "flags")]
+    pub insider_risk_levels: Vec<String>,
+    pub platforms: Option<CaPlatforms>,
+    pub locations: Option<CaLocations>,
+    pub devices: Option<CaDevices>,
+    /// Workload identities (service principals) the policy targets.
+    pub client_applications: Option<CaClientApplications>,
+    pub authentication_flows: Option<CaAuthenticationFlows>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -211,8 +246,27 @@ pub struct CaUsers {
     pub include_roles: Vec<String>,
     #[serde(default, deserialize_with = "list")]
     pub exclude_roles: Vec<String>,
+    pub include_guests_or_external_users: Option<CaGuestsOrExternalUsers>,
     /// Present (non-null) when guests or external users are excluded.
-    pub exclude_guests_or_external_users: Option<serde::de::IgnoredAny>,
+    pub exclude_guests_or_external_users: Option<CaGuestsOrExternalUsers>,
+}
+
+/// `conditionalAccessGuestsOrExternalUsers`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaGuestsOrExternalUsers {
+    /// A flags enum: `"internalGuest,b2bCollaborationGuest,…"`.
+    #[serde(default, deserialize_with = "flags")]
+    pub guest_or_external_user_types: Vec<String>,
+}
+
+impl CaGuestsOrExternalUsers {
+    /// Names at least one kind of guest (`none` names none).
+    pub fn names_any(&self) -> bool {
+        self.guest_or_external_user_types
+            .iter()
+            .any(|t| !t.eq_ignore_ascii_case("none"))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -222,21 +276,248 @@ pub struct CaApplications {
     pub include_applications: Vec<String>,
     #[serde(default, deserialize_with = "list")]
     pub exclude_applications: Vec<String>,
+    #[serde(default, deserialize_with = "list")]
+    pub include_user_actions: Vec<String>,
+    #[serde(default, deserialize_with = "list")]
+    pub include_authentication_context_class_references: Vec<String>,
+    pub application_filter: Option<CaFilter>,
+}
+
+/// `conditionalAccessFilter`: a device, application or service principal filter.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CaFilter {
+    /// `include` or `exclude`.
+    pub mode: Option<String>,
+    pub rule: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaPlatforms {
+    #[serde(default, deserialize_with = "list")]
+    pub include_platforms: Vec<String>,
+    #[serde(default, deserialize_with = "list")]
+    pub exclude_platforms: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaLocations {
+    #[serde(default, deserialize_with = "list")]
+    pub include_locations: Vec<String>,
+    #[serde(default, deserialize_with = "list")]
+    pub exclude_locations: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaDevices {
+    pub device_filter: Option<CaFilter>,
+    /// Retired device-state lists, still returned by some tenants and the beta API.
+    #[serde(default, deserialize_with = "list")]
+    pub include_devices: Vec<String>,
+    #[serde(default, deserialize_with = "list")]
+    pub exclude_devices: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaClientApplications {
+    #[serde(default, deserialize_with = "list")]
+    pub include_service_principals: Vec<String>,
+    #[serde(default, deserialize_with = "list")]
+    pub exclude_service_principals: Vec<String>,
+    pub service_principal_filter: Option<CaFilter>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaAuthenticationFlows {
+    /// A flags enum: `"deviceCodeFlow,authenticationTransfer"` (or `none`).
+    #[serde(default, deserialize_with = "flags")]
+    pub transfer_methods: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GrantControls {
+    /// `AND` (every control) or `OR` (any one of them).
     pub operator: Option<String>,
     #[serde(default, deserialize_with = "list")]
     pub built_in_controls: Vec<String>,
+    #[serde(default, deserialize_with = "list")]
+    pub custom_authentication_factors: Vec<String>,
+    #[serde(default, deserialize_with = "list")]
+    pub terms_of_use: Vec<String>,
     pub authentication_strength: Option<AuthenticationStrength>,
 }
 
+/// How a grant asks for multifactor authentication.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MfaGrant {
+    /// No MFA control at all (no grant, a block, or other controls only).
+    NotAsked,
+    /// Every way through the grant needs MFA.
+    Required,
+    /// MFA is asked for, but a sign-in can get through without it; why, in words.
+    Bypassable(String),
+    /// MFA may be required, but the snapshot does not show it; what is missing, in words.
+    Unproven(String),
+}
+
+impl GrantControls {
+    /// The strength, unless it is the all-null object the Graph PowerShell SDK writes
+    /// for "no authentication strength".
+    pub fn strength(&self) -> Option<&AuthenticationStrength> {
+        self.authentication_strength
+            .as_ref()
+            .filter(|s| !s.is_blank())
+    }
+
+    /// Requires MFA when, with `AND`, one control is MFA (the built-in `mfa`, or an
+    /// authentication strength whose `requirementsSatisfied` is `mfa`), or, with `OR`
+    /// (or no operator), every control is. `block` is a block, not an MFA requirement.
+    pub fn mfa(&self) -> MfaGrant {
+        let builtin = &self.built_in_controls;
+        if builtin.iter().any(|c| c.eq_ignore_ascii_case("block")) {
+            return MfaGrant::NotAsked;
+        }
+        let builtin_mfa = builtin.iter().any(|c| c.eq_ignore_ascii_case("mfa"));
+        let strength = self.strength();
+        if !builtin_mfa && strength.is_none() {
+            return MfaGrant::NotAsked;
+        }
+        let strength_proof = strength.map(AuthenticationStrength::mfa);
+        let and = self
+            .operator
+            .as_deref()
+            .is_some_and(|o| o.eq_ignore_ascii_case("AND"));
+        if and {
+            if builtin_mfa || matches!(strength_proof, Some(Proof::Yes)) {
+                return MfaGrant::Required;
+            }
+            return match strength_proof {
+                Some(Proof::Unknown(why)) => MfaGrant::Unproven(why),
+                Some(Proof::No(why)) => MfaGrant::Bypassable(why),
+                _ => MfaGrant::NotAsked,
+            };
+        }
+        // OR: every alternative must be MFA.
+        let mut others: Vec<String> = builtin
+            .iter()
+            .filter(|c| !c.eq_ignore_ascii_case("mfa"))
+            .cloned()
+            .collect();
+        others.extend(
+            self.custom_authentication_factors
+                .iter()
+                .map(|c| format!("custom control {c}")),
+        );
+        others.extend(self.terms_of_use.iter().map(|t| format!("terms of use {t}")));
+        if !others.is_empty() {
+            return MfaGrant::Bypassable(format!(
+                "grant lets {} satisfy it instead of MFA (operator OR)",
+                others.join(", ")
+            ));
+        }
+        match strength_proof {
+            Some(Proof::No(why)) => MfaGrant::Bypassable(why),
+            Some(Proof::Unknown(why)) => MfaGrant::Unproven(why),
+            _ => MfaGrant::Required,
+        }
+    }
+}
+
+/// Whether a piece of evidence proves something: yes, no (why), or cannot tell (why).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Proof {
+    Yes,
+    No(String),
+    Unknown(String),
+}
+
+/// `authenticationStrengthPolicy`, as expanded inside a policy's grant controls.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthenticationStrength {
+    pub id: Option<String>,
     pub display_name: Option<String>,
+    /// `mfa` or `none` (a strength that allows single-factor sign-in).
+    pub requirements_satisfied: Option<String>,
+    /// Method combinations that satisfy it (`"password,sms"`, `"fido2"`, …).
+    #[serde(default, deserialize_with = "list")]
+    pub allowed_combinations: Vec<String>,
+}
+
+/// Authentication methods that are multifactor on their own (a passkey, Windows Hello,
+/// a certificate or federation that did MFA, a Temporary Access Pass, phone sign-in).
+const MULTIFACTOR_ALONE: [&str; 7] = [
+    "windowsHelloForBusiness",
+    "fido2",
+    "x509CertificateMultiFactor",
+    "deviceBasedPush",
+    "temporaryAccessPassOneTime",
+    "temporaryAccessPassMultiUse",
+    "federatedMultiFactor",
+];
+
+impl AuthenticationStrength {
+    /// Every field null or empty: the SDK's way of writing "no strength".
+    pub fn is_blank(&self) -> bool {
+        let blank = |s: &Option<String>| s.as_deref().is_none_or(|s| s.trim().is_empty());
+        blank(&self.id)
+            && blank(&self.display_name)
+            && blank(&self.requirements_satisfied)
+            && self.allowed_combinations.is_empty()
+    }
+
+    pub fn name(&self) -> &str {
+        self.display_name
+            .as_deref()
+            .filter(|n| !n.trim().is_empty())
+            .or(self.id.as_deref())
+            .unwrap_or("(unnamed)")
+    }
+
+    /// MFA only when `requirementsSatisfied` is `mfa` and no listed combination is a
+    /// single factor (Graph computes the one from the other; a contradiction proves nothing).
+    pub fn mfa(&self) -> Proof {
+        let name = self.name();
+        let Some(req) = self
+            .requirements_satisfied
+            .as_deref()
+            .filter(|r| !r.trim().is_empty())
+        else {
+            return Proof::Unknown(format!(
+                "authentication strength \"{name}\" is recorded without requirementsSatisfied, so the snapshot does not show that it requires MFA"
+            ));
+        };
+        if !req.eq_ignore_ascii_case("mfa") {
+            return Proof::No(format!(
+                "authentication strength \"{name}\" allows single-factor sign-in (requirementsSatisfied: {req})"
+            ));
+        }
+        let single: Vec<&str> = self
+            .allowed_combinations
+            .iter()
+            .map(String::as_str)
+            .filter(|c| {
+                let modes: Vec<&str> = c.split(',').map(str::trim).collect();
+                modes.len() < 2
+                    && !modes
+                        .iter()
+                        .any(|m| MULTIFACTOR_ALONE.iter().any(|x| x.eq_ignore_ascii_case(m)))
+            })
+            .collect();
+        if single.is_empty() {
+            Proof::Yes
+        } else {
+            Proof::No(format!(
+                "authentication strength \"{name}\" allows single-factor combinations ({})",
+                single.join(", ")
+            ))
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
