@@ -208,7 +208,10 @@ fn find_enforcing_policy(ctx: &Ctx, what: &str, ask: Ask) -> Result<Outcome, Mis
             reasons,
         });
     }
-    let unproven = near.iter().filter(|n| ca::only_unproven(&n.reasons)).count();
+    let unproven = near
+        .iter()
+        .filter(|n| ca::only_unproven(&n.reasons))
+        .count();
     let mut o = if near.is_empty() {
         Outcome::fail(format!("no Conditional Access policy {what}")).measured("none")
     } else if unproven > 0 {
@@ -560,75 +563,34 @@ mod tests {
         )
     }
 
-    /// A Conditional Access policy in the shape Graph v1.0 returns (every key present).
-    struct Ca<'a> {
-        name: &'a str,
-        state: &'a str,
-        include_users: &'a str,
-        exclude_users: &'a str,
-        exclude_groups: &'a str,
-        include_roles: &'a str,
-        exclude_guests: &'a str,
-        client_apps: &'a str,
-        grant: &'a str,
+    use crate::controls::Outcome;
+    use crate::controls::testing::{
+        CaBuilder as Ca, ca_policies as cas, phishing_resistant, strength,
+    };
+    use serde_json::json;
+
+    fn mfa() -> Ca {
+        Ca::mfa_all_users("Require MFA for all users")
     }
 
-    const MFA_GRANT: &str = r#"{"operator":"OR","builtInControls":["mfa"],"customAuthenticationFactors":[],"termsOfUse":[],"authenticationStrength@odata.context":"https://graph.microsoft.com/v1.0/$metadata#identity/conditionalAccess/policies('x')/grantControls/authenticationStrength/$entity","authenticationStrength":null}"#;
-    const BLOCK_GRANT: &str = r#"{"operator":"OR","builtInControls":["block"],"customAuthenticationFactors":[],"termsOfUse":[],"authenticationStrength":null}"#;
-
-    impl Ca<'_> {
-        fn mfa_all() -> Ca<'static> {
-            Ca {
-                name: "Require MFA for all users",
-                state: "enabled",
-                include_users: r#"["All"]"#,
-                exclude_users: r#"["b0000000-0000-0000-0000-000000000001","b0000000-0000-0000-0000-000000000002"]"#,
-                exclude_groups: "[]",
-                include_roles: "[]",
-                exclude_guests: "null",
-                client_apps: r#"["all"]"#,
-                grant: MFA_GRANT,
-            }
-        }
-
-        fn legacy() -> Ca<'static> {
-            Ca {
-                name: "Block legacy authentication",
-                client_apps: r#"["exchangeActiveSync","other"]"#,
-                exclude_users: r#"["b0000000-0000-0000-0000-000000000001"]"#,
-                grant: BLOCK_GRANT,
-                ..Ca::mfa_all()
-            }
-        }
-
-        fn json(&self, i: usize) -> String {
-            let Ca {
-                name,
-                state,
-                include_users,
-                exclude_users,
-                exclude_groups,
-                include_roles,
-                exclude_guests,
-                client_apps,
-                grant,
-            } = self;
-            format!(
-                r#"{{"id":"00000000-0000-0000-0000-00000000000{i}","templateId":null,"displayName":"{name}","createdDateTime":"2025-09-24T12:59:05.2884951Z","modifiedDateTime":null,"state":"{state}","sessionControls":null,"conditions":{{"userRiskLevels":[],"signInRiskLevels":[],"clientAppTypes":{client_apps},"platforms":null,"locations":null,"devices":null,"clientApplications":null,"authenticationFlows":null,"applications":{{"includeApplications":["All"],"excludeApplications":[],"includeUserActions":[],"includeAuthenticationContextClassReferences":[],"applicationFilter":null}},"users":{{"includeUsers":{include_users},"excludeUsers":{exclude_users},"includeGroups":[],"excludeGroups":{exclude_groups},"includeRoles":{include_roles},"excludeRoles":[],"includeGuestsOrExternalUsers":null,"excludeGuestsOrExternalUsers":{exclude_guests}}}}},"grantControls":{grant}}}"#
-            )
-        }
-    }
-
-    fn cas(policies: &[Ca]) -> String {
-        let list: Vec<String> = policies
-            .iter()
-            .enumerate()
-            .map(|(i, p)| p.json(i))
-            .collect();
-        format!(
-            r#"{{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#identity/conditionalAccess/policies","value":[{}]}}"#,
-            list.join(",")
+    fn legacy() -> Ca {
+        Ca::block_legacy("Block legacy authentication").users(
+            "excludeUsers",
+            json!(["b0000000-0000-0000-0000-000000000001"]),
         )
+    }
+
+    /// An admin policy: the given roles only, MFA, otherwise unconditional.
+    fn admins(name: &str, roles: &[&str]) -> Ca {
+        Ca::mfa_all_users(name)
+            .users("includeUsers", json!([]))
+            .users("includeRoles", json!(roles))
+    }
+
+    fn eval_ca(control: &str, policies: &[Ca]) -> Outcome {
+        Fx::new()
+            .graph("conditionalAccessPolicies.json", &cas(policies))
+            .eval(control)
     }
 
     fn security_defaults_model() -> String {
@@ -866,6 +828,419 @@ mod tests {
         assert_eq!(o.policy[0].line, line);
     }
 
+    // ---- Conditional Access: the reading shared by the three CA controls ----
+
+    /// One way a policy can be narrowed, with the words the finding must use.
+    struct Narrowing {
+        case: &'static str,
+        change: fn(Ca) -> Ca,
+        words: &'static str,
+        /// Also a narrowing for the legacy-authentication block (not a grant case).
+        legacy: bool,
+        /// Also a narrowing for a role-targeted admin policy.
+        admin: bool,
+    }
+
+    fn narrowings() -> Vec<Narrowing> {
+        let n = |case, change, words, legacy, admin| Narrowing {
+            case,
+            change,
+            words,
+            legacy,
+            admin,
+        };
+        vec![
+            n(
+                "report-only",
+                |p| p.state("enabledForReportingButNotEnforced"),
+                "report-only (enabledForReportingButNotEnforced)",
+                true,
+                true,
+            ),
+            n("disabled", |p| p.state("disabled"), "disabled", true, true),
+            n(
+                "user risk",
+                |p| p.condition("userRiskLevels", json!(["high"])),
+                "applies only at user risk high",
+                true,
+                true,
+            ),
+            n(
+                "sign-in risk",
+                |p| p.condition("signInRiskLevels", json!(["high", "medium"])),
+                "applies only at sign-in risk high, medium",
+                true,
+                true,
+            ),
+            n(
+                "service principal risk",
+                |p| p.condition("servicePrincipalRiskLevels", json!(["high"])),
+                "applies only at service principal risk high",
+                true,
+                true,
+            ),
+            n(
+                "insider risk",
+                |p| p.condition("insiderRiskLevels", json!("elevated")),
+                "applies only at insider risk elevated",
+                true,
+                true,
+            ),
+            n(
+                "platforms included",
+                |p| {
+                    p.condition(
+                        "platforms",
+                        json!({"includePlatforms": ["android", "iOS"], "excludePlatforms": []}),
+                    )
+                },
+                "applies only on device platforms android, iOS",
+                true,
+                true,
+            ),
+            n(
+                "platforms excluded",
+                |p| {
+                    p.condition(
+                        "platforms",
+                        json!({"includePlatforms": ["all"], "excludePlatforms": ["macOS"]}),
+                    )
+                },
+                "excludes device platforms macOS",
+                true,
+                true,
+            ),
+            n(
+                "trusted locations excluded",
+                |p| {
+                    p.condition(
+                        "locations",
+                        json!({"includeLocations": ["All"], "excludeLocations": ["AllTrusted"]}),
+                    )
+                },
+                "excludes trusted locations",
+                true,
+                true,
+            ),
+            n(
+                "named location only",
+                |p| {
+                    p.condition("locations", json!({"includeLocations": ["07703061-c278-49cb-ad4d-caf29f8276dc"], "excludeLocations": []}))
+                },
+                "applies only from named location 07703061-c278-49cb-ad4d-caf29f8276dc",
+                true,
+                true,
+            ),
+            n(
+                "trusted locations only",
+                |p| {
+                    p.condition(
+                        "locations",
+                        json!({"includeLocations": ["AllTrusted"], "excludeLocations": []}),
+                    )
+                },
+                "applies only from trusted locations",
+                true,
+                true,
+            ),
+            n(
+                "device filter",
+                |p| {
+                    p.condition("devices", json!({"deviceFilter": {"mode": "exclude", "rule": "device.trustType -eq \"ServerAD\""}}))
+                },
+                "excludes devices matching the filter `device.trustType -eq \"ServerAD\"`",
+                true,
+                true,
+            ),
+            n(
+                "authentication flows",
+                |p| {
+                    p.condition(
+                        "authenticationFlows",
+                        json!({"transferMethods": "deviceCodeFlow"}),
+                    )
+                },
+                "applies only to the authentication flows deviceCodeFlow",
+                true,
+                true,
+            ),
+            n(
+                "workload identities",
+                |p| {
+                    p.condition("clientApplications", json!({"includeServicePrincipals": ["All"], "excludeServicePrincipals": [], "servicePrincipalFilter": null}))
+                },
+                "targets workload identities (service principals), not user sign-ins",
+                true,
+                true,
+            ),
+            n(
+                "browser and desktop clients only",
+                |p| p.client_apps(&["browser", "mobileAppsAndDesktopClients"]),
+                "applies only to client apps browser, mobileAppsAndDesktopClients, not every client (misses exchangeActiveSync, other)",
+                false,
+                true,
+            ),
+            n(
+                "user action instead of apps",
+                |p| {
+                    p.apps("includeApplications", json!([])).apps(
+                        "includeUserActions",
+                        json!(["urn:user:registersecurityinfo"]),
+                    )
+                },
+                "targets user actions (urn:user:registersecurityinfo) instead of cloud apps",
+                true,
+                true,
+            ),
+            n(
+                "authentication context instead of apps",
+                |p| {
+                    p.apps("includeApplications", json!([]))
+                        .apps("includeAuthenticationContextClassReferences", json!(["c1"]))
+                },
+                "targets authentication contexts (c1) instead of cloud apps",
+                true,
+                true,
+            ),
+            n(
+                "Office365 is not all apps",
+                |p| p.apps("includeApplications", json!(["Office365"])),
+                "applies only to Office365, not all cloud apps",
+                true,
+                true,
+            ),
+            n(
+                "excluded app",
+                |p| {
+                    p.apps(
+                        "excludeApplications",
+                        json!(["00000002-0000-0ff1-ce00-000000000000"]),
+                    )
+                },
+                "excludes cloud apps 00000002-0000-0ff1-ce00-000000000000",
+                true,
+                true,
+            ),
+            n(
+                "application filter",
+                |p| {
+                    p.apps("applicationFilter", json!({"mode": "include", "rule": "CustomSecurityAttribute.Tier -eq \"1\""}))
+                },
+                "applies only to apps matching the filter",
+                true,
+                true,
+            ),
+            n(
+                "excluded group",
+                |p| {
+                    p.users(
+                        "excludeGroups",
+                        json!(["5ecf8b5f-0d08-4792-aa17-37e40f64b6bb"]),
+                    )
+                },
+                "excludes group 5ecf8b5f-0d08-4792-aa17-37e40f64b6bb",
+                true,
+                true,
+            ),
+            n(
+                "excluded role",
+                |p| {
+                    p.users(
+                        "excludeRoles",
+                        json!(["d29b2b05-8046-44ba-8758-1e26182fcf32"]),
+                    )
+                },
+                "excludes role d29b2b05-8046-44ba-8758-1e26182fcf32",
+                true,
+                true,
+            ),
+            n(
+                "excluded user",
+                |p| p.users("excludeUsers", json!([BG1, BG2, BOB])),
+                "excludes user bob@acme.example",
+                true,
+                true,
+            ),
+            n(
+                "groups instead of all users",
+                |p| {
+                    p.users("includeUsers", json!([])).users(
+                        "includeGroups",
+                        json!(["9b39e5c3-7d8f-4e7b-a96e-6d3b1b1e1a1a"]),
+                    )
+                },
+                "applies only to groups 9b39e5c3-7d8f-4e7b-a96e-6d3b1b1e1a1a, not all users",
+                true,
+                false,
+            ),
+            n(
+                "roles instead of all users",
+                |p| {
+                    p.users("includeUsers", json!([]))
+                        .users("includeRoles", json!([GA]))
+                },
+                "applies only to roles Global Administrator, not all users",
+                true,
+                false,
+            ),
+            n(
+                "mfa OR compliant device",
+                |p| p.builtin("OR", &["mfa", "compliantDevice"]),
+                "grant lets compliantDevice satisfy it instead of MFA (operator OR)",
+                false,
+                true,
+            ),
+            n(
+                "mfa OR terms of use",
+                |p| {
+                    p.set(
+                        "/grantControls/termsOfUse",
+                        json!(["0f8d1b3a-3c39-4b7e-9e34-3b7f3e1b2a11"]),
+                    )
+                },
+                "grant lets terms of use 0f8d1b3a-3c39-4b7e-9e34-3b7f3e1b2a11 satisfy it instead of MFA",
+                false,
+                true,
+            ),
+            n(
+                "custom strength allowing a password alone",
+                |p| {
+                    p.strength(strength(
+                        "5f3c6a3e-1111-4b7e-9e34-3b7f3e1b2a11",
+                        "Password only",
+                        "none",
+                        &["password"],
+                    ))
+                },
+                "authentication strength \"Password only\" allows single-factor sign-in (requirementsSatisfied: none)",
+                false,
+                true,
+            ),
+            n(
+                "mfa strength listing a single factor",
+                |p| {
+                    p.strength(strength(
+                        "5f3c6a3e-2222-4b7e-9e34-3b7f3e1b2a11",
+                        "Mixed",
+                        "mfa",
+                        &["fido2", "sms"],
+                    ))
+                },
+                "authentication strength \"Mixed\" allows single-factor combinations (sms)",
+                false,
+                true,
+            ),
+        ]
+    }
+
+    #[test]
+    fn every_narrowing_condition_makes_the_all_users_mfa_policy_a_named_near_miss() {
+        let base = eval_ca("identity.ca-mfa-all-users", &[mfa(), legacy()]);
+        assert_eq!(
+            base.status,
+            Status::Pass,
+            "the unchanged policy passes: {base:?}"
+        );
+        for n in narrowings() {
+            let o = eval_ca("identity.ca-mfa-all-users", &[(n.change)(mfa()), legacy()]);
+            assert_eq!(o.status, Status::Fail, "{}: {o:?}", n.case);
+            assert_eq!(o.items.len(), 1, "{}: {:?}", n.case, o.items);
+            assert!(
+                o.items[0].starts_with("\"Require MFA for all users\": "),
+                "{}: {:?}",
+                n.case,
+                o.items
+            );
+            assert!(o.items[0].contains(n.words), "{}: {:?}", n.case, o.items);
+            assert!(o.message.contains(n.words), "{}: {}", n.case, o.message);
+            assert_eq!(o.measured.as_deref(), Some("1 near miss"), "{}", n.case);
+            assert_eq!(o.evidence[0].file, CA_FILE);
+            assert_eq!(o.evidence[0].pointer, "/value/0", "{}", n.case);
+        }
+    }
+
+    #[test]
+    fn every_narrowing_condition_makes_the_legacy_block_a_named_near_miss() {
+        let base = eval_ca("identity.ca-block-legacy-auth", &[mfa(), legacy()]);
+        assert_eq!(base.status, Status::Pass, "{base:?}");
+        for n in narrowings().into_iter().filter(|n| n.legacy) {
+            let o = eval_ca(
+                "identity.ca-block-legacy-auth",
+                &[mfa(), (n.change)(legacy())],
+            );
+            assert_eq!(o.status, Status::Fail, "{}: {o:?}", n.case);
+            assert_eq!(o.items.len(), 1, "{}: {:?}", n.case, o.items);
+            assert!(
+                o.items[0].starts_with("\"Block legacy authentication\": ")
+                    && o.items[0].contains(n.words),
+                "{}: {:?}",
+                n.case,
+                o.items
+            );
+            assert_eq!(o.evidence[0].pointer, "/value/1", "{}", n.case);
+        }
+    }
+
+    #[test]
+    fn every_narrowing_condition_leaves_the_admin_roles_uncovered() {
+        let policy = || admins("MFA for admins", &[GA]);
+        let base = eval_ca("identity.ca-mfa-admins", &[legacy(), policy()]);
+        assert_eq!(base.status, Status::Pass, "{base:?}");
+        for n in narrowings().into_iter().filter(|n| n.admin) {
+            let o = eval_ca("identity.ca-mfa-admins", &[legacy(), (n.change)(policy())]);
+            assert_eq!(o.status, Status::Fail, "{}: {o:?}", n.case);
+            assert_eq!(o.items[0], "Global Administrator", "{}", n.case);
+            assert!(
+                o.items[1].starts_with("\"MFA for admins\": ") && o.items[1].contains(n.words),
+                "{}: {:?}",
+                n.case,
+                o.items
+            );
+            assert!(o.message.contains(n.words), "{}: {}", n.case, o.message);
+            assert_eq!(o.measured.as_deref(), Some("0/1 roles covered"));
+        }
+    }
+
+    #[test]
+    fn conditions_that_cover_everything_do_not_narrow() {
+        // "All" platforms and locations with nothing excluded, all four client app types
+        // spelled out, an AND grant, session controls: none of them leaves a sign-in out.
+        let p = mfa()
+            .condition("platforms", json!({"includePlatforms": ["all"], "excludePlatforms": []}))
+            .condition("locations", json!({"includeLocations": ["All"], "excludeLocations": []}))
+            .condition("authenticationFlows", json!({"transferMethods": "none"}))
+            .client_apps(&["browser", "mobileAppsAndDesktopClients", "exchangeActiveSync", "other"])
+            .builtin("AND", &["mfa", "compliantDevice"])
+            .set("/sessionControls", json!({"signInFrequency": {"isEnabled": true, "value": 4, "type": "hours", "frequencyInterval": "timeBased", "authenticationType": "primaryAndSecondaryAuthentication"}, "persistentBrowser": null, "cloudAppSecurity": null, "applicationEnforcedRestrictions": null, "disableResilienceDefaults": null, "secureSignInSession": null}));
+        let o = eval_ca("identity.ca-mfa-all-users", &[p]);
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    #[test]
+    fn a_passing_policy_after_a_near_miss_still_passes() {
+        let near = mfa().state("enabledForReportingButNotEnforced");
+        let o = eval_ca("identity.ca-mfa-all-users", &[near, mfa().id("good")]);
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+        assert_eq!(o.evidence[0].pointer, "/value/1");
+    }
+
+    #[test]
+    fn several_conditions_are_all_named() {
+        let p = mfa()
+            .condition("signInRiskLevels", json!(["high"]))
+            .condition(
+                "locations",
+                json!({"includeLocations": ["All"], "excludeLocations": ["AllTrusted"]}),
+            );
+        let o = eval_ca("identity.ca-mfa-all-users", &[p]);
+        assert_eq!(
+            o.items,
+            [
+                "\"Require MFA for all users\": applies only at sign-in risk high; excludes trusted locations"
+            ]
+        );
+    }
+
     // ---- identity.ca-mfa-all-users ----
 
     #[test]
@@ -879,22 +1254,13 @@ mod tests {
 
     #[test]
     fn a_report_only_mfa_policy_fails() {
-        let p = Ca {
-            state: "enabledForReportingButNotEnforced",
-            ..Ca::mfa_all()
-        };
-        let o = Fx::new()
-            .graph("conditionalAccessPolicies.json", &cas(&[Ca::legacy(), p]))
-            .eval("identity.ca-mfa-all-users");
+        let p = mfa().state("enabledForReportingButNotEnforced");
+        let o = eval_ca("identity.ca-mfa-all-users", &[legacy(), p]);
         assert_eq!(o.status, Status::Fail);
-        assert_eq!(o.items.len(), 1);
-        assert!(o.items[0].contains("report-only"), "{:?}", o.items);
-        assert!(
-            o.items[0].starts_with("\"Require MFA for all users\""),
-            "{:?}",
-            o.items
+        assert_eq!(
+            o.items,
+            ["\"Require MFA for all users\": report-only (enabledForReportingButNotEnforced)"]
         );
-        assert_eq!(o.measured.as_deref(), Some("not enforced"));
         assert_eq!(o.evidence[0].pointer, "/value/1");
         assert_eq!(
             o.policy[0].line, 6,
@@ -903,86 +1269,202 @@ mod tests {
     }
 
     #[test]
-    fn a_disabled_mfa_policy_fails_naming_its_state() {
-        let p = Ca {
-            state: "disabled",
-            ..Ca::mfa_all()
-        };
-        let o = Fx::new()
-            .graph("conditionalAccessPolicies.json", &cas(&[p, Ca::legacy()]))
-            .eval("identity.ca-mfa-all-users");
-        assert_eq!(o.status, Status::Fail);
-        assert_eq!(o.items, ["\"Require MFA for all users\": disabled"]);
-    }
-
-    #[test]
-    fn excluding_a_user_other_than_break_glass_fails_naming_them() {
-        let excl = format!(r#"["{BG1}","{BG2}","{BOB}"]"#);
-        let p = Ca {
-            exclude_users: &excl,
-            ..Ca::mfa_all()
-        };
-        let o = Fx::new()
-            .graph("conditionalAccessPolicies.json", &cas(&[p, Ca::legacy()]))
-            .eval("identity.ca-mfa-all-users");
-        assert_eq!(o.status, Status::Fail);
-        assert_eq!(
-            o.items,
-            ["\"Require MFA for all users\": excludes user bob@acme.example"]
+    fn excluded_unknown_users_groups_and_guests_are_each_named() {
+        let guest = user(
+            "c0000000-0000-0000-0000-000000000001",
+            "allan_partner.example#EXT#@acme.onmicrosoft.com",
+            "Guest",
+            true,
         );
-    }
-
-    #[test]
-    fn excluded_groups_unknown_users_and_guests_are_stray_exclusions() {
-        let p = Ca {
-            exclude_users: r#"["b0000000-0000-0000-0000-000000000001","d0000000-0000-0000-0000-00000000dead"]"#,
-            exclude_groups: r#"["9b39e5c3-7d8f-4e7b-a96e-6d3b1b1e1a1a"]"#,
-            exclude_guests: r##"{"guestOrExternalUserTypes":"internalGuest,b2bCollaborationGuest","externalTenants":{"@odata.type":"#microsoft.graph.conditionalAccessAllExternalTenants","membershipKind":"all"}}"##,
-            ..Ca::mfa_all()
-        };
+        let p = mfa()
+            .users("excludeUsers", json!([BG1, "d0000000-0000-0000-0000-00000000dead"]))
+            .users("excludeGroups", json!(["9b39e5c3-7d8f-4e7b-a96e-6d3b1b1e1a1a"]))
+            .users("excludeGuestsOrExternalUsers", json!({"guestOrExternalUserTypes": "internalGuest,b2bCollaborationGuest", "externalTenants": {"@odata.type": "#microsoft.graph.conditionalAccessAllExternalTenants", "membershipKind": "all"}}));
         let o = Fx::new()
+            .graph("users.json", &users(true, &[guest]))
             .graph("conditionalAccessPolicies.json", &cas(&[p]))
             .eval("identity.ca-mfa-all-users");
         assert_eq!(o.status, Status::Fail);
         assert_eq!(
             o.items,
             [
-                "\"Require MFA for all users\": excludes user d0000000-0000-0000-0000-00000000dead; excludes group 9b39e5c3-7d8f-4e7b-a96e-6d3b1b1e1a1a; excludes guests or external users"
+                "\"Require MFA for all users\": excludes user d0000000-0000-0000-0000-00000000dead; excludes group 9b39e5c3-7d8f-4e7b-a96e-6d3b1b1e1a1a; excludes guests or external users (the tenant has 1 enabled guest)"
             ]
         );
     }
 
     #[test]
-    fn mfa_through_authentication_strength_with_empty_builtin_controls_passes() {
-        let grant = r#"{"operator":"OR","builtInControls":[],"customAuthenticationFactors":[],"termsOfUse":[],"authenticationStrength@odata.context":"https://graph.microsoft.com/v1.0/$metadata#identity/conditionalAccess/policies('x')/grantControls/authenticationStrength/$entity","authenticationStrength":{"id":"00000000-0000-0000-0000-000000000004","createdDateTime":"2021-12-01T08:00:00Z","modifiedDateTime":"2021-12-01T08:00:00Z","displayName":"Phishing-resistant MFA","description":"Phishing-resistant, Passwordless methods for the strongest authentication, such as a FIDO2 security key","policyType":"builtIn","requirementsSatisfied":"mfa","allowedCombinations":["windowsHelloForBusiness","fido2","x509CertificateMultiFactor"]}}"#;
-        let p = Ca {
-            grant,
-            ..Ca::mfa_all()
-        };
+    fn excluding_guests_narrows_nothing_in_a_tenant_without_guests() {
+        let exclusion = json!({"guestOrExternalUserTypes": "b2bDirectConnectUser,otherExternalUser,serviceProvider", "externalTenants": {"@odata.type": "#microsoft.graph.conditionalAccessAllExternalTenants", "membershipKind": "all"}});
+        let p = mfa().users("excludeGuestsOrExternalUsers", exclusion);
+        let o = eval_ca("identity.ca-mfa-all-users", &[p.clone()]);
+        assert_eq!(o.status, Status::Pass, "no guest in users.json: {o:?}");
+
+        // The retired spelling in excludeUsers is a guest exclusion too.
+        let retired = mfa().users("excludeUsers", json!([BG1, BG2, "GuestsOrExternalUsers"]));
+        let guest = user(
+            "c0000000-0000-0000-0000-000000000001",
+            "allan_partner.example#EXT#@acme.onmicrosoft.com",
+            "Guest",
+            true,
+        );
+        for policy in [p.clone(), retired] {
+            let o = Fx::new()
+                .graph("users.json", &users(true, std::slice::from_ref(&guest)))
+                .graph("conditionalAccessPolicies.json", &cas(&[policy]))
+                .eval("identity.ca-mfa-all-users");
+            assert_eq!(o.status, Status::Fail, "{o:?}");
+            assert!(
+                o.items[0].contains("excludes guests or external users"),
+                "{:?}",
+                o.items
+            );
+        }
+
+        // Without users.json, whether there are guests is unknown: no evidence.
         let o = Fx::new()
+            .without("graph/users.json")
+            .policy("controls.toml", &break_glass_by_id())
             .graph("conditionalAccessPolicies.json", &cas(&[p]))
+            .eval("identity.ca-mfa-all-users");
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+        assert!(
+            o.message.contains("unknown whether the tenant has guests"),
+            "{}",
+            o.message
+        );
+    }
+
+    /// The fixture's controls.toml with the break-glass accounts declared by object id.
+    fn break_glass_by_id() -> String {
+        CONTROLS_TOML.replace(
+            r#"break_glass = ["bg1@acme.onmicrosoft.com", "bg2@acme.onmicrosoft.com"]"#,
+            &format!(r#"break_glass = ["{BG1}", "{BG2}"]"#),
+        )
+    }
+
+    #[test]
+    fn break_glass_exclusions_by_upn_need_users_json_to_be_proven() {
+        let o = Fx::new()
+            .without("graph/users.json")
+            .eval("identity.ca-mfa-all-users");
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+        assert!(
+            o.items[0]
+                .contains("cannot be matched to a declared break-glass account without users.json"),
+            "{:?}",
+            o.items
+        );
+        // Declared by object id, they need no lookup.
+        let o = Fx::new()
+            .without("graph/users.json")
+            .policy("controls.toml", &break_glass_by_id())
             .eval("identity.ca-mfa-all-users");
         assert_eq!(o.status, Status::Pass, "{o:?}");
     }
 
     #[test]
-    fn mfa_or_compliant_device_is_not_an_mfa_requirement() {
-        let grant = r#"{"operator":"OR","builtInControls":["mfa","compliantDevice"],"customAuthenticationFactors":[],"termsOfUse":[],"authenticationStrength":null}"#;
-        let p = Ca {
-            grant,
-            ..Ca::mfa_all()
-        };
+    fn a_declared_break_glass_upn_missing_from_users_json_excuses_nothing() {
+        let text =
+            CONTROLS_TOML.replace("bg2@acme.onmicrosoft.com\"]", "bg9@acme.onmicrosoft.com\"]");
         let o = Fx::new()
-            .graph("conditionalAccessPolicies.json", &cas(&[p, Ca::legacy()]))
+            .policy("controls.toml", &text)
             .eval("identity.ca-mfa-all-users");
-        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert_eq!(
+            o.items,
+            ["\"Require MFA for all users\": excludes user bg2@acme.onmicrosoft.com"]
+        );
+    }
+
+    #[test]
+    fn mfa_through_a_phishing_resistant_strength_passes() {
+        let o = eval_ca(
+            "identity.ca-mfa-all-users",
+            &[mfa().strength(phishing_resistant())],
+        );
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    #[test]
+    fn a_strength_recorded_without_requirements_satisfied_is_no_evidence() {
+        let only_id = json!({"id": "00000000-0000-0000-0000-000000000002"});
+        let o = eval_ca("identity.ca-mfa-all-users", &[mfa().strength(only_id)]);
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+        assert_eq!(o.measured.as_deref(), Some("unproven"));
+        assert!(
+            o.message.contains("without requirementsSatisfied"),
+            "{}",
+            o.message
+        );
+        assert!(
+            o.message.contains("\"Require MFA for all users\""),
+            "{}",
+            o.message
+        );
+    }
+
+    #[test]
+    fn an_unproven_policy_beside_a_narrowed_one_is_no_evidence_not_a_fail() {
+        let only_id = json!({"id": "00000000-0000-0000-0000-000000000002"});
+        let narrowed = Ca::mfa_all_users("MFA outside the office").condition(
+            "locations",
+            json!({"includeLocations": ["All"], "excludeLocations": ["AllTrusted"]}),
+        );
+        let o = eval_ca(
+            "identity.ca-mfa-all-users",
+            &[narrowed, mfa().strength(only_id)],
+        );
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+        assert_eq!(o.items.len(), 2);
+    }
+
+    #[test]
+    fn the_sdk_s_all_null_strength_is_no_strength() {
+        let blank = json!({"id": null, "displayName": null, "description": null, "policyType": null, "requirementsSatisfied": null, "allowedCombinations": [], "combinationConfigurations": [], "createdDateTime": null, "modifiedDateTime": null});
+        let o = eval_ca(
+            "identity.ca-mfa-all-users",
+            &[mfa().strength(blank.clone())],
+        );
+        assert_eq!(o.status, Status::Fail, "{o:?}");
         assert_eq!(
             o.message,
             "no Conditional Access policy requires MFA for all users and all cloud apps"
         );
         assert_eq!(o.measured.as_deref(), Some("none"));
-        assert!(o.items.is_empty());
-        assert_eq!(o.evidence[0].pointer, "/value");
+        // Beside the built-in mfa control it changes nothing.
+        let p = mfa().set("/grantControls/authenticationStrength", blank);
+        assert_eq!(
+            eval_ca("identity.ca-mfa-all-users", &[p]).status,
+            Status::Pass
+        );
+    }
+
+    #[test]
+    fn grants_that_do_not_ask_for_mfa_are_not_near_misses() {
+        for p in [
+            mfa().no_grant(),
+            mfa().builtin("OR", &["block"]),
+            mfa().builtin("OR", &["compliantDevice", "domainJoinedDevice"]),
+        ] {
+            let o = eval_ca("identity.ca-mfa-all-users", &[p]);
+            assert_eq!(o.status, Status::Fail, "{o:?}");
+            assert!(o.items.is_empty(), "{:?}", o.items);
+            assert_eq!(o.evidence[0].pointer, "/value");
+        }
+    }
+
+    #[test]
+    fn a_policy_without_recorded_conditions_is_no_evidence() {
+        let p = mfa().set("/conditions", serde_json::Value::Null);
+        let o = eval_ca("identity.ca-mfa-all-users", &[p]);
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+        assert!(
+            o.message
+                .contains("does not record the policy's conditions"),
+            "{}",
+            o.message
+        );
     }
 
     #[test]
@@ -1032,19 +1514,12 @@ mod tests {
 
     #[test]
     fn a_role_targeted_admin_policy_covers_the_roles_in_use() {
-        let roles = format!(r#"["{GA}","{EXCHANGE_ADMIN}"]"#);
-        let admins = Ca {
-            name: "Require phishing-resistant MFA for admins",
-            include_users: "[]",
-            include_roles: &roles,
-            ..Ca::mfa_all()
-        };
-        let o = Fx::new()
-            .graph(
-                "conditionalAccessPolicies.json",
-                &cas(&[Ca::legacy(), admins]),
-            )
-            .eval("identity.ca-mfa-admins");
+        let p = admins(
+            "Require phishing-resistant MFA for admins",
+            &[GA, EXCHANGE_ADMIN],
+        )
+        .strength(phishing_resistant());
+        let o = eval_ca("identity.ca-mfa-admins", &[legacy(), p]);
         assert_eq!(o.status, Status::Pass, "{o:?}");
         assert_eq!(o.measured.as_deref(), Some("1/1 roles covered"));
         assert_eq!(o.evidence[0].pointer, "/value/1");
@@ -1052,61 +1527,61 @@ mod tests {
 
     #[test]
     fn a_held_role_outside_the_admin_policy_fails() {
-        let roles = format!(r#"["{EXCHANGE_ADMIN}"]"#);
-        let admins = Ca {
-            name: "MFA for Exchange admins",
-            include_users: "[]",
-            include_roles: &roles,
-            ..Ca::mfa_all()
-        };
-        let o = Fx::new()
-            .graph(
-                "conditionalAccessPolicies.json",
-                &cas(&[Ca::legacy(), admins]),
-            )
-            .eval("identity.ca-mfa-admins");
+        let o = eval_ca(
+            "identity.ca-mfa-admins",
+            &[
+                legacy(),
+                admins("MFA for Exchange admins", &[EXCHANGE_ADMIN]),
+            ],
+        );
         assert_eq!(o.status, Status::Fail);
         assert_eq!(o.items, ["Global Administrator"]);
         assert_eq!(o.measured.as_deref(), Some("0/1 roles covered"));
     }
 
     #[test]
-    fn a_report_only_admin_policy_does_not_cover() {
-        let roles = format!(r#"["{GA}"]"#);
-        let admins = Ca {
-            name: "MFA for admins",
-            state: "enabledForReportingButNotEnforced",
-            include_users: "[]",
-            include_roles: &roles,
-            ..Ca::mfa_all()
-        };
-        let o = Fx::new()
-            .graph("conditionalAccessPolicies.json", &cas(&[admins]))
-            .eval("identity.ca-mfa-admins");
-        assert_eq!(o.status, Status::Fail);
-        assert_eq!(o.items, ["Global Administrator"]);
-        assert_eq!(o.evidence[0].pointer, "/value");
+    fn an_all_users_policy_with_a_narrowing_condition_does_not_cover_the_admins() {
+        let p = mfa().condition(
+            "locations",
+            json!({"includeLocations": ["All"], "excludeLocations": ["AllTrusted"]}),
+        );
+        let o = eval_ca("identity.ca-mfa-admins", &[p, legacy()]);
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert_eq!(
+            o.items,
+            [
+                "Global Administrator",
+                "\"Require MFA for all users\": excludes trusted locations"
+            ]
+        );
     }
 
-    /// An admin policy limited to browsers leaves desktop and mobile clients without MFA.
     #[test]
-    fn an_admin_policy_for_browsers_only_does_not_cover() {
-        let roles = format!(r#"["{GA}"]"#);
-        let admins = Ca {
-            name: "MFA for admins in the browser",
-            include_users: "[]",
-            include_roles: &roles,
-            client_apps: r#"["browser"]"#,
-            ..Ca::mfa_all()
-        };
-        let o = Fx::new()
+    fn an_admin_policy_with_an_unproven_strength_is_no_evidence() {
+        let p = admins("MFA for admins", &[GA])
+            .strength(json!({"id": "8a1b2c3d-0000-4b7e-9e34-3b7f3e1b2a11"}));
+        let o = eval_ca("identity.ca-mfa-admins", &[legacy(), p]);
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+        assert_eq!(o.items[0], "Global Administrator");
+    }
+
+    #[test]
+    fn admin_coverage_without_role_assignments_is_no_evidence() {
+        let fx = Fx::new().without("graph/roleAssignments.json");
+        let o = fx
+            .clone()
             .graph(
                 "conditionalAccessPolicies.json",
-                &cas(&[Ca::legacy(), admins]),
+                &cas(&[legacy(), admins("MFA for admins", &[GA])]),
             )
             .eval("identity.ca-mfa-admins");
-        assert_eq!(o.status, Status::Fail, "{o:?}");
-        assert_eq!(o.items, ["Global Administrator"]);
+        assert_eq!(
+            o.status,
+            Status::NoEvidence,
+            "which roles are held is unknown: {o:?}"
+        );
+        // An unconditional all-users policy needs no role list.
+        assert_eq!(fx.eval("identity.ca-mfa-admins").status, Status::Pass);
     }
 
     #[test]
@@ -1129,46 +1604,35 @@ mod tests {
     }
 
     #[test]
-    fn a_report_only_legacy_block_fails() {
-        let p = Ca {
-            state: "enabledForReportingButNotEnforced",
-            ..Ca::legacy()
-        };
-        let o = Fx::new()
-            .graph("conditionalAccessPolicies.json", &cas(&[Ca::mfa_all(), p]))
-            .eval("identity.ca-block-legacy-auth");
-        assert_eq!(o.status, Status::Fail);
-        assert_eq!(
-            o.items,
-            ["\"Block legacy authentication\": report-only (enabledForReportingButNotEnforced)"]
-        );
-        assert_eq!(o.evidence[0].pointer, "/value/1");
-    }
-
-    #[test]
     fn no_legacy_block_policy_fails() {
-        let o = Fx::new()
-            .graph("conditionalAccessPolicies.json", &cas(&[Ca::mfa_all()]))
-            .eval("identity.ca-block-legacy-auth");
+        let o = eval_ca("identity.ca-block-legacy-auth", &[mfa()]);
         assert_eq!(o.status, Status::Fail);
         assert_eq!(
             o.message,
-            "no Conditional Access policy blocks legacy authentication for all users"
+            "no Conditional Access policy blocks legacy authentication for all users and all cloud apps"
         );
         assert!(o.items.is_empty());
     }
 
     #[test]
-    fn blocking_only_exchange_active_sync_is_not_enough() {
-        let p = Ca {
-            client_apps: r#"["exchangeActiveSync"]"#,
-            ..Ca::legacy()
-        };
-        let o = Fx::new()
-            .graph("conditionalAccessPolicies.json", &cas(&[Ca::mfa_all(), p]))
-            .eval("identity.ca-block-legacy-auth");
+    fn blocking_only_exchange_active_sync_is_a_near_miss() {
+        let p = legacy().client_apps(&["exchangeActiveSync"]);
+        let o = eval_ca("identity.ca-block-legacy-auth", &[mfa(), p]);
         assert_eq!(o.status, Status::Fail);
-        assert_eq!(o.measured.as_deref(), Some("none"));
+        assert_eq!(
+            o.items,
+            [
+                "\"Block legacy authentication\": does not block the legacy client type other (client apps: exchangeActiveSync)"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_legacy_block_that_only_requires_mfa_is_not_a_block() {
+        let p = legacy().builtin("OR", &["mfa"]);
+        let o = eval_ca("identity.ca-block-legacy-auth", &[p]);
+        assert_eq!(o.status, Status::Fail);
+        assert!(o.items.is_empty(), "{:?}", o.items);
     }
 
     #[test]
@@ -1193,10 +1657,7 @@ mod tests {
 
     #[test]
     fn no_enabled_ca_and_security_defaults_off_fails() {
-        let report_only = Ca {
-            state: "enabledForReportingButNotEnforced",
-            ..Ca::mfa_all()
-        };
+        let report_only = mfa().state("enabledForReportingButNotEnforced");
         let o = Fx::new()
             .graph("conditionalAccessPolicies.json", &cas(&[report_only]))
             .graph("securityDefaults.json", &sd(false))

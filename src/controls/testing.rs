@@ -217,6 +217,199 @@ pub fn default_graph() -> BTreeMap<String, String> {
     g
 }
 
+/// A Conditional Access policy in the full shape Graph v1.0 returns (every key present,
+/// as in tests/fixtures/graph-samples), built field by field so that a test changes only
+/// what it is about.
+#[derive(Clone, Debug)]
+pub struct CaBuilder {
+    v: serde_json::Value,
+}
+
+/// The declared break-glass accounts of the fixture tenant, by object id.
+pub const FIXTURE_BREAK_GLASS: [&str; 2] = [BG1, BG2];
+
+impl CaBuilder {
+    /// Enabled, all users but the break-glass accounts, all cloud apps, all client apps,
+    /// grant `OR [mfa]`: the policy that passes `identity.ca-mfa-all-users`.
+    pub fn mfa_all_users(name: &str) -> CaBuilder {
+        let v = serde_json::json!({
+            "id": "00000000-0000-0000-0000-000000000000",
+            "templateId": null,
+            "displayName": name,
+            "createdDateTime": "2025-09-24T12:59:05.2884951Z",
+            "modifiedDateTime": null,
+            "deletedDateTime": null,
+            "state": "enabled",
+            "sessionControls": null,
+            "conditions": {
+                "userRiskLevels": [],
+                "signInRiskLevels": [],
+                "servicePrincipalRiskLevels": [],
+                "insiderRiskLevels": null,
+                "clientAppTypes": ["all"],
+                "platforms": null,
+                "locations": null,
+                "devices": null,
+                "clientApplications": null,
+                "authenticationFlows": null,
+                "applications": {
+                    "includeApplications": ["All"],
+                    "excludeApplications": [],
+                    "includeUserActions": [],
+                    "includeAuthenticationContextClassReferences": [],
+                    "applicationFilter": null
+                },
+                "users": {
+                    "includeUsers": ["All"],
+                    "excludeUsers": [BG1, BG2],
+                    "includeGroups": [],
+                    "excludeGroups": [],
+                    "includeRoles": [],
+                    "excludeRoles": [],
+                    "includeGuestsOrExternalUsers": null,
+                    "excludeGuestsOrExternalUsers": null
+                }
+            },
+            "grantControls": {
+                "operator": "OR",
+                "builtInControls": ["mfa"],
+                "customAuthenticationFactors": [],
+                "termsOfUse": [],
+                "authenticationStrength@odata.context": "https://graph.microsoft.com/v1.0/$metadata#identity/conditionalAccess/policies('00000000-0000-0000-0000-000000000000')/grantControls/authenticationStrength/$entity",
+                "authenticationStrength": null
+            }
+        });
+        CaBuilder { v }
+    }
+
+    /// Enabled, all users but the break-glass accounts, all cloud apps, client apps
+    /// `exchangeActiveSync` and `other`, grant `OR [block]`.
+    pub fn block_legacy(name: &str) -> CaBuilder {
+        CaBuilder::mfa_all_users(name)
+            .client_apps(&["exchangeActiveSync", "other"])
+            .builtin("OR", &["block"])
+    }
+
+    /// Sets any value by JSON pointer (`/conditions/locations`), for shapes the typed
+    /// setters do not cover. Panics on a pointer that does not exist: a test bug.
+    pub fn set(mut self, pointer: &str, value: serde_json::Value) -> CaBuilder {
+        *self
+            .v
+            .pointer_mut(pointer)
+            .unwrap_or_else(|| panic!("no {pointer} in the policy")) = value;
+        self
+    }
+
+    pub fn id(self, id: &str) -> CaBuilder {
+        self.set("/id", id.into())
+    }
+
+    pub fn state(self, state: &str) -> CaBuilder {
+        self.set("/state", state.into())
+    }
+
+    /// One key of `conditions` (`userRiskLevels`, `platforms`, `locations`, …).
+    pub fn condition(self, key: &str, value: serde_json::Value) -> CaBuilder {
+        self.set(&format!("/conditions/{key}"), value)
+    }
+
+    /// One key of `conditions.users` (`includeUsers`, `excludeGroups`, …).
+    pub fn users(self, key: &str, value: serde_json::Value) -> CaBuilder {
+        self.set(&format!("/conditions/users/{key}"), value)
+    }
+
+    /// One key of `conditions.applications` (`includeApplications`, …).
+    pub fn apps(self, key: &str, value: serde_json::Value) -> CaBuilder {
+        self.set(&format!("/conditions/applications/{key}"), value)
+    }
+
+    pub fn client_apps(self, types: &[&str]) -> CaBuilder {
+        self.condition("clientAppTypes", serde_json::json!(types))
+    }
+
+    /// The grant's operator and built-in controls, no authentication strength.
+    pub fn builtin(self, operator: &str, controls: &[&str]) -> CaBuilder {
+        self.set("/grantControls/operator", operator.into())
+            .set(
+                "/grantControls/builtInControls",
+                serde_json::json!(controls),
+            )
+            .set(
+                "/grantControls/authenticationStrength",
+                serde_json::Value::Null,
+            )
+    }
+
+    /// The grant's authentication strength (see [`strength`]), no built-in controls.
+    pub fn strength(self, strength: serde_json::Value) -> CaBuilder {
+        self.set("/grantControls/builtInControls", serde_json::json!([]))
+            .set("/grantControls/authenticationStrength", strength)
+    }
+
+    /// `grantControls: null` (a session-only policy).
+    pub fn no_grant(self) -> CaBuilder {
+        self.set("/grantControls", serde_json::Value::Null)
+    }
+
+    pub fn value(&self) -> serde_json::Value {
+        self.v.clone()
+    }
+}
+
+/// An `authenticationStrengthPolicy` as Graph expands it in a policy's grant controls.
+pub fn strength(
+    id: &str,
+    name: &str,
+    requirements: &str,
+    combinations: &[&str],
+) -> serde_json::Value {
+    serde_json::json!({
+        "id": id,
+        "createdDateTime": "2021-12-01T08:00:00Z",
+        "modifiedDateTime": "2021-12-01T08:00:00Z",
+        "displayName": name,
+        "description": "",
+        "policyType": if id.starts_with("00000000-0000-0000-0000-") { "builtIn" } else { "custom" },
+        "requirementsSatisfied": requirements,
+        "allowedCombinations": combinations,
+        "combinationConfigurations": []
+    })
+}
+
+/// Microsoft's built-in "Phishing-resistant MFA" strength, as Graph returns it.
+pub fn phishing_resistant() -> serde_json::Value {
+    strength(
+        "00000000-0000-0000-0000-000000000004",
+        "Phishing-resistant MFA",
+        "mfa",
+        &[
+            "windowsHelloForBusiness",
+            "fido2",
+            "x509CertificateMultiFactor",
+        ],
+    )
+}
+
+/// A `conditionalAccessPolicies.json` response; each policy gets a distinct id.
+pub fn ca_policies(list: &[CaBuilder]) -> String {
+    let value: Vec<serde_json::Value> = list
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let mut v = p.value();
+            if v["id"] == "00000000-0000-0000-0000-000000000000" {
+                v["id"] = format!("00000000-0000-0000-0000-0000000000{i:02}").into();
+            }
+            v
+        })
+        .collect();
+    serde_json::json!({
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#identity/conditionalAccess/policies",
+        "value": value
+    })
+    .to_string()
+}
+
 /// Daily successful exchange jobs for a month (days 1..=last).
 pub fn daily_jobs(month: &str, last_day: u32) -> String {
     let mut s = String::from(

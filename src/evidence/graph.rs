@@ -413,7 +413,11 @@ impl GrantControls {
                 .iter()
                 .map(|c| format!("custom control {c}")),
         );
-        others.extend(self.terms_of_use.iter().map(|t| format!("terms of use {t}")));
+        others.extend(
+            self.terms_of_use
+                .iter()
+                .map(|t| format!("terms of use {t}")),
+        );
         if !others.is_empty() {
             return MfaGrant::Bypassable(format!(
                 "grant lets {} satisfy it instead of MFA (operator OR)",
@@ -517,6 +521,173 @@ impl AuthenticationStrength {
                 single.join(", ")
             ))
         }
+    }
+}
+
+/// The MFA reading of a grant, tested once for every control that asks "does this policy
+/// require MFA".
+#[cfg(test)]
+mod ca_grant_tests {
+    use super::*;
+
+    fn grant(json: &str) -> MfaGrant {
+        serde_json::from_str::<GrantControls>(json)
+            .expect("grant parses")
+            .mfa()
+    }
+
+    fn bypassable(g: &MfaGrant) -> bool {
+        matches!(g, MfaGrant::Bypassable(_))
+    }
+
+    fn unproven(g: &MfaGrant) -> bool {
+        matches!(g, MfaGrant::Unproven(_))
+    }
+
+    const PHISHING_RESISTANT: &str = r#"{"id":"00000000-0000-0000-0000-000000000004","displayName":"Phishing-resistant MFA","policyType":"builtIn","requirementsSatisfied":"mfa","allowedCombinations":["windowsHelloForBusiness","fido2","x509CertificateMultiFactor"]}"#;
+
+    #[test]
+    fn builtin_mfa_alone_is_required() {
+        assert_eq!(
+            grant(
+                r#"{"operator":"OR","builtInControls":["mfa"],"customAuthenticationFactors":[],"termsOfUse":[],"authenticationStrength":null}"#
+            ),
+            MfaGrant::Required
+        );
+        assert_eq!(grant(r#"{"builtInControls":["mfa"]}"#), MfaGrant::Required);
+    }
+
+    #[test]
+    fn or_with_another_control_is_bypassable_and_with_and_is_required() {
+        let or = grant(r#"{"operator":"OR","builtInControls":["mfa","compliantDevice"]}"#);
+        assert_eq!(
+            or,
+            MfaGrant::Bypassable(
+                "grant lets compliantDevice satisfy it instead of MFA (operator OR)".into()
+            )
+        );
+        // No operator is read as OR: the weaker reading.
+        assert!(bypassable(&grant(
+            r#"{"builtInControls":["mfa","domainJoinedDevice"]}"#
+        )));
+        assert!(bypassable(&grant(
+            r#"{"operator":"OR","builtInControls":["mfa"],"customAuthenticationFactors":["Duo"]}"#
+        )));
+        assert!(bypassable(&grant(
+            r#"{"operator":"OR","builtInControls":["mfa"],"termsOfUse":["0f8d1b3a-3c39-4b7e-9e34-3b7f3e1b2a11"]}"#
+        )));
+        assert_eq!(
+            grant(r#"{"operator":"AND","builtInControls":["mfa","compliantDevice"]}"#),
+            MfaGrant::Required
+        );
+        assert_eq!(
+            grant(r#"{"operator":"and","builtInControls":["passwordChange","mfa"]}"#),
+            MfaGrant::Required
+        );
+    }
+
+    #[test]
+    fn no_grant_a_block_or_other_controls_do_not_ask_for_mfa() {
+        for g in [
+            r#"{"operator":"OR","builtInControls":["block"]}"#,
+            r#"{"operator":"OR","builtInControls":["compliantDevice"]}"#,
+            r#"{"operator":"OR","builtInControls":[]}"#,
+            r#"{"operator":"OR","builtInControls":null,"authenticationStrength":null}"#,
+        ] {
+            assert_eq!(grant(g), MfaGrant::NotAsked, "{g}");
+        }
+        let p: CaPolicy =
+            serde_json::from_str(r#"{"id":"p","state":"enabled","grantControls":null}"#)
+                .expect("policy");
+        assert_eq!(p.mfa_grant(), MfaGrant::NotAsked);
+        assert!(!p.requires_mfa());
+    }
+
+    #[test]
+    fn a_strength_counts_only_when_requirements_satisfied_is_mfa() {
+        let with = |s: &str| {
+            grant(&format!(
+                r#"{{"operator":"OR","builtInControls":[],"authenticationStrength":{s}}}"#
+            ))
+        };
+        assert_eq!(with(PHISHING_RESISTANT), MfaGrant::Required);
+        assert_eq!(
+            with(r#"{"id":"5f3c6a3e-1111-4b7e-9e34-3b7f3e1b2a11","displayName":"Password only","policyType":"custom","requirementsSatisfied":"none","allowedCombinations":["password"]}"#),
+            MfaGrant::Bypassable(
+                "authentication strength \"Password only\" allows single-factor sign-in (requirementsSatisfied: none)".into()
+            )
+        );
+        // Only the id: the snapshot does not show what the strength requires.
+        assert!(unproven(&with(
+            r#"{"id":"00000000-0000-0000-0000-000000000002"}"#
+        )));
+        // requirementsSatisfied mfa beside a single-factor combination contradicts itself.
+        assert!(bypassable(&with(
+            r#"{"displayName":"Mixed","requirementsSatisfied":"mfa","allowedCombinations":["fido2","password"]}"#
+        )));
+        // Microsoft's built-in MFA strength, two-method combinations and all.
+        assert_eq!(
+            with(
+                r#"{"displayName":"Multifactor authentication","requirementsSatisfied":"mfa","allowedCombinations":["windowsHelloForBusiness","fido2","x509CertificateMultiFactor","deviceBasedPush","temporaryAccessPassOneTime","temporaryAccessPassMultiUse","password,microsoftAuthenticatorPush","password,softwareOath","password,hardwareOath","password,sms","password,voice","federatedMultiFactor","microsoftAuthenticatorPush,federatedSingleFactor","softwareOath,federatedSingleFactor","hardwareOath,federatedSingleFactor","sms,federatedSingleFactor","voice,federatedSingleFactor"]}"#
+            ),
+            MfaGrant::Required
+        );
+    }
+
+    #[test]
+    fn the_sdk_s_all_null_strength_is_no_strength() {
+        let blank = r#"{"id":null,"displayName":null,"description":null,"policyType":null,"requirementsSatisfied":null,"allowedCombinations":[],"combinationConfigurations":[],"createdDateTime":null,"modifiedDateTime":null}"#;
+        assert_eq!(
+            grant(&format!(
+                r#"{{"operator":"OR","builtInControls":[],"authenticationStrength":{blank}}}"#
+            )),
+            MfaGrant::NotAsked
+        );
+        assert_eq!(
+            grant(&format!(
+                r#"{{"operator":"OR","builtInControls":["mfa"],"authenticationStrength":{blank}}}"#
+            )),
+            MfaGrant::Required
+        );
+    }
+
+    #[test]
+    fn strength_and_builtin_mfa_combine_by_operator() {
+        let unknown = r#"{"id":"8a1b2c3d-0000-4b7e-9e34-3b7f3e1b2a11"}"#;
+        // AND: the built-in mfa is enough whatever the strength.
+        assert_eq!(
+            grant(&format!(
+                r#"{{"operator":"AND","builtInControls":["mfa"],"authenticationStrength":{unknown}}}"#
+            )),
+            MfaGrant::Required
+        );
+        // OR: the unknown strength is a way through that may not be MFA.
+        assert!(unproven(&grant(&format!(
+            r#"{{"operator":"OR","builtInControls":["mfa"],"authenticationStrength":{unknown}}}"#
+        ))));
+        // AND with a device control and an unknown strength: nothing proves MFA.
+        assert!(unproven(&grant(&format!(
+            r#"{{"operator":"AND","builtInControls":["compliantDevice"],"authenticationStrength":{unknown}}}"#
+        ))));
+    }
+
+    #[test]
+    fn flags_read_from_a_string_or_a_list() {
+        let c: CaConditions = serde_json::from_str(
+            r#"{"insiderRiskLevels":"minor, elevated","authenticationFlows":{"transferMethods":"deviceCodeFlow,authenticationTransfer"}}"#,
+        )
+        .expect("conditions");
+        assert_eq!(c.insider_risk_levels, ["minor", "elevated"]);
+        assert_eq!(
+            c.authentication_flows.expect("flows").transfer_methods,
+            ["deviceCodeFlow", "authenticationTransfer"]
+        );
+        let c: CaConditions =
+            serde_json::from_str(r#"{"insiderRiskLevels":["moderate"]}"#).expect("conditions");
+        assert_eq!(c.insider_risk_levels, ["moderate"]);
+        let c: CaConditions =
+            serde_json::from_str(r#"{"insiderRiskLevels":null}"#).expect("conditions");
+        assert!(c.insider_risk_levels.is_empty());
     }
 }
 

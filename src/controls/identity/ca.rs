@@ -142,7 +142,12 @@ impl<'a> Tenant<'a> {
 
 /// Up to `n` values joined, then how many more.
 fn listed(values: &[String], n: usize) -> String {
-    let mut out = values.iter().take(n).cloned().collect::<Vec<_>>().join(", ");
+    let mut out = values
+        .iter()
+        .take(n)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
     if values.len() > n {
         out.push_str(&format!(" and {} more", values.len() - n));
     }
@@ -226,8 +231,7 @@ pub fn blockers(p: &CaPolicy, ask: Ask, t: &Tenant) -> Vec<Blocker> {
             if !has(&a.include_applications, "All") {
                 if a.include_applications.is_empty() {
                     if a.include_user_actions.is_empty()
-                        && a.include_authentication_context_class_references
-                            .is_empty()
+                        && a.include_authentication_context_class_references.is_empty()
                     {
                         out.push(Blocker::Narrows("includes no cloud apps".to_owned()));
                     }
@@ -247,7 +251,11 @@ pub fn blockers(p: &CaPolicy, ask: Ask, t: &Tenant) -> Vec<Blocker> {
             if let Some(f) = &a.application_filter {
                 out.push(Blocker::Narrows(format!(
                     "{} apps matching the filter {}",
-                    if mode_excludes(f) { "excludes" } else { "applies only to" },
+                    if mode_excludes(f) {
+                        "excludes"
+                    } else {
+                        "applies only to"
+                    },
                     filter_text(f)
                 )));
             }
@@ -339,7 +347,11 @@ pub fn blockers(p: &CaPolicy, ask: Ask, t: &Tenant) -> Vec<Blocker> {
         if let Some(f) = &d.device_filter {
             out.push(Blocker::Narrows(format!(
                 "{} devices matching the filter {}",
-                if mode_excludes(f) { "excludes" } else { "applies only to" },
+                if mode_excludes(f) {
+                    "excludes"
+                } else {
+                    "applies only to"
+                },
                 filter_text(f)
             )));
         }
@@ -416,7 +428,10 @@ fn exclusions(u: &CaUsers, t: &Tenant) -> Vec<Blocker> {
         out.push(Blocker::Narrows(format!("excludes group {g}")));
     }
     for r in &u.exclude_roles {
-        out.push(Blocker::Narrows(format!("excludes role {}", t.role_name(r))));
+        out.push(Blocker::Narrows(format!(
+            "excludes role {}",
+            t.role_name(r)
+        )));
     }
     if guests {
         out.extend(t.guest_exclusion());
@@ -426,7 +441,8 @@ fn exclusions(u: &CaUsers, t: &Tenant) -> Vec<Blocker> {
 
 /// `None` when the policy includes all users; else what it includes instead.
 pub fn all_users(p: &CaPolicy, t: &Tenant) -> Option<Blocker> {
-    let u = p.users();
+    // Users not recorded at all are already an unproven blocker (see `blockers`).
+    let u = p.conditions.as_ref()?.users.as_ref()?;
     if has(&u.include_users, "All") {
         return None;
     }
@@ -467,9 +483,12 @@ pub fn all_users(p: &CaPolicy, t: &Tenant) -> Option<Blocker> {
 }
 
 /// Whether the policy's users include a role (by template id): all users, or the role.
+/// Users not recorded may include it: `blockers` already marks that policy unproven.
 pub fn covers_role(p: &CaPolicy, template: &str) -> bool {
-    let u = p.users();
-    has(&u.include_users, "All") || has(&u.include_roles, template)
+    match p.conditions.as_ref().and_then(|c| c.users.as_ref()) {
+        None => true,
+        Some(u) => has(&u.include_users, "All") || has(&u.include_roles, template),
+    }
 }
 
 /// A near miss as the finding lists it: the policy's name and its reasons.
@@ -479,8 +498,5 @@ pub fn near_miss(p: &CaPolicy, reasons: &[Blocker]) -> String {
 }
 
 pub fn only_unproven(reasons: &[Blocker]) -> bool {
-    !reasons.is_empty()
-        && reasons
-            .iter()
-            .all(|b| matches!(b, Blocker::Unproven(_)))
+    !reasons.is_empty() && reasons.iter().all(|b| matches!(b, Blocker::Unproven(_)))
 }
