@@ -297,3 +297,30 @@ fn a_malformed_condition_is_an_input_error_with_its_json_path() {
         "{stderr}"
     );
 }
+
+/// Regression: a policy name with a line break and an escape sequence could forge a line
+/// of the text report. Names from the tenant reach findings on one line, without
+/// control characters.
+#[test]
+fn a_policy_name_cannot_forge_report_lines() {
+    let p = Ca::mfa_all_users("Pilot\u{1b}[32m\n  PASS   identity.ca-mfa-all-users\r")
+        .state("disabled");
+    let dir = repo_with(&ca_policies(&[p, legacy()]));
+    let (_, doc) = check(dir.path());
+    let r = result(&doc, "acme", "identity.ca-mfa-all-users");
+    assert_eq!(r["status"], "fail");
+    let item = &items(r)[0];
+    assert!(!item.chars().any(char::is_control), "{item:?}");
+    assert!(
+        item.starts_with("\"Pilot [32m   PASS   identity.ca-mfa-all-users \": disabled"),
+        "{item:?}"
+    );
+    let out = custody(dir.path()).arg("check").output().expect("runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !text.lines().any(|l| l
+            .trim_start()
+            .starts_with("PASS   identity.ca-mfa-all-users")),
+        "{text}"
+    );
+}

@@ -195,12 +195,11 @@ fn find_enforcing_policy(ctx: &Ctx, what: &str, ask: Ask) -> Result<Outcome, Mis
         let mut reasons = ca::blockers(policy, ask, &tenant);
         reasons.extend(ca::all_users(policy, &tenant));
         if reasons.is_empty() {
-            return Ok(
-                Outcome::pass(format!("enabled policy \"{}\" {what}", policy.name()))
-                    .measured(policy.name().to_owned())
-                    .threshold(CA_THRESHOLD)
-                    .evidence(file, format!("/value/{index}")),
-            );
+            let name = ca::one_line(policy.name());
+            return Ok(Outcome::pass(format!("enabled policy \"{name}\" {what}"))
+                .measured(name)
+                .threshold(CA_THRESHOLD)
+                .evidence(file, format!("/value/{index}")));
         }
         near.push(NearMiss {
             index,

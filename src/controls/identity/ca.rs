@@ -494,7 +494,15 @@ pub fn covers_role(p: &CaPolicy, template: &str) -> bool {
 /// A near miss as the finding lists it: the policy's name and its reasons.
 pub fn near_miss(p: &CaPolicy, reasons: &[Blocker]) -> String {
     let why: Vec<&str> = reasons.iter().map(Blocker::text).collect();
-    format!("\"{}\": {}", p.name(), why.join("; "))
+    one_line(&format!("\"{}\": {}", p.name(), why.join("; ")))
+}
+
+/// Tenant text (policy, user and location names, filter rules) on one line without
+/// control characters, so that it cannot forge a line or a colour in any report.
+pub fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 pub fn only_unproven(reasons: &[Blocker]) -> bool {
