@@ -1300,7 +1300,7 @@ mod tests {
     fn excluding_guests_narrows_nothing_in_a_tenant_without_guests() {
         let exclusion = json!({"guestOrExternalUserTypes": "b2bDirectConnectUser,otherExternalUser,serviceProvider", "externalTenants": {"@odata.type": "#microsoft.graph.conditionalAccessAllExternalTenants", "membershipKind": "all"}});
         let p = mfa().users("excludeGuestsOrExternalUsers", exclusion);
-        let o = eval_ca("identity.ca-mfa-all-users", &[p.clone()]);
+        let o = eval_ca("identity.ca-mfa-all-users", std::slice::from_ref(&p));
         assert_eq!(o.status, Status::Pass, "no guest in users.json: {o:?}");
 
         // The retired spelling in excludeUsers is a guest exclusion too.
