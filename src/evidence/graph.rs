@@ -140,23 +140,6 @@ impl CaPolicy {
         self.state == "enabledForReportingButNotEnforced"
     }
 
-    pub fn users(&self) -> CaUsers {
-        self.conditions
-            .as_ref()
-            .and_then(|c| c.users.clone())
-            .unwrap_or_default()
-    }
-
-    pub fn includes_all_apps(&self) -> bool {
-        self.conditions
-            .as_ref()
-            .and_then(|c| c.applications.as_ref())
-            .is_some_and(|a| {
-                a.include_applications.iter().any(|x| x == "All")
-                    && a.exclude_applications.is_empty()
-            })
-    }
-
     pub fn client_app_types(&self) -> Vec<String> {
         self.conditions
             .as_ref()
