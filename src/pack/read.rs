@@ -145,15 +145,25 @@ impl Header {
                 central.version_needed.into(),
             ),
             ("flags", self.flags.into(), central.flags.into()),
-            ("compression method", self.method.into(), central.method.into()),
+            (
+                "compression method",
+                self.method.into(),
+                central.method.into(),
+            ),
             ("time", self.time.into(), central.time.into()),
             ("date", self.date.into(), central.date.into()),
             ("CRC-32", self.crc.into(), central.crc.into()),
-            ("compressed size", self.compressed.into(), central.compressed.into()),
+            (
+                "compressed size",
+                self.compressed.into(),
+                central.compressed.into(),
+            ),
             ("size", self.size.into(), central.size.into()),
         ];
         if let Some((what, local, cd)) = fields.iter().find(|(_, a, b)| a != b) {
-            return Some(format!("{what} {local} in the local header, {cd} in the central directory"));
+            return Some(format!(
+                "{what} {local} in the local header, {cd} in the central directory"
+            ));
         }
         if self.name != central.name {
             return Some(format!(
@@ -179,8 +189,7 @@ impl Header {
         }
         if f & FLAG_DATA_DESCRIPTOR != 0 {
             return Some(
-                "its sizes follow the data in a data descriptor, which custody never writes"
-                    .into(),
+                "its sizes follow the data in a data descriptor, which custody never writes".into(),
             );
         }
         if f & !FLAG_UTF8 != 0 {
@@ -289,7 +298,8 @@ impl<R: Read + Seek> PackReader<R> {
             std::cmp::Ordering::Equal => {}
         }
         if end_pos >= ZIP64_LOCATOR_LEN {
-            let before = read_at(&mut inner, end_pos - ZIP64_LOCATOR_LEN, 4).map_err(io_unreadable)?;
+            let before =
+                read_at(&mut inner, end_pos - ZIP64_LOCATOR_LEN, 4).map_err(io_unreadable)?;
             if u32_at(&before, 0) == ZIP64_LOCATOR_SIG {
                 return fatal(
                     problems,
@@ -297,10 +307,15 @@ impl<R: Read + Seek> PackReader<R> {
                 );
             }
         }
-        if on_disk == u16::MAX || total == u16::MAX || cd_size == 0xFFFF_FFFF || cd_offset == 0xFFFF_FFFF {
+        if on_disk == u16::MAX
+            || total == u16::MAX
+            || cd_size == 0xFFFF_FFFF
+            || cd_offset == 0xFFFF_FFFF
+        {
             return fatal(
                 problems,
-                "ZIP64 markers in the end of central directory record (custody never writes ZIP64)".into(),
+                "ZIP64 markers in the end of central directory record (custody never writes ZIP64)"
+                    .into(),
             );
         }
         if disk != 0 || cd_disk != 0 || on_disk != total {
@@ -324,7 +339,9 @@ impl<R: Read + Seek> PackReader<R> {
         let Some(cd_start) = end_pos.checked_sub(cd_size) else {
             return fatal(
                 problems,
-                format!("a central directory of {cd_size} bytes, longer than the file before its end record"),
+                format!(
+                    "a central directory of {cd_size} bytes, longer than the file before its end record"
+                ),
             );
         };
         if cd_offset > cd_start {
@@ -365,10 +382,16 @@ impl<R: Read + Seek> PackReader<R> {
         let mut at = 0usize;
         for i in 0..total {
             let Some(fixed) = cd.get(at..at + CENTRAL_LEN) else {
-                return fatal(problems, format!("the central directory ends inside entry {}", i + 1));
+                return fatal(
+                    problems,
+                    format!("the central directory ends inside entry {}", i + 1),
+                );
             };
             if u32_at(fixed, 0) != CENTRAL_SIG {
-                return fatal(problems, format!("central directory entry {} has no signature", i + 1));
+                return fatal(
+                    problems,
+                    format!("central directory entry {} has no signature", i + 1),
+                );
             }
             let (name_len, extra_len, comment_len) = (
                 usize::from(u16_at(fixed, 28)),
@@ -377,13 +400,22 @@ impl<R: Read + Seek> PackReader<R> {
             );
             let var = at + CENTRAL_LEN;
             let Some(name) = cd.get(var..var + name_len) else {
-                return fatal(problems, format!("the central directory ends inside entry {}", i + 1));
+                return fatal(
+                    problems,
+                    format!("the central directory ends inside entry {}", i + 1),
+                );
             };
             let Some(extra) = cd.get(var + name_len..var + name_len + extra_len) else {
-                return fatal(problems, format!("the central directory ends inside entry {}", i + 1));
+                return fatal(
+                    problems,
+                    format!("the central directory ends inside entry {}", i + 1),
+                );
             };
             if cd.len() < var + name_len + extra_len + comment_len {
-                return fatal(problems, format!("the central directory ends inside entry {}", i + 1));
+                return fatal(
+                    problems,
+                    format!("the central directory ends inside entry {}", i + 1),
+                );
             }
             central.push(CentralEntry {
                 header: Header {
@@ -420,13 +452,18 @@ impl<R: Read + Seek> PackReader<R> {
         for c in &central {
             let name = display_name(&c.header.name);
             if c.disk_start != 0 {
-                return fatal(problems, format!("{name}: on another disk of a split archive"));
+                return fatal(
+                    problems,
+                    format!("{name}: on another disk of a split archive"),
+                );
             }
             let offset = c.local_offset + shift;
             if offset < cursor {
                 return fatal(
                     problems,
-                    format!("{name}: starts inside the entry before it (overlapping entries, a zip bomb's layout)"),
+                    format!(
+                        "{name}: starts inside the entry before it (overlapping entries, a zip bomb's layout)"
+                    ),
                 );
             }
             if offset > cursor {
@@ -435,14 +472,19 @@ impl<R: Read + Seek> PackReader<R> {
                         "{} bytes of data before the first entry (prepended to the zip archive)",
                         offset - cursor
                     ),
-                    Some(p) => format!("{} bytes of data between entries {p} and {name}", offset - cursor),
+                    Some(p) => format!(
+                        "{} bytes of data between entries {p} and {name}",
+                        offset - cursor
+                    ),
                 });
             }
             let local = read_local(&mut inner, offset, cd_pos).map_err(io_unreadable)?;
             let Some(local) = local else {
                 return fatal(
                     problems,
-                    format!("{name}: no local header where the central directory says the entry starts"),
+                    format!(
+                        "{name}: no local header where the central directory says the entry starts"
+                    ),
                 );
             };
             let data_start = offset + LOCAL_LEN + (local.name.len() + local.extra.len()) as u64;
@@ -487,7 +529,10 @@ impl<R: Read + Seek> PackReader<R> {
         }
         if cursor < cd_pos {
             problems.push(match &previous {
-                None => format!("{} bytes of data before the central directory", cd_pos - cursor),
+                None => format!(
+                    "{} bytes of data before the central directory",
+                    cd_pos - cursor
+                ),
                 Some(p) => format!(
                     "{} bytes of data between the last entry ({p}) and the central directory",
                     cd_pos - cursor
@@ -577,7 +622,11 @@ impl<R: Read + Seek> PackReader<R> {
             let room = (bound - out).min(BUF as u64) as usize;
             let (in_before, out_before) = (d.total_in(), d.total_out());
             let status = d
-                .decompress(&self.input[start..end], &mut self.output[..room], FlushDecompress::None)
+                .decompress(
+                    &self.input[start..end],
+                    &mut self.output[..room],
+                    FlushDecompress::None,
+                )
                 .map_err(|e| format!("its data does not inflate ({e}): corrupt or tampered"))?;
             let used = (d.total_in() - in_before) as usize;
             let made = (d.total_out() - out_before) as usize;
@@ -692,7 +741,9 @@ impl CentralEntry {
         };
         match mode & MODE_TYPE {
             MODE_FILE => None,
-            MODE_LINK => Some("a symbolic link entry (packs hold regular files only; never followed)".into()),
+            MODE_LINK => {
+                Some("a symbolic link entry (packs hold regular files only; never followed)".into())
+            }
             MODE_DIR => Some("a directory entry (packs hold regular files only)".into()),
             t => Some(format!("not a regular file (file type 0o{t:o})")),
         }
@@ -700,9 +751,8 @@ impl CentralEntry {
 
     fn permissions_problem(&self) -> Option<String> {
         let perms = self.mode()? & 0o7777;
-        (perms != PACK_PERMISSIONS).then(|| {
-            format!("permissions 0o{perms:o} (custody writes 0o{PACK_PERMISSIONS:o})")
-        })
+        (perms != PACK_PERMISSIONS)
+            .then(|| format!("permissions 0o{perms:o} (custody writes 0o{PACK_PERMISSIONS:o})"))
     }
 }
 

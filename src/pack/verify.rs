@@ -75,7 +75,11 @@ pub fn check_pack_file(name: &str, path: &Path) -> PackCheck {
         Err(e) => return unreadable(e),
     };
     if !meta.is_file() {
-        let what = if meta.is_dir() { "a folder" } else { "not a regular file" };
+        let what = if meta.is_dir() {
+            "a folder"
+        } else {
+            "not a regular file"
+        };
         return PackCheck::unreadable(format!("{name}: {what}, not a pack"));
     }
     match std::fs::File::open(path) {
