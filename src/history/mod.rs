@@ -593,7 +593,13 @@ fn first_parent_history(
         .ok()
         .and_then(|h| h.target())
         .ok_or_else(|| "cannot read git HEAD: it names no commit".to_owned())?;
-    let head = match source::check_object(git, head_id, ObjectType::Commit, source::MAX_COMMIT_BYTES, "HEAD") {
+    let head = match source::check_object(
+        git,
+        head_id,
+        ObjectType::Commit,
+        source::MAX_COMMIT_BYTES,
+        "HEAD",
+    ) {
         Ok(()) => git
             .find_commit(head_id)
             .map_err(|e| format!("cannot read git HEAD: {}", e.message()))?,
@@ -636,7 +642,6 @@ fn first_parent_history(
     }
     Ok((commits, truncated))
 }
-
 
 /// The root tree a revision names, sized before it is read, and how read errors name it.
 fn source_tree(repo: &Repository, rev: &str) -> Result<(Oid, String), String> {

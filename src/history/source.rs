@@ -42,7 +42,9 @@ pub(super) fn check_object(
     if size > cap {
         return Err(match kind {
             ObjectType::Blob => crate::repo::too_large(size, cap),
-            _ => format!("{what}: git {kind} {id} is {size} bytes, larger than the {cap} byte limit"),
+            _ => {
+                format!("{what}: git {kind} {id} is {size} bytes, larger than the {cap} byte limit")
+            }
         });
     }
     Ok(())
@@ -51,7 +53,13 @@ pub(super) fn check_object(
 /// The root tree of a commit, both sized before they are read.
 pub(super) fn commit_tree<'r>(repo: &'r Repository, commit: Oid) -> Result<Tree<'r>, String> {
     let short = &commit.to_string()[..7];
-    check_object(repo, commit, ObjectType::Commit, MAX_COMMIT_BYTES, &format!("commit {short}"))?;
+    check_object(
+        repo,
+        commit,
+        ObjectType::Commit,
+        MAX_COMMIT_BYTES,
+        &format!("commit {short}"),
+    )?;
     let tree = repo
         .find_commit(commit)
         .map_err(|e| format!("cannot read commit {commit}: {}", e.message()))?
@@ -60,7 +68,11 @@ pub(super) fn commit_tree<'r>(repo: &'r Repository, commit: Oid) -> Result<Tree<
 }
 
 /// A tree, sized before it is read.
-pub(super) fn bounded_tree<'r>(repo: &'r Repository, id: Oid, what: &str) -> Result<Tree<'r>, String> {
+pub(super) fn bounded_tree<'r>(
+    repo: &'r Repository,
+    id: Oid,
+    what: &str,
+) -> Result<Tree<'r>, String> {
     check_object(repo, id, ObjectType::Tree, MAX_TREE_BYTES, what)?;
     repo.find_tree(id)
         .map_err(|e| format!("cannot read git tree {id}: {}", e.message()))
@@ -79,9 +91,7 @@ pub(super) fn lookup(
     let mut walked = String::new();
     while let Some(part) = parts.next() {
         let dir = current.as_ref().unwrap_or(tree);
-        let Some((id, kind, mode)) = dir
-            .get_name(part)
-            .map(|e| (e.id(), e.kind(), e.filemode()))
+        let Some((id, kind, mode)) = dir.get_name(part).map(|e| (e.id(), e.kind(), e.filemode()))
         else {
             return Ok(None);
         };
