@@ -637,7 +637,8 @@ fn bytes_outside_the_entries_are_tampering() {
 
 #[test]
 fn a_central_directory_that_disagrees_with_the_local_headers_is_tampering() {
-    let cases: [(&str, fn(&mut Fields)); 5] = [
+    type Edit = fn(&mut Fields);
+    let cases: [(&str, Edit); 5] = [
         ("CRC-32", |f| f.crc ^= 0xff),
         ("size", |f| f.usize += 1),
         ("compressed size", |f| f.csize -= 1),
@@ -723,7 +724,7 @@ fn folders_pipes_and_links_named_like_packs() {
     // under the link's name.
     let link = dir.path().join(PACK);
     std::os::unix::fs::symlink(&real, &link).unwrap();
-    let r = verify_paths(&[link.clone()]);
+    let r = verify_paths(std::slice::from_ref(&link));
     assert_eq!(r.exit_code(), 0, "{}", r.render());
     let renamed = dir.path().join("evidence-acme-2026-08.zip");
     std::os::unix::fs::symlink(&real, &renamed).unwrap();
@@ -737,7 +738,7 @@ fn folders_pipes_and_links_named_like_packs() {
     std::fs::create_dir_all(site.join("acme/2026-08")).unwrap();
     let planted = site.join("acme/2026-08/evidence-acme-2026-08.zip");
     std::os::unix::fs::symlink(&outside, &planted).unwrap();
-    let r = verify_paths(&[site.clone()]);
+    let r = verify_paths(std::slice::from_ref(&site));
     assert_eq!(r.exit_code(), 1, "{}", r.render());
     assert!(
         r.problems

@@ -462,7 +462,7 @@ impl<R: Read + Seek> PackReader<R> {
                 return fatal(
                     problems,
                     format!(
-                        "{name}: starts inside the entry before it (overlapping entries, a zip bomb's layout)"
+                        "{name}: starts inside the entry before it in the central directory (overlapping or reordered entries; overlap is a zip bomb's layout)"
                     ),
                 );
             }
