@@ -760,6 +760,18 @@ fn folders_pipes_and_links_named_like_packs() {
         r.render()
     );
 
+    // Inside a folder being verified, a folder named like a pack is not one.
+    std::fs::create_dir_all(site.join("acme/2026-08/evidence-acme-2026-08.zip")).unwrap();
+    let r = verify_paths(std::slice::from_ref(&site));
+    assert_eq!(r.exit_code(), 2, "{}", r.render());
+    assert!(
+        r.render()
+            .contains("a folder named like a pack, not a pack"),
+        "{}",
+        r.render()
+    );
+    std::fs::remove_dir(site.join("acme/2026-08/evidence-acme-2026-08.zip")).unwrap();
+
     // A named pipe: unreadable, and never opened (opening it would block the run).
     let fifo = dir.path().join("evidence-acme-2026-10.zip");
     let made = std::process::Command::new("mkfifo")

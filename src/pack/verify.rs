@@ -343,12 +343,18 @@ pub fn verify_paths(paths: &[PathBuf]) -> VerifyReport {
                 Err(e) => report.unreadable.push(e.to_string()),
                 Ok(e) => {
                     let kind = e.file_type();
-                    if kind.is_dir() || !e.file_name().to_str().is_some_and(is_pack_file_name) {
+                    if e.depth() == 0 || !e.file_name().to_str().is_some_and(is_pack_file_name) {
                         continue;
                     }
                     hits += 1;
                     if kind.is_file() {
                         add(&mut found, e.path(), true);
+                    } else if kind.is_dir() {
+                        // Searched like any folder, but it is not the pack its name says.
+                        report.unreadable.push(format!(
+                            "{}: a folder named like a pack, not a pack",
+                            e.path().display()
+                        ));
                     } else if kind.is_symlink() {
                         // A built site holds no links: one where a pack should be stands
                         // in for it and may point anywhere, so it is never followed.
