@@ -83,7 +83,9 @@ pub fn check_pack_file(name: &str, path: &Path) -> PackCheck {
         return PackCheck::unreadable(format!("{name}: {what}, not a pack"));
     }
     match std::fs::File::open(path) {
-        Ok(f) => check_reader(name, f),
+        // Checked again on the open file, in case the path was swapped since.
+        Ok(f) if f.metadata().is_ok_and(|m| m.is_file()) => check_reader(name, f),
+        Ok(_) => PackCheck::unreadable(format!("{name}: not a regular file, not a pack")),
         Err(e) => unreadable(e),
     }
 }
