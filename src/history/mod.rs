@@ -19,7 +19,7 @@ use crate::policy::{Policy, load_policy};
 use crate::scorecard::PolicyProvenance;
 use git2::{ErrorCode, ObjectType, Oid, Repository, Status, StatusOptions};
 use jiff::Timestamp;
-use source::{CommitSource, TreeSource};
+use source::{CommitSource, TreeSource, bounded_tree, commit_tree, lookup};
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
@@ -346,13 +346,22 @@ impl GitHistory {
         }
         let in_force = self.commit_for_month(month);
         self.with_repo(|repo| {
-            let has_client = |c: &CommitInfo| {
-                repo.find_commit(c.oid)
-                    .and_then(|c| c.tree())
-                    .is_ok_and(|t| t.get_path(Path::new(&self.client_file(client))).is_ok())
+            let path = self.client_file(client);
+            let has_client = |c: &CommitInfo| has_path(repo, c, &path).unwrap_or(false);
+            // An object over its size limit in the commit in force is an input error
+            // naming the commit, never a silent "no policy".
+            let in_force_has_client = match in_force.map(|c| has_path(repo, c, &path)) {
+                Some(Err(e)) => {
+                    return Err(git_error(format!(
+                        "{e} (as committed in {}, the policy in force at the end of {month})",
+                        in_force.map_or("", CommitInfo::short)
+                    )));
+                }
+                Some(Ok(has)) => has,
+                None => false,
             };
             match in_force {
-                Some(commit) if has_client(commit) => self.load_at(repo, client, commit, month, None),
+                Some(commit) if in_force_has_client => self.load_at(repo, client, commit, month, None),
                 _ => {
                     // No policy in force yet (evidence older than the policy repository):
                     // evaluate against the first committed version, and say so, rather than
@@ -393,17 +402,8 @@ impl GitHistory {
         let git_error = |e: String| {
             vec![Diagnostic::file(format!("clients/{client}"), e).for_client(client.as_str())]
         };
-        let tree = repo
-            .find_commit(commit.oid)
-            .and_then(|c| c.tree())
-            .map_err(|e| {
-                git_error(format!(
-                    "cannot read commit {}: {}",
-                    commit.sha,
-                    e.message()
-                ))
-            })?;
-        if tree.get_path(Path::new(&self.client_file(client))).is_err() {
+        let tree = commit_tree(repo, commit.oid).map_err(git_error)?;
+        if !matches!(lookup(repo, &tree, &self.client_file(client)), Ok(Some(_))) {
             return Err(vec![self.no_policy(repo, client, month, Some(commit))]);
         }
         let source = TreeSource {
@@ -462,11 +462,7 @@ impl GitHistory {
         in_force: Option<&CommitInfo>,
     ) -> Diagnostic {
         let path = self.client_file(client);
-        let has_client = |c: &CommitInfo| {
-            repo.find_commit(c.oid)
-                .and_then(|c| c.tree())
-                .is_ok_and(|t| t.get_path(Path::new(&path)).is_ok())
-        };
+        let has_client = |c: &CommitInfo| has_path(repo, c, &path).unwrap_or(false);
         // Oldest first: the index (newest first) of the client's first commit.
         let first = (0..self.commits.len())
             .rev()
@@ -504,14 +500,12 @@ impl GitHistory {
 
     fn source_at(&self, rev: &str) -> Result<Box<dyn PolicySource + Send + Sync>, String> {
         let repo = self.open_repo()?;
-        let tree = revision(&repo, rev)?
-            .peel_to_tree()
-            .map_err(|e| format!("revision {rev:?} has no tree: {}", e.message()))?
-            .id();
+        let (tree, label) = source_tree(&repo, rev)?;
         Ok(Box::new(CommitSource {
             repo: Mutex::new(repo),
             tree,
             prefix: self.prefix.clone(),
+            label,
         }))
     }
 
@@ -551,21 +545,23 @@ impl GitHistory {
 
     fn clients_at(&self, rev: &str) -> Result<Vec<ClientId>, String> {
         self.with_repo(|repo| {
-            let tree = revision(repo, rev)?
-                .peel_to_tree()
-                .map_err(|e| format!("revision {rev:?} has no tree: {}", e.message()))?;
-            let path = format!("{}clients", self.prefix);
-            let entry = match tree.get_path(Path::new(&path)) {
-                Ok(e) => e,
-                Err(e) if e.code() == ErrorCode::NotFound => return Ok(Vec::new()),
-                Err(e) => return Err(format!("cannot read clients/ at {rev:?}: {}", e.message())),
+            let object = revision(repo, rev)?;
+            let tree = match object.peel(ObjectType::Commit) {
+                Ok(commit) => commit_tree(repo, commit.id())?,
+                Err(_) => {
+                    let id = object
+                        .peel(ObjectType::Tree)
+                        .map_err(|e| format!("revision {rev:?} has no tree: {}", e.message()))?
+                        .id();
+                    bounded_tree(repo, id, &format!("revision {rev:?}"))?
+                }
             };
-            if entry.kind() != Some(ObjectType::Tree) {
+            let path = format!("{}clients", self.prefix);
+            let at = |e: String| format!("cannot read clients/ at {rev:?}: {e}");
+            let Some((id, ObjectType::Tree, _)) = lookup(repo, &tree, &path).map_err(at)? else {
                 return Ok(Vec::new());
-            }
-            let clients = repo
-                .find_tree(entry.id())
-                .map_err(|e| format!("cannot read clients/ at {rev:?}: {}", e.message()))?;
+            };
+            let clients = bounded_tree(repo, id, "clients/").map_err(at)?;
             let mut ids: Vec<ClientId> = clients
                 .iter()
                 .filter(|e| e.kind() == Some(ObjectType::Tree))
@@ -591,12 +587,26 @@ fn first_parent_history(
         }
         Err(e) => return Err(format!("cannot read git HEAD: {}", e.message())),
     };
-    let head = head
-        .peel_to_commit()
-        .map_err(|e| format!("cannot read git HEAD: {}", e.message()))?;
-    let tracked = head
-        .tree()
-        .map(|t| t.get_path(Path::new(&format!("{prefix}clients"))).is_ok())
+    // Sized from its header before it is read, as every commit below.
+    let head_id = head
+        .resolve()
+        .ok()
+        .and_then(|h| h.target())
+        .ok_or_else(|| "cannot read git HEAD: it names no commit".to_owned())?;
+    let head = match source::check_object(
+        git,
+        head_id,
+        ObjectType::Commit,
+        source::MAX_COMMIT_BYTES,
+        "HEAD",
+    ) {
+        Ok(()) => git
+            .find_commit(head_id)
+            .map_err(|e| format!("cannot read git HEAD: {}", e.message()))?,
+        Err(e) => return Err(format!("cannot read git HEAD: {e}")),
+    };
+    let tracked = commit_tree(git, head_id)
+        .map(|t| matches!(lookup(git, &t, &format!("{prefix}clients")), Ok(Some(_))))
         .unwrap_or(false);
     if !tracked {
         return Err(format!(
@@ -608,7 +618,18 @@ fn first_parent_history(
     let mut truncated = git.is_shallow();
     let mut next = head.parent_id(0).ok();
     while let Some(id) = next {
-        match git.find_commit(id) {
+        // A commit missing from the object database (shallow clone, pruned) ends the
+        // history; one too large to read is an error naming it, never inflated.
+        let header = git.odb().and_then(|odb| odb.read_header(id));
+        if let Ok((size, _)) = header
+            && size as u64 > source::MAX_COMMIT_BYTES
+        {
+            return Err(format!(
+                "commit {id} in the history of HEAD is {size} bytes, larger than the {} byte limit for a commit",
+                source::MAX_COMMIT_BYTES
+            ));
+        }
+        match header.and_then(|_| git.find_commit(id)) {
             Ok(c) => {
                 commits.push(CommitInfo::new(id, c.time().seconds()));
                 next = c.parent_id(0).ok();
@@ -622,8 +643,54 @@ fn first_parent_history(
     Ok((commits, truncated))
 }
 
+/// The root tree a revision names, sized before it is read, and how read errors name it.
+fn source_tree(repo: &Repository, rev: &str) -> Result<(Oid, String), String> {
+    let object = revision(repo, rev)?;
+    match object.peel(ObjectType::Commit) {
+        Ok(commit) => {
+            let tree = commit_tree(repo, commit.id())?.id();
+            let sha = commit.id().to_string();
+            Ok((tree, format!("revision {rev:?}, commit {}", &sha[..7])))
+        }
+        // A tree-ish that is not a commit (`HEAD^{tree}`): no commit to name.
+        Err(_) => {
+            let tree = object
+                .peel(ObjectType::Tree)
+                .map_err(|e| format!("revision {rev:?} has no tree: {}", e.message()))?
+                .id();
+            bounded_tree(repo, tree, &format!("revision {rev:?}"))?;
+            Ok((tree, format!("revision {rev:?}")))
+        }
+    }
+}
+
+/// Whether `path` is in the tree of `commit`; `Err` when an object on the way is over its
+/// size limit or unreadable.
+fn has_path(repo: &Repository, commit: &CommitInfo, path: &str) -> Result<bool, String> {
+    let tree = commit_tree(repo, commit.oid)?;
+    Ok(lookup(repo, &tree, path)?.is_some())
+}
+
 /// The object a revision names, or an error naming the revision.
 fn revision<'r>(repo: &'r Repository, rev: &str) -> Result<git2::Object<'r>, String> {
+    // `revparse_single` reads the object whole: when the revision names it directly (a
+    // branch, a tag, HEAD, a full sha), it is sized from its header first.
+    let direct = repo
+        .resolve_reference_from_short_name(rev)
+        .ok()
+        .and_then(|r| r.resolve().ok())
+        .and_then(|r| r.target())
+        .or_else(|| Oid::from_str(rev).ok().filter(|_| rev.len() == 40));
+    if let Some(id) = direct
+        && let Ok((_, kind)) = repo.odb().and_then(|odb| odb.read_header(id))
+    {
+        let cap = match kind {
+            ObjectType::Tree => source::MAX_TREE_BYTES,
+            ObjectType::Blob => crate::policy::load::MAX_POLICY_FILE_BYTES,
+            _ => source::MAX_COMMIT_BYTES,
+        };
+        source::check_object(repo, id, kind, cap, &format!("revision {rev:?}"))?;
+    }
     repo.revparse_single(rev)
         .map_err(|e| format!("unknown git revision {rev:?}: {}", e.message()))
 }

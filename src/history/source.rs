@@ -1,14 +1,112 @@
 //! Policy files read from git objects: a tree of one commit, through `PolicySource`.
+//!
+//! Every object is sized from its header before it is inflated (libgit2 reads the header
+//! without inflating the object), so a gigabyte blob, tree or commit in a pull request's
+//! history is refused for the cost of a few bytes.
 
-use crate::policy::load::PolicySource;
-use git2::{ErrorCode, ObjectType, Oid, Repository, Tree};
-use std::path::Path;
+use crate::policy::load::{MAX_POLICY_FILE_BYTES, PolicySource};
+use git2::{ObjectType, Oid, Repository, Tree};
 use std::sync::{Mutex, PoisonError};
 
 /// Git's file mode of a symbolic link.
 const MODE_LINK: i32 = 0o120000;
 /// How many symbolic links one read follows before giving up (a loop).
 const MAX_LINKS: usize = 8;
+/// Largest symbolic link target read (Linux's PATH_MAX).
+const MAX_LINK_BYTES: u64 = 4096;
+/// Largest tree read: 16 MiB is some 300,000 entries, far beyond a policy repository's
+/// folders.
+pub(super) const MAX_TREE_BYTES: u64 = 16 << 20;
+/// Largest commit read: a commit is a few hundred bytes plus its message and signature.
+pub(super) const MAX_COMMIT_BYTES: u64 = 4 << 20;
+
+/// Checks an object's type and size from its header, before anything inflates it. `what`
+/// names the object in the message (a path, or "commit 1a2b3c4").
+pub(super) fn check_object(
+    repo: &Repository,
+    id: Oid,
+    kind: ObjectType,
+    cap: u64,
+    what: &str,
+) -> Result<(), String> {
+    let odb = repo
+        .odb()
+        .map_err(|e| format!("cannot read the git object database: {}", e.message()))?;
+    let (size, found) = odb
+        .read_header(id)
+        .map_err(|e| format!("cannot read git object {id}: {}", e.message()))?;
+    if found != kind {
+        return Err(format!("git object {id} is a {found}, expected a {kind}"));
+    }
+    let size = size as u64;
+    if size > cap {
+        return Err(match kind {
+            ObjectType::Blob => crate::repo::too_large(size, cap),
+            _ => {
+                format!("{what}: git {kind} {id} is {size} bytes, larger than the {cap} byte limit")
+            }
+        });
+    }
+    Ok(())
+}
+
+/// The root tree of a commit, both sized before they are read.
+pub(super) fn commit_tree<'r>(repo: &'r Repository, commit: Oid) -> Result<Tree<'r>, String> {
+    let short = &commit.to_string()[..7];
+    check_object(
+        repo,
+        commit,
+        ObjectType::Commit,
+        MAX_COMMIT_BYTES,
+        &format!("commit {short}"),
+    )?;
+    let tree = repo
+        .find_commit(commit)
+        .map_err(|e| format!("cannot read commit {commit}: {}", e.message()))?
+        .tree_id();
+    bounded_tree(repo, tree, &format!("the tree of commit {short}"))
+}
+
+/// A tree, sized before it is read.
+pub(super) fn bounded_tree<'r>(
+    repo: &'r Repository,
+    id: Oid,
+    what: &str,
+) -> Result<Tree<'r>, String> {
+    check_object(repo, id, ObjectType::Tree, MAX_TREE_BYTES, what)?;
+    repo.find_tree(id)
+        .map_err(|e| format!("cannot read git tree {id}: {}", e.message()))
+}
+
+/// The id and file mode of the entry at `path` (`/` separators) below `tree`, `Ok(None)`
+/// when there is none. Each tree on the way is sized before it is read (`Tree::get_path`
+/// would inflate them whole).
+pub(super) fn lookup(
+    repo: &Repository,
+    tree: &Tree<'_>,
+    path: &str,
+) -> Result<Option<(Oid, ObjectType, i32)>, String> {
+    let mut parts = path.split('/').filter(|p| !p.is_empty()).peekable();
+    let mut current: Option<Tree<'_>> = None;
+    let mut walked = String::new();
+    while let Some(part) = parts.next() {
+        let dir = current.as_ref().unwrap_or(tree);
+        let Some((id, kind, mode)) = dir.get_name(part).map(|e| (e.id(), e.kind(), e.filemode()))
+        else {
+            return Ok(None);
+        };
+        if parts.peek().is_none() {
+            return Ok(kind.map(|k| (id, k, mode)));
+        }
+        walked.push_str(part);
+        walked.push('/');
+        if kind != Some(ObjectType::Tree) {
+            return Ok(None);
+        }
+        current = Some(bounded_tree(repo, id, &walked)?);
+    }
+    Ok(None)
+}
 
 /// A tree borrowed from an open repository, for reads on one thread.
 pub(super) struct TreeSource<'a> {
@@ -29,15 +127,19 @@ pub(super) struct CommitSource {
     pub repo: Mutex<Repository>,
     pub tree: Oid,
     pub prefix: String,
+    /// The revision as given, and its commit: read errors name them (`revision "main",
+    /// commit 1a2b3c4`), as a month's policy names the commit it comes from.
+    pub label: String,
 }
 
 impl PolicySource for CommitSource {
     fn read(&self, rel_path: &str) -> Result<Option<String>, String> {
         let repo = self.repo.lock().unwrap_or_else(PoisonError::into_inner);
-        let tree = repo
-            .find_tree(self.tree)
-            .map_err(|e| format!("cannot read git tree {}: {}", self.tree, e.message()))?;
-        read_file(&repo, &tree, &format!("{}{rel_path}", self.prefix))
+        let read = || {
+            let tree = bounded_tree(&repo, self.tree, "the root tree")?;
+            read_file(&repo, &tree, &format!("{}{rel_path}", self.prefix))
+        };
+        read().map_err(|e| format!("{e} (at {})", self.label))
     }
 }
 
@@ -51,34 +153,36 @@ pub(super) fn read_file(
 ) -> Result<Option<String>, String> {
     let mut path = path.to_owned();
     for _ in 0..=MAX_LINKS {
-        let entry = match tree.get_path(Path::new(&path)) {
-            Ok(e) => e,
-            Err(e) if e.code() == ErrorCode::NotFound => return Ok(None),
-            Err(e) => return Err(e.message().to_owned()),
+        let Some((id, kind, mode)) = lookup(repo, tree, &path)? else {
+            return Ok(None);
         };
-        match entry.kind() {
-            Some(ObjectType::Blob) => {
-                let blob = repo.find_blob(entry.id()).map_err(|e| {
-                    format!("cannot read git object {}: {}", entry.id(), e.message())
-                })?;
-                if entry.filemode() == MODE_LINK {
-                    let target = std::str::from_utf8(blob.content())
-                        .map_err(|_| "symbolic link target is not valid UTF-8".to_owned())?;
-                    path = link_target(&path, target)?;
-                    continue;
-                }
-                // The same limits and encoding rules as the working tree.
-                let cap = crate::policy::load::MAX_POLICY_FILE_BYTES;
-                if blob.size() as u64 > cap {
-                    return Err(crate::repo::too_large(blob.size() as u64, cap));
-                }
-                return crate::repo::decode_utf8(blob.content().to_vec()).map(Some);
+        match kind {
+            ObjectType::Blob if mode == MODE_LINK => {
+                let target = read_blob(repo, id, MAX_LINK_BYTES)?;
+                let target = std::str::from_utf8(&target)
+                    .map_err(|_| "symbolic link target is not valid UTF-8".to_owned())?;
+                path = link_target(&path, target)?;
             }
-            Some(ObjectType::Tree) => return Err("is a directory, not a file".to_owned()),
+            // The same limits and encoding rules as the working tree, the size taken
+            // from the object header before the blob is inflated.
+            ObjectType::Blob => {
+                let bytes = read_blob(repo, id, MAX_POLICY_FILE_BYTES)?;
+                return crate::repo::decode_utf8(bytes).map(Some);
+            }
+            ObjectType::Tree => return Err("is a directory, not a file".to_owned()),
             _ => return Err("is not a file (a submodule?)".to_owned()),
         }
     }
     Err("too many levels of symbolic links".to_owned())
+}
+
+/// A blob's bytes, refused from its header when over `cap`.
+fn read_blob(repo: &Repository, id: Oid, cap: u64) -> Result<Vec<u8>, String> {
+    check_object(repo, id, ObjectType::Blob, cap, "blob")?;
+    let blob = repo
+        .find_blob(id)
+        .map_err(|e| format!("cannot read git object {id}: {}", e.message()))?;
+    Ok(blob.content().to_vec())
 }
 
 /// Where a symbolic link at `link` (work-tree-relative) points, work-tree-relative.

@@ -608,3 +608,127 @@ fn a_shallow_clone_says_to_fetch_the_full_history() {
         d.message
     );
 }
+
+/// Commits the index with `path` replaced by `blob` with file `mode` (any size or link
+/// target, without touching the working tree) on top of HEAD.
+fn commit_object_at(fx: &Fixture, path: &str, blob: Oid, mode: u32, when: &str) -> String {
+    let head = fx.repo.head().unwrap().peel_to_commit().unwrap();
+    let mut index = fx.repo.index().unwrap();
+    index.read_tree(&head.tree().unwrap()).unwrap();
+    let mut entry = index.get_path(Path::new(path), 0).unwrap();
+    (entry.id, entry.mode, entry.file_size) = (blob, mode, 0);
+    index.add(&entry).unwrap();
+    let tree = fx
+        .repo
+        .find_tree(index.write_tree_to(&fx.repo).unwrap())
+        .unwrap();
+    let sig = Signature::new("Tester", "t@example.com", &Time::new(ts(when), 0)).unwrap();
+    fx.repo
+        .commit(Some("HEAD"), &sig, &sig, when, &tree, &[&head])
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn a_link_target_over_its_cap_is_refused_unread() {
+    let fx = Fixture::new("");
+    fx.write_client("acme", CONTROLS_TOML);
+    fx.commit("2026-06-10T09:00:00Z");
+    let target = fx.repo.blob(&vec![b'a'; 4097]).unwrap();
+    let sha = commit_object_at(
+        &fx,
+        "clients/acme/controls.toml",
+        target,
+        0o120000,
+        "2026-07-10T09:00:00Z",
+    );
+    let err = fx
+        .history()
+        .policy_for_month(&acme(), month("2026-07"), false)
+        .unwrap_err();
+    let text = format!("{err:?}");
+    assert!(
+        text.contains("clients/acme/controls.toml")
+            && text.contains("4097 bytes, larger than the 4096 byte limit")
+            && text.contains(&sha[..7]),
+        "{text}"
+    );
+}
+
+#[test]
+fn objects_are_sized_from_their_header_and_typed() {
+    let fx = Fixture::new("");
+    fx.write_client("acme", CONTROLS_TOML);
+    let sha = fx.commit("2026-06-10T09:00:00Z");
+    let commit = fx.repo.find_commit(Oid::from_str(&sha).unwrap()).unwrap();
+    let tree = commit.tree().unwrap();
+    let clients = tree.get_name("clients").unwrap().id();
+    let size = fx.repo.find_tree(clients).unwrap().len();
+    assert!(size > 0);
+    let e = source::check_object(&fx.repo, clients, ObjectType::Tree, 10, "clients/").unwrap_err();
+    assert!(
+        e.starts_with(&format!("clients/: git tree {clients} is "))
+            && e.ends_with("bytes, larger than the 10 byte limit"),
+        "{e}"
+    );
+    assert!(source::check_object(&fx.repo, clients, ObjectType::Tree, 1 << 20, "x").is_ok());
+    let e = source::check_object(&fx.repo, clients, ObjectType::Blob, 1 << 20, "x").unwrap_err();
+    assert!(e.contains("is a tree, expected a blob"), "{e}");
+    // lookup walks to files and folders, and says when a path is not there.
+    let (_, kind, _) = source::lookup(&fx.repo, &tree, "clients/acme/raci.toml")
+        .unwrap()
+        .unwrap();
+    assert_eq!(kind, ObjectType::Blob);
+    assert!(
+        source::lookup(&fx.repo, &tree, "clients/acme/raci.toml/x")
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        source::lookup(&fx.repo, &tree, "clients/nobody/raci.toml")
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn a_commit_over_the_cap_in_history_is_refused_unread() {
+    let fx = Fixture::new("");
+    fx.write_client("acme", CONTROLS_TOML);
+    fx.commit("2026-06-10T09:00:00Z");
+    let huge = "x".repeat(source::MAX_COMMIT_BYTES as usize + 1);
+    let head = fx.repo.head().unwrap().peel_to_commit().unwrap();
+    let sig = Signature::new(
+        "Tester",
+        "t@example.com",
+        &Time::new(ts("2026-07-01T00:00:00Z"), 0),
+    )
+    .unwrap();
+    let big = fx
+        .repo
+        .commit(
+            Some("HEAD"),
+            &sig,
+            &sig,
+            &huge,
+            &head.tree().unwrap(),
+            &[&head],
+        )
+        .unwrap();
+    // As HEAD.
+    let h = fx.history();
+    let reason = h
+        .warning()
+        .expect("falls back to the working tree, with a warning");
+    assert!(
+        reason.contains(&big.to_string()) && reason.contains("larger than the 4194304 byte limit"),
+        "{reason}"
+    );
+    // In the history below HEAD.
+    fx.commit("2026-08-01T00:00:00Z");
+    let reason = fx.history().warning().expect("warning");
+    assert!(
+        reason.contains(&format!("commit {big} in the history of HEAD")),
+        "{reason}"
+    );
+}

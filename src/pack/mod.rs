@@ -8,6 +8,7 @@
 //! level 6 and no extra fields, so the same input gives byte-identical zips.
 
 pub mod manifest;
+pub mod read;
 pub mod verify;
 
 #[cfg(test)]
@@ -26,7 +27,8 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, System, ZipWriter};
 
 pub use manifest::Manifest;
-pub use verify::{PackCheck, Verdict, VerifyReport, check_pack, verify_paths};
+pub use read::PackReader;
+pub use verify::{PackCheck, Verdict, VerifyReport, check_pack, check_pack_file, verify_paths};
 
 /// Everything that goes into one month's pack.
 pub struct PackInput<'a> {

@@ -647,3 +647,36 @@ fn an_unreadable_middle_pack_is_not_also_a_chain_break() {
     assert_eq!(r.exit_code(), 1, "{}", r.render());
     assert_eq!(r.problems.len(), 1, "{}", r.render());
 }
+
+#[test]
+fn the_pack_reader_yields_verified_entries_only() {
+    use crate::pack::read::PackReader;
+    let (_tmp, _site, packs) = sample_site();
+    let zip = std::fs::read(&packs[1]).unwrap();
+    let manifest = Manifest::parse(&entry(&zip, "manifest.json")).unwrap();
+    let mut reader = PackReader::open(std::io::Cursor::new(zip.as_slice())).unwrap();
+    assert!(reader.problems().is_empty());
+    for f in &manifest.files {
+        let data = reader.read_verified(f).unwrap();
+        assert_eq!(data, entry(&zip, &f.path), "{}", f.path);
+    }
+    // A manifest entry that does not match what is packed is never yielded.
+    let mut wrong = manifest.files[0].clone();
+    wrong.sha256 = "0".repeat(64);
+    assert_eq!(reader.read_verified(&wrong).unwrap_err(), "sha256 mismatch");
+    wrong = manifest.files[0].clone();
+    wrong.size -= 1;
+    assert!(
+        reader
+            .read_verified(&wrong)
+            .unwrap_err()
+            .contains("holds more than")
+    );
+    wrong.path = "evidence/graph/absent.json".into();
+    assert!(
+        reader
+            .read_verified(&wrong)
+            .unwrap_err()
+            .contains("missing from the pack")
+    );
+}

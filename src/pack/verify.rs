@@ -2,22 +2,30 @@
 //! size against `manifest.json`, entries missing from or absent in the manifest, and the
 //! month-to-month chain of each client's manifests.
 //!
-//! Classification: a file that cannot be opened as a zip archive at all (missing,
-//! truncated, garbage) is *unreadable* (exit 2). Once the archive opens, anything that
-//! does not match — a changed, missing or extra entry, an entry whose data fails its
-//! CRC or does not decompress, a missing, invalid or edited `manifest.json`, a broken
-//! chain — is a *problem* (exit 1), reported with the pack and the file concerned.
+//! Packs are streamed from disk through [`PackReader`], with fixed buffers and bounded
+//! work whatever a hostile file claims (see `pack::read`).
+//!
+//! Classification (the exit-code table of the README): a file that is not a zip archive
+//! at all (empty, garbage, cut short before its end record, a folder or device where a
+//! file should be, unreadable from disk) is *unreadable* (exit 2). Once it is a zip
+//! archive, anything that custody would not have written or that does not match — a
+//! changed, missing or extra entry, data that fails its CRC, inflates past its declared
+//! size or does not inflate, bytes outside the entries (prepended, between entries,
+//! appended, a zip comment), duplicate or unsafe names, links, encryption, other
+//! compression methods, ZIP64 records, headers that disagree, a missing, invalid or edited
+//! `manifest.json`, a broken chain — is a *problem* (exit 1), reported with the pack and
+//! the file concerned.
 
 use super::manifest::{MANIFEST_PATH, Manifest};
+use super::read::{PackReader, Refusal};
 use crate::evidence::sha256_hex;
 use crate::month::Month;
 use rayon::prelude::*;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::io::{Cursor, Read};
+use std::io::{Cursor, Read, Seek};
 use std::path::{Path, PathBuf};
 use walkdir::WalkDir;
-use zip::{ZipArchive, ZipReadOptions};
 
 /// Largest `manifest.json` read; a real one is a few kilobytes.
 const MAX_MANIFEST_BYTES: u64 = 16 << 20;
@@ -42,35 +50,68 @@ pub struct PackCheck {
     pub manifest_sha256: Option<String>,
 }
 
-/// Checks one pack's contents against its manifest. `name` prefixes every message
-/// (usually the pack's path).
+impl PackCheck {
+    fn unreadable(message: String) -> PackCheck {
+        PackCheck {
+            verdict: Verdict::Unreadable(message),
+            manifest: None,
+            manifest_sha256: None,
+        }
+    }
+}
+
+/// Checks one pack held in memory against its manifest. `name` prefixes every message.
 pub fn check_pack(name: &str, bytes: &[u8]) -> PackCheck {
-    let mut archive = match ZipArchive::new(Cursor::new(bytes)) {
-        Ok(a) => a,
-        Err(e) => {
+    check_reader(name, Cursor::new(bytes))
+}
+
+/// Checks the pack at `path`, streamed from disk. `name` prefixes every message (usually
+/// the path as given). Anything but a regular file (a folder named `*.zip`, a device, a
+/// pipe) is unreadable input and never opened, so a pipe cannot block the run.
+pub fn check_pack_file(name: &str, path: &Path) -> PackCheck {
+    let unreadable = |e: std::io::Error| PackCheck::unreadable(format!("{name}: {e}"));
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => return unreadable(e),
+    };
+    if !meta.is_file() {
+        let what = if meta.is_dir() {
+            "a folder"
+        } else {
+            "not a regular file"
+        };
+        return PackCheck::unreadable(format!("{name}: {what}, not a pack"));
+    }
+    match std::fs::File::open(path) {
+        // Checked again on the open file, in case the path was swapped since.
+        Ok(f) if f.metadata().is_ok_and(|m| m.is_file()) => check_reader(name, f),
+        Ok(_) => PackCheck::unreadable(format!("{name}: not a regular file, not a pack")),
+        Err(e) => unreadable(e),
+    }
+}
+
+fn check_reader<R: Read + Seek>(name: &str, inner: R) -> PackCheck {
+    let mut pack = match PackReader::open(inner) {
+        Ok(p) => p,
+        Err(Refusal::Unreadable(why)) => return PackCheck::unreadable(format!("{name}: {why}")),
+        Err(Refusal::Tampered(problems)) => {
             return PackCheck {
-                verdict: Verdict::Unreadable(format!("{name}: not a readable zip archive: {e}")),
+                verdict: Verdict::Tampered(
+                    problems.iter().map(|p| format!("{name}: {p}")).collect(),
+                ),
                 manifest: None,
                 manifest_sha256: None,
             };
         }
     };
-    let mut problems = Vec::new();
-    if archive.has_duplicate_names() {
-        problems.push(format!(
-            "{name}: several entries of the zip have the same name"
-        ));
-    }
-    let mut names = BTreeSet::new();
-    for raw in archive.file_names_raw() {
-        match std::str::from_utf8(raw) {
-            Ok(s) => {
-                names.insert(s.to_owned());
-            }
-            Err(_) => problems.push(format!(
-                "{name}: entry with a name that is not UTF-8: {:?}",
-                String::from_utf8_lossy(raw)
-            )),
+    let mut problems: Vec<String> = pack
+        .problems()
+        .iter()
+        .map(|p| format!("{name}: {p}"))
+        .collect();
+    for e in pack.entries() {
+        if let Some(why) = &e.refused {
+            problems.push(format!("{name}: {}: {why}", e.name));
         }
     }
 
@@ -85,29 +126,40 @@ pub fn check_pack(name: &str, bytes: &[u8]) -> PackCheck {
             manifest_sha256: sha,
         };
 
-    let manifest_bytes = match read_entry(&mut archive, MANIFEST_PATH, MAX_MANIFEST_BYTES) {
-        Ok(Some(b)) if b.len() as u64 > MAX_MANIFEST_BYTES => {
-            problems.push(format!(
-                "{name}: {MANIFEST_PATH}: larger than {MAX_MANIFEST_BYTES} bytes"
-            ));
-            return tampered(problems, None, None);
-        }
-        Ok(Some(b)) => b,
+    let unusable = |problems: &mut Vec<String>, why: String| {
+        problems.push(format!("{name}: {MANIFEST_PATH}: {why}"));
+    };
+    let index = match pack.find(MANIFEST_PATH) {
+        Ok(Some(i)) => i,
         Ok(None) => {
             problems.push(format!("{name}: {MANIFEST_PATH} is missing"));
             return tampered(problems, None, None);
         }
+        // Already reported as a duplicate name; which copy counts cannot be known.
+        Err(_) => return tampered(problems, None, None),
+    };
+    if pack.entries()[index].refused.is_some() {
+        // Already reported with the reason.
+        return tampered(problems, None, None);
+    }
+    let manifest_bytes = match pack.read_to_vec(index, MAX_MANIFEST_BYTES) {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            unusable(
+                &mut problems,
+                format!("larger than {MAX_MANIFEST_BYTES} bytes"),
+            );
+            return tampered(problems, None, None);
+        }
         Err(e) => {
-            problems.push(format!(
-                "{name}: {MANIFEST_PATH}: cannot be read ({e}): corrupt or tampered"
-            ));
+            unusable(&mut problems, format!("cannot be read: {e}"));
             return tampered(problems, None, None);
         }
     };
     let manifest = match Manifest::parse(&manifest_bytes) {
         Ok(m) => m,
         Err(e) => {
-            problems.push(format!("{name}: {MANIFEST_PATH}: {e}"));
+            unusable(&mut problems, e);
             return tampered(problems, None, None);
         }
     };
@@ -117,70 +169,51 @@ pub fn check_pack(name: &str, bytes: &[u8]) -> PackCheck {
     for f in &manifest.files {
         listed.insert(f.path.as_str());
         let path = &f.path;
-        if !names.contains(path) {
-            problems.push(format!(
-                "{name}: {path}: listed in {MANIFEST_PATH} but missing from the pack"
-            ));
-            continue;
+        let index = match pack.find(path) {
+            Ok(Some(i)) => i,
+            Ok(None) => {
+                problems.push(format!(
+                    "{name}: {path}: listed in {MANIFEST_PATH} but missing from the pack"
+                ));
+                continue;
+            }
+            Err(_) => continue, // a duplicate name, reported above
+        };
+        if pack.entries()[index].refused.is_some() {
+            continue; // reported above with the reason
         }
-        match read_entry(&mut archive, path, f.size) {
-            Ok(Some(data)) => {
-                let len = data.len() as u64;
-                if len != f.size || sha256_hex(&data) != f.sha256 {
+        match pack.digest(index, f.size) {
+            Ok(Some((sha, len))) => {
+                if len != f.size || sha != f.sha256 {
                     let size = match len.cmp(&f.size) {
-                        Ordering::Equal => String::new(),
-                        Ordering::Greater => format!(
-                            " ({MANIFEST_PATH} says {} bytes, the pack holds more)",
-                            f.size
-                        ),
-                        Ordering::Less => format!(
-                            " ({MANIFEST_PATH} says {} bytes, the pack holds {len})",
-                            f.size
-                        ),
+                        Ordering::Less => {
+                            format!(" ({MANIFEST_PATH} says {} bytes, the pack holds {len})", f.size)
+                        }
+                        _ => String::new(),
                     };
                     problems.push(format!("{name}: {path}: sha256 mismatch{size}"));
                 }
             }
             Ok(None) => problems.push(format!(
-                "{name}: {path}: listed in {MANIFEST_PATH} but missing from the pack"
+                "{name}: {path}: sha256 mismatch ({MANIFEST_PATH} says {} bytes, the pack holds more)",
+                f.size
             )),
-            Err(e) => problems.push(format!(
-                "{name}: {path}: cannot be read ({e}): corrupt or tampered"
-            )),
+            Err(e) => problems.push(format!("{name}: {path}: {e}")),
         }
     }
-    for n in &names {
-        if n != MANIFEST_PATH && !listed.contains(n.as_str()) {
-            problems.push(format!(
-                "{name}: {n}: in the pack but not listed in {MANIFEST_PATH}"
-            ));
-        }
+    let unlisted: BTreeSet<&str> = pack
+        .entries()
+        .iter()
+        .filter(|e| e.refused.is_none() && e.name != MANIFEST_PATH)
+        .map(|e| e.name.as_str())
+        .filter(|n| !listed.contains(n))
+        .collect();
+    for n in unlisted {
+        problems.push(format!(
+            "{name}: {n}: in the pack but not listed in {MANIFEST_PATH}"
+        ));
     }
     tampered(problems, Some(manifest), Some(manifest_sha256))
-}
-
-/// Reads at most `limit + 1` bytes of an entry (so an oversized entry shows as a size
-/// mismatch without being inflated whole). `Ok(None)` if there is no such entry.
-fn read_entry(
-    archive: &mut ZipArchive<Cursor<&[u8]>>,
-    path: &str,
-    limit: u64,
-) -> Result<Option<Vec<u8>>, String> {
-    let Some(index) = archive.index_for_name_raw(path.as_bytes()) else {
-        return Ok(None);
-    };
-    let options = ZipReadOptions::new().enforce_header_consistency(true);
-    let file = archive
-        .by_index_with_options(index, options)
-        .map_err(|e| e.to_string())?;
-    if file.is_dir() {
-        return Err("a directory entry".into());
-    }
-    let mut data = Vec::new();
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut data)
-        .map_err(|e| e.to_string())?;
-    Ok(Some(data))
 }
 
 /// The outcome of `custody verify`.
@@ -311,11 +344,31 @@ pub fn verify_paths(paths: &[PathBuf]) -> VerifyReport {
             match entry {
                 Err(e) => report.unreadable.push(e.to_string()),
                 Ok(e) => {
-                    if e.file_type().is_file()
-                        && e.file_name().to_str().is_some_and(is_pack_file_name)
-                    {
-                        hits += 1;
+                    let kind = e.file_type();
+                    if e.depth() == 0 || !e.file_name().to_str().is_some_and(is_pack_file_name) {
+                        continue;
+                    }
+                    hits += 1;
+                    if kind.is_file() {
                         add(&mut found, e.path(), true);
+                    } else if kind.is_dir() {
+                        // Searched like any folder, but it is not the pack its name says.
+                        report.unreadable.push(format!(
+                            "{}: a folder named like a pack, not a pack",
+                            e.path().display()
+                        ));
+                    } else if kind.is_symlink() {
+                        // A built site holds no links: one where a pack should be stands
+                        // in for it and may point anywhere, so it is never followed.
+                        report.problems.push(format!(
+                            "{}: a symbolic link where a pack should be (custody writes no links; not followed)",
+                            e.path().display()
+                        ));
+                    } else {
+                        report.unreadable.push(format!(
+                            "{}: not a regular file, not a pack",
+                            e.path().display()
+                        ));
                     }
                 }
             }
@@ -333,14 +386,7 @@ pub fn verify_paths(paths: &[PathBuf]) -> VerifyReport {
         .par_iter()
         .map(|f| {
             let name = f.path.display().to_string();
-            match std::fs::read(&f.path) {
-                Ok(bytes) => check_pack(&name, &bytes),
-                Err(e) => PackCheck {
-                    verdict: Verdict::Unreadable(format!("{name}: {e}")),
-                    manifest: None,
-                    manifest_sha256: None,
-                },
-            }
+            check_pack_file(&name, &f.path)
         })
         .collect();
 
