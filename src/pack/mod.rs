@@ -8,6 +8,7 @@
 //! level 6 and no extra fields, so the same input gives byte-identical zips.
 
 pub mod manifest;
+pub mod signature;
 pub mod verify;
 
 #[cfg(test)]
@@ -26,7 +27,8 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, System, ZipWriter};
 
 pub use manifest::Manifest;
-pub use verify::{PackCheck, Verdict, VerifyReport, check_pack, verify_paths};
+pub use signature::{SIGNATURE_PATH, SignatureCheck, Signer, TrustedKeys};
+pub use verify::{PackCheck, Verdict, VerifyReport, check_pack, verify_paths, verify_paths_with};
 
 /// Everything that goes into one month's pack.
 pub struct PackInput<'a> {
@@ -82,6 +84,11 @@ pub struct Written {
 /// an unsafe or duplicate path, a file named `manifest.json` at the top, or a previous
 /// link that is not an earlier month with a lowercase hex sha256.
 pub fn build_pack(input: &PackInput) -> Result<Pack, String> {
+    build_signed_pack(input, None)
+}
+
+/// [`build_pack`], with `manifest.json.sig` when a signer is given.
+pub fn build_signed_pack(input: &PackInput, signer: Option<&Signer>) -> Result<Pack, String> {
     let files: Vec<(&str, Source)> = input
         .files
         .iter()
@@ -94,6 +101,7 @@ pub fn build_pack(input: &PackInput) -> Result<Pack, String> {
         input.policy,
         files,
         input.previous.as_ref(),
+        signer,
         &mut zip,
     )?;
     Ok(Pack {
@@ -104,13 +112,15 @@ pub fn build_pack(input: &PackInput) -> Result<Pack, String> {
 }
 
 /// Writes a pack into `out` (a file in the staging site), streaming file sources: the
-/// same bytes as [`build_pack`] for the same contents.
+/// same bytes as [`build_pack`] for the same contents. With a signer, the pack also holds
+/// `manifest.json.sig`, the signature of the manifest's exact bytes.
 pub fn stream_pack<W: Write + Seek>(
     client: &str,
     month: Month,
     policy: &PolicyProvenance,
     mut files: Vec<(&str, Source)>,
     previous: Option<&(Month, String)>,
+    signer: Option<&Signer>,
     out: W,
 ) -> Result<Written, String> {
     let ctx = format!("evidence pack for {client} {month}");
@@ -119,7 +129,7 @@ pub fn stream_pack<W: Write + Seek>(
     files.sort_by(|a, b| a.0.cmp(b.0));
     for (i, (path, _)) in files.iter().enumerate() {
         check_pack_path(path).map_err(|e| format!("{ctx}: {e}"))?;
-        if *path == MANIFEST_PATH {
+        if *path == MANIFEST_PATH || *path == SIGNATURE_PATH {
             return Err(format!(
                 "{ctx}: {path:?} is reserved for the pack's own manifest"
             ));
@@ -179,8 +189,15 @@ pub fn stream_pack<W: Write + Seek>(
     let manifest_json = manifest.to_json();
     let manifest_sha256 = sha256_hex(&manifest_json);
 
+    let signature = signer
+        .map(|s| s.sign(&manifest_json))
+        .transpose()
+        .map_err(|e| format!("{ctx}: {e}"))?;
     let mut entries = files;
     entries.push((MANIFEST_PATH, Source::Bytes(&manifest_json)));
+    if let Some(sig) = &signature {
+        entries.push((SIGNATURE_PATH, Source::Bytes(sig)));
+    }
     entries.sort_by(|a, b| a.0.cmp(b.0));
     write_entries(&entries, out).map_err(|e| format!("{ctx}: {e}"))?;
     Ok(Written {

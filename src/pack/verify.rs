@@ -9,6 +9,7 @@
 //! chain — is a *problem* (exit 1), reported with the pack and the file concerned.
 
 use super::manifest::{MANIFEST_PATH, Manifest};
+use super::signature::{self, SIGNATURE_PATH, SignatureCheck};
 use crate::evidence::sha256_hex;
 use crate::month::Month;
 use rayon::prelude::*;
@@ -150,7 +151,7 @@ pub fn check_pack(name: &str, bytes: &[u8]) -> PackCheck {
         }
     }
     for n in &names {
-        if n != MANIFEST_PATH && !listed.contains(n.as_str()) {
+        if n != MANIFEST_PATH && n != SIGNATURE_PATH && !listed.contains(n.as_str()) {
             problems.push(format!(
                 "{name}: {n}: in the pack but not listed in {MANIFEST_PATH}"
             ));
@@ -197,6 +198,11 @@ pub struct VerifyReport {
     /// Information that is not a failure, e.g. a lone pack whose previous month was not
     /// given, so its chain could not be followed.
     pub notes: Vec<String>,
+    /// Per pack with a readable manifest: "PACK: signed by …" or "PACK: unsigned".
+    pub signatures: Vec<String>,
+    /// Packs with a valid signature, and packs without one.
+    pub signed: usize,
+    pub unsigned: usize,
 }
 
 impl VerifyReport {
@@ -219,6 +225,7 @@ impl VerifyReport {
         lines.extend(self.problems.iter().cloned());
         lines.extend(self.unreadable.iter().map(|u| format!("unreadable: {u}")));
         lines.extend(self.notes.iter().map(|n| format!("note: {n}")));
+        lines.extend(self.signatures.iter().cloned());
         let mut status = Vec::new();
         if !self.problems.is_empty() {
             status.push(format!(
@@ -233,10 +240,12 @@ impl VerifyReport {
             status.push("intact".into());
         }
         lines.push(format!(
-            "{}, {}: {}",
+            "{}, {}: {}; {} signed, {} unsigned",
             plural(self.clients, "client", "clients"),
             plural(self.packs, "pack", "packs"),
-            status.join(", ")
+            status.join(", "),
+            self.signed,
+            self.unsigned
         ));
         lines.join("\n")
     }
@@ -271,8 +280,13 @@ fn parse_pack_file_name(name: &str) -> Option<(&str, Month)> {
 /// `evidence-*.zip` below a folder is checked, then each client's packs are chained by
 /// month. Packs found in a folder are taken as the client's complete history; packs given
 /// as files may be a part of it, so the predecessor of the earliest one given is only
-/// noted when absent.
+/// noted when absent. Signatures are checked against the keys they carry and reported.
 pub fn verify_paths(paths: &[PathBuf]) -> VerifyReport {
+    verify_paths_with(paths, &SignatureCheck::default())
+}
+
+/// [`verify_paths`], judging signatures by `signatures` (trusted keys, required or not).
+pub fn verify_paths_with(paths: &[PathBuf], signatures: &SignatureCheck) -> VerifyReport {
     let mut report = VerifyReport::default();
     if paths.is_empty() {
         report.unreadable.push("no pack or folder given".into());
@@ -329,20 +343,34 @@ pub fn verify_paths(paths: &[PathBuf]) -> VerifyReport {
     }
     report.packs = found.len();
 
-    let checks: Vec<PackCheck> = found
+    let (checks, signed): (Vec<PackCheck>, Vec<Option<signature::Outcome>>) = found
         .par_iter()
         .map(|f| {
             let name = f.path.display().to_string();
             match std::fs::read(&f.path) {
-                Ok(bytes) => check_pack(&name, &bytes),
-                Err(e) => PackCheck {
-                    verdict: Verdict::Unreadable(format!("{name}: {e}")),
-                    manifest: None,
-                    manifest_sha256: None,
-                },
+                Ok(bytes) => (
+                    check_pack(&name, &bytes),
+                    signature::check_zip(&bytes, signatures),
+                ),
+                Err(e) => (
+                    PackCheck {
+                        verdict: Verdict::Unreadable(format!("{name}: {e}")),
+                        manifest: None,
+                        manifest_sha256: None,
+                    },
+                    None,
+                ),
             }
         })
-        .collect();
+        .unzip();
+    for (f, outcome) in found.iter().zip(signed) {
+        signature::record(
+            &mut report,
+            &f.path.display().to_string(),
+            outcome,
+            signatures,
+        );
+    }
 
     // Packs without a usable manifest, by the client and month their file name claims:
     // already reported, so a chain gap at one of them is not reported again.

@@ -139,6 +139,7 @@ impl ClientPacks<'_> {
         &self,
         env: &Environment,
         w: &writer::SiteWriter,
+        signer: Option<&pack::Signer>,
     ) -> Result<Vec<(String, cache::MonthUnit)>, String> {
         let mut previous: Option<(crate::month::Month, String)> = None;
         let mut units = Vec::new();
@@ -159,8 +160,15 @@ impl ClientPacks<'_> {
                     prev_month,
                     files,
                 } => {
-                    let sha =
-                        self.write_one(env, w, card, prev_month, &files[2], previous.as_ref())?;
+                    let sha = self.write_one(
+                        env,
+                        w,
+                        card,
+                        prev_month,
+                        &files[2],
+                        previous.as_ref(),
+                        signer,
+                    )?;
                     previous = Some((card.month, sha.clone()));
                     units.push((
                         unit.clone(),
@@ -184,6 +192,7 @@ impl ClientPacks<'_> {
         prev_month: &Option<String>,
         rel: &str,
         previous: Option<&(crate::month::Month, String)>,
+        signer: Option<&pack::Signer>,
     ) -> Result<String, String> {
         let month = card.month.to_string();
         let ctx = MonthContext {
@@ -250,8 +259,15 @@ impl ClientPacks<'_> {
         let mut sha = String::new();
         w.write_with(rel, |out| {
             let files = files.iter().map(|(p, s)| (p.as_str(), *s)).collect();
-            let written =
-                pack::stream_pack(self.id, card.month, &card.policy, files, previous, out)?;
+            let written = pack::stream_pack(
+                self.id,
+                card.month,
+                &card.policy,
+                files,
+                previous,
+                signer,
+                out,
+            )?;
             sha = written.manifest_sha256;
             Ok(())
         })?;
@@ -272,6 +288,9 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
     let mut summary = BuildSummary::default();
     let env = templates::environment(&opts.repo)
         .map_err(|e| vec![Diagnostic::file("site-templates", e)])?;
+    // Packs are signed with the key CUSTODY_SIGNING_KEY_FILE names, if it is set.
+    let signer = pack::Signer::from_env().map_err(|e| vec![Diagnostic::file(e.file, e.message)])?;
+    let signing_key = signer.as_ref().map_or("", |s| s.fingerprint());
     let (clients, mut errors) = crate::repo::select_clients(&opts.repo, &opts.clients)?;
     // The control reference, written at the root and into every client's folder.
     let control_pages =
@@ -279,7 +298,7 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
 
     let t = Instant::now();
     let old = if use_cache {
-        cache::Cache::load(&opts.repo, &opts.out)
+        cache::Cache::load(&opts.repo, &opts.out, signing_key)
     } else {
         None
     };
@@ -388,7 +407,7 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
             .into_par_iter()
             .map(|r| match r {
                 Some(mut r) => {
-                    let units = r.packs.write(&env, &w)?;
+                    let units = r.packs.write(&env, &w, signer.as_ref())?;
                     r.units = units;
                     Ok(Some(r))
                 }
@@ -430,6 +449,7 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
     // The cache describes the site just swapped in; a build with input problems is
     // never skipped next time (it must report them again), but its months can be reused.
     let mut c = cache::Cache::new();
+    c.signing_key = signing_key.to_owned();
     c.fingerprint = (errors.is_empty() && summary.skipped.is_empty()).then_some(fingerprint);
     c.counts = cache::Counts {
         clients: summary.clients,
