@@ -97,8 +97,12 @@ impl Signer {
                 },
             );
         }
-        let key = PrivateKey::from_openssh(trimmed)
-            .map_err(|e| format!("not a readable OpenSSH private key ({e})"))?;
+        let key = PrivateKey::from_openssh(trimmed).map_err(|e| match e {
+            ssh_key::Error::AlgorithmUnknown | ssh_key::Error::AlgorithmUnsupported { .. } => {
+                "a key of a type custody does not sign with: custody signs packs with Ed25519 keys only (create one with `ssh-keygen -t ed25519`)".to_owned()
+            }
+            e => format!("not a readable OpenSSH private key ({e})"),
+        })?;
         if key.is_encrypted() {
             return Err("the key is passphrase-protected: custody signs unattended and never asks for a passphrase; use a key without one, kept in a secret store (such as a GitHub Actions secret)".into());
         }
@@ -149,6 +153,12 @@ struct TrustedKey {
     key: KeyData,
     /// The principals of an `allowed_signers` line, or the comment of a public key.
     name: Option<String>,
+    limits: Limits,
+}
+
+/// The options of an `allowed_signers` line: what the key is trusted for.
+#[derive(Debug, Clone, Default)]
+struct Limits {
     /// `namespaces="…"` patterns; `None` allows every namespace.
     namespaces: Option<Vec<String>>,
     valid_after: Option<jiff::Timestamp>,
@@ -185,13 +195,14 @@ impl TrustedKeys {
     /// The trusted entry for a key that signed in `NAMESPACE` at `now`, if any.
     fn find(&self, key: &KeyData, now: jiff::Timestamp) -> Option<&TrustedKey> {
         self.keys.iter().find(|t| {
-            !t.cert_authority
+            let l = &t.limits;
+            !l.cert_authority
                 && t.key == *key
-                && t.namespaces
+                && l.namespaces
                     .as_ref()
                     .is_none_or(|ns| pattern_list_matches(ns, NAMESPACE))
-                && t.valid_after.is_none_or(|a| now >= a)
-                && t.valid_before.is_none_or(|b| now <= b)
+                && l.valid_after.is_none_or(|a| now >= a)
+                && l.valid_before.is_none_or(|b| now <= b)
         })
     }
 }
@@ -407,6 +418,10 @@ fn parse_trusted(text: &str, label: &str) -> Result<Vec<TrustedKey>, String> {
                 truncate(key_type, 40)
             ));
         }
+        let limits = match options {
+            Some(o) => parse_options(o).map_err(|e| format!("{at}: {e}"))?,
+            None => Limits::default(),
+        };
         let Some(base64) = tokens.get(key_at + 1) else {
             return Err(format!("{at}: the ssh-ed25519 key has no key data"));
         };
@@ -419,36 +434,30 @@ fn parse_trusted(text: &str, label: &str) -> Result<Vec<TrustedKey>, String> {
             ));
         }
         let comment = tokens[key_at + 2..].join(" ");
-        let mut entry = TrustedKey {
+        keys.push(TrustedKey {
             key: public.key_data().clone(),
             name: name.or((!comment.is_empty()).then_some(comment)),
-            namespaces: None,
-            valid_after: None,
-            valid_before: None,
-            cert_authority: false,
-        };
-        if let Some(options) = options {
-            apply_options(&mut entry, options).map_err(|e| format!("{at}: {e}"))?;
-        }
-        keys.push(entry);
+            limits,
+        });
     }
     Ok(keys)
 }
 
 /// The options field of an `allowed_signers` line, as ssh-keygen(1) documents it.
-fn apply_options(entry: &mut TrustedKey, options: &str) -> Result<(), String> {
+fn parse_options(options: &str) -> Result<Limits, String> {
+    let mut limits = Limits::default();
     for option in split_outside_quotes(options, ',') {
         let (name, value) = match option.split_once('=') {
             Some((n, v)) => (n, Some(unquote(v))),
             None => (option.as_str(), None),
         };
         match (name.to_ascii_lowercase().as_str(), value) {
-            ("cert-authority", None) => entry.cert_authority = true,
+            ("cert-authority", None) => limits.cert_authority = true,
             ("namespaces", Some(v)) => {
-                entry.namespaces = Some(v.split(',').map(str::to_owned).collect());
+                limits.namespaces = Some(v.split(',').map(str::to_owned).collect());
             }
-            ("valid-after", Some(v)) => entry.valid_after = Some(parse_ssh_time(&v)?),
-            ("valid-before", Some(v)) => entry.valid_before = Some(parse_ssh_time(&v)?),
+            ("valid-after", Some(v)) => limits.valid_after = Some(parse_ssh_time(&v)?),
+            ("valid-before", Some(v)) => limits.valid_before = Some(parse_ssh_time(&v)?),
             _ => {
                 return Err(format!(
                     "unknown or malformed option {:?} (allowed_signers options: cert-authority, namespaces=\"…\", valid-after=\"…\", valid-before=\"…\")",
@@ -457,7 +466,7 @@ fn apply_options(entry: &mut TrustedKey, options: &str) -> Result<(), String> {
             }
         }
     }
-    Ok(())
+    Ok(limits)
 }
 
 /// `YYYYMMDD[HHMM[SS]][Z]`, read as UTC (ssh-keygen reads times without `Z` in the
@@ -701,16 +710,14 @@ mod tests {
             let out = check_signature(b"m", garbage, &check, now);
             assert!(matches!(out, Outcome::Unreadable(_)), "{out:?}");
         }
+        let bogus_option = format!("p bogus=1 {}", signer().public_key_openssh());
         for (text, expect) in [
             ("ssh-rsa AAAAB3NzaC1yc2E= x", "not supported"),
             ("ssh-ed25519 !!!! x", "not a valid ssh-ed25519"),
             ("ssh-ed25519", "no key data"),
             ("just words here", "not a public key"),
             ("p \"unterminated ssh-ed25519 AAAA", "unterminated"),
-            (
-                "p bogus=1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA==",
-                "unknown or malformed option",
-            ),
+            (&bogus_option, "unknown or malformed option"),
         ] {
             let e = parse_trusted(text, "f").unwrap_err();
             assert!(e.starts_with("f:1: ") && e.contains(expect), "{text}: {e}");

@@ -221,11 +221,16 @@ impl VerifyReport {
     /// One line per problem, unreadable input and note, then a summary line such as
     /// "3 clients, 18 packs: intact". No trailing newline.
     pub fn render(&self) -> String {
-        let mut lines: Vec<String> = Vec::new();
+        let mut lines: Vec<String> = self.signatures.clone();
         lines.extend(self.problems.iter().cloned());
         lines.extend(self.unreadable.iter().map(|u| format!("unreadable: {u}")));
         lines.extend(self.notes.iter().map(|n| format!("note: {n}")));
-        lines.extend(self.signatures.iter().cloned());
+        if self.signed + self.unsigned > 0 {
+            lines.push(format!(
+                "signatures: {} signed, {} unsigned",
+                self.signed, self.unsigned
+            ));
+        }
         let mut status = Vec::new();
         if !self.problems.is_empty() {
             status.push(format!(
@@ -240,12 +245,10 @@ impl VerifyReport {
             status.push("intact".into());
         }
         lines.push(format!(
-            "{}, {}: {}; {} signed, {} unsigned",
+            "{}, {}: {}",
             plural(self.clients, "client", "clients"),
             plural(self.packs, "pack", "packs"),
-            status.join(", "),
-            self.signed,
-            self.unsigned
+            status.join(", ")
         ));
         lines.join("\n")
     }

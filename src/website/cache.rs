@@ -463,6 +463,21 @@ mod tests {
     }
 
     #[test]
+    fn a_cache_for_another_signing_key_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("site");
+        std::fs::create_dir_all(&out).unwrap();
+        let repo = dir.path().join("repo");
+        let mut c = Cache::new();
+        c.signing_key = "SHA256:old".into();
+        c.save(&repo, &out).unwrap();
+        assert!(Cache::load(&repo, &out, "SHA256:old").is_some());
+        // A new key, or none: every pack must be signed again (or left unsigned).
+        assert!(Cache::load(&repo, &out, "SHA256:new").is_none());
+        assert!(Cache::load(&repo, &out, "").is_none());
+    }
+
+    #[test]
     fn caches_of_removed_sites_are_cleaned_up() {
         let dir = tempfile::tempdir().unwrap();
         let repo = dir.path().join("repo");
