@@ -31,7 +31,7 @@ pub const EXIT_INPUT: i32 = 2;
   custody build                  render the site into site/
   custody serve                  preview the site on http://127.0.0.1:8000/, rebuilt on change
 
-Exit codes: 0 success; 1 findings (check: a control fails or lacks evidence; verify: a pack was tampered with or a month is missing; diff --fail-on weaken: an unjustified weakening); 2 bad input or usage (the message names the file and line, or the JSON path)."
+Exit codes: 0 success; 1 findings (check: a control fails or lacks evidence; verify: a pack was tampered with, its signature fails or a month is missing; diff --fail-on weaken: an unjustified weakening); 2 bad input or usage (the message names the file and line, or the JSON path)."
 )]
 pub struct Cli {
     /// The policy repository (holds clients/ and evidence/).
