@@ -209,6 +209,35 @@ fn a_signed_build_verifies_against_the_trusted_key_and_names_the_signer() {
     let sig = entry(&pack, "manifest.json.sig").expect("the pack holds manifest.json.sig");
     assert!(sig.starts_with(b"-----BEGIN SSH SIGNATURE-----\n"));
 
+    // The private key reaches neither the site (pages or pack entries) nor the cache.
+    let secret = std::fs::read_to_string(&key_file).unwrap();
+    let secret_lines: Vec<&str> = secret.lines().filter(|l| !l.starts_with("-----")).collect();
+    let cache = sample_repo().join(".custody-cache");
+    for dir in [&site, &cache] {
+        for e in walkdir::WalkDir::new(dir)
+            .into_iter()
+            .filter_map(Result::ok)
+        {
+            if !e.file_type().is_file() {
+                continue;
+            }
+            let mut texts = vec![std::fs::read(e.path()).unwrap()];
+            if e.path().extension().is_some_and(|x| x == "zip") {
+                texts.extend(entries(e.path()).into_iter().map(|(_, d)| d));
+            }
+            for t in texts {
+                let t = String::from_utf8_lossy(&t);
+                for l in &secret_lines {
+                    assert!(
+                        !t.contains(l),
+                        "{} holds the private key",
+                        e.path().display()
+                    );
+                }
+            }
+        }
+    }
+
     let allowed = msp.allowed_signers(dir.path(), "evidence@msp.example");
     let (code, out, err) = verify(&[
         os("--trusted-key"),

@@ -114,6 +114,8 @@ struct ClientPacks<'a> {
     logo: Option<(&'a str, Vec<u8>)>,
     notes_html: Option<String>,
     steps: Vec<PackStep<'a>>,
+    /// Signs each pack's manifest (`CUSTODY_SIGNING_KEY_FILE`), if set.
+    signer: Option<&'a pack::Signer>,
 }
 
 enum PackStep<'a> {
@@ -139,7 +141,6 @@ impl ClientPacks<'_> {
         &self,
         env: &Environment,
         w: &writer::SiteWriter,
-        signer: Option<&pack::Signer>,
     ) -> Result<Vec<(String, cache::MonthUnit)>, String> {
         let mut previous: Option<(crate::month::Month, String)> = None;
         let mut units = Vec::new();
@@ -160,15 +161,8 @@ impl ClientPacks<'_> {
                     prev_month,
                     files,
                 } => {
-                    let sha = self.write_one(
-                        env,
-                        w,
-                        card,
-                        prev_month,
-                        &files[2],
-                        previous.as_ref(),
-                        signer,
-                    )?;
+                    let sha =
+                        self.write_one(env, w, card, prev_month, &files[2], previous.as_ref())?;
                     previous = Some((card.month, sha.clone()));
                     units.push((
                         unit.clone(),
@@ -192,7 +186,6 @@ impl ClientPacks<'_> {
         prev_month: &Option<String>,
         rel: &str,
         previous: Option<&(crate::month::Month, String)>,
-        signer: Option<&pack::Signer>,
     ) -> Result<String, String> {
         let month = card.month.to_string();
         let ctx = MonthContext {
@@ -265,7 +258,7 @@ impl ClientPacks<'_> {
                 &card.policy,
                 files,
                 previous,
-                signer,
+                self.signer,
                 out,
             )?;
             sha = written.manifest_sha256;
@@ -374,7 +367,7 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
         let rendered: Vec<Option<Rendered>> = runs
             .par_iter()
             .map(|run| {
-                let mut r = render_client(&env, &opts.repo, run, &w, &reuse)?;
+                let mut r = render_client(&env, &opts.repo, run, &w, &reuse, signer.as_ref())?;
                 match &mut r {
                     Some(r) => {
                         for (rel, bytes) in &control_pages {
@@ -407,7 +400,7 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
             .into_par_iter()
             .map(|r| match r {
                 Some(mut r) => {
-                    let units = r.packs.write(&env, &w, signer.as_ref())?;
+                    let units = r.packs.write(&env, &w)?;
                     r.units = units;
                     Ok(Some(r))
                 }
@@ -512,6 +505,7 @@ fn render_client<'a>(
     run: &'a ClientRun,
     w: &writer::SiteWriter,
     reuse: &Reuse,
+    signer: Option<&'a pack::Signer>,
 ) -> Result<Option<Rendered<'a>>, String> {
     let Some(policy) = &run.policy else {
         return Ok(None);
@@ -632,6 +626,7 @@ fn render_client<'a>(
             logo,
             notes_html,
             steps,
+            signer,
         },
         units: Vec::new(),
     }))
