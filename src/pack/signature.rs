@@ -377,15 +377,33 @@ fn read_limited(path: &Path, limit: u64) -> Result<String, String> {
     if bytes.len() as u64 > limit {
         return Err(format!("larger than {limit} bytes: not a key file"));
     }
-    String::from_utf8(bytes).map_err(|_| "not UTF-8 text: not an OpenSSH key file".into())
+    let text = String::from_utf8(bytes).map_err(|_| "not UTF-8 text: not an OpenSSH key file")?;
+    // Editors on Windows may save a byte-order mark.
+    Ok(text
+        .strip_prefix('\u{feff}')
+        .map(str::to_owned)
+        .unwrap_or(text))
 }
 
-/// The key types OpenSSH writes at the start of a public key.
+/// The key types OpenSSH writes at the start of a public key (and certificates of them):
+/// an exact list, so a principal that merely starts with `ssh-` is still a principal.
 fn is_key_type(token: &str) -> bool {
-    token.starts_with("ssh-")
-        || token.starts_with("ecdsa-sha2-")
-        || token.starts_with("sk-")
-        || token.ends_with("@openssh.com")
+    const TYPES: [&str; 8] = [
+        "ssh-ed25519",
+        "ssh-rsa",
+        "ssh-dss",
+        "ecdsa-sha2-nistp256",
+        "ecdsa-sha2-nistp384",
+        "ecdsa-sha2-nistp521",
+        "sk-ssh-ed25519@openssh.com",
+        "sk-ecdsa-sha2-nistp256@openssh.com",
+    ];
+    let plain = match token.strip_suffix("-cert-v01@openssh.com") {
+        Some(t) if t.starts_with("sk-") => format!("{t}@openssh.com"),
+        Some(t) => t.to_owned(),
+        None => token.to_owned(),
+    };
+    TYPES.contains(&plain.as_str())
 }
 
 /// Parses OpenSSH public key lines (`type base64 [comment]`) and `allowed_signers` lines
@@ -746,6 +764,19 @@ mod tests {
             format!("{:?}", signer()),
             format!("Signer({})", signer().fingerprint())
         );
+        // A key file saved with Windows line endings still reads.
+        let crlf = signer().key.to_openssh(LineEnding::CRLF).unwrap();
+        assert!(Signer::from_openssh(&crlf).is_ok());
+    }
+
+    #[test]
+    fn a_principal_that_looks_like_a_key_type_is_a_principal() {
+        let key = signer().public_key_openssh();
+        let keys = parse_trusted(&format!("ssh-admins {key}\r\n"), "f").unwrap();
+        assert_eq!(keys[0].name.as_deref(), Some("ssh-admins"));
+        assert!(is_key_type("ssh-ed25519-cert-v01@openssh.com"));
+        assert!(is_key_type("sk-ssh-ed25519-cert-v01@openssh.com"));
+        assert!(!is_key_type("ssh-admins"));
     }
 
     #[test]
