@@ -31,7 +31,7 @@ pub const EXIT_INPUT: i32 = 2;
   custody build                  render the site into site/
   custody serve                  preview the site on http://127.0.0.1:8000/, rebuilt on change
 
-Exit codes: 0 success; 1 findings (check: a control fails or lacks evidence; verify: a pack was tampered with or a month is missing; diff --fail-on weaken: an unjustified weakening); 2 bad input or usage (the message names the file and line, or the JSON path)."
+Exit codes: 0 success; 1 findings (check: a control fails or lacks evidence; verify: a pack was tampered with, its signature fails or a month is missing; diff --fail-on weaken: an unjustified weakening); 2 bad input or usage (the message names the file and line, or the JSON path)."
 )]
 pub struct Cli {
     /// The policy repository (holds clients/ and evidence/).
@@ -245,11 +245,19 @@ pub struct SchemaArgs {
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:
   custody verify site                               every pack the site holds
-  custody verify site/contoso/2026-05/evidence.zip  one pack")]
+  custody verify site/contoso/2026-05/evidence.zip  one pack
+  custody verify --trusted-key allowed_signers --require-signature site")]
 pub struct VerifyArgs {
     /// Evidence pack zip files, or folders (such as site/ or site/<client>/) to search for them.
     #[arg(required = true, value_name = "PACK_OR_DIR", value_hint = clap::ValueHint::AnyPath)]
     pub paths: Vec<PathBuf>,
+    /// Packs must be signed by a key in FILE: an OpenSSH public key (`ssh-ed25519 AAAA…`) or
+    /// an allowed_signers file, as `ssh-keygen -Y verify` reads (repeatable).
+    #[arg(long = "trusted-key", value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub trusted_keys: Vec<PathBuf>,
+    /// An unsigned pack is a failure (exit 1), not only reported.
+    #[arg(long)]
+    pub require_signature: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -336,11 +344,7 @@ fn run(cli: Cli) -> i32 {
         Command::Diff(args) => diff(&cli.repo, &args),
         Command::Schema(args) => schema(&args),
         Command::Init(args) => init(&args),
-        Command::Verify(args) => {
-            let report = crate::pack::verify_paths(&args.paths);
-            print_stdout(&format!("{}\n", report.render()));
-            report.exit_code()
-        }
+        Command::Verify(args) => verify(&args),
         Command::Collect(args) => collect(&cli.repo, &args),
         Command::Explain(args) => crate::explain::main(&args),
         Command::Controls(args) => {
@@ -350,6 +354,27 @@ fn run(cli: Cli) -> i32 {
             EXIT_OK
         }
     }
+}
+
+fn verify(args: &VerifyArgs) -> i32 {
+    let trusted = if args.trusted_keys.is_empty() {
+        None
+    } else {
+        match crate::pack::TrustedKeys::load(&args.trusted_keys) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                eprint(&format!("error: --trusted-key {e}\n"));
+                return EXIT_INPUT;
+            }
+        }
+    };
+    let check = crate::pack::SignatureCheck {
+        trusted,
+        required: args.require_signature,
+    };
+    let report = crate::pack::verify_paths_with(&args.paths, &check);
+    print_stdout(&format!("{}\n", report.render()));
+    report.exit_code()
 }
 
 static QUIET: AtomicBool = AtomicBool::new(false);

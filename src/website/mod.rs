@@ -114,6 +114,8 @@ struct ClientPacks<'a> {
     logo: Option<(&'a str, Vec<u8>)>,
     notes_html: Option<String>,
     steps: Vec<PackStep<'a>>,
+    /// Signs each pack's manifest (`CUSTODY_SIGNING_KEY_FILE`), if set.
+    signer: Option<&'a pack::Signer>,
 }
 
 enum PackStep<'a> {
@@ -250,8 +252,15 @@ impl ClientPacks<'_> {
         let mut sha = String::new();
         w.write_with(rel, |out| {
             let files = files.iter().map(|(p, s)| (p.as_str(), *s)).collect();
-            let written =
-                pack::stream_pack(self.id, card.month, &card.policy, files, previous, out)?;
+            let written = pack::stream_pack(
+                self.id,
+                card.month,
+                &card.policy,
+                files,
+                previous,
+                self.signer,
+                out,
+            )?;
             sha = written.manifest_sha256;
             Ok(())
         })?;
@@ -272,6 +281,9 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
     let mut summary = BuildSummary::default();
     let env = templates::environment(&opts.repo)
         .map_err(|e| vec![Diagnostic::file("site-templates", e)])?;
+    // Packs are signed with the key CUSTODY_SIGNING_KEY_FILE names, if it is set.
+    let signer = pack::Signer::from_env().map_err(|e| vec![Diagnostic::file(e.file, e.message)])?;
+    let signing_key = signer.as_ref().map_or("", |s| s.fingerprint());
     let (clients, mut errors) = crate::repo::select_clients(&opts.repo, &opts.clients)?;
     // The control reference, written at the root and into every client's folder.
     let control_pages =
@@ -279,7 +291,7 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
 
     let t = Instant::now();
     let old = if use_cache {
-        cache::Cache::load(&opts.repo, &opts.out)
+        cache::Cache::load(&opts.repo, &opts.out, signing_key)
     } else {
         None
     };
@@ -355,7 +367,7 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
         let rendered: Vec<Option<Rendered>> = runs
             .par_iter()
             .map(|run| {
-                let mut r = render_client(&env, &opts.repo, run, &w, &reuse)?;
+                let mut r = render_client(&env, &opts.repo, run, &w, &reuse, signer.as_ref())?;
                 match &mut r {
                     Some(r) => {
                         for (rel, bytes) in &control_pages {
@@ -430,6 +442,7 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
     // The cache describes the site just swapped in; a build with input problems is
     // never skipped next time (it must report them again), but its months can be reused.
     let mut c = cache::Cache::new();
+    c.signing_key = signing_key.to_owned();
     c.fingerprint = (errors.is_empty() && summary.skipped.is_empty()).then_some(fingerprint);
     c.counts = cache::Counts {
         clients: summary.clients,
@@ -492,6 +505,7 @@ fn render_client<'a>(
     run: &'a ClientRun,
     w: &writer::SiteWriter,
     reuse: &Reuse,
+    signer: Option<&'a pack::Signer>,
 ) -> Result<Option<Rendered<'a>>, String> {
     let Some(policy) = &run.policy else {
         return Ok(None);
@@ -612,6 +626,7 @@ fn render_client<'a>(
             logo,
             notes_html,
             steps,
+            signer,
         },
         units: Vec::new(),
     }))
