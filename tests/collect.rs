@@ -999,8 +999,7 @@ fn redirects_are_never_followed_so_no_secret_or_token_leaves_the_origin() {
     let before = tree(&dir.path().join("evidence/northwind").join(&month));
     let to = format!("{}/v1.0/subscribedSkus", evil.url);
     let server = hostile_server(move |req, _| {
-        (req.path() == "/v1.0/subscribedSkus" && northwind(req))
-            .then(|| redirect(302, &to))
+        (req.path() == "/v1.0/subscribedSkus" && northwind(req)).then(|| redirect(302, &to))
     });
     let out = collect_two(dir.path(), &server, &month, &[]);
     assert_failed_cleanly(
@@ -1220,13 +1219,12 @@ fn a_slow_drip_is_cut_off_by_the_tenant_time_limit() {
     let dir = repo(&month);
     let before = tree(&dir.path().join("evidence/northwind").join(&month));
     let server = hostile_server(|req, _| {
-        (req.path() == "/v1.0/policies/identitySecurityDefaultsEnforcementPolicy"
-            && northwind(req))
-        .then(|| Reply::Drip {
-            chunk: " ".into(),
-            every: Duration::from_millis(200),
-            times: 10_000,
-        })
+        (req.path() == "/v1.0/policies/identitySecurityDefaultsEnforcementPolicy" && northwind(req))
+            .then(|| Reply::Drip {
+                chunk: " ".into(),
+                every: Duration::from_millis(200),
+                times: 10_000,
+            })
     });
     let started = Instant::now();
     let out = with_secret(custody(dir.path(), &server))
@@ -1721,9 +1719,8 @@ fn a_group_principal_id_that_is_not_a_guid_never_becomes_a_file_name() {
         let dir = repo(&month);
         let before = tree(&dir.path().join("evidence/northwind").join(&month));
         let server = hostile_server(move |req, base| {
-            (req.path() == "/v1.0/roleManagement/directory/roleAssignments"
-                && northwind(req))
-            .then(|| ok(role_assignments_with_groups(base, &[bad])))
+            (req.path() == "/v1.0/roleManagement/directory/roleAssignments" && northwind(req))
+                .then(|| ok(role_assignments_with_groups(base, &[bad])))
         });
         let out = collect_two(dir.path(), &server, &month, &[]);
         assert_failed_cleanly(
