@@ -158,6 +158,12 @@ pub struct CollectArgs {
     /// Clients collected in parallel.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64), value_name = "N")]
     pub jobs: u16,
+    /// Largest response body accepted from Graph, in bytes; a larger one fails its endpoint.
+    #[arg(long, env = "CUSTODY_MAX_RESPONSE_BYTES", default_value_t = crate::collect::http::DEFAULT_MAX_RESPONSE_BYTES, value_parser = clap::value_parser!(u64).range(1024..), value_name = "BYTES")]
+    pub max_response_bytes: u64,
+    /// Time limit for one client's whole collection (seconds, or 90s, 30m, 2h); past it the client fails.
+    #[arg(long, env = "CUSTODY_TENANT_TIMEOUT", default_value = "2h", value_parser = crate::collect::parse_timeout, value_name = "TIME")]
+    pub tenant_timeout: std::time::Duration,
 }
 
 #[derive(clap::Args, Debug)]
@@ -865,7 +871,10 @@ fn collect(root: &Path, args: &CollectArgs) -> i32 {
         }
     }
     let retry = match collect::http::RetryConfig::from_env() {
-        Ok(r) => r,
+        Ok(r) => collect::http::RetryConfig {
+            max_body: args.max_response_bytes,
+            ..r
+        },
         Err(e) => return fail(e),
     };
     let creds = match collect::auth::Credentials::from_env() {
@@ -903,6 +912,7 @@ fn collect(root: &Path, args: &CollectArgs) -> i32 {
         login_url: args.login_url.trim_end_matches('/').to_owned(),
         jobs: usize::from(args.jobs),
         retry,
+        tenant_timeout: args.tenant_timeout,
     };
     let outcomes = collect::collect(&opts, creds);
     status(&format!("{}\n", collect::summary(&outcomes)));
