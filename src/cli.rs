@@ -724,6 +724,14 @@ fn diff(root: &Path, args: &DiffArgs) -> i32 {
 
 fn build(root: &Path, args: &BuildArgs) -> i32 {
     let out = args.out.clone().unwrap_or_else(|| root.join("site"));
+    // First, so a refused folder is named for the right reason and nothing is read.
+    if let Err(reason) = crate::website::output::check(root, &out) {
+        eprint(&format!(
+            "error: {}: refusing to build here: {reason}\n",
+            out.display()
+        ));
+        return EXIT_INPUT;
+    }
     if let Some(refusal) = subset_would_replace(&out, &args.clients) {
         eprint(&refusal);
         return EXIT_INPUT;

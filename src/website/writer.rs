@@ -3,8 +3,11 @@
 //! build finished, so a failed build leaves the previous site untouched. Files of the
 //! previous site that an incremental build reuses are hard-linked into the staging
 //! folder (copied where links are not possible), so they keep their bytes and inode.
-//! Writing takes `&self`: clients are rendered and written in parallel.
+//! Writing takes `&self`: clients are rendered and written in parallel. The marker
+//! (`output::MARKER`) is the staging folder's first file, so every site carries it and
+//! a leftover staging folder is removed only when custody can tell it wrote it.
 
+use super::output;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
@@ -30,7 +33,8 @@ pub fn safe_relative(rel: &str) -> Result<&Path, String> {
 }
 
 impl SiteWriter {
-    /// Creates an empty staging folder beside `out`.
+    /// Creates a staging folder beside `out` holding only the marker. `out` must have
+    /// passed [`output::check`].
     pub fn new(out: &Path) -> Result<SiteWriter, String> {
         let parent = match out.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -43,18 +47,32 @@ impl SiteWriter {
             .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
         remove_dead_leftovers(&parent, &name);
         let staging = parent.join(format!(".{name}.building-{}", std::process::id()));
-        if staging.exists() {
+        // A folder of that name from an earlier process with our pid: removed only when
+        // it is one custody wrote.
+        if std::fs::symlink_metadata(&staging).is_ok() {
+            if !output::is_custody_site(&staging) {
+                return Err(format!(
+                    "{} is in the way of the staging folder and was not written by custody: \
+                     move it away",
+                    staging.display()
+                ));
+            }
             std::fs::remove_dir_all(&staging)
                 .map_err(|e| format!("cannot clear {}: {e}", staging.display()))?;
         }
-        std::fs::create_dir_all(&staging)
+        std::fs::create_dir(&staging)
             .map_err(|e| format!("cannot create {}: {e}", staging.display()))?;
-        Ok(SiteWriter {
+        let w = SiteWriter {
             staging,
             files: AtomicUsize::new(0),
             linked: AtomicUsize::new(0),
             bytes: AtomicU64::new(0),
-        })
+        };
+        if let Err(e) = w.write(output::MARKER, output::MARKER_TEXT.as_bytes()) {
+            w.abandon();
+            return Err(e);
+        }
+        Ok(w)
     }
 
     /// Files in the staged site (written and linked).
@@ -159,6 +177,14 @@ impl SiteWriter {
     /// Replaces `out` with the staged site: the old one is moved aside first and removed
     /// only after the new one is in place.
     pub fn commit(self, out: &Path) -> Result<(), String> {
+        // The previous site was checked before the build; a link put there since would
+        // be swapped away, not the folder it names.
+        if std::fs::symlink_metadata(out).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(format!(
+                "{} became a symbolic link during the build: not replaced",
+                out.display()
+            ));
+        }
         // Where the OS swaps two paths in one step, nothing (a reader, a kill) ever sees
         // `out` missing; elsewhere the two renames below leave a brief gap.
         if out.is_dir() && exchange(&self.staging, out).is_ok() {
@@ -195,7 +221,8 @@ impl SiteWriter {
 }
 
 /// Staging and set-aside folders of builds that were killed (their process is gone):
-/// removed so they do not pile up beside the site. Linux only (`/proc` tells who lives).
+/// removed so they do not pile up beside the site, but only a folder with custody's
+/// name that is also a site custody wrote (marked). Linux only (`/proc` tells who lives).
 fn remove_dead_leftovers(parent: &Path, name: &str) {
     if !Path::new("/proc/self").exists() {
         return;
@@ -211,6 +238,7 @@ fn remove_dead_leftovers(parent: &Path, name: &str) {
         });
         if let Some(pid) = pid
             && !Path::new("/proc").join(pid).exists()
+            && output::is_custody_site(&e.path())
         {
             let _ = std::fs::remove_dir_all(e.path());
         }
