@@ -49,12 +49,8 @@ pub struct ServeOptions {
 pub fn run(opts: &ServeOptions) -> Result<(), String> {
     // Every rebuild checks again; this makes a refused folder end the command at once
     // (it also refuses a folder inside a watched input, whose builds would retrigger).
-    crate::website::output::check(&opts.repo, &opts.out).map_err(|reason| {
-        format!(
-            "{}: refusing to build here: {reason}",
-            opts.out.display()
-        )
-    })?;
+    crate::website::output::check(&opts.repo, &opts.out)
+        .map_err(|reason| format!("{}: refusing to build here: {reason}", opts.out.display()))?;
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, opts.port)).map_err(|e| {
         format!(
             "cannot listen on 127.0.0.1:{}: {e} (choose another with --port, or 0 for any free port)",
@@ -575,10 +571,20 @@ mod tests {
         ] {
             let r = get(&dir, target);
             assert_eq!(r.status, 301, "{target}");
-            assert_eq!(r.headers, vec![("Location", location.to_owned())], "{target}");
+            assert_eq!(
+                r.headers,
+                vec![("Location", location.to_owned())],
+                "{target}"
+            );
         }
         // Tricks that would put a host in the Location never redirect at all.
-        for target in ["/%2F%2Fcontoso", "/%2fcontoso", "/\\contoso", "/%5Ccontoso", "/%5C%5Ccontoso"] {
+        for target in [
+            "/%2F%2Fcontoso",
+            "/%2fcontoso",
+            "/\\contoso",
+            "/%5Ccontoso",
+            "/%5C%5Ccontoso",
+        ] {
             let r = get(&dir, target);
             assert!(matches!(r.status, 400 | 404), "{target}: {}", r.status);
             assert!(r.headers.iter().all(|(n, _)| *n != "Location"), "{target}");
@@ -631,6 +637,55 @@ mod tests {
         ] {
             assert_eq!(respond(&root, "GET", "/", Some(host)).status, 403, "{host}");
         }
+    }
+
+    /// A connected loopback pair: (server side, client side).
+    fn pair() -> (TcpStream, TcpStream) {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        (l.accept().unwrap().0, client)
+    }
+
+    #[test]
+    fn the_write_deadline_ends_a_response_the_client_never_reads() {
+        let (server, _client) = pair();
+        let mut w = Deadline {
+            stream: &server,
+            until: Instant::now() + Duration::from_millis(300),
+        };
+        let started = Instant::now();
+        // Far more than the socket buffers hold: without a deadline this blocks forever.
+        let body = vec![0u8; 64 * 1024 * 1024];
+        assert!(w.write_all(&body).is_err());
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
+    fn the_read_deadline_covers_the_whole_head_not_each_read() {
+        let (server, mut client) = pair();
+        let drip = std::thread::spawn(move || {
+            for _ in 0..40 {
+                if client.write_all(b"a").is_err() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        });
+        let r = Deadline {
+            stream: &server,
+            until: Instant::now() + Duration::from_millis(400),
+        };
+        let started = Instant::now();
+        let mut line = String::new();
+        let e = BufReader::new(r).read_line(&mut line).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::TimedOut, "{e}");
+        assert!(started.elapsed() < Duration::from_millis(1500));
+        drop(server);
+        drip.join().unwrap();
     }
 
     #[test]

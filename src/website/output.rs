@@ -57,8 +57,7 @@ pub fn check(repo: &Path, out: &Path) -> Result<PathBuf, String> {
     }
     if !meta.is_dir() {
         return Err(
-            "is a file, not a folder: a build would replace it. Give a new or empty folder"
-                .into(),
+            "is a file, not a folder: a build would replace it. Give a new or empty folder".into(),
         );
     }
     let mut entries =
@@ -180,15 +179,13 @@ fn foreign_in_client(dir: &Path) -> Option<String> {
             ("assets" | "controls", Kind::Dir) => {
                 foreign_in_tree(&dir.join(&name)).map(|sub| format!("{name}/{sub}"))
             }
-            (n, Kind::Dir) if Month::parse(n).is_ok() => {
-                match sorted_entries(&dir.join(n)) {
-                    Ok(files) => files
-                        .into_iter()
-                        .find(|(_, k)| *k != Kind::File)
-                        .map(|(f, _)| format!("{n}/{f}")),
-                    Err(e) => Some(format!("{n}/{e}")),
-                }
-            }
+            (n, Kind::Dir) if Month::parse(n).is_ok() => match sorted_entries(&dir.join(n)) {
+                Ok(files) => files
+                    .into_iter()
+                    .find(|(_, k)| *k != Kind::File)
+                    .map(|(f, _)| format!("{n}/{f}")),
+                Err(e) => Some(format!("{n}/{e}")),
+            },
             _ => Some(name.clone()),
         };
         if foreign.is_some() {
@@ -274,7 +271,10 @@ fn refuse_protected(repo: &Path, abs: &Path) -> Result<(), String> {
             )
         });
     }
-    if abs.components().any(|c| c == Component::Normal(".git".as_ref())) {
+    if abs
+        .components()
+        .any(|c| c == Component::Normal(".git".as_ref()))
+    {
         return Err(format!("is inside a .git folder. {choose}"));
     }
     let mut protected: Vec<(String, PathBuf)> = Vec::new();
@@ -409,7 +409,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = dir.path().join("site");
         site(&s);
-        assert!(is_custody_site(&s), "the layout of a site from before the marker");
+        assert!(
+            is_custody_site(&s),
+            "the layout of a site from before the marker"
+        );
         std::fs::write(s.join(MARKER), MARKER_TEXT).unwrap();
         assert!(is_custody_site(&s));
         for foreign in ["CNAME", "acme/notes.txt", "acme/2026-05/sub/x"] {

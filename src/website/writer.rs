@@ -50,7 +50,7 @@ impl SiteWriter {
         // A folder of that name from an earlier process with our pid: removed only when
         // it is one custody wrote.
         if std::fs::symlink_metadata(&staging).is_ok() {
-            if !output::is_custody_site(&staging) {
+            if !output::is_custody_site(&staging) && !is_unfinished_staging(&staging) {
                 return Err(format!(
                     "{} is in the way of the staging folder and was not written by custody: \
                      move it away",
@@ -238,11 +238,32 @@ fn remove_dead_leftovers(parent: &Path, name: &str) {
         });
         if let Some(pid) = pid
             && !Path::new("/proc").join(pid).exists()
-            && output::is_custody_site(&e.path())
+            && (output::is_custody_site(&e.path()) || is_unfinished_staging(&e.path()))
         {
             let _ = std::fs::remove_dir_all(e.path());
         }
     }
+}
+
+/// A staging folder killed before its marker was complete: nothing in it but (a first
+/// part of) the marker. Such a folder holds nothing of anyone's.
+fn is_unfinished_staging(dir: &Path) -> bool {
+    if !std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir()) {
+        return false;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.into_iter().all(|e| {
+        e.is_ok_and(|e| {
+            e.file_name() == output::MARKER
+                && e.file_type().is_ok_and(|t| t.is_file())
+                && std::fs::read(e.path()).is_ok_and(|b| {
+                    b.len() <= output::MARKER_TEXT.len()
+                        && output::MARKER_TEXT.as_bytes().starts_with(&b)
+                })
+        })
+    })
 }
 
 #[cfg(target_os = "linux")]
@@ -274,6 +295,45 @@ mod tests {
             assert!(safe_relative(bad).is_err(), "{bad:?}");
         }
         assert!(safe_relative("acme/2026-11/index.html").is_ok());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn leftovers_of_dead_builds_are_removed_only_when_custody_wrote_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let make = |name: &str, files: &[(&str, &str)]| {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(&p).unwrap();
+            for (f, text) in files {
+                std::fs::write(p.join(f), text).unwrap();
+            }
+            p
+        };
+        let marker = output::MARKER_TEXT;
+        // Dead pids (beyond any pid_max) with custody's names.
+        let killed = make(
+            ".site.building-999999991",
+            &[(output::MARKER, marker), ("index.html", "<p>")],
+        );
+        let empty = make(".site.building-999999992", &[]);
+        let half_marker = make(
+            ".site.building-999999993",
+            &[(output::MARKER, &marker[..7])],
+        );
+        let foreign = make(".site.building-999999994", &[("thesis.tex", "mine")]);
+        let forged = make(
+            ".site.old-999999995",
+            &[(output::MARKER, "not custody"), ("a", "b")],
+        );
+        let other_name = make(".public.building-999999996", &[(output::MARKER, marker)]);
+        remove_dead_leftovers(dir.path(), "site");
+        for gone in [&killed, &empty, &half_marker] {
+            assert!(!gone.exists(), "{} was left", gone.display());
+        }
+        for kept in [&foreign, &forged, &other_name] {
+            assert!(kept.exists(), "{} was removed", kept.display());
+        }
+        assert_eq!(std::fs::read(foreign.join("thesis.tex")).unwrap(), b"mine");
     }
 
     #[test]
