@@ -102,7 +102,7 @@ pub struct ServeArgs {
     /// TCP port on 127.0.0.1; 0 picks a free one.
     #[arg(long, default_value_t = 8000, value_name = "N")]
     pub port: u16,
-    /// Output folder; default: site/ in the repository.
+    /// Output folder; default: site/ in the repository. Refused like `build --out`.
     #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub out: Option<PathBuf>,
 }
@@ -171,7 +171,8 @@ pub struct CollectArgs {
 Builds are incremental: with no input changed nothing is written, and months whose inputs,
 templates and custody version are unchanged are reused from the previous site.")]
 pub struct BuildArgs {
-    /// Output folder; default: site/ in the repository. It is replaced only when the build succeeds.
+    /// Output folder; default: site/ in the repository. Replaced whole, only when the build
+    /// succeeds; a non-empty folder custody did not build, the repository or an input is refused.
     #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub out: Option<PathBuf>,
     /// Only these clients (repeatable): a standalone site per client, without the portfolio page.
