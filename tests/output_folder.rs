@@ -245,6 +245,8 @@ fn a_file_as_output_is_refused() {
     let fx = fixture();
     fx.refused("uncommitted.txt", "is a file, not a folder");
     fx.refused(fx.root.join("unrelated.txt"), "is a file, not a folder");
+    // Below a file: not a folder either, and never a panic.
+    fx.refused("uncommitted.txt/site", "cannot inspect it");
 }
 
 #[test]

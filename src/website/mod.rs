@@ -1,6 +1,7 @@
 //! `custody build`: evaluate every client and month, then render the versioned static
 //! site (pages, scorecard.json, evidence packs) through one writer that stages the site
-//! and swaps it in only when the build is complete.
+//! and swaps it in only when the build is complete, and only over a folder custody may
+//! replace (`output`: never the repository, an input, or a folder it did not write).
 
 pub mod cache;
 pub mod charts;

@@ -39,7 +39,13 @@ const GENERATOR: &[u8] = b"<meta name=\"generator\" content=\"custody ";
 /// Checks that a build may replace `out` (see the module header); the absolute path to
 /// build into, or the reason to refuse, which ends with what to do instead.
 pub fn check(repo: &Path, out: &Path) -> Result<PathBuf, String> {
+    if out.as_os_str().is_empty() {
+        return Err("is empty: give the folder to build into".into());
+    }
     let abs = resolve(out);
+    if !abs.is_absolute() {
+        return Err("cannot be resolved to an absolute path (is the current folder gone?)".into());
+    }
     refuse_protected(repo, &abs)?;
     // The path as given, without `.` or a trailing slash (which would follow a link).
     let given: PathBuf = out.components().collect();
