@@ -175,6 +175,20 @@ fn building_into_or_inside_git_is_refused() {
 }
 
 #[test]
+fn building_into_a_git_folder_kept_elsewhere_is_refused() {
+    // A worktree, a submodule or `git init --separate-git-dir`: `.git` is a file naming
+    // the real git folder, which has another name.
+    let fx = fixture();
+    let store = fx.root.join("store");
+    std::fs::rename(fx.repo.join(".git"), &store).unwrap();
+    std::fs::write(fx.repo.join(".git"), "gitdir: ../store\n").unwrap();
+    git2::Repository::open(&fx.repo).expect("the repository opens through the .git file");
+    fx.refused(&store, "is the git folder");
+    fx.refused(store.join("objects"), "is inside the git folder");
+    fx.refused(store.join("new-site"), "is inside the git folder");
+}
+
+#[test]
 fn building_into_an_input_or_generated_folder_is_refused() {
     let fx = fixture();
     for dir in [
