@@ -102,7 +102,7 @@ pub struct ServeArgs {
     /// TCP port on 127.0.0.1; 0 picks a free one.
     #[arg(long, default_value_t = 8000, value_name = "N")]
     pub port: u16,
-    /// Output folder; default: site/ in the repository.
+    /// Output folder; default: site/ in the repository. Refused like `build --out`.
     #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub out: Option<PathBuf>,
 }
@@ -177,7 +177,8 @@ pub struct CollectArgs {
 Builds are incremental: with no input changed nothing is written, and months whose inputs,
 templates and custody version are unchanged are reused from the previous site.")]
 pub struct BuildArgs {
-    /// Output folder; default: site/ in the repository. It is replaced only when the build succeeds.
+    /// Output folder; default: site/ in the repository. Replaced whole, only when the build
+    /// succeeds; a non-empty folder custody did not build, the repository or an input is refused.
     #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub out: Option<PathBuf>,
     /// Only these clients (repeatable): a standalone site per client, without the portfolio page.
@@ -755,6 +756,14 @@ fn diff(root: &Path, args: &DiffArgs) -> i32 {
 
 fn build(root: &Path, args: &BuildArgs) -> i32 {
     let out = args.out.clone().unwrap_or_else(|| root.join("site"));
+    // First, so a refused folder is named for the right reason and nothing is read.
+    if let Err(reason) = crate::website::output::check(root, &out) {
+        eprint(&format!(
+            "error: {}: refusing to build here: {reason}\n",
+            out.display()
+        ));
+        return EXIT_INPUT;
+    }
     if let Some(refusal) = subset_would_replace(&out, &args.clients) {
         eprint(&refusal);
         return EXIT_INPUT;

@@ -1,11 +1,13 @@
 //! `custody build`: evaluate every client and month, then render the versioned static
 //! site (pages, scorecard.json, evidence packs) through one writer that stages the site
-//! and swaps it in only when the build is complete.
+//! and swaps it in only when the build is complete, and only over a folder custody may
+//! replace (`output`: never the repository, an input, or a folder it did not write).
 
 pub mod cache;
 pub mod charts;
 pub mod control_pages;
 pub mod notes;
+pub mod output;
 pub mod scorecards;
 pub mod templates;
 pub mod views;
@@ -278,6 +280,14 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, Vec<Diagnostic>> {
 /// `use_cache: false` (`--no-cache`) renders every month again; either way the build
 /// records a fresh cache for the next one. `Err` means nothing was changed.
 pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, Vec<Diagnostic>> {
+    // Before anything is read or written: the output folder is replaced whole, so it
+    // must be one custody may replace. The resolved path is used from here on.
+    let out = output::check(&opts.repo, &opts.out).map_err(|e| {
+        vec![Diagnostic::file(
+            opts.out.display().to_string(),
+            format!("refusing to build here: {e}"),
+        )]
+    })?;
     let mut summary = BuildSummary::default();
     let env = templates::environment(&opts.repo)
         .map_err(|e| vec![Diagnostic::file("site-templates", e)])?;
@@ -291,7 +301,7 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
 
     let t = Instant::now();
     let old = if use_cache {
-        cache::Cache::load(&opts.repo, &opts.out, signing_key)
+        cache::Cache::load(&opts.repo, &out, signing_key)
     } else {
         None
     };
@@ -300,7 +310,7 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
     if let Some(old) = &old
         && errors.is_empty()
         && old.fingerprint.as_deref() == Some(fingerprint.as_str())
-        && old.site_untouched(&opts.out)
+        && old.site_untouched(&out)
     {
         let c = &old.counts;
         summary.clients = c.clients;
@@ -346,11 +356,11 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
 
     let t = Instant::now();
     let fail = |e: String| vec![Diagnostic::file(opts.out.display().to_string(), e)];
-    let w = writer::SiteWriter::new(&opts.out).map_err(fail)?;
+    let w = writer::SiteWriter::new(&out).map_err(fail)?;
     let templates_key = templates_key(&env);
     let reuse = Reuse {
         cache: old.as_ref(),
-        out: &opts.out,
+        out: &out,
         templates_key: &templates_key,
     };
     let mut pack_time = Duration::ZERO;
@@ -381,7 +391,7 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
                         r.pages += control_pages.len();
                     }
                     None => {
-                        w.keep_from(&opts.out, run.id.as_str())?;
+                        w.keep_from(&out, run.id.as_str())?;
                     }
                 }
                 Ok(r)
@@ -433,7 +443,7 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
     summary.timings.push(("pack", pack_time));
     let t = Instant::now();
     match result {
-        Ok(()) => w.commit(&opts.out).map_err(fail)?,
+        Ok(()) => w.commit(&out).map_err(fail)?,
         Err(e) => {
             w.abandon();
             return Err(fail(e));
@@ -453,9 +463,9 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
     };
     c.inputs = inputs.files;
     c.months = std::mem::take(&mut summary.units);
-    if c.save(&opts.repo, &opts.out).is_err() {
+    if c.save(&opts.repo, &out).is_err() {
         // Only an accelerator: without it the next build is a full one.
-        cache::remove(&opts.repo, &opts.out);
+        cache::remove(&opts.repo, &out);
     }
     summary.timings.push(("swap", t.elapsed()));
     summary.errors = errors;
