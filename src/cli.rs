@@ -542,6 +542,12 @@ fn check(root: &Path, args: &CheckArgs, details: bool) -> i32 {
     let mut scorecards: Vec<&Scorecard> = Vec::new();
     for run in &runs {
         errors.extend(run.diags.iter().cloned());
+        // A logo `build` would refuse is bad input here too, so a pull request sees it.
+        if let Some(logo) = run.policy.as_ref().and_then(|p| p.client.logo.as_deref())
+            && let Err(d) = crate::website::logo::load(root, &run.id, logo)
+        {
+            errors.push(d);
+        }
         if run.scorecards.is_empty() {
             failed.push(run.id.to_string());
         }

@@ -135,7 +135,8 @@ pub struct RawBranding {
     /// Accent colour of the client's site, #rrggbb.
     #[schemars(with = "Option<String>", regex(pattern = schema::ACCENT), extend("default" = "#1f4e79"))]
     accent: Option<Spanned<String>>,
-    /// A .svg or .png file inside the client's folder (a file name, no paths).
+    /// A .svg, .png, .jpg/.jpeg or .webp file inside the client's folder (a file name, no
+    /// paths); the file is checked by content and an SVG is reduced to a safe subset.
     #[schemars(with = "Option<String>", regex(pattern = schema::LOGO))]
     logo: Option<Spanned<String>>,
 }
@@ -195,12 +196,10 @@ fn client_info(doc: &mut TomlDoc) -> ClientInfo {
                 && !s.starts_with('.')
                 && s.bytes()
                     .all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(&c))
-                && [".svg", ".png"]
-                    .iter()
-                    .any(|ext| s.to_ascii_lowercase().ends_with(ext));
+                && crate::website::logo::Kind::from_name(s).is_some();
             check(doc, &l, ok, || {
                 format!(
-                    "`logo` must be a .svg or .png file name inside the client folder (no paths), found {s:?}"
+                    "`logo` must be a .svg, .png, .jpg, .jpeg or .webp file name inside the client folder (no paths), found {s:?}"
                 )
             });
             logo = Some(l.into_inner());
