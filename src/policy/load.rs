@@ -103,6 +103,38 @@ pub fn load_policy(source: &dyn PolicySource, id: &ClientId) -> Result<Policy, V
     }
 }
 
+/// Loads only `client.toml` (name, tenant, branding): what `custody clients` lists. The
+/// other policy files are `check`'s business.
+pub fn load_client_info(
+    source: &dyn PolicySource,
+    id: &ClientId,
+) -> Result<ClientInfo, Vec<Diagnostic>> {
+    let path = format!("clients/{id}/client.toml");
+    let mut diags = Vec::new();
+    let info = match source.read(&path) {
+        Ok(Some(text)) => with_doc(&SourceText::new(path, text), &mut diags, client_info),
+        Ok(None) => {
+            diags.push(Diagnostic::file(path, "required policy file is missing"));
+            None
+        }
+        Err(e) => {
+            let mut d = Diagnostic::file(path, format!("cannot read: {e}"));
+            if let Some((line, column)) = crate::repo::decode_error_position(&e) {
+                (d.line, d.column) = (Some(line), Some(column));
+            }
+            diags.push(d);
+            None
+        }
+    };
+    for d in &mut diags {
+        d.client = Some(id.to_string());
+    }
+    match info {
+        Some(info) if diags.is_empty() => Ok(info),
+        _ => Err(diags),
+    }
+}
+
 fn with_doc<T>(
     src: &SourceText,
     diags: &mut Vec<Diagnostic>,
