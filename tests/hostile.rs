@@ -408,7 +408,7 @@ fn hostile_logos_are_reduced_to_safe_svg_or_refused() {
     // (client, logo file, bytes, refused: the message expected on stderr)
     let cases: Vec<(&str, &str, Vec<u8>, Option<&str>)> = vec![
         ("script", "logo.svg", svg_logo("<script>alert('m-script')</script><script href=\"https://evil.example/x.js\"/>"), None),
-        ("onload", "logo.svg", format!("<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert('m-onload')\"><rect width=\"1\" height=\"1\" onclick=\"alert(2)\" onmouseover=\"alert(3)\"/></svg>").into_bytes(), None),
+        ("onload", "logo.svg", b"<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert('m-onload')\"><rect width=\"1\" height=\"1\" onclick=\"alert(2)\" onmouseover=\"alert(3)\"/></svg>".to_vec(), None),
         ("foreign", "logo.svg", svg_logo("<foreignObject width=\"10\" height=\"10\"><div xmlns=\"http://www.w3.org/1999/xhtml\"><iframe src=\"javascript:alert('m-foreign')\"></iframe></div></foreignObject>"), None),
         ("xlink", "logo.svg", svg_logo("<a xlink:href=\"javascript:alert('m-xlink')\"><text>x</text></a><use xlink:href=\"javascript:alert(1)\"/><use href=\"https://evil.example/s.svg#i\"/>"), None),
         ("extimage", "logo.svg", svg_logo("<image href=\"https://evil.example/track.png\" width=\"1\" height=\"1\"/><image xlink:href=\"//evil.example/p.png\"/><rect width=\"1\" height=\"1\" fill=\"url(https://evil.example/f#g)\"/>"), None),
