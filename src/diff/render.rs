@@ -137,7 +137,12 @@ fn client_block(s: &mut String, d: &ClientDiff) {
                 Some(l) => format!("{}:{l}", c.file),
                 None => c.file.clone(),
             };
-            let _ = writeln!(s, "| {effect} | {} | {change} | {} |", c.area, code(&place));
+            let _ = writeln!(
+                s,
+                "| {effect} | {} | {change} | {} |",
+                text(&c.area),
+                code(&place)
+            );
         }
     }
     match (&d.evidence_month, d.status_changes.is_empty()) {
