@@ -70,6 +70,9 @@ pub enum Command {
     /// Semantic policy diff between two git revisions, for pull-request review: what
     /// strengthens or weakens, and which controls change status on the latest evidence.
     Diff(DiffArgs),
+    /// List the clients: every valid client folder with its name and tenant id (exit 2
+    /// naming anything else in clients/), for scripts and CI matrices.
+    Clients(ClientsArgs),
     /// List the control catalogue with what each control checks, why, and how to fix it.
     Controls(ControlsArgs),
     /// JSON Schema of the policy files, for editors (Taplo, VS Code Even Better TOML).
@@ -297,6 +300,27 @@ pub enum Format {
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:
+  custody clients
+  custody clients --format json | jq -c '[.clients[].id]'   a CI matrix of client ids
+
+Exit codes: 0 every entry of clients/ is a client folder whose client.toml loads; 2 an \
+entry is not (a name that is not a client id, a file, a symbolic link, a folder without \
+client.toml) or its client.toml has errors: each is named, and the valid clients are \
+still listed.")]
+pub struct ClientsArgs {
+    /// Output on stdout: text for people, or json for scripts and CI.
+    #[arg(long, value_enum, default_value_t = ClientsFormat::Text)]
+    pub format: ClientsFormat,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ClientsFormat {
+    Text,
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
   custody controls
   custody controls --format markdown > docs/controls.md")]
 pub struct ControlsArgs {
@@ -354,6 +378,7 @@ fn run(cli: Cli) -> i32 {
         Command::Verify(args) => verify(&args),
         Command::Collect(args) => collect(&cli.repo, &args),
         Command::Explain(args) => crate::explain::main(&args),
+        Command::Clients(args) => clients(&cli.repo, &args),
         Command::Controls(args) => {
             print_stdout(&crate::controls::docs::render(
                 args.format == ControlsFormat::Markdown,
@@ -574,6 +599,12 @@ fn check(root: &Path, args: &CheckArgs, details: bool) -> i32 {
     let mut scorecards: Vec<&Scorecard> = Vec::new();
     for run in &runs {
         errors.extend(run.diags.iter().cloned());
+        // A logo `build` would refuse is bad input here too, so a pull request sees it.
+        if let Some(logo) = run.policy.as_ref().and_then(|p| p.client.logo.as_deref())
+            && let Err(d) = crate::website::logo::load(root, &run.id, logo)
+        {
+            errors.push(d);
+        }
         if run.scorecards.is_empty() {
             failed.push(run.id.to_string());
         }
@@ -604,6 +635,71 @@ fn check(root: &Path, args: &CheckArgs, details: bool) -> i32 {
         Format::Markdown => print_stdout(&report::markdown::render(&report)),
     }
     exit_code(&scorecards, &errors)
+}
+
+/// `custody clients`: the valid clients with their name and tenant, from the policy.
+fn clients(root: &Path, args: &ClientsArgs) -> i32 {
+    #[derive(serde::Serialize)]
+    struct Listed {
+        id: String,
+        name: String,
+        tenant_id: String,
+        publish: bool,
+    }
+    let (ids, mut errors) = match crate::repo::discover_clients(root) {
+        Ok(x) => x,
+        Err(d) => {
+            eprint_diags(&[d]);
+            return EXIT_INPUT;
+        }
+    };
+    let source = WorkingTree(root.to_path_buf());
+    let mut listed = Vec::new();
+    for id in &ids {
+        match crate::policy::load::load_client_info(&source, id) {
+            Ok(info) => listed.push(Listed {
+                id: id.to_string(),
+                name: info.name,
+                tenant_id: info.tenant_id,
+                publish: info.publish,
+            }),
+            Err(d) => errors.extend(d),
+        }
+    }
+    match args.format {
+        ClientsFormat::Json => {
+            #[derive(serde::Serialize)]
+            struct Doc<'a> {
+                schema_version: u32,
+                clients: &'a [Listed],
+                errors: &'a [Diagnostic],
+            }
+            let doc = Doc {
+                schema_version: 1,
+                clients: &listed,
+                errors: &errors,
+            };
+            let mut out = serde_json::to_string_pretty(&doc).expect("the listing serializes");
+            out.push('\n');
+            print_stdout(&out);
+        }
+        ClientsFormat::Text => {
+            let width = listed.iter().map(|c| c.id.len()).max().unwrap_or(0);
+            let mut out = String::new();
+            for c in &listed {
+                // A name is input: control characters would rewrite the terminal.
+                let name: String = c.name.chars().flat_map(char::escape_debug).collect();
+                out.push_str(&format!("{:width$}  {}  {name}\n", c.id, c.tenant_id));
+            }
+            print_stdout(&out);
+        }
+    }
+    eprint_diags(&errors);
+    if errors.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_INPUT
+    }
 }
 
 fn init(args: &InitArgs) -> i32 {

@@ -6,6 +6,7 @@
 pub mod cache;
 pub mod charts;
 pub mod control_pages;
+pub mod logo;
 pub mod notes;
 pub mod output;
 pub mod scorecards;
@@ -104,6 +105,8 @@ struct Rendered<'a> {
     reused: usize,
     packs: ClientPacks<'a>,
     units: Vec<(String, cache::MonthUnit)>,
+    /// Input problems found while rendering (a refused logo).
+    diags: Vec<Diagnostic>,
 }
 
 /// A client's evidence packs, in month order, written after every page.
@@ -423,6 +426,7 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
             errors.extend(run.diags.iter().cloned());
             match r {
                 Some(r) => {
+                    errors.extend(r.diags);
                     summary.clients += 1;
                     summary.months += run.scorecards.len();
                     summary.pages += r.pages;
@@ -525,11 +529,18 @@ fn render_client<'a>(
     }
     let id = run.id.as_str();
     let cards: Vec<&Scorecard> = run.scorecards.iter().collect();
+    let mut diags = Vec::new();
     let logo = policy
         .client
         .logo
         .as_deref()
-        .and_then(|l| read_logo(repo, &run.id, l).map(|b| (l, b)));
+        .and_then(|l| match read_logo(repo, &run.id, l) {
+            Ok(b) => Some((l, b)),
+            Err(d) => {
+                diags.push(d);
+                None
+            }
+        });
     let notes_html = policy.notes.as_deref().map(notes::render);
     let css = templates::render(env, "style.css", context! {})?;
     let theme = templates::render(
@@ -639,6 +650,7 @@ fn render_client<'a>(
             signer,
         },
         units: Vec::new(),
+        diags,
     }))
 }
 
@@ -648,15 +660,14 @@ pub fn scorecard_json(card: &Scorecard) -> Vec<u8> {
     s.into_bytes()
 }
 
-/// The logo named in client.toml, if it is a regular file in the client's folder.
-fn read_logo(repo: &Path, id: &ClientId, name: &str) -> Option<Vec<u8>> {
-    writer::safe_relative(name).ok()?;
-    let path = repo.join("clients").join(id.as_str()).join(name);
-    let meta = std::fs::symlink_metadata(&path).ok()?;
-    if !meta.is_file() {
-        return None;
-    }
-    std::fs::read(path).ok()
+/// The logo named in client.toml, made safe to publish ([`logo`]: a raster checked by
+/// content, an SVG reduced to a safe subset). `Err` names the file and why it is refused:
+/// the client is built without a logo and the build exits 2.
+fn read_logo(repo: &Path, id: &ClientId, name: &str) -> Result<Vec<u8>, Diagnostic> {
+    writer::safe_relative(name).map_err(|e| {
+        Diagnostic::file(format!("clients/{id}/client.toml"), e).for_client(id.as_str())
+    })?;
+    logo::load(repo, id, name)
 }
 
 fn render_portfolio(
