@@ -4,6 +4,7 @@
 use super::*;
 use crate::controls::testing::{BACKUP_TOML, CLIENT_TOML, CONTROLS_TOML, Fx, RACI_TOML};
 use crate::policy::{PolicySource, load_policy};
+use jiff::civil::Date;
 use std::collections::HashMap;
 
 /// Policy files held in memory, as `history` serves them from git objects.
@@ -51,8 +52,13 @@ fn edit(text: &str, from: &str, to: &str) -> String {
     text.replacen(from, to, 1)
 }
 
+/// The day every test diff is taken on: waivers expiring on or after it are in force.
+fn today() -> Date {
+    jiff::civil::date(2026, 12, 5)
+}
+
 fn diff(b: &Policy, h: &Policy) -> ClientDiff {
-    diff_policies("acme", Some(b), Some(h))
+    diff_policies("acme", Some(b), Some(h), today())
 }
 
 /// The one change with this subject.
@@ -813,14 +819,14 @@ fn disabled_control_added_weakens_removed_strengthens() {
 #[test]
 fn client_added_is_neutral_and_deleted_weakens() {
     let p = base();
-    let d = diff_policies("acme", None, Some(&p));
+    let d = diff_policies("acme", None, Some(&p), today());
     assert_eq!(d.kind, "added");
     let c = only(&d);
     assert_eq!(c.area, "client");
     assert_eq!(c.effect, Effect::Neutral);
     assert_eq!(c.file, "clients/acme/client.toml");
 
-    let d = diff_policies("acme", Some(&p), None);
+    let d = diff_policies("acme", Some(&p), None, today());
     assert_eq!(d.kind, "deleted");
     let c = only(&d);
     assert_eq!(c.effect, Effect::Weakens);
@@ -960,7 +966,7 @@ fn sample() -> Vec<ClientDiff> {
             ),
         ),
     ]);
-    let mut acme = diff_policies("acme", Some(&b), Some(&h));
+    let mut acme = diff_policies("acme", Some(&b), Some(&h), today());
     acme.evidence_month = Some("2026-11".into());
     acme.status_changes = vec![
         ControlDelta {
@@ -979,9 +985,9 @@ fn sample() -> Vec<ClientDiff> {
     let globex = policy_of("globex", &[]);
     vec![
         acme,
-        diff_policies("contoso", None, Some(&contoso)),
-        diff_policies("fabrikam", Some(&fabrikam), None),
-        diff_policies("globex", Some(&globex), Some(&globex)),
+        diff_policies("contoso", None, Some(&contoso), today()),
+        diff_policies("fabrikam", Some(&fabrikam), None, today()),
+        diff_policies("globex", Some(&globex), Some(&globex), today()),
     ]
 }
 
