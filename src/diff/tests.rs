@@ -1522,3 +1522,75 @@ fn status_changes_against_the_latest_evidence() {
     assert!(status_changes(root, &other, &b, &h).is_empty());
     assert_eq!(latest_evidence_month(root, &other), None);
 }
+
+// ---------------------------------------------------------------- the bounded comment
+
+#[test]
+fn comment_is_the_full_report_while_it_fits() {
+    let diffs = sample();
+    assert_eq!(render_comment(&diffs), render_markdown(&diffs));
+}
+
+/// `n` changed clients, each with the sample's weakenings, and one hostile value 20,000
+/// characters long.
+fn many_clients(n: usize) -> Vec<ClientDiff> {
+    let acme = sample().remove(0);
+    let mut out: Vec<ClientDiff> = (0..n)
+        .map(|i| {
+            let mut d = acme.clone();
+            d.client = format!("client-{i:04}");
+            d
+        })
+        .collect();
+    let long = format!("{}|<b>", "é".repeat(20_000));
+    out[n / 2].changes[0].reason = long.clone();
+    out[n / 2].changes[0].subject = long;
+    out
+}
+
+#[test]
+fn comment_stays_within_githubs_limit_for_2000_changed_clients() {
+    let diffs = many_clients(2_000);
+    let full = render_markdown(&diffs);
+    assert!(full.chars().count() > COMMENT_LIMIT, "the test must overflow");
+    let md = render_comment(&diffs);
+    assert!(md.chars().count() <= COMMENT_LIMIT, "{} characters", md.chars().count());
+    assert!(md.len() <= COMMENT_LIMIT, "{} bytes", md.len());
+    assert!(md.starts_with("<!-- custody-policy-diff -->\n"));
+    // Totals cover every client, not only the ones listed.
+    assert!(md.contains("2000 of 2000 clients changed"), "{}", &md[..400]);
+    assert!(md.contains("⚠️ **6000 weakenings without a justification.**"), "{}", &md[..600]);
+    // Both lists are cut with a count of what was left out and where to find it.
+    let more: Vec<&str> = md.lines().filter(|l| l.starts_with("… ")).collect();
+    assert_eq!(more.len(), 2, "{more:?}");
+    assert!(more[0].ends_with("more unjustified weakenings, see the step summary/artifact."));
+    assert!(more[1].ends_with("more clients, see the step summary/artifact."));
+    let listed = |l: &str| l.starts_with("| client-");
+    let rows = md.lines().filter(|l| listed(l)).count();
+    let left: usize = more
+        .iter()
+        .map(|l| {
+            l.trim_start_matches("… ")
+                .split(' ')
+                .next()
+                .and_then(|n| n.parse::<usize>().ok())
+                .expect("a count")
+        })
+        .sum();
+    assert_eq!(rows + left, 6_000 + 2_000, "every row is listed or counted");
+    // Every table row keeps its cells: the hostile value is cut and escaped.
+    for l in md.lines().filter(|l| listed(l)) {
+        let cells = l.replace("\\|", "").matches('|').count();
+        assert!(cells == 5 || cells == 7, "{l}");
+        assert!(l.chars().count() < 1_000, "{} characters", l.chars().count());
+    }
+    assert!(!md.contains("<b>"));
+}
+
+#[test]
+fn comment_for_any_size_is_bounded() {
+    for n in [1, 10, 100, 400, 5_000] {
+        let md = render_comment(&many_clients(n));
+        assert!(md.len() <= COMMENT_LIMIT, "{n} clients: {} bytes", md.len());
+    }
+}
