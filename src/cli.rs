@@ -186,7 +186,10 @@ pub struct BuildArgs {
 #[command(after_help = "Examples:
   custody diff                                   working tree against the merge base with main
   custody diff origin/main HEAD --format json
-  custody diff --fail-on weaken                  in a pull-request check")]
+  custody diff --fail-on weaken --full-report policy-diff-full.md   in a pull-request check
+
+A weakening is justified only by a waiver for the same control, in force on the day of \
+the diff, with a real reason, approver and ticket, added or changed in the same change.")]
 pub struct DiffArgs {
     /// Base revision; default: the merge base of HEAD with origin/main (or main).
     #[arg(value_name = "BASE")]

@@ -158,7 +158,14 @@ fn fail_on_weaken_fails_a_placeholder_waiver() {
         .replace("CHG-4711", "x");
     let dir = lowered_mfa_with(&placeholder);
     let out = custody(dir.path())
-        .args(["diff", "HEAD", "--fail-on", "weaken", "--date", "2026-12-05"])
+        .args([
+            "diff",
+            "HEAD",
+            "--fail-on",
+            "weaken",
+            "--date",
+            "2026-12-05",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -227,7 +234,10 @@ fn comment_stays_within_githubs_limit_and_the_full_report_goes_to_a_file() {
     let report = std::fs::read_to_string(&full).unwrap();
     assert!(report.chars().count() > 65_536, "the test must overflow");
     for id in &ids {
-        assert!(report.contains(&format!("<b>{id}</b>")), "{id} in the full report");
+        assert!(
+            report.contains(&format!("<b>{id}</b>")),
+            "{id} in the full report"
+        );
     }
     // An unwritable report path is an error, not a silent loss.
     let out = custody(root)

@@ -43,14 +43,46 @@ pub enum Direction {
 /// any change of it a weakening (unclassified). A test checks that every parameter of
 /// the catalogue has an entry. In a control id, one `*` stands for one workload.
 pub const PARAM_DIRECTIONS: &[(&str, &str, Direction)] = &[
-    ("identity.mfa-admins", "min_percent", Direction::HigherIsStricter),
-    ("identity.mfa-users", "min_percent", Direction::HigherIsStricter),
-    ("access.global-admin-count", "min", Direction::HigherIsStricter),
-    ("access.global-admin-count", "max", Direction::LowerIsStricter),
-    ("access.stale-admins", "max_days", Direction::LowerIsStricter),
-    ("backup.*.protection-coverage", "min_percent", Direction::HigherIsStricter),
-    ("backup.*.job-success", "min_percent", Direction::HigherIsStricter),
-    ("governance.licence-utilisation", "min_percent", Direction::HigherIsStricter),
+    (
+        "identity.mfa-admins",
+        "min_percent",
+        Direction::HigherIsStricter,
+    ),
+    (
+        "identity.mfa-users",
+        "min_percent",
+        Direction::HigherIsStricter,
+    ),
+    (
+        "access.global-admin-count",
+        "min",
+        Direction::HigherIsStricter,
+    ),
+    (
+        "access.global-admin-count",
+        "max",
+        Direction::LowerIsStricter,
+    ),
+    (
+        "access.stale-admins",
+        "max_days",
+        Direction::LowerIsStricter,
+    ),
+    (
+        "backup.*.protection-coverage",
+        "min_percent",
+        Direction::HigherIsStricter,
+    ),
+    (
+        "backup.*.job-success",
+        "min_percent",
+        Direction::HigherIsStricter,
+    ),
+    (
+        "governance.licence-utilisation",
+        "min_percent",
+        Direction::HigherIsStricter,
+    ),
 ];
 
 /// `backup.*.rpo` matches `backup.exchange.rpo`: the `*` stands for one dot-free segment.

@@ -92,13 +92,19 @@ fn summary(diffs: &[ClientDiff], full_chars: usize, budget: usize) -> String {
                 .iter()
                 .filter(|c| c.effect == Effect::Weakens && !c.justified)
                 .map(move |c| {
-                    let control = c.controls.first().map_or(c.subject.as_str(), String::as_str);
+                    let control = c
+                        .controls
+                        .first()
+                        .map_or(c.subject.as_str(), String::as_str);
                     format!(
                         "| {} | {} | {} | {} |\n",
                         text(&d.client),
                         text(&quote(control, QUOTE)),
                         text(&quote(&c.reason, QUOTE)),
-                        text(&quote(c.unjustified_because.as_deref().unwrap_or("unjustified"), QUOTE)),
+                        text(&quote(
+                            c.unjustified_because.as_deref().unwrap_or("unjustified"),
+                            QUOTE
+                        )),
                     )
                 })
         })
@@ -126,7 +132,12 @@ fn summary(diffs: &[ClientDiff], full_chars: usize, budget: usize) -> String {
         )
     });
     s.push_str("### Clients\n\n| Client | Diff | Changes | Weaken | Unjustified | Strengthen |\n|---|---|--:|--:|--:|--:|\n");
-    bounded(&mut s, rows.collect::<Vec<_>>().into_iter(), budget, "clients");
+    bounded(
+        &mut s,
+        rows.collect::<Vec<_>>().into_iter(),
+        budget,
+        "clients",
+    );
     s
 }
 

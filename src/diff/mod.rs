@@ -305,7 +305,10 @@ impl HeadWaiver {
             return Some(format!("{name}: {why}"));
         }
         if self.expires < today {
-            return Some(format!("{name} expired on {} (before {today})", self.expires));
+            return Some(format!(
+                "{name} expired on {} (before {today})",
+                self.expires
+            ));
         }
         if !self.changed {
             return Some(format!("{name} was not added or changed in this change"));
@@ -329,7 +332,10 @@ fn justify(changes: &mut [Change], waivers: &[HeadWaiver], today: Date) {
             .iter()
             .filter(|w| c.controls.contains(&w.control))
             .collect();
-        if let Some(w) = candidates.iter().find(|w| w.cannot_justify(today).is_none()) {
+        if let Some(w) = candidates
+            .iter()
+            .find(|w| w.cannot_justify(today).is_none())
+        {
             c.justified = true;
             c.justified_by = Some(format!(
                 "waiver {} for {} (until {}, approved by {})",

@@ -168,7 +168,10 @@ mod tests {
     #[test]
     fn real_values_are_not_placeholders() {
         for (f, v) in [
-            ("reason", "Teams restore test moved to Q1 after tenant migration"),
+            (
+                "reason",
+                "Teams restore test moved to Q1 after tenant migration",
+            ),
             ("reason", "Test restore moved after the migration"),
             ("approved_by", "Jane Doe (Client CFO)"),
             ("approved_by", "Bo Li"),
@@ -181,14 +184,14 @@ mod tests {
 
     #[test]
     fn equal_fields_are_placeholders_together() {
-        let same = waiver(
-            "Jane Doe approved it",
-            "Jane Doe approved it",
-            "CHG-1",
-        );
+        let same = waiver("Jane Doe approved it", "Jane Doe approved it", "CHG-1");
         assert!(same.is_some_and(|w| w.contains("are the same")));
         assert_eq!(
-            waiver("Restore test moved after the migration", "Jane Doe", "CHG-1"),
+            waiver(
+                "Restore test moved after the migration",
+                "Jane Doe",
+                "CHG-1"
+            ),
             None
         );
         assert!(waiver("x", "x", "x").is_some_and(|w| w.starts_with("its reason")));

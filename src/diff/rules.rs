@@ -345,7 +345,15 @@ fn client_info(out: &mut Vec<Change>, client: &str, b: &Policy, h: &Policy) {
     // is accepted as this client's, so a new tenant weakens until reviewed; publishing
     // switched off stops the client's scorecards and evidence packs from being published.
     let fields = [
-        ("name", "", "name", cb.name.clone(), ch.name.clone(), Effect::Neutral, None),
+        (
+            "name",
+            "",
+            "name",
+            cb.name.clone(),
+            ch.name.clone(),
+            Effect::Neutral,
+            None,
+        ),
         (
             "tenant_id",
             "",
@@ -1014,9 +1022,8 @@ fn waivers(out: &mut Vec<Change>, b: &Policy, h: &Policy, today: Date) -> Vec<He
         );
         let what = format!("waiver for {id}");
         let domain = domain_of(id);
-        let ch = |what: String, at: &At| {
-            Ch::new("waiver", id, what, Loc::at(at), domain).bears_on([id])
-        };
+        let ch =
+            |what: String, at: &At| Ch::new("waiver", id, what, Loc::at(at), domain).bears_on([id]);
         for i in 0..bs.len().max(hs.len()) {
             match (bs.get(i).copied(), hs.get(i).copied()) {
                 (None, Some(w)) => {
@@ -1140,19 +1147,36 @@ fn disabled(out: &mut Vec<Change>, b: &Policy, h: &Policy) {
 fn workload_controls(w: Workload, key: &str) -> Vec<String> {
     let c = |name: &str| format!("backup.{}.{name}", w.id());
     match key {
-        "in_scope" | "" => ["policy-complete", "protection-coverage", "job-success", "rpo", "restore-test"]
-            .iter()
-            .map(|n| c(n))
-            .chain(["governance.workload-owners".to_owned()])
-            .collect(),
+        "in_scope" | "" => [
+            "policy-complete",
+            "protection-coverage",
+            "job-success",
+            "rpo",
+            "restore-test",
+        ]
+        .iter()
+        .map(|n| c(n))
+        .chain(["governance.workload-owners".to_owned()])
+        .collect(),
         "scope" => vec![c("protection-coverage")],
         "known_gaps" => vec![c("protection-coverage"), c("policy-complete")],
         "frequency" => vec![c("rpo"), c("policy-complete")],
-        "rpo" => vec![c("rpo"), c("policy-complete"), "governance.workload-owners".to_owned()],
-        "rto" => vec![c("restore-test"), c("policy-complete"), "governance.workload-owners".to_owned()],
+        "rpo" => vec![
+            c("rpo"),
+            c("policy-complete"),
+            "governance.workload-owners".to_owned(),
+        ],
+        "rto" => vec![
+            c("restore-test"),
+            c("policy-complete"),
+            "governance.workload-owners".to_owned(),
+        ],
         "restore_test_cadence" => vec![c("restore-test"), c("policy-complete")],
         "retention" => vec![c("policy-complete"), "retention.legal-minimum".to_owned()],
-        "owner" => vec![c("policy-complete"), "governance.workload-owners".to_owned()],
+        "owner" => vec![
+            c("policy-complete"),
+            "governance.workload-owners".to_owned(),
+        ],
         _ => vec![c("policy-complete")],
     }
 }

@@ -392,12 +392,19 @@ fn backup_known_gaps_added_weaken_removed_neutral_key_removed_weakens() {
     // A gap removed: closed or hidden, the diff cannot tell; the evidence decides.
     let c = only(&diff(&gap, &base())).clone();
     assert_eq!(c.effect, Effect::Neutral);
-    assert!(c.reason.contains("closed or no longer written down"), "{}", c.reason);
+    assert!(
+        c.reason.contains("closed or no longer written down"),
+        "{}",
+        c.reason
+    );
     // The key itself removed leaves the policy incomplete.
     let d = diff(&base(), &backup("known_gaps = []\n", ""));
     let c = only(&d);
     assert_eq!(c.effect, Effect::Weakens);
-    assert!(c.controls.contains(&"backup.exchange.policy-complete".to_owned()));
+    assert!(
+        c.controls
+            .contains(&"backup.exchange.policy-complete".to_owned())
+    );
 }
 
 // ---------------------------------------------------------------- retention
@@ -615,8 +622,9 @@ fn break_glass_added_weakens_removed_strengthens_the_last_removed_weakens() {
     assert_eq!(c.subject, "bg3@acme.onmicrosoft.com");
     assert_eq!(c.effect, Effect::Weakens);
     assert!(
-        c.reason
-            .starts_with("break-glass account bg3@acme.onmicrosoft.com added: weakens (exclusion widened"),
+        c.reason.starts_with(
+            "break-glass account bg3@acme.onmicrosoft.com added: weakens (exclusion widened"
+        ),
         "{}",
         c.reason
     );
@@ -628,7 +636,10 @@ fn break_glass_added_weakens_removed_strengthens_the_last_removed_weakens() {
     assert!(c.reason.contains("removed: strengthens"), "{}", c.reason);
     // A case-only change is the same account.
     let upper = edit(CONTROLS_TOML, "bg1@acme", "BG1@acme");
-    assert_eq!(diff(&base(), &policy(&[("controls.toml", &upper)])).kind, "unchanged");
+    assert_eq!(
+        diff(&base(), &policy(&[("controls.toml", &upper)])).kind,
+        "unchanged"
+    );
     // None left: no emergency access.
     let none = edit(
         CONTROLS_TOML,
@@ -947,7 +958,10 @@ fn assert_unjustified(d: &ClientDiff, subject: &str, because: &str) {
     assert_eq!(c.effect, Effect::Weakens, "{c:#?}");
     assert!(!c.justified, "{c:#?}");
     let why = c.unjustified_because.as_deref().unwrap_or_default();
-    assert!(why.contains(because), "{subject}: {why:?} does not say {because:?}");
+    assert!(
+        why.contains(because),
+        "{subject}: {why:?} does not say {because:?}"
+    );
     assert!(any_unjustified_weakening(std::slice::from_ref(d)));
 }
 
@@ -968,7 +982,9 @@ fn gate_a_properly_justified_weakening_passes() {
     assert!(c.justified, "{c:#?}");
     assert_eq!(
         c.justified_by.as_deref(),
-        Some("waiver CHG-4711 for identity.mfa-users (until 2026-12-31, approved by Jane Doe (Client CFO))")
+        Some(
+            "waiver CHG-4711 for identity.mfa-users (until 2026-12-31, approved by Jane Doe (Client CFO))"
+        )
     );
     assert_eq!(c.unjustified_because, None);
     // The waiver added is a weakening too, justified by itself.
@@ -993,7 +1009,11 @@ fn gate_expired_waiver_does_not_justify() {
         "2026-12-04",
     );
     let d = diff(&base(), &head_with(&[(f, &t)], &expired));
-    assert_unjustified(&d, "identity.mfa-users.min_percent", "expired on 2026-12-04");
+    assert_unjustified(
+        &d,
+        "identity.mfa-users.min_percent",
+        "expired on 2026-12-04",
+    );
     // In force on the day itself: justified.
     let today_ = expired.replace("2026-12-04", "2026-12-05");
     let d = diff(&base(), &head_with(&[(f, &t)], &today_));
@@ -1014,11 +1034,31 @@ fn gate_placeholder_waiver_does_not_justify() {
     // The issue's example: "x" as reason, approver and ticket.
     for (reason, approver, ticket, says) in [
         ("x", "x", "x", "reason"),
-        ("Accepted until the migration completes", "TBD", "CHG-1", "approved_by"),
-        ("Accepted until the migration completes", "Jane Doe", "n/a", "ticket"),
-        ("Accepted until the migration completes", "Jane Doe", "JIRA", "names no ticket number"),
+        (
+            "Accepted until the migration completes",
+            "TBD",
+            "CHG-1",
+            "approved_by",
+        ),
+        (
+            "Accepted until the migration completes",
+            "Jane Doe",
+            "n/a",
+            "ticket",
+        ),
+        (
+            "Accepted until the migration completes",
+            "Jane Doe",
+            "JIRA",
+            "names no ticket number",
+        ),
         ("todo: explain", "Jane Doe", "CHG-1", "unfinished"),
-        ("Accepted until the migration completes", "-", "CHG-1", "approved_by"),
+        (
+            "Accepted until the migration completes",
+            "-",
+            "CHG-1",
+            "approved_by",
+        ),
         ("...", "Jane Doe", "CHG-1", "reason"),
         ("Jane Doe (CFO)", "Jane Doe (CFO)", "CHG-1", "are the same"),
     ] {
@@ -1079,7 +1119,10 @@ fn gate_break_glass_added_is_a_weakening_to_justify() {
     assert_unjustified(&d, "alice@acme.example", "no waiver for access.break-glass");
     let d = diff(
         &base(),
-        &head_with(&[("controls.toml", &more)], &good_waiver("access.break-glass")),
+        &head_with(
+            &[("controls.toml", &more)],
+            &good_waiver("access.break-glass"),
+        ),
     );
     assert!(one(&d, "alice@acme.example").justified);
 }
@@ -1089,8 +1132,16 @@ fn gate_exclusion_widened_is_unjustified() {
     // Backup scope narrowed to selected items, and a documented gap added.
     let selected = edit(BACKUP_TOML, "scope = \"all\"", "scope = \"selected\"");
     let d = diff(&base(), &head_with(&[("backup.toml", &selected)], ""));
-    assert_unjustified(&d, "exchange.scope", "no waiver for backup.exchange.protection-coverage");
-    let gap = edit(BACKUP_TOML, "known_gaps = []", "known_gaps = [\"shared mailboxes\"]");
+    assert_unjustified(
+        &d,
+        "exchange.scope",
+        "no waiver for backup.exchange.protection-coverage",
+    );
+    let gap = edit(
+        BACKUP_TOML,
+        "known_gaps = []",
+        "known_gaps = [\"shared mailboxes\"]",
+    );
     let d = diff(&base(), &head_with(&[("backup.toml", &gap)], ""));
     assert_unjustified(&d, "exchange.known_gaps", "no waiver");
     let d = diff(
@@ -1106,13 +1157,34 @@ fn gate_exclusion_widened_is_unjustified() {
 #[test]
 fn gate_threshold_loosened_is_unjustified() {
     for (t, subject) in [
-        (r#""identity.mfa-admins" = { min_percent = 80 }"#, "identity.mfa-admins.min_percent"),
-        (r#""access.global-admin-count" = { max = 8 }"#, "access.global-admin-count.max"),
-        (r#""access.global-admin-count" = { min = 1 }"#, "access.global-admin-count.min"),
-        (r#""access.stale-admins" = { max_days = 365 }"#, "access.stale-admins.max_days"),
-        (r#""backup.exchange.job-success" = { min_percent = 50 }"#, "backup.exchange.job-success.min_percent"),
-        (r#""backup.teams.protection-coverage" = { min_percent = 10 }"#, "backup.teams.protection-coverage.min_percent"),
-        (r#""governance.licence-utilisation" = { min_percent = 10 }"#, "governance.licence-utilisation.min_percent"),
+        (
+            r#""identity.mfa-admins" = { min_percent = 80 }"#,
+            "identity.mfa-admins.min_percent",
+        ),
+        (
+            r#""access.global-admin-count" = { max = 8 }"#,
+            "access.global-admin-count.max",
+        ),
+        (
+            r#""access.global-admin-count" = { min = 1 }"#,
+            "access.global-admin-count.min",
+        ),
+        (
+            r#""access.stale-admins" = { max_days = 365 }"#,
+            "access.stale-admins.max_days",
+        ),
+        (
+            r#""backup.exchange.job-success" = { min_percent = 50 }"#,
+            "backup.exchange.job-success.min_percent",
+        ),
+        (
+            r#""backup.teams.protection-coverage" = { min_percent = 10 }"#,
+            "backup.teams.protection-coverage.min_percent",
+        ),
+        (
+            r#""governance.licence-utilisation" = { min_percent = 10 }"#,
+            "governance.licence-utilisation.min_percent",
+        ),
     ] {
         let h = thresholds(t);
         let d = diff(&base(), &h);
@@ -1129,10 +1201,17 @@ fn gate_workload_taken_out_of_scope_is_unjustified() {
         "[exchange]\nin_scope = false\nreason = \"moving to another provider\"",
     );
     let d = diff(&base(), &head_with(&[("backup.toml", &out)], ""));
-    assert_unjustified(&d, "exchange.in_scope", "no waiver for backup.exchange.policy-complete");
+    assert_unjustified(
+        &d,
+        "exchange.in_scope",
+        "no waiver for backup.exchange.policy-complete",
+    );
     let d = diff(
         &base(),
-        &head_with(&[("backup.toml", &out)], &good_waiver("backup.exchange.job-success")),
+        &head_with(
+            &[("backup.toml", &out)],
+            &good_waiver("backup.exchange.job-success"),
+        ),
     );
     assert!(one(&d, "exchange.in_scope").justified);
 }
@@ -1151,10 +1230,17 @@ fn gate_approved_assignment_requirement_removed_is_unjustified() {
     );
     let no_pim = edit(CONTROLS_TOML, "pim = true", "pim = false");
     let d = diff(&base(), &head_with(&[("controls.toml", &no_pim)], ""));
-    assert_unjustified(&d, "identity.pim", "no waiver for access.pim-standing-privilege");
+    assert_unjustified(
+        &d,
+        "identity.pim",
+        "no waiver for access.pim-standing-privilege",
+    );
     let d = diff(
         &base(),
-        &head_with(&[("controls.toml", &no_pim)], &good_waiver("access.pim-standing-privilege")),
+        &head_with(
+            &[("controls.toml", &no_pim)],
+            &good_waiver("access.pim-standing-privilege"),
+        ),
     );
     assert!(one(&d, "identity.pim").justified);
 }
@@ -1164,23 +1250,50 @@ fn gate_retention_or_cadence_shortened_is_unjustified() {
     // The issue: retention shortened below the legal minimum.
     let short = backup_text_with_retention("90d");
     let d = diff(&base(), &head_with(&[("backup.toml", &short)], ""));
-    assert_unjustified(&d, "exchange.retention", "no waiver for backup.exchange.policy-complete or retention.legal-minimum");
+    assert_unjustified(
+        &d,
+        "exchange.retention",
+        "no waiver for backup.exchange.policy-complete or retention.legal-minimum",
+    );
     let d = diff(
         &base(),
-        &head_with(&[("backup.toml", &short)], &good_waiver("retention.legal-minimum")),
+        &head_with(
+            &[("backup.toml", &short)],
+            &good_waiver("retention.legal-minimum"),
+        ),
     );
     assert!(one(&d, "exchange.retention").justified);
     // The legal minimum itself lowered.
-    let lower = edit(BACKUP_TOML, "legal_minimum = \"1y\"", "legal_minimum = \"30d\"");
+    let lower = edit(
+        BACKUP_TOML,
+        "legal_minimum = \"1y\"",
+        "legal_minimum = \"30d\"",
+    );
     let d = diff(&base(), &head_with(&[("backup.toml", &lower)], ""));
-    assert_unjustified(&d, "retention.legal_minimum", "no waiver for retention.legal-minimum");
+    assert_unjustified(
+        &d,
+        "retention.legal_minimum",
+        "no waiver for retention.legal-minimum",
+    );
     // Restore tests less often, and backups less often.
-    let cadence = edit(BACKUP_TOML, "restore_test_cadence = \"90d\"", "restore_test_cadence = \"1y\"");
+    let cadence = edit(
+        BACKUP_TOML,
+        "restore_test_cadence = \"90d\"",
+        "restore_test_cadence = \"1y\"",
+    );
     let d = diff(&base(), &head_with(&[("backup.toml", &cadence)], ""));
-    assert_unjustified(&d, "exchange.restore_test_cadence", "no waiver for backup.exchange.restore-test");
+    assert_unjustified(
+        &d,
+        "exchange.restore_test_cadence",
+        "no waiver for backup.exchange.restore-test",
+    );
     let freq = edit(BACKUP_TOML, "frequency = \"4h\"", "frequency = \"1w\"");
     let d = diff(&base(), &head_with(&[("backup.toml", &freq)], ""));
-    assert_unjustified(&d, "exchange.frequency", "no waiver for backup.exchange.rpo");
+    assert_unjustified(
+        &d,
+        "exchange.frequency",
+        "no waiver for backup.exchange.rpo",
+    );
 }
 
 #[test]
@@ -1190,10 +1303,17 @@ fn gate_rpo_or_rto_raised_is_unjustified() {
     assert_unjustified(&d, "exchange.rpo", "no waiver for backup.exchange.rpo");
     let rto = edit(BACKUP_TOML, "rto = \"8h\"", "rto = \"3d\"");
     let d = diff(&base(), &head_with(&[("backup.toml", &rto)], ""));
-    assert_unjustified(&d, "exchange.rto", "no waiver for backup.exchange.restore-test");
+    assert_unjustified(
+        &d,
+        "exchange.rto",
+        "no waiver for backup.exchange.restore-test",
+    );
     let d = diff(
         &base(),
-        &head_with(&[("backup.toml", &rto)], &good_waiver("backup.exchange.restore-test")),
+        &head_with(
+            &[("backup.toml", &rto)],
+            &good_waiver("backup.exchange.restore-test"),
+        ),
     );
     assert!(one(&d, "exchange.rto").justified);
 }
@@ -1209,11 +1329,17 @@ fn gate_control_disabled_is_unjustified() {
         "no waiver for identity.ca-block-legacy-auth",
     );
     // A waiver for the MFA control next door does not justify it.
-    let d = diff(&base(), &head_with(&[], &format!("{off}{}", good_waiver("identity.mfa-users"))));
+    let d = diff(
+        &base(),
+        &head_with(&[], &format!("{off}{}", good_waiver("identity.mfa-users"))),
+    );
     assert_unjustified(&d, "identity.ca-block-legacy-auth", "no waiver");
     let d = diff(
         &base(),
-        &head_with(&[], &format!("{off}{}", good_waiver("identity.ca-block-legacy-auth"))),
+        &head_with(
+            &[],
+            &format!("{off}{}", good_waiver("identity.ca-block-legacy-auth")),
+        ),
     );
     assert!(not_waiver(&d, "identity.ca-block-legacy-auth").justified);
 }
@@ -1268,7 +1394,10 @@ fn a_weakening_without_a_control_is_never_justified() {
         .iter()
         .map(|c| good_waiver(&c.id))
         .collect();
-    let d = diff(&base(), &head_with(&[("client.toml", &unpublished)], &all_waived));
+    let d = diff(
+        &base(),
+        &head_with(&[("client.toml", &unpublished)], &all_waived),
+    );
     for subject in ["client.tenant_id", "client.publishing.enabled"] {
         assert_unjustified(&d, subject, "a waiver cannot justify it");
     }
@@ -1277,21 +1406,43 @@ fn a_weakening_without_a_control_is_never_justified() {
 #[test]
 fn waiver_put_back_in_force_or_given_a_placeholder_weakens() {
     let w = |expires: &str, ticket: &str| {
-        waiver_full("identity.mfa-users", "Accepted until the migration completes", "Jane Doe", ticket, expires)
+        waiver_full(
+            "identity.mfa-users",
+            "Accepted until the migration completes",
+            "Jane Doe",
+            ticket,
+            expires,
+        )
     };
     // Expired before the day of the diff, then extended past it.
-    let d = diff(&with_waivers(&[w("2026-11-30", "CHG-1")]), &with_waivers(&[w("2027-01-31", "CHG-1")]));
+    let d = diff(
+        &with_waivers(&[w("2026-11-30", "CHG-1")]),
+        &with_waivers(&[w("2027-01-31", "CHG-1")]),
+    );
     let c = only(&d);
     assert_eq!(c.effect, Effect::Weakens);
-    assert!(c.reason.contains("an expired waiver put back in force"), "{}", c.reason);
-    assert!(c.justified, "a documented waiver revived in this diff justifies itself");
+    assert!(
+        c.reason.contains("an expired waiver put back in force"),
+        "{}",
+        c.reason
+    );
+    assert!(
+        c.justified,
+        "a documented waiver revived in this diff justifies itself"
+    );
     // A real ticket replaced by a placeholder.
-    let d = diff(&with_waivers(&[w("2026-12-31", "CHG-1")]), &with_waivers(&[w("2026-12-31", "tbd")]));
+    let d = diff(
+        &with_waivers(&[w("2026-12-31", "CHG-1")]),
+        &with_waivers(&[w("2026-12-31", "tbd")]),
+    );
     let c = only(&d);
     assert_eq!(c.effect, Effect::Weakens);
     assert!(!c.justified);
     // Another real ticket: neutral.
-    let d = diff(&with_waivers(&[w("2026-12-31", "CHG-1")]), &with_waivers(&[w("2026-12-31", "CHG-2")]));
+    let d = diff(
+        &with_waivers(&[w("2026-12-31", "CHG-1")]),
+        &with_waivers(&[w("2026-12-31", "CHG-2")]),
+    );
     assert_eq!(only(&d).effect, Effect::Neutral);
 }
 
@@ -1552,14 +1703,29 @@ fn many_clients(n: usize) -> Vec<ClientDiff> {
 fn comment_stays_within_githubs_limit_for_2000_changed_clients() {
     let diffs = many_clients(2_000);
     let full = render_markdown(&diffs);
-    assert!(full.chars().count() > COMMENT_LIMIT, "the test must overflow");
+    assert!(
+        full.chars().count() > COMMENT_LIMIT,
+        "the test must overflow"
+    );
     let md = render_comment(&diffs);
-    assert!(md.chars().count() <= COMMENT_LIMIT, "{} characters", md.chars().count());
+    assert!(
+        md.chars().count() <= COMMENT_LIMIT,
+        "{} characters",
+        md.chars().count()
+    );
     assert!(md.len() <= COMMENT_LIMIT, "{} bytes", md.len());
     assert!(md.starts_with("<!-- custody-policy-diff -->\n"));
     // Totals cover every client, not only the ones listed.
-    assert!(md.contains("2000 of 2000 clients changed"), "{}", &md[..400]);
-    assert!(md.contains("⚠️ **6000 weakenings without a justification.**"), "{}", &md[..600]);
+    assert!(
+        md.contains("2000 of 2000 clients changed"),
+        "{}",
+        &md[..400]
+    );
+    assert!(
+        md.contains("⚠️ **6000 weakenings without a justification.**"),
+        "{}",
+        &md[..600]
+    );
     // Both lists are cut with a count of what was left out and where to find it.
     let more: Vec<&str> = md.lines().filter(|l| l.starts_with("… ")).collect();
     assert_eq!(more.len(), 2, "{more:?}");
@@ -1582,7 +1748,11 @@ fn comment_stays_within_githubs_limit_for_2000_changed_clients() {
     for l in md.lines().filter(|l| listed(l)) {
         let cells = l.replace("\\|", "").matches('|').count();
         assert!(cells == 5 || cells == 7, "{l}");
-        assert!(l.chars().count() < 1_000, "{} characters", l.chars().count());
+        assert!(
+            l.chars().count() < 1_000,
+            "{} characters",
+            l.chars().count()
+        );
     }
     assert!(!md.contains("<b>"));
 }
