@@ -247,3 +247,53 @@ fn comment_stays_within_githubs_limit_and_the_full_report_goes_to_a_file() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_retyped_or_moved_key_or_a_removed_file_is_bad_input_and_the_others_still_diff() {
+    use custody::controls::testing::{BACKUP_TOML, CONTROLS_TOML};
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for id in ["retyped", "moved", "nofile", "fine"] {
+        write_policy(root, id, BACKUP_TOML);
+    }
+    commit_all(&Repository::init(root).unwrap());
+    // A value of another type, a key moved to another table, a policy file deleted.
+    std::fs::write(
+        root.join("clients/retyped/controls.toml"),
+        format!(
+            "{CONTROLS_TOML}\n[thresholds]\n\"identity.mfa-users\" = {{ min_percent = \"50\" }}\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("clients/moved/controls.toml"),
+        CONTROLS_TOML
+            .replace("pim = true\n", "")
+            .replace("[access]\n", "[access]\npim = false\n"),
+    )
+    .unwrap();
+    std::fs::remove_file(root.join("clients/nofile/raci.toml")).unwrap();
+    write_policy(
+        root,
+        "fine",
+        &BACKUP_TOML.replace("retention = \"1y\"", "retention = \"30d\""),
+    );
+    let out = custody(root)
+        .args(["diff", "HEAD", "--format", "json", "--fail-on", "weaken"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "bad input wins over findings");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    for file in [
+        "clients/retyped/controls.toml:",
+        "clients/moved/controls.toml:",
+        "clients/nofile/raci.toml",
+    ] {
+        assert!(stderr.contains(file), "{file} not named in:\n{stderr}");
+    }
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let clients = doc["clients"].as_array().unwrap();
+    assert_eq!(clients.len(), 1, "{doc}");
+    assert_eq!(clients[0]["client"], "fine");
+    assert_eq!(clients[0]["changes"][0]["effect"], "weakens");
+}

@@ -78,8 +78,11 @@
 //! **Disabled controls** (area `disabled`): added weakens, removed strengthens, changed
 //! reason neutral.
 //!
-//! **Clients** (area `client`): a client only at HEAD is `added` with one neutral change;
-//! a client only at BASE is `deleted` with one change that weakens ("client removed from
+//! **Clients** (area `client`): a client only at HEAD is `added` with one neutral change,
+//! plus its departures from the catalogue defaults, classified as if changed from them
+//! (thresholds against their defaults, each waiver and disabled control, security
+//! defaults, `pim = false`, `relies_on_backup = true`), so that a new client cannot bring
+//! weakened settings in unreviewed; a client only at BASE is `deleted` with one change that weakens ("client removed from
 //! evaluation"). A new `tenant_id` weakens (evidence is then accepted from another
 //! tenant); `publishing.enabled` true → false weakens (the client's scorecards and
 //! packs are no longer published), false → true strengthens; name, domains and branding
@@ -257,11 +260,12 @@ pub fn diff_policies(
 ) -> ClientDiff {
     let (kind, mut changes, waivers) = match (base, head) {
         (None, None) => ("unchanged", Vec::new(), Vec::new()),
-        (None, Some(h)) => (
-            "added",
-            vec![rules::client_presence(client, h, true)],
-            Vec::new(),
-        ),
+        (None, Some(h)) => {
+            let (defaults, waivers) = rules::against_defaults(h, today);
+            let mut changes = vec![rules::client_presence(client, h, true)];
+            changes.extend(defaults);
+            ("added", changes, waivers)
+        }
         (Some(b), None) => (
             "deleted",
             vec![rules::client_presence(client, b, false)],

@@ -45,6 +45,31 @@ pub(super) fn all(
     (out, head_waivers)
 }
 
+/// A new client's departures from the catalogue defaults: its policy compared with the
+/// same policy without thresholds, waivers and disabled controls, with Conditional
+/// Access, PIM and records retention apart from backup. A client added in a pull request
+/// therefore cannot bring weakened settings in unreviewed.
+pub(super) fn against_defaults(h: &Policy, today: Date) -> (Vec<Change>, Vec<HeadWaiver>) {
+    let mut b = h.clone();
+    b.controls.thresholds.clear();
+    b.controls.waivers.clear();
+    b.controls.disabled.clear();
+    b.controls.identity_model = IdentityModel::ConditionalAccess;
+    b.controls.pim = true;
+    b.backup.retention.relies_on_backup = false;
+    let mut out = Vec::new();
+    identity(&mut out, &b, h);
+    thresholds(&mut out, &b, h);
+    let head_waivers = waivers(&mut out, &b, h, today);
+    disabled(&mut out, &b, h);
+    retention(&mut out, &b, h);
+    for c in &mut out {
+        c.reason
+            .push_str(" [new client, against the catalogue default]");
+    }
+    (out, head_waivers)
+}
+
 /// The one change of a client that exists on one side only.
 pub(super) fn client_presence(client: &str, p: &Policy, added: bool) -> Change {
     let loc = Loc {

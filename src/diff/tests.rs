@@ -1764,3 +1764,36 @@ fn comment_for_any_size_is_bounded() {
         assert!(md.len() <= COMMENT_LIMIT, "{n} clients: {} bytes", md.len());
     }
 }
+
+#[test]
+fn a_new_client_is_compared_with_the_catalogue_defaults() {
+    // A client added with weakened settings: each is a weakening to justify.
+    let controls = edit(
+        &controls_with(
+            "[thresholds]\n\"identity.mfa-users\" = { min_percent = 10 }\n\"access.stale-admins\" = { max_days = 30 }\n\n[[disabled]]\ncontrol = \"identity.ca-block-legacy-auth\"\nreason = \"no legacy clients\"\n",
+        ),
+        "pim = true",
+        "pim = false",
+    );
+    let h = head_with(
+        &[("controls.toml", &controls)],
+        &good_waiver("identity.mfa-users"),
+    );
+    let d = diff_policies("acme", None, Some(&h), today());
+    assert_eq!(d.kind, "added");
+    let effect = |subject: &str| not_waiver(&d, subject).effect;
+    assert_eq!(effect("acme"), Effect::Neutral);
+    assert_eq!(effect("identity.mfa-users.min_percent"), Effect::Weakens);
+    assert_eq!(effect("access.stale-admins.max_days"), Effect::Strengthens);
+    assert_eq!(effect("identity.pim"), Effect::Weakens);
+    assert_eq!(effect("identity.ca-block-legacy-auth"), Effect::Weakens);
+    // The waiver added with the client justifies its own control's threshold only.
+    assert!(not_waiver(&d, "identity.mfa-users.min_percent").justified);
+    assert!(!not_waiver(&d, "identity.pim").justified);
+    assert_eq!(d.unjustified(), 2);
+    assert!(
+        not_waiver(&d, "identity.pim")
+            .reason
+            .ends_with("[new client, against the catalogue default]")
+    );
+}
