@@ -109,35 +109,40 @@ fn summary(diffs: &[ClientDiff], full_chars: usize, budget: usize) -> String {
                 })
         })
         .collect();
-    if !rows.is_empty() {
-        s.push_str("### Unjustified weakenings\n\n| Client | Control | Change | Why unjustified |\n|---|---|---|---|\n");
-        // Half of what is left, so that the per-client table always has room.
-        let limit = s.len() + (budget - s.len()) / 2;
-        bounded(&mut s, rows.into_iter(), limit, "unjustified weakenings");
-        s.push('\n');
-    }
-
     // Clients with unjustified weakenings first, then by name (the input order).
     let mut clients = shown.clone();
     clients.sort_by_key(|d| std::cmp::Reverse(d.unjustified()));
-    let rows = clients.iter().map(|d| {
-        format!(
-            "| {} | {} | {} | {} | {} | {} |\n",
-            text(&d.client),
-            d.kind,
-            d.changes.len(),
-            d.count(Effect::Weakens),
-            d.unjustified(),
-            d.count(Effect::Strengthens),
-        )
-    });
-    s.push_str("### Clients\n\n| Client | Diff | Changes | Weaken | Unjustified | Strengthen |\n|---|---|--:|--:|--:|--:|\n");
-    bounded(
-        &mut s,
-        rows.collect::<Vec<_>>().into_iter(),
-        budget,
-        "clients",
-    );
+    let client_rows: Vec<String> = clients
+        .iter()
+        .map(|d| {
+            format!(
+                "| {} | {} | {} | {} | {} | {} |\n",
+                text(&d.client),
+                d.kind,
+                d.changes.len(),
+                d.count(Effect::Weakens),
+                d.unjustified(),
+                d.count(Effect::Strengthens),
+            )
+        })
+        .collect();
+    const CLIENTS: &str = "### Clients\n\n| Client | Diff | Changes | Weaken | Unjustified | Strengthen |\n|---|---|--:|--:|--:|--:|\n";
+    if !rows.is_empty() {
+        // The per-client table keeps what it needs, up to half of what is left; the
+        // unjustified weakenings take the rest.
+        let clients_need = CLIENTS.len() + client_rows.iter().map(String::len).sum::<usize>() + 200;
+        let reserve = clients_need.min((budget - s.len()) / 2);
+        s.push_str("### Unjustified weakenings\n\n| Client | Control | Change | Why unjustified |\n|---|---|---|---|\n");
+        bounded(
+            &mut s,
+            rows.into_iter(),
+            budget - reserve,
+            "unjustified weakenings",
+        );
+        s.push('\n');
+    }
+    s.push_str(CLIENTS);
+    bounded(&mut s, client_rows.into_iter(), budget, "clients");
     s
 }
 

@@ -213,7 +213,7 @@ impl ClientDiff {
         self.changes.iter().filter(|c| c.effect == effect).count()
     }
 
-    /// Weakenings without a waiver-style justification.
+    /// Weakenings not justified by a qualifying waiver.
     pub fn unjustified(&self) -> usize {
         self.changes
             .iter()
@@ -369,7 +369,7 @@ fn or_list(ids: &[String]) -> String {
     s
 }
 
-/// True when any client has a weakening without a waiver-style justification
+/// True when any client has a weakening not justified by a qualifying waiver
 /// (`--fail-on weaken`).
 pub fn any_unjustified_weakening(diffs: &[ClientDiff]) -> bool {
     diffs.iter().any(|d| d.unjustified() > 0)
