@@ -91,12 +91,37 @@ pub struct MonthInput<'a> {
     pub restore_history: &'a [(String, RestoreTest)],
 }
 
+/// Why a snapshot is not this client's: a tenant id it states differs from client.toml's.
+pub fn foreign_reason(policy: &Policy, snap: &Snapshot) -> Option<String> {
+    let own = &policy.client.tenant_id;
+    snap.foreign_claim(own).map(|c| {
+        format!(
+            "another tenant's snapshot: {} says tenant {} ({}), client.toml says {own}",
+            c.file.rsplit('/').next().unwrap_or(&c.file),
+            c.tenant_id,
+            c.pointer
+        )
+    })
+}
+
+/// The snapshot as evidence about this client: another tenant's is quarantined (every
+/// piece of data missing, with the reason), so no control passes or fails on it.
+pub fn own_snapshot<'a>(policy: &Policy, snap: &'a Snapshot) -> std::borrow::Cow<'a, Snapshot> {
+    match foreign_reason(policy, snap) {
+        Some(reason) => std::borrow::Cow::Owned(snap.quarantined(&reason)),
+        None => std::borrow::Cow::Borrowed(snap),
+    }
+}
+
 pub fn evaluate_month(input: &MonthInput) -> Scorecard {
+    let snap = own_snapshot(input.policy, input.snap);
+    let prev = input.prev.map(|p| own_snapshot(input.policy, p));
+    let foreign = matches!(snap, std::borrow::Cow::Owned(_));
     let ctx = Ctx {
         client: input.client.as_str(),
         policy: input.policy,
-        snap: input.snap,
-        prev: input.prev,
+        snap: &snap,
+        prev: prev.as_deref(),
         restore_history: input.restore_history,
         month: input.snap.month,
         assignments: Default::default(),
@@ -163,10 +188,12 @@ pub fn evaluate_month(input: &MonthInput) -> Scorecard {
             dir: input.snap.dir.clone(),
             collected_at: input.snap.manifest.ok().map(|m| m.collected_at.clone()),
             tool_version: input.snap.manifest.ok().map(|m| m.tool.version.clone()),
+            // Another tenant's files are never packed or published as this client's.
             files: input
                 .snap
                 .files
                 .iter()
+                .filter(|_| !foreign)
                 .map(|(f, h)| EvidenceFile {
                     path: f.clone(),
                     sha256: h.clone(),

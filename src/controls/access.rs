@@ -106,6 +106,13 @@ pub struct Assignment {
     pub is_user: bool,
     pub is_guest: bool,
     pub enabled: Option<bool>,
+    /// The principal's record was found (users.json, the expanded principal or the group
+    /// membership file): without it, whether it is a guest is unknown.
+    pub known: bool,
+    /// A role-assignable group holding the role itself (its members hold it through it).
+    pub is_group: bool,
+    /// The group the role is held through, for a member of a role-assignable group.
+    pub via_group: Option<String>,
     pub role_template: String,
     pub role_name: String,
     pub kind: AssignmentKind,
@@ -114,13 +121,46 @@ pub struct Assignment {
     pub source: EvidenceRef,
 }
 
+/// Who holds privileged roles, and what the snapshot cannot say.
+#[derive(Debug, Clone, Default)]
+pub struct Privileged {
+    /// Direct assignments (groups included) and, for each group, one per member.
+    pub assignments: Vec<Assignment>,
+    /// Groups holding a privileged role whose membership file is missing: their members
+    /// are unknown.
+    pub unresolved_groups: Vec<(Assignment, Missing)>,
+    /// Assignments of roles whose definition is in neither roleDefinitions.json nor the
+    /// built-in list: whether they are privileged is unknown.
+    pub unknown_roles: Vec<(Assignment, Missing)>,
+}
+
+impl Privileged {
+    /// Assignments made to a principal directly (not through a group's membership).
+    pub fn direct(&self) -> impl Iterator<Item = &Assignment> {
+        self.assignments.iter().filter(|a| a.via_group.is_none())
+    }
+
+    /// Principals that hold a role (group members instead of the groups themselves).
+    pub fn holders(&self) -> impl Iterator<Item = &Assignment> {
+        self.assignments.iter().filter(|a| !a.is_group)
+    }
+}
+
+/// Is a role privileged? Unknown when its definition is not in the snapshot.
+enum RoleKind {
+    Privileged(String, String),
+    NotPrivileged,
+    Unknown(Missing),
+}
+
 /// Every privileged assignment in a snapshot: active ones from roleAssignments (minus
-/// PIM activations) and eligible ones from roleEligibilitySchedules. Eligibility that
-/// was not collected for lack of a licence or because it does not apply counts as none.
+/// PIM activations) and eligible ones from roleEligibilitySchedules; a group's members
+/// hold its roles. Eligibility that was not collected for lack of a licence or because
+/// it does not apply counts as none.
 pub fn privileged_assignments(
     ctx: &Ctx,
     snap: &crate::evidence::Snapshot,
-) -> Result<Vec<Assignment>, Missing> {
+) -> Result<Privileged, Missing> {
     let active = snap.role_assignments.get()?;
     let eligible = match snap.role_eligibility.get() {
         Ok(e) => e.as_slice(),
@@ -132,9 +172,9 @@ pub fn privileged_assignments(
         Err(m) => return Err(m),
     };
     let schedules = snap.role_schedules.ok();
-    let defs: HashMap<&str, (&str, &str, bool)> = snap
-        .role_definitions
-        .ok()
+    let defs_slot = snap.role_definitions.get();
+    let defs: HashMap<&str, (&str, &str, bool)> = defs_slot
+        .as_ref()
         .map(|d| {
             d.iter()
                 .map(|r| {
@@ -156,24 +196,44 @@ pub fn privileged_assignments(
         .map(|u| u.iter().map(|u| (u.id.as_str(), u)).collect())
         .unwrap_or_default();
     let extra = &ctx.policy.controls.extra_privileged_roles;
-    let role = |def_id: &str| -> Option<(String, String)> {
-        let (template, name, flagged) = defs.get(def_id).copied().unwrap_or((def_id, "", false));
+    let dfile = snap.path(Endpoint::RoleDefinitions.file());
+    let role = |def_id: &str| -> RoleKind {
+        let found = defs.get(def_id).copied();
+        let template = found.map_or(def_id, |f| f.0);
         let builtin = PRIVILEGED_ROLES
             .iter()
             .find(|(t, _)| t.eq_ignore_ascii_case(template));
-        let name = if name.is_empty() {
-            builtin.map_or(def_id, |b| b.1)
-        } else {
-            name
+        let Some((template, name, flagged)) = found.or(builtin.map(|b| (b.0, b.1, true))) else {
+            // Neither defined in the snapshot nor a built-in privileged role.
+            return RoleKind::Unknown(match &defs_slot {
+                Err(m) => m.clone(),
+                Ok(_) => Missing {
+                    file: dfile.clone(),
+                    reason: format!("role definition {def_id} is not in roleDefinitions.json"),
+                },
+            });
         };
         let privileged =
             builtin.is_some() || flagged || extra.iter().any(|e| e.eq_ignore_ascii_case(name));
-        privileged.then(|| (template.to_ascii_lowercase(), name.to_owned()))
-    };
-    let who = |id: &str, p: Option<&Principal>| -> (String, bool, bool, Option<bool>) {
-        if let Some(u) = users.get(id) {
-            return (u.name().to_owned(), true, u.is_guest(), u.account_enabled);
+        if privileged {
+            RoleKind::Privileged(template.to_ascii_lowercase(), name.to_owned())
+        } else {
+            RoleKind::NotPrivileged
         }
+    };
+    // (name, is_user, is_guest, enabled, known, is_group)
+    let who = |id: &str, p: Option<&Principal>| -> (String, bool, bool, Option<bool>, bool, bool) {
+        if let Some(u) = users.get(id) {
+            return (
+                u.name().to_owned(),
+                true,
+                u.is_guest(),
+                u.account_enabled,
+                true,
+                false,
+            );
+        }
+        let group_file = snap.group_members.contains_key(&id.to_ascii_lowercase());
         match p {
             Some(p) => {
                 let name = p
@@ -183,20 +243,54 @@ pub fn privileged_assignments(
                     .unwrap_or_else(|| id.to_owned());
                 (
                     name,
-                    p.is_user(),
+                    p.is_user() && !group_file,
                     is_guest(p.user_type.as_deref(), p.user_principal_name.as_deref()),
                     p.account_enabled,
+                    true,
+                    is_group(p) || group_file,
                 )
             }
-            None => (id.to_owned(), true, false, None),
+            // Eligibility is not expanded: a membership file says it is a group.
+            None if group_file => (id.to_owned(), false, false, None, true, true),
+            None => (id.to_owned(), true, false, None, false, false),
         }
     };
-    let mut out = Vec::new();
+    let mut out = Privileged::default();
+    let push = |out: &mut Privileged, a: Assignment, role: RoleKind| match role {
+        RoleKind::NotPrivileged => {}
+        RoleKind::Unknown(m) => out.unknown_roles.push((a, m)),
+        RoleKind::Privileged(template, name) => {
+            let a = Assignment {
+                role_template: template,
+                role_name: name,
+                ..a
+            };
+            if a.is_group {
+                match snap.group_members(&a.principal_id, &a.principal) {
+                    Ok(members) => {
+                        for m in members.iter().filter(|m| is_holder(m)) {
+                            let (principal, is_user, guest, enabled, _, _) = who(&m.id, Some(m));
+                            out.assignments.push(Assignment {
+                                principal_id: m.id.clone(),
+                                principal,
+                                is_user,
+                                is_guest: guest,
+                                enabled,
+                                known: true,
+                                is_group: false,
+                                via_group: Some(a.principal.clone()),
+                                ..a.clone()
+                            });
+                        }
+                    }
+                    Err(m) => out.unresolved_groups.push((a.clone(), m)),
+                }
+            }
+            out.assignments.push(a);
+        }
+    };
     let afile = snap.path(Endpoint::RoleAssignments.file());
     for (i, a) in active.iter().enumerate() {
-        let Some((template, name)) = role(&a.role_definition_id) else {
-            continue;
-        };
         let sched = schedules.map(|s| {
             s.iter()
                 .filter(|s| {
@@ -212,50 +306,95 @@ pub fn privileged_assignments(
         }
         let permanent =
             sched.map(|s| s.is_empty() || s.iter().any(|s| !s.is_activated() && s.is_permanent()));
-        let (principal, is_user, guest, enabled) = who(&a.principal_id, a.principal.as_ref());
-        out.push(Assignment {
+        let (principal, is_user, guest, enabled, known, group) =
+            who(&a.principal_id, a.principal.as_ref());
+        let assignment = Assignment {
             principal_id: a.principal_id.clone(),
             principal,
             is_user,
             is_guest: guest,
             enabled,
-            role_template: template,
-            role_name: name,
+            known,
+            is_group: group,
+            via_group: None,
+            role_template: a.role_definition_id.to_ascii_lowercase(),
+            role_name: a.role_definition_id.clone(),
             kind: AssignmentKind::Active,
             permanent,
             source: EvidenceRef {
                 file: afile.clone(),
                 pointer: format!("/value/{i}"),
             },
-        });
+        };
+        push(&mut out, assignment, role(&a.role_definition_id));
     }
     let efile = snap.path(Endpoint::RoleEligibility.file());
     for (i, e) in eligible.iter().enumerate() {
-        let Some((template, name)) = role(&e.role_definition_id) else {
-            continue;
-        };
-        let (principal, is_user, guest, enabled) = who(&e.principal_id, e.principal.as_ref());
-        out.push(Assignment {
+        let (principal, is_user, guest, enabled, known, group) =
+            who(&e.principal_id, e.principal.as_ref());
+        let assignment = Assignment {
             principal_id: e.principal_id.clone(),
             principal,
             is_user,
             is_guest: guest,
             enabled,
-            role_template: template,
-            role_name: name,
+            known,
+            is_group: group,
+            via_group: None,
+            role_template: e.role_definition_id.to_ascii_lowercase(),
+            role_name: e.role_definition_id.clone(),
             kind: AssignmentKind::Eligible,
             permanent: Some(false),
             source: EvidenceRef {
                 file: efile.clone(),
                 pointer: format!("/value/{i}"),
             },
-        });
+        };
+        push(&mut out, assignment, role(&e.role_definition_id));
     }
     Ok(out)
 }
 
+fn is_group(p: &Principal) -> bool {
+    p.odata_type
+        .as_deref()
+        .is_some_and(|t| t.eq_ignore_ascii_case("#microsoft.graph.group"))
+}
+
+/// Members that hold a group's roles: users and service principals. Nested groups are
+/// listed with their members already (transitive), and devices hold no roles.
+fn is_holder(p: &Principal) -> bool {
+    p.odata_type.as_deref().is_none_or(|t| {
+        t.eq_ignore_ascii_case("#microsoft.graph.user")
+            || t.eq_ignore_ascii_case("#microsoft.graph.servicePrincipal")
+    })
+}
+
+/// Group principals holding roles in a snapshot (from the expanded principals of
+/// roleAssignments and the membership files present), for the completeness check.
+pub fn role_groups(snap: &crate::evidence::Snapshot) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = snap
+        .role_assignments
+        .ok()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| {
+            let p = a.principal.as_ref().filter(|p| is_group(p))?;
+            Some((
+                a.principal_id.to_ascii_lowercase(),
+                p.display_name
+                    .clone()
+                    .unwrap_or_else(|| a.principal_id.clone()),
+            ))
+        })
+        .collect();
+    out.sort();
+    out.dedup_by(|a, b| a.0 == b.0);
+    out
+}
+
 /// This month's privileged assignments, computed once per evaluation.
-pub fn current_assignments<'c>(ctx: &'c Ctx) -> Result<&'c [Assignment], Missing> {
+pub fn current_privileged<'c>(ctx: &'c Ctx) -> Result<&'c Privileged, Missing> {
     match ctx
         .assignments
         .get_or_init(|| privileged_assignments(ctx, ctx.snap))
@@ -263,6 +402,70 @@ pub fn current_assignments<'c>(ctx: &'c Ctx) -> Result<&'c [Assignment], Missing
         Ok(a) => Ok(a),
         Err(m) => Err(m.clone()),
     }
+}
+
+/// This month's privileged assignments: direct ones and those held through groups.
+pub fn current_assignments<'c>(ctx: &'c Ctx) -> Result<&'c [Assignment], Missing> {
+    current_privileged(ctx).map(|p| p.assignments.as_slice())
+}
+
+/// An outcome for what the snapshot cannot say: `no_evidence`, each unknown named.
+fn no_evidence(what: &str, unknowns: Vec<(String, Missing)>) -> Outcome {
+    let mut o = Outcome::new(
+        Status::NoEvidence,
+        format!(
+            "{} {what} cannot be judged: {}",
+            unknowns.len(),
+            unknowns
+                .first()
+                .map(|(_, m)| m.reason.clone())
+                .unwrap_or_default()
+        ),
+    );
+    let mut files = BTreeSet::new();
+    for (item, m) in unknowns {
+        o.items.push(format!("{item}: {}", m.reason));
+        if files.insert(m.file.clone()) {
+            o.evidence.push(EvidenceRef {
+                file: m.file,
+                pointer: String::new(),
+            });
+        }
+    }
+    o.items = capped(std::mem::take(&mut o.items), 100);
+    o
+}
+
+/// Groups whose unknown members matter to a control, and roles of unknown privilege
+/// held by principals the control would flag, as named unknowns.
+fn unknowns_of(
+    p: &Privileged,
+    group: impl Fn(&Assignment) -> bool,
+    role: impl Fn(&Assignment) -> bool,
+) -> Vec<(String, Missing)> {
+    let mut out: Vec<(String, Missing)> = p
+        .unresolved_groups
+        .iter()
+        .filter(|(a, _)| group(a))
+        .map(|(a, m)| {
+            (
+                format!(
+                    "members of group {} ({} {})",
+                    a.principal,
+                    a.role_name,
+                    a.kind.as_str()
+                ),
+                m.clone(),
+            )
+        })
+        .collect();
+    out.extend(
+        p.unknown_roles
+            .iter()
+            .filter(|(a, _)| role(a))
+            .map(|(a, m)| (format!("{}: role {}", a.principal, a.role_name), m.clone())),
+    );
+    out
 }
 
 fn is_break_glass(ctx: &Ctx, a: &Assignment) -> bool {
@@ -274,7 +477,15 @@ fn is_break_glass(ctx: &Ctx, a: &Assignment) -> bool {
 }
 
 fn describe(a: &Assignment) -> String {
-    format!("{}: {} ({})", a.principal, a.role_name, a.kind.as_str())
+    match &a.via_group {
+        Some(g) => format!(
+            "{}: {} ({}, through group {g})",
+            a.principal,
+            a.role_name,
+            a.kind.as_str()
+        ),
+        None => format!("{}: {} ({})", a.principal, a.role_name, a.kind.as_str()),
+    }
 }
 
 fn with_sources(mut o: Outcome, list: &[&Assignment], fallback: &str) -> Outcome {
@@ -349,15 +560,24 @@ fn roles_file(ctx: &Ctx) -> String {
 }
 
 fn global_admin_count(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
-    let all = current_assignments(ctx)?;
-    let ga: Vec<&Assignment> = all
-        .iter()
+    let p = current_privileged(ctx)?;
+    let ga: Vec<&Assignment> = p
+        .holders()
         .filter(|a| a.role_template == GLOBAL_ADMIN)
         .collect();
     let holders: BTreeSet<&str> = ga.iter().map(|a| a.principal_id.as_str()).collect();
     let (min, min_at) = ctx.param(c, "min");
     let (max, max_at) = ctx.param(c, "max");
     let n = holders.len() as f64;
+    // A group holding Global Administrator whose members are unknown: the count is a
+    // lower bound, which proves only "too many".
+    let unknown = unknowns_of(p, |a| a.role_template == GLOBAL_ADMIN, |_| false);
+    if !unknown.is_empty() && n <= max {
+        return Ok(no_evidence("Global Administrator holders", unknown)
+            .measured(format!("at least {}", holders.len()))
+            .threshold(format!("{min}–{max}"))
+            .policy(min_at.into_iter().chain(max_at)));
+    }
     let o = Outcome::check(
         n >= min && n <= max,
         format!("{} Global Administrators", holders.len()),
@@ -456,16 +676,23 @@ fn pim_standing(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
         .policy([At::file_start(&ctx.policy.controls.file)]));
     }
     ctx.snap.role_schedules.get()?;
-    let all = current_assignments(ctx)?;
-    let standing: Vec<&Assignment> = all
-        .iter()
-        .filter(|a| {
-            a.kind == AssignmentKind::Active
-                && a.permanent != Some(false)
-                && a.is_user
-                && !is_break_glass(ctx, a)
-        })
+    let p = current_privileged(ctx)?;
+    let standing_kind =
+        |a: &Assignment| a.kind == AssignmentKind::Active && a.permanent != Some(false);
+    let standing: Vec<&Assignment> = p
+        .holders()
+        .filter(|a| standing_kind(a) && a.is_user && !is_break_glass(ctx, a))
         .collect();
+    let unknown = unknowns_of(p, standing_kind, |a| {
+        standing_kind(a) && a.is_user && !is_break_glass(ctx, a)
+    });
+    if standing.is_empty() && !unknown.is_empty() {
+        return Ok(no_evidence("standing privileged assignments", unknown)
+            .measured("unknown")
+            .threshold("0"));
+    }
+    let mut items: Vec<String> = standing.iter().map(|a| describe(a)).collect();
+    items.extend(unknown.iter().map(|(i, m)| format!("{i}: {}", m.reason)));
     let o = Outcome::check(
         standing.is_empty(),
         "no standing privileged assignments outside break-glass",
@@ -476,7 +703,7 @@ fn pim_standing(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
     )
     .measured(standing.len().to_string())
     .threshold("0")
-    .items(standing.iter().map(|a| describe(a)));
+    .items(items);
     Ok(with_sources(
         o,
         &standing,
@@ -485,8 +712,31 @@ fn pim_standing(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
 }
 
 fn guest_admins(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
-    let all = current_assignments(ctx)?;
-    let guests: Vec<&Assignment> = all.iter().filter(|a| a.is_guest).collect();
+    let p = current_privileged(ctx)?;
+    let guests: Vec<&Assignment> = p.holders().filter(|a| a.is_guest).collect();
+    // A holder known by id alone (not in users.json, principal not expanded) may be a guest.
+    let mut unknown: Vec<(String, Missing)> = p
+        .holders()
+        .filter(|a| !a.known)
+        .map(|a| {
+            (
+                describe(a),
+                Missing {
+                    file: ctx.snap.path(Endpoint::Users.file()),
+                    reason: format!(
+                        "{} is not in users.json: whether it is a guest is unknown",
+                        a.principal_id
+                    ),
+                },
+            )
+        })
+        .collect();
+    unknown.extend(unknowns_of(p, |_| true, |a| a.is_guest || !a.known));
+    if guests.is_empty() && !unknown.is_empty() {
+        return Ok(no_evidence("privileged principals", unknown)
+            .measured("unknown")
+            .threshold("0"));
+    }
     let o = Outcome::check(
         guests.is_empty(),
         "no guest holds a privileged role",
@@ -500,7 +750,7 @@ fn guest_admins(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
 
 fn stale_admins(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     let users = ctx.snap.sign_in_activity()?;
-    let all = current_assignments(ctx)?;
+    let p = current_privileged(ctx)?;
     let (max_days, at) = ctx.param(c, "max_days");
     let reference = reference_time(ctx);
     let cutoff = reference
@@ -510,15 +760,28 @@ fn stale_admins(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     let mut seen = BTreeSet::new();
     let mut items = Vec::new();
     let mut o = Outcome::pass("");
-    for a in all.iter().filter(|a| a.is_user) {
+    let mut unknown = unknowns_of(p, |_| true, |_| false);
+    let index: HashMap<&str, usize> = users
+        .iter()
+        .enumerate()
+        .map(|(i, u)| (u.id.as_str(), i))
+        .collect();
+    for a in p.holders().filter(|a| a.is_user) {
         if !seen.insert(a.principal_id.as_str()) {
             continue;
         }
-        let Some((i, u)) = users
-            .iter()
-            .enumerate()
-            .find(|(_, u)| u.id == a.principal_id)
-        else {
+        let Some((i, u)) = index.get(a.principal_id.as_str()).map(|i| (*i, &users[*i])) else {
+            // Holding a role without a users.json record: its sign-in is unknown.
+            unknown.push((
+                describe(a),
+                Missing {
+                    file: ufile.clone(),
+                    reason: format!(
+                        "{} is not in users.json: its sign-in activity is unknown",
+                        a.principal_id
+                    ),
+                },
+            ));
             continue;
         };
         let problem = if u.account_enabled == Some(false) {
@@ -542,6 +805,12 @@ fn stale_admins(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
                 pointer: format!("/value/{i}/signInActivity"),
             });
         }
+    }
+    if items.is_empty() && !unknown.is_empty() {
+        return Ok(no_evidence("privileged accounts", unknown)
+            .measured("unknown")
+            .threshold(format!("sign-in within {max_days} days"))
+            .policy(at));
     }
     o.status = if items.is_empty() {
         Status::Pass
@@ -587,8 +856,25 @@ fn matches_approved(ctx: &Ctx, a: &Assignment) -> bool {
 }
 
 fn approved_assignments(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
-    let all = current_assignments(ctx)?;
-    let unapproved: Vec<&Assignment> = all.iter().filter(|a| !matches_approved(ctx, a)).collect();
+    let p = current_privileged(ctx)?;
+    // The approved list names assignments, not the members a group passes them on to.
+    let all: Vec<&Assignment> = p.direct().collect();
+    let all = all.as_slice();
+    let unapproved: Vec<&Assignment> = all
+        .iter()
+        .copied()
+        .filter(|a| !matches_approved(ctx, a))
+        .collect();
+    let unknown = unknowns_of(
+        p,
+        |_| false,
+        |a| a.via_group.is_none() && !matches_approved(ctx, a),
+    );
+    if unapproved.is_empty() && !unknown.is_empty() {
+        return Ok(no_evidence("role assignments", unknown)
+            .measured("unknown")
+            .threshold("all approved"));
+    }
     let absent: Vec<&crate::policy::ApprovedAssignment> = ctx
         .policy
         .controls
@@ -651,11 +937,13 @@ pub fn changes(ctx: &Ctx) -> Result<Option<Changes>, Missing> {
     let Some(prev) = ctx.prev else {
         return Ok(None);
     };
-    let now = current_assignments(ctx)?;
+    // Changes to who is assigned a role; a group's membership is not an assignment.
+    let now: Vec<&Assignment> = current_privileged(ctx)?.direct().collect();
     let before = privileged_assignments(ctx, prev)?;
+    let before: Vec<&Assignment> = before.direct().collect();
     let key = |a: &Assignment| (a.principal_id.clone(), a.role_template.clone(), a.kind);
-    let before_keys: BTreeSet<_> = before.iter().map(key).collect();
-    let now_keys: BTreeSet<_> = now.iter().map(key).collect();
+    let before_keys: BTreeSet<_> = before.iter().map(|a| key(a)).collect();
+    let now_keys: BTreeSet<_> = now.iter().map(|a| key(a)).collect();
     let change = |kind: &str, a: &Assignment| RoleChange {
         change: kind.to_owned(),
         principal: a.principal.clone(),
@@ -665,7 +953,7 @@ pub fn changes(ctx: &Ctx) -> Result<Option<Changes>, Missing> {
     let mut out: Vec<(RoleChange, Option<Assignment>)> = now
         .iter()
         .filter(|a| !before_keys.contains(&key(a)))
-        .map(|a| (change("added", a), Some(a.clone())))
+        .map(|a| (change("added", a), Some((*a).clone())))
         .collect();
     out.extend(
         before

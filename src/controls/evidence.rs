@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::evidence::endpoints::ENDPOINTS;
-use crate::evidence::{BACKUP_JOBS, MANIFEST, RESTORE_TESTS};
+use crate::evidence::{BACKUP_JOBS, MANIFEST, RESTORE_TESTS, group_members_file};
 
 pub fn controls() -> Vec<Control> {
     vec![
@@ -23,9 +23,62 @@ pub fn controls() -> Vec<Control> {
     ]
 }
 
+/// Where client.toml states the tenant id, for findings about whose snapshot this is.
+fn tenant_at(ctx: &Ctx) -> At {
+    let file = format!("clients/{}/client.toml", ctx.client);
+    let line = ctx
+        .policy
+        .sources
+        .iter()
+        .find(|(p, _)| *p == file)
+        .and_then(|(_, text)| {
+            text.lines()
+                .position(|l| l.trim_start().starts_with("tenant_id"))
+        });
+    match line {
+        Some(i) => At {
+            file,
+            line: i + 1,
+            column: 1,
+        },
+        None => At::file_start(&file),
+    }
+}
+
 fn complete(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
     let snap = ctx.snap;
     let mfile = snap.path(MANIFEST);
+    let own = &ctx.policy.client.tenant_id;
+    // Whose snapshot is this? Any tenant id it states must be client.toml's.
+    if let Some(first) = snap.foreign_claim(own) {
+        let foreign: Vec<&crate::evidence::TenantClaim> = snap
+            .tenant_claims
+            .iter()
+            .filter(|c| !c.tenant_id.trim().eq_ignore_ascii_case(own.trim()))
+            .collect();
+        let mut o = Outcome::fail(format!(
+            "another tenant's snapshot: {} says tenant {}, client.toml says {own}",
+            first.file.rsplit('/').next().unwrap_or(&first.file),
+            first.tenant_id
+        ))
+        .measured(format!("tenant {}", first.tenant_id))
+        .threshold(format!("tenant {own}"))
+        .items(foreign.iter().map(|c| {
+            format!(
+                "{}{}: tenant {}, not client.toml's {own}",
+                c.file
+                    .strip_prefix(&format!("{}/", snap.dir))
+                    .unwrap_or(&c.file),
+                c.pointer,
+                c.tenant_id
+            )
+        }))
+        .policy([tenant_at(ctx)]);
+        for c in foreign.iter().take(30) {
+            o = o.evidence(c.file.clone(), c.pointer.clone());
+        }
+        return Ok(o);
+    }
     let Ok(manifest) = snap.manifest.get() else {
         let reason = snap
             .manifest
@@ -45,15 +98,21 @@ fn complete(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
         .values()
         .any(|w| w.in_scope && w.uses_m365_backup());
     let any_backup = ctx.policy.backup.workloads.values().any(|w| w.in_scope);
-    let mut expected: Vec<&str> = ENDPOINTS
+    let mut expected: Vec<String> = ENDPOINTS
         .iter()
         .filter(|e| uses_m365 || !e.m365_backup)
-        .map(|e| e.file)
+        .map(|e| e.file.to_owned())
         .collect();
     if any_backup {
-        expected.push(BACKUP_JOBS);
-        expected.push(RESTORE_TESTS);
+        expected.push(BACKUP_JOBS.to_owned());
+        expected.push(RESTORE_TESTS.to_owned());
     }
+    // The members of every group holding a role (the roles are held through them).
+    expected.extend(
+        super::access::role_groups(snap)
+            .iter()
+            .map(|(id, _)| group_members_file(id)),
+    );
     let present: std::collections::HashMap<&str, &str> = snap
         .files
         .iter()
@@ -61,11 +120,18 @@ fn complete(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
         .collect();
     let mut fails = Vec::new();
     let mut warns = Vec::new();
-    for f in &expected {
+    for f in expected.iter().map(String::as_str) {
         if present.contains_key(f) {
-            let endpoint = ENDPOINTS.iter().find(|e| e.file == *f).map(|e| e.endpoint);
+            let endpoint = ENDPOINTS.iter().find(|e| e.file == f).map(|e| e.endpoint);
+            let group = f
+                .strip_prefix(crate::evidence::GROUP_MEMBERS_DIR)
+                .and_then(|g| g.strip_prefix('/'))
+                .and_then(|g| g.strip_suffix(".json"))
+                .and_then(|g| snap.group_members.get(g))
+                .and_then(|s| s.get().err());
             if let Some(m) = endpoint
                 .and_then(|e| snap.slot_missing(e))
+                .or(group)
                 .filter(|m| m.reason.starts_with("unreadable"))
             {
                 fails.push(format!("{f}: {}", m.reason));
@@ -100,7 +166,23 @@ fn complete(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
             warns.push(format!("{f}: not listed in manifest.json"));
         }
     }
-    let present_n = expected.iter().filter(|f| present.contains_key(*f)).count();
+    for m in snap.incomplete() {
+        let rel = m
+            .file
+            .strip_prefix(&format!("{}/", snap.dir))
+            .unwrap_or(&m.file)
+            .to_owned();
+        fails.push(format!("{rel}: {}", m.reason));
+    }
+    if snap.tenant_claims.is_empty() {
+        fails.push(format!(
+            "{MANIFEST}: no tenant_id, and no Graph response carries one: nothing shows this is tenant {own}"
+        ));
+    }
+    let present_n = expected
+        .iter()
+        .filter(|f| present.contains_key(f.as_str()))
+        .count();
     let status = if !fails.is_empty() {
         Status::Fail
     } else if !warns.is_empty() {

@@ -428,11 +428,16 @@ impl Fx {
             .contains(&month.prev())
             .then(|| load_snapshot(root, &id, month.prev()));
         let (history, _) = restore_history(root, &id, &all, month);
+        // As in a full evaluation: another tenant's snapshot is quarantined first.
+        let snap = crate::evaluate::own_snapshot(&policy, &snap);
+        let prev = prev
+            .as_ref()
+            .map(|p| crate::evaluate::own_snapshot(&policy, p));
         let ctx = Ctx {
             client: "acme",
             policy: &policy,
             snap: &snap,
-            prev: prev.as_ref(),
+            prev: prev.as_deref(),
             restore_history: &history,
             month,
             assignments: Default::default(),

@@ -9,7 +9,17 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use std::io::BufRead;
 
 /// The items of the `value` array, or `None` to fall back.
-pub fn parse_value_array<T: DeserializeOwned>(mut r: impl BufRead) -> Option<Vec<T>> {
+#[cfg(test)]
+pub fn parse_value_array<T: DeserializeOwned>(r: impl BufRead) -> Option<Vec<T>> {
+    parse_page(r).map(|(items, _)| items)
+}
+
+/// The items of the `value` array and the page markers (`@odata.nextLink`,
+/// `@odata.count`) that say whether they are all of them, or `None` to fall back.
+pub fn parse_page<T: DeserializeOwned>(
+    mut r: impl BufRead,
+) -> Option<(Vec<T>, super::graph::PageMarkers)> {
+    let mut markers = super::graph::PageMarkers::default();
     let mut s = Scanner {
         r: &mut r,
         buf: Vec::new(),
@@ -50,6 +60,14 @@ pub fn parse_value_array<T: DeserializeOwned>(mut r: impl BufRead) -> Option<Vec
                 }
             }
             value = Some(items);
+        } else if key == b"@odata.nextLink" {
+            s.capture()?;
+            let link = serde_json::from_slice::<Option<IgnoredAny>>(&s.buf).ok()?;
+            markers.next_link = link.is_some();
+        } else if key == b"@odata.count" {
+            s.capture()?;
+            let v = serde_json::from_slice::<serde_json::Value>(&s.buf).ok()?;
+            markers.count = super::graph::count_of(&v);
         } else {
             s.capture()?;
             serde_json::from_slice::<IgnoredAny>(&s.buf).ok()?;
@@ -62,7 +80,11 @@ pub fn parse_value_array<T: DeserializeOwned>(mut r: impl BufRead) -> Option<Vec
             b'}' => {
                 s.ws()?;
                 let at_end = s.r.fill_buf().ok()?.is_empty();
-                return if at_end { value } else { None };
+                return if at_end {
+                    value.map(|v| (v, markers))
+                } else {
+                    None
+                };
             }
             _ => return None,
         }
