@@ -238,6 +238,8 @@ pub struct Fx {
     evidence: BTreeMap<String, BTreeMap<String, String>>,
     manifest: BTreeMap<String, Option<String>>,
     collected_at: BTreeMap<String, String>,
+    /// The tenant id manifests state, when not client.toml's (`None` writes `null`).
+    manifest_tenant: Option<Option<String>>,
 }
 
 impl Default for Fx {
@@ -254,6 +256,7 @@ impl Fx {
             evidence: BTreeMap::new(),
             manifest: BTreeMap::new(),
             collected_at: BTreeMap::new(),
+            manifest_tenant: None,
         };
         for (f, t) in [
             ("client.toml", CLIENT_TOML),
@@ -329,6 +332,21 @@ impl Fx {
         self
     }
 
+    /// Manifests state this tenant id (`None`: no tenant id) instead of client.toml's.
+    pub fn manifest_tenant(mut self, tenant: Option<&str>) -> Fx {
+        self.manifest_tenant = Some(tenant.map(str::to_owned));
+        self
+    }
+
+    /// The tenant id client.toml declares.
+    fn client_tenant(&self) -> String {
+        self.policy
+            .get("client.toml")
+            .and_then(|t| t.lines().find_map(|l| l.strip_prefix("tenant_id = ")))
+            .map(|v| v.trim().trim_matches('"').to_owned())
+            .unwrap_or_default()
+    }
+
     pub fn collected_at(mut self, month: &str, at: &str) -> Fx {
         self.collected_at.insert(month.into(), at.into());
         self
@@ -372,8 +390,13 @@ impl Fx {
                 endpoints.extend(self.manifest.values().flatten().cloned());
             }
             if !files.contains_key("manifest.json") {
+                let tenant = match &self.manifest_tenant {
+                    None => format!("{:?}", self.client_tenant()),
+                    Some(Some(t)) => format!("{t:?}"),
+                    Some(None) => "null".to_owned(),
+                };
                 let m = format!(
-                    r#"{{"schema_version":1,"collected_at":"{}","tool":{{"name":"custody","version":"0.1.0"}},"tenant_id":"11111111-2222-3333-4444-555555555555","endpoints":[{}],"files":{{{}}}}}"#,
+                    r#"{{"schema_version":1,"collected_at":"{}","tool":{{"name":"custody","version":"0.1.0"}},"tenant_id":{tenant},"endpoints":[{}],"files":{{{}}}}}"#,
                     self.collected_at
                         .get(month)
                         .map_or("2026-11-23T03:00:00Z", String::as_str),
