@@ -578,3 +578,59 @@ pub fn evaluate_client_cached(
     run.diags.dedup();
     run
 }
+
+/// Clients that declare the same `tenant_id` in their working-tree client.toml: each is
+/// bad input (one tenant's evidence cannot be two clients'), with both files named. Read
+/// once per run over every client folder, so a `--client` run sees the clash too.
+pub fn shared_tenants(root: &Path) -> BTreeMap<ClientId, Vec<Diagnostic>> {
+    let Ok((all, _)) = crate::repo::discover_clients(root) else {
+        return BTreeMap::new(); // reported where the clients are selected
+    };
+    let mut by_tenant: BTreeMap<String, Vec<(ClientId, String, Option<usize>)>> = BTreeMap::new();
+    for id in all {
+        let file = format!("clients/{id}/client.toml");
+        let Ok(bytes) = crate::repo::read_capped(&root.join(&file), 1 << 20) else {
+            continue; // unreadable policy is reported by the policy loader
+        };
+        let Ok(text) = crate::repo::decode_utf8(bytes) else {
+            continue;
+        };
+        let Ok(table) = text.parse::<toml::Table>() else {
+            continue;
+        };
+        let Some(tenant) = table.get("tenant_id").and_then(|v| v.as_str()) else {
+            continue;
+        };
+        let line = text
+            .lines()
+            .position(|l| l.trim_start().starts_with("tenant_id"))
+            .map(|i| i + 1);
+        by_tenant
+            .entry(tenant.trim().to_ascii_lowercase())
+            .or_default()
+            .push((id, file, line));
+    }
+    let mut out: BTreeMap<ClientId, Vec<Diagnostic>> = BTreeMap::new();
+    for (tenant, clients) in by_tenant.into_iter().filter(|(_, c)| c.len() > 1) {
+        for (id, file, line) in &clients {
+            let others: Vec<String> = clients
+                .iter()
+                .filter(|(o, _, _)| o != id)
+                .map(|(_, f, l)| l.map_or_else(|| f.clone(), |l| format!("{f}:{l}")))
+                .collect();
+            let mut d = Diagnostic::file(
+                file.clone(),
+                format!(
+                    "tenant_id {tenant} is also declared by {}: two clients cannot share a tenant, so neither is evaluated until one is corrected",
+                    others.join(", ")
+                ),
+            )
+            .for_client(id.as_str());
+            if let Some(l) = line {
+                (d.line, d.column) = (Some(*l), Some(1));
+            }
+            out.entry(id.clone()).or_default().push(d);
+        }
+    }
+    out
+}

@@ -1034,7 +1034,7 @@ fn role_changes(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
 
 #[cfg(test)]
 mod tests {
-    use crate::controls::testing::{CONTROLS_TOML, Fx, PREV};
+    use crate::controls::testing::{CONTROLS_TOML, Fx, MONTH, PREV};
     use crate::scorecard::Status;
 
     const BG1: &str = "b0000000-0000-0000-0000-000000000001";
@@ -1769,6 +1769,307 @@ mod tests {
         assert_eq!(o.status, Status::NoEvidence, "{o:?}");
         assert!(o.message.contains("no signInActivity"), "{}", o.message);
         assert_eq!(o.evidence[0].file, USERS_FILE);
+    }
+
+    // ---- unknown principals and roles ----
+
+    /// Regression: a privileged user absent from users.json was skipped, so its unknown
+    /// sign-in activity passed the control.
+    #[test]
+    fn an_admin_missing_from_users_json_is_no_evidence_for_stale_admins() {
+        let mut u = default_users();
+        u.remove(2); // alice holds Global Administrator (eligible)
+        let o = Fx::new()
+            .graph("users.json", &list(&u))
+            .eval("access.stale-admins");
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+        assert_eq!(
+            o.items,
+            [format!(
+                "{ALICE}: Global Administrator (eligible): {ALICE} is not in users.json: its sign-in activity is unknown"
+            )]
+        );
+        assert_eq!(o.evidence[0].file, USERS_FILE);
+        // A proven stale admin is still a failure.
+        u[2] = user(
+            BOB,
+            "bob@acme.example",
+            "Member",
+            false,
+            "2026-11-01T00:00:00Z",
+        );
+        let a = [
+            default_assignments(),
+            vec![ra(
+                BOB,
+                GA,
+                &user_principal(BOB, "bob@acme.example", "Member"),
+            )],
+        ]
+        .concat();
+        let o = Fx::new()
+            .graph("users.json", &list(&u))
+            .graph("roleAssignments.json", &list(&a))
+            .eval("access.stale-admins");
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+    }
+
+    #[test]
+    fn an_eligible_principal_known_by_id_alone_is_no_evidence_for_guest_admins() {
+        let e = [eligible(ALICE, GA), eligible(CAROL, EXCHANGE_ADMIN)];
+        let o = Fx::new()
+            .graph("roleEligibilitySchedules.json", &list(&e))
+            .eval("access.guest-admins");
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+        assert_eq!(o.items.len(), 1);
+        assert!(
+            o.items[0].contains("is not in users.json: whether it is a guest is unknown"),
+            "{:?}",
+            o.items
+        );
+    }
+
+    #[test]
+    fn a_role_missing_from_role_definitions_held_by_a_guest_is_no_evidence() {
+        let custom = "cccccccc-0000-0000-0000-00000000000c";
+        let guest = r##"{"@odata.type":"#microsoft.graph.user","id":"c0000000-0000-0000-0000-000000000007","displayName":"Guest","userPrincipalName":"g_partner.example#EXT#@acme.onmicrosoft.com","userType":"Guest"}"##;
+        let mut a = default_assignments();
+        a.push(ra("c0000000-0000-0000-0000-000000000007", custom, guest));
+        let fx = Fx::new().graph("roleAssignments.json", &list(&a));
+        let o = fx.eval("access.guest-admins");
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+        assert!(
+            o.items[0].ends_with(&format!(
+                "role {custom}: role definition {custom} is not in roleDefinitions.json"
+            )),
+            "{:?}",
+            o.items
+        );
+        // Defined and not privileged: the guest holds no privileged role.
+        let defs = format!(
+            r#"{{"value":[{{"id":"{GA}","displayName":"Global Administrator","templateId":"{GA}"}},{{"id":"{custom}","displayName":"Lunch Menu Reader","templateId":"{custom}","isPrivileged":false}}]}}"#
+        );
+        let o = fx
+            .graph("roleDefinitions.json", &defs)
+            .eval("access.guest-admins");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    // ---- roles held through role-assignable groups ----
+
+    const GROUP: &str = "9a000000-0000-0000-0000-000000000001";
+    const GROUP_FILE: &str = "graph/groupMembers/9a000000-0000-0000-0000-000000000001.json";
+
+    fn group_principal() -> String {
+        format!(
+            r##"{{"@odata.type":"#microsoft.graph.group","id":"{GROUP}","displayName":"Tier0 Admins","isAssignableToRole":true}}"##
+        )
+    }
+
+    /// `GET /groups/{{id}}/transitiveMembers` with users, a nested group and a device.
+    fn members(users: &[(&str, &str, &str)]) -> String {
+        let mut items: Vec<String> = users
+            .iter()
+            .map(|(id, upn, kind)| {
+                format!(
+                    r##"{{"@odata.type":"#microsoft.graph.user","id":"{id}","displayName":"{upn}","userPrincipalName":"{upn}","userType":"{kind}","accountEnabled":true}}"##
+                )
+            })
+            .collect();
+        items.push(r##"{"@odata.type":"#microsoft.graph.group","id":"9a000000-0000-0000-0000-000000000002","displayName":"Nested","userPrincipalName":null}"##.into());
+        items.push(r##"{"@odata.type":"#microsoft.graph.device","id":"de000000-0000-0000-0000-000000000001","displayName":"PAW-01","accountEnabled":true}"##.into());
+        format!(
+            r#"{{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#directoryObjects","value":[{}]}}"#,
+            items.join(",")
+        )
+    }
+
+    fn group_holds_ga() -> Fx {
+        let mut a = default_assignments();
+        a.push(ra(GROUP, GA, &group_principal()));
+        Fx::new().graph("roleAssignments.json", &list(&a))
+    }
+
+    #[test]
+    fn global_admins_held_through_a_group_are_counted_and_name_the_group() {
+        let o = group_holds_ga()
+            .file(
+                MONTH,
+                GROUP_FILE,
+                &members(&[
+                    (BOB, "bob@acme.example", "Member"),
+                    (CAROL, "carol@acme.example", "Member"),
+                ]),
+            )
+            .eval("access.global-admin-count");
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert_eq!(
+            o.measured.as_deref(),
+            Some("5"),
+            "bg1, bg2, alice, bob, carol"
+        );
+        assert!(
+            o.items.contains(
+                &"bob@acme.example: Global Administrator (active, through group Tier0 Admins)"
+                    .to_owned()
+            ),
+            "{:?}",
+            o.items
+        );
+    }
+
+    #[test]
+    fn a_group_holding_a_role_without_its_membership_file_is_no_evidence() {
+        let fx = group_holds_ga();
+        for id in [
+            "access.global-admin-count",
+            "access.guest-admins",
+            "access.stale-admins",
+            "access.pim-standing-privilege",
+            "identity.mfa-admins",
+        ] {
+            let o = fx.eval(id);
+            assert_eq!(o.status, Status::NoEvidence, "{id}: {o:?}");
+            assert!(
+                o.items
+                    .iter()
+                    .any(|i| i.starts_with("members of group Tier0 Admins")
+                        && i.contains(
+                            "groupMembers/9a000000-0000-0000-0000-000000000001.json not found"
+                        )),
+                "{id}: {:?}",
+                o.items
+            );
+        }
+        let o = fx.eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert_eq!(
+            o.items,
+            [format!(
+                "{GROUP_FILE}: missing and not explained by the manifest"
+            )]
+        );
+        // Too many holders is proven even with the group's members unknown.
+        let mut a = default_assignments();
+        a.push(ra(GROUP, GA, &group_principal()));
+        for (id, upn) in [(BOB, "bob@acme.example"), (CAROL, "carol@acme.example")] {
+            a.push(ra(id, GA, &user_principal(id, upn, "Member")));
+        }
+        let o = Fx::new()
+            .graph("roleAssignments.json", &list(&a))
+            .eval("access.global-admin-count");
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+    }
+
+    #[test]
+    fn a_guest_member_of_a_privileged_group_is_a_guest_admin() {
+        let o = group_holds_ga()
+            .file(
+                MONTH,
+                GROUP_FILE,
+                &members(&[(
+                    "c0000000-0000-0000-0000-000000000009",
+                    "dana_partner.example#EXT#@acme.onmicrosoft.com",
+                    "Guest",
+                )]),
+            )
+            .eval("access.guest-admins");
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert_eq!(
+            o.items,
+            [
+                "dana_partner.example#EXT#@acme.onmicrosoft.com: Global Administrator (active, through group Tier0 Admins)"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_permanent_group_assignment_gives_its_members_standing_privilege() {
+        let o = group_holds_ga()
+            .file(
+                MONTH,
+                GROUP_FILE,
+                &members(&[(BOB, "bob@acme.example", "Member")]),
+            )
+            .eval("access.pim-standing-privilege");
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert_eq!(
+            o.items,
+            ["bob@acme.example: Global Administrator (active, through group Tier0 Admins)"]
+        );
+    }
+
+    #[test]
+    fn a_stale_member_of_a_privileged_group_is_stale_and_one_missing_from_users_is_unknown() {
+        let mut u = default_users();
+        u[3] = user(
+            BOB,
+            "bob@acme.example",
+            "member",
+            true,
+            "2025-01-01T00:00:00Z",
+        );
+        let fx = group_holds_ga().graph("users.json", &list(&u)).file(
+            MONTH,
+            GROUP_FILE,
+            &members(&[(BOB, "bob@acme.example", "Member")]),
+        );
+        let o = fx.eval("access.stale-admins");
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert!(
+            o.items[0].starts_with("bob@acme.example: last sign-in 2025-01-01"),
+            "{:?}",
+            o.items
+        );
+        let o = group_holds_ga()
+            .file(
+                MONTH,
+                GROUP_FILE,
+                &members(&[(CAROL, "carol@acme.example", "Member")]),
+            )
+            .eval("access.stale-admins");
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+        assert!(
+            o.items[0].contains("through group Tier0 Admins"),
+            "{:?}",
+            o.items
+        );
+    }
+
+    #[test]
+    fn an_eligible_group_known_by_its_membership_file_passes_its_role_to_members() {
+        let e = [eligible(ALICE, GA), eligible(GROUP, GA)];
+        let fx = Fx::new()
+            .graph("roleEligibilitySchedules.json", &list(&e))
+            .file(
+                MONTH,
+                GROUP_FILE,
+                &members(&[(BOB, "bob@acme.example", "Member")]),
+            );
+        let o = fx.eval("access.global-admin-count");
+        assert_eq!(o.measured.as_deref(), Some("4"), "{o:?}");
+        assert!(
+            o.items.contains(
+                &"bob@acme.example: Global Administrator (eligible, through group Tier0 Admins)"
+                    .to_owned()
+            ) || o.items.contains(&format!(
+                "bob@acme.example: Global Administrator (eligible, through group {GROUP})"
+            )),
+            "{:?}",
+            o.items
+        );
+        assert_eq!(
+            fx.eval("access.pim-standing-privilege").status,
+            Status::Pass
+        );
+        // The approved list names the group's assignment, not its members.
+        let extra = format!(
+            "[[approved_assignment]]\nprincipal = \"{GROUP}\"\nrole = \"Global Administrator\"\nassignment = \"eligible\"\n"
+        );
+        let o = fx
+            .with_controls_extra(&extra)
+            .eval("access.approved-assignments");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
     }
 
     // ---- access.approved-assignments ----

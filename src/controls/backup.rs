@@ -230,6 +230,11 @@ fn protection_coverage(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
             }];
             let mut uncovered = Vec::new();
             let people = p.scope == Some(Scope::All) && w != Workload::SharePoint;
+            // "All" users is a claim about users.json: without it (or with a part of
+            // it), the units alone cannot show that nobody is left out.
+            if people {
+                ctx.snap.users.get()?;
+            }
             let (covered, total) = if people && let Ok(users) = ctx.snap.users.get() {
                 // Every enabled, licensed member must have a protected unit.
                 let in_scope: Vec<_> = users

@@ -284,7 +284,10 @@ pub fn happy_graph(req: &Req, base: &str) -> Option<Reply> {
             s("v1.0__roleManagement__directory__roleAssignmentSchedules.json")
         }
         "/v1.0/security/secureScores" => Some(ok(as_tenant(
-            &sample("v1.0__security__secureScores_top1__live-graph2otel.json", base),
+            &sample(
+                "v1.0__security__secureScores_top1__live-graph2otel.json",
+                base,
+            ),
             &bearer_tenant(req).unwrap_or_else(|| DEFAULT_TENANT.to_owned()),
         ))),
         "/v1.0/auditLogs/directoryAudits" => {
