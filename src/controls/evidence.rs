@@ -506,6 +506,196 @@ mod tests {
         assert_eq!(o.measured.as_deref(), Some("11/11 files"));
     }
 
+    // ---- incomplete exports ----
+
+    /// A first page exported from Graph Explorer: `@odata.nextLink` still in the file.
+    fn first_page(file: &str) -> String {
+        let json = &default_graph()[file];
+        json.replacen(
+            "{",
+            r#"{"@odata.nextLink":"https://graph.microsoft.com/v1.0/users?$skiptoken=RFNwdAIAAQAAAC","#,
+            1,
+        )
+    }
+
+    #[test]
+    fn a_first_page_export_fails_completeness_and_its_controls_are_no_evidence() {
+        let fx = Fx::new().graph("users.json", &first_page("users.json"));
+        let o = fx.eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert_eq!(
+            o.items,
+            ["graph/users.json: first page only: users.json still has @odata.nextLink"]
+        );
+        for id in [
+            "access.stale-admins",
+            "access.break-glass",
+            "backup.exchange.protection-coverage",
+        ] {
+            let o = fx.eval(id);
+            assert_eq!(o.status, Status::NoEvidence, "{id}: {o:?}");
+            assert_eq!(
+                o.message, "first page only: users.json still has @odata.nextLink",
+                "{id}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_null_next_link_is_a_last_page() {
+        let json = default_graph()["users.json"].replacen("{", r#"{"@odata.nextLink":null,"#, 1);
+        let o = Fx::new()
+            .graph("users.json", &json)
+            .eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    #[test]
+    fn fewer_items_than_the_odata_count_is_incomplete() {
+        let json = default_graph()["userRegistrationDetails.json"].replacen(
+            "{",
+            r#"{"@odata.count":500,"#,
+            1,
+        );
+        let fx = Fx::new().graph("userRegistrationDetails.json", &json);
+        let o = fx.eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.items,
+            [
+                "graph/userRegistrationDetails.json: incomplete: userRegistrationDetails.json has 4 items but its @odata.count is 500"
+            ]
+        );
+        let o = fx.eval("identity.mfa-admins");
+        assert_eq!(o.status, Status::NoEvidence);
+        assert!(o.message.starts_with("incomplete:"), "{}", o.message);
+        // A count that matches (or a numeric string, as some exporters write) is complete.
+        for count in ["4", "\"4\""] {
+            let json = default_graph()["userRegistrationDetails.json"].replacen(
+                "{",
+                &format!(r#"{{"@odata.count":{count},"#),
+                1,
+            );
+            let o = Fx::new()
+                .graph("userRegistrationDetails.json", &json)
+                .eval("identity.mfa-admins");
+            assert_eq!(o.status, Status::Pass, "{count}: {o:?}");
+        }
+    }
+
+    #[test]
+    fn secure_scores_keep_their_first_page_on_purpose() {
+        let json = r#"{"@odata.nextLink":"https://graph.microsoft.com/v1.0/security/secureScores?$top=1&$skip=1","value":[{"azureTenantId":"11111111-2222-3333-4444-555555555555","currentScore":60.5,"maxScore":100,"createdDateTime":"2026-11-20T00:00:00Z"}]}"#;
+        let o = Fx::new()
+            .graph("secureScores.json", json)
+            .eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    // ---- whose tenant is this? ----
+
+    const OTHER: &str = "99999999-8888-7777-6666-555555555555";
+
+    #[test]
+    fn another_tenants_manifest_fails_naming_both_ids_and_every_snapshot_control_is_no_evidence() {
+        let fx = Fx::new().with_prev().manifest_tenant(Some(OTHER));
+        let card = fx.scorecard();
+        let complete = card
+            .results
+            .iter()
+            .find(|r| r.control == "evidence.snapshot-complete")
+            .unwrap();
+        assert_eq!(complete.status, Status::Fail);
+        assert_eq!(
+            complete.message,
+            format!(
+                "another tenant's snapshot: manifest.json says tenant {OTHER}, client.toml says 11111111-2222-3333-4444-555555555555"
+            )
+        );
+        assert_eq!(complete.policy[0].file, "clients/acme/client.toml");
+        assert_eq!(complete.policy[0].line, 2);
+        // Only controls judged from the policy files alone keep a verdict.
+        let policy_only = [
+            "governance.raci-complete",
+            "governance.controls-owned",
+            "governance.workload-owners",
+            "retention.separate-from-backup",
+            "evidence.snapshot-complete",
+        ];
+        for r in &card.results {
+            if policy_only.contains(&r.control.as_str())
+                || r.control.ends_with(".policy-complete")
+                || r.status == Status::NotApplicable
+            {
+                continue;
+            }
+            assert_eq!(
+                r.status,
+                Status::NoEvidence,
+                "{}: {:?}",
+                r.control,
+                r.message
+            );
+            assert!(
+                r.message.starts_with("another tenant's snapshot"),
+                "{}: {}",
+                r.control,
+                r.message
+            );
+        }
+        // Its files are never packed or published as this client's.
+        assert!(card.evidence.files.is_empty());
+        assert!(card.role_changes.is_empty());
+    }
+
+    #[test]
+    fn a_secure_score_of_another_tenant_is_another_tenants_snapshot() {
+        let json = format!(
+            r#"{{"value":[{{"azureTenantId":"{OTHER}","currentScore":60.5,"maxScore":100,"createdDateTime":"2026-11-20T00:00:00Z"}}]}}"#
+        );
+        let fx = Fx::new().graph("secureScores.json", &json);
+        let o = fx.eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.items,
+            [format!(
+                "graph/secureScores.json/value/0/azureTenantId: tenant {OTHER}, not client.toml's 11111111-2222-3333-4444-555555555555"
+            )]
+        );
+        assert_eq!(fx.eval("identity.mfa-admins").status, Status::NoEvidence);
+        // The same id in another case is the same tenant.
+        let same = json.replace(
+            OTHER,
+            "11111111-2222-3333-4444-555555555555"
+                .to_uppercase()
+                .as_str(),
+        );
+        let o = Fx::new()
+            .graph("secureScores.json", &same)
+            .eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    #[test]
+    fn a_snapshot_stating_no_tenant_id_fails_completeness_only() {
+        let fx = Fx::new().manifest_tenant(None);
+        let o = fx.eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.items,
+            [
+                "manifest.json: no tenant_id, and no Graph response carries one: nothing shows this is tenant 11111111-2222-3333-4444-555555555555"
+            ]
+        );
+        assert_eq!(fx.eval("identity.mfa-admins").status, Status::Pass);
+        // A secure score naming the right tenant is proof enough.
+        let json = r#"{"value":[{"azureTenantId":"11111111-2222-3333-4444-555555555555","currentScore":60.5,"maxScore":100}]}"#;
+        let o = fx
+            .graph("secureScores.json", json)
+            .eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
     // ---- evidence.snapshot-fresh ----
 
     #[test]
