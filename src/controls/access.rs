@@ -502,7 +502,7 @@ pub fn controls() -> Vec<Control> {
     vec![
         Control::new("access.global-admin-count", Domain::Access, "Between 2 and 4 Global Administrators", global_admin_count)
             .doc(
-                "Number of distinct principals holding Global Administrator, active or eligible, break-glass accounts included.",
+                "Number of distinct principals holding Global Administrator, active or eligible, break-glass accounts included; the members of a role-assignable group holding it count, each naming the group. A group whose membership file (graph/groupMembers/<id>.json) is missing makes the count a lower bound: no_evidence unless it already exceeds the maximum.",
                 "One Global Administrator is a single point of failure; more than four widens the most powerful attack surface in the tenant.",
                 "Remove Global Administrator from people who can do their work with a narrower role (Exchange, User, Helpdesk Administrator), or add a second break-glass account.",
             )
@@ -520,21 +520,21 @@ pub fn controls() -> Vec<Control> {
             .weight(2),
         Control::new("access.pim-standing-privilege", Domain::Access, "Privileged roles are held through PIM, not standing", pim_standing)
             .doc(
-                "No user holds a privileged role through a permanent active assignment; roles are eligible in Privileged Identity Management and activated just in time. Break-glass accounts are exempt.",
+                "No user holds a privileged role through a permanent active assignment, directly or as a member of a role-assignable group holding one; roles are eligible in Privileged Identity Management and activated just in time. Break-glass accounts are exempt. A group with such an assignment whose members are unknown, or a role whose definition is missing, is no_evidence unless a standing assignment is already proven.",
                 "Standing privilege means a stolen session is an admin session at any hour; PIM limits it to approved, time-boxed activations.",
                 "Convert the listed permanent assignments to eligible ones in Entra ID > Privileged Identity Management > Roles.",
             )
             .weight(2),
         Control::new("access.guest-admins", Domain::Access, "No guests in privileged roles", guest_admins)
             .doc(
-                "No guest (userType Guest, or an #EXT# account) holds a privileged directory role, active or eligible.",
+                "No guest (userType Guest, or an #EXT# account) holds a privileged directory role, active or eligible, directly or through a role-assignable group. A holder known by id alone (in neither users.json nor an expanded principal), a group whose members are unknown or a role whose definition is missing is no_evidence unless a guest is already proven.",
                 "A guest's credentials, MFA and offboarding are controlled by another organisation: the client cannot vouch for them.",
                 "Remove the role from the guest; if the person needs it, give them a member account in the tenant under the client's own lifecycle.",
             )
             .weight(2),
         Control::new("access.stale-admins", Domain::Access, "No privileged account unused for 90 days", stale_admins)
             .doc(
-                "Every user holding a privileged role signed in (interactive or not) within the threshold before the snapshot; disabled accounts holding roles are listed too.",
+                "Every user holding a privileged role, directly or through a role-assignable group, signed in (interactive or not) within the threshold before the snapshot; disabled accounts holding roles are listed too. A holder absent from users.json, or a group whose members are unknown, has unknown sign-in activity: no_evidence unless a stale admin is already proven.",
                 "Unused admin accounts are forgotten accounts: nobody notices when someone else starts using them.",
                 "Remove the role (or the account) from the listed users; test break-glass accounts at least quarterly so they sign in.",
             )

@@ -30,7 +30,7 @@ pub fn controls() -> Vec<Control> {
         out.push(with(
             Control::new(&format!("backup.{}.protection-coverage", w.id()), Domain::Backup, &format!("{t} items in scope are protected"), protection_coverage)
                 .doc(
-                    "Share of in-scope items protected: Microsoft 365 Backup protection units with status `protected` (all enabled licensed users for mailboxes and drives when scope is \"all\"), or the latest job's protected/total items for other products.",
+                    "Share of in-scope items protected: Microsoft 365 Backup protection units with status `protected` (all enabled licensed users in users.json for mailboxes and drives when scope is \"all\": without a complete users.json, no_evidence), or the latest job's protected/total items for other products.",
                     "A backup policy that misses new joiners, new sites or failed items protects less than it claims, and nobody finds out until a restore is needed.",
                     "Add the listed items to the backup policy (or use dynamic rules for new users and sites), or document them under `known_gaps`.",
                 )
@@ -50,7 +50,7 @@ pub fn controls() -> Vec<Control> {
         out.push(with(
             Control::new(&format!("backup.{}.rpo", w.id()), Domain::Backup, &format!("{t} backups meet the RPO"), rpo)
                 .doc(
-                    "The largest gap between successful backups within the month (from the start of the month to the snapshot) stays within the declared RPO.",
+                    "The largest gap between successful backups stays within the declared RPO, measured from the last successful backup before the month (in last month's backup-jobs.csv, or earlier rows of this one) up to the snapshot. Time in no export (after last month's records, before this month's) and the days after the snapshot are not observed: never counted as a gap, and named with the observed window; a gap beyond the RPO only through unobserved time is no_evidence.",
                     "The RPO is the data the client agreed it can afford to lose; a longer gap means a restore would lose more than that.",
                     "Find why backups stopped during the listed gaps (failed jobs, paused schedules) and fix the schedule so it runs more often than the RPO.",
                 )

@@ -9,7 +9,7 @@ pub fn controls() -> Vec<Control> {
     vec![
         Control::new("evidence.snapshot-complete", Domain::Evidence, "The month's snapshot is complete and intact", complete)
             .doc(
-                "manifest.json exists; every file the client's controls need is present and readable, or the manifest explains why not; every file's sha256 matches the manifest.",
+                "manifest.json exists; every file the client's controls need (and the membership file of every group holding a role) is present and readable, or the manifest explains why not; every collection holds all its pages (no `@odata.nextLink`, no fewer items than `@odata.count`); every file's sha256 matches the manifest; every tenant id the snapshot states (manifest `tenant_id`, Secure Score `azureTenantId`) is client.toml's, and at least one states it. Another tenant's snapshot fails naming both ids, and every control that reads it is no_evidence.",
                 "A scorecard is only as good as its evidence: a missing file would silently turn controls into `no_evidence`, and a changed file breaks the chain of custody.",
                 "Re-run `custody collect` for the month; grant the missing Graph permissions or licences named in the items; never edit collected files by hand.",
             )

@@ -11,7 +11,7 @@ pub fn controls() -> Vec<Control> {
     vec![
         Control::new("identity.mfa-admins", Domain::Identity, "Administrators are registered for MFA", mfa_admins)
             .doc(
-                "Share of administrators (isAdmin in userRegistrationDetails, enabled accounts) registered for multifactor authentication.",
+                "Share of administrators registered for multifactor authentication: users flagged isAdmin in userRegistrationDetails and every enabled user holding a privileged role, directly or as a member of a role-assignable group. A role holder the report has no record of, or a group whose membership file is missing, is unknown: the control passes only if it would pass with every unknown admin unregistered, fails only if it would fail with all of them registered, and is no_evidence in between.",
                 "An administrator without MFA is one phished password away from full tenant compromise; Microsoft requires MFA for admin portals.",
                 "Have each listed administrator register an authenticator app, passkey or FIDO2 key (https://aka.ms/mysecurityinfo), then enforce it with Conditional Access.",
             )
@@ -19,7 +19,7 @@ pub fn controls() -> Vec<Control> {
             .params(&[Param { name: "min_percent", default: 100.0, min: 0.0, max: 100.0, doc: "minimum share of admins registered" }]),
         Control::new("identity.mfa-users", Domain::Identity, "Members are registered for MFA", mfa_users)
             .doc(
-                "Share of enabled member users (guests excluded) registered for multifactor authentication, from userRegistrationDetails.",
+                "Share of enabled member users (guests excluded) registered for multifactor authentication, from userRegistrationDetails. An enabled member in users.json the report has no record of is unknown: a pass must hold with every unknown user unregistered, a fail with all of them registered; otherwise no_evidence.",
                 "Unregistered users cannot be challenged for MFA; an attacker who has their password can register their own method first.",
                 "Run a registration campaign (Entra ID > Authentication methods > Registration campaign) and follow up the listed users.",
             )

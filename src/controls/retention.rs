@@ -16,7 +16,7 @@ pub fn controls() -> Vec<Control> {
             ),
         Control::new("retention.legal-minimum", Domain::Retention, "Backup retention meets the legal minimum", legal_minimum)
             .doc(
-                "Each in-scope workload's declared backup retention is at least `[retention] legal_minimum`, and Microsoft 365 Backup's own protection policy keeps data at least as long as declared.",
+                "Each in-scope workload's declared backup retention is at least `[retention] legal_minimum`, and Microsoft 365 Backup's own protection policy keeps data at least as long as declared; for a workload it backs up, a protection policy with a retention period must be in protectionPolicies.json (else no_evidence, unless a shortfall is already proven).",
                 "Data deleted before its legal minimum cannot be produced when a regulator, court or auditor asks for it.",
                 "Raise the retention of the listed workloads (in the backup product and backup.toml) to at least the legal minimum, or correct the declared minimum.",
             )
