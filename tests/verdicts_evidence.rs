@@ -62,7 +62,9 @@ fn a_first_page_export_is_incomplete_and_never_a_pass() {
     assert_eq!(complete["status"], "fail");
     assert_eq!(
         complete["items"],
-        serde_json::json!(["graph/users.json: first page only: users.json still has @odata.nextLink"])
+        serde_json::json!([
+            "graph/users.json: first page only: users.json still has @odata.nextLink"
+        ])
     );
     for id in ["access.stale-admins", "access.break-glass"] {
         let r = result(&report, "acme", id);
@@ -114,11 +116,7 @@ fn another_tenants_month_is_never_published_as_this_clients() {
         "backup.exchange.rpo",
         "evidence.snapshot-fresh",
     ] {
-        assert_eq!(
-            result(&report, "acme", id)["status"],
-            "no_evidence",
-            "{id}"
-        );
+        assert_eq!(result(&report, "acme", id)["status"], "no_evidence", "{id}");
     }
 }
 
@@ -155,7 +153,10 @@ fn two_clients_declaring_one_tenant_are_bad_input_naming_both_files() {
             "{:#}",
             errors[0]
         );
-        assert!(stderr.contains(&format!("clients/{client}/client.toml:2:1")), "{stderr}");
+        assert!(
+            stderr.contains(&format!("clients/{client}/client.toml:2:1")),
+            "{stderr}"
+        );
     }
     // Neither twin is evaluated; the third client is.
     let ids: Vec<&str> = report["clients"]
@@ -168,7 +169,8 @@ fn two_clients_declaring_one_tenant_are_bad_input_naming_both_files() {
 }
 
 #[test]
-fn global_administrators_held_through_a_group_are_counted_and_a_missing_membership_is_no_evidence() {
+fn global_administrators_held_through_a_group_are_counted_and_a_missing_membership_is_no_evidence()
+{
     let group = "9a000000-0000-0000-0000-000000000001";
     let assignments = default_graph()["roleAssignments.json"].replacen(
         "[",
@@ -184,19 +186,16 @@ fn global_administrators_held_through_a_group_are_counted_and_a_missing_membersh
     };
     let members = format!(r#"{{"value":[{},{}]}}"#, member(1), member(2));
     let fx = Fx::new().graph("roleAssignments.json", &assignments);
-    let with_members = fx
-        .clone()
-        .file(MONTH, &format!("graph/groupMembers/{group}.json"), &members);
+    let with_members =
+        fx.clone()
+            .file(MONTH, &format!("graph/groupMembers/{group}.json"), &members);
     let (_, report, _) = check(&[("acme", &with_members)]);
     let count = result(&report, "acme", "access.global-admin-count");
     assert_eq!(count["status"], "fail", "{count:#}");
     assert_eq!(count["measured"], "5");
     assert!(
-        count["items"]
-            .as_array()
-            .expect("items")
-            .iter()
-            .any(|i| i == "admin1@acme.example: Global Administrator (active, through group Tier0 Admins)"),
+        count["items"].as_array().expect("items").iter().any(|i| i
+            == "admin1@acme.example: Global Administrator (active, through group Tier0 Admins)"),
         "{count:#}"
     );
 

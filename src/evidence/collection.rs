@@ -62,8 +62,8 @@ pub fn parse_page<T: DeserializeOwned>(
             value = Some(items);
         } else if key == b"@odata.nextLink" {
             s.capture()?;
-            let link = serde_json::from_slice::<Option<IgnoredAny>>(&s.buf).ok()?;
-            markers.next_link = link.is_some();
+            let link = serde_json::from_slice::<serde_json::Value>(&s.buf).ok()?;
+            markers.next_link = super::graph::is_next_link(&link);
         } else if key == b"@odata.count" {
             s.capture()?;
             let v = serde_json::from_slice::<serde_json::Value>(&s.buf).ok()?;
@@ -259,6 +259,39 @@ mod tests {
             vec![Item { id: "a\"b".into() }, Item { id: "c".into() }]
         );
         assert_eq!(fast(r#"{"value":[]}"#).unwrap(), vec![]);
+    }
+
+    #[test]
+    fn page_markers_say_whether_the_page_is_the_whole_collection() {
+        let page = |json: &str| {
+            parse_page::<Item>(std::io::BufReader::with_capacity(3, json.as_bytes()))
+                .map(|(_, m)| m)
+        };
+        let m = page(r#"{"@odata.nextLink":"https://x/?$skiptoken=a","value":[]}"#).unwrap();
+        assert!(m.next_link);
+        for last in [
+            r#"{"value":[],"@odata.nextLink":null}"#,
+            r#"{"value":[],"@odata.nextLink":""}"#,
+            r#"{"value":[]}"#,
+        ] {
+            assert!(!page(last).unwrap().next_link, "{last}");
+        }
+        assert_eq!(
+            page(r#"{"@odata.count":12,"value":[{"id":"a"}]}"#)
+                .unwrap()
+                .count,
+            Some(12)
+        );
+        assert_eq!(
+            page(r#"{"@odata.count":"12","value":[]}"#).unwrap().count,
+            Some(12)
+        );
+        assert_eq!(
+            page(r#"{"@odata.count":{"x":1},"value":[]}"#)
+                .unwrap()
+                .count,
+            None
+        );
     }
 
     #[test]

@@ -13,7 +13,7 @@ pub struct Collection<T> {
     pub value: Vec<T>,
     /// Present on every page but the last: a file that still carries it is a first page.
     #[serde(rename = "@odata.nextLink", default)]
-    pub next_link: Option<serde::de::IgnoredAny>,
+    pub next_link: Option<serde_json::Value>,
     /// The total Graph announced (`$count=true`); kept loosely typed, read by [`count_of`].
     #[serde(rename = "@odata.count", default)]
     pub count: Option<serde_json::Value>,
@@ -26,6 +26,12 @@ pub struct PageMarkers {
     pub next_link: bool,
     /// `@odata.count`, when it is a whole number.
     pub count: Option<u64>,
+}
+
+/// Whether an `@odata.nextLink` value points at a next page: `null` and `""` do not
+/// (collect treats an empty link as the last page too).
+pub fn is_next_link(v: &serde_json::Value) -> bool {
+    !(v.is_null() || v.as_str().is_some_and(str::is_empty))
 }
 
 /// `@odata.count` as Graph writes it: a number, or a numeric string from some exporters.

@@ -596,7 +596,7 @@ impl LoadCtx<'_> {
             match self.single_file::<Collection<T>>(file, diags) {
                 Slot::Loaded(c) => {
                     let markers = PageMarkers {
-                        next_link: c.next_link.is_some(),
+                        next_link: c.next_link.as_ref().is_some_and(is_next_link),
                         count: c.count.as_ref().and_then(count_of),
                     };
                     (c.value, markers)
