@@ -231,6 +231,24 @@ fn mfa_admins(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
                 ));
             }
         }
+        // A role of unknown privilege held by someone not shown to be registered: they
+        // may be an unregistered admin.
+        let registered_or_counted: HashSet<&str> = regs
+            .iter()
+            .filter(|r| r.is_mfa_registered == Some(true) || r.is_admin == Some(true))
+            .map(|r| r.id.as_str())
+            .collect();
+        for (a, m) in &p.unknown_roles {
+            if a.is_user
+                && a.enabled != Some(false)
+                && !registered_or_counted.contains(a.principal_id.as_str())
+                && seen.insert(a.principal_id.as_str())
+            {
+                extra
+                    .unknown
+                    .push((format!("{} (role {})", a.principal, a.role_name), m.clone()));
+            }
+        }
         for (g, m) in &p.unresolved_groups {
             extra.unbounded = true;
             extra.unknown.push((
@@ -879,6 +897,30 @@ mod tests {
             .eval("identity.mfa-admins");
         assert_eq!(o.status, Status::Fail, "{o:?}");
         assert_eq!(o.items[0], "bg2@acme.onmicrosoft.com");
+    }
+
+    #[test]
+    fn an_unregistered_holder_of_a_role_missing_from_role_definitions_is_no_evidence() {
+        let custom = "cccccccc-0000-0000-0000-00000000000c";
+        let assignments = format!(
+            r##"{{"value":[{{"id":"ra-bob","principalId":"{BOB}","roleDefinitionId":"{custom}","directoryScopeId":"/","principal":{{"@odata.type":"#microsoft.graph.user","id":"{BOB}","userPrincipalName":"bob@acme.example","userType":"Member","accountEnabled":true}}}}]}}"##
+        );
+        let fx = Fx::new().graph("roleAssignments.json", &assignments);
+        let o = fx
+            .clone()
+            .graph(
+                "userRegistrationDetails.json",
+                &regs(&tenant_regs(true, false)),
+            )
+            .eval("identity.mfa-admins");
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+        assert!(
+            o.items[0].contains("role definition cccccccc-0000-0000-0000-00000000000c is not in roleDefinitions.json"),
+            "{:?}",
+            o.items
+        );
+        // Registered anyway: whatever the role is, it changes nothing.
+        assert_eq!(fx.eval("identity.mfa-admins").status, Status::Pass);
     }
 
     #[test]
