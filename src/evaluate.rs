@@ -589,6 +589,10 @@ pub fn shared_tenants(root: &Path) -> BTreeMap<ClientId, Vec<Diagnostic>> {
     let mut by_tenant: BTreeMap<String, Vec<(ClientId, String, Option<usize>)>> = BTreeMap::new();
     for id in all {
         let file = format!("clients/{id}/client.toml");
+        // Never through a link out of the repository (the policy loader names it).
+        if crate::repo::refuse_outside_links(root, &root.join(&file)).is_err() {
+            continue;
+        }
         let Ok(bytes) = crate::repo::read_capped(&root.join(&file), 1 << 20) else {
             continue; // unreadable policy is reported by the policy loader
         };
@@ -598,7 +602,12 @@ pub fn shared_tenants(root: &Path) -> BTreeMap<ClientId, Vec<Diagnostic>> {
         let Ok(table) = text.parse::<toml::Table>() else {
             continue;
         };
-        let Some(tenant) = table.get("tenant_id").and_then(|v| v.as_str()) else {
+        // Only a GUID can clash; anything else is the policy loader's error to report.
+        let Some(tenant) = table
+            .get("tenant_id")
+            .and_then(|v| v.as_str())
+            .filter(|t| t.len() == 36 && t.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'))
+        else {
             continue;
         };
         let line = text

@@ -6,7 +6,7 @@
 //! from outside the repository into the site. The full stderr is an insta snapshot beside
 //! the case (`stderr.snap`).
 
-use custody::controls::testing::{CLIENT_TOML, Fx};
+use custody::controls::testing::Fx;
 use serde::Deserialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -242,16 +242,7 @@ fn run_case(name: &str, case: &Case, notes: &mut Vec<String>) -> (Vec<String>, S
     let root = tmp.path().join("repo");
     let outside = tmp.path().join("outside");
     std::fs::create_dir_all(&outside).expect("mkdir outside");
-    // Two clients, two tenants: a shared tenant_id is itself bad input for both.
-    Fx::new()
-        .policy(
-            "client.toml",
-            &CLIENT_TOML.replace(
-                "11111111-2222-3333-4444-555555555555",
-                "22222222-3333-4444-5555-666666666666",
-            ),
-        )
-        .write_to(&root, "good");
+    Fx::new().write_to(&root, "good");
     Fx::new().write_to(&root, "bad");
     let overlay = corpus_dir().join(name).join("repo");
     if overlay.is_dir() {

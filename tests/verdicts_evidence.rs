@@ -122,15 +122,16 @@ fn another_tenants_month_is_never_published_as_this_clients() {
 
 #[test]
 fn two_clients_declaring_one_tenant_are_bad_input_naming_both_files() {
-    let acme = Fx::new();
-    let twin = Fx::new();
-    let other = Fx::new().policy(
+    let shared = Fx::new().policy(
         "client.toml",
         &CLIENT_TOML.replace(
             "11111111-2222-3333-4444-555555555555",
-            "22222222-3333-4444-5555-666666666666",
+            "33333333-4444-5555-6666-777777777777",
         ),
     );
+    let (acme, twin) = (shared.clone(), shared);
+    // A client that keeps the fixture tenant is written with one of its own.
+    let other = Fx::new();
     let (code, report, stderr) = check(&[("acme", &acme), ("twin", &twin), ("zeta", &other)]);
     assert_eq!(code, 2, "{stderr}");
     for (client, other_file) in [

@@ -19,6 +19,24 @@ use crate::scorecard::{PolicyProvenance, Scorecard};
 use std::collections::BTreeMap;
 
 pub const MONTH: &str = "2026-11";
+/// The tenant id of the fixture client `acme`.
+pub const FIXTURE_TENANT: &str = "11111111-2222-3333-4444-555555555555";
+
+/// The tenant a fixture client is written with: `acme`'s, or one derived from the id.
+pub fn tenant_of(client: &str) -> String {
+    if client == "acme" {
+        return FIXTURE_TENANT.to_owned();
+    }
+    let h = sha256_hex(client.as_bytes());
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
 pub const PREV: &str = "2026-10";
 
 pub const CLIENT_TOML: &str = r##"name = "Acme Fixture Ltd"
@@ -362,9 +380,25 @@ impl Fx {
 
     /// Writes the client under `root` with id `client`; manifests hash the files as
     /// they are at this point.
+    ///
+    /// Every client but `acme` that keeps the fixture's tenant id gets one of its own,
+    /// derived from its id (two clients may not share a tenant), in client.toml and the
+    /// manifests alike; a test that sets another tenant id keeps it.
     pub fn write_to(&self, root: &std::path::Path, client: &str) {
         let cdir = root.join("clients").join(client);
         std::fs::create_dir_all(&cdir).expect("mkdir");
+        let own = tenant_of(client);
+        let mut fx = self.clone();
+        if let Some(t) = fx.policy.get_mut("client.toml") {
+            *t = t.replace(FIXTURE_TENANT, &own);
+        }
+        if let Some(Some(t)) = &mut fx.manifest_tenant {
+            *t = t.replace(FIXTURE_TENANT, &own);
+        }
+        fx.write_files(root, client, &cdir);
+    }
+
+    fn write_files(&self, root: &std::path::Path, client: &str, cdir: &std::path::Path) {
         for (f, t) in &self.policy {
             std::fs::write(cdir.join(f), t).expect("write policy");
         }
