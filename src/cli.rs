@@ -588,12 +588,14 @@ fn check(root: &Path, args: &CheckArgs, details: bool) -> i32 {
         }
     };
     let history = open_history(root);
+    let shared = crate::evaluate::shared_tenants(root);
     let runs: Vec<ClientRun> = clients
         .par_iter()
         .map(|id| {
             let t = Instant::now();
-            let run = evaluate_client(root, id, months, &|m, latest| {
-                history.policy_for_month(id, m, latest)
+            let run = evaluate_client(root, id, months, &|m, latest| match shared.get(id) {
+                Some(d) => Err(d.clone()),
+                None => history.policy_for_month(id, m, latest),
             });
             tracing::info!(
                 client = %id,

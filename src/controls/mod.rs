@@ -107,7 +107,7 @@ pub struct Ctx<'a> {
     pub restore_history: &'a [(String, crate::evidence::restore_tests::RestoreTest)],
     pub month: Month,
     /// This month's privileged assignments, computed once for every control that needs them.
-    pub assignments: std::sync::OnceLock<Result<Vec<access::Assignment>, Missing>>,
+    pub assignments: std::sync::OnceLock<Result<access::Privileged, Missing>>,
 }
 
 impl Ctx<'_> {
