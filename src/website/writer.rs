@@ -188,7 +188,7 @@ impl SiteWriter {
         // Where the OS swaps two paths in one step, nothing (a reader, a kill) ever sees
         // `out` missing; elsewhere the two renames below leave a brief gap.
         if out.is_dir() && exchange(&self.staging, out).is_ok() {
-            let _ = std::fs::remove_dir_all(&self.staging); // now holds the previous site
+            remove_site(&self.staging); // now holds the previous site
             return Ok(());
         }
         let old = out.with_file_name(format!(
@@ -209,15 +209,36 @@ impl SiteWriter {
             return Err(format!("cannot move the new site into place: {e}"));
         }
         if had_old {
-            let _ = std::fs::remove_dir_all(&old);
+            remove_site(&old);
         }
         Ok(())
     }
 
     /// Drops the staged files (the build failed); `out` is untouched.
     pub fn abandon(self) {
-        let _ = std::fs::remove_dir_all(&self.staging);
+        remove_site(&self.staging);
     }
+}
+
+/// Removes a site or staging folder custody wrote, its marker last: a kill half-way
+/// leaves a folder that is still marked (so the next build recognises and removes it),
+/// never an unmarked remnant that custody may no longer touch.
+fn remove_site(dir: &Path) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.filter_map(Result::ok) {
+            if e.file_name() == output::MARKER {
+                continue;
+            }
+            let path = e.path();
+            let _ = if e.file_type().is_ok_and(|t| t.is_dir()) {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+        }
+    }
+    let _ = std::fs::remove_file(dir.join(output::MARKER));
+    let _ = std::fs::remove_dir(dir);
 }
 
 /// Staging and set-aside folders of builds that were killed (their process is gone):
@@ -240,7 +261,7 @@ fn remove_dead_leftovers(parent: &Path, name: &str) {
             && !Path::new("/proc").join(pid).exists()
             && (output::is_custody_site(&e.path()) || is_unfinished_staging(&e.path()))
         {
-            let _ = std::fs::remove_dir_all(e.path());
+            remove_site(&e.path());
         }
     }
 }
