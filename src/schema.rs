@@ -8,7 +8,7 @@
 //! comes from the small schema types below, generated from the same rules the loader
 //! applies. What a schema cannot say (duplicate activity ids, a `controls` prefix that
 //! matches no control, a date written as a quoted string) is still caught by the loader.
-//! The generated files are committed in `schema/`; tests/schema.rs fails when they are stale.
+//! The generated files are committed in `schema/`; tests/it/schema.rs fails when they are stale.
 
 use crate::controls::{self, Control};
 use crate::policy::{BackupFile, ClientFile, ControlsFile, RaciFile};

@@ -143,7 +143,7 @@ pub fn policy_keys(c: &Control) -> Vec<String> {
 }
 
 /// The parts a control's documentation lacks; empty when it is complete. The catalogue
-/// test and tests/explain.rs fail on any.
+/// test and tests/it/explain.rs fail on any.
 pub fn missing_parts(c: &Control) -> Vec<&'static str> {
     let mut missing = Vec::new();
     let long_enough = |s: &str| s.trim().len() > 20;

@@ -233,6 +233,9 @@ pub enum Outcome {
 /// [`PackReader`](super::read::PackReader); `None` when the pack is not readable far enough
 /// to have a manifest (verify reports that on its own).
 pub fn check_file(path: &std::path::Path, check: &SignatureCheck) -> Option<Outcome> {
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return None; // never opened: a pipe would block the run
+    }
     let file = std::fs::File::open(path).ok()?;
     let mut pack = super::read::PackReader::open(std::io::BufReader::new(file)).ok()?;
     let manifest_index = pack.find(super::manifest::MANIFEST_PATH).ok()??;

@@ -403,10 +403,14 @@ pub fn verify_paths_with(paths: &[PathBuf], signatures: &SignatureCheck) -> Veri
         .par_iter()
         .map(|f| {
             let name = f.path.display().to_string();
-            (
-                check_pack_file(&name, &f.path),
-                signature::check_file(&f.path, signatures),
-            )
+            let pack = check_pack_file(&name, &f.path);
+            // Only a pack that could be read is opened again for its signature: a pipe or
+            // a folder named like a pack is never opened (it would block or fail).
+            let signature = match pack.verdict {
+                Verdict::Unreadable(_) => None,
+                _ => signature::check_file(&f.path, signatures),
+            };
+            (pack, signature)
         })
         .unzip();
     for (f, outcome) in found.iter().zip(signed) {

@@ -243,7 +243,7 @@ pub struct RetentionPolicy {
 //
 // The top level of each policy file, for `custody schema`. The loader reads top-level
 // keys one by one (so that every problem in a file is collected), and deserializes each
-// table with the `load::Raw*` types these shapes hold; tests/schema.rs checks that the
+// table with the `load::Raw*` types these shapes hold; tests/it/schema.rs checks that the
 // keys here are exactly the ones the loader accepts.
 
 /// A client: name, tenant, domains, branding and publishing settings

@@ -59,7 +59,9 @@ fn scorecard(out: &mut String, s: &Scorecard, verbose: bool) {
     let _ = writeln!(
         out,
         "{BOLD}{} — {}{BOLD:#}  {}  score {BOLD}{score}{BOLD:#}/100",
-        s.client.id, s.client.name, s.month
+        s.client.id,
+        line(&s.client.name),
+        s.month
     );
     let domains: Vec<String> = s
         .domains
@@ -83,7 +85,7 @@ fn scorecard(out: &mut String, s: &Scorecard, verbose: bool) {
     let note = p
         .note
         .as_ref()
-        .map(|n| format!(" — {n}"))
+        .map(|n| format!(" — {}", line(n)))
         .unwrap_or_default();
     let _ = writeln!(out, "  {DIM}{policy}{note}{DIM:#}");
     let c = s.counts;
@@ -101,7 +103,7 @@ fn scorecard(out: &mut String, s: &Scorecard, verbose: bool) {
             "  {st}{}{st:#} {:<40} {}",
             label(r.status),
             r.control,
-            r.message
+            line(&r.message)
         );
         let detail =
             verbose || matches!(r.status, Status::Fail | Status::Warn | Status::NoEvidence);
@@ -109,10 +111,11 @@ fn scorecard(out: &mut String, s: &Scorecard, verbose: bool) {
             continue;
         }
         if let (Some(m), Some(t)) = (&r.measured, &r.threshold) {
+            let (m, t) = (line(m), line(t));
             let _ = writeln!(out, "         {DIM}measured {m}, threshold {t}{DIM:#}");
         }
         for item in r.items.iter().take(if verbose { usize::MAX } else { 5 }) {
-            let _ = writeln!(out, "         - {item}");
+            let _ = writeln!(out, "         - {}", line(item));
         }
         if !verbose && r.items.len() > 5 {
             let _ = writeln!(
@@ -122,8 +125,9 @@ fn scorecard(out: &mut String, s: &Scorecard, verbose: bool) {
             );
         }
         if let Some(o) = &r.owner {
-            let acc = o.accountable.as_deref().unwrap_or("nobody accountable");
-            let _ = writeln!(out, "         {DIM}owner: {acc} ({}){DIM:#}", o.activity);
+            let acc = line(o.accountable.as_deref().unwrap_or("nobody accountable"));
+            let activity = line(&o.activity);
+            let _ = writeln!(out, "         {DIM}owner: {acc} ({activity}){DIM:#}");
         }
         if let Some(at) = r.policy.first() {
             let _ = writeln!(out, "         {DIM}policy: {at}{DIM:#}");
@@ -134,12 +138,44 @@ fn scorecard(out: &mut String, s: &Scorecard, verbose: bool) {
             } else {
                 format!(" {}", e.pointer)
             };
-            let _ = writeln!(out, "         {DIM}evidence: {}{ptr}{DIM:#}", e.file);
+            let (file, ptr) = (line(&e.file), line(&ptr));
+            let _ = writeln!(out, "         {DIM}evidence: {file}{ptr}{DIM:#}");
         }
     }
     out.push('\n');
 }
 
+/// Text from a client folder or a Graph server on one line: control characters (line
+/// breaks, escape sequences) and bidirectional overrides become spaces, so a name cannot
+/// start a line of its own (a forged `PASS`, a `::warning::` workflow command in CI logs)
+/// or recolour the terminal.
+fn line(s: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char =
+        |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if s.chars().any(unsafe_char) {
+        s.chars()
+            .map(|c| if unsafe_char(c) { ' ' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        s.into()
+    }
+}
+
 fn diagnostic(out: &mut String, d: &Diagnostic) {
     out.push_str(&crate::diagnostic::render(d));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::line;
+
+    #[test]
+    fn a_name_cannot_start_a_line_or_a_workflow_command() {
+        let hostile = "Acme\n::warning::forged\r\u{1b}[31mred\u{202e}txt";
+        let out = line(hostile);
+        assert!(!out.contains(['\n', '\r', '\u{1b}', '\u{202e}']), "{out:?}");
+        assert_eq!(out, "Acme ::warning::forged  [31mred txt");
+        assert!(matches!(line("plain"), std::borrow::Cow::Borrowed("plain")));
+    }
 }

@@ -10,7 +10,7 @@ use std::path::Path;
 /// The official SARIF 2.1.0 JSON schema (draft-04), `sarif-2.1.0-rtm.5.json`, vendored
 /// unchanged from the npm package `@microsoft/jest-sarif` 1.0.0-beta.0 (MIT, Microsoft's
 /// sarif-js-sdk), file `lib/schemas/sarif-2.1.0-rtm.5.json`.
-const SARIF_SCHEMA: &str = include_str!("fixtures/sarif/sarif-2.1.0.schema.json");
+const SARIF_SCHEMA: &str = include_str!("../fixtures/sarif/sarif-2.1.0.schema.json");
 
 const THRESHOLD: &str = "[thresholds]\n\"access.global-admin-count\" = { min = 4, max = 4 }\n";
 

@@ -5,8 +5,7 @@
 //! (packs unzipped), and the secret appears nowhere: not in the site, the evidence
 //! folders, the manifests, stdout, stderr or the GitHub step summary.
 
-#[path = "support/graph_standin.rs"]
-mod graph_standin;
+use crate::support::graph_standin;
 
 use custody::controls::testing::{
     BACKUP_TOML, CLIENT_TOML, CONTROLS_TOML, Fx, RACI_TOML, RESTORE_OK, default_graph,

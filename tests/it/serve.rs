@@ -227,8 +227,7 @@ fn an_output_folder_inside_a_watched_input_is_refused() {
     assert!(!dir.path().join("evidence/preview").exists());
 }
 
-#[path = "support/files.rs"]
-mod files;
+use crate::support::files;
 
 #[test]
 fn serve_refuses_to_build_into_the_repository_and_changes_nothing() {

@@ -3,7 +3,7 @@
 //! input change writes nothing; `--no-cache` renders everything.
 
 #[allow(dead_code)]
-#[path = "../examples/gen.rs"]
+#[path = "../../examples/gen.rs"]
 mod gen_repo;
 
 use custody::website::{BuildOptions, BuildSummary, build, build_with};

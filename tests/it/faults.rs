@@ -3,8 +3,7 @@
 //! after the swap, the complete new one), never a mix, and a full disk must be a clear
 //! error with exit 2.
 
-#[path = "support/files.rs"]
-mod files;
+use crate::support::files;
 
 use custody::controls::testing::Fx;
 use files::{Tree, tree};

@@ -2,10 +2,8 @@
 //! Entra token endpoint (tests/support/graph_standin.rs), serving the real
 //! response shapes from tests/fixtures/graph-samples. No test touches the internet.
 
-#[path = "support/files.rs"]
-mod files;
-#[path = "support/graph_standin.rs"]
-mod graph_standin;
+use crate::support::files;
+use crate::support::graph_standin;
 
 use assert_cmd::Command;
 use files::tree;

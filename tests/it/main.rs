@@ -1,0 +1,35 @@
+//! custody's integration tests, one binary with a module per feature: linking libgit2,
+//! reqwest, plotters and zip once instead of once per file keeps CI's build short.
+//! Each module drives the real `custody` binary (assert_cmd) or the library against
+//! fixture folders under `tests/fixtures/`; nothing reads outside the repository.
+
+mod support;
+
+mod bad_input;
+mod browser;
+mod check_formats;
+mod cli;
+mod clients_listing;
+mod collect;
+mod diff_cli;
+mod explain;
+mod faults;
+mod graph_samples;
+mod help;
+mod history;
+mod hostile;
+mod incremental;
+mod init;
+mod leaks;
+mod output_folder;
+mod props;
+mod readme;
+mod sample_repo;
+mod schema;
+mod serve;
+mod signatures;
+mod site;
+mod verdicts_evidence;
+mod verdicts_identity;
+mod verify_hostile;
+mod workflows;
