@@ -224,6 +224,11 @@ const context = {{ repo: {{ owner: 'o', repo: 'r' }}, payload: {{ pull_request: 
     {
         Ok(out) => out,
         Err(e) => {
+            // .ci/run installs node: in CI its absence is a failure, never a skip.
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "node is required in CI ({e})"
+            );
             eprintln!("skipped: node is not available ({e})");
             return None;
         }
@@ -295,6 +300,11 @@ fn init_workflows_pass_actionlint() {
     let out = match Command::new("actionlint").args(&files).output() {
         Ok(out) => out,
         Err(e) => {
+            // .ci/run installs actionlint: in CI its absence is a failure, never a skip.
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "actionlint is required in CI ({e})"
+            );
             eprintln!("skipped: actionlint is not available ({e})");
             return;
         }
