@@ -91,7 +91,10 @@ const fn mt(id: &'static str, title: &'static str) -> Reference {
 
 // The policies, once each, with the baselines' own titles.
 const AAD_1_1: Reference = scuba("MS.AAD.1.1", "Legacy authentication SHALL be blocked.");
-const AAD_2_1: Reference = scuba("MS.AAD.2.1", "Users detected as high risk SHALL be blocked.");
+const AAD_2_1: Reference = scuba(
+    "MS.AAD.2.1",
+    "Users detected as high risk SHALL be blocked.",
+);
 const AAD_2_2: Reference = scuba(
     "MS.AAD.2.2",
     "A notification SHOULD be sent to the administrator when high-risk users are detected.",
@@ -232,10 +235,7 @@ const CIS_5_1_2_4: Reference = cis(
     "5.1.2.4",
     "Ensure access to the Entra admin center is restricted",
 );
-const CIS_5_1_2_5: Reference = cis(
-    "5.1.2.5",
-    "Ensure the option to remain signed in is hidden",
-);
+const CIS_5_1_2_5: Reference = cis("5.1.2.5", "Ensure the option to remain signed in is hidden");
 const CIS_5_1_2_6: Reference = cis(
     "5.1.2.6",
     "Ensure 'LinkedIn account connections' is disabled",
@@ -303,10 +303,7 @@ const CIS_5_2_2_11: Reference = cis(
     "5.2.2.11",
     "Ensure sign-in frequency for Intune Enrollment is set to 'Every time'",
 );
-const CIS_5_2_2_12: Reference = cis(
-    "5.2.2.12",
-    "Ensure the device code sign-in flow is blocked",
-);
+const CIS_5_2_2_12: Reference = cis("5.2.2.12", "Ensure the device code sign-in flow is blocked");
 const CIS_5_2_3_1: Reference = cis(
     "5.2.3.1",
     "Ensure Microsoft Authenticator is configured to protect against MFA fatigue",
@@ -317,10 +314,7 @@ const CIS_5_2_3_3: Reference = cis(
     "Ensure password protection is enabled for on-prem Active Directory",
 );
 const CIS_5_2_3_4: Reference = cis("5.2.3.4", "Ensure all member users are 'MFA capable'");
-const CIS_5_2_3_5: Reference = cis(
-    "5.2.3.5",
-    "Ensure weak authentication methods are disabled",
-);
+const CIS_5_2_3_5: Reference = cis("5.2.3.5", "Ensure weak authentication methods are disabled");
 const CIS_5_2_3_6: Reference = cis(
     "5.2.3.6",
     "Ensure system-preferred multifactor authentication is enabled",
@@ -438,7 +432,10 @@ pub const BASELINES: &[(&str, &[Reference])] = &[
     // admins are member users too.
     ("identity.mfa-admins", &[CIS_5_2_3_4]),
     ("identity.mfa-users", &[CIS_5_2_3_4]),
-    ("identity.ca-mfa-all-users", &[AAD_3_2, CIS_5_2_2_2, MT_1007]),
+    (
+        "identity.ca-mfa-all-users",
+        &[AAD_3_2, CIS_5_2_2_2, MT_1007],
+    ),
     ("identity.ca-mfa-admins", &[CIS_5_2_2_1, MT_1006]),
     // custody's rule blocks both legacy client app types, which Maester tests apart.
     (
@@ -447,11 +444,20 @@ pub const BASELINES: &[(&str, &[Reference])] = &[
     ),
     ("identity.security-defaults", &[MT_1021]),
     ("identity.licences", &[]),
-    ("identity.phishing-resistant-mfa-admins", &[AAD_3_6, CIS_5_2_2_5]),
+    (
+        "identity.phishing-resistant-mfa-admins",
+        &[AAD_3_6, CIS_5_2_2_5],
+    ),
     ("identity.ca-block-high-risk-users", &[AAD_2_1, CIS_5_2_2_6]),
-    ("identity.ca-block-high-risk-sign-ins", &[AAD_2_3, CIS_5_2_2_7]),
+    (
+        "identity.ca-block-high-risk-sign-ins",
+        &[AAD_2_3, CIS_5_2_2_7],
+    ),
     ("identity.weak-methods-disabled", &[AAD_3_5, CIS_5_2_3_5]),
-    ("identity.ca-block-device-code-flow", &[AAD_3_9, CIS_5_2_2_12]),
+    (
+        "identity.ca-block-device-code-flow",
+        &[AAD_3_9, CIS_5_2_2_12],
+    ),
     ("identity.user-consent-restricted", &[AAD_5_2, CIS_5_1_5_1]),
     ("identity.guest-access-restricted", &[AAD_8_1, CIS_5_1_6_2]),
     ("identity.passwords-never-expire", &[AAD_6_1, CIS_1_3_1]),
@@ -584,7 +590,10 @@ mod tests {
         }
         // A pending id that has landed must leave PENDING, and a pending id needs its row.
         for id in PENDING {
-            assert!(find(id).is_none(), "{id} is in the catalogue: drop it from PENDING");
+            assert!(
+                find(id).is_none(),
+                "{id} is in the catalogue: drop it from PENDING"
+            );
             assert!(BASELINES.iter().any(|(p, _)| p == id), "{id} has no row");
         }
     }

@@ -220,7 +220,13 @@ pub fn explain(c: &Control) -> String {
         let _ = writeln!(out, "  {OWN_CONTROL}");
     }
     for r in c.baselines() {
-        let _ = writeln!(out, "  {} ({}): {}", r.label(), r.framework.title(), r.title);
+        let _ = writeln!(
+            out,
+            "  {} ({}): {}",
+            r.label(),
+            r.framework.title(),
+            r.title
+        );
     }
     out.push('\n');
     let _ = writeln!(out, "Thresholds");
@@ -345,52 +351,89 @@ pub fn anchor(id: &str) -> String {
 
 // ---------------------------------------------------------------- the catalogue as JSON
 
+#[derive(serde::Serialize)]
+struct CatalogueJson {
+    schema_version: u32,
+    cis_version: &'static str,
+    controls: Vec<ControlJson>,
+}
+
+#[derive(serde::Serialize)]
+struct ControlJson {
+    id: &'static str,
+    domain: &'static str,
+    title: &'static str,
+    weight: u32,
+    baselines: Vec<BaselineJson>,
+    parameters: Vec<ParamJson>,
+}
+
+#[derive(serde::Serialize)]
+struct BaselineJson {
+    framework: super::baselines::Framework,
+    /// The id as the baseline writes it (`5.2.2.3`).
+    id: &'static str,
+    /// The id as custody cites it (`CIS 5.2.2.3`).
+    label: String,
+    title: &'static str,
+}
+
+#[derive(serde::Serialize)]
+struct ParamJson {
+    name: &'static str,
+    doc: &'static str,
+    default: f64,
+    min: f64,
+    max: f64,
+    /// `higher_is_stricter`, `lower_is_stricter`, or null when undeclared.
+    direction: Option<&'static str>,
+    /// Where the threshold is tuned, as written in controls.toml.
+    key: String,
+}
+
 /// `custody controls --format json`: the catalogue for scripts and other tools. Bump
 /// `schema_version` when a key changes meaning or disappears.
 pub fn catalogue_json() -> String {
-    use serde_json::{Value, json};
-    let controls: Vec<Value> = catalogue()
+    let controls = catalogue()
         .iter()
-        .map(|c| {
-            let parameters: Vec<Value> = c
+        .map(|c| ControlJson {
+            id: c.id.as_str(),
+            domain: c.domain.as_str(),
+            title: c.title.as_str(),
+            weight: c.weight,
+            baselines: c
+                .baselines()
+                .iter()
+                .map(|r| BaselineJson {
+                    framework: r.framework,
+                    id: r.id,
+                    label: r.label(),
+                    title: r.title,
+                })
+                .collect(),
+            parameters: c
                 .params
                 .iter()
-                .map(|p| {
-                    json!({
-                        "name": p.name,
-                        "doc": p.doc,
-                        "default": p.default,
-                        "min": p.min,
-                        "max": p.max,
-                        "direction": match c.param_direction(p.name) {
-                            Some(super::Direction::HigherIsStricter) => Value::from("higher_is_stricter"),
-                            Some(super::Direction::LowerIsStricter) => Value::from("lower_is_stricter"),
-                            None => Value::Null,
-                        },
-                        "key": threshold_key(c, p),
-                    })
+                .map(|p| ParamJson {
+                    name: p.name,
+                    doc: p.doc,
+                    default: p.default,
+                    min: p.min,
+                    max: p.max,
+                    direction: c.param_direction(p.name).map(|d| match d {
+                        super::Direction::HigherIsStricter => "higher_is_stricter",
+                        super::Direction::LowerIsStricter => "lower_is_stricter",
+                    }),
+                    key: threshold_key(c, p),
                 })
-                .collect();
-            json!({
-                "id": c.id,
-                "domain": c.domain.as_str(),
-                "title": c.title,
-                "weight": c.weight,
-                "baselines": c.baselines().iter().map(|r| json!({
-                    "framework": r.framework,
-                    "id": r.id,
-                    "label": r.label(),
-                    "title": r.title,
-                })).collect::<Vec<_>>(),
-                "parameters": parameters,
-            })
+                .collect(),
         })
         .collect();
-    let doc = json!({
-        "schema_version": 1,
-        "cis_version": super::baselines::CIS_VERSION,
-        "controls": controls,
-    });
+    let doc = CatalogueJson {
+        schema_version: 1,
+        cis_version: super::baselines::CIS_VERSION,
+        controls,
+    };
     let mut out = serde_json::to_string_pretty(&doc).expect("JSON of static data");
     out.push('\n');
     out
