@@ -332,9 +332,12 @@ pub enum ClientsFormat {
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:
   custody controls
-  custody controls --format markdown > docs/controls.md")]
+  custody controls --format markdown
+  custody controls --format json | jq '.controls[] | {id, baselines: [.baselines[].label]}'")]
 pub struct ControlsArgs {
-    /// Output on stdout: text, or markdown for docs/controls.md.
+    /// Output on stdout: text, markdown (the README's catalogue), or json for scripts (id,
+    /// domain, title, weight, baseline references, thresholds with defaults, bounds and
+    /// direction).
     #[arg(long, value_enum, default_value_t = ControlsFormat::Text)]
     pub format: ControlsFormat,
 }
@@ -343,6 +346,7 @@ pub struct ControlsArgs {
 pub enum ControlsFormat {
     Text,
     Markdown,
+    Json,
 }
 
 pub fn main() -> i32 {
@@ -390,9 +394,11 @@ fn run(cli: Cli) -> i32 {
         Command::Explain(args) => crate::explain::main(&args),
         Command::Clients(args) => clients(&cli.repo, &args),
         Command::Controls(args) => {
-            print_stdout(&crate::controls::docs::render(
-                args.format == ControlsFormat::Markdown,
-            ));
+            print_stdout(&match args.format {
+                ControlsFormat::Text => crate::controls::docs::render(false),
+                ControlsFormat::Markdown => crate::controls::docs::render(true),
+                ControlsFormat::Json => crate::controls::docs::catalogue_json(),
+            });
             EXIT_OK
         }
     }

@@ -12,6 +12,7 @@ pub fn render(markdown: bool) -> String {
             let _ = writeln!(out, "- **What it checks:** {}", c.what);
             let _ = writeln!(out, "- **Why it matters:** {}", c.why);
             let _ = writeln!(out, "- **How to fix:** {}", c.fix);
+            let _ = writeln!(out, "- **Baselines:** {}", baselines_markdown(c));
             if !c.params.is_empty() {
                 let ps: Vec<String> = c
                     .params
@@ -26,6 +27,7 @@ pub fn render(markdown: bool) -> String {
             let _ = writeln!(out, "  what: {}", c.what);
             let _ = writeln!(out, "  why:  {}", c.why);
             let _ = writeln!(out, "  fix:  {}", c.fix);
+            let _ = writeln!(out, "  baselines: {}", baselines_text(c));
             for p in c.params {
                 let _ = writeln!(
                     out,
@@ -37,6 +39,36 @@ pub fn render(markdown: bool) -> String {
         }
     }
     out
+}
+
+/// What a control without baseline references says about itself.
+pub const OWN_CONTROL: &str =
+    "None: custody's own control (no SCuBA, CIS or Maester policy checks this)";
+
+/// A control's baseline ids for one line of the catalogue, e.g. `MS.AAD.1.1, CIS 5.2.2.3`.
+fn baseline_ids(c: &Control) -> Vec<String> {
+    c.baselines().iter().map(|r| r.label()).collect()
+}
+
+fn baselines_text(c: &Control) -> String {
+    let ids = baseline_ids(c);
+    if ids.is_empty() {
+        "none (custody's own)".to_owned()
+    } else {
+        ids.join(", ")
+    }
+}
+
+fn baselines_markdown(c: &Control) -> String {
+    let ids = baseline_ids(c);
+    if ids.is_empty() {
+        "none (custody's own)".to_owned()
+    } else {
+        ids.iter()
+            .map(|i| format!("`{i}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 // ---------------------------------------------------------------- the control reference
@@ -183,6 +215,20 @@ pub fn explain(c: &Control) -> String {
         s.title, s.summary, s.id, s.reference
     );
     let _ = writeln!(out, "How to fix\n  {}\n", c.fix);
+    let _ = writeln!(out, "Baselines");
+    if c.baselines().is_empty() {
+        let _ = writeln!(out, "  {OWN_CONTROL}");
+    }
+    for r in c.baselines() {
+        let _ = writeln!(
+            out,
+            "  {} ({}): {}",
+            r.label(),
+            r.framework.title(),
+            r.title
+        );
+    }
+    out.push('\n');
     let _ = writeln!(out, "Thresholds");
     if c.params.is_empty() {
         let _ = writeln!(out, "  none: the control has no tunable threshold");
@@ -259,6 +305,20 @@ pub fn control_markdown(c: &Control) -> String {
         c.why, s.title, s.id
     );
     let _ = writeln!(out, "- **How to fix:** {}", c.fix);
+    if c.baselines().is_empty() {
+        let _ = writeln!(out, "- **Baselines:** {OWN_CONTROL}");
+    } else {
+        let _ = writeln!(out, "- **Baselines:**");
+        for r in c.baselines() {
+            let _ = writeln!(
+                out,
+                "  - {} ({}): {}",
+                r.label(),
+                r.framework.title(),
+                r.title
+            );
+        }
+    }
     if c.params.is_empty() {
         let _ = writeln!(out, "- **Thresholds:** none");
     } else {
@@ -287,4 +347,94 @@ pub fn control_markdown(c: &Control) -> String {
 /// The HTML anchor of a control (ids are dotted slugs, already anchor-safe).
 pub fn anchor(id: &str) -> String {
     id.replace('.', "-")
+}
+
+// ---------------------------------------------------------------- the catalogue as JSON
+
+#[derive(serde::Serialize)]
+struct CatalogueJson {
+    schema_version: u32,
+    cis_version: &'static str,
+    controls: Vec<ControlJson>,
+}
+
+#[derive(serde::Serialize)]
+struct ControlJson {
+    id: &'static str,
+    domain: &'static str,
+    title: &'static str,
+    weight: u32,
+    baselines: Vec<BaselineJson>,
+    parameters: Vec<ParamJson>,
+}
+
+#[derive(serde::Serialize)]
+struct BaselineJson {
+    framework: super::baselines::Framework,
+    /// The id as the baseline writes it (`5.2.2.3`).
+    id: &'static str,
+    /// The id as custody cites it (`CIS 5.2.2.3`).
+    label: String,
+    title: &'static str,
+}
+
+#[derive(serde::Serialize)]
+struct ParamJson {
+    name: &'static str,
+    doc: &'static str,
+    default: f64,
+    min: f64,
+    max: f64,
+    /// `higher_is_stricter`, `lower_is_stricter`, or null when undeclared.
+    direction: Option<&'static str>,
+    /// Where the threshold is tuned, as written in controls.toml.
+    key: String,
+}
+
+/// `custody controls --format json`: the catalogue for scripts and other tools. Bump
+/// `schema_version` when a key changes meaning or disappears.
+pub fn catalogue_json() -> String {
+    let controls = catalogue()
+        .iter()
+        .map(|c| ControlJson {
+            id: c.id.as_str(),
+            domain: c.domain.as_str(),
+            title: c.title.as_str(),
+            weight: c.weight,
+            baselines: c
+                .baselines()
+                .iter()
+                .map(|r| BaselineJson {
+                    framework: r.framework,
+                    id: r.id,
+                    label: r.label(),
+                    title: r.title,
+                })
+                .collect(),
+            parameters: c
+                .params
+                .iter()
+                .map(|p| ParamJson {
+                    name: p.name,
+                    doc: p.doc,
+                    default: p.default,
+                    min: p.min,
+                    max: p.max,
+                    direction: c.param_direction(p.name).map(|d| match d {
+                        super::Direction::HigherIsStricter => "higher_is_stricter",
+                        super::Direction::LowerIsStricter => "lower_is_stricter",
+                    }),
+                    key: threshold_key(c, p),
+                })
+                .collect(),
+        })
+        .collect();
+    let doc = CatalogueJson {
+        schema_version: 1,
+        cis_version: super::baselines::CIS_VERSION,
+        controls,
+    };
+    let mut out = serde_json::to_string_pretty(&doc).expect("JSON of static data");
+    out.push('\n');
+    out
 }

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod backup;
+pub mod baselines;
 pub mod docs;
 pub mod evidence;
 pub mod governance;
@@ -180,6 +181,12 @@ impl Control {
     pub fn params(mut self, p: &'static [Param]) -> Control {
         self.params = p;
         self
+    }
+
+    /// The baseline policies this control checks (see [`baselines::BASELINES`]); empty
+    /// for custody's own controls.
+    pub fn baselines(&self) -> &'static [baselines::Reference] {
+        baselines::of(&self.id)
     }
 
     /// The declared direction of one of this control's thresholds (see

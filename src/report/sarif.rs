@@ -85,7 +85,21 @@ struct Configuration {
 struct RuleProperties {
     #[serde(rename = "security-severity", skip_serializing_if = "Option::is_none")]
     security_severity: Option<&'static str>,
-    tags: Vec<&'static str>,
+    /// `security`, the domain, then each baseline id (`MS.AAD.1.1`, `CIS 5.2.2.3`), so code
+    /// scanning can filter alerts by the baseline an auditor asks about.
+    tags: Vec<String>,
+    /// The baseline policies the rule checks, with framework and title.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    baselines: Vec<BaselineProperty>,
+}
+
+#[derive(Serialize)]
+struct BaselineProperty {
+    framework: &'static str,
+    /// The baseline's full name and version (CIS numbering depends on it).
+    benchmark: &'static str,
+    id: &'static str,
+    title: &'static str,
 }
 
 #[derive(Serialize)]
@@ -181,7 +195,21 @@ fn rule(c: &Control) -> Rule {
         default_configuration: Configuration { level: "error" },
         properties: RuleProperties {
             security_severity: Some(security_severity(c.domain)),
-            tags: vec!["security", c.domain.as_str()],
+            tags: ["security", c.domain.as_str()]
+                .into_iter()
+                .map(str::to_owned)
+                .chain(c.baselines().iter().map(|r| r.label()))
+                .collect(),
+            baselines: c
+                .baselines()
+                .iter()
+                .map(|r| BaselineProperty {
+                    framework: r.framework.as_str(),
+                    benchmark: r.framework.title(),
+                    id: r.id,
+                    title: r.title,
+                })
+                .collect(),
         },
     }
 }
@@ -208,7 +236,8 @@ fn input_error_rule() -> Rule {
         default_configuration: Configuration { level: "error" },
         properties: RuleProperties {
             security_severity: None,
-            tags: vec!["input"],
+            tags: vec!["input".to_owned()],
+            baselines: Vec::new(),
         },
     }
 }

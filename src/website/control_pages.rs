@@ -30,6 +30,13 @@ struct ThresholdView {
 }
 
 #[derive(Serialize)]
+struct BaselineView {
+    label: String,
+    benchmark: &'static str,
+    title: &'static str,
+}
+
+#[derive(Serialize)]
 struct ControlPage {
     title: String,
     root: &'static str,
@@ -41,6 +48,8 @@ struct ControlPage {
     why: &'static str,
     fix_html: String,
     step: StepView,
+    baselines: Vec<BaselineView>,
+    own_control: &'static str,
     thresholds: Vec<ThresholdView>,
     policy_keys: Vec<String>,
 }
@@ -99,6 +108,16 @@ pub fn render(env: &Environment) -> Result<Vec<(String, Vec<u8>)>, String> {
             why: c.why,
             fix_html: super::notes::inline(c.fix),
             step: step_view(docs::step(c.domain)),
+            baselines: c
+                .baselines()
+                .iter()
+                .map(|r| BaselineView {
+                    label: r.label(),
+                    benchmark: r.framework.title(),
+                    title: r.title,
+                })
+                .collect(),
+            own_control: docs::OWN_CONTROL,
             thresholds: c
                 .params
                 .iter()

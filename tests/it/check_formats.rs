@@ -143,7 +143,7 @@ fn sarif_validates_and_locates_a_failure_at_its_threshold_line() {
     assert_eq!(rule["properties"]["security-severity"], "8.0");
     assert_eq!(
         rule["properties"]["tags"],
-        serde_json::json!(["security", "access"])
+        serde_json::json!(["security", "access", "MS.AAD.7.1", "CIS 1.1.3"])
     );
     let loc = &r["locations"][0]["physicalLocation"];
     assert_eq!(loc["artifactLocation"]["uri"], "clients/acme/controls.toml");
@@ -511,4 +511,70 @@ fn the_github_markdown_checker_catches_what_it_looks_for() {
     assert!(
         github_problems("<details><summary><b>acme</b></summary>\n\nok\n</details>").is_empty()
     );
+}
+
+/// Every rule carries the baseline ids of its control as tags and as a `baselines`
+/// property with framework and title; custody's own controls carry none.
+#[test]
+fn sarif_rules_carry_their_baseline_references() {
+    let dir = tempfile::tempdir().unwrap();
+    Fx::new()
+        .with_controls_extra(THRESHOLD)
+        .write_to(dir.path(), "acme");
+    let (_, doc) = sarif(&mut custody(dir.path()));
+    assert_valid_sarif(&doc);
+    let rules = doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    let rule = |id: &str| {
+        rules
+            .iter()
+            .find(|r| r["id"] == id)
+            .unwrap_or_else(|| panic!("no rule {id}"))
+    };
+    let legacy = &rule("identity.ca-block-legacy-auth")["properties"];
+    let tags: Vec<&str> = legacy["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        tags,
+        [
+            "security",
+            "identity",
+            "MS.AAD.1.1",
+            "CIS 5.2.2.3",
+            "MT.1009",
+            "MT.1010"
+        ]
+    );
+    assert_eq!(legacy["baselines"][0]["framework"], "scuba");
+    assert_eq!(legacy["baselines"][0]["id"], "MS.AAD.1.1");
+    assert_eq!(
+        legacy["baselines"][0]["title"],
+        "Legacy authentication SHALL be blocked."
+    );
+    assert_eq!(
+        legacy["baselines"][1]["benchmark"],
+        "CIS Microsoft 365 Foundations Benchmark v5.0.0"
+    );
+    // Every rule of the catalogue matches the table, in order.
+    for c in custody::controls::catalogue() {
+        let props = &rule(&c.id)["properties"];
+        let cited: Vec<String> = props["baselines"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|b| b["id"].as_str().unwrap().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let expected: Vec<String> = c.baselines().iter().map(|r| r.id.to_owned()).collect();
+        assert_eq!(cited, expected, "{}", c.id);
+    }
+    let own = &rule("backup.exchange.rpo")["properties"];
+    assert!(own.get("baselines").is_none(), "{own}");
+    assert_eq!(own["tags"].as_array().unwrap().len(), 2);
 }

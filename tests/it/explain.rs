@@ -30,6 +30,7 @@ fn no_control_lacks_a_part() {
             "Why it matters",
             "Shared responsibility step",
             "How to fix",
+            "Baselines",
             "Thresholds",
             "Policy keys",
             c.what,
@@ -39,6 +40,13 @@ fn no_control_lacks_a_part() {
             step.reference,
         ] {
             assert!(text.contains(part), "{}: explain lacks {part:?}", c.id);
+        }
+        for r in c.baselines() {
+            let line = format!("  {} ({}): {}\n", r.label(), r.framework.title(), r.title);
+            assert!(text.contains(&line), "{}: explain lacks {line:?}", c.id);
+        }
+        if c.baselines().is_empty() {
+            assert!(text.contains(docs::OWN_CONTROL), "{}", c.id);
         }
         for p in c.params {
             assert!(text.contains(p.doc), "{}.{}", c.id, p.name);
@@ -166,10 +174,19 @@ fn the_site_has_a_page_per_control_linked_from_every_result() {
                 "What it checks",
                 "Why it matters",
                 "How to fix",
+                "Baselines",
                 "Thresholds",
                 "Policy keys",
             ] {
                 assert!(html.contains(h), "{}: no {h}", page.display());
+            }
+            for r in c.baselines() {
+                assert!(
+                    html.contains(&format!("<code>{}</code>", r.label())),
+                    "{}: no {}",
+                    page.display(),
+                    r.label()
+                );
             }
             assert!(html.contains(&format!("index.html#{}", docs::step(c.domain).id)));
             assert!(
@@ -246,4 +263,93 @@ fn a_standalone_client_site_has_its_own_control_pages() {
             );
         }
     }
+}
+
+const COVERAGE_START: &str = "<!-- baselines:start -->\n";
+const COVERAGE_END: &str = "<!-- baselines:end -->";
+
+/// The README's baseline coverage section, between its markers.
+fn readme_coverage(readme: &str) -> (usize, usize) {
+    let start = readme.find(COVERAGE_START).expect("start marker") + COVERAGE_START.len();
+    let end = readme.find(COVERAGE_END).expect("end marker");
+    (start, end)
+}
+
+/// The README's coverage tables come from the baseline table; with
+/// `CUSTODY_UPDATE_README=1` the test rewrites them instead of failing (as INSTA_UPDATE
+/// does for snapshots), so no ignored test is needed to regenerate them.
+#[test]
+fn readme_baseline_coverage_is_fresh() {
+    let path = root().join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let (start, end) = readme_coverage(&readme);
+    let fresh = custody::controls::baselines::coverage_markdown();
+    if readme[start..end] == fresh {
+        return;
+    }
+    if std::env::var_os("CUSTODY_UPDATE_README").is_some() {
+        let updated = format!("{}{}{}", &readme[..start], fresh, &readme[end..]);
+        std::fs::write(&path, updated).unwrap();
+        return;
+    }
+    panic!(
+        "README baseline coverage is stale: regenerate it with `CUSTODY_UPDATE_README=1 cargo test --test it explain::readme_baseline_coverage_is_fresh`"
+    );
+}
+
+/// `custody controls --format json`: every control with its baselines and thresholds, in
+/// catalogue order; the snapshot is the reviewed contract.
+#[test]
+fn controls_json_lists_the_catalogue_with_baselines() {
+    let out = custody()
+        .args(["controls", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["schema_version"], 1);
+    let controls = doc["controls"].as_array().unwrap();
+    assert_eq!(controls.len(), catalogue().len());
+    for (j, c) in controls.iter().zip(catalogue()) {
+        assert_eq!(j["id"], c.id.as_str());
+        assert_eq!(j["domain"], c.domain.as_str());
+        let labels: Vec<&str> = j["baselines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["label"].as_str().unwrap())
+            .collect();
+        let expected: Vec<String> = c.baselines().iter().map(|r| r.label()).collect();
+        assert_eq!(labels, expected, "{}", c.id);
+        assert_eq!(j["parameters"].as_array().unwrap().len(), c.params.len());
+    }
+    let legacy = controls
+        .iter()
+        .find(|c| c["id"] == "identity.ca-block-legacy-auth")
+        .unwrap();
+    assert_eq!(legacy["baselines"][0]["framework"], "scuba");
+    assert_eq!(legacy["baselines"][0]["id"], "MS.AAD.1.1");
+    let ga = controls
+        .iter()
+        .find(|c| c["id"] == "access.global-admin-count")
+        .unwrap();
+    assert_eq!(ga["parameters"][0]["name"], "min");
+    assert_eq!(ga["parameters"][0]["default"], 2.0);
+    assert_eq!(ga["parameters"][0]["direction"], "higher_is_stricter");
+    assert_eq!(ga["parameters"][1]["direction"], "lower_is_stricter");
+    insta::assert_snapshot!("controls_json", text);
+}
+
+#[test]
+fn the_readme_catalogue_and_controls_text_show_baselines() {
+    let md = docs::render(true);
+    assert!(md.contains("- **Baselines:** `MS.AAD.1.1`, `CIS 5.2.2.3`, `MT.1009`, `MT.1010`"));
+    assert!(md.contains("- **Baselines:** none (custody's own)"));
+    let out = custody().arg("controls").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("  baselines: MS.AAD.7.1, CIS 1.1.3\n"),
+        "{text}"
+    );
 }
