@@ -23,7 +23,8 @@ pub const EXIT_INPUT: i32 = 2;
 #[derive(Parser, Debug)]
 #[command(
     name = "custody",
-    version,
+    // The commit comes from build.rs: a bug report names the exact build.
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("CUSTODY_BUILD_COMMIT"), ")"),
     about = "Microsoft 365 shared-responsibility controls as code: policy + Graph evidence → scorecards",
     after_help = "Examples:
   custody init demo && cd demo   start a policy repository with one example client
