@@ -32,7 +32,7 @@ pub const EXIT_INPUT: i32 = 2;
   custody build                  render the site into site/
   custody serve                  preview the site on http://127.0.0.1:8000/, rebuilt on change
 
-Exit codes: 0 success; 1 findings (check: a control fails or lacks evidence; verify: a pack was tampered with or a month is missing; diff --fail-on weaken: an unjustified weakening); 2 bad input or usage (the message names the file and line, or the JSON path)."
+Exit codes: 0 success; 1 findings (check: a control fails or lacks evidence; verify: a pack was tampered with, its signature fails or a month is missing; diff --fail-on weaken: an unjustified weakening); 2 bad input or usage (the message names the file and line, or the JSON path)."
 )]
 pub struct Cli {
     /// The policy repository (holds clients/ and evidence/).
@@ -71,6 +71,9 @@ pub enum Command {
     /// Semantic policy diff between two git revisions, for pull-request review: what
     /// strengthens or weakens, and which controls change status on the latest evidence.
     Diff(DiffArgs),
+    /// List the clients: every valid client folder with its name and tenant id (exit 2
+    /// naming anything else in clients/), for scripts and CI matrices.
+    Clients(ClientsArgs),
     /// List the control catalogue with what each control checks, why, and how to fix it.
     Controls(ControlsArgs),
     /// JSON Schema of the policy files, for editors (Taplo, VS Code Even Better TOML).
@@ -103,7 +106,7 @@ pub struct ServeArgs {
     /// TCP port on 127.0.0.1; 0 picks a free one.
     #[arg(long, default_value_t = 8000, value_name = "N")]
     pub port: u16,
-    /// Output folder; default: site/ in the repository.
+    /// Output folder; default: site/ in the repository. Refused like `build --out`.
     #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub out: Option<PathBuf>,
 }
@@ -159,6 +162,12 @@ pub struct CollectArgs {
     /// Clients collected in parallel.
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64), value_name = "N")]
     pub jobs: u16,
+    /// Largest response body accepted from Graph, in bytes; a larger one fails its endpoint.
+    #[arg(long, env = "CUSTODY_MAX_RESPONSE_BYTES", default_value_t = crate::collect::http::DEFAULT_MAX_RESPONSE_BYTES, value_parser = clap::value_parser!(u64).range(1024..), value_name = "BYTES")]
+    pub max_response_bytes: u64,
+    /// Time limit for one client's whole collection (seconds, or 90s, 30m, 2h); past it the client fails.
+    #[arg(long, env = "CUSTODY_TENANT_TIMEOUT", default_value = "2h", value_parser = crate::collect::parse_timeout, value_name = "TIME")]
+    pub tenant_timeout: std::time::Duration,
 }
 
 #[derive(clap::Args, Debug)]
@@ -172,7 +181,8 @@ pub struct CollectArgs {
 Builds are incremental: with no input changed nothing is written, and months whose inputs,
 templates and custody version are unchanged are reused from the previous site.")]
 pub struct BuildArgs {
-    /// Output folder; default: site/ in the repository. It is replaced only when the build succeeds.
+    /// Output folder; default: site/ in the repository. Replaced whole, only when the build
+    /// succeeds; a non-empty folder custody did not build, the repository or an input is refused.
     #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
     pub out: Option<PathBuf>,
     /// Only these clients (repeatable): a standalone site per client, without the portfolio page.
@@ -246,11 +256,19 @@ pub struct SchemaArgs {
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:
   custody verify site                               every pack the site holds
-  custody verify site/contoso/2026-05/evidence.zip  one pack")]
+  custody verify site/contoso/2026-05/evidence.zip  one pack
+  custody verify --trusted-key allowed_signers --require-signature site")]
 pub struct VerifyArgs {
     /// Evidence pack zip files, or folders (such as site/ or site/<client>/) to search for them.
     #[arg(required = true, value_name = "PACK_OR_DIR", value_hint = clap::ValueHint::AnyPath)]
     pub paths: Vec<PathBuf>,
+    /// Packs must be signed by a key in FILE: an OpenSSH public key (`ssh-ed25519 AAAA…`) or
+    /// an allowed_signers file, as `ssh-keygen -Y verify` reads (repeatable).
+    #[arg(long = "trusted-key", value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub trusted_keys: Vec<PathBuf>,
+    /// An unsigned pack is a failure (exit 1), not only reported.
+    #[arg(long)]
+    pub require_signature: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -279,6 +297,27 @@ pub enum Format {
     Sarif,
     Github,
     Markdown,
+}
+
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  custody clients
+  custody clients --format json | jq -c '[.clients[].id]'   a CI matrix of client ids
+
+Exit codes: 0 every entry of clients/ is a client folder whose client.toml loads; 2 an \
+entry is not (a name that is not a client id, a file, a symbolic link, a folder without \
+client.toml) or its client.toml has errors: each is named, and the valid clients are \
+still listed.")]
+pub struct ClientsArgs {
+    /// Output on stdout: text for people, or json for scripts and CI.
+    #[arg(long, value_enum, default_value_t = ClientsFormat::Text)]
+    pub format: ClientsFormat,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ClientsFormat {
+    Text,
+    Json,
 }
 
 #[derive(clap::Args, Debug)]
@@ -337,13 +376,10 @@ fn run(cli: Cli) -> i32 {
         Command::Diff(args) => diff(&cli.repo, &args),
         Command::Schema(args) => schema(&args),
         Command::Init(args) => init(&args),
-        Command::Verify(args) => {
-            let report = crate::pack::verify_paths(&args.paths);
-            print_stdout(&format!("{}\n", report.render()));
-            report.exit_code()
-        }
+        Command::Verify(args) => verify(&args),
         Command::Collect(args) => collect(&cli.repo, &args),
         Command::Explain(args) => crate::explain::main(&args),
+        Command::Clients(args) => clients(&cli.repo, &args),
         Command::Controls(args) => {
             print_stdout(&crate::controls::docs::render(
                 args.format == ControlsFormat::Markdown,
@@ -351,6 +387,27 @@ fn run(cli: Cli) -> i32 {
             EXIT_OK
         }
     }
+}
+
+fn verify(args: &VerifyArgs) -> i32 {
+    let trusted = if args.trusted_keys.is_empty() {
+        None
+    } else {
+        match crate::pack::TrustedKeys::load(&args.trusted_keys) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                eprint(&format!("error: --trusted-key {e}\n"));
+                return EXIT_INPUT;
+            }
+        }
+    };
+    let check = crate::pack::SignatureCheck {
+        trusted,
+        required: args.require_signature,
+    };
+    let report = crate::pack::verify_paths_with(&args.paths, &check);
+    print_stdout(&format!("{}\n", report.render()));
+    report.exit_code()
 }
 
 static QUIET: AtomicBool = AtomicBool::new(false);
@@ -543,6 +600,12 @@ fn check(root: &Path, args: &CheckArgs, details: bool) -> i32 {
     let mut scorecards: Vec<&Scorecard> = Vec::new();
     for run in &runs {
         errors.extend(run.diags.iter().cloned());
+        // A logo `build` would refuse is bad input here too, so a pull request sees it.
+        if let Some(logo) = run.policy.as_ref().and_then(|p| p.client.logo.as_deref())
+            && let Err(d) = crate::website::logo::load(root, &run.id, logo)
+        {
+            errors.push(d);
+        }
         if run.scorecards.is_empty() {
             failed.push(run.id.to_string());
         }
@@ -573,6 +636,71 @@ fn check(root: &Path, args: &CheckArgs, details: bool) -> i32 {
         Format::Markdown => print_stdout(&report::markdown::render(&report)),
     }
     exit_code(&scorecards, &errors)
+}
+
+/// `custody clients`: the valid clients with their name and tenant, from the policy.
+fn clients(root: &Path, args: &ClientsArgs) -> i32 {
+    #[derive(serde::Serialize)]
+    struct Listed {
+        id: String,
+        name: String,
+        tenant_id: String,
+        publish: bool,
+    }
+    let (ids, mut errors) = match crate::repo::discover_clients(root) {
+        Ok(x) => x,
+        Err(d) => {
+            eprint_diags(&[d]);
+            return EXIT_INPUT;
+        }
+    };
+    let source = WorkingTree(root.to_path_buf());
+    let mut listed = Vec::new();
+    for id in &ids {
+        match crate::policy::load::load_client_info(&source, id) {
+            Ok(info) => listed.push(Listed {
+                id: id.to_string(),
+                name: info.name,
+                tenant_id: info.tenant_id,
+                publish: info.publish,
+            }),
+            Err(d) => errors.extend(d),
+        }
+    }
+    match args.format {
+        ClientsFormat::Json => {
+            #[derive(serde::Serialize)]
+            struct Doc<'a> {
+                schema_version: u32,
+                clients: &'a [Listed],
+                errors: &'a [Diagnostic],
+            }
+            let doc = Doc {
+                schema_version: 1,
+                clients: &listed,
+                errors: &errors,
+            };
+            let mut out = serde_json::to_string_pretty(&doc).expect("the listing serializes");
+            out.push('\n');
+            print_stdout(&out);
+        }
+        ClientsFormat::Text => {
+            let width = listed.iter().map(|c| c.id.len()).max().unwrap_or(0);
+            let mut out = String::new();
+            for c in &listed {
+                // A name is input: control characters would rewrite the terminal.
+                let name: String = c.name.chars().flat_map(char::escape_debug).collect();
+                out.push_str(&format!("{:width$}  {}  {name}\n", c.id, c.tenant_id));
+            }
+            print_stdout(&out);
+        }
+    }
+    eprint_diags(&errors);
+    if errors.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_INPUT
+    }
 }
 
 fn init(args: &InitArgs) -> i32 {
@@ -725,6 +853,14 @@ fn diff(root: &Path, args: &DiffArgs) -> i32 {
 
 fn build(root: &Path, args: &BuildArgs) -> i32 {
     let out = args.out.clone().unwrap_or_else(|| root.join("site"));
+    // First, so a refused folder is named for the right reason and nothing is read.
+    if let Err(reason) = crate::website::output::check(root, &out) {
+        eprint(&format!(
+            "error: {}: refusing to build here: {reason}\n",
+            out.display()
+        ));
+        return EXIT_INPUT;
+    }
     if let Some(refusal) = subset_would_replace(&out, &args.clients) {
         eprint(&refusal);
         return EXIT_INPUT;
@@ -841,7 +977,10 @@ fn collect(root: &Path, args: &CollectArgs) -> i32 {
         }
     }
     let retry = match collect::http::RetryConfig::from_env() {
-        Ok(r) => r,
+        Ok(r) => collect::http::RetryConfig {
+            max_body: args.max_response_bytes,
+            ..r
+        },
         Err(e) => return fail(e),
     };
     let creds = match collect::auth::Credentials::from_env() {
@@ -879,6 +1018,7 @@ fn collect(root: &Path, args: &CollectArgs) -> i32 {
         login_url: args.login_url.trim_end_matches('/').to_owned(),
         jobs: usize::from(args.jobs),
         retry,
+        tenant_timeout: args.tenant_timeout,
     };
     let outcomes = collect::collect(&opts, creds);
     status(&format!("{}\n", collect::summary(&outcomes)));

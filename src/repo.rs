@@ -5,8 +5,10 @@ use crate::client_id::ClientId;
 use crate::diagnostic::Diagnostic;
 use std::path::Path;
 
-/// Client folders under `clients/`, sorted. A folder whose name is not a valid client id
-/// is reported and skipped: it never becomes a path.
+/// Client folders under `clients/`, sorted. Anything else there is reported, never
+/// skipped in silence and never used as a path: a name that is not a client id, a file,
+/// a symbolic link, a folder without `client.toml` (a typo, a half-deleted client). The
+/// valid clients are still returned, so one bad entry never stops the others.
 pub fn discover_clients(root: &Path) -> Result<(Vec<ClientId>, Vec<Diagnostic>), Diagnostic> {
     let dir = root.join("clients");
     let entries = std::fs::read_dir(&dir).map_err(|e| {
@@ -20,31 +22,49 @@ pub fn discover_clients(root: &Path) -> Result<(Vec<ClientId>, Vec<Diagnostic>),
     })?;
     let mut ids = Vec::new();
     let mut diags = Vec::new();
-    for entry in entries.filter_map(Result::ok) {
+    for entry in entries {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                diags.push(Diagnostic::file("clients", format!("cannot list: {e}")));
+                continue;
+            }
+        };
         let name = entry.file_name().to_string_lossy().into_owned();
-        if entry.file_type().is_ok_and(|t| t.is_symlink()) {
-            diags.push(Diagnostic::file(
-                format!("clients/{}", name.escape_debug()),
-                "is a symbolic link; a client folder must be a real folder (links are never followed)",
-            ));
-            continue;
-        }
-        if !entry.file_type().is_ok_and(|t| t.is_dir()) {
-            continue;
-        }
-        if name.starts_with('.') {
-            continue;
-        }
-        match ClientId::parse(&name) {
+        let label = format!("clients/{}", name.escape_debug());
+        match client_folder_problem(&entry, &name) {
             Ok(id) => ids.push(id),
-            Err(e) => diags.push(Diagnostic::file(
-                format!("clients/{}", name.escape_debug()),
-                e,
-            )),
+            Err(message) => diags.push(Diagnostic::file(label, message)),
         }
     }
     ids.sort();
+    diags.sort_by(|a, b| a.file.cmp(&b.file));
     Ok((ids, diags))
+}
+
+/// The client id of an entry of `clients/`, or why it is not a client folder.
+fn client_folder_problem(entry: &std::fs::DirEntry, name: &str) -> Result<ClientId, String> {
+    const EXPECTED: &str = "only client folders (clients/<id>/client.toml, …) belong in clients/";
+    let kind = entry
+        .file_type()
+        .map_err(|e| format!("cannot read its type: {e}"))?;
+    if kind.is_symlink() {
+        return Err(
+            "is a symbolic link; a client folder must be a real folder (links are never followed)"
+                .into(),
+        );
+    }
+    if !kind.is_dir() {
+        return Err(format!("is a file, not a client folder; {EXPECTED}"));
+    }
+    let id = ClientId::parse(name)?;
+    match std::fs::symlink_metadata(entry.path().join("client.toml")) {
+        Ok(_) => Ok(id),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(format!(
+            "has no client.toml, so it is not a client folder; {EXPECTED} (add client.toml, or remove the folder)"
+        )),
+        Err(e) => Err(format!("cannot read client.toml: {e}")),
+    }
 }
 
 /// The clients to run: all, or the named ones. A named id that is invalid or unknown is
@@ -57,16 +77,25 @@ pub fn select_clients(
     if wanted.is_empty() {
         return Ok((all, diags));
     }
-    // Problems with other folders do not concern a selected run.
+    // Problems with other folders do not concern a selected run; the selected folder's own
+    // problem (no client.toml, a link) is the one to report.
     let mut bad = Vec::new();
     let mut picked = Vec::new();
     for w in wanted {
         match ClientId::parse(w) {
             Ok(id) if all.contains(&id) => picked.push(id),
-            Ok(id) => bad.push(Diagnostic::file(
-                format!("clients/{id}"),
-                format!("no client {:?} in clients/", id.as_str()),
-            )),
+            Ok(id) => bad.push(
+                diags
+                    .iter()
+                    .find(|d| d.file == format!("clients/{id}"))
+                    .cloned()
+                    .unwrap_or_else(|| {
+                        Diagnostic::file(
+                            format!("clients/{id}"),
+                            format!("no client {:?} in clients/", id.as_str()),
+                        )
+                    }),
+            ),
             Err(e) => bad.push(Diagnostic::file("--client", e)),
         }
     }

@@ -39,8 +39,8 @@ pub const GUID: &str =
     "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
 /// `#rrggbb`.
 pub const ACCENT: &str = "^#[0-9a-fA-F]{6}$";
-/// A .svg or .png file name of ASCII letters, digits, '-', '_' and '.', not starting with '.'.
-pub const LOGO: &str = "^[A-Za-z0-9_-][A-Za-z0-9._-]*\\.([sS][vV][gG]|[pP][nN][gG])$";
+/// A .svg, .png, .jpg/.jpeg or .webp file name of ASCII letters, digits, '-', '_' and '.', not starting with '.'.
+pub const LOGO: &str = "^[A-Za-z0-9_-][A-Za-z0-9._-]*\\.([sS][vV][gG]|[pP][nN][gG]|[jJ][pP][eE]?[gG]|[wW][eE][bB][pP])$";
 /// A control id prefix ending in `*` (`access.*`).
 const CONTROL_PREFIX: &str = "^[a-z0-9.-]*\\*$";
 /// Contains something other than white space (the loader trims before checking).
@@ -593,6 +593,8 @@ mod tests {
             ("../logo.svg", false),
             (".logo.svg", false),
             ("logo.gif", false),
+            ("logo.JPEG", true),
+            ("logo.webp", true),
             ("a b.svg", false),
         ] {
             let text = format!("{CLIENT}[branding]\nlogo = \"{logo}\"\n");

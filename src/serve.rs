@@ -2,13 +2,17 @@
 //! again when the inputs change. The server is a small static file server: GET and HEAD
 //! only, one response per connection, never a file outside the site folder, and only to
 //! requests addressed to a loopback host name (a web page elsewhere cannot read the
-//! preview through DNS rebinding).
+//! preview through DNS rebinding). Its redirects stay on the same origin, and a bounded
+//! number of connections each get a deadline for the whole request and the whole
+//! response, so slow or stalled clients cannot hold the server.
 
 use crate::cli::eprint;
 use notify::{EventKind, RecursiveMode, Watcher};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, Shutdown, TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -21,6 +25,18 @@ const DEBOUNCE: Duration = Duration::from_millis(300);
 /// A change storm never postpones the rebuild longer than this.
 const MAX_DELAY: Duration = Duration::from_secs(3);
 
+/// Connections handled at once, each on its own thread; one more is answered 503 at
+/// once. A browser opens about six per origin, so this leaves room for several tabs.
+pub const MAX_CONNECTIONS: usize = 32;
+/// The whole request head must arrive within this: a browser sends it at once, and a
+/// client dripping it a byte at a time (slowloris) is dropped, however steady its drip.
+pub const HEAD_DEADLINE: Duration = Duration::from_secs(5);
+/// The whole response must be taken within this (the largest evidence pack on loopback
+/// takes well under a second), so a client that stops reading frees its thread.
+pub const WRITE_DEADLINE: Duration = Duration::from_secs(30);
+/// The largest request head read.
+const MAX_HEAD: u64 = 64 * 1024;
+
 pub struct ServeOptions {
     pub repo: PathBuf,
     pub out: PathBuf,
@@ -31,6 +47,10 @@ pub struct ServeOptions {
 /// Serves until the process is stopped. `Err` when the port cannot be bound or the inputs
 /// cannot be watched; build failures are printed and never end the preview.
 pub fn run(opts: &ServeOptions) -> Result<(), String> {
+    // Every rebuild checks again; this makes a refused folder end the command at once
+    // (it also refuses a folder inside a watched input, whose builds would retrigger).
+    crate::website::output::check(&opts.repo, &opts.out)
+        .map_err(|reason| format!("{}: refusing to build here: {reason}", opts.out.display()))?;
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, opts.port)).map_err(|e| {
         format!(
             "cannot listen on 127.0.0.1:{}: {e} (choose another with --port, or 0 for any free port)",
@@ -42,14 +62,6 @@ pub fn run(opts: &ServeOptions) -> Result<(), String> {
         .map_err(|e| format!("cannot read the bound address: {e}"))?;
     let repo = std::fs::canonicalize(&opts.repo)
         .map_err(|e| format!("cannot open the repository {}: {e}", opts.repo.display()))?;
-
-    let out = resolve(&opts.out);
-    if let Some(dir) = WATCHED.iter().find(|w| out.starts_with(repo.join(w))) {
-        return Err(format!(
-            "--out {} is inside {dir}/, which is watched: every build would trigger the next",
-            opts.out.display()
-        ));
-    }
 
     // Watch before the first build so a change made while it runs is not missed.
     let (tx, rx) = mpsc::channel();
@@ -91,37 +103,6 @@ pub fn run(opts: &ServeOptions) -> Result<(), String> {
         rebuild(opts);
     }
     Ok(())
-}
-
-/// An absolute path with symlinks and `..` resolved as far as it exists, the rest
-/// appended as written (the output folder may not exist yet).
-fn resolve(path: &Path) -> PathBuf {
-    let mut existing = path.to_path_buf();
-    let mut rest = Vec::new();
-    loop {
-        if let Ok(canon) = std::fs::canonicalize(&existing) {
-            let mut out = canon;
-            for part in rest.iter().rev() {
-                if part == ".." {
-                    out.pop();
-                } else if part != "." {
-                    out.push(part);
-                }
-            }
-            return out;
-        }
-        let Some(last) = existing.file_name().map(|n| n.to_owned()).or_else(|| {
-            existing
-                .ends_with("..")
-                .then(|| std::ffi::OsString::from(".."))
-        }) else {
-            return path.to_path_buf();
-        };
-        rest.push(last);
-        if !existing.pop() || existing.as_os_str().is_empty() {
-            existing = PathBuf::from(".");
-        }
-    }
 }
 
 /// Adds a recursive watch on every input folder that exists and is not watched yet.
@@ -188,15 +169,104 @@ fn rebuild(opts: &ServeOptions) {
     }
 }
 
+/// One thread per connection, at most [`MAX_CONNECTIONS`]; beyond that a connection is
+/// answered 503 by the accepting thread without waiting for its request.
 fn accept(listener: TcpListener, root: PathBuf) {
+    let active = Arc::new(AtomicUsize::new(0));
     for stream in listener.incoming() {
-        let Ok(stream) = stream else { continue };
-        let root = root.clone();
-        std::thread::spawn(move || {
-            if let Err(e) = handle(stream, &root) {
-                tracing::debug!(error = %e, "connection");
+        let stream = match stream {
+            Ok(s) => s,
+            Err(e) => {
+                // Out of file descriptors and the like: wait instead of spinning.
+                tracing::debug!(error = %e, "accept");
+                std::thread::sleep(Duration::from_millis(50));
+                continue;
             }
-        });
+        };
+        if active.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
+            active.fetch_sub(1, Ordering::SeqCst);
+            busy(&stream);
+            continue;
+        }
+        let slot = Slot(Arc::clone(&active));
+        let root = root.clone();
+        let spawned = std::thread::Builder::new()
+            .name("serve-connection".into())
+            .spawn(move || {
+                let _slot = slot;
+                if let Err(e) = handle(&stream, &root) {
+                    tracing::debug!(error = %e, "connection");
+                }
+            });
+        // On failure the closure is dropped: the connection closes and its slot frees.
+        if let Err(e) = spawned {
+            tracing::debug!(error = %e, "cannot start a connection thread");
+        }
+    }
+}
+
+/// A connection's place among the [`MAX_CONNECTIONS`], given back however its thread ends.
+struct Slot(Arc<AtomicUsize>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Answers 503 on a connection over the limit. What the client already sent is read
+/// first, so closing does not reset the connection before the answer is read; the short
+/// timeout keeps the accepting thread from ever waiting on the client.
+fn busy(stream: &TcpStream) {
+    let mut sink = [0u8; 8192];
+    if stream.set_nonblocking(true).is_ok() {
+        let _ = (&*stream).read(&mut sink);
+    }
+    let _ = stream.set_nonblocking(false);
+    let _ = stream.set_write_timeout(Some(Duration::from_millis(200)));
+    let body = "the preview is busy: try again\n";
+    let _ = (&*stream).write_all(
+        format!(
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Length: {}\r\nContent-Type: text/plain; charset=utf-8\r\nRetry-After: 1\r\nConnection: close\r\nCache-Control: no-store\r\n\r\n{body}",
+            body.len()
+        )
+        .as_bytes(),
+    );
+    let _ = stream.shutdown(Shutdown::Write);
+    tracing::debug!("connection refused: {MAX_CONNECTIONS} already open");
+}
+
+/// Reads and writes on a stream with one deadline for all of them: each call waits at
+/// most the time left, so a peer that trickles bytes cannot stretch it.
+struct Deadline<'a> {
+    stream: &'a TcpStream,
+    until: Instant,
+}
+
+impl Deadline<'_> {
+    fn left(&self) -> std::io::Result<Duration> {
+        self.until
+            .checked_duration_since(Instant::now())
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::TimedOut, "deadline passed"))
+    }
+}
+
+impl Read for Deadline<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.stream.set_read_timeout(Some(self.left()?))?;
+        (&*self.stream).read(buf)
+    }
+}
+
+impl Write for Deadline<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.stream.set_write_timeout(Some(self.left()?))?;
+        (&*self.stream).write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        (&*self.stream).flush()
     }
 }
 
@@ -218,9 +288,12 @@ impl Response {
     }
 }
 
-fn handle(stream: TcpStream, root: &Path) -> std::io::Result<()> {
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let mut reader = BufReader::new((&stream).take(64 * 1024));
+fn handle(stream: &TcpStream, root: &Path) -> std::io::Result<()> {
+    let head_deadline = Deadline {
+        stream,
+        until: Instant::now() + HEAD_DEADLINE,
+    };
+    let mut reader = BufReader::new(head_deadline.take(MAX_HEAD));
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
     let mut host = None;
@@ -246,6 +319,7 @@ fn handle(stream: TcpStream, root: &Path) -> std::io::Result<()> {
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        503 => "Service Unavailable",
         _ => "Internal Server Error",
     };
     let mut head = format!(
@@ -257,7 +331,10 @@ fn handle(stream: TcpStream, root: &Path) -> std::io::Result<()> {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str("\r\n");
-    let mut w = &stream;
+    let mut w = Deadline {
+        stream,
+        until: Instant::now() + WRITE_DEADLINE,
+    };
     w.write_all(head.as_bytes())?;
     if method != "HEAD" {
         w.write_all(&response.body)?;
@@ -294,7 +371,7 @@ pub fn respond(root: &Path, method: &str, target: &str, host: Option<&str>) -> R
             // Pages link relative to their folder: /client must become /client/.
             return Response {
                 status: 301,
-                headers: vec![("Location", format!("{path}/"))],
+                headers: vec![("Location", folder_location(&segments))],
                 body: Vec::new(),
             };
         }
@@ -310,6 +387,26 @@ pub fn respond(root: &Path, method: &str, target: &str, host: Option<&str>) -> R
         },
         _ => Response::text(404, "not found\n"),
     }
+}
+
+/// The redirect target of a folder: rebuilt from its decoded segments, each
+/// percent-encoded, never from the request's own spelling. It always starts with one
+/// `/` followed by a segment or nothing, so it stays on this origin whatever the request
+/// was (`//evil.example`, `/\\evil`, `/%2F%2Fevil` would otherwise leave it).
+fn folder_location(segments: &[String]) -> String {
+    let mut location = String::from("/");
+    // An empty segment would make `//`, the start of a host: skipped.
+    for seg in segments.iter().filter(|s| !s.is_empty()) {
+        for b in seg.bytes() {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                location.push(char::from(b));
+            } else {
+                location.push_str(&format!("%{b:02X}"));
+            }
+        }
+        location.push('/');
+    }
+    location
 }
 
 /// The decoded segments of a URL path, or `None` for anything that could name a file
@@ -457,6 +554,60 @@ mod tests {
         }
     }
 
+    #[test]
+    fn redirects_stay_on_this_origin_however_the_folder_is_spelt() {
+        let dir = site();
+        for (target, location) in [
+            ("/contoso", "/contoso/"),
+            ("//contoso", "/contoso/"),
+            ("///contoso", "/contoso/"),
+            ("/./contoso", "/contoso/"),
+            ("//./contoso", "/contoso/"),
+            ("/contoso/.", "/contoso/"),
+            ("/%63ontoso", "/contoso/"),
+            ("//contoso?x=//evil.example", "/contoso/"),
+            ("/contoso/2026-05", "/contoso/2026-05/"),
+            ("/.", "/"),
+        ] {
+            let r = get(&dir, target);
+            assert_eq!(r.status, 301, "{target}");
+            assert_eq!(
+                r.headers,
+                vec![("Location", location.to_owned())],
+                "{target}"
+            );
+        }
+        // Tricks that would put a host in the Location never redirect at all.
+        for target in [
+            "/%2F%2Fcontoso",
+            "/%2fcontoso",
+            "/\\contoso",
+            "/%5Ccontoso",
+            "/%5C%5Ccontoso",
+        ] {
+            let r = get(&dir, target);
+            assert!(matches!(r.status, 400 | 404), "{target}: {}", r.status);
+            assert!(r.headers.iter().all(|(n, _)| *n != "Location"), "{target}");
+        }
+    }
+
+    #[test]
+    fn a_folder_location_is_one_slash_then_encoded_segments() {
+        let segs = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(folder_location(&[]), "/");
+        assert_eq!(
+            folder_location(&segs(&["a b", "é", "x?y#z", "evil.example"])),
+            "/a%20b/%C3%A9/x%3Fy%23z/evil.example/"
+        );
+        for seg in ["", "/", "\\", "@evil", "%2F"] {
+            let l = folder_location(&segs(&[seg]));
+            assert!(
+                l.starts_with('/') && !l.starts_with("//") && !l.starts_with("/\\"),
+                "{seg:?}: {l}"
+            );
+        }
+    }
+
     #[cfg(unix)]
     #[test]
     fn a_symlink_out_of_the_site_is_not_followed() {
@@ -488,19 +639,65 @@ mod tests {
         }
     }
 
+    /// A connected loopback pair: (server side, client side).
+    fn pair() -> (TcpStream, TcpStream) {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        (l.accept().unwrap().0, client)
+    }
+
     #[test]
-    fn resolve_makes_a_not_yet_existing_path_absolute() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = std::fs::canonicalize(dir.path()).unwrap();
-        std::fs::create_dir(root.join("clients")).unwrap();
-        let p = dir.path().join("site/../clients/new/site");
-        assert_eq!(resolve(&p), root.join("clients/new/site"));
-        assert_eq!(resolve(&root.join("clients")), root.join("clients"));
-        let cwd = std::env::current_dir().unwrap().canonicalize().unwrap();
-        assert_eq!(
-            resolve(Path::new("no-such-dir/x")),
-            cwd.join("no-such-dir/x")
+    fn the_write_deadline_ends_a_response_the_client_never_reads() {
+        let (server, _client) = pair();
+        let mut w = Deadline {
+            stream: &server,
+            until: Instant::now() + Duration::from_millis(300),
+        };
+        let started = Instant::now();
+        // Far more than the socket buffers hold: without a deadline this blocks forever.
+        let body = vec![0u8; 64 * 1024 * 1024];
+        assert!(w.write_all(&body).is_err());
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
         );
+    }
+
+    #[test]
+    fn the_read_deadline_covers_the_whole_head_not_each_read() {
+        let (server, mut client) = pair();
+        let drip = std::thread::spawn(move || {
+            // Five seconds of one byte every 50 ms: each read alone is quick.
+            for _ in 0..100 {
+                if client.write_all(b"a").is_err() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        });
+        let r = Deadline {
+            stream: &server,
+            until: Instant::now() + Duration::from_millis(400),
+        };
+        let started = Instant::now();
+        let mut line = String::new();
+        let e = BufReader::new(r).read_line(&mut line).unwrap_err();
+        // Past the deadline between reads, or the socket timing out during one.
+        assert!(
+            matches!(
+                e.kind(),
+                std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+            ),
+            "{e}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
+        drop(server);
+        drip.join().unwrap();
     }
 
     #[test]

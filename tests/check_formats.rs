@@ -325,3 +325,190 @@ fn markdown_summary() {
     );
     insta::assert_snapshot!(String::from_utf8(out.stdout).unwrap());
 }
+
+/// Issue 12, class 9: names in a client folder are written by whoever opens the pull
+/// request. In GitHub-flavoured Markdown they must not mention anyone, reference an
+/// issue, make a link, inject HTML or start a line of their own.
+const HOSTILE_NAME: &str = "@octocat #1 <img src=x onerror=alert(1)> [x](https://evil.example) www.evil.example ceo@acme.example\n# m-heading | pipe";
+const HOSTILE_PARTY: &str = "@acme/security-team GH-12 <b>m-party</b> ::error::boom";
+const HOSTILE_NEW_PARTY: &str = "@new-owner http://evil.example/x *m-new*";
+
+fn toml_string(s: &str) -> String {
+    serde_json::to_string(s).expect("a JSON string is a TOML basic string")
+}
+
+fn hostile_client(root: &Path) {
+    Fx::new()
+        .policy(
+            "client.toml",
+            &custody::controls::testing::CLIENT_TOML
+                .replace("\"Acme Fixture Ltd\"", &toml_string(HOSTILE_NAME)),
+        )
+        .policy(
+            "raci.toml",
+            &custody::controls::testing::RACI_TOML.replace(
+                "accountable = [\"Client IT Manager\"]",
+                &format!("accountable = [{}]", toml_string(HOSTILE_PARTY)),
+            ),
+        )
+        .with_controls_extra(THRESHOLD)
+        .write_to(root, "acme");
+}
+
+/// What GitHub would make of rendered Markdown that it should not: HTML beyond the
+/// printers' own tags, links, images, a heading made by a value, and in the text a
+/// mention, an issue reference or an autolink.
+fn github_problems(md: &str) -> Vec<String> {
+    use pulldown_cmark::{Event, Options, Parser, Tag};
+    let mut problems = Vec::new();
+    let mut text = String::new();
+    let own_tags = [
+        "<br>",
+        "<details>",
+        "</details>",
+        "<summary>",
+        "</summary>",
+        "<b>",
+        "</b>",
+        "<!-- custody-policy-diff -->",
+    ];
+    for ev in Parser::new_ext(md, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH) {
+        match ev {
+            Event::Html(h) | Event::InlineHtml(h) => {
+                let mut rest = h.to_string();
+                for t in own_tags {
+                    rest = rest.replace(t, "");
+                }
+                if rest.contains('<') {
+                    problems.push(format!("HTML: {h:?}"));
+                }
+                text.push_str(&rest);
+                text.push(' ');
+            }
+            Event::Start(Tag::Link { .. } | Tag::Image { .. }) => {
+                problems.push(format!("{ev:?}"));
+            }
+            Event::Text(t) | Event::Code(t) => {
+                text.push_str(&t);
+                text.push(' ');
+            }
+            _ => {}
+        }
+    }
+    for line in md.lines() {
+        if line.trim_start().starts_with("# m-heading") {
+            problems.push(format!("a value started a line: {line:?}"));
+        }
+    }
+    let lower = text.to_ascii_lowercase();
+    let b = lower.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        let next = b.get(i + 1).copied().unwrap_or(b' ');
+        if c == b'@' && (next.is_ascii_alphanumeric() || next == b'-') {
+            problems.push(format!(
+                "mention: {:?}",
+                &lower[i..(i + 12).min(lower.len())]
+            ));
+        }
+        if c == b'#' && next.is_ascii_digit() {
+            problems.push(format!(
+                "issue reference: {:?}",
+                &lower[i..(i + 6).min(lower.len())]
+            ));
+        }
+    }
+    for pat in ["://", "www.", "gh-1"] {
+        if lower.contains(pat) {
+            problems.push(format!("autolink {pat:?}"));
+        }
+    }
+    problems
+}
+
+#[test]
+fn hostile_names_make_no_mention_link_html_or_line_in_markdown_github_or_diff() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    hostile_client(root);
+
+    let out = custody(root)
+        .args(["check", "--format", "markdown"])
+        .output()
+        .unwrap();
+    let md = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        md.contains("octocat") && md.contains("m-party"),
+        "payloads reach it: {md}"
+    );
+    let problems = github_problems(&md);
+    assert!(problems.is_empty(), "{problems:#?}\n{md}");
+
+    let summary = root.join("summary.md");
+    let out = custody(root)
+        .args(["check", "--format", "github"])
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    let annotations = String::from_utf8(out.stdout).unwrap();
+    assert!(annotations.contains("m-party"), "{annotations}");
+    for line in annotations.lines() {
+        assert!(
+            ["::error file=", "::warning file=", "::notice title="]
+                .iter()
+                .any(|p| line.starts_with(p)),
+            "every line is one annotation: {line:?}"
+        );
+        // `::error::boom` inside a message is text: a command must start its line.
+    }
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    let problems = github_problems(&summary);
+    assert!(problems.is_empty(), "{problems:#?}\n{summary}");
+
+    // The pull-request comment: a change of accountable party to another hostile name.
+    let repo = git2::Repository::init(root).unwrap();
+    let sig = git2::Signature::now("MSP Engineer", "eng@msp.example").unwrap();
+    let mut index = repo.index().unwrap();
+    index
+        .add_all(["clients", "evidence"], git2::IndexAddOption::DEFAULT, None)
+        .unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    repo.commit(Some("HEAD"), &sig, &sig, "policy", &tree, &[])
+        .unwrap();
+    let raci = root.join("clients/acme/raci.toml");
+    let text = std::fs::read_to_string(&raci).unwrap();
+    std::fs::write(
+        &raci,
+        text.replace(&toml_string(HOSTILE_PARTY), &toml_string(HOSTILE_NEW_PARTY)),
+    )
+    .unwrap();
+    let out = custody(root)
+        .args(["diff", "HEAD", "--format", "markdown"])
+        .output()
+        .unwrap();
+    let comment = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        comment.contains("m-party") && comment.contains("m-new"),
+        "the change is in the comment: {comment}"
+    );
+    let problems = github_problems(&comment);
+    assert!(problems.is_empty(), "{problems:#?}\n{comment}");
+}
+
+#[test]
+fn the_github_markdown_checker_catches_what_it_looks_for() {
+    for bad in [
+        "hi @octocat",
+        "see #12",
+        "<img src=x>",
+        "[x](https://e.example)",
+        "go to www.e.example",
+        "x\n# m-heading",
+        "a gh-12",
+    ] {
+        assert!(!github_problems(bad).is_empty(), "missed {bad:?}");
+    }
+    assert!(
+        github_problems("<details><summary><b>acme</b></summary>\n\nok\n</details>").is_empty()
+    );
+}

@@ -495,11 +495,11 @@ fn a_killed_collection_never_damages_the_month_and_the_next_run_cleans_up() {
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     assert_eq!(tree(&month_dir), before, "the previous month is untouched");
+    // A partial folder and the lock file may be left; the OS lock died with the process.
     let leftovers = dot_entries(&client_dir);
     assert!(
-        leftovers
-            .iter()
-            .all(|n| n.starts_with(&format!(".{month}.partial-"))),
+        leftovers.iter().all(|n| n.starts_with(&format!(".{month}.partial-"))
+            || *n == format!(".{month}.lock")),
         "{leftovers:?}"
     );
     // The evaluator ignores the partial folder.
@@ -833,4 +833,905 @@ fn a_request_that_outlives_its_timeout_is_retried() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+// ---------------------------------------------------------------- hostile servers (issue 12, class 4)
+
+const TOKEN: &str = "HOSTILE-ACCESS-TOKEN-value";
+
+/// A Graph request made with northwind's token (the hostile answers are for it alone,
+/// so the other client shows that one client's bad server never stops the others).
+fn northwind(req: &Req) -> bool {
+    req.bearer().contains(NORTHWIND_TENANT) && req.bearer().contains(TOKEN)
+}
+
+/// A server answering tokens with [`TOKEN`], Graph through `hostile` first and the real
+/// samples otherwise; `hostile` gets the request and the server's own base URL.
+fn hostile_server(hostile: impl Fn(&Req, &str) -> Option<Reply> + Send + Sync + 'static) -> Server {
+    let base = Arc::new(Mutex::new(String::new()));
+    let b2 = base.clone();
+    let server = Server::start(move |req| {
+        let base = b2.lock().unwrap().clone();
+        if let Some(r) = hostile(req, &base) {
+            return r;
+        }
+        if let Some(tenant) = token_tenant(req) {
+            return token_reply(&format!("tok-{tenant}-{TOKEN}"));
+        }
+        happy_graph(req, &base).unwrap_or_else(not_found)
+    });
+    *base.lock().unwrap() = server.url.clone();
+    server
+}
+
+/// A server that records what reaches it and answers nothing useful: where an
+/// off-origin link or a redirect points.
+fn elsewhere() -> Server {
+    Server::start(|_| ok(r#"{"value":[]}"#.into()))
+}
+
+/// Collects northwind (existing month) and tailspin against `server` with a client secret.
+fn collect_two(dir: &Path, server: &Server, month: &str, extra: &[&str]) -> std::process::Output {
+    with_secret(custody(dir, server))
+        .env("CUSTODY_MAX_RETRIES", "1")
+        .args(["collect", "--month", month, "--client", "northwind"])
+        .args(["--client", "tailspin"])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// Everything a failed northwind collection must leave as it was: exit 2 naming `file`
+/// and `why`, the previous month byte-identical, no partial folder or lock, tailspin
+/// still collected, and no secret in any output or file.
+fn assert_failed_cleanly(
+    dir: &Path,
+    month: &str,
+    before: &std::collections::BTreeMap<String, Vec<u8>>,
+    out: &std::process::Output,
+    file: &str,
+    why: &str,
+) {
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("northwind: error:"), "{stderr}");
+    assert!(stderr.contains(file), "expected {file:?} in: {stderr}");
+    assert!(stderr.contains(why), "expected {why:?} in: {stderr}");
+    let month_dir = dir.join("evidence/northwind").join(month);
+    assert_eq!(&tree(&month_dir), before, "the previous month is untouched");
+    assert!(dot_entries(&dir.join("evidence/northwind")).is_empty());
+    assert!(
+        dir.join("evidence/tailspin")
+            .join(month)
+            .join("manifest.json")
+            .is_file()
+    );
+    assert_no_secret(dir, out);
+}
+
+fn assert_no_secret(dir: &Path, out: &std::process::Output) {
+    for needle in [SECRET, "HOSTILE-ACCESS-TOKEN"] {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains(needle), "{needle} in stderr: {stderr}");
+        assert!(!String::from_utf8_lossy(&out.stdout).contains(needle));
+        for (f, bytes) in tree(dir) {
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains(needle),
+                "{needle} in {f}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_next_link_off_the_graph_origin_is_never_followed_and_gets_no_token() {
+    let month = current_month();
+    let evil = elsewhere();
+    let evil_port = evil.url.rsplit(':').next().unwrap().to_owned();
+    for (case, link) in [
+        (
+            "other port",
+            format!("{}/v1.0/users?$skiptoken=a", evil.url),
+        ),
+        (
+            "other host",
+            String::from("http://localhost:{port}/v1.0/users?$skiptoken=b"),
+        ),
+        (
+            "other scheme",
+            String::from("https://127.0.0.1:{port}/v1.0/users?$skiptoken=c"),
+        ),
+        ("relative", String::from("/v1.0/users?$skiptoken=d")),
+        (
+            "credentials",
+            String::from("http://user:pw@127.0.0.1:{port}/v1.0/users?$skiptoken=e"),
+        ),
+    ] {
+        let dir = repo(&month);
+        let before = tree(&dir.path().join("evidence/northwind").join(&month));
+        let link2 = link.clone();
+        let server = hostile_server(move |req, base| {
+            let port = base.rsplit(':').next().unwrap();
+            (req.path() == "/v1.0/users" && northwind(req))
+                .then(|| ok(users_page_linking_to(base, &link2.replace("{port}", port))))
+        });
+        let out = collect_two(dir.path(), &server, &month, &[]);
+        let why = if case == "relative" {
+            "not an absolute URL"
+        } else if case == "credentials" {
+            "user name or password"
+        } else {
+            "not the Graph origin"
+        };
+        assert_failed_cleanly(dir.path(), &month, &before, &out, "graph/users.json", why);
+        assert!(
+            server.requests("skiptoken").is_empty(),
+            "{case}: the link was followed"
+        );
+        assert!(evil.requests("").is_empty(), "{case}: {evil_port}");
+    }
+}
+
+#[test]
+fn redirects_are_never_followed_so_no_secret_or_token_leaves_the_origin() {
+    let month = current_month();
+    let evil = elsewhere();
+    // A token endpoint answering 307: a client following it would re-post the secret.
+    for status in [307u16, 308, 302] {
+        let dir = repo(&month);
+        let before = tree(&dir.path().join("evidence/northwind").join(&month));
+        let to = format!("{}/steal/token", evil.url);
+        let server = hostile_server(move |req, _| {
+            (token_tenant(req).as_deref() == Some(NORTHWIND_TENANT)).then(|| redirect(status, &to))
+        });
+        let out = collect_two(dir.path(), &server, &month, &[]);
+        assert_failed_cleanly(
+            dir.path(),
+            &month,
+            &before,
+            &out,
+            "token for tenant",
+            "redirect refused",
+        );
+    }
+    // A Graph endpoint redirecting elsewhere: the bearer token must not follow.
+    let dir = repo(&month);
+    let before = tree(&dir.path().join("evidence/northwind").join(&month));
+    let to = format!("{}/v1.0/subscribedSkus", evil.url);
+    let server = hostile_server(move |req, _| {
+        (req.path() == "/v1.0/subscribedSkus" && northwind(req)).then(|| redirect(302, &to))
+    });
+    let out = collect_two(dir.path(), &server, &month, &[]);
+    assert_failed_cleanly(
+        dir.path(),
+        &month,
+        &before,
+        &out,
+        "graph/subscribedSkus.json",
+        "redirect refused",
+    );
+    assert!(evil.requests("").is_empty(), "a redirect was followed");
+}
+
+#[test]
+fn an_error_or_null_answered_with_200_fails_the_endpoint_and_keeps_the_month() {
+    let month = current_month();
+    for (path, file, body, why) in [
+        (
+            "/v1.0/policies/identitySecurityDefaultsEnforcementPolicy",
+            "graph/securityDefaults.json",
+            r#"{"error":{"code":"ServiceUnavailable","message":"backend down"}}"#,
+            "HTTP 200 with an error body (ServiceUnavailable: backend down)",
+        ),
+        (
+            "/v1.0/policies/identitySecurityDefaultsEnforcementPolicy",
+            "graph/securityDefaults.json",
+            "null",
+            "HTTP 200 with a null body",
+        ),
+        (
+            "/v1.0/subscribedSkus",
+            "graph/subscribedSkus.json",
+            r#"{"error":"invalid_request"}"#,
+            "HTTP 200 with an error body",
+        ),
+        // Data of the wrong shape is refused with the loader's own JSON path.
+        (
+            "/v1.0/policies/identitySecurityDefaultsEnforcementPolicy",
+            "graph/securityDefaults.json",
+            r#"{"isEnabled":"yes"}"#,
+            "/isEnabled",
+        ),
+        (
+            "/v1.0/roleManagement/directory/roleAssignments",
+            "graph/roleAssignments.json",
+            r#"{"value":[{"id":"a","principalId":7,"roleDefinitionId":"r"}]}"#,
+            "/value/0/principalId",
+        ),
+    ] {
+        let dir = repo(&month);
+        let before = tree(&dir.path().join("evidence/northwind").join(&month));
+        let body = body.to_owned();
+        let server = hostile_server(move |req, _| {
+            (req.path() == path && northwind(req)).then(|| ok(body.clone()))
+        });
+        let out = with_secret(custody(dir.path(), &server))
+            .args(["collect", "--month", &month, "--client", "northwind"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(file) && stderr.contains(why),
+            "{why}: {stderr}"
+        );
+        let month_dir = dir.path().join("evidence/northwind").join(&month);
+        assert_eq!(
+            tree(&month_dir),
+            before,
+            "{why}: the previous month is untouched"
+        );
+        assert!(dot_entries(&dir.path().join("evidence/northwind")).is_empty());
+        assert_no_secret(dir.path(), &out);
+    }
+}
+
+#[test]
+fn a_next_link_loop_and_endless_pages_are_stopped() {
+    let month = current_month();
+    // A page linking back to one already fetched.
+    let dir = repo(&month);
+    let before = tree(&dir.path().join("evidence/northwind").join(&month));
+    let server = hostile_server(|req, base| {
+        (req.path() == "/v1.0/users" && northwind(req)).then(|| {
+            let n = if req.query().contains("$skiptoken=2") {
+                1
+            } else {
+                2
+            };
+            ok(users_page_linking_to(
+                base,
+                &format!("{base}/v1.0/users?$skiptoken={n}"),
+            ))
+        })
+    });
+    let out = collect_two(dir.path(), &server, &month, &[]);
+    assert_failed_cleanly(
+        dir.path(),
+        &month,
+        &before,
+        &out,
+        "graph/users.json",
+        "nextLink loop",
+    );
+    assert_eq!(
+        server
+            .requests("/v1.0/users")
+            .iter()
+            .filter(|r| northwind(r))
+            .count(),
+        3,
+        "first page, page 2, page 1: stop"
+    );
+
+    // Endless distinct pages: the tenant's time limit ends them.
+    let dir = repo(&month);
+    let before = tree(&dir.path().join("evidence/northwind").join(&month));
+    let counter = Arc::new(Mutex::new(0u64));
+    let server = hostile_server(move |req, base| {
+        (req.path() == "/v1.0/users" && northwind(req)).then(|| {
+            let mut n = counter.lock().unwrap();
+            *n += 1;
+            std::thread::sleep(Duration::from_millis(20));
+            ok(users_page_linking_to(
+                base,
+                &format!("{base}/v1.0/users?$skiptoken=p{n}"),
+            ))
+        })
+    });
+    let started = Instant::now();
+    let out = with_secret(custody(dir.path(), &server))
+        .args([
+            "collect",
+            "--month",
+            &month,
+            "--client",
+            "northwind",
+            "--tenant-timeout",
+            "3s",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("time limit for this tenant ran out"),
+        "{stderr}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    let month_dir = dir.path().join("evidence/northwind").join(&month);
+    assert_eq!(tree(&month_dir), before);
+    assert!(dot_entries(&dir.path().join("evidence/northwind")).is_empty());
+}
+
+#[test]
+fn an_oversized_response_fails_its_endpoint_with_or_without_a_content_length() {
+    let month = current_month();
+    let big = format!(
+        r#"{{"value":[{{"skuId":"x","skuPartNumber":"{}","capabilityStatus":"Enabled"}}]}}"#,
+        "A".repeat(1_500_000)
+    );
+    for sized in [true, false] {
+        let dir = repo(&month);
+        let before = tree(&dir.path().join("evidence/northwind").join(&month));
+        let big = big.clone();
+        let server = hostile_server(move |req, _| {
+            (req.path() == "/v1.0/subscribedSkus" && northwind(req)).then(|| {
+                if sized {
+                    ok(big.clone())
+                } else {
+                    Reply::Unsized(200, big.clone())
+                }
+            })
+        });
+        let out = collect_two(
+            dir.path(),
+            &server,
+            &month,
+            &["--max-response-bytes", "1000000"],
+        );
+        assert_failed_cleanly(
+            dir.path(),
+            &month,
+            &before,
+            &out,
+            "graph/subscribedSkus.json",
+            "larger than the 1000000 byte limit",
+        );
+        // Never retried: the server would send the same again.
+        assert_eq!(
+            server.requests("/v1.0/subscribedSkus").len(),
+            2,
+            "northwind once, tailspin once"
+        );
+    }
+    // The default limit takes the same page without complaint.
+    let dir = repo(&month);
+    let server = hostile_server(move |req, _| {
+        (req.path() == "/v1.0/subscribedSkus").then(|| Reply::Unsized(200, big.clone()))
+    });
+    let out = collect_two(dir.path(), &server, &month, &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_slow_drip_is_cut_off_by_the_tenant_time_limit() {
+    let month = current_month();
+    let dir = repo(&month);
+    let before = tree(&dir.path().join("evidence/northwind").join(&month));
+    let server = hostile_server(|req, _| {
+        (req.path() == "/v1.0/policies/identitySecurityDefaultsEnforcementPolicy" && northwind(req))
+            .then(|| Reply::Drip {
+                chunk: " ".into(),
+                every: Duration::from_millis(200),
+                times: 10_000,
+            })
+    });
+    let started = Instant::now();
+    let out = with_secret(custody(dir.path(), &server))
+        .args([
+            "collect",
+            "--month",
+            &month,
+            "--client",
+            "northwind",
+            "--tenant-timeout",
+            "3",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("graph/securityDefaults.json"), "{stderr}");
+    assert!(
+        stderr.contains("time limit for this tenant ran out"),
+        "{stderr}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        tree(&dir.path().join("evidence/northwind").join(&month)),
+        before
+    );
+    assert!(dot_entries(&dir.path().join("evidence/northwind")).is_empty());
+}
+
+#[test]
+fn a_token_lifetime_of_any_size_never_panics() {
+    let month = current_month();
+    for expires in [
+        "18446744073709551615",
+        "1e300",
+        "-5",
+        "123456789012345678901234567890",
+        "\"99999999999999999999\"",
+        "null",
+        "0",
+    ] {
+        let dir = repo(&month);
+        let server = hostile_server(move |req, _| {
+            token_tenant(req).map(|t| token_reply_expiring(&format!("tok-{t}-{TOKEN}"), expires))
+        });
+        let out = with_secret(custody(dir.path(), &server))
+            .args(["collect", "--month", &month, "--client", "northwind"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(0), "expires_in {expires}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_and_ctrl_c_leave_no_partial_folder_and_no_lock() {
+    let month = current_month();
+    for signal in ["-TERM", "-INT"] {
+        let dir = repo(&month);
+        let client_dir = dir.path().join("evidence/northwind");
+        let before = tree(&client_dir.join(&month));
+        let server = failing_server(true);
+        let mut child = custody_against(dir.path(), &server)
+            .args(["collect", "--client", "northwind", "--month", &month])
+            .env(
+                "CUSTODY_ACCESS_TOKEN",
+                format!("tok-{NORTHWIND_TENANT}-ACCESS-TOKEN-value"),
+            )
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while server
+            .requests("/v1.0/auditLogs/directoryAudits")
+            .is_empty()
+        {
+            assert!(Instant::now() < deadline, "directoryAudits never requested");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        // The partial folder and the lock exist while it runs: the test checks something.
+        assert!(
+            dot_entries(&client_dir)
+                .iter()
+                .any(|n| n.contains(".partial-")),
+            "{:?}",
+            dot_entries(&client_dir)
+        );
+        let killed = std::process::Command::new("kill")
+            .arg(signal)
+            .arg(child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = child.wait().unwrap();
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        assert_eq!(status.code(), Some(130), "{signal}: {stderr}");
+        assert!(stderr.contains("interrupted"), "{stderr}");
+        assert!(
+            dot_entries(&client_dir).is_empty(),
+            "{signal}: {:?}",
+            dot_entries(&client_dir)
+        );
+        assert_eq!(tree(&client_dir.join(&month)), before);
+    }
+}
+
+// ---------------------------------------------------------------- one run per client month (issue 17)
+
+#[test]
+fn a_second_collect_of_the_same_month_refuses_and_a_dead_runs_lock_does_not_block() {
+    let month = current_month();
+    let dir = repo(&month);
+    let client_dir = dir.path().join("evidence/northwind");
+    let before = tree(&client_dir.join(&month));
+    let server = failing_server(true);
+    // The first run hangs on directoryAudits while holding the month.
+    let mut first = custody_against(dir.path(), &server)
+        .args(["collect", "--client", "northwind", "--month", &month])
+        .env(
+            "CUSTODY_ACCESS_TOKEN",
+            format!("tok-{NORTHWIND_TENANT}-ACCESS-TOKEN-value"),
+        )
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while server
+        .requests("/v1.0/auditLogs/directoryAudits")
+        .is_empty()
+    {
+        assert!(Instant::now() < deadline, "directoryAudits never requested");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let second = custody(dir.path(), &server)
+        .env("CUSTODY_ACCESS_TOKEN", "tok-second-ACCESS-TOKEN-value")
+        .args(["collect", "--client", "northwind", "--month", &month])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&second.stderr).into_owned();
+    assert_eq!(second.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "evidence/northwind/{month} is being collected by another custody process (pid {})",
+            first.id()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        !server
+            .log
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|r| r.bearer().contains("second")),
+        "the refused run fetched nothing"
+    );
+    // The first run's partial folder was not touched by the second.
+    assert!(
+        dot_entries(&client_dir)
+            .iter()
+            .any(|n| n.contains(".partial-"))
+    );
+
+    // The first run dies outright: its lock file stays, but the OS lock went with it.
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert!(client_dir.join(format!(".{month}.lock")).exists());
+    assert_eq!(tree(&client_dir.join(&month)), before);
+    let healthy = hostile_server(|_, _| None);
+    let third = custody(dir.path(), &healthy)
+        .env("CUSTODY_ACCESS_TOKEN", "tok-third-ACCESS-TOKEN-value")
+        .args(["collect", "--client", "northwind", "--month", &month])
+        .output()
+        .unwrap();
+    assert_eq!(
+        third.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&third.stderr)
+    );
+    assert!(
+        dot_entries(&client_dir).is_empty(),
+        "{:?}",
+        dot_entries(&client_dir)
+    );
+}
+
+// ---------------------------------------------------------------- links out of the repository (issue 12, class 3)
+
+#[cfg(unix)]
+#[test]
+fn collect_never_reads_or_writes_evidence_through_a_link() {
+    let month = current_month();
+    for case in [
+        "client folder",
+        "month folder",
+        "evidence folder",
+        "file in the month",
+        "graph file",
+    ] {
+        let dir = repo(&month);
+        let outside = tempfile::tempdir().unwrap();
+        let ev = dir.path().join("evidence");
+        let nw = ev.join("northwind");
+        // What lies outside: a month of evidence and a private file.
+        copy_tree(&nw, &outside.path().join("northwind"));
+        std::fs::write(outside.path().join("private.csv"), "private,outside,data\n").unwrap();
+        match case {
+            "client folder" => {
+                std::fs::remove_dir_all(&nw).unwrap();
+                std::os::unix::fs::symlink(outside.path().join("northwind"), &nw).unwrap();
+            }
+            "month folder" => {
+                std::fs::remove_dir_all(nw.join(&month)).unwrap();
+                std::os::unix::fs::symlink(
+                    outside.path().join("northwind").join(&month),
+                    nw.join(&month),
+                )
+                .unwrap();
+            }
+            "evidence folder" => {
+                copy_tree(&ev, &outside.path().join("evidence"));
+                std::fs::remove_dir_all(&ev).unwrap();
+                std::os::unix::fs::symlink(outside.path().join("evidence"), &ev).unwrap();
+            }
+            "file in the month" => {
+                std::fs::remove_file(nw.join(&month).join("backup-jobs.csv")).unwrap();
+                std::os::unix::fs::symlink(
+                    outside.path().join("private.csv"),
+                    nw.join(&month).join("backup-jobs.csv"),
+                )
+                .unwrap();
+            }
+            _ => {
+                std::fs::remove_file(nw.join(&month).join("graph/users.json")).unwrap();
+                std::os::unix::fs::symlink(
+                    outside.path().join("private.csv"),
+                    nw.join(&month).join("graph/users.json"),
+                )
+                .unwrap();
+            }
+        }
+        let outside_before = tree(outside.path());
+        let server = hostile_server(|_, _| None);
+        let out = with_secret(custody(dir.path(), &server))
+            .args([
+                "collect",
+                "--month",
+                &month,
+                "--client",
+                "northwind",
+                "--client",
+                "tailspin",
+            ])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(2), "{case}: {stderr}");
+        assert!(stderr.contains("northwind: error:"), "{case}: {stderr}");
+        assert!(stderr.contains("symbolic link"), "{case}: {stderr}");
+        assert_eq!(
+            tree(outside.path()),
+            outside_before,
+            "{case}: written outside the repository"
+        );
+        // Nothing from outside reached the repository's evidence.
+        for (f, bytes) in tree(&dir.path().join("evidence/tailspin")) {
+            assert!(
+                !String::from_utf8_lossy(&bytes).contains("private,outside"),
+                "{case}: {f}"
+            );
+        }
+        // Refused before any request for northwind's tenant was made.
+        assert!(
+            server
+                .requests(&format!("/login/{NORTHWIND_TENANT}/"))
+                .is_empty(),
+            "{case}: fetched before refusing"
+        );
+        if case != "evidence folder" {
+            // The other client is still collected (its folders are real).
+            assert!(
+                dir.path()
+                    .join("evidence/tailspin")
+                    .join(&month)
+                    .join("manifest.json")
+                    .is_file(),
+                "{case}: {stderr}"
+            );
+        }
+        // The links are still there: custody removes only what it wrote.
+        match case {
+            "client folder" => assert!(nw.is_symlink()),
+            "month folder" => assert!(nw.join(&month).is_symlink()),
+            "evidence folder" => assert!(ev.is_symlink()),
+            "file in the month" => assert!(nw.join(&month).join("backup-jobs.csv").is_symlink()),
+            _ => assert!(nw.join(&month).join("graph/users.json").is_symlink()),
+        }
+    }
+}
+
+// ---------------------------------------------------------------- roles held through groups (issue 14)
+
+const GROUP_A: &str = "5b4d1a6e-2f1c-4d3b-9a7e-0c1d2e3f4a5b";
+const GROUP_B: &str = "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0";
+
+#[test]
+fn members_of_groups_holding_roles_are_collected_and_the_month_checks_and_verifies() {
+    let month = current_month();
+    let dir = repo(&month);
+    let server = hostile_server(|req, base| {
+        if !northwind(req) {
+            return None;
+        }
+        match req.path() {
+            "/v1.0/roleManagement/directory/roleAssignments" => Some(ok(
+                // GROUP_A twice (upper case once): fetched once.
+                role_assignments_with_groups(base, &[GROUP_A, &GROUP_A.to_uppercase()]),
+            )),
+            "/v1.0/roleManagement/directory/roleEligibilitySchedules" => {
+                assert!(req.query().contains("$expand=principal"), "{}", req.target);
+                Some(ok(role_eligibility_with_group(base, GROUP_B)))
+            }
+            p if p == format!("/v1.0/groups/{GROUP_A}/transitiveMembers") => {
+                assert!(
+                    req.query().contains(
+                        "$select=id,displayName,userPrincipalName,userType,accountEnabled"
+                    ),
+                    "{}",
+                    req.target
+                );
+                Some(ok(if req.query().contains("$skiptoken") {
+                    transitive_members_page(
+                        base,
+                        &[(
+                            "c3d4e5f6-0000-4000-8000-000000000003",
+                            "carol@northwind.example",
+                        )],
+                        None,
+                    )
+                } else {
+                    transitive_members_page(
+                        base,
+                        &[
+                            (
+                                "a1b2c3d4-0000-4000-8000-000000000001",
+                                "alice@northwind.example",
+                            ),
+                            ("b2c3d4e5-0000-4000-8000-000000000002", ""),
+                        ],
+                        Some(&format!(
+                            "{base}/v1.0/groups/{GROUP_A}/transitiveMembers?$select=id,displayName,userPrincipalName,userType,accountEnabled&$skiptoken=X"
+                        )),
+                    )
+                }))
+            }
+            p if p == format!("/v1.0/groups/{GROUP_B}/transitiveMembers") => Some(error_sample(
+                403,
+                "error__403__Authorization_RequestDenied.json",
+            )),
+            _ => None,
+        }
+    });
+    let out = with_secret(custody(dir.path(), &server))
+        .args(["collect", "--month", &month, "--client", "northwind"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        server.requests(&format!("/v1.0/groups/{GROUP_A}/")).len(),
+        2,
+        "two pages, fetched once"
+    );
+    let month_dir = dir.path().join("evidence/northwind").join(&month);
+    let file_a = format!("graph/groupMembers/{GROUP_A}.json");
+    let bytes = std::fs::read(month_dir.join(&file_a)).unwrap();
+    let body: Value = serde_json::from_slice(&bytes).unwrap();
+    let ids: Vec<&str> = body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 3, "{body:#}");
+    assert_eq!(
+        body["value"][0]["userPrincipalName"],
+        "alice@northwind.example"
+    );
+    assert_eq!(body["value"][1]["@odata.type"], "#microsoft.graph.group");
+    assert!(body.get("@odata.nextLink").is_none());
+    let m = manifest_of(&month_dir);
+    let rec = record(&m, &file_a);
+    assert_eq!(rec["sha256"], sha256(&bytes));
+    assert_eq!(rec["pages"], 2);
+    assert_eq!(rec["items"], 3);
+    assert!(rec["request"].as_str().unwrap().contains(&format!(
+        "/v1.0/groups/{GROUP_A}/transitiveMembers?$select="
+    )));
+    // A group whose members the app may not read is recorded, not fatal.
+    let rec_b = record(&m, &format!("graph/groupMembers/{GROUP_B}.json"));
+    assert_eq!(rec_b["missing"], "permission_missing");
+    assert!(
+        rec_b["reason"]
+            .as_str()
+            .unwrap()
+            .contains("GroupMember.Read.All")
+    );
+    assert!(
+        !month_dir
+            .join(format!("graph/groupMembers/{GROUP_B}.json"))
+            .exists()
+    );
+
+    // The new sub-folder loads: check reports no input error and the snapshot complete.
+    let out = Command::cargo_bin("custody")
+        .unwrap()
+        .arg("--repo")
+        .arg(dir.path())
+        .args([
+            "check",
+            "--client",
+            "northwind",
+            "--month",
+            &month,
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["errors"], serde_json::json!([]), "{report:#}");
+    let complete = report["clients"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["control"] == "evidence.snapshot-complete")
+        .unwrap()
+        .clone();
+    assert!(
+        !complete.to_string().contains("groupMembers"),
+        "{complete:#}"
+    );
+    assert_ne!(complete["status"], "fail", "{complete:#}");
+    // And it packs and verifies.
+    let site = dir.path().join("site");
+    let out = Command::cargo_bin("custody")
+        .unwrap()
+        .arg("--repo")
+        .arg(dir.path())
+        .args(["build", "--client", "northwind", "--out"])
+        .arg(&site)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = Command::cargo_bin("custody")
+        .unwrap()
+        .arg("verify")
+        .arg(&site)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn a_group_principal_id_that_is_not_a_guid_never_becomes_a_file_name() {
+    let month = current_month();
+    for bad in [
+        "../../../../outside",
+        "x/../../y",
+        "5b4d1a6e-2f1c-4d3b-9a7e-0c1d2e3f4a5b/../z",
+        "",
+    ] {
+        let dir = repo(&month);
+        let before = tree(&dir.path().join("evidence/northwind").join(&month));
+        let server = hostile_server(move |req, base| {
+            (req.path() == "/v1.0/roleManagement/directory/roleAssignments" && northwind(req))
+                .then(|| ok(role_assignments_with_groups(base, &[bad])))
+        });
+        let out = collect_two(dir.path(), &server, &month, &[]);
+        assert_failed_cleanly(
+            dir.path(),
+            &month,
+            &before,
+            &out,
+            "graph/roleAssignments.json",
+            "must be a GUID",
+        );
+        assert!(server.requests("/v1.0/groups/").is_empty(), "{bad}");
+        assert!(!dir.path().parent().unwrap().join("outside.json").exists());
+    }
 }

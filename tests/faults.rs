@@ -167,6 +167,53 @@ fn a_write_error_is_a_clear_exit_2_and_the_previous_site_stays_byte_identical() 
     assert!(leftovers.is_empty(), "a failed build left {leftovers:?}");
 }
 
+/// What a failed build may remove: its own staging folder, nothing else. Folders beside
+/// the site that only look like custody's (its naming, a dead pid) but hold someone's
+/// files, and unrelated files, stay byte for byte.
+#[cfg(unix)]
+#[test]
+fn a_failed_build_removes_its_own_staging_folder_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = repo(dir.path(), "notes before");
+    let site = dir.path().join("site");
+    build(&root, &site);
+    std::fs::write(root.join("clients/acme/notes.md"), "notes after").unwrap();
+    let lookalike = dir.path().join(".site.building-999999999");
+    std::fs::create_dir(&lookalike).unwrap();
+    std::fs::write(lookalike.join("draft.md"), "someone's draft").unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "unrelated").unwrap();
+    // Everything but custody's own caches, which the evaluation updates before writing.
+    let snapshot = || -> Tree {
+        tree(dir.path())
+            .into_iter()
+            .filter(|(k, _)| !k.starts_with("repo/.custody-cache/"))
+            .collect()
+    };
+    let before = snapshot();
+
+    let out = build_with_file_limit(&root, &site, 4);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = snapshot();
+    assert!(
+        after == before,
+        "a failed build changed: {:?}",
+        after
+            .keys()
+            .chain(before.keys())
+            .filter(|k| after.get(*k) != before.get(*k))
+            .collect::<std::collections::BTreeSet<_>>()
+    );
+    assert_eq!(
+        staging_leftovers(dir.path()),
+        vec![".site.building-999999999".to_owned()]
+    );
+}
+
 /// The same with a real full file system: a small tmpfs, where mounting is permitted
 /// (root in CI); elsewhere the reason for skipping is printed.
 #[cfg(target_os = "linux")]

@@ -340,3 +340,196 @@ fn newlines_in_inputs_cannot_inject_github_workflow_commands() {
         );
     }
 }
+
+/// A real 1×1 PNG (IHDR, IDAT, IEND).
+const PNG_1X1: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0B, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x60, 0x00, 0x02, 0x00,
+    0x00, 0x05, 0x00, 0x01, 0x7A, 0x5E, 0xAB, 0x3F, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44,
+    0xAE, 0x42, 0x60, 0x82,
+];
+
+const SVG_OPEN: &str = r#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" viewBox="0 0 10 10">"#;
+
+/// A logo whose dangerous parts must be removed, keeping a drawing (`<rect>`).
+fn svg_logo(payload: &str) -> Vec<u8> {
+    format!("{SVG_OPEN}\n{payload}\n<rect width=\"10\" height=\"10\" fill=\"#0f766e\"/>\n</svg>\n")
+        .into_bytes()
+}
+
+/// An SVG asset must hold drawing elements only: no active or fetching element, and
+/// every reference inside the document.
+fn scan_svg(page: &str, doc: &str) -> Vec<String> {
+    let mut problems = scan(page, doc);
+    for tag in tags(doc) {
+        let name = tag
+            .split(|c: char| c.is_whitespace() || c == '/')
+            .next()
+            .unwrap_or("");
+        if matches!(
+            name,
+            "foreignobject" | "style" | "image" | "a" | "animate" | "set" | "feimage" | "iframe"
+        ) || name.starts_with("animate")
+        {
+            problems.push(format!("{page}: <{name}> in an SVG asset: <{tag}>"));
+        }
+        for (attr, value) in attributes(&tag) {
+            if attr.ends_with("href") && !value.starts_with('#') {
+                problems.push(format!("{page}: {attr}={value:?} leaves the document"));
+            }
+            if attr == "style" {
+                problems.push(format!("{page}: style attribute in <{tag}>"));
+            }
+        }
+    }
+    if doc.contains("<!") {
+        problems.push(format!("{page}: a DOCTYPE, comment or CDATA survived"));
+    }
+    problems
+}
+
+/// Issue 12, class 2: a client's logo is published on the site's origin, where a script
+/// in it could read every other client's pages. Each hostile logo is either reduced to a
+/// safe drawing or refused (exit 2, the file named); the other clients are still built.
+#[test]
+fn hostile_logos_are_reduced_to_safe_svg_or_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10];
+    jpeg.extend_from_slice(b"JFIF\0<svg onload=alert('m-jpeg')>");
+    jpeg.extend_from_slice(&[0xFF, 0xD9]);
+    let mut png_polyglot = PNG_1X1.to_vec();
+    png_polyglot.extend_from_slice(
+        b"<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert('m-png-tail')\"/>",
+    );
+    let mut oversized = PNG_1X1[..PNG_1X1.len() - 12].to_vec();
+    oversized.resize(600 * 1024, 0);
+    // (client, logo file, bytes, refused: the message expected on stderr)
+    let cases: Vec<(&str, &str, Vec<u8>, Option<&str>)> = vec![
+        ("script", "logo.svg", svg_logo("<script>alert('m-script')</script><script href=\"https://evil.example/x.js\"/>"), None),
+        ("onload", "logo.svg", b"<svg xmlns=\"http://www.w3.org/2000/svg\" onload=\"alert('m-onload')\"><rect width=\"1\" height=\"1\" onclick=\"alert(2)\" onmouseover=\"alert(3)\"/></svg>".to_vec(), None),
+        ("foreign", "logo.svg", svg_logo("<foreignObject width=\"10\" height=\"10\"><div xmlns=\"http://www.w3.org/1999/xhtml\"><iframe src=\"javascript:alert('m-foreign')\"></iframe></div></foreignObject>"), None),
+        ("xlink", "logo.svg", svg_logo("<a xlink:href=\"javascript:alert('m-xlink')\"><text>x</text></a><use xlink:href=\"javascript:alert(1)\"/><use href=\"https://evil.example/s.svg#i\"/>"), None),
+        ("extimage", "logo.svg", svg_logo("<image href=\"https://evil.example/track.png\" width=\"1\" height=\"1\"/><image xlink:href=\"//evil.example/p.png\"/><rect width=\"1\" height=\"1\" fill=\"url(https://evil.example/f#g)\"/>"), None),
+        ("cssimport", "logo.svg", svg_logo("<style>@import url(https://evil.example/x.css); rect { fill: url(https://evil.example/) }</style><rect width=\"2\" height=\"2\" style=\"fill:url(//evil.example/)\"/>"), None),
+        ("animate", "logo.svg", svg_logo("<a><animate attributeName=\"href\" to=\"javascript:alert('m-animate')\"/><set attributeName=\"href\" to=\"javascript:alert(1)\"/><text>x</text></a>"), None),
+        ("entity", "logo.svg", b"<?xml version=\"1.0\"?>\n<!DOCTYPE svg [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY ext SYSTEM \"file:///etc/passwd\">]>\n<svg xmlns=\"http://www.w3.org/2000/svg\"><text>&b;&ext;</text></svg>\n".to_vec(), Some("clients/entity/logo.svg:2:1: an SVG logo must not have a DOCTYPE")),
+        ("svgaspng", "logo.png", svg_logo("<script>alert('m-svgaspng')</script>"), Some("clients/svgaspng/logo.png: is not a PNG image")),
+        ("pngtail", "logo.png", png_polyglot, Some("clients/pngtail/logo.png: has 70 bytes after the PNG's IEND chunk")),
+        ("jpegsvg", "logo.svg", jpeg, Some("clients/jpegsvg/logo.svg: is a JPEG image, but its name promises an SVG image")),
+        ("oversized", "logo.png", oversized, Some("clients/oversized/logo.png: cannot read the logo: is 614400 bytes, larger than the 524288 byte limit")),
+        ("missing", "gone.svg", Vec::new(), Some("clients/missing/gone.svg: not found")),
+        ("clean", "logo.png", PNG_1X1.to_vec(), None),
+    ];
+    for (i, (client, file, bytes, _)) in cases.iter().enumerate() {
+        let tenant = format!("11111111-2222-3333-4444-{:012}", 600_000 + i);
+        Fx::new()
+            .policy(
+                "client.toml",
+                &format!(
+                    "{}\n[branding]\nlogo = \"{file}\"\n",
+                    CLIENT_TOML.replace("11111111-2222-3333-4444-555555555555", &tenant)
+                ),
+            )
+            .write_to(&root, client);
+        if *client != "missing" {
+            std::fs::write(root.join("clients").join(client).join(file), bytes).unwrap();
+        }
+    }
+    let site = dir.path().join("site");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_custody"))
+            .arg("--repo")
+            .arg(&root)
+            .args(args)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    let out = run(&["build", "--out", site.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let check = run(&["check", "--format", "json"]);
+    assert_eq!(check.status.code(), Some(2), "check refuses the same logos");
+    let check_err = String::from_utf8_lossy(&check.stderr);
+    for (client, file, bytes, refused) in &cases {
+        let asset = site.join(client).join("assets").join(file);
+        let index = std::fs::read_to_string(site.join(client).join("index.html"))
+            .unwrap_or_else(|e| panic!("{client} was not built ({e}): {stderr}"));
+        match refused {
+            Some(message) => {
+                assert!(
+                    stderr.contains(message),
+                    "{client}: expected {message:?} in\n{stderr}"
+                );
+                assert!(check_err.contains(message), "{client}: check: {check_err}");
+                assert!(!asset.exists(), "{client}: a refused logo was published");
+                assert!(
+                    !index.contains("class=\"logo\""),
+                    "{client}: page still shows the logo"
+                );
+            }
+            None => {
+                assert!(
+                    !stderr.contains(&format!("clients/{client}/")),
+                    "{client}: {stderr}"
+                );
+                let published = std::fs::read(&asset).unwrap();
+                assert!(
+                    index.contains("<img class=\"logo\"") && index.contains(*file),
+                    "{client}: no <img>"
+                );
+                if file.ends_with(".png") {
+                    assert_eq!(&published, bytes, "a clean raster is published as is");
+                    continue;
+                }
+                let svg = String::from_utf8(published).unwrap();
+                let problems = scan_svg(&format!("{client}/assets/{file}"), &svg);
+                assert!(problems.is_empty(), "{}\n{svg}", problems.join("\n"));
+                assert!(
+                    !svg.contains("m-"),
+                    "{client}: payload text survived: {svg}"
+                );
+                assert!(
+                    svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\"")
+                        && (svg.contains("<rect") || svg.contains("<text")),
+                    "{client}: the drawing is kept: {svg}"
+                );
+            }
+        }
+    }
+    // And every page and pack of the site passes the page scan.
+    let problems: Vec<String> = pages(&site)
+        .iter()
+        .flat_map(|(p, d)| {
+            if p.ends_with(".svg") {
+                scan_svg(p, d)
+            } else {
+                scan(p, d)
+            }
+        })
+        .collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_svg_scanner_catches_what_it_looks_for() {
+    for bad in [
+        "<svg><foreignObject/></svg>",
+        "<svg><style>x</style></svg>",
+        "<svg><use href=\"other.svg#x\"/></svg>",
+        "<svg><rect style=\"fill:red\"/></svg>",
+        "<svg><animate attributeName=\"href\"/></svg>",
+        "<!DOCTYPE svg><svg/>",
+    ] {
+        assert!(!scan_svg("t", bad).is_empty(), "missed {bad}");
+    }
+    assert!(
+        scan_svg(
+            "t",
+            "<svg xmlns=\"http://www.w3.org/2000/svg\"><use href=\"#a\"/></svg>"
+        )
+        .is_empty()
+    );
+}

@@ -350,3 +350,99 @@ fn secrets_echoed_back_by_a_server_are_not_repeated() {
         assert!(found.is_empty(), "{secret:?} echoed into {found:?}");
     }
 }
+
+/// A server that echoes the token into every field it controls: the error `code` (also
+/// of a 403, which is recorded in the manifest, not fatal), the message, `innerError`, a
+/// header, the token endpoint's `error` code, and even a data page. No echo reaches a
+/// log, a manifest or an evidence file; a data page carrying the token is not stored.
+#[test]
+fn secrets_echoed_in_any_field_are_redacted_and_never_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    fixture(&ALPHA).write_to(&root, ALPHA.id);
+    let summary = dir.path().join("step-summary.md");
+    const TOKEN: &str = "tok-ECHOED-IN-EVERY-FIELD-8812";
+
+    // The token endpoint puts the posted form (with the secret) into its error *code*.
+    let token_fails = Server::start(|req| {
+        let said = req.body.replace('"', "'");
+        Reply::Json(
+            400,
+            vec![("X-Echo", said.clone())],
+            format!(r#"{{"error":"bad_{said}","error_description":"no"}}"#),
+        )
+    });
+    let out1 = custody(
+        &root,
+        &token_fails,
+        &["collect", "--client", "alpha", "--month", "2026-12"],
+        &summary,
+    );
+    assert_eq!(out1.status.code(), Some(2));
+    assert!(
+        token_fails
+            .requests("/login/")
+            .iter()
+            .any(|r| r.body.contains(SECRET)),
+        "the secret was never sent, so the test would prove nothing"
+    );
+
+    // Graph: a 403 echoing the token in code, message, innerError and a header (recorded
+    // in the manifest), and another endpoint whose *data* echoes it.
+    for data_echo in [false, true] {
+        let base = std::sync::Arc::new(std::sync::OnceLock::<String>::new());
+        let b2 = base.clone();
+        let graph = Server::start(move |req| {
+            let url = b2.get().cloned().unwrap_or_default();
+            if req.path().starts_with("/login/") {
+                return token_reply(TOKEN);
+            }
+            match req.path() {
+                "/v1.0/identity/conditionalAccess/policies" => {
+                    echoing_error(403, "Authorization_RequestDenied_", &req.bearer())
+                }
+                "/v1.0/subscribedSkus" if data_echo => ok(format!(
+                    r#"{{"value":[{{"skuId":"x","skuPartNumber":"{}","capabilityStatus":"Enabled"}}]}}"#,
+                    req.bearer()
+                )),
+                _ => {
+                    happy_graph(req, &url).unwrap_or_else(|| Reply::Json(404, vec![], "{}".into()))
+                }
+            }
+        });
+        let _ = base.set(graph.url.clone());
+        let out2 = custody(
+            &root,
+            &graph,
+            &["collect", "--client", "alpha", "--month", "2026-12"],
+            &summary,
+        );
+        let stderr = String::from_utf8_lossy(&out2.stderr).into_owned();
+        assert!(
+            graph.requests("/v1.0/").iter().any(|r| r.bearer() == TOKEN),
+            "the token was never used"
+        );
+        let month = root.join("evidence/alpha/2026-12");
+        if data_echo {
+            assert_eq!(out2.status.code(), Some(2), "{stderr}");
+            assert!(stderr.contains("graph/subscribedSkus.json"), "{stderr}");
+            assert!(stderr.contains("not stored"), "{stderr}");
+        } else {
+            assert_eq!(out2.status.code(), Some(0), "{stderr}");
+            let manifest = std::fs::read_to_string(month.join("manifest.json")).unwrap();
+            assert!(manifest.contains("permission_missing"), "{manifest}");
+            assert!(manifest.contains("<redacted>"), "{manifest}");
+        }
+        let mut everything = vec![
+            ("token stdout".to_owned(), out1.stdout.clone()),
+            ("token stderr".to_owned(), out1.stderr.clone()),
+            ("graph stdout".to_owned(), out2.stdout),
+            ("graph stderr".to_owned(), out2.stderr),
+        ];
+        everything.extend(contents(&root.join("evidence")));
+        for secret in [SECRET, "ECHOED-IN-EVERY-FIELD-8812"] {
+            let found = holders(&everything, secret);
+            assert!(found.is_empty(), "{secret:?} echoed into {found:?}");
+        }
+    }
+}

@@ -221,8 +221,184 @@ fn an_output_folder_inside_a_watched_input_is_refused() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("is inside evidence/, which is watched"),
+        err.contains("refusing to build here: is inside evidence/ of the repository"),
         "{err}"
     );
     assert!(!dir.path().join("evidence/preview").exists());
+}
+
+#[path = "support/files.rs"]
+mod files;
+
+#[test]
+fn serve_refuses_to_build_into_the_repository_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    Fx::new().write_to(&repo, "acme");
+    std::fs::write(repo.join("uncommitted.txt"), "work in progress").unwrap();
+    let before = files::tree(dir.path());
+    for (out, reason) in [
+        (repo.clone(), "is the repository itself"),
+        (dir.path().to_path_buf(), "contains the repository"),
+        (repo.join("clients"), "is clients/ of the repository"),
+        (repo.join("uncommitted.txt"), "is a file, not a folder"),
+    ] {
+        let o = Command::new(assert_cmd::cargo::cargo_bin("custody"))
+            .arg("--repo")
+            .arg(&repo)
+            .args(["serve", "--port", "0", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{}: {err}", out.display());
+        assert!(err.contains(reason), "{reason:?} in {err}");
+        assert!(!err.contains("serving "), "it must not start: {err}");
+        assert!(
+            files::tree(dir.path()) == before,
+            "{} changed files",
+            out.display()
+        );
+    }
+}
+
+/// Serves a one-client fixture repository into a fresh site folder.
+fn fixture_server() -> (tempfile::TempDir, Server) {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    Fx::new().with_prev().write_to(&repo, "acme");
+    let server = Server::start(&repo, &dir.path().join("site"));
+    (dir, server)
+}
+
+#[test]
+fn redirects_never_leave_the_origin() {
+    let (_dir, server) = fixture_server();
+    // `//acme` used to answer `Location: //acme/`, which a browser reads as the host acme.
+    for (path, location) in [
+        ("/acme", "/acme/"),
+        ("//acme", "/acme/"),
+        ("///acme", "/acme/"),
+        ("//./acme", "/acme/"),
+        ("/%61cme", "/acme/"),
+        ("//acme?next=//evil.example", "/acme/"),
+    ] {
+        let (status, head, _) = server.get(path);
+        assert_eq!(status, 301, "{path}: {head}");
+        let got = head
+            .lines()
+            .find_map(|l| l.strip_prefix("Location: "))
+            .unwrap_or_default();
+        assert_eq!(got, location, "{path}: {head}");
+    }
+    for path in [
+        "/%2F%2Facme",
+        "/%2facme",
+        "/\\acme",
+        "/%5Cacme",
+        "/%5c%5cacme",
+    ] {
+        let (status, head, _) = server.get(path);
+        assert!(matches!(status, 400 | 404), "{path}: {head}");
+        assert!(!head.contains("Location"), "{path}: {head}");
+    }
+}
+
+/// Whether the server has closed `s`: reads for up to `wait`.
+fn closed_by_server(s: &mut TcpStream, wait: Duration) -> bool {
+    s.set_read_timeout(Some(wait)).unwrap();
+    let mut buf = [0u8; 512];
+    match s.read(&mut buf) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(e) => !matches!(
+            e.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+    }
+}
+
+#[test]
+fn a_drip_fed_request_is_dropped_at_its_deadline_and_others_are_still_served() {
+    let (_dir, server) = fixture_server();
+    let deadline = custody::serve::HEAD_DEADLINE;
+    // Three clients send a request head a byte every 200 ms, never finishing it: each
+    // read succeeds quickly, so only a deadline for the whole head can end them.
+    let drips: Vec<_> = (0..3)
+        .map(|_| {
+            let addr = server.addr.clone();
+            std::thread::spawn(move || {
+                let mut s = TcpStream::connect(&addr).unwrap();
+                let started = Instant::now();
+                s.write_all(format!("GET / HTTP/1.1\r\nHost: {addr}\r\nX-Drip: ").as_bytes())
+                    .unwrap();
+                while started.elapsed() < deadline + Duration::from_secs(10) {
+                    if s.write_all(b"a").is_err()
+                        || closed_by_server(&mut s, Duration::from_millis(200))
+                    {
+                        return Some(started.elapsed());
+                    }
+                }
+                None
+            })
+        })
+        .collect();
+    // While they drip, the preview answers others at once, again and again.
+    std::thread::sleep(Duration::from_millis(500));
+    for _ in 0..3 {
+        let t = Instant::now();
+        let (status, _, body) = server.get("/");
+        assert_eq!(status, 200);
+        assert!(body.contains("Acme Fixture Ltd"));
+        assert!(
+            t.elapsed() < Duration::from_secs(2),
+            "slow answer: {:?}",
+            t.elapsed()
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    for d in drips {
+        let dropped_after = d
+            .join()
+            .unwrap()
+            .expect("a drip-fed connection was never dropped");
+        assert!(
+            dropped_after + Duration::from_millis(500) >= deadline
+                && dropped_after < deadline + Duration::from_secs(3),
+            "dropped after {dropped_after:?}, the deadline is {deadline:?}"
+        );
+    }
+    assert_eq!(server.get("/").0, 200);
+}
+
+#[test]
+fn connections_beyond_the_limit_are_answered_503_and_service_resumes() {
+    let (_dir, server) = fixture_server();
+    // Idle connections (a stalled client sends nothing) fill every slot.
+    let mut idle: Vec<TcpStream> = (0..custody::serve::MAX_CONNECTIONS)
+        .map(|_| TcpStream::connect(&server.addr).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    // One more is answered at once, before it even sends its request.
+    let mut extra = TcpStream::connect(&server.addr).unwrap();
+    extra
+        .set_read_timeout(Some(Duration::from_secs(3)))
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = extra.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 503 "), "{answer:?}");
+    assert!(answer.contains("Retry-After: 1"), "{answer}");
+    // The idle ones are dropped at the head deadline, and the preview serves again.
+    let started = Instant::now();
+    for s in &mut idle {
+        let left = (custody::serve::HEAD_DEADLINE + Duration::from_secs(3))
+            .saturating_sub(started.elapsed())
+            .max(Duration::from_millis(1));
+        assert!(
+            closed_by_server(s, left),
+            "an idle connection was never dropped"
+        );
+    }
+    assert_eq!(server.get("/").0, 200);
 }

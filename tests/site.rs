@@ -416,8 +416,15 @@ fn a_single_client_build_is_a_standalone_site() {
         !files.contains_key("index.html"),
         "no portfolio page in a client's standalone site"
     );
+    // The client's folder, and the marker that says custody built the site.
     assert!(
-        files.keys().all(|k| k.starts_with("northwind/")),
+        files.contains_key(custody::website::output::MARKER),
+        "a standalone site is marked too"
+    );
+    assert!(
+        files
+            .keys()
+            .all(|k| k.starts_with("northwind/") || k == custody::website::output::MARKER),
         "{:?}",
         files.keys().collect::<Vec<_>>()
     );

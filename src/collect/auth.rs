@@ -1,6 +1,7 @@
 //! App-only credentials for Microsoft Graph and the per-tenant token cache. Secrets and
-//! tokens live in [`Secret`], whose `Debug` never shows the value, and no error message
-//! built here contains one.
+//! tokens live in [`Secret`], whose `Debug` never shows the value; every secret the run
+//! holds or is issued is known to one [`Redactor`], which scrubs whatever a server sends
+//! back before it reaches a log, an error, a manifest or an evidence file.
 
 use super::http::{RetryConfig, send_with_retry};
 use std::collections::HashMap;
@@ -31,6 +32,63 @@ impl Secret {
         text.replace(&self.0, "<redacted>")
             .replace(&pct(&self.0), "<redacted>")
     }
+}
+
+/// Every secret of the run: the credential, federated assertions and each access token
+/// issued. Servers may echo requests (in an error code, a message, an inner error, a
+/// header, even a data page); whatever they send is passed through [`Redactor::redact`].
+#[derive(Default)]
+pub struct Redactor {
+    secrets: Mutex<Vec<Secret>>,
+}
+
+impl fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Redactor(<redacted>)")
+    }
+}
+
+impl Redactor {
+    pub fn add(&self, secret: &Secret) {
+        // Too short to redact without mangling ordinary text (see Secret::redact).
+        if secret.0.len() < 4 {
+            return;
+        }
+        let mut all = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
+        if !all.contains(secret) {
+            all.push(secret.clone());
+        }
+    }
+
+    /// `text` with every known secret replaced, as is, form-encoded and JSON-escaped.
+    pub fn redact(&self, text: &str) -> String {
+        let all = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
+        all.iter().fold(text.to_owned(), |t, s| {
+            let t = s.redact(&t);
+            match json_escaped(&s.0) {
+                Some(j) if j != s.0 => t.replace(&j, "<redacted>"),
+                _ => t,
+            }
+        })
+    }
+
+    /// Whether `bytes` (a file about to be written) hold a known secret in any of the
+    /// forms [`Redactor::redact`] knows.
+    pub fn found_in(&self, bytes: &[u8]) -> bool {
+        let all = self.secrets.lock().unwrap_or_else(|e| e.into_inner());
+        all.iter().any(|s| {
+            [Some(s.0.clone()), Some(pct(&s.0)), json_escaped(&s.0)]
+                .into_iter()
+                .flatten()
+                .any(|form| memchr::memmem::find(bytes, form.as_bytes()).is_some())
+        })
+    }
+}
+
+/// The secret as it appears inside a JSON string (without the quotes).
+fn json_escaped(s: &str) -> Option<String> {
+    let q = serde_json::to_string(s).ok()?;
+    Some(q[1..q.len() - 1].to_owned())
 }
 
 impl fmt::Debug for Secret {
@@ -121,7 +179,14 @@ pub struct Tokens {
     http: reqwest::blocking::Client,
     retry: RetryConfig,
     cache: Mutex<HashMap<String, Arc<Mutex<Option<Cached>>>>>,
+    redactor: Redactor,
 }
+
+/// An `expires_in` larger than this is taken as this: a server's claim of a token valid
+/// for centuries must neither overflow the clock nor stop refreshes.
+const MAX_TOKEN_LIFETIME_SECS: u64 = 24 * 3600;
+/// Token replies are small; anything larger is not a token reply.
+const MAX_TOKEN_REPLY_BYTES: u64 = 1 << 20;
 
 impl fmt::Debug for Tokens {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -140,14 +205,33 @@ impl Tokens {
         http: reqwest::blocking::Client,
         retry: RetryConfig,
     ) -> Self {
+        let redactor = Redactor::default();
+        match &creds {
+            Credentials::ClientSecret { secret, .. } => redactor.add(secret),
+            Credentials::Federated {
+                source: AssertionSource::GitHub { token, .. },
+                ..
+            } => redactor.add(token),
+            Credentials::Federated { .. } => {} // the assertion is added when read
+            Credentials::AccessToken(t) => redactor.add(t),
+        }
         Tokens {
             creds,
             login_url: login_url.trim_end_matches('/').to_owned(),
             graph_url: graph_url.trim_end_matches('/').to_owned(),
             http,
-            retry,
+            retry: RetryConfig {
+                max_body: retry.max_body.min(MAX_TOKEN_REPLY_BYTES),
+                ..retry
+            },
             cache: Mutex::new(HashMap::new()),
+            redactor,
         }
+    }
+
+    /// Knows every secret this run has held or been issued so far.
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
     }
 
     fn slot(&self, tenant: &str) -> Arc<Mutex<Option<Cached>>> {
@@ -155,8 +239,9 @@ impl Tokens {
         map.entry(tenant.to_owned()).or_default().clone()
     }
 
-    /// A valid token for the tenant (cached until shortly before expiry).
-    pub fn get(&self, tenant: &str) -> Result<Arc<Secret>, String> {
+    /// A valid token for the tenant (cached until shortly before expiry); token requests
+    /// end by `deadline`.
+    pub fn get(&self, tenant: &str, deadline: Option<Instant>) -> Result<Arc<Secret>, String> {
         if let Credentials::AccessToken(t) = &self.creds {
             return Ok(Arc::new(t.clone()));
         }
@@ -167,13 +252,17 @@ impl Tokens {
         {
             return Ok(c.token.clone());
         }
-        let (token, expires_in) = self.fetch(tenant)?;
+        let (token, expires_in) = self.fetch(tenant, deadline)?;
+        let expires_in = expires_in.min(MAX_TOKEN_LIFETIME_SECS);
         // Refresh 5 minutes before expiry (or half-way for short-lived tokens).
         let margin = (expires_in / 2).min(300);
         let token = Arc::new(token);
+        let now = Instant::now();
         *cached = Some(Cached {
             token: token.clone(),
-            refresh_at: Instant::now() + Duration::from_secs(expires_in.saturating_sub(margin)),
+            refresh_at: now
+                .checked_add(Duration::from_secs(expires_in.saturating_sub(margin)))
+                .unwrap_or(now),
         });
         Ok(token)
     }
@@ -187,14 +276,15 @@ impl Tokens {
         }
     }
 
-    fn fetch(&self, tenant: &str) -> Result<(Secret, u64), String> {
+    fn fetch(&self, tenant: &str, deadline: Option<Instant>) -> Result<(Secret, u64), String> {
         let (client_id, credential): (&str, Vec<(&str, Secret)>) = match &self.creds {
             Credentials::AccessToken(_) => unreachable!("handled in get"),
             Credentials::ClientSecret { client_id, secret } => {
                 (client_id, vec![("client_secret", secret.clone())])
             }
             Credentials::Federated { client_id, source } => {
-                let assertion = self.assertion(source)?;
+                let assertion = self.assertion(source, deadline)?;
+                self.redactor.add(&assertion);
                 (
                     client_id,
                     vec![
@@ -216,7 +306,7 @@ impl Tokens {
         let body = form_encode(&form);
         let url = format!("{}/{tenant}/oauth2/v2.0/token", self.login_url);
         let label = format!("token for tenant {tenant}");
-        let (status, bytes) = send_with_retry(&self.retry, &label, &|_| {}, || {
+        let (status, bytes) = send_with_retry(&self.retry, &label, deadline, &|_| {}, || {
             Ok(self
                 .http
                 .post(&url)
@@ -230,19 +320,28 @@ impl Tokens {
             error: Option<String>,
             error_description: Option<String>,
         }
+        if (300..400).contains(&status) {
+            // The client follows no redirects: the credential goes to the login URL only.
+            return Err(format!(
+                "{label}: HTTP {status} redirect refused: the credential is sent only to the login URL, never where a redirect points"
+            ));
+        }
         let reply: Option<TokenReply> = serde_json::from_slice(&bytes).ok();
         match reply {
             Some(TokenReply {
                 access_token: Some(t),
                 expires_in,
                 ..
-            }) if (200..300).contains(&status) => {
+            }) if (200..300).contains(&status) && !t.trim().is_empty() => {
+                // Any size, sign or type: a bad value means the usual hour, never a panic.
                 let secs = match expires_in {
                     Some(serde_json::Value::Number(n)) => n.as_u64().unwrap_or(3599),
-                    Some(serde_json::Value::String(s)) => s.parse().unwrap_or(3599),
+                    Some(serde_json::Value::String(s)) => s.trim().parse().unwrap_or(3599),
                     _ => 3599,
                 };
-                Ok((Secret::new(t), secs))
+                let token = Secret::new(t);
+                self.redactor.add(&token);
+                Ok((token, secs))
             }
             Some(r) => {
                 let desc = r
@@ -258,13 +357,18 @@ impl Tokens {
                 let message = credential
                     .iter()
                     .fold(message, |m, (_, secret)| secret.redact(&m));
+                let message = self.redactor.redact(&super::http::server_text(&message));
                 Err(message.trim_end().to_owned())
             }
             None => Err(format!("{label}: HTTP {status} with an unreadable body")),
         }
     }
 
-    fn assertion(&self, source: &AssertionSource) -> Result<Secret, String> {
+    fn assertion(
+        &self,
+        source: &AssertionSource,
+        deadline: Option<Instant>,
+    ) -> Result<Secret, String> {
         match source {
             AssertionSource::File(path) => std::fs::read_to_string(path)
                 .map(|s| Secret::new(s.trim()))
@@ -278,7 +382,7 @@ impl Tokens {
                 let sep = if url.contains('?') { '&' } else { '?' };
                 let full = format!("{url}{sep}audience={}", pct(FEDERATED_AUDIENCE));
                 let (status, bytes) =
-                    send_with_retry(&self.retry, "GitHub OIDC token", &|_| {}, || {
+                    send_with_retry(&self.retry, "GitHub OIDC token", deadline, &|_| {}, || {
                         Ok(self.http.get(&full).bearer_auth(token.expose()))
                     })?;
                 #[derive(serde::Deserialize)]
@@ -345,6 +449,23 @@ mod tests {
         assert!(s.contains("redacted"));
         let t = Credentials::AccessToken(Secret::new("eyJ-token"));
         assert!(!format!("{t:?}").contains("eyJ"));
+    }
+
+    #[test]
+    fn redactor_scrubs_every_form_of_every_secret() {
+        let r = Redactor::default();
+        r.add(&Secret::new("tok/en\"1234"));
+        r.add(&Secret::new("ab"));
+        let echoed = format!(
+            "a tok/en\"1234 b {} c tok/en\\\"1234 ab",
+            pct("tok/en\"1234")
+        );
+        assert_eq!(
+            r.redact(&echoed),
+            "a <redacted> b <redacted> c <redacted> ab"
+        );
+        assert!(r.found_in(br#"{"x":"tok/en\"1234"}"#));
+        assert!(!r.found_in(b"nothing here"));
     }
 
     #[test]

@@ -1,9 +1,15 @@
 //! One HTTP exchange with bounded retries: throttling (429, 503, 504 honour
 //! `Retry-After`), other server errors and transport failures (resets, dropped
-//! connections, timeouts) back off exponentially with jitter.
+//! connections, timeouts) back off exponentially with jitter. Every response body is
+//! read up to a size limit, and every attempt and wait ends by the tenant's deadline.
 
 use std::hash::{BuildHasher, Hasher};
-use std::time::Duration;
+use std::io::Read;
+use std::time::{Duration, Instant};
+
+/// Default bound on one response body: a Graph page is a few megabytes at most, so
+/// this is generous while keeping a hostile server from filling memory.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 128 << 20;
 
 /// Retry and timeout settings. Defaults suit Graph; tests shorten the backoff through
 /// `CUSTODY_RETRY_BASE_MS` (`Retry-After` is always honoured as sent).
@@ -17,6 +23,8 @@ pub struct RetryConfig {
     pub max_delay: Duration,
     /// Timeout of one request, connection to last byte.
     pub timeout: Duration,
+    /// Largest response body read; a larger one fails the request without retries.
+    pub max_body: u64,
 }
 
 impl Default for RetryConfig {
@@ -26,6 +34,7 @@ impl Default for RetryConfig {
             base: Duration::from_millis(1000),
             max_delay: Duration::from_secs(120),
             timeout: Duration::from_secs(100),
+            max_body: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -107,30 +116,97 @@ pub fn describe(e: &reqwest::Error) -> String {
     msg
 }
 
+/// What one attempt produced.
+enum Attempt {
+    Response {
+        status: u16,
+        retry_after: Option<Duration>,
+        body: Vec<u8>,
+    },
+    Transport(String),
+    /// The body is over the size limit: never retried, the server would send it again.
+    TooLarge(String),
+}
+
+/// Reads a response body, refusing one over `max` bytes (by its `Content-Length` before
+/// reading, or once `max` bytes have arrived without an end).
+fn read_body(mut resp: reqwest::blocking::Response, max: u64) -> Result<Vec<u8>, Attempt> {
+    let too_large = || {
+        Attempt::TooLarge(format!(
+            "the response is larger than the {max} byte limit (--max-response-bytes)"
+        ))
+    };
+    if resp.content_length().is_some_and(|n| n > max) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    match (&mut resp)
+        .take(max.saturating_add(1))
+        .read_to_end(&mut body)
+    {
+        Ok(_) if body.len() as u64 > max => Err(too_large()),
+        Ok(_) => Ok(body),
+        Err(e) => Err(Attempt::Transport(
+            match e.get_ref().and_then(|i| i.downcast_ref::<reqwest::Error>()) {
+                Some(re) => describe(re),
+                None => e.to_string(),
+            },
+        )),
+    }
+}
+
 /// Sends the request built by `build` until it gets a response that is not worth
 /// retrying, or retries run out. Returns the final status and body (any status); `Err`
-/// when no response could be read at all, or when `build` fails (e.g. no token). The
-/// request is rebuilt for every attempt, so a retry after a long wait gets a fresh token.
+/// when no response could be read at all, when the body is over the size limit (never
+/// retried: the server would send it again), when `build` fails (e.g. no token), or when
+/// `deadline` passes (no attempt and no wait runs beyond it). The request is rebuilt for
+/// every attempt, so a retry after a long wait gets a fresh token.
 pub fn send_with_retry(
     cfg: &RetryConfig,
     label: &str,
+    deadline: Option<Instant>,
     log: &dyn Fn(&str),
     build: impl Fn() -> Result<reqwest::blocking::RequestBuilder, String>,
 ) -> Result<(u16, Vec<u8>), String> {
+    let out_of_time =
+        || format!("{label}: stopped: the time limit for this tenant ran out (--tenant-timeout)");
     let mut attempt = 0u32;
     loop {
-        let outcome = build()?.timeout(cfg.timeout).send().and_then(|resp| {
-            let status = resp.status().as_u16();
-            let retry_after = resp
-                .headers()
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok())
-                .and_then(parse_retry_after);
-            let body = resp.bytes()?;
-            Ok((status, retry_after, body.to_vec()))
-        });
+        let timeout = match deadline {
+            Some(d) => match d.checked_duration_since(Instant::now()) {
+                Some(left) if !left.is_zero() => cfg.timeout.min(left),
+                _ => return Err(out_of_time()),
+            },
+            None => cfg.timeout,
+        };
+        let outcome = match build()?.timeout(timeout).send() {
+            Ok(resp) => {
+                let status = resp.status().as_u16();
+                let retry_after = resp
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(parse_retry_after);
+                match read_body(resp, cfg.max_body) {
+                    Ok(body) => Attempt::Response {
+                        status,
+                        retry_after,
+                        body,
+                    },
+                    Err(Attempt::TooLarge(m)) => {
+                        return Err(format!("{label}: HTTP {status}: {m}"));
+                    }
+                    Err(other) => other,
+                }
+            }
+            Err(e) => Attempt::Transport(describe(&e)),
+        };
         let (delay, why) = match outcome {
-            Ok((status, retry_after, body)) => {
+            Attempt::Response {
+                status,
+                retry_after,
+                body,
+            } => {
                 if !retryable(status) || attempt >= cfg.max_retries {
                     return Ok((status, body));
                 }
@@ -142,8 +218,11 @@ pub fn send_with_retry(
                     _ => (cfg.backoff(attempt), format!("HTTP {status}")),
                 }
             }
-            Err(e) => {
-                let msg = describe(&e);
+            Attempt::TooLarge(msg) => return Err(format!("{label}: {msg}")),
+            Attempt::Transport(msg) => {
+                if deadline.is_some_and(|d| Instant::now() >= d) {
+                    return Err(format!("{} ({msg})", out_of_time()));
+                }
                 if attempt >= cfg.max_retries {
                     return Err(format!(
                         "{label}: {msg} (gave up after {} attempts)",
@@ -153,6 +232,9 @@ pub fn send_with_retry(
                 (cfg.backoff(attempt), msg)
             }
         };
+        if deadline.is_some_and(|d| Instant::now() + delay >= d) {
+            return Err(format!("{} ({why})", out_of_time()));
+        }
         attempt += 1;
         log(&format!(
             "{label}: {why}; retry {attempt}/{} in {:.1}s",
@@ -161,6 +243,22 @@ pub fn send_with_retry(
         ));
         std::thread::sleep(delay);
     }
+}
+
+/// A string a server sent (an error code or message, a header) made safe to show: control
+/// characters (terminal escapes, line breaks that forge log lines) become spaces and the
+/// length is bounded. Secrets are removed separately, by the caller's redactor.
+pub fn server_text(s: &str) -> String {
+    const MAX_CHARS: usize = 500;
+    let mut out: String = s
+        .chars()
+        .take(MAX_CHARS)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if s.chars().nth(MAX_CHARS).is_some() {
+        out.push('…');
+    }
+    out
 }
 
 #[cfg(test)]
@@ -173,6 +271,13 @@ mod tests {
         assert_eq!(parse_retry_after(" 10 "), Some(Duration::from_secs(10)));
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
         assert_eq!(parse_retry_after("-1"), None);
+    }
+
+    #[test]
+    fn server_text_drops_control_characters_and_is_bounded() {
+        assert_eq!(server_text("a\x1b[31mb\nc"), "a [31mb c");
+        let long = "x".repeat(2000);
+        assert_eq!(server_text(&long).chars().count(), 501);
     }
 
     #[test]

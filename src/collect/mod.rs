@@ -5,10 +5,17 @@
 //! `evidence/<client>/.<YYYY-MM>.partial-<pid>/` and renamed into place only when
 //! complete; on failure the partial folder is removed and an existing month is kept.
 //! A process killed by SIGKILL can leave a `.partial-*` folder: the next run for that
-//! client removes it, and the evaluator ignores it (it is not a `YYYY-MM` name).
+//! client removes it, and the evaluator ignores it (it is not a `YYYY-MM` name); Ctrl-C
+//! and SIGTERM remove it on the way out.
+//!
+//! Graph servers are treated as hostile: links are followed only on the configured
+//! origin, every body is size-bounded and read back with the loader's types before the
+//! month is swapped in, and whatever a server says is scrubbed of secrets.
 
 pub mod auth;
+pub mod guard;
 pub mod http;
+pub mod validate;
 
 use crate::client_id::ClientId;
 use crate::evidence::endpoints::{ENDPOINTS, Endpoint, EndpointSpec, Shape};
@@ -20,12 +27,14 @@ use crate::policy::load_policy;
 use auth::{Credentials, Tokens};
 use http::{RetryConfig, send_with_retry};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use reqwest::Url;
 use serde_json::{Map, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 pub const DEFAULT_GRAPH_URL: &str = "https://graph.microsoft.com";
 pub const DEFAULT_LOGIN_URL: &str = "https://login.microsoftonline.com";
@@ -33,6 +42,9 @@ pub const DEFAULT_LOGIN_URL: &str = "https://login.microsoftonline.com";
 pub const REQUESTS_PER_TENANT: usize = 3;
 /// Safety bound on `@odata.nextLink` pages per endpoint.
 const MAX_PAGES: u32 = 10_000;
+/// Default bound on one tenant's whole collection: generous for the largest tenants
+/// under throttling, and still ends a server that drips or pages forever.
+pub const DEFAULT_TENANT_TIMEOUT: Duration = Duration::from_secs(2 * 3600);
 
 /// Licence error: the tenant lacks Entra ID P1/P2 (or is B2C).
 pub const NOT_LICENSED_CODE: &str = "Authentication_RequestFromNonPremiumTenantOrB2CTenant";
@@ -48,6 +60,27 @@ pub struct CollectOptions {
     pub login_url: String,
     pub jobs: usize,
     pub retry: RetryConfig,
+    /// Bound on one tenant's whole collection, tokens and retries included.
+    pub tenant_timeout: Duration,
+}
+
+/// Parses `--tenant-timeout`: seconds, or a number with `s`, `m` or `h` (`90s`, `30m`, `2h`).
+pub fn parse_timeout(s: &str) -> Result<Duration, String> {
+    let err = || {
+        format!(
+            "invalid time limit {s:?}: expected seconds or a number with s, m or h, e.g. 90s, 30m, 2h"
+        )
+    };
+    let t = s.trim();
+    let (num, per) = match t.char_indices().last() {
+        Some((i, 's')) => (&t[..i], 1),
+        Some((i, 'm')) => (&t[..i], 60),
+        Some((i, 'h')) => (&t[..i], 3600),
+        _ => (t, 1),
+    };
+    let n: u64 = num.parse().map_err(|_| err())?;
+    let secs = n.checked_mul(per).filter(|&x| x > 0).ok_or_else(err)?;
+    Ok(Duration::from_secs(secs))
 }
 
 /// Parses `--shard I/N` (1-based): `(i, n)` with `1 <= i <= n`.
@@ -132,14 +165,26 @@ impl Progress {
 /// Collects every client, `jobs` at a time. Never panics on input: each client's
 /// failure is its own outcome.
 pub fn collect(opts: &CollectOptions, creds: Credentials) -> Vec<ClientOutcome> {
-    let http = match reqwest::blocking::Client::builder()
+    // No redirects, for Graph or the token endpoint: a redirect would carry the bearer
+    // token or re-post the client secret to wherever the server points.
+    let client = reqwest::blocking::Client::builder()
         .user_agent(concat!("custody/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(std::time::Duration::from_secs(30))
+        .redirect(reqwest::redirect::Policy::none())
         .build()
-    {
-        Ok(c) => c,
-        Err(e) => {
-            let msg = format!("cannot create the HTTP client: {}", http::describe(&e));
+        .map_err(|e| format!("cannot create the HTTP client: {}", http::describe(&e)));
+    let graph_root = Url::parse(&opts.graph_url)
+        .map_err(|e| format!("--graph-url {:?}: {e}", opts.graph_url))
+        .and_then(|u| match u.host_str() {
+            Some(_) if u.username().is_empty() && u.password().is_none() => Ok(u),
+            _ => Err(format!(
+                "--graph-url {:?}: expected http(s)://host[:port] without credentials",
+                opts.graph_url
+            )),
+        });
+    let (http, graph_root) = match (client, graph_root) {
+        (Ok(c), Ok(g)) => (c, g),
+        (Err(msg), _) | (_, Err(msg)) => {
             return opts
                 .clients
                 .iter()
@@ -157,6 +202,7 @@ pub fn collect(opts: &CollectOptions, creds: Credentials) -> Vec<ClientOutcome> 
         http.clone(),
         opts.retry.clone(),
     );
+    guard::install_signal_cleanup();
     let progress = Progress::new();
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<ClientOutcome>> = Mutex::new(Vec::new());
@@ -173,8 +219,11 @@ pub fn collect(opts: &CollectOptions, creds: Credentials) -> Vec<ClientOutcome> 
                         tokens: &tokens,
                         progress: &progress,
                         id,
+                        graph_root: &graph_root,
+                        deadline: Instant::now().checked_add(opts.tenant_timeout),
                     };
-                    let result = ctx.run();
+                    // Whatever a server said may be in the message: scrub it once more.
+                    let result = ctx.run().map_err(|e| tokens.redactor().redact(&e));
                     match &result {
                         Ok(summary) => progress.line(&format!("{id}: {summary}")),
                         Err(e) => progress.error(&format!("{id}: error: {e}")),
@@ -201,6 +250,50 @@ struct ClientCtx<'a> {
     tokens: &'a Tokens,
     progress: &'a Progress,
     id: &'a ClientId,
+    /// The configured Graph root: the only origin a request or `nextLink` may go to.
+    graph_root: &'a Url,
+    /// When this tenant's time is up (`None`: a limit too large to represent).
+    deadline: Option<Instant>,
+}
+
+/// One file to fetch: an endpoint of the table, or a group's members.
+struct Job {
+    endpoint: Option<Endpoint>,
+    file: String,
+    request: String,
+    shape: Shape,
+    permission: &'static str,
+}
+
+impl Job {
+    fn of(spec: &EndpointSpec) -> Job {
+        Job {
+            endpoint: Some(spec.endpoint),
+            file: spec.file.to_owned(),
+            request: spec.request.to_owned(),
+            shape: spec.shape,
+            permission: spec.permission,
+        }
+    }
+
+    fn group_members(group_id: &str) -> Job {
+        Job {
+            endpoint: None,
+            file: validate::group_members_file(group_id),
+            request: validate::group_members_request(group_id),
+            shape: Shape::Collection,
+            permission: "GroupMember.Read.All",
+        }
+    }
+
+    /// Reads the body back as `check` will; `Err` names the file and JSON path.
+    fn validate(&self, bytes: &[u8]) -> Result<(), String> {
+        match self.endpoint {
+            Some(e) => validate::endpoint_file(e, &self.file, bytes),
+            None => validate::group_members_file_body(&self.file, bytes),
+        }
+        .map_err(|d| format!("the response does not load as evidence: {d}"))
+    }
 }
 
 /// Why one endpoint has no file.
@@ -238,7 +331,8 @@ struct Fetched {
 
 impl ClientCtx<'_> {
     fn log(&self, s: &str) {
-        self.progress.line(&format!("{}: {s}", self.id));
+        let line = self.tokens.redactor().redact(&format!("{}: {s}", self.id));
+        self.progress.line(&line);
     }
 
     fn run(&self) -> Result<String, String> {
@@ -258,21 +352,28 @@ impl ClientCtx<'_> {
 
         let client_dir = self.opts.repo.join("evidence").join(self.id.as_str());
         let month = self.opts.month.to_string();
+        let client_rel = format!("evidence/{}", self.id);
+        let month_rel = format!("{client_rel}/{month}");
+        guard::refuse_linked_folders(
+            &self.opts.repo,
+            &["evidence".to_owned(), client_rel.clone(), month_rel.clone()],
+        )?;
         std::fs::create_dir_all(&client_dir)
             .map_err(|e| format!("cannot create {}: {e}", client_dir.display()))?;
+        let _lock = guard::MonthLock::acquire(&client_dir, &month, &client_rel)?;
         let final_dir = client_dir.join(&month);
         recover_and_clean(&client_dir, &month, &final_dir)?;
+        // Checked before anything is fetched: the month's files are copied and replaced.
+        guard::refuse_irregular_entries(&final_dir, &month_rel)?;
         let partial = client_dir.join(format!(".{month}.partial-{}", std::process::id()));
+        guard::register_cleanup(&partial);
         let result = self.collect_into(&partial, &final_dir, &tenant, uses_m365);
-        match result {
-            Ok(summary) => {
-                swap_into_place(&client_dir, &month, &partial, &final_dir).inspect_err(|_| {
-                    let _ = std::fs::remove_dir_all(&partial);
-                })?;
-                Ok(summary)
-            }
+        let result = match result {
+            Ok(summary) => swap_into_place(&client_dir, &month, &partial, &final_dir)
+                .map(|()| summary)
+                .inspect_err(|_| remove_partial(&partial)),
             Err(e) => {
-                let _ = std::fs::remove_dir_all(&partial);
+                remove_partial(&partial);
                 let kept = if final_dir.is_dir() {
                     format!("; the existing {month} folder was kept")
                 } else {
@@ -280,7 +381,9 @@ impl ClientCtx<'_> {
                 };
                 Err(format!("{e}{kept}"))
             }
-        }
+        };
+        guard::unregister_cleanup(&partial);
+        result
     }
 
     fn collect_into(
@@ -290,59 +393,38 @@ impl ClientCtx<'_> {
         tenant: &str,
         uses_m365: bool,
     ) -> Result<String, String> {
-        std::fs::create_dir_all(partial.join("graph"))
-            .map_err(|e| format!("cannot create {}: {e}", partial.display()))?;
+        {
+            let _g = guard::write_guard();
+            std::fs::create_dir_all(partial.join("graph"))
+                .map_err(|e| format!("cannot create {}: {e}", partial.display()))?;
+        }
         let wanted: Vec<&EndpointSpec> = ENDPOINTS
             .iter()
             .filter(|s| uses_m365 || !s.m365_backup)
             .collect();
         let bar = self.progress.bar(self.id, wanted.len() as u64);
-        let cancel = AtomicBool::new(false);
-        let next = AtomicUsize::new(0);
-        let records: Mutex<BTreeMap<usize, EndpointRecord>> = Mutex::new(BTreeMap::new());
-        let failure: Mutex<Option<String>> = Mutex::new(None);
-        std::thread::scope(|s| {
-            for _ in 0..REQUESTS_PER_TENANT.min(wanted.len()) {
-                s.spawn(|| {
-                    loop {
-                        if cancel.load(Ordering::SeqCst) {
-                            break;
-                        }
-                        let k = next.fetch_add(1, Ordering::SeqCst);
-                        let Some(spec) = wanted.get(k) else { break };
-                        if let Some(b) = &bar {
-                            b.set_message(spec.file.trim_start_matches("graph/").to_owned());
-                        }
-                        match self.endpoint(spec, tenant, partial, &cancel) {
-                            Ok(rec) => {
-                                self.log_record(&rec);
-                                records
-                                    .lock()
-                                    .unwrap_or_else(|e| e.into_inner())
-                                    .insert(k, rec);
-                            }
-                            Err(e) => {
-                                cancel.store(true, Ordering::SeqCst);
-                                let mut f = failure.lock().unwrap_or_else(|e| e.into_inner());
-                                if f.is_none() {
-                                    *f = Some(format!("{}: {e}", spec.file));
-                                }
-                            }
-                        }
-                        if let Some(b) = &bar {
-                            b.inc(1);
-                        }
-                    }
-                });
-            }
-        });
+        let jobs: Vec<Job> = wanted.iter().map(|s| Job::of(s)).collect();
+        let mut records = self.run_jobs(&jobs, tenant, partial, bar.as_ref())?;
+
+        // Roles held through role-assignable groups: their members, once the role files
+        // are in (each already read back with the loader's types).
+        let mut groups = BTreeSet::new();
+        for e in validate::PRINCIPAL_FILES {
+            let path = partial.join(e.file());
+            let Ok(bytes) = std::fs::read(&path) else {
+                continue; // refused (403) or not collected: nothing to expand
+            };
+            groups.extend(validate::group_principals(e.file(), &bytes)?);
+        }
+        let group_jobs: Vec<Job> = groups.iter().map(|g| Job::group_members(g)).collect();
+        if let Some(b) = &bar {
+            b.inc_length(group_jobs.len() as u64);
+        }
+        let mut group_records = self.run_jobs(&group_jobs, tenant, partial, bar.as_ref())?;
         if let Some(b) = &bar {
             b.finish_and_clear();
         }
-        if let Some(f) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
-            return Err(format!("collection failed at {f}"));
-        }
-        let mut records = records.into_inner().unwrap_or_else(|e| e.into_inner());
+
         let mut endpoints = Vec::new();
         for spec in ENDPOINTS {
             if let Some(k) = wanted.iter().position(|w| w.endpoint == spec.endpoint) {
@@ -363,6 +445,7 @@ impl ClientCtx<'_> {
                 });
             }
         }
+        endpoints.extend((0..group_jobs.len()).filter_map(|k| group_records.remove(&k)));
         let files = carry_over_files(final_dir, partial)?;
         let gaps = endpoints
             .iter()
@@ -381,12 +464,85 @@ impl ClientCtx<'_> {
         };
         let mut bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| e.to_string())?;
         bytes.push(b'\n');
-        write_file(&partial.join(MANIFEST), &bytes)?;
+        self.write_checked(&partial.join(MANIFEST), MANIFEST, &bytes)?;
+        let groups_note = if groups.is_empty() {
+            String::new()
+        } else {
+            format!(", members of {} role-holding group(s)", groups.len())
+        };
         Ok(format!(
-            "collected {} ({} endpoints, {gaps} recorded as missing)",
+            "collected {} ({} endpoints{groups_note}, {gaps} recorded as missing)",
             self.opts.month,
             wanted.len()
         ))
+    }
+
+    /// Runs `jobs`, at most [`REQUESTS_PER_TENANT`] at a time; the first failure cancels
+    /// the rest and is the result. Records are keyed by the job's index.
+    fn run_jobs(
+        &self,
+        jobs: &[Job],
+        tenant: &str,
+        partial: &Path,
+        bar: Option<&ProgressBar>,
+    ) -> Result<BTreeMap<usize, EndpointRecord>, String> {
+        let cancel = AtomicBool::new(false);
+        let next = AtomicUsize::new(0);
+        let records: Mutex<BTreeMap<usize, EndpointRecord>> = Mutex::new(BTreeMap::new());
+        let failure: Mutex<Option<String>> = Mutex::new(None);
+        std::thread::scope(|s| {
+            for _ in 0..REQUESTS_PER_TENANT.min(jobs.len()) {
+                s.spawn(|| {
+                    loop {
+                        if cancel.load(Ordering::SeqCst) || guard::stopping() {
+                            break;
+                        }
+                        let k = next.fetch_add(1, Ordering::SeqCst);
+                        let Some(job) = jobs.get(k) else { break };
+                        if let Some(b) = bar {
+                            b.set_message(job.file.trim_start_matches("graph/").to_owned());
+                        }
+                        match self.endpoint(job, tenant, partial, &cancel) {
+                            Ok(rec) => {
+                                self.log_record(&rec);
+                                records
+                                    .lock()
+                                    .unwrap_or_else(|e| e.into_inner())
+                                    .insert(k, rec);
+                            }
+                            Err(e) => {
+                                cancel.store(true, Ordering::SeqCst);
+                                let mut f = failure.lock().unwrap_or_else(|e| e.into_inner());
+                                if f.is_none() {
+                                    *f = Some(format!("{}: {e}", job.file));
+                                }
+                            }
+                        }
+                        if let Some(b) = bar {
+                            b.inc(1);
+                        }
+                    }
+                });
+            }
+        });
+        if let Some(f) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            return Err(format!("collection failed at {f}"));
+        }
+        Ok(records.into_inner().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Writes a file of the new snapshot, unless it holds a secret of this run (a server
+    /// that echoes the request into data would otherwise put the token into evidence).
+    fn write_checked(&self, path: &Path, rel: &str, bytes: &[u8]) -> Result<(), String> {
+        if self.tokens.redactor().found_in(bytes) {
+            return Err(format!(
+                "{rel} would contain the credential or an access token sent with the requests (a server echoing requests?); not stored"
+            ));
+        }
+        write_file(path, bytes)
     }
 
     fn log_record(&self, r: &EndpointRecord) {
@@ -413,18 +569,19 @@ impl ClientCtx<'_> {
         self.log(&line);
     }
 
-    /// Fetches one endpoint and writes its file; 403s become a record, other failures `Err`.
+    /// Fetches one file, reads it back as the loader will, and writes it; 403s become a
+    /// record, other failures `Err`.
     fn endpoint(
         &self,
-        spec: &EndpointSpec,
+        job: &Job,
         tenant: &str,
         partial: &Path,
         cancel: &AtomicBool,
     ) -> Result<EndpointRecord, String> {
-        let mut request = spec.request.to_owned();
+        let mut request = job.request.clone();
         let mut note = None;
-        let mut outcome = self.fetch(spec, &request, tenant, cancel);
-        if spec.endpoint == Endpoint::Users
+        let mut outcome = self.fetch(job.shape, &request, &job.file, tenant, cancel);
+        if job.endpoint == Some(Endpoint::Users)
             && request.contains("signInActivity")
             && matches!(&outcome, Err(FetchError::Http { status: 403, code, .. }) if code == NOT_LICENSED_CODE)
         {
@@ -435,10 +592,10 @@ impl ClientCtx<'_> {
             request = without_sign_in_activity(&request);
             note = Some(format!("signInActivity not licensed: {message}"));
             self.log("graph/users.json: signInActivity not licensed; collecting users without it");
-            outcome = self.fetch(spec, &request, tenant, cancel);
+            outcome = self.fetch(job.shape, &request, &job.file, tenant, cancel);
         }
         let mut rec = EndpointRecord {
-            file: spec.file.to_owned(),
+            file: job.file.clone(),
             request: Some(format!("GET {request}")),
             status: None,
             pages: None,
@@ -452,7 +609,8 @@ impl ClientCtx<'_> {
             Ok(f) => {
                 let mut bytes = serde_json::to_vec_pretty(&f.body).map_err(|e| e.to_string())?;
                 bytes.push(b'\n');
-                write_file(&partial.join(spec.file), &bytes)?;
+                job.validate(&bytes)?;
+                self.write_checked(&partial.join(&job.file), &job.file, &bytes)?;
                 rec.status = Some(f.status);
                 rec.pages = Some(f.pages);
                 rec.items = Some(f.items);
@@ -476,7 +634,7 @@ impl ClientCtx<'_> {
                 rec.reason = Some(if message.is_empty() {
                     code
                 } else {
-                    format!("{message} ({code}; needs {})", spec.permission)
+                    format!("{message} ({code}; needs {})", job.permission)
                 });
                 Ok(rec)
             }
@@ -484,17 +642,19 @@ impl ClientCtx<'_> {
         }
     }
 
-    /// GETs a request and, per the endpoint's shape, its further pages.
+    /// GETs a request and, per the shape, its further pages: each `@odata.nextLink` only
+    /// on the Graph origin, never one already fetched.
     fn fetch(
         &self,
-        spec: &EndpointSpec,
+        shape: Shape,
         request: &str,
+        file: &str,
         tenant: &str,
         cancel: &AtomicBool,
     ) -> Result<Fetched, FetchError> {
         let first_url = format!("{}{request}", self.opts.graph_url.trim_end_matches('/'));
-        let (status, first) = self.get_json(&first_url, spec.file, tenant)?;
-        if spec.shape == Shape::Single {
+        let (status, first) = self.get_json(&first_url, file, tenant)?;
+        if shape == Shape::Single {
             return Ok(Fetched {
                 status,
                 pages: 1,
@@ -513,11 +673,12 @@ impl ClientCtx<'_> {
             }
         };
         let mut pages = 1;
-        if spec.shape == Shape::FirstPage {
+        if shape == Shape::FirstPage {
             next = None;
         }
+        let mut seen: HashSet<String> = HashSet::from([first_url]);
         while let Some(url) = next.take() {
-            if cancel.load(Ordering::SeqCst) {
+            if cancel.load(Ordering::SeqCst) || guard::stopping() {
                 return Err(FetchError::Other("cancelled".into()));
             }
             if pages >= MAX_PAGES {
@@ -525,7 +686,13 @@ impl ClientCtx<'_> {
                     "more than {MAX_PAGES} pages; stopped"
                 )));
             }
-            let (_, page) = self.get_json(&url, spec.file, tenant)?;
+            check_next_link(&url, self.graph_root).map_err(FetchError::Other)?;
+            if !seen.insert(url.clone()) {
+                return Err(FetchError::Other(format!(
+                    "@odata.nextLink loop: page {pages} links to a page already fetched; stopped"
+                )));
+            }
+            let (_, page) = self.get_json(&url, file, tenant)?;
             let Value::Object(mut page) = page else {
                 return Err(FetchError::Other("page is not a JSON object".into()));
             };
@@ -552,24 +719,27 @@ impl ClientCtx<'_> {
         })
     }
 
-    /// One GET with retries; a 401 refreshes the token once and retries.
+    /// One GET with retries; a 401 refreshes the token once and retries. Everything the
+    /// server says back is cleaned and scrubbed of secrets before it goes anywhere.
     fn get_json(&self, url: &str, file: &str, tenant: &str) -> Result<(u16, Value), FetchError> {
         let mut refreshed = false;
+        let redactor = self.tokens.redactor();
         loop {
             // The token of the latest attempt, to forget it if Graph answers 401.
             let used: Mutex<Option<std::sync::Arc<auth::Secret>>> = Mutex::new(None);
             let log = |m: &str| self.log(m);
-            let (status, body) = send_with_retry(&self.opts.retry, file, &log, || {
-                let token = self.tokens.get(tenant)?;
-                let rb = self
-                    .http
-                    .get(url)
-                    .bearer_auth(token.expose())
-                    .header("accept", "application/json");
-                *used.lock().unwrap_or_else(|e| e.into_inner()) = Some(token);
-                Ok(rb)
-            })
-            .map_err(FetchError::Other)?;
+            let (status, body) =
+                send_with_retry(&self.opts.retry, file, self.deadline, &log, || {
+                    let token = self.tokens.get(tenant, self.deadline)?;
+                    let rb = self
+                        .http
+                        .get(url)
+                        .bearer_auth(token.expose())
+                        .header("accept", "application/json");
+                    *used.lock().unwrap_or_else(|e| e.into_inner()) = Some(token);
+                    Ok(rb)
+                })
+                .map_err(FetchError::Other)?;
             if status == 401 && !refreshed {
                 self.log(&format!(
                     "{file}: HTTP 401 (token expired or revoked); refreshing the token"
@@ -580,25 +750,59 @@ impl ClientCtx<'_> {
                 refreshed = true;
                 continue;
             }
+            if (300..400).contains(&status) {
+                return Err(FetchError::Other(format!(
+                    "HTTP {status} redirect refused: custody follows no redirects, so the access token is sent only to the Graph origin"
+                )));
+            }
             if (200..300).contains(&status) {
                 let v: Value = serde_json::from_slice(&body).map_err(|e| {
                     FetchError::Other(format!("HTTP {status} with invalid JSON: {e}"))
                 })?;
+                if let Some(what) = validate::not_data(&v) {
+                    let what = redactor.redact(&http::server_text(&what));
+                    return Err(FetchError::Other(format!(
+                        "HTTP {status} with {what}, not data"
+                    )));
+                }
                 return Ok((status, v));
             }
             let (code, message) = graph_error(&body);
-            // A server may echo the request: the token never reaches a log or manifest.
-            let message = match used.into_inner().unwrap_or_else(|e| e.into_inner()) {
-                Some(token) => token.redact(&message),
-                None => message,
-            };
+            // A server may echo the request: the token or credential never reaches a log
+            // or manifest, whichever field (code, message, inner error) carries it.
             return Err(FetchError::Http {
                 status,
-                code,
-                message,
+                code: redactor.redact(&http::server_text(&code)),
+                message: redactor.redact(&http::server_text(&message)),
             });
         }
     }
+}
+
+/// A `@odata.nextLink` may be followed only on the configured Graph origin (scheme, host
+/// and port) and without credentials in it: the bearer token goes with every request.
+fn check_next_link(link: &str, graph: &Url) -> Result<(), String> {
+    let url = Url::parse(link)
+        .map_err(|_| "@odata.nextLink is not an absolute URL; not followed".to_owned())?;
+    let origin = |u: &Url| {
+        format!(
+            "{}://{}:{}",
+            u.scheme(),
+            u.host_str().unwrap_or(""),
+            u.port_or_known_default().unwrap_or(0)
+        )
+    };
+    if origin(&url) != origin(graph) {
+        return Err(format!(
+            "@odata.nextLink points to {}, not the Graph origin {}; not followed (the access token is sent only to the Graph origin)",
+            http::server_text(&origin(&url)),
+            origin(graph)
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("@odata.nextLink carries a user name or password; not followed".into());
+    }
+    Ok(())
 }
 
 /// Graph's `{"error": {"code", "message"}}`.
@@ -637,7 +841,13 @@ fn now_rfc3339() -> String {
         .to_string()
 }
 
+/// Every write into a partial folder: under the shared write guard, so an interrupt
+/// never removes the folder while a write could re-create part of it.
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let _g = guard::write_guard();
+    if guard::stopping() {
+        return Err("interrupted".into());
+    }
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)
             .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
@@ -677,8 +887,10 @@ fn carry_over_files(final_dir: &Path, partial: &Path) -> Result<BTreeMap<String,
     Ok(files)
 }
 
-/// Before a run: restores a month left aside by an interrupted swap, and removes
-/// partial folders of earlier runs for this month.
+/// Before a run (holding the month's lock, so no other run is writing): restores a month
+/// left aside by an interrupted swap, and removes partial folders of earlier runs for
+/// this month. Only real folders are touched: a link planted under such a name is
+/// neither followed nor removed.
 fn recover_and_clean(client_dir: &Path, month: &str, final_dir: &Path) -> Result<(), String> {
     let Ok(entries) = std::fs::read_dir(client_dir) else {
         return Ok(());
@@ -686,14 +898,22 @@ fn recover_and_clean(client_dir: &Path, month: &str, final_dir: &Path) -> Result
     for e in entries.filter_map(Result::ok) {
         let name = e.file_name().to_string_lossy().into_owned();
         let path = e.path();
-        if name.starts_with(&format!(".{month}.old-")) {
-            if !final_dir.exists() {
-                std::fs::rename(&path, final_dir)
-                    .map_err(|err| format!("cannot restore {}: {err}", path.display()))?;
-            } else {
-                let _ = std::fs::remove_dir_all(&path);
-            }
-        } else if name.starts_with(&format!(".{month}.partial-")) {
+        let old = name.starts_with(&format!(".{month}.old-"));
+        let partial = name.starts_with(&format!(".{month}.partial-"));
+        if !(old || partial) {
+            continue;
+        }
+        if !e.file_type().is_ok_and(|t| t.is_dir()) {
+            return Err(format!(
+                "{} is not a folder custody left behind (a link or a file under that name); remove it",
+                path.display()
+            ));
+        }
+        let _g = guard::write_guard();
+        if old && !final_dir.exists() {
+            std::fs::rename(&path, final_dir)
+                .map_err(|err| format!("cannot restore {}: {err}", path.display()))?;
+        } else {
             std::fs::remove_dir_all(&path)
                 .map_err(|err| format!("cannot remove stale {}: {err}", path.display()))?;
         }
@@ -701,14 +921,25 @@ fn recover_and_clean(client_dir: &Path, month: &str, final_dir: &Path) -> Result
     Ok(())
 }
 
+/// Removes this run's partial folder after a failure.
+fn remove_partial(partial: &Path) {
+    let _g = guard::write_guard();
+    let _ = std::fs::remove_dir_all(partial);
+}
+
 /// Renames the complete partial folder into place; an existing month is set aside
 /// first and removed only once the new one is in place (restored if the rename fails).
+/// Runs under the write guard, so an interrupt waits for the swap to finish.
 fn swap_into_place(
     client_dir: &Path,
     month: &str,
     partial: &Path,
     final_dir: &Path,
 ) -> Result<(), String> {
+    let _g = guard::write_guard();
+    if guard::stopping() {
+        return Err("interrupted".into());
+    }
     if !final_dir.exists() {
         return std::fs::rename(partial, final_dir)
             .map_err(|e| format!("cannot move the new {month} into place: {e}"));

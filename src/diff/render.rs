@@ -9,8 +9,9 @@ use std::fmt::Write;
 /// The first line of every comment, so that a workflow finds and updates its own.
 pub const MARKER: &str = "<!-- custody-policy-diff -->";
 
-/// The pull-request comment. Values from policy files are escaped, so that a `|` or a
-/// `<` in a name can neither break the tables nor inject HTML.
+/// The pull-request comment. Values from policy files go through the one GitHub Markdown
+/// escaper ([`crate::report::markdown::escape`]), so that a name can neither break the
+/// tables, inject HTML, start a line, mention someone nor make a link.
 pub fn render_markdown(diffs: &[ClientDiff]) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "{MARKER}");
@@ -136,7 +137,12 @@ fn client_block(s: &mut String, d: &ClientDiff) {
                 Some(l) => format!("{}:{l}", c.file),
                 None => c.file.clone(),
             };
-            let _ = writeln!(s, "| {effect} | {} | {change} | {} |", c.area, code(&place));
+            let _ = writeln!(
+                s,
+                "| {effect} | {} | {change} | {} |",
+                text(&c.area),
+                code(&place)
+            );
         }
     }
     match (&d.evidence_month, d.status_changes.is_empty()) {
@@ -178,31 +184,21 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// Text for a Markdown table cell: table pipes, HTML and inline markup are escaped, line
-/// breaks become spaces.
+/// Text for a Markdown table cell or line: the one GitHub Markdown escaper (no table
+/// break, HTML, markup, line break, mention, issue reference or autolink).
 pub fn text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '|' => out.push_str("\\|"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\\' | '`' | '*' | '_' | '[' | ']' | '~' => {
-                out.push('\\');
-                out.push(c);
-            }
-            '\n' | '\r' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::report::markdown::escape(s)
 }
 
 /// A code span for a table cell: HTML is inert inside it, a pipe still needs escaping,
 /// and a backtick in the value lengthens the fence.
 fn code(s: &str) -> String {
-    let s = s.replace('|', "\\|").replace(['\n', '\r'], " ");
+    // Mentions and links are not made inside code; line breaks and pipes still matter.
+    let s: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let s = s.replace('|', "\\|");
     let mut longest = 0;
     let mut run = 0;
     for c in s.chars() {
@@ -218,12 +214,9 @@ fn code(s: &str) -> String {
     format!("{fence}{pad}{s}{pad}{fence}")
 }
 
-/// Text inside an HTML element (`<summary>`).
+/// Text inside an HTML element (`<summary>`), with the same neutralised references.
 fn html(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    crate::report::markdown::escape_html(s)
 }
 
 #[derive(Serialize)]

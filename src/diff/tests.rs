@@ -1005,7 +1005,7 @@ fn markdown_escapes_pipes_and_html_in_values() {
     let md = render_markdown(&[diff(&base(), &h)]);
     assert!(!md.contains("<script>"), "{md}");
     assert!(
-        md.contains("Bob \\| &lt;script&gt;alert(1)&lt;/script&gt; \\*CEO\\*"),
+        md.contains("Bob \\| \\<script\\>alert\\(1\\)\\</script\\> \\*CEO\\*"),
         "{md}"
     );
     // Every row of the change table has its four cells.

@@ -95,7 +95,7 @@ pub const ENDPOINTS: &[EndpointSpec] = &[
     spec(
         Endpoint::RoleEligibility,
         "graph/roleEligibilitySchedules.json",
-        "/v1.0/roleManagement/directory/roleEligibilitySchedules",
+        "/v1.0/roleManagement/directory/roleEligibilitySchedules?$expand=principal",
         "RoleEligibilitySchedule.Read.Directory",
     ),
     spec(

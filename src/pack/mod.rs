@@ -9,6 +9,7 @@
 
 pub mod manifest;
 pub mod read;
+pub mod signature;
 pub mod verify;
 
 #[cfg(test)]
@@ -28,7 +29,10 @@ use zip::{CompressionMethod, DateTime, System, ZipWriter};
 
 pub use manifest::Manifest;
 pub use read::PackReader;
-pub use verify::{PackCheck, Verdict, VerifyReport, check_pack, check_pack_file, verify_paths};
+pub use signature::{SIGNATURE_PATH, SignatureCheck, Signer, TrustedKeys};
+pub use verify::{
+    PackCheck, Verdict, VerifyReport, check_pack, check_pack_file, verify_paths, verify_paths_with,
+};
 
 /// Everything that goes into one month's pack.
 pub struct PackInput<'a> {
@@ -84,6 +88,11 @@ pub struct Written {
 /// an unsafe or duplicate path, a file named `manifest.json` at the top, or a previous
 /// link that is not an earlier month with a lowercase hex sha256.
 pub fn build_pack(input: &PackInput) -> Result<Pack, String> {
+    build_signed_pack(input, None)
+}
+
+/// [`build_pack`], with `manifest.json.sig` when a signer is given.
+pub fn build_signed_pack(input: &PackInput, signer: Option<&Signer>) -> Result<Pack, String> {
     let files: Vec<(&str, Source)> = input
         .files
         .iter()
@@ -96,6 +105,7 @@ pub fn build_pack(input: &PackInput) -> Result<Pack, String> {
         input.policy,
         files,
         input.previous.as_ref(),
+        signer,
         &mut zip,
     )?;
     Ok(Pack {
@@ -106,13 +116,15 @@ pub fn build_pack(input: &PackInput) -> Result<Pack, String> {
 }
 
 /// Writes a pack into `out` (a file in the staging site), streaming file sources: the
-/// same bytes as [`build_pack`] for the same contents.
+/// same bytes as [`build_pack`] for the same contents. With a signer, the pack also holds
+/// `manifest.json.sig`, the signature of the manifest's exact bytes.
 pub fn stream_pack<W: Write + Seek>(
     client: &str,
     month: Month,
     policy: &PolicyProvenance,
     mut files: Vec<(&str, Source)>,
     previous: Option<&(Month, String)>,
+    signer: Option<&Signer>,
     out: W,
 ) -> Result<Written, String> {
     let ctx = format!("evidence pack for {client} {month}");
@@ -121,7 +133,7 @@ pub fn stream_pack<W: Write + Seek>(
     files.sort_by(|a, b| a.0.cmp(b.0));
     for (i, (path, _)) in files.iter().enumerate() {
         check_pack_path(path).map_err(|e| format!("{ctx}: {e}"))?;
-        if *path == MANIFEST_PATH {
+        if *path == MANIFEST_PATH || *path == SIGNATURE_PATH {
             return Err(format!(
                 "{ctx}: {path:?} is reserved for the pack's own manifest"
             ));
@@ -181,8 +193,15 @@ pub fn stream_pack<W: Write + Seek>(
     let manifest_json = manifest.to_json();
     let manifest_sha256 = sha256_hex(&manifest_json);
 
+    let signature = signer
+        .map(|s| s.sign(&manifest_json))
+        .transpose()
+        .map_err(|e| format!("{ctx}: {e}"))?;
     let mut entries = files;
     entries.push((MANIFEST_PATH, Source::Bytes(&manifest_json)));
+    if let Some(sig) = &signature {
+        entries.push((SIGNATURE_PATH, Source::Bytes(sig)));
+    }
     entries.sort_by(|a, b| a.0.cmp(b.0));
     write_entries(&entries, out).map_err(|e| format!("{ctx}: {e}"))?;
     Ok(Written {

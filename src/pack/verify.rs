@@ -18,6 +18,7 @@
 
 use super::manifest::{MANIFEST_PATH, Manifest};
 use super::read::{PackReader, Refusal};
+use super::signature::{self, SIGNATURE_PATH, SignatureCheck};
 use crate::evidence::sha256_hex;
 use crate::month::Month;
 use rayon::prelude::*;
@@ -204,7 +205,7 @@ fn check_reader<R: Read + Seek>(name: &str, inner: R) -> PackCheck {
     let unlisted: BTreeSet<&str> = pack
         .entries()
         .iter()
-        .filter(|e| e.refused.is_none() && e.name != MANIFEST_PATH)
+        .filter(|e| e.refused.is_none() && e.name != MANIFEST_PATH && e.name != SIGNATURE_PATH)
         .map(|e| e.name.as_str())
         .filter(|n| !listed.contains(n))
         .collect();
@@ -230,6 +231,11 @@ pub struct VerifyReport {
     /// Information that is not a failure, e.g. a lone pack whose previous month was not
     /// given, so its chain could not be followed.
     pub notes: Vec<String>,
+    /// Per pack with a readable manifest: "PACK: signed by …" or "PACK: unsigned".
+    pub signatures: Vec<String>,
+    /// Packs with a valid signature, and packs without one.
+    pub signed: usize,
+    pub unsigned: usize,
 }
 
 impl VerifyReport {
@@ -248,10 +254,16 @@ impl VerifyReport {
     /// One line per problem, unreadable input and note, then a summary line such as
     /// "3 clients, 18 packs: intact". No trailing newline.
     pub fn render(&self) -> String {
-        let mut lines: Vec<String> = Vec::new();
+        let mut lines: Vec<String> = self.signatures.clone();
         lines.extend(self.problems.iter().cloned());
         lines.extend(self.unreadable.iter().map(|u| format!("unreadable: {u}")));
         lines.extend(self.notes.iter().map(|n| format!("note: {n}")));
+        if self.signed + self.unsigned > 0 {
+            lines.push(format!(
+                "signatures: {} signed, {} unsigned",
+                self.signed, self.unsigned
+            ));
+        }
         let mut status = Vec::new();
         if !self.problems.is_empty() {
             status.push(format!(
@@ -304,8 +316,13 @@ fn parse_pack_file_name(name: &str) -> Option<(&str, Month)> {
 /// `evidence-*.zip` below a folder is checked, then each client's packs are chained by
 /// month. Packs found in a folder are taken as the client's complete history; packs given
 /// as files may be a part of it, so the predecessor of the earliest one given is only
-/// noted when absent.
+/// noted when absent. Signatures are checked against the keys they carry and reported.
 pub fn verify_paths(paths: &[PathBuf]) -> VerifyReport {
+    verify_paths_with(paths, &SignatureCheck::default())
+}
+
+/// [`verify_paths`], judging signatures by `signatures` (trusted keys, required or not).
+pub fn verify_paths_with(paths: &[PathBuf], signatures: &SignatureCheck) -> VerifyReport {
     let mut report = VerifyReport::default();
     if paths.is_empty() {
         report.unreadable.push("no pack or folder given".into());
@@ -382,13 +399,24 @@ pub fn verify_paths(paths: &[PathBuf]) -> VerifyReport {
     }
     report.packs = found.len();
 
-    let checks: Vec<PackCheck> = found
+    let (checks, signed): (Vec<PackCheck>, Vec<Option<signature::Outcome>>) = found
         .par_iter()
         .map(|f| {
             let name = f.path.display().to_string();
-            check_pack_file(&name, &f.path)
+            (
+                check_pack_file(&name, &f.path),
+                signature::check_file(&f.path, signatures),
+            )
         })
-        .collect();
+        .unzip();
+    for (f, outcome) in found.iter().zip(signed) {
+        signature::record(
+            &mut report,
+            &f.path.display().to_string(),
+            outcome,
+            signatures,
+        );
+    }
 
     // Packs without a usable manifest, by the client and month their file name claims:
     // already reported, so a chain gap at one of them is not reported again.

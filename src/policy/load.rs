@@ -103,6 +103,38 @@ pub fn load_policy(source: &dyn PolicySource, id: &ClientId) -> Result<Policy, V
     }
 }
 
+/// Loads only `client.toml` (name, tenant, branding): what `custody clients` lists. The
+/// other policy files are `check`'s business.
+pub fn load_client_info(
+    source: &dyn PolicySource,
+    id: &ClientId,
+) -> Result<ClientInfo, Vec<Diagnostic>> {
+    let path = format!("clients/{id}/client.toml");
+    let mut diags = Vec::new();
+    let info = match source.read(&path) {
+        Ok(Some(text)) => with_doc(&SourceText::new(path, text), &mut diags, client_info),
+        Ok(None) => {
+            diags.push(Diagnostic::file(path, "required policy file is missing"));
+            None
+        }
+        Err(e) => {
+            let mut d = Diagnostic::file(path, format!("cannot read: {e}"));
+            if let Some((line, column)) = crate::repo::decode_error_position(&e) {
+                (d.line, d.column) = (Some(line), Some(column));
+            }
+            diags.push(d);
+            None
+        }
+    };
+    for d in &mut diags {
+        d.client = Some(id.to_string());
+    }
+    match info {
+        Some(info) if diags.is_empty() => Ok(info),
+        _ => Err(diags),
+    }
+}
+
 fn with_doc<T>(
     src: &SourceText,
     diags: &mut Vec<Diagnostic>,
@@ -135,7 +167,8 @@ pub struct RawBranding {
     /// Accent colour of the client's site, #rrggbb.
     #[schemars(with = "Option<String>", regex(pattern = schema::ACCENT), extend("default" = "#1f4e79"))]
     accent: Option<Spanned<String>>,
-    /// A .svg or .png file inside the client's folder (a file name, no paths).
+    /// A .svg, .png, .jpg/.jpeg or .webp file inside the client's folder (a file name, no
+    /// paths); the file is checked by content and an SVG is reduced to a safe subset.
     #[schemars(with = "Option<String>", regex(pattern = schema::LOGO))]
     logo: Option<Spanned<String>>,
 }
@@ -195,12 +228,10 @@ fn client_info(doc: &mut TomlDoc) -> ClientInfo {
                 && !s.starts_with('.')
                 && s.bytes()
                     .all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(&c))
-                && [".svg", ".png"]
-                    .iter()
-                    .any(|ext| s.to_ascii_lowercase().ends_with(ext));
+                && crate::website::logo::Kind::from_name(s).is_some();
             check(doc, &l, ok, || {
                 format!(
-                    "`logo` must be a .svg or .png file name inside the client folder (no paths), found {s:?}"
+                    "`logo` must be a .svg, .png, .jpg, .jpeg or .webp file name inside the client folder (no paths), found {s:?}"
                 )
             });
             logo = Some(l.into_inner());

@@ -361,4 +361,107 @@ mod tests {
             "messages keep commas and colons: {line}"
         );
     }
+
+    /// Each annotation is one line `::kind file=…,line=…,col=…,title=…::message`: its
+    /// properties parse back to exactly these keys, whatever the input strings were.
+    fn parse_command(line: &str) -> Result<(), String> {
+        let rest = ["::error ", "::warning ", "::notice "]
+            .iter()
+            .find_map(|k| line.strip_prefix(k))
+            .ok_or_else(|| format!("not a workflow command: {line:?}"))?;
+        let (props, _message) = rest
+            .split_once("::")
+            .ok_or_else(|| format!("no message: {line:?}"))?;
+        let mut keys = Vec::new();
+        for p in props.split(',') {
+            let (k, _) = p
+                .split_once('=')
+                .ok_or_else(|| format!("bad property {p:?} in {line:?}"))?;
+            keys.push(k);
+        }
+        let allowed = ["file", "line", "col", "title"];
+        if keys.iter().any(|k| !allowed.contains(k)) || keys.len() > allowed.len() {
+            return Err(format!("properties {keys:?} in {line:?}"));
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn no_input_string_adds_a_line_or_a_property_to_an_annotation() {
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, RngSeed, TestRunner};
+        let fragment = prop::sample::select(vec![
+            "a",
+            " ",
+            "::",
+            ":",
+            ",",
+            "=",
+            "%",
+            "%0A",
+            "%25",
+            "\n",
+            "\r",
+            "\r\n",
+            "\u{2028}",
+            "::error::",
+            "::add-mask::x",
+            "::stop-commands::t",
+            "title=x",
+            "file=/etc",
+            "line=1",
+            "@x",
+            "é",
+        ]);
+        let text = prop::collection::vec(fragment, 0..8).prop_map(|v| v.concat());
+        let strategy = prop::collection::vec(text, 9);
+        let mut runner = TestRunner::new(Config {
+            cases: 300,
+            rng_seed: RngSeed::Fixed(0x67697468),
+            failure_persistence: None,
+            ..Config::default()
+        });
+        let base = Fx::new().scorecard();
+        let result = runner.run(&strategy, |v| {
+            let mut s = base.clone();
+            s.client.id = v[0].clone();
+            s.client.name = v[1].clone();
+            let r = &mut s.results[0];
+            r.status = Status::Fail;
+            r.title = v[2].clone();
+            r.message = v[3].clone();
+            r.measured = Some(v[4].clone());
+            r.threshold = Some(v[5].clone());
+            r.items = vec![v[6].clone(), v[7].clone()];
+            if let Some(o) = r.owner.as_mut() {
+                o.accountable = Some(v[8].clone());
+            }
+            let errors = [Diagnostic {
+                json_path: Some(v[4].clone()),
+                line: Some(1),
+                column: Some(2),
+                ..Diagnostic::file(v[2].clone(), v[3].clone()).for_client(&v[0])
+            }];
+            let cards = [&s];
+            let out = render(&CheckReport {
+                scorecards: &cards,
+                failed_clients: &[],
+                errors: &errors,
+            });
+            let expected = 1 + findings(&s).len().min(MAX_PER_CLIENT * 2);
+            let lines: Vec<&str> = out.lines().collect();
+            prop_assert!(lines.len() >= 2 && lines.len() <= expected + 1, "{out}");
+            for line in lines {
+                parse_command(line).map_err(proptest::test_runner::TestCaseError::fail)?;
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            panic!("{e}");
+        }
+        // The parser is not vacuous.
+        assert!(parse_command("::error file=a,title=b::m").is_ok());
+        assert!(parse_command("::error file=a,title=b,x=c::m").is_err());
+        assert!(parse_command("::set-output name=x::y").is_err());
+    }
 }

@@ -13,7 +13,8 @@
 //! and month of the repository, so publishing it would leak one client's existence into
 //! another client's hosted folder, and nothing is written beside the site but the site.
 //! It is only an accelerator: a missing, unreadable or mismatched cache means a full
-//! build.
+//! build. It records the fingerprint of the key packs were signed with: a build with
+//! another key, or none, re-signs every pack, so no signature by a removed key survives.
 
 use crate::evidence::sha256_file;
 use serde::{Deserialize, Serialize};
@@ -118,6 +119,10 @@ pub struct Cache {
     /// Inputs fingerprint; `None` when the build reported input errors or kept a
     /// client's previous pages (such a build is never skipped: it must report again).
     pub fingerprint: Option<String>,
+    /// `SHA256:…` of the public key the site's packs were signed with, empty if unsigned
+    /// (never the private key).
+    #[serde(default)]
+    pub signing_key: String,
     pub counts: Counts,
     pub inputs: BTreeMap<String, Input>,
     /// `<client>/<YYYY-MM>` → unit.
@@ -172,6 +177,7 @@ impl Cache {
             out: String::new(),
             site: None,
             fingerprint: None,
+            signing_key: String::new(),
             counts: Counts::default(),
             inputs: BTreeMap::new(),
             months: BTreeMap::new(),
@@ -180,12 +186,17 @@ impl Cache {
     }
 
     /// The cache of `out`, if it was written by this format and tool version for the
-    /// output folder that is there now.
-    pub fn load(repo: &Path, out: &Path) -> Option<Cache> {
+    /// output folder that is there now, with packs signed by `signing_key` (a fingerprint,
+    /// empty for unsigned packs).
+    pub fn load(repo: &Path, out: &Path, signing_key: &str) -> Option<Cache> {
         let bytes = std::fs::read(path_for(repo, out)).ok()?;
         let c: Cache = serde_json::from_slice(&bytes).ok()?;
         let current = dir_identity(out)?;
-        (c.format == FORMAT && c.tool == crate::VERSION && c.site == Some(current)).then_some(c)
+        (c.format == FORMAT
+            && c.tool == crate::VERSION
+            && c.site == Some(current)
+            && c.signing_key == signing_key)
+            .then_some(c)
     }
 
     /// Whether every file of the recorded site is still there with the same stat, and
@@ -441,14 +452,29 @@ mod tests {
         std::fs::write(out.join("index.html"), "x").unwrap();
         let repo = dir.path().join("repo");
         Cache::new().save(&repo, &out).unwrap();
-        let c = Cache::load(&repo, &out).expect("the cache of this folder loads");
+        let c = Cache::load(&repo, &out, "").expect("the cache of this folder loads");
         assert!(c.site_untouched(&out));
         std::fs::write(out.join("extra.html"), "y").unwrap();
         assert!(!c.site_untouched(&out), "an added file is noticed");
         // A new folder in the same place (another build swapped in) is not this cache's.
         std::fs::rename(&out, dir.path().join("moved")).unwrap();
         std::fs::create_dir_all(&out).unwrap();
-        assert!(Cache::load(&repo, &out).is_none());
+        assert!(Cache::load(&repo, &out, "").is_none());
+    }
+
+    #[test]
+    fn a_cache_for_another_signing_key_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("site");
+        std::fs::create_dir_all(&out).unwrap();
+        let repo = dir.path().join("repo");
+        let mut c = Cache::new();
+        c.signing_key = "SHA256:old".into();
+        c.save(&repo, &out).unwrap();
+        assert!(Cache::load(&repo, &out, "SHA256:old").is_some());
+        // A new key, or none: every pack must be signed again (or left unsigned).
+        assert!(Cache::load(&repo, &out, "SHA256:new").is_none());
+        assert!(Cache::load(&repo, &out, "").is_none());
     }
 
     #[test]

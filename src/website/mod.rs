@@ -1,11 +1,14 @@
 //! `custody build`: evaluate every client and month, then render the versioned static
 //! site (pages, scorecard.json, evidence packs) through one writer that stages the site
-//! and swaps it in only when the build is complete.
+//! and swaps it in only when the build is complete, and only over a folder custody may
+//! replace (`output`: never the repository, an input, or a folder it did not write).
 
 pub mod cache;
 pub mod charts;
 pub mod control_pages;
+pub mod logo;
 pub mod notes;
+pub mod output;
 pub mod scorecards;
 pub mod templates;
 pub mod views;
@@ -102,6 +105,8 @@ struct Rendered<'a> {
     reused: usize,
     packs: ClientPacks<'a>,
     units: Vec<(String, cache::MonthUnit)>,
+    /// Input problems found while rendering (a refused logo).
+    diags: Vec<Diagnostic>,
 }
 
 /// A client's evidence packs, in month order, written after every page.
@@ -114,6 +119,8 @@ struct ClientPacks<'a> {
     logo: Option<(&'a str, Vec<u8>)>,
     notes_html: Option<String>,
     steps: Vec<PackStep<'a>>,
+    /// Signs each pack's manifest (`CUSTODY_SIGNING_KEY_FILE`), if set.
+    signer: Option<&'a pack::Signer>,
 }
 
 enum PackStep<'a> {
@@ -250,8 +257,15 @@ impl ClientPacks<'_> {
         let mut sha = String::new();
         w.write_with(rel, |out| {
             let files = files.iter().map(|(p, s)| (p.as_str(), *s)).collect();
-            let written =
-                pack::stream_pack(self.id, card.month, &card.policy, files, previous, out)?;
+            let written = pack::stream_pack(
+                self.id,
+                card.month,
+                &card.policy,
+                files,
+                previous,
+                self.signer,
+                out,
+            )?;
             sha = written.manifest_sha256;
             Ok(())
         })?;
@@ -269,9 +283,20 @@ pub fn build(opts: &BuildOptions) -> Result<BuildSummary, Vec<Diagnostic>> {
 /// `use_cache: false` (`--no-cache`) renders every month again; either way the build
 /// records a fresh cache for the next one. `Err` means nothing was changed.
 pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, Vec<Diagnostic>> {
+    // Before anything is read or written: the output folder is replaced whole, so it
+    // must be one custody may replace. The resolved path is used from here on.
+    let out = output::check(&opts.repo, &opts.out).map_err(|e| {
+        vec![Diagnostic::file(
+            opts.out.display().to_string(),
+            format!("refusing to build here: {e}"),
+        )]
+    })?;
     let mut summary = BuildSummary::default();
     let env = templates::environment(&opts.repo)
         .map_err(|e| vec![Diagnostic::file("site-templates", e)])?;
+    // Packs are signed with the key CUSTODY_SIGNING_KEY_FILE names, if it is set.
+    let signer = pack::Signer::from_env().map_err(|e| vec![Diagnostic::file(e.file, e.message)])?;
+    let signing_key = signer.as_ref().map_or("", |s| s.fingerprint());
     let (clients, mut errors) = crate::repo::select_clients(&opts.repo, &opts.clients)?;
     // The control reference, written at the root and into every client's folder.
     let control_pages =
@@ -279,7 +304,7 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
 
     let t = Instant::now();
     let old = if use_cache {
-        cache::Cache::load(&opts.repo, &opts.out)
+        cache::Cache::load(&opts.repo, &out, signing_key)
     } else {
         None
     };
@@ -288,7 +313,7 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
     if let Some(old) = &old
         && errors.is_empty()
         && old.fingerprint.as_deref() == Some(fingerprint.as_str())
-        && old.site_untouched(&opts.out)
+        && old.site_untouched(&out)
     {
         let c = &old.counts;
         summary.clients = c.clients;
@@ -334,11 +359,11 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
 
     let t = Instant::now();
     let fail = |e: String| vec![Diagnostic::file(opts.out.display().to_string(), e)];
-    let w = writer::SiteWriter::new(&opts.out).map_err(fail)?;
+    let w = writer::SiteWriter::new(&out).map_err(fail)?;
     let templates_key = templates_key(&env);
     let reuse = Reuse {
         cache: old.as_ref(),
-        out: &opts.out,
+        out: &out,
         templates_key: &templates_key,
     };
     let mut pack_time = Duration::ZERO;
@@ -355,7 +380,7 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
         let rendered: Vec<Option<Rendered>> = runs
             .par_iter()
             .map(|run| {
-                let mut r = render_client(&env, &opts.repo, run, &w, &reuse)?;
+                let mut r = render_client(&env, &opts.repo, run, &w, &reuse, signer.as_ref())?;
                 match &mut r {
                     Some(r) => {
                         for (rel, bytes) in &control_pages {
@@ -369,7 +394,7 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
                         r.pages += control_pages.len();
                     }
                     None => {
-                        w.keep_from(&opts.out, run.id.as_str())?;
+                        w.keep_from(&out, run.id.as_str())?;
                     }
                 }
                 Ok(r)
@@ -401,6 +426,7 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
             errors.extend(run.diags.iter().cloned());
             match r {
                 Some(r) => {
+                    errors.extend(r.diags);
                     summary.clients += 1;
                     summary.months += run.scorecards.len();
                     summary.pages += r.pages;
@@ -421,7 +447,7 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
     summary.timings.push(("pack", pack_time));
     let t = Instant::now();
     match result {
-        Ok(()) => w.commit(&opts.out).map_err(fail)?,
+        Ok(()) => w.commit(&out).map_err(fail)?,
         Err(e) => {
             w.abandon();
             return Err(fail(e));
@@ -430,6 +456,7 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
     // The cache describes the site just swapped in; a build with input problems is
     // never skipped next time (it must report them again), but its months can be reused.
     let mut c = cache::Cache::new();
+    c.signing_key = signing_key.to_owned();
     c.fingerprint = (errors.is_empty() && summary.skipped.is_empty()).then_some(fingerprint);
     c.counts = cache::Counts {
         clients: summary.clients,
@@ -440,9 +467,9 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
     };
     c.inputs = inputs.files;
     c.months = std::mem::take(&mut summary.units);
-    if c.save(&opts.repo, &opts.out).is_err() {
+    if c.save(&opts.repo, &out).is_err() {
         // Only an accelerator: without it the next build is a full one.
-        cache::remove(&opts.repo, &opts.out);
+        cache::remove(&opts.repo, &out);
     }
     summary.timings.push(("swap", t.elapsed()));
     summary.errors = errors;
@@ -492,6 +519,7 @@ fn render_client<'a>(
     run: &'a ClientRun,
     w: &writer::SiteWriter,
     reuse: &Reuse,
+    signer: Option<&'a pack::Signer>,
 ) -> Result<Option<Rendered<'a>>, String> {
     let Some(policy) = &run.policy else {
         return Ok(None);
@@ -501,11 +529,18 @@ fn render_client<'a>(
     }
     let id = run.id.as_str();
     let cards: Vec<&Scorecard> = run.scorecards.iter().collect();
+    let mut diags = Vec::new();
     let logo = policy
         .client
         .logo
         .as_deref()
-        .and_then(|l| read_logo(repo, &run.id, l).map(|b| (l, b)));
+        .and_then(|l| match read_logo(repo, &run.id, l) {
+            Ok(b) => Some((l, b)),
+            Err(d) => {
+                diags.push(d);
+                None
+            }
+        });
     let notes_html = policy.notes.as_deref().map(notes::render);
     let css = templates::render(env, "style.css", context! {})?;
     let theme = templates::render(
@@ -612,8 +647,10 @@ fn render_client<'a>(
             logo,
             notes_html,
             steps,
+            signer,
         },
         units: Vec::new(),
+        diags,
     }))
 }
 
@@ -623,15 +660,14 @@ pub fn scorecard_json(card: &Scorecard) -> Vec<u8> {
     s.into_bytes()
 }
 
-/// The logo named in client.toml, if it is a regular file in the client's folder.
-fn read_logo(repo: &Path, id: &ClientId, name: &str) -> Option<Vec<u8>> {
-    writer::safe_relative(name).ok()?;
-    let path = repo.join("clients").join(id.as_str()).join(name);
-    let meta = std::fs::symlink_metadata(&path).ok()?;
-    if !meta.is_file() {
-        return None;
-    }
-    std::fs::read(path).ok()
+/// The logo named in client.toml, made safe to publish ([`logo`]: a raster checked by
+/// content, an SVG reduced to a safe subset). `Err` names the file and why it is refused:
+/// the client is built without a logo and the build exits 2.
+fn read_logo(repo: &Path, id: &ClientId, name: &str) -> Result<Vec<u8>, Diagnostic> {
+    writer::safe_relative(name).map_err(|e| {
+        Diagnostic::file(format!("clients/{id}/client.toml"), e).for_client(id.as_str())
+    })?;
+    logo::load(repo, id, name)
 }
 
 fn render_portfolio(

@@ -3,8 +3,11 @@
 //! build finished, so a failed build leaves the previous site untouched. Files of the
 //! previous site that an incremental build reuses are hard-linked into the staging
 //! folder (copied where links are not possible), so they keep their bytes and inode.
-//! Writing takes `&self`: clients are rendered and written in parallel.
+//! Writing takes `&self`: clients are rendered and written in parallel. The marker
+//! (`output::MARKER`) is the staging folder's first file, so every site carries it and
+//! a leftover staging folder is removed only when custody can tell it wrote it.
 
+use super::output;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
@@ -30,7 +33,8 @@ pub fn safe_relative(rel: &str) -> Result<&Path, String> {
 }
 
 impl SiteWriter {
-    /// Creates an empty staging folder beside `out`.
+    /// Creates a staging folder beside `out` holding only the marker. `out` must have
+    /// passed [`output::check`].
     pub fn new(out: &Path) -> Result<SiteWriter, String> {
         let parent = match out.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -43,18 +47,32 @@ impl SiteWriter {
             .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
         remove_dead_leftovers(&parent, &name);
         let staging = parent.join(format!(".{name}.building-{}", std::process::id()));
-        if staging.exists() {
+        // A folder of that name from an earlier process with our pid: removed only when
+        // it is one custody wrote.
+        if std::fs::symlink_metadata(&staging).is_ok() {
+            if !output::is_custody_site(&staging) && !is_unfinished_staging(&staging) {
+                return Err(format!(
+                    "{} is in the way of the staging folder and was not written by custody: \
+                     move it away",
+                    staging.display()
+                ));
+            }
             std::fs::remove_dir_all(&staging)
                 .map_err(|e| format!("cannot clear {}: {e}", staging.display()))?;
         }
-        std::fs::create_dir_all(&staging)
+        std::fs::create_dir(&staging)
             .map_err(|e| format!("cannot create {}: {e}", staging.display()))?;
-        Ok(SiteWriter {
+        let w = SiteWriter {
             staging,
             files: AtomicUsize::new(0),
             linked: AtomicUsize::new(0),
             bytes: AtomicU64::new(0),
-        })
+        };
+        if let Err(e) = w.write(output::MARKER, output::MARKER_TEXT.as_bytes()) {
+            w.abandon();
+            return Err(e);
+        }
+        Ok(w)
     }
 
     /// Files in the staged site (written and linked).
@@ -159,6 +177,14 @@ impl SiteWriter {
     /// Replaces `out` with the staged site: the old one is moved aside first and removed
     /// only after the new one is in place.
     pub fn commit(self, out: &Path) -> Result<(), String> {
+        // The previous site was checked before the build; a link put there since would
+        // be swapped away, not the folder it names.
+        if std::fs::symlink_metadata(out).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(format!(
+                "{} became a symbolic link during the build: not replaced",
+                out.display()
+            ));
+        }
         // Where the OS swaps two paths in one step, nothing (a reader, a kill) ever sees
         // `out` missing; elsewhere the two renames below leave a brief gap.
         if out.is_dir() && exchange(&self.staging, out).is_ok() {
@@ -195,7 +221,8 @@ impl SiteWriter {
 }
 
 /// Staging and set-aside folders of builds that were killed (their process is gone):
-/// removed so they do not pile up beside the site. Linux only (`/proc` tells who lives).
+/// removed so they do not pile up beside the site, but only a folder with custody's
+/// name that is also a site custody wrote (marked). Linux only (`/proc` tells who lives).
 fn remove_dead_leftovers(parent: &Path, name: &str) {
     if !Path::new("/proc/self").exists() {
         return;
@@ -211,10 +238,32 @@ fn remove_dead_leftovers(parent: &Path, name: &str) {
         });
         if let Some(pid) = pid
             && !Path::new("/proc").join(pid).exists()
+            && (output::is_custody_site(&e.path()) || is_unfinished_staging(&e.path()))
         {
             let _ = std::fs::remove_dir_all(e.path());
         }
     }
+}
+
+/// A staging folder killed before its marker was complete: nothing in it but (a first
+/// part of) the marker. Such a folder holds nothing of anyone's.
+fn is_unfinished_staging(dir: &Path) -> bool {
+    if !std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir()) {
+        return false;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.into_iter().all(|e| {
+        e.is_ok_and(|e| {
+            e.file_name() == output::MARKER
+                && e.file_type().is_ok_and(|t| t.is_file())
+                && std::fs::read(e.path()).is_ok_and(|b| {
+                    b.len() <= output::MARKER_TEXT.len()
+                        && output::MARKER_TEXT.as_bytes().starts_with(&b)
+                })
+        })
+    })
 }
 
 #[cfg(target_os = "linux")]
@@ -246,6 +295,45 @@ mod tests {
             assert!(safe_relative(bad).is_err(), "{bad:?}");
         }
         assert!(safe_relative("acme/2026-11/index.html").is_ok());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn leftovers_of_dead_builds_are_removed_only_when_custody_wrote_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let make = |name: &str, files: &[(&str, &str)]| {
+            let p = dir.path().join(name);
+            std::fs::create_dir_all(&p).unwrap();
+            for (f, text) in files {
+                std::fs::write(p.join(f), text).unwrap();
+            }
+            p
+        };
+        let marker = output::MARKER_TEXT;
+        // Dead pids (beyond any pid_max) with custody's names.
+        let killed = make(
+            ".site.building-999999991",
+            &[(output::MARKER, marker), ("index.html", "<p>")],
+        );
+        let empty = make(".site.building-999999992", &[]);
+        let half_marker = make(
+            ".site.building-999999993",
+            &[(output::MARKER, &marker[..7])],
+        );
+        let foreign = make(".site.building-999999994", &[("thesis.tex", "mine")]);
+        let forged = make(
+            ".site.old-999999995",
+            &[(output::MARKER, "not custody"), ("a", "b")],
+        );
+        let other_name = make(".public.building-999999996", &[(output::MARKER, marker)]);
+        remove_dead_leftovers(dir.path(), "site");
+        for gone in [&killed, &empty, &half_marker] {
+            assert!(!gone.exists(), "{} was left", gone.display());
+        }
+        for kept in [&foreign, &forged, &other_name] {
+            assert!(kept.exists(), "{} was removed", kept.display());
+        }
+        assert_eq!(std::fs::read(foreign.join("thesis.tex")).unwrap(), b"mine");
     }
 
     #[test]

@@ -82,6 +82,15 @@ impl Req {
 
 pub enum Reply {
     Json(u16, Vec<(&'static str, String)>, String),
+    /// A body sent without `Content-Length`, ended by closing the connection (how a
+    /// server hides a body's size until it has been read).
+    Unsized(u16, String),
+    /// Hostile slow drip: `chunk` every `every`, `times` times, without `Content-Length`.
+    Drip {
+        chunk: String,
+        every: Duration,
+        times: usize,
+    },
     /// Read the request, then close the socket without a response.
     Drop,
     /// Wait, then close without a response.
@@ -174,6 +183,29 @@ pub fn serve_conn(stream: TcpStream, handler: &Handler, log: &Mutex<Vec<Req>>) {
             let _ = stream.write_all(head.as_bytes());
             let _ = stream.write_all(body.as_bytes());
             let _ = stream.flush();
+        }
+        Reply::Unsized(status, body) => {
+            let head = format!(
+                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n"
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(body.as_bytes());
+            let _ = stream.flush();
+        }
+        Reply::Drip {
+            chunk,
+            every,
+            times,
+        } => {
+            let head =
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n";
+            let _ = stream.write_all(head.as_bytes());
+            for _ in 0..times {
+                if stream.write_all(chunk.as_bytes()).is_err() || stream.flush().is_err() {
+                    break;
+                }
+                std::thread::sleep(every);
+            }
         }
         Reply::Drop => {}
         Reply::Hang(d) => std::thread::sleep(d),
@@ -308,4 +340,136 @@ pub fn happy_graph(req: &Req, base: &str) -> Option<Reply> {
         }
         _ => None,
     }
+}
+
+// ---------------------------------------------------------------- hostile modes
+
+/// A redirect to `location` (`Location` is where a naive client would send the request,
+/// with its token or form, again).
+pub fn redirect(status: u16, location: &str) -> Reply {
+    Reply::Json(
+        status,
+        vec![("Location", location.to_owned())],
+        String::new(),
+    )
+}
+
+/// A token reply with `expires_in` as given (raw JSON: a number of any size, a string).
+pub fn token_reply_expiring(token: &str, expires_in_json: &str) -> Reply {
+    ok(format!(
+        r#"{{"token_type":"Bearer","expires_in":{expires_in_json},"ext_expires_in":3599,"access_token":"{token}"}}"#
+    ))
+}
+
+/// A Graph error that echoes `echo` (the token or secret it was sent) in every field a
+/// server controls: code, message, innerError, and a response header.
+pub fn echoing_error(status: u16, code_prefix: &str, echo: &str) -> Reply {
+    let body = serde_json::json!({
+        "error": {
+            "code": format!("{code_prefix}{echo}"),
+            "message": format!("Access denied for {echo}"),
+            "innerError": {
+                "date": "2026-11-28T03:12:09",
+                "request-id": echo,
+                "client-request-id": format!("bearer {echo}")
+            }
+        }
+    });
+    Reply::Json(
+        status,
+        vec![("WWW-Authenticate", format!("Bearer error=\"{echo}\""))],
+        body.to_string(),
+    )
+}
+
+/// One page of `users` whose `@odata.nextLink` is `next`.
+pub fn users_page_linking_to(base: &str, next: &str) -> String {
+    let mut v: Value =
+        serde_json::from_str(&sample("v1.0__users__select_signInActivity.json", base)).unwrap();
+    v["@odata.nextLink"] = Value::String(next.to_owned());
+    v.to_string()
+}
+
+/// The role assignments sample with `groups` added as expanded group principals holding
+/// Global Administrator (a role-assignable group, as Graph returns it).
+pub fn role_assignments_with_groups(base: &str, groups: &[&str]) -> String {
+    let mut v: Value = serde_json::from_str(&sample(
+        "v1.0__roleManagement__directory__roleAssignments__expand_principal.json",
+        base,
+    ))
+    .unwrap();
+    let rows = v["value"].as_array_mut().unwrap();
+    for (i, g) in groups.iter().enumerate() {
+        rows.push(serde_json::json!({
+            "id": format!("lAPpYvVpN0KRkAEhdxReE{i}group"),
+            "principalId": g,
+            "directoryScopeId": "/",
+            "roleDefinitionId": "62e90394-69f5-4237-9190-012177145e10",
+            "principal": {
+                "@odata.type": "#microsoft.graph.group",
+                "id": g,
+                "displayName": format!("Tier 0 admins {i}"),
+                "isAssignableToRole": true,
+                "securityEnabled": true,
+                "mailEnabled": false
+            }
+        }));
+    }
+    v.to_string()
+}
+
+/// The eligibility schedules sample (principal expanded) with `group` made eligible.
+pub fn role_eligibility_with_group(base: &str, group: &str) -> String {
+    let mut v: Value = serde_json::from_str(&sample(
+        "v1.0__roleManagement__directory__roleEligibilitySchedules.json",
+        base,
+    ))
+    .unwrap();
+    let mut row = v["value"][0].clone();
+    row["id"] = Value::String("eligible-group-schedule".into());
+    row["principalId"] = Value::String(group.to_owned());
+    row["principal"] = serde_json::json!({
+        "@odata.type": "#microsoft.graph.group",
+        "id": group,
+        "displayName": "Eligible admins"
+    });
+    v["value"].as_array_mut().unwrap().push(row);
+    v.to_string()
+}
+
+/// A page of `GET /groups/{id}/transitiveMembers?$select=…` (users and a nested group, as
+/// Graph returns directory objects), linking to `next` when given.
+pub fn transitive_members_page(base: &str, members: &[(&str, &str)], next: Option<&str>) -> String {
+    let value: Vec<Value> = members
+        .iter()
+        .map(|(id, upn)| {
+            if upn.is_empty() {
+                serde_json::json!({
+                    "@odata.type": "#microsoft.graph.group",
+                    "id": id,
+                    "displayName": "Nested admins",
+                    "userPrincipalName": null,
+                    "userType": null,
+                    "accountEnabled": null
+                })
+            } else {
+                serde_json::json!({
+                    "@odata.type": "#microsoft.graph.user",
+                    "id": id,
+                    "displayName": upn.split('@').next().unwrap_or(""),
+                    "userPrincipalName": upn,
+                    "userType": "Member",
+                    "accountEnabled": true
+                })
+            }
+        })
+        .collect();
+    let mut v = serde_json::json!({
+        "@odata.context": format!("{base}/v1.0/$metadata#directoryObjects(id,displayName,userPrincipalName,userType,accountEnabled)"),
+        "value": value
+    });
+    if let Some(n) = next {
+        v["@odata.nextLink"] = Value::String(n.to_owned());
+    }
+    v.to_string()
 }

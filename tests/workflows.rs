@@ -1,0 +1,308 @@
+//! Issue 12, class 10: the GitHub workflows of this repository and the ones `custody init`
+//! writes. An expression (`${{ … }}`) spliced into a `run:` script (or a github-script
+//! `script:`) is script injection when its value comes from a pull request: values reach
+//! scripts through `env:` only. The client list comes from `custody clients`, never from
+//! listing the folder, and the sticky PR comment is found by its author and its marker.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Keys whose value is code run by the runner.
+const SCRIPT_KEYS: &[&str] = &["run", "script"];
+
+/// Every `${{` inside a script value: `(line number, line)`. A small line-based reader of
+/// the YAML subset workflows use: `key: value` on one line, or a block scalar (`|`, `>`,
+/// with chomping/indent indicators) whose lines are indented deeper than the key.
+fn expressions_in_scripts(yaml: &str) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    let lines: Vec<&str> = yaml.lines().collect();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        let trimmed = line.trim_start();
+        let body = trimmed.strip_prefix("- ").unwrap_or(trimmed);
+        let key_indent = line.len() - body.len();
+        let script = SCRIPT_KEYS.iter().find_map(|k| {
+            body.strip_prefix(k)
+                .and_then(|rest| rest.strip_prefix(':'))
+                .filter(|rest| rest.is_empty() || rest.starts_with(' '))
+        });
+        let Some(value) = script else {
+            i += 1;
+            continue;
+        };
+        let value = value.trim();
+        if value.starts_with('|') || value.starts_with('>') {
+            i += 1;
+            while i < lines.len() {
+                let l = lines[i];
+                let indent = l.len() - l.trim_start().len();
+                if !l.trim().is_empty() && indent <= key_indent {
+                    break;
+                }
+                if l.contains("${{") {
+                    found.push((i + 1, l.to_owned()));
+                }
+                i += 1;
+            }
+        } else {
+            if value.contains("${{") {
+                found.push((i + 1, line.to_owned()));
+            }
+            i += 1;
+        }
+    }
+    found
+}
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The workflows of this repository and those `custody init` writes: `(label, text)`.
+fn all_workflows(init_dir: &Path) -> Vec<(String, String)> {
+    let out = Command::new(env!("CARGO_BIN_EXE_custody"))
+        .args(["init", "-q"])
+        .arg(init_dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut all = Vec::new();
+    for (label, dir) in [
+        ("this repository", repo_root().join(".github/workflows")),
+        ("custody init", init_dir.join(".github/workflows")),
+    ] {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "yml" || e == "yaml"))
+            .collect();
+        files.sort();
+        assert!(
+            !files.is_empty(),
+            "{label}: no workflows in {}",
+            dir.display()
+        );
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap();
+            all.push((format!("{label}: {}", f.display()), text));
+        }
+    }
+    all
+}
+
+#[test]
+fn no_workflow_splices_an_expression_into_a_script() {
+    let tmp = tempfile::tempdir().unwrap();
+    let workflows = all_workflows(&tmp.path().join("demo"));
+    assert!(workflows.len() >= 5, "{workflows:?}");
+    let mut problems = Vec::new();
+    for (label, text) in &workflows {
+        for (line, l) in expressions_in_scripts(text) {
+            problems.push(format!("{label}:{line}: {}", l.trim()));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "pass these through env: instead:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn the_script_scanner_finds_expressions_in_every_form() {
+    let yaml = r#"jobs:
+  a:
+    steps:
+      - run: echo ${{ github.event.pull_request.title }}
+      - name: block
+        run: |
+          echo ok
+          echo "${{ matrix.client }}"
+        env:
+          SAFE: ${{ matrix.client }}
+      - name: folded
+        run: >-
+          echo
+          ${{ inputs.month }}
+      - uses: actions/github-script@v7
+        with:
+          script: |
+            const t = '${{ github.head_ref }}';
+      - name: fine
+        env:
+          X: ${{ vars.X }}
+        run: echo "$X"
+"#;
+    let found: Vec<usize> = expressions_in_scripts(yaml)
+        .iter()
+        .map(|(l, _)| *l)
+        .collect();
+    assert_eq!(
+        found,
+        vec![4, 8, 14, 18],
+        "{:?}",
+        expressions_in_scripts(yaml)
+    );
+}
+
+#[test]
+fn client_lists_come_from_custody_and_never_from_the_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let workflows = all_workflows(&tmp.path().join("demo"));
+    for (label, text) in &workflows {
+        for bad in ["ls clients", "ls ./clients", "clients/*/", "find clients"] {
+            assert!(!text.contains(bad), "{label}: lists the folder ({bad})");
+        }
+        if text.contains("matrix.client") {
+            assert!(
+                text.contains("clients --format json"),
+                "{label}: a client matrix must come from `custody clients --format json`"
+            );
+        }
+    }
+    assert!(
+        workflows
+            .iter()
+            .filter(|(_, t)| t.contains("clients --format json"))
+            .count()
+            >= 2,
+        "both publish workflows list clients through custody"
+    );
+}
+
+/// The `script:` block of the sticky-comment step of a policy-review workflow.
+fn sticky_comment_script(workflow: &str) -> String {
+    let start = workflow
+        .find("          script: |\n")
+        .expect("a github-script step");
+    workflow[start..]
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("            ") || l.trim().is_empty())
+        .map(|l| l.get(12..).unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Runs the sticky-comment script under Node with a stand-in for github-script's
+/// `github` and `context`: returns what it did (`update <id>` or `create`).
+fn run_sticky(script: &str, comments: &str) -> Option<String> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("policy-diff.md"),
+        "<!-- custody-policy-diff -->\n## Policy review\n",
+    )
+    .unwrap();
+    let harness = format!(
+        r#"const calls = [];
+const github = {{
+  paginate: async (_f, _args) => {comments},
+  rest: {{ issues: {{
+    listComments: () => {{}},
+    updateComment: async (a) => calls.push('update ' + a.comment_id),
+    createComment: async (a) => calls.push('create'),
+  }} }},
+}};
+const context = {{ repo: {{ owner: 'o', repo: 'r' }}, payload: {{ pull_request: {{ number: 7 }} }} }};
+(async () => {{
+{script}
+}})().then(() => console.log(calls.join(','))).catch(e => {{ console.error(e); process.exit(3); }});
+"#
+    );
+    let file = dir.path().join("harness.js");
+    std::fs::write(&file, harness).unwrap();
+    let out = match Command::new("node")
+        .arg(&file)
+        .current_dir(dir.path())
+        .env("COMMENT_AUTHOR", "github-actions[bot]")
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) => {
+            eprintln!("skipped: node is not available ({e})");
+            return None;
+        }
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8(out.stdout).unwrap().trim().to_owned())
+}
+
+/// Regression: the comment was found by its marker alone, so anyone who pasted the
+/// marker into a comment had that comment overwritten with the diff (or hid the real
+/// one). It must be the bot's comment AND carry the marker.
+#[test]
+fn the_sticky_comment_is_found_by_its_author_and_its_marker() {
+    let tmp = tempfile::tempdir().unwrap();
+    let workflows = all_workflows(&tmp.path().join("demo"));
+    let reviews: Vec<&(String, String)> = workflows
+        .iter()
+        .filter(|(l, _)| l.ends_with("policy-review.yml"))
+        .collect();
+    assert_eq!(reviews.len(), 2, "this repository's and init's");
+    for (label, text) in reviews {
+        assert!(
+            text.contains("COMMENT_AUTHOR: github-actions[bot]"),
+            "{label}: the author is configured"
+        );
+        let script = sticky_comment_script(text);
+        let marker = "<!-- custody-policy-diff -->";
+        let user = |login: &str, kind: &str| format!("{{ login: '{login}', type: '{kind}' }}");
+        let comments = format!(
+            "[{{ id: 1, user: {}, body: '{marker} pasted by a user' }}, \
+              {{ id: 2, user: {}, body: 'another bot comment' }}, \
+              {{ id: 3, user: {}, body: '{marker} from an impostor named like the bot' }}, \
+              {{ id: 4, user: {}, body: null }}, \
+              {{ id: 5, user: null, body: '{marker}' }}, \
+              {{ id: 6, user: {}, body: '{marker}\\n## Policy review' }}]",
+            user("mallory", "User"),
+            user("github-actions[bot]", "Bot"),
+            user("github-actions[bot]", "User"),
+            user("github-actions[bot]", "Bot"),
+            user("github-actions[bot]", "Bot"),
+        );
+        let Some(did) = run_sticky(&script, &comments) else {
+            return;
+        };
+        assert_eq!(did, "update 6", "{label}");
+        // Only other people's comments with the marker: a new comment, none overwritten.
+        let others = format!(
+            "[{{ id: 1, user: {}, body: '{marker}' }}]",
+            user("mallory", "User")
+        );
+        assert_eq!(run_sticky(&script, &others).unwrap(), "create", "{label}");
+    }
+}
+
+#[test]
+fn init_workflows_pass_actionlint() {
+    // Also run by src/init's unit tests; CI runs actionlint on .github/workflows.
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = tmp.path().join("demo");
+    all_workflows(&demo);
+    let files: Vec<PathBuf> = std::fs::read_dir(demo.join(".github/workflows"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let out = match Command::new("actionlint").args(&files).output() {
+        Ok(out) => out,
+        Err(e) => {
+            eprintln!("skipped: actionlint is not available ({e})");
+            return;
+        }
+    };
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
