@@ -58,6 +58,10 @@ echo "install: ${INSTALL_COLD}s downloaded and verified ($(($(stat -c %s "$CUSTO
 t=$(now)
 target/release/examples/gen --out "$WORK/repo" --clients "$CLIENTS" --months "$MONTHS" --max-users "$MAX_USERS" --seed 1 >/dev/null
 echo "generated in $(secs "$t" "$(now)")s: $(du -sh "$WORK/repo/evidence" | cut -f1) of evidence"
+# A policy repository is a git repository: month-end policy versions come from history.
+git -C "$WORK/repo" init -q
+git -C "$WORK/repo" add -A
+git -C "$WORK/repo" -c user.name=bench -c user.email=bench@example.invalid commit -qm "generated"
 
 # -- collect: every client's current month from the stand-in.
 target/release/examples/graph_standin --latency-ms "$LATENCY_MS" >"$WORK/standin.url" &
