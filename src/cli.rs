@@ -197,7 +197,10 @@ pub struct BuildArgs {
 #[command(after_help = "Examples:
   custody diff                                   working tree against the merge base with main
   custody diff origin/main HEAD --format json
-  custody diff --fail-on weaken                  in a pull-request check")]
+  custody diff --fail-on weaken --full-report policy-diff-full.md   in a pull-request check
+
+A weakening is justified only by a waiver for the same control, in force on the day of \
+the diff, with a real reason, approver and ticket, added or changed in the same change.")]
 pub struct DiffArgs {
     /// Base revision; default: the merge base of HEAD with origin/main (or main).
     #[arg(value_name = "BASE")]
@@ -208,9 +211,16 @@ pub struct DiffArgs {
     /// Output on stdout: markdown for a pull-request comment, or json.
     #[arg(long, value_enum, default_value_t = DiffFormat::Markdown)]
     pub format: DiffFormat,
-    /// Exit 1 when a change weakens a control without a waiver-style justification.
+    /// Exit 1 when a change weakens a control without a justifying waiver.
     #[arg(long, value_enum, default_value_t = FailOn::Never)]
     pub fail_on: FailOn,
+    /// The day of the diff, on which a justifying waiver must be in force; default: today (UTC).
+    #[arg(long, value_name = "YYYY-MM-DD", env = "CUSTODY_TODAY")]
+    pub date: Option<jiff::civil::Date>,
+    /// Also write the full Markdown report to FILE (the comment on stdout is bounded to
+    /// GitHub's 65,536 characters).
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
+    pub full_report: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -579,12 +589,14 @@ fn check(root: &Path, args: &CheckArgs, details: bool) -> i32 {
         }
     };
     let history = open_history(root);
+    let shared = crate::evaluate::shared_tenants(root);
     let runs: Vec<ClientRun> = clients
         .par_iter()
         .map(|id| {
             let t = Instant::now();
-            let run = evaluate_client(root, id, months, &|m, latest| {
-                history.policy_for_month(id, m, latest)
+            let run = evaluate_client(root, id, months, &|m, latest| match shared.get(id) {
+                Some(d) => Err(d.clone()),
+                None => history.policy_for_month(id, m, latest),
             });
             tracing::info!(
                 client = %id,
@@ -806,6 +818,7 @@ fn diff(root: &Path, args: &DiffArgs) -> i32 {
     clients.sort();
     clients.dedup();
     let base_clients = history.clients_at(&base).unwrap_or_default();
+    let today = args.date.unwrap_or_else(crate::diff::today_utc);
     let results: Vec<(Option<crate::diff::ClientDiff>, Vec<Diagnostic>)> = clients
         .par_iter()
         .map(|id| {
@@ -824,7 +837,7 @@ fn diff(root: &Path, args: &DiffArgs) -> i32 {
             let (Ok(b), Ok(h)) = (b, h) else {
                 return (None, diags);
             };
-            let mut d = crate::diff::diff_policies(id.as_str(), b.as_ref(), h.as_ref());
+            let mut d = crate::diff::diff_policies(id.as_str(), b.as_ref(), h.as_ref(), today);
             if let (Some(b), Some(h)) = (&b, &h) {
                 d.evaluate_status(root, id, b, h);
             }
@@ -837,8 +850,13 @@ fn diff(root: &Path, args: &DiffArgs) -> i32 {
         diffs.extend(d);
         errors.extend(e);
     }
+    if let Some(file) = &args.full_report
+        && let Err(e) = std::fs::write(file, crate::diff::render_markdown(&diffs))
+    {
+        return fail(format!("cannot write {}: {e}", file.display()));
+    }
     match args.format {
-        DiffFormat::Markdown => print_stdout(&crate::diff::render_markdown(&diffs)),
+        DiffFormat::Markdown => print_stdout(&crate::diff::render_comment(&diffs)),
         DiffFormat::Json => print_stdout(&crate::diff::render_json(&diffs)),
     }
     eprint_diags(&errors);

@@ -91,12 +91,37 @@ pub struct MonthInput<'a> {
     pub restore_history: &'a [(String, RestoreTest)],
 }
 
+/// Why a snapshot is not this client's: a tenant id it states differs from client.toml's.
+pub fn foreign_reason(policy: &Policy, snap: &Snapshot) -> Option<String> {
+    let own = &policy.client.tenant_id;
+    snap.foreign_claim(own).map(|c| {
+        format!(
+            "another tenant's snapshot: {} says tenant {} ({}), client.toml says {own}",
+            c.file.rsplit('/').next().unwrap_or(&c.file),
+            c.tenant_id,
+            c.pointer
+        )
+    })
+}
+
+/// The snapshot as evidence about this client: another tenant's is quarantined (every
+/// piece of data missing, with the reason), so no control passes or fails on it.
+pub fn own_snapshot<'a>(policy: &Policy, snap: &'a Snapshot) -> std::borrow::Cow<'a, Snapshot> {
+    match foreign_reason(policy, snap) {
+        Some(reason) => std::borrow::Cow::Owned(snap.quarantined(&reason)),
+        None => std::borrow::Cow::Borrowed(snap),
+    }
+}
+
 pub fn evaluate_month(input: &MonthInput) -> Scorecard {
+    let snap = own_snapshot(input.policy, input.snap);
+    let prev = input.prev.map(|p| own_snapshot(input.policy, p));
+    let foreign = matches!(snap, std::borrow::Cow::Owned(_));
     let ctx = Ctx {
         client: input.client.as_str(),
         policy: input.policy,
-        snap: input.snap,
-        prev: input.prev,
+        snap: &snap,
+        prev: prev.as_deref(),
         restore_history: input.restore_history,
         month: input.snap.month,
         assignments: Default::default(),
@@ -163,10 +188,12 @@ pub fn evaluate_month(input: &MonthInput) -> Scorecard {
             dir: input.snap.dir.clone(),
             collected_at: input.snap.manifest.ok().map(|m| m.collected_at.clone()),
             tool_version: input.snap.manifest.ok().map(|m| m.tool.version.clone()),
+            // Another tenant's files are never packed or published as this client's.
             files: input
                 .snap
                 .files
                 .iter()
+                .filter(|_| !foreign)
                 .map(|(f, h)| EvidenceFile {
                     path: f.clone(),
                     sha256: h.clone(),
@@ -550,4 +577,69 @@ pub fn evaluate_client_cached(
         .sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
     run.diags.dedup();
     run
+}
+
+/// Clients that declare the same `tenant_id` in their working-tree client.toml: each is
+/// bad input (one tenant's evidence cannot be two clients'), with both files named. Read
+/// once per run over every client folder, so a `--client` run sees the clash too.
+pub fn shared_tenants(root: &Path) -> BTreeMap<ClientId, Vec<Diagnostic>> {
+    let Ok((all, _)) = crate::repo::discover_clients(root) else {
+        return BTreeMap::new(); // reported where the clients are selected
+    };
+    let mut by_tenant: BTreeMap<String, Vec<(ClientId, String, Option<usize>)>> = BTreeMap::new();
+    for id in all {
+        let file = format!("clients/{id}/client.toml");
+        // Never through a link out of the repository (the policy loader names it).
+        if crate::repo::refuse_outside_links(root, &root.join(&file)).is_err() {
+            continue;
+        }
+        let Ok(bytes) = crate::repo::read_capped(&root.join(&file), 1 << 20) else {
+            continue; // unreadable policy is reported by the policy loader
+        };
+        let Ok(text) = crate::repo::decode_utf8(bytes) else {
+            continue;
+        };
+        let Ok(table) = text.parse::<toml::Table>() else {
+            continue;
+        };
+        // Only a GUID can clash; anything else is the policy loader's error to report.
+        let Some(tenant) = table
+            .get("tenant_id")
+            .and_then(|v| v.as_str())
+            .filter(|t| t.len() == 36 && t.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'))
+        else {
+            continue;
+        };
+        let line = text
+            .lines()
+            .position(|l| l.trim_start().starts_with("tenant_id"))
+            .map(|i| i + 1);
+        by_tenant
+            .entry(tenant.trim().to_ascii_lowercase())
+            .or_default()
+            .push((id, file, line));
+    }
+    let mut out: BTreeMap<ClientId, Vec<Diagnostic>> = BTreeMap::new();
+    for (tenant, clients) in by_tenant.into_iter().filter(|(_, c)| c.len() > 1) {
+        for (id, file, line) in &clients {
+            let others: Vec<String> = clients
+                .iter()
+                .filter(|(o, _, _)| o != id)
+                .map(|(_, f, l)| l.map_or_else(|| f.clone(), |l| format!("{f}:{l}")))
+                .collect();
+            let mut d = Diagnostic::file(
+                file.clone(),
+                format!(
+                    "tenant_id {tenant} is also declared by {}: two clients cannot share a tenant, so neither is evaluated until one is corrected",
+                    others.join(", ")
+                ),
+            )
+            .for_client(id.as_str());
+            if let Some(l) = line {
+                (d.line, d.column) = (Some(*l), Some(1));
+            }
+            out.entry(id.clone()).or_default().push(d);
+        }
+    }
+    out
 }

@@ -122,7 +122,14 @@ fn a_build_killed_at_random_points_leaves_the_old_or_the_new_site_never_a_mix() 
     let leftovers = staging_leftovers(dir.path());
     assert!(
         leftovers.is_empty() || !Path::new("/proc/self").exists(),
-        "staging folders of killed builds were not cleaned up: {leftovers:?}"
+        "staging folders of killed builds were not cleaned up: {leftovers:?}\n{}",
+        leftovers
+            .iter()
+            .flat_map(|l| walkdir::WalkDir::new(dir.path().join(l)).max_depth(3))
+            .filter_map(Result::ok)
+            .map(|e| format!("  {} ({:?})", e.path().display(), e.file_type()))
+            .collect::<Vec<_>>()
+            .join("\n")
     );
     println!("kill outcomes: {outcomes:?}");
 }

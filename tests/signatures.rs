@@ -544,7 +544,20 @@ fn corrupt_signatures_and_unknown_trusted_key_formats_exit_2() {
                 .to_vec(),
         ),
         ("binary", vec![0xff; 300]),
-        ("huge", vec![b'A'; 200_000]),
+        // Over the signature cap, and incompressible (a run of one byte would be a zip
+        // bomb by its ratio, which is tampering before the signature is even read).
+        ("huge", {
+            let mut x: u32 = 2_463_534_242;
+            (0..200_000)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 17;
+                    x ^= x << 5;
+                    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+                        [(x % 64) as usize]
+                })
+                .collect()
+        }),
     ] {
         let files: Vec<(String, Vec<u8>)> = original
             .iter()

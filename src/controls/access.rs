@@ -106,6 +106,13 @@ pub struct Assignment {
     pub is_user: bool,
     pub is_guest: bool,
     pub enabled: Option<bool>,
+    /// The principal's record was found (users.json, the expanded principal or the group
+    /// membership file): without it, whether it is a guest is unknown.
+    pub known: bool,
+    /// A role-assignable group holding the role itself (its members hold it through it).
+    pub is_group: bool,
+    /// The group the role is held through, for a member of a role-assignable group.
+    pub via_group: Option<String>,
     pub role_template: String,
     pub role_name: String,
     pub kind: AssignmentKind,
@@ -114,13 +121,46 @@ pub struct Assignment {
     pub source: EvidenceRef,
 }
 
+/// Who holds privileged roles, and what the snapshot cannot say.
+#[derive(Debug, Clone, Default)]
+pub struct Privileged {
+    /// Direct assignments (groups included) and, for each group, one per member.
+    pub assignments: Vec<Assignment>,
+    /// Groups holding a privileged role whose membership file is missing: their members
+    /// are unknown.
+    pub unresolved_groups: Vec<(Assignment, Missing)>,
+    /// Assignments of roles whose definition is in neither roleDefinitions.json nor the
+    /// built-in list: whether they are privileged is unknown.
+    pub unknown_roles: Vec<(Assignment, Missing)>,
+}
+
+impl Privileged {
+    /// Assignments made to a principal directly (not through a group's membership).
+    pub fn direct(&self) -> impl Iterator<Item = &Assignment> {
+        self.assignments.iter().filter(|a| a.via_group.is_none())
+    }
+
+    /// Principals that hold a role (group members instead of the groups themselves).
+    pub fn holders(&self) -> impl Iterator<Item = &Assignment> {
+        self.assignments.iter().filter(|a| !a.is_group)
+    }
+}
+
+/// Is a role privileged? Unknown when its definition is not in the snapshot.
+enum RoleKind {
+    Privileged(String, String),
+    NotPrivileged,
+    Unknown(Missing),
+}
+
 /// Every privileged assignment in a snapshot: active ones from roleAssignments (minus
-/// PIM activations) and eligible ones from roleEligibilitySchedules. Eligibility that
-/// was not collected for lack of a licence or because it does not apply counts as none.
+/// PIM activations) and eligible ones from roleEligibilitySchedules; a group's members
+/// hold its roles. Eligibility that was not collected for lack of a licence or because
+/// it does not apply counts as none.
 pub fn privileged_assignments(
     ctx: &Ctx,
     snap: &crate::evidence::Snapshot,
-) -> Result<Vec<Assignment>, Missing> {
+) -> Result<Privileged, Missing> {
     let active = snap.role_assignments.get()?;
     let eligible = match snap.role_eligibility.get() {
         Ok(e) => e.as_slice(),
@@ -132,9 +172,9 @@ pub fn privileged_assignments(
         Err(m) => return Err(m),
     };
     let schedules = snap.role_schedules.ok();
-    let defs: HashMap<&str, (&str, &str, bool)> = snap
-        .role_definitions
-        .ok()
+    let defs_slot = snap.role_definitions.get();
+    let defs: HashMap<&str, (&str, &str, bool)> = defs_slot
+        .as_ref()
         .map(|d| {
             d.iter()
                 .map(|r| {
@@ -156,24 +196,44 @@ pub fn privileged_assignments(
         .map(|u| u.iter().map(|u| (u.id.as_str(), u)).collect())
         .unwrap_or_default();
     let extra = &ctx.policy.controls.extra_privileged_roles;
-    let role = |def_id: &str| -> Option<(String, String)> {
-        let (template, name, flagged) = defs.get(def_id).copied().unwrap_or((def_id, "", false));
+    let dfile = snap.path(Endpoint::RoleDefinitions.file());
+    let role = |def_id: &str| -> RoleKind {
+        let found = defs.get(def_id).copied();
+        let template = found.map_or(def_id, |f| f.0);
         let builtin = PRIVILEGED_ROLES
             .iter()
             .find(|(t, _)| t.eq_ignore_ascii_case(template));
-        let name = if name.is_empty() {
-            builtin.map_or(def_id, |b| b.1)
-        } else {
-            name
+        let Some((template, name, flagged)) = found.or(builtin.map(|b| (b.0, b.1, true))) else {
+            // Neither defined in the snapshot nor a built-in privileged role.
+            return RoleKind::Unknown(match &defs_slot {
+                Err(m) => m.clone(),
+                Ok(_) => Missing {
+                    file: dfile.clone(),
+                    reason: format!("role definition {def_id} is not in roleDefinitions.json"),
+                },
+            });
         };
         let privileged =
             builtin.is_some() || flagged || extra.iter().any(|e| e.eq_ignore_ascii_case(name));
-        privileged.then(|| (template.to_ascii_lowercase(), name.to_owned()))
-    };
-    let who = |id: &str, p: Option<&Principal>| -> (String, bool, bool, Option<bool>) {
-        if let Some(u) = users.get(id) {
-            return (u.name().to_owned(), true, u.is_guest(), u.account_enabled);
+        if privileged {
+            RoleKind::Privileged(template.to_ascii_lowercase(), name.to_owned())
+        } else {
+            RoleKind::NotPrivileged
         }
+    };
+    // (name, is_user, is_guest, enabled, known, is_group)
+    let who = |id: &str, p: Option<&Principal>| -> (String, bool, bool, Option<bool>, bool, bool) {
+        if let Some(u) = users.get(id) {
+            return (
+                u.name().to_owned(),
+                true,
+                u.is_guest(),
+                u.account_enabled,
+                true,
+                false,
+            );
+        }
+        let group_file = snap.group_members.contains_key(&id.to_ascii_lowercase());
         match p {
             Some(p) => {
                 let name = p
@@ -183,20 +243,54 @@ pub fn privileged_assignments(
                     .unwrap_or_else(|| id.to_owned());
                 (
                     name,
-                    p.is_user(),
+                    p.is_user() && !group_file,
                     is_guest(p.user_type.as_deref(), p.user_principal_name.as_deref()),
                     p.account_enabled,
+                    true,
+                    is_group(p) || group_file,
                 )
             }
-            None => (id.to_owned(), true, false, None),
+            // Eligibility is not expanded: a membership file says it is a group.
+            None if group_file => (id.to_owned(), false, false, None, true, true),
+            None => (id.to_owned(), true, false, None, false, false),
         }
     };
-    let mut out = Vec::new();
+    let mut out = Privileged::default();
+    let push = |out: &mut Privileged, a: Assignment, role: RoleKind| match role {
+        RoleKind::NotPrivileged => {}
+        RoleKind::Unknown(m) => out.unknown_roles.push((a, m)),
+        RoleKind::Privileged(template, name) => {
+            let a = Assignment {
+                role_template: template,
+                role_name: name,
+                ..a
+            };
+            if a.is_group {
+                match snap.group_members(&a.principal_id, &a.principal) {
+                    Ok(members) => {
+                        for m in members.iter().filter(|m| is_holder(m)) {
+                            let (principal, is_user, guest, enabled, _, _) = who(&m.id, Some(m));
+                            out.assignments.push(Assignment {
+                                principal_id: m.id.clone(),
+                                principal,
+                                is_user,
+                                is_guest: guest,
+                                enabled,
+                                known: true,
+                                is_group: false,
+                                via_group: Some(a.principal.clone()),
+                                ..a.clone()
+                            });
+                        }
+                    }
+                    Err(m) => out.unresolved_groups.push((a.clone(), m)),
+                }
+            }
+            out.assignments.push(a);
+        }
+    };
     let afile = snap.path(Endpoint::RoleAssignments.file());
     for (i, a) in active.iter().enumerate() {
-        let Some((template, name)) = role(&a.role_definition_id) else {
-            continue;
-        };
         let sched = schedules.map(|s| {
             s.iter()
                 .filter(|s| {
@@ -212,50 +306,95 @@ pub fn privileged_assignments(
         }
         let permanent =
             sched.map(|s| s.is_empty() || s.iter().any(|s| !s.is_activated() && s.is_permanent()));
-        let (principal, is_user, guest, enabled) = who(&a.principal_id, a.principal.as_ref());
-        out.push(Assignment {
+        let (principal, is_user, guest, enabled, known, group) =
+            who(&a.principal_id, a.principal.as_ref());
+        let assignment = Assignment {
             principal_id: a.principal_id.clone(),
             principal,
             is_user,
             is_guest: guest,
             enabled,
-            role_template: template,
-            role_name: name,
+            known,
+            is_group: group,
+            via_group: None,
+            role_template: a.role_definition_id.to_ascii_lowercase(),
+            role_name: a.role_definition_id.clone(),
             kind: AssignmentKind::Active,
             permanent,
             source: EvidenceRef {
                 file: afile.clone(),
                 pointer: format!("/value/{i}"),
             },
-        });
+        };
+        push(&mut out, assignment, role(&a.role_definition_id));
     }
     let efile = snap.path(Endpoint::RoleEligibility.file());
     for (i, e) in eligible.iter().enumerate() {
-        let Some((template, name)) = role(&e.role_definition_id) else {
-            continue;
-        };
-        let (principal, is_user, guest, enabled) = who(&e.principal_id, e.principal.as_ref());
-        out.push(Assignment {
+        let (principal, is_user, guest, enabled, known, group) =
+            who(&e.principal_id, e.principal.as_ref());
+        let assignment = Assignment {
             principal_id: e.principal_id.clone(),
             principal,
             is_user,
             is_guest: guest,
             enabled,
-            role_template: template,
-            role_name: name,
+            known,
+            is_group: group,
+            via_group: None,
+            role_template: e.role_definition_id.to_ascii_lowercase(),
+            role_name: e.role_definition_id.clone(),
             kind: AssignmentKind::Eligible,
             permanent: Some(false),
             source: EvidenceRef {
                 file: efile.clone(),
                 pointer: format!("/value/{i}"),
             },
-        });
+        };
+        push(&mut out, assignment, role(&e.role_definition_id));
     }
     Ok(out)
 }
 
+fn is_group(p: &Principal) -> bool {
+    p.odata_type
+        .as_deref()
+        .is_some_and(|t| t.eq_ignore_ascii_case("#microsoft.graph.group"))
+}
+
+/// Members that hold a group's roles: users and service principals. Nested groups are
+/// listed with their members already (transitive), and devices hold no roles.
+fn is_holder(p: &Principal) -> bool {
+    p.odata_type.as_deref().is_none_or(|t| {
+        t.eq_ignore_ascii_case("#microsoft.graph.user")
+            || t.eq_ignore_ascii_case("#microsoft.graph.servicePrincipal")
+    })
+}
+
+/// Group principals holding roles in a snapshot (from the expanded principals of
+/// roleAssignments and the membership files present), for the completeness check.
+pub fn role_groups(snap: &crate::evidence::Snapshot) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = snap
+        .role_assignments
+        .ok()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| {
+            let p = a.principal.as_ref().filter(|p| is_group(p))?;
+            Some((
+                a.principal_id.to_ascii_lowercase(),
+                p.display_name
+                    .clone()
+                    .unwrap_or_else(|| a.principal_id.clone()),
+            ))
+        })
+        .collect();
+    out.sort();
+    out.dedup_by(|a, b| a.0 == b.0);
+    out
+}
+
 /// This month's privileged assignments, computed once per evaluation.
-pub fn current_assignments<'c>(ctx: &'c Ctx) -> Result<&'c [Assignment], Missing> {
+pub fn current_privileged<'c>(ctx: &'c Ctx) -> Result<&'c Privileged, Missing> {
     match ctx
         .assignments
         .get_or_init(|| privileged_assignments(ctx, ctx.snap))
@@ -263,6 +402,70 @@ pub fn current_assignments<'c>(ctx: &'c Ctx) -> Result<&'c [Assignment], Missing
         Ok(a) => Ok(a),
         Err(m) => Err(m.clone()),
     }
+}
+
+/// This month's privileged assignments: direct ones and those held through groups.
+pub fn current_assignments<'c>(ctx: &'c Ctx) -> Result<&'c [Assignment], Missing> {
+    current_privileged(ctx).map(|p| p.assignments.as_slice())
+}
+
+/// An outcome for what the snapshot cannot say: `no_evidence`, each unknown named.
+fn no_evidence(what: &str, unknowns: Vec<(String, Missing)>) -> Outcome {
+    let mut o = Outcome::new(
+        Status::NoEvidence,
+        format!(
+            "{} {what} cannot be judged: {}",
+            unknowns.len(),
+            unknowns
+                .first()
+                .map(|(_, m)| m.reason.clone())
+                .unwrap_or_default()
+        ),
+    );
+    let mut files = BTreeSet::new();
+    for (item, m) in unknowns {
+        o.items.push(format!("{item}: {}", m.reason));
+        if files.insert(m.file.clone()) {
+            o.evidence.push(EvidenceRef {
+                file: m.file,
+                pointer: String::new(),
+            });
+        }
+    }
+    o.items = capped(std::mem::take(&mut o.items), 100);
+    o
+}
+
+/// Groups whose unknown members matter to a control, and roles of unknown privilege
+/// held by principals the control would flag, as named unknowns.
+fn unknowns_of(
+    p: &Privileged,
+    group: impl Fn(&Assignment) -> bool,
+    role: impl Fn(&Assignment) -> bool,
+) -> Vec<(String, Missing)> {
+    let mut out: Vec<(String, Missing)> = p
+        .unresolved_groups
+        .iter()
+        .filter(|(a, _)| group(a))
+        .map(|(a, m)| {
+            (
+                format!(
+                    "members of group {} ({} {})",
+                    a.principal,
+                    a.role_name,
+                    a.kind.as_str()
+                ),
+                m.clone(),
+            )
+        })
+        .collect();
+    out.extend(
+        p.unknown_roles
+            .iter()
+            .filter(|(a, _)| role(a))
+            .map(|(a, m)| (format!("{}: role {}", a.principal, a.role_name), m.clone())),
+    );
+    out
 }
 
 fn is_break_glass(ctx: &Ctx, a: &Assignment) -> bool {
@@ -274,7 +477,15 @@ fn is_break_glass(ctx: &Ctx, a: &Assignment) -> bool {
 }
 
 fn describe(a: &Assignment) -> String {
-    format!("{}: {} ({})", a.principal, a.role_name, a.kind.as_str())
+    match &a.via_group {
+        Some(g) => format!(
+            "{}: {} ({}, through group {g})",
+            a.principal,
+            a.role_name,
+            a.kind.as_str()
+        ),
+        None => format!("{}: {} ({})", a.principal, a.role_name, a.kind.as_str()),
+    }
 }
 
 fn with_sources(mut o: Outcome, list: &[&Assignment], fallback: &str) -> Outcome {
@@ -291,7 +502,7 @@ pub fn controls() -> Vec<Control> {
     vec![
         Control::new("access.global-admin-count", Domain::Access, "Between 2 and 4 Global Administrators", global_admin_count)
             .doc(
-                "Number of distinct principals holding Global Administrator, active or eligible, break-glass accounts included.",
+                "Number of distinct principals holding Global Administrator, active or eligible, break-glass accounts included; the members of a role-assignable group holding it count, each naming the group. A group whose membership file (graph/groupMembers/<id>.json) is missing makes the count a lower bound: no_evidence unless it already exceeds the maximum.",
                 "One Global Administrator is a single point of failure; more than four widens the most powerful attack surface in the tenant.",
                 "Remove Global Administrator from people who can do their work with a narrower role (Exchange, User, Helpdesk Administrator), or add a second break-glass account.",
             )
@@ -309,21 +520,21 @@ pub fn controls() -> Vec<Control> {
             .weight(2),
         Control::new("access.pim-standing-privilege", Domain::Access, "Privileged roles are held through PIM, not standing", pim_standing)
             .doc(
-                "No user holds a privileged role through a permanent active assignment; roles are eligible in Privileged Identity Management and activated just in time. Break-glass accounts are exempt.",
+                "No user holds a privileged role through a permanent active assignment, directly or as a member of a role-assignable group holding one; roles are eligible in Privileged Identity Management and activated just in time. Break-glass accounts are exempt. A group with such an assignment whose members are unknown, or a role whose definition is missing, is no_evidence unless a standing assignment is already proven.",
                 "Standing privilege means a stolen session is an admin session at any hour; PIM limits it to approved, time-boxed activations.",
                 "Convert the listed permanent assignments to eligible ones in Entra ID > Privileged Identity Management > Roles.",
             )
             .weight(2),
         Control::new("access.guest-admins", Domain::Access, "No guests in privileged roles", guest_admins)
             .doc(
-                "No guest (userType Guest, or an #EXT# account) holds a privileged directory role, active or eligible.",
+                "No guest (userType Guest, or an #EXT# account) holds a privileged directory role, active or eligible, directly or through a role-assignable group. A holder known by id alone (in neither users.json nor an expanded principal), a group whose members are unknown or a role whose definition is missing is no_evidence unless a guest is already proven.",
                 "A guest's credentials, MFA and offboarding are controlled by another organisation: the client cannot vouch for them.",
                 "Remove the role from the guest; if the person needs it, give them a member account in the tenant under the client's own lifecycle.",
             )
             .weight(2),
         Control::new("access.stale-admins", Domain::Access, "No privileged account unused for 90 days", stale_admins)
             .doc(
-                "Every user holding a privileged role signed in (interactive or not) within the threshold before the snapshot; disabled accounts holding roles are listed too.",
+                "Every user holding a privileged role, directly or through a role-assignable group, signed in (interactive or not) within the threshold before the snapshot; disabled accounts holding roles are listed too. A holder absent from users.json, or a group whose members are unknown, has unknown sign-in activity: no_evidence unless a stale admin is already proven.",
                 "Unused admin accounts are forgotten accounts: nobody notices when someone else starts using them.",
                 "Remove the role (or the account) from the listed users; test break-glass accounts at least quarterly so they sign in.",
             )
@@ -349,15 +560,24 @@ fn roles_file(ctx: &Ctx) -> String {
 }
 
 fn global_admin_count(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
-    let all = current_assignments(ctx)?;
-    let ga: Vec<&Assignment> = all
-        .iter()
+    let p = current_privileged(ctx)?;
+    let ga: Vec<&Assignment> = p
+        .holders()
         .filter(|a| a.role_template == GLOBAL_ADMIN)
         .collect();
     let holders: BTreeSet<&str> = ga.iter().map(|a| a.principal_id.as_str()).collect();
     let (min, min_at) = ctx.param(c, "min");
     let (max, max_at) = ctx.param(c, "max");
     let n = holders.len() as f64;
+    // A group holding Global Administrator whose members are unknown: the count is a
+    // lower bound, which proves only "too many".
+    let unknown = unknowns_of(p, |a| a.role_template == GLOBAL_ADMIN, |_| false);
+    if !unknown.is_empty() && n <= max {
+        return Ok(no_evidence("Global Administrator holders", unknown)
+            .measured(format!("at least {}", holders.len()))
+            .threshold(format!("{min}–{max}"))
+            .policy(min_at.into_iter().chain(max_at)));
+    }
     let o = Outcome::check(
         n >= min && n <= max,
         format!("{} Global Administrators", holders.len()),
@@ -456,16 +676,23 @@ fn pim_standing(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
         .policy([At::file_start(&ctx.policy.controls.file)]));
     }
     ctx.snap.role_schedules.get()?;
-    let all = current_assignments(ctx)?;
-    let standing: Vec<&Assignment> = all
-        .iter()
-        .filter(|a| {
-            a.kind == AssignmentKind::Active
-                && a.permanent != Some(false)
-                && a.is_user
-                && !is_break_glass(ctx, a)
-        })
+    let p = current_privileged(ctx)?;
+    let standing_kind =
+        |a: &Assignment| a.kind == AssignmentKind::Active && a.permanent != Some(false);
+    let standing: Vec<&Assignment> = p
+        .holders()
+        .filter(|a| standing_kind(a) && a.is_user && !is_break_glass(ctx, a))
         .collect();
+    let unknown = unknowns_of(p, standing_kind, |a| {
+        standing_kind(a) && a.is_user && !is_break_glass(ctx, a)
+    });
+    if standing.is_empty() && !unknown.is_empty() {
+        return Ok(no_evidence("standing privileged assignments", unknown)
+            .measured("unknown")
+            .threshold("0"));
+    }
+    let mut items: Vec<String> = standing.iter().map(|a| describe(a)).collect();
+    items.extend(unknown.iter().map(|(i, m)| format!("{i}: {}", m.reason)));
     let o = Outcome::check(
         standing.is_empty(),
         "no standing privileged assignments outside break-glass",
@@ -476,7 +703,7 @@ fn pim_standing(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
     )
     .measured(standing.len().to_string())
     .threshold("0")
-    .items(standing.iter().map(|a| describe(a)));
+    .items(items);
     Ok(with_sources(
         o,
         &standing,
@@ -485,8 +712,31 @@ fn pim_standing(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
 }
 
 fn guest_admins(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
-    let all = current_assignments(ctx)?;
-    let guests: Vec<&Assignment> = all.iter().filter(|a| a.is_guest).collect();
+    let p = current_privileged(ctx)?;
+    let guests: Vec<&Assignment> = p.holders().filter(|a| a.is_guest).collect();
+    // A holder known by id alone (not in users.json, principal not expanded) may be a guest.
+    let mut unknown: Vec<(String, Missing)> = p
+        .holders()
+        .filter(|a| !a.known)
+        .map(|a| {
+            (
+                describe(a),
+                Missing {
+                    file: ctx.snap.path(Endpoint::Users.file()),
+                    reason: format!(
+                        "{} is not in users.json: whether it is a guest is unknown",
+                        a.principal_id
+                    ),
+                },
+            )
+        })
+        .collect();
+    unknown.extend(unknowns_of(p, |_| true, |a| a.is_guest || !a.known));
+    if guests.is_empty() && !unknown.is_empty() {
+        return Ok(no_evidence("privileged principals", unknown)
+            .measured("unknown")
+            .threshold("0"));
+    }
     let o = Outcome::check(
         guests.is_empty(),
         "no guest holds a privileged role",
@@ -500,7 +750,7 @@ fn guest_admins(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
 
 fn stale_admins(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     let users = ctx.snap.sign_in_activity()?;
-    let all = current_assignments(ctx)?;
+    let p = current_privileged(ctx)?;
     let (max_days, at) = ctx.param(c, "max_days");
     let reference = reference_time(ctx);
     let cutoff = reference
@@ -510,15 +760,28 @@ fn stale_admins(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     let mut seen = BTreeSet::new();
     let mut items = Vec::new();
     let mut o = Outcome::pass("");
-    for a in all.iter().filter(|a| a.is_user) {
+    let mut unknown = unknowns_of(p, |_| true, |_| false);
+    let index: HashMap<&str, usize> = users
+        .iter()
+        .enumerate()
+        .map(|(i, u)| (u.id.as_str(), i))
+        .collect();
+    for a in p.holders().filter(|a| a.is_user) {
         if !seen.insert(a.principal_id.as_str()) {
             continue;
         }
-        let Some((i, u)) = users
-            .iter()
-            .enumerate()
-            .find(|(_, u)| u.id == a.principal_id)
-        else {
+        let Some((i, u)) = index.get(a.principal_id.as_str()).map(|i| (*i, &users[*i])) else {
+            // Holding a role without a users.json record: its sign-in is unknown.
+            unknown.push((
+                describe(a),
+                Missing {
+                    file: ufile.clone(),
+                    reason: format!(
+                        "{} is not in users.json: its sign-in activity is unknown",
+                        a.principal_id
+                    ),
+                },
+            ));
             continue;
         };
         let problem = if u.account_enabled == Some(false) {
@@ -542,6 +805,12 @@ fn stale_admins(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
                 pointer: format!("/value/{i}/signInActivity"),
             });
         }
+    }
+    if items.is_empty() && !unknown.is_empty() {
+        return Ok(no_evidence("privileged accounts", unknown)
+            .measured("unknown")
+            .threshold(format!("sign-in within {max_days} days"))
+            .policy(at));
     }
     o.status = if items.is_empty() {
         Status::Pass
@@ -587,8 +856,25 @@ fn matches_approved(ctx: &Ctx, a: &Assignment) -> bool {
 }
 
 fn approved_assignments(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
-    let all = current_assignments(ctx)?;
-    let unapproved: Vec<&Assignment> = all.iter().filter(|a| !matches_approved(ctx, a)).collect();
+    let p = current_privileged(ctx)?;
+    // The approved list names assignments, not the members a group passes them on to.
+    let all: Vec<&Assignment> = p.direct().collect();
+    let all = all.as_slice();
+    let unapproved: Vec<&Assignment> = all
+        .iter()
+        .copied()
+        .filter(|a| !matches_approved(ctx, a))
+        .collect();
+    let unknown = unknowns_of(
+        p,
+        |_| false,
+        |a| a.via_group.is_none() && !matches_approved(ctx, a),
+    );
+    if unapproved.is_empty() && !unknown.is_empty() {
+        return Ok(no_evidence("role assignments", unknown)
+            .measured("unknown")
+            .threshold("all approved"));
+    }
     let absent: Vec<&crate::policy::ApprovedAssignment> = ctx
         .policy
         .controls
@@ -651,11 +937,13 @@ pub fn changes(ctx: &Ctx) -> Result<Option<Changes>, Missing> {
     let Some(prev) = ctx.prev else {
         return Ok(None);
     };
-    let now = current_assignments(ctx)?;
+    // Changes to who is assigned a role; a group's membership is not an assignment.
+    let now: Vec<&Assignment> = current_privileged(ctx)?.direct().collect();
     let before = privileged_assignments(ctx, prev)?;
+    let before: Vec<&Assignment> = before.direct().collect();
     let key = |a: &Assignment| (a.principal_id.clone(), a.role_template.clone(), a.kind);
-    let before_keys: BTreeSet<_> = before.iter().map(key).collect();
-    let now_keys: BTreeSet<_> = now.iter().map(key).collect();
+    let before_keys: BTreeSet<_> = before.iter().map(|a| key(a)).collect();
+    let now_keys: BTreeSet<_> = now.iter().map(|a| key(a)).collect();
     let change = |kind: &str, a: &Assignment| RoleChange {
         change: kind.to_owned(),
         principal: a.principal.clone(),
@@ -665,7 +953,7 @@ pub fn changes(ctx: &Ctx) -> Result<Option<Changes>, Missing> {
     let mut out: Vec<(RoleChange, Option<Assignment>)> = now
         .iter()
         .filter(|a| !before_keys.contains(&key(a)))
-        .map(|a| (change("added", a), Some(a.clone())))
+        .map(|a| (change("added", a), Some((*a).clone())))
         .collect();
     out.extend(
         before
@@ -746,7 +1034,7 @@ fn role_changes(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
 
 #[cfg(test)]
 mod tests {
-    use crate::controls::testing::{CONTROLS_TOML, Fx, PREV};
+    use crate::controls::testing::{CONTROLS_TOML, Fx, MONTH, PREV};
     use crate::scorecard::Status;
 
     const BG1: &str = "b0000000-0000-0000-0000-000000000001";
@@ -1481,6 +1769,307 @@ mod tests {
         assert_eq!(o.status, Status::NoEvidence, "{o:?}");
         assert!(o.message.contains("no signInActivity"), "{}", o.message);
         assert_eq!(o.evidence[0].file, USERS_FILE);
+    }
+
+    // ---- unknown principals and roles ----
+
+    /// Regression: a privileged user absent from users.json was skipped, so its unknown
+    /// sign-in activity passed the control.
+    #[test]
+    fn an_admin_missing_from_users_json_is_no_evidence_for_stale_admins() {
+        let mut u = default_users();
+        u.remove(2); // alice holds Global Administrator (eligible)
+        let o = Fx::new()
+            .graph("users.json", &list(&u))
+            .eval("access.stale-admins");
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+        assert_eq!(
+            o.items,
+            [format!(
+                "{ALICE}: Global Administrator (eligible): {ALICE} is not in users.json: its sign-in activity is unknown"
+            )]
+        );
+        assert_eq!(o.evidence[0].file, USERS_FILE);
+        // A proven stale admin is still a failure.
+        u[2] = user(
+            BOB,
+            "bob@acme.example",
+            "Member",
+            false,
+            "2026-11-01T00:00:00Z",
+        );
+        let a = [
+            default_assignments(),
+            vec![ra(
+                BOB,
+                GA,
+                &user_principal(BOB, "bob@acme.example", "Member"),
+            )],
+        ]
+        .concat();
+        let o = Fx::new()
+            .graph("users.json", &list(&u))
+            .graph("roleAssignments.json", &list(&a))
+            .eval("access.stale-admins");
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+    }
+
+    #[test]
+    fn an_eligible_principal_known_by_id_alone_is_no_evidence_for_guest_admins() {
+        let e = [eligible(ALICE, GA), eligible(CAROL, EXCHANGE_ADMIN)];
+        let o = Fx::new()
+            .graph("roleEligibilitySchedules.json", &list(&e))
+            .eval("access.guest-admins");
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+        assert_eq!(o.items.len(), 1);
+        assert!(
+            o.items[0].contains("is not in users.json: whether it is a guest is unknown"),
+            "{:?}",
+            o.items
+        );
+    }
+
+    #[test]
+    fn a_role_missing_from_role_definitions_held_by_a_guest_is_no_evidence() {
+        let custom = "cccccccc-0000-0000-0000-00000000000c";
+        let guest = r##"{"@odata.type":"#microsoft.graph.user","id":"c0000000-0000-0000-0000-000000000007","displayName":"Guest","userPrincipalName":"g_partner.example#EXT#@acme.onmicrosoft.com","userType":"Guest"}"##;
+        let mut a = default_assignments();
+        a.push(ra("c0000000-0000-0000-0000-000000000007", custom, guest));
+        let fx = Fx::new().graph("roleAssignments.json", &list(&a));
+        let o = fx.eval("access.guest-admins");
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+        assert!(
+            o.items[0].ends_with(&format!(
+                "role {custom}: role definition {custom} is not in roleDefinitions.json"
+            )),
+            "{:?}",
+            o.items
+        );
+        // Defined and not privileged: the guest holds no privileged role.
+        let defs = format!(
+            r#"{{"value":[{{"id":"{GA}","displayName":"Global Administrator","templateId":"{GA}"}},{{"id":"{custom}","displayName":"Lunch Menu Reader","templateId":"{custom}","isPrivileged":false}}]}}"#
+        );
+        let o = fx
+            .graph("roleDefinitions.json", &defs)
+            .eval("access.guest-admins");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    // ---- roles held through role-assignable groups ----
+
+    const GROUP: &str = "9a000000-0000-0000-0000-000000000001";
+    const GROUP_FILE: &str = "graph/groupMembers/9a000000-0000-0000-0000-000000000001.json";
+
+    fn group_principal() -> String {
+        format!(
+            r##"{{"@odata.type":"#microsoft.graph.group","id":"{GROUP}","displayName":"Tier0 Admins","isAssignableToRole":true}}"##
+        )
+    }
+
+    /// `GET /groups/{{id}}/transitiveMembers` with users, a nested group and a device.
+    fn members(users: &[(&str, &str, &str)]) -> String {
+        let mut items: Vec<String> = users
+            .iter()
+            .map(|(id, upn, kind)| {
+                format!(
+                    r##"{{"@odata.type":"#microsoft.graph.user","id":"{id}","displayName":"{upn}","userPrincipalName":"{upn}","userType":"{kind}","accountEnabled":true}}"##
+                )
+            })
+            .collect();
+        items.push(r##"{"@odata.type":"#microsoft.graph.group","id":"9a000000-0000-0000-0000-000000000002","displayName":"Nested","userPrincipalName":null}"##.into());
+        items.push(r##"{"@odata.type":"#microsoft.graph.device","id":"de000000-0000-0000-0000-000000000001","displayName":"PAW-01","accountEnabled":true}"##.into());
+        format!(
+            r#"{{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#directoryObjects","value":[{}]}}"#,
+            items.join(",")
+        )
+    }
+
+    fn group_holds_ga() -> Fx {
+        let mut a = default_assignments();
+        a.push(ra(GROUP, GA, &group_principal()));
+        Fx::new().graph("roleAssignments.json", &list(&a))
+    }
+
+    #[test]
+    fn global_admins_held_through_a_group_are_counted_and_name_the_group() {
+        let o = group_holds_ga()
+            .file(
+                MONTH,
+                GROUP_FILE,
+                &members(&[
+                    (BOB, "bob@acme.example", "Member"),
+                    (CAROL, "carol@acme.example", "Member"),
+                ]),
+            )
+            .eval("access.global-admin-count");
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert_eq!(
+            o.measured.as_deref(),
+            Some("5"),
+            "bg1, bg2, alice, bob, carol"
+        );
+        assert!(
+            o.items.contains(
+                &"bob@acme.example: Global Administrator (active, through group Tier0 Admins)"
+                    .to_owned()
+            ),
+            "{:?}",
+            o.items
+        );
+    }
+
+    #[test]
+    fn a_group_holding_a_role_without_its_membership_file_is_no_evidence() {
+        let fx = group_holds_ga();
+        for id in [
+            "access.global-admin-count",
+            "access.guest-admins",
+            "access.stale-admins",
+            "access.pim-standing-privilege",
+            "identity.mfa-admins",
+        ] {
+            let o = fx.eval(id);
+            assert_eq!(o.status, Status::NoEvidence, "{id}: {o:?}");
+            assert!(
+                o.items
+                    .iter()
+                    .any(|i| i.starts_with("members of group Tier0 Admins")
+                        && i.contains(
+                            "groupMembers/9a000000-0000-0000-0000-000000000001.json not found"
+                        )),
+                "{id}: {:?}",
+                o.items
+            );
+        }
+        let o = fx.eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert_eq!(
+            o.items,
+            [format!(
+                "{GROUP_FILE}: missing and not explained by the manifest"
+            )]
+        );
+        // Too many holders is proven even with the group's members unknown.
+        let mut a = default_assignments();
+        a.push(ra(GROUP, GA, &group_principal()));
+        for (id, upn) in [(BOB, "bob@acme.example"), (CAROL, "carol@acme.example")] {
+            a.push(ra(id, GA, &user_principal(id, upn, "Member")));
+        }
+        let o = Fx::new()
+            .graph("roleAssignments.json", &list(&a))
+            .eval("access.global-admin-count");
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+    }
+
+    #[test]
+    fn a_guest_member_of_a_privileged_group_is_a_guest_admin() {
+        let o = group_holds_ga()
+            .file(
+                MONTH,
+                GROUP_FILE,
+                &members(&[(
+                    "c0000000-0000-0000-0000-000000000009",
+                    "dana_partner.example#EXT#@acme.onmicrosoft.com",
+                    "Guest",
+                )]),
+            )
+            .eval("access.guest-admins");
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert_eq!(
+            o.items,
+            [
+                "dana_partner.example#EXT#@acme.onmicrosoft.com: Global Administrator (active, through group Tier0 Admins)"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_permanent_group_assignment_gives_its_members_standing_privilege() {
+        let o = group_holds_ga()
+            .file(
+                MONTH,
+                GROUP_FILE,
+                &members(&[(BOB, "bob@acme.example", "Member")]),
+            )
+            .eval("access.pim-standing-privilege");
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert_eq!(
+            o.items,
+            ["bob@acme.example: Global Administrator (active, through group Tier0 Admins)"]
+        );
+    }
+
+    #[test]
+    fn a_stale_member_of_a_privileged_group_is_stale_and_one_missing_from_users_is_unknown() {
+        let mut u = default_users();
+        u[3] = user(
+            BOB,
+            "bob@acme.example",
+            "member",
+            true,
+            "2025-01-01T00:00:00Z",
+        );
+        let fx = group_holds_ga().graph("users.json", &list(&u)).file(
+            MONTH,
+            GROUP_FILE,
+            &members(&[(BOB, "bob@acme.example", "Member")]),
+        );
+        let o = fx.eval("access.stale-admins");
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert!(
+            o.items[0].starts_with("bob@acme.example: last sign-in 2025-01-01"),
+            "{:?}",
+            o.items
+        );
+        let o = group_holds_ga()
+            .file(
+                MONTH,
+                GROUP_FILE,
+                &members(&[(CAROL, "carol@acme.example", "Member")]),
+            )
+            .eval("access.stale-admins");
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+        assert!(
+            o.items[0].contains("through group Tier0 Admins"),
+            "{:?}",
+            o.items
+        );
+    }
+
+    #[test]
+    fn an_eligible_group_known_by_its_membership_file_passes_its_role_to_members() {
+        let e = [eligible(ALICE, GA), eligible(GROUP, GA)];
+        let fx = Fx::new()
+            .graph("roleEligibilitySchedules.json", &list(&e))
+            .file(
+                MONTH,
+                GROUP_FILE,
+                &members(&[(BOB, "bob@acme.example", "Member")]),
+            );
+        let o = fx.eval("access.global-admin-count");
+        assert_eq!(o.measured.as_deref(), Some("4"), "{o:?}");
+        assert!(
+            o.items.contains(
+                &"bob@acme.example: Global Administrator (eligible, through group Tier0 Admins)"
+                    .to_owned()
+            ) || o.items.contains(&format!(
+                "bob@acme.example: Global Administrator (eligible, through group {GROUP})"
+            )),
+            "{:?}",
+            o.items
+        );
+        assert_eq!(
+            fx.eval("access.pim-standing-privilege").status,
+            Status::Pass
+        );
+        // The approved list names the group's assignment, not its members.
+        let extra = format!(
+            "[[approved_assignment]]\nprincipal = \"{GROUP}\"\nrole = \"Global Administrator\"\nassignment = \"eligible\"\n"
+        );
+        let o = fx
+            .with_controls_extra(&extra)
+            .eval("access.approved-assignments");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
     }
 
     // ---- access.approved-assignments ----

@@ -30,7 +30,7 @@ pub fn controls() -> Vec<Control> {
         out.push(with(
             Control::new(&format!("backup.{}.protection-coverage", w.id()), Domain::Backup, &format!("{t} items in scope are protected"), protection_coverage)
                 .doc(
-                    "Share of in-scope items protected: Microsoft 365 Backup protection units with status `protected` (all enabled licensed users for mailboxes and drives when scope is \"all\"), or the latest job's protected/total items for other products.",
+                    "Share of in-scope items protected: Microsoft 365 Backup protection units with status `protected` (all enabled licensed users in users.json for mailboxes and drives when scope is \"all\": without a complete users.json, no_evidence), or the latest job's protected/total items for other products.",
                     "A backup policy that misses new joiners, new sites or failed items protects less than it claims, and nobody finds out until a restore is needed.",
                     "Add the listed items to the backup policy (or use dynamic rules for new users and sites), or document them under `known_gaps`.",
                 )
@@ -50,7 +50,7 @@ pub fn controls() -> Vec<Control> {
         out.push(with(
             Control::new(&format!("backup.{}.rpo", w.id()), Domain::Backup, &format!("{t} backups meet the RPO"), rpo)
                 .doc(
-                    "The largest gap between successful backups within the month (from the start of the month to the snapshot) stays within the declared RPO.",
+                    "The largest gap between successful backups stays within the declared RPO, measured from the last successful backup before the month (in last month's backup-jobs.csv, or earlier rows of this one) up to the snapshot. Time in no export (after last month's records, before this month's) and the days after the snapshot are not observed: never counted as a gap, and named with the observed window; a gap beyond the RPO only through unobserved time is no_evidence.",
                     "The RPO is the data the client agreed it can afford to lose; a longer gap means a restore would lose more than that.",
                     "Find why backups stopped during the listed gaps (failed jobs, paused schedules) and fix the schedule so it runs more often than the RPO.",
                 )
@@ -230,6 +230,11 @@ fn protection_coverage(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
             }];
             let mut uncovered = Vec::new();
             let people = p.scope == Some(Scope::All) && w != Workload::SharePoint;
+            // "All" users is a claim about users.json: without it (or with a part of
+            // it), the units alone cannot show that nobody is left out.
+            if people {
+                ctx.snap.users.get()?;
+            }
             let (covered, total) = if people && let Ok(users) = ctx.snap.users.get() {
                 // Every enabled, licensed member must have a protected unit.
                 let in_scope: Vec<_> = users
@@ -395,59 +400,171 @@ fn rpo(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
             Outcome::fail("no `rpo` declared: the gap cannot be judged").policy([p.at.clone()])
         );
     };
-    let jobs = month_jobs(ctx, w)?;
+    month_jobs(ctx, w)?;
+    // The observed window ends when the snapshot was taken: later days are not yet
+    // observed, not a gap.
     let end = super::access::reference_time(ctx).min(ctx.month.end());
-    let mut times: Vec<jiff::Timestamp> = jobs
+    let prev_jobs = ctx.prev.map(|p| p.backup_jobs.get());
+    let finished = |jobs: &'_ [BackupJob]| -> Vec<jiff::Timestamp> {
+        jobs.iter()
+            .filter(|j| j.workload == w && j.protected_data())
+            .filter_map(|j| j.finished_at)
+            .filter(|t| *t <= end)
+            .collect()
+    };
+    let mut all = finished(ctx.snap.backup_jobs.get()?);
+    if let Some(Ok(jobs)) = &prev_jobs {
+        all.extend(finished(jobs));
+    }
+    all.sort();
+    all.dedup();
+    // The window starts at last month's last successful backup when last month's
+    // records exist (none at all there: the gap began before last month did), else at
+    // this month's start: earlier days are in no export.
+    let before = all.iter().rev().find(|t| **t < ctx.month.start()).copied();
+    let (start, start_note) = match (&prev_jobs, before) {
+        (_, Some(t)) => (t, "the last successful backup before the month"),
+        (Some(Ok(_)), None) => (
+            ctx.month.prev().start(),
+            "the start of last month, which has no successful backup",
+        ),
+        _ => (ctx.month.start(), "the start of the month"),
+    };
+    // Last month's records cover it up to its snapshot or its latest job, whichever is
+    // later; this month's from its start, or its earliest job if the export reaches
+    // back further. Time between the two is in no export: not observed.
+    let this_from = ctx
+        .snap
+        .backup_jobs
+        .get()?
         .iter()
-        .filter(|j| j.protected_data())
-        .filter_map(|j| j.finished_at)
-        .filter(|t| *t <= end)
+        .filter(|j| j.workload == w)
+        .map(|j| j.started_at)
+        .min()
+        .map_or(ctx.month.start(), |t| t.min(ctx.month.start()));
+    let unobserved = match (ctx.prev, &prev_jobs) {
+        (Some(p), Some(Ok(jobs))) => {
+            let seen = jobs
+                .iter()
+                .flat_map(|j| [Some(j.started_at), j.finished_at])
+                .flatten()
+                .chain(p.manifest.ok().and_then(|m| m.collected_at.parse().ok()))
+                .filter(|t| *t < ctx.month.start())
+                .max()
+                .unwrap_or(p.month.start());
+            Some((seen.max(start), this_from))
+        }
+        _ => None,
+    }
+    .filter(|(a, b)| a < b);
+    let times: Vec<jiff::Timestamp> = all
+        .iter()
+        .copied()
+        .filter(|t| *t >= ctx.month.start())
         .collect();
-    // The window is the month up to the snapshot: the days between last month's snapshot
-    // and this month's start are in no export, so they are not judged as a gap; the time
-    // from the month's start to its first backup is.
-    times.retain(|t| *t >= ctx.month.start());
-    times.sort();
-    let evidence = vec![EvidenceRef {
+    let mut evidence = vec![EvidenceRef {
         file: jobs_file(ctx),
         pointer: String::new(),
     }];
+    if let (Some(p), Some(_)) = (ctx.prev, before) {
+        evidence.push(EvidenceRef {
+            file: p.path(BACKUP_JOBS),
+            pointer: String::new(),
+        });
+    }
+    let fmt = |t: jiff::Timestamp| t.strftime("%Y-%m-%d %H:%M").to_string();
+    let mut window = format!("observed {} → {} (from {start_note})", fmt(start), fmt(end));
+    if let Some((a, b)) = unobserved {
+        window.push_str(&format!(
+            "; {} → {} in no export (not observed)",
+            fmt(a),
+            fmt(b)
+        ));
+    }
+    if end < ctx.month.end() {
+        window.push_str(&format!(
+            "; {} → {} not yet observed",
+            fmt(end),
+            fmt(ctx.month.end())
+        ));
+    }
     if times.is_empty() {
-        let mut o = Outcome::fail("no successful backup this month")
+        let mut o = Outcome::fail(format!("no successful backup this month; {window}"))
             .measured("no successful backup")
             .threshold(format!("≤ {rpo}"))
             .policy([p.at_key("rpo")]);
         o.evidence = evidence;
         return Ok(o);
     }
-    let mut points = vec![ctx.month.start()];
+    let mut points = vec![start];
     points.extend(times.iter().copied());
     points.push(end);
-    let gaps: Vec<(jiff::Timestamp, jiff::Timestamp, i64)> = points
+    // Each gap counts only its observed time.
+    let hidden = |a: jiff::Timestamp, b: jiff::Timestamp| {
+        unobserved.map_or(0, |(ua, ub)| {
+            (b.min(ub).as_second() - a.max(ua).as_second()).max(0)
+        })
+    };
+    let gaps: Vec<(jiff::Timestamp, jiff::Timestamp, i64, i64)> = points
         .windows(2)
-        .map(|w| (w[0], w[1], w[1].as_second() - w[0].as_second()))
+        .map(|w| {
+            let h = hidden(w[0], w[1]);
+            (w[0], w[1], w[1].as_second() - w[0].as_second() - h, h)
+        })
         .collect();
     let largest = gaps.iter().map(|g| g.2).max().unwrap_or(0);
     let over: Vec<String> = gaps
         .iter()
         .filter(|g| g.2 > rpo.seconds())
-        .map(|(a, b, s)| {
+        .map(|(a, b, s, h)| {
+            let note = if *h > 0 {
+                format!(", not counting {} not observed", human_gap(*h))
+            } else {
+                String::new()
+            };
+            format!("{} → {} ({}{note})", fmt(*a), fmt(*b), human_gap(*s))
+        })
+        .collect();
+    // A gap longer than the RPO whose observed part is within it: the RPO cannot be
+    // shown to have been met, nor to have been missed.
+    let unknown: Vec<String> = gaps
+        .iter()
+        .filter(|g| g.2 <= rpo.seconds() && g.3 > 0 && g.2 + g.3 > rpo.seconds())
+        .map(|(a, b, _, h)| {
             format!(
-                "{} → {} ({})",
-                a.strftime("%Y-%m-%d %H:%M"),
-                b.strftime("%Y-%m-%d %H:%M"),
-                human_gap(*s)
+                "{} → {} ({}, of which {} in no export)",
+                fmt(*a),
+                fmt(*b),
+                human_gap(b.as_second() - a.as_second()),
+                human_gap(*h)
             )
         })
         .collect();
+    if over.is_empty() && !unknown.is_empty() {
+        let mut o = Outcome::new(
+            Status::NoEvidence,
+            format!(
+                "the RPO of {rpo} cannot be shown to be met: no backup job records cover part of a gap; {window}"
+            ),
+        )
+        .measured(format!(
+            "up to {}",
+            human_gap(gaps.iter().map(|g| g.2 + g.3).max().unwrap_or(0))
+        ))
+        .threshold(format!("≤ {rpo}"))
+        .items(unknown)
+        .policy([p.at_key("rpo")]);
+        o.evidence = evidence;
+        return Ok(o);
+    }
     let mut o = Outcome::check(
         over.is_empty(),
         format!(
-            "largest gap between successful backups {} (RPO {rpo})",
+            "largest gap between successful backups {} (RPO {rpo}); {window}",
             human_gap(largest)
         ),
         format!(
-            "{} gap(s) between successful backups exceed the RPO of {rpo}",
+            "{} gap(s) between successful backups exceed the RPO of {rpo}; {window}",
             over.len()
         ),
     )
@@ -1083,33 +1200,120 @@ v-2,exchange,2026-11-22T22:00:00Z,2026-11-22T23:05:00Z,warning,120,110,Acme Clou
     #[test]
     fn the_gap_runs_from_last_months_final_backup() {
         let late_start = jobs_without(&[1, 2]);
-        for fx in [Fx::new(), Fx::new().with_prev()] {
-            let o = fx
-                .file(MONTH, "backup-jobs.csv", &late_start)
-                .eval("backup.exchange.rpo");
-            assert_eq!(
-                o.status,
-                Status::Fail,
-                "the month's start counts, with or without last month"
-            );
-            assert_eq!(o.items, ["2026-11-01 00:00 → 2026-11-03 01:30 (2d 1h)"]);
-        }
-        let o = Fx::new().with_prev().eval("backup.exchange.rpo");
+        let o = Fx::new()
+            .file(MONTH, "backup-jobs.csv", &late_start)
+            .eval("backup.exchange.rpo");
+        assert_eq!(o.status, Status::Fail, "without last month: from the 1st");
+        assert_eq!(o.items, ["2026-11-01 00:00 → 2026-11-03 01:30 (2d 1h)"]);
+        // Last month's jobs run to 31 Oct 01:30; 01:30 → midnight is in no export.
+        let o = Fx::new()
+            .with_prev()
+            .file(MONTH, "backup-jobs.csv", &late_start)
+            .eval("backup.exchange.rpo");
+        assert_eq!(o.status, Status::Fail);
         assert_eq!(
-            o.status,
-            Status::Pass,
-            "1 Nov 00:00 → 01:30 is the first gap"
+            o.items,
+            ["2026-10-31 01:30 → 2026-11-03 01:30 (2d 1h, not counting 22h 30m not observed)"]
         );
+        assert!(
+            o.evidence
+                .iter()
+                .any(|e| e.file == "evidence/acme/2026-10/backup-jobs.csv"),
+            "{:?}",
+            o.evidence
+        );
+        let o = Fx::new().with_prev().eval("backup.exchange.rpo");
+        assert_eq!(o.status, Status::Pass, "31 Oct 01:30 → 1 Nov 01:30 is 24h");
     }
 
-    /// Regression: the days between last month's snapshot (the 27th) and the 1st are in
-    /// no export; they were counted as a 5-day gap and failed every sample client.
+    /// Regression: the gap between last month's last backup and this month's first was
+    /// never measured: a backup on 31 Oct 10:00 and the next on 1 Nov 12:00 (26h) passed
+    /// a 24h RPO, because only 1 Nov 00:00 → 12:00 was judged.
     #[test]
-    fn unobserved_days_before_the_month_are_not_a_gap() {
+    fn a_gap_across_the_month_boundary_is_measured_when_last_month_exists() {
+        let head =
+            "job_id,workload,started_at,finished_at,status,items_total,items_protected,product\n";
+        let prev = format!(
+            "{head}o1,exchange,2026-10-30T10:00:00Z,2026-10-30T10:00:00Z,success,4,4,x\n\
+             o2,exchange,2026-10-31T10:00:00Z,2026-10-31T10:00:00Z,success,4,4,x\n\
+             o3,exchange,2026-10-31T23:50:00Z,2026-10-31T23:55:00Z,failed,4,0,x\n"
+        );
+        let now = daily_jobs(MONTH, 23).replace(
+            "2026-11-01T01:00:00Z,2026-11-01T01:30:00Z",
+            "2026-11-01T12:00:00Z,2026-11-01T12:00:00Z",
+        );
         let fx = Fx::new()
             .with_prev()
+            .file(PREV, "backup-jobs.csv", &prev)
+            .file(MONTH, "backup-jobs.csv", &now);
+        let o = fx.eval("backup.exchange.rpo");
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert_eq!(
+            o.items,
+            ["2026-10-31 10:00 → 2026-11-01 12:00 (1d 1h, not counting 5m not observed)"]
+        );
+        assert!(
+            o.message.contains(
+                "observed 2026-10-31 10:00 → 2026-11-23 03:00 (from the last successful backup before the month)"
+            ),
+            "{}",
+            o.message
+        );
+        // Without last month the same November passes: only 1 Nov 00:00 → 12:00 is seen.
+        let o = Fx::new()
+            .file(MONTH, "backup-jobs.csv", &now)
+            .eval("backup.exchange.rpo");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    /// Days between last month's snapshot (and its last job) and this month's first
+    /// record are in no export: they are neither a gap (the old regression failed every
+    /// sample client) nor proof of the RPO (never a pass on missing records).
+    #[test]
+    fn days_in_no_export_before_the_month_are_no_evidence_not_a_gap() {
+        let fx = Fx::new()
+            .with_prev()
+            .collected_at(PREV, "2026-10-27T03:00:00Z")
             .file(PREV, "backup-jobs.csv", &daily_jobs(PREV, 27));
-        assert_eq!(fx.eval("backup.exchange.rpo").status, Status::Pass);
+        let o = fx.eval("backup.exchange.rpo");
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+        assert_eq!(
+            o.items,
+            ["2026-10-27 01:30 → 2026-11-01 01:30 (5d, of which 4d 21h in no export)"]
+        );
+        assert!(
+            o.message
+                .contains("2026-10-27 03:00 → 2026-11-01 00:00 in no export (not observed)"),
+            "{}",
+            o.message
+        );
+        // This month's export reaching back to last month's snapshot closes the gap.
+        let mut since = String::from(
+            "job_id,workload,started_at,finished_at,status,items_total,items_protected,product\n",
+        );
+        for d in 27..=31 {
+            since.push_str(&format!(
+                "k{d},exchange,2026-10-{d}T13:00:00Z,2026-10-{d}T13:30:00Z,success,4,4,x\n"
+            ));
+        }
+        since.push_str(daily_jobs(MONTH, 23).split_once('\n').map_or("", |x| x.1));
+        let o = fx
+            .file(MONTH, "backup-jobs.csv", &since)
+            .eval("backup.exchange.rpo");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    #[test]
+    fn days_after_the_snapshot_are_not_yet_observed_and_the_window_is_named() {
+        let o = Fx::new().eval("backup.exchange.rpo");
+        assert_eq!(o.status, Status::Pass);
+        assert!(
+            o.message.ends_with(
+                "observed 2026-11-01 00:00 → 2026-11-23 03:00 (from the start of the month); 2026-11-23 03:00 → 2026-12-01 00:00 not yet observed"
+            ),
+            "{}",
+            o.message
+        );
     }
 
     #[test]
@@ -1129,7 +1333,12 @@ v-2,exchange,2026-11-22T22:00:00Z,2026-11-22T23:05:00Z,warning,120,110,Acme Clou
             .file(MONTH, "backup-jobs.csv", &jobs_with_status(&all, "failed"))
             .eval("backup.exchange.rpo");
         assert_eq!(o.status, Status::Fail);
-        assert_eq!(o.message, "no successful backup this month");
+        assert!(
+            o.message
+                .starts_with("no successful backup this month; observed"),
+            "{}",
+            o.message
+        );
     }
 
     #[test]

@@ -3,13 +3,13 @@
 
 use super::*;
 use crate::evidence::endpoints::ENDPOINTS;
-use crate::evidence::{BACKUP_JOBS, MANIFEST, RESTORE_TESTS};
+use crate::evidence::{BACKUP_JOBS, MANIFEST, RESTORE_TESTS, group_members_file};
 
 pub fn controls() -> Vec<Control> {
     vec![
         Control::new("evidence.snapshot-complete", Domain::Evidence, "The month's snapshot is complete and intact", complete)
             .doc(
-                "manifest.json exists; every file the client's controls need is present and readable, or the manifest explains why not; every file's sha256 matches the manifest.",
+                "manifest.json exists; every file the client's controls need (and the membership file of every group holding a role) is present and readable, or the manifest explains why not; every collection holds all its pages (no `@odata.nextLink`, no fewer items than `@odata.count`); every file's sha256 matches the manifest; every tenant id the snapshot states (manifest `tenant_id`, Secure Score `azureTenantId`) is client.toml's, and at least one states it. Another tenant's snapshot fails naming both ids, and every control that reads it is no_evidence.",
                 "A scorecard is only as good as its evidence: a missing file would silently turn controls into `no_evidence`, and a changed file breaks the chain of custody.",
                 "Re-run `custody collect` for the month; grant the missing Graph permissions or licences named in the items; never edit collected files by hand.",
             )
@@ -23,9 +23,62 @@ pub fn controls() -> Vec<Control> {
     ]
 }
 
+/// Where client.toml states the tenant id, for findings about whose snapshot this is.
+fn tenant_at(ctx: &Ctx) -> At {
+    let file = format!("clients/{}/client.toml", ctx.client);
+    let line = ctx
+        .policy
+        .sources
+        .iter()
+        .find(|(p, _)| *p == file)
+        .and_then(|(_, text)| {
+            text.lines()
+                .position(|l| l.trim_start().starts_with("tenant_id"))
+        });
+    match line {
+        Some(i) => At {
+            file,
+            line: i + 1,
+            column: 1,
+        },
+        None => At::file_start(&file),
+    }
+}
+
 fn complete(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
     let snap = ctx.snap;
     let mfile = snap.path(MANIFEST);
+    let own = &ctx.policy.client.tenant_id;
+    // Whose snapshot is this? Any tenant id it states must be client.toml's.
+    if let Some(first) = snap.foreign_claim(own) {
+        let foreign: Vec<&crate::evidence::TenantClaim> = snap
+            .tenant_claims
+            .iter()
+            .filter(|c| !c.tenant_id.trim().eq_ignore_ascii_case(own.trim()))
+            .collect();
+        let mut o = Outcome::fail(format!(
+            "another tenant's snapshot: {} says tenant {}, client.toml says {own}",
+            first.file.rsplit('/').next().unwrap_or(&first.file),
+            first.tenant_id
+        ))
+        .measured(format!("tenant {}", first.tenant_id))
+        .threshold(format!("tenant {own}"))
+        .items(foreign.iter().map(|c| {
+            format!(
+                "{}{}: tenant {}, not client.toml's {own}",
+                c.file
+                    .strip_prefix(&format!("{}/", snap.dir))
+                    .unwrap_or(&c.file),
+                c.pointer,
+                c.tenant_id
+            )
+        }))
+        .policy([tenant_at(ctx)]);
+        for c in foreign.iter().take(30) {
+            o = o.evidence(c.file.clone(), c.pointer.clone());
+        }
+        return Ok(o);
+    }
     let Ok(manifest) = snap.manifest.get() else {
         let reason = snap
             .manifest
@@ -45,15 +98,21 @@ fn complete(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
         .values()
         .any(|w| w.in_scope && w.uses_m365_backup());
     let any_backup = ctx.policy.backup.workloads.values().any(|w| w.in_scope);
-    let mut expected: Vec<&str> = ENDPOINTS
+    let mut expected: Vec<String> = ENDPOINTS
         .iter()
         .filter(|e| uses_m365 || !e.m365_backup)
-        .map(|e| e.file)
+        .map(|e| e.file.to_owned())
         .collect();
     if any_backup {
-        expected.push(BACKUP_JOBS);
-        expected.push(RESTORE_TESTS);
+        expected.push(BACKUP_JOBS.to_owned());
+        expected.push(RESTORE_TESTS.to_owned());
     }
+    // The members of every group holding a role (the roles are held through them).
+    expected.extend(
+        super::access::role_groups(snap)
+            .iter()
+            .map(|(id, _)| group_members_file(id)),
+    );
     let present: std::collections::HashMap<&str, &str> = snap
         .files
         .iter()
@@ -61,11 +120,18 @@ fn complete(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
         .collect();
     let mut fails = Vec::new();
     let mut warns = Vec::new();
-    for f in &expected {
+    for f in expected.iter().map(String::as_str) {
         if present.contains_key(f) {
-            let endpoint = ENDPOINTS.iter().find(|e| e.file == *f).map(|e| e.endpoint);
+            let endpoint = ENDPOINTS.iter().find(|e| e.file == f).map(|e| e.endpoint);
+            let group = f
+                .strip_prefix(crate::evidence::GROUP_MEMBERS_DIR)
+                .and_then(|g| g.strip_prefix('/'))
+                .and_then(|g| g.strip_suffix(".json"))
+                .and_then(|g| snap.group_members.get(g))
+                .and_then(|s| s.get().err());
             if let Some(m) = endpoint
                 .and_then(|e| snap.slot_missing(e))
+                .or(group)
                 .filter(|m| m.reason.starts_with("unreadable"))
             {
                 fails.push(format!("{f}: {}", m.reason));
@@ -100,7 +166,23 @@ fn complete(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
             warns.push(format!("{f}: not listed in manifest.json"));
         }
     }
-    let present_n = expected.iter().filter(|f| present.contains_key(*f)).count();
+    for m in snap.incomplete() {
+        let rel = m
+            .file
+            .strip_prefix(&format!("{}/", snap.dir))
+            .unwrap_or(&m.file)
+            .to_owned();
+        fails.push(format!("{rel}: {}", m.reason));
+    }
+    if snap.tenant_claims.is_empty() {
+        fails.push(format!(
+            "{MANIFEST}: no tenant_id, and no Graph response carries one: nothing shows this is tenant {own}"
+        ));
+    }
+    let present_n = expected
+        .iter()
+        .filter(|f| present.contains_key(f.as_str()))
+        .count();
     let status = if !fails.is_empty() {
         Status::Fail
     } else if !warns.is_empty() {
@@ -422,6 +504,196 @@ mod tests {
             .eval("evidence.snapshot-complete");
         assert_eq!(o.status, Status::Pass, "{o:?}");
         assert_eq!(o.measured.as_deref(), Some("11/11 files"));
+    }
+
+    // ---- incomplete exports ----
+
+    /// A first page exported from Graph Explorer: `@odata.nextLink` still in the file.
+    fn first_page(file: &str) -> String {
+        let json = &default_graph()[file];
+        json.replacen(
+            "{",
+            r#"{"@odata.nextLink":"https://graph.microsoft.com/v1.0/users?$skiptoken=RFNwdAIAAQAAAC","#,
+            1,
+        )
+    }
+
+    #[test]
+    fn a_first_page_export_fails_completeness_and_its_controls_are_no_evidence() {
+        let fx = Fx::new().graph("users.json", &first_page("users.json"));
+        let o = fx.eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert_eq!(
+            o.items,
+            ["graph/users.json: first page only: users.json still has @odata.nextLink"]
+        );
+        for id in [
+            "access.stale-admins",
+            "access.break-glass",
+            "backup.exchange.protection-coverage",
+        ] {
+            let o = fx.eval(id);
+            assert_eq!(o.status, Status::NoEvidence, "{id}: {o:?}");
+            assert_eq!(
+                o.message, "first page only: users.json still has @odata.nextLink",
+                "{id}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_null_next_link_is_a_last_page() {
+        let json = default_graph()["users.json"].replacen("{", r#"{"@odata.nextLink":null,"#, 1);
+        let o = Fx::new()
+            .graph("users.json", &json)
+            .eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    #[test]
+    fn fewer_items_than_the_odata_count_is_incomplete() {
+        let json = default_graph()["userRegistrationDetails.json"].replacen(
+            "{",
+            r#"{"@odata.count":500,"#,
+            1,
+        );
+        let fx = Fx::new().graph("userRegistrationDetails.json", &json);
+        let o = fx.eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.items,
+            [
+                "graph/userRegistrationDetails.json: incomplete: userRegistrationDetails.json has 4 items but its @odata.count is 500"
+            ]
+        );
+        let o = fx.eval("identity.mfa-admins");
+        assert_eq!(o.status, Status::NoEvidence);
+        assert!(o.message.starts_with("incomplete:"), "{}", o.message);
+        // A count that matches (or a numeric string, as some exporters write) is complete.
+        for count in ["4", "\"4\""] {
+            let json = default_graph()["userRegistrationDetails.json"].replacen(
+                "{",
+                &format!(r#"{{"@odata.count":{count},"#),
+                1,
+            );
+            let o = Fx::new()
+                .graph("userRegistrationDetails.json", &json)
+                .eval("identity.mfa-admins");
+            assert_eq!(o.status, Status::Pass, "{count}: {o:?}");
+        }
+    }
+
+    #[test]
+    fn secure_scores_keep_their_first_page_on_purpose() {
+        let json = r#"{"@odata.nextLink":"https://graph.microsoft.com/v1.0/security/secureScores?$top=1&$skip=1","value":[{"azureTenantId":"11111111-2222-3333-4444-555555555555","currentScore":60.5,"maxScore":100,"createdDateTime":"2026-11-20T00:00:00Z"}]}"#;
+        let o = Fx::new()
+            .graph("secureScores.json", json)
+            .eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    // ---- whose tenant is this? ----
+
+    const OTHER: &str = "99999999-8888-7777-6666-555555555555";
+
+    #[test]
+    fn another_tenants_manifest_fails_naming_both_ids_and_every_snapshot_control_is_no_evidence() {
+        let fx = Fx::new().with_prev().manifest_tenant(Some(OTHER));
+        let card = fx.scorecard();
+        let complete = card
+            .results
+            .iter()
+            .find(|r| r.control == "evidence.snapshot-complete")
+            .unwrap();
+        assert_eq!(complete.status, Status::Fail);
+        assert_eq!(
+            complete.message,
+            format!(
+                "another tenant's snapshot: manifest.json says tenant {OTHER}, client.toml says 11111111-2222-3333-4444-555555555555"
+            )
+        );
+        assert_eq!(complete.policy[0].file, "clients/acme/client.toml");
+        assert_eq!(complete.policy[0].line, 2);
+        // Only controls judged from the policy files alone keep a verdict.
+        let policy_only = [
+            "governance.raci-complete",
+            "governance.controls-owned",
+            "governance.workload-owners",
+            "retention.separate-from-backup",
+            "evidence.snapshot-complete",
+        ];
+        for r in &card.results {
+            if policy_only.contains(&r.control.as_str())
+                || r.control.ends_with(".policy-complete")
+                || r.status == Status::NotApplicable
+            {
+                continue;
+            }
+            assert_eq!(
+                r.status,
+                Status::NoEvidence,
+                "{}: {:?}",
+                r.control,
+                r.message
+            );
+            assert!(
+                r.message.starts_with("another tenant's snapshot"),
+                "{}: {}",
+                r.control,
+                r.message
+            );
+        }
+        // Its files are never packed or published as this client's.
+        assert!(card.evidence.files.is_empty());
+        assert!(card.role_changes.is_empty());
+    }
+
+    #[test]
+    fn a_secure_score_of_another_tenant_is_another_tenants_snapshot() {
+        let json = format!(
+            r#"{{"value":[{{"azureTenantId":"{OTHER}","currentScore":60.5,"maxScore":100,"createdDateTime":"2026-11-20T00:00:00Z"}}]}}"#
+        );
+        let fx = Fx::new().graph("secureScores.json", &json);
+        let o = fx.eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.items,
+            [format!(
+                "graph/secureScores.json/value/0/azureTenantId: tenant {OTHER}, not client.toml's 11111111-2222-3333-4444-555555555555"
+            )]
+        );
+        assert_eq!(fx.eval("identity.mfa-admins").status, Status::NoEvidence);
+        // The same id in another case is the same tenant.
+        let same = json.replace(
+            OTHER,
+            "11111111-2222-3333-4444-555555555555"
+                .to_uppercase()
+                .as_str(),
+        );
+        let o = Fx::new()
+            .graph("secureScores.json", &same)
+            .eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    #[test]
+    fn a_snapshot_stating_no_tenant_id_fails_completeness_only() {
+        let fx = Fx::new().manifest_tenant(None);
+        let o = fx.eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.items,
+            [
+                "manifest.json: no tenant_id, and no Graph response carries one: nothing shows this is tenant 11111111-2222-3333-4444-555555555555"
+            ]
+        );
+        assert_eq!(fx.eval("identity.mfa-admins").status, Status::Pass);
+        // A secure score naming the right tenant is proof enough.
+        let json = r#"{"value":[{"azureTenantId":"11111111-2222-3333-4444-555555555555","currentScore":60.5,"maxScore":100}]}"#;
+        let o = fx
+            .graph("secureScores.json", json)
+            .eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
     }
 
     // ---- evidence.snapshot-fresh ----

@@ -8,13 +8,13 @@ use crate::evidence::endpoints::Endpoint;
 use crate::evidence::graph::{CaPolicy, RegistrationDetail, User};
 use crate::policy::IdentityModel;
 use ca::{Ask, Blocker, Tenant};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 pub fn controls() -> Vec<Control> {
     vec![
         Control::new("identity.mfa-admins", Domain::Identity, "Administrators are registered for MFA", mfa_admins)
             .doc(
-                "Share of administrators (isAdmin in userRegistrationDetails, enabled accounts) registered for multifactor authentication.",
+                "Share of administrators registered for multifactor authentication: users flagged isAdmin in userRegistrationDetails and every enabled user holding a privileged role, directly or as a member of a role-assignable group. A role holder the report has no record of, or a group whose membership file is missing, is unknown: the control passes only if it would pass with every unknown admin unregistered, fails only if it would fail with all of them registered, and is no_evidence in between.",
                 "An administrator without MFA is one phished password away from full tenant compromise; Microsoft requires MFA for admin portals.",
                 "Have each listed administrator register an authenticator app, passkey or FIDO2 key (https://aka.ms/mysecurityinfo), then enforce it with Conditional Access.",
             )
@@ -22,7 +22,7 @@ pub fn controls() -> Vec<Control> {
             .params(&[Param { name: "min_percent", default: 100.0, min: 0.0, max: 100.0, doc: "minimum share of admins registered" }]),
         Control::new("identity.mfa-users", Domain::Identity, "Members are registered for MFA", mfa_users)
             .doc(
-                "Share of enabled member users (guests excluded) registered for multifactor authentication, from userRegistrationDetails.",
+                "Share of enabled member users (guests excluded) registered for multifactor authentication, from userRegistrationDetails. An enabled member in users.json the report has no record of is unknown: a pass must hold with every unknown user unregistered, a fail with all of them registered; otherwise no_evidence.",
                 "Unregistered users cannot be challenged for MFA; an attacker who has their password can register their own method first.",
                 "Run a registration campaign (Entra ID > Authentication methods > Registration campaign) and follow up the listed users.",
             )
@@ -78,12 +78,27 @@ fn users_by_id<'a>(ctx: &'a Ctx) -> HashMap<&'a str, &'a User> {
         .unwrap_or_default()
 }
 
-/// The share of a population registered for MFA, with the unregistered as items.
+/// Who else must be in a population than the registration report's own selection:
+/// each with a name and, when the report has no record of them, why that matters.
+struct Extra {
+    /// Object ids whose registration record must be counted even if `select` skips it.
+    ids: HashSet<String>,
+    /// Population members the report says nothing about: `(item, missing)`.
+    unknown: Vec<(String, Missing)>,
+    /// Some members are unknown in number (a group whose membership was not collected).
+    unbounded: bool,
+}
+
+/// The share of a population registered for MFA, with the unregistered as items. A pass
+/// needs positive evidence: it must hold even if every member the report says nothing
+/// about is unregistered; a fail must hold even if they all are registered; anything in
+/// between is `no_evidence`, naming who is unknown.
 fn mfa_coverage(
     ctx: &Ctx,
     c: &Control,
     who: &str,
     select: fn(&RegistrationDetail, Option<&User>) -> bool,
+    extra: Extra,
 ) -> Result<Outcome, Missing> {
     let regs = ctx.snap.registrations.get()?;
     let users = users_by_id(ctx);
@@ -93,7 +108,9 @@ fn mfa_coverage(
     let mut pointers = Vec::new();
     for (i, r) in regs.iter().enumerate() {
         let user = users.get(r.id.as_str()).copied();
-        if user.is_some_and(|u| u.account_enabled == Some(false)) || !select(r, user) {
+        if user.is_some_and(|u| u.account_enabled == Some(false))
+            || !(select(r, user) || extra.ids.contains(&r.id))
+        {
             continue;
         }
         total += 1;
@@ -102,19 +119,61 @@ fn mfa_coverage(
             pointers.push(format!("/value/{i}"));
         }
     }
-    if total == 0 {
+    let unknown = extra.unknown;
+    if total == 0 && unknown.is_empty() && !extra.unbounded {
         return Ok(
             Outcome::na(format!("no enabled {who} in userRegistrationDetails"))
                 .evidence(reg_file(ctx), "/value"),
         );
     }
-    let p = ratio(total - missing.len(), total);
+    let registered = total - missing.len();
+    let all = total + unknown.len();
+    let worst = ratio(registered, all);
+    let fails = if extra.unbounded {
+        // However many unknown members there are, the share stays below 100%.
+        !missing.is_empty() && min >= 100.0
+    } else {
+        ratio(registered + unknown.len(), all) < min
+    };
+    let passes = !extra.unbounded && worst >= min;
+    if !fails && !passes {
+        let mut o = Outcome::new(
+            Status::NoEvidence,
+            format!(
+                "{} {who} cannot be judged: {}",
+                unknown.len(),
+                unknown
+                    .first()
+                    .map(|(_, m)| m.reason.clone())
+                    .unwrap_or_default()
+            ),
+        )
+        .measured(format!("{registered} of at least {all} registered"))
+        .threshold(format!("≥ {}", pct(min)))
+        .items(capped(
+            unknown
+                .iter()
+                .map(|(i, m)| format!("{i}: {}", m.reason))
+                .chain(missing.iter().map(|n| format!("{n}: not registered")))
+                .collect(),
+            100,
+        ))
+        .policy(min_at);
+        let mut files = HashSet::new();
+        for (_, m) in &unknown {
+            if files.insert(m.file.clone()) {
+                o = o.evidence(m.file.clone(), "");
+            }
+        }
+        return Ok(o.evidence(reg_file(ctx), "/value"));
+    }
+    let p = ratio(registered, total.max(1));
+    let p = if total == 0 { 0.0 } else { p };
+    let mut items = missing.clone();
+    items.extend(unknown.iter().map(|(i, m)| format!("{i}: {}", m.reason)));
     let mut o = Outcome::check(
-        p >= min,
-        format!(
-            "{} of {total} {who} registered for MFA",
-            total - missing.len()
-        ),
+        passes,
+        format!("{registered} of {total} {who} registered for MFA"),
         format!(
             "{} of {total} {who} are not registered for MFA",
             missing.len()
@@ -123,7 +182,7 @@ fn mfa_coverage(
     .measured(pct(p))
     .value(p)
     .threshold(format!("≥ {}", pct(min)))
-    .items(capped(missing, 100))
+    .items(capped(items, 100))
     .policy(min_at);
     if pointers.is_empty() {
         o = o.evidence(reg_file(ctx), "/value");
@@ -134,8 +193,80 @@ fn mfa_coverage(
     Ok(o)
 }
 
+/// Administrators are those the report flags (`isAdmin`) and every enabled user holding
+/// a privileged role, directly or through a group: a holder the report has no record
+/// of, or a group whose members are unknown, is unknown.
 fn mfa_admins(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
-    mfa_coverage(ctx, c, "administrators", |r, _| r.is_admin == Some(true))
+    let regs = ctx.snap.registrations.get()?;
+    let recorded: HashSet<&str> = regs.iter().map(|r| r.id.as_str()).collect();
+    let mut extra = Extra {
+        ids: HashSet::new(),
+        unknown: Vec::new(),
+        unbounded: false,
+    };
+    // Without role assignments the report's own flag is the evidence there is.
+    if let Ok(p) = super::access::current_privileged(ctx) {
+        let mut seen = HashSet::new();
+        for a in p
+            .holders()
+            .filter(|a| a.is_user && a.enabled != Some(false))
+        {
+            if !seen.insert(a.principal_id.as_str()) {
+                continue;
+            }
+            if recorded.contains(a.principal_id.as_str()) {
+                extra.ids.insert(a.principal_id.clone());
+            } else {
+                let via = a
+                    .via_group
+                    .as_ref()
+                    .map(|g| format!(", through group {g}"))
+                    .unwrap_or_default();
+                extra.unknown.push((
+                    format!("{} ({}{via})", a.principal, a.role_name),
+                    Missing {
+                        file: reg_file(ctx),
+                        reason: format!(
+                            "{} has no record in userRegistrationDetails.json: its MFA registration is unknown",
+                            a.principal
+                        ),
+                    },
+                ));
+            }
+        }
+        // A role of unknown privilege held by someone not shown to be registered: they
+        // may be an unregistered admin.
+        let registered_or_counted: HashSet<&str> = regs
+            .iter()
+            .filter(|r| r.is_mfa_registered == Some(true) || r.is_admin == Some(true))
+            .map(|r| r.id.as_str())
+            .collect();
+        for (a, m) in &p.unknown_roles {
+            if a.is_user
+                && a.enabled != Some(false)
+                && !registered_or_counted.contains(a.principal_id.as_str())
+                && seen.insert(a.principal_id.as_str())
+            {
+                extra
+                    .unknown
+                    .push((format!("{} (role {})", a.principal, a.role_name), m.clone()));
+            }
+        }
+        for (g, m) in &p.unresolved_groups {
+            extra.unbounded = true;
+            extra.unknown.push((
+                format!("members of group {} ({})", g.principal, g.role_name),
+                m.clone(),
+            ));
+        }
+    }
+    mfa_coverage(
+        ctx,
+        c,
+        "administrators",
+        |r, _| r.is_admin == Some(true),
+        extra,
+    )
 }
 
 fn is_member(r: &RegistrationDetail, u: Option<&User>) -> bool {
@@ -145,8 +276,39 @@ fn is_member(r: &RegistrationDetail, u: Option<&User>) -> bool {
     !guest
 }
 
+/// Members are the report's non-guests; an enabled member in users.json the report has
+/// no record of is unknown.
 fn mfa_users(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
-    mfa_coverage(ctx, c, "members", is_member)
+    let regs = ctx.snap.registrations.get()?;
+    let recorded: HashSet<&str> = regs.iter().map(|r| r.id.as_str()).collect();
+    let unknown = ctx
+        .snap
+        .users
+        .ok()
+        .into_iter()
+        .flatten()
+        .filter(|u| {
+            u.account_enabled != Some(false) && !u.is_guest() && !recorded.contains(u.id.as_str())
+        })
+        .map(|u| {
+            (
+                u.name().to_owned(),
+                Missing {
+                    file: reg_file(ctx),
+                    reason: format!(
+                        "{} has no record in userRegistrationDetails.json: its MFA registration is unknown",
+                        u.name()
+                    ),
+                },
+            )
+        })
+        .collect();
+    let extra = Extra {
+        ids: HashSet::new(),
+        unknown,
+        unbounded: false,
+    };
+    mfa_coverage(ctx, c, "members", is_member, extra)
 }
 
 const ALL_USERS_MFA: &str = "requires MFA for all users and all cloud apps";
@@ -669,16 +831,119 @@ mod tests {
     }
 
     #[test]
-    fn no_admins_in_the_report_is_not_applicable() {
+    fn no_admins_in_the_report_and_no_role_holders_is_not_applicable() {
         let r = vec![reg(BOB, "bob@acme.example", false, true, "member")];
         let o = Fx::new()
             .graph("userRegistrationDetails.json", &regs(&r))
+            .graph("roleAssignments.json", r#"{"value":[]}"#)
+            .graph("roleEligibilitySchedules.json", r#"{"value":[]}"#)
             .eval("identity.mfa-admins");
         assert_eq!(o.status, Status::NotApplicable);
         assert_eq!(
             o.message,
             "no enabled administrators in userRegistrationDetails"
         );
+    }
+
+    /// Regression: an administrator the registration report had no record of was not
+    /// counted at all, so the admins that were recorded passed the control for them.
+    #[test]
+    fn a_role_holder_missing_from_the_registration_report_is_no_evidence() {
+        let r = vec![
+            reg(BG1, "bg1@acme.onmicrosoft.com", true, true, "member"),
+            reg(BG2, "bg2@acme.onmicrosoft.com", true, true, "member"),
+            reg(BOB, "bob@acme.example", false, true, "member"),
+        ];
+        let o = Fx::new()
+            .graph("userRegistrationDetails.json", &regs(&r))
+            .eval("identity.mfa-admins");
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+        assert_eq!(
+            o.items,
+            [
+                "alice@acme.example (Global Administrator): alice@acme.example has no record in userRegistrationDetails.json: its MFA registration is unknown"
+            ]
+        );
+        assert_eq!(o.evidence[0].file, REG_FILE);
+        // A proven failure stays a failure.
+        let mut r = r;
+        r[1] = reg(BG2, "bg2@acme.onmicrosoft.com", true, false, "member");
+        let o = Fx::new()
+            .graph("userRegistrationDetails.json", &regs(&r))
+            .eval("identity.mfa-admins");
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert_eq!(o.items[0], "bg2@acme.onmicrosoft.com");
+    }
+
+    #[test]
+    fn an_unregistered_holder_of_a_role_missing_from_role_definitions_is_no_evidence() {
+        let custom = "cccccccc-0000-0000-0000-00000000000c";
+        let assignments = format!(
+            r##"{{"value":[{{"id":"ra-bob","principalId":"{BOB}","roleDefinitionId":"{custom}","directoryScopeId":"/","principal":{{"@odata.type":"#microsoft.graph.user","id":"{BOB}","userPrincipalName":"bob@acme.example","userType":"Member","accountEnabled":true}}}}]}}"##
+        );
+        let fx = Fx::new().graph("roleAssignments.json", &assignments);
+        let o = fx
+            .clone()
+            .graph(
+                "userRegistrationDetails.json",
+                &regs(&tenant_regs(true, false)),
+            )
+            .eval("identity.mfa-admins");
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+        assert!(
+            o.items[0].contains("role definition cccccccc-0000-0000-0000-00000000000c is not in roleDefinitions.json"),
+            "{:?}",
+            o.items
+        );
+        // Registered anyway: whatever the role is, it changes nothing.
+        assert_eq!(fx.eval("identity.mfa-admins").status, Status::Pass);
+    }
+
+    #[test]
+    fn a_role_holder_the_report_does_not_flag_as_admin_is_counted() {
+        let mut r = tenant_regs(true, false);
+        r[3] = reg(BOB, "bob@acme.example", false, false, "member");
+        let assignments = format!(
+            r##"{{"value":[{{"id":"ra-bob","principalId":"{BOB}","roleDefinitionId":"{EXCHANGE_ADMIN}","directoryScopeId":"/","principal":{{"@odata.type":"#microsoft.graph.user","id":"{BOB}","userPrincipalName":"bob@acme.example","userType":"Member","accountEnabled":true}}}}]}}"##
+        );
+        let o = Fx::new()
+            .graph("userRegistrationDetails.json", &regs(&r))
+            .graph("roleAssignments.json", &assignments)
+            .eval("identity.mfa-admins");
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert_eq!(o.items, ["bob@acme.example"]);
+        assert_eq!(
+            o.message,
+            "1 of 4 administrators are not registered for MFA"
+        );
+    }
+
+    #[test]
+    fn an_enabled_member_missing_from_the_registration_report_matters_only_if_it_could_change_the_verdict()
+     {
+        let extra: Vec<String> = (0..3)
+            .map(|i| {
+                user(
+                    &format!("d0000000-0000-0000-0000-00000000000{i}"),
+                    &format!("new{i}@acme.example"),
+                    "Member",
+                    true,
+                )
+            })
+            .collect();
+        // 4 recorded and registered, 3 unknown: 4/7 < 95% if they are not, 100% if they are.
+        let o = Fx::new()
+            .graph("users.json", &users(true, &extra))
+            .eval("identity.mfa-users");
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+        assert_eq!(o.items.len(), 3);
+        assert!(o.items[0].starts_with("new0@acme.example: new0@acme.example has no record"));
+        // With a 50% threshold even the worst case passes.
+        let o = Fx::new()
+            .graph("users.json", &users(true, &extra))
+            .with_controls_extra("[thresholds]\n\"identity.mfa-users\" = { min_percent = 50 }\n")
+            .eval("identity.mfa-users");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
     }
 
     /// Regression: a peer tool marked every user as lacking MFA when the registration

@@ -17,6 +17,8 @@ use crate::scorecard::{Domain, EvidenceRef, Status};
 use std::sync::LazyLock;
 
 /// A tunable threshold of a control, set in `controls.toml` under `[thresholds]`.
+/// Its direction (which way is stricter) is declared in [`PARAM_DIRECTIONS`]: see
+/// [`Control::param_direction`].
 #[derive(Debug)]
 pub struct Param {
     pub name: &'static str,
@@ -24,6 +26,74 @@ pub struct Param {
     pub min: f64,
     pub max: f64,
     pub doc: &'static str,
+}
+
+/// Which way a threshold is stricter: what `custody diff` calls strengthening.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// A higher value asks more (`min_percent`, a minimum count).
+    HigherIsStricter,
+    /// A lower value asks more (a maximum count, a number of days allowed).
+    LowerIsStricter,
+}
+
+/// The declared direction of every threshold, by control id and parameter name. Kept
+/// here, in one table beside the `Param` type, rather than guessed from a parameter's
+/// name: a parameter without an entry has no direction, and `custody diff` then calls
+/// any change of it a weakening (unclassified). A test checks that every parameter of
+/// the catalogue has an entry. In a control id, one `*` stands for one workload.
+pub const PARAM_DIRECTIONS: &[(&str, &str, Direction)] = &[
+    (
+        "identity.mfa-admins",
+        "min_percent",
+        Direction::HigherIsStricter,
+    ),
+    (
+        "identity.mfa-users",
+        "min_percent",
+        Direction::HigherIsStricter,
+    ),
+    (
+        "access.global-admin-count",
+        "min",
+        Direction::HigherIsStricter,
+    ),
+    (
+        "access.global-admin-count",
+        "max",
+        Direction::LowerIsStricter,
+    ),
+    (
+        "access.stale-admins",
+        "max_days",
+        Direction::LowerIsStricter,
+    ),
+    (
+        "backup.*.protection-coverage",
+        "min_percent",
+        Direction::HigherIsStricter,
+    ),
+    (
+        "backup.*.job-success",
+        "min_percent",
+        Direction::HigherIsStricter,
+    ),
+    (
+        "governance.licence-utilisation",
+        "min_percent",
+        Direction::HigherIsStricter,
+    ),
+];
+
+/// `backup.*.rpo` matches `backup.exchange.rpo`: the `*` stands for one dot-free segment.
+fn id_matches(pattern: &str, id: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == id,
+        Some((prefix, suffix)) => id
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(suffix))
+            .is_some_and(|segment| !segment.is_empty() && !segment.contains('.')),
+    }
 }
 
 /// What a control evaluation needs: the client's policy, this month's snapshot, the
@@ -37,7 +107,7 @@ pub struct Ctx<'a> {
     pub restore_history: &'a [(String, crate::evidence::restore_tests::RestoreTest)],
     pub month: Month,
     /// This month's privileged assignments, computed once for every control that needs them.
-    pub assignments: std::sync::OnceLock<Result<Vec<access::Assignment>, Missing>>,
+    pub assignments: std::sync::OnceLock<Result<access::Privileged, Missing>>,
 }
 
 impl Ctx<'_> {
@@ -110,6 +180,15 @@ impl Control {
     pub fn params(mut self, p: &'static [Param]) -> Control {
         self.params = p;
         self
+    }
+
+    /// The declared direction of one of this control's thresholds (see
+    /// [`PARAM_DIRECTIONS`]); `None` for an undeclared one.
+    pub fn param_direction(&self, name: &str) -> Option<Direction> {
+        PARAM_DIRECTIONS
+            .iter()
+            .find(|(id, param, _)| *param == name && id_matches(id, &self.id))
+            .map(|(_, _, d)| *d)
     }
 }
 
@@ -346,6 +425,38 @@ mod tests {
             assert!(find(id).is_some(), "missing control {id}");
         }
         assert_eq!(catalogue().len(), expected.len());
+    }
+
+    #[test]
+    fn every_threshold_declares_which_way_is_stricter() {
+        for c in catalogue() {
+            for p in c.params {
+                assert!(
+                    c.param_direction(p.name).is_some(),
+                    "{}.{} has no entry in PARAM_DIRECTIONS",
+                    c.id,
+                    p.name
+                );
+            }
+        }
+        // Every entry names a real parameter (no stale rows).
+        for (id, name, _) in PARAM_DIRECTIONS {
+            assert!(
+                catalogue()
+                    .iter()
+                    .any(|c| id_matches(id, &c.id) && c.params.iter().any(|p| p.name == *name)),
+                "PARAM_DIRECTIONS row {id}.{name} matches no parameter"
+            );
+        }
+        let stale = find("access.stale-admins").expect("control");
+        assert_eq!(
+            stale.param_direction("max_days"),
+            Some(Direction::LowerIsStricter)
+        );
+        assert_eq!(stale.param_direction("min_days"), None);
+        assert!(id_matches("backup.*.rpo", "backup.teams.rpo"));
+        assert!(!id_matches("backup.*.rpo", "backup.rpo"));
+        assert!(!id_matches("backup.*.rpo", "backup.a.b.rpo"));
     }
 
     #[test]

@@ -16,7 +16,7 @@ pub fn controls() -> Vec<Control> {
             ),
         Control::new("retention.legal-minimum", Domain::Retention, "Backup retention meets the legal minimum", legal_minimum)
             .doc(
-                "Each in-scope workload's declared backup retention is at least `[retention] legal_minimum`, and Microsoft 365 Backup's own protection policy keeps data at least as long as declared.",
+                "Each in-scope workload's declared backup retention is at least `[retention] legal_minimum`, and Microsoft 365 Backup's own protection policy keeps data at least as long as declared; for a workload it backs up, a protection policy with a retention period must be in protectionPolicies.json (else no_evidence, unless a shortfall is already proven).",
                 "Data deleted before its legal minimum cannot be produced when a regulator, court or auditor asks for it.",
                 "Raise the retention of the listed workloads (in the backup product and backup.toml) to at least the legal minimum, or correct the declared minimum.",
             )
@@ -102,6 +102,35 @@ fn legal_minimum(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
         .filter(|(_, p)| p.provider.as_deref() == Some(M365_BACKUP))
         .filter_map(|(w, _)| policy_type(**w))
         .collect();
+    // What Microsoft 365 Backup cannot show it keeps: no policy file, no policy for a
+    // workload, or a policy without a retention period. A shortfall the policy files
+    // already prove stays a fail; otherwise this is no evidence, never a pass.
+    let mut unknown: Vec<Missing> = Vec::new();
+    if !m365_types.is_empty() {
+        match ctx.snap.protection_policies.get() {
+            Ok(policies) => {
+                for t in &m365_types {
+                    let kept = policies
+                        .iter()
+                        .filter(|pp| pp.odata_type.as_deref().is_some_and(|x| x.ends_with(t)))
+                        .any(|pp| {
+                            pp.retention_settings.iter().any(|s| {
+                                s.period.as_deref().and_then(iso_duration_minutes).is_some()
+                            })
+                        });
+                    if !kept {
+                        unknown.push(Missing {
+                            file: ctx.snap.path(Endpoint::ProtectionPolicies.file()),
+                            reason: format!(
+                                "no Microsoft 365 Backup {t} with a retention period in protectionPolicies.json"
+                            ),
+                        });
+                    }
+                }
+            }
+            Err(m) => unknown.push(m),
+        }
+    }
     if !m365_types.is_empty()
         && let Ok(policies) = ctx.snap.protection_policies.get()
     {
@@ -128,6 +157,11 @@ fn legal_minimum(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
                 o = o.evidence(file.clone(), format!("/value/{i}/retentionSettings"));
             }
         }
+    }
+    if items.is_empty()
+        && let Some(m) = unknown.into_iter().next()
+    {
+        return Err(m);
     }
     o.status = if items.is_empty() {
         Status::Pass

@@ -19,6 +19,24 @@ use crate::scorecard::{PolicyProvenance, Scorecard};
 use std::collections::BTreeMap;
 
 pub const MONTH: &str = "2026-11";
+/// The tenant id of the fixture client `acme`.
+pub const FIXTURE_TENANT: &str = "11111111-2222-3333-4444-555555555555";
+
+/// The tenant a fixture client is written with: `acme`'s, or one derived from the id.
+pub fn tenant_of(client: &str) -> String {
+    if client == "acme" {
+        return FIXTURE_TENANT.to_owned();
+    }
+    let h = sha256_hex(client.as_bytes());
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
 pub const PREV: &str = "2026-10";
 
 pub const CLIENT_TOML: &str = r##"name = "Acme Fixture Ltd"
@@ -431,6 +449,8 @@ pub struct Fx {
     evidence: BTreeMap<String, BTreeMap<String, String>>,
     manifest: BTreeMap<String, Option<String>>,
     collected_at: BTreeMap<String, String>,
+    /// The tenant id manifests state, when not client.toml's (`None` writes `null`).
+    manifest_tenant: Option<Option<String>>,
 }
 
 impl Default for Fx {
@@ -447,6 +467,7 @@ impl Fx {
             evidence: BTreeMap::new(),
             manifest: BTreeMap::new(),
             collected_at: BTreeMap::new(),
+            manifest_tenant: None,
         };
         for (f, t) in [
             ("client.toml", CLIENT_TOML),
@@ -522,6 +543,21 @@ impl Fx {
         self
     }
 
+    /// Manifests state this tenant id (`None`: no tenant id) instead of client.toml's.
+    pub fn manifest_tenant(mut self, tenant: Option<&str>) -> Fx {
+        self.manifest_tenant = Some(tenant.map(str::to_owned));
+        self
+    }
+
+    /// The tenant id client.toml declares.
+    fn client_tenant(&self) -> String {
+        self.policy
+            .get("client.toml")
+            .and_then(|t| t.lines().find_map(|l| l.strip_prefix("tenant_id = ")))
+            .map(|v| v.trim().trim_matches('"').to_owned())
+            .unwrap_or_default()
+    }
+
     pub fn collected_at(mut self, month: &str, at: &str) -> Fx {
         self.collected_at.insert(month.into(), at.into());
         self
@@ -537,9 +573,25 @@ impl Fx {
 
     /// Writes the client under `root` with id `client`; manifests hash the files as
     /// they are at this point.
+    ///
+    /// Every client but `acme` that keeps the fixture's tenant id gets one of its own,
+    /// derived from its id (two clients may not share a tenant), in client.toml and the
+    /// manifests alike; a test that sets another tenant id keeps it.
     pub fn write_to(&self, root: &std::path::Path, client: &str) {
         let cdir = root.join("clients").join(client);
         std::fs::create_dir_all(&cdir).expect("mkdir");
+        let own = tenant_of(client);
+        let mut fx = self.clone();
+        if let Some(t) = fx.policy.get_mut("client.toml") {
+            *t = t.replace(FIXTURE_TENANT, &own);
+        }
+        if let Some(Some(t)) = &mut fx.manifest_tenant {
+            *t = t.replace(FIXTURE_TENANT, &own);
+        }
+        fx.write_files(root, client, &cdir);
+    }
+
+    fn write_files(&self, root: &std::path::Path, client: &str, cdir: &std::path::Path) {
         for (f, t) in &self.policy {
             std::fs::write(cdir.join(f), t).expect("write policy");
         }
@@ -565,8 +617,13 @@ impl Fx {
                 endpoints.extend(self.manifest.values().flatten().cloned());
             }
             if !files.contains_key("manifest.json") {
+                let tenant = match &self.manifest_tenant {
+                    None => format!("{:?}", self.client_tenant()),
+                    Some(Some(t)) => format!("{t:?}"),
+                    Some(None) => "null".to_owned(),
+                };
                 let m = format!(
-                    r#"{{"schema_version":1,"collected_at":"{}","tool":{{"name":"custody","version":"0.1.0"}},"tenant_id":"11111111-2222-3333-4444-555555555555","endpoints":[{}],"files":{{{}}}}}"#,
+                    r#"{{"schema_version":1,"collected_at":"{}","tool":{{"name":"custody","version":"0.1.0"}},"tenant_id":{tenant},"endpoints":[{}],"files":{{{}}}}}"#,
                     self.collected_at
                         .get(month)
                         .map_or("2026-11-23T03:00:00Z", String::as_str),
@@ -621,11 +678,16 @@ impl Fx {
             .contains(&month.prev())
             .then(|| load_snapshot(root, &id, month.prev()));
         let (history, _) = restore_history(root, &id, &all, month);
+        // As in a full evaluation: another tenant's snapshot is quarantined first.
+        let snap = crate::evaluate::own_snapshot(&policy, &snap);
+        let prev = prev
+            .as_ref()
+            .map(|p| crate::evaluate::own_snapshot(&policy, p));
         let ctx = Ctx {
             client: "acme",
             policy: &policy,
             snap: &snap,
-            prev: prev.as_ref(),
+            prev: prev.as_deref(),
             restore_history: &history,
             month,
             assignments: Default::default(),

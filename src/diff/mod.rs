@@ -1,33 +1,45 @@
 //! Semantic policy diff for pull-request review (`custody diff`): per client, what changed
 //! between two versions of the policy, each change classified `strengthens`, `weakens`
-//! or `neutral` with a sentence saying why, plus which controls change status when both
-//! versions are evaluated against the client's latest evidence.
+//! or `neutral` with a sentence saying why, whether each weakening is justified, plus
+//! which controls change status when both versions are evaluated against the client's
+//! latest evidence.
 //!
 //! Loading a policy at a git revision is `history`'s job and the command is `cli`'s: this
-//! module takes two `Policy` values (either may be absent) and renders the result.
+//! module takes two `Policy` values (either may be absent) and the day of the diff, and
+//! renders the result (`render` for the full report, `comment` for the bounded
+//! pull-request comment).
 //!
 //! # Classification rules
 //!
-//! Every rule has a test in `tests.rs` named after it.
+//! Every key of every policy file has a declared direction: the table
+//! [`keys::KEYS`] lists them all (a test checks it against the schema of the files), and
+//! a key whose value changes but that no rule classifies is a weakening, "unclassified".
+//! Nothing is neutral by default. Every rule has a test in `tests.rs` named after it.
 //!
 //! **Thresholds** (`[thresholds]`, area `threshold`, subject `<control>.<param>`): a
 //! threshold that is absent means the catalogue default, so adding or removing one is
-//! compared with the default (setting it to exactly the default is neutral). A parameter
-//! named `min…` (`min_percent`, `min`) strengthens when raised and weakens when lowered; a
-//! parameter named `max…` (`max`, `max_days`) strengthens when lowered and weakens when
-//! raised (`access.global-admin-count` `max` 4 → 6 weakens).
+//! compared with the default (setting it to exactly the default is neutral). Which way
+//! is stricter is declared per parameter in the catalogue
+//! (`controls::PARAM_DIRECTIONS`), never guessed from its name: loosening weakens,
+//! tightening strengthens; a parameter without a declared direction weakens on any
+//! change.
 //!
 //! **Backup** (area `backup`, subject `<workload>.<key>`), per workload:
 //! - `in_scope` true → false weakens, false → true strengthens; a workload table added
 //!   in scope strengthens, one removed that was in scope weakens (otherwise neutral);
 //! - `retention`: longer strengthens, shorter weakens;
-//! - `frequency`, `rpo`, `rto`, `restore_test_cadence`: shorter strengthens, longer weakens;
+//! - `frequency`, `rpo`, `rto`, `restore_test_cadence`: shorter strengthens, longer
+//!   weakens (a longer cadence is a restore test less often);
 //! - `scope` `all` → `selected` weakens, `selected` → `all` strengthens;
 //! - for these ordered settings, declaring one that was absent strengthens and removing
 //!   one weakens;
-//! - `known_gaps`: each gap added weakens, each gap removed strengthens;
-//! - `encryption`, `storage_location`, `owner`, `provider`, `scope_note` and `reason`
-//!   changes are neutral (listed so that a reviewer sees them);
+//! - `provider`, `encryption`, `storage_location`, `owner` (required by
+//!   `policy-complete`): removed weakens, added strengthens, changed neutral;
+//!   `scope_note` and `reason` are neutral;
+//! - `known_gaps`: each gap added weakens (the declared protection leaves more out); a
+//!   gap removed is neutral, because the diff cannot tell a gap closed from one no longer
+//!   written down and a listed gap never excuses a coverage failure (the evidence
+//!   decides); the key itself removed weakens (the policy is incomplete);
 //! - a workload out of scope at HEAD: its setting changes are neutral.
 //!
 //! **Retention** (`[retention]`, area `retention`): `legal_minimum` lower (or removed)
@@ -46,44 +58,66 @@
 //! strengthens when it covers a control no activity covered at BASE, else neutral.
 //! Adding or removing an activity is itself neutral.
 //!
-//! **Access** (`controls.toml`): break-glass accounts added or removed are neutral (with
-//! the consequence in the sentence; area `break_glass`). An approved assignment added
-//! weakens when `active` (more standing privilege approved) and is neutral when
-//! `eligible`; removed strengthens; `eligible` → `active` for the same principal and role
-//! weakens, `active` → `eligible` strengthens (area `approved_assignment`). A
-//! `privileged_roles` entry added strengthens (more roles watched), removed weakens (area
-//! `privileged_role`).
+//! **Access** (`controls.toml`): a break-glass account added weakens (an exclusion
+//! widened: it may be left out of MFA policies and hold Global Administrator
+//! permanently); one removed strengthens, unless none is left (weakens: no emergency
+//! access; area `break_glass`). An approved assignment added weakens (more privilege
+//! approved; `active` is standing privilege), removed strengthens; `eligible` → `active`
+//! for the same principal and role weakens, `active` → `eligible` strengthens (area
+//! `approved_assignment`). A `privileged_roles` entry added strengthens (more roles
+//! watched), removed weakens (area `privileged_role`).
 //!
 //! **Identity** (area `identity`): `model` `conditional_access` → `security_defaults`
 //! weakens (the reverse strengthens); `pim` true → false weakens (the reverse
 //! strengthens).
 //!
 //! **Waivers** (area `waiver`, matched by control, in file order): added weakens, removed
-//! strengthens, expiry extended weakens, shortened strengthens; a changed reason, ticket
-//! or approver is neutral. **Disabled controls** (area `disabled`): added weakens, removed
-//! strengthens, changed reason neutral.
+//! strengthens, expiry later weakens ("extended", or "an expired waiver put back in
+//! force" when it had expired by the day of the diff), earlier strengthens; a changed
+//! reason, ticket or approver is neutral unless the new value is a placeholder (weakens).
+//! **Disabled controls** (area `disabled`): added weakens, removed strengthens, changed
+//! reason neutral.
 //!
-//! **Clients**: a client only at HEAD is `added` with one neutral change; a client only at
-//! BASE is `deleted` with one change that weakens ("client removed from evaluation"). A
-//! change of name, tenant, domains or publishing is neutral (area `client`).
+//! **Clients** (area `client`): a client only at HEAD is `added` with one neutral change,
+//! plus its departures from the catalogue defaults, classified as if changed from them
+//! (thresholds against their defaults, each waiver and disabled control, security
+//! defaults, `pim = false`, `relies_on_backup = true`), so that a new client cannot bring
+//! weakened settings in unreviewed; a client only at BASE is `deleted` with one change that weakens ("client removed from
+//! evaluation"). A new `tenant_id` weakens (evidence is then accepted from another
+//! tenant); `publishing.enabled` true → false weakens (the client's scorecards and
+//! packs are no longer published), false → true strengthens; name, domains and branding
+//! are neutral. `notes.md` changes are neutral (area `notes`). A policy file missing at
+//! HEAD is an input error (every file is required), never a silent change.
 //!
 //! # Justification
 //!
-//! A weakening is *justified* when HEAD has a waiver that was added or changed in this
-//! diff, with a non-empty reason and ticket, whose control is in the same catalogue
-//! domain as the weakening (thresholds and disabled controls: their control's domain;
-//! `backup`: backup; `retention`: retention; `raci`: governance; break-glass, approved
-//! assignments, privileged roles and `pim`: access; identity `model`: identity). A waiver
-//! added or extended with a reason and ticket justifies itself (it is the documented
-//! acceptance of that risk) but no other waiver; a deleted client is never justified.
-//! `--fail-on weaken` fails on any weakening that is not justified.
+//! Each change names the controls it bears on (`controls`: a threshold or a disabled
+//! control its own control; `exchange.rpo` `backup.exchange.rpo`; a break-glass account
+//! the controls that exempt or check it; ...). A weakening is *justified* only by a
+//! waiver at HEAD that
+//! - is for one of those controls (not merely the same domain),
+//! - is in force on the day of the diff (`expires` on or after it; the day is today in
+//!   UTC, or `custody diff --date YYYY-MM-DD`),
+//! - has a reason, approver and ticket that are not placeholders (see [`placeholder`]),
+//! - and was added or changed in this diff.
+//!
+//! A waiver added or extended that way justifies its own change. A weakening that bears
+//! on no control (a client removed, a new tenant, publishing switched off, an
+//! unclassified change) is never justified by a waiver: the reviewers decide. Every
+//! unjustified weakening says why (`unjustified_because`). `--fail-on weaken` fails on
+//! any weakening that is not justified.
 
+mod keys;
+mod placeholder;
 mod rules;
 
+pub mod comment;
 pub mod render;
 #[cfg(test)]
 mod tests;
 
+pub use comment::{COMMENT_LIMIT, render_comment};
+pub use keys::KEYS;
 pub use render::{render_json, render_markdown};
 
 use crate::client_id::ClientId;
@@ -92,6 +126,7 @@ use crate::evidence::{load_snapshot, months};
 use crate::month::Month;
 use crate::policy::Policy;
 use crate::scorecard::{Domain, PolicyProvenance, Status};
+use jiff::civil::Date;
 use serde::Serialize;
 use std::fmt;
 use std::path::Path;
@@ -137,12 +172,18 @@ pub struct Change {
     /// Repository-relative policy file: at HEAD, or at BASE for removals.
     pub file: String,
     pub line: Option<usize>,
-    /// The catalogue domain the change bears on, for justification.
+    /// The catalogue domain the change bears on.
     pub domain: Option<Domain>,
-    /// A weakening accompanied by a waiver-style justification (see the module docs).
+    /// The controls the change bears on: a waiver for one of them can justify it.
+    pub controls: Vec<String>,
+    /// A weakening justified by a waiver (see the module docs).
     pub justified: bool,
-    /// The waiver that justifies it: "waiver CHG-2231 for backup.teams.restore-test".
+    /// The waiver that justifies it: "waiver CHG-2231 for backup.teams.restore-test
+    /// (until 2026-12-31, approved by Jane Doe)".
     pub justified_by: Option<String>,
+    /// Why a weakening is not justified: "no waiver for identity.mfa-users", "waiver
+    /// CHG-1 for identity.mfa-users expired on 2026-01-31".
+    pub unjustified_because: Option<String>,
 }
 
 /// A control whose status differs when the two policies are evaluated against the same
@@ -172,7 +213,7 @@ impl ClientDiff {
         self.changes.iter().filter(|c| c.effect == effect).count()
     }
 
-    /// Weakenings without a waiver-style justification.
+    /// Weakenings not justified by a qualifying waiver.
     pub fn unjustified(&self) -> usize {
         self.changes
             .iter()
@@ -202,24 +243,45 @@ impl ClientDiff {
     }
 }
 
-/// The semantic diff of one client's policy; `None` means the client does not exist on
-/// that side. `status_changes` is left empty (see `status_changes`).
-pub fn diff_policies(client: &str, base: Option<&Policy>, head: Option<&Policy>) -> ClientDiff {
-    let (kind, changes) = match (base, head) {
-        (None, None) => ("unchanged", Vec::new()),
-        (None, Some(h)) => ("added", vec![rules::client_presence(client, h, true)]),
-        (Some(b), None) => ("deleted", vec![rules::client_presence(client, b, false)]),
+/// Today in UTC: the default day of a diff, on which waivers must be in force.
+pub fn today_utc() -> Date {
+    jiff::tz::TimeZone::UTC
+        .to_datetime(jiff::Timestamp::now())
+        .date()
+}
+
+/// The semantic diff of one client's policy on day `today`; `None` means the client
+/// does not exist on that side. `status_changes` is left empty (see `status_changes`).
+pub fn diff_policies(
+    client: &str,
+    base: Option<&Policy>,
+    head: Option<&Policy>,
+    today: Date,
+) -> ClientDiff {
+    let (kind, mut changes, waivers) = match (base, head) {
+        (None, None) => ("unchanged", Vec::new(), Vec::new()),
+        (None, Some(h)) => {
+            let (defaults, waivers) = rules::against_defaults(h, today);
+            let mut changes = vec![rules::client_presence(client, h, true)];
+            changes.extend(defaults);
+            ("added", changes, waivers)
+        }
+        (Some(b), None) => (
+            "deleted",
+            vec![rules::client_presence(client, b, false)],
+            Vec::new(),
+        ),
         (Some(b), Some(h)) => {
-            let (mut changes, justifying) = rules::all(client, b, h);
-            justify(&mut changes, &justifying);
+            let (changes, waivers) = rules::all(client, b, h, today);
             let kind = if changes.is_empty() {
                 "unchanged"
             } else {
                 "changed"
             };
-            (kind, changes)
+            (kind, changes, waivers)
         }
     };
+    justify(&mut changes, &waivers, today);
     ClientDiff {
         client: client.to_owned(),
         kind: kind.to_owned(),
@@ -229,39 +291,85 @@ pub fn diff_policies(client: &str, base: Option<&Policy>, head: Option<&Policy>)
     }
 }
 
-/// A HEAD waiver added or changed in this diff, with a reason and a ticket.
-pub(crate) struct Justifying {
+/// A waiver at HEAD, and whether this diff added or changed it.
+pub(crate) struct HeadWaiver {
     pub control: String,
+    pub reason: String,
+    pub approved_by: String,
     pub ticket: String,
-    pub domain: Domain,
+    pub expires: Date,
+    pub changed: bool,
 }
 
-fn justify(changes: &mut [Change], justifying: &[Justifying]) {
+impl HeadWaiver {
+    /// Why this waiver cannot justify a weakening on `today`; `None` when it can.
+    fn cannot_justify(&self, today: Date) -> Option<String> {
+        let name = format!("waiver {:?} for {}", self.ticket, self.control);
+        if let Some(why) = placeholder::waiver(&self.reason, &self.approved_by, &self.ticket) {
+            return Some(format!("{name}: {why}"));
+        }
+        if self.expires < today {
+            return Some(format!(
+                "{name} expired on {} (before {today})",
+                self.expires
+            ));
+        }
+        if !self.changed {
+            return Some(format!("{name} was not added or changed in this change"));
+        }
+        None
+    }
+}
+
+/// Marks each weakening justified by a qualifying waiver, or says why it is not.
+fn justify(changes: &mut [Change], waivers: &[HeadWaiver], today: Date) {
     for c in changes.iter_mut() {
         if c.effect != Effect::Weakens {
             continue;
         }
-        // A waiver added or extended with its reason, approver and ticket is itself the
-        // waiver-style justification of the risk it accepts.
-        if c.area == "waiver" {
-            if let Some(w) = justifying.iter().find(|w| w.control == c.subject) {
-                c.justified = true;
-                c.justified_by = Some(format!(
-                    "waiver {} (reason, approver and ticket recorded)",
-                    w.ticket
-                ));
-            }
+        if c.controls.is_empty() {
+            c.unjustified_because =
+                Some("bears on no single control: a waiver cannot justify it".to_owned());
             continue;
         }
-        let Some(domain) = c.domain else { continue };
-        if let Some(w) = justifying.iter().find(|w| w.domain == domain) {
+        let candidates: Vec<&HeadWaiver> = waivers
+            .iter()
+            .filter(|w| c.controls.contains(&w.control))
+            .collect();
+        if let Some(w) = candidates
+            .iter()
+            .find(|w| w.cannot_justify(today).is_none())
+        {
             c.justified = true;
-            c.justified_by = Some(format!("waiver {} for {}", w.ticket, w.control));
+            c.justified_by = Some(format!(
+                "waiver {} for {} (until {}, approved by {})",
+                w.ticket, w.control, w.expires, w.approved_by
+            ));
+            continue;
         }
+        c.unjustified_because = Some(match candidates.first() {
+            Some(w) => w.cannot_justify(today).unwrap_or_default(),
+            None => format!("no waiver for {}", or_list(&c.controls)),
+        });
     }
 }
 
-/// True when any client has a weakening without a waiver-style justification
+/// `a`, `a or b`, `a, b or c`, capped at five names.
+fn or_list(ids: &[String]) -> String {
+    const N: usize = 5;
+    let shown: Vec<&str> = ids.iter().take(N).map(String::as_str).collect();
+    let mut s = match shown.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    };
+    if ids.len() > N {
+        s.push_str(&format!(" (and {} more)", ids.len() - N));
+    }
+    s
+}
+
+/// True when any client has a weakening not justified by a qualifying waiver
 /// (`--fail-on weaken`).
 pub fn any_unjustified_weakening(diffs: &[ClientDiff]) -> bool {
     diffs.iter().any(|d| d.unjustified() > 0)

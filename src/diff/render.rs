@@ -132,6 +132,8 @@ fn client_block(s: &mut String, d: &ClientDiff) {
             let mut change = text(&c.reason);
             if let Some(by) = &c.justified_by {
                 let _ = write!(change, " — justified by {}", text(by));
+            } else if let Some(why) = &c.unjustified_because {
+                let _ = write!(change, " — unjustified: {}", text(why));
             }
             let place = match c.line {
                 Some(l) => format!("{}:{l}", c.file),

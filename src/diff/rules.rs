@@ -2,29 +2,35 @@
 //! policy. Each function compares BASE with HEAD and pushes the changes it finds, located
 //! at HEAD (or at BASE for removals).
 
-use super::{Change, Effect, Justifying};
-use crate::controls;
+use super::{Change, Effect, HeadWaiver, placeholder};
+use crate::controls::{self, Direction};
 use crate::policy::{
     Activity, ApprovedAssignment, AssignmentKind, At, Disabled, IdentityModel, Policy, Scope,
     Waiver, Workload, WorkloadPolicy,
 };
 use crate::scorecard::Domain;
+use jiff::civil::Date;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Every change between two versions of a client's policy, and the HEAD waivers that can
-/// justify a weakening.
-pub(super) fn all(client: &str, b: &Policy, h: &Policy) -> (Vec<Change>, Vec<Justifying>) {
+/// Every change between two versions of a client's policy, and every HEAD waiver (with
+/// whether this diff added or changed it), for justification.
+pub(super) fn all(
+    client: &str,
+    b: &Policy,
+    h: &Policy,
+    today: Date,
+) -> (Vec<Change>, Vec<HeadWaiver>) {
     let mut out = Vec::new();
-    let mut justifying = Vec::new();
     client_info(&mut out, client, b, h);
+    notes(&mut out, client, b, h);
     raci(&mut out, b, h);
     identity(&mut out, b, h);
     thresholds(&mut out, b, h);
     break_glass(&mut out, b, h);
     privileged_roles(&mut out, b, h);
     approved(&mut out, b, h);
-    waivers(&mut out, &mut justifying, b, h);
+    let head_waivers = waivers(&mut out, b, h, today);
     disabled(&mut out, b, h);
     for w in Workload::ALL {
         workload(
@@ -35,7 +41,33 @@ pub(super) fn all(client: &str, b: &Policy, h: &Policy) -> (Vec<Change>, Vec<Jus
         );
     }
     retention(&mut out, b, h);
-    (out, justifying)
+    super::keys::unclassified(&mut out, client, b, h);
+    (out, head_waivers)
+}
+
+/// A new client's departures from the catalogue defaults: its policy compared with the
+/// same policy without thresholds, waivers and disabled controls, with Conditional
+/// Access, PIM and records retention apart from backup. A client added in a pull request
+/// therefore cannot bring weakened settings in unreviewed.
+pub(super) fn against_defaults(h: &Policy, today: Date) -> (Vec<Change>, Vec<HeadWaiver>) {
+    let mut b = h.clone();
+    b.controls.thresholds.clear();
+    b.controls.waivers.clear();
+    b.controls.disabled.clear();
+    b.controls.identity_model = IdentityModel::ConditionalAccess;
+    b.controls.pim = true;
+    b.backup.retention.relies_on_backup = false;
+    let mut out = Vec::new();
+    identity(&mut out, &b, h);
+    thresholds(&mut out, &b, h);
+    let head_waivers = waivers(&mut out, &b, h, today);
+    disabled(&mut out, &b, h);
+    retention(&mut out, &b, h);
+    for c in &mut out {
+        c.reason
+            .push_str(" [new client, against the catalogue default]");
+    }
+    (out, head_waivers)
 }
 
 /// The one change of a client that exists on one side only.
@@ -94,6 +126,8 @@ struct Ch {
     reason: Option<String>,
     loc: Loc,
     domain: Option<Domain>,
+    /// The controls the change bears on: a waiver for one of them can justify it.
+    controls: Vec<String>,
 }
 
 impl Ch {
@@ -116,7 +150,13 @@ impl Ch {
             reason: None,
             loc,
             domain,
+            controls: Vec::new(),
         }
+    }
+
+    fn bears_on<S: Into<String>>(mut self, ids: impl IntoIterator<Item = S>) -> Ch {
+        self.controls.extend(ids.into_iter().map(Into::into));
+        self
     }
 
     fn values(mut self, before: Option<String>, after: Option<String>) -> Ch {
@@ -174,8 +214,10 @@ impl Ch {
             file: self.loc.file,
             line: self.loc.line,
             domain: self.domain,
+            controls: self.controls,
             justified: false,
             justified_by: None,
+            unjustified_because: None,
         }
     }
 }
@@ -323,15 +365,28 @@ fn client_info(out: &mut Vec<Change>, client: &str, b: &Policy, h: &Policy) {
         line: None,
     };
     let (cb, ch) = (&b.client, &h.client);
+    let publish = ordered(Some(cb.publish), Some(ch.publish), true);
+    // (key, table, label, before, after, effect, note). The tenant decides whose evidence
+    // is accepted as this client's, so a new tenant weakens until reviewed; publishing
+    // switched off stops the client's scorecards and evidence packs from being published.
     let fields = [
-        ("name", "", "name", cb.name.clone(), ch.name.clone(), None),
+        (
+            "name",
+            "",
+            "name",
+            cb.name.clone(),
+            ch.name.clone(),
+            Effect::Neutral,
+            None,
+        ),
         (
             "tenant_id",
             "",
             "tenant",
             cb.tenant_id.clone(),
             ch.tenant_id.clone(),
-            Some("evidence must come from the new tenant"),
+            Effect::Weakens,
+            Some("evidence is now accepted from another tenant"),
         ),
         (
             "domains",
@@ -339,6 +394,25 @@ fn client_info(out: &mut Vec<Change>, client: &str, b: &Policy, h: &Policy) {
             "domains",
             cb.domains.join(", "),
             ch.domains.join(", "),
+            Effect::Neutral,
+            None,
+        ),
+        (
+            "accent",
+            "branding",
+            "accent colour",
+            cb.accent.clone(),
+            ch.accent.clone(),
+            Effect::Neutral,
+            None,
+        ),
+        (
+            "logo",
+            "branding",
+            "logo",
+            cb.logo.clone().unwrap_or_else(|| "none".to_owned()),
+            ch.logo.clone().unwrap_or_else(|| "none".to_owned()),
+            Effect::Neutral,
             None,
         ),
         (
@@ -347,10 +421,15 @@ fn client_info(out: &mut Vec<Change>, client: &str, b: &Policy, h: &Policy) {
             "publishing",
             cb.publish.to_string(),
             ch.publish.to_string(),
-            Some("whether `custody build` publishes the client's site"),
+            publish,
+            Some(if ch.publish {
+                "the client's scorecards and evidence packs are published again"
+            } else {
+                "the client's scorecards and evidence packs are no longer published"
+            }),
         ),
     ];
-    for (key, table, label, before, after, note) in fields {
+    for (key, table, label, before, after, effect, note) in fields {
         if before == after {
             continue;
         }
@@ -363,10 +442,44 @@ fn client_info(out: &mut Vec<Change>, client: &str, b: &Policy, h: &Policy) {
         out.push(
             Ch::new("client", subject, format!("client {label}"), loc, None)
                 .values(Some(before), Some(after))
+                .effect(effect)
                 .maybe_note(note.map(str::to_owned))
                 .build(),
         );
     }
+}
+
+/// `notes.md` is shown on the client's site and decides nothing: any change is neutral,
+/// but listed.
+fn notes(out: &mut Vec<Change>, client: &str, b: &Policy, h: &Policy) {
+    if b.notes == h.notes {
+        return;
+    }
+    let (before, after) = (
+        b.notes.as_ref().map(|_| "notes".to_owned()),
+        h.notes.as_ref().map(|_| "notes".to_owned()),
+    );
+    let what = match (&before, &after) {
+        (Some(_), Some(_)) => "client notes (notes.md) changed: neutral",
+        (None, _) => "client notes (notes.md) added: neutral",
+        (_, None) => "client notes (notes.md) removed: neutral",
+    };
+    let side = if h.notes.is_some() { h } else { b };
+    out.push(
+        Ch::new(
+            "notes",
+            "notes.md",
+            "notes",
+            Loc {
+                file: source_path(side, client, "notes.md"),
+                line: None,
+            },
+            None,
+        )
+        .values(before, after)
+        .reason(what.to_owned())
+        .build(),
+    );
 }
 
 // ---------------------------------------------------------------- raci.toml
@@ -440,6 +553,7 @@ fn coverage_change(
             Loc::at(&act.at),
             Some(Domain::Governance),
         )
+        .bears_on(["governance.controls-owned"])
         .values(before, after)
         .effect(effect)
         .note(note)
@@ -513,6 +627,7 @@ fn activity(out: &mut Vec<Change>, ba: &Activity, ha: &Activity) {
             Loc::at(&ha.at),
             Some(Domain::Governance),
         )
+        .bears_on(["governance.raci-complete"])
     };
     if ba.name != ha.name {
         out.push(
@@ -604,6 +719,13 @@ fn identity(out: &mut Vec<Change>, b: &Policy, h: &Policy) {
                 loc,
                 Some(Domain::Identity),
             )
+            .bears_on([
+                "identity.ca-mfa-all-users",
+                "identity.ca-mfa-admins",
+                "identity.ca-block-legacy-auth",
+                "identity.security-defaults",
+                "identity.licences",
+            ])
             .values(Some(name(mb).to_owned()), Some(name(mh).to_owned()))
             .effect(effect)
             .note(note)
@@ -620,6 +742,7 @@ fn identity(out: &mut Vec<Change>, b: &Policy, h: &Policy) {
         let loc = key_loc(b, h, controls_file, "identity", "pim", fallback);
         out.push(
             Ch::new("identity", "identity.pim", "PIM", loc, Some(Domain::Access))
+                .bears_on(["access.pim-standing-privilege", "identity.licences"])
                 .values(
                     Some(b.controls.pim.to_string()),
                     Some(h.controls.pim.to_string()),
@@ -660,14 +783,13 @@ fn thresholds(out: &mut Vec<Change>, b: &Policy, h: &Policy) {
                 Some((x, _)) => num(*x),
                 None => format!("{} (default)", num(p.default)),
             };
-            let effect = if bn == hn {
-                Effect::Neutral
-            } else if p.name.starts_with("min") {
-                direction(hn.total_cmp(&bn), true)
-            } else if p.name.starts_with("max") {
-                direction(hn.total_cmp(&bn), false)
-            } else {
-                Effect::Neutral
+            // The direction is declared per parameter in the catalogue; a parameter
+            // without one is never taken to be harmless.
+            let (effect, unclassified) = match control.param_direction(p.name) {
+                _ if bn == hn => (Effect::Neutral, false),
+                Some(Direction::HigherIsStricter) => (direction(hn.total_cmp(&bn), true), false),
+                Some(Direction::LowerIsStricter) => (direction(hn.total_cmp(&bn), false), false),
+                None => (Effect::Weakens, true),
             };
             let at = hv.as_ref().or(bv.as_ref()).map(|v| &v.1);
             let loc = at.map_or_else(
@@ -685,15 +807,33 @@ fn thresholds(out: &mut Vec<Change>, b: &Policy, h: &Policy) {
                     loc,
                     Some(control.domain),
                 )
+                .bears_on([id.clone()])
                 .values(Some(show(&bv)), Some(show(&hv)))
                 .effect(effect)
-                .maybe_note((bn == hn).then(|| "same as the catalogue default".to_owned()))
+                .maybe_note(if unclassified {
+                    Some("unclassified: the parameter declares no direction".to_owned())
+                } else {
+                    (bn == hn).then(|| "same as the catalogue default".to_owned())
+                })
                 .build(),
             );
         }
     }
 }
 
+/// The controls whose checks exempt the declared break-glass accounts (Conditional
+/// Access exclusions, standing Global Administrator) or check them.
+const BREAK_GLASS_CONTROLS: [&str; 5] = [
+    "access.break-glass",
+    "access.pim-standing-privilege",
+    "identity.ca-mfa-all-users",
+    "identity.ca-mfa-admins",
+    "identity.ca-block-legacy-auth",
+];
+
+/// A break-glass account added widens the exemptions (it may be excluded from MFA
+/// policies and hold Global Administrator permanently): weakens. One removed narrows
+/// them: strengthens, unless none is left (no emergency access declared): weakens.
 fn break_glass(out: &mut Vec<Change>, b: &Policy, h: &Policy) {
     let has = |p: &Policy, upn: &str| {
         p.controls
@@ -701,32 +841,44 @@ fn break_glass(out: &mut Vec<Change>, b: &Policy, h: &Policy) {
             .iter()
             .any(|(u, _)| u.eq_ignore_ascii_case(upn))
     };
+    let ch = |upn: &str, at: &At| {
+        Ch::new(
+            "break_glass",
+            upn.to_owned(),
+            "break-glass account",
+            Loc::at(at),
+            Some(Domain::Access),
+        )
+        .bears_on(BREAK_GLASS_CONTROLS)
+    };
     for (upn, at) in h.controls.break_glass.iter().filter(|(u, _)| !has(b, u)) {
         out.push(
-            Ch::new(
-                "break_glass",
-                upn.clone(),
-                "break-glass account",
-                Loc::at(at),
-                Some(Domain::Access),
-            )
-            .values(None, Some(upn.clone()))
-            .note("checked by access.break-glass; its standing Global Administrator assignment is expected")
-            .build(),
+            ch(upn, at)
+                .values(None, Some(upn.clone()))
+                .effect(Effect::Weakens)
+                .note("exclusion widened: it may be excluded from MFA policies and hold Global Administrator permanently")
+                .build(),
         );
     }
+    let none_left = h.controls.break_glass.is_empty();
     for (upn, at) in b.controls.break_glass.iter().filter(|(u, _)| !has(h, u)) {
-        out.push(
-            Ch::new(
-                "break_glass",
-                upn.clone(),
-                "break-glass account",
-                Loc::at(at),
-                Some(Domain::Access),
+        let (effect, note) = if none_left {
+            (
+                Effect::Weakens,
+                "no break-glass account is declared any more: no emergency access",
             )
-            .values(Some(upn.clone()), None)
-            .note("no longer checked; a standing assignment of it is now a finding")
-            .build(),
+        } else {
+            (
+                Effect::Strengthens,
+                "no longer exempt; a standing assignment of it is now a finding",
+            )
+        };
+        out.push(
+            ch(upn, at)
+                .values(Some(upn.clone()), None)
+                .effect(effect)
+                .note(note)
+                .build(),
         );
     }
 }
@@ -777,6 +929,13 @@ fn privileged_roles(out: &mut Vec<Change>, b: &Policy, h: &Policy) {
                 loc.clone(),
                 Some(Domain::Access),
             )
+            .bears_on([
+                "access.pim-standing-privilege",
+                "access.guest-admins",
+                "access.stale-admins",
+                "access.approved-assignments",
+                "access.role-changes",
+            ])
             .values(Some(r.clone()), None)
             .effect(Effect::Weakens)
             .note("no longer watched")
@@ -799,16 +958,22 @@ fn approved(out: &mut Vec<Change>, b: &Policy, h: &Policy) {
             Loc::at(at),
             Some(Domain::Access),
         )
+        .bears_on([
+            "access.approved-assignments",
+            "access.pim-standing-privilege",
+        ])
     };
     for a in &h.controls.approved {
         let kind = a.assignment.as_str().to_owned();
         match find(b, &a.principal, &a.role) {
             None => {
+                // Any approval added is more privilege approved; active is standing.
                 let (effect, note) = match a.assignment {
                     AssignmentKind::Active => (Effect::Weakens, "more standing privilege approved"),
-                    AssignmentKind::Eligible => {
-                        (Effect::Neutral, "eligible: activated just in time")
-                    }
+                    AssignmentKind::Eligible => (
+                        Effect::Weakens,
+                        "more privilege approved, eligible: activated just in time",
+                    ),
                 };
                 out.push(
                     ch(&a.principal, &a.role, &a.at)
@@ -851,7 +1016,9 @@ fn approved(out: &mut Vec<Change>, b: &Policy, h: &Policy) {
     }
 }
 
-fn waivers(out: &mut Vec<Change>, justifying: &mut Vec<Justifying>, b: &Policy, h: &Policy) {
+/// Waivers, matched by control in file order. Returns every HEAD waiver with whether
+/// this diff added or changed it.
+fn waivers(out: &mut Vec<Change>, b: &Policy, h: &Policy, today: Date) -> Vec<HeadWaiver> {
     fn group(p: &Policy) -> BTreeMap<&str, Vec<&Waiver>> {
         let mut m: BTreeMap<&str, Vec<&Waiver>> = BTreeMap::new();
         for w in &p.controls.waivers {
@@ -862,17 +1029,16 @@ fn waivers(out: &mut Vec<Change>, justifying: &mut Vec<Justifying>, b: &Policy, 
     let (gb, gh) = (group(b), group(h));
     let ids: BTreeSet<&str> = gb.keys().chain(gh.keys()).copied().collect();
     let desc = |w: &Waiver| format!("until {} ({})", w.expires, w.ticket);
-    let justifies = |w: &Waiver, justifying: &mut Vec<Justifying>| {
-        if let Some(domain) = domain_of(&w.control)
-            && !w.reason.trim().is_empty()
-            && !w.ticket.trim().is_empty()
-        {
-            justifying.push(Justifying {
-                control: w.control.clone(),
-                ticket: w.ticket.clone(),
-                domain,
-            });
-        }
+    let mut head = Vec::new();
+    let keep = |w: &Waiver, changed: bool, head: &mut Vec<HeadWaiver>| {
+        head.push(HeadWaiver {
+            control: w.control.clone(),
+            reason: w.reason.clone(),
+            approved_by: w.approved_by.clone(),
+            ticket: w.ticket.clone(),
+            expires: w.expires,
+            changed,
+        });
     };
     for id in ids {
         let (bs, hs) = (
@@ -881,20 +1047,22 @@ fn waivers(out: &mut Vec<Change>, justifying: &mut Vec<Justifying>, b: &Policy, 
         );
         let what = format!("waiver for {id}");
         let domain = domain_of(id);
+        let ch =
+            |what: String, at: &At| Ch::new("waiver", id, what, Loc::at(at), domain).bears_on([id]);
         for i in 0..bs.len().max(hs.len()) {
             match (bs.get(i).copied(), hs.get(i).copied()) {
                 (None, Some(w)) => {
                     out.push(
-                        Ch::new("waiver", id, what.clone(), Loc::at(&w.at), domain)
+                        ch(what.clone(), &w.at)
                             .values(None, Some(desc(w)))
                             .effect(Effect::Weakens)
                             .note(format!("{}; approved by {}", w.reason, w.approved_by))
                             .build(),
                     );
-                    justifies(w, justifying);
+                    keep(w, true, &mut head);
                 }
                 (Some(w), None) => out.push(
-                    Ch::new("waiver", id, what.clone(), Loc::at(&w.at), domain)
+                    ch(what.clone(), &w.at)
                         .values(Some(desc(w)), None)
                         .effect(Effect::Strengthens)
                         .build(),
@@ -902,23 +1070,19 @@ fn waivers(out: &mut Vec<Change>, justifying: &mut Vec<Justifying>, b: &Policy, 
                 (Some(bw), Some(hw)) => {
                     let before = out.len();
                     if bw.expires != hw.expires {
-                        let (effect, note) = if hw.expires > bw.expires {
-                            (Effect::Weakens, "extended")
-                        } else {
+                        let (effect, note) = if hw.expires <= bw.expires {
                             (Effect::Strengthens, "shortened")
+                        } else if bw.expires < today && hw.expires >= today {
+                            (Effect::Weakens, "an expired waiver put back in force")
+                        } else {
+                            (Effect::Weakens, "extended")
                         };
                         out.push(
-                            Ch::new(
-                                "waiver",
-                                id,
-                                format!("{what} expiry"),
-                                Loc::at(&hw.at),
-                                domain,
-                            )
-                            .values(Some(bw.expires.to_string()), Some(hw.expires.to_string()))
-                            .effect(effect)
-                            .note(note)
-                            .build(),
+                            ch(format!("{what} expiry"), &hw.at)
+                                .values(Some(bw.expires.to_string()), Some(hw.expires.to_string()))
+                                .effect(effect)
+                                .note(note)
+                                .build(),
                         );
                     }
                     for (field, bv, hv) in [
@@ -926,28 +1090,30 @@ fn waivers(out: &mut Vec<Change>, justifying: &mut Vec<Justifying>, b: &Policy, 
                         ("ticket", &bw.ticket, &hw.ticket),
                         ("approved_by", &bw.approved_by, &hw.approved_by),
                     ] {
-                        if bv != hv {
-                            out.push(
-                                Ch::new(
-                                    "waiver",
-                                    id,
-                                    format!("{what} {field}"),
-                                    Loc::at(&hw.at),
-                                    domain,
-                                )
-                                .values(Some(bv.clone()), Some(hv.clone()))
-                                .build(),
-                            );
+                        if bv == hv {
+                            continue;
                         }
+                        // A record that loses its real reason, approver or ticket no
+                        // longer documents the risk it accepts.
+                        let (effect, note) = match placeholder::field(field, hv) {
+                            Some(why) => (Effect::Weakens, Some(format!("the new {field} {why}"))),
+                            None => (Effect::Neutral, None),
+                        };
+                        out.push(
+                            ch(format!("{what} {field}"), &hw.at)
+                                .values(Some(bv.clone()), Some(hv.clone()))
+                                .effect(effect)
+                                .maybe_note(note)
+                                .build(),
+                        );
                     }
-                    if out.len() > before {
-                        justifies(hw, justifying);
-                    }
+                    keep(hw, out.len() > before, &mut head);
                 }
                 (None, None) => {}
             }
         }
     }
+    head
 }
 
 fn disabled(out: &mut Vec<Change>, b: &Policy, h: &Policy) {
@@ -961,7 +1127,8 @@ fn disabled(out: &mut Vec<Change>, b: &Policy, h: &Policy) {
             "disabled control",
             Loc::at(&d.at),
             domain_of(&d.control),
-        );
+        )
+        .bears_on([d.control.clone()]);
         match find(b, &d.control) {
             None => out.push(
                 ch.values(None, Some(d.control.clone()))
@@ -1001,6 +1168,44 @@ fn disabled(out: &mut Vec<Change>, b: &Policy, h: &Policy) {
 
 // ---------------------------------------------------------------- backup.toml
 
+/// The backup controls of a workload a key of its table bears on.
+fn workload_controls(w: Workload, key: &str) -> Vec<String> {
+    let c = |name: &str| format!("backup.{}.{name}", w.id());
+    match key {
+        "in_scope" | "" => [
+            "policy-complete",
+            "protection-coverage",
+            "job-success",
+            "rpo",
+            "restore-test",
+        ]
+        .iter()
+        .map(|n| c(n))
+        .chain(["governance.workload-owners".to_owned()])
+        .collect(),
+        "scope" => vec![c("protection-coverage")],
+        "known_gaps" => vec![c("protection-coverage"), c("policy-complete")],
+        "frequency" => vec![c("rpo"), c("policy-complete")],
+        "rpo" => vec![
+            c("rpo"),
+            c("policy-complete"),
+            "governance.workload-owners".to_owned(),
+        ],
+        "rto" => vec![
+            c("restore-test"),
+            c("policy-complete"),
+            "governance.workload-owners".to_owned(),
+        ],
+        "restore_test_cadence" => vec![c("restore-test"), c("policy-complete")],
+        "retention" => vec![c("policy-complete"), "retention.legal-minimum".to_owned()],
+        "owner" => vec![
+            c("policy-complete"),
+            "governance.workload-owners".to_owned(),
+        ],
+        _ => vec![c("policy-complete")],
+    }
+}
+
 fn workload(
     out: &mut Vec<Change>,
     w: Workload,
@@ -1025,6 +1230,7 @@ fn workload(
             };
             out.push(
                 Ch::new("backup", w.id(), "", Loc::at(&h.at), Some(Domain::Backup))
+                    .bears_on(workload_controls(w, ""))
                     .values(None, Some(scope_word(h).to_owned()))
                     .effect(effect)
                     .reason(format!(
@@ -1043,6 +1249,7 @@ fn workload(
             };
             out.push(
                 Ch::new("backup", w.id(), "", Loc::at(&b.at), Some(Domain::Backup))
+                    .bears_on(workload_controls(w, ""))
                     .values(Some(scope_word(b).to_owned()), None)
                     .effect(effect)
                     .reason(format!(
@@ -1069,6 +1276,7 @@ fn workload(
             loc(key),
             Some(Domain::Backup),
         )
+        .bears_on(workload_controls(w, key))
     };
     if b.in_scope != h.in_scope {
         out.push(
@@ -1132,7 +1340,10 @@ fn workload(
             ordered(bv, hv, longer_is_stronger),
         );
     }
-    let texts = [
+    // Settings that `backup.<w>.policy-complete` requires: declaring one completes the
+    // policy (strengthens), removing one leaves it incomplete (weakens), a new value is
+    // for the reviewer to judge (neutral).
+    let required = [
         ("provider", "provider", &b.provider, &h.provider),
         ("encryption", "encryption", &b.encryption, &h.encryption),
         (
@@ -1142,11 +1353,44 @@ fn workload(
             &h.storage_location,
         ),
         ("owner", "owner", &b.owner, &h.owner),
+    ];
+    for (key, label, bv, hv) in required {
+        let effect = match (bv, hv) {
+            (Some(_), Some(_)) | (None, None) => Effect::Neutral,
+            (None, Some(_)) => Effect::Strengthens,
+            (Some(_), None) => Effect::Weakens,
+        };
+        setting(key, label, bv.clone(), hv.clone(), effect);
+    }
+    // Descriptions that no control reads.
+    let texts = [
         ("scope_note", "scope note", &b.scope_note, &h.scope_note),
         ("reason", "out-of-scope reason", &b.reason, &h.reason),
     ];
     for (key, label, bv, hv) in texts {
         setting(key, label, bv.clone(), hv.clone(), Effect::Neutral);
+    }
+    // `known_gaps`: the key itself is required by policy-complete (`[]` when there are
+    // none). A gap added widens what the declared protection leaves out: weakens. A gap
+    // removed is neutral: the diff cannot tell a gap closed from a gap no longer
+    // written down, and a listed gap never excuses a coverage failure, so the evidence
+    // (protection-coverage) decides.
+    match (&b.known_gaps, &h.known_gaps) {
+        (Some(_), None) => setting(
+            "known_gaps",
+            "known gaps",
+            Some("declared".to_owned()),
+            None,
+            Effect::Weakens,
+        ),
+        (None, Some(_)) => setting(
+            "known_gaps",
+            "known gaps",
+            None,
+            Some("declared".to_owned()),
+            Effect::Strengthens,
+        ),
+        _ => {}
     }
     let gaps = |p: &WorkloadPolicy| p.known_gaps.clone().unwrap_or_default();
     let (gb, gh) = (gaps(b), gaps(h));
@@ -1160,13 +1404,11 @@ fn workload(
         );
     }
     for g in gb.iter().filter(|g| !gh.contains(g)) {
-        setting(
-            "known_gaps",
-            "known gap",
-            Some(g.clone()),
-            None,
-            Effect::Strengthens,
-        );
+        let mut c = ch("known_gaps", "known gap")
+            .values(Some(g.clone()), None)
+            .note("closed or no longer written down: protection-coverage on the evidence tells");
+        c.effect = Effect::Neutral;
+        out.push(c.build());
     }
 }
 
@@ -1174,6 +1416,11 @@ fn retention(out: &mut Vec<Change>, b: &Policy, h: &Policy) {
     let (rb, rh) = (&b.backup.retention, &h.backup.retention);
     let ch = |key: &str, label: &str| {
         let loc = key_loc(b, h, backup_file, "retention", key, Loc::at(&rh.at));
+        let control = if key == "legal_minimum" {
+            "retention.legal-minimum"
+        } else {
+            "retention.separate-from-backup"
+        };
         Ch::new(
             "retention",
             format!("retention.{key}"),
@@ -1181,6 +1428,7 @@ fn retention(out: &mut Vec<Change>, b: &Policy, h: &Policy) {
             loc,
             Some(Domain::Retention),
         )
+        .bears_on([control])
     };
     if rb.legal_minimum != rh.legal_minimum {
         out.push(

@@ -4,6 +4,7 @@
 use super::*;
 use crate::controls::testing::{BACKUP_TOML, CLIENT_TOML, CONTROLS_TOML, Fx, RACI_TOML};
 use crate::policy::{PolicySource, load_policy};
+use jiff::civil::Date;
 use std::collections::HashMap;
 
 /// Policy files held in memory, as `history` serves them from git objects.
@@ -51,8 +52,13 @@ fn edit(text: &str, from: &str, to: &str) -> String {
     text.replacen(from, to, 1)
 }
 
+/// The day every test diff is taken on: waivers expiring on or after it are in force.
+fn today() -> Date {
+    jiff::civil::date(2026, 12, 5)
+}
+
 fn diff(b: &Policy, h: &Policy) -> ClientDiff {
-    diff_policies("acme", Some(b), Some(h))
+    diff_policies("acme", Some(b), Some(h), today())
 }
 
 /// The one change with this subject.
@@ -370,7 +376,7 @@ fn backup_encryption_storage_owner_and_provider_changes_are_neutral() {
 }
 
 #[test]
-fn backup_known_gaps_added_weaken_removed_strengthen() {
+fn backup_known_gaps_added_weaken_removed_neutral_key_removed_weakens() {
     let gap = backup(
         "known_gaps = []",
         "known_gaps = [\"In-place archives are not covered\"]",
@@ -383,7 +389,22 @@ fn backup_known_gaps_added_weaken_removed_strengthen() {
         c.reason,
         "Exchange Online backup known gap In-place archives are not covered added: weakens"
     );
-    assert_eq!(only(&diff(&gap, &base())).effect, Effect::Strengthens);
+    // A gap removed: closed or hidden, the diff cannot tell; the evidence decides.
+    let c = only(&diff(&gap, &base())).clone();
+    assert_eq!(c.effect, Effect::Neutral);
+    assert!(
+        c.reason.contains("closed or no longer written down"),
+        "{}",
+        c.reason
+    );
+    // The key itself removed leaves the policy incomplete.
+    let d = diff(&base(), &backup("known_gaps = []\n", ""));
+    let c = only(&d);
+    assert_eq!(c.effect, Effect::Weakens);
+    assert!(
+        c.controls
+            .contains(&"backup.exchange.policy-complete".to_owned())
+    );
 }
 
 // ---------------------------------------------------------------- retention
@@ -588,7 +609,7 @@ fn raci_activity_removed_is_neutral_when_its_controls_stay_owned() {
 // ---------------------------------------------------------------- access
 
 #[test]
-fn break_glass_added_or_removed_is_neutral() {
+fn break_glass_added_weakens_removed_strengthens_the_last_removed_weakens() {
     let three = edit(
         CONTROLS_TOML,
         r#""bg2@acme.onmicrosoft.com"]"#,
@@ -599,22 +620,39 @@ fn break_glass_added_or_removed_is_neutral() {
     let c = only(&d);
     assert_eq!(c.area, "break_glass");
     assert_eq!(c.subject, "bg3@acme.onmicrosoft.com");
-    assert_eq!(c.effect, Effect::Neutral);
+    assert_eq!(c.effect, Effect::Weakens);
     assert!(
-        c.reason
-            .starts_with("break-glass account bg3@acme.onmicrosoft.com added: neutral ("),
+        c.reason.starts_with(
+            "break-glass account bg3@acme.onmicrosoft.com added: weakens (exclusion widened"
+        ),
         "{}",
         c.reason
     );
     assert_eq!(c.line, Some(line_of(&three, "break_glass")));
+    assert!(c.controls.contains(&"identity.ca-mfa-all-users".to_owned()));
     let d = diff(&h, &base());
     let c = only(&d);
-    assert_eq!(c.effect, Effect::Neutral);
-    assert!(c.reason.contains("removed: neutral"), "{}", c.reason);
+    assert_eq!(c.effect, Effect::Strengthens);
+    assert!(c.reason.contains("removed: strengthens"), "{}", c.reason);
+    // A case-only change is the same account.
+    let upper = edit(CONTROLS_TOML, "bg1@acme", "BG1@acme");
+    assert_eq!(
+        diff(&base(), &policy(&[("controls.toml", &upper)])).kind,
+        "unchanged"
+    );
+    // None left: no emergency access.
+    let none = edit(
+        CONTROLS_TOML,
+        r#"break_glass = ["bg1@acme.onmicrosoft.com", "bg2@acme.onmicrosoft.com"]"#,
+        "break_glass = []",
+    );
+    let d = diff(&base(), &policy(&[("controls.toml", &none)]));
+    assert_eq!(d.changes.len(), 2);
+    assert!(d.changes.iter().all(|c| c.effect == Effect::Weakens));
 }
 
 #[test]
-fn approved_assignment_active_added_weakens_eligible_added_is_neutral() {
+fn approved_assignment_added_weakens_whether_active_or_eligible() {
     let active = controls_with(
         "[[approved_assignment]]\nprincipal = \"bob@acme.example\"\nrole = \"Exchange Administrator\"\nassignment = \"active\"\n",
     );
@@ -633,7 +671,9 @@ fn approved_assignment_active_added_weakens_eligible_added_is_neutral() {
         "[[approved_assignment]]\nprincipal = \"bob@acme.example\"\nrole = \"Exchange Administrator\"\nassignment = \"eligible\"\n",
     );
     let d = diff(&base(), &policy(&[("controls.toml", &bob_eligible)]));
-    assert_eq!(only(&d).effect, Effect::Neutral);
+    let c = only(&d);
+    assert_eq!(c.effect, Effect::Weakens);
+    assert!(c.reason.contains("more privilege approved"), "{}", c.reason);
 }
 
 #[test]
@@ -813,14 +853,14 @@ fn disabled_control_added_weakens_removed_strengthens() {
 #[test]
 fn client_added_is_neutral_and_deleted_weakens() {
     let p = base();
-    let d = diff_policies("acme", None, Some(&p));
+    let d = diff_policies("acme", None, Some(&p), today());
     assert_eq!(d.kind, "added");
     let c = only(&d);
     assert_eq!(c.area, "client");
     assert_eq!(c.effect, Effect::Neutral);
     assert_eq!(c.file, "clients/acme/client.toml");
 
-    let d = diff_policies("acme", Some(&p), None);
+    let d = diff_policies("acme", Some(&p), None, today());
     assert_eq!(d.kind, "deleted");
     let c = only(&d);
     assert_eq!(c.effect, Effect::Weakens);
@@ -854,6 +894,10 @@ fn identical_policies_are_unchanged() {
 }
 
 // ---------------------------------------------------------------- justification
+//
+// The gate of issue 16: a weakening is justified only by a waiver for one of the
+// controls it bears on, in force on the day of the diff, with a reason, approver and
+// ticket that are not placeholders, added or changed in this diff.
 
 fn backup_text_with_retention(r: &str) -> String {
     edit(
@@ -863,64 +907,581 @@ fn backup_text_with_retention(r: &str) -> String {
     )
 }
 
-#[test]
-fn a_weakening_is_justified_by_a_waiver_added_in_its_domain() {
-    let h = policy(&[
-        ("backup.toml", &backup_text_with_retention("90d")),
-        (
-            "controls.toml",
-            &controls_with(&waiver("backup.exchange.rpo", "2026-12-31", "CHG-7")),
-        ),
-    ]);
-    let d = diff(&base(), &h);
-    let r = one(&d, "exchange.retention");
-    assert_eq!(r.effect, Effect::Weakens);
-    assert!(r.justified);
-    assert_eq!(
-        r.justified_by.as_deref(),
-        Some("waiver CHG-7 for backup.exchange.rpo")
+/// A waiver with every field given.
+fn waiver_full(control: &str, reason: &str, approver: &str, ticket: &str, expires: &str) -> String {
+    format!(
+        "[[waiver]]\ncontrol = \"{control}\"\nreason = \"{reason}\"\napproved_by = \"{approver}\"\nticket = \"{ticket}\"\nexpires = {expires}\n"
+    )
+}
+
+/// A proper waiver of `control`, in force until the end of 2026.
+fn good_waiver(control: &str) -> String {
+    waiver_full(
+        control,
+        "Accepted until the migration to the new tenant completes",
+        "Jane Doe (Client CFO)",
+        "CHG-4711",
+        "2026-12-31",
+    )
+}
+
+/// HEAD: BASE's files with `files` replaced and `waivers` appended to controls.toml.
+fn head_with(files: &[(&str, &str)], waivers: &str) -> Policy {
+    let controls = files
+        .iter()
+        .find(|(f, _)| *f == "controls.toml")
+        .map_or(CONTROLS_TOML.to_owned(), |(_, t)| (*t).to_owned());
+    let controls = format!("{controls}\n{waivers}");
+    let mut all: Vec<(&str, &str)> = files
+        .iter()
+        .copied()
+        .filter(|(f, _)| *f != "controls.toml")
+        .collect();
+    all.push(("controls.toml", &controls));
+    policy(&all)
+}
+
+/// The one change of `subject` outside the waivers (a waiver's subject is its control).
+fn not_waiver<'a>(d: &'a ClientDiff, subject: &str) -> &'a Change {
+    let found: Vec<&Change> = d
+        .changes
+        .iter()
+        .filter(|c| c.subject == subject && c.area != "waiver")
+        .collect();
+    assert_eq!(found.len(), 1, "changes of {subject}: {:#?}", d.changes);
+    found[0]
+}
+
+/// The change of `subject` is a weakening, unjustified, and says why.
+fn assert_unjustified(d: &ClientDiff, subject: &str, because: &str) {
+    let c = not_waiver(d, subject);
+    assert_eq!(c.effect, Effect::Weakens, "{c:#?}");
+    assert!(!c.justified, "{c:#?}");
+    let why = c.unjustified_because.as_deref().unwrap_or_default();
+    assert!(
+        why.contains(because),
+        "{subject}: {why:?} does not say {because:?}"
     );
-    // The waiver itself accepts its risk with a reason and ticket: justified too.
-    let w = one(&d, "backup.exchange.rpo");
-    assert!(w.justified);
-    assert_eq!(d.unjustified(), 0);
+    assert!(any_unjustified_weakening(std::slice::from_ref(d)));
+}
+
+fn lower_mfa() -> (&'static str, String) {
+    (
+        "controls.toml",
+        controls_with("[thresholds]\n\"identity.mfa-users\" = { min_percent = 50 }\n"),
+    )
 }
 
 #[test]
-fn a_weakening_is_not_justified_by_a_waiver_elsewhere_or_unchanged() {
-    // A waiver in another domain.
-    let h = policy(&[
-        ("backup.toml", &backup_text_with_retention("90d")),
-        (
-            "controls.toml",
-            &controls_with(&waiver("identity.mfa-users", "2026-12-31", "CHG-7")),
-        ),
-    ]);
+fn gate_a_properly_justified_weakening_passes() {
+    let (f, t) = lower_mfa();
+    let h = head_with(&[(f, &t)], &good_waiver("identity.mfa-users"));
     let d = diff(&base(), &h);
-    assert!(!one(&d, "exchange.retention").justified);
+    let c = not_waiver(&d, "identity.mfa-users.min_percent");
+    assert_eq!(c.effect, Effect::Weakens);
+    assert!(c.justified, "{c:#?}");
+    assert_eq!(
+        c.justified_by.as_deref(),
+        Some(
+            "waiver CHG-4711 for identity.mfa-users (until 2026-12-31, approved by Jane Doe (Client CFO))"
+        )
+    );
+    assert_eq!(c.unjustified_because, None);
+    // The waiver added is a weakening too, justified by itself.
+    let w = d
+        .changes
+        .iter()
+        .find(|c| c.area == "waiver")
+        .expect("waiver change");
+    assert!(w.justified);
+    assert_eq!(d.unjustified(), 0);
+    assert!(!any_unjustified_weakening(&[d]));
+}
 
-    // A waiver in the domain that this diff does not touch.
-    let w = controls_with(&waiver("backup.exchange.rpo", "2026-12-31", "CHG-7"));
-    let b = policy(&[("controls.toml", &w)]);
-    let h = policy(&[
-        ("controls.toml", &w),
-        ("backup.toml", &backup_text_with_retention("90d")),
-    ]);
-    let d = diff(&b, &h);
-    assert!(!only(&d).justified);
-    assert!(any_unjustified_weakening(&[d]));
+#[test]
+fn gate_expired_waiver_does_not_justify() {
+    let (f, t) = lower_mfa();
+    let expired = waiver_full(
+        "identity.mfa-users",
+        "Accepted until the migration to the new tenant completes",
+        "Jane Doe (Client CFO)",
+        "CHG-4711",
+        "2026-12-04",
+    );
+    let d = diff(&base(), &head_with(&[(f, &t)], &expired));
+    assert_unjustified(
+        &d,
+        "identity.mfa-users.min_percent",
+        "expired on 2026-12-04",
+    );
+    // In force on the day itself: justified.
+    let today_ = expired.replace("2026-12-04", "2026-12-05");
+    let d = diff(&base(), &head_with(&[(f, &t)], &today_));
+    assert!(one(&d, "identity.mfa-users.min_percent").justified);
+    // The day of the diff decides: the same pull request reviewed later fails.
+    let later = diff_policies(
+        "acme",
+        Some(&base()),
+        Some(&head_with(&[(f, &t)], &today_)),
+        jiff::civil::date(2026, 12, 6),
+    );
+    assert_unjustified(&later, "identity.mfa-users.min_percent", "expired");
+}
 
-    // A waiver of the domain whose expiry changed in this diff does justify.
-    let h = policy(&[
+#[test]
+fn gate_placeholder_waiver_does_not_justify() {
+    let (f, t) = lower_mfa();
+    // The issue's example: "x" as reason, approver and ticket.
+    for (reason, approver, ticket, says) in [
+        ("x", "x", "x", "reason"),
         (
-            "controls.toml",
-            &controls_with(&waiver("backup.exchange.rpo", "2026-12-20", "CHG-7")),
+            "Accepted until the migration completes",
+            "TBD",
+            "CHG-1",
+            "approved_by",
         ),
-        ("backup.toml", &backup_text_with_retention("90d")),
-    ]);
-    let d = diff(&b, &h);
+        (
+            "Accepted until the migration completes",
+            "Jane Doe",
+            "n/a",
+            "ticket",
+        ),
+        (
+            "Accepted until the migration completes",
+            "Jane Doe",
+            "JIRA",
+            "names no ticket number",
+        ),
+        ("todo: explain", "Jane Doe", "CHG-1", "unfinished"),
+        (
+            "Accepted until the migration completes",
+            "-",
+            "CHG-1",
+            "approved_by",
+        ),
+        ("...", "Jane Doe", "CHG-1", "reason"),
+        ("Jane Doe (CFO)", "Jane Doe (CFO)", "CHG-1", "are the same"),
+    ] {
+        let w = waiver_full("identity.mfa-users", reason, approver, ticket, "2026-12-31");
+        let d = diff(&base(), &head_with(&[(f, &t)], &w));
+        assert_unjustified(&d, "identity.mfa-users.min_percent", says);
+        // Nor does the placeholder waiver justify itself.
+        assert!(
+            d.changes
+                .iter()
+                .filter(|c| c.area == "waiver")
+                .all(|c| !c.justified),
+            "{reason:?} {approver:?} {ticket:?}"
+        );
+    }
+}
+
+#[test]
+fn gate_waiver_on_an_unrelated_control_does_not_justify() {
+    // The issue: a waiver on another control (even of the same domain) justifies nothing.
+    let (f, t) = lower_mfa();
+    for other in ["identity.mfa-admins", "backup.exchange.rpo"] {
+        let d = diff(&base(), &head_with(&[(f, &t)], &good_waiver(other)));
+        assert_unjustified(
+            &d,
+            "identity.mfa-users.min_percent",
+            "no waiver for identity.mfa-users",
+        );
+    }
+}
+
+#[test]
+fn gate_waiver_not_changed_in_this_diff_does_not_justify() {
+    let (f, t) = lower_mfa();
+    let w = good_waiver("identity.mfa-users");
+    let b = head_with(&[], &w);
+    let d = diff(&b, &head_with(&[(f, &t)], &w));
+    assert_unjustified(
+        &d,
+        "identity.mfa-users.min_percent",
+        "was not added or changed in this change",
+    );
+    // The same waiver with its expiry moved in this diff does justify.
+    let moved = w.replace("2026-12-31", "2026-12-20");
+    let d = diff(&b, &head_with(&[(f, &t)], &moved));
+    assert!(one(&d, "identity.mfa-users.min_percent").justified);
+}
+
+#[test]
+fn gate_break_glass_added_is_a_weakening_to_justify() {
+    // The issue: adding a named admin as a break-glass account is not "neutral".
+    let more = edit(
+        CONTROLS_TOML,
+        r#""bg2@acme.onmicrosoft.com"]"#,
+        r#""bg2@acme.onmicrosoft.com", "alice@acme.example"]"#,
+    );
+    let d = diff(&base(), &head_with(&[("controls.toml", &more)], ""));
+    assert_unjustified(&d, "alice@acme.example", "no waiver for access.break-glass");
+    let d = diff(
+        &base(),
+        &head_with(
+            &[("controls.toml", &more)],
+            &good_waiver("access.break-glass"),
+        ),
+    );
+    assert!(one(&d, "alice@acme.example").justified);
+}
+
+#[test]
+fn gate_exclusion_widened_is_unjustified() {
+    // Backup scope narrowed to selected items, and a documented gap added.
+    let selected = edit(BACKUP_TOML, "scope = \"all\"", "scope = \"selected\"");
+    let d = diff(&base(), &head_with(&[("backup.toml", &selected)], ""));
+    assert_unjustified(
+        &d,
+        "exchange.scope",
+        "no waiver for backup.exchange.protection-coverage",
+    );
+    let gap = edit(
+        BACKUP_TOML,
+        "known_gaps = []",
+        "known_gaps = [\"shared mailboxes\"]",
+    );
+    let d = diff(&base(), &head_with(&[("backup.toml", &gap)], ""));
+    assert_unjustified(&d, "exchange.known_gaps", "no waiver");
+    let d = diff(
+        &base(),
+        &head_with(
+            &[("backup.toml", &gap)],
+            &good_waiver("backup.exchange.protection-coverage"),
+        ),
+    );
+    assert!(one(&d, "exchange.known_gaps").justified);
+}
+
+#[test]
+fn gate_threshold_loosened_is_unjustified() {
+    for (t, subject) in [
+        (
+            r#""identity.mfa-admins" = { min_percent = 80 }"#,
+            "identity.mfa-admins.min_percent",
+        ),
+        (
+            r#""access.global-admin-count" = { max = 8 }"#,
+            "access.global-admin-count.max",
+        ),
+        (
+            r#""access.global-admin-count" = { min = 1 }"#,
+            "access.global-admin-count.min",
+        ),
+        (
+            r#""access.stale-admins" = { max_days = 365 }"#,
+            "access.stale-admins.max_days",
+        ),
+        (
+            r#""backup.exchange.job-success" = { min_percent = 50 }"#,
+            "backup.exchange.job-success.min_percent",
+        ),
+        (
+            r#""backup.teams.protection-coverage" = { min_percent = 10 }"#,
+            "backup.teams.protection-coverage.min_percent",
+        ),
+        (
+            r#""governance.licence-utilisation" = { min_percent = 10 }"#,
+            "governance.licence-utilisation.min_percent",
+        ),
+    ] {
+        let h = thresholds(t);
+        let d = diff(&base(), &h);
+        let control = subject.rsplit_once('.').map(|(c, _)| c).unwrap_or_default();
+        assert_unjustified(&d, subject, &format!("no waiver for {control}"));
+    }
+}
+
+#[test]
+fn gate_workload_taken_out_of_scope_is_unjustified() {
+    let out = edit(
+        BACKUP_TOML,
+        "[exchange]\nin_scope = true",
+        "[exchange]\nin_scope = false\nreason = \"moving to another provider\"",
+    );
+    let d = diff(&base(), &head_with(&[("backup.toml", &out)], ""));
+    assert_unjustified(
+        &d,
+        "exchange.in_scope",
+        "no waiver for backup.exchange.policy-complete",
+    );
+    let d = diff(
+        &base(),
+        &head_with(
+            &[("backup.toml", &out)],
+            &good_waiver("backup.exchange.job-success"),
+        ),
+    );
+    assert!(one(&d, "exchange.in_scope").justified);
+}
+
+#[test]
+fn gate_approved_assignment_requirement_removed_is_unjustified() {
+    // The eligibility requirement of an approval dropped (eligible → active), PIM no
+    // longer required, and a new approval.
+    let alice = "principal = \"alice@acme.example\"\nrole = \"Global Administrator\"\nassignment = \"eligible\"";
+    let active = edit(CONTROLS_TOML, alice, &alice.replace("eligible", "active"));
+    let d = diff(&base(), &head_with(&[("controls.toml", &active)], ""));
+    assert_unjustified(
+        &d,
+        "alice@acme.example: Global Administrator",
+        "no waiver for access.approved-assignments",
+    );
+    let no_pim = edit(CONTROLS_TOML, "pim = true", "pim = false");
+    let d = diff(&base(), &head_with(&[("controls.toml", &no_pim)], ""));
+    assert_unjustified(
+        &d,
+        "identity.pim",
+        "no waiver for access.pim-standing-privilege",
+    );
+    let d = diff(
+        &base(),
+        &head_with(
+            &[("controls.toml", &no_pim)],
+            &good_waiver("access.pim-standing-privilege"),
+        ),
+    );
+    assert!(one(&d, "identity.pim").justified);
+}
+
+#[test]
+fn gate_retention_or_cadence_shortened_is_unjustified() {
+    // The issue: retention shortened below the legal minimum.
+    let short = backup_text_with_retention("90d");
+    let d = diff(&base(), &head_with(&[("backup.toml", &short)], ""));
+    assert_unjustified(
+        &d,
+        "exchange.retention",
+        "no waiver for backup.exchange.policy-complete or retention.legal-minimum",
+    );
+    let d = diff(
+        &base(),
+        &head_with(
+            &[("backup.toml", &short)],
+            &good_waiver("retention.legal-minimum"),
+        ),
+    );
     assert!(one(&d, "exchange.retention").justified);
-    assert!(!any_unjustified_weakening(&[d]), "shortening strengthens");
+    // The legal minimum itself lowered.
+    let lower = edit(
+        BACKUP_TOML,
+        "legal_minimum = \"1y\"",
+        "legal_minimum = \"30d\"",
+    );
+    let d = diff(&base(), &head_with(&[("backup.toml", &lower)], ""));
+    assert_unjustified(
+        &d,
+        "retention.legal_minimum",
+        "no waiver for retention.legal-minimum",
+    );
+    // Restore tests less often, and backups less often.
+    let cadence = edit(
+        BACKUP_TOML,
+        "restore_test_cadence = \"90d\"",
+        "restore_test_cadence = \"1y\"",
+    );
+    let d = diff(&base(), &head_with(&[("backup.toml", &cadence)], ""));
+    assert_unjustified(
+        &d,
+        "exchange.restore_test_cadence",
+        "no waiver for backup.exchange.restore-test",
+    );
+    let freq = edit(BACKUP_TOML, "frequency = \"4h\"", "frequency = \"1w\"");
+    let d = diff(&base(), &head_with(&[("backup.toml", &freq)], ""));
+    assert_unjustified(
+        &d,
+        "exchange.frequency",
+        "no waiver for backup.exchange.rpo",
+    );
+}
+
+#[test]
+fn gate_rpo_or_rto_raised_is_unjustified() {
+    let rpo = edit(BACKUP_TOML, "rpo = \"24h\"", "rpo = \"7d\"");
+    let d = diff(&base(), &head_with(&[("backup.toml", &rpo)], ""));
+    assert_unjustified(&d, "exchange.rpo", "no waiver for backup.exchange.rpo");
+    let rto = edit(BACKUP_TOML, "rto = \"8h\"", "rto = \"3d\"");
+    let d = diff(&base(), &head_with(&[("backup.toml", &rto)], ""));
+    assert_unjustified(
+        &d,
+        "exchange.rto",
+        "no waiver for backup.exchange.restore-test",
+    );
+    let d = diff(
+        &base(),
+        &head_with(
+            &[("backup.toml", &rto)],
+            &good_waiver("backup.exchange.restore-test"),
+        ),
+    );
+    assert!(one(&d, "exchange.rto").justified);
+}
+
+#[test]
+fn gate_control_disabled_is_unjustified() {
+    // The issue: switching off the legacy-authentication block.
+    let off = "[[disabled]]\ncontrol = \"identity.ca-block-legacy-auth\"\nreason = \"no legacy clients\"\n";
+    let d = diff(&base(), &head_with(&[], off));
+    assert_unjustified(
+        &d,
+        "identity.ca-block-legacy-auth",
+        "no waiver for identity.ca-block-legacy-auth",
+    );
+    // A waiver for the MFA control next door does not justify it.
+    let d = diff(
+        &base(),
+        &head_with(&[], &format!("{off}{}", good_waiver("identity.mfa-users"))),
+    );
+    assert_unjustified(&d, "identity.ca-block-legacy-auth", "no waiver");
+    let d = diff(
+        &base(),
+        &head_with(
+            &[],
+            &format!("{off}{}", good_waiver("identity.ca-block-legacy-auth")),
+        ),
+    );
+    assert!(not_waiver(&d, "identity.ca-block-legacy-auth").justified);
+}
+
+#[test]
+fn gate_the_issue_pull_request_fails_on_every_count() {
+    // Issue 16's pull request at once: an expired "x" waiver on an unrelated control,
+    // lower MFA coverage, the legacy-authentication block off, retention below the legal
+    // minimum, a named admin as a break-glass account.
+    let controls = edit(
+        &controls_with(
+            "[thresholds]\n\"identity.mfa-users\" = { min_percent = 50 }\n\n[[disabled]]\ncontrol = \"identity.ca-block-legacy-auth\"\nreason = \"x\"\n",
+        ),
+        r#""bg2@acme.onmicrosoft.com"]"#,
+        r#""bg2@acme.onmicrosoft.com", "alice@acme.example"]"#,
+    );
+    let x = waiver_full("access.guest-admins", "x", "x", "x", "2026-01-31");
+    let h = head_with(
+        &[
+            ("controls.toml", &controls),
+            ("backup.toml", &backup_text_with_retention("30d")),
+        ],
+        &x,
+    );
+    let d = diff(&base(), &h);
+    for subject in [
+        "identity.mfa-users.min_percent",
+        "identity.ca-block-legacy-auth",
+        "exchange.retention",
+        "alice@acme.example",
+        "access.guest-admins",
+    ] {
+        let c = d
+            .changes
+            .iter()
+            .find(|c| c.subject == subject && c.effect == Effect::Weakens)
+            .unwrap_or_else(|| panic!("{subject}: {:#?}", d.changes));
+        assert!(!c.justified, "{c:#?}");
+    }
+    assert_eq!(d.unjustified(), d.count(Effect::Weakens));
+}
+
+#[test]
+fn a_weakening_without_a_control_is_never_justified() {
+    let moved = edit(
+        CLIENT_TOML,
+        "11111111-2222-3333-4444-555555555555",
+        "99999999-2222-3333-4444-555555555555",
+    );
+    let unpublished = format!("{moved}\n[publishing]\nenabled = false\n");
+    let all_waived: String = crate::controls::catalogue()
+        .iter()
+        .map(|c| good_waiver(&c.id))
+        .collect();
+    let d = diff(
+        &base(),
+        &head_with(&[("client.toml", &unpublished)], &all_waived),
+    );
+    for subject in ["client.tenant_id", "client.publishing.enabled"] {
+        assert_unjustified(&d, subject, "a waiver cannot justify it");
+    }
+}
+
+#[test]
+fn waiver_put_back_in_force_or_given_a_placeholder_weakens() {
+    let w = |expires: &str, ticket: &str| {
+        waiver_full(
+            "identity.mfa-users",
+            "Accepted until the migration completes",
+            "Jane Doe",
+            ticket,
+            expires,
+        )
+    };
+    // Expired before the day of the diff, then extended past it.
+    let d = diff(
+        &with_waivers(&[w("2026-11-30", "CHG-1")]),
+        &with_waivers(&[w("2027-01-31", "CHG-1")]),
+    );
+    let c = only(&d);
+    assert_eq!(c.effect, Effect::Weakens);
+    assert!(
+        c.reason.contains("an expired waiver put back in force"),
+        "{}",
+        c.reason
+    );
+    assert!(
+        c.justified,
+        "a documented waiver revived in this diff justifies itself"
+    );
+    // A real ticket replaced by a placeholder.
+    let d = diff(
+        &with_waivers(&[w("2026-12-31", "CHG-1")]),
+        &with_waivers(&[w("2026-12-31", "tbd")]),
+    );
+    let c = only(&d);
+    assert_eq!(c.effect, Effect::Weakens);
+    assert!(!c.justified);
+    // Another real ticket: neutral.
+    let d = diff(
+        &with_waivers(&[w("2026-12-31", "CHG-1")]),
+        &with_waivers(&[w("2026-12-31", "CHG-2")]),
+    );
+    assert_eq!(only(&d).effect, Effect::Neutral);
+}
+
+#[test]
+fn client_branding_and_notes_changes_are_listed_as_neutral() {
+    let branded = format!("{CLIENT_TOML}\n[branding]\naccent = \"#aa0000\"\n");
+    let d = diff(&base(), &policy(&[("client.toml", &branded)]));
+    let c = only(&d);
+    assert_eq!(c.subject, "client.branding.accent");
+    assert_eq!(c.effect, Effect::Neutral);
+    let d = diff(&base(), &policy(&[("notes.md", "# Notes\n")]));
+    let c = only(&d);
+    assert_eq!(c.area, "notes");
+    assert_eq!(c.effect, Effect::Neutral);
+}
+
+#[test]
+fn a_key_without_a_declared_direction_weakens_unclassified() {
+    // The safety net under the typed rules: with `branding.accent` missing from the key
+    // table, its change is an unclassified weakening, never neutral.
+    let branded = format!("{CLIENT_TOML}\n[branding]\naccent = \"#aa0000\"\n");
+    let (b, h) = (base(), policy(&[("client.toml", &branded)]));
+    let table: Vec<(&str, &str, &str)> = KEYS
+        .iter()
+        .copied()
+        .filter(|(_, k, _)| *k != "branding.accent")
+        .collect();
+    let mut out = Vec::new();
+    keys::unclassified_with(&mut out, "acme", &b, &h, &table);
+    assert_eq!(out.len(), 1, "{out:#?}");
+    let c = &out[0];
+    assert_eq!(c.area, "unclassified");
+    assert_eq!(c.subject, "client.toml: branding.accent");
+    assert_eq!(c.effect, Effect::Weakens);
+    assert_eq!(c.after.as_deref(), Some("\"#aa0000\""));
+    // With the full table, nothing is left unclassified by the typed rules.
+    let mut out = Vec::new();
+    keys::unclassified_with(&mut out, "acme", &b, &h, KEYS);
+    assert!(out.is_empty(), "{out:#?}");
 }
 
 #[test]
@@ -960,7 +1521,7 @@ fn sample() -> Vec<ClientDiff> {
             ),
         ),
     ]);
-    let mut acme = diff_policies("acme", Some(&b), Some(&h));
+    let mut acme = diff_policies("acme", Some(&b), Some(&h), today());
     acme.evidence_month = Some("2026-11".into());
     acme.status_changes = vec![
         ControlDelta {
@@ -979,9 +1540,9 @@ fn sample() -> Vec<ClientDiff> {
     let globex = policy_of("globex", &[]);
     vec![
         acme,
-        diff_policies("contoso", None, Some(&contoso)),
-        diff_policies("fabrikam", Some(&fabrikam), None),
-        diff_policies("globex", Some(&globex), Some(&globex)),
+        diff_policies("contoso", None, Some(&contoso), today()),
+        diff_policies("fabrikam", Some(&fabrikam), None, today()),
+        diff_policies("globex", Some(&globex), Some(&globex), today()),
     ]
 }
 
@@ -1052,7 +1613,16 @@ fn json_document() {
     assert_eq!(retention["after"], "90d");
     assert_eq!(retention["file"], "clients/acme/backup.toml");
     assert!(retention["line"].is_u64());
-    assert_eq!(retention["justified"], true);
+    // The sample's waiver is for another control: it justifies nothing here.
+    assert_eq!(retention["justified"], false);
+    assert_eq!(
+        retention["unjustified_because"],
+        "no waiver for backup.exchange.policy-complete or retention.legal-minimum"
+    );
+    assert_eq!(
+        retention["controls"],
+        serde_json::json!(["backup.exchange.policy-complete", "retention.legal-minimum"])
+    );
     assert_eq!(clients[1]["kind"], "added");
     assert_eq!(clients[2]["kind"], "deleted");
     assert_eq!(clients[3]["kind"], "unchanged");
@@ -1102,4 +1672,128 @@ fn status_changes_against_the_latest_evidence() {
     let other = ClientId::parse("nobody").expect("id");
     assert!(status_changes(root, &other, &b, &h).is_empty());
     assert_eq!(latest_evidence_month(root, &other), None);
+}
+
+// ---------------------------------------------------------------- the bounded comment
+
+#[test]
+fn comment_is_the_full_report_while_it_fits() {
+    let diffs = sample();
+    assert_eq!(render_comment(&diffs), render_markdown(&diffs));
+}
+
+/// `n` changed clients, each with the sample's weakenings, and one hostile value 20,000
+/// characters long.
+fn many_clients(n: usize) -> Vec<ClientDiff> {
+    let acme = sample().remove(0);
+    let mut out: Vec<ClientDiff> = (0..n)
+        .map(|i| {
+            let mut d = acme.clone();
+            d.client = format!("client-{i:04}");
+            d
+        })
+        .collect();
+    let long = format!("{}|<b>", "é".repeat(20_000));
+    out[n / 2].changes[0].reason = long.clone();
+    out[n / 2].changes[0].subject = long;
+    out
+}
+
+#[test]
+fn comment_stays_within_githubs_limit_for_2000_changed_clients() {
+    let diffs = many_clients(2_000);
+    let full = render_markdown(&diffs);
+    assert!(
+        full.chars().count() > COMMENT_LIMIT,
+        "the test must overflow"
+    );
+    let md = render_comment(&diffs);
+    assert!(
+        md.chars().count() <= COMMENT_LIMIT,
+        "{} characters",
+        md.chars().count()
+    );
+    assert!(md.len() <= COMMENT_LIMIT, "{} bytes", md.len());
+    assert!(md.starts_with("<!-- custody-policy-diff -->\n"));
+    // Totals cover every client, not only the ones listed.
+    assert!(
+        md.contains("2000 of 2000 clients changed"),
+        "{}",
+        &md[..400]
+    );
+    assert!(
+        md.contains("⚠️ **6000 weakenings without a justification.**"),
+        "{}",
+        &md[..600]
+    );
+    // Both lists are cut with a count of what was left out and where to find it.
+    let more: Vec<&str> = md.lines().filter(|l| l.starts_with("… ")).collect();
+    assert_eq!(more.len(), 2, "{more:?}");
+    assert!(more[0].ends_with("more unjustified weakenings, see the step summary/artifact."));
+    assert!(more[1].ends_with("more clients, see the step summary/artifact."));
+    let listed = |l: &str| l.starts_with("| client-");
+    let rows = md.lines().filter(|l| listed(l)).count();
+    let left: usize = more
+        .iter()
+        .map(|l| {
+            l.trim_start_matches("… ")
+                .split(' ')
+                .next()
+                .and_then(|n| n.parse::<usize>().ok())
+                .expect("a count")
+        })
+        .sum();
+    assert_eq!(rows + left, 6_000 + 2_000, "every row is listed or counted");
+    // Every table row keeps its cells: the hostile value is cut and escaped.
+    for l in md.lines().filter(|l| listed(l)) {
+        let cells = l.replace("\\|", "").matches('|').count();
+        assert!(cells == 5 || cells == 7, "{l}");
+        assert!(
+            l.chars().count() < 1_000,
+            "{} characters",
+            l.chars().count()
+        );
+    }
+    assert!(!md.contains("<b>"));
+}
+
+#[test]
+fn comment_for_any_size_is_bounded() {
+    for n in [1, 10, 100, 400, 5_000] {
+        let md = render_comment(&many_clients(n));
+        assert!(md.len() <= COMMENT_LIMIT, "{n} clients: {} bytes", md.len());
+    }
+}
+
+#[test]
+fn a_new_client_is_compared_with_the_catalogue_defaults() {
+    // A client added with weakened settings: each is a weakening to justify.
+    let controls = edit(
+        &controls_with(
+            "[thresholds]\n\"identity.mfa-users\" = { min_percent = 10 }\n\"access.stale-admins\" = { max_days = 30 }\n\n[[disabled]]\ncontrol = \"identity.ca-block-legacy-auth\"\nreason = \"no legacy clients\"\n",
+        ),
+        "pim = true",
+        "pim = false",
+    );
+    let h = head_with(
+        &[("controls.toml", &controls)],
+        &good_waiver("identity.mfa-users"),
+    );
+    let d = diff_policies("acme", None, Some(&h), today());
+    assert_eq!(d.kind, "added");
+    let effect = |subject: &str| not_waiver(&d, subject).effect;
+    assert_eq!(effect("acme"), Effect::Neutral);
+    assert_eq!(effect("identity.mfa-users.min_percent"), Effect::Weakens);
+    assert_eq!(effect("access.stale-admins.max_days"), Effect::Strengthens);
+    assert_eq!(effect("identity.pim"), Effect::Weakens);
+    assert_eq!(effect("identity.ca-block-legacy-auth"), Effect::Weakens);
+    // The waiver added with the client justifies its own control's threshold only.
+    assert!(not_waiver(&d, "identity.mfa-users.min_percent").justified);
+    assert!(!not_waiver(&d, "identity.pim").justified);
+    assert_eq!(d.unjustified(), 2);
+    assert!(
+        not_waiver(&d, "identity.pim")
+            .reason
+            .ends_with("[new client, against the catalogue default]")
+    );
 }

@@ -9,7 +9,17 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use std::io::BufRead;
 
 /// The items of the `value` array, or `None` to fall back.
-pub fn parse_value_array<T: DeserializeOwned>(mut r: impl BufRead) -> Option<Vec<T>> {
+#[cfg(test)]
+pub fn parse_value_array<T: DeserializeOwned>(r: impl BufRead) -> Option<Vec<T>> {
+    parse_page(r).map(|(items, _)| items)
+}
+
+/// The items of the `value` array and the page markers (`@odata.nextLink`,
+/// `@odata.count`) that say whether they are all of them, or `None` to fall back.
+pub fn parse_page<T: DeserializeOwned>(
+    mut r: impl BufRead,
+) -> Option<(Vec<T>, super::graph::PageMarkers)> {
+    let mut markers = super::graph::PageMarkers::default();
     let mut s = Scanner {
         r: &mut r,
         buf: Vec::new(),
@@ -50,6 +60,14 @@ pub fn parse_value_array<T: DeserializeOwned>(mut r: impl BufRead) -> Option<Vec
                 }
             }
             value = Some(items);
+        } else if key == b"@odata.nextLink" {
+            s.capture()?;
+            let link = serde_json::from_slice::<serde_json::Value>(&s.buf).ok()?;
+            markers.next_link = super::graph::is_next_link(&link);
+        } else if key == b"@odata.count" {
+            s.capture()?;
+            let v = serde_json::from_slice::<serde_json::Value>(&s.buf).ok()?;
+            markers.count = super::graph::count_of(&v);
         } else {
             s.capture()?;
             serde_json::from_slice::<IgnoredAny>(&s.buf).ok()?;
@@ -62,7 +80,11 @@ pub fn parse_value_array<T: DeserializeOwned>(mut r: impl BufRead) -> Option<Vec
             b'}' => {
                 s.ws()?;
                 let at_end = s.r.fill_buf().ok()?.is_empty();
-                return if at_end { value } else { None };
+                return if at_end {
+                    value.map(|v| (v, markers))
+                } else {
+                    None
+                };
             }
             _ => return None,
         }
@@ -237,6 +259,39 @@ mod tests {
             vec![Item { id: "a\"b".into() }, Item { id: "c".into() }]
         );
         assert_eq!(fast(r#"{"value":[]}"#).unwrap(), vec![]);
+    }
+
+    #[test]
+    fn page_markers_say_whether_the_page_is_the_whole_collection() {
+        let page = |json: &str| {
+            parse_page::<Item>(std::io::BufReader::with_capacity(3, json.as_bytes()))
+                .map(|(_, m)| m)
+        };
+        let m = page(r#"{"@odata.nextLink":"https://x/?$skiptoken=a","value":[]}"#).unwrap();
+        assert!(m.next_link);
+        for last in [
+            r#"{"value":[],"@odata.nextLink":null}"#,
+            r#"{"value":[],"@odata.nextLink":""}"#,
+            r#"{"value":[]}"#,
+        ] {
+            assert!(!page(last).unwrap().next_link, "{last}");
+        }
+        assert_eq!(
+            page(r#"{"@odata.count":12,"value":[{"id":"a"}]}"#)
+                .unwrap()
+                .count,
+            Some(12)
+        );
+        assert_eq!(
+            page(r#"{"@odata.count":"12","value":[]}"#).unwrap().count,
+            Some(12)
+        );
+        assert_eq!(
+            page(r#"{"@odata.count":{"x":1},"value":[]}"#)
+                .unwrap()
+                .count,
+            None
+        );
     }
 
     #[test]

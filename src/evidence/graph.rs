@@ -6,10 +6,41 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Deserializer};
 
-/// A `{"value": [...]}` collection; `@odata.*` keys and everything else are ignored.
+/// A `{"value": [...]}` collection. Of the `@odata.*` keys only the two that say whether
+/// the file holds every item are kept; everything else is ignored.
 #[derive(Debug, Deserialize)]
 pub struct Collection<T> {
     pub value: Vec<T>,
+    /// Present on every page but the last: a file that still carries it is a first page.
+    #[serde(rename = "@odata.nextLink", default)]
+    pub next_link: Option<serde_json::Value>,
+    /// The total Graph announced (`$count=true`); kept loosely typed, read by [`count_of`].
+    #[serde(rename = "@odata.count", default)]
+    pub count: Option<serde_json::Value>,
+}
+
+/// What a collection file says about its own completeness.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PageMarkers {
+    /// `@odata.nextLink` is present (and not `null`).
+    pub next_link: bool,
+    /// `@odata.count`, when it is a whole number.
+    pub count: Option<u64>,
+}
+
+/// Whether an `@odata.nextLink` value points at a next page: `null` and `""` do not
+/// (collect treats an empty link as the last page too).
+pub fn is_next_link(v: &serde_json::Value) -> bool {
+    !(v.is_null() || v.as_str().is_some_and(str::is_empty))
+}
+
+/// `@odata.count` as Graph writes it: a number, or a numeric string from some exporters.
+pub fn count_of(v: &serde_json::Value) -> Option<u64> {
+    match v {
+        serde_json::Value::Number(n) => n.as_u64(),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
 }
 
 /// Graph timestamps: `null`, `""`, year-0001 placeholders and unparseable strings all
@@ -819,6 +850,8 @@ pub struct Expiration {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SecureScore {
+    /// The tenant the score belongs to: proof (or disproof) of whose snapshot this is.
+    pub azure_tenant_id: Option<String>,
     pub current_score: Option<f64>,
     pub max_score: Option<f64>,
     #[serde(default, deserialize_with = "graph_time")]

@@ -34,6 +34,36 @@ pub struct Missing {
     pub reason: String,
 }
 
+/// The reason given for a collection exported one page at a time (Graph Explorer).
+pub const FIRST_PAGE_ONLY: &str = "first page only";
+/// The reason given for a collection with fewer items than its `@odata.count`.
+pub const INCOMPLETE: &str = "incomplete";
+
+impl Missing {
+    /// The file is there but holds only part of the collection.
+    pub fn is_incomplete(&self) -> bool {
+        self.reason.starts_with(FIRST_PAGE_ONLY) || self.reason.starts_with(INCOMPLETE)
+    }
+}
+
+/// A tenant id the snapshot states about itself, and where.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TenantClaim {
+    pub tenant_id: String,
+    /// Repository-relative file.
+    pub file: String,
+    /// JSON pointer in that file.
+    pub pointer: String,
+}
+
+/// Where the members of a role-assignable group are stored (the body of
+/// `GET /groups/{id}/transitiveMembers`, pages merged), relative to the month folder.
+pub const GROUP_MEMBERS_DIR: &str = "graph/groupMembers";
+
+pub fn group_members_file(group_id: &str) -> String {
+    format!("{GROUP_MEMBERS_DIR}/{group_id}.json")
+}
+
 #[derive(Debug, Clone)]
 pub enum Slot<T> {
     Loaded(T),
@@ -78,6 +108,10 @@ pub struct Snapshot {
     pub restore_sessions: Slot<Vec<RestoreSession>>,
     pub backup_jobs: Slot<Vec<BackupJob>>,
     pub restore_tests: Slot<Vec<RestoreTest>>,
+    /// Members of role-assignable groups, by group object id, from `graph/groupMembers/`.
+    pub group_members: std::collections::BTreeMap<String, Slot<Vec<Principal>>>,
+    /// Tenant ids the snapshot carries: the manifest's and any Graph response's.
+    pub tenant_claims: Vec<TenantClaim>,
     /// Files in the folder and their sha256, sorted by path (for completeness and packs).
     pub files: Vec<(String, String)>,
     /// Problems reading the snapshot (malformed files): reported as input errors.
@@ -109,6 +143,95 @@ impl Snapshot {
             DriveUnits => self.drive_units.get().err(),
             SiteUnits => self.site_units.get().err(),
             RestoreSessions => self.restore_sessions.get().err(),
+        }
+    }
+
+    /// The first tenant id the snapshot states that is not `tenant` (client.toml's):
+    /// then the month is another tenant's.
+    pub fn foreign_claim(&self, tenant: &str) -> Option<&TenantClaim> {
+        self.tenant_claims
+            .iter()
+            .find(|c| !c.tenant_id.trim().eq_ignore_ascii_case(tenant.trim()))
+    }
+
+    /// The same snapshot with every piece of data missing for `reason`: what another
+    /// tenant's files say is no evidence about this client. The file list stays, for
+    /// the completeness check; nothing of the data does.
+    pub fn quarantined(&self, reason: &str) -> Snapshot {
+        fn gone<T>(snap: &Snapshot, file: &str, reason: &str) -> Slot<T> {
+            Slot::Missing(Missing {
+                file: snap.path(file),
+                reason: reason.to_owned(),
+            })
+        }
+        use Endpoint::*;
+        let f = |e: Endpoint| e.file();
+        Snapshot {
+            month: self.month,
+            dir: self.dir.clone(),
+            manifest: gone(self, MANIFEST, reason),
+            users: gone(self, f(Users), reason),
+            registrations: gone(self, f(RegistrationDetails), reason),
+            ca_policies: gone(self, f(ConditionalAccess), reason),
+            security_defaults: gone(self, f(SecurityDefaults), reason),
+            skus: gone(self, f(SubscribedSkus), reason),
+            role_definitions: gone(self, f(RoleDefinitions), reason),
+            role_assignments: gone(self, f(RoleAssignments), reason),
+            role_eligibility: gone(self, f(RoleEligibility), reason),
+            role_schedules: gone(self, f(RoleAssignmentSchedules), reason),
+            secure_scores: gone(self, f(SecureScores), reason),
+            audits: gone(self, f(DirectoryAudits), reason),
+            protection_policies: gone(self, f(ProtectionPolicies), reason),
+            mailbox_units: gone(self, f(MailboxUnits), reason),
+            drive_units: gone(self, f(DriveUnits), reason),
+            site_units: gone(self, f(SiteUnits), reason),
+            restore_sessions: gone(self, f(RestoreSessions), reason),
+            backup_jobs: gone(self, BACKUP_JOBS, reason),
+            restore_tests: gone(self, RESTORE_TESTS, reason),
+            group_members: self
+                .group_members
+                .keys()
+                .map(|id| (id.clone(), gone(self, &group_members_file(id), reason)))
+                .collect(),
+            tenant_claims: self.tenant_claims.clone(),
+            files: self.files.clone(),
+            diags: self.diags.clone(),
+        }
+    }
+
+    /// Collection files holding only part of their collection (a first page, fewer items
+    /// than `@odata.count`), with the reason.
+    pub fn incomplete(&self) -> Vec<Missing> {
+        let mut out: Vec<Missing> = endpoints::ENDPOINTS
+            .iter()
+            .filter_map(|e| self.slot_missing(e.endpoint))
+            .chain(self.group_members.values().filter_map(|s| s.get().err()))
+            .filter(Missing::is_incomplete)
+            .collect();
+        out.sort_by(|a, b| a.file.cmp(&b.file));
+        out
+    }
+
+    /// The transitive members of a group that holds a role; missing when the
+    /// membership file was not collected (then who holds the role is unknown).
+    pub fn group_members(&self, group_id: &str, group_name: &str) -> Result<&[Principal], Missing> {
+        match self.group_members.get(&group_id.to_ascii_lowercase()) {
+            Some(slot) => slot.get().map(Vec::as_slice),
+            None => {
+                let file = group_members_file(group_id);
+                let reason = self
+                    .manifest
+                    .ok()
+                    .and_then(|m| m.endpoint(&file))
+                    .and_then(|e| e.missing_reason())
+                    .unwrap_or_else(|| {
+                        format!("{file} not found in the snapshot: the members of group {group_name} are unknown")
+                    });
+                Err(Missing {
+                    file: self.path(&file),
+                    reason,
+                })
+            }
         }
     }
 
@@ -323,6 +446,9 @@ pub fn load_snapshot(root: &Path, client: &ClientId, month: Month) -> Snapshot {
         }
     };
 
+    let group_members = load_group_members(&ctx, &mut diags);
+    let tenant_claims = tenant_claims(&dir, manifest.ok(), secure_scores.ok());
+
     for d in &mut diags {
         d.client = Some(client.to_string());
     }
@@ -348,9 +474,72 @@ pub fn load_snapshot(root: &Path, client: &ClientId, month: Month) -> Snapshot {
         restore_sessions,
         backup_jobs,
         restore_tests,
+        group_members,
+        tenant_claims,
         files,
         diags,
     }
+}
+
+/// Every `graph/groupMembers/<group-id>.json` in the month folder, by group id. Only
+/// names that are object ids are read: the folder's listing decides what is opened,
+/// never an id taken from a Graph response.
+fn load_group_members(
+    ctx: &LoadCtx,
+    diags: &mut Vec<Diagnostic>,
+) -> std::collections::BTreeMap<String, Slot<Vec<Principal>>> {
+    let mut out = std::collections::BTreeMap::new();
+    let dir = ctx.abs.join(GROUP_MEMBERS_DIR);
+    if crate::repo::refuse_outside_links(&repo_root(ctx.abs, ctx.dir), &dir).is_err() {
+        return out; // the link is reported by hash_files
+    }
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return out;
+    };
+    let mut ids: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_owned();
+            let id = name.strip_suffix(".json")?;
+            let ok = !id.is_empty()
+                && id.len() <= 64
+                && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+            ok.then(|| id.to_owned())
+        })
+        .collect();
+    ids.sort();
+    for id in ids {
+        let slot = ctx.collection_file(&group_members_file(&id), false, diags);
+        out.insert(id.to_ascii_lowercase(), slot);
+    }
+    out
+}
+
+/// The tenant ids a snapshot states: the manifest's `tenant_id` and each Secure Score's
+/// `azureTenantId` (the other collected responses carry none).
+fn tenant_claims(
+    dir: &str,
+    manifest: Option<&Manifest>,
+    scores: Option<&Vec<SecureScore>>,
+) -> Vec<TenantClaim> {
+    let mut out = Vec::new();
+    if let Some(t) = manifest.and_then(|m| m.tenant_id.as_deref()) {
+        out.push(TenantClaim {
+            tenant_id: t.to_owned(),
+            file: format!("{dir}/{MANIFEST}"),
+            pointer: "/tenant_id".into(),
+        });
+    }
+    for (i, s) in scores.into_iter().flatten().enumerate() {
+        if let Some(t) = s.azure_tenant_id.as_deref().filter(|t| !t.is_empty()) {
+            out.push(TenantClaim {
+                tenant_id: t.to_owned(),
+                file: format!("{dir}/{}", Endpoint::SecureScores.file()),
+                pointer: format!("/value/{i}/azureTenantId"),
+            });
+        }
+    }
+    out
 }
 
 struct LoadCtx<'a> {
@@ -378,19 +567,64 @@ impl LoadCtx<'_> {
         e: Endpoint,
         diags: &mut Vec<Diagnostic>,
     ) -> Slot<Vec<T>> {
-        let path = self.abs.join(e.file());
+        // `$top=1` endpoints keep only their first page on purpose.
+        let first_page_only = e.spec().shape == endpoints::Shape::FirstPage;
+        self.collection_file(e.file(), first_page_only, diags)
+    }
+
+    /// A `{"value": [...]}` file. A file that still carries `@odata.nextLink`, or has
+    /// fewer items than its `@odata.count`, is part of a collection: it is missing, with
+    /// the reason, so no control passes on what the rest of the pages might hold.
+    fn collection_file<T: DeserializeOwned>(
+        &self,
+        file: &str,
+        first_page_only: bool,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Slot<Vec<T>> {
+        let path = self.abs.join(file);
         // The fast path reads only what the reader path would accept: never through a
         // link out of the repository (the reader path names that refusal).
-        if crate::repo::refuse_outside_links(&repo_root(self.abs, self.dir), &path).is_ok()
+        let parsed = if crate::repo::refuse_outside_links(&repo_root(self.abs, self.dir), &path)
+            .is_ok()
             && let Ok(f) = std::fs::File::open(&path)
-            && let Some(items) =
-                collection::parse_value_array::<T>(std::io::BufReader::with_capacity(128 * 1024, f))
+            && let Some(page) =
+                collection::parse_page::<T>(std::io::BufReader::with_capacity(128 * 1024, f))
         {
-            return Slot::Loaded(items);
+            page
+        } else {
+            // Missing, unreadable or unusual: the reader path, with its diagnostics.
+            match self.single_file::<Collection<T>>(file, diags) {
+                Slot::Loaded(c) => {
+                    let markers = PageMarkers {
+                        next_link: c.next_link.as_ref().is_some_and(is_next_link),
+                        count: c.count.as_ref().and_then(count_of),
+                    };
+                    (c.value, markers)
+                }
+                Slot::Missing(m) => return Slot::Missing(m),
+            }
+        };
+        let (items, markers) = parsed;
+        let name = file.rsplit('/').next().unwrap_or(file);
+        let reason = if markers.next_link && !first_page_only {
+            Some(format!(
+                "{FIRST_PAGE_ONLY}: {name} still has @odata.nextLink"
+            ))
+        } else {
+            markers.count.filter(|n| *n > items.len() as u64).map(|n| {
+                format!(
+                    "{INCOMPLETE}: {name} has {} items but its @odata.count is {n}",
+                    items.len()
+                )
+            })
+        };
+        match reason {
+            Some(reason) => Slot::Missing(Missing {
+                file: format!("{}/{file}", self.dir),
+                reason,
+            }),
+            None => Slot::Loaded(items),
         }
-        // Missing, unreadable or unusual: the reader path, with its diagnostics.
-        self.single::<Collection<T>>(e, diags)
-            .map_loaded(|c| c.value)
     }
 
     /// A collection with its own diagnostics, for parsing in parallel.
@@ -402,9 +636,13 @@ impl LoadCtx<'_> {
     }
 
     fn single<T: DeserializeOwned>(&self, e: Endpoint, diags: &mut Vec<Diagnostic>) -> Slot<T> {
-        match read_json::<T>(self.abs, self.dir, e.file()) {
+        self.single_file(e.file(), diags)
+    }
+
+    fn single_file<T: DeserializeOwned>(&self, file: &str, diags: &mut Vec<Diagnostic>) -> Slot<T> {
+        match read_json::<T>(self.abs, self.dir, file) {
             Ok(Some(v)) => Slot::Loaded(v),
-            Ok(None) => Slot::Missing(self.missing(e.file())),
+            Ok(None) => Slot::Missing(self.missing(file)),
             Err(d) => {
                 let m = Missing {
                     file: d.file.clone(),
@@ -422,15 +660,6 @@ fn with_diags<T>(f: impl FnOnce(&mut Vec<Diagnostic>) -> T) -> (T, Vec<Diagnosti
     let mut d = Vec::new();
     let v = f(&mut d);
     (v, d)
-}
-
-impl<T> Slot<T> {
-    fn map_loaded<U>(self, f: impl FnOnce(T) -> U) -> Slot<U> {
-        match self {
-            Slot::Loaded(v) => Slot::Loaded(f(v)),
-            Slot::Missing(m) => Slot::Missing(m),
-        }
-    }
 }
 
 /// Reads a JSON file into `T`, streaming; a shape error names the JSON path. A link out

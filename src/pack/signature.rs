@@ -236,7 +236,9 @@ pub fn check_file(path: &std::path::Path, check: &SignatureCheck) -> Option<Outc
     let file = std::fs::File::open(path).ok()?;
     let mut pack = super::read::PackReader::open(std::io::BufReader::new(file)).ok()?;
     let manifest_index = pack.find(super::manifest::MANIFEST_PATH).ok()??;
-    let manifest = pack.read_to_vec(manifest_index, MAX_MANIFEST_BYTES).ok()??;
+    let manifest = pack
+        .read_to_vec(manifest_index, MAX_MANIFEST_BYTES)
+        .ok()??;
     Some(match pack.find(SIGNATURE_PATH) {
         Ok(None) => Outcome::Unsigned,
         Ok(Some(index)) => match pack.read_to_vec(index, MAX_SIGNATURE_BYTES) {

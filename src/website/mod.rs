@@ -331,6 +331,7 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
     // cache; `--no-cache` evaluates everything but records the results.
     let t = Instant::now();
     let history = crate::cli::open_history(&opts.repo);
+    let shared = crate::evaluate::shared_tenants(&opts.repo);
     let store = scorecards::Store::new(&opts.repo, &inputs, use_cache);
     let bar = progress(clients.len());
     let runs: Vec<ClientRun> = clients
@@ -340,7 +341,10 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
                 &opts.repo,
                 id,
                 Months::All,
-                &|m, latest| history.policy_for_month(id, m, latest),
+                &|m, latest| match shared.get(id) {
+                    Some(d) => Err(d.clone()),
+                    None => history.policy_for_month(id, m, latest),
+                },
                 Some(&store),
             );
             bar.inc(1);

@@ -268,6 +268,26 @@ pub fn token_reply(token: &str) -> Reply {
     ok(v.to_string())
 }
 
+/// The tenant the live samples were captured in: a stand-in for another tenant answers
+/// with that tenant's id instead (custody refuses a snapshot that names another tenant).
+pub const SAMPLE_TENANT: &str = "4b8c18bd-2f9f-4227-af55-9f1061cf9c32";
+
+/// The sample repository's northwind: the tenant a stand-in plays when the token does
+/// not name one.
+const DEFAULT_TENANT: &str = "e34d5a57-44bd-537f-ba24-400641784783";
+
+pub fn as_tenant(body: &str, tenant: &str) -> String {
+    body.replace(SAMPLE_TENANT, tenant)
+}
+
+/// The tenant of a `tok-<tenant>-...` bearer token, when it names one.
+pub fn bearer_tenant(req: &Req) -> Option<String> {
+    let rest = req.bearer().strip_prefix("tok-")?.get(..36)?.to_owned();
+    rest.bytes()
+        .all(|b| b.is_ascii_hexdigit() || b == b'-')
+        .then_some(rest)
+}
+
 /// Serves every endpoint from the samples (success only), tokens `tok-<tenant>`.
 pub fn happy_graph(req: &Req, base: &str) -> Option<Reply> {
     let p = req.path();
@@ -297,9 +317,13 @@ pub fn happy_graph(req: &Req, base: &str) -> Option<Reply> {
         "/v1.0/roleManagement/directory/roleAssignmentSchedules" => {
             s("v1.0__roleManagement__directory__roleAssignmentSchedules.json")
         }
-        "/v1.0/security/secureScores" => {
-            s("v1.0__security__secureScores_top1__live-graph2otel.json")
-        }
+        "/v1.0/security/secureScores" => Some(ok(as_tenant(
+            &sample(
+                "v1.0__security__secureScores_top1__live-graph2otel.json",
+                base,
+            ),
+            &bearer_tenant(req).unwrap_or_else(|| DEFAULT_TENANT.to_owned()),
+        ))),
         "/v1.0/auditLogs/directoryAudits" => {
             s("v1.0__auditLogs__directoryAudits__AddMemberToRole__live-graph2otel.json")
         }
