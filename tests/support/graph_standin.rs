@@ -18,7 +18,9 @@ use std::time::{Duration, Instant};
 /// Graph setting is removed, so only what a test sets reaches the binary.
 pub fn custody_against(root: &Path, server: &Server) -> std::process::Command {
     // option_env!: examples/graph_standin.rs includes this file and has no binary to name.
-    let bin = option_env!("CARGO_BIN_EXE_custody").expect("built by cargo test");
+    let Some(bin) = option_env!("CARGO_BIN_EXE_custody") else {
+        panic!("custody_against runs under cargo test only");
+    };
     let mut c = std::process::Command::new(bin);
     for k in [
         "CUSTODY_CLIENT_ID",
