@@ -23,7 +23,8 @@ pub const EXIT_INPUT: i32 = 2;
 #[derive(Parser, Debug)]
 #[command(
     name = "custody",
-    version,
+    // The commit comes from build.rs: a bug report names the exact build.
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("CUSTODY_BUILD_COMMIT"), ")"),
     about = "Microsoft 365 shared-responsibility controls as code: policy + Graph evidence → scorecards",
     after_help = "Examples:
   custody init demo && cd demo   start a policy repository with one example client
@@ -237,7 +238,8 @@ pub enum FailOn {
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Examples:
   custody init demo && cd demo && custody check
-  custody init --client contoso       in the current folder")]
+  custody init --client contoso       in the current folder
+  custody init demo --action-ref acme/custody@0123456789abcdef0123456789abcdef01234567")]
 pub struct InitArgs {
     /// Where to create the repository (created if missing; nothing is ever overwritten).
     #[arg(value_name = "DIR", default_value = ".", value_hint = clap::ValueHint::DirPath)]
@@ -248,6 +250,10 @@ pub struct InitArgs {
     /// Replace files that `init` writes if they already exist (other files are left alone).
     #[arg(long)]
     pub force: bool,
+    /// The custody GitHub Action the workflows run, pinned by commit (OWNER/REPO@<40-hex
+    /// SHA>); default: a placeholder to replace before the first run.
+    #[arg(long, value_name = "OWNER/REPO@SHA")]
+    pub action_ref: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -728,7 +734,19 @@ fn init(args: &InitArgs) -> i32 {
             return EXIT_INPUT;
         }
     };
-    match crate::init::init_repo(&args.dir, &id, args.force) {
+    let action = match args
+        .action_ref
+        .as_deref()
+        .map(crate::init::ActionRef::parse)
+    {
+        None => crate::init::ActionRef::placeholder(),
+        Some(Ok(a)) => a,
+        Some(Err(e)) => {
+            eprint(&format!("error: --action-ref: {e}\n"));
+            return EXIT_INPUT;
+        }
+    };
+    match crate::init::init_repo_with(&args.dir, &id, args.force, &action) {
         Ok(report) => {
             for f in &report.created {
                 status(&format!("created {f}\n"));

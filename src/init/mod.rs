@@ -34,10 +34,9 @@ const NOTES_MD: &str = include_str!("templates/notes.md");
 const GITIGNORE: &str = include_str!("templates/gitignore");
 const SITE_TEMPLATES_README: &str = include_str!("templates/site-templates-README.md");
 const README_MD: &str = include_str!("templates/README.md");
-/// This repository's workflows, adapted for a policy repository that has no Rust source:
-/// custody is installed with `cargo install --locked --git "${{ vars.CUSTODY_INSTALL_FROM }}"`
-/// instead of built, and `Swatinem/rust-cache` is dropped (it runs `cargo metadata` in the
-/// checkout, which fails without a `Cargo.toml`). Otherwise identical; a test keeps them so.
+/// This repository's workflows, with its local action (`uses: ./`) replaced by the action
+/// pinned by commit (`@CUSTODY_ACTION@`) and its release by `@CUSTODY_VERSION@`.
+/// Otherwise identical; a test keeps them so.
 const PUBLISH_YML: &str = include_str!("templates/workflows/publish.yml");
 const POLICY_REVIEW_YML: &str = include_str!("templates/workflows/policy-review.yml");
 /// Checks policy and evidence on every push and pull request (fails on bad input only).
@@ -125,8 +124,77 @@ const EXAMPLE_EVIDENCE: &[(&str, &str)] = &[
 ];
 const EXAMPLE_MANIFEST: &str = include_str!("templates/evidence/manifest.json");
 
+/// Replaced in the workflows by the custody action, pinned by commit: `OWNER/REPO@SHA`.
+const ACTION_TOKEN: &str = "@CUSTODY_ACTION@";
+/// Replaced in the workflows by the release the action installs: `v<this version>`.
+const VERSION_TOKEN: &str = "@CUSTODY_VERSION@";
+
+/// The action ref written when `--action-ref` is not given: well-formed (actionlint and
+/// zizmor accept it) but naming no real commit, so a workflow fails until the MSP pins
+/// the custody repository and commit it trusts. README: "Adopting custody".
+pub const PLACEHOLDER_ACTION_REF: &str =
+    "custody-dev/custody@0000000000000000000000000000000000000000";
+
+/// The custody action the workflows run, pinned by commit: `OWNER/REPO@<40 hex>`. A tag
+/// or branch can be moved under a workflow that holds `id-token: write`; a commit cannot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionRef(String);
+
+impl ActionRef {
+    pub fn parse(s: &str) -> Result<ActionRef, String> {
+        let name_ok = |n: &str| {
+            !n.is_empty()
+                && n.len() <= 100
+                && n != "."
+                && n != ".."
+                && n.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        };
+        let (repo, sha) = s.split_once('@').unwrap_or((s, ""));
+        let (owner, name) = repo.split_once('/').unwrap_or((repo, ""));
+        if !name_ok(owner) || !name_ok(name) {
+            return Err(format!(
+                "{s:?} is not OWNER/REPO@COMMIT: the repository must be GitHub's OWNER/REPO"
+            ));
+        }
+        if sha.len() != 40
+            || !sha
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        {
+            return Err(format!(
+                "{s:?}: the action must be pinned by a full 40-character lowercase commit SHA \
+                 (a tag or branch can be moved to other code)"
+            ));
+        }
+        Ok(ActionRef(s.to_owned()))
+    }
+
+    pub fn placeholder() -> ActionRef {
+        ActionRef(PLACEHOLDER_ACTION_REF.to_owned())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A workflow template with the action and release filled in.
+fn workflow(template: &str, action: &ActionRef) -> String {
+    template
+        .replace(
+            ACTION_TOKEN,
+            &format!(
+                "{} # custody action, release v{}",
+                action.as_str(),
+                crate::VERSION
+            ),
+        )
+        .replace(VERSION_TOKEN, &format!("v{}", crate::VERSION))
+}
+
 /// Every file of a new repository: (repository-relative path, contents).
-fn files(client: &ClientId) -> Vec<(String, String)> {
+fn files(client: &ClientId, action: &ActionRef) -> Vec<(String, String)> {
     let named = |t: &str| t.replace(CLIENT_TOKEN, client.as_str());
     let c = format!("clients/{client}");
     let mut files = vec![
@@ -141,12 +209,18 @@ fn files(client: &ClientId) -> Vec<(String, String)> {
             "site-templates/README.md".into(),
             SITE_TEMPLATES_README.into(),
         ),
-        (".github/workflows/publish.yml".into(), PUBLISH_YML.into()),
+        (
+            ".github/workflows/publish.yml".into(),
+            workflow(PUBLISH_YML, action),
+        ),
         (
             ".github/workflows/policy-review.yml".into(),
-            POLICY_REVIEW_YML.into(),
+            workflow(POLICY_REVIEW_YML, action),
         ),
-        (".github/workflows/check.yml".into(), CHECK_YML.into()),
+        (
+            ".github/workflows/check.yml".into(),
+            workflow(CHECK_YML, action),
+        ),
         ("README.md".into(), named(README_MD)),
         // Schema hints: every TOML file's `#:schema` line names its schema; the Taplo
         // rules do the same for files created later without one.
@@ -210,13 +284,23 @@ fn example_evidence(client: &ClientId) -> Vec<(String, String)> {
 /// client's id (a valid slug, [`DEFAULT_CLIENT`] by default). On an I/O error half-way,
 /// every file and folder it newly created is removed again.
 pub fn init_repo(dir: &Path, client: &ClientId, force: bool) -> Result<InitReport, String> {
+    init_repo_with(dir, client, force, &ActionRef::placeholder())
+}
+
+/// [`init_repo`], with the workflows running the custody action `action`.
+pub fn init_repo_with(
+    dir: &Path,
+    client: &ClientId,
+    force: bool,
+    action: &ActionRef,
+) -> Result<InitReport, String> {
     if let Ok(meta) = fs::symlink_metadata(dir)
         && !meta.is_dir()
         && !(meta.file_type().is_symlink() && dir.is_dir())
     {
         return Err(format!("{} exists and is not a directory", dir.display()));
     }
-    let files = files(client);
+    let files = files(client, action);
     // Refuse before writing anything.
     let mut taken: Vec<PathBuf> = ["clients", "evidence"]
         .iter()
@@ -343,7 +427,7 @@ pub fn next_steps(dir: &Path, client: &ClientId) -> String {
          1. Fill in clients/{client}/*.toml (every key is explained in its comments): the tenant id, domains, break-glass accounts, RACI parties and the agreed backup policy.\n\
          2. `custody --repo {dir} check` evaluates the policy against the example evidence in evidence/{client}/{EXAMPLE_MONTH}/ (findings exit 1; bad input exits 2); `custody --repo {dir} build` renders the site into site/.\n\
          3. Collect real evidence (evidence/README.md), then delete the example month.\n\
-         4. git init, commit, push to GitHub, and set the repository variables CUSTODY_INSTALL_FROM, CUSTODY_CLIENT_ID and CUSTODY_HOME_TENANT_ID (see README.md).\n",
+         4. git init, commit, push to GitHub, create the environment graph-collection and set the repository variable CUSTODY_CLIENT_ID (see README.md). The workflows run the custody action pinned by commit: if init wrote the placeholder {PLACEHOLDER_ACTION_REF}, replace it with the custody repository and commit you trust (or run init with --action-ref OWNER/REPO@SHA).\n",
         dir = dir.display()
     )
 }
@@ -653,39 +737,88 @@ mod tests {
         }
     }
 
-    /// The template workflows are this repository's, with the build replaced by an
-    /// install: nothing else may drift.
+    /// The template workflows are this repository's, with its local action (`uses: ./`)
+    /// and its release turned into the tokens init fills in: nothing else may drift.
     #[test]
-    fn workflows_match_this_repositorys_except_the_install() {
-        const INSTALL: &str = "      - name: Install custody
-        env:
-          CUSTODY_INSTALL_FROM: ${{ vars.CUSTODY_INSTALL_FROM }}
-        run: |
-          if [ -z \"${CUSTODY_INSTALL_FROM}\" ]; then
-            echo \"::error::set the repository variable CUSTODY_INSTALL_FROM to the git URL of the custody repository\"
-            exit 1
-          fi
-          cargo install --locked --git \"${CUSTODY_INSTALL_FROM}\" custody
-";
-        const NOTE: &str = "# custody is installed from source: set the repository variable CUSTODY_INSTALL_FROM to the
-# git URL of the custody repository (e.g. https://github.com/<org>/custody).
-";
+    fn workflows_match_this_repositorys_except_the_action_ref() {
         let adapt = |original: &str| {
-            let t = original
-                .replace("      - uses: Swatinem/rust-cache@v2\n", "")
-                .replace("      - run: cargo build --release --locked\n", INSTALL)
-                .replace("./target/release/custody", "custody");
-            let i = t.find("\nname:").unwrap() + 1;
-            format!("{}{NOTE}{}", &t[..i], &t[i..])
+            original
+                .replace("uses: ./\n", &format!("uses: {ACTION_TOKEN}\n"))
+                .replace(
+                    &format!("CUSTODY_VERSION: v{}\n", crate::VERSION),
+                    &format!("CUSTODY_VERSION: {VERSION_TOKEN}\n"),
+                )
         };
         let publish = include_str!("../../.github/workflows/publish.yml");
         let review = include_str!("../../.github/workflows/policy-review.yml");
         assert_eq!(PUBLISH_YML, adapt(publish));
         assert_eq!(POLICY_REVIEW_YML, adapt(review));
-        for t in [PUBLISH_YML, POLICY_REVIEW_YML] {
-            assert!(!t.contains("cargo build"));
-            assert!(!t.contains("target/release"));
-            assert!(t.contains("cargo install --locked --git \"${CUSTODY_INSTALL_FROM}\" custody"));
+        for t in [PUBLISH_YML, POLICY_REVIEW_YML, CHECK_YML] {
+            assert!(
+                !t.contains("cargo "),
+                "custody is never built in a workflow"
+            );
+            assert!(!t.contains("uses: ./"));
+            assert!(t.contains(&format!("uses: {ACTION_TOKEN}\n")));
+            assert!(t.contains(&format!("CUSTODY_VERSION: {VERSION_TOKEN}\n")));
+        }
+    }
+
+    #[test]
+    fn the_action_ref_must_be_owner_repo_at_a_full_commit() {
+        let sha = "0123456789abcdef0123456789abcdef01234567";
+        for ok in [
+            format!("acme/custody@{sha}"),
+            format!("a-b_c.d/x.y-z@{sha}"),
+        ] {
+            assert_eq!(ActionRef::parse(&ok).unwrap().as_str(), ok);
+        }
+        for bad in [
+            "acme/custody@v1.2.3".to_owned(),
+            "acme/custody@main".to_owned(),
+            "acme/custody".to_owned(),
+            format!("acme@{sha}"),
+            format!("acme/custody/sub@{sha}"),
+            format!("../custody@{sha}"),
+            format!("acme/..@{sha}"),
+            format!("acme/custody@{}", sha.to_uppercase()),
+            format!("acme/custody@{}", &sha[..39]),
+            format!("acme/custody@{sha}; rm -rf /"),
+            format!("acme/cus tody@{sha}"),
+            format!("acme/custody@{sha}\n"),
+            format!("/custody@{sha}"),
+            String::new(),
+        ] {
+            assert!(ActionRef::parse(&bad).is_err(), "{bad:?}");
+        }
+        assert!(ActionRef::parse(PLACEHOLDER_ACTION_REF).is_ok());
+    }
+
+    #[test]
+    fn init_pins_the_given_action_in_every_workflow() {
+        let tmp = tempfile::tempdir().unwrap();
+        let action =
+            ActionRef::parse("acme/custody@0123456789abcdef0123456789abcdef01234567").unwrap();
+        init_repo_with(tmp.path(), &id("acme"), false, &action).unwrap();
+        for w in ["publish.yml", "policy-review.yml", "check.yml"] {
+            let text = fs::read_to_string(tmp.path().join(".github/workflows").join(w)).unwrap();
+            assert!(
+                text.contains(&format!(
+                    "uses: {} # custody action, release v{}\n",
+                    action.as_str(),
+                    crate::VERSION
+                )),
+                "{w}"
+            );
+            assert!(
+                text.contains(&format!("CUSTODY_VERSION: v{}\n", crate::VERSION)),
+                "{w}"
+            );
+            assert!(
+                !text.contains('@') || !text.contains("@CUSTODY_"),
+                "{w}: a token is left"
+            );
+            assert!(!text.contains(PLACEHOLDER_ACTION_REF), "{w}");
         }
     }
 

@@ -184,3 +184,56 @@ fn collect_keys(schema: &serde_json::Value, under_thresholds: bool, out: &mut Ve
         collect_keys(&schema["items"], under_thresholds, out);
     }
 }
+
+/// `--action-ref` pins the custody action in every workflow init writes; anything but
+/// OWNER/REPO@<40-hex commit> (a tag or branch can be moved) is refused before a file is
+/// written. Without it, the documented placeholder is written.
+#[test]
+fn init_pins_the_action_by_commit_and_refuses_movable_refs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sha = "0123456789abcdef0123456789abcdef01234567";
+    for bad in [
+        "acme/custody@v1.2.3".to_owned(),
+        "acme/custody@main".to_owned(),
+        "acme/custody".to_owned(),
+        format!("acme/custody@{sha}\nrun: curl evil"),
+        format!("../custody@{sha}"),
+    ] {
+        let out = custody(tmp.path())
+            .args(["init", "bad", "--action-ref", &bad])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("--action-ref"), "{err}");
+        assert!(
+            !tmp.path().join("bad").exists(),
+            "{bad:?}: files were written"
+        );
+    }
+    let good = format!("acme/custody@{sha}");
+    custody(tmp.path())
+        .args(["init", "good", "--action-ref", &good])
+        .assert()
+        .success();
+    let (_t, placeholder) = init_demo();
+    for w in ["publish.yml", "policy-review.yml", "check.yml"] {
+        let text =
+            std::fs::read_to_string(tmp.path().join("good/.github/workflows").join(w)).unwrap();
+        let pinned = text
+            .matches(&format!("uses: {good} # custody action"))
+            .count();
+        assert!(pinned >= 1, "{w}");
+        assert!(
+            !text.contains("0000000000000000000000000000000000000000"),
+            "{w}"
+        );
+        let text = std::fs::read_to_string(placeholder.join(".github/workflows").join(w)).unwrap();
+        assert_eq!(
+            text.matches("uses: custody-dev/custody@0000000000000000000000000000000000000000 # custody action")
+                .count(),
+            pinned,
+            "{w}"
+        );
+    }
+}

@@ -4,6 +4,10 @@
 //! scripts through `env:` only. The client list comes from `custody clients`, never from
 //! listing the folder, and the sticky PR comment is found by its author and its marker.
 
+#[path = "support/files.rs"]
+mod files;
+
+use files::tree;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -308,6 +312,243 @@ fn init_workflows_pass_actionlint() {
             eprintln!("skipped: actionlint is not available ({e})");
             return;
         }
+    };
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+// ------------------------------------------------- the publish pipeline's client sites
+
+fn sample_repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).to_path_buf()
+}
+
+/// An attribute value as the browser reads it (minijinja escapes `/` as `&#x2f;`).
+fn unescape(v: &str) -> String {
+    let mut out = String::new();
+    let mut rest = v;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        let end = tail.find(';').expect("an entity ends with ';'");
+        let entity = &tail[1..end];
+        let c = match entity {
+            "amp" => '&',
+            "lt" => '<',
+            "gt" => '>',
+            "quot" => '"',
+            _ => {
+                let n = if let Some(h) = entity.strip_prefix("#x").or(entity.strip_prefix("#X")) {
+                    u32::from_str_radix(h, 16).unwrap()
+                } else {
+                    entity.strip_prefix('#').expect(entity).parse().unwrap()
+                };
+                char::from_u32(n).unwrap()
+            }
+        };
+        out.push(c);
+        rest = &tail[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Every relative `href`/`src` of every HTML page under `dir`, resolved: none may leave
+/// `dir`, and each must exist (a client's folder is hosted alone). Returns how many.
+fn links_stay_inside(dir: &Path) -> usize {
+    let mut checked = 0;
+    for e in walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        if e.path().extension().is_none_or(|x| x != "html") {
+            continue;
+        }
+        let html = std::fs::read_to_string(e.path()).unwrap();
+        for attr in ["href=\"", "src=\""] {
+            for part in html.split(attr).skip(1) {
+                let target = unescape(part.split('"').next().unwrap());
+                let target = target.split(['#', '?']).next().unwrap();
+                if target.is_empty() || target.contains(':') {
+                    continue; // same page, or an absolute URL (CSP keeps those out)
+                }
+                let mut resolved = e.path().parent().unwrap().to_path_buf();
+                for seg in target.split('/') {
+                    match seg {
+                        "" | "." => {}
+                        ".." => {
+                            assert!(
+                                resolved.pop() && resolved.starts_with(dir),
+                                "{}: {target} leaves {}",
+                                e.path().display(),
+                                dir.display()
+                            );
+                        }
+                        s => resolved.push(s),
+                    }
+                }
+                assert!(
+                    resolved.starts_with(dir) && resolved.exists(),
+                    "{}: {target} -> {}",
+                    e.path().display(),
+                    resolved.display()
+                );
+                checked += 1;
+            }
+        }
+    }
+    checked
+}
+
+/// The publish workflow builds once and ships each `site/<client>/` as that client's
+/// site: it must be exactly what `build --client <client>` writes alone, with no link out
+/// of the folder. (Before, one job per client rebuilt it, past GitHub's 256-job limit.)
+#[test]
+fn every_client_folder_of_the_full_site_is_that_clients_standalone_site() {
+    let tmp = tempfile::tempdir().unwrap();
+    let full = tmp.path().join("site");
+    let build = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_custody"))
+            .arg("--repo")
+            .arg(sample_repo())
+            .args(["-q", "build"])
+            .args(args)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    build(&["--out", full.to_str().unwrap()]);
+    let clients: Vec<String> = std::fs::read_dir(sample_repo().join("clients"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(clients.len() >= 3);
+    for c in &clients {
+        let alone = tmp.path().join(format!("alone-{c}"));
+        build(&["--client", c, "--out", alone.to_str().unwrap()]);
+        let whole = tree(&full.join(c));
+        assert!(!whole.is_empty(), "{c}");
+        assert_eq!(
+            whole,
+            tree(&alone.join(c)),
+            "{c}: full-site folder != standalone site"
+        );
+        let links = links_stay_inside(&full.join(c));
+        assert!(links > 50, "{c}: only {links} links checked");
+        for other in clients.iter().filter(|o| *o != c) {
+            assert!(
+                whole.keys().all(|k| !k.contains(other.as_str())),
+                "{c}'s site names {other}"
+            );
+        }
+    }
+}
+
+// --------------------------------------------- issue 19: pinned, least privilege, zizmor
+
+/// Every workflow of both sets and the action: each `uses:` of another repository is
+/// pinned by a full commit SHA with its version in a comment; the only other forms are
+/// this repository's own action (`./`) and the action ref init writes; every checkout has
+/// `persist-credentials: false`; top-level permissions are empty (each job names its own);
+/// custody is never built.
+#[test]
+fn workflows_pin_every_action_drop_credentials_and_never_build_custody() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut all = all_workflows(&tmp.path().join("demo"));
+    all.push((
+        "action.yml".into(),
+        std::fs::read_to_string(repo_root().join("action.yml")).unwrap(),
+    ));
+    let release = repo_root().join(".github/workflows/release.yml");
+    assert!(
+        all.iter().any(|(l, _)| l.ends_with("release.yml")),
+        "{release:?}"
+    );
+    let mut uses = 0;
+    for (label, text) in &all {
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let t = line.trim_start().trim_start_matches("- ");
+            if t.starts_with('#') {
+                continue;
+            }
+            if let Some(u) = t.strip_prefix("uses:") {
+                uses += 1;
+                let u = u.trim();
+                if u == "./" {
+                    continue;
+                }
+                let (target, comment) = u.split_once(" # ").unwrap_or((u, ""));
+                let sha = target.rsplit_once('@').map(|(_, s)| s).unwrap_or("");
+                assert!(
+                    sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()),
+                    "{label}:{}: not pinned by commit: {u}",
+                    i + 1
+                );
+                assert!(
+                    comment.starts_with('v') || comment.starts_with("custody action, release v"),
+                    "{label}:{}: name the version in a comment: {u}",
+                    i + 1
+                );
+                if target.starts_with("actions/checkout@") {
+                    let step: Vec<&str> = lines[i + 1..]
+                        .iter()
+                        .take_while(|l| !l.trim_start().starts_with("- "))
+                        .copied()
+                        .collect();
+                    assert!(
+                        step.iter()
+                            .any(|l| l.trim() == "persist-credentials: false"),
+                        "{label}:{}: checkout keeps the token in .git/config",
+                        i + 1
+                    );
+                }
+            }
+        }
+        if label != "action.yml" {
+            assert!(
+                text.contains("\npermissions: {}\n"),
+                "{label}: top-level permissions must be empty"
+            );
+        }
+        let builds = ["cargo install", "cargo build"];
+        if !label.ends_with("release.yml") && !label.ends_with("ci.yml") {
+            for b in builds {
+                assert!(!text.contains(b), "{label}: builds custody ({b})");
+            }
+        }
+    }
+    assert!(uses > 20, "{uses} uses: lines seen");
+}
+
+/// Runs zizmor (the workflow security auditor CI installs from PyPI) at medium severity
+/// and above on this repository's workflows and action and on init's; skipped where it is
+/// not installed, required when CI is set.
+#[test]
+fn zizmor_finds_nothing_at_medium_or_above() {
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = tmp.path().join("demo");
+    all_workflows(&demo);
+    let out = match Command::new("zizmor")
+        .args(["--offline", "--min-severity", "medium", "--no-progress"])
+        .arg(repo_root().join(".github/workflows"))
+        .arg(repo_root().join("action.yml"))
+        .arg(demo.join(".github/workflows"))
+        .env_remove("GH_TOKEN")
+        .env_remove("GITHUB_TOKEN")
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) if std::env::var_os("CI").is_none() => {
+            eprintln!("skipped: zizmor is not available ({e})");
+            return;
+        }
+        Err(e) => panic!("zizmor is required in CI: {e}"),
     };
     assert!(
         out.status.success(),

@@ -17,7 +17,11 @@ use std::time::{Duration, Instant};
 /// `custody --repo ROOT` pointed at the stand-in: every ambient credential, proxy and
 /// Graph setting is removed, so only what a test sets reaches the binary.
 pub fn custody_against(root: &Path, server: &Server) -> std::process::Command {
-    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_custody"));
+    // option_env!: examples/graph_standin.rs includes this file and has no binary to name.
+    let Some(bin) = option_env!("CARGO_BIN_EXE_custody") else {
+        panic!("custody_against runs under cargo test only");
+    };
+    let mut c = std::process::Command::new(bin);
     for k in [
         "CUSTODY_CLIENT_ID",
         "CUSTODY_CLIENT_SECRET",
