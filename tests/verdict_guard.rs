@@ -132,7 +132,10 @@ fn statuses(root: &Path, id: &ClientId) -> BTreeMap<String, Status> {
 }
 
 fn copy_tree(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from).into_iter().filter_map(Result::ok) {
+    for e in walkdir::WalkDir::new(from)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
         let rel = e.path().strip_prefix(from).expect("below the source");
         let dest = to.join(rel);
         if e.file_type().is_dir() {
@@ -185,7 +188,10 @@ fn bases(dir: &Path) -> Vec<Base> {
             });
         }
     }
-    assert!(out.len() >= 5, "three sample clients and two generated ones");
+    assert!(
+        out.len() >= 5,
+        "three sample clients and two generated ones"
+    );
     out
 }
 
@@ -224,7 +230,10 @@ fn report(what: &str, cases: usize, changed: usize) {
         "verdict guard: {what}: {cases} cases ({changed} changed some control's status, none to a pass)"
     );
     // A guard whose mutations never move anything proves nothing.
-    assert!(cases > 0 && changed > 0, "{what}: {cases} cases, {changed} changed");
+    assert!(
+        cases > 0 && changed > 0,
+        "{what}: {cases} cases, {changed} changed"
+    );
 }
 
 #[test]
@@ -273,11 +282,7 @@ fn removing_an_item_from_a_counted_collection_never_turns_a_result_into_a_pass()
     let targets: Vec<(usize, String, usize)> = bases
         .iter()
         .enumerate()
-        .flat_map(|(b, base)| {
-            collections(base)
-                .into_iter()
-                .map(move |(f, n)| (b, f, n))
-        })
+        .flat_map(|(b, base)| collections(base).into_iter().map(move |(f, n)| (b, f, n)))
         .collect();
     let changed = std::cell::Cell::new(0);
     runner(ITEM_REMOVAL_CASES)
@@ -397,8 +402,7 @@ fn narrow(policy: &mut Value, n: Narrowing, user: &str) -> bool {
         ),
         Narrowing::ExcludeTrustedLocations => {
             let loc = &mut cond["locations"];
-            if !loc.is_object() || loc["includeLocations"].as_array().is_none_or(Vec::is_empty)
-            {
+            if !loc.is_object() || loc["includeLocations"].as_array().is_none_or(Vec::is_empty) {
                 *loc = json!({"includeLocations": ["All"], "excludeLocations": []});
             }
             push(loc, "excludeLocations", json!("AllTrusted"));
@@ -511,7 +515,10 @@ fn narrowing_any_ca_policy_never_turns_a_result_into_a_pass() {
                 fail_cases += usize::from(base.before.values().any(|s| *s == Status::Fail));
                 for f in false_passes(&base.before, &after) {
                     let name = original["value"][p]["displayName"].as_str().unwrap_or("?");
-                    found.push(format!("{}: policy {p} ({name:?}) {k:?}: {f}", base.label()));
+                    found.push(format!(
+                        "{}: policy {p} ({name:?}) {k:?}: {f}",
+                        base.label()
+                    ));
                 }
             }
         }
@@ -519,4 +526,99 @@ fn narrowing_any_ca_policy_never_turns_a_result_into_a_pass() {
     assert!(found.is_empty(), "false passes:\n{}", found.join("\n"));
     assert!(fail_cases > 0, "no base had a failing control to guard");
     report("CA policy narrowed", cases, changed);
+}
+
+/// The users a narrowing may exclude without making the policy narrower than the
+/// control allows: the declared break-glass accounts (by object id or UPN).
+fn break_glass_ids(base: &Base) -> Vec<String> {
+    let (policy, _) = custody::cli::working_tree_policy(&base.root, &base.id).expect("policy");
+    let declared: Vec<String> = policy
+        .controls
+        .break_glass
+        .iter()
+        .map(|(d, _)| d.to_ascii_lowercase())
+        .collect();
+    serde_json::from_slice::<Value>(&base.read("graph/users.json"))
+        .ok()
+        .and_then(|d| d.get("value")?.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter(|u| {
+            ["id", "userPrincipalName"].iter().any(|k| {
+                u.get(*k)
+                    .and_then(Value::as_str)
+                    .is_some_and(|v| declared.contains(&v.to_ascii_lowercase()))
+            })
+        })
+        .filter_map(|u| u.get("id")?.as_str().map(str::to_owned))
+        .collect()
+}
+
+fn enabled_guests(base: &Base) -> usize {
+    serde_json::from_slice::<Value>(&base.read("graph/users.json"))
+        .ok()
+        .and_then(|d| d.get("value")?.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter(|u| {
+            u["userType"]
+                .as_str()
+                .is_some_and(|t| t.eq_ignore_ascii_case("guest"))
+                && u["accountEnabled"] != json!(false)
+        })
+        .count()
+}
+
+/// The stronger reading: when every CA policy of the tenant is narrowed the same way, no
+/// Conditional Access control may pass, since no policy applies to every sign-in any more.
+/// The reasoned exceptions: excluding a break-glass account is what the controls allow
+/// (so the excluded user is never one), and excluding guests narrows nothing in a tenant
+/// without enabled guests.
+#[test]
+fn every_ca_policy_narrowed_leaves_no_ca_control_passing() {
+    const CA: &str = "graph/conditionalAccessPolicies.json";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bases = bases(dir.path());
+    let mut rng = runner(1).new_rng();
+    let (mut cases, mut changed) = (0, 0);
+    let mut found = Vec::new();
+    for base in bases.iter().filter(|b| b.month_dir.join(CA).is_file()) {
+        let exempt = break_glass_ids(base);
+        let users: Vec<String> = user_ids(base)
+            .into_iter()
+            .filter(|u| !exempt.contains(u))
+            .collect();
+        let guests = enabled_guests(base);
+        let original: Value = serde_json::from_slice(&base.read(CA)).expect("CA json");
+        let n = original["value"].as_array().map_or(0, Vec::len);
+        for k in NARROWINGS {
+            if k == Narrowing::ExcludeGuests && guests == 0 {
+                continue;
+            }
+            let user = users[rng.random_range(0..users.len())].clone();
+            let mut doc = original.clone();
+            let mut any = false;
+            for p in 0..n {
+                any |= narrow(&mut doc["value"][p], k, &user);
+            }
+            if !any {
+                continue;
+            }
+            let saved = base.reseal(CA, &serde_json::to_vec(&doc).expect("serialize"));
+            let after = base.statuses();
+            base.restore(saved);
+            cases += 1;
+            changed += usize::from(after != base.before);
+            for (c, s) in &after {
+                if c.starts_with("identity.ca-") && *s == Status::Pass {
+                    found.push(format!(
+                        "{}: every policy {k:?}: {c} still passes",
+                        base.label()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "false passes:\n{}", found.join("\n"));
+    report("every CA policy narrowed", cases, changed);
 }
