@@ -26,7 +26,8 @@ use std::path::{Path, PathBuf};
 #[path = "../examples/gen.rs"]
 mod gen_repo;
 
-const ITEM_REMOVAL_CASES: u32 = 120;
+const ITEM_REMOVAL_CASES: u32 = 160;
+const SILENT_REMOVAL_CASES: u32 = 60;
 
 /// One client's latest month in a repository of its own (a temporary copy).
 struct Base {
@@ -223,11 +224,19 @@ fn runner(cases: u32) -> TestRunner {
     })
 }
 
+/// Whether a control outside the evidence domain changed: the evidence controls react to
+/// almost any mutation, so they alone would make every case look exercised.
+fn moved(before: &BTreeMap<String, Status>, after: &BTreeMap<String, Status>) -> bool {
+    before
+        .iter()
+        .any(|(c, s)| !c.starts_with("evidence.") && after.get(c) != Some(s))
+}
+
 /// Prints past libtest's capture, so the count shows in every `cargo test` run.
 fn report(what: &str, cases: usize, changed: usize) {
     let _ = writeln!(
         std::io::stdout(),
-        "verdict guard: {what}: {cases} cases ({changed} changed some control's status, none to a pass)"
+        "verdict guard: {what}: {cases} cases ({changed} changed a control outside the evidence domain, none to a pass)"
     );
     // A guard whose mutations never move anything proves nothing.
     assert!(
@@ -249,7 +258,7 @@ fn deleting_any_evidence_file_never_turns_a_result_into_a_pass() {
             let after = base.statuses();
             base.write(&rel, &original);
             cases += 1;
-            changed += usize::from(after != base.before);
+            changed += usize::from(moved(&base.before, &after));
             for f in false_passes(&base.before, &after) {
                 found.push(format!("{}: {rel} deleted: {f}", base.label()));
             }
@@ -298,8 +307,12 @@ fn removing_an_item_from_a_counted_collection_never_turns_a_result_into_a_pass()
             let saved = base.reseal(rel, &serde_json::to_vec(&doc).expect("serialize"));
             let after = base.statuses();
             base.restore(saved);
-            changed.set(changed.get() + usize::from(after != base.before));
-            let found = false_passes(&base.before, &after);
+            changed.set(changed.get() + usize::from(moved(&base.before, &after)));
+            let mut found = false_passes(&base.before, &after);
+            // Detectable incompleteness is named by the completeness control itself.
+            if after.get("evidence.snapshot-complete") == Some(&Status::Pass) {
+                found.push("evidence.snapshot-complete still passes".to_owned());
+            }
             if found.is_empty() {
                 Ok(())
             } else {
@@ -511,7 +524,7 @@ fn narrowing_any_ca_policy_never_turns_a_result_into_a_pass() {
                 let after = base.statuses();
                 base.restore(saved);
                 cases += 1;
-                changed += usize::from(after != base.before);
+                changed += usize::from(moved(&base.before, &after));
                 fail_cases += usize::from(base.before.values().any(|s| *s == Status::Fail));
                 for f in false_passes(&base.before, &after) {
                     let name = original["value"][p]["displayName"].as_str().unwrap_or("?");
@@ -608,7 +621,7 @@ fn every_ca_policy_narrowed_leaves_no_ca_control_passing() {
             let after = base.statuses();
             base.restore(saved);
             cases += 1;
-            changed += usize::from(after != base.before);
+            changed += usize::from(moved(&base.before, &after));
             for (c, s) in &after {
                 if c.starts_with("identity.ca-") && *s == Status::Pass {
                     found.push(format!(
@@ -621,4 +634,68 @@ fn every_ca_policy_narrowed_leaves_no_ca_control_passing() {
     }
     assert!(found.is_empty(), "false passes:\n{}", found.join("\n"));
     report("every CA policy narrowed", cases, changed);
+}
+
+/// The limit of the guard, held where it can be: an item dropped from a collection without
+/// `@odata.count`, or a row dropped from `backup-jobs.csv`, looks like a complete export
+/// (so the controls reading it may pass on it), but the file no longer matches the sha256
+/// the collector recorded, and `evidence.snapshot-complete` never passes on it.
+#[test]
+fn a_silently_dropped_item_or_row_never_passes_the_snapshot() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bases = bases(dir.path());
+    // (base, file, items): Graph collections without a count, and CSV data rows.
+    let mut targets: Vec<(usize, String, usize)> = Vec::new();
+    for (b, base) in bases.iter().enumerate() {
+        for (f, n) in collections(base) {
+            let doc: Value = serde_json::from_slice(&base.read(&f)).expect("json");
+            if doc.get("@odata.count").is_none() {
+                targets.push((b, f, n));
+            }
+        }
+        let csv = "backup-jobs.csv";
+        if base.month_dir.join(csv).is_file() {
+            let rows = String::from_utf8_lossy(&base.read(csv)).lines().count();
+            if rows > 1 {
+                targets.push((b, csv.to_owned(), rows - 1));
+            }
+        }
+    }
+    runner(SILENT_REMOVAL_CASES)
+        .run(&(0..targets.len(), 0.0..1.0f64), |(t, at)| {
+            let (b, rel, n) = &targets[t];
+            let base = &bases[*b];
+            let original = base.read(rel);
+            let i = ((at * *n as f64) as usize).min(n - 1);
+            let bytes = if rel.ends_with(".csv") {
+                let text = String::from_utf8_lossy(&original).into_owned();
+                let mut lines: Vec<&str> = text.split_inclusive('\n').collect();
+                lines.remove(i + 1); // the header stays
+                lines.concat().into_bytes()
+            } else {
+                let mut doc: Value = serde_json::from_slice(&original).expect("json");
+                if let Some(items) = doc.get_mut("value").and_then(Value::as_array_mut) {
+                    items.remove(i);
+                }
+                serde_json::to_vec(&doc).expect("serialize")
+            };
+            base.write(rel, &bytes);
+            let after = base.statuses();
+            base.write(rel, &original);
+            prop_assert_ne!(
+                after.get("evidence.snapshot-complete"),
+                Some(&Status::Pass),
+                "{}: item {} of {} dropped from {}",
+                base.label(),
+                i,
+                n,
+                rel
+            );
+            Ok(())
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    let _ = writeln!(
+        std::io::stdout(),
+        "verdict guard: item or row silently dropped: {SILENT_REMOVAL_CASES} cases, every one failed evidence.snapshot-complete"
+    );
 }
