@@ -166,8 +166,23 @@ fn bases(dir: &Path) -> Vec<Base> {
         last_month: (2026, 11),
     })
     .expect("generator runs");
+    // The fixture tenant, healthy, and at the edge: one user without MFA registration
+    // keeps identity.mfa-users one record away from a pass.
+    let fixture = dir.join("fixture");
+    let fx = custody::controls::testing::Fx::new().with_prev();
+    fx.write_to(&fixture, "acme");
+    let registrations = custody::controls::testing::default_graph()
+        .remove("userRegistrationDetails.json")
+        .expect("registrations")
+        .replace(
+            r#""bob@acme.example","isAdmin":false,"isMfaRegistered":true"#,
+            r#""bob@acme.example","isAdmin":false,"isMfaRegistered":false"#,
+        );
+    assert!(registrations.contains(r#""isMfaRegistered":false"#));
+    fx.graph("userRegistrationDetails.json", &registrations)
+        .write_to(&fixture, "edge");
     let mut out = Vec::new();
-    for root in [sample, generated] {
+    for root in [sample, generated, fixture] {
         let mut ids: Vec<String> = std::fs::read_dir(root.join("clients"))
             .expect("clients/")
             .filter_map(Result::ok)
@@ -698,4 +713,85 @@ fn a_silently_dropped_item_or_row_never_passes_the_snapshot() {
         std::io::stdout(),
         "verdict guard: item or row silently dropped: {SILENT_REMOVAL_CASES} cases, every one failed evidence.snapshot-complete"
     );
+}
+
+/// The third detectable kind of removal: a record another file of the month refers to
+/// (a user's registration record while users.json lists the user, a role definition an
+/// assignment names, a user an assignment or a CA exclusion names). The collection is
+/// resealed and carries no count, so only the dangling reference shows the gap. Up to
+/// `PER_COLLECTION` referenced items per collection, spread evenly, are removed in turn.
+#[test]
+fn removing_a_record_another_file_refers_to_never_turns_a_result_into_a_pass() {
+    const PER_COLLECTION: usize = 6;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bases = bases(dir.path());
+    let (mut cases, mut changed) = (0, 0);
+    let mut found = Vec::new();
+    for base in &bases {
+        let files = base.files();
+        let texts: Vec<(String, String)> = files
+            .iter()
+            .filter(|f| *f != "manifest.json")
+            .map(|f| {
+                (
+                    f.clone(),
+                    String::from_utf8_lossy(&base.read(f)).to_lowercase(),
+                )
+            })
+            .collect();
+        for (rel, _) in collections(base) {
+            let original = base.read(&rel);
+            let doc: Value = serde_json::from_slice(&original).expect("json");
+            let items = doc["value"].as_array().cloned().unwrap_or_default();
+            // The item's own key: `id`, or `userPrincipalName` where ids are per-record.
+            let referenced: Vec<usize> = items
+                .iter()
+                .enumerate()
+                .filter(|(_, item)| {
+                    let Some(id) = item.get("id").and_then(Value::as_str) else {
+                        return false;
+                    };
+                    let id = id.to_lowercase();
+                    id.len() >= 8
+                        && texts
+                            .iter()
+                            .any(|(f, t)| *f != rel && t.contains(&format!("\"{id}\"")))
+                })
+                .map(|(i, _)| i)
+                .collect();
+            let stride = referenced.len().div_ceil(PER_COLLECTION).max(1);
+            for &i in referenced.iter().step_by(stride) {
+                let mut d = doc.clone();
+                if let Some(a) = d["value"].as_array_mut() {
+                    a.remove(i);
+                }
+                let saved = base.reseal(&rel, &serde_json::to_vec(&d).expect("serialize"));
+                let after = base.statuses();
+                base.restore(saved);
+                cases += 1;
+                changed += usize::from(moved(&base.before, &after));
+                for f in false_passes(&base.before, &after) {
+                    found.push(format!(
+                        "{}: item {i} removed from {rel}: {f}",
+                        base.label()
+                    ));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "false passes:\n{}", found.join("\n"));
+    report("referenced record removed", cases, changed);
+}
+
+/// The guard has something to guard: the edge fixture fails identity.mfa-users by one
+/// user, so a removal the controls did not detect would show as a pass.
+#[test]
+fn the_edge_fixture_is_one_record_from_a_pass() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bases = bases(dir.path());
+    let edge = bases
+        .iter()
+        .find(|b| b.id.as_str() == "edge")
+        .expect("edge base");
+    assert_eq!(edge.before.get("identity.mfa-users"), Some(&Status::Fail));
 }
