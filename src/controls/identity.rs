@@ -1449,6 +1449,45 @@ mod tests {
         }
     }
 
+    /// Found by tests/verdict_guard.rs: `block OR compliantDevice` was read as a block.
+    /// Any control offered beside the block with `OR` is a way through it; with `AND` the
+    /// block still stands.
+    #[test]
+    fn legacy_block_with_an_or_alternative_in_its_grant_is_not_a_block() {
+        for (grant, words) in [
+            (
+                json!({"operator": "OR", "builtInControls": ["block", "compliantDevice"]}),
+                "compliantDevice",
+            ),
+            (json!({"builtInControls": ["block", "mfa"]}), "mfa"),
+            (
+                json!({"operator": "OR", "builtInControls": ["block"], "termsOfUse": ["t1"]}),
+                "terms of use t1",
+            ),
+            (
+                json!({"operator": "OR", "builtInControls": ["block"], "customAuthenticationFactors": ["Duo"]}),
+                "custom control Duo",
+            ),
+        ] {
+            let o = eval_ca(
+                "identity.ca-block-legacy-auth",
+                &[mfa(), legacy().set("/grantControls", grant.clone())],
+            );
+            assert_eq!(o.status, Status::Fail, "{grant}: {o:?}");
+            assert!(
+                o.items[0].contains(words) && o.items[0].contains("instead of blocking"),
+                "{grant}: {:?}",
+                o.items
+            );
+        }
+        let and = legacy().set(
+            "/grantControls",
+            json!({"operator": "AND", "builtInControls": ["block", "compliantDevice"]}),
+        );
+        let o = eval_ca("identity.ca-block-legacy-auth", &[mfa(), and]);
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
     #[test]
     fn every_narrowing_condition_leaves_the_admin_roles_uncovered() {
         let policy = || admins("MFA for admins", &[GA]);

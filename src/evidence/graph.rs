@@ -388,6 +388,46 @@ impl GrantControls {
             .filter(|s| !s.is_blank())
     }
 
+    /// What, besides `block`, a sign-in could satisfy instead of being blocked: with `OR`
+    /// (or no operator, which Graph reads as `OR`) every other control is a way through.
+    /// Entra refuses such a grant when it is saved, so a snapshot that shows one is read
+    /// as what it says, never as a block.
+    pub fn block_alternatives(&self) -> Vec<String> {
+        let and = self
+            .operator
+            .as_deref()
+            .is_some_and(|o| o.eq_ignore_ascii_case("AND"));
+        if and {
+            return Vec::new();
+        }
+        let mut out: Vec<String> = self
+            .built_in_controls
+            .iter()
+            .filter(|c| !c.eq_ignore_ascii_case("block"))
+            .cloned()
+            .collect();
+        out.extend(
+            self.custom_authentication_factors
+                .iter()
+                .map(|c| format!("custom control {c}")),
+        );
+        out.extend(
+            self.terms_of_use
+                .iter()
+                .map(|t| format!("terms of use {t}")),
+        );
+        if let Some(s) = self.strength() {
+            out.push(format!(
+                "authentication strength {}",
+                s.display_name
+                    .as_deref()
+                    .or(s.id.as_deref())
+                    .unwrap_or("(unnamed)")
+            ));
+        }
+        out
+    }
+
     /// Requires MFA when, with `AND`, one control is MFA (the built-in `mfa`, or an
     /// authentication strength whose `requirementsSatisfied` is `mfa`), or, with `OR`
     /// (or no operator), every control is. `block` is a block, not an MFA requirement.

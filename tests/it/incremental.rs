@@ -2,9 +2,7 @@
 //! byte-identical to a full build and leaves past months' files alone; a build with no
 //! input change writes nothing; `--no-cache` renders everything.
 
-#[allow(dead_code)]
-#[path = "../../examples/gen.rs"]
-mod gen_repo;
+use crate::support::gen_repo;
 
 use custody::website::{BuildOptions, BuildSummary, build, build_with};
 use std::collections::BTreeMap;

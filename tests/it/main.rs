@@ -30,6 +30,7 @@ mod schema;
 mod serve;
 mod signatures;
 mod site;
+mod verdict_guard;
 mod verdicts_evidence;
 mod verdicts_identity;
 mod verify_hostile;

@@ -199,6 +199,17 @@ pub fn blockers(p: &CaPolicy, ask: Ask, t: &Tenant) -> Vec<Blocker> {
             MfaGrant::Unproven(why) => out.push(Blocker::Unproven(why)),
         }
     }
+    if ask == Ask::BlockLegacy
+        && let Some(g) = &p.grant_controls
+    {
+        let others = g.block_alternatives();
+        if !others.is_empty() {
+            out.push(Blocker::Narrows(format!(
+                "grant lets {} satisfy it instead of blocking (operator OR)",
+                listed(&others, 3)
+            )));
+        }
+    }
     let Some(c) = &p.conditions else {
         out.push(Blocker::Unproven(
             "the snapshot does not record the policy's conditions".to_owned(),
