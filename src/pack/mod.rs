@@ -9,6 +9,7 @@
 
 pub mod manifest;
 pub mod read;
+pub mod reevaluate;
 pub mod signature;
 pub mod verify;
 
