@@ -29,7 +29,12 @@ fn site() -> (tempfile::TempDir, PathBuf) {
         .arg(&out)
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     (dir, out)
 }
 
@@ -67,7 +72,10 @@ fn forge(
     let mut files = entries(zip);
     files.retain(|(n, _)| n != "manifest.json.sig");
     edit(&mut files);
-    let at = files.iter().position(|(n, _)| n == "manifest.json").unwrap();
+    let at = files
+        .iter()
+        .position(|(n, _)| n == "manifest.json")
+        .unwrap();
     let mut manifest = Manifest::parse(&files[at].1).unwrap();
     manifest
         .files
@@ -104,9 +112,14 @@ fn an_honest_site_re_evaluates_to_its_own_scorecards() {
     let (code, out) = verify(&[&site]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("intact, verdicts re-evaluated"), "{out}");
-    let names: Vec<String> = entries(&pack_of(&site, MONTH)).into_iter().map(|e| e.0).collect();
+    let names: Vec<String> = entries(&pack_of(&site, MONTH))
+        .into_iter()
+        .map(|e| e.0)
+        .collect();
     assert!(
-        names.iter().any(|n| n.starts_with("previous/2026-10/graph/")),
+        names
+            .iter()
+            .any(|n| n.starts_with("previous/2026-10/graph/")),
         "the previous month's snapshot is packed: {names:?}"
     );
 }
@@ -118,7 +131,12 @@ fn issue_16_forged_unsigned_pack_with_verdicts_rewritten_to_pass_fails_naming_th
     forge(
         &pack,
         |files| {
-            let n = rewrite(files, "scorecard.json", "\"status\": \"fail\"", "\"status\": \"pass\"");
+            let n = rewrite(
+                files,
+                "scorecard.json",
+                "\"status\": \"fail\"",
+                "\"status\": \"pass\"",
+            );
             assert!(n > 0, "the sample month must have failing controls");
             rewrite(files, "scorecard.html", "status-fail", "status-pass");
             rewrite(files, "scorecard.html", "Fail</span>", "Pass</span>");
@@ -158,7 +176,11 @@ fn forged_previous_month_inputs_change_the_re_evaluation() {
     // boundary): dropping it from the pack and re-hashing no longer reproduces the verdicts.
     let (_dir, site) = site();
     let pack = pack_of(&site, MONTH);
-    forge(&pack, |files| files.retain(|(n, _)| !n.starts_with("previous/")), |_| {});
+    forge(
+        &pack,
+        |files| files.retain(|(n, _)| !n.starts_with("previous/")),
+        |_| {},
+    );
     let (code, out) = verify(&[&pack]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("scorecard.json differs"), "{out}");

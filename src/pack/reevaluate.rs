@@ -119,11 +119,7 @@ fn extract<R: Read + Seek>(
     }
 }
 
-fn run<R: Read + Seek>(
-    name: &str,
-    inner: R,
-    manifest: &Manifest,
-) -> Result<Reevaluation, String> {
+fn run<R: Read + Seek>(name: &str, inner: R, manifest: &Manifest) -> Result<Reevaluation, String> {
     let id = ClientId::parse(&manifest.client)?;
     let month = manifest.month;
     let mut pack = PackReader::open(inner).map_err(|_| "the pack no longer opens".to_owned())?;
@@ -257,12 +253,8 @@ fn json_difference(packed: &[u8], fresh: &[u8]) -> String {
             .map(|rs| {
                 rs.iter()
                     .map(|r| {
-                        let s = |k: &str| {
-                            r.get(k)
-                                .and_then(|x| x.as_str())
-                                .unwrap_or("?")
-                                .to_owned()
-                        };
+                        let s =
+                            |k: &str| r.get(k).and_then(|x| x.as_str()).unwrap_or("?").to_owned();
                         (s("control"), s("status"))
                     })
                     .collect()
@@ -282,7 +274,9 @@ fn json_difference(packed: &[u8], fresh: &[u8]) -> String {
     }
     for (control, s) in &ps {
         if !fs.iter().any(|(c, _)| c == control) {
-            changed.push(format!("{control} ({s}) is not a control of the re-evaluation"));
+            changed.push(format!(
+                "{control} ({s}) is not a control of the re-evaluation"
+            ));
         }
     }
     if !changed.is_empty() {

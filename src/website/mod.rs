@@ -316,7 +316,13 @@ fn evidence_sources(
             let size = std::fs::metadata(&path)
                 .map_err(|e| format!("{label}: {e}"))?
                 .len();
-            Ok((format!("{prefix}/{}", f.path), path, label, f.sha256.clone(), size))
+            Ok((
+                format!("{prefix}/{}", f.path),
+                path,
+                label,
+                f.sha256.clone(),
+                size,
+            ))
         })
         .collect()
 }
@@ -341,7 +347,10 @@ fn restore_history_sources(
         if let Ok(Some(src)) =
             crate::evidence::read_text(&repo.join(&dir), &dir, crate::evidence::RESTORE_TESTS)
         {
-            out.push((format!("history/{m}/{}", crate::evidence::RESTORE_TESTS), src.text));
+            out.push((
+                format!("history/{m}/{}", crate::evidence::RESTORE_TESTS),
+                src.text,
+            ));
         }
     }
     Ok(out)
