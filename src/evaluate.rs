@@ -373,6 +373,10 @@ pub struct ClientRun {
     /// The policy evaluated (the latest month's), for renderers that show notes and logos.
     pub policy: Option<Policy>,
     pub scorecards: Vec<Scorecard>,
+    /// The policy files each scorecard's month was evaluated against (path, text): the
+    /// month-end commit's for past months, so its evidence pack holds that policy and
+    /// `custody verify` can evaluate the month again from the pack.
+    pub policy_sources: BTreeMap<Month, Vec<(String, String)>>,
     pub diags: Vec<Diagnostic>,
 }
 
@@ -449,6 +453,7 @@ pub fn evaluate_client_cached(
         name: None,
         policy: None,
         scorecards: Vec::new(),
+        policy_sources: BTreeMap::new(),
         diags: Vec::new(),
     };
     let months = evidence::months(root, id);
@@ -525,6 +530,9 @@ pub fn evaluate_client_cached(
     for m in months.iter().copied().filter(|m| *m <= last) {
         if !loaded.contains(&m) && !loaded.contains(&m.next()) {
             if let Some(plan) = plans.remove(&m) {
+                if plan.cached.is_some() {
+                    run.policy_sources.insert(m, plan.policy.sources.clone());
+                }
                 run.scorecards.extend(plan.cached);
                 run.name = Some(plan.policy.client.name.clone());
                 run.policy = Some(plan.policy);
@@ -537,6 +545,7 @@ pub fn evaluate_client_cached(
             run.diags.extend(snap.diags.iter().cloned());
         }
         if let Some(plan) = plans.remove(&m) {
+            run.policy_sources.insert(m, plan.policy.sources.clone());
             match plan.cached {
                 Some(card) => run.scorecards.push(card),
                 None => {

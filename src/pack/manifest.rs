@@ -11,8 +11,15 @@ use crate::month::Month;
 use crate::scorecard::PolicyProvenance;
 use serde::{Deserialize, Deserializer, Serialize};
 
-/// The only schema this version writes and reads.
-pub const SCHEMA_VERSION: u32 = 1;
+/// The schema this version writes. Version 2 packs also hold every input the month's
+/// evaluation reads besides its own evidence and policy (the previous month's snapshot
+/// under `previous/<YYYY-MM>/`, earlier months' restore tests under
+/// `history/<YYYY-MM>/restore-tests.toml`), so `custody verify` can re-evaluate them.
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The first schema: the same fields, but without the previous-month inputs, so its
+/// packs are checked (hashes, chain, signature) but cannot be re-evaluated.
+pub const SCHEMA_VERSION_1: u32 = 1;
 
 /// The manifest's own path inside a pack.
 pub const MANIFEST_PATH: &str = "manifest.json";
@@ -112,9 +119,9 @@ impl Manifest {
     }
 
     pub(crate) fn validate(&self) -> Result<(), String> {
-        if self.schema_version != SCHEMA_VERSION {
+        if self.schema_version != SCHEMA_VERSION && self.schema_version != SCHEMA_VERSION_1 {
             return Err(format!(
-                "unsupported schema_version {} (this custody reads {SCHEMA_VERSION})",
+                "unsupported schema_version {} (this custody reads {SCHEMA_VERSION_1} and {SCHEMA_VERSION})",
                 self.schema_version
             ));
         }

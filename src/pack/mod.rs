@@ -9,6 +9,7 @@
 
 pub mod manifest;
 pub mod read;
+pub mod reevaluate;
 pub mod signature;
 pub mod verify;
 
@@ -31,7 +32,8 @@ pub use manifest::Manifest;
 pub use read::PackReader;
 pub use signature::{SIGNATURE_PATH, SignatureCheck, Signer, TrustedKeys};
 pub use verify::{
-    PackCheck, Verdict, VerifyReport, check_pack, check_pack_file, verify_paths, verify_paths_with,
+    PackCheck, Verdict, VerifyReport, check_pack, check_pack_file, verify_hashes_and_chain,
+    verify_paths, verify_paths_with,
 };
 
 /// Everything that goes into one month's pack.

@@ -18,6 +18,7 @@
 
 use super::manifest::{MANIFEST_PATH, Manifest};
 use super::read::{PackReader, Refusal};
+use super::reevaluate::{Reevaluation, reevaluate_file};
 use super::signature::{self, SIGNATURE_PATH, SignatureCheck};
 use crate::evidence::sha256_hex;
 use crate::month::Month;
@@ -233,19 +234,28 @@ pub struct VerifyReport {
     pub notes: Vec<String>,
     /// Per pack with a readable manifest: "PACK: signed by …" or "PACK: unsigned".
     pub signatures: Vec<String>,
+    /// Packs whose verdicts were re-evaluated and found to be what the packed inputs give.
+    pub reevaluated: usize,
+    /// Packs whose hashes check out but whose verdicts could not be re-evaluated (built
+    /// before custody packed the previous-month inputs): neither intact nor tampered.
+    pub not_reevaluated: Vec<String>,
     /// Packs with a valid signature, and packs without one.
     pub signed: usize,
     pub unsigned: usize,
 }
 
 impl VerifyReport {
-    /// 0 intact; 1 anything tampered or a chain broken (even if something else was also
-    /// unreadable); 2 something unreadable and nothing tampered.
+    /// 0 intact; 1 anything tampered, re-evaluated differently or a chain broken (even if
+    /// something else was also unreadable); 2 something unreadable and nothing tampered;
+    /// 3 every pack intact as far as it could be checked, but some could not be
+    /// re-evaluated (schema-1 packs).
     pub fn exit_code(&self) -> i32 {
         if !self.problems.is_empty() {
             1
         } else if !self.unreadable.is_empty() {
             2
+        } else if !self.not_reevaluated.is_empty() {
+            3
         } else {
             0
         }
@@ -257,6 +267,7 @@ impl VerifyReport {
         let mut lines: Vec<String> = self.signatures.clone();
         lines.extend(self.problems.iter().cloned());
         lines.extend(self.unreadable.iter().map(|u| format!("unreadable: {u}")));
+        lines.extend(self.not_reevaluated.iter().cloned());
         lines.extend(self.notes.iter().map(|n| format!("note: {n}")));
         if self.signed + self.unsigned > 0 {
             lines.push(format!(
@@ -274,7 +285,15 @@ impl VerifyReport {
         if !self.unreadable.is_empty() {
             status.push(format!("{} unreadable", self.unreadable.len()));
         }
-        if status.is_empty() {
+        if !self.not_reevaluated.is_empty() {
+            status.push(format!(
+                "{} not re-evaluated (built before custody packed its previous-month inputs)",
+                self.not_reevaluated.len()
+            ));
+        }
+        if status.is_empty() && self.reevaluated > 0 {
+            status.push("intact, verdicts re-evaluated".into());
+        } else if status.is_empty() {
             status.push("intact".into());
         }
         lines.push(format!(
@@ -323,6 +342,23 @@ pub fn verify_paths(paths: &[PathBuf]) -> VerifyReport {
 
 /// [`verify_paths`], judging signatures by `signatures` (trusted keys, required or not).
 pub fn verify_paths_with(paths: &[PathBuf], signatures: &SignatureCheck) -> VerifyReport {
+    verify_paths_inner(paths, signatures, true)
+}
+
+/// [`verify_paths`] without re-evaluating verdicts: hashes, chain and signatures only,
+/// for packs that are not custody builds of a real month (synthetic packs in tests).
+/// `custody verify` always re-evaluates.
+pub fn verify_hashes_and_chain(paths: &[PathBuf]) -> VerifyReport {
+    verify_paths_inner(paths, &SignatureCheck::default(), false)
+}
+
+/// [`verify_paths_with`]; `reevaluate: false` checks hashes, chain and signatures only
+/// (the unit tests of those checks use synthetic packs that hold no real policy).
+pub(crate) fn verify_paths_inner(
+    paths: &[PathBuf],
+    signatures: &SignatureCheck,
+    reevaluate: bool,
+) -> VerifyReport {
     let mut report = VerifyReport::default();
     if paths.is_empty() {
         report.unreadable.push("no pack or folder given".into());
@@ -420,6 +456,29 @@ pub fn verify_paths_with(paths: &[PathBuf], signatures: &SignatureCheck) -> Veri
             outcome,
             signatures,
         );
+    }
+
+    // Verdicts: every pack whose files match its manifest is evaluated again from its own
+    // policy and evidence, and its scorecard must be what that evaluation renders.
+    let reevaluated: Vec<Option<Reevaluation>> = found
+        .par_iter()
+        .zip(&checks)
+        .map(|(f, check)| match (&check.verdict, &check.manifest) {
+            (Verdict::Intact, Some(m)) if reevaluate => {
+                Some(reevaluate_file(&f.path.display().to_string(), &f.path, m))
+            }
+            _ => None,
+        })
+        .collect();
+    for r in reevaluated.into_iter().flatten() {
+        match r {
+            Reevaluation::Same { note } => {
+                report.reevaluated += 1;
+                report.notes.extend(note);
+            }
+            Reevaluation::Differs(d) => report.problems.extend(d),
+            Reevaluation::Cannot(c) => report.not_reevaluated.push(c),
+        }
     }
 
     // Packs without a usable manifest, by the client and month their file name claims:

@@ -114,6 +114,7 @@ struct ClientPacks<'a> {
     repo: &'a Path,
     id: &'a str,
     policy: &'a crate::policy::Policy,
+    policy_sources: &'a std::collections::BTreeMap<crate::month::Month, Vec<(String, String)>>,
     css: String,
     theme: String,
     logo: Option<(&'a str, Vec<u8>)>,
@@ -135,6 +136,9 @@ enum PackStep<'a> {
         key: String,
         card: &'a Scorecard,
         prev_month: Option<String>,
+        /// The scorecard of the month before, when there is one: its evidence is what
+        /// the month's evaluation read as its previous snapshot, and is packed with it.
+        prev_card: Option<&'a Scorecard>,
         files: Vec<String>,
     },
 }
@@ -164,10 +168,17 @@ impl ClientPacks<'_> {
                     key,
                     card,
                     prev_month,
+                    prev_card,
                     files,
                 } => {
-                    let sha =
-                        self.write_one(env, w, card, prev_month, &files[2], previous.as_ref())?;
+                    let sha = self.write_one(
+                        env,
+                        w,
+                        (card, *prev_card),
+                        prev_month,
+                        &files[2],
+                        previous.as_ref(),
+                    )?;
                     previous = Some((card.month, sha.clone()));
                     units.push((
                         unit.clone(),
@@ -187,16 +198,29 @@ impl ClientPacks<'_> {
         &self,
         env: &Environment,
         w: &writer::SiteWriter,
-        card: &Scorecard,
+        (card, prev_card): (&Scorecard, Option<&Scorecard>),
         prev_month: &Option<String>,
         rel: &str,
         previous: Option<&(crate::month::Month, String)>,
     ) -> Result<String, String> {
         let month = card.month.to_string();
+        // The policy this month was evaluated against (not the latest one): packed, and
+        // its notes shown on the packed page, so `custody verify` renders the same page.
+        let sources = self
+            .policy_sources
+            .get(&card.month)
+            .unwrap_or(&self.policy.sources);
+        let notes_html = match self.policy_sources.get(&card.month) {
+            Some(s) => s
+                .iter()
+                .find(|(p, _)| p.rsplit('/').next() == Some("notes.md"))
+                .map(|(_, text)| notes::render(text)),
+            None => self.notes_html.clone(),
+        };
         let ctx = MonthContext {
             card,
             logo: self.logo.as_ref().map(|(n, _)| *n),
-            notes_html: self.notes_html.clone(),
+            notes_html,
             in_pack: true,
             pack_name: pack_name(self.id, &month),
             prev: prev_month.clone(),
@@ -222,32 +246,32 @@ impl ClientPacks<'_> {
         if let Some((name, bytes)) = &self.logo {
             files.push((format!("assets/{name}"), pack::Source::Bytes(bytes)));
         }
-        let dir = self.repo.join(&card.evidence.dir);
-        let evidence: Vec<(String, std::path::PathBuf, String, u64)> = card
-            .evidence
-            .files
-            .iter()
-            .map(|f| {
-                let path = dir.join(&f.path);
-                let label = format!("{}/{}", card.evidence.dir, f.path);
-                let size = std::fs::metadata(&path)
-                    .map_err(|e| format!("{label}: {e}"))?
-                    .len();
-                Ok((f.path.clone(), path, label, size))
-            })
-            .collect::<Result<_, String>>()?;
-        for ((name, path, label, size), f) in evidence.iter().zip(&card.evidence.files) {
+        // What the evaluation read besides the month's own evidence and policy, so
+        // `custody verify` can evaluate the month again from the pack alone: the previous
+        // month's snapshot (role changes, RPO across the month boundary) and the restore
+        // tests recorded in earlier months (restore-test history).
+        let prev_evidence = match prev_card.filter(|p| p.month == card.month.prev()) {
+            Some(p) => evidence_sources(self.repo, p, &format!("previous/{}", p.month))?,
+            None => Vec::new(),
+        };
+        let history =
+            restore_history_sources(self.repo, self.id, card.month, !prev_evidence.is_empty())?;
+        let own = evidence_sources(self.repo, card, "evidence")?;
+        for (name, path, label, sha256, size) in own.iter().chain(&prev_evidence) {
             files.push((
-                format!("evidence/{name}"),
+                name.clone(),
                 pack::Source::File {
                     path,
                     label,
-                    sha256: &f.sha256,
+                    sha256,
                     size: *size,
                 },
             ));
         }
-        for (path, text) in &self.policy.sources {
+        for (name, text) in &history {
+            files.push((name.clone(), pack::Source::Bytes(text.as_bytes())));
+        }
+        for (path, text) in sources {
             let name = path.rsplit('/').next().unwrap_or(path);
             files.push((
                 format!("policy/{name}"),
@@ -271,6 +295,65 @@ impl ClientPacks<'_> {
         })?;
         Ok(sha)
     }
+}
+
+/// A scorecard's evidence files as pack entries under `prefix`: (entry name, file,
+/// repository-relative label, sha256, size).
+type EvidenceSource = (String, PathBuf, String, String, u64);
+
+fn evidence_sources(
+    repo: &Path,
+    card: &Scorecard,
+    prefix: &str,
+) -> Result<Vec<EvidenceSource>, String> {
+    let dir = repo.join(&card.evidence.dir);
+    card.evidence
+        .files
+        .iter()
+        .map(|f| {
+            let path = dir.join(&f.path);
+            let label = format!("{}/{}", card.evidence.dir, f.path);
+            let size = std::fs::metadata(&path)
+                .map_err(|e| format!("{label}: {e}"))?
+                .len();
+            Ok((
+                format!("{prefix}/{}", f.path),
+                path,
+                label,
+                f.sha256.clone(),
+                size,
+            ))
+        })
+        .collect()
+}
+
+/// The restore-tests.toml of every earlier month (but the previous one when its evidence
+/// is packed whole: `with_prev`), as pack entries
+/// `history/<YYYY-MM>/restore-tests.toml`, read through the same guarded read as
+/// evaluation (`evaluate::restore_history`).
+fn restore_history_sources(
+    repo: &Path,
+    id: &str,
+    month: crate::month::Month,
+    with_prev: bool,
+) -> Result<Vec<(String, String)>, String> {
+    let id = ClientId::parse(id)?;
+    let mut out = Vec::new();
+    for m in crate::evidence::months(repo, &id) {
+        if m >= month || (with_prev && m == month.prev()) {
+            continue;
+        }
+        let dir = format!("evidence/{id}/{m}");
+        if let Ok(Some(src)) =
+            crate::evidence::read_text(&repo.join(&dir), &dir, crate::evidence::RESTORE_TESTS)
+        {
+            out.push((
+                format!("history/{m}/{}", crate::evidence::RESTORE_TESTS),
+                src.text,
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// The build recipe, incremental: see [`build_with`].
@@ -627,6 +710,7 @@ fn render_client<'a>(
             key,
             card,
             prev_month,
+            prev_card: i.checked_sub(1).map(|j| cards[j]),
             files,
         });
     }
@@ -646,6 +730,7 @@ fn render_client<'a>(
             repo,
             id,
             policy,
+            policy_sources: &run.policy_sources,
             css,
             theme,
             logo,

@@ -34,4 +34,5 @@ mod verdict_guard;
 mod verdicts_evidence;
 mod verdicts_identity;
 mod verify_hostile;
+mod verify_reevaluate;
 mod workflows;

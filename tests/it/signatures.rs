@@ -341,11 +341,13 @@ fn issue_16_rewritten_verdicts_with_recomputed_hashes_fail_a_signed_pack() {
         "even without --trusted-key a broken signature fails:\n{out}"
     );
 
-    // The signature removed: reported unsigned; a failure when signatures are required.
+    // The signature removed: reported unsigned, and the rewritten verdicts fail the
+    // re-evaluation (tests/verify_reevaluate.rs); also a failure when signatures are required.
     std::fs::write(&pack, &original).unwrap();
     forge(&pack, |_, _| None);
     let (code, out, _) = verify(&[os(&pack)]);
-    assert_eq!(code, 0, "{out}");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("when re-evaluated"), "{out}");
     assert!(
         out.contains(&format!("evidence-{CLIENT}-{MONTH}.zip: unsigned")),
         "{out}"

@@ -4,7 +4,9 @@
 //! real pack, so each case changes exactly one thing.
 
 use custody::month::Month;
-use custody::pack::{Manifest, PackInput, VerifyReport, build_pack, verify_paths};
+// The packs here are synthetic (no real policy to re-evaluate): hashes and chain only.
+use custody::pack::verify_hashes_and_chain as verify_paths;
+use custody::pack::{Manifest, PackInput, VerifyReport, build_pack};
 use custody::scorecard::PolicyProvenance;
 use flate2::Compression;
 use flate2::write::DeflateEncoder;
