@@ -4,8 +4,7 @@
 //! scripts through `env:` only. The client list comes from `custody clients`, never from
 //! listing the folder, and the sticky PR comment is found by its author and its marker.
 
-#[path = "support/files.rs"]
-mod files;
+use crate::support::files;
 
 use files::tree;
 use std::path::{Path, PathBuf};
