@@ -11,7 +11,7 @@ use crate::scorecard::{Domain, Status};
 pub fn control() -> Control {
     Control::new("identity.break-glass-excluded-everywhere", Domain::Identity, "Break-glass accounts are excluded from every enforced Conditional Access policy", eval)
         .doc(
-            "Every enabled Conditional Access policy that could apply to a declared break-glass account (`[access] break_glass`) excludes it: by object id in excludeUsers, or through an excluded group whose membership file graph/groupMembers/<id>.json lists it. Report-only and disabled policies are not checked: they block no one. A declared UPN is resolved to its object id through users.json; a UPN missing from users.json, or users.json missing, is no_evidence, as is a policy excluding groups whose membership file is absent. A policy that includes only users, groups or roles cannot reach the accounts only when it names no group or role and not the account itself. With no break-glass account declared the control fails, as access.break-glass does: declaring them is required. With no enabled policy, nothing can lock them out: not_applicable.",
+            "Every enabled Conditional Access policy that could apply to a declared break-glass account (`[access] break_glass`) excludes it: by object id in excludeUsers, or through an excluded group whose membership file graph/groupMembers/<id>.json lists it. Report-only and disabled policies are not checked: they block no one. A declared UPN is resolved to its object id through users.json; a UPN missing from users.json, or users.json missing, is no_evidence, as is a policy excluding groups whose membership file is absent. A policy that includes only some users, groups or roles reaches an account when it names it, a group whose membership file lists it, or a role it holds (roleAssignments); an included group or role that cannot be resolved counts as reaching it. With no break-glass account declared the control fails, as access.break-glass does: declaring them is required. With no enabled policy, nothing can lock them out: not_applicable.",
             "A Conditional Access policy that reaches the emergency accounts (an MFA method they lack, a location, a compliant-device grant) locks them out on exactly the day Conditional Access or MFA breaks and they are the only way back in.",
             "Add the break-glass accounts (or a group holding only them) to the Exclude users of each listed policy, and monitor their sign-ins instead.",
         )
@@ -43,14 +43,37 @@ fn gap(ctx: &Ctx, p: &CaPolicy, id: &str) -> Option<Gap> {
     if has(&u.exclude_users, id) {
         return None;
     }
-    let included = has(&u.include_users, "All")
-        || has(&u.include_users, id)
-        || !u.include_groups.is_empty()
-        || !u.include_roles.is_empty();
+    // Whether the policy reaches the account at all: directly, through an included group
+    // that holds it, or through an included role it holds. What cannot be told counts
+    // as reaching it (and becomes no_evidence unless an exclusion settles it).
+    let mut unknown = None;
+    let mut included = has(&u.include_users, "All") || has(&u.include_users, id);
+    for g in &u.include_groups {
+        match ctx.snap.group_members(g, g) {
+            Ok(members) => included |= members.iter().any(|m| m.id.eq_ignore_ascii_case(id)),
+            Err(m) => {
+                included = true;
+                unknown = Some(m);
+            }
+        }
+    }
+    if !u.include_roles.is_empty() {
+        match crate::controls::access::current_assignments(ctx) {
+            Ok(held) => {
+                included |= held.iter().any(|a| {
+                    a.principal_id.eq_ignore_ascii_case(id)
+                        && has(&u.include_roles, &a.role_template)
+                })
+            }
+            Err(m) => {
+                included = true;
+                unknown = Some(m);
+            }
+        }
+    }
     if !included {
         return None;
     }
-    let mut unknown = None;
     for g in &u.exclude_groups {
         match ctx.snap.group_members(g, g) {
             Ok(members) if members.iter().any(|m| m.id.eq_ignore_ascii_case(id)) => return None,
@@ -111,11 +134,13 @@ fn eval(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
     let mut reaches = Vec::new();
     let mut unknown = Vec::new();
     let mut pointers = Vec::new();
+    let mut locking = Vec::new();
     for (i, p) in &enabled {
         for (name, id) in &accounts {
             match gap(ctx, p, id) {
                 None => {}
                 Some(Gap::Reaches) => {
+                    locking.push(*i);
                     reaches.push(format!(
                         "\"{}\" does not exclude {name}",
                         super::ca::one_line(p.name())
@@ -134,15 +159,12 @@ fn eval(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
         }
     }
     pointers.dedup();
+    locking.dedup();
     let checked = enabled.len();
     let mut o = if !reaches.is_empty() {
         Outcome::fail(format!(
-            "{} of the enabled Conditional Access policies can lock out a break-glass account: {}",
-            {
-                let mut p = pointers.clone();
-                p.dedup();
-                p.len()
-            },
+            "{} of {checked} enabled Conditional Access policies can lock out a break-glass account: {}",
+            locking.len(),
             reaches.iter().take(3).cloned().collect::<Vec<_>>().join("; ")
         ))
         .measured(format!("{} lock-out{}", reaches.len(), if reaches.len() == 1 { "" } else { "s" }))
@@ -246,13 +268,16 @@ mod tests {
         let p = CaBuilder::mfa_all_users("Group")
             .users("excludeUsers", json!([]))
             .users("excludeGroups", json!([GROUP]));
-        let o = eval(&[p.clone()]);
+        let o = eval(std::slice::from_ref(&p));
         assert_eq!(o.status, Status::NoEvidence, "{}", o.message);
         let members = format!(
             r##"{{"value":[{{"@odata.type":"#microsoft.graph.user","id":"{BG1}"}},{{"@odata.type":"#microsoft.graph.user","id":"{BG2}"}}]}}"##
         );
         let f = Fx::new()
-            .graph("conditionalAccessPolicies.json", &ca_policies(&[p.clone()]))
+            .graph(
+                "conditionalAccessPolicies.json",
+                &ca_policies(std::slice::from_ref(&p)),
+            )
             .graph(&format!("groupMembers/{GROUP}.json"), &members);
         assert_eq!(f.eval(ID).status, Status::Pass);
         let only_one =
@@ -310,5 +335,38 @@ mod tests {
             )
             .users("excludeUsers", json!([]));
         assert_eq!(eval(&[roles]).status, Status::Fail);
+        // Exchange Administrator: held by no break-glass account in the fixture.
+        let other_role = CaBuilder::mfa_all_users("Exchange")
+            .users("includeUsers", json!([]))
+            .users(
+                "includeRoles",
+                json!(["29232cdf-9323-42fd-ade2-1d097af3e4de"]),
+            )
+            .users("excludeUsers", json!([]));
+        assert_eq!(eval(&[other_role]).status, Status::Pass);
+    }
+
+    #[test]
+    fn an_included_group_reaches_them_only_if_it_holds_them() {
+        let p = CaBuilder::mfa_all_users("Pilot")
+            .users("includeUsers", json!([]))
+            .users("includeGroups", json!([GROUP]))
+            .users("excludeUsers", json!([]));
+        assert_eq!(eval(std::slice::from_ref(&p)).status, Status::NoEvidence);
+        let with = |members: &str| {
+            Fx::new()
+                .graph(
+                    "conditionalAccessPolicies.json",
+                    &ca_policies(std::slice::from_ref(&p)),
+                )
+                .graph(&format!("groupMembers/{GROUP}.json"), members)
+                .eval(ID)
+                .status
+        };
+        let alice = r##"{"value":[{"@odata.type":"#microsoft.graph.user","id":"a0000000-0000-0000-0000-000000000001"}]}"##;
+        assert_eq!(with(alice), Status::Pass);
+        let bg =
+            format!(r##"{{"value":[{{"@odata.type":"#microsoft.graph.user","id":"{BG2}"}}]}}"##);
+        assert_eq!(with(&bg), Status::Fail);
     }
 }

@@ -41,14 +41,22 @@ fn weaker_grant(p: &CaPolicy) -> Option<Blocker> {
         .operator
         .as_deref()
         .is_some_and(|o| o.eq_ignore_ascii_case("AND"));
-    if !and
-        && (!g.built_in_controls.is_empty()
-            || !g.custom_authentication_factors.is_empty()
-            || !g.terms_of_use.is_empty())
-    {
+    let others: Vec<String> = g
+        .built_in_controls
+        .iter()
+        .cloned()
+        .chain(
+            g.custom_authentication_factors
+                .iter()
+                .map(|c| format!("custom control {c}")),
+        )
+        .chain(g.terms_of_use.iter().map(|t| format!("terms of use {t}")))
+        .map(|c| ca::one_line(&c))
+        .collect();
+    if !and && !others.is_empty() {
         return Some(Blocker::Narrows(format!(
             "grant lets {} satisfy it instead of authentication strength \"{name}\" (operator OR)",
-            g.built_in_controls.join(", ")
+            others.join(", ")
         )));
     }
     if s.allowed_combinations.is_empty() {
