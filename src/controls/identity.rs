@@ -1,7 +1,14 @@
 //! Identity: MFA registration, Conditional Access, security defaults and the licences
 //! they need.
 
+mod break_glass_excluded;
 mod ca;
+mod ca_block_device_code_flow;
+mod ca_block_high_risk_sign_ins;
+mod ca_block_high_risk_users;
+mod phishing_resistant_mfa_admins;
+mod risk;
+mod search;
 
 use super::*;
 use crate::evidence::endpoints::Endpoint;
@@ -62,6 +69,11 @@ pub fn controls() -> Vec<Control> {
                 "Conditional Access and PIM stop working, silently, when their licences lapse; the controls that rely on them then protect nothing.",
                 "Buy or renew Entra ID P1/P2 (or a suite that includes them: Microsoft 365 Business Premium, E3, E5, EMS), or change the declared model in controls.toml.",
             ),
+        break_glass_excluded::control(),
+        ca_block_high_risk_users::control(),
+        ca_block_high_risk_sign_ins::control(),
+        ca_block_device_code_flow::control(),
+        phishing_resistant_mfa_admins::control(),
     ]
 }
 
@@ -1679,8 +1691,8 @@ mod tests {
             .eval("identity.ca-mfa-all-users");
         assert_eq!(o.status, Status::Fail, "{o:?}");
         assert_eq!(
-            o.items,
-            ["\"Require MFA for all users\": excludes user bg2@acme.onmicrosoft.com"]
+            o.items[0],
+            "\"Require MFA for all users\": excludes user bg2@acme.onmicrosoft.com"
         );
     }
 
@@ -1958,7 +1970,7 @@ mod tests {
         assert_eq!(o.status, Status::NotApplicable);
         assert_eq!(
             o.message,
-            "2 Conditional Access policies are enabled; security defaults are off"
+            "6 Conditional Access policies are enabled; security defaults are off"
         );
     }
 
@@ -2017,7 +2029,7 @@ mod tests {
         assert!(o.message.contains("expects them"), "{}", o.message);
         assert!(
             o.message
-                .contains("2 Conditional Access policies are enabled"),
+                .contains("6 Conditional Access policies are enabled"),
             "{}",
             o.message
         );

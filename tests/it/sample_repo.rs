@@ -164,3 +164,26 @@ fn fabrikam_months_use_the_policy_in_force_at_their_end() {
         "September's policy requires PIM; exo-admin still holds a standing role"
     );
 }
+
+/// The Conditional Access controls of issue 15 tell the same story: northwind passes
+/// every one, fabrikam (November) misses each in its own way, and its June months,
+/// before Entra ID P2, are not licensed for the risk-based ones.
+#[test]
+fn the_new_ca_controls_pass_for_northwind_and_fail_for_fabrikam() {
+    let (_, doc) = check(&[]);
+    let ids = [
+        "identity.break-glass-excluded-everywhere",
+        "identity.ca-block-high-risk-users",
+        "identity.ca-block-high-risk-sign-ins",
+        "identity.ca-block-device-code-flow",
+        "identity.phishing-resistant-mfa-admins",
+    ];
+    for id in ids {
+        assert_eq!(status(&doc, "northwind", id), "pass", "{id}");
+        assert_eq!(status(&doc, "fabrikam", id), "fail", "{id}");
+    }
+    let (_, june) = check(&["--month", "2026-06", "--client", "fabrikam"]);
+    for id in &ids[1..3] {
+        assert_eq!(status(&june, "fabrikam", id), "not_applicable", "{id}");
+    }
+}

@@ -511,7 +511,8 @@ PHISHING_RESISTANT = {
 
 def ca_policy(pid, name, state, created, modified, *, include_users=(), exclude_users=(), include_groups=(),
               exclude_groups=(), include_roles=(), client_app_types=("all",), include_apps=("All",),
-              builtin=(), strength=False, platforms=None, template=None, session=None):
+              builtin=(), strength=False, platforms=None, template=None, session=None,
+              user_risk=(), sign_in_risk=(), transfer_methods=None, operator="OR"):
     ctx = GRAPH + "identity/conditionalAccess/policies('%s')/grantControls/authenticationStrength" % pid
     grant = None
     if builtin or strength:
@@ -524,7 +525,7 @@ def ca_policy(pid, name, state, created, modified, *, include_users=(), exclude_
             "authenticationStrength@odata.context": ctx + "/$entity",
             "builtInControls": list(builtin),
             "customAuthenticationFactors": [],
-            "operator": "OR",
+            "operator": operator,
             "termsOfUse": [],
         }
     return {
@@ -536,7 +537,8 @@ def ca_policy(pid, name, state, created, modified, *, include_users=(), exclude_
                 "includeAuthenticationContextClassReferences": [],
                 "includeUserActions": [],
             },
-            "authenticationFlows": None,
+            # Graph writes the transfer methods flags enum as one comma-separated string.
+            "authenticationFlows": {"transferMethods": transfer_methods} if transfer_methods else None,
             "clientAppTypes": list(client_app_types),
             "clientApplications": None,
             "devices": None,
@@ -544,8 +546,8 @@ def ca_policy(pid, name, state, created, modified, *, include_users=(), exclude_
             "locations": None,
             "platforms": platforms,
             "servicePrincipalRiskLevels": [],
-            "signInRiskLevels": [],
-            "userRiskLevels": [],
+            "signInRiskLevels": list(sign_in_risk),
+            "userRiskLevels": list(user_risk),
             "users": {
                 "excludeGroups": list(exclude_groups),
                 "excludeGuestsOrExternalUsers": None,
@@ -1383,6 +1385,16 @@ def northwind():
             ca_policy(gid(c.cid, "ca", "old-mfa"), "OLD - MFA outside office (replaced)", "disabled",
                       "2023-06-01T09:00:00Z", "2024-02-06T10:20:03.0449317Z",
                       include_users=["All"], exclude_users=bg, builtin=["mfa"]),
+            ca_policy(gid(c.cid, "ca", "user-risk"), "High user risk: MFA and password change", "enabled",
+                      "2024-05-14T13:40:11.5520314Z", "2024-05-14T13:40:11.5520314Z",
+                      include_users=["All"], exclude_users=bg, user_risk=["high"], builtin=["mfa", "passwordChange"],
+                      operator="AND"),
+            ca_policy(gid(c.cid, "ca", "sign-in-risk"), "Block high-risk sign-ins", "enabled",
+                      "2024-05-14T13:44:52.0017733Z", "2024-05-14T13:44:52.0017733Z",
+                      include_users=["All"], exclude_users=bg, sign_in_risk=["high"], builtin=["block"]),
+            ca_policy(gid(c.cid, "ca", "device-code"), "Block device code flow", "enabled",
+                      "2025-03-10T09:12:40.3318250Z", "2025-03-10T09:12:40.3318250Z",
+                      include_users=["All"], exclude_users=bg, transfer_methods="deviceCodeFlow", builtin=["block"]),
         ]
 
     c.ca_policies = policies
@@ -1639,6 +1651,15 @@ def fabrikam():
                                  "2026-09-08T08:41:55.0073321Z", "2026-09-08T08:41:55.0073321Z",
                                  include_roles=[ROLE_ID[r] for r in ADMIN_POLICY_ROLES], exclude_users=bg, builtin=["mfa"],
                                  template="c7503427-338e-4c5e-902d-abe252abfb43"))
+            # Risk policies came with Entra ID P2: the sign-in one is still report-only,
+            # the user-risk one asks for MFA but forgets the password change ...
+            out.append(ca_policy(gid(c.cid, "ca", "sign-in-risk"), "Block high-risk sign-ins", "enabledForReportingButNotEnforced",
+                                 "2026-09-08T08:50:03.1170042Z", "2026-09-08T08:50:03.1170042Z",
+                                 include_users=["All"], exclude_users=bg, sign_in_risk=["high"], builtin=["block"]))
+            # ... and excludes only the first break-glass account: it can lock bg-02 out.
+            out.append(ca_policy(gid(c.cid, "ca", "user-risk"), "High user risk: require MFA", "enabled",
+                                 "2026-09-08T08:52:27.6603518Z", "2026-09-08T08:52:27.6603518Z",
+                                 include_users=["All"], exclude_users=bg[:1], user_risk=["high"], builtin=["mfa"]))
         return out
 
     c.ca_policies = policies

@@ -38,6 +38,24 @@ pub enum Ask {
     Mfa,
     /// Block the legacy client app types (`exchangeActiveSync` and `other`).
     BlockLegacy,
+    /// Block every client app type (the grant is `block`).
+    Block,
+}
+
+/// The one condition a control is about, so it is not counted as narrowing: a
+/// risk-based policy is conditioned on risk by definition, a device-code block on the
+/// device code flow. Only that condition is exempt, and only when it names what the
+/// control asks for (`high` risk, the `deviceCodeFlow` method); every other condition
+/// still narrows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exempt {
+    Nothing,
+    /// `userRiskLevels` containing `high`.
+    HighUserRisk,
+    /// `signInRiskLevels` containing `high`.
+    HighSignInRisk,
+    /// `authenticationFlows.transferMethods` containing `deviceCodeFlow`.
+    DeviceCodeFlow,
 }
 
 /// What a reading needs to know about the tenant besides the policy.
@@ -177,6 +195,7 @@ pub fn is_candidate(p: &CaPolicy, ask: Ask) -> bool {
                     .iter()
                     .any(|t| has(&types, t))
         }
+        Ask::Block => p.blocks(),
     }
 }
 
@@ -184,6 +203,11 @@ pub fn is_candidate(p: &CaPolicy, ask: Ask) -> bool {
 /// (see [`all_users`] and [`covers_role`]): state, grant, applications, client apps,
 /// every condition, and exclusions beyond the break-glass accounts.
 pub fn blockers(p: &CaPolicy, ask: Ask, t: &Tenant) -> Vec<Blocker> {
+    blockers_except(p, ask, t, Exempt::Nothing)
+}
+
+/// [`blockers`], except the one condition `exempt` names (see [`Exempt`]).
+pub fn blockers_except(p: &CaPolicy, ask: Ask, t: &Tenant, exempt: Exempt) -> Vec<Blocker> {
     let mut out = Vec::new();
     if p.is_report_only() {
         out.push(Blocker::Narrows(
@@ -279,7 +303,7 @@ pub fn blockers(p: &CaPolicy, ask: Ask, t: &Tenant) -> Vec<Blocker> {
         ));
     } else if !has(types, "all") {
         let needed: &[&str] = match ask {
-            Ask::Mfa => &[
+            Ask::Mfa | Ask::Block => &[
                 "browser",
                 "mobileAppsAndDesktopClients",
                 "exchangeActiveSync",
@@ -290,7 +314,7 @@ pub fn blockers(p: &CaPolicy, ask: Ask, t: &Tenant) -> Vec<Blocker> {
         let missing: Vec<&str> = needed.iter().copied().filter(|n| !has(types, n)).collect();
         if !missing.is_empty() {
             out.push(Blocker::Narrows(match ask {
-                Ask::Mfa => format!(
+                Ask::Mfa | Ask::Block => format!(
                     "applies only to client apps {}, not every client (misses {})",
                     types.join(", "),
                     missing.join(", ")
@@ -304,13 +328,35 @@ pub fn blockers(p: &CaPolicy, ask: Ask, t: &Tenant) -> Vec<Blocker> {
             }));
         }
     }
-    for (levels, what) in [
-        (&c.user_risk_levels, "user risk"),
-        (&c.sign_in_risk_levels, "sign-in risk"),
-        (&c.service_principal_risk_levels, "service principal risk"),
-        (&c.insider_risk_levels, "insider risk"),
+    for (levels, what, subject) in [
+        (
+            &c.user_risk_levels,
+            "user risk",
+            exempt == Exempt::HighUserRisk,
+        ),
+        (
+            &c.sign_in_risk_levels,
+            "sign-in risk",
+            exempt == Exempt::HighSignInRisk,
+        ),
+        (
+            &c.service_principal_risk_levels,
+            "service principal risk",
+            false,
+        ),
+        (&c.insider_risk_levels, "insider risk", false),
     ] {
-        if !levels.is_empty() {
+        if subject && has(levels, "high") {
+            // The control's own subject: the policy must be conditioned on high risk.
+            continue;
+        }
+        if subject {
+            out.push(Blocker::Narrows(if levels.is_empty() {
+                format!("has no {what} condition including high")
+            } else {
+                format!("applies only at {what} {}, not high", levels.join(", "))
+            }));
+        } else if !levels.is_empty() {
             out.push(Blocker::Narrows(format!(
                 "applies only at {what} {}",
                 levels.join(", ")
@@ -388,7 +434,19 @@ pub fn blockers(p: &CaPolicy, ask: Ask, t: &Tenant) -> Vec<Blocker> {
             "targets workload identities (service principals), not user sign-ins".to_owned(),
         ));
     }
-    if let Some(f) = &c.authentication_flows {
+    let device_code = exempt == Exempt::DeviceCodeFlow;
+    let flows_name_device_code = c
+        .authentication_flows
+        .as_ref()
+        .is_some_and(|f| has(&f.transfer_methods, "deviceCodeFlow"));
+    if device_code && !flows_name_device_code {
+        out.push(Blocker::Narrows(
+            "has no authentication flows condition including deviceCodeFlow".to_owned(),
+        ));
+    }
+    if let Some(f) = &c.authentication_flows
+        && !(device_code && flows_name_device_code)
+    {
         let methods: Vec<String> = f
             .transfer_methods
             .iter()
