@@ -489,15 +489,10 @@ pub const BASELINES: &[(&str, &[Reference])] = &[
 /// every row names a catalogue control tolerates these until they land. Remove an id once
 /// its control is in the catalogue (the test then fails on a stale entry here).
 pub const PENDING: &[&str] = &[
-    "identity.phishing-resistant-mfa-admins",
-    "identity.ca-block-high-risk-users",
-    "identity.ca-block-high-risk-sign-ins",
     "identity.weak-methods-disabled",
-    "identity.ca-block-device-code-flow",
     "identity.user-consent-restricted",
     "identity.guest-access-restricted",
     "identity.passwords-never-expire",
-    "identity.break-glass-excluded-everywhere",
     "access.ga-activation-approval",
     "access.cloud-only-admins",
 ];

@@ -8,6 +8,7 @@ mod support;
 mod action;
 mod bad_input;
 mod browser;
+mod catalogue_ca;
 mod check_formats;
 mod cli;
 mod clients_listing;

@@ -223,7 +223,7 @@ pub fn blockers_except(p: &CaPolicy, ask: Ask, t: &Tenant, exempt: Exempt) -> Ve
             MfaGrant::Unproven(why) => out.push(Blocker::Unproven(why)),
         }
     }
-    if ask == Ask::BlockLegacy
+    if matches!(ask, Ask::BlockLegacy | Ask::Block)
         && let Some(g) = &p.grant_controls
     {
         let others = g.block_alternatives();
