@@ -12,9 +12,10 @@ mod search;
 
 use super::*;
 use crate::evidence::endpoints::Endpoint;
-use crate::evidence::graph::{CaPolicy, RegistrationDetail, User};
+use crate::evidence::graph::{RegistrationDetail, User};
 use crate::policy::IdentityModel;
-use ca::{Ask, Blocker, Tenant};
+use ca::{Ask, Tenant};
+use search::{Reading as NearMiss, near_miss_sentence};
 use std::collections::{HashMap, HashSet};
 
 pub fn controls() -> Vec<Control> {
@@ -328,27 +329,6 @@ const LEGACY_BLOCK: &str = "blocks legacy authentication for all users and all c
 const CA_THRESHOLD: &str =
     "enabled, all users and cloud apps, no narrowing condition, exclusions only break-glass";
 
-/// A candidate policy that does not count, with why.
-struct NearMiss<'a> {
-    index: usize,
-    policy: &'a CaPolicy,
-    reasons: Vec<Blocker>,
-}
-
-/// Up to three near misses in a sentence, for the finding's message.
-fn near_miss_sentence(near: &[NearMiss]) -> String {
-    let mut s = near
-        .iter()
-        .take(3)
-        .map(|n| ca::near_miss(n.policy, &n.reasons))
-        .collect::<Vec<_>>()
-        .join(" | ");
-    if near.len() > 3 {
-        s.push_str(&format!(" | and {} more", near.len() - 3));
-    }
-    s
-}
-
 /// Searches the CA policies for one that does what `ask` asks of all users and all
 /// cloud apps, without any narrowing condition; explains every near miss.
 fn find_enforcing_policy(ctx: &Ctx, what: &str, ask: Ask) -> Result<Outcome, Missing> {
@@ -481,100 +461,17 @@ fn ca_mfa_admins(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
             reasons: ca::blockers(policy, Ask::Mfa, &tenant),
         })
         .collect();
-    let enforcing = |tid: &str| {
-        readings
-            .iter()
-            .filter(|r| r.reasons.is_empty() && ca::covers_role(r.policy, tid))
-            .map(|r| r.index)
-            .collect::<Vec<_>>()
-    };
-    let mut covering: Vec<usize> = Vec::new();
-    let mut uncovered = Vec::new();
-    let mut unproven = Vec::new();
-    for (tid, name) in &held {
-        let by = enforcing(tid);
-        if !by.is_empty() {
-            covering.extend(by);
-        } else if readings
-            .iter()
-            .any(|r| ca::only_unproven(&r.reasons) && ca::covers_role(r.policy, tid))
-        {
-            unproven.push(name.clone());
-        } else {
-            uncovered.push(name.clone());
-        }
-    }
-    covering.sort_unstable();
-    covering.dedup();
-    // The near misses worth naming: policies that would cover a role left uncovered.
-    let near: Vec<&NearMiss> = readings
-        .iter()
-        .filter(|r| {
-            !r.reasons.is_empty()
-                && held.iter().any(|(tid, name)| {
-                    ca::covers_role(r.policy, tid)
-                        && (uncovered.contains(name) || unproven.contains(name))
-                })
-        })
-        .collect();
-    let covered = held.len() - uncovered.len() - unproven.len();
-    let near_text: Vec<String> = near
-        .iter()
-        .map(|n| ca::near_miss(n.policy, &n.reasons))
-        .collect();
-    let with_near = |msg: String| {
-        if near_text.is_empty() {
-            msg
-        } else {
-            format!(
-                "{msg}; near miss{}: {}",
-                if near_text.len() == 1 { "" } else { "es" },
-                near_text
-                    .iter()
-                    .take(3)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(" | ")
-            )
-        }
-    };
-    let mut o = if !uncovered.is_empty() {
-        Outcome::fail(with_near(format!(
-            "{} of {} privileged roles in use are not covered by an enabled, unconditional MFA policy ({})",
-            uncovered.len(),
-            held.len(),
-            uncovered.join(", ")
-        )))
-    } else if !unproven.is_empty() {
-        Outcome::new(
-            Status::NoEvidence,
-            with_near(format!(
-                "the snapshot cannot show that {} of {} privileged roles in use require MFA ({})",
-                unproven.len(),
-                held.len(),
-                unproven.join(", ")
-            )),
-        )
-    } else {
-        Outcome::pass(format!(
-            "all {} privileged roles in use are covered by an enabled admin MFA policy",
-            held.len()
-        ))
-    }
-    .measured(format!("{covered}/{} roles covered", held.len()))
-    .threshold("every privileged role in use")
-    .items(uncovered.iter().chain(&unproven).cloned())
-    .items(capped(near_text.clone(), 50));
-    for i in &covering {
-        o = o.evidence(file.clone(), format!("/value/{i}"));
-    }
-    for n in &near {
-        o = o.evidence(file.clone(), format!("/value/{}", n.index));
-    }
-    if o.evidence.is_empty() {
-        o = o.evidence(file, "/value");
-    }
-    Ok(o)
+    Ok(search::role_coverage(
+        &held,
+        &readings,
+        file,
+        &search::RoleWording {
+            uncovered: "an enabled, unconditional MFA policy",
+            unproven: "require MFA",
+            covered: "an enabled admin MFA policy",
+            threshold: "every privileged role in use",
+        },
+    ))
 }
 
 fn ca_block_legacy_auth(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {

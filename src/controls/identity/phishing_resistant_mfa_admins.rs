@@ -3,7 +3,7 @@
 
 use super::ca::{self, Ask, Blocker, Tenant};
 use super::search::{self, Reading};
-use crate::controls::{Control, Ctx, Outcome, capped};
+use crate::controls::{Control, Ctx, Outcome};
 use crate::evidence::Missing;
 use crate::evidence::endpoints::Endpoint;
 use crate::evidence::graph::{CaPolicy, MfaGrant};
@@ -117,96 +117,17 @@ fn eval(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
             }
         })
         .collect();
-    let mut covering = Vec::new();
-    let mut uncovered = Vec::new();
-    let mut unproven = Vec::new();
-    for (tid, name) in &held {
-        let by: Vec<usize> = readings
-            .iter()
-            .filter(|r| r.reasons.is_empty() && ca::covers_role(r.policy, tid))
-            .map(|r| r.index)
-            .collect();
-        if !by.is_empty() {
-            covering.extend(by);
-        } else if readings
-            .iter()
-            .any(|r| ca::only_unproven(&r.reasons) && ca::covers_role(r.policy, tid))
-        {
-            unproven.push(name.clone());
-        } else {
-            uncovered.push(name.clone());
-        }
-    }
-    covering.sort_unstable();
-    covering.dedup();
-    let near: Vec<&Reading> = readings
-        .iter()
-        .filter(|r| {
-            !r.reasons.is_empty()
-                && held.iter().any(|(tid, name)| {
-                    ca::covers_role(r.policy, tid)
-                        && (uncovered.contains(name) || unproven.contains(name))
-                })
-        })
-        .collect();
-    let near_text: Vec<String> = near
-        .iter()
-        .map(|n| ca::near_miss(n.policy, &n.reasons))
-        .collect();
-    let with_near = |msg: String| {
-        if near_text.is_empty() {
-            msg
-        } else {
-            format!(
-                "{msg}; near miss{}: {}",
-                if near_text.len() == 1 { "" } else { "es" },
-                near_text
-                    .iter()
-                    .take(3)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(" | ")
-            )
-        }
-    };
-    let covered = held.len() - uncovered.len() - unproven.len();
-    let mut o = if !uncovered.is_empty() {
-        Outcome::fail(with_near(format!(
-            "{} of {} privileged roles in use are not covered by an enabled policy requiring phishing-resistant MFA ({})",
-            uncovered.len(),
-            held.len(),
-            uncovered.join(", ")
-        )))
-    } else if !unproven.is_empty() {
-        Outcome::new(
-            Status::NoEvidence,
-            with_near(format!(
-                "the snapshot cannot show that {} of {} privileged roles in use require phishing-resistant MFA ({})",
-                unproven.len(),
-                held.len(),
-                unproven.join(", ")
-            )),
-        )
-    } else {
-        Outcome::pass(format!(
-            "all {} privileged roles in use are covered by an enabled policy requiring phishing-resistant MFA",
-            held.len()
-        ))
-    }
-    .measured(format!("{covered}/{} roles covered", held.len()))
-    .threshold("every privileged role in use: phishing-resistant authentication strength")
-    .items(uncovered.iter().chain(&unproven).cloned())
-    .items(capped(near_text.clone(), 50));
-    for i in &covering {
-        o = o.evidence(file.clone(), format!("/value/{i}"));
-    }
-    for n in &near {
-        o = o.evidence(file.clone(), format!("/value/{}", n.index));
-    }
-    if o.evidence.is_empty() {
-        o = o.evidence(file, "/value");
-    }
-    Ok(o)
+    Ok(search::role_coverage(
+        &held,
+        &readings,
+        file,
+        &search::RoleWording {
+            uncovered: "an enabled policy requiring phishing-resistant MFA",
+            unproven: "require phishing-resistant MFA",
+            covered: "an enabled policy requiring phishing-resistant MFA",
+            threshold: "every privileged role in use: phishing-resistant authentication strength",
+        },
+    ))
 }
 
 #[cfg(test)]

@@ -137,3 +137,120 @@ pub fn unless_p2(ctx: &Ctx) -> Result<Option<Outcome>, Missing> {
             .evidence(ctx.snap.path(Endpoint::SubscribedSkus.file()), "/value")
     }))
 }
+
+/// How a role-coverage finding words what it asks for.
+pub struct RoleWording {
+    /// "… are not covered by {uncovered} ({roles})"
+    pub uncovered: &'static str,
+    /// "the snapshot cannot show that N of M privileged roles in use {unproven} (…)"
+    pub unproven: &'static str,
+    /// "all N privileged roles in use are covered by {covered}"
+    pub covered: &'static str,
+    pub threshold: &'static str,
+}
+
+/// The outcome shared by the admin-role controls: every privileged role in use (`held`:
+/// template id, name) must be covered by a policy `readings` accepts (no reasons); a role
+/// that only an unproven policy would cover is `no_evidence`; policies that would cover an
+/// uncovered role are named as near misses.
+pub fn role_coverage(
+    held: &[(String, String)],
+    readings: &[Reading],
+    file: String,
+    wording: &RoleWording,
+) -> Outcome {
+    let mut covering: Vec<usize> = Vec::new();
+    let mut uncovered = Vec::new();
+    let mut unproven = Vec::new();
+    for (tid, name) in held {
+        let by: Vec<usize> = readings
+            .iter()
+            .filter(|r| r.reasons.is_empty() && ca::covers_role(r.policy, tid))
+            .map(|r| r.index)
+            .collect();
+        if !by.is_empty() {
+            covering.extend(by);
+        } else if readings
+            .iter()
+            .any(|r| ca::only_unproven(&r.reasons) && ca::covers_role(r.policy, tid))
+        {
+            unproven.push(name.clone());
+        } else {
+            uncovered.push(name.clone());
+        }
+    }
+    covering.sort_unstable();
+    covering.dedup();
+    // The near misses worth naming: policies that would cover a role left uncovered.
+    let near: Vec<&Reading> = readings
+        .iter()
+        .filter(|r| {
+            !r.reasons.is_empty()
+                && held.iter().any(|(tid, name)| {
+                    ca::covers_role(r.policy, tid)
+                        && (uncovered.contains(name) || unproven.contains(name))
+                })
+        })
+        .collect();
+    let near_text: Vec<String> = near
+        .iter()
+        .map(|n| ca::near_miss(n.policy, &n.reasons))
+        .collect();
+    let with_near = |msg: String| {
+        if near_text.is_empty() {
+            msg
+        } else {
+            format!(
+                "{msg}; near miss{}: {}",
+                if near_text.len() == 1 { "" } else { "es" },
+                near_text
+                    .iter()
+                    .take(3)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            )
+        }
+    };
+    let covered = held.len() - uncovered.len() - unproven.len();
+    let mut o = if !uncovered.is_empty() {
+        Outcome::fail(with_near(format!(
+            "{} of {} privileged roles in use are not covered by {} ({})",
+            uncovered.len(),
+            held.len(),
+            wording.uncovered,
+            uncovered.join(", ")
+        )))
+    } else if !unproven.is_empty() {
+        Outcome::new(
+            Status::NoEvidence,
+            with_near(format!(
+                "the snapshot cannot show that {} of {} privileged roles in use {} ({})",
+                unproven.len(),
+                held.len(),
+                wording.unproven,
+                unproven.join(", ")
+            )),
+        )
+    } else {
+        Outcome::pass(format!(
+            "all {} privileged roles in use are covered by {}",
+            held.len(),
+            wording.covered
+        ))
+    }
+    .measured(format!("{covered}/{} roles covered", held.len()))
+    .threshold(wording.threshold)
+    .items(uncovered.iter().chain(&unproven).cloned())
+    .items(capped(near_text.clone(), 50));
+    for i in &covering {
+        o = o.evidence(file.clone(), format!("/value/{i}"));
+    }
+    for n in &near {
+        o = o.evidence(file.clone(), format!("/value/{}", n.index));
+    }
+    if o.evidence.is_empty() {
+        o = o.evidence(file, "/value");
+    }
+    o
+}
