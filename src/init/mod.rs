@@ -35,7 +35,8 @@ const GITIGNORE: &str = include_str!("templates/gitignore");
 const SITE_TEMPLATES_README: &str = include_str!("templates/site-templates-README.md");
 const README_MD: &str = include_str!("templates/README.md");
 /// This repository's workflows, with its local action (`uses: ./`) replaced by the action
-/// pinned by commit (`@CUSTODY_ACTION@`) and its release by `@CUSTODY_VERSION@`.
+/// pinned by commit (the placeholder ref `PLACEHOLDER_ACTION_REF`) and its release by
+/// `@CUSTODY_VERSION@`.
 /// Otherwise identical; a test keeps them so.
 const PUBLISH_YML: &str = include_str!("templates/workflows/publish.yml");
 const POLICY_REVIEW_YML: &str = include_str!("templates/workflows/policy-review.yml");
@@ -125,7 +126,9 @@ const EXAMPLE_EVIDENCE: &[(&str, &str)] = &[
 const EXAMPLE_MANIFEST: &str = include_str!("templates/evidence/manifest.json");
 
 /// Replaced in the workflows by the custody action, pinned by commit: `OWNER/REPO@SHA`.
-const ACTION_TOKEN: &str = "@CUSTODY_ACTION@";
+/// The templates hold the placeholder ref itself, so even the template files are pinned
+/// in shape (what zizmor and the before-stop check look for).
+const ACTION_TOKEN: &str = PLACEHOLDER_ACTION_REF;
 /// Replaced in the workflows by the release the action installs: `v<this version>`.
 const VERSION_TOKEN: &str = "@CUSTODY_VERSION@";
 
