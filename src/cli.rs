@@ -134,8 +134,8 @@ pub struct ManArgs {
 
 #[derive(clap::Args, Debug)]
 #[command(
-    after_help = "Credentials (environment): CUSTODY_CLIENT_ID with CUSTODY_CLIENT_SECRET, or with \
-CUSTODY_FEDERATED_TOKEN_FILE or GitHub's OIDC variables (workload identity federation); or CUSTODY_ACCESS_TOKEN.\n\
+    after_help = "Credentials (environment): CUSTODY_CLIENT_ID with CUSTODY_CLIENT_SECRET, with \
+CUSTODY_CLIENT_CERTIFICATE_FILE (PEM certificate and RSA key), or with CUSTODY_FEDERATED_TOKEN_FILE or GitHub's OIDC variables (workload identity federation); or CUSTODY_ACCESS_TOKEN.\n\
 Exit codes: 0 every client collected (refusals for licence or permission are recorded, not failures); \
 2 bad input or usage, or a client whose collection failed (the others are still collected).\n\n\
 Examples:

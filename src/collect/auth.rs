@@ -3,6 +3,7 @@
 //! holds or is issued is known to one [`Redactor`], which scrubs whatever a server sends
 //! back before it reaches a log, an error, a manifest or an evidence file.
 
+use super::certificate::{Alg, ClientCertificate};
 use super::http::{RetryConfig, send_with_retry};
 use std::collections::HashMap;
 use std::fmt;
@@ -116,6 +117,12 @@ pub enum Credentials {
         client_id: String,
         source: AssertionSource,
     },
+    /// `CUSTODY_CLIENT_CERTIFICATE_FILE`: a client assertion signed with the app
+    /// certificate's key for every token request.
+    Certificate {
+        client_id: String,
+        cert: Arc<ClientCertificate>,
+    },
     /// A ready access token (`CUSTODY_ACCESS_TOKEN`): used as is, never refreshed.
     AccessToken(Secret),
 }
@@ -132,10 +139,26 @@ impl Credentials {
         }
         let Some(client_id) = var("CUSTODY_CLIENT_ID") else {
             return Err("no Graph credentials: set CUSTODY_CLIENT_ID with CUSTODY_CLIENT_SECRET, \
-                 CUSTODY_FEDERATED_TOKEN_FILE or GitHub's OIDC variables (permissions: id-token: write), \
+                 CUSTODY_CLIENT_CERTIFICATE_FILE, CUSTODY_FEDERATED_TOKEN_FILE or GitHub's OIDC variables (permissions: id-token: write), \
                  or set CUSTODY_ACCESS_TOKEN"
                 .into());
         };
+        let certificate = var("CUSTODY_CLIENT_CERTIFICATE_FILE");
+        if let Some(f) = certificate {
+            if var("CUSTODY_CLIENT_SECRET").is_some() {
+                return Err(
+                    "both CUSTODY_CLIENT_SECRET and CUSTODY_CLIENT_CERTIFICATE_FILE are set: \
+                     set one credential, so it is clear which one a tenant accepted"
+                        .into(),
+                );
+            }
+            let alg = Alg::parse(&var("CUSTODY_CLIENT_CERTIFICATE_ALG").unwrap_or_default())?;
+            let cert = ClientCertificate::load(std::path::Path::new(&f), alg)?;
+            return Ok(Credentials::Certificate {
+                client_id,
+                cert: Arc::new(cert),
+            });
+        }
         if let Some(s) = var("CUSTODY_CLIENT_SECRET") {
             return Ok(Credentials::ClientSecret {
                 client_id,
@@ -160,8 +183,8 @@ impl Credentials {
                 },
             });
         }
-        Err("CUSTODY_CLIENT_ID is set but no credential: set CUSTODY_CLIENT_SECRET or \
-             CUSTODY_FEDERATED_TOKEN_FILE, or run in GitHub Actions with `permissions: id-token: write`"
+        Err("CUSTODY_CLIENT_ID is set but no credential: set CUSTODY_CLIENT_SECRET, \
+             CUSTODY_CLIENT_CERTIFICATE_FILE or CUSTODY_FEDERATED_TOKEN_FILE, or run in GitHub Actions with `permissions: id-token: write`"
             .into())
     }
 }
@@ -213,6 +236,7 @@ impl Tokens {
                 ..
             } => redactor.add(token),
             Credentials::Federated { .. } => {} // the assertion is added when read
+            Credentials::Certificate { .. } => {} // each signed assertion is added when made
             Credentials::AccessToken(t) => redactor.add(t),
         }
         Tokens {
@@ -277,6 +301,7 @@ impl Tokens {
     }
 
     fn fetch(&self, tenant: &str, deadline: Option<Instant>) -> Result<(Secret, u64), String> {
+        let url = format!("{}/{tenant}/oauth2/v2.0/token", self.login_url);
         let (client_id, credential): (&str, Vec<(&str, Secret)>) = match &self.creds {
             Credentials::AccessToken(_) => unreachable!("handled in get"),
             Credentials::ClientSecret { client_id, secret } => {
@@ -284,6 +309,19 @@ impl Tokens {
             }
             Credentials::Federated { client_id, source } => {
                 let assertion = self.assertion(source, deadline)?;
+                self.redactor.add(&assertion);
+                (
+                    client_id,
+                    vec![
+                        ("client_assertion_type", Secret::new(JWT_BEARER)),
+                        ("client_assertion", assertion),
+                    ],
+                )
+            }
+            Credentials::Certificate { client_id, cert } => {
+                // `aud` is the token endpoint the assertion is sent to, as Entra requires.
+                let now = jiff::Timestamp::now().as_second();
+                let assertion = Secret::new(cert.assertion(client_id, &url, now)?);
                 self.redactor.add(&assertion);
                 (
                     client_id,
@@ -304,7 +342,6 @@ impl Tokens {
             form.push((k, v.expose().to_owned()));
         }
         let body = form_encode(&form);
-        let url = format!("{}/{tenant}/oauth2/v2.0/token", self.login_url);
         let label = format!("token for tenant {tenant}");
         let (status, bytes) = send_with_retry(&self.retry, &label, deadline, &|_| {}, || {
             Ok(self

@@ -13,6 +13,7 @@
 //! month is swapped in, and whatever a server says is scrubbed of secrets.
 
 pub mod auth;
+pub mod certificate;
 pub mod guard;
 pub mod http;
 pub mod validate;

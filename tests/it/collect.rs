@@ -18,7 +18,7 @@ const SECRET: &str = "s3cr3t-CLIENT-SECRET-value";
 const NORTHWIND_TENANT: &str = "e34d5a57-44bd-537f-ba24-400641784783";
 
 /// A policy repository with the sample clients and an existing month for northwind.
-fn repo(month: &str) -> tempfile::TempDir {
+pub(crate) fn repo(month: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let src = Path::new(env!("CARGO_MANIFEST_DIR"));
     for c in ["fabrikam", "northwind", "tailspin"] {
@@ -56,11 +56,11 @@ fn dot_entries(client_dir: &Path) -> Vec<String> {
         .collect()
 }
 
-fn current_month() -> String {
+pub(crate) fn current_month() -> String {
     custody::month::Month::current().to_string()
 }
 
-fn custody(root: &Path, server: &Server) -> Command {
+pub(crate) fn custody(root: &Path, server: &Server) -> Command {
     let mut c = Command::from_std(custody_against(root, server));
     c.env("CUSTODY_HTTP_TIMEOUT_SECS", "20")
         .timeout(Duration::from_secs(60));
@@ -73,7 +73,7 @@ fn with_secret(mut c: Command) -> Command {
     c
 }
 
-fn not_found() -> Reply {
+pub(crate) fn not_found() -> Reply {
     Reply::Json(
         404,
         vec![],
@@ -87,7 +87,7 @@ fn error_sample(status: u16, name: &str) -> Reply {
 }
 
 /// Tenant id from a token request path `/login/<tenant>/oauth2/v2.0/token`.
-fn token_tenant(req: &Req) -> Option<String> {
+pub(crate) fn token_tenant(req: &Req) -> Option<String> {
     let rest = req.path().strip_prefix("/login/")?;
     let (tenant, tail) = rest.split_once('/')?;
     (tail == "oauth2/v2.0/token" && req.method == "POST").then(|| tenant.to_owned())

@@ -13,6 +13,7 @@ mod check_formats;
 mod cli;
 mod clients_listing;
 mod collect;
+mod collect_certificate;
 mod diff_cli;
 mod explain;
 mod faults;

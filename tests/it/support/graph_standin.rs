@@ -26,6 +26,8 @@ pub fn custody_against(root: &Path, server: &Server) -> std::process::Command {
         "CUSTODY_CLIENT_ID",
         "CUSTODY_CLIENT_SECRET",
         "CUSTODY_FEDERATED_TOKEN_FILE",
+        "CUSTODY_CLIENT_CERTIFICATE_FILE",
+        "CUSTODY_CLIENT_CERTIFICATE_ALG",
         "CUSTODY_ACCESS_TOKEN",
         "ACTIONS_ID_TOKEN_REQUEST_URL",
         "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
