@@ -82,6 +82,12 @@ pub enum Command {
     Init(InitArgs),
     /// Fetch each client's monthly Microsoft Graph snapshot into evidence/<client>/<YYYY-MM>/.
     Collect(CollectArgs),
+    /// Before collecting: for each tenant, whether a token is issued and, per endpoint,
+    /// ok, permission_missing, not_licensed or not applicable (first pages only, writes nothing).
+    Doctor(DoctorArgs),
+    /// Partner onboarding: the customer tenants of the MSP's GDAP relationships, which have
+    /// a client folder, relationships ending soon, consent; --scaffold writes missing folders.
+    Tenants(TenantsArgs),
     /// Explain a control: what it checks, why it matters (its shared responsibility step),
     /// how to fix it, its thresholds and policy keys.
     Explain(crate::explain::ExplainArgs),
@@ -168,6 +174,76 @@ pub struct CollectArgs {
     /// Time limit for one client's whole collection (seconds, or 90s, 30m, 2h); past it the client fails.
     #[arg(long, env = "CUSTODY_TENANT_TIMEOUT", default_value = "2h", value_parser = crate::collect::parse_timeout, value_name = "TIME")]
     pub tenant_timeout: std::time::Duration,
+}
+
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Credentials: as for collect (CUSTODY_CLIENT_ID with a secret, certificate or \
+federated token; or CUSTODY_ACCESS_TOKEN). One request per endpoint and tenant ($top=1 where \
+the request pages), with collect's retries and throttling; nothing is written.\n\
+Exit codes: 0 every tenant is ready (licence gaps are reported, not failures: collect records \
+them); 1 a tenant has a gap (no token, a missing permission, an endpoint error); 2 bad input or \
+usage.\n\n\
+Examples:
+  custody doctor                                every client
+  custody doctor --client contoso --format json"
+)]
+pub struct DoctorArgs {
+    /// Only these clients (repeatable); default: every client.
+    #[arg(long = "client", value_name = "ID")]
+    pub clients: Vec<String>,
+    /// Output on stdout: text for people, or json for scripts.
+    #[arg(long, value_enum, default_value_t = ClientsFormat::Text)]
+    pub format: ClientsFormat,
+    /// Microsoft Graph root.
+    #[arg(long, env = "CUSTODY_GRAPH_URL", default_value = crate::collect::DEFAULT_GRAPH_URL, value_name = "URL")]
+    pub graph_url: String,
+    /// Microsoft Entra login root (token endpoint).
+    #[arg(long, env = "CUSTODY_LOGIN_URL", default_value = crate::collect::DEFAULT_LOGIN_URL, value_name = "URL")]
+    pub login_url: String,
+    /// Tenants checked in parallel.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64), value_name = "N")]
+    pub jobs: u16,
+    /// Time limit for one tenant's checks (seconds, or 90s, 30m, 2h).
+    #[arg(long, env = "CUSTODY_TENANT_TIMEOUT", default_value = "10m", value_parser = crate::collect::parse_timeout, value_name = "TIME")]
+    pub tenant_timeout: std::time::Duration,
+}
+
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Credentials: as for collect, for the app in the partner tenant, with the \
+application permission DelegatedAdminRelationship.Read.All there. Consent is checked with one \
+token request per customer tenant with an active relationship.\n\
+Exit codes: 0 nothing needs attention; 1 an active relationship ends within 30 days without \
+auto-extension, or a tenant with a client folder has not consented to the app; 2 bad input or \
+usage (including a template client that does not load).\n\n\
+Examples:
+  custody tenants --partner-tenant 8777b240-c6f0-4469-9e98-a3205431b836
+  custody tenants --partner-tenant 8777b240-c6f0-4469-9e98-a3205431b836 --scaffold --from contoso
+                                                write clients/<slug>/ for each new customer"
+)]
+pub struct TenantsArgs {
+    /// The MSP's partner tenant id.
+    #[arg(long, env = "CUSTODY_PARTNER_TENANT_ID", value_name = "GUID")]
+    pub partner_tenant: String,
+    /// Write a client folder for each customer with an active relationship and none yet.
+    #[arg(long, requires = "from")]
+    pub scaffold: bool,
+    /// The template client whose policy files the scaffolded folders start from.
+    #[arg(long, value_name = "CLIENT", requires = "scaffold")]
+    pub from: Option<String>,
+    /// Do not request a token in each customer tenant to check consent.
+    #[arg(long)]
+    pub no_consent_check: bool,
+    /// Output on stdout: text for people, or json for scripts.
+    #[arg(long, value_enum, default_value_t = ClientsFormat::Text)]
+    pub format: ClientsFormat,
+    /// Microsoft Graph root.
+    #[arg(long, env = "CUSTODY_GRAPH_URL", default_value = crate::collect::DEFAULT_GRAPH_URL, value_name = "URL")]
+    pub graph_url: String,
+    /// Microsoft Entra login root (token endpoint).
+    #[arg(long, env = "CUSTODY_LOGIN_URL", default_value = crate::collect::DEFAULT_LOGIN_URL, value_name = "URL")]
+    pub login_url: String,
 }
 
 #[derive(clap::Args, Debug)]
@@ -397,6 +473,8 @@ fn run(cli: Cli) -> i32 {
         Command::Init(args) => init(&args),
         Command::Verify(args) => verify(&args),
         Command::Collect(args) => collect(&cli.repo, &args),
+        Command::Doctor(args) => doctor(&cli.repo, &args),
+        Command::Tenants(args) => tenants(&cli.repo, &args),
         Command::Explain(args) => crate::explain::main(&args),
         Command::Clients(args) => clients(&cli.repo, &args),
         Command::Controls(args) => {
@@ -1067,6 +1145,130 @@ fn collect(root: &Path, args: &CollectArgs) -> i32 {
         EXIT_OK
     } else {
         EXIT_INPUT
+    }
+}
+
+fn doctor(root: &Path, args: &DoctorArgs) -> i32 {
+    use crate::collect;
+    let fail = |e: String| {
+        eprint(&format!("error: {e}\n"));
+        EXIT_INPUT
+    };
+    for (flag, url) in [
+        ("--graph-url", &args.graph_url),
+        ("--login-url", &args.login_url),
+    ] {
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return fail(format!("{flag}: expected an http(s) URL, found {url:?}"));
+        }
+    }
+    let (retry, creds) = match (
+        collect::http::RetryConfig::from_env(),
+        collect::auth::Credentials::from_env(),
+    ) {
+        (Ok(r), Ok(c)) => (r, c),
+        (Err(e), _) | (_, Err(e)) => return fail(e),
+    };
+    let (clients, diags) = match crate::repo::select_clients(root, &args.clients) {
+        Ok(x) => x,
+        Err(diags) => {
+            eprint_diags(&diags);
+            return EXIT_INPUT;
+        }
+    };
+    eprint_diags(&diags);
+    let opts = collect::CollectOptions {
+        repo: root.to_path_buf(),
+        clients,
+        month: Month::current(),
+        graph_url: args.graph_url.trim_end_matches('/').to_owned(),
+        login_url: args.login_url.trim_end_matches('/').to_owned(),
+        jobs: usize::from(args.jobs),
+        retry,
+        tenant_timeout: args.tenant_timeout,
+    };
+    let reports = match collect::doctor::doctor(&opts, creds) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let out = match args.format {
+        ClientsFormat::Text => collect::doctor::render_text(&reports),
+        ClientsFormat::Json => {
+            let ready = reports.iter().filter(|r| r.ready()).count();
+            let doc = serde_json::json!({ "ready": ready, "tenants": reports });
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&doc).unwrap_or_default()
+            )
+        }
+    };
+    print!("{out}");
+    if !diags.is_empty() {
+        EXIT_INPUT
+    } else if reports.iter().all(|r| r.ready()) {
+        EXIT_OK
+    } else {
+        EXIT_FINDINGS
+    }
+}
+
+fn tenants(root: &Path, args: &TenantsArgs) -> i32 {
+    use crate::collect;
+    let fail = |e: String| {
+        eprint(&format!("error: {e}\n"));
+        EXIT_INPUT
+    };
+    for (flag, url) in [
+        ("--graph-url", &args.graph_url),
+        ("--login-url", &args.login_url),
+    ] {
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return fail(format!("{flag}: expected an http(s) URL, found {url:?}"));
+        }
+    }
+    let scaffold_from = match args.from.as_deref().map(crate::client_id::ClientId::parse) {
+        None => None,
+        Some(Ok(id)) => Some(id),
+        Some(Err(e)) => return fail(format!("--from: {e}")),
+    };
+    let (retry, creds) = match (
+        collect::http::RetryConfig::from_env(),
+        collect::auth::Credentials::from_env(),
+    ) {
+        (Ok(r), Ok(c)) => (r, c),
+        (Err(e), _) | (_, Err(e)) => return fail(e),
+    };
+    let opts = collect::CollectOptions {
+        repo: root.to_path_buf(),
+        clients: Vec::new(),
+        month: Month::current(),
+        graph_url: args.graph_url.trim_end_matches('/').to_owned(),
+        login_url: args.login_url.trim_end_matches('/').to_owned(),
+        jobs: 1,
+        retry,
+        tenant_timeout: std::time::Duration::from_secs(600),
+    };
+    let topts = collect::tenants::TenantsOptions {
+        partner_tenant: args.partner_tenant.trim().to_ascii_lowercase(),
+        check_consent: !args.no_consent_check,
+        scaffold_from,
+        client_id: std::env::var("CUSTODY_CLIENT_ID").ok(),
+    };
+    let report = match collect::tenants::tenants(&opts, &topts, creds, jiff::Timestamp::now()) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    match args.format {
+        ClientsFormat::Text => print!("{}", collect::tenants::render_text(&report)),
+        ClientsFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        ),
+    }
+    if report.needs_attention() {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
     }
 }
 

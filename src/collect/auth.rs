@@ -131,6 +131,23 @@ pub const FEDERATED_AUDIENCE: &str = "api://AzureADTokenExchange";
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 impl Credentials {
+    /// Which credential this is, for reports (never its value).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Credentials::ClientSecret { .. } => "client secret",
+            Credentials::Certificate { .. } => "certificate",
+            Credentials::Federated {
+                source: AssertionSource::File(_),
+                ..
+            } => "federated token file",
+            Credentials::Federated {
+                source: AssertionSource::GitHub { .. },
+                ..
+            } => "GitHub OIDC federation",
+            Credentials::AccessToken(_) => "access token",
+        }
+    }
+
     /// Reads the credentials from the environment (see README "Collecting evidence").
     pub fn from_env() -> Result<Credentials, String> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());

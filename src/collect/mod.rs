@@ -14,8 +14,10 @@
 
 pub mod auth;
 pub mod certificate;
+pub mod doctor;
 pub mod guard;
 pub mod http;
+pub mod tenants;
 pub mod validate;
 
 use crate::client_id::ClientId;
