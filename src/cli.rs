@@ -88,6 +88,9 @@ pub enum Command {
     /// Partner onboarding: the customer tenants of the MSP's GDAP relationships, which have
     /// a client folder, relationships ending soon, consent; --scaffold writes missing folders.
     Tenants(TenantsArgs),
+    /// Between the monthly runs: privileged-access changes since the last run (role
+    /// assignments, break-glass accounts, Conditional Access, admin MFA) against the policy.
+    Watch(WatchArgs),
     /// Explain a control: what it checks, why it matters (its shared responsibility step),
     /// how to fix it, its thresholds and policy keys.
     Explain(crate::explain::ExplainArgs),
@@ -192,6 +195,9 @@ pub struct DoctorArgs {
     /// Only these clients (repeatable); default: every client.
     #[arg(long = "client", value_name = "ID")]
     pub clients: Vec<String>,
+    /// Only the I-th of every N clients in sorted order (1-based), as collect --shard.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
     /// Output on stdout: text for people, or json for scripts.
     #[arg(long, value_enum, default_value_t = ClientsFormat::Text)]
     pub format: ClientsFormat,
@@ -244,6 +250,50 @@ pub struct TenantsArgs {
     /// Microsoft Entra login root (token endpoint).
     #[arg(long, env = "CUSTODY_LOGIN_URL", default_value = crate::collect::DEFAULT_LOGIN_URL, value_name = "URL")]
     pub login_url: String,
+}
+
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Credentials: as for collect. Per tenant at most four requests: the audit events \
+since the last run, active role assignments, eligibilities, and the Conditional Access policies \
+when an event changed one. Only the state file is written.\n\
+Exit codes: 0 nothing needs attention; 1 a finding (an unapproved privileged assignment, a \
+privileged role removed, a break-glass account changed, a CA policy changed or disabled, an \
+administrator's MFA method removed) or a tenant that could not be read; 2 bad input or usage.\n\n\
+Examples:
+  custody watch --state .custody-watch.json          since the last run, per tenant
+  custody watch --since 6h --format markdown          the last six hours, as an issue body
+  custody watch --client contoso --format json"
+)]
+pub struct WatchArgs {
+    /// Only these clients (repeatable); default: every client.
+    #[arg(long = "client", value_name = "ID")]
+    pub clients: Vec<String>,
+    /// How far back to read for a tenant the state file does not know (90m, 6h, 7d).
+    #[arg(long, default_value = "24h", value_parser = crate::collect::watch::parse_since, value_name = "DURATION")]
+    pub since: std::time::Duration,
+    /// The state file: the newest event seen per tenant, read first and updated after.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
+    /// Output on stdout.
+    #[arg(long, value_enum, default_value_t = WatchFormat::Text)]
+    pub format: WatchFormat,
+    /// Microsoft Graph root.
+    #[arg(long, env = "CUSTODY_GRAPH_URL", default_value = crate::collect::DEFAULT_GRAPH_URL, value_name = "URL")]
+    pub graph_url: String,
+    /// Microsoft Entra login root (token endpoint).
+    #[arg(long, env = "CUSTODY_LOGIN_URL", default_value = crate::collect::DEFAULT_LOGIN_URL, value_name = "URL")]
+    pub login_url: String,
+    /// Tenants read in parallel.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64), value_name = "N")]
+    pub jobs: u16,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum WatchFormat {
+    Text,
+    Json,
+    Markdown,
 }
 
 #[derive(clap::Args, Debug)]
@@ -475,6 +525,7 @@ fn run(cli: Cli) -> i32 {
         Command::Collect(args) => collect(&cli.repo, &args),
         Command::Doctor(args) => doctor(&cli.repo, &args),
         Command::Tenants(args) => tenants(&cli.repo, &args),
+        Command::Watch(args) => watch(&cli.repo, &args),
         Command::Explain(args) => crate::explain::main(&args),
         Command::Clients(args) => clients(&cli.repo, &args),
         Command::Controls(args) => {
@@ -1169,7 +1220,12 @@ fn doctor(root: &Path, args: &DoctorArgs) -> i32 {
         (Ok(r), Ok(c)) => (r, c),
         (Err(e), _) | (_, Err(e)) => return fail(e),
     };
-    let (clients, diags) = match crate::repo::select_clients(root, &args.clients) {
+    let shard = match args.shard.as_deref().map(collect::parse_shard) {
+        None => None,
+        Some(Ok(s)) => Some(s),
+        Some(Err(e)) => return fail(format!("--shard: {e}")),
+    };
+    let (mut clients, diags) = match crate::repo::select_clients(root, &args.clients) {
         Ok(x) => x,
         Err(diags) => {
             eprint_diags(&diags);
@@ -1177,6 +1233,9 @@ fn doctor(root: &Path, args: &DoctorArgs) -> i32 {
         }
     };
     eprint_diags(&diags);
+    if let Some((i, n)) = shard {
+        clients = collect::shard(&clients, i, n);
+    }
     let opts = collect::CollectOptions {
         repo: root.to_path_buf(),
         clients,
@@ -1266,6 +1325,83 @@ fn tenants(root: &Path, args: &TenantsArgs) -> i32 {
         ),
     }
     if report.needs_attention() {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}
+
+fn watch(root: &Path, args: &WatchArgs) -> i32 {
+    use crate::collect;
+    use collect::watch;
+    let fail = |e: String| {
+        eprint(&format!("error: {e}\n"));
+        EXIT_INPUT
+    };
+    for (flag, url) in [
+        ("--graph-url", &args.graph_url),
+        ("--login-url", &args.login_url),
+    ] {
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return fail(format!("{flag}: expected an http(s) URL, found {url:?}"));
+        }
+    }
+    let mut state = match &args.state {
+        Some(p) => match watch::State::load(p) {
+            Ok(s) => s,
+            Err(e) => return fail(format!("--state {e}")),
+        },
+        None => watch::State::default(),
+    };
+    let (retry, creds) = match (
+        collect::http::RetryConfig::from_env(),
+        collect::auth::Credentials::from_env(),
+    ) {
+        (Ok(r), Ok(c)) => (r, c),
+        (Err(e), _) | (_, Err(e)) => return fail(e),
+    };
+    let (clients, diags) = match crate::repo::select_clients(root, &args.clients) {
+        Ok(x) => x,
+        Err(diags) => {
+            eprint_diags(&diags);
+            return EXIT_INPUT;
+        }
+    };
+    eprint_diags(&diags);
+    let opts = collect::CollectOptions {
+        repo: root.to_path_buf(),
+        clients,
+        month: Month::current(),
+        graph_url: args.graph_url.trim_end_matches('/').to_owned(),
+        login_url: args.login_url.trim_end_matches('/').to_owned(),
+        jobs: usize::from(args.jobs),
+        retry,
+        tenant_timeout: std::time::Duration::from_secs(600),
+    };
+    let wopts = watch::WatchOptions { since: args.since };
+    let results = match watch::watch(&opts, &wopts, creds, &mut state, jiff::Timestamp::now()) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    match args.format {
+        WatchFormat::Text => print!("{}", watch::render_text(&results)),
+        WatchFormat::Markdown => print!("{}", watch::render_markdown(&results)),
+        WatchFormat::Json => {
+            let doc = serde_json::json!({
+                "needs_attention": watch::needs_attention(&results),
+                "tenants": results,
+            });
+            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        }
+    }
+    if let Some(p) = &args.state
+        && let Err(e) = state.save(p)
+    {
+        return fail(e);
+    }
+    if !diags.is_empty() {
+        EXIT_INPUT
+    } else if watch::needs_attention(&results) {
         EXIT_FINDINGS
     } else {
         EXIT_OK

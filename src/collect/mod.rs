@@ -19,6 +19,7 @@ pub mod guard;
 pub mod http;
 pub mod tenants;
 pub mod validate;
+pub mod watch;
 
 use crate::client_id::ClientId;
 use crate::evidence::endpoints::{ENDPOINTS, Endpoint, EndpointSpec, Shape};

@@ -42,6 +42,7 @@ const PUBLISH_YML: &str = include_str!("templates/workflows/publish.yml");
 const POLICY_REVIEW_YML: &str = include_str!("templates/workflows/policy-review.yml");
 /// Checks policy and evidence on every push and pull request (fails on bad input only).
 const CHECK_YML: &str = include_str!("templates/workflows/check.yml");
+const WATCH_YML: &str = include_str!("templates/workflows/watch.yml");
 const EVIDENCE_README: &str = include_str!("templates/evidence-README.md");
 
 /// The month of the example snapshot, and its files: the bundled sample client
@@ -223,6 +224,10 @@ fn files(client: &ClientId, action: &ActionRef) -> Vec<(String, String)> {
         (
             ".github/workflows/check.yml".into(),
             workflow(CHECK_YML, action),
+        ),
+        (
+            ".github/workflows/watch.yml".into(),
+            workflow(WATCH_YML, action),
         ),
         ("README.md".into(), named(README_MD)),
         // Schema hints: every TOML file's `#:schema` line names its schema; the Taplo
@@ -490,6 +495,7 @@ mod tests {
             ".github/workflows/publish.yml",
             ".github/workflows/policy-review.yml",
             ".github/workflows/check.yml",
+            ".github/workflows/watch.yml",
             "README.md",
             ".taplo.toml",
             "schema/client.schema.json",
@@ -756,7 +762,7 @@ mod tests {
         let review = include_str!("../../.github/workflows/policy-review.yml");
         assert_eq!(PUBLISH_YML, adapt(publish));
         assert_eq!(POLICY_REVIEW_YML, adapt(review));
-        for t in [PUBLISH_YML, POLICY_REVIEW_YML, CHECK_YML] {
+        for t in [PUBLISH_YML, POLICY_REVIEW_YML, CHECK_YML, WATCH_YML] {
             assert!(
                 !t.contains("cargo "),
                 "custody is never built in a workflow"
@@ -835,6 +841,7 @@ mod tests {
                 ".github/workflows/publish.yml",
                 ".github/workflows/policy-review.yml",
                 ".github/workflows/check.yml",
+                ".github/workflows/watch.yml",
             ])
             .output()
         {

@@ -258,6 +258,20 @@ fn doctor_text_and_exit_codes() {
     assert!(stdout.contains("FAILED: "), "{stdout}");
     assert!(stdout.contains("0 of 2 tenants ready"), "{stdout}");
 
+    // A CI shard: the 2nd of 3 clients in sorted order is northwind.
+    let out = custody(dir.path(), &server)
+        .env("CUSTODY_CLIENT_ID", "app")
+        .env("CUSTODY_CLIENT_SECRET", "s3cr3t-doctor-value")
+        .args(["doctor", "--shard", "2/3"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.starts_with("northwind ") && stdout.contains("1 of 1 tenant ready"),
+        "{stdout}"
+    );
+
     // Bad input: no credential, an unknown client.
     let out = custody(dir.path(), &server)
         .args(["doctor"])

@@ -39,4 +39,5 @@ mod verdicts_evidence;
 mod verdicts_identity;
 mod verify_hostile;
 mod verify_reevaluate;
+mod watch;
 mod workflows;
