@@ -263,7 +263,8 @@ administrator's MFA method removed) or a tenant that could not be read; 2 bad in
 Examples:
   custody watch --state .custody-watch.json          since the last run, per tenant
   custody watch --since 6h --format markdown          the last six hours, as an issue body
-  custody watch --client contoso --format json"
+  custody watch --client contoso --format json
+  custody watch --raci-since 7d --format markdown     the weekly RACI review"
 )]
 pub struct WatchArgs {
     /// Only these clients (repeatable); default: every client.
@@ -275,6 +276,10 @@ pub struct WatchArgs {
     /// The state file: the newest event seen per tenant, read first and updated after.
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
+    /// Instead: the weekly responsibility review, RACI changes over this period from git
+    /// history (e.g. 7d); no Graph request, no credentials.
+    #[arg(long, value_parser = crate::collect::watch::parse_since, value_name = "DURATION", conflicts_with_all = ["state"])]
+    pub raci_since: Option<std::time::Duration>,
     /// Output on stdout.
     #[arg(long, value_enum, default_value_t = WatchFormat::Text)]
     pub format: WatchFormat,
@@ -1345,6 +1350,33 @@ fn watch(root: &Path, args: &WatchArgs) -> i32 {
         if !(url.starts_with("https://") || url.starts_with("http://")) {
             return fail(format!("{flag}: expected an http(s) URL, found {url:?}"));
         }
+    }
+    if let Some(period) = args.raci_since {
+        use crate::history::raci_review;
+        let now = jiff::Timestamp::now();
+        let since = jiff::SignedDuration::try_from(period)
+            .ok()
+            .and_then(|d| now.checked_sub(d).ok())
+            .unwrap_or(now);
+        let review = match raci_review::review(root, since) {
+            Ok(r) => r,
+            Err(e) => return fail(e),
+        };
+        match args.format {
+            WatchFormat::Text => print!("{}", raci_review::render(&review, false)),
+            WatchFormat::Markdown => print!("{}", raci_review::render(&review, true)),
+            WatchFormat::Json => {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&review).unwrap_or_default()
+                )
+            }
+        }
+        return if review.has_changes() {
+            EXIT_FINDINGS
+        } else {
+            EXIT_OK
+        };
     }
     let mut state = match &args.state {
         Some(p) => match watch::State::load(p) {

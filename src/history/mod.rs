@@ -7,6 +7,7 @@
 //! once at open; [`PolicyHistory::policy_for_month`] is then safe to call from many
 //! threads (each call borrows a repository handle from a small pool).
 
+pub mod raci_review;
 mod source;
 #[cfg(test)]
 mod tests;

@@ -6,7 +6,7 @@ use custody::controls::testing::{CONTROLS_TOML, Fx};
 use git2::{IndexAddOption, Repository, Signature, Time};
 use std::path::Path;
 
-fn commit(repo: &Repository, when: &str) -> String {
+pub(crate) fn commit(repo: &Repository, when: &str) -> String {
     let t: jiff::Timestamp = when.parse().unwrap();
     let sig = Signature::new(
         "MSP Engineer",

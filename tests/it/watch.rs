@@ -328,3 +328,120 @@ fn watch_bad_input() {
     }
     assert!(server.requests("").is_empty());
 }
+
+#[test]
+fn the_weekly_raci_review_lists_ownership_changes_from_git_history() {
+    let dir = repo(&current_month());
+    let git = git2::Repository::init(dir.path()).unwrap();
+    let days_ago = |d: i64| {
+        jiff::Timestamp::now()
+            .checked_sub(jiff::SignedDuration::from_hours(24 * d))
+            .unwrap()
+            .to_string()
+    };
+    crate::history::commit(&git, &days_ago(10));
+    let raci = dir.path().join("clients/northwind/raci.toml");
+    let text = std::fs::read_to_string(&raci).unwrap();
+    // Privileged access gets a new accountable and loses its controls (no other activity
+    // covers access.*); restore testing loses its activity (backup.* still covers it).
+    let changed = text.replacen(
+        "id = \"privileged-access\"\nname = \"Privileged access management\"\nresponsible = [\"MSP Identity Team\"]\naccountable = [\"Client IT Manager\"]",
+        "id = \"privileged-access\"\nname = \"Privileged access management\"\nresponsible = [\"MSP Identity Team\"]\naccountable = [\"MSP Identity Team Lead\"]",
+        1,
+    )
+    .replacen("controls = [\"access.*\"]", "controls = [\"access.role-changes\"]", 1);
+    let start = changed
+        .find("[[activity]]\nid = \"restore-testing\"")
+        .unwrap();
+    let end = start + changed[start..].find("\n\n").unwrap() + 2;
+    let changed = format!("{}{}", &changed[..start], &changed[end..]);
+    assert_ne!(changed, text);
+    std::fs::write(&raci, changed).unwrap();
+    crate::history::commit(&git, &days_ago(1));
+
+    // No credentials and no Graph: the review reads git only.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_custody"))
+        .env_remove("CUSTODY_CLIENT_ID")
+        .env_remove("CUSTODY_ACCESS_TOKEN")
+        .arg("--repo")
+        .arg(dir.path())
+        .args(["watch", "--raci-since", "7d", "--format", "json"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_str(&stdout).unwrap();
+    assert!(doc["base_commit"].is_string());
+    let nw = doc["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["client"] == "northwind")
+        .unwrap();
+    let changes: Vec<&str> = nw["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert!(
+        changes.contains(&"\"Privileged access management\": accountable was Client IT Manager, is now MSP Identity Team Lead"),
+        "{changes:?}"
+    );
+    assert!(
+        changes
+            .iter()
+            .any(|c| c.starts_with("activity \"Restore testing\" removed")),
+        "{changes:?}"
+    );
+    let newly: Vec<&str> = nw["newly_unowned"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert!(newly.contains(&"access.global-admin-count"), "{newly:?}");
+    assert!(!newly.contains(&"access.role-changes"), "{newly:?}");
+    assert!(
+        !newly.contains(&"backup.exchange.restore-test"),
+        "backup.* still owns it: {newly:?}"
+    );
+    // The other clients did not change.
+    assert!(
+        doc["clients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["client"] != "northwind")
+            .all(|c| c["changes"].as_array().unwrap().is_empty())
+    );
+
+    // A period with no change: exit 0.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_custody"))
+        .arg("--repo")
+        .arg(dir.path())
+        .args(["watch", "--raci-since", "12h"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    // Outside git: exit 2 with the reason.
+    let plain = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_custody"))
+        .arg("--repo")
+        .arg(plain.path())
+        .args(["watch", "--raci-since", "7d"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
