@@ -516,7 +516,7 @@ fn man_prints_roff_and_writes_one_page_per_command() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     use clap::CommandFactory;
-    for sub in custody::cli::Cli::command().get_subcommands() {
+    for sub in custody::app::Cli::command().get_subcommands() {
         let file = dir.path().join(format!("custody-{}.1", sub.get_name()));
         let text =
             std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
