@@ -161,11 +161,11 @@ impl Code {
             Code::SiteLogo => "a client's logo (`logo` in `client.toml`)",
             Code::Io => "any other file or folder custody was given or needed",
             Code::NotGit => {
-                "warning: not a git repository, so every month is evaluated against the working tree"
+                "not a git repository, so every month is evaluated against the working tree"
             }
-            Code::Watch => "warning: `serve` cannot watch an input folder for changes",
+            Code::Watch => "`serve` cannot watch an input folder for changes",
             Code::StepSummary => {
-                "warning: the GitHub step summary (`GITHUB_STEP_SUMMARY`) cannot be written"
+                "the GitHub step summary (`GITHUB_STEP_SUMMARY`) cannot be written"
             }
         }
     }
@@ -562,5 +562,84 @@ mod tests {
         let src = SourceText::new("clients/a/raci.toml", "a\nbad\n".to_owned());
         let d = Diagnostic::at(&src, 2, "unknown key");
         assert_eq!(d.to_string(), "clients/a/raci.toml:2:1: unknown key");
+    }
+
+    #[test]
+    fn codes_are_unique_dotted_lowercase_and_each_listed_once() {
+        let mut seen = std::collections::BTreeSet::new();
+        for c in Code::ALL {
+            let s = c.as_str();
+            assert!(seen.insert(s), "{s} twice");
+            assert!(
+                s.split('.').all(|part| !part.is_empty()
+                    && part.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-')),
+                "{s}"
+            );
+            assert!(!c.description().is_empty(), "{s}");
+        }
+    }
+
+    #[test]
+    fn a_file_gives_the_code_of_the_input_it_belongs_to() {
+        let code = |f: &str| Diagnostic::file(f, "x").code;
+        assert_eq!(code("--client"), Code::Usage);
+        assert_eq!(code("clients"), Code::RepoLayout);
+        assert_eq!(code("clients/Bad Name"), Code::RepoLayout);
+        assert_eq!(code("clients/a/raci.toml"), Code::PolicyFile);
+        assert_eq!(
+            code("evidence/a/2026-05/graph/users.json"),
+            Code::EvidenceGraph
+        );
+        assert_eq!(
+            code("evidence/a/2026-05/graph/users.json.gz"),
+            Code::EvidenceGraph
+        );
+        assert_eq!(
+            code("evidence/a/2026-05/backup/veeam/Jobs.json"),
+            Code::EvidenceVeeam
+        );
+        assert_eq!(
+            code("evidence/a/2026-05/backup-jobs.csv"),
+            Code::EvidenceBackupJobs
+        );
+        assert_eq!(
+            code("evidence/a/2026-05/restore-tests.toml"),
+            Code::EvidenceRestoreTests
+        );
+        assert_eq!(
+            code("evidence/a/2026-05/manifest.json"),
+            Code::EvidenceManifest
+        );
+        assert_eq!(code("evidence/a/2026-05"), Code::EvidenceFile);
+        assert_eq!(code("site-templates/month.html"), Code::SiteTemplates);
+        assert_eq!(code("/tmp/key"), Code::Io);
+        assert!(
+            Code::ALL
+                .iter()
+                .all(|c| c.severity() == Diagnostic::file("a", "x").with_code(*c).severity)
+        );
+    }
+
+    #[test]
+    fn a_warning_about_no_file_renders_as_one_plain_line() {
+        let w = Diagnostic::general(
+            Code::NotGit,
+            "not a git repository: month-end policy versions unavailable",
+        );
+        assert_eq!(w.severity, Severity::Warning);
+        assert_eq!(
+            render(&w),
+            "warning: not a git repository: month-end policy versions unavailable\n"
+        );
+        let e = Diagnostic::general(Code::Usage, "--month: bad");
+        assert_eq!(
+            (e.severity, render(&e).as_str()),
+            (Severity::Error, "error: --month: bad\n")
+        );
+        // A located warning keeps the snippet, titled as a warning.
+        let src = SourceText::new("a.toml", "k = 1\n".to_owned());
+        let located = Diagnostic::at(&src, 0, "odd").with_severity(Severity::Warning);
+        let plain = anstream::adapter::strip_str(&render(&located)).to_string();
+        assert!(plain.starts_with("warning: a.toml:1:1: odd"), "{plain}");
     }
 }

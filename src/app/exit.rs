@@ -100,8 +100,14 @@ mod tests {
     fn input_errors_win_over_findings_but_warnings_do_not_count() {
         let error = Diagnostic::file("clients/a/client.toml", "bad");
         let warning = Diagnostic::general(Code::NotGit, "not a git repository");
-        assert_eq!(of_check(std::slice::from_ref(&error), true), Outcome::BadInput);
-        assert_eq!(of_check(std::slice::from_ref(&warning), true), Outcome::Findings);
+        assert_eq!(
+            of_check(std::slice::from_ref(&error), true),
+            Outcome::BadInput
+        );
+        assert_eq!(
+            of_check(std::slice::from_ref(&warning), true),
+            Outcome::Findings
+        );
         assert_eq!(of_check(&[warning], false), Outcome::Success);
         assert_eq!(of_errors(&[error]), Outcome::BadInput);
     }

@@ -16,6 +16,7 @@ mod collect;
 mod diff_cli;
 mod explain;
 mod faults;
+mod generated;
 mod graph_samples;
 mod help;
 mod history;
