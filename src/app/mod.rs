@@ -5,7 +5,11 @@
 //!
 //! Adding a command: a module under `commands/` with its `clap::Args` struct and a
 //! `run(&Ctx, &Args) -> CommandResult`, a variant in [`Command`] and one line in
-//! [`run`].
+//! [`run`]. A command prints through `ctx.term` (`out` for stdout, `status` for lines
+//! `-q` silences, `err` for lines it never silences, `diagnostics` for input problems)
+//! and returns an [`exit::Outcome`] (`Success`, `Findings`, `BadInput`), or fails with
+//! diagnostics (`Err(commands::usage("--flag: why").into())`, printed as
+//! `error: --flag: why`): the exit code is picked in [`exit::code`] alone.
 
 pub mod commands;
 pub mod exit;
