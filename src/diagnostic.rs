@@ -136,7 +136,7 @@ impl Code {
                 "a command-line argument: `--client`, `--month`, `--shard`, a URL, a key file"
             }
             Code::RepoLayout => {
-                "an entry of `clients/` that is not a client folder (a name that is not a client id, a file, a symbolic link, a folder without `client.toml`)"
+                "an entry of `clients/` that is not a client folder (a name that is not a client id, a file, a symbolic link, a folder without `client.toml`), or a `--client` naming no client folder"
             }
             Code::PolicyFile => {
                 "a policy file `clients/<id>/*.toml` is missing, unreadable or invalid (unknown key, wrong type, value out of bounds, unknown control id)"
