@@ -77,23 +77,12 @@ impl Terminal {
         Some(crate::diagnostic::render(d))
     }
 
-    /// A line on stderr, above the bars when they are drawn.
+    /// A line on stderr; bars being drawn are cleared for it and drawn again below.
+    /// (Not `MultiProgress::println`: it pads the line to the terminal's width, so the
+    /// bytes would differ from the same line without bars.)
     fn line(&self, s: &str) {
         match &self.multi {
-            Some(m) => {
-                // indicatif writes to the terminal itself, past anstream: strip here what
-                // `--color never` (or NO_COLOR) asks anstream to strip.
-                let plain;
-                let s = if anstream::AutoStream::choice(&std::io::stderr())
-                    == anstream::ColorChoice::Never
-                {
-                    plain = anstream::adapter::strip_str(s).to_string();
-                    plain.as_str()
-                } else {
-                    s
-                };
-                let _ = m.println(s.trim_end_matches('\n'));
-            }
+            Some(m) => m.suspend(|| self.err(s)),
             None => self.err(s),
         }
     }
