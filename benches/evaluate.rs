@@ -59,7 +59,7 @@ fn main() {
     let id = ClientId::parse("big").expect("id");
     let month = Month::parse("2026-11").expect("month");
     let t = Instant::now();
-    let (policy, _) = custody::cli::working_tree_policy(&dir, &id).expect("policy loads");
+    let (policy, _) = custody::evaluate::working_tree_policy(&dir, &id).expect("policy loads");
     let snap = load_snapshot(&dir, &id, month);
     let load = t.elapsed();
     let t = Instant::now();

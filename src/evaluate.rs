@@ -392,6 +392,19 @@ pub enum Months {
 pub type PolicyFor<'a> =
     dyn Fn(Month, bool) -> Result<(Policy, PolicyProvenance), Vec<Diagnostic>> + Sync + 'a;
 
+/// A client's policy as the working tree holds it, with working-tree provenance: for
+/// callers that evaluate without git history (tests, benchmarks, the verdict guard).
+pub fn working_tree_policy(
+    root: &Path,
+    id: &ClientId,
+) -> Result<(Policy, PolicyProvenance), Vec<Diagnostic>> {
+    let policy =
+        crate::policy::load_policy(&crate::policy::load::WorkingTree(root.to_path_buf()), id)?;
+    let provenance =
+        PolicyProvenance::working_tree(policy.sources.iter().map(|(p, _)| p.clone()).collect());
+    Ok((policy, provenance))
+}
+
 /// Loads a client's evidence and, per month, the policy in force at its end, and
 /// evaluates the selected months. Never panics on input: problems come back in `diags`;
 /// a month whose policy does not load is reported and skipped, the others are evaluated.

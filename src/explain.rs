@@ -3,33 +3,12 @@
 //! policy keys), from the same text as docs/controls.md and the site's control pages.
 
 use crate::controls::{self, docs};
+use crate::diagnostic::{Code, Diagnostic};
 
-#[derive(clap::Args, Debug)]
-#[command(
-    after_help = "Examples:\n  custody explain identity.mfa-users\n  custody explain backup.exchange.rpo --format markdown\n  custody explain --all --format markdown > docs/controls.md"
-)]
-pub struct ExplainArgs {
-    /// The control id (see `custody controls`).
-    #[arg(value_name = "CONTROL_ID", required_unless_present = "all")]
-    pub id: Option<String>,
-    /// Every control, preceded by the shared responsibility steps (docs/controls.md).
-    #[arg(long, conflicts_with = "id")]
-    pub all: bool,
-    /// Plain text for a terminal, or Markdown (the text of docs/controls.md).
-    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
-    pub format: ExplainFormat,
-}
-
-#[derive(Clone, Copy, Debug, clap::ValueEnum, PartialEq, Eq)]
-pub enum ExplainFormat {
-    Text,
-    Markdown,
-}
-
-/// The text to print, or the usage error (an unknown id, with the nearest known ones).
-pub fn explain(args: &ExplainArgs) -> Result<String, String> {
-    let markdown = args.format == ExplainFormat::Markdown;
-    let Some(id) = args.id.as_deref().filter(|_| !args.all) else {
+/// The text to print for one control (`Some(id)`) or every control (`None`), as plain
+/// text or Markdown; or the usage error (an unknown id, with the nearest known ones).
+pub fn explain(id: Option<&str>, markdown: bool) -> Result<String, Diagnostic> {
+    let Some(id) = id else {
         return Ok(if markdown {
             docs::reference_markdown()
         } else {
@@ -41,7 +20,7 @@ pub fn explain(args: &ExplainArgs) -> Result<String, String> {
         });
     };
     let Some(c) = controls::find(id) else {
-        return Err(unknown(id));
+        return Err(Diagnostic::general(Code::Usage, unknown(id)));
     };
     Ok(if markdown {
         docs::control_markdown(c)
@@ -69,22 +48,4 @@ fn unknown(id: &str) -> String {
     }
     msg.push_str(" (`custody controls` lists every id)");
     msg
-}
-
-/// Runs the command: prints to stdout, returns the exit code (2 for an unknown id).
-pub fn main(args: &ExplainArgs) -> i32 {
-    use std::io::Write;
-    match explain(args) {
-        Ok(text) => {
-            let mut out = anstream::stdout();
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
-            crate::cli::EXIT_OK
-        }
-        Err(e) => {
-            let mut err = anstream::stderr();
-            let _ = writeln!(err, "error: {e}");
-            crate::cli::EXIT_INPUT
-        }
-    }
 }

@@ -2,13 +2,14 @@
 //!
 //! The pipeline: `repo` finds clients and months, `policy` and `evidence` load typed
 //! inputs (every problem a located `Diagnostic`), `evaluate` runs the `controls`
-//! catalogue into one `Scorecard`, and `report` prints it.
+//! catalogue into one `Scorecard`, and `report` renders it. `app` is the command line on
+//! top: the only module that prints or picks an exit code, and one nothing else imports.
 
 // Diagnostics (file, line, column, JSON path, message) are the error values of input
 // loading; they are built once per problem, never on a hot path, so boxing buys nothing.
 #![allow(clippy::result_large_err)]
 
-pub mod cli;
+pub mod app;
 pub mod client_id;
 pub mod collect;
 pub mod controls;
@@ -18,11 +19,13 @@ pub mod duration;
 pub mod evaluate;
 pub mod evidence;
 pub mod explain;
+pub mod generate;
 pub mod history;
 pub mod init;
 pub mod month;
 pub mod pack;
 pub mod policy;
+pub mod progress;
 pub mod repo;
 pub mod report;
 pub mod schema;

@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(custody::cli::main());
+    std::process::exit(custody::app::main());
 }

@@ -6,7 +6,8 @@
 //! number of connections each get a deadline for the whole request and the whole
 //! response, so slow or stalled clients cannot hold the server.
 
-use crate::cli::eprint;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::progress::Reporter;
 use notify::{EventKind, RecursiveMode, Watcher};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, Shutdown, TcpListener, TcpStream};
@@ -45,47 +46,64 @@ pub struct ServeOptions {
 }
 
 /// Serves until the process is stopped. `Err` when the port cannot be bound or the inputs
-/// cannot be watched; build failures are printed and never end the preview.
-pub fn run(opts: &ServeOptions) -> Result<(), String> {
+/// cannot be watched. `rebuild` builds the site once and reports how it went (the app
+/// layer's `build`, so both print the same); a failed build never ends the preview.
+pub fn run(
+    opts: &ServeOptions,
+    report: &dyn Reporter,
+    rebuild: &dyn Fn(),
+) -> Result<(), Diagnostic> {
+    let io = |message: String| Diagnostic::general(Code::Io, message);
     // Every rebuild checks again; this makes a refused folder end the command at once
     // (it also refuses a folder inside a watched input, whose builds would retrigger).
-    crate::website::output::check(&opts.repo, &opts.out)
-        .map_err(|reason| format!("{}: refusing to build here: {reason}", opts.out.display()))?;
+    crate::website::output::check(&opts.repo, &opts.out).map_err(|reason| {
+        Diagnostic::general(
+            Code::SiteOutput,
+            format!("{}: refusing to build here: {reason}", opts.out.display()),
+        )
+    })?;
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, opts.port)).map_err(|e| {
-        format!(
-            "cannot listen on 127.0.0.1:{}: {e} (choose another with --port, or 0 for any free port)",
-            opts.port
+        Diagnostic::general(
+            Code::Usage,
+            format!(
+                "cannot listen on 127.0.0.1:{}: {e} (choose another with --port, or 0 for any free port)",
+                opts.port
+            ),
         )
     })?;
     let addr = listener
         .local_addr()
-        .map_err(|e| format!("cannot read the bound address: {e}"))?;
-    let repo = std::fs::canonicalize(&opts.repo)
-        .map_err(|e| format!("cannot open the repository {}: {e}", opts.repo.display()))?;
+        .map_err(|e| io(format!("cannot read the bound address: {e}")))?;
+    let repo = std::fs::canonicalize(&opts.repo).map_err(|e| {
+        io(format!(
+            "cannot open the repository {}: {e}",
+            opts.repo.display()
+        ))
+    })?;
 
     // Watch before the first build so a change made while it runs is not missed.
     let (tx, rx) = mpsc::channel();
     let mut watcher = notify::recommended_watcher(tx)
-        .map_err(|e| format!("cannot watch {}: {e}", repo.display()))?;
+        .map_err(|e| io(format!("cannot watch {}: {e}", repo.display())))?;
     // The root itself, without recursion, to notice a watched folder being created.
     watcher
         .watch(&repo, RecursiveMode::NonRecursive)
-        .map_err(|e| format!("cannot watch {}: {e}", repo.display()))?;
+        .map_err(|e| io(format!("cannot watch {}: {e}", repo.display())))?;
     let mut watching = Vec::new();
-    watch_inputs(&mut watcher, &repo, &mut watching);
+    watch_inputs(&mut watcher, &repo, &mut watching, report);
 
-    rebuild(opts);
+    rebuild();
     let root = opts.out.clone();
     std::thread::spawn(move || accept(listener, root));
-    // Always printed, even with -q: it is the one thing the command is for.
-    eprint(&format!(
-        "serving {} on http://{addr}/ (rebuilt when {} change; Ctrl-C to stop)\n",
+    // Always shown, even with -q: it is the one thing the command is for.
+    report.notice(&format!(
+        "serving {} on http://{addr}/ (rebuilt when {} change; Ctrl-C to stop)",
         opts.out.display(),
         WATCHED.map(|w| format!("{w}/")).join(", ")
     ));
 
     while let Ok(first) = rx.recv() {
-        let Some(changed) = relevant(&repo, first) else {
+        let Some(changed) = relevant(&repo, first, report) else {
             continue;
         };
         // Wait for quiet; the events of the burst need no look, one rebuild covers them.
@@ -98,15 +116,20 @@ pub fn run(opts: &ServeOptions) -> Result<(), String> {
                 Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(()),
             }
         }
-        watch_inputs(&mut watcher, &repo, &mut watching);
-        crate::cli::status(&format!("{changed} changed: rebuilding\n"));
-        rebuild(opts);
+        watch_inputs(&mut watcher, &repo, &mut watching, report);
+        report.status(&format!("{changed} changed: rebuilding"));
+        rebuild();
     }
     Ok(())
 }
 
 /// Adds a recursive watch on every input folder that exists and is not watched yet.
-fn watch_inputs(watcher: &mut impl Watcher, repo: &Path, watching: &mut Vec<&'static str>) {
+fn watch_inputs(
+    watcher: &mut impl Watcher,
+    repo: &Path,
+    watching: &mut Vec<&'static str>,
+    report: &dyn Reporter,
+) {
     for dir in WATCHED {
         let path = repo.join(dir);
         if watching.contains(&dir) || !path.is_dir() {
@@ -114,18 +137,28 @@ fn watch_inputs(watcher: &mut impl Watcher, repo: &Path, watching: &mut Vec<&'st
         }
         match watcher.watch(&path, RecursiveMode::Recursive) {
             Ok(()) => watching.push(dir),
-            Err(e) => eprint(&format!("warning: cannot watch {}: {e}\n", path.display())),
+            Err(e) => report.diagnostic(&Diagnostic::general(
+                Code::Watch,
+                format!("cannot watch {}: {e}", path.display()),
+            )),
         }
     }
 }
 
 /// The repository-relative path an event changed under an input folder, or `None` to
 /// ignore it. Reads (the build's own) are ignored.
-fn relevant(repo: &Path, event: notify::Result<notify::Event>) -> Option<String> {
+fn relevant(
+    repo: &Path,
+    event: notify::Result<notify::Event>,
+    report: &dyn Reporter,
+) -> Option<String> {
     let event = match event {
         Ok(e) => e,
         Err(e) => {
-            eprint(&format!("warning: watching the inputs: {e}\n"));
+            report.diagnostic(&Diagnostic::general(
+                Code::Watch,
+                format!("watching the inputs: {e}"),
+            ));
             return None;
         }
     };
@@ -146,27 +179,6 @@ fn relevant(repo: &Path, event: notify::Result<notify::Event>) -> Option<String>
             tracing::debug!(kind = ?event.kind, path = rel, "input changed");
             rel
         })
-}
-
-/// One build through the same entry point as `custody build`. A failed build leaves the
-/// site folder untouched, so the last good site keeps being served.
-fn rebuild(opts: &ServeOptions) {
-    let build = crate::website::BuildOptions {
-        repo: opts.repo.clone(),
-        out: opts.out.clone(),
-        clients: Vec::new(),
-    };
-    match crate::website::build(&build) {
-        Ok(summary) => {
-            crate::cli::eprint_diags(&summary.errors);
-            crate::cli::log_build(&summary);
-            crate::cli::status(&format!("{}\n", summary.line()));
-        }
-        Err(diags) => {
-            crate::cli::eprint_diags(&diags);
-            eprint("rebuild failed: still serving the last good site\n");
-        }
-    }
 }
 
 /// One thread per connection, at most [`MAX_CONNECTIONS`]; beyond that a connection is
@@ -706,12 +718,33 @@ mod tests {
         let ev = |kind, p: &str| Ok(notify::Event::new(kind).add_path(PathBuf::from(p)));
         let modify = EventKind::Modify(notify::event::ModifyKind::Any);
         assert_eq!(
-            relevant(repo, ev(modify, "/r/clients/a/client.toml")),
+            relevant(
+                repo,
+                ev(modify, "/r/clients/a/client.toml"),
+                &crate::progress::Silent
+            ),
             Some("clients/a/client.toml".into())
         );
-        assert_eq!(relevant(repo, ev(modify, "/r/site/index.html")), None);
-        assert_eq!(relevant(repo, ev(modify, "/r/clientsx/a")), None);
+        assert_eq!(
+            relevant(
+                repo,
+                ev(modify, "/r/site/index.html"),
+                &crate::progress::Silent
+            ),
+            None
+        );
+        assert_eq!(
+            relevant(repo, ev(modify, "/r/clientsx/a"), &crate::progress::Silent),
+            None
+        );
         let read = EventKind::Access(notify::event::AccessKind::Any);
-        assert_eq!(relevant(repo, ev(read, "/r/evidence/a/x.json")), None);
+        assert_eq!(
+            relevant(
+                repo,
+                ev(read, "/r/evidence/a/x.json"),
+                &crate::progress::Silent
+            ),
+            None
+        );
     }
 }

@@ -9,6 +9,7 @@
 //! writes nothing.
 
 use super::*;
+use crate::progress::Reporter;
 use base64ct::{Base64UrlUnpadded, Encoding};
 use serde::Serialize;
 
@@ -124,7 +125,11 @@ fn token_roles(token: &str) -> Option<BTreeSet<String>> {
 
 /// Checks every client in `opts.clients`, `opts.jobs` tenants at a time. `opts.month`
 /// is not used: nothing is written.
-pub fn doctor(opts: &CollectOptions, creds: Credentials) -> Result<Vec<TenantReport>, String> {
+pub fn doctor(
+    opts: &CollectOptions,
+    creds: Credentials,
+    reporter: &dyn Reporter,
+) -> Result<Vec<TenantReport>, String> {
     let http = reqwest::blocking::Client::builder()
         .user_agent(concat!("custody/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(Duration::from_secs(30))
@@ -148,7 +153,6 @@ pub fn doctor(opts: &CollectOptions, creds: Credentials) -> Result<Vec<TenantRep
         http.clone(),
         opts.retry.clone(),
     );
-    let progress = Progress::new();
     let next = AtomicUsize::new(0);
     let reports: Mutex<Vec<TenantReport>> = Mutex::new(Vec::new());
     let workers = opts.jobs.clamp(1, opts.clients.len().max(1));
@@ -160,13 +164,13 @@ pub fn doctor(opts: &CollectOptions, creds: Credentials) -> Result<Vec<TenantRep
                         opts,
                         http: &http,
                         tokens: &tokens,
-                        progress: &progress,
+                        progress: reporter,
                         id,
                         graph_root: &graph_root,
                         deadline: Instant::now().checked_add(opts.tenant_timeout),
                     };
                     let report = check_tenant(&ctx, &credential);
-                    progress.line(&format!(
+                    reporter.status(&format!(
                         "{id}: {}",
                         if report.ready() { "ready" } else { "not ready" }
                     ));

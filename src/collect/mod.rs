@@ -28,13 +28,14 @@ use crate::evidence::{MANIFEST, sha256_hex};
 use crate::month::Month;
 use crate::policy::load::WorkingTree;
 use crate::policy::load_policy;
+use crate::progress::Reporter;
 use auth::{Credentials, Tokens};
 use http::{RetryConfig, send_with_retry};
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressStyle};
 use reqwest::Url;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -118,57 +119,28 @@ pub struct ClientOutcome {
     pub result: Result<String, String>,
 }
 
-/// Where progress goes: per-client bars on a terminal, plain lines otherwise.
-struct Progress {
-    multi: Option<MultiProgress>,
-    /// `-q`: no bars and no progress lines, errors only.
-    quiet: bool,
-}
-
-impl Progress {
-    fn new() -> Self {
-        let quiet = crate::cli::quiet();
-        let tty = std::io::stderr().is_terminal() && !quiet;
-        Progress {
-            multi: tty.then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr())),
-            quiet,
-        }
+/// A client's bar where bars are drawn (a terminal, not `-q`): the endpoints done.
+fn client_bar(report: &dyn Reporter, client: &ClientId, len: u64) -> Option<ProgressBar> {
+    if !report.draws_bars() {
+        return None;
     }
-
-    fn line(&self, s: &str) {
-        if !self.quiet {
-            self.error(s);
-        }
-    }
-
-    fn error(&self, s: &str) {
-        match &self.multi {
-            Some(m) => {
-                let _ = m.println(s);
-            }
-            None => {
-                let mut err = std::io::stderr().lock();
-                let _ = writeln!(err, "{s}");
-            }
-        }
-    }
-
-    fn bar(&self, client: &ClientId, len: u64) -> Option<ProgressBar> {
-        let m = self.multi.as_ref()?;
-        let bar = m.add(ProgressBar::new(len));
-        bar.set_style(
-            ProgressStyle::with_template("{prefix:>14} [{bar:30}] {pos}/{len} {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
-        bar.set_prefix(client.to_string());
-        Some(bar)
-    }
+    let bar = report.bar(len);
+    bar.set_style(
+        ProgressStyle::with_template("{prefix:>14} [{bar:30}] {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_prefix(client.to_string());
+    Some(bar)
 }
 
 /// Collects every client, `jobs` at a time. Never panics on input: each client's
-/// failure is its own outcome.
-pub fn collect(opts: &CollectOptions, creds: Credentials) -> Vec<ClientOutcome> {
+/// failure is its own outcome. Progress goes to `report` as it happens.
+pub fn collect(
+    opts: &CollectOptions,
+    creds: Credentials,
+    report: &dyn Reporter,
+) -> Vec<ClientOutcome> {
     // No redirects, for Graph or the token endpoint: a redirect would carry the bearer
     // token or re-post the client secret to wherever the server points.
     let client = reqwest::blocking::Client::builder()
@@ -207,7 +179,7 @@ pub fn collect(opts: &CollectOptions, creds: Credentials) -> Vec<ClientOutcome> 
         opts.retry.clone(),
     );
     guard::install_signal_cleanup();
-    let progress = Progress::new();
+    let progress = report;
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<ClientOutcome>> = Mutex::new(Vec::new());
     let workers = opts.jobs.clamp(1, opts.clients.len().max(1));
@@ -221,7 +193,7 @@ pub fn collect(opts: &CollectOptions, creds: Credentials) -> Vec<ClientOutcome> 
                         opts,
                         http: &http,
                         tokens: &tokens,
-                        progress: &progress,
+                        progress,
                         id,
                         graph_root: &graph_root,
                         deadline: Instant::now().checked_add(opts.tenant_timeout),
@@ -229,8 +201,8 @@ pub fn collect(opts: &CollectOptions, creds: Credentials) -> Vec<ClientOutcome> 
                     // Whatever a server said may be in the message: scrub it once more.
                     let result = ctx.run().map_err(|e| tokens.redactor().redact(&e));
                     match &result {
-                        Ok(summary) => progress.line(&format!("{id}: {summary}")),
-                        Err(e) => progress.error(&format!("{id}: error: {e}")),
+                        Ok(summary) => progress.status(&format!("{id}: {summary}")),
+                        Err(e) => progress.notice(&format!("{id}: error: {e}")),
                     }
                     results
                         .lock()
@@ -252,7 +224,7 @@ struct ClientCtx<'a> {
     opts: &'a CollectOptions,
     http: &'a reqwest::blocking::Client,
     tokens: &'a Tokens,
-    progress: &'a Progress,
+    progress: &'a dyn Reporter,
     id: &'a ClientId,
     /// The configured Graph root: the only origin a request or `nextLink` may go to.
     graph_root: &'a Url,
@@ -336,7 +308,7 @@ struct Fetched {
 impl ClientCtx<'_> {
     fn log(&self, s: &str) {
         let line = self.tokens.redactor().redact(&format!("{}: {s}", self.id));
-        self.progress.line(&line);
+        self.progress.status(&line);
     }
 
     fn run(&self) -> Result<String, String> {
@@ -406,7 +378,7 @@ impl ClientCtx<'_> {
             .iter()
             .filter(|s| uses_m365 || !s.m365_backup)
             .collect();
-        let bar = self.progress.bar(self.id, wanted.len() as u64);
+        let bar = client_bar(self.progress, self.id, wanted.len() as u64);
         let jobs: Vec<Job> = wanted.iter().map(|s| Job::of(s)).collect();
         let mut records = self.run_jobs(&jobs, tenant, partial, bar.as_ref())?;
 
@@ -551,7 +523,7 @@ impl ClientCtx<'_> {
 
     fn log_record(&self, r: &EndpointRecord) {
         // On a terminal the bar shows progress; only gaps and notes get a line.
-        if self.progress.multi.is_some() && r.missing.is_none() && r.note.is_none() {
+        if self.progress.draws_bars() && r.missing.is_none() && r.note.is_none() {
             return;
         }
         let line = match (&r.missing, &r.items) {

@@ -12,6 +12,7 @@
 
 use super::*;
 use crate::client_id::ClientId;
+use crate::progress::Reporter;
 use serde::{Deserialize, Serialize};
 
 /// Relationships ending within this many days (and not auto-extended) are warned about.
@@ -176,6 +177,7 @@ pub fn tenants(
     topts: &TenantsOptions,
     creds: Credentials,
     now: jiff::Timestamp,
+    report: &dyn Reporter,
 ) -> Result<TenantsReport, String> {
     if !is_guid(&topts.partner_tenant) {
         return Err(format!(
@@ -205,13 +207,12 @@ pub fn tenants(
         http.clone(),
         opts.retry.clone(),
     );
-    let progress = Progress::new();
     let partner_id = ClientId::parse("partner").expect("a constant valid id");
     let ctx = ClientCtx {
         opts,
         http: &http,
         tokens: &tokens,
-        progress: &progress,
+        progress: report,
         id: &partner_id,
         graph_root: &graph_root,
         deadline: Instant::now().checked_add(opts.tenant_timeout),

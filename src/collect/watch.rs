@@ -24,6 +24,7 @@ use super::*;
 use crate::controls::access::PRIVILEGED_ROLES;
 use crate::evidence::graph::{CaPolicy, DirectoryAudit, RoleAssignment, RoleSchedule};
 use crate::policy::{AssignmentKind, Policy};
+use crate::progress::Reporter;
 use serde::{Deserialize, Serialize};
 
 /// Without a state entry for a tenant, events this far back are read.
@@ -198,6 +199,7 @@ pub fn watch(
     creds: Credentials,
     state: &mut State,
     now: jiff::Timestamp,
+    report: &dyn Reporter,
 ) -> Result<Vec<TenantWatch>, String> {
     let http = reqwest::blocking::Client::builder()
         .user_agent(concat!("custody/", env!("CARGO_PKG_VERSION")))
@@ -221,7 +223,6 @@ pub fn watch(
         http.clone(),
         opts.retry.clone(),
     );
-    let progress = Progress::new();
     let next = AtomicUsize::new(0);
     let out: Mutex<Vec<TenantWatch>> = Mutex::new(Vec::new());
     let workers = opts.jobs.clamp(1, opts.clients.len().max(1));
@@ -234,7 +235,7 @@ pub fn watch(
                         opts,
                         http: &http,
                         tokens: &tokens,
-                        progress: &progress,
+                        progress: report,
                         id,
                         graph_root: &graph_root,
                         deadline: Instant::now().checked_add(opts.tenant_timeout),

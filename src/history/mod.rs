@@ -326,7 +326,11 @@ impl GitHistory {
         latest: bool,
     ) -> Result<(Policy, PolicyProvenance), Vec<Diagnostic>> {
         let git_error = |e: String| {
-            vec![Diagnostic::file(format!("clients/{client}"), e).for_client(client.as_str())]
+            vec![
+                Diagnostic::file(format!("clients/{client}"), e)
+                    .with_code(crate::diagnostic::Code::PolicyHistory)
+                    .for_client(client.as_str()),
+            ]
         };
         if latest {
             let dirty = self
@@ -401,7 +405,11 @@ impl GitHistory {
         note: Option<String>,
     ) -> Result<(Policy, PolicyProvenance), Vec<Diagnostic>> {
         let git_error = |e: String| {
-            vec![Diagnostic::file(format!("clients/{client}"), e).for_client(client.as_str())]
+            vec![
+                Diagnostic::file(format!("clients/{client}"), e)
+                    .with_code(crate::diagnostic::Code::PolicyHistory)
+                    .for_client(client.as_str()),
+            ]
         };
         let tree = commit_tree(repo, commit.oid).map_err(git_error)?;
         if !matches!(lookup(repo, &tree, &self.client_file(client)), Ok(Some(_))) {
@@ -496,7 +504,9 @@ impl GitHistory {
                 oldest.date()
             );
         }
-        Diagnostic::file(format!("clients/{client}"), message).for_client(client.as_str())
+        Diagnostic::file(format!("clients/{client}"), message)
+            .with_code(crate::diagnostic::Code::PolicyHistory)
+            .for_client(client.as_str())
     }
 
     fn source_at(&self, rev: &str) -> Result<Box<dyn PolicySource + Send + Sync>, String> {

@@ -65,7 +65,11 @@ impl Kind {
 /// the file (and, for SVG, the line and column) and why the logo is refused.
 pub fn load(repo: &Path, id: &ClientId, name: &str) -> Result<Vec<u8>, Diagnostic> {
     let rel = format!("clients/{id}/{name}");
-    let fail = |message: String| Diagnostic::file(rel.clone(), message).for_client(id.as_str());
+    let fail = |message: String| {
+        Diagnostic::file(rel.clone(), message)
+            .with_code(crate::diagnostic::Code::SiteLogo)
+            .for_client(id.as_str())
+    };
     // The loader already restricts the name; this keeps the function safe on its own.
     if name.is_empty() || name.starts_with('.') || name.contains(['/', '\\']) {
         return Err(fail(

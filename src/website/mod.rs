@@ -356,16 +356,26 @@ fn restore_history_sources(
     Ok(out)
 }
 
-/// The build recipe, incremental: see [`build_with`].
+/// The build recipe, incremental and silent: see [`build_reported`].
 pub fn build(opts: &BuildOptions) -> Result<BuildSummary, Vec<Diagnostic>> {
     build_with(opts, true)
+}
+
+/// The build recipe, silent: see [`build_reported`].
+pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, Vec<Diagnostic>> {
+    build_reported(opts, use_cache, &crate::progress::Silent)
 }
 
 /// The build recipe: fingerprint the inputs (and stop if nothing changed since the
 /// site was built), evaluate, render and write into a staging folder, swap it in.
 /// `use_cache: false` (`--no-cache`) renders every month again; either way the build
-/// records a fresh cache for the next one. `Err` means nothing was changed.
-pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, Vec<Diagnostic>> {
+/// records a fresh cache for the next one. `Err` means nothing was changed. Progress
+/// and warnings go to `report` as they happen; errors come back in the result.
+pub fn build_reported(
+    opts: &BuildOptions,
+    use_cache: bool,
+    report: &dyn crate::progress::Reporter,
+) -> Result<BuildSummary, Vec<Diagnostic>> {
     // Before anything is read or written: the output folder is replaced whole, so it
     // must be one custody may replace. The resolved path is used from here on.
     let out = output::check(&opts.repo, &opts.out).map_err(|e| {
@@ -413,10 +423,13 @@ pub fn build_with(opts: &BuildOptions, use_cache: bool) -> Result<BuildSummary, 
     // Months whose inputs are unchanged take their scorecards from the evaluation
     // cache; `--no-cache` evaluates everything but records the results.
     let t = Instant::now();
-    let history = crate::cli::open_history(&opts.repo);
+    let history = crate::history::PolicyHistory::open(&opts.repo);
+    if let Some(w) = history.warning() {
+        report.diagnostic(&Diagnostic::general(crate::diagnostic::Code::NotGit, w));
+    }
     let shared = crate::evaluate::shared_tenants(&opts.repo);
     let store = scorecards::Store::new(&opts.repo, &inputs, use_cache);
-    let bar = progress(clients.len());
+    let bar = progress(report, clients.len());
     let runs: Vec<ClientRun> = clients
         .par_iter()
         .map(|id| {
@@ -583,13 +596,8 @@ fn templates_key(env: &Environment) -> String {
     k.finish()
 }
 
-fn progress(n: usize) -> indicatif::ProgressBar {
-    let target = if crate::cli::quiet() {
-        indicatif::ProgressDrawTarget::hidden()
-    } else {
-        indicatif::ProgressDrawTarget::stderr()
-    };
-    let bar = indicatif::ProgressBar::with_draw_target(Some(n as u64), target);
+fn progress(report: &dyn crate::progress::Reporter, n: usize) -> indicatif::ProgressBar {
+    let bar = report.bar(n as u64);
     if let Ok(style) =
         indicatif::ProgressStyle::with_template("evaluating {bar:30} {pos}/{len} clients")
     {

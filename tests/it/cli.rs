@@ -516,7 +516,7 @@ fn man_prints_roff_and_writes_one_page_per_command() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     use clap::CommandFactory;
-    for sub in custody::cli::Cli::command().get_subcommands() {
+    for sub in custody::app::Cli::command().get_subcommands() {
         let file = dir.path().join(format!("custody-{}.1", sub.get_name()));
         let text =
             std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
@@ -544,4 +544,138 @@ fn rendered_diagnostics_snapshot() {
     let err = String::from_utf8(out.stderr).unwrap();
     let errors: Vec<&str> = err.lines().filter(|l| !l.starts_with("warning:")).collect();
     insta::assert_snapshot!(errors.join("\n"));
+}
+
+/// The dependency rule of the application layer: nothing below `src/app/` imports it,
+/// and only it writes to the terminal (anstream's stdout or stderr). A library module
+/// that printed or picked an exit code again would bring back the import cycle.
+#[test]
+fn only_the_app_layer_imports_app_or_writes_to_the_terminal() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut offenders = Vec::new();
+    for entry in walkdir::WalkDir::new(&src) {
+        let entry = entry.unwrap();
+        let path = entry.path();
+        let rel = path
+            .strip_prefix(&src)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        if rel.starts_with("app/") || rel == "main.rs" || path.extension() != Some("rs".as_ref()) {
+            continue;
+        }
+        let text = std::fs::read_to_string(path).unwrap();
+        for needle in [
+            "crate::app::",
+            "crate::app;",
+            "custody::app::",
+            "anstream::stdout",
+            "anstream::stderr",
+            "crate::cli::",
+        ] {
+            if text.contains(needle) {
+                offenders.push(format!("src/{rel}: {needle}"));
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "{offenders:#?}");
+}
+
+/// Diagnostics carry a stable code and a severity: the same bad inputs give the codes
+/// the README documents, and only errors decide the exit code.
+#[test]
+fn diagnostics_carry_the_code_of_the_input_they_are_about() {
+    use custody::diagnostic::{Code, Diagnostic, Severity};
+    let dir = repo_with_a_misspelt_key();
+    let root = dir.path();
+    let id = custody::client_id::ClientId::parse("typo").unwrap();
+    let errors = custody::evaluate::working_tree_policy(root, &id).unwrap_err();
+    assert!(!errors.is_empty());
+    for e in &errors {
+        assert_eq!(
+            (e.code, e.severity),
+            (Code::PolicyFile, Severity::Error),
+            "{e}"
+        );
+    }
+    let (_, layout) = custody::repo::discover_clients(root).unwrap();
+    assert!(layout.is_empty(), "{layout:?}");
+    std::fs::write(root.join("clients/NOT-A-SLUG"), "").unwrap();
+    let (_, layout) = custody::repo::discover_clients(root).unwrap();
+    assert_eq!(layout.len(), 1, "{layout:?}");
+    assert_eq!(layout[0].code, Code::RepoLayout, "{}", layout[0]);
+    assert_eq!(
+        Diagnostic::file("evidence/a/2026-05/graph/users.json", "x").code,
+        Code::EvidenceGraph
+    );
+    assert_eq!(Diagnostic::file("--month", "x").code, Code::Usage);
+    let w = Diagnostic::general(Code::NotGit, "not a git repository");
+    assert_eq!(
+        (w.severity, w.to_string().as_str()),
+        (Severity::Warning, "not a git repository")
+    );
+}
+
+/// Regression: the not-git warning was printed once per process by a global in the CLI
+/// module that the library called into. Now the library reports it on every build and
+/// the terminal shows a given warning once: `serve`, which builds again on every change,
+/// still prints it once, not once per rebuild.
+#[test]
+fn serve_shows_the_not_git_warning_once_across_rebuilds() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    Fx::new().with_prev().write_to(&repo, "acme");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("custody"))
+        .arg("--repo")
+        .arg(&repo)
+        .args(["serve", "--port", "0", "--out"])
+        .arg(dir.path().join("site"))
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let wait_for = |needle: &str, seen: &mut Vec<String>| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match rx.recv_timeout(left) {
+                Ok(line) => {
+                    let found = line.contains(needle);
+                    seen.push(line);
+                    if found {
+                        return true;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+        false
+    };
+    let started = wait_for("serving ", &mut seen);
+    let mut rebuilt = false;
+    if started {
+        std::fs::write(repo.join("clients/acme/notes.md"), "Changed.\n").unwrap();
+        rebuilt = wait_for("changed: rebuilding", &mut seen) && wait_for("built ", &mut seen);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(started && rebuilt, "{seen:#?}");
+    let warnings = seen
+        .iter()
+        .filter(|l| l.starts_with("warning: not a git repository"))
+        .count();
+    assert_eq!(warnings, 1, "{seen:#?}");
 }

@@ -4,7 +4,7 @@
 
 use assert_cmd::Command;
 use clap::{CommandFactory, Parser};
-use custody::cli::Cli;
+use custody::app::Cli;
 
 /// Every command path: `[]` for the top level, `["check"]`, … (clap's own `help` aside).
 fn command_paths() -> Vec<Vec<String>> {

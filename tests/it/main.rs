@@ -18,6 +18,7 @@ mod diff_cli;
 mod doctor;
 mod explain;
 mod faults;
+mod generated;
 mod graph_samples;
 mod help;
 mod history;

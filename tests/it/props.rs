@@ -481,7 +481,7 @@ fn a_damaged_month_loads_and_evaluates_without_panicking() {
             }
             std::fs::write(path, &bytes).expect("write");
             let run = evaluate_client(&root, &id, Months::All, &|_, _| {
-                custody::cli::working_tree_policy(&root, &id)
+                custody::evaluate::working_tree_policy(&root, &id)
             });
             std::fs::write(path, &original).expect("restore");
             tally.count(!run.diags.is_empty());

@@ -12,7 +12,7 @@ fn readme_control_catalogue_matches_the_code() {
     let expected = custody::controls::docs::render(true);
     assert!(
         readme[start..end] == expected,
-        "README control catalogue is stale: regenerate it with `cargo run -- controls --format markdown` between the markers"
+        "README control catalogue is stale: regenerate it with `cargo run --example generate`"
     );
 }
 

@@ -11,7 +11,7 @@ use custody::schema::{FILES, schema_file_name, schema_for};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-const REGENERATE: &str = "cargo run -- schema --out schema";
+const REGENERATE: &str = "cargo run --example generate";
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -118,7 +118,7 @@ fn set_hash(v: &mut Value, rel: &str, hash: &str) {
 
 fn statuses(root: &Path, id: &ClientId) -> BTreeMap<String, Status> {
     let run = evaluate_client(root, id, Months::Latest, &|_, _| {
-        custody::cli::working_tree_policy(root, id)
+        custody::evaluate::working_tree_policy(root, id)
     });
     let card = run
         .scorecards
@@ -575,7 +575,7 @@ fn cannot_falsely_pass(control: &str, k: Narrowing) -> bool {
 /// The users a narrowing may exclude without making the policy narrower than the
 /// control allows: the declared break-glass accounts (by object id or UPN).
 fn break_glass_ids(base: &Base) -> Vec<String> {
-    let (policy, _) = custody::cli::working_tree_policy(&base.root, &base.id).expect("policy");
+    let (policy, _) = custody::evaluate::working_tree_policy(&base.root, &base.id).expect("policy");
     let declared: Vec<String> = policy
         .controls
         .break_glass

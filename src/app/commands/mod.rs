@@ -1,0 +1,31 @@
+//! One module per command: its arguments (`clap::Args`, with the examples `--help`
+//! shows) and its `run`, which calls the library and prints through the terminal.
+
+pub mod build;
+pub mod check;
+pub mod clients;
+pub mod collect;
+pub mod completions;
+pub mod controls;
+pub mod diff;
+pub mod doctor;
+pub mod explain;
+pub mod init;
+pub mod man;
+pub mod schema;
+pub mod serve;
+pub mod tenants;
+pub mod verify;
+pub mod watch;
+
+use crate::diagnostic::{Code, Diagnostic};
+
+/// A usage error: an argument that cannot be used, named in the message.
+pub(crate) fn usage(message: impl Into<String>) -> Diagnostic {
+    Diagnostic::general(Code::Usage, message)
+}
+
+/// A file or folder that cannot be read or written.
+pub(crate) fn io(message: impl Into<String>) -> Diagnostic {
+    Diagnostic::general(Code::Io, message)
+}
