@@ -340,6 +340,46 @@ fn hostile_tenant_text_stays_on_one_line() {
     );
 }
 
+/// A new file of the wrong shape is bad input: exit 2 naming the file and the JSON path,
+/// the control that reads it no_evidence, and the other client still evaluated.
+#[test]
+fn a_malformed_policy_file_names_its_json_path_and_stops_no_other_client() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut bad = authorization_policy();
+    bad["guestUserRoleId"] = json!(["not", "a", "string"]);
+    Fx::new()
+        .graph("authorizationPolicy.json", &bad.to_string())
+        .write_to(dir.path(), "broken");
+    Fx::new().write_to(dir.path(), "healthy");
+    let out = Command::cargo_bin("custody")
+        .expect("binary")
+        .arg("--repo")
+        .arg(dir.path())
+        .env("NO_COLOR", "1")
+        .args(["check", "--format", "json"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let err = &doc["errors"][0];
+    assert_eq!(
+        err["file"],
+        "evidence/broken/2026-11/graph/authorizationPolicy.json"
+    );
+    assert_eq!(err["json_path"], "/guestUserRoleId");
+    let healthy = doc["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "healthy")
+        .expect("the healthy client is still evaluated");
+    assert!(
+        healthy["results"].as_array().unwrap().iter().any(|r| {
+            r["control"] == "identity.guest-access-restricted" && r["status"] == "pass"
+        })
+    );
+}
+
 const FILES_START: &str = "<!-- endpoints:files:start -->\n";
 const FILES_END: &str = "<!-- endpoints:files:end -->";
 const PERMS_START: &str = "<!-- endpoints:permissions:start -->\n";

@@ -6,7 +6,7 @@ use crate::controls::identity::search;
 use crate::controls::{Control, Ctx, Outcome};
 use crate::evidence::Missing;
 use crate::evidence::endpoints::Endpoint;
-use crate::evidence::graph::RolePolicyAssignment;
+use crate::evidence::graph::{RolePolicyAssignment, RolePolicyRule};
 use crate::policy::At;
 use crate::scorecard::{Domain, Status};
 
@@ -68,48 +68,55 @@ fn eval(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
             pointers.push(format!("/value/{i}"));
             continue;
         };
-        let Some((r, rule)) = rules
+        // Every approval rule counts: a second copy that does not require approval (a
+        // doctored or merged export) is not hidden by a first one that does.
+        let approval: Vec<(usize, &RolePolicyRule)> = rules
             .iter()
             .enumerate()
-            .find(|(_, r)| r.id.eq_ignore_ascii_case(APPROVAL_RULE))
-        else {
+            .filter(|(_, r)| r.id.eq_ignore_ascii_case(APPROVAL_RULE))
+            .collect();
+        if approval.is_empty() {
             unknown.push(format!(
                 "/value/{i}: the policy has no {APPROVAL_RULE} rule"
             ));
             pointers.push(format!("/value/{i}/policy/rules"));
             continue;
-        };
-        let at = format!("/value/{i}/policy/rules/{r}/setting");
-        pointers.push(at.clone());
-        let setting = rule.setting.as_ref();
-        if setting.and_then(|s| s.is_approval_required) != Some(true) {
-            problems.push("activation does not require approval".to_owned());
-            continue;
         }
-        let Some(stages) = setting.and_then(|s| s.approval_stages.as_ref()) else {
-            unknown.push(format!(
-                "{at}: approval is required but the approval stages are not recorded"
-            ));
-            continue;
-        };
-        let named: Vec<String> = stages
-            .iter()
-            .flat_map(|s| &s.primary_approvers)
-            .map(|p| p.name())
-            .collect();
-        if named.is_empty() {
-            problems.push(
-                "approval is required but no approver is named, so PIM falls back to the Privileged Role and Global Administrators"
-                    .to_owned(),
-            );
+        for (r, rule) in approval {
+            let at = format!("/value/{i}/policy/rules/{r}/setting");
+            pointers.push(at.clone());
+            let setting = rule.setting.as_ref();
+            if setting.and_then(|s| s.is_approval_required) != Some(true) {
+                problems.push("activation does not require approval".to_owned());
+                continue;
+            }
+            let Some(stages) = setting.and_then(|s| s.approval_stages.as_ref()) else {
+                unknown.push(format!(
+                    "{at}: approval is required but the approval stages are not recorded"
+                ));
+                continue;
+            };
+            let named: Vec<String> = stages
+                .iter()
+                .flat_map(|s| &s.primary_approvers)
+                .map(|p| p.name())
+                .collect();
+            if named.is_empty() {
+                problems.push(
+                    "approval is required but no approver is named, so PIM falls back to the Privileged Role and Global Administrators"
+                        .to_owned(),
+                );
+            }
+            approvers.extend(named);
         }
-        approvers.extend(named);
     }
+    problems.sort();
+    problems.dedup();
     approvers.sort();
     approvers.dedup();
     let mut o = if !problems.is_empty() {
         Outcome::fail(format!(
-            "activating Global Administrator does not need a named approver's approval: {}",
+            "Global Administrator can be activated without a named approver's approval: {}",
             problems.join("; ")
         ))
         .measured("approval not required")
@@ -233,6 +240,16 @@ mod tests {
             .unwrap()
             .remove("approvalStages");
         assert_eq!(eval(&[no_stages]).status, Status::NoEvidence);
+    }
+
+    #[test]
+    fn a_second_approval_rule_without_approval_is_not_hidden_by_the_first() {
+        let mut p = role_policy(GA, true, &[approver_group()]);
+        let mut copy = p["policy"]["rules"][2].clone();
+        copy["setting"]["isApprovalRequired"] = false.into();
+        p["policy"]["rules"].as_array_mut().unwrap().push(copy);
+        let o = eval(&[p]);
+        assert_eq!(o.status, Status::Fail, "{}", o.message);
     }
 
     #[test]

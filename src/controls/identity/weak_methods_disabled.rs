@@ -37,33 +37,42 @@ fn eval(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
     let mut unknown = Vec::new();
     let mut pointers = Vec::new();
     for (id, name) in WEAK {
-        let found = configs.and_then(|c| {
-            c.iter()
-                .enumerate()
-                .find(|(_, m)| m.id.eq_ignore_ascii_case(id))
-        });
-        match found {
-            Some((i, m)) if is_disabled(m) => {
-                off += 1;
-                pointers.push(format!("/authenticationMethodConfigurations/{i}"));
+        // Every configuration with the method's id counts: a second, enabled copy of a
+        // method (a doctored or merged export) must not hide behind a disabled first one.
+        let found: Vec<(usize, &AuthenticationMethodConfiguration)> = configs
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .filter(|(_, m)| m.id.eq_ignore_ascii_case(id))
+            .collect();
+        if found.is_empty() {
+            unknown.push(if configs.is_none() {
+                format!(
+                    "{name}: the policy was exported without authenticationMethodConfigurations"
+                )
+            } else {
+                format!("{name}: no `{id}` configuration in authenticationMethodConfigurations")
+            });
+            continue;
+        }
+        let mut all_off = true;
+        for (i, m) in found {
+            pointers.push(format!("/authenticationMethodConfigurations/{i}"));
+            if is_disabled(m) {
+                continue;
             }
-            Some((i, m)) if is_enabled(m) => {
+            all_off = false;
+            if is_enabled(m) {
                 enabled.push(format!("{name}: enabled for {}", targets(m)));
-                pointers.push(format!("/authenticationMethodConfigurations/{i}"));
-            }
-            Some((i, m)) => {
+            } else {
                 unknown.push(format!(
                     "{name}: state {} is neither enabled nor disabled",
                     m.state.as_deref().map_or("(none)".to_owned(), one_line)
                 ));
-                pointers.push(format!("/authenticationMethodConfigurations/{i}"));
             }
-            None if configs.is_none() => unknown.push(format!(
-                "{name}: the policy was exported without authenticationMethodConfigurations"
-            )),
-            None => unknown.push(format!(
-                "{name}: no `{id}` configuration in authenticationMethodConfigurations"
-            )),
+        }
+        if all_off {
+            off += 1;
         }
     }
     let migration = policy.policy_migration_state.as_deref();
@@ -217,6 +226,28 @@ mod tests {
             o.evidence[0].pointer, "/authenticationMethodConfigurations/2",
             "points at the SMS configuration"
         );
+    }
+
+    #[test]
+    fn a_second_enabled_copy_of_a_method_is_not_hidden_by_a_disabled_first() {
+        let mut p = authentication_methods_policy();
+        let mut sms = p["authenticationMethodConfigurations"][2].clone();
+        assert_eq!(sms["id"], "Sms");
+        sms["state"] = "enabled".into();
+        p["authenticationMethodConfigurations"]
+            .as_array_mut()
+            .unwrap()
+            .push(sms);
+        let o = eval(p);
+        assert_eq!(o.status, Status::Fail, "{}", o.message);
+        assert!(o.message.contains("SMS: enabled"), "{}", o.message);
+    }
+
+    #[test]
+    fn a_state_that_is_neither_is_no_evidence() {
+        let o = eval(with_state("Email", "default"));
+        assert_eq!(o.status, Status::NoEvidence, "{}", o.message);
+        assert!(o.message.contains("neither enabled nor disabled"));
     }
 
     #[test]
