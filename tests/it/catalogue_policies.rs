@@ -415,3 +415,114 @@ fn readme_endpoint_tables_are_fresh() {
         "README endpoint tables are stale: regenerate them with `CUSTODY_UPDATE_README=1 cargo test --test it catalogue_policies::readme_endpoint_tables_are_fresh`"
     );
 }
+
+/// `collect` fetches the four new endpoints in their shapes (a single object stored as
+/// returned, collections merged), sends the role management policy request with the
+/// scope filter Graph requires and the expansion the control reads, and records a tenant
+/// without Entra ID P2 (`AadPremiumLicenseRequired`, answered with 400) as not licensed
+/// instead of failing the client.
+#[test]
+fn collect_fetches_the_new_endpoints_and_records_pim_without_p2_as_not_licensed() {
+    use crate::support::graph_standin::{Reply, Server, custody_against, happy_graph};
+    use std::sync::{Arc, Mutex};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    Fx::new().write_to(dir.path(), "acme");
+    std::fs::remove_dir_all(dir.path().join("evidence")).expect("no evidence yet");
+    let base = Arc::new(Mutex::new(String::new()));
+    let b2 = base.clone();
+    let p2 = Arc::new(Mutex::new(true));
+    let p2_flag = p2.clone();
+    let server = Server::start(move |req| {
+        if req.path() == "/v1.0/policies/roleManagementPolicyAssignments"
+            && !*p2_flag.lock().unwrap()
+        {
+            return Reply::Json(
+                400,
+                vec![],
+                r#"{"error":{"code":"AadPremiumLicenseRequired","message":"The tenant needs an AAD Premium 2 license."}}"#.into(),
+            );
+        }
+        happy_graph(req, &b2.lock().unwrap()).unwrap_or_else(|| {
+            Reply::Json(
+                404,
+                vec![],
+                r#"{"error":{"code":"Request_ResourceNotFound","message":"not served"}}"#.into(),
+            )
+        })
+    });
+    *base.lock().unwrap() = server.url.clone();
+    let collect = |month: &str| {
+        Command::from_std(custody_against(dir.path(), &server))
+            .env("CUSTODY_ACCESS_TOKEN", "tok-acme-ACCESS-TOKEN-value")
+            .timeout(std::time::Duration::from_secs(60))
+            .args(["collect", "--client", "acme", "--month", month])
+            .output()
+            .expect("runs")
+    };
+
+    let out = collect("2026-11");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let month = dir.path().join("evidence/acme/2026-11/graph");
+    let read = |f: &str| -> Value {
+        serde_json::from_slice(&std::fs::read(month.join(f)).expect(f)).expect("JSON")
+    };
+    assert_eq!(
+        read("authorizationPolicy.json")["id"],
+        "authorizationPolicy"
+    );
+    assert_eq!(
+        read("authenticationMethodsPolicy.json")["authenticationMethodConfigurations"][2]["id"],
+        "Sms"
+    );
+    assert_eq!(read("domains.json")["value"][0]["id"], "contoso.com");
+    assert_eq!(
+        read("roleManagementPolicyAssignments.json")["value"][0]["roleDefinitionId"],
+        GA
+    );
+    let asked = server.requests("roleManagementPolicyAssignments");
+    assert_eq!(asked.len(), 1);
+    let q = asked[0].query();
+    assert!(
+        q.contains("scopeId eq '/' and scopeType eq 'DirectoryRole'"),
+        "{q}"
+    );
+    assert!(q.contains("$expand=policy($expand=rules)"), "{q}");
+    assert!(
+        server.requests("/v1.0/users")[0]
+            .query()
+            .contains("onPremisesSyncEnabled"),
+        "users are collected with the field the cloud-only control reads"
+    );
+
+    *p2.lock().unwrap() = false;
+    let out = collect("2026-10");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let manifest: Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join("evidence/acme/2026-10/manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let rec = manifest["endpoints"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["file"] == "graph/roleManagementPolicyAssignments.json")
+        .expect("a record");
+    assert_eq!(rec["missing"], "not_licensed", "{rec}");
+    assert_eq!(rec["status"], 400);
+    assert!(
+        !dir.path()
+            .join("evidence/acme/2026-10/graph/roleManagementPolicyAssignments.json")
+            .exists()
+    );
+}
