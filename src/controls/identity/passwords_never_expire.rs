@@ -141,7 +141,7 @@ fn eval(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
         )
     } else {
         Outcome::pass(format!(
-            "passwords never expire on all {judged} verified managed domains{federated_note}"
+            "passwords never expire on every verified managed domain ({judged}){federated_note}"
         ))
     }
     .measured(format!("{} of {judged} never expire", never.len()))
