@@ -53,6 +53,16 @@ pub const DEFAULT_TENANT_TIMEOUT: Duration = Duration::from_secs(2 * 3600);
 
 /// Licence error: the tenant lacks Entra ID P1/P2 (or is B2C).
 pub const NOT_LICENSED_CODE: &str = "Authentication_RequestFromNonPremiumTenantOrB2CTenant";
+/// Licence error of the PIM APIs (role schedules, role management policies) in a tenant
+/// without Entra ID P2: answered with 400 as well as 403.
+pub const P2_REQUIRED_CODE: &str = "AadPremiumLicenseRequired";
+
+/// Whether a refusal says the tenant lacks the licence, not the app a permission.
+fn is_licence_refusal(status: u16, code: &str) -> bool {
+    (status == 403 && (code == NOT_LICENSED_CODE || code == P2_REQUIRED_CODE))
+        || (status == 400 && code == P2_REQUIRED_CODE)
+}
+
 /// Permission error: the app lacks the permission or admin consent.
 pub const PERMISSION_CODE: &str = "Authorization_RequestDenied";
 
@@ -594,13 +604,13 @@ impl ClientCtx<'_> {
                 Ok(rec)
             }
             Err(FetchError::Http {
-                status: 403,
+                status,
                 code,
                 message,
-            }) => {
-                rec.status = Some(403);
+            }) if status == 403 || is_licence_refusal(status, &code) => {
+                rec.status = Some(status);
                 rec.missing = Some(
-                    if code == NOT_LICENSED_CODE {
+                    if is_licence_refusal(status, &code) {
                         "not_licensed"
                     } else {
                         "permission_missing"
@@ -967,6 +977,15 @@ mod tests {
         let r = without_sign_in_activity(users);
         assert!(!r.contains("signInActivity"));
         assert!(r.contains("$select=id,") && r.contains("$top=500"));
+    }
+
+    #[test]
+    fn pim_s_licence_error_is_a_licence_refusal_with_400_or_403() {
+        assert!(is_licence_refusal(400, P2_REQUIRED_CODE));
+        assert!(is_licence_refusal(403, P2_REQUIRED_CODE));
+        assert!(is_licence_refusal(403, NOT_LICENSED_CODE));
+        assert!(!is_licence_refusal(403, PERMISSION_CODE));
+        assert!(!is_licence_refusal(400, "BadRequest"));
     }
 
     #[test]

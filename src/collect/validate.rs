@@ -7,7 +7,6 @@ use crate::diagnostic::Diagnostic;
 use crate::evidence::endpoints::Endpoint;
 use crate::evidence::graph::{self, Collection};
 use crate::evidence::parse_json;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// The files whose expanded `principal` may be a group.
@@ -31,28 +30,7 @@ pub fn group_members_request(group_id: &str) -> String {
 
 /// Parses `bytes` as the loader parses `endpoint`'s file (`rel` names it in errors).
 pub fn endpoint_file(endpoint: Endpoint, rel: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
-    fn coll<T: DeserializeOwned>(rel: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
-        parse_json::<Collection<T>>(rel, bytes).map(|_| ())
-    }
-    match endpoint {
-        Endpoint::Users => coll::<graph::User>(rel, bytes),
-        Endpoint::RegistrationDetails => coll::<graph::RegistrationDetail>(rel, bytes),
-        Endpoint::ConditionalAccess => coll::<graph::CaPolicy>(rel, bytes),
-        Endpoint::SecurityDefaults => parse_json::<graph::SecurityDefaults>(rel, bytes).map(|_| ()),
-        Endpoint::SubscribedSkus => coll::<graph::SubscribedSku>(rel, bytes),
-        Endpoint::RoleDefinitions => coll::<graph::RoleDefinition>(rel, bytes),
-        Endpoint::RoleAssignments => coll::<graph::RoleAssignment>(rel, bytes),
-        Endpoint::RoleEligibility | Endpoint::RoleAssignmentSchedules => {
-            coll::<graph::RoleSchedule>(rel, bytes)
-        }
-        Endpoint::SecureScores => coll::<graph::SecureScore>(rel, bytes),
-        Endpoint::DirectoryAudits => coll::<graph::DirectoryAudit>(rel, bytes),
-        Endpoint::ProtectionPolicies => coll::<graph::ProtectionPolicy>(rel, bytes),
-        Endpoint::MailboxUnits | Endpoint::DriveUnits | Endpoint::SiteUnits => {
-            coll::<graph::ProtectionUnit>(rel, bytes)
-        }
-        Endpoint::RestoreSessions => coll::<graph::RestoreSession>(rel, bytes),
-    }
+    crate::evidence::endpoints::check_body(endpoint, rel, bytes)
 }
 
 /// A group's transitive members: directory objects, each with an `id` (the shape of an

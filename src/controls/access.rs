@@ -1,6 +1,9 @@
 //! Least privilege: who holds privileged directory roles, how (eligible through PIM or
 //! standing), and how that changed since last month.
 
+mod cloud_only_admins;
+mod ga_activation_approval;
+
 use super::*;
 use crate::evidence::endpoints::Endpoint;
 use crate::evidence::graph::{Principal, is_guest};
@@ -552,6 +555,8 @@ pub fn controls() -> Vec<Control> {
                 "Monthly review of privilege changes is what auditors ask for first; an unapproved addition is the classic sign of compromise or shortcut.",
                 "Review each listed change against its change ticket; add approved additions to controls.toml and reverse the rest.",
             ),
+        ga_activation_approval::control(),
+        cloud_only_admins::control(),
     ]
 }
 

@@ -485,17 +485,10 @@ pub const BASELINES: &[(&str, &[Reference])] = &[
     ("evidence.snapshot-fresh", &[]),
 ];
 
-/// Rows for controls being added to the catalogue in parallel (issue 15): the test that
+/// Rows for controls being added to the catalogue in parallel (empty: issue 15 landed): the test that
 /// every row names a catalogue control tolerates these until they land. Remove an id once
 /// its control is in the catalogue (the test then fails on a stale entry here).
-pub const PENDING: &[&str] = &[
-    "identity.weak-methods-disabled",
-    "identity.user-consent-restricted",
-    "identity.guest-access-restricted",
-    "identity.passwords-never-expire",
-    "access.ga-activation-approval",
-    "access.cloud-only-admins",
-];
+pub const PENDING: &[&str] = &[];
 
 /// The row of a control id (`*` in a row stands for one workload), if any.
 pub fn row(id: &str) -> Option<&'static [Reference]> {

@@ -274,7 +274,7 @@ mod tests {
     fn a_complete_snapshot_passes() {
         let o = Fx::new().eval("evidence.snapshot-complete");
         assert_eq!(o.status, Status::Pass, "{o:?}");
-        assert_eq!(o.measured.as_deref(), Some("18/18 files"));
+        assert_eq!(o.measured.as_deref(), Some("22/22 files"));
         assert_eq!(o.evidence[0].file, "evidence/acme/2026-11/manifest.json");
     }
 
@@ -341,7 +341,7 @@ mod tests {
             o.items,
             ["graph/secureScores.json: missing and not explained by the manifest"]
         );
-        assert_eq!(o.measured.as_deref(), Some("17/18 files"));
+        assert_eq!(o.measured.as_deref(), Some("21/22 files"));
     }
 
     #[test]
@@ -477,7 +477,7 @@ mod tests {
         }
         let o = fx.eval("evidence.snapshot-complete");
         assert_eq!(o.status, Status::Pass, "{o:?}");
-        assert_eq!(o.measured.as_deref(), Some("13/13 files"));
+        assert_eq!(o.measured.as_deref(), Some("17/17 files"));
 
         let o = fx
             .policy("backup.toml", BACKUP_TOML)
@@ -503,7 +503,7 @@ mod tests {
             .without("restore-tests.toml")
             .eval("evidence.snapshot-complete");
         assert_eq!(o.status, Status::Pass, "{o:?}");
-        assert_eq!(o.measured.as_deref(), Some("11/11 files"));
+        assert_eq!(o.measured.as_deref(), Some("15/15 files"));
     }
 
     // ---- incomplete exports ----

@@ -6,9 +6,13 @@ mod ca;
 mod ca_block_device_code_flow;
 mod ca_block_high_risk_sign_ins;
 mod ca_block_high_risk_users;
+mod guest_access_restricted;
+mod passwords_never_expire;
 mod phishing_resistant_mfa_admins;
 mod risk;
-mod search;
+pub(crate) mod search;
+mod user_consent_restricted;
+mod weak_methods_disabled;
 
 use super::*;
 use crate::evidence::endpoints::Endpoint;
@@ -75,6 +79,10 @@ pub fn controls() -> Vec<Control> {
         ca_block_high_risk_sign_ins::control(),
         ca_block_device_code_flow::control(),
         phishing_resistant_mfa_admins::control(),
+        weak_methods_disabled::control(),
+        user_consent_restricted::control(),
+        guest_access_restricted::control(),
+        passwords_never_expire::control(),
     ]
 }
 

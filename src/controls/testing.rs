@@ -115,7 +115,7 @@ const GA_ROLE: &str = "62e90394-69f5-4237-9190-012177145e10";
 
 fn user(id: &str, upn: &str, kind: &str, last: &str) -> String {
     format!(
-        r#"{{"id":"{id}","displayName":"{upn}","userPrincipalName":"{upn}","userType":"{kind}","accountEnabled":true,"assignedLicenses":[{{"skuId":"x"}}],"signInActivity":{{"lastSignInDateTime":"{last}","lastNonInteractiveSignInDateTime":"0001-01-01T00:00:00Z","lastSuccessfulSignInDateTime":null}}}}"#
+        r#"{{"id":"{id}","displayName":"{upn}","userPrincipalName":"{upn}","userType":"{kind}","accountEnabled":true,"assignedLicenses":[{{"skuId":"x"}}],"signInActivity":{{"lastSignInDateTime":"{last}","lastNonInteractiveSignInDateTime":"0001-01-01T00:00:00Z","lastSuccessfulSignInDateTime":null}},"onPremisesSyncEnabled":null}}"#
     )
 }
 
@@ -236,7 +236,196 @@ pub fn default_graph() -> BTreeMap<String, String> {
     g.insert("driveProtectionUnits.json".into(), r#"{"value":[]}"#.into());
     g.insert("siteProtectionUnits.json".into(), r#"{"value":[]}"#.into());
     g.insert("restoreSessions.json".into(), r#"{"value":[]}"#.into());
+    g.insert(
+        "authenticationMethodsPolicy.json".into(),
+        authentication_methods_policy().to_string(),
+    );
+    g.insert(
+        "authorizationPolicy.json".into(),
+        authorization_policy().to_string(),
+    );
+    g.insert("domains.json".into(), domains().to_string());
+    g.insert(
+        "roleManagementPolicyAssignments.json".into(),
+        role_policies(&[
+            role_policy(GA_ROLE, true, &[approver_group()]),
+            role_policy("29232cdf-9323-42fd-ade2-1d097af3e4de", false, &[]),
+        ])
+        .to_string(),
+    );
     g
+}
+
+/// A sample from tests/fixtures/graph-samples (Microsoft's API reference examples).
+pub fn graph_sample(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/graph-samples")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// One method of an `authenticationMethodsPolicy`, enabled or disabled for all users.
+pub fn auth_method(odata: &str, id: &str, enabled: bool) -> serde_json::Value {
+    serde_json::json!({
+        "@odata.type": format!("#microsoft.graph.{odata}AuthenticationMethodConfiguration"),
+        "id": id,
+        "state": if enabled { "enabled" } else { "disabled" },
+        "excludeTargets": [],
+        "includeTargets": [{"targetType": "group", "id": "all_users", "isRegistrationRequired": false}]
+    })
+}
+
+/// The fixture tenant's authentication methods policy, in the shape of the API reference
+/// example: Authenticator, passkeys and TAP on; SMS, voice and email OTP off; migration
+/// complete.
+pub fn authentication_methods_policy() -> serde_json::Value {
+    serde_json::json!({
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#authenticationMethodsPolicy",
+        "id": "authenticationMethodsPolicy",
+        "displayName": "Authentication Methods Policy",
+        "description": "The tenant-wide policy that controls which authentication methods are allowed in the tenant, authentication method registration requirements, and self-service password reset settings",
+        "lastModifiedDateTime": "2026-09-14T10:47:26.6044384Z",
+        "policyVersion": "1.5",
+        "policyMigrationState": "migrationComplete",
+        "registrationEnforcement": {
+            "authenticationMethodsRegistrationCampaign": {
+                "snoozeDurationInDays": 1, "state": "default", "excludeTargets": [],
+                "includeTargets": [{"id": "all_users", "targetType": "group", "targetedAuthenticationMethod": "microsoftAuthenticator"}]
+            }
+        },
+        "authenticationMethodConfigurations": [
+            auth_method("fido2", "Fido2", true),
+            auth_method("microsoftAuthenticator", "MicrosoftAuthenticator", true),
+            auth_method("sms", "Sms", false),
+            auth_method("temporaryAccessPass", "TemporaryAccessPass", true),
+            auth_method("email", "Email", false),
+            auth_method("voice", "Voice", false)
+        ]
+    })
+}
+
+/// Restricted guest access (`2af84b1e-…`).
+pub const RESTRICTED_GUEST_ROLE: &str = "2af84b1e-32c8-42b7-82bc-daa82404023b";
+
+/// The fixture tenant's authorization policy: users cannot consent to apps (only the
+/// team and chat resource-specific consent policies Entra assigns by default), guests
+/// have restricted access.
+pub fn authorization_policy() -> serde_json::Value {
+    serde_json::json!({
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#policies/authorizationPolicy/$entity",
+        "id": "authorizationPolicy",
+        "allowInvitesFrom": "adminsAndGuestInviters",
+        "allowedToSignUpEmailBasedSubscriptions": false,
+        "allowedToUseSSPR": true,
+        "allowEmailVerifiedUsersToJoinOrganization": false,
+        "allowUserConsentForRiskyApps": false,
+        "blockMsolPowerShell": true,
+        "displayName": "Authorization Policy",
+        "description": "Used to manage authorization related settings across the company.",
+        "guestUserRoleId": RESTRICTED_GUEST_ROLE,
+        "defaultUserRolePermissions": {
+            "allowedToCreateApps": false,
+            "allowedToCreateSecurityGroups": false,
+            "allowedToCreateTenants": false,
+            "allowedToReadBitlockerKeysForOwnedDevice": true,
+            "allowedToReadOtherUsers": true,
+            "permissionGrantPoliciesAssigned": [
+                "ManagePermissionGrantsForOwnedResource.microsoft-dynamically-managed-permissions-for-chat",
+                "ManagePermissionGrantsForOwnedResource.microsoft-dynamically-managed-permissions-for-team"
+            ]
+        }
+    })
+}
+
+/// One domain as `GET /v1.0/domains` returns it (`2147483647`: passwords never expire).
+pub fn domain(
+    id: &str,
+    auth: &str,
+    verified: bool,
+    validity: serde_json::Value,
+) -> serde_json::Value {
+    serde_json::json!({
+        "authenticationType": auth,
+        "availabilityStatus": null,
+        "id": id,
+        "isAdminManaged": true,
+        "isDefault": !id.ends_with(".onmicrosoft.com"),
+        "isInitial": id.ends_with(".onmicrosoft.com"),
+        "isRoot": true,
+        "isVerified": verified,
+        "passwordNotificationWindowInDays": 14,
+        "passwordValidityPeriodInDays": validity,
+        "supportedServices": ["Email", "OfficeCommunicationsOnline"],
+        "state": null
+    })
+}
+
+/// The fixture tenant's domains: both verified, managed, passwords never expire.
+pub fn domains() -> serde_json::Value {
+    serde_json::json!({
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#domains",
+        "value": [
+            domain("acme.example", "Managed", true, 2147483647.into()),
+            domain("acme.onmicrosoft.com", "Managed", true, 2147483647.into())
+        ]
+    })
+}
+
+/// A PIM approver: the members of a group (`#microsoft.graph.groupMembers`).
+pub fn approver_group() -> serde_json::Value {
+    serde_json::json!({
+        "@odata.type": "#microsoft.graph.groupMembers",
+        "groupId": "c0000000-0000-0000-0000-0000000000a1",
+        "description": "PIM approvers"
+    })
+}
+
+/// A directory role's PIM policy assignment with its rules expanded, in the shape of the
+/// API reference's Example 2: the end-user activation approval rule as given, the other
+/// rules as in the example.
+pub fn role_policy(
+    role: &str,
+    approval: bool,
+    approvers: &[serde_json::Value],
+) -> serde_json::Value {
+    let t = |caller: &str, level: &str| serde_json::json!({"caller": caller, "operations": ["all"], "level": level, "inheritableSettings": [], "enforcedSettings": []});
+    let policy = format!(
+        "DirectoryRole_{FIXTURE_TENANT}_{}",
+        &sha256_hex(role.as_bytes())[..8]
+    );
+    serde_json::json!({
+        "id": format!("{policy}_{role}"),
+        "policyId": policy,
+        "scopeId": "/",
+        "scopeType": "DirectoryRole",
+        "roleDefinitionId": role,
+        "policy": {
+            "id": policy,
+            "displayName": "DirectoryRole",
+            "description": "DirectoryRole",
+            "isOrganizationDefault": false,
+            "scopeId": "/",
+            "scopeType": "DirectoryRole",
+            "lastModifiedDateTime": null,
+            "lastModifiedBy": {"displayName": null, "id": null},
+            "rules": [
+                {"@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyExpirationRule", "id": "Expiration_EndUser_Assignment", "isExpirationRequired": true, "maximumDuration": "PT8H", "target": t("EndUser", "Assignment")},
+                {"@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyEnablementRule", "id": "Enablement_EndUser_Assignment", "enabledRules": ["MultiFactorAuthentication", "Justification"], "target": t("EndUser", "Assignment")},
+                {"@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyApprovalRule", "id": "Approval_EndUser_Assignment", "target": t("EndUser", "Assignment"),
+                 "setting": {"isApprovalRequired": approval, "isApprovalRequiredForExtension": false, "isRequestorJustificationRequired": true, "approvalMode": "SingleStage",
+                    "approvalStages": [{"approvalStageTimeOutInDays": 1, "isApproverJustificationRequired": true, "escalationTimeInMinutes": 0, "isEscalationEnabled": false, "primaryApprovers": approvers, "escalationApprovers": []}]}},
+                {"@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyNotificationRule", "id": "Notification_Approver_EndUser_Assignment", "notificationType": "Email", "recipientType": "Approver", "notificationLevel": "All", "isDefaultRecipientsEnabled": true, "notificationRecipients": [], "target": t("EndUser", "Assignment")}
+            ]
+        }
+    })
+}
+
+/// A `roleManagementPolicyAssignments.json` response.
+pub fn role_policies(list: &[serde_json::Value]) -> serde_json::Value {
+    serde_json::json!({
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#policies/roleManagementPolicyAssignments(policy(rules()))",
+        "value": list
+    })
 }
 
 /// A Conditional Access policy in the full shape Graph v1.0 returns (every key present,

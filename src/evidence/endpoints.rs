@@ -1,25 +1,14 @@
 //! The one table of Graph endpoints: the file each is stored in, the request that
-//! produces it and the application permission it needs. `collect` and the loader share it.
+//! produces it, the application permission it needs, its response shape and the typed
+//! snapshot slot it loads into. Everything else derives from the table: the
+//! [`Endpoint`] enum, [`ENDPOINTS`] (what `collect` fetches and records, what
+//! `evidence.snapshot-complete` expects, the README's tables), the snapshot's
+//! [`GraphSlots`] with their loader, and the check `collect` runs on every body before
+//! writing it. Adding an endpoint is one row here (and its type in `graph.rs`).
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Endpoint {
-    Users,
-    RegistrationDetails,
-    ConditionalAccess,
-    SecurityDefaults,
-    SubscribedSkus,
-    RoleDefinitions,
-    RoleAssignments,
-    RoleEligibility,
-    RoleAssignmentSchedules,
-    SecureScores,
-    DirectoryAudits,
-    ProtectionPolicies,
-    MailboxUnits,
-    DriveUnits,
-    SiteUnits,
-    RestoreSessions,
-}
+use super::graph::*;
+use super::{LoadCtx, Missing, Slot, with_diags};
+use crate::diagnostic::Diagnostic;
 
 pub struct EndpointSpec {
     pub endpoint: Endpoint,
@@ -35,7 +24,7 @@ pub struct EndpointSpec {
     pub shape: Shape,
 }
 
-/// The response shape of an endpoint, for `collect`.
+/// The response shape of an endpoint, for `collect` and the loader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
     /// `{"value": [...]}`: follow `@odata.nextLink` until absent and merge the pages.
@@ -46,134 +35,249 @@ pub enum Shape {
     Single,
 }
 
-pub const ENDPOINTS: &[EndpointSpec] = &[
-    spec(
-        Endpoint::Users,
-        "graph/users.json",
-        "/v1.0/users?$select=id,displayName,userPrincipalName,userType,accountEnabled,assignedLicenses,createdDateTime,signInActivity&$top=500",
-        "User.Read.All, AuditLog.Read.All",
-    ),
-    spec(
-        Endpoint::RegistrationDetails,
-        "graph/userRegistrationDetails.json",
-        "/v1.0/reports/authenticationMethods/userRegistrationDetails",
-        "AuditLog.Read.All",
-    ),
-    spec(
-        Endpoint::ConditionalAccess,
-        "graph/conditionalAccessPolicies.json",
-        "/v1.0/identity/conditionalAccess/policies",
-        "Policy.Read.All",
-    ),
-    with_shape(
-        spec(
-            Endpoint::SecurityDefaults,
-            "graph/securityDefaults.json",
-            "/v1.0/policies/identitySecurityDefaultsEnforcementPolicy",
-            "Policy.Read.All",
-        ),
-        Shape::Single,
-    ),
-    spec(
-        Endpoint::SubscribedSkus,
-        "graph/subscribedSkus.json",
-        "/v1.0/subscribedSkus",
-        "LicenseAssignment.Read.All",
-    ),
-    spec(
-        Endpoint::RoleDefinitions,
-        "graph/roleDefinitions.json",
-        "/v1.0/roleManagement/directory/roleDefinitions?$select=id,displayName,templateId,isBuiltIn,isEnabled,isPrivileged",
-        "RoleManagement.Read.Directory",
-    ),
-    spec(
-        Endpoint::RoleAssignments,
-        "graph/roleAssignments.json",
-        "/v1.0/roleManagement/directory/roleAssignments?$expand=principal",
-        "RoleManagement.Read.Directory",
-    ),
-    spec(
-        Endpoint::RoleEligibility,
-        "graph/roleEligibilitySchedules.json",
-        "/v1.0/roleManagement/directory/roleEligibilitySchedules?$expand=principal",
-        "RoleEligibilitySchedule.Read.Directory",
-    ),
-    spec(
-        Endpoint::RoleAssignmentSchedules,
-        "graph/roleAssignmentSchedules.json",
-        "/v1.0/roleManagement/directory/roleAssignmentSchedules",
-        "RoleAssignmentSchedule.Read.Directory",
-    ),
-    with_shape(
-        spec(
-            Endpoint::SecureScores,
-            "graph/secureScores.json",
-            "/v1.0/security/secureScores?$top=1",
-            "SecurityEvents.Read.All",
-        ),
-        Shape::FirstPage,
-    ),
-    spec(
-        Endpoint::DirectoryAudits,
-        "graph/directoryAudits.json",
-        "/v1.0/auditLogs/directoryAudits?$filter=category eq 'RoleManagement'",
-        "AuditLog.Read.All",
-    ),
-    backup(
-        Endpoint::ProtectionPolicies,
-        "graph/protectionPolicies.json",
-        "/v1.0/solutions/backupRestore/protectionPolicies",
-    ),
-    backup(
-        Endpoint::MailboxUnits,
-        "graph/mailboxProtectionUnits.json",
-        "/v1.0/solutions/backupRestore/protectionUnits/microsoft.graph.mailboxProtectionUnit",
-    ),
-    backup(
-        Endpoint::DriveUnits,
-        "graph/driveProtectionUnits.json",
-        "/v1.0/solutions/backupRestore/protectionUnits/microsoft.graph.driveProtectionUnit",
-    ),
-    backup(
-        Endpoint::SiteUnits,
-        "graph/siteProtectionUnits.json",
-        "/v1.0/solutions/backupRestore/protectionUnits/microsoft.graph.siteProtectionUnit",
-    ),
-    backup(
-        Endpoint::RestoreSessions,
-        "graph/restoreSessions.json",
-        "/v1.0/solutions/backupRestore/restoreSessions",
-    ),
-];
+/// The slot type of a shape: a collection loads into `Vec<T>`, a single object into `T`.
+macro_rules! slot_type {
+    (Collection, $t:ty) => { Vec<$t> };
+    (FirstPage, $t:ty) => { Vec<$t> };
+    (Single, $t:ty) => { $t };
+}
 
-const fn spec(
-    endpoint: Endpoint,
-    file: &'static str,
-    request: &'static str,
-    permission: &'static str,
-) -> EndpointSpec {
-    EndpointSpec {
-        endpoint,
-        file,
-        request,
-        permission,
-        m365_backup: false,
-        shape: Shape::Collection,
+/// Loads one endpoint's file by its shape (see [`LoadCtx`]).
+macro_rules! load_slot {
+    (Collection, $t:ty, $ctx:expr, $e:expr, $d:expr) => {
+        $ctx.collection::<$t>($e, $d)
+    };
+    (FirstPage, $t:ty, $ctx:expr, $e:expr, $d:expr) => {
+        $ctx.collection::<$t>($e, $d)
+    };
+    (Single, $t:ty, $ctx:expr, $e:expr, $d:expr) => {
+        $ctx.single::<$t>($e, $d)
+    };
+}
+
+/// Parses a response body as the loader parses the endpoint's file.
+macro_rules! parse_body {
+    (Collection, $t:ty, $rel:expr, $bytes:expr) => {
+        super::parse_json::<Collection<$t>>($rel, $bytes).map(|_| ())
+    };
+    (FirstPage, $t:ty, $rel:expr, $bytes:expr) => {
+        super::parse_json::<Collection<$t>>($rel, $bytes).map(|_| ())
+    };
+    (Single, $t:ty, $rel:expr, $bytes:expr) => {
+        super::parse_json::<$t>($rel, $bytes).map(|_| ())
+    };
+}
+
+/// `m365_backup` defaults to false.
+macro_rules! backup_flag {
+    () => {
+        false
+    };
+    ($b:literal) => {
+        $b
+    };
+}
+
+/// Generates the enum, the table, the snapshot slots, their loader and the body check
+/// from one list of rows.
+macro_rules! graph_endpoints {
+    ($(
+        $(#[doc = $doc:literal])*
+        $variant:ident => $field:ident: $shape:ident<$item:ty> {
+            file: $file:literal,
+            request: $request:literal,
+            permission: $permission:literal,
+            $(m365_backup: $backup:literal,)?
+        }
+    )*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Endpoint {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        pub const ENDPOINTS: &[EndpointSpec] = &[$(
+            EndpointSpec {
+                endpoint: Endpoint::$variant,
+                file: $file,
+                request: $request,
+                permission: $permission,
+                m365_backup: backup_flag!($($backup)?),
+                shape: Shape::$shape,
+            },
+        )*];
+
+        /// A month's Graph evidence: one slot per endpoint, the parsed data or why it
+        /// is missing.
+        #[derive(Debug, Clone)]
+        pub struct GraphSlots {
+            $($(#[doc = $doc])* pub $field: Slot<slot_type!($shape, $item)>,)*
+        }
+
+        impl GraphSlots {
+            /// Loads every endpoint's file, each in its own task (a large tenant's users,
+            /// registrations and protection units are hundreds of megabytes each);
+            /// diagnostics come back in table order.
+            pub(super) fn load(ctx: &LoadCtx) -> (GraphSlots, Vec<Diagnostic>) {
+                $(let mut $field = None;)*
+                rayon::scope(|s| {
+                    $(
+                        let out = &mut $field;
+                        s.spawn(move |_| {
+                            *out = Some(with_diags(|d| {
+                                load_slot!($shape, $item, ctx, Endpoint::$variant, d)
+                            }));
+                        });
+                    )*
+                });
+                let mut diags = Vec::new();
+                let slots = GraphSlots {
+                    $($field: {
+                        let (slot, d) = $field.expect("every load task ran to completion");
+                        diags.extend(d);
+                        slot
+                    },)*
+                };
+                (slots, diags)
+            }
+
+            /// Every slot missing for one reason: what another tenant's files say is no
+            /// evidence about this client.
+            pub(super) fn all_missing(path: impl Fn(&str) -> String, reason: &str) -> GraphSlots {
+                GraphSlots {
+                    $($field: Slot::Missing(Missing {
+                        file: path($file),
+                        reason: reason.to_owned(),
+                    }),)*
+                }
+            }
+
+            /// Why an endpoint's data is missing, if it is.
+            pub fn missing(&self, endpoint: Endpoint) -> Option<Missing> {
+                match endpoint {
+                    $(Endpoint::$variant => self.$field.get().err(),)*
+                }
+            }
+        }
+
+        /// Parses `bytes` as the loader parses `endpoint`'s file (`rel` names it in errors).
+        pub fn check_body(endpoint: Endpoint, rel: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
+            match endpoint {
+                $(Endpoint::$variant => parse_body!($shape, $item, rel, bytes),)*
+            }
+        }
+    };
+}
+
+graph_endpoints! {
+    Users => users: Collection<User> {
+        file: "graph/users.json",
+        request: "/v1.0/users?$select=id,displayName,userPrincipalName,userType,accountEnabled,assignedLicenses,createdDateTime,signInActivity,onPremisesSyncEnabled&$top=500",
+        permission: "User.Read.All, AuditLog.Read.All",
     }
-}
-
-const fn with_shape(spec: EndpointSpec, shape: Shape) -> EndpointSpec {
-    EndpointSpec { shape, ..spec }
-}
-
-const fn backup(endpoint: Endpoint, file: &'static str, request: &'static str) -> EndpointSpec {
-    EndpointSpec {
-        endpoint,
-        file,
-        request,
+    RegistrationDetails => registrations: Collection<RegistrationDetail> {
+        file: "graph/userRegistrationDetails.json",
+        request: "/v1.0/reports/authenticationMethods/userRegistrationDetails",
+        permission: "AuditLog.Read.All",
+    }
+    ConditionalAccess => ca_policies: Collection<CaPolicy> {
+        file: "graph/conditionalAccessPolicies.json",
+        request: "/v1.0/identity/conditionalAccess/policies",
+        permission: "Policy.Read.All",
+    }
+    SecurityDefaults => security_defaults: Single<SecurityDefaults> {
+        file: "graph/securityDefaults.json",
+        request: "/v1.0/policies/identitySecurityDefaultsEnforcementPolicy",
+        permission: "Policy.Read.All",
+    }
+    SubscribedSkus => skus: Collection<SubscribedSku> {
+        file: "graph/subscribedSkus.json",
+        request: "/v1.0/subscribedSkus",
+        permission: "LicenseAssignment.Read.All",
+    }
+    RoleDefinitions => role_definitions: Collection<RoleDefinition> {
+        file: "graph/roleDefinitions.json",
+        request: "/v1.0/roleManagement/directory/roleDefinitions?$select=id,displayName,templateId,isBuiltIn,isEnabled,isPrivileged",
+        permission: "RoleManagement.Read.Directory",
+    }
+    RoleAssignments => role_assignments: Collection<RoleAssignment> {
+        file: "graph/roleAssignments.json",
+        request: "/v1.0/roleManagement/directory/roleAssignments?$expand=principal",
+        permission: "RoleManagement.Read.Directory",
+    }
+    RoleEligibility => role_eligibility: Collection<RoleSchedule> {
+        file: "graph/roleEligibilitySchedules.json",
+        request: "/v1.0/roleManagement/directory/roleEligibilitySchedules?$expand=principal",
+        permission: "RoleEligibilitySchedule.Read.Directory",
+    }
+    RoleAssignmentSchedules => role_schedules: Collection<RoleSchedule> {
+        file: "graph/roleAssignmentSchedules.json",
+        request: "/v1.0/roleManagement/directory/roleAssignmentSchedules",
+        permission: "RoleAssignmentSchedule.Read.Directory",
+    }
+    SecureScores => secure_scores: FirstPage<SecureScore> {
+        file: "graph/secureScores.json",
+        request: "/v1.0/security/secureScores?$top=1",
+        permission: "SecurityEvents.Read.All",
+    }
+    DirectoryAudits => audits: Collection<DirectoryAudit> {
+        file: "graph/directoryAudits.json",
+        request: "/v1.0/auditLogs/directoryAudits?$filter=category eq 'RoleManagement'",
+        permission: "AuditLog.Read.All",
+    }
+    ProtectionPolicies => protection_policies: Collection<ProtectionPolicy> {
+        file: "graph/protectionPolicies.json",
+        request: "/v1.0/solutions/backupRestore/protectionPolicies",
         permission: "BackupRestore-Configuration.Read.All",
         m365_backup: true,
-        shape: Shape::Collection,
+    }
+    MailboxUnits => mailbox_units: Collection<ProtectionUnit> {
+        file: "graph/mailboxProtectionUnits.json",
+        request: "/v1.0/solutions/backupRestore/protectionUnits/microsoft.graph.mailboxProtectionUnit",
+        permission: "BackupRestore-Configuration.Read.All",
+        m365_backup: true,
+    }
+    DriveUnits => drive_units: Collection<ProtectionUnit> {
+        file: "graph/driveProtectionUnits.json",
+        request: "/v1.0/solutions/backupRestore/protectionUnits/microsoft.graph.driveProtectionUnit",
+        permission: "BackupRestore-Configuration.Read.All",
+        m365_backup: true,
+    }
+    SiteUnits => site_units: Collection<ProtectionUnit> {
+        file: "graph/siteProtectionUnits.json",
+        request: "/v1.0/solutions/backupRestore/protectionUnits/microsoft.graph.siteProtectionUnit",
+        permission: "BackupRestore-Configuration.Read.All",
+        m365_backup: true,
+    }
+    RestoreSessions => restore_sessions: Collection<RestoreSession> {
+        file: "graph/restoreSessions.json",
+        request: "/v1.0/solutions/backupRestore/restoreSessions",
+        permission: "BackupRestore-Configuration.Read.All",
+        m365_backup: true,
+    }
+    /// Which authentication methods are enabled, and for whom (weak methods).
+    AuthenticationMethods => authentication_methods: Single<AuthenticationMethodsPolicy> {
+        file: "graph/authenticationMethodsPolicy.json",
+        request: "/v1.0/policies/authenticationMethodsPolicy",
+        permission: "Policy.Read.All",
+    }
+    /// User consent to apps and guest access to the directory.
+    Authorization => authorization: Single<AuthorizationPolicy> {
+        file: "graph/authorizationPolicy.json",
+        request: "/v1.0/policies/authorizationPolicy",
+        permission: "Policy.Read.All",
+    }
+    /// The tenant's domains with their password expiry.
+    Domains => domains: Collection<Domain> {
+        file: "graph/domains.json",
+        request: "/v1.0/domains",
+        permission: "Domain.Read.All",
+    }
+    /// The PIM settings of every directory role (approval, activation rules): needs
+    /// Entra ID P2.
+    RoleManagementPolicies => role_policies: Collection<RolePolicyAssignment> {
+        file: "graph/roleManagementPolicyAssignments.json",
+        request: "/v1.0/policies/roleManagementPolicyAssignments?$filter=scopeId eq '/' and scopeType eq 'DirectoryRole'&$expand=policy($expand=rules)",
+        permission: "RoleManagementPolicy.Read.Directory",
     }
 }
 
@@ -190,6 +294,18 @@ impl Endpoint {
     }
 }
 
+/// The README's two endpoint tables, from [`ENDPOINTS`]: the evidence files with the
+/// requests that produce them, and the application permission each needs.
+pub fn readme_tables() -> (String, String) {
+    let mut files = String::from("| file | request |\n|---|---|\n");
+    let mut perms = String::from("| evidence file | application permission |\n|---|---|\n");
+    for e in ENDPOINTS {
+        files.push_str(&format!("| `{}` | `GET {}` |\n", e.file, e.request));
+        perms.push_str(&format!("| `{}` | {} |\n", e.file, e.permission));
+    }
+    (files, perms)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,5 +320,21 @@ mod tests {
             Endpoint::RestoreSessions.file(),
             "graph/restoreSessions.json"
         );
+        assert_eq!(
+            Endpoint::RoleManagementPolicies.spec().permission,
+            "RoleManagementPolicy.Read.Directory"
+        );
+        assert_eq!(Endpoint::Authorization.spec().shape, Shape::Single);
+        assert_eq!(Endpoint::Domains.spec().shape, Shape::Collection);
+    }
+
+    #[test]
+    fn bodies_are_checked_by_their_shape() {
+        // A single object is not a collection, and the other way round.
+        assert!(check_body(Endpoint::Authorization, "f", br#"{"guestUserRoleId":"x"}"#).is_ok());
+        let e = check_body(Endpoint::Authorization, "f", br#"{"guestUserRoleId":1}"#).unwrap_err();
+        assert_eq!(e.json_path.as_deref(), Some("/guestUserRoleId"));
+        assert!(check_body(Endpoint::Domains, "f", br#"{"value":[{"id":"a.example"}]}"#).is_ok());
+        assert!(check_body(Endpoint::Domains, "f", br#"{"id":"a.example"}"#).is_err());
     }
 }

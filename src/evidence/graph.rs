@@ -57,6 +57,15 @@ pub fn parse_graph_time(s: &str) -> Option<Timestamp> {
     s.parse::<Timestamp>().ok()
 }
 
+/// A key that may be absent or `null`, kept apart: `None` when absent (the field was not
+/// collected, so nothing is known), `Some(None)` when Graph wrote `null` (which for some
+/// properties has a meaning of its own).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
 /// `null` → empty list.
 fn list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
     Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
@@ -74,6 +83,11 @@ pub struct User {
     pub sign_in_activity: Option<SignInActivity>,
     #[serde(default, deserialize_with = "graph_time")]
     pub created_date_time: Option<Timestamp>,
+    /// `None`: the key is absent (users.json collected without it in `$select`);
+    /// `Some(None)`: `null`, which Graph writes for an account never synchronised from
+    /// an on-premises directory; `Some(Some(true))`: synchronised now.
+    #[serde(default, deserialize_with = "present")]
+    pub on_premises_sync_enabled: Option<Option<bool>>,
 }
 
 impl User {
@@ -1051,6 +1065,167 @@ pub struct RestoreSession {
     pub created_date_time: Option<Timestamp>,
     #[serde(default, deserialize_with = "graph_time")]
     pub completed_date_time: Option<Timestamp>,
+}
+
+/// `authenticationMethodsPolicy` (`GET /policies/authenticationMethodsPolicy`, one object).
+/// Lists are kept optional: a policy exported without its method configurations says
+/// nothing about them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthenticationMethodsPolicy {
+    /// `preMigration`, `migrationInProgress` or `migrationComplete`: until complete, the
+    /// legacy MFA and SSPR policies still allow methods this policy disables.
+    pub policy_migration_state: Option<String>,
+    pub authentication_method_configurations: Option<Vec<AuthenticationMethodConfiguration>>,
+}
+
+/// One method of the policy (`smsAuthenticationMethodConfiguration`, …): its `id` names
+/// the method (`Sms`, `Voice`, `Email`, `Fido2`, …).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthenticationMethodConfiguration {
+    pub id: String,
+    /// `enabled` or `disabled`.
+    pub state: Option<String>,
+    #[serde(default, deserialize_with = "list")]
+    pub include_targets: Vec<AuthenticationMethodTarget>,
+    #[serde(default, deserialize_with = "list")]
+    pub exclude_targets: Vec<AuthenticationMethodTarget>,
+}
+
+/// A group (or `all_users`) a method is enabled for or excluded from.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthenticationMethodTarget {
+    pub id: Option<String>,
+    pub target_type: Option<String>,
+}
+
+/// `authorizationPolicy` (`GET /v1.0/policies/authorizationPolicy`, one object).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthorizationPolicy {
+    /// The role template guests get: restricted, limited or member-like access.
+    pub guest_user_role_id: Option<String>,
+    pub default_user_role_permissions: Option<DefaultUserRolePermissions>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DefaultUserRolePermissions {
+    /// The permission grant policies users are assigned:
+    /// `ManagePermissionGrantsForSelf.{policy}` lets them consent to apps themselves.
+    pub permission_grant_policies_assigned: Option<Vec<String>>,
+}
+
+/// A domain of the tenant (`GET /v1.0/domains`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Domain {
+    pub id: String,
+    /// `Managed` or `Federated`.
+    pub authentication_type: Option<String>,
+    pub is_verified: Option<bool>,
+    /// `false` for a subdomain, which takes its password policy from its root domain.
+    pub is_root: Option<bool>,
+    /// `2147483647` means passwords never expire; `null` is "not set" (Entra then applies
+    /// 90 days on a root domain); absent means the export did not include it.
+    #[serde(default, deserialize_with = "present")]
+    pub password_validity_period_in_days: Option<Option<i64>>,
+}
+
+impl Domain {
+    pub fn is_federated(&self) -> bool {
+        self.authentication_type
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("Federated"))
+    }
+}
+
+/// `unifiedRoleManagementPolicyAssignment` with its policy and rules expanded
+/// (`$expand=policy($expand=rules)`): the PIM settings of one directory role.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RolePolicyAssignment {
+    pub id: Option<String>,
+    pub policy_id: Option<String>,
+    pub scope_id: Option<String>,
+    /// `Directory`, `DirectoryRole` or `Group`.
+    pub scope_type: Option<String>,
+    /// The role template id for directory roles.
+    pub role_definition_id: Option<String>,
+    /// Absent unless the request expanded it.
+    pub policy: Option<RolePolicy>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RolePolicy {
+    pub id: Option<String>,
+    /// Absent unless the request expanded them.
+    pub rules: Option<Vec<RolePolicyRule>>,
+}
+
+/// One rule of a role management policy. Only the approval rule
+/// (`#microsoft.graph.unifiedRoleManagementPolicyApprovalRule`) has a `setting`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RolePolicyRule {
+    #[serde(rename = "@odata.type")]
+    pub odata_type: Option<String>,
+    pub id: String,
+    pub setting: Option<ApprovalSettings>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApprovalSettings {
+    pub is_approval_required: Option<bool>,
+    /// Absent or `null`: the export does not say who approves.
+    pub approval_stages: Option<Vec<ApprovalStage>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApprovalStage {
+    #[serde(default, deserialize_with = "list")]
+    pub primary_approvers: Vec<SubjectSet>,
+}
+
+/// An approver: a user (`#microsoft.graph.singleUser`, `userId`), a group's members
+/// (`#microsoft.graph.groupMembers`, `groupId`) or another subject set.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubjectSet {
+    #[serde(rename = "@odata.type")]
+    pub odata_type: Option<String>,
+    pub user_id: Option<String>,
+    pub group_id: Option<String>,
+    pub description: Option<String>,
+}
+
+impl SubjectSet {
+    /// The approver in words, on one line (it is tenant text): its description, else
+    /// the kind and id.
+    pub fn name(&self) -> String {
+        if let Some(d) = self.description.as_deref().filter(|d| !d.trim().is_empty()) {
+            return d
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+        }
+        let kind = self
+            .odata_type
+            .as_deref()
+            .and_then(|t| t.rsplit('.').next())
+            .unwrap_or("approver");
+        let id = self
+            .user_id
+            .as_deref()
+            .or(self.group_id.as_deref())
+            .unwrap_or("(no id)");
+        format!("{kind} {id}")
+    }
 }
 
 /// ISO 8601 durations as Graph writes backup retention (`P1Y`, `P2W`, `PT10M`), in minutes.

@@ -13,7 +13,7 @@ use crate::client_id::ClientId;
 use crate::diagnostic::{Diagnostic, SourceText};
 use crate::month::Month;
 use backup_jobs::BackupJob;
-use endpoints::Endpoint;
+use endpoints::{Endpoint, GraphSlots};
 use graph::*;
 use manifest::Manifest;
 use restore_tests::RestoreTest;
@@ -90,22 +90,9 @@ pub struct Snapshot {
     /// `evidence/<client>/<YYYY-MM>`.
     pub dir: String,
     pub manifest: Slot<Manifest>,
-    pub users: Slot<Vec<User>>,
-    pub registrations: Slot<Vec<RegistrationDetail>>,
-    pub ca_policies: Slot<Vec<CaPolicy>>,
-    pub security_defaults: Slot<SecurityDefaults>,
-    pub skus: Slot<Vec<SubscribedSku>>,
-    pub role_definitions: Slot<Vec<RoleDefinition>>,
-    pub role_assignments: Slot<Vec<RoleAssignment>>,
-    pub role_eligibility: Slot<Vec<RoleSchedule>>,
-    pub role_schedules: Slot<Vec<RoleSchedule>>,
-    pub secure_scores: Slot<Vec<SecureScore>>,
-    pub audits: Slot<Vec<DirectoryAudit>>,
-    pub protection_policies: Slot<Vec<ProtectionPolicy>>,
-    pub mailbox_units: Slot<Vec<ProtectionUnit>>,
-    pub drive_units: Slot<Vec<ProtectionUnit>>,
-    pub site_units: Slot<Vec<ProtectionUnit>>,
-    pub restore_sessions: Slot<Vec<RestoreSession>>,
+    /// The Graph files, one slot per row of the endpoint table (read through `Deref`:
+    /// `snap.users`).
+    pub graph: GraphSlots,
     pub backup_jobs: Slot<Vec<BackupJob>>,
     pub restore_tests: Slot<Vec<RestoreTest>>,
     /// Members of role-assignable groups, by group object id, from `graph/groupMembers/`.
@@ -118,6 +105,16 @@ pub struct Snapshot {
     pub diags: Vec<Diagnostic>,
 }
 
+/// The Graph slots read as fields of the snapshot (`snap.users`, `snap.domains`): they
+/// are generated from the endpoint table, and every control names them this way.
+impl std::ops::Deref for Snapshot {
+    type Target = GraphSlots;
+
+    fn deref(&self) -> &GraphSlots {
+        &self.graph
+    }
+}
+
 impl Snapshot {
     /// Repository-relative path of a file in this snapshot.
     pub fn path(&self, file: &str) -> String {
@@ -125,25 +122,7 @@ impl Snapshot {
     }
 
     pub fn slot_missing(&self, endpoint: Endpoint) -> Option<Missing> {
-        use Endpoint::*;
-        match endpoint {
-            Users => self.users.get().err(),
-            RegistrationDetails => self.registrations.get().err(),
-            ConditionalAccess => self.ca_policies.get().err(),
-            SecurityDefaults => self.security_defaults.get().err(),
-            SubscribedSkus => self.skus.get().err(),
-            RoleDefinitions => self.role_definitions.get().err(),
-            RoleAssignments => self.role_assignments.get().err(),
-            RoleEligibility => self.role_eligibility.get().err(),
-            RoleAssignmentSchedules => self.role_schedules.get().err(),
-            SecureScores => self.secure_scores.get().err(),
-            DirectoryAudits => self.audits.get().err(),
-            ProtectionPolicies => self.protection_policies.get().err(),
-            MailboxUnits => self.mailbox_units.get().err(),
-            DriveUnits => self.drive_units.get().err(),
-            SiteUnits => self.site_units.get().err(),
-            RestoreSessions => self.restore_sessions.get().err(),
-        }
+        self.graph.missing(endpoint)
     }
 
     /// The first tenant id the snapshot states that is not `tenant` (client.toml's):
@@ -164,28 +143,11 @@ impl Snapshot {
                 reason: reason.to_owned(),
             })
         }
-        use Endpoint::*;
-        let f = |e: Endpoint| e.file();
         Snapshot {
             month: self.month,
             dir: self.dir.clone(),
             manifest: gone(self, MANIFEST, reason),
-            users: gone(self, f(Users), reason),
-            registrations: gone(self, f(RegistrationDetails), reason),
-            ca_policies: gone(self, f(ConditionalAccess), reason),
-            security_defaults: gone(self, f(SecurityDefaults), reason),
-            skus: gone(self, f(SubscribedSkus), reason),
-            role_definitions: gone(self, f(RoleDefinitions), reason),
-            role_assignments: gone(self, f(RoleAssignments), reason),
-            role_eligibility: gone(self, f(RoleEligibility), reason),
-            role_schedules: gone(self, f(RoleAssignmentSchedules), reason),
-            secure_scores: gone(self, f(SecureScores), reason),
-            audits: gone(self, f(DirectoryAudits), reason),
-            protection_policies: gone(self, f(ProtectionPolicies), reason),
-            mailbox_units: gone(self, f(MailboxUnits), reason),
-            drive_units: gone(self, f(DriveUnits), reason),
-            site_units: gone(self, f(SiteUnits), reason),
-            restore_sessions: gone(self, f(RestoreSessions), reason),
+            graph: GraphSlots::all_missing(|f| self.path(f), reason),
             backup_jobs: gone(self, BACKUP_JOBS, reason),
             restore_tests: gone(self, RESTORE_TESTS, reason),
             group_members: self
@@ -310,92 +272,16 @@ pub fn load_snapshot(root: &Path, client: &ClientId, month: Month) -> Snapshot {
         dir: &dir,
         manifest: manifest.ok(),
     };
-    // A large tenant's users, registrations and protection units are each hundreds of
-    // megabytes: they are parsed in parallel, streaming, while another task hashes the
-    // folder. Diagnostics are gathered per task and appended in a fixed order.
-    let (
-        (
-            ((users, users_d), (registrations, registrations_d)),
-            ((mailbox_units, mailbox_d), (drive_units, drive_d)),
-        ),
-        ((files, files_d), small),
-    ) = rayon::join(
-        || {
-            rayon::join(
-                || {
-                    rayon::join(
-                        || ctx.collection_alone(Endpoint::Users),
-                        || ctx.collection_alone(Endpoint::RegistrationDetails),
-                    )
-                },
-                || {
-                    rayon::join(
-                        || ctx.collection_alone(Endpoint::MailboxUnits),
-                        || ctx.collection_alone(Endpoint::DriveUnits),
-                    )
-                },
-            )
-        },
-        || {
-            rayon::join(
-                || with_diags(|d| hash_files(&abs, &dir, d)),
-                || {
-                    with_diags(|d| {
-                        (
-                            ctx.collection(Endpoint::ConditionalAccess, d),
-                            ctx.collection(Endpoint::SubscribedSkus, d),
-                            ctx.collection(Endpoint::RoleDefinitions, d),
-                            ctx.collection(Endpoint::RoleAssignments, d),
-                            ctx.collection(Endpoint::RoleEligibility, d),
-                            ctx.collection(Endpoint::RoleAssignmentSchedules, d),
-                            ctx.collection(Endpoint::SecureScores, d),
-                            ctx.collection(Endpoint::DirectoryAudits, d),
-                            ctx.collection(Endpoint::ProtectionPolicies, d),
-                            ctx.collection(Endpoint::SiteUnits, d),
-                            ctx.collection(Endpoint::RestoreSessions, d),
-                            ctx.single(Endpoint::SecurityDefaults, d),
-                        )
-                    })
-                },
-            )
-        },
+    // Every Graph file is parsed in its own task, streaming, while another task hashes
+    // the folder.
+    let ((files, files_d), (graph, graph_d)) = rayon::join(
+        || with_diags(|d| hash_files(&abs, &dir, d)),
+        || GraphSlots::load(&ctx),
     );
-    let (
-        (
-            ca_policies,
-            skus,
-            role_definitions,
-            role_assignments,
-            role_eligibility,
-            role_schedules,
-            secure_scores,
-            audits,
-            protection_policies,
-            site_units,
-            restore_sessions,
-            security_defaults,
-        ),
-        small_d,
-    ) = small;
-    // The order diagnostics had when the files were read one after another.
-    for d in [files_d, manifest_diags, users_d, registrations_d] {
+    // Diagnostics in a fixed order: the folder, the manifest, then the table's order.
+    for d in [files_d, manifest_diags, graph_d] {
         diags.extend(d);
     }
-    let (mut before_units, mut after_units) = (Vec::new(), Vec::new());
-    for d in small_d {
-        if d.file.ends_with(Endpoint::SiteUnits.file())
-            || d.file.ends_with(Endpoint::RestoreSessions.file())
-            || d.file.ends_with(Endpoint::SecurityDefaults.file())
-        {
-            after_units.push(d);
-        } else {
-            before_units.push(d);
-        }
-    }
-    diags.extend(before_units);
-    diags.extend(mailbox_d);
-    diags.extend(drive_d);
-    diags.extend(after_units);
 
     let backup_jobs = match read_text(&abs, &dir, BACKUP_JOBS) {
         Ok(Some(src)) => {
@@ -447,7 +333,7 @@ pub fn load_snapshot(root: &Path, client: &ClientId, month: Month) -> Snapshot {
     };
 
     let group_members = load_group_members(&ctx, &mut diags);
-    let tenant_claims = tenant_claims(&dir, manifest.ok(), secure_scores.ok());
+    let tenant_claims = tenant_claims(&dir, manifest.ok(), graph.secure_scores.ok());
 
     for d in &mut diags {
         d.client = Some(client.to_string());
@@ -456,22 +342,7 @@ pub fn load_snapshot(root: &Path, client: &ClientId, month: Month) -> Snapshot {
         month,
         dir,
         manifest,
-        users,
-        registrations,
-        ca_policies,
-        security_defaults,
-        skus,
-        role_definitions,
-        role_assignments,
-        role_eligibility,
-        role_schedules,
-        secure_scores,
-        audits,
-        protection_policies,
-        mailbox_units,
-        drive_units,
-        site_units,
-        restore_sessions,
+        graph,
         backup_jobs,
         restore_tests,
         group_members,
@@ -625,14 +496,6 @@ impl LoadCtx<'_> {
             }),
             None => Slot::Loaded(items),
         }
-    }
-
-    /// A collection with its own diagnostics, for parsing in parallel.
-    fn collection_alone<T: DeserializeOwned>(
-        &self,
-        e: Endpoint,
-    ) -> (Slot<Vec<T>>, Vec<Diagnostic>) {
-        with_diags(|d| self.collection(e, d))
     }
 
     fn single<T: DeserializeOwned>(&self, e: Endpoint, diags: &mut Vec<Diagnostic>) -> Slot<T> {

@@ -60,12 +60,24 @@ const EXAMPLE_EVIDENCE: &[(&str, &str)] = &[
         include_str!("templates/evidence/restore-tests.toml"),
     ),
     (
+        "graph/authenticationMethodsPolicy.json",
+        include_str!("templates/evidence/graph/authenticationMethodsPolicy.json"),
+    ),
+    (
+        "graph/authorizationPolicy.json",
+        include_str!("templates/evidence/graph/authorizationPolicy.json"),
+    ),
+    (
         "graph/conditionalAccessPolicies.json",
         include_str!("templates/evidence/graph/conditionalAccessPolicies.json"),
     ),
     (
         "graph/directoryAudits.json",
         include_str!("templates/evidence/graph/directoryAudits.json"),
+    ),
+    (
+        "graph/domains.json",
+        include_str!("templates/evidence/graph/domains.json"),
     ),
     (
         "graph/driveProtectionUnits.json",
@@ -98,6 +110,10 @@ const EXAMPLE_EVIDENCE: &[(&str, &str)] = &[
     (
         "graph/roleEligibilitySchedules.json",
         include_str!("templates/evidence/graph/roleEligibilitySchedules.json"),
+    ),
+    (
+        "graph/roleManagementPolicyAssignments.json",
+        include_str!("templates/evidence/graph/roleManagementPolicyAssignments.json"),
     ),
     (
         "graph/secureScores.json",

@@ -9,6 +9,7 @@ mod action;
 mod bad_input;
 mod browser;
 mod catalogue_ca;
+mod catalogue_policies;
 mod check_formats;
 mod cli;
 mod clients_listing;

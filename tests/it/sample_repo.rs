@@ -187,3 +187,55 @@ fn the_new_ca_controls_pass_for_northwind_and_fail_for_fabrikam() {
         assert_eq!(status(&june, "fabrikam", id), "not_applicable", "{id}");
     }
 }
+
+/// The tenant-policy and PIM controls of issue 15 across the sample clients: northwind
+/// passes every one; fabrikam fails each in its own way (guest access only until it
+/// moved guests to limited access in September; GA approval is not licensed before P2);
+/// tailspin, on security defaults without PIM, fails only on email OTP.
+#[test]
+fn the_new_policy_controls_pass_for_northwind_and_fail_for_fabrikam() {
+    let ids = [
+        "identity.weak-methods-disabled",
+        "identity.user-consent-restricted",
+        "identity.guest-access-restricted",
+        "identity.passwords-never-expire",
+        "access.ga-activation-approval",
+        "access.cloud-only-admins",
+    ];
+    let (_, doc) = check(&[]);
+    for id in ids {
+        assert_eq!(status(&doc, "northwind", id), "pass", "{id}");
+    }
+    let fabrikam_now = [
+        ("identity.weak-methods-disabled", "fail"),
+        ("identity.user-consent-restricted", "fail"),
+        ("identity.guest-access-restricted", "pass"),
+        ("identity.passwords-never-expire", "fail"),
+        ("access.ga-activation-approval", "fail"),
+        ("access.cloud-only-admins", "fail"),
+    ];
+    for (id, want) in fabrikam_now {
+        assert_eq!(status(&doc, "fabrikam", id), want, "{id}");
+    }
+    let (_, june) = check(&["--month", "2026-06", "--client", "fabrikam"]);
+    assert_eq!(
+        status(&june, "fabrikam", "identity.guest-access-restricted"),
+        "fail"
+    );
+    assert_ne!(
+        status(&june, "fabrikam", "access.ga-activation-approval"),
+        "fail",
+        "no Entra ID P2 before September: a licence gap, not a fail"
+    );
+    let tailspin = [
+        ("identity.weak-methods-disabled", "fail"),
+        ("identity.user-consent-restricted", "pass"),
+        ("identity.guest-access-restricted", "pass"),
+        ("identity.passwords-never-expire", "pass"),
+        ("access.ga-activation-approval", "not_applicable"),
+        ("access.cloud-only-admins", "pass"),
+    ];
+    for (id, want) in tailspin {
+        assert_eq!(status(&doc, "tailspin", id), want, "{id}");
+    }
+}

@@ -206,7 +206,7 @@ MS_PIM_APP = {"appId": None, "displayName": "MS-PIM", "servicePrincipalId": None
 
 # The formats.md endpoint table: (file, request).
 ENDPOINTS = [
-    ("graph/users.json", "GET /v1.0/users?$select=id,displayName,userPrincipalName,userType,accountEnabled,assignedLicenses,signInActivity"),
+    ("graph/users.json", "GET /v1.0/users?$select=id,displayName,userPrincipalName,userType,accountEnabled,assignedLicenses,createdDateTime,signInActivity,onPremisesSyncEnabled&$top=500"),
     ("graph/userRegistrationDetails.json", "GET /v1.0/reports/authenticationMethods/userRegistrationDetails"),
     ("graph/conditionalAccessPolicies.json", "GET /v1.0/identity/conditionalAccess/policies"),
     ("graph/securityDefaults.json", "GET /v1.0/policies/identitySecurityDefaultsEnforcementPolicy"),
@@ -222,8 +222,12 @@ ENDPOINTS = [
     ("graph/driveProtectionUnits.json", "GET /v1.0/solutions/backupRestore/protectionUnits/microsoft.graph.driveProtectionUnit"),
     ("graph/siteProtectionUnits.json", "GET /v1.0/solutions/backupRestore/protectionUnits/microsoft.graph.siteProtectionUnit"),
     ("graph/restoreSessions.json", "GET /v1.0/solutions/backupRestore/restoreSessions"),
+    ("graph/authenticationMethodsPolicy.json", "GET /v1.0/policies/authenticationMethodsPolicy"),
+    ("graph/authorizationPolicy.json", "GET /v1.0/policies/authorizationPolicy"),
+    ("graph/domains.json", "GET /v1.0/domains"),
+    ("graph/roleManagementPolicyAssignments.json", "GET /v1.0/policies/roleManagementPolicyAssignments?$filter=scopeId eq '/' and scopeType eq 'DirectoryRole'&$expand=policy($expand=rules)"),
 ]
-BACKUP_FILES = {f for f, _ in ENDPOINTS[11:]}
+BACKUP_FILES = {f for f, _ in ENDPOINTS[11:16]}
 PAGE_SIZE = {"graph/users.json": 100, "graph/userRegistrationDetails.json": 1000, "graph/directoryAudits.json": 100}
 
 SECURITY_DEFAULTS_DESCRIPTION = (
@@ -264,6 +268,7 @@ class Person:
         self.dormant = dormant      # (from, last sign-in): stops signing in until registered for MFA
         self.monthly_from = monthly_from  # break-glass: (from, last sign-in before monthly tests began)
         self.enabled_from = enabled_from  # pre-provisioned joiner: disabled until the first day
+        self.synced = False         # synchronised from an on-premises directory (onPremisesSyncEnabled)
         self.id = None
 
     def exists(self, t):
@@ -412,8 +417,10 @@ def users_doc(c, t, with_signin=True):
         }
         if with_signin:
             u["signInActivity"] = sign_in_activity(c, p, t)
+        # Graph writes null for an account never synchronised from on-premises.
+        u["onPremisesSyncEnabled"] = True if p.synced else None
         value.append(u)
-    ctx = GRAPH + "users(" + fields + (",signInActivity" if with_signin else "") + ")"
+    ctx = GRAPH + "users(" + fields + (",signInActivity" if with_signin else "") + ",onPremisesSyncEnabled)"
     return {"@odata.context": ctx, "value": value}
 
 
@@ -1178,6 +1185,162 @@ def minutes_of(d):
 # month snapshot
 # ---------------------------------------------------------------------------------------
 
+# ---------------------------------------------------------------------------------------
+# policies: authentication methods, authorization, domains, PIM role settings
+# ---------------------------------------------------------------------------------------
+
+AUTH_METHODS = [
+    # (odata prefix, id, weak)
+    ("fido2", "Fido2", False),
+    ("microsoftAuthenticator", "MicrosoftAuthenticator", False),
+    ("sms", "Sms", True),
+    ("temporaryAccessPass", "TemporaryAccessPass", False),
+    ("softwareOath", "SoftwareOath", False),
+    ("voice", "Voice", True),
+    ("email", "Email", True),
+    ("x509Certificate", "X509Certificate", False),
+]
+
+
+def auth_methods_doc(c, t):
+    """The authenticationMethodsPolicy as GET returns it. c.auth_methods(t) gives the
+    migration state and, per method id, the include targets when enabled (None: disabled);
+    methods it does not name are enabled for all users when strong, disabled when weak."""
+    migration, enabled = c.auth_methods(t)
+    configs = []
+    for odata, mid, weak in AUTH_METHODS:
+        targets = enabled.get(mid, None if weak else ["all_users"])
+        cfg = {
+            "@odata.type": "#microsoft.graph.%sAuthenticationMethodConfiguration" % odata,
+            "id": mid,
+            "state": "enabled" if targets is not None else "disabled",
+            "excludeTargets": [],
+        }
+        if mid == "Email":
+            cfg["allowExternalIdToUseEmailOtp"] = "default"
+        cfg["includeTargets"] = [
+            {"targetType": "group", "id": g, "isRegistrationRequired": False}
+            for g in (targets if targets is not None else ["all_users"])
+        ]
+        configs.append(cfg)
+    return {
+        "@odata.context": GRAPH + "authenticationMethodsPolicy",
+        "id": "authenticationMethodsPolicy",
+        "displayName": "Authentication Methods Policy",
+        "description": "The tenant-wide policy that controls which authentication methods are allowed in the tenant, authentication method registration requirements, and self-service password reset settings",
+        "lastModifiedDateTime": "2026-05-12T09:31:07.4412988Z",
+        "policyVersion": "1.5",
+        "policyMigrationState": migration,
+        "registrationEnforcement": {"authenticationMethodsRegistrationCampaign": {
+            "snoozeDurationInDays": 1, "enforceRegistrationAfterAllowedSnoozes": True, "state": "default", "excludeTargets": [],
+            "includeTargets": [{"id": "all_users", "targetType": "group", "targetedAuthenticationMethod": "microsoftAuthenticator"}]}},
+        "authenticationMethodConfigurations": configs,
+    }
+
+
+RESTRICTED_GUESTS = "2af84b1e-32c8-42b7-82bc-daa82404023b"
+LIMITED_GUESTS = "10dae51f-b6af-4016-8d66-8c2a99b929b3"
+MEMBER_GUESTS = "a0b1b346-4d3e-4e8b-98f8-753987be4970"
+RSC = ["ManagePermissionGrantsForOwnedResource.microsoft-dynamically-managed-permissions-for-chat",
+       "ManagePermissionGrantsForOwnedResource.microsoft-dynamically-managed-permissions-for-team"]
+
+
+def authorization_doc(c, t):
+    return {
+        "@odata.context": GRAPH + "policies/authorizationPolicy/$entity",
+        "id": "authorizationPolicy",
+        "allowInvitesFrom": "adminsAndGuestInviters",
+        "allowedToSignUpEmailBasedSubscriptions": True,
+        "allowedToUseSSPR": True,
+        "allowEmailVerifiedUsersToJoinOrganization": False,
+        "allowUserConsentForRiskyApps": None,
+        "blockMsolPowerShell": False,
+        "displayName": "Authorization Policy",
+        "description": "Used to manage authorization related settings across the company.",
+        "guestUserRoleId": c.guest_role(t),
+        "defaultUserRolePermissions": {
+            "allowedToCreateApps": False,
+            "allowedToCreateSecurityGroups": True,
+            "allowedToCreateTenants": False,
+            "allowedToReadBitlockerKeysForOwnedDevice": True,
+            "allowedToReadOtherUsers": True,
+            "permissionGrantPoliciesAssigned": c.user_consent(t) + RSC,
+        },
+    }
+
+
+NEVER_EXPIRE = 2147483647
+
+
+def domains_doc(c, t):
+    value = []
+    for did, auth, verified, validity, root in c.domains:
+        value.append({
+            "authenticationType": auth,
+            "availabilityStatus": None,
+            "id": did,
+            "isAdminManaged": True,
+            "isDefault": did == c.domain,
+            "isInitial": did == c.onms,
+            "isRoot": root,
+            "isVerified": verified,
+            "passwordNotificationWindowInDays": 14 if root else None,
+            "passwordValidityPeriodInDays": validity,
+            "supportedServices": ["Email", "OfficeCommunicationsOnline"] if verified else [],
+            "state": None,
+        })
+    return {"@odata.context": GRAPH + "domains", "value": value}
+
+
+# The roles whose PIM settings the samples carry (template ids are the public ones).
+PIM_ROLES = [GA, "Privileged Role Administrator", "Exchange Administrator", "SharePoint Administrator",
+             "User Administrator", "Helpdesk Administrator"]
+
+
+def role_policies_doc(c, t):
+    """roleManagementPolicyAssignments with policy and rules expanded (the shape of the API
+    reference's Example 2). c.activation_approval(t, role) gives (required, approvers)."""
+    value = []
+
+    def target(caller, level):
+        return {"caller": caller, "operations": ["all"], "level": level, "inheritableSettings": [], "enforcedSettings": []}
+
+    for role in PIM_ROLES:
+        rid = ROLE_ID[role]
+        pid = "DirectoryRole_%s_%s" % (c.tenant, gid(c.cid, "pim-policy", role))
+        required, approvers = c.activation_approval(t, role)
+        rules = [
+            {"@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyExpirationRule", "id": "Expiration_Admin_Eligibility",
+             "isExpirationRequired": False, "maximumDuration": "P365D", "target": target("Admin", "Eligibility")},
+            {"@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyExpirationRule", "id": "Expiration_EndUser_Assignment",
+             "isExpirationRequired": True, "maximumDuration": "PT8H" if role != GA else "PT2H", "target": target("EndUser", "Assignment")},
+            {"@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyEnablementRule", "id": "Enablement_EndUser_Assignment",
+             "enabledRules": ["MultiFactorAuthentication", "Justification"], "target": target("EndUser", "Assignment")},
+            {"@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyApprovalRule", "id": "Approval_EndUser_Assignment",
+             "target": target("EndUser", "Assignment"),
+             "setting": {"isApprovalRequired": required, "isApprovalRequiredForExtension": False,
+                         "isRequestorJustificationRequired": True, "approvalMode": "SingleStage",
+                         "approvalStages": [{"approvalStageTimeOutInDays": 1, "isApproverJustificationRequired": True,
+                                             "escalationTimeInMinutes": 0, "isEscalationEnabled": False,
+                                             "primaryApprovers": approvers, "escalationApprovers": []}]}},
+            {"@odata.type": "#microsoft.graph.unifiedRoleManagementPolicyNotificationRule", "id": "Notification_Admin_EndUser_Assignment",
+             "notificationType": "Email", "recipientType": "Admin", "notificationLevel": "All", "isDefaultRecipientsEnabled": True,
+             "notificationRecipients": [], "target": target("EndUser", "Assignment")},
+        ]
+        value.append({
+            "id": pid + "_" + rid, "policyId": pid, "scopeId": "/", "scopeType": "DirectoryRole", "roleDefinitionId": rid,
+            "policy": {"id": pid, "displayName": "DirectoryRole", "description": "DirectoryRole", "isOrganizationDefault": False,
+                       "scopeId": "/", "scopeType": "DirectoryRole", "lastModifiedDateTime": None,
+                       "lastModifiedBy": {"displayName": None, "id": None}, "rules": rules},
+        })
+    return {"@odata.context": GRAPH + "policies/roleManagementPolicyAssignments(policy(rules()))", "value": value}
+
+
+def approver_group(c, name):
+    return {"@odata.type": "#microsoft.graph.groupMembers", "groupId": gid(c.cid, "group", name), "description": name}
+
+
+
 def write_month(w, c, month):
     t = collected_at(month)
     base = "evidence/%s/%s/" % (c.cid, month)
@@ -1193,6 +1356,10 @@ def write_month(w, c, month):
         "graph/roleAssignmentSchedules.json": assignment_schedules_doc(c, t) if c.p2(t) else None,
         "graph/secureScores.json": secure_score_doc(c, t, *c.score(t)),
         "graph/directoryAudits.json": audits_doc(c, t, c.audit_retention_days),
+        "graph/authenticationMethodsPolicy.json": auth_methods_doc(c, t),
+        "graph/authorizationPolicy.json": authorization_doc(c, t),
+        "graph/domains.json": domains_doc(c, t),
+        "graph/roleManagementPolicyAssignments.json": role_policies_doc(c, t) if c.p2(t) else None,
     }
     if c.m365_backup:
         docs.update({
@@ -1413,6 +1580,15 @@ def northwind():
     ]
 
     c.missing = lambda f, t: {}
+
+    # Mature settings: weak methods off after the migration, no user consent, restricted
+    # guests, passwords never expire, GA activation approved by the senior admins.
+    c.auth_methods = lambda t: ("migrationComplete", {})
+    c.user_consent = lambda t: []
+    c.guest_role = lambda t: RESTRICTED_GUESTS
+    c.domains = [(c.domain, "Managed", True, NEVER_EXPIRE, True), (c.onms, "Managed", True, NEVER_EXPIRE, True)]
+    c.activation_approval = lambda t, role: (
+        (True, [approver_group(c, "Northwind PIM approvers")]) if role in (GA, "Privileged Role Administrator") else (False, []))
 
     def unit_status(workload, p, t):
         if p.alias == "ben.carter" and t < dt("2026-10-30"):
@@ -1677,11 +1853,32 @@ def fabrikam():
     ]
 
     def missing(f, t):
-        if f in ("graph/roleEligibilitySchedules.json", "graph/roleAssignmentSchedules.json") and not c.p2(t):
+        if f in ("graph/roleEligibilitySchedules.json", "graph/roleAssignmentSchedules.json",
+                 "graph/roleManagementPolicyAssignments.json") and not c.p2(t):
             return {"status": 403, "missing": "not_licensed", "reason": "Entra ID P2 is required"}
         return {}
 
     c.missing = missing
+
+    # Hybrid identity: staff accounts (fabrikam.example) are synchronised from the
+    # on-premises Active Directory, admins included; break-glass, the legacy Exchange admin
+    # and guests are cloud-only. SMS stays on for the warehouse group and the methods
+    # migration is unfinished; users may consent to any app until September, then to
+    # low-impact apps of verified publishers; guests have member access until September,
+    # then limited access; the public domain keeps a 90-day password expiry (the
+    # federated subsidiary domain is left out); Global Administrator activation (P2 from
+    # September) needs no approval.
+    for p in c.people:
+        if p.upn.endswith("@" + c.domain) and p.kind != "guest":
+            p.synced = True
+    warehouse = gid(c.cid, "group", "Lager SMS")
+    c.auth_methods = lambda t: ("migrationInProgress", {"Sms": [warehouse], "Email": ["all_users"]})
+    c.user_consent = lambda t: (["ManagePermissionGrantsForSelf.microsoft-user-default-low"] if t >= dt("2026-09-01")
+                                else ["ManagePermissionGrantsForSelf.microsoft-user-default-legacy"])
+    c.guest_role = lambda t: LIMITED_GUESTS if t >= dt("2026-09-01") else MEMBER_GUESTS
+    c.domains = [(c.domain, "Managed", True, 90, True), (c.onms, "Managed", True, NEVER_EXPIRE, True),
+                 ("fabrikam-spedition.example", "Federated", True, None, True)]
+    c.activation_approval = lambda t, role: (False, [])
 
     # protection coverage: who was still outside the policies each month
     unprotected = {
@@ -1826,7 +2023,8 @@ def tailspin():
     ]
 
     def missing(f, t):
-        if f in ("graph/roleEligibilitySchedules.json", "graph/roleAssignmentSchedules.json"):
+        if f in ("graph/roleEligibilitySchedules.json", "graph/roleAssignmentSchedules.json",
+                 "graph/roleManagementPolicyAssignments.json"):
             return {"status": 403, "missing": "not_licensed", "reason": "Entra ID P2 is required"}
         if f == "graph/userRegistrationDetails.json":
             return {"status": 403, "missing": "not_licensed", "reason": "Entra ID P1 or P2 is required for authentication methods reports"}
@@ -1835,6 +2033,16 @@ def tailspin():
         return {}
 
     c.missing = missing
+
+    # Small tenant: email one-time passcodes still on for everyone (the methods policy was
+    # never migrated); no user consent; the default limited guest access; passwords never
+    # expire on both verified domains (an unverified old domain is ignored). No PIM.
+    c.auth_methods = lambda t: ("preMigration", {"Email": ["all_users"]})
+    c.user_consent = lambda t: []
+    c.guest_role = lambda t: LIMITED_GUESTS
+    c.domains = [(c.domain, "Managed", True, NEVER_EXPIRE, True), (c.onms, "Managed", True, NEVER_EXPIRE, True),
+                 ("tailspin-bakery.example", "Managed", False, None, True)]
+    c.activation_approval = lambda t, role: (False, [])
 
     def mailboxes(s):
         return sum(1 for p in c.people if p.exists(s) and p.mailbox)

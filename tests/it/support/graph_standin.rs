@@ -368,6 +368,18 @@ pub fn happy_graph(req: &Req, base: &str) -> Option<Reply> {
         "/v1.0/solutions/backupRestore/sharepointRestoreSessions" => {
             Some(ok(r#"{"value":[]}"#.into()))
         }
+        // Single objects, as Graph returns them.
+        "/v1.0/policies/authenticationMethodsPolicy" => {
+            s("v1.0__policies__authenticationMethodsPolicy.json")
+        }
+        "/v1.0/policies/authorizationPolicy" => s("v1.0__policies__authorizationPolicy.json"),
+        "/v1.0/domains" => s("v1.0__domains.json"),
+        // Graph refuses the list without its scope filter: answer only what custody asks.
+        "/v1.0/policies/roleManagementPolicyAssignments"
+            if q.contains("scopeId eq '/'") && q.contains("scopeType eq 'DirectoryRole'") =>
+        {
+            s("v1.0__policies__roleManagementPolicyAssignments__expand_policy_rules.json")
+        }
         _ => None,
     }
 }
