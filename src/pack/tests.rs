@@ -18,6 +18,16 @@ fn policy() -> PolicyProvenance {
     }
 }
 
+/// A fixed builder, so packs built by tests do not depend on the machine.
+fn build() -> crate::evidence::provenance::BuildProvenance {
+    crate::evidence::provenance::BuildProvenance {
+        custody_commit: "0123456789abcdef0123456789abcdef01234567".into(),
+        ci_run_url: None,
+        host: Some("test-host".into()),
+        built_at: None,
+    }
+}
+
 fn files(client: &str, m: Month) -> Vec<(String, Vec<u8>)> {
     vec![
         ("scorecard.json".into(), format!("{{\"client\":\"{client}\",\"month\":\"{m}\"}}").into_bytes()),
@@ -44,6 +54,7 @@ fn build_chain(site: &Path, client: &str, months: &[&str]) -> Vec<PathBuf> {
             policy: &policy,
             files: files(client, m),
             previous: previous.clone(),
+            build: &build(),
         })
         .unwrap();
         let dir = site.join(client).join(m.to_string());
@@ -173,6 +184,8 @@ fn manifest_records_everything_in_order() {
     assert_eq!(
         paths,
         [
+            "README.txt",
+            "SHA256SUMS",
             "evidence/graph/users.json",
             "evidence/manifest.json",
             "policy/controls.toml",
@@ -181,8 +194,8 @@ fn manifest_records_everything_in_order() {
         ]
     );
     let users = entry(&zip, "evidence/graph/users.json");
-    assert_eq!(m.files[0].sha256, sha256_hex(&users));
-    assert_eq!(m.files[0].size, users.len() as u64);
+    assert_eq!(m.files[2].sha256, sha256_hex(&users));
+    assert_eq!(m.files[2].size, users.len() as u64);
 
     // Key order is part of the format.
     let text = String::from_utf8(bytes).unwrap();
@@ -193,6 +206,7 @@ fn manifest_records_everything_in_order() {
         "\"tool\"",
         "\"policy\"",
         "\"previous\"",
+        "\"built_by\"",
         "\"files\"",
     ];
     let at: Vec<usize> = keys.iter().map(|k| text.find(k).unwrap()).collect();
@@ -219,6 +233,7 @@ fn same_input_gives_the_same_bytes() {
         policy: &policy,
         files: files("acme", m),
         previous: prev.clone(),
+        build: &build(),
     })
     .unwrap();
     let mut shuffled = files("acme", m);
@@ -229,6 +244,7 @@ fn same_input_gives_the_same_bytes() {
         policy: &policy,
         files: shuffled,
         previous: prev,
+        build: &build(),
     })
     .unwrap();
     assert_eq!(a, b);
@@ -276,6 +292,7 @@ fn unsafe_paths_are_rejected() {
             policy: &policy,
             files: f,
             previous: None,
+            build: &build(),
         })
         .unwrap_err();
         assert!(err.contains(&format!("{bad:?}")), "{bad:?}: {err}");
@@ -288,6 +305,7 @@ fn unsafe_paths_are_rejected() {
         policy: &policy,
         files: dup,
         previous: None,
+        build: &build(),
     })
     .unwrap_err();
     assert!(err.contains("\"scorecard.json\" is given twice"), "{err}");
@@ -298,6 +316,7 @@ fn unsafe_paths_are_rejected() {
         policy: &policy,
         files: vec![],
         previous: None,
+        build: &build(),
     });
     assert!(bad_client.is_err());
     let later = build_pack(&PackInput {
@@ -306,6 +325,7 @@ fn unsafe_paths_are_rejected() {
         policy: &policy,
         files: vec![],
         previous: Some((month("2026-07"), "a".repeat(64))),
+        build: &build(),
     });
     assert!(later.unwrap_err().contains("not before"));
     let bad_sha = build_pack(&PackInput {
@@ -314,6 +334,7 @@ fn unsafe_paths_are_rejected() {
         policy: &policy,
         files: vec![],
         previous: Some((month("2026-06"), "XYZ".into())),
+        build: &build(),
     });
     assert!(bad_sha.is_err());
 }

@@ -287,6 +287,7 @@ impl ClientPacks<'_> {
                 &card.policy,
                 files,
                 previous,
+                crate::evidence::provenance::BuildProvenance::current(),
                 self.signer,
                 out,
             )?;

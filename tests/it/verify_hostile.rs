@@ -311,6 +311,7 @@ fn base_pack() -> Vec<u8> {
         policy: &policy,
         files,
         previous: None,
+        build: &custody::evidence::provenance::BuildProvenance::from_vars(&|_| None, None),
     })
     .unwrap()
     .zip
