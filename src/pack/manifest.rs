@@ -139,14 +139,6 @@ impl Manifest {
                 self.schema_version
             ));
         }
-        if self.schema_version < SCHEMA_VERSION
-            && (self.built_by.is_some() || self.collected_by.is_some())
-        {
-            return Err(format!(
-                "schema_version {} records no provenance, yet this one does",
-                self.schema_version
-            ));
-        }
         ClientId::parse(&self.client)?;
         if let Some(prev) = &self.previous {
             if prev.month >= self.month {
