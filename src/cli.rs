@@ -82,6 +82,9 @@ pub enum Command {
     Init(InitArgs),
     /// Fetch each client's monthly Microsoft Graph snapshot into evidence/<client>/<YYYY-MM>/.
     Collect(CollectArgs),
+    /// Write the manifest of a month whose Graph files were exported by hand, so the
+    /// month can be complete: hashes, endpoints present and missing, who and when.
+    Seal(SealArgs),
     /// Explain a control: what it checks, why it matters (its shared responsibility step),
     /// how to fix it, its thresholds and policy keys.
     Explain(crate::explain::ExplainArgs),
@@ -92,6 +95,32 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff), or write one page per command into a folder.
     Man(ManArgs),
+}
+
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Put the exported Graph responses under evidence/<client>/<YYYY-MM>/graph/ with \
+the file names of the endpoint table (README, \"Evidence\"), then seal. Every file is first read \
+as check reads it: a file that would not load is named with its JSON path and nothing is \
+written. Endpoints not exported are recorded as such: the month stays incomplete until they \
+are exported and the month sealed again. A manifest written by collect is never replaced \
+without --force; one written by seal is (the output says what was replaced).\n\
+Exit codes: 0 sealed; 2 bad input or usage (nothing written).\n\n\
+Examples:
+  custody seal --client contoso --month 2026-05
+  custody seal --client contoso --month 2026-05 --by \"Jane Doe <jane@msp.example>\"")]
+pub struct SealArgs {
+    /// The client whose month to seal.
+    #[arg(long = "client", value_name = "ID")]
+    pub client: String,
+    /// The month to seal.
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: String,
+    /// Who exported the files; default: git's user.name and user.email.
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    /// Replace a manifest that collect wrote (its records of what Graph answered are lost).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -397,6 +426,7 @@ fn run(cli: Cli) -> i32 {
         Command::Init(args) => init(&args),
         Command::Verify(args) => verify(&args),
         Command::Collect(args) => collect(&cli.repo, &args),
+        Command::Seal(args) => seal(&cli.repo, &args),
         Command::Explain(args) => crate::explain::main(&args),
         Command::Clients(args) => clients(&cli.repo, &args),
         Command::Controls(args) => {
@@ -429,6 +459,61 @@ fn verify(args: &VerifyArgs) -> i32 {
     let report = crate::pack::verify_paths_with(&args.paths, &check);
     print_stdout(&format!("{}\n", report.render()));
     report.exit_code()
+}
+
+/// `custody seal`: a thin wrapper over [`crate::pack::seal::seal`].
+fn seal(root: &Path, args: &SealArgs) -> i32 {
+    let fail = |e: String| {
+        eprint(&format!("error: {e}\n"));
+        EXIT_INPUT
+    };
+    let client = match ClientId::parse(&args.client) {
+        Ok(c) => c,
+        Err(e) => return fail(format!("--client: {e}")),
+    };
+    let month = match Month::parse(&args.month) {
+        Ok(m) => m,
+        Err(e) => return fail(format!("--month: {e}")),
+    };
+    let opts = crate::pack::seal::SealOptions {
+        repo: root,
+        client: &client,
+        month,
+        by: args.by.clone(),
+        force: args.force,
+        now: jiff::Timestamp::now(),
+    };
+    match crate::pack::seal::seal(&opts) {
+        Err(diags) => {
+            eprint_diags(&diags);
+            eprint(&format!("error: {client} {month} not sealed; nothing was written\n"));
+            EXIT_INPUT
+        }
+        Ok(s) => {
+            let mut out = format!(
+                "sealed {}: {} of {} endpoint file(s), {} other file(s), exported by hand by {}\n",
+                s.manifest,
+                s.present,
+                s.expected,
+                s.other_files,
+                crate::evidence::provenance::one_line(&s.by, 200)
+            );
+            if let Some(r) = &s.replaced {
+                out.push_str(&format!("replaced {r}\n"));
+            }
+            for m in &s.missing {
+                out.push_str(&format!("not exported: {m}\n"));
+            }
+            for p in &s.partial {
+                out.push_str(&format!("partial: {p}\n"));
+            }
+            if !s.missing.is_empty() || !s.partial.is_empty() {
+                out.push_str("evidence.snapshot-complete fails for this month until those are exported whole and the month is sealed again\n");
+            }
+            print_stdout(&out);
+            EXIT_OK
+        }
+    }
 }
 
 static QUIET: AtomicBool = AtomicBool::new(false);

@@ -11,6 +11,7 @@ pub mod manifest;
 pub mod read;
 pub mod readme;
 pub mod reevaluate;
+pub mod seal;
 pub mod signature;
 pub mod verify;
 
