@@ -106,7 +106,7 @@ pub fn seal(opts: &SealOptions) -> Result<Sealed, Vec<Diagnostic>> {
         .map_err(|e| refuse(&month_rel, e))?;
 
     let files = month_files(&month_dir, &month_rel).map_err(|(f, e)| refuse(&f, e))?;
-    let replaced = existing_manifest(&month_dir.join(MANIFEST), &manifest_rel, opts.force)
+    let replaced = existing_manifest(&month_dir.join(MANIFEST), opts.force)
         .map_err(|e| refuse(&manifest_rel, e))?;
 
     // Every file read back as `check` reads it: what would not load is named now, with
@@ -306,7 +306,7 @@ fn month_files(
 
 /// What an existing manifest is, and whether seal may replace it: one it sealed itself,
 /// yes; one `collect` wrote (or one custody cannot read), only with `--force`.
-fn existing_manifest(path: &Path, rel: &str, force: bool) -> Result<Option<String>, String> {
+fn existing_manifest(path: &Path, force: bool) -> Result<Option<String>, String> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
