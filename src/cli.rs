@@ -107,7 +107,7 @@ without --force; one written by seal is (the output says what was replaced).\n\
 Exit codes: 0 sealed; 2 bad input or usage (nothing written).\n\n\
 Examples:
   custody seal --client contoso --month 2026-05
-  custody seal --client contoso --month 2026-05 --by \"Jane Doe <jane@msp.example>\"")]
+  custody seal --client contoso --month 2026-05 --by jane@msp.example --force")]
 pub struct SealArgs {
     /// The client whose month to seal.
     #[arg(long = "client", value_name = "ID")]
