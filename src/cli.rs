@@ -98,7 +98,8 @@ pub enum Command {
 }
 
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Put the exported Graph responses under evidence/<client>/<YYYY-MM>/graph/ with \
+#[command(
+    after_help = "Put the exported Graph responses under evidence/<client>/<YYYY-MM>/graph/ with \
 the file names of the endpoint table (README, \"Evidence\"), then seal. Every file is first read \
 as check reads it: a file that would not load is named with its JSON path and nothing is \
 written. Endpoints not exported are recorded as such: the month stays incomplete until they \
@@ -107,7 +108,8 @@ without --force; one written by seal is (the output says what was replaced).\n\
 Exit codes: 0 sealed; 2 bad input or usage (nothing written).\n\n\
 Examples:
   custody seal --client contoso --month 2026-05
-  custody seal --client contoso --month 2026-05 --by jane@msp.example --force")]
+  custody seal --client contoso --month 2026-05 --by jane@msp.example --force"
+)]
 pub struct SealArgs {
     /// The client whose month to seal.
     #[arg(long = "client", value_name = "ID")]
@@ -486,7 +488,9 @@ fn seal(root: &Path, args: &SealArgs) -> i32 {
     match crate::pack::seal::seal(&opts) {
         Err(diags) => {
             eprint_diags(&diags);
-            eprint(&format!("error: {client} {month} not sealed; nothing was written\n"));
+            eprint(&format!(
+                "error: {client} {month} not sealed; nothing was written\n"
+            ));
             EXIT_INPUT
         }
         Ok(s) => {

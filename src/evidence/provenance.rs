@@ -118,9 +118,8 @@ pub fn ci_run_url(var: &dyn Fn(&str) -> Option<String>) -> Option<String> {
     let digits = |s: &str| !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit());
     let run = var("GITHUB_RUN_ID")?;
     let attempt = var("GITHUB_RUN_ATTEMPT")?;
-    (host_ok && name_ok(owner) && name_ok(name) && digits(&run) && digits(&attempt)).then(|| {
-        format!("https://{host}/{owner}/{name}/actions/runs/{run}/attempts/{attempt}")
-    })
+    (host_ok && name_ok(owner) && name_ok(name) && digits(&run) && digits(&attempt))
+        .then(|| format!("https://{host}/{owner}/{name}/actions/runs/{run}/attempts/{attempt}"))
 }
 
 /// The machine's host name, if it has a host name's shape (letters, digits, `.`, `-`).
@@ -160,7 +159,8 @@ pub fn one_line(s: &str, max: usize) -> String {
             out.push('…');
             break;
         }
-        if c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
+        if c.is_control()
+            || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
         {
             out.extend(c.escape_unicode());
         } else {
@@ -183,7 +183,10 @@ impl CollectProvenance {
         match self.method {
             Method::Hand => format!(
                 "exported by hand by {}, sealed with {tool} at {}",
-                self.by.as_deref().map(v).unwrap_or_else(|| "someone unnamed".into()),
+                self.by
+                    .as_deref()
+                    .map(v)
+                    .unwrap_or_else(|| "someone unnamed".into()),
                 v(&self.finished_at)
             ),
             Method::Collect => {
@@ -307,10 +310,7 @@ mod tests {
             Some("h".into()),
         );
         assert_eq!(b.built_at.as_deref(), Some("2025-11-27T02:57:00Z"));
-        let b = BuildProvenance::from_vars(
-            &env(&[("SOURCE_DATE_EPOCH", "yesterday")]),
-            None,
-        );
+        let b = BuildProvenance::from_vars(&env(&[("SOURCE_DATE_EPOCH", "yesterday")]), None);
         assert_eq!(b.built_at, None);
         // In CI the run names the builder, not the runner's host.
         let b = BuildProvenance::from_vars(&env(&GOOD), Some("runner-x".into()));

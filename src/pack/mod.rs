@@ -288,9 +288,11 @@ fn collected_by(files: &[(&str, Source)]) -> Result<Option<CollectProvenance>, S
             b
         }
     };
-    Ok(serde_json::from_slice::<crate::evidence::manifest::Manifest>(&bytes)
-        .ok()
-        .and_then(|m| m.provenance))
+    Ok(
+        serde_json::from_slice::<crate::evidence::manifest::Manifest>(&bytes)
+            .ok()
+            .and_then(|m| m.provenance),
+    )
 }
 
 /// Fixed entry options: the deterministic part of the pack format.

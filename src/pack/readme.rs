@@ -76,7 +76,11 @@ pub fn readme(a: &About) -> String {
     );
 
     o.push_str("WHAT WAS EVALUATED AGAINST WHAT\n\n");
-    let _ = writeln!(o, "  Evidence month:  {} (the files under evidence/)", a.month);
+    let _ = writeln!(
+        o,
+        "  Evidence month:  {} (the files under evidence/)",
+        a.month
+    );
     let policy = match (&a.policy.commit, &a.policy.committed_at) {
         (Some(c), Some(at)) => format!("git commit {}, committed {}", v(c), v(at)),
         (Some(c), None) => format!("git commit {}", v(c)),
@@ -177,9 +181,9 @@ fn files_described(a: &About) -> Vec<(String, String)> {
         }
         let what = match top.as_str() {
             README_PATH => "this guide".to_owned(),
-            SUMS_PATH => format!(
-                "sha256 of every file {MANIFEST_PATH} lists (but itself), for sha256sum -c"
-            ),
+            SUMS_PATH => {
+                format!("sha256 of every file {MANIFEST_PATH} lists (but itself), for sha256sum -c")
+            }
             "scorecard.html" => {
                 "the scorecard to read in a browser; its links stay inside the pack".into()
             }
@@ -208,7 +212,9 @@ fn files_described(a: &About) -> Vec<(String, String)> {
                 count("previous/"),
                 ""
             ),
-            "history/" => "restore tests of earlier months, which the restore-test controls read".into(),
+            "history/" => {
+                "restore tests of earlier months, which the restore-test controls read".into()
+            }
             _ => "a file custody packed".into(),
         };
         out.push((one_line(&top, 80), what));

@@ -295,8 +295,7 @@ fn explains_itself(
         Some(b) if manifest.tool.version == crate::VERSION => {
             let as_is = readme::readme(&readme::About::of(manifest, signed));
             if b != as_is.as_bytes() {
-                let flipped =
-                    readme::readme(&readme::About::of(manifest, !signed));
+                let flipped = readme::readme(&readme::About::of(manifest, !signed));
                 out.push(if b == flipped.as_bytes() && !signed {
                     format!(
                         "{README_PATH} says the pack is signed, but it holds no {SIGNATURE_PATH} (the signature was removed?)"
@@ -308,7 +307,10 @@ fn explains_itself(
         }
         Some(_) => {}
     }
-    let evidence_manifest = root.join(format!("evidence/{id}/{month}/{}", crate::evidence::MANIFEST));
+    let evidence_manifest = root.join(format!(
+        "evidence/{id}/{month}/{}",
+        crate::evidence::MANIFEST
+    ));
     let recorded = std::fs::read(evidence_manifest)
         .ok()
         .and_then(|b| serde_json::from_slice::<crate::evidence::manifest::Manifest>(&b).ok())

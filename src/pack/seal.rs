@@ -14,12 +14,12 @@
 //! `collect`'s month lock so a collection and a seal of one month never interleave.
 
 use crate::client_id::ClientId;
+use crate::collect::guard::MonthLock;
+use crate::diagnostic::Diagnostic;
 use crate::evidence::endpoints::ENDPOINTS;
 use crate::evidence::manifest::{CollectProvenance, EndpointRecord, Manifest, Method, ToolInfo};
 use crate::evidence::provenance;
 use crate::evidence::{GROUP_MEMBERS_DIR, MANIFEST, load_snapshot, sha256_file};
-use crate::collect::guard::MonthLock;
-use crate::diagnostic::Diagnostic;
 use crate::month::Month;
 use crate::policy::load::{WorkingTree, load_policy};
 use std::collections::BTreeMap;
@@ -66,7 +66,8 @@ pub fn seal(opts: &SealOptions) -> Result<Sealed, Vec<Diagnostic>> {
     let client_rel = format!("evidence/{id}");
     let month_rel = format!("{client_rel}/{month}");
     let manifest_rel = format!("{month_rel}/{MANIFEST}");
-    let refuse = |file: &str, msg: String| vec![Diagnostic::file(file, msg).for_client(id.as_str())];
+    let refuse =
+        |file: &str, msg: String| vec![Diagnostic::file(file, msg).for_client(id.as_str())];
 
     let policy = load_policy(&WorkingTree(opts.repo.to_path_buf()), id)?;
     let tenant = policy.client.tenant_id.trim().to_owned();
@@ -94,7 +95,9 @@ pub fn seal(opts: &SealOptions) -> Result<Sealed, Vec<Diagnostic>> {
             Err(_) => {
                 return Err(refuse(
                     &rel,
-                    format!("does not exist: put the month's exported Graph responses under {month_rel}/graph/ first (file names as in the README's endpoint table)"),
+                    format!(
+                        "does not exist: put the month's exported Graph responses under {month_rel}/graph/ first (file names as in the README's endpoint table)"
+                    ),
                 ));
             }
         }
@@ -233,7 +236,8 @@ pub fn seal(opts: &SealOptions) -> Result<Sealed, Vec<Diagnostic>> {
             ci_run_url: provenance::ci_run_url(&|k| std::env::var(k).ok()),
         }),
     };
-    let mut bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| refuse(&manifest_rel, e.to_string()))?;
+    let mut bytes =
+        serde_json::to_vec_pretty(&manifest).map_err(|e| refuse(&manifest_rel, e.to_string()))?;
     bytes.push(b'\n');
     write_atomically(&client_dir, &month_dir.join(MANIFEST), &bytes)
         .map_err(|e| refuse(&manifest_rel, e))?;
@@ -294,7 +298,8 @@ fn month_files(
             continue;
         }
         crate::pack::check_pack_path(&rel).map_err(|e| (shown.clone(), e))?;
-        let sha = sha256_file(entry.path()).map_err(|e| (shown.clone(), format!("cannot read: {e}")))?;
+        let sha =
+            sha256_file(entry.path()).map_err(|e| (shown.clone(), format!("cannot read: {e}")))?;
         let size = entry
             .metadata()
             .map_err(|e| (shown.clone(), format!("cannot read: {e}")))?
@@ -358,9 +363,20 @@ fn git_author(repo: &Path) -> Result<String, String> {
     let config = git2::Repository::discover(repo)
         .and_then(|r| r.config())
         .or_else(|_| git2::Config::open_default())
-        .map_err(|e| format!("cannot read git's configuration ({}); pass --by NAME", e.message()))?;
-    let name = config.get_string("user.name").ok().filter(|n| !n.trim().is_empty());
-    let email = config.get_string("user.email").ok().filter(|n| !n.trim().is_empty());
+        .map_err(|e| {
+            format!(
+                "cannot read git's configuration ({}); pass --by NAME",
+                e.message()
+            )
+        })?;
+    let name = config
+        .get_string("user.name")
+        .ok()
+        .filter(|n| !n.trim().is_empty());
+    let email = config
+        .get_string("user.email")
+        .ok()
+        .filter(|n| !n.trim().is_empty());
     let who = match (name, email) {
         (Some(n), Some(e)) => format!("{} <{}>", n.trim(), e.trim()),
         (Some(n), None) => n,

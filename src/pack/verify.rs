@@ -322,8 +322,10 @@ fn provenance_lines(name: &str, m: &Manifest) -> Vec<String> {
     }
     let collected = match &m.collected_by {
         Some(c) => format!("evidence {}", c.describe()),
-        None => "evidence provenance not recorded (the month's evidence/manifest.json records none)"
-            .into(),
+        None => {
+            "evidence provenance not recorded (the month's evidence/manifest.json records none)"
+                .into()
+        }
     };
     let built = match &m.built_by {
         Some(b) => b.describe(&m.tool.version),

@@ -117,7 +117,12 @@ fn ci_site(dir: &Path, key: Option<&Path>) -> PathBuf {
         c.env("CUSTODY_SIGNING_KEY_FILE", k);
     }
     let o = c.output().unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     out
 }
 
@@ -183,7 +188,10 @@ fn hostile_ci_variables_are_not_recorded() {
 /// too) as it was.
 fn edit_manifest(pack: &Path, edit: impl Fn(&mut Manifest)) {
     let mut files = entries(pack);
-    let at = files.iter().position(|(n, _)| n == "manifest.json").unwrap();
+    let at = files
+        .iter()
+        .position(|(n, _)| n == "manifest.json")
+        .unwrap();
     let mut m = Manifest::parse(&files[at].1).unwrap();
     edit(&mut m);
     files[at].1 = m.to_json();
@@ -246,7 +254,9 @@ fn a_forged_provenance_field_fails_verify_on_a_signed_pack() {
         ]);
         assert_eq!(code, 1, "{what}: {out}");
         assert!(
-            out.contains("does not match manifest.json: the manifest was changed after it was signed"),
+            out.contains(
+                "does not match manifest.json: the manifest was changed after it was signed"
+            ),
             "{what}: {out}"
         );
     }
@@ -275,7 +285,9 @@ fn an_unsigned_pack_whose_collected_by_is_not_its_evidence_manifests_fails() {
     let (code, out) = verify(&[pack.as_os_str()]);
     assert_eq!(code, 1, "{out}");
     assert!(
-        out.contains("manifest.json collected_by is not the provenance evidence/manifest.json records"),
+        out.contains(
+            "manifest.json collected_by is not the provenance evidence/manifest.json records"
+        ),
         "{out}"
     );
 }
@@ -288,12 +300,16 @@ fn an_old_pack_without_provenance_still_verifies_and_says_not_recorded() {
     let pack = pack_of(&site, "2026-11");
     let mut files = entries(&pack);
     files.retain(|(n, _)| n != "README.txt" && n != "SHA256SUMS");
-    let at = files.iter().position(|(n, _)| n == "manifest.json").unwrap();
+    let at = files
+        .iter()
+        .position(|(n, _)| n == "manifest.json")
+        .unwrap();
     let mut m = Manifest::parse(&files[at].1).unwrap();
     m.schema_version = 2;
     m.built_by = None;
     m.collected_by = None;
-    m.files.retain(|f| f.path != "README.txt" && f.path != "SHA256SUMS");
+    m.files
+        .retain(|f| f.path != "README.txt" && f.path != "SHA256SUMS");
     files[at].1 = m.to_json();
     write_zip(&pack, &files);
     let (code, out) = verify(&[pack.as_os_str()]);
@@ -346,7 +362,10 @@ fn collect_records_who_collected_and_the_pack_and_verify_carry_it_never_the_secr
     let dir = tempfile::tempdir().unwrap();
     let repo = dir.path().join("repo");
     let src = Path::new(env!("CARGO_MANIFEST_DIR"));
-    copy_tree(&src.join("clients/northwind"), &repo.join("clients/northwind"));
+    copy_tree(
+        &src.join("clients/northwind"),
+        &repo.join("clients/northwind"),
+    );
     let month = custody::month::Month::current().to_string();
     let server = {
         let base = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
@@ -358,7 +377,11 @@ fn collect_records_who_collected_and_the_pack_and_verify_carry_it_never_the_secr
                 return token_reply(&format!("tok-{NORTHWIND}-access"));
             }
             happy_graph(req, &base).unwrap_or_else(|| {
-                Reply::Json(404, vec![], r#"{"error":{"code":"NotFound","message":"x"}}"#.into())
+                Reply::Json(
+                    404,
+                    vec![],
+                    r#"{"error":{"code":"NotFound","message":"x"}}"#.into(),
+                )
             })
         });
         *base.lock().unwrap() = s.url.clone();
@@ -390,8 +413,16 @@ fn collect_records_who_collected_and_the_pack_and_verify_carry_it_never_the_secr
     assert_eq!(p["custody_version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(p["finished_at"], m["collected_at"]);
     let (start, end) = (
-        p["started_at"].as_str().unwrap().parse::<jiff::Timestamp>().unwrap(),
-        p["finished_at"].as_str().unwrap().parse::<jiff::Timestamp>().unwrap(),
+        p["started_at"]
+            .as_str()
+            .unwrap()
+            .parse::<jiff::Timestamp>()
+            .unwrap(),
+        p["finished_at"]
+            .as_str()
+            .unwrap()
+            .parse::<jiff::Timestamp>()
+            .unwrap(),
     );
     assert!(start <= end);
     let users = std::fs::read(month_dir.join("graph/users.json")).unwrap();
@@ -406,10 +437,18 @@ fn collect_records_who_collected_and_the_pack_and_verify_carry_it_never_the_secr
         .arg(&site)
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let pack = site.join(format!("northwind/{month}/evidence-northwind-{month}.zip"));
     let pm = Manifest::parse(&entry(&pack, "manifest.json")).unwrap();
-    let cb = pm.collected_by.as_ref().expect("the pack carries who collected");
+    let cb = pm
+        .collected_by
+        .as_ref()
+        .expect("the pack carries who collected");
     assert_eq!(cb.app_id.as_deref(), Some(APP));
     assert_eq!(cb.ci_run_url.as_deref(), Some(RUN_URL));
     let readme = String::from_utf8(entry(&pack, "README.txt")).unwrap();
@@ -420,8 +459,10 @@ fn collect_records_who_collected_and_the_pack_and_verify_carry_it_never_the_secr
     let (code, out) = verify(&[pack.as_os_str()]);
     assert_eq!(code, 0, "{out}");
     assert!(
-        out.contains(&format!("evidence collected from Microsoft Graph by custody {}", env!("CARGO_PKG_VERSION")))
-            && out.contains(RUN_URL),
+        out.contains(&format!(
+            "evidence collected from Microsoft Graph by custody {}",
+            env!("CARGO_PKG_VERSION")
+        )) && out.contains(RUN_URL),
         "{out}"
     );
     assert!(!out.contains("collected_by is not"), "{out}");

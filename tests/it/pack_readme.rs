@@ -41,7 +41,12 @@ fn build(repo: &Path, out: &Path, key: Option<&Path>, clients: &[&str]) {
         c.env("CUSTODY_SIGNING_KEY_FILE", k);
     }
     let o = c.output().unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }
 
 fn packs(site: &Path) -> Vec<PathBuf> {
@@ -97,11 +102,18 @@ fn every_pack_holds_a_readme_the_manifest_hashes_and_a_checksum_list() {
             format!("Evaluated by:    custody {}", m.tool.version),
             "WHO COLLECTED THE EVIDENCE".into(),
             "WHO BUILT THIS PACK".into(),
-            format!("custody verify --trusted-key allowed_signers --require-signature evidence-{}-{month}.zip", m.client),
+            format!(
+                "custody verify --trusted-key allowed_signers --require-signature evidence-{}-{month}.zip",
+                m.client
+            ),
             "sha256sum -c --strict SHA256SUMS".into(),
             "scorecard.html        the scorecard to read".into(),
         ] {
-            assert!(text.contains(&needle), "{}: README lacks {needle:?}:\n{text}", pack.display());
+            assert!(
+                text.contains(&needle),
+                "{}: README lacks {needle:?}:\n{text}",
+                pack.display()
+            );
         }
         if let Some(c) = &m.policy.commit {
             assert!(text.contains(&format!("git commit {c}")), "{text}");
@@ -155,7 +167,12 @@ fn the_readmes_commands_verify_a_signed_pack_with_standard_tools() {
         std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
     }
     let site = dir.path().join("site");
-    build(Path::new(env!("CARGO_MANIFEST_DIR")), &site, Some(&key), &["fabrikam"]);
+    build(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &site,
+        Some(&key),
+        &["fabrikam"],
+    );
 
     // What the auditor has: this month's pack, the previous one, and the MSP's key.
     let work = dir.path().join("auditor");
@@ -174,10 +191,22 @@ fn the_readmes_commands_verify_a_signed_pack_with_standard_tools() {
     .unwrap();
     let pack = work.join("evidence-fabrikam-2026-11.zip");
     let files = entries(&pack);
-    let readme = String::from_utf8(files.iter().find(|(n, _)| n == "README.txt").unwrap().1.clone()).unwrap();
-    let manifest = Manifest::parse(&files.iter().find(|(n, _)| n == "manifest.json").unwrap().1).unwrap();
+    let readme = String::from_utf8(
+        files
+            .iter()
+            .find(|(n, _)| n == "README.txt")
+            .unwrap()
+            .1
+            .clone(),
+    )
+    .unwrap();
+    let manifest =
+        Manifest::parse(&files.iter().find(|(n, _)| n == "manifest.json").unwrap().1).unwrap();
     let script = standard_tool_steps(&readme);
-    assert!(script.contains("ssh-keygen -Y verify"), "a signed pack's README verifies its signature:\n{script}");
+    assert!(
+        script.contains("ssh-keygen -Y verify"),
+        "a signed pack's README verifies its signature:\n{script}"
+    );
 
     let run = |script: &str| {
         std::process::Command::new("bash")
@@ -192,7 +221,10 @@ fn the_readmes_commands_verify_a_signed_pack_with_standard_tools() {
         String::from_utf8_lossy(&o.stdout).into_owned(),
         String::from_utf8_lossy(&o.stderr).into_owned(),
     );
-    assert!(o.status.success(), "the README's commands fail:\n{script}\n{out}\n{err}");
+    assert!(
+        o.status.success(),
+        "the README's commands fail:\n{script}\n{out}\n{err}"
+    );
     assert!(
         format!("{out}{err}").contains("Good \"custody-pack\" signature for evidence@msp.example"),
         "{out}{err}"
@@ -204,13 +236,10 @@ fn the_readmes_commands_verify_a_signed_pack_with_standard_tools() {
 
     // The same steps fail on a pack changed after it was built (sha256sum -c), and on a
     // pack holding a file the manifest does not list (the find | diff step).
-    let changed = format!(
-        "{}",
-        script.replacen(
-            "&& cd pack\n",
-            "&& cd pack\nprintf x >> scorecard.json\n",
-            1
-        )
+    let changed = script.replacen(
+        "&& cd pack\n",
+        "&& cd pack\nprintf x >> scorecard.json\n",
+        1,
     );
     assert!(!run(&format!("rm -rf pack\n{changed}")).status.success());
     let extra = script.replacen("&& cd pack\n", "&& cd pack\necho x > planted.html\n", 1);
@@ -224,7 +253,15 @@ fn the_readmes_commands_verify_a_signed_pack_with_standard_tools() {
 fn link_values(html: &str) -> Vec<String> {
     let lower = html.to_ascii_lowercase();
     let mut out = Vec::new();
-    for attr in ["href", "src", "srcset", "action", "poster", "xlink:href", "formaction"] {
+    for attr in [
+        "href",
+        "src",
+        "srcset",
+        "action",
+        "poster",
+        "xlink:href",
+        "formaction",
+    ] {
         let pat = format!("{attr}=");
         let mut from = 0;
         while let Some(i) = lower[from..].find(&pat) {
@@ -269,9 +306,9 @@ fn unescape(v: &str) -> String {
             "apos" => Some('\''),
             "lt" => Some('<'),
             "gt" => Some('>'),
-            n if n.starts_with("#x") || n.starts_with("#X") => {
-                u32::from_str_radix(&n[2..], 16).ok().and_then(char::from_u32)
-            }
+            n if n.starts_with("#x") || n.starts_with("#X") => u32::from_str_radix(&n[2..], 16)
+                .ok()
+                .and_then(char::from_u32),
             n if n.starts_with('#') => n[1..].parse().ok().and_then(char::from_u32),
             _ => None,
         };
@@ -300,7 +337,10 @@ fn unresolved(pack: &Path) -> Vec<String> {
         let html = String::from_utf8_lossy(data);
         let dir = name.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
         let values = link_values(&html);
-        assert!(!values.is_empty() || !name.ends_with("scorecard.html"), "no links parsed in {name}");
+        assert!(
+            !values.is_empty() || !name.ends_with("scorecard.html"),
+            "no links parsed in {name}"
+        );
         for v in values {
             let v = v.trim();
             if let Some(anchor) = v.strip_prefix('#') {
@@ -355,7 +395,9 @@ fn links_a_clients_notes_hold_never_leave_the_packed_page() {
     for sub in ["clients/northwind", "evidence/northwind/2026-11"] {
         for e in walkdir::WalkDir::new(src.join(sub)) {
             let e = e.unwrap();
-            let dest = repo.join(sub).join(e.path().strip_prefix(src.join(sub)).unwrap());
+            let dest = repo
+                .join(sub)
+                .join(e.path().strip_prefix(src.join(sub)).unwrap());
             if e.file_type().is_dir() {
                 std::fs::create_dir_all(&dest).unwrap();
             } else {
@@ -384,32 +426,51 @@ fn links_a_clients_notes_hold_never_leave_the_packed_page() {
         .1;
     let page = String::from_utf8(page).unwrap();
     // The address stays visible as text; the anchor stays a link.
-    assert!(page.contains("web (https://example.com/a?b=c&amp;d=e)"), "{page}");
+    assert!(
+        page.contains("web (https://example.com/a?b=c&amp;d=e)"),
+        "{page}"
+    );
     assert!(page.contains("href=\"#summary-h\""), "{page}");
     // The site's own page keeps the notes' links: only the pack needs them local.
     let site_page = std::fs::read_to_string(site.join("northwind/2026-11/index.html")).unwrap();
     assert!(site_page.contains("href=\"https://example.com/a?b=c&amp;d=e\""));
     // And the pack still re-evaluates to its own page.
     let o = custody().arg("verify").arg(&pack).output().unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
 }
 
 #[test]
 fn the_link_checker_finds_what_leaves_a_pack() {
     // The checker itself must fail on a link out, or the tests above prove nothing.
-    assert_eq!(unescape("assets&#x2f;logo.svg?a=1&amp;b=&#47;"), "assets/logo.svg?a=1&b=/");
+    assert_eq!(
+        unescape("assets&#x2f;logo.svg?a=1&amp;b=&#47;"),
+        "assets/logo.svg?a=1&b=/"
+    );
     let html = r##"<a href="index.html">x</a><img src='assets/x.png'><a href=https://e.x>y</a>
         <a href="#nowhere">z</a><p id="here"><a href="#here">ok</a><link rel="stylesheet" href="assets/style.css"><a data-href="x">"##;
     let v = link_values(html);
     assert_eq!(
         v,
-        ["index.html", "https://e.x", "#nowhere", "#here", "assets/style.css", "assets/x.png"]
+        [
+            "index.html",
+            "https://e.x",
+            "#nowhere",
+            "#here",
+            "assets/style.css",
+            "assets/x.png"
+        ]
     );
     let dir = tempfile::tempdir().unwrap();
     let zip = dir.path().join("p.zip");
     let mut w = zip::ZipWriter::new(std::fs::File::create(&zip).unwrap());
     for (n, d) in [("scorecard.html", html), ("assets/style.css", "")] {
-        w.start_file(n, zip::write::SimpleFileOptions::default()).unwrap();
+        w.start_file(n, zip::write::SimpleFileOptions::default())
+            .unwrap();
         std::io::Write::write_all(&mut w, d.as_bytes()).unwrap();
     }
     w.finish().unwrap();

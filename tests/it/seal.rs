@@ -73,7 +73,9 @@ fn snapshot_complete(repo: &Path) -> Value {
     let o = custody()
         .arg("--repo")
         .arg(repo)
-        .args(["check", "--client", CLIENT, "--month", MONTH, "--format", "json"])
+        .args([
+            "check", "--client", CLIENT, "--month", MONTH, "--format", "json",
+        ])
         .output()
         .unwrap();
     let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -138,7 +140,10 @@ fn a_sealed_month_with_every_endpoint_is_complete() {
     assert_eq!(p["by"], "Jane Doe <jane@msp.example>");
     assert_eq!(p["custody_version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(p["started_at"], m["collected_at"]);
-    assert!(p.get("app_id").is_none() && p.get("credential").is_none(), "{p}");
+    assert!(
+        p.get("app_id").is_none() && p.get("credential").is_none(),
+        "{p}"
+    );
     assert_eq!(m["tenant_id"], p["tenant_id"]);
     let users = std::fs::read(month_dir(&repo).join("graph/users.json")).unwrap();
     let rec = m["endpoints"]
@@ -186,11 +191,16 @@ fn sealing_a_month_where_a_hashed_file_changes_afterwards_fails_completeness() {
     assert_eq!(seal(&repo, &["--by", "Jane"]).0, 0);
     let f = month_dir(&repo).join("backup-jobs.csv");
     let mut text = std::fs::read_to_string(&f).unwrap();
-    text.push_str("\n");
+    text.push('\n');
     std::fs::write(&f, text).unwrap();
     let r = snapshot_complete(&repo);
     assert_eq!(r["status"], "fail", "{r}");
-    assert!(r["items"].to_string().contains("backup-jobs.csv: sha256 does not match"), "{r}");
+    assert!(
+        r["items"]
+            .to_string()
+            .contains("backup-jobs.csv: sha256 does not match"),
+        "{r}"
+    );
 }
 
 #[test]
@@ -205,7 +215,8 @@ fn seal_on_bad_json_exits_2_naming_the_file_and_json_path_and_writes_nothing() {
     let (code, out, err) = seal(&repo, &["--by", "Jane"]);
     assert_eq!(code, 2, "{out}{err}");
     assert!(
-        err.contains(&format!("evidence/{CLIENT}/{MONTH}/graph/users.json")) && err.contains("/value/0/id"),
+        err.contains(&format!("evidence/{CLIENT}/{MONTH}/graph/users.json"))
+            && err.contains("/value/0/id"),
         "names the file and JSON path:\n{err}"
     );
     assert!(err.contains("nothing was written"), "{err}");
@@ -214,7 +225,11 @@ fn seal_on_bad_json_exits_2_naming_the_file_and_json_path_and_writes_nothing() {
     // A month sealed before keeps its manifest when a later seal fails.
     let (_dir, repo) = hand_exported_month();
     assert_eq!(seal(&repo, &["--by", "Jane"]).0, 0);
-    std::fs::write(month_dir(&repo).join("graph/subscribedSkus.json"), "{\"value\": [").unwrap();
+    std::fs::write(
+        month_dir(&repo).join("graph/subscribedSkus.json"),
+        "{\"value\": [",
+    )
+    .unwrap();
     let before = evidence_tree(&repo);
     let (code, _, err) = seal(&repo, &["--by", "Jane"]);
     assert_eq!(code, 2, "{err}");
@@ -249,7 +264,10 @@ fn seal_refuses_to_overwrite_the_manifest_collect_wrote_unless_forced() {
     // Its own manifest, seal replaces without --force, and says so.
     let (code, out, _) = seal(&repo, &["--by", "Ann"]);
     assert_eq!(code, 0);
-    assert!(out.contains("replaced the manifest sealed by Jane at"), "{out}");
+    assert!(
+        out.contains("replaced the manifest sealed by Jane at"),
+        "{out}"
+    );
     assert_eq!(manifest(&repo)["provenance"]["by"], "Ann");
 }
 
@@ -275,7 +293,10 @@ fn seal_refuses_links_and_writes_nothing() {
     let before = evidence_tree(&repo);
     let (code, _, err) = seal(&repo, &["--by", "Jane"]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("graph/users.json") && err.contains("symbolic link"), "{err}");
+    assert!(
+        err.contains("graph/users.json") && err.contains("symbolic link"),
+        "{err}"
+    );
     assert_eq!(evidence_tree(&repo), before);
 
     // A month folder that is a link is refused too (it could be another client's).
@@ -327,7 +348,10 @@ fn a_name_with_a_line_break_is_refused() {
     let (_dir, repo) = hand_exported_month();
     let (code, _, err) = seal(&repo, &["--by", "Jane\nforged: line"]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("--by") && err.contains("control character"), "{err}");
+    assert!(
+        err.contains("--by") && err.contains("control character"),
+        "{err}"
+    );
     assert!(!month_dir(&repo).join("manifest.json").exists());
 }
 
@@ -352,7 +376,9 @@ fn bad_client_or_month_is_a_usage_error() {
     let o = custody()
         .arg("--repo")
         .arg(&repo)
-        .args(["seal", "--client", CLIENT, "--month", "2026-12", "--by", "J"])
+        .args([
+            "seal", "--client", CLIENT, "--month", "2026-12", "--by", "J",
+        ])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
