@@ -103,12 +103,14 @@ pub enum Command {
 the file names of the endpoint table (README, \"Evidence\"), then seal. Every file is first read \
 as check reads it: a file that would not load is named with its JSON path and nothing is \
 written. Endpoints not exported are recorded as such: the month stays incomplete until they \
-are exported and the month sealed again. A manifest written by collect is never replaced \
+are exported and the month sealed again; one Graph refused for lack of a licence, named with \
+--not-licensed, is recorded as not licensed (an explained gap). A manifest written by collect is never replaced \
 without --force; one written by seal is (the output says what was replaced).\n\
 Exit codes: 0 sealed; 2 bad input or usage (nothing written).\n\n\
 Examples:
   custody seal --client contoso --month 2026-05
-  custody seal --client contoso --month 2026-05 --by jane@msp.example --force"
+  custody seal --client contoso --month 2026-05 --by jane@msp.example --force
+  custody seal --client contoso --month 2026-05 --not-licensed graph/roleEligibilitySchedules.json"
 )]
 pub struct SealArgs {
     /// The client whose month to seal.
@@ -123,6 +125,10 @@ pub struct SealArgs {
     /// Replace a manifest that collect wrote (its records of what Graph answered are lost).
     #[arg(long)]
     pub force: bool,
+    /// An endpoint's file (graph/roleEligibilitySchedules.json) that Graph refused for lack
+    /// of a licence when exporting: recorded as not licensed, an explained gap (repeatable).
+    #[arg(long = "not-licensed", value_name = "FILE")]
+    pub not_licensed: Vec<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -483,6 +489,7 @@ fn seal(root: &Path, args: &SealArgs) -> i32 {
         month,
         by: args.by.clone(),
         force: args.force,
+        not_licensed: args.not_licensed.clone(),
         now: jiff::Timestamp::now(),
     };
     match crate::pack::seal::seal(&opts) {
@@ -504,6 +511,9 @@ fn seal(root: &Path, args: &SealArgs) -> i32 {
             );
             if let Some(r) = &s.replaced {
                 out.push_str(&format!("replaced {r}\n"));
+            }
+            for m in &s.not_licensed {
+                out.push_str(&format!("not licensed (as stated): {m}\n"));
             }
             for m in &s.missing {
                 out.push_str(&format!("not exported: {m}\n"));

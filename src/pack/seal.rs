@@ -35,6 +35,9 @@ pub struct SealOptions<'a> {
     pub by: Option<String>,
     /// Replace a manifest that `collect` wrote (or one custody cannot read).
     pub force: bool,
+    /// Endpoint files Graph refused for lack of a licence when they were exported
+    /// (`--not-licensed`): recorded as `not_licensed`, an explained gap, not a failure.
+    pub not_licensed: Vec<String>,
     /// The time recorded as `collected_at` and the sealing time.
     pub now: jiff::Timestamp,
 }
@@ -50,6 +53,8 @@ pub struct Sealed {
     pub expected: usize,
     /// Endpoint files absent, recorded as not exported: the month stays incomplete.
     pub missing: Vec<String>,
+    /// Endpoint files recorded as not licensed (`--not-licensed`).
+    pub not_licensed: Vec<String>,
     /// Files besides the endpoints' (group members, backup records, restore tests).
     pub other_files: usize,
     /// Collections holding only part of their items (a first page): still incomplete.
@@ -147,6 +152,32 @@ pub fn seal(opts: &SealOptions) -> Result<Sealed, Vec<Diagnostic>> {
         return Err(foreign);
     }
 
+    // Only an endpoint's file, absent from the month, can be declared not licensed.
+    let mut unlicensed: Vec<String> = Vec::new();
+    for f in &opts.not_licensed {
+        let f = f.trim().trim_start_matches("./").to_owned();
+        if !ENDPOINTS.iter().any(|s| s.file == f) {
+            let files: Vec<&str> = ENDPOINTS.iter().map(|s| s.file).collect();
+            return Err(refuse(
+                &month_rel,
+                format!(
+                    "--not-licensed {}: not an endpoint's file (one of {})",
+                    provenance::one_line(&f, 100),
+                    files.join(", ")
+                ),
+            ));
+        }
+        if files.contains_key(&f) {
+            return Err(refuse(
+                &format!("{month_rel}/{f}"),
+                "--not-licensed names a file the month holds: remove the file or the option".into(),
+            ));
+        }
+        if !unlicensed.contains(&f) {
+            unlicensed.push(f);
+        }
+    }
+
     let uses_m365 = policy
         .backup
         .workloads
@@ -180,6 +211,16 @@ pub fn seal(opts: &SealOptions) -> Result<Sealed, Vec<Diagnostic>> {
                 reason: Some("no workload in scope uses Microsoft 365 Backup (backup.toml)".into()),
                 ..record(spec.file, None)
             }),
+            None if unlicensed.iter().any(|f| f == spec.file) => {
+                endpoints.push(EndpointRecord {
+                    missing: Some("not_licensed".into()),
+                    reason: Some(format!(
+                        "Graph refused GET {} for lack of a licence when it was exported by hand (stated by {by} when sealing)",
+                        spec.request
+                    )),
+                    ..record(spec.file, None)
+                });
+            }
             None => {
                 missing.push(spec.file.to_owned());
                 endpoints.push(EndpointRecord {
@@ -253,6 +294,7 @@ pub fn seal(opts: &SealOptions) -> Result<Sealed, Vec<Diagnostic>> {
         present,
         expected,
         missing,
+        not_licensed: unlicensed,
         other_files,
         partial,
         replaced,

@@ -204,6 +204,41 @@ fn sealing_a_month_where_a_hashed_file_changes_afterwards_fails_completeness() {
 }
 
 #[test]
+fn an_endpoint_refused_for_its_licence_is_an_explained_gap_not_a_failure() {
+    // A tenant without Entra ID P2 cannot export PIM eligibility: the sealer says so and
+    // the month is complete with a warning, as when collect records Graph's 403.
+    let (_dir, repo) = hand_exported_month();
+    let pim = "graph/roleEligibilitySchedules.json";
+    std::fs::remove_file(month_dir(&repo).join(pim)).unwrap();
+    let (code, out, err) = seal(&repo, &["--by", "Jane", "--not-licensed", pim]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains(&format!("not licensed (as stated): {pim}")),
+        "{out}"
+    );
+    assert!(!out.contains("not exported"), "{out}");
+    let r = snapshot_complete(&repo);
+    assert_eq!(r["status"], "warn", "{r}");
+    assert!(
+        r["items"]
+            .to_string()
+            .contains("stated by Jane when sealing"),
+        "{r}"
+    );
+
+    // Only an endpoint's file, and only one the month does not hold.
+    let (code, _, err) = seal(
+        &repo,
+        &["--by", "Jane", "--not-licensed", "graph/users.json"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("names a file the month holds"), "{err}");
+    let (code, _, err) = seal(&repo, &["--by", "Jane", "--not-licensed", "../../x.json"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not an endpoint's file"), "{err}");
+}
+
+#[test]
 fn seal_on_bad_json_exits_2_naming_the_file_and_json_path_and_writes_nothing() {
     let (_dir, repo) = hand_exported_month();
     std::fs::write(
