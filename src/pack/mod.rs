@@ -288,11 +288,26 @@ fn collected_by(files: &[(&str, Source)]) -> Result<Option<CollectProvenance>, S
             b
         }
     };
-    Ok(
-        serde_json::from_slice::<crate::evidence::manifest::Manifest>(&bytes)
-            .ok()
-            .and_then(|m| m.provenance),
-    )
+    Ok(packed_provenance(&bytes))
+}
+
+/// Largest provenance carried into a pack manifest: a real one is a few hundred bytes; a
+/// hand-edited one of megabytes would crowd out the manifest verify reads.
+const MAX_PROVENANCE_BYTES: usize = 16 << 10;
+
+/// The provenance an `evidence/manifest.json` gives a pack's `collected_by`: the same rule
+/// when the pack is built and when `verify` checks it against the packed file.
+pub(crate) fn packed_provenance(evidence_manifest: &[u8]) -> Option<CollectProvenance> {
+    if evidence_manifest.len() as u64 > MAX_EVIDENCE_MANIFEST_BYTES {
+        return None;
+    }
+    let p = serde_json::from_slice::<crate::evidence::manifest::Manifest>(evidence_manifest)
+        .ok()?
+        .provenance?;
+    let size = serde_json::to_vec(&p)
+        .map(|b| b.len())
+        .unwrap_or(usize::MAX);
+    (size <= MAX_PROVENANCE_BYTES).then_some(p)
 }
 
 /// Fixed entry options: the deterministic part of the pack format.

@@ -313,8 +313,7 @@ fn explains_itself(
     ));
     let recorded = std::fs::read(evidence_manifest)
         .ok()
-        .and_then(|b| serde_json::from_slice::<crate::evidence::manifest::Manifest>(&b).ok())
-        .and_then(|m| m.provenance);
+        .and_then(|b| super::packed_provenance(&b));
     if recorded != manifest.collected_by {
         out.push(
             "manifest.json collected_by is not the provenance evidence/manifest.json records"
