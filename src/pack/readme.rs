@@ -126,14 +126,20 @@ pub fn readme(a: &About) -> String {
     }
 
     o.push_str("\nHOW TO VERIFY IT WITH CUSTODY\n\n");
-    let _ = writeln!(
-        o,
-        "  custody verify --trusted-key allowed_signers --require-signature {zip}\n"
-    );
-    o.push_str(
-        "  checks every hash, the signature against the keys in allowed_signers (the\n  MSP's public key, which you get from the MSP, not from this pack), and\n  evaluates the packed policy against the packed evidence again: the packed\n  scorecard must be exactly what they give. Give it the previous months' packs\n  (or the folder holding them) to check the chain too.\n",
-    );
-
+    if a.signed {
+        let _ = writeln!(
+            o,
+            "  custody verify --trusted-key allowed_signers --require-signature {zip}\n"
+        );
+        o.push_str(
+            "  checks every hash, the signature against the keys in allowed_signers (the\n  MSP's public key, which you get from the MSP, not from this pack), and\n  evaluates the packed policy against the packed evidence again: the packed\n  scorecard must be exactly what they give. Give it the previous months' packs\n  (or the folder holding them) to check the chain too.\n",
+        );
+    } else {
+        let _ = writeln!(o, "  custody verify {zip}\n");
+        o.push_str(
+            "  checks every hash and evaluates the packed policy against the packed\n  evidence again: the packed scorecard must be exactly what they give. Give it\n  the previous months' packs (or the folder holding them) to check the chain\n  too. This pack is not signed: nothing in it shows who made it.\n",
+        );
+    }
     o.push_str("\nHOW TO VERIFY IT WITHOUT CUSTODY (unzip, sha256sum, ssh-keygen, bash)\n\n");
     let _ = writeln!(o, "  unzip {zip} -d pack && cd pack\n");
     if a.signed {

@@ -102,10 +102,8 @@ fn every_pack_holds_a_readme_the_manifest_hashes_and_a_checksum_list() {
             format!("Evaluated by:    custody {}", m.tool.version),
             "WHO COLLECTED THE EVIDENCE".into(),
             "WHO BUILT THIS PACK".into(),
-            format!(
-                "custody verify --trusted-key allowed_signers --require-signature evidence-{}-{month}.zip",
-                m.client
-            ),
+            format!("custody verify evidence-{}-{month}.zip", m.client),
+            "This pack is not signed".into(),
             "sha256sum -c --strict SHA256SUMS".into(),
             "scorecard.html        the scorecard to read".into(),
         ] {
@@ -203,6 +201,12 @@ fn the_readmes_commands_verify_a_signed_pack_with_standard_tools() {
     let manifest =
         Manifest::parse(&files.iter().find(|(n, _)| n == "manifest.json").unwrap().1).unwrap();
     let script = standard_tool_steps(&readme);
+    assert!(
+        readme.contains(
+            "custody verify --trusted-key allowed_signers --require-signature evidence-fabrikam-2026-11.zip"
+        ),
+        "{readme}"
+    );
     assert!(
         script.contains("ssh-keygen -Y verify"),
         "a signed pack's README verifies its signature:\n{script}"
