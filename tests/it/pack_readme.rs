@@ -250,6 +250,47 @@ fn the_readmes_commands_verify_a_signed_pack_with_standard_tools() {
     assert!(!run(&format!("rm -rf pack\n{extra}")).status.success());
 }
 
+#[test]
+fn a_signature_removed_from_a_signed_pack_is_named_not_passed_as_unsigned() {
+    // Without --require-signature an unsigned pack is no failure; but this pack's own
+    // README (hashed by the manifest) says it was signed.
+    let dir = tempfile::tempdir().unwrap();
+    let private = PrivateKey::new(Ed25519Keypair::from_seed(&[5; 32]).into(), "msp").unwrap();
+    let key = dir.path().join("key");
+    std::fs::write(&key, private.to_openssh(LineEnding::LF).unwrap()).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let site = dir.path().join("site");
+    build(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &site,
+        Some(&key),
+        &["fabrikam"],
+    );
+    let pack = site.join("fabrikam/2026-11/evidence-fabrikam-2026-11.zip");
+    let kept: Vec<(String, Vec<u8>)> = entries(&pack)
+        .into_iter()
+        .filter(|(n, _)| n != "manifest.json.sig")
+        .collect();
+    let mut w = zip::ZipWriter::new(std::fs::File::create(&pack).unwrap());
+    for (n, d) in &kept {
+        w.start_file(n.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut w, d).unwrap();
+    }
+    w.finish().unwrap();
+    let o = custody().arg("verify").arg(&pack).output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("README.txt says the pack is signed, but it holds no manifest.json.sig"),
+        "{out}"
+    );
+}
+
 // ---------------------------------------------------------------- links
 
 /// Every value of an `href`, `src`, `srcset`, `action`, `poster` or `xlink:href`
