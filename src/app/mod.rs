@@ -87,6 +87,9 @@ pub enum Command {
     /// Before collecting: for each tenant, whether a token is issued and, per endpoint,
     /// ok, permission_missing, not_licensed or not applicable (first pages only, writes nothing).
     Doctor(doctor::DoctorArgs),
+    /// Write the manifest of a month whose Graph files were exported by hand, so the
+    /// month can be complete: hashes, endpoints present and missing, who and when.
+    Seal(seal::SealArgs),
     /// Partner onboarding: the customer tenants of the MSP's GDAP relationships, which have
     /// a client folder, relationships ending soon, consent; --scaffold writes missing folders.
     Tenants(tenants::TenantsArgs),
@@ -127,6 +130,7 @@ fn run(ctx: &Ctx, command: &Command) -> CommandResult {
         Command::Init(args) => init::run(ctx, args),
         Command::Collect(args) => collect::run(ctx, args),
         Command::Doctor(args) => doctor::run(ctx, args),
+        Command::Seal(args) => seal::run(ctx, args),
         Command::Tenants(args) => tenants::run(ctx, args),
         Command::Watch(args) => watch::run(ctx, args),
         Command::Explain(args) => explain::run(ctx, args),

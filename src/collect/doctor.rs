@@ -146,6 +146,7 @@ pub fn doctor(
             )
         })?;
     let credential = creds.kind().to_owned();
+    let collector = Collector::of(&creds);
     let tokens = Tokens::new(
         creds,
         &opts.login_url,
@@ -164,6 +165,7 @@ pub fn doctor(
                         opts,
                         http: &http,
                         tokens: &tokens,
+                        collector: &collector,
                         progress: reporter,
                         id,
                         graph_root: &graph_root,

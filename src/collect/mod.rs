@@ -23,7 +23,8 @@ pub mod watch;
 
 use crate::client_id::ClientId;
 use crate::evidence::endpoints::{ENDPOINTS, Endpoint, EndpointSpec, Shape};
-use crate::evidence::manifest::{EndpointRecord, Manifest, ToolInfo};
+use crate::evidence::manifest::{CollectProvenance, EndpointRecord, Manifest, Method, ToolInfo};
+use crate::evidence::provenance;
 use crate::evidence::{MANIFEST, sha256_hex};
 use crate::month::Month;
 use crate::policy::load::WorkingTree;
@@ -181,6 +182,7 @@ pub fn collect(
                 .collect();
         }
     };
+    let collector = Collector::of(&creds);
     let tokens = Tokens::new(
         creds,
         &opts.login_url,
@@ -203,6 +205,7 @@ pub fn collect(
                         opts,
                         http: &http,
                         tokens: &tokens,
+                        collector: &collector,
                         progress,
                         id,
                         graph_root: &graph_root,
@@ -230,10 +233,48 @@ pub fn collect(
     out
 }
 
+/// What a manifest records about who collected: the application and the kind of
+/// credential (never the credential), and the CI run.
+struct Collector {
+    app_id: Option<String>,
+    credential: &'static str,
+    ci_run_url: Option<String>,
+}
+
+impl Collector {
+    fn of(creds: &Credentials) -> Collector {
+        let (app_id, credential) = match creds {
+            Credentials::ClientSecret { client_id, .. } => (Some(client_id), "client_secret"),
+            Credentials::Federated { client_id, .. } => (Some(client_id), "federated"),
+            Credentials::Certificate { client_id, .. } => (Some(client_id), "certificate"),
+            // A ready token names no application custody could vouch for.
+            Credentials::AccessToken(_) => (None, "access_token"),
+        };
+        // An application id is a GUID; anything else in CUSTODY_CLIENT_ID (a pasted secret?)
+        // is not written into evidence.
+        let app_id = app_id
+            .map(|a| a.trim())
+            .filter(|a| {
+                a.len() == 36
+                    && a.bytes().enumerate().all(|(i, b)| match i {
+                        8 | 13 | 18 | 23 => b == b'-',
+                        _ => b.is_ascii_hexdigit(),
+                    })
+            })
+            .map(str::to_owned);
+        Collector {
+            app_id,
+            credential,
+            ci_run_url: provenance::ci_run_url(&|k| std::env::var(k).ok()),
+        }
+    }
+}
+
 struct ClientCtx<'a> {
     opts: &'a CollectOptions,
     http: &'a reqwest::blocking::Client,
     tokens: &'a Tokens,
+    collector: &'a Collector,
     progress: &'a dyn Reporter,
     id: &'a ClientId,
     /// The configured Graph root: the only origin a request or `nextLink` may go to.
@@ -379,6 +420,7 @@ impl ClientCtx<'_> {
         tenant: &str,
         uses_m365: bool,
     ) -> Result<String, String> {
+        let started_at = now_rfc3339();
         {
             let _g = guard::write_guard();
             std::fs::create_dir_all(partial.join("graph"))
@@ -437,9 +479,17 @@ impl ClientCtx<'_> {
             .iter()
             .filter(|e| matches!(e.missing.as_deref(), Some(k) if k != "not_applicable"))
             .count();
+        let finished_at = now_rfc3339();
+        let sizes = endpoints
+            .iter()
+            .filter(|e| e.sha256.is_some())
+            .map(|e| e.file.clone())
+            .chain(files.keys().cloned())
+            .filter_map(|f| Some((f.clone(), std::fs::metadata(partial.join(&f)).ok()?.len())))
+            .collect();
         let manifest = Manifest {
             schema_version: 1,
-            collected_at: now_rfc3339(),
+            collected_at: finished_at.clone(),
             tool: ToolInfo {
                 name: "custody".into(),
                 version: crate::VERSION.into(),
@@ -447,6 +497,19 @@ impl ClientCtx<'_> {
             tenant_id: Some(tenant.to_owned()),
             endpoints,
             files,
+            sizes,
+            provenance: Some(CollectProvenance {
+                method: Method::Collect,
+                by: None,
+                app_id: self.collector.app_id.clone(),
+                credential: Some(self.collector.credential.to_owned()),
+                tenant_id: Some(tenant.to_owned()),
+                custody_version: crate::VERSION.into(),
+                custody_commit: provenance::COMMIT.into(),
+                started_at,
+                finished_at,
+                ci_run_url: self.collector.ci_run_url.clone(),
+            }),
         };
         let mut bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| e.to_string())?;
         bytes.push(b'\n');
@@ -822,9 +885,7 @@ fn without_sign_in_activity(request: &str) -> String {
 }
 
 fn now_rfc3339() -> String {
-    jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string()
+    provenance::now_rfc3339()
 }
 
 /// Every write into a partial folder: under the shared write guard, so an interrupt

@@ -200,6 +200,7 @@ pub fn tenants(
                 opts.graph_url
             )
         })?;
+    let collector = Collector::of(&creds);
     let tokens = Tokens::new(
         creds,
         &opts.login_url,
@@ -212,6 +213,7 @@ pub fn tenants(
         opts,
         http: &http,
         tokens: &tokens,
+        collector: &collector,
         progress: report,
         id: &partner_id,
         graph_root: &graph_root,

@@ -216,6 +216,7 @@ pub fn watch(
                 opts.graph_url
             )
         })?;
+    let collector = Collector::of(&creds);
     let tokens = Tokens::new(
         creds,
         &opts.login_url,
@@ -235,6 +236,7 @@ pub fn watch(
                         opts,
                         http: &http,
                         tokens: &tokens,
+                        collector: &collector,
                         progress: report,
                         id,
                         graph_root: &graph_root,

@@ -1,5 +1,7 @@
-//! `manifest.json`: what `collect` fetched, when, and why anything is missing.
+//! `manifest.json`: what `collect` fetched (or `seal` found exported by hand), when, by
+//! whom, and why anything is missing.
 
+pub use super::provenance::{CollectProvenance, Method};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -14,6 +16,13 @@ pub struct Manifest {
     /// sha256 of the non-Graph files (backup-jobs.csv, restore-tests.toml).
     #[serde(default)]
     pub files: BTreeMap<String, String>,
+    /// Size in bytes of every file hashed above (written since provenance was recorded).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sizes: BTreeMap<String, u64>,
+    /// Who collected the month, how and when; `None` in manifests written before custody
+    /// recorded it ("not recorded").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<CollectProvenance>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -35,7 +44,8 @@ pub struct EndpointRecord {
     pub items: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
-    /// `not_licensed`, `permission_missing`, `not_applicable` or `error`.
+    /// `not_licensed`, `permission_missing`, `not_applicable`, `error`, or `not_exported`
+    /// (absent from a hand-exported month when it was sealed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub missing: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -67,6 +77,7 @@ impl EndpointRecord {
             "not_licensed" => "not licensed",
             "permission_missing" => "permission missing",
             "not_applicable" => "not applicable",
+            "not_exported" => "not exported",
             _ => "collection failed",
         };
         Some(match &self.reason {

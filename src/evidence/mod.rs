@@ -7,6 +7,7 @@ mod collection;
 pub mod endpoints;
 pub mod graph;
 pub mod manifest;
+pub mod provenance;
 pub mod restore_tests;
 
 use crate::client_id::ClientId;

@@ -7,6 +7,7 @@
 
 use super::check_pack_path;
 use crate::client_id::ClientId;
+use crate::evidence::provenance::{BuildProvenance, CollectProvenance};
 use crate::month::Month;
 use crate::scorecard::PolicyProvenance;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -15,7 +16,13 @@ use serde::{Deserialize, Deserializer, Serialize};
 /// evaluation reads besides its own evidence and policy (the previous month's snapshot
 /// under `previous/<YYYY-MM>/`, earlier months' restore tests under
 /// `history/<YYYY-MM>/restore-tests.toml`), so `custody verify` can re-evaluate them.
-pub const SCHEMA_VERSION: u32 = 2;
+/// Version 3 adds who built the pack (`built_by`) and who collected its evidence
+/// (`collected_by`), a `README.txt` for the auditor and a `SHA256SUMS` list; a custody
+/// that reads only version 2 refuses it by number instead of calling it tampered.
+pub const SCHEMA_VERSION: u32 = 3;
+
+/// Re-evaluable packs without provenance, README or checksum list.
+pub const SCHEMA_VERSION_2: u32 = 2;
 
 /// The first schema: the same fields, but without the previous-month inputs, so its
 /// packs are checked (hashes, chain, signature) but cannot be re-evaluated.
@@ -34,6 +41,13 @@ pub struct Manifest {
     pub tool: Tool,
     pub policy: PolicyRecord,
     pub previous: Option<Previous>,
+    /// Who built the pack (schema 3; absent before: "not recorded").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub built_by: Option<BuildProvenance>,
+    /// Who collected the packed evidence, copied from `evidence/manifest.json` (schema 3;
+    /// absent when that manifest records none: "not recorded").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collected_by: Option<CollectProvenance>,
     /// Every file of the pack except `manifest.json`, sorted by path.
     pub files: Vec<FileEntry>,
 }
@@ -119,9 +133,9 @@ impl Manifest {
     }
 
     pub(crate) fn validate(&self) -> Result<(), String> {
-        if self.schema_version != SCHEMA_VERSION && self.schema_version != SCHEMA_VERSION_1 {
+        if !(SCHEMA_VERSION_1..=SCHEMA_VERSION).contains(&self.schema_version) {
             return Err(format!(
-                "unsupported schema_version {} (this custody reads {SCHEMA_VERSION_1} and {SCHEMA_VERSION})",
+                "unsupported schema_version {} (this custody reads {SCHEMA_VERSION_1} to {SCHEMA_VERSION})",
                 self.schema_version
             ));
         }

@@ -9,7 +9,9 @@
 
 pub mod manifest;
 pub mod read;
+pub mod readme;
 pub mod reevaluate;
+pub mod seal;
 pub mod signature;
 pub mod verify;
 
@@ -17,6 +19,7 @@ pub mod verify;
 mod tests;
 
 use crate::client_id::ClientId;
+use crate::evidence::provenance::{BuildProvenance, CollectProvenance};
 use crate::evidence::sha256_hex;
 use crate::month::Month;
 use crate::scorecard::PolicyProvenance;
@@ -30,6 +33,7 @@ use zip::{CompressionMethod, DateTime, System, ZipWriter};
 
 pub use manifest::Manifest;
 pub use read::PackReader;
+pub use readme::{README_PATH, SUMS_PATH};
 pub use signature::{SIGNATURE_PATH, SignatureCheck, Signer, TrustedKeys};
 pub use verify::{
     PackCheck, Verdict, VerifyReport, check_pack, check_pack_file, verify_hashes_and_chain,
@@ -48,6 +52,8 @@ pub struct PackInput<'a> {
     /// sha256 (hex) of the previous month's pack manifest.json bytes and that month, if
     /// there is one.
     pub previous: Option<(Month, String)>,
+    /// Who builds the pack ([`BuildProvenance::detect`] in a real build).
+    pub build: &'a BuildProvenance,
 }
 
 /// A built pack: the zip bytes, and the manifest bytes (also inside the zip) with their
@@ -107,6 +113,7 @@ pub fn build_signed_pack(input: &PackInput, signer: Option<&Signer>) -> Result<P
         input.policy,
         files,
         input.previous.as_ref(),
+        input.build,
         signer,
         &mut zip,
     )?;
@@ -119,13 +126,17 @@ pub fn build_signed_pack(input: &PackInput, signer: Option<&Signer>) -> Result<P
 
 /// Writes a pack into `out` (a file in the staging site), streaming file sources: the
 /// same bytes as [`build_pack`] for the same contents. With a signer, the pack also holds
-/// `manifest.json.sig`, the signature of the manifest's exact bytes.
+/// `manifest.json.sig`, the signature of the manifest's exact bytes. The pack's own
+/// `README.txt` and `SHA256SUMS` are written here, from what the manifest records; who
+/// collected the evidence is read from the packed `evidence/manifest.json`.
+#[allow(clippy::too_many_arguments)]
 pub fn stream_pack<W: Write + Seek>(
     client: &str,
     month: Month,
     policy: &PolicyProvenance,
     mut files: Vec<(&str, Source)>,
     previous: Option<&(Month, String)>,
+    build: &BuildProvenance,
     signer: Option<&Signer>,
     out: W,
 ) -> Result<Written, String> {
@@ -135,9 +146,9 @@ pub fn stream_pack<W: Write + Seek>(
     files.sort_by(|a, b| a.0.cmp(b.0));
     for (i, (path, _)) in files.iter().enumerate() {
         check_pack_path(path).map_err(|e| format!("{ctx}: {e}"))?;
-        if *path == MANIFEST_PATH || *path == SIGNATURE_PATH {
+        if [MANIFEST_PATH, SIGNATURE_PATH, README_PATH, SUMS_PATH].contains(path) {
             return Err(format!(
-                "{ctx}: {path:?} is reserved for the pack's own manifest"
+                "{ctx}: {path:?} is reserved for the pack's own manifest, signature, README or checksums"
             ));
         }
         if i > 0 && files[i - 1].0 == *path {
@@ -165,7 +176,23 @@ pub fn stream_pack<W: Write + Seek>(
         }
     };
 
-    let manifest = Manifest {
+    let mut entries_meta: Vec<FileEntry> = files
+        .iter()
+        .map(|(path, source)| match source {
+            Source::Bytes(b) => FileEntry {
+                path: (*path).to_owned(),
+                sha256: sha256_hex(b),
+                size: b.len() as u64,
+            },
+            Source::File { sha256, size, .. } => FileEntry {
+                path: (*path).to_owned(),
+                sha256: (*sha256).to_owned(),
+                size: *size,
+            },
+        })
+        .collect();
+    let collected_by = collected_by(&files).map_err(|e| format!("{ctx}: {e}"))?;
+    let mut manifest = Manifest {
         schema_version: SCHEMA_VERSION,
         client: client.to_owned(),
         month,
@@ -175,22 +202,36 @@ pub fn stream_pack<W: Write + Seek>(
         },
         policy: PolicyRecord::from(policy),
         previous,
-        files: files
-            .iter()
-            .map(|(path, source)| match source {
-                Source::Bytes(b) => FileEntry {
-                    path: (*path).to_owned(),
-                    sha256: sha256_hex(b),
-                    size: b.len() as u64,
-                },
-                Source::File { sha256, size, .. } => FileEntry {
-                    path: (*path).to_owned(),
-                    sha256: (*sha256).to_owned(),
-                    size: *size,
-                },
-            })
-            .collect(),
+        built_by: Some(build.clone()),
+        collected_by,
+        files: Vec::new(),
     };
+    // The README describes every listed path (itself and SHA256SUMS included), then the
+    // checksum list hashes every file but itself, README included.
+    let placeholder = |path: &str| FileEntry {
+        path: path.to_owned(),
+        sha256: String::new(),
+        size: 0,
+    };
+    manifest.files = entries_meta.clone();
+    manifest.files.push(placeholder(README_PATH));
+    manifest.files.push(placeholder(SUMS_PATH));
+    manifest.files.sort_by(|a, b| a.path.cmp(&b.path));
+    let readme = readme::readme(&readme::About::of(&manifest, signer.is_some()));
+    entries_meta.push(FileEntry {
+        path: README_PATH.into(),
+        sha256: sha256_hex(readme.as_bytes()),
+        size: readme.len() as u64,
+    });
+    entries_meta.sort_by(|a, b| a.path.cmp(&b.path));
+    let sums = readme::sums(&entries_meta);
+    entries_meta.push(FileEntry {
+        path: SUMS_PATH.into(),
+        sha256: sha256_hex(sums.as_bytes()),
+        size: sums.len() as u64,
+    });
+    entries_meta.sort_by(|a, b| a.path.cmp(&b.path));
+    manifest.files = entries_meta;
     manifest.validate().map_err(|e| format!("{ctx}: {e}"))?;
     let manifest_json = manifest.to_json();
     let manifest_sha256 = sha256_hex(&manifest_json);
@@ -201,6 +242,8 @@ pub fn stream_pack<W: Write + Seek>(
         .map_err(|e| format!("{ctx}: {e}"))?;
     let mut entries = files;
     entries.push((MANIFEST_PATH, Source::Bytes(&manifest_json)));
+    entries.push((README_PATH, Source::Bytes(readme.as_bytes())));
+    entries.push((SUMS_PATH, Source::Bytes(sums.as_bytes())));
     if let Some(sig) = &signature {
         entries.push((SIGNATURE_PATH, Source::Bytes(sig)));
     }
@@ -210,6 +253,61 @@ pub fn stream_pack<W: Write + Seek>(
         manifest_json,
         manifest_sha256,
     })
+}
+
+/// Largest `evidence/manifest.json` read for its provenance (a real one is kilobytes).
+const MAX_EVIDENCE_MANIFEST_BYTES: u64 = 16 << 20;
+
+/// Who collected the packed evidence, from the packed `evidence/manifest.json`: `None`
+/// when there is none, it does not parse (evidence.snapshot-complete reports that), or it
+/// predates provenance. A file that changed since it was hashed is an error.
+fn collected_by(files: &[(&str, Source)]) -> Result<Option<CollectProvenance>, String> {
+    let Some((_, source)) = files
+        .iter()
+        .find(|(p, _)| *p == format!("evidence/{}", crate::evidence::MANIFEST))
+    else {
+        return Ok(None);
+    };
+    let bytes = match source {
+        Source::Bytes(b) => b.to_vec(),
+        Source::File {
+            path,
+            label,
+            sha256,
+            size,
+        } => {
+            if *size > MAX_EVIDENCE_MANIFEST_BYTES {
+                return Ok(None);
+            }
+            let b = std::fs::read(path).map_err(|e| format!("{label}: cannot read: {e}"))?;
+            if sha256_hex(&b) != *sha256 {
+                return Err(format!(
+                    "{label}: changed while the pack was being written (build again)"
+                ));
+            }
+            b
+        }
+    };
+    Ok(packed_provenance(&bytes))
+}
+
+/// Largest provenance carried into a pack manifest: a real one is a few hundred bytes; a
+/// hand-edited one of megabytes would crowd out the manifest verify reads.
+const MAX_PROVENANCE_BYTES: usize = 16 << 10;
+
+/// The provenance an `evidence/manifest.json` gives a pack's `collected_by`: the same rule
+/// when the pack is built and when `verify` checks it against the packed file.
+pub(crate) fn packed_provenance(evidence_manifest: &[u8]) -> Option<CollectProvenance> {
+    if evidence_manifest.len() as u64 > MAX_EVIDENCE_MANIFEST_BYTES {
+        return None;
+    }
+    let p = serde_json::from_slice::<crate::evidence::manifest::Manifest>(evidence_manifest)
+        .ok()?
+        .provenance?;
+    let size = serde_json::to_vec(&p)
+        .map(|b| b.len())
+        .unwrap_or(usize::MAX);
+    (size <= MAX_PROVENANCE_BYTES).then_some(p)
 }
 
 /// Fixed entry options: the deterministic part of the pack format.

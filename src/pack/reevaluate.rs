@@ -11,8 +11,10 @@
 //! Only entries the manifest lists, already checked against it, are read: each is
 //! streamed to its file through the bounded [`PackReader`] and hashed on the way.
 
-use super::manifest::{FileEntry, Manifest, SCHEMA_VERSION_1};
+use super::manifest::{FileEntry, Manifest, SCHEMA_VERSION, SCHEMA_VERSION_1};
 use super::read::{Inflated, PackReader};
+use super::readme::{self, README_PATH, SUMS_PATH};
+use super::signature::SIGNATURE_PATH;
 use crate::client_id::ClientId;
 use crate::evaluate::{MonthInput, evaluate_month, restore_history};
 use crate::evidence::{RESTORE_TESTS, load_snapshot};
@@ -130,10 +132,23 @@ fn run<R: Read + Seek>(name: &str, inner: R, manifest: &Manifest) -> Result<Reev
     let root = tmp.path();
     let mut packed_json = None;
     let mut packed_html = None;
+    let mut packed_readme = None;
+    let mut packed_sums = None;
     let mut assets: Vec<&str> = Vec::new();
     for f in &manifest.files {
         let at = |e: String| format!("{}: {e}", f.path);
         match f.path.as_str() {
+            README_PATH | SUMS_PATH => {
+                if f.size > MAX_SCORECARD_BYTES {
+                    return Err(at(format!("larger than {MAX_SCORECARD_BYTES} bytes")));
+                }
+                let bytes = pack.read_verified(f).map_err(at)?;
+                if f.path == README_PATH {
+                    packed_readme = Some(bytes);
+                } else {
+                    packed_sums = Some(bytes);
+                }
+            }
             "scorecard.json" | "scorecard.html" => {
                 if f.size > MAX_SCORECARD_BYTES {
                     return Err(at(format!("larger than {MAX_SCORECARD_BYTES} bytes")));
@@ -157,6 +172,7 @@ fn run<R: Read + Seek>(name: &str, inner: R, manifest: &Manifest) -> Result<Reev
     }
     let packed_json = packed_json.ok_or("scorecard.json is not in the pack")?;
     let packed_html = packed_html.ok_or("scorecard.html is not in the pack")?;
+    let signed = matches!(pack.find(SIGNATURE_PATH), Ok(Some(_)));
 
     let policy = load_policy(&WorkingTree(root.to_path_buf()), &id).map_err(|d| {
         let first = d.first().map(|d| d.message.clone()).unwrap_or_default();
@@ -197,7 +213,7 @@ fn run<R: Read + Seek>(name: &str, inner: R, manifest: &Manifest) -> Result<Reev
     let ctx = MonthContext {
         card: &card,
         logo,
-        notes_html: policy.notes.as_deref().map(notes::render),
+        notes_html: policy.notes.as_deref().map(notes::render_in_pack),
         in_pack: true,
         pack_name: pack_name(id.as_str(), &month.to_string()),
         prev: manifest.previous.as_ref().map(|p| p.month.to_string()),
@@ -229,6 +245,20 @@ fn run<R: Read + Seek>(name: &str, inner: R, manifest: &Manifest) -> Result<Reev
             html_difference(&packed_html, html.as_bytes())
         ));
     }
+    if manifest.schema_version >= SCHEMA_VERSION {
+        differs.extend(
+            explains_itself(
+                root,
+                &id,
+                month,
+                manifest,
+                (packed_readme.as_deref(), packed_sums.as_deref()),
+                signed,
+            )
+            .into_iter()
+            .map(|d| format!("{prefix}{d}")),
+        );
+    }
     Ok(if differs.is_empty() {
         Reevaluation::Same {
             note: other_version.map(|v| format!("{name}: {v}: the same verdicts")),
@@ -236,6 +266,61 @@ fn run<R: Read + Seek>(name: &str, inner: R, manifest: &Manifest) -> Result<Reev
     } else {
         Reevaluation::Differs(differs)
     })
+}
+
+/// What a schema-3 pack says about itself must be what its manifest says: `SHA256SUMS`
+/// lists the manifest's hashes, `README.txt` is the guide custody writes for this manifest
+/// (checked when the running custody built it: another version words it differently), and
+/// `collected_by` is the provenance the packed `evidence/manifest.json` records. In an
+/// unsigned pack all three could be forged together; these checks make a forger rewrite
+/// them consistently, and say which one disagrees when they were not.
+fn explains_itself(
+    root: &Path,
+    id: &ClientId,
+    month: Month,
+    manifest: &Manifest,
+    (readme_bytes, sums_bytes): (Option<&[u8]>, Option<&[u8]>),
+    signed: bool,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    match sums_bytes {
+        None => out.push(format!("{SUMS_PATH} is not in the pack")),
+        Some(b) if b != readme::sums(&manifest.files).as_bytes() => out.push(format!(
+            "{SUMS_PATH} does not list the hashes manifest.json records"
+        )),
+        Some(_) => {}
+    }
+    match readme_bytes {
+        None => out.push(format!("{README_PATH} is not in the pack")),
+        Some(b) if manifest.tool.version == crate::VERSION => {
+            let as_is = readme::readme(&readme::About::of(manifest, signed));
+            if b != as_is.as_bytes() {
+                let flipped = readme::readme(&readme::About::of(manifest, !signed));
+                out.push(if b == flipped.as_bytes() && !signed {
+                    format!(
+                        "{README_PATH} says the pack is signed, but it holds no {SIGNATURE_PATH} (the signature was removed?)"
+                    )
+                } else {
+                    format!("{README_PATH} is not the guide custody writes for this manifest")
+                });
+            }
+        }
+        Some(_) => {}
+    }
+    let evidence_manifest = root.join(format!(
+        "evidence/{id}/{month}/{}",
+        crate::evidence::MANIFEST
+    ));
+    let recorded = std::fs::read(evidence_manifest)
+        .ok()
+        .and_then(|b| super::packed_provenance(&b));
+    if recorded != manifest.collected_by {
+        out.push(
+            "manifest.json collected_by is not the provenance evidence/manifest.json records"
+                .into(),
+        );
+    }
+    out
 }
 
 /// The controls whose status differs (packed → re-evaluated), else the first differing

@@ -18,6 +18,16 @@ fn policy() -> PolicyProvenance {
     }
 }
 
+/// A fixed builder, so packs built by tests do not depend on the machine.
+fn build() -> crate::evidence::provenance::BuildProvenance {
+    crate::evidence::provenance::BuildProvenance {
+        custody_commit: "0123456789abcdef0123456789abcdef01234567".into(),
+        ci_run_url: None,
+        host: Some("test-host".into()),
+        built_at: None,
+    }
+}
+
 fn files(client: &str, m: Month) -> Vec<(String, Vec<u8>)> {
     vec![
         ("scorecard.json".into(), format!("{{\"client\":\"{client}\",\"month\":\"{m}\"}}").into_bytes()),
@@ -44,6 +54,7 @@ fn build_chain(site: &Path, client: &str, months: &[&str]) -> Vec<PathBuf> {
             policy: &policy,
             files: files(client, m),
             previous: previous.clone(),
+            build: &build(),
         })
         .unwrap();
         let dir = site.join(client).join(m.to_string());
@@ -173,6 +184,8 @@ fn manifest_records_everything_in_order() {
     assert_eq!(
         paths,
         [
+            "README.txt",
+            "SHA256SUMS",
             "evidence/graph/users.json",
             "evidence/manifest.json",
             "policy/controls.toml",
@@ -181,8 +194,8 @@ fn manifest_records_everything_in_order() {
         ]
     );
     let users = entry(&zip, "evidence/graph/users.json");
-    assert_eq!(m.files[0].sha256, sha256_hex(&users));
-    assert_eq!(m.files[0].size, users.len() as u64);
+    assert_eq!(m.files[2].sha256, sha256_hex(&users));
+    assert_eq!(m.files[2].size, users.len() as u64);
 
     // Key order is part of the format.
     let text = String::from_utf8(bytes).unwrap();
@@ -193,6 +206,7 @@ fn manifest_records_everything_in_order() {
         "\"tool\"",
         "\"policy\"",
         "\"previous\"",
+        "\"built_by\"",
         "\"files\"",
     ];
     let at: Vec<usize> = keys.iter().map(|k| text.find(k).unwrap()).collect();
@@ -219,6 +233,7 @@ fn same_input_gives_the_same_bytes() {
         policy: &policy,
         files: files("acme", m),
         previous: prev.clone(),
+        build: &build(),
     })
     .unwrap();
     let mut shuffled = files("acme", m);
@@ -229,6 +244,7 @@ fn same_input_gives_the_same_bytes() {
         policy: &policy,
         files: shuffled,
         previous: prev,
+        build: &build(),
     })
     .unwrap();
     assert_eq!(a, b);
@@ -267,6 +283,9 @@ fn unsafe_paths_are_rejected() {
         "a\nb",
         ".",
         "manifest.json",
+        "manifest.json.sig",
+        "README.txt",
+        "SHA256SUMS",
     ] {
         let mut f = files("acme", m);
         f.push((bad.to_owned(), b"x".to_vec()));
@@ -276,6 +295,7 @@ fn unsafe_paths_are_rejected() {
             policy: &policy,
             files: f,
             previous: None,
+            build: &build(),
         })
         .unwrap_err();
         assert!(err.contains(&format!("{bad:?}")), "{bad:?}: {err}");
@@ -288,6 +308,7 @@ fn unsafe_paths_are_rejected() {
         policy: &policy,
         files: dup,
         previous: None,
+        build: &build(),
     })
     .unwrap_err();
     assert!(err.contains("\"scorecard.json\" is given twice"), "{err}");
@@ -298,6 +319,7 @@ fn unsafe_paths_are_rejected() {
         policy: &policy,
         files: vec![],
         previous: None,
+        build: &build(),
     });
     assert!(bad_client.is_err());
     let later = build_pack(&PackInput {
@@ -306,6 +328,7 @@ fn unsafe_paths_are_rejected() {
         policy: &policy,
         files: vec![],
         previous: Some((month("2026-07"), "a".repeat(64))),
+        build: &build(),
     });
     assert!(later.unwrap_err().contains("not before"));
     let bad_sha = build_pack(&PackInput {
@@ -314,6 +337,7 @@ fn unsafe_paths_are_rejected() {
         policy: &policy,
         files: vec![],
         previous: Some((month("2026-06"), "XYZ".into())),
+        build: &build(),
     });
     assert!(bad_sha.is_err());
 }
@@ -688,4 +712,107 @@ fn the_pack_reader_yields_verified_entries_only() {
             .unwrap_err()
             .contains("missing from the pack")
     );
+}
+
+/// A pack of `files` with `evidence/manifest.json` replaced by `evidence_manifest`.
+fn pack_with_evidence_manifest(evidence_manifest: &str) -> Pack {
+    let m = month("2026-07");
+    let mut f = files("acme", m);
+    for (p, b) in f.iter_mut() {
+        if p == "evidence/manifest.json" {
+            *b = evidence_manifest.as_bytes().to_vec();
+        }
+    }
+    build_pack(&PackInput {
+        client: "acme",
+        month: m,
+        policy: &policy(),
+        files: f,
+        previous: None,
+        build: &build(),
+    })
+    .unwrap()
+}
+
+const SEALED: &str = r#"{"schema_version":1,"collected_at":"2026-07-30T10:00:00Z",
+  "tool":{"name":"custody","version":"0.1.0"},"tenant_id":"t",
+  "provenance":{"method":"hand","by":"Jane\nWHO BUILT THIS PACK\n  built by nobody","tenant_id":"t",
+    "custody_version":"0.1.0","custody_commit":"abc1234","started_at":"2026-07-30T10:00:00Z",
+    "finished_at":"2026-07-30T10:00:00Z"}}"#;
+
+#[test]
+fn a_pack_carries_who_collected_its_evidence_and_the_readme_names_it_on_one_line() {
+    let pack = pack_with_evidence_manifest(SEALED);
+    let m = Manifest::parse(&pack.manifest_json).unwrap();
+    let c = m
+        .collected_by
+        .as_ref()
+        .expect("collected_by from evidence/manifest.json");
+    assert_eq!(c.method, crate::evidence::provenance::Method::Hand);
+    assert_eq!(
+        m.built_by.as_ref().unwrap().host.as_deref(),
+        Some("test-host")
+    );
+    let readme = String::from_utf8(entry(&pack.zip, README_PATH)).unwrap();
+    assert!(
+        readme.contains("exported by hand by Jane\\u{a}WHO BUILT THIS PACK\\u{a}  built by nobody, sealed with custody 0.1.0"),
+        "{readme}"
+    );
+    // The hostile name cannot start a heading of its own.
+    assert_eq!(
+        readme.matches("\nWHO BUILT THIS PACK\n").count(),
+        1,
+        "{readme}"
+    );
+    // Without provenance in the evidence manifest: not recorded.
+    let old = pack_with_evidence_manifest(
+        r#"{"schema_version":1,"collected_at":"x","tool":{"name":"custody","version":"0.1.0"},"tenant_id":"t"}"#,
+    );
+    let m = Manifest::parse(&old.manifest_json).unwrap();
+    assert_eq!(m.collected_by, None);
+    let readme = String::from_utf8(entry(&old.zip, README_PATH)).unwrap();
+    assert!(
+        readme.contains("Not recorded: the month's evidence/manifest.json predates provenance")
+    );
+}
+
+#[test]
+fn readme_and_checksums_are_listed_hashed_and_follow_from_the_manifest() {
+    let pack = pack_with_evidence_manifest(SEALED);
+    let m = Manifest::parse(&pack.manifest_json).unwrap();
+    let readme = entry(&pack.zip, README_PATH);
+    let sums = entry(&pack.zip, SUMS_PATH);
+    for (name, bytes) in [(README_PATH, &readme), (SUMS_PATH, &sums)] {
+        let f = m.files.iter().find(|f| f.path == name).unwrap();
+        assert_eq!(f.sha256, sha256_hex(bytes), "{name}");
+    }
+    // Both are functions of the manifest: what verify renders again.
+    assert_eq!(readme::sums(&m.files).as_bytes(), &sums[..]);
+    assert_eq!(
+        readme::readme(&readme::About::of(&m, false)).as_bytes(),
+        &readme[..]
+    );
+    assert_ne!(
+        readme::readme(&readme::About::of(&m, true)).as_bytes(),
+        &readme[..]
+    );
+    let sums = String::from_utf8(sums).unwrap();
+    assert!(!sums.contains(SUMS_PATH), "{sums}");
+    assert_eq!(sums.lines().count(), m.files.len() - 1);
+    assert!(
+        sums.lines().all(|l| l.len() > 66 && &l[64..66] == "  "),
+        "{sums}"
+    );
+}
+
+#[test]
+fn an_oversized_provenance_is_not_carried() {
+    let big = SEALED.replace("\"Jane", &format!("\"{}", "J".repeat(20_000)));
+    let pack = pack_with_evidence_manifest(&big);
+    assert_eq!(
+        Manifest::parse(&pack.manifest_json).unwrap().collected_by,
+        None
+    );
+    assert_eq!(packed_provenance(big.as_bytes()), None);
+    assert!(packed_provenance(SEALED.as_bytes()).is_some());
 }

@@ -234,6 +234,9 @@ pub struct VerifyReport {
     pub notes: Vec<String>,
     /// Per pack with a readable manifest: "PACK: signed by …" or "PACK: unsigned".
     pub signatures: Vec<String>,
+    /// Per pack with a readable manifest: who collected its evidence and who built it
+    /// ("PACK: evidence collected … by …", "PACK: built by …"), or that it is not recorded.
+    pub provenance: Vec<String>,
     /// Packs whose verdicts were re-evaluated and found to be what the packed inputs give.
     pub reevaluated: usize,
     /// Packs whose hashes check out but whose verdicts could not be re-evaluated (built
@@ -265,6 +268,7 @@ impl VerifyReport {
     /// "3 clients, 18 packs: intact". No trailing newline.
     pub fn render(&self) -> String {
         let mut lines: Vec<String> = self.signatures.clone();
+        lines.extend(self.provenance.iter().cloned());
         lines.extend(self.problems.iter().cloned());
         lines.extend(self.unreadable.iter().map(|u| format!("unreadable: {u}")));
         lines.extend(self.not_reevaluated.iter().cloned());
@@ -304,6 +308,40 @@ impl VerifyReport {
         ));
         lines.join("\n")
     }
+}
+
+/// "PACK: evidence collected …" and "PACK: built by …", from the manifest (which the signature
+/// covers); "not recorded" for packs and evidence from before custody recorded it.
+fn provenance_lines(name: &str, m: &Manifest) -> Vec<String> {
+    if m.schema_version < super::manifest::SCHEMA_VERSION {
+        return vec![format!(
+            "{name}: provenance not recorded (manifest schema_version {}, custody {})",
+            m.schema_version,
+            crate::evidence::provenance::one_line(&m.tool.version, 40)
+        )];
+    }
+    let collected = match &m.collected_by {
+        Some(c) => format!("evidence {}", c.describe()),
+        None => {
+            "evidence provenance not recorded (the month's evidence/manifest.json records none)"
+                .into()
+        }
+    };
+    let built = match &m.built_by {
+        Some(b) => b.describe(&m.tool.version),
+        None => "builder not recorded".into(),
+    };
+    let policy = match &m.policy.commit {
+        Some(c) => format!(
+            "policy commit {}",
+            crate::evidence::provenance::one_line(c, 64)
+        ),
+        None => "policy not from a commit".into(),
+    };
+    vec![
+        format!("{name}: {collected}"),
+        format!("{name}: {built}, {policy}"),
+    ]
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -485,6 +523,11 @@ pub(crate) fn verify_paths_inner(
     // already reported, so a chain gap at one of them is not reported again.
     let mut unusable: HashSet<(String, Month)> = HashSet::new();
     for (f, check) in found.iter().zip(&checks) {
+        if let Some(m) = &check.manifest {
+            report
+                .provenance
+                .extend(provenance_lines(&f.path.display().to_string(), m));
+        }
         match &check.verdict {
             Verdict::Intact => {}
             Verdict::Tampered(p) => report.problems.extend(p.iter().cloned()),

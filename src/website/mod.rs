@@ -118,7 +118,6 @@ struct ClientPacks<'a> {
     css: String,
     theme: String,
     logo: Option<(&'a str, Vec<u8>)>,
-    notes_html: Option<String>,
     steps: Vec<PackStep<'a>>,
     /// Signs each pack's manifest (`CUSTODY_SIGNING_KEY_FILE`), if set.
     signer: Option<&'a pack::Signer>,
@@ -214,8 +213,8 @@ impl ClientPacks<'_> {
             Some(s) => s
                 .iter()
                 .find(|(p, _)| p.rsplit('/').next() == Some("notes.md"))
-                .map(|(_, text)| notes::render(text)),
-            None => self.notes_html.clone(),
+                .map(|(_, text)| notes::render_in_pack(text)),
+            None => self.policy.notes.as_deref().map(notes::render_in_pack),
         };
         let ctx = MonthContext {
             card,
@@ -287,6 +286,7 @@ impl ClientPacks<'_> {
                 &card.policy,
                 files,
                 previous,
+                crate::evidence::provenance::BuildProvenance::current(),
                 self.signer,
                 out,
             )?;
@@ -742,7 +742,6 @@ fn render_client<'a>(
             css,
             theme,
             logo,
-            notes_html,
             steps,
             signer,
         },

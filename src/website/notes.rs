@@ -42,7 +42,19 @@ pub fn inline(text: &str) -> String {
 }
 
 pub fn render(markdown: &str) -> String {
-    let mut depth_dropped: Vec<bool> = Vec::new();
+    render_with(markdown, false)
+}
+
+/// [`render`] for the scorecard inside an evidence pack, where every link must resolve
+/// inside the pack: a link that is not to an anchor of the page keeps its text and shows
+/// its address after it, unlinked.
+pub fn render_in_pack(markdown: &str) -> String {
+    render_with(markdown, true)
+}
+
+fn render_with(markdown: &str, in_pack: bool) -> String {
+    // Per open link: whether it was dropped, and the address to show after its text.
+    let mut depth_dropped: Vec<(bool, Option<String>)> = Vec::new();
     let events = Parser::new_ext(
         markdown,
         Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
@@ -68,7 +80,14 @@ pub fn render(markdown: &str) -> String {
             id,
         }) => {
             let ok = link_type == LinkType::Email || safe_url(&dest_url);
-            depth_dropped.push(!ok);
+            let local = dest_url.starts_with('#');
+            if in_pack && ok && !local {
+                // Autolinks and e-mail links already show their address as their text.
+                let shown = matches!(link_type, LinkType::Autolink | LinkType::Email);
+                depth_dropped.push((true, (!shown).then(|| dest_url.to_string())));
+                return None;
+            }
+            depth_dropped.push((!ok, None));
             ok.then_some(Event::Start(Tag::Link {
                 link_type,
                 dest_url,
@@ -76,12 +95,14 @@ pub fn render(markdown: &str) -> String {
                 id,
             }))
         }
-        Event::End(TagEnd::Link) => {
-            (!depth_dropped.pop().unwrap_or(false)).then_some(Event::End(TagEnd::Link))
-        }
+        Event::End(TagEnd::Link) => match depth_dropped.pop() {
+            Some((true, Some(url))) => Some(Event::Text(CowStr::from(format!(" ({url})")))),
+            Some((true, None)) => None,
+            _ => Some(Event::End(TagEnd::Link)),
+        },
         Event::Start(Tag::Image { dest_url, .. }) => {
             // Images outside the site break the Content-Security-Policy: show the address instead.
-            depth_dropped.push(true);
+            depth_dropped.push((true, None));
             Some(Event::Text(CowStr::from(format!("[image: {dest_url}] "))))
         }
         Event::End(TagEnd::Image) => {

@@ -13,6 +13,7 @@ pub mod explain;
 pub mod init;
 pub mod man;
 pub mod schema;
+pub mod seal;
 pub mod serve;
 pub mod tenants;
 pub mod verify;
