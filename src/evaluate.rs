@@ -156,6 +156,7 @@ pub fn evaluate_month(input: &MonthInput) -> Scorecard {
             evidence: o.evidence,
             policy: o.policy,
             waiver,
+            licence: o.licence,
             remediation: c.fix.to_owned(),
         });
     }

@@ -211,6 +211,8 @@ pub struct Outcome {
     pub items: Vec<String>,
     pub evidence: Vec<EvidenceRef>,
     pub policy: Vec<At>,
+    /// For `not_licensed`: the licence that would enable the control.
+    pub licence: Option<String>,
 }
 
 impl Outcome {
@@ -224,6 +226,15 @@ impl Outcome {
             items: Vec::new(),
             evidence: Vec::new(),
             policy: Vec::new(),
+            licence: None,
+        }
+    }
+
+    /// The tenant lacks `licence`, which the control's evidence needs.
+    pub fn not_licensed(licence: &str, m: impl Into<String>) -> Outcome {
+        Outcome {
+            licence: Some(licence.to_owned()),
+            ..Outcome::new(Status::NotLicensed, m)
         }
     }
 

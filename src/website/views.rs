@@ -16,7 +16,7 @@ pub struct Brand {
 
 #[derive(Serialize, Clone)]
 pub struct StatusView {
-    /// pass, fail, warn, waived, not_applicable, no_evidence (CSS class suffix).
+    /// pass, fail, warn, waived, not_applicable, no_evidence, not_licensed (CSS class suffix).
     pub key: &'static str,
     pub label: &'static str,
     /// A shape that differs per status, so status never depends on colour alone.
@@ -31,6 +31,7 @@ pub fn status_view(s: Status) -> StatusView {
         Status::Waived => ("Waived", "≈"),
         Status::NotApplicable => ("Not applicable", "–"),
         Status::NoEvidence => ("No evidence", "?"),
+        Status::NotLicensed => ("Licence gap", "◇"),
     };
     StatusView {
         key: s.as_str(),
@@ -72,6 +73,7 @@ pub struct CountsView {
     pub waived: u32,
     pub not_applicable: u32,
     pub no_evidence: u32,
+    pub not_licensed: u32,
 }
 
 fn counts(s: &Scorecard) -> CountsView {
@@ -83,6 +85,7 @@ fn counts(s: &Scorecard) -> CountsView {
         waived: c.waived,
         not_applicable: c.not_applicable,
         no_evidence: c.no_evidence,
+        not_licensed: c.not_licensed,
     }
 }
 
@@ -103,6 +106,8 @@ pub struct ResultView {
     /// `remediation` as HTML: escaped, with `code` spans.
     pub remediation_html: String,
     pub waiver: Option<String>,
+    /// For a licence gap: the licence that would enable the control.
+    pub licence: Option<String>,
 }
 
 fn result_view(r: &ControlResult) -> ResultView {
@@ -149,6 +154,7 @@ fn result_view(r: &ControlResult) -> ResultView {
                 w.reason, w.approved_by, w.ticket
             )
         }),
+        licence: (r.status == Status::NotLicensed).then(|| crate::report::licence_of(r).to_owned()),
     }
 }
 
@@ -179,6 +185,8 @@ pub struct MonthPage {
     pub domains: Vec<ScoreView>,
     pub counts: CountsView,
     pub attention: Vec<ResultView>,
+    /// Controls the tenant's licences do not cover: shown apart, never as failures.
+    pub licence_gaps: Vec<ResultView>,
     pub sections: Vec<DomainSection>,
     pub raci: Vec<crate::policy::Activity>,
     pub backup: Vec<crate::scorecard::BackupRow>,
@@ -246,6 +254,7 @@ pub fn month_page(c: &MonthContext) -> MonthPage {
             .collect(),
         counts: counts(s),
         attention: attention.into_iter().map(result_view).collect(),
+        licence_gaps: licence_gaps(s),
         sections,
         raci: s.raci.clone(),
         backup: s.backup.clone(),
@@ -291,6 +300,7 @@ pub struct ClientPage {
     pub domains: Vec<ScoreView>,
     pub counts: CountsView,
     pub attention: Vec<ResultView>,
+    pub licence_gaps: Vec<ResultView>,
     pub charts: Vec<Chart>,
     pub months: Vec<MonthRow>,
     pub notes_html: Option<String>,
@@ -328,6 +338,7 @@ pub fn client_page(
             .collect(),
         counts: counts(latest),
         attention: attention.into_iter().map(result_view).collect(),
+        licence_gaps: licence_gaps(latest),
         charts,
         months: cards
             .iter()
@@ -346,6 +357,13 @@ pub fn client_page(
             .collect(),
         notes_html,
     })
+}
+
+fn licence_gaps(s: &Scorecard) -> Vec<ResultView> {
+    crate::report::licence_gaps(s)
+        .into_iter()
+        .map(result_view)
+        .collect()
 }
 
 pub fn pack_name(client: &str, month: &str) -> String {
