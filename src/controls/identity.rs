@@ -8,7 +8,7 @@ mod ca_block_high_risk_sign_ins;
 mod ca_block_high_risk_users;
 mod phishing_resistant_mfa_admins;
 mod risk;
-mod search;
+pub(crate) mod search;
 
 use super::*;
 use crate::evidence::endpoints::Endpoint;

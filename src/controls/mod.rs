@@ -299,6 +299,11 @@ pub fn pct(x: f64) -> String {
     }
 }
 
+/// `n` and its noun, singular or plural: "1 gap", "3 gaps" (never "gap(s)").
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// `part / whole` in percent; an empty whole is 100%.
 /// At most `n` items, then one line saying how many more there are.
 pub fn capped(mut items: Vec<String>, n: usize) -> Vec<String> {

@@ -48,7 +48,8 @@ pub fn render(r: &CheckReport, verbose: bool) -> String {
         );
     }
     if !r.errors.is_empty() {
-        let _ = writeln!(out, "{BOLD}{} input error(s){BOLD:#}", r.errors.len());
+        let n = crate::controls::count(r.errors.len(), "input error", "input errors");
+        let _ = writeln!(out, "{BOLD}{n}{BOLD:#}");
         for d in r.errors {
             diagnostic(&mut out, d);
         }

@@ -31,6 +31,7 @@ mod schema;
 mod serve;
 mod signatures;
 mod site;
+mod summary;
 mod verdict_guard;
 mod verdicts_evidence;
 mod verdicts_identity;

@@ -148,7 +148,7 @@ pub fn unless_p2(ctx: &Ctx) -> Result<Option<Outcome>, Missing> {
 }
 
 /// The licence gate of the controls whose evidence needs Entra ID P1 (Conditional
-/// Access policies, the MFA registration report): `measured` is what the control found;
+/// Access policies, the MFA registration report, users' signInActivity): `measured` is what the control found;
 /// where it is a fail or missing evidence and subscribedSkus.json shows no enabled P1
 /// or P2 service plan, the result is `not_licensed` instead: the tenant cannot have
 /// what it has not bought. A pass stands (an enabled policy is positive evidence,
@@ -168,7 +168,7 @@ pub fn needs_p1(ctx: &Ctx, measured: Result<Outcome, Missing>) -> Result<Outcome
     };
     Ok(Outcome::not_licensed(
         P1,
-        format!("needs Entra ID P1 or P2 (not licensed); without it: {found}"),
+        format!("needs Entra ID P1 or P2 (not licensed): {found}"),
     )
     .measured("no AAD_PREMIUM or AAD_PREMIUM_P2")
     .threshold("Entra ID P1 or P2 (AAD_PREMIUM or AAD_PREMIUM_P2)")
