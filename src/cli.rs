@@ -92,6 +92,27 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff), or write one page per command into a folder.
     Man(ManArgs),
+    /// Monthly e-mail digests: per client (HTML with inline styles, and text) and for the MSP.
+    Digest(DigestArgs),
+}
+
+#[derive(clap::Args, Debug)]
+#[command(after_help = "Examples:
+  custody digest --month 2026-11                    digest/<client>.html, .txt, portfolio.html, .txt
+  custody digest --month 2026-11 --client acme --out /tmp/mail
+
+custody writes the files and sends nothing: attach them, or send them with your mail action.
+Exit codes: 0 written; 2 bad input or usage (the other clients are still written).")]
+pub struct DigestArgs {
+    /// The month of the digest (YYYY-MM).
+    #[arg(long, value_name = "YYYY-MM")]
+    pub month: String,
+    /// Only these clients (repeatable); default: every client.
+    #[arg(long = "client", value_name = "ID")]
+    pub clients: Vec<String>,
+    /// Output folder; default: digest/ in the repository.
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -244,9 +265,10 @@ pub struct InitArgs {
     /// Where to create the repository (created if missing; nothing is ever overwritten).
     #[arg(value_name = "DIR", default_value = ".", value_hint = clap::ValueHint::DirPath)]
     pub dir: PathBuf,
-    /// Id of the first client (a slug of a-z, 0-9 and '-').
-    #[arg(long, value_name = "ID", default_value = crate::init::DEFAULT_CLIENT)]
-    pub client: String,
+    /// Id of the first client (a slug of a-z, 0-9 and '-'; default example-client). In an
+    /// existing repository (DIR has clients/), adds this one client and nothing else.
+    #[arg(long, value_name = "ID")]
+    pub client: Option<String>,
     /// Replace files that `init` writes if they already exist (other files are left alone).
     #[arg(long)]
     pub force: bool,
@@ -391,6 +413,7 @@ fn run(cli: Cli) -> i32 {
             EXIT_OK
         }
         Command::Man(args) => man(&args),
+        Command::Digest(args) => digest(&cli.repo, &args),
         Command::Build(args) => build(&cli.repo, &args),
         Command::Diff(args) => diff(&cli.repo, &args),
         Command::Schema(args) => schema(&args),
@@ -661,6 +684,38 @@ fn check(root: &Path, args: &CheckArgs, details: bool) -> i32 {
     exit_code(&scorecards, &errors)
 }
 
+/// `custody digest`: the files for the publish workflow's mail step.
+fn digest(root: &Path, args: &DigestArgs) -> i32 {
+    let month = match Month::parse(&args.month) {
+        Ok(m) => m,
+        Err(e) => {
+            eprint(&format!("error: --month: {e}\n"));
+            return EXIT_INPUT;
+        }
+    };
+    let out = args.out.clone().unwrap_or_else(|| root.join("digest"));
+    match crate::digest::write(root, month, &args.clients, &out) {
+        Ok(w) => {
+            for f in &w.files {
+                status(&format!("wrote {}\n", out.join(f).display()));
+            }
+            for m in &w.missing {
+                eprint(&format!("warning: {}: {}\n", m.id, m.reason));
+            }
+            eprint_diags(&w.errors);
+            if w.errors.is_empty() {
+                EXIT_OK
+            } else {
+                EXIT_INPUT
+            }
+        }
+        Err(diags) => {
+            eprint_diags(&diags);
+            EXIT_INPUT
+        }
+    }
+}
+
 /// `custody clients`: the valid clients with their name and tenant, from the policy.
 fn clients(root: &Path, args: &ClientsArgs) -> i32 {
     #[derive(serde::Serialize)]
@@ -727,7 +782,11 @@ fn clients(root: &Path, args: &ClientsArgs) -> i32 {
 }
 
 fn init(args: &InitArgs) -> i32 {
-    let id = match ClientId::parse(&args.client) {
+    let name = args
+        .client
+        .as_deref()
+        .unwrap_or(crate::init::DEFAULT_CLIENT);
+    let id = match ClientId::parse(name) {
         Ok(id) => id,
         Err(e) => {
             eprint(&format!("error: --client: {e}\n"));
@@ -746,6 +805,23 @@ fn init(args: &InitArgs) -> i32 {
             return EXIT_INPUT;
         }
     };
+    if args.client.is_some() && crate::init::is_repository(&args.dir) {
+        return match crate::init::add_client(&args.dir, &id) {
+            Ok(report) => {
+                for f in &report.created {
+                    status(&format!("created {f}\n"));
+                }
+                status(&format!(
+                    "Next: fill in clients/{id}/*.toml (every key is explained in its comments) and notes.md, then collect its first month.\n"
+                ));
+                EXIT_OK
+            }
+            Err(e) => {
+                eprint(&format!("error: {e}\n"));
+                EXIT_INPUT
+            }
+        };
+    }
     match crate::init::init_repo_with(&args.dir, &id, args.force, &action) {
         Ok(report) => {
             for f in &report.created {

@@ -625,6 +625,7 @@ mod tests {
             "governance.raci-complete",
             "governance.controls-owned",
             "governance.workload-owners",
+            "governance.no-placeholders",
             "retention.separate-from-backup",
             "evidence.snapshot-complete",
         ];

@@ -9,6 +9,7 @@ pub mod docs;
 pub mod evidence;
 pub mod governance;
 pub mod identity;
+pub mod placeholders;
 pub mod retention;
 
 use crate::evidence::{Missing, Snapshot};
@@ -411,6 +412,7 @@ mod tests {
             "governance.controls-owned",
             "governance.workload-owners",
             "governance.licence-utilisation",
+            "governance.no-placeholders",
             "identity.mfa-admins",
             "identity.mfa-users",
             "identity.ca-mfa-all-users",

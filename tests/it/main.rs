@@ -14,6 +14,7 @@ mod cli;
 mod clients_listing;
 mod collect;
 mod diff_cli;
+mod digest;
 mod explain;
 mod faults;
 mod graph_samples;
