@@ -69,7 +69,6 @@ fn eval(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::controls::testing::Fx;
     use crate::scorecard::Status;
 

@@ -212,6 +212,48 @@ fn pages_reflow_at_320_px_and_pass_axe_with_a_light_brand_colour() {
     );
 }
 
+/// Issue 20 items 3 and 7: the print styles keep each sample client's latest summary to
+/// one A4 page (Chromium prints it to PDF; the page tree counts one page).
+#[test]
+fn every_sample_summary_prints_on_one_a4_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    build(&BuildOptions {
+        repo: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+        out: site.clone(),
+        clients: vec![],
+    })
+    .unwrap_or_else(|e| panic!("building the sample site failed: {e:?}"));
+    let Some(chromium) = chromium_or_skip() else {
+        return;
+    };
+    let server = Server::start(&site);
+    let mut summaries = Vec::new();
+    for p in browser_pages(&site) {
+        if let Some(month) = p.0.strip_suffix("/index.html").filter(|m| m.contains('/')) {
+            summaries.push(format!("{month}/summary.html"));
+        }
+    }
+    assert!(summaries.len() >= 3, "{summaries:?}");
+    for rel in summaries {
+        let pdf = tmp.path().join("summary.pdf");
+        let _ = std::fs::remove_file(&pdf);
+        run_chromium(
+            &chromium,
+            &[
+                "--no-pdf-header-footer".to_owned(),
+                format!("--print-to-pdf={}", pdf.display()),
+                server.url(&rel),
+            ],
+        )
+        .unwrap_or_else(|e| panic!("{rel}: {e}"));
+        let bytes = std::fs::read(&pdf).unwrap_or_else(|e| panic!("{rel}: no PDF: {e}"));
+        let text = String::from_utf8_lossy(&bytes);
+        let pages = text.matches("/Type /Page").count() - text.matches("/Type /Pages").count();
+        assert_eq!(pages, 1, "{rel} prints on {pages} pages");
+    }
+}
+
 /// Proves the reflow and axe detector: white text on the yellow accent, an image without
 /// a text alternative and an element wider than the screen are each caught.
 #[test]
