@@ -156,6 +156,7 @@ pub fn evaluate_month(input: &MonthInput) -> Scorecard {
             evidence: o.evidence,
             policy: o.policy,
             waiver,
+            licence: o.licence,
             remediation: c.fix.to_owned(),
         });
     }
@@ -629,6 +630,9 @@ pub fn shared_tenants(root: &Path) -> BTreeMap<ClientId, Vec<Diagnostic>> {
             .get("tenant_id")
             .and_then(|v| v.as_str())
             .filter(|t| t.len() == 36 && t.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-'))
+            // The init template's all-zero placeholder is nobody's tenant: two new clients
+            // still on it are a placeholder warning (governance.no-placeholders), not a clash.
+            .filter(|t| !t.bytes().all(|b| b == b'0' || b == b'-'))
         else {
             continue;
         };

@@ -15,6 +15,7 @@ pub mod collect;
 pub mod controls;
 pub mod diagnostic;
 pub mod diff;
+pub mod digest;
 pub mod duration;
 pub mod evaluate;
 pub mod evidence;

@@ -15,16 +15,20 @@ pub enum Status {
     Fail,
     NoEvidence,
     Warn,
+    /// The tenant lacks the licence the control's evidence needs (`licence` names it):
+    /// a licence gap to sell, not a failure; left out of the scores.
+    NotLicensed,
     Waived,
     Pass,
     NotApplicable,
 }
 
 impl Status {
-    pub const ALL: [Status; 6] = [
+    pub const ALL: [Status; 7] = [
         Status::Fail,
         Status::NoEvidence,
         Status::Warn,
+        Status::NotLicensed,
         Status::Waived,
         Status::Pass,
         Status::NotApplicable,
@@ -38,18 +42,27 @@ impl Status {
             Status::Waived => "waived",
             Status::NotApplicable => "not_applicable",
             Status::NoEvidence => "no_evidence",
+            Status::NotLicensed => "not_licensed",
         }
     }
 
     /// Points out of 1 toward the score; `None` leaves the control out of the score.
-    /// Missing evidence scores 0: a gap in evidence never raises a score.
+    /// Missing evidence scores 0: a gap in evidence never raises a score. A licence gap
+    /// is left out: the tenant cannot have what it has not bought, and a score of zero
+    /// for it would read as a failure of the MSP's work.
     pub fn points(self) -> Option<f64> {
         match self {
             Status::Pass => Some(1.0),
             Status::Warn => Some(0.5),
             Status::Fail | Status::NoEvidence => Some(0.0),
-            Status::Waived | Status::NotApplicable => None,
+            Status::Waived | Status::NotApplicable | Status::NotLicensed => None,
         }
+    }
+
+    /// A finding `check` exits 1 for: a failure, or evidence missing (never a pass). A
+    /// licence gap is not one: it is reported, and `check` exits 0 for it.
+    pub fn is_finding(self) -> bool {
+        matches!(self, Status::Fail | Status::NoEvidence)
     }
 }
 
@@ -152,6 +165,9 @@ pub struct ControlResult {
     pub policy: Vec<At>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub waiver: Option<WaiverNote>,
+    /// For `not_licensed`: the licence that would enable the control ("Entra ID P2").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licence: Option<String>,
     pub remediation: String,
 }
 
@@ -163,6 +179,8 @@ pub struct Counts {
     pub waived: u32,
     pub not_applicable: u32,
     pub no_evidence: u32,
+    #[serde(default)]
+    pub not_licensed: u32,
 }
 
 impl Counts {
@@ -174,6 +192,7 @@ impl Counts {
             Status::Waived => &mut self.waived,
             Status::NotApplicable => &mut self.not_applicable,
             Status::NoEvidence => &mut self.no_evidence,
+            Status::NotLicensed => &mut self.not_licensed,
         } += 1;
     }
 }

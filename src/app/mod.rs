@@ -106,6 +106,8 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     /// Print the manual page (roff), or write one page per command into a folder.
     Man(man::ManArgs),
+    /// Monthly e-mail digests: per client (HTML with inline styles, and text) and for the MSP.
+    Digest(digest::DigestArgs),
 }
 
 /// What every command gets besides its own arguments.
@@ -137,6 +139,7 @@ fn run(ctx: &Ctx, command: &Command) -> CommandResult {
         Command::Serve(args) => serve::run(ctx, args),
         Command::Completions(args) => completions::run(ctx, args),
         Command::Man(args) => man::run(ctx, args),
+        Command::Digest(args) => digest::run(ctx, args),
     }
 }
 

@@ -535,7 +535,7 @@ pub fn controls() -> Vec<Control> {
                 "Remove the role from the guest; if the person needs it, give them a member account in the tenant under the client's own lifecycle.",
             )
             .weight(2),
-        Control::new("access.stale-admins", Domain::Access, "No privileged account unused for 90 days", stale_admins)
+        Control::new("access.stale-admins", Domain::Access, "No privileged account unused for 90 days", |x, c| super::identity::search::needs_p1(x, stale_admins(x, c)))
             .doc(
                 "Every user holding a privileged role, directly or through a role-assignable group, signed in (interactive or not) within the threshold before the snapshot; disabled accounts holding roles are listed too. A holder absent from users.json, or a group whose members are unknown, has unknown sign-in activity: no_evidence unless a stale admin is already proven.",
                 "Unused admin accounts are forgotten accounts: nobody notices when someone else starts using them.",
@@ -663,9 +663,14 @@ fn break_glass(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
         )
     } else {
         format!(
-            "{} problem(s) with the {} declared break-glass accounts",
-            problems.len(),
-            declared.len()
+            "{} with the {} declared break-glass {}",
+            count(problems.len(), "problem", "problems"),
+            declared.len(),
+            if declared.len() == 1 {
+                "account"
+            } else {
+                "accounts"
+            }
         )
     };
     Ok(o.measured(format!("{ok}/{} ready", declared.len()))
@@ -826,8 +831,8 @@ fn stale_admins(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
         format!("every privileged user signed in within {max_days} days")
     } else {
         format!(
-            "{} privileged users have not signed in within {max_days} days",
-            items.len()
+            "{} not signed in within {max_days} days",
+            count(items.len(), "privileged user has", "privileged users have")
         )
     };
     if o.evidence.is_empty() {

@@ -131,7 +131,10 @@ fn policy_complete(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     Ok(Outcome::check(
         items.is_empty(),
         "every policy key is declared and consistent",
-        format!("{} problem(s) in the declared policy", items.len()),
+        format!(
+            "{} in the declared policy",
+            count(items.len(), "problem", "problems")
+        ),
     )
     .measured(format!("{declared}/{} keys", checks.len()))
     .threshold("all keys, frequency ≤ rpo")
@@ -564,8 +567,9 @@ fn rpo(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
             human_gap(largest)
         ),
         format!(
-            "{} gap(s) between successful backups exceed the RPO of {rpo}; {window}",
-            over.len()
+            "{} between successful backups {} the RPO of {rpo}; {window}",
+            count(over.len(), "gap", "gaps"),
+            if over.len() == 1 { "exceeds" } else { "exceed" }
         ),
     )
     .measured(human_gap(largest))

@@ -428,6 +428,7 @@ pub const BASELINES: &[(&str, &[Reference])] = &[
     ("governance.controls-owned", &[]),
     ("governance.workload-owners", &[]),
     ("governance.licence-utilisation", &[]),
+    ("governance.no-placeholders", &[]),
     // Registration is what CIS reads as "MFA capable" (userRegistrationDetails.isMfaCapable);
     // admins are member users too.
     ("identity.mfa-admins", &[CIS_5_2_3_4]),

@@ -195,8 +195,14 @@ fn complete(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
             "all {} expected files present and matching the manifest",
             expected.len()
         ),
-        Status::Warn => format!("{} evidence gap(s) explained by the manifest", warns.len()),
-        _ => format!("{} problem(s) with the snapshot", fails.len()),
+        Status::Warn => format!(
+            "{} explained by the manifest",
+            count(warns.len(), "evidence gap", "evidence gaps")
+        ),
+        _ => format!(
+            "{} with the snapshot",
+            count(fails.len(), "problem", "problems")
+        ),
     };
     let mut items = fails;
     items.extend(warns);
@@ -375,7 +381,7 @@ mod tests {
             o.items,
             ["graph/userRegistrationDetails.json: not licensed: Entra ID P1 required"]
         );
-        assert_eq!(o.message, "1 evidence gap(s) explained by the manifest");
+        assert_eq!(o.message, "1 evidence gap explained by the manifest");
     }
 
     #[test]
@@ -619,6 +625,7 @@ mod tests {
             "governance.raci-complete",
             "governance.controls-owned",
             "governance.workload-owners",
+            "governance.no-placeholders",
             "retention.separate-from-backup",
             "evidence.snapshot-complete",
         ];

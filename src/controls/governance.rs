@@ -32,6 +32,7 @@ pub fn controls() -> Vec<Control> {
                 "Reduce the purchased quantity at the next renewal, reassign unused licences, or buy the missing units for over-assigned subscriptions.",
             )
             .params(&[Param { name: "min_percent", default: 80.0, min: 0.0, max: 100.0, doc: "minimum share of purchased units in use" }]),
+        super::placeholders::control(),
     ]
 }
 

@@ -24,7 +24,7 @@ use std::collections::{HashMap, HashSet};
 
 pub fn controls() -> Vec<Control> {
     vec![
-        Control::new("identity.mfa-admins", Domain::Identity, "Administrators are registered for MFA", mfa_admins)
+        Control::new("identity.mfa-admins", Domain::Identity, "Administrators are registered for MFA", |x, c| search::needs_p1(x, mfa_admins(x, c)))
             .doc(
                 "Share of administrators registered for multifactor authentication: users flagged isAdmin in userRegistrationDetails and every enabled user holding a privileged role, directly or as a member of a role-assignable group. A role holder the report has no record of, or a group whose membership file is missing, is unknown: the control passes only if it would pass with every unknown admin unregistered, fails only if it would fail with all of them registered, and is no_evidence in between.",
                 "An administrator without MFA is one phished password away from full tenant compromise; Microsoft requires MFA for admin portals.",
@@ -32,7 +32,7 @@ pub fn controls() -> Vec<Control> {
             )
             .weight(3)
             .params(&[Param { name: "min_percent", default: 100.0, min: 0.0, max: 100.0, doc: "minimum share of admins registered" }]),
-        Control::new("identity.mfa-users", Domain::Identity, "Members are registered for MFA", mfa_users)
+        Control::new("identity.mfa-users", Domain::Identity, "Members are registered for MFA", |x, c| search::needs_p1(x, mfa_users(x, c)))
             .doc(
                 "Share of enabled member users (guests excluded) registered for multifactor authentication, from userRegistrationDetails. An enabled member in users.json the report has no record of is unknown: a pass must hold with every unknown user unregistered, a fail with all of them registered; otherwise no_evidence.",
                 "Unregistered users cannot be challenged for MFA; an attacker who has their password can register their own method first.",
@@ -40,21 +40,21 @@ pub fn controls() -> Vec<Control> {
             )
             .weight(2)
             .params(&[Param { name: "min_percent", default: 95.0, min: 0.0, max: 100.0, doc: "minimum share of enabled members registered" }]),
-        Control::new("identity.ca-mfa-all-users", Domain::Identity, "Conditional Access requires MFA for all users", ca_mfa_all_users)
+        Control::new("identity.ca-mfa-all-users", Domain::Identity, "Conditional Access requires MFA for all users", |x, c| search::needs_p1(x, ca_mfa_all_users(x, c)))
             .doc(
                 "An enabled (not report-only, not disabled) Conditional Access policy requires MFA for all users (includeUsers All) and all cloud apps (includeApplications All, nothing excluded; Office365 is not all apps) and every client app type, with no narrowing condition, excluding only the declared break-glass accounts (by object id; UPNs are resolved through users.json). MFA means the built-in `mfa` control or an authentication strength whose requirementsSatisfied is `mfa`; with operator OR every listed control must be MFA (mfa OR compliantDevice does not require MFA), with AND one is enough. Narrowing conditions: user, sign-in, service-principal or insider risk levels; device platforms; locations other than All or any excluded location (such as trusted locations); a device filter; client app types short of every client; authentication flows; user actions or authentication contexts instead of apps; workload identities; excluded groups or roles; guest exclusions while the tenant has guests. Such a policy is a near miss, named in the finding with what narrows it. When only a policy the snapshot cannot judge could pass (a strength recorded without requirementsSatisfied, an exclusion or guest count that needs the missing users.json, conditions not recorded), the result is no_evidence.",
                 "Registration alone protects nothing: MFA must be enforced at sign-in. Report-only policies log but do not block; stray exclusions become the attacker's way in.",
                 "Create or switch on a policy: Users = All users (exclude only the break-glass accounts), Target resources = All cloud apps, Grant = Require multifactor authentication or an authentication strength.",
             )
             .weight(3),
-        Control::new("identity.ca-mfa-admins", Domain::Identity, "Conditional Access requires MFA for admin roles", ca_mfa_admins)
+        Control::new("identity.ca-mfa-admins", Domain::Identity, "Conditional Access requires MFA for admin roles", |x, c| search::needs_p1(x, ca_mfa_admins(x, c)))
             .doc(
                 "Every privileged role held in the tenant (active or eligible, by role template id) is covered by an enabled Conditional Access policy that requires MFA, read exactly as for identity.ca-mfa-all-users (grant, authentication strength, all cloud apps, every client app type, no narrowing condition, exclusions only break-glass), and that includes the role in includeRoles or includes all users. An unconditional all-users MFA policy covers every role. Without the role assignments, which roles need covering is unknown: no_evidence. Uncovered roles are listed, then the near-miss policies that would have covered them, with what narrows them.",
                 "Administrators are the most targeted accounts; a dedicated policy, ideally with phishing-resistant strength, keeps them covered when user policies change.",
                 "Create a policy targeting the privileged directory roles listed, all cloud apps, granting access only with phishing-resistant MFA; exclude only break-glass accounts.",
             )
             .weight(2),
-        Control::new("identity.ca-block-legacy-auth", Domain::Identity, "Legacy authentication is blocked", ca_block_legacy_auth)
+        Control::new("identity.ca-block-legacy-auth", Domain::Identity, "Legacy authentication is blocked", |x, c| search::needs_p1(x, ca_block_legacy_auth(x, c)))
             .doc(
                 "An enabled Conditional Access policy blocks (grant block) the legacy client app types, exchangeActiveSync and other (or all client apps), for all users and all cloud apps, with no narrowing condition and exclusions only the declared break-glass accounts, read exactly as for identity.ca-mfa-all-users. A block policy that names a legacy client type but is narrowed (report-only, some users or apps, a location, platform or risk condition, one legacy type only) is a near miss, named with what narrows it.",
                 "Legacy protocols cannot do MFA, so password-spray attacks use them to bypass every MFA policy.",

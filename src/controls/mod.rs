@@ -9,6 +9,7 @@ pub mod docs;
 pub mod evidence;
 pub mod governance;
 pub mod identity;
+pub mod placeholders;
 pub mod retention;
 
 use crate::evidence::{Missing, Snapshot};
@@ -211,6 +212,8 @@ pub struct Outcome {
     pub items: Vec<String>,
     pub evidence: Vec<EvidenceRef>,
     pub policy: Vec<At>,
+    /// For `not_licensed`: the licence that would enable the control.
+    pub licence: Option<String>,
 }
 
 impl Outcome {
@@ -224,6 +227,15 @@ impl Outcome {
             items: Vec::new(),
             evidence: Vec::new(),
             policy: Vec::new(),
+            licence: None,
+        }
+    }
+
+    /// The tenant lacks `licence`, which the control's evidence needs.
+    pub fn not_licensed(licence: &str, m: impl Into<String>) -> Outcome {
+        Outcome {
+            licence: Some(licence.to_owned()),
+            ..Outcome::new(Status::NotLicensed, m)
         }
     }
 
@@ -286,6 +298,11 @@ pub fn pct(x: f64) -> String {
     } else {
         format!("{r:.1}%")
     }
+}
+
+/// `n` and its noun, singular or plural: "1 gap", "3 gaps" (never "gap(s)").
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// `part / whole` in percent; an empty whole is 100%.
@@ -395,6 +412,7 @@ mod tests {
             "governance.controls-owned",
             "governance.workload-owners",
             "governance.licence-utilisation",
+            "governance.no-placeholders",
             "identity.mfa-admins",
             "identity.mfa-users",
             "identity.ca-mfa-all-users",

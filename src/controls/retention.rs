@@ -175,8 +175,8 @@ fn legal_minimum(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
         )
     } else {
         format!(
-            "{} retention(s) below the legal minimum of {min}",
-            items.len()
+            "{} below the legal minimum of {min}",
+            crate::controls::count(items.len(), "retention", "retentions")
         )
     };
     Ok(o.measured(format!("{} short", items.len()))

@@ -216,13 +216,8 @@ fn workflow(template: &str, action: &ActionRef) -> String {
 /// Every file of a new repository: (repository-relative path, contents).
 fn files(client: &ClientId, action: &ActionRef) -> Vec<(String, String)> {
     let named = |t: &str| t.replace(CLIENT_TOKEN, client.as_str());
-    let c = format!("clients/{client}");
-    let mut files = vec![
-        (format!("{c}/client.toml"), named(CLIENT_TOML)),
-        (format!("{c}/raci.toml"), named(RACI_TOML)),
-        (format!("{c}/controls.toml"), named(CONTROLS_TOML)),
-        (format!("{c}/backup.toml"), named(BACKUP_TOML)),
-        (format!("{c}/notes.md"), named(NOTES_MD)),
+    let mut files = client_files(client);
+    files.extend([
         ("evidence/README.md".into(), named(EVIDENCE_README)),
         (".gitignore".into(), GITIGNORE.into()),
         (
@@ -249,7 +244,7 @@ fn files(client: &ClientId, action: &ActionRef) -> Vec<(String, String)> {
         // Schema hints: every TOML file's `#:schema` line names its schema; the Taplo
         // rules do the same for files created later without one.
         (".taplo.toml".into(), crate::schema::taplo_config("schema")),
-    ];
+    ]);
     for file in crate::schema::FILES {
         if let Some(schema) = crate::schema::schema_for(file) {
             let mut text = serde_json::to_string_pretty(&schema).expect("schemas serialize");
@@ -299,6 +294,53 @@ fn example_evidence(client: &ClientId) -> Vec<(String, String)> {
         .collect();
     out.push((format!("{month}/manifest.json"), text));
     out
+}
+
+/// The policy files of one client: (repository-relative path, contents), every key
+/// commented, as `init` writes them for the first client.
+fn client_files(client: &ClientId) -> Vec<(String, String)> {
+    let named = |t: &str| t.replace(CLIENT_TOKEN, client.as_str());
+    let c = format!("clients/{client}");
+    vec![
+        (format!("{c}/client.toml"), named(CLIENT_TOML)),
+        (format!("{c}/raci.toml"), named(RACI_TOML)),
+        (format!("{c}/controls.toml"), named(CONTROLS_TOML)),
+        (format!("{c}/backup.toml"), named(BACKUP_TOML)),
+        (format!("{c}/notes.md"), named(NOTES_MD)),
+    ]
+}
+
+/// Whether `dir` is already a policy repository (it has a `clients/` folder): then
+/// `init --client ID` adds one client instead of creating a repository.
+pub fn is_repository(dir: &Path) -> bool {
+    fs::symlink_metadata(dir.join("clients")).is_ok_and(|m| m.is_dir())
+}
+
+/// `custody init --client ID` inside an existing repository: writes the client's
+/// commented policy files under `clients/<id>/` and nothing else (no evidence, no
+/// workflows, no schema: the repository has its own). Refuses, before writing anything,
+/// a client that exists (its folder, or a file or link in its place), with or without
+/// `--force`: replacing a client's policy is never what adding one means. On an I/O
+/// error half-way, what it created is removed again.
+pub fn add_client(dir: &Path, client: &ClientId) -> Result<InitReport, String> {
+    let folder = dir.join("clients").join(client.as_str());
+    if fs::symlink_metadata(&folder).is_ok() {
+        return Err(format!(
+            "{} already exists: `custody init --client {client}` adds a new client and never changes an existing one",
+            folder.display()
+        ));
+    }
+    let files = client_files(client);
+    let mut made = Made::default();
+    match write_all(dir, &files, &mut made, false) {
+        Ok(()) => Ok(InitReport {
+            created: files.into_iter().map(|(rel, _)| rel).collect(),
+        }),
+        Err(e) => {
+            made.undo();
+            Err(e)
+        }
+    }
 }
 
 /// Creates a new policy repository in `dir` (created if missing). Without `force`, refuses

@@ -1,10 +1,10 @@
 //! `--format github`: GitHub Actions workflow commands. Each finding becomes an
 //! `::error` (fail, input error) or `::warning` (warn, no evidence) annotation on the
-//! policy line behind it, worst first and within GitHub's limits; a final `::notice`
-//! says how many were left out. With `GITHUB_STEP_SUMMARY` set, the Markdown summary
+//! policy line behind it, and each licence gap (not_licensed) a `::notice`, worst first
+//! and within GitHub's limits; a final `::notice` says how many were left out. With `GITHUB_STEP_SUMMARY` set, the Markdown summary
 //! (`--format markdown`) is appended to the job summary as well.
 
-use super::{CheckReport, findings, location, markdown};
+use super::{CheckReport, findings, licence_gaps, licence_of, location, markdown};
 use crate::scorecard::{ControlResult, Scorecard, Status};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -38,6 +38,8 @@ enum Severity {
     Fail,
     NoEvidence,
     Warn,
+    /// A licence gap: what the tenant would need, not a finding.
+    Licence,
 }
 
 impl Severity {
@@ -66,10 +68,10 @@ impl Annotation {
             }
         }
         let _ = write!(props, ",title={}", escape_property(&self.title));
-        let kind = if self.severity.is_error() {
-            "error"
-        } else {
-            "warning"
+        let kind = match self.severity {
+            s if s.is_error() => "error",
+            Severity::Licence => "notice",
+            _ => "warning",
         };
         format!("::{kind} {props}::{}\n", escape_data(&self.message))
     }
@@ -79,9 +81,17 @@ fn finding(s: &Scorecard, r: &ControlResult) -> Annotation {
     let severity = match r.status {
         Status::Fail => Severity::Fail,
         Status::NoEvidence => Severity::NoEvidence,
+        Status::NotLicensed => Severity::Licence,
         _ => Severity::Warn,
     };
     let mut message = r.message.clone();
+    if r.status == Status::NotLicensed {
+        let _ = write!(
+            message,
+            "\nlicence gap (not scored): needs {}",
+            licence_of(r)
+        );
+    }
     match (&r.measured, &r.threshold) {
         (Some(v), Some(t)) => {
             let _ = write!(message, "\nmeasured {v}, threshold {t}");
@@ -140,6 +150,7 @@ pub fn render(r: &CheckReport) -> String {
     let mut all: Vec<Annotation> = r.errors.iter().map(input_error).collect();
     for s in r.scorecards {
         all.extend(findings(s).into_iter().map(|f| finding(s, f)));
+        all.extend(licence_gaps(s).into_iter().map(|f| finding(s, f)));
     }
     // Worst first; a stable sort keeps client and catalogue order within a severity.
     all.sort_by_key(|a| a.severity);

@@ -3,7 +3,7 @@
 //! job summary or a pull-request comment. Every value from input is escaped, so a
 //! client name or a finding cannot break a table, inject HTML or start a link.
 
-use super::{CheckReport, findings, location};
+use super::{CheckReport, findings, licence_gaps, licence_of, location};
 use crate::scorecard::{ControlResult, Scorecard, Status};
 use std::fmt::Write;
 
@@ -127,6 +127,7 @@ fn status_label(s: Status) -> &'static str {
         Status::Waived => "waived",
         Status::Pass => "pass",
         Status::NotApplicable => "n/a",
+        Status::NotLicensed => "licence gap",
     }
 }
 
@@ -185,7 +186,7 @@ fn scorecard(out: &mut String, s: &Scorecard) {
     let c = s.counts;
     let _ = writeln!(
         out,
-        "## {} — {}\n\nMonth **{}** · score **{}**/100 · {} fail, {} no evidence, {} warn, {} waived, {} pass, {} n/a\n",
+        "## {} — {}\n\nMonth **{}** · score **{}**/100 · {} fail, {} no evidence, {} warn, {} waived, {} pass, {} not licensed, {} n/a\n",
         escape(&s.client.id),
         escape(&s.client.name),
         s.month,
@@ -195,15 +196,16 @@ fn scorecard(out: &mut String, s: &Scorecard) {
         c.warn,
         c.waived,
         c.pass,
+        c.not_licensed,
         c.not_applicable
     );
-    out.push_str("| Domain | Weight | Score | Pass | Fail | No evidence | Warn | Waived | N/A |\n");
-    out.push_str("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    out.push_str("| Domain | Weight | Score | Pass | Fail | No evidence | Warn | Waived | Not licensed | N/A |\n");
+    out.push_str("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     for d in &s.domains {
         let k = d.counts;
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             escape(&d.title),
             d.weight,
             score(d.score),
@@ -212,10 +214,26 @@ fn scorecard(out: &mut String, s: &Scorecard) {
             k.no_evidence,
             k.warn,
             k.waived,
+            k.not_licensed,
             k.not_applicable
         );
     }
     out.push('\n');
+    let gaps = licence_gaps(s);
+    if !gaps.is_empty() {
+        // Listed apart from the findings: a licence to buy, left out of the score.
+        let _ = writeln!(out, "### Licence gaps (not scored)\n");
+        for r in gaps {
+            let _ = writeln!(
+                out,
+                "- `{}` {}: needs {}",
+                r.control.replace(['`', '|'], ""),
+                escape(&r.title),
+                escape(licence_of(r))
+            );
+        }
+        out.push('\n');
+    }
     let found = findings(s);
     if found.is_empty() {
         out.push_str("Every control passes, is waived or does not apply.\n\n");

@@ -31,6 +31,20 @@ pub fn findings(s: &Scorecard) -> Vec<&ControlResult> {
     v
 }
 
+/// The licence gaps (`not_licensed`), in catalogue order: reported beside the findings,
+/// never as one (no exit 1, no score).
+pub fn licence_gaps(s: &Scorecard) -> Vec<&ControlResult> {
+    s.results
+        .iter()
+        .filter(|r| r.status == Status::NotLicensed)
+        .collect()
+}
+
+/// "Entra ID P2", or "a licence" when a result does not name one.
+pub fn licence_of(r: &ControlResult) -> &str {
+    r.licence.as_deref().unwrap_or("a licence")
+}
+
 /// Where a finding points in the repository: the policy line that set its threshold,
 /// else the start of the client's `controls.toml` (every client has one).
 pub fn location(s: &Scorecard, r: &ControlResult) -> At {

@@ -4,7 +4,7 @@
 //! line 1 of the client's `controls.toml`. Fingerprints hash client and control only,
 //! so an alert stays the same alert from month to month and across edits of the line.
 
-use super::{CheckReport, findings, location};
+use super::{CheckReport, findings, licence_gaps, licence_of, location};
 use crate::controls::{Control, catalogue};
 use crate::diagnostic::Diagnostic;
 use crate::evidence::sha256_hex;
@@ -284,6 +284,12 @@ fn message(s: &Scorecard, r: &ControlResult) -> String {
         (None, Some(t)) => m.push_str(&format!(" (threshold {t})")),
         (None, None) => {}
     }
+    if r.status == Status::NotLicensed {
+        m.push_str(&format!(
+            ". Licence gap (not scored): needs {}",
+            licence_of(r)
+        ));
+    }
     if !r.items.is_empty() {
         let shown: Vec<&str> = r
             .items
@@ -299,11 +305,12 @@ fn message(s: &Scorecard, r: &ControlResult) -> String {
     m
 }
 
+/// A licence gap is a `note`: code scanning lists it without calling it a problem.
 fn level(s: Status) -> &'static str {
-    if s == Status::Fail {
-        "error"
-    } else {
-        "warning"
+    match s {
+        Status::Fail => "error",
+        Status::NotLicensed => "note",
+        _ => "warning",
     }
 }
 
@@ -366,6 +373,7 @@ pub fn render(r: &CheckReport) -> String {
     let mut results: Vec<SarifResult> = r.errors.iter().map(input_error).collect();
     for s in r.scorecards {
         results.extend(findings(s).into_iter().map(|c| control_result(s, c)));
+        results.extend(licence_gaps(s).into_iter().map(|c| control_result(s, c)));
     }
     let log = Log {
         schema: SCHEMA_URI,

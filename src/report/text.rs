@@ -18,6 +18,7 @@ fn style(s: Status) -> Style {
         Status::Waived => AnsiColor::Cyan,
         Status::NoEvidence => AnsiColor::Magenta,
         Status::NotApplicable => AnsiColor::BrightBlack,
+        Status::NotLicensed => AnsiColor::Blue,
     };
     Style::new().fg_color(Some(c.into())).bold()
 }
@@ -31,6 +32,7 @@ pub fn label(s: Status) -> &'static str {
         Status::Waived => "WAIVED",
         Status::NotApplicable => "N/A   ",
         Status::NoEvidence => "NO-EV ",
+        Status::NotLicensed => "NO-LIC",
     }
 }
 
@@ -46,7 +48,8 @@ pub fn render(r: &CheckReport, verbose: bool) -> String {
         );
     }
     if !r.errors.is_empty() {
-        let _ = writeln!(out, "{BOLD}{} input error(s){BOLD:#}", r.errors.len());
+        let n = crate::controls::count(r.errors.len(), "input error", "input errors");
+        let _ = writeln!(out, "{BOLD}{n}{BOLD:#}");
         for d in r.errors {
             diagnostic(&mut out, d);
         }
@@ -91,8 +94,8 @@ fn scorecard(out: &mut String, s: &Scorecard, verbose: bool) {
     let c = s.counts;
     let _ = writeln!(
         out,
-        "  {} pass, {} fail, {} warn, {} waived, {} no evidence, {} n/a",
-        c.pass, c.fail, c.warn, c.waived, c.no_evidence, c.not_applicable
+        "  {} pass, {} fail, {} warn, {} waived, {} no evidence, {} not licensed, {} n/a",
+        c.pass, c.fail, c.warn, c.waived, c.no_evidence, c.not_licensed, c.not_applicable
     );
     let mut results: Vec<&ControlResult> = s.results.iter().collect();
     results.sort_by_key(|r| r.status);
@@ -105,6 +108,11 @@ fn scorecard(out: &mut String, s: &Scorecard, verbose: bool) {
             r.control,
             line(&r.message)
         );
+        if r.status == Status::NotLicensed {
+            // A licence gap: what to buy, not a finding (check exits 0 for it).
+            let lic = line(super::licence_of(r));
+            let _ = writeln!(out, "         {DIM}licence gap: needs {lic}{DIM:#}");
+        }
         let detail =
             verbose || matches!(r.status, Status::Fail | Status::Warn | Status::NoEvidence);
         if !detail {

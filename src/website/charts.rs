@@ -472,30 +472,13 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(0x4b, 0x55, 0x63),
 ];
 
+/// The WCAG arithmetic lives in [`super::colour`], shared with the page theme.
 fn parse_colour(s: &str) -> Option<RGBColor> {
-    let hex = s.trim().strip_prefix('#')?;
-    if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    let byte = |i: usize| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok();
-    let nibble = |i: usize| u8::from_str_radix(hex.get(i..=i)?, 16).ok().map(|v| v * 17);
-    match hex.len() {
-        6 => Some(RGBColor(byte(0)?, byte(2)?, byte(4)?)),
-        3 => Some(RGBColor(nibble(0)?, nibble(1)?, nibble(2)?)),
-        _ => None,
-    }
+    super::colour::parse(s).map(|c| RGBColor(c.0, c.1, c.2))
 }
 
 fn luminance(c: RGBColor) -> f64 {
-    let lin = |v: u8| {
-        let v = f64::from(v) / 255.0;
-        if v <= 0.03928 {
-            v / 12.92
-        } else {
-            ((v + 0.055) / 1.055).powf(2.4)
-        }
-    };
-    0.2126 * lin(c.0) + 0.7152 * lin(c.1) + 0.0722 * lin(c.2)
+    super::colour::luminance(super::colour::Rgb(c.0, c.1, c.2))
 }
 
 /// Darkens a colour until it has at least 3:1 contrast against white (WCAG non-text

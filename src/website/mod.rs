@@ -5,11 +5,14 @@
 
 pub mod cache;
 pub mod charts;
+pub mod colour;
 pub mod control_pages;
+pub mod history;
 pub mod logo;
 pub mod notes;
 pub mod output;
 pub mod scorecards;
+pub mod summary;
 pub mod templates;
 pub mod views;
 pub mod writer;
@@ -638,11 +641,7 @@ fn render_client<'a>(
         });
     let notes_html = policy.notes.as_deref().map(notes::render);
     let css = templates::render(env, "style.css", context! {})?;
-    let theme = templates::render(
-        env,
-        "theme.css",
-        context! { accent => &policy.client.accent },
-    )?;
+    let theme = templates::render(env, "theme.css", colour::theme_view(&policy.client.accent))?;
     // Everything a month's files are made of besides its scorecard.
     let mut assets = cache::Key::new("client-assets");
     assets.part(reuse.templates_key.as_bytes());
@@ -659,6 +658,10 @@ fn render_client<'a>(
     let mut index_files: Vec<(String, Vec<u8>)> = vec![
         (format!("{id}/assets/style.css"), css.clone().into_bytes()),
         (format!("{id}/assets/theme.css"), theme.clone().into_bytes()),
+        (
+            format!("{id}/assets/favicon.svg"),
+            FAVICON.as_bytes().to_vec(),
+        ),
     ];
     if let Some((name, bytes)) = &logo {
         index_files.push((format!("{id}/assets/{name}"), bytes.clone()));
@@ -705,14 +708,25 @@ fn render_client<'a>(
             prev: prev_month.clone(),
             next: None,
         };
-        let page = templates::render(env, "month.html", month_page(&ctx))?;
+        let mut view = month_page(&ctx);
+        history::annotate(&mut view, &cards, i);
+        let page = templates::render(env, "month.html", view)?;
+        let summary_page = templates::render(
+            env,
+            "summary.html",
+            summary::summary_page(&cards, i, logo_name),
+        )?;
         let files = vec![
             format!("{id}/{month}/index.html"),
             format!("{id}/{month}/scorecard.json"),
             format!("{id}/{month}/{pack_name}"),
+            format!("{id}/{month}/summary.html"),
+            format!("{id}/{month}/findings.csv"),
         ];
         w.write(&files[0], page.as_bytes())?;
         w.write(&files[1], &json)?;
+        w.write(&files[3], summary_page.as_bytes())?;
+        w.write(&files[4], &summary::findings_csv(&cards, i))?;
         steps.push(PackStep::Write {
             unit,
             key,
@@ -750,6 +764,10 @@ fn render_client<'a>(
     }))
 }
 
+/// The site's icon: custody's own, the same for every client (a client's logo may be a
+/// raster of any shape; the icon must be small and square).
+const FAVICON: &str = include_str!("templates/favicon.svg");
+
 pub fn scorecard_json(card: &Scorecard) -> Vec<u8> {
     let mut s = serde_json::to_string_pretty(card).expect("scorecards serialize");
     s.push('\n');
@@ -783,12 +801,14 @@ fn render_portfolio(
         .filter(|r| r.scorecards.is_empty())
         .map(|r| r.id.to_string())
         .collect();
+    let latest: Vec<&Scorecard> = runs.iter().filter_map(|r| r.scorecards.last()).collect();
     let page = PortfolioPage {
         title: "Client portfolio — custody".into(),
         root: String::new(),
         clients: rows,
         domain_titles,
         skipped,
+        failing: views::failing_controls(&latest),
     };
     Ok(vec![
         (
@@ -801,7 +821,8 @@ fn render_portfolio(
         ),
         (
             "assets/theme.css".into(),
-            templates::render(env, "theme.css", context! { accent => "#1f4e79" })?.into_bytes(),
+            templates::render(env, "theme.css", colour::theme_view("#1f4e79"))?.into_bytes(),
         ),
+        ("assets/favicon.svg".into(), FAVICON.as_bytes().to_vec()),
     ])
 }

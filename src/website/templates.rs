@@ -13,6 +13,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("portfolio.html", include_str!("templates/portfolio.html")),
     ("client.html", include_str!("templates/client.html")),
     ("month.html", include_str!("templates/month.html")),
+    ("summary.html", include_str!("templates/summary.html")),
     ("style.css", include_str!("templates/style.css")),
     ("theme.css", include_str!("templates/theme.css")),
     ("control.html", include_str!("templates/control.html")),

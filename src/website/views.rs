@@ -16,7 +16,7 @@ pub struct Brand {
 
 #[derive(Serialize, Clone)]
 pub struct StatusView {
-    /// pass, fail, warn, waived, not_applicable, no_evidence (CSS class suffix).
+    /// pass, fail, warn, waived, not_applicable, no_evidence, not_licensed (CSS class suffix).
     pub key: &'static str,
     pub label: &'static str,
     /// A shape that differs per status, so status never depends on colour alone.
@@ -31,6 +31,7 @@ pub fn status_view(s: Status) -> StatusView {
         Status::Waived => ("Waived", "≈"),
         Status::NotApplicable => ("Not applicable", "–"),
         Status::NoEvidence => ("No evidence", "?"),
+        Status::NotLicensed => ("Licence gap", "◇"),
     };
     StatusView {
         key: s.as_str(),
@@ -39,12 +40,15 @@ pub fn status_view(s: Status) -> StatusView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub struct ScoreView {
     pub title: String,
     pub score: Option<f64>,
     /// "good" (≥ 90), "fair" (≥ 70), "poor", "none": a CSS hook; the number is always shown.
     pub band: &'static str,
+    /// The band in words ("Good") and a shape per band, so it never rests on colour.
+    pub band_label: &'static str,
+    pub band_icon: &'static str,
 }
 
 fn band(score: Option<f64>) -> &'static str {
@@ -57,10 +61,19 @@ fn band(score: Option<f64>) -> &'static str {
 }
 
 pub fn score_view(title: &str, score: Option<f64>) -> ScoreView {
+    let band = band(score);
+    let (band_label, band_icon) = match band {
+        "good" => ("Good", "✓"),
+        "fair" => ("Fair", "!"),
+        "poor" => ("Poor", "✗"),
+        _ => ("No score", "–"),
+    };
     ScoreView {
         title: title.to_owned(),
         score,
-        band: band(score),
+        band,
+        band_label,
+        band_icon,
     }
 }
 
@@ -72,6 +85,7 @@ pub struct CountsView {
     pub waived: u32,
     pub not_applicable: u32,
     pub no_evidence: u32,
+    pub not_licensed: u32,
 }
 
 fn counts(s: &Scorecard) -> CountsView {
@@ -83,10 +97,11 @@ fn counts(s: &Scorecard) -> CountsView {
         waived: c.waived,
         not_applicable: c.not_applicable,
         no_evidence: c.no_evidence,
+        not_licensed: c.not_licensed,
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub struct ResultView {
     pub id: String,
     pub title: String,
@@ -103,9 +118,13 @@ pub struct ResultView {
     /// `remediation` as HTML: escaped, with `code` spans.
     pub remediation_html: String,
     pub waiver: Option<String>,
+    /// For a licence gap: the licence that would enable the control.
+    pub licence: Option<String>,
+    /// For a finding, against the earlier months: "New this month", "Open since 2026-08".
+    pub history: Option<String>,
 }
 
-fn result_view(r: &ControlResult) -> ResultView {
+pub fn result_view(r: &ControlResult) -> ResultView {
     ResultView {
         id: r.control.clone(),
         title: r.title.clone(),
@@ -149,6 +168,8 @@ fn result_view(r: &ControlResult) -> ResultView {
                 w.reason, w.approved_by, w.ticket
             )
         }),
+        licence: (r.status == Status::NotLicensed).then(|| crate::report::licence_of(r).to_owned()),
+        history: None,
     }
 }
 
@@ -179,6 +200,8 @@ pub struct MonthPage {
     pub domains: Vec<ScoreView>,
     pub counts: CountsView,
     pub attention: Vec<ResultView>,
+    /// Controls the tenant's licences do not cover: shown apart, never as failures.
+    pub licence_gaps: Vec<ResultView>,
     pub sections: Vec<DomainSection>,
     pub raci: Vec<crate::policy::Activity>,
     pub backup: Vec<crate::scorecard::BackupRow>,
@@ -190,6 +213,16 @@ pub struct MonthPage {
     pub pack: Option<Link>,
     pub prev: Option<Link>,
     pub next: Option<Link>,
+    /// The month evaluated before this one, if any: every "since" sentence needs one.
+    pub prev_month: Option<String>,
+    /// The month the role assignments were compared with, when they were (a snapshot of
+    /// the calendar month before was there): only then is "no changes" a finding.
+    pub roles_compared_with: Option<String>,
+    /// The one-page summary and the findings spreadsheet (site only, not in a pack).
+    pub summary: Option<Link>,
+    pub findings_csv: Option<Link>,
+    /// Findings of the previous month that pass this month (site only).
+    pub fixed: Vec<ResultView>,
 }
 
 pub struct MonthContext<'a> {
@@ -246,6 +279,7 @@ pub fn month_page(c: &MonthContext) -> MonthPage {
             .collect(),
         counts: counts(s),
         attention: attention.into_iter().map(result_view).collect(),
+        licence_gaps: licence_gaps(s),
         sections,
         raci: s.raci.clone(),
         backup: s.backup.clone(),
@@ -266,6 +300,22 @@ pub fn month_page(c: &MonthContext) -> MonthPage {
             label: m.clone(),
             href: format!("../{m}/index.html"),
         }),
+        prev_month: c.prev.clone(),
+        roles_compared_with: s
+            .results
+            .iter()
+            .find(|r| r.control == "access.role-changes")
+            .filter(|r| !matches!(r.status, Status::NotApplicable | Status::NoEvidence))
+            .map(|_| s.month.prev().to_string()),
+        summary: (!c.in_pack).then(|| Link {
+            label: format!("One-page summary of {}", s.month),
+            href: "summary.html".into(),
+        }),
+        findings_csv: (!c.in_pack).then(|| Link {
+            label: "Findings as a spreadsheet (CSV)".into(),
+            href: "findings.csv".into(),
+        }),
+        fixed: Vec::new(),
         root,
     }
 }
@@ -276,7 +326,11 @@ pub struct MonthRow {
     pub score: ScoreView,
     pub fail: u32,
     pub href: String,
+    pub summary: String,
     pub pack: String,
+    /// Findings new in this month and fixed in it (titles); `None` for the first month.
+    pub new: Option<Vec<String>>,
+    pub fixed: Option<Vec<String>>,
 }
 
 /// `site/<client>/index.html`.
@@ -287,10 +341,12 @@ pub struct ClientPage {
     pub title: String,
     pub latest: String,
     pub latest_href: String,
+    pub latest_summary_href: String,
     pub overall: ScoreView,
     pub domains: Vec<ScoreView>,
     pub counts: CountsView,
     pub attention: Vec<ResultView>,
+    pub licence_gaps: Vec<ResultView>,
     pub charts: Vec<Chart>,
     pub months: Vec<MonthRow>,
     pub notes_html: Option<String>,
@@ -320,6 +376,7 @@ pub fn client_page(
         title: format!("{} — compliance scorecards", latest.client.name),
         latest: latest.month.to_string(),
         latest_href: format!("{}/index.html", latest.month),
+        latest_summary_href: format!("{}/summary.html", latest.month),
         overall: score_view("Overall", latest.score),
         domains: latest
             .domains
@@ -327,25 +384,46 @@ pub fn client_page(
             .map(|d| score_view(&d.title, d.score))
             .collect(),
         counts: counts(latest),
-        attention: attention.into_iter().map(result_view).collect(),
+        attention: attention
+            .into_iter()
+            .map(|r| ResultView {
+                history: super::history::label(cards, cards.len() - 1, &r.control),
+                ..result_view(r)
+            })
+            .collect(),
+        licence_gaps: licence_gaps(latest),
         charts,
         months: cards
             .iter()
+            .enumerate()
             .rev()
-            .map(|c| MonthRow {
-                month: c.month.to_string(),
-                score: score_view("Overall", c.score),
-                fail: c.counts.fail,
-                href: format!("{}/index.html", c.month),
-                pack: format!(
-                    "{}/{}",
-                    c.month,
-                    pack_name(&c.client.id, &c.month.to_string())
-                ),
+            .map(|(i, c)| {
+                let titles = |rs: Vec<&ControlResult>| rs.iter().map(|r| r.title.clone()).collect();
+                MonthRow {
+                    month: c.month.to_string(),
+                    score: score_view("Overall", c.score),
+                    fail: c.counts.fail,
+                    href: format!("{}/index.html", c.month),
+                    summary: format!("{}/summary.html", c.month),
+                    pack: format!(
+                        "{}/{}",
+                        c.month,
+                        pack_name(&c.client.id, &c.month.to_string())
+                    ),
+                    new: (i > 0).then(|| titles(super::history::new_findings(cards, i))),
+                    fixed: (i > 0).then(|| titles(super::history::fixed(cards, i))),
+                }
             })
             .collect(),
         notes_html,
     })
+}
+
+fn licence_gaps(s: &Scorecard) -> Vec<ResultView> {
+    crate::report::licence_gaps(s)
+        .into_iter()
+        .map(result_view)
+        .collect()
 }
 
 pub fn pack_name(client: &str, month: &str) -> String {
@@ -375,6 +453,45 @@ pub struct PortfolioPage {
     pub clients: Vec<PortfolioRow>,
     pub domain_titles: Vec<String>,
     pub skipped: Vec<String>,
+    /// Per control, the clients whose latest month fails it or lacks its evidence.
+    pub failing: Vec<ControlClients>,
+}
+
+#[derive(Serialize)]
+pub struct ControlClients {
+    pub id: String,
+    pub title: String,
+    pub clients: Vec<Link>,
+}
+
+/// The controls failing (or without evidence) for at least one client, in the latest
+/// month of each: most clients first, then catalogue order.
+pub fn failing_controls(latest: &[&Scorecard]) -> Vec<ControlClients> {
+    let mut out: Vec<ControlClients> = crate::controls::catalogue()
+        .iter()
+        .filter_map(|c| {
+            let clients: Vec<Link> = latest
+                .iter()
+                .filter(|s| {
+                    s.results.iter().any(|r| {
+                        r.control == c.id && matches!(r.status, Status::Fail | Status::NoEvidence)
+                    })
+                })
+                .map(|s| Link {
+                    label: s.client.name.clone(),
+                    href: format!("{}/{}/index.html#{}", s.client.id, s.month, c.id),
+                })
+                .collect();
+            (!clients.is_empty()).then(|| ControlClients {
+                id: c.id.clone(),
+                title: c.title.clone(),
+                clients,
+            })
+        })
+        .collect();
+    // A stable sort keeps catalogue order among controls failing for as many clients.
+    out.sort_by_key(|c| std::cmp::Reverse(c.clients.len()));
+    out
 }
 
 pub fn portfolio_row(cards: &[&Scorecard]) -> Option<PortfolioRow> {

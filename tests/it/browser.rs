@@ -13,8 +13,15 @@
 //!   it records every request, and anything but 200 fails naming page and path. Every
 //!   stylesheet and image a page references must also appear in that log.
 //!
+//! Issue 20 adds reflow and accessibility: with a light brand colour (#f4b400), the
+//! portfolio, a client page, a month page, a summary and a control page are loaded at
+//! 320 and 1280 CSS px, in the light and the dark scheme, inside a same-origin frame of
+//! that width (headless Chromium will not make a window narrower than 500 px), with
+//! axe-core injected by this test's server (the vendored `tests/fixtures/axe-core/`,
+//! MPL-2.0): any WCAG 2.1 A/AA violation, or a document wider than the frame, fails.
+//!
 //! Without Chromium the browser part prints "chromium not found: browser check skipped"
-//! and passes, unless `CI=true` and `CUSTODY_REQUIRE_BROWSER=1`.
+//! and passes, unless `CI` is set (any value but `false`) or `CUSTODY_REQUIRE_BROWSER=1`.
 
 use custody::website::{BuildOptions, build};
 use std::collections::{BTreeMap, BTreeSet};
@@ -32,7 +39,7 @@ const CSP: &str =
     "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'";
 
 /// Kill a Chromium run after this long, so the test can never hang.
-const CHROMIUM_TIMEOUT: Duration = Duration::from_secs(30);
+const CHROMIUM_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Chromium asks the origin for `/favicon.ico` on its own; the pages declare no icon.
 const FAVICON: &str = "/favicon.ico";
@@ -125,6 +132,252 @@ fn sample_site_passes_static_and_browser_checks() {
         "browser check passed in {:.1}s",
         started.elapsed().as_secs_f64()
     );
+}
+
+/// Issue 20 items 1 and 7: every kind of page reflows at 320 CSS px (no horizontal page
+/// scroll) and has no axe-core WCAG 2.1 A/AA violation at 320 and 1280 px, in the light
+/// and the dark scheme, for a client whose brand colour is a light yellow (#f4b400: white
+/// text on it was 62 contrast violations).
+#[test]
+fn pages_reflow_at_320_px_and_pass_axe_with_a_light_brand_colour() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("repo");
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for dir in ["clients", "evidence"] {
+        copy_tree(&source.join(dir), &repo.join(dir));
+    }
+    let toml = repo.join("clients/fabrikam/client.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    let accent = text
+        .lines()
+        .find(|l| l.starts_with("accent = "))
+        .expect("fabrikam declares an accent")
+        .to_owned();
+    std::fs::write(&toml, text.replace(&accent, "accent = \"#f4b400\"")).unwrap();
+    let site = tmp.path().join("site");
+    let summary = build(&BuildOptions {
+        repo: repo.clone(),
+        out: site.clone(),
+        clients: vec![],
+    })
+    .unwrap_or_else(|e| panic!("building the yellow site failed: {e:?}"));
+    assert!(summary.skipped.is_empty(), "{:?}", summary.skipped);
+    let theme = std::fs::read_to_string(site.join("fabrikam/assets/theme.css")).unwrap();
+    assert!(theme.contains("--accent: #f4b400"), "{theme}");
+
+    let Some(chromium) = chromium_or_skip() else {
+        return;
+    };
+    let latest = std::fs::read_dir(site.join("fabrikam"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|m| m.len() == 7 && m.starts_with("20"))
+        .max()
+        .unwrap();
+    let pages = [
+        "index.html".to_owned(),
+        "fabrikam/index.html".to_owned(),
+        format!("fabrikam/{latest}/index.html"),
+        format!("fabrikam/{latest}/summary.html"),
+        "fabrikam/controls/identity.mfa-admins.html".to_owned(),
+    ];
+    let server = Server::start(&site);
+    let mut problems = Vec::new();
+    for page in &pages {
+        for width in [320u32, 1280] {
+            for dark in [false, true] {
+                let scheme = if dark { "dark" } else { "light" };
+                match axe(&chromium, &server, page, width, dark) {
+                    Ok(found) => {
+                        println!(
+                            "axe: {page} at {width}px, {scheme}: {} problem(s)",
+                            found.len()
+                        );
+                        problems.extend(
+                            found
+                                .into_iter()
+                                .map(|p| format!("{page} at {width}px ({scheme}): {p}")),
+                        );
+                    }
+                    Err(e) => problems.push(format!("{page} at {width}px ({scheme}): {e}")),
+                }
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "reflow and axe found {} problem(s):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+/// Issue 20 items 3 and 7: the print styles keep each sample client's latest summary to
+/// one A4 page (Chromium prints it to PDF; the page tree counts one page).
+#[test]
+fn every_sample_summary_prints_on_one_a4_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    build(&BuildOptions {
+        repo: PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+        out: site.clone(),
+        clients: vec![],
+    })
+    .unwrap_or_else(|e| panic!("building the sample site failed: {e:?}"));
+    let Some(chromium) = chromium_or_skip() else {
+        return;
+    };
+    let server = Server::start(&site);
+    let mut summaries = Vec::new();
+    for p in browser_pages(&site) {
+        if let Some(month) = p.0.strip_suffix("/index.html").filter(|m| m.contains('/')) {
+            summaries.push(format!("{month}/summary.html"));
+        }
+    }
+    assert!(summaries.len() >= 3, "{summaries:?}");
+    for rel in summaries {
+        let pdf = tmp.path().join("summary.pdf");
+        let _ = std::fs::remove_file(&pdf);
+        run_chromium(
+            &chromium,
+            &[
+                "--no-pdf-header-footer".to_owned(),
+                format!("--print-to-pdf={}", pdf.display()),
+                server.url(&rel),
+            ],
+        )
+        .unwrap_or_else(|e| panic!("{rel}: {e}"));
+        let bytes = std::fs::read(&pdf).unwrap_or_else(|e| panic!("{rel}: no PDF: {e}"));
+        let text = String::from_utf8_lossy(&bytes);
+        let pages = text.matches("/Type /Page").count() - text.matches("/Type /Pages").count();
+        assert_eq!(pages, 1, "{rel} prints on {pages} pages");
+    }
+}
+
+/// Proves the reflow and axe detector: white text on the yellow accent, an image without
+/// a text alternative and an element wider than the screen are each caught.
+#[test]
+fn axe_detector_catches_contrast_missing_alt_and_overflow() {
+    let Some(chromium) = chromium_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("assets")).unwrap();
+    std::fs::write(
+        dir.path().join("assets/bad.css"),
+        ".y { background: #f4b400; color: #fff; } .wide { width: 800px; }",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("bad.html"),
+        format!(
+            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+             <meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n\
+             <title>bad</title><link rel=\"stylesheet\" href=\"assets/bad.css\"></head>\n\
+             <body><main><h1>Bad</h1><p class=\"y\">white on yellow</p><img src=\"assets/none.png\">\
+             <div class=\"wide\">wide</div></main></body></html>\n"
+        ),
+    )
+    .unwrap();
+    let server = Server::start(dir.path());
+    let found = axe(&chromium, &server, "bad.html", 320, false).unwrap();
+    let all = found.join("\n");
+    assert!(all.contains("color-contrast"), "{all}");
+    assert!(all.contains("image-alt"), "{all}");
+    assert!(all.contains("wider than the 320 px screen"), "{all}");
+}
+
+/// Loads `rel` in a frame `width` CSS px wide with axe injected; the problems: the page
+/// wider than the frame, each axe violation (rule, count, first nodes), or a wrong
+/// colour scheme (the dark run must really be dark).
+fn axe(
+    chromium: &Path,
+    server: &Server,
+    rel: &str,
+    width: u32,
+    dark: bool,
+) -> Result<Vec<String>, String> {
+    let page = format!("/{rel}%3Faxe");
+    let url = format!("{}?w={width}&page={page}", server.url("__axe/frame.html"));
+    let mut args = vec![
+        format!("--window-size={},1100", (width + 20).max(500)),
+        "--virtual-time-budget=15000".to_owned(),
+        "--dump-dom".to_owned(),
+    ];
+    if dark {
+        args.push("--force-dark-mode".into());
+    }
+    args.push(url);
+    server.take_log();
+    let out = run_chromium_stdout(chromium, &args)?;
+    let start = out.find("<pre id=\"axe-result\">").ok_or_else(|| {
+        format!(
+            "no axe result in the dumped page:\n{}",
+            &out[..out.len().min(2000)]
+        )
+    })?;
+    let json = &out[start + "<pre id=\"axe-result\">".len()..];
+    let json = decode_entities(&json[..json.find("</pre>").ok_or("unterminated result")?]);
+    let v: serde_json::Value =
+        serde_json::from_str(&json).map_err(|e| format!("axe result is not JSON: {e}: {json}"))?;
+    let mut problems = Vec::new();
+    if let Some(e) = v.get("error") {
+        problems.push(format!("axe failed: {e}"));
+    }
+    let (sw, iw) = (
+        v["reflow"]["scrollWidth"].as_u64().unwrap_or(u64::MAX),
+        v["reflow"]["innerWidth"].as_u64().unwrap_or(0),
+    );
+    if iw != u64::from(width) {
+        problems.push(format!("the frame is {iw} px wide, not {width}"));
+    }
+    if sw > iw {
+        problems.push(format!(
+            "the document is {sw} px wide: wider than the {iw} px screen (horizontal scroll)"
+        ));
+    }
+    if v["dark"].as_bool() != Some(dark) {
+        problems.push(format!(
+            "prefers-color-scheme dark is {}, expected {dark}",
+            v["dark"]
+        ));
+    }
+    for x in v["violations"].as_array().into_iter().flatten() {
+        problems.push(format!(
+            "axe {} ({}, {} node(s)): {} — {}",
+            x["id"].as_str().unwrap_or("?"),
+            x["impact"].as_str().unwrap_or("?"),
+            x["count"],
+            x["help"].as_str().unwrap_or(""),
+            x["nodes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|n| n.as_str())
+                .collect::<Vec<_>>()
+                .join(" | ")
+        ));
+    }
+    for h in server.take_log() {
+        if h.status != 200 && h.path != FAVICON {
+            problems.push(format!("{} {} answered {}", h.method, h.path, h.status));
+        }
+    }
+    Ok(problems)
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(from).unwrap();
+        let dest = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else if entry.file_type().is_file() {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
 }
 
 /// Proves the browser detector: a page with an inline script, a `style=` attribute and a
@@ -868,6 +1121,8 @@ fn serve(mut conn: TcpStream, root: &Path, log: &Mutex<Vec<Hit>>) -> std::io::Re
     let path = target.split(['?', '#']).next().unwrap_or("");
     let (status, ctype, body): (u16, &str, Vec<u8>) = if method != "GET" {
         (405, "text/plain", b"GET only\n".to_vec())
+    } else if let Some(found) = axe_route(root, path, target) {
+        found
     } else {
         match local_file(root, path).and_then(|f| {
             let ctype = content_type(&f)?;
@@ -899,6 +1154,69 @@ fn serve(mut conn: TcpStream, root: &Path, log: &Mutex<Vec<Hit>>) -> std::io::Re
     conn.write_all(out.as_bytes())?;
     conn.write_all(&body)?;
     conn.flush()
+}
+
+/// axe-core 4.14.1, vendored unchanged with its licence (see its README).
+const AXE_JS: &[u8] = include_bytes!("../fixtures/axe-core/axe.min.js");
+
+/// Runs in the framed page: measures reflow first (before anything is added), then axe
+/// with the WCAG 2.0/2.1 A and AA rules, and writes the JSON result into the frame's
+/// parent, which `--dump-dom` prints.
+const AXE_RUN_JS: &str = r#"(function () {
+  var de = document.documentElement;
+  var reflow = { scrollWidth: Math.max(de.scrollWidth, document.body.scrollWidth), innerWidth: window.innerWidth };
+  var dark = window.matchMedia('(prefers-color-scheme: dark)').matches;
+  axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] })
+    .then(function (r) {
+      return { reflow: reflow, dark: dark, violations: r.violations.map(function (v) {
+        return { id: v.id, impact: v.impact, help: v.help, count: v.nodes.length,
+          nodes: v.nodes.slice(0, 3).map(function (n) { return n.target.join(' ') + ' :: ' + (n.failureSummary || '').replace(/\s+/g, ' '); }) };
+      }) };
+    }, function (e) { return { reflow: reflow, dark: dark, error: String(e) }; })
+    .then(function (res) {
+      var pre = document.createElement('pre');
+      pre.id = 'axe-result';
+      pre.textContent = JSON.stringify(res);
+      window.parent.document.body.appendChild(pre);
+    });
+})();
+"#;
+
+/// The frame of the page's width: `?w=320&page=/fabrikam/index.html%3Faxe`.
+const AXE_FRAME_HTML: &str = r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>axe frame</title></head><body style="margin:0"><iframe id="f" title="page under test" style="border:0;display:block" height="1000"></iframe><script src="/__axe/frame.js"></script></body></html>"#;
+const AXE_FRAME_JS: &str = "var q = new URLSearchParams(location.search); var f = document.getElementById('f'); f.width = q.get('w'); f.src = q.get('page');";
+
+/// The test harness routes: the axe script, the runner, the frame, and any page of the
+/// site with `?axe`: served without its Content-Security-Policy (the static and browser
+/// checks above hold it to the policy; here the injected scripts must run) and with
+/// the two scripts before `</body>`.
+fn axe_route(root: &Path, path: &str, target: &str) -> Option<(u16, &'static str, Vec<u8>)> {
+    let js = "text/javascript; charset=utf-8";
+    match path {
+        "/__axe/axe.js" => return Some((200, js, AXE_JS.to_vec())),
+        "/__axe/run.js" => return Some((200, js, AXE_RUN_JS.as_bytes().to_vec())),
+        "/__axe/frame.js" => return Some((200, js, AXE_FRAME_JS.as_bytes().to_vec())),
+        "/__axe/frame.html" => {
+            return Some((
+                200,
+                "text/html; charset=utf-8",
+                AXE_FRAME_HTML.as_bytes().to_vec(),
+            ));
+        }
+        _ => {}
+    }
+    if !target.ends_with("?axe") || !path.ends_with(".html") {
+        return None;
+    }
+    let text = std::fs::read_to_string(local_file(root, path)?).ok()?;
+    let csp = format!("<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">");
+    assert!(text.contains(&csp), "{path}: no CSP to lift");
+    let page = text.replacen(&csp, "", 1).replacen(
+        "</body>",
+        "<script src=\"/__axe/axe.js\"></script><script src=\"/__axe/run.js\"></script></body>",
+        1,
+    );
+    Some((200, "text/html; charset=utf-8", page.into_bytes()))
 }
 
 /// The file a request path names, never outside `root` (no `..`, no symlink escape).
@@ -952,11 +1270,11 @@ fn chromium_or_skip() -> Option<PathBuf> {
         .chain([PathBuf::from("/usr/bin/chromium")])
         .find(|p| is_executable(p));
     if found.is_none() {
-        let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+        let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
         let required = std::env::var("CUSTODY_REQUIRE_BROWSER").is_ok_and(|v| v == "1");
         assert!(
-            !(ci && required),
-            "chromium not found, but CI=true and CUSTODY_REQUIRE_BROWSER=1 require the browser check"
+            !(ci || required),
+            "chromium not found, but CI (or CUSTODY_REQUIRE_BROWSER=1) requires the browser check"
         );
         println!("chromium not found: browser check skipped");
     }
@@ -998,8 +1316,19 @@ const FLAGS: &[&str] = &[
 
 /// Runs Chromium once with a fresh profile; its stderr, or why it failed.
 fn run_chromium(chromium: &Path, args: &[String]) -> Result<String, String> {
+    run_chromium_output(chromium, args).map(|(_, stderr)| stderr)
+}
+
+/// What Chromium printed on stdout (`--dump-dom`), after [`run_chromium`]'s checks.
+fn run_chromium_stdout(chromium: &Path, args: &[String]) -> Result<String, String> {
+    run_chromium_output(chromium, args).map(|(stdout, _)| stdout)
+}
+
+/// Runs Chromium once with a fresh profile: (stdout, stderr), or why it failed.
+fn run_chromium_output(chromium: &Path, args: &[String]) -> Result<(String, String), String> {
     let work = tempfile::tempdir().unwrap();
     let stderr_path = work.path().join("stderr.log");
+    let stdout_path = work.path().join("stdout.log");
     let mut child = Command::new(chromium)
         .args(FLAGS)
         .arg(format!(
@@ -1008,7 +1337,7 @@ fn run_chromium(chromium: &Path, args: &[String]) -> Result<String, String> {
         ))
         .args(args)
         .stdin(Stdio::null())
-        .stdout(std::fs::File::create(work.path().join("stdout.log")).unwrap())
+        .stdout(std::fs::File::create(&stdout_path).unwrap())
         .stderr(std::fs::File::create(&stderr_path).unwrap())
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", chromium.display()))?;
@@ -1036,7 +1365,10 @@ fn run_chromium(chromium: &Path, args: &[String]) -> Result<String, String> {
             tail.into_iter().rev().collect::<Vec<_>>().join("\n")
         ));
     }
-    Ok(stderr)
+    Ok((
+        std::fs::read_to_string(&stdout_path).unwrap_or_default(),
+        stderr,
+    ))
 }
 
 /// The console messages in Chromium's stderr: a line with `:CONSOLE` in its

@@ -148,13 +148,14 @@ fn report_only_copies_of_the_passing_policies_fail() {
 }
 
 #[test]
-fn risk_controls_without_entra_id_p2_are_not_applicable_and_without_skus_no_evidence() {
+fn risk_controls_without_entra_id_p2_are_not_licensed_and_without_skus_no_evidence() {
     let p1_only = r#"{"value":[{"skuId":"s1","skuPartNumber":"SPB","capabilityStatus":"Enabled","consumedUnits":4,"prepaidUnits":{"enabled":5},"servicePlans":[{"servicePlanName":"AAD_PREMIUM","provisioningStatus":"Success"}]}]}"#;
     let doc = check(Fx::new().graph("subscribedSkus.json", p1_only));
     for id in &IDS[1..3] {
         let r = result(&doc, id);
-        assert_eq!(r["status"], "not_applicable", "{r}");
+        assert_eq!(r["status"], "not_licensed", "{r}");
         assert_eq!(r["message"], "needs Entra ID P2 (not licensed)");
+        assert_eq!(r["licence"], "Entra ID P2");
     }
     let doc = check(Fx::new().without("graph/subscribedSkus.json"));
     for id in &IDS[1..3] {

@@ -578,3 +578,94 @@ fn sarif_rules_carry_their_baseline_references() {
     assert!(own.get("baselines").is_none(), "{own}");
     assert_eq!(own["tags"].as_array().unwrap().len(), 2);
 }
+
+/// A tenant with Entra ID P1 but not P2: the two risk-based controls are licence gaps.
+const P1_ONLY: &str = r#"{"value":[{"skuId":"s1","skuPartNumber":"SPB","capabilityStatus":"Enabled","consumedUnits":4,"prepaidUnits":{"enabled":5},"servicePlans":[{"servicePlanName":"AAD_PREMIUM","provisioningStatus":"Success"}]}]}"#;
+
+/// Issue 20 item 2: a licence gap is its own status in every format, names the
+/// licence, is never a finding (exit 0) and never an error-level result.
+#[test]
+fn a_licence_gap_is_named_in_every_format_and_is_not_a_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    // Without PIM the declared model needs only P1, so identity.licences passes.
+    Fx::new()
+        .with_prev()
+        .policy(
+            "controls.toml",
+            &CONTROLS_TOML.replace("pim = true", "pim = false"),
+        )
+        .graph("subscribedSkus.json", P1_ONLY)
+        .write_to(dir.path(), "acme");
+    let gaps = [
+        "identity.ca-block-high-risk-users",
+        "identity.ca-block-high-risk-sign-ins",
+    ];
+    let run = |format: &str| {
+        let out = custody(dir.path())
+            .args(["check", "--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{format}: a licence gap alone exits 0\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+
+    let json: Value = serde_json::from_str(&run("json")).unwrap();
+    let card = &json["clients"][0];
+    assert_eq!(card["counts"]["not_licensed"], 2, "{}", card["counts"]);
+    for id in gaps {
+        let r = card["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["control"] == id)
+            .unwrap();
+        assert_eq!(r["status"], "not_licensed");
+        assert_eq!(r["licence"], "Entra ID P2");
+    }
+    // A passing result carries no licence key at all.
+    assert!(card["results"][0].get("licence").is_none());
+    // Left out of the score: everything else passes.
+    assert_eq!(card["score"], 100.0);
+
+    let sarif_doc: Value = serde_json::from_str(&run("sarif")).unwrap();
+    assert_valid_sarif(&sarif_doc);
+    let results = sarif_doc["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2, "{results:#?}");
+    for r in results {
+        assert_eq!(r["level"], "note", "{r}");
+        assert_eq!(r["properties"]["status"], "not_licensed");
+        let text = r["message"]["text"].as_str().unwrap();
+        assert!(text.contains("needs Entra ID P2"), "{text}");
+    }
+
+    let github = run("github");
+    assert_eq!(github.lines().count(), 2, "{github}");
+    for l in github.lines() {
+        assert!(l.starts_with("::notice "), "{l}");
+        assert!(
+            l.contains("licence gap (not scored): needs Entra ID P2"),
+            "{l}"
+        );
+    }
+
+    let md = run("markdown");
+    assert!(md.contains("### Licence gaps (not scored)"), "{md}");
+    for id in gaps {
+        assert!(md.contains(&format!("- `{id}`")), "{md}");
+    }
+    assert!(md.contains("2 not licensed"), "{md}");
+
+    let text = run("text");
+    assert!(text.contains("2 not licensed"), "{text}");
+    assert_eq!(text.matches("NO-LIC").count(), 2, "{text}");
+    assert_eq!(
+        text.matches("licence gap: needs Entra ID P2").count(),
+        2,
+        "{text}"
+    );
+}

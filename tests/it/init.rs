@@ -237,3 +237,100 @@ fn init_pins_the_action_by_commit_and_refuses_movable_refs() {
         );
     }
 }
+
+/// Every file under `dir` with its bytes, by relative path.
+fn files_of(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+/// Issue 20 item 8: `init --client ID` in an existing repository adds that client's
+/// commented policy files and touches nothing else; the new client loads, and its
+/// template placeholders are a check warning (governance.no-placeholders).
+#[test]
+fn init_client_in_an_existing_repository_adds_only_that_client() {
+    let (_tmp, demo) = init_demo();
+    let before = files_of(&demo);
+    let out = custody(&demo)
+        .args(["init", ".", "--client", "acme"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = files_of(&demo);
+    let added: Vec<&String> = after.keys().filter(|k| !before.contains_key(*k)).collect();
+    assert_eq!(
+        added,
+        [
+            "clients/acme/backup.toml",
+            "clients/acme/client.toml",
+            "clients/acme/controls.toml",
+            "clients/acme/notes.md",
+            "clients/acme/raci.toml",
+        ]
+    );
+    for (k, v) in &before {
+        assert_eq!(after.get(k), Some(v), "{k} changed");
+    }
+    let toml = String::from_utf8(after["clients/acme/client.toml"].clone()).unwrap();
+    assert!(toml.contains("name = \"acme\"") && toml.lines().any(|l| l.starts_with('#')));
+    // The existing client is still evaluated (the placeholder tenant id is shared by
+    // both, which is a warning, not a clash), and the new one's placeholders warn.
+    let check = custody(&demo)
+        .args(["check", "--client", "example-client", "--format", "json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    assert_eq!(report["errors"], serde_json::json!([]), "{report}");
+    let placeholders = report["clients"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["control"] == "governance.no-placeholders")
+        .unwrap()
+        .clone();
+    assert_eq!(placeholders["status"], "warn", "{placeholders}");
+    let items = placeholders["items"].to_string();
+    assert!(
+        items.contains("clients/example-client/notes.md:"),
+        "{items}"
+    );
+    assert!(items.contains("Replace this text"), "{items}");
+}
+
+#[test]
+fn init_client_refuses_an_existing_client_even_with_force() {
+    let (_tmp, demo) = init_demo();
+    let before = files_of(&demo);
+    for force in [false, true] {
+        let mut cmd = custody(&demo);
+        cmd.args(["init", ".", "--client", "example-client"]);
+        if force {
+            cmd.arg("--force");
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("already exists") && err.contains("example-client"),
+            "{err}"
+        );
+        assert_eq!(files_of(&demo), before, "nothing changed");
+    }
+}

@@ -128,10 +128,11 @@ fn northwind_is_mature_with_one_waiver_and_tailspin_runs_on_security_defaults() 
         status(&doc, "tailspin", "access.pim-standing-privilege"),
         "not_applicable"
     );
-    // Refused for lack of a licence: never a fail (a peer tool once marked every user as lacking MFA this way).
+    // Refused for lack of a licence: never a fail (a peer tool once marked every user as
+    // lacking MFA this way); tailspin has no Entra ID P1, so it is a licence gap.
     assert_eq!(
         status(&doc, "tailspin", "identity.mfa-users"),
-        "no_evidence"
+        "not_licensed"
     );
 }
 
@@ -184,7 +185,7 @@ fn the_new_ca_controls_pass_for_northwind_and_fail_for_fabrikam() {
     }
     let (_, june) = check(&["--month", "2026-06", "--client", "fabrikam"]);
     for id in &ids[1..3] {
-        assert_eq!(status(&june, "fabrikam", id), "not_applicable", "{id}");
+        assert_eq!(status(&june, "fabrikam", id), "not_licensed", "{id}");
     }
 }
 

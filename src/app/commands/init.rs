@@ -16,9 +16,10 @@ pub struct InitArgs {
     /// Where to create the repository (created if missing; nothing is ever overwritten).
     #[arg(value_name = "DIR", default_value = ".", value_hint = clap::ValueHint::DirPath)]
     pub dir: PathBuf,
-    /// Id of the first client (a slug of a-z, 0-9 and '-').
-    #[arg(long, value_name = "ID", default_value = crate::init::DEFAULT_CLIENT)]
-    pub client: String,
+    /// Id of the first client (a slug of a-z, 0-9 and '-'; default example-client). In an
+    /// existing repository (DIR has clients/), adds this one client and nothing else.
+    #[arg(long, value_name = "ID")]
+    pub client: Option<String>,
     /// Replace files that `init` writes if they already exist (other files are left alone).
     #[arg(long)]
     pub force: bool,
@@ -29,13 +30,28 @@ pub struct InitArgs {
 }
 
 pub fn run(ctx: &Ctx, args: &InitArgs) -> CommandResult {
-    let id = ClientId::parse(&args.client).map_err(|e| usage(format!("--client: {e}")))?;
+    let name = args
+        .client
+        .as_deref()
+        .unwrap_or(crate::init::DEFAULT_CLIENT);
+    let id = ClientId::parse(name).map_err(|e| usage(format!("--client: {e}")))?;
     let action = match args.action_ref.as_deref() {
         None => crate::init::ActionRef::placeholder(),
         Some(a) => {
             crate::init::ActionRef::parse(a).map_err(|e| usage(format!("--action-ref: {e}")))?
         }
     };
+    if args.client.is_some() && crate::init::is_repository(&args.dir) {
+        let report = crate::init::add_client(&args.dir, &id)
+            .map_err(|e| Diagnostic::general(Code::Io, e))?;
+        for f in &report.created {
+            ctx.term.status(&format!("created {f}\n"));
+        }
+        ctx.term.status(&format!(
+            "Next: fill in clients/{id}/*.toml (every key is explained in its comments) and notes.md, then collect its first month.\n"
+        ));
+        return Ok(Outcome::Success);
+    }
     let report = crate::init::init_repo_with(&args.dir, &id, args.force, &action)
         .map_err(|e| Diagnostic::general(Code::Io, e))?;
     for f in &report.created {

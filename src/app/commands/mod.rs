@@ -8,6 +8,7 @@ pub mod collect;
 pub mod completions;
 pub mod controls;
 pub mod diff;
+pub mod digest;
 pub mod doctor;
 pub mod explain;
 pub mod init;

@@ -9,7 +9,7 @@ use crate::policy::At;
 use crate::scorecard::{Domain, Status};
 
 pub fn control() -> Control {
-    Control::new("identity.break-glass-excluded-everywhere", Domain::Identity, "Break-glass accounts are excluded from every enforced Conditional Access policy", eval)
+    Control::new("identity.break-glass-excluded-everywhere", Domain::Identity, "Break-glass accounts are excluded from every enforced Conditional Access policy", |x, c| super::search::needs_p1(x, eval(x, c)))
         .doc(
             "Every enabled Conditional Access policy that could apply to a declared break-glass account (`[access] break_glass`) excludes it: by object id in excludeUsers, or through an excluded group whose membership file graph/groupMembers/<id>.json lists it. Report-only and disabled policies are not checked: they block no one. A declared UPN is resolved to its object id through users.json; a UPN missing from users.json, or users.json missing, is no_evidence, as is a policy excluding groups whose membership file is absent. A policy that includes only some users, groups or roles reaches an account when it names it, a group whose membership file lists it, or a role it holds (roleAssignments); an included group or role that cannot be resolved counts as reaching it. With no break-glass account declared the control fails, as access.break-glass does: declaring them is required. With no enabled policy, nothing can lock them out: not_applicable.",
             "A Conditional Access policy that reaches the emergency accounts (an MFA method they lack, a location, a compliant-device grant) locks them out on exactly the day Conditional Access or MFA breaks and they are the only way back in.",

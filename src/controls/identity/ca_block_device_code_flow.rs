@@ -11,7 +11,7 @@ const WHAT: &str = "blocks the device code flow for all users and all cloud apps
 const THRESHOLD: &str = "enabled, all users and cloud apps, authentication flows include deviceCodeFlow, grant block, no other narrowing condition";
 
 pub fn control() -> Control {
-    Control::new("identity.ca-block-device-code-flow", Domain::Identity, "Conditional Access blocks the device code flow", eval)
+    Control::new("identity.ca-block-device-code-flow", Domain::Identity, "Conditional Access blocks the device code flow", |x, c| search::needs_p1(x, eval(x, c)))
         .doc(
             "An enabled (not report-only) Conditional Access policy for all users and all cloud apps, every client app type, with the authentication flows condition `transferMethods` including `deviceCodeFlow`, whose grant is `block`, read as for identity.ca-mfa-all-users: the flow condition is the policy's subject, every other condition narrows it (risk levels, platforms, locations, device filters, exclusions beyond the break-glass accounts). A block policy with an authentication flows condition that is narrowed, or names only authenticationTransfer, is a near miss, named with what narrows it.",
             "The device code flow lets a sign-in started on one device finish on another: phishing campaigns send a code and let the victim complete MFA for them, and the stolen tokens bypass every MFA policy. Almost no organisation needs it.",

@@ -14,7 +14,7 @@ const THRESHOLD: &str = "enabled, all users and cloud apps, sign-in risk include
 pub fn control() -> Control {
     Control::new("identity.ca-block-high-risk-sign-ins", Domain::Identity, "Conditional Access blocks or challenges high-risk sign-ins", eval)
         .doc(
-            "An enabled (not report-only) Conditional Access policy for all users and all cloud apps, conditioned on sign-in risk including `high`, whose grant is `block` or requires MFA (the built-in control or an MFA authentication strength, read as for identity.ca-mfa-all-users). Block or MFA: SCuBA MS.AAD.2.3 asks for a block, CIS 5.2.2.7 and Microsoft's risk-based policy template accept MFA, which the attacker holding only the password cannot pass; either passes, and the finding names which. The sign-in-risk condition is the policy's subject; every other condition narrows it (user or other risk levels, platforms, locations, client app types short of every client, exclusions beyond the break-glass accounts). A sign-in-risk policy that is narrowed or only for medium or low risk is a near miss, named with what narrows it. Risk detection needs Entra ID P2: without the AAD_PREMIUM_P2 service plan in subscribedSkus the control is not_applicable (\"needs Entra ID P2 (not licensed)\"); without subscribedSkus.json, no_evidence.",
+            "An enabled (not report-only) Conditional Access policy for all users and all cloud apps, conditioned on sign-in risk including `high`, whose grant is `block` or requires MFA (the built-in control or an MFA authentication strength, read as for identity.ca-mfa-all-users). Block or MFA: SCuBA MS.AAD.2.3 asks for a block, CIS 5.2.2.7 and Microsoft's risk-based policy template accept MFA, which the attacker holding only the password cannot pass; either passes, and the finding names which. The sign-in-risk condition is the policy's subject; every other condition narrows it (user or other risk levels, platforms, locations, client app types short of every client, exclusions beyond the break-glass accounts). A sign-in-risk policy that is narrowed or only for medium or low risk is a near miss, named with what narrows it. Risk detection needs Entra ID P2: without the AAD_PREMIUM_P2 service plan in subscribedSkus the control is not_licensed (\"needs Entra ID P2 (not licensed)\"), a licence gap left out of the scores; without subscribedSkus.json, no_evidence.",
             "A high sign-in risk means this sign-in is probably not the account's owner (anonymous IP, impossible travel, token replay, password spray); letting it through without a challenge hands the session to the attacker.",
             "Create a policy: Users = All users (exclude break-glass), Target resources = All cloud apps, Conditions > Sign-in risk = High, Grant = Block access (or Require multifactor authentication).",
         )
@@ -131,7 +131,7 @@ mod tests {
     }
 
     #[test]
-    fn without_entra_id_p2_it_is_not_applicable_and_without_skus_no_evidence() {
+    fn without_entra_id_p2_it_is_not_licensed_and_without_skus_no_evidence() {
         let o = Fx::new()
             .graph(
                 "conditionalAccessPolicies.json",
@@ -139,8 +139,9 @@ mod tests {
             )
             .graph("subscribedSkus.json", r#"{"value":[]}"#)
             .eval(ID);
-        assert_eq!(o.status, Status::NotApplicable);
+        assert_eq!(o.status, Status::NotLicensed);
         assert_eq!(o.message, "needs Entra ID P2 (not licensed)");
+        assert_eq!(o.licence.as_deref(), Some("Entra ID P2"));
         assert_eq!(
             Fx::new()
                 .without("graph/subscribedSkus.json")

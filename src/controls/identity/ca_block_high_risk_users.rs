@@ -13,7 +13,7 @@ const THRESHOLD: &str = "enabled, all users and cloud apps, user risk includes h
 pub fn control() -> Control {
     Control::new("identity.ca-block-high-risk-users", Domain::Identity, "Conditional Access blocks or remediates high-risk users", eval)
         .doc(
-            "An enabled (not report-only) Conditional Access policy for all users and all cloud apps, conditioned on user risk including `high`, whose grant is `block`, or requires MFA and a password change together (operator AND: Microsoft requires both for a user-risk policy; CIS 5.2.2.6, SCuBA MS.AAD.2.1). The user-risk condition is the policy's subject; every other condition of identity.ca-mfa-all-users narrows it (sign-in or other risk levels, platforms, locations, client app types short of every client, excluded users beyond the break-glass accounts, groups, roles, guests). A user-risk policy that is narrowed, only for medium or low risk, or asks for MFA without a password change is a near miss, named with what narrows it. Risk detection needs Entra ID P2: without the AAD_PREMIUM_P2 service plan in subscribedSkus the control is not_applicable (\"needs Entra ID P2 (not licensed)\"); without subscribedSkus.json, no_evidence.",
+            "An enabled (not report-only) Conditional Access policy for all users and all cloud apps, conditioned on user risk including `high`, whose grant is `block`, or requires MFA and a password change together (operator AND: Microsoft requires both for a user-risk policy; CIS 5.2.2.6, SCuBA MS.AAD.2.1). The user-risk condition is the policy's subject; every other condition of identity.ca-mfa-all-users narrows it (sign-in or other risk levels, platforms, locations, client app types short of every client, excluded users beyond the break-glass accounts, groups, roles, guests). A user-risk policy that is narrowed, only for medium or low risk, or asks for MFA without a password change is a near miss, named with what narrows it. Risk detection needs Entra ID P2: without the AAD_PREMIUM_P2 service plan in subscribedSkus the control is not_licensed (\"needs Entra ID P2 (not licensed)\"), a licence gap left out of the scores; without subscribedSkus.json, no_evidence.",
             "A high user risk means Identity Protection believes the account's credentials are known to someone else (leaked credentials, threat intelligence); until the password changes, the attacker can sign in.",
             "Create a policy: Users = All users (exclude break-glass), Target resources = All cloud apps, Conditions > User risk = High, Grant = Require multifactor authentication and Require password change (or Block access).",
         )
@@ -117,7 +117,7 @@ mod tests {
     }
 
     #[test]
-    fn without_entra_id_p2_it_is_not_applicable() {
+    fn without_entra_id_p2_it_is_not_licensed() {
         let o = Fx::new()
             .graph("conditionalAccessPolicies.json", &ca_policies(&[risky("User risk")]))
             .graph(
@@ -125,8 +125,9 @@ mod tests {
                 r#"{"value":[{"skuId":"s1","skuPartNumber":"SPB","capabilityStatus":"Enabled","consumedUnits":4,"prepaidUnits":{"enabled":5},"servicePlans":[{"servicePlanName":"AAD_PREMIUM","provisioningStatus":"Success"}]}]}"#,
             )
             .eval(ID);
-        assert_eq!(o.status, Status::NotApplicable);
+        assert_eq!(o.status, Status::NotLicensed);
         assert_eq!(o.message, "needs Entra ID P2 (not licensed)");
+        assert_eq!(o.licence.as_deref(), Some("Entra ID P2"));
     }
 
     #[test]

@@ -17,7 +17,7 @@ const PHISHING_RESISTANT: [&str; 3] = [
 ];
 
 pub fn control() -> Control {
-    Control::new("identity.phishing-resistant-mfa-admins", Domain::Identity, "Admin roles require phishing-resistant MFA", eval)
+    Control::new("identity.phishing-resistant-mfa-admins", Domain::Identity, "Admin roles require phishing-resistant MFA", |x, c| search::needs_p1(x, eval(x, c)))
         .doc(
             "Every privileged role held in the tenant (active or eligible, by role template id, as for identity.ca-mfa-admins) is covered by an enabled Conditional Access policy that includes the role (or all users), all cloud apps and every client app type with no narrowing condition, and whose grant is an authentication strength with requirementsSatisfied `mfa` and allowedCombinations only windowsHelloForBusiness, fido2 and x509CertificateMultiFactor. With operator OR nothing else may be listed beside the strength (mfa OR strength lets any MFA through). A strength recorded without allowedCombinations or requirementsSatisfied is no_evidence. Uncovered roles are listed, then the policies that would have covered them, with what narrows them or which weaker methods they allow.",
             "Administrators are the accounts adversary-in-the-middle phishing kits hunt: they relay passwords and one-time codes, push approvals and SMS. Only passkeys, Windows Hello and certificates are bound to the real sign-in page.",

@@ -1,7 +1,7 @@
 //! The search the newer Conditional Access controls share: one enabled policy for all
 //! users and all cloud apps that does what the control asks, read by `ca.rs`, or a
-//! failure naming every near miss with what narrows it. Also the licence gate of the
-//! risk-based controls.
+//! failure naming every near miss with what narrows it. Also the licence gates: P2 for
+//! the risk-based controls, P1 for Conditional Access and the registration report.
 
 use super::ca::{self, Blocker, Tenant};
 use crate::controls::{Ctx, Outcome, capped};
@@ -119,23 +119,60 @@ pub fn find_policy(
 
 /// The message of a risk-based control in a tenant without Entra ID P2.
 pub const NEEDS_P2: &str = "needs Entra ID P2 (not licensed)";
+/// The licence a risk-based control needs, as a `not_licensed` result names it.
+pub const P2: &str = "Entra ID P2";
+/// The licence Conditional Access and the MFA registration report need.
+pub const P1: &str = "Entra ID P1 or P2";
+
+/// Whether an enabled SKU with enabled units carries one of `plans`; missing evidence
+/// without subscribedSkus.json (whether it is licensed is then unknown).
+fn licensed(ctx: &Ctx, plans: &[&str]) -> Result<bool, Missing> {
+    let skus = ctx.snap.skus.get()?;
+    Ok(skus
+        .iter()
+        .any(|s| s.is_enabled() && s.enabled_units() > 0 && plans.iter().any(|p| s.has_plan(p))))
+}
 
 /// Risk-based Conditional Access needs Entra ID P2 (the `AAD_PREMIUM_P2` service plan
 /// in an enabled SKU with enabled units). `Some(outcome)` when the tenant lacks it: the
-/// one place that decides the status of an unlicensed risk control (today
-/// `not_applicable`; a `not_licensed` status will replace it here). Without
-/// subscribedSkus.json whether it is licensed is unknown: no_evidence.
+/// one place that decides the status of an unlicensed risk control, `not_licensed`
+/// naming the licence. Without subscribedSkus.json whether it is licensed is unknown:
+/// no_evidence.
 pub fn unless_p2(ctx: &Ctx) -> Result<Option<Outcome>, Missing> {
-    let skus = ctx.snap.skus.get()?;
-    let licensed = skus
-        .iter()
-        .any(|s| s.is_enabled() && s.enabled_units() > 0 && s.has_plan("AAD_PREMIUM_P2"));
-    Ok((!licensed).then(|| {
-        Outcome::na(NEEDS_P2)
+    Ok((!licensed(ctx, &["AAD_PREMIUM_P2"])?).then(|| {
+        Outcome::not_licensed(P2, NEEDS_P2)
             .measured("no AAD_PREMIUM_P2")
             .threshold("Entra ID P2 (AAD_PREMIUM_P2)")
             .evidence(ctx.snap.path(Endpoint::SubscribedSkus.file()), "/value")
     }))
+}
+
+/// The licence gate of the controls whose evidence needs Entra ID P1 (Conditional
+/// Access policies, the MFA registration report, users' signInActivity): `measured` is what the control found;
+/// where it is a fail or missing evidence and subscribedSkus.json shows no enabled P1
+/// or P2 service plan, the result is `not_licensed` instead: the tenant cannot have
+/// what it has not bought. A pass stands (an enabled policy is positive evidence,
+/// whatever the licence), and so does every result when the SKUs are unknown: a licence
+/// gap is only ever claimed on evidence of one.
+pub fn needs_p1(ctx: &Ctx, measured: Result<Outcome, Missing>) -> Result<Outcome, Missing> {
+    let gap = match &measured {
+        Ok(o) => matches!(o.status, Status::Fail | Status::NoEvidence),
+        Err(_) => true,
+    };
+    if !gap || licensed(ctx, &["AAD_PREMIUM", "AAD_PREMIUM_P2"]).unwrap_or(true) {
+        return measured;
+    }
+    let found = match &measured {
+        Ok(o) => o.message.clone(),
+        Err(m) => m.reason.clone(),
+    };
+    Ok(Outcome::not_licensed(
+        P1,
+        format!("needs Entra ID P1 or P2 (not licensed): {found}"),
+    )
+    .measured("no AAD_PREMIUM or AAD_PREMIUM_P2")
+    .threshold("Entra ID P1 or P2 (AAD_PREMIUM or AAD_PREMIUM_P2)")
+    .evidence(ctx.snap.path(Endpoint::SubscribedSkus.file()), "/value"))
 }
 
 /// How a role-coverage finding words what it asks for.
@@ -253,4 +290,151 @@ pub fn role_coverage(
         o = o.evidence(file, "/value");
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::controls::testing::{CaBuilder, Fx, ca_policies};
+    use crate::scorecard::{Domain, Status};
+
+    /// A tenant on Business Basic: licences, but no Entra ID P1 or P2 service plan.
+    const NO_P1: &str = r#"{"value":[{"skuId":"s1","skuPartNumber":"O365_BUSINESS_ESSENTIALS","capabilityStatus":"Enabled","consumedUnits":4,"prepaidUnits":{"enabled":5},"servicePlans":[{"servicePlanName":"EXCHANGE_S_STANDARD","provisioningStatus":"Success"}]}]}"#;
+    /// P1 in a SKU whose subscription is suspended: not a licence the tenant can use.
+    const P1_SUSPENDED: &str = r#"{"value":[{"skuId":"s1","skuPartNumber":"SPB","capabilityStatus":"Suspended","consumedUnits":4,"prepaidUnits":{"enabled":0},"servicePlans":[{"servicePlanName":"AAD_PREMIUM","provisioningStatus":"Success"}]}]}"#;
+
+    const P1_CONTROLS: [&str; 8] = [
+        "identity.mfa-admins",
+        "identity.mfa-users",
+        "identity.ca-mfa-all-users",
+        "identity.ca-mfa-admins",
+        "identity.ca-block-legacy-auth",
+        "identity.break-glass-excluded-everywhere",
+        "identity.ca-block-device-code-flow",
+        "identity.phishing-resistant-mfa-admins",
+    ];
+
+    /// What a tenant without P1 looks like: Graph refused the registration report
+    /// (the manifest says why) and no Conditional Access policy exists.
+    fn unlicensed(skus: &str) -> Fx {
+        Fx::new()
+            .graph("subscribedSkus.json", skus)
+            .graph("conditionalAccessPolicies.json", &ca_policies(&[]))
+            .missing_as(
+                "graph/userRegistrationDetails.json",
+                "not_licensed",
+                "Entra ID P1 required",
+            )
+    }
+
+    /// Regression: a tenant without Entra ID P1 showed Identity 28.6 next to "Failing 0":
+    /// the controls it cannot have scored zero.
+    #[test]
+    fn without_p1_every_p1_control_is_a_named_licence_gap_not_a_failure() {
+        for skus in [NO_P1, P1_SUSPENDED] {
+            let fx = unlicensed(skus);
+            // With no enabled policy nothing can lock the break-glass accounts out: that
+            // control does not apply, as in any tenant without Conditional Access.
+            let bg = fx.eval("identity.break-glass-excluded-everywhere");
+            assert_eq!(bg.status, Status::NotApplicable, "{bg:?}");
+            for id in P1_CONTROLS
+                .iter()
+                .filter(|id| !id.starts_with("identity.break-glass"))
+            {
+                let o = fx.eval(id);
+                assert_eq!(o.status, Status::NotLicensed, "{id}: {o:?}");
+                assert_eq!(o.licence.as_deref(), Some("Entra ID P1 or P2"), "{id}");
+                assert!(
+                    o.message.starts_with("needs Entra ID P1 or P2"),
+                    "{id}: {}",
+                    o.message
+                );
+                assert!(
+                    o.evidence[0].file.ends_with("graph/subscribedSkus.json"),
+                    "{id}"
+                );
+            }
+            // The licence control itself still fails: the declared model needs P1.
+            assert_eq!(fx.eval("identity.licences").status, Status::Fail);
+        }
+    }
+
+    #[test]
+    fn licence_gaps_are_left_out_of_the_identity_score() {
+        let card = unlicensed(NO_P1).scorecard();
+        let identity = card
+            .domains
+            .iter()
+            .find(|d| d.domain == Domain::Identity)
+            .expect("identity domain");
+        // Of the Conditional Access side, only identity.licences (fail) and security-defaults
+        // (fail: nothing enforces MFA) are scored; seven P1 and two P2 controls are licence gaps, break-glass does not apply.
+        assert_eq!(identity.counts.not_licensed, 9, "{:?}", identity.counts);
+        // Outside identity, PIM's access.ga-activation-approval needs P2 as well.
+        let gaps: Vec<&str> = card
+            .results
+            .iter()
+            .filter(|r| r.status == Status::NotLicensed && r.domain != Domain::Identity)
+            .map(|r| r.control.as_str())
+            .collect();
+        assert_eq!(gaps, ["access.ga-activation-approval"]);
+        assert_eq!(card.counts.not_licensed, 10);
+        let scored: Vec<&str> = card
+            .results
+            .iter()
+            .filter(|r| r.domain == Domain::Identity && r.status.points().is_some())
+            .map(|r| r.control.as_str())
+            .collect();
+        // The directory settings need no premium licence: scored as usual.
+        assert_eq!(
+            scored,
+            [
+                "identity.security-defaults",
+                "identity.licences",
+                "identity.weak-methods-disabled",
+                "identity.user-consent-restricted",
+                "identity.guest-access-restricted",
+                "identity.passwords-never-expire"
+            ]
+        );
+        for r in card
+            .results
+            .iter()
+            .filter(|r| r.status == Status::NotLicensed)
+        {
+            assert!(r.licence.is_some(), "{}", r.control);
+        }
+    }
+
+    #[test]
+    fn a_pass_stands_without_p1_and_unknown_skus_claim_no_licence_gap() {
+        // An enabled policy is positive evidence, whatever the licence says.
+        let o = Fx::new()
+            .graph("subscribedSkus.json", NO_P1)
+            .graph(
+                "conditionalAccessPolicies.json",
+                &ca_policies(&[CaBuilder::mfa_all_users("MFA")]),
+            )
+            .eval("identity.ca-mfa-all-users");
+        assert_eq!(o.status, Status::Pass, "{}", o.message);
+        // Without subscribedSkus.json a gap is never assumed: missing stays missing.
+        let fx = Fx::new()
+            .without("graph/subscribedSkus.json")
+            .graph("conditionalAccessPolicies.json", &ca_policies(&[]))
+            .without("graph/userRegistrationDetails.json");
+        for id in P1_CONTROLS {
+            let o = fx.eval(id);
+            assert_ne!(o.status, Status::NotLicensed, "{id}: {o:?}");
+        }
+        assert_eq!(fx.eval("identity.mfa-admins").status, Status::NoEvidence);
+        assert_eq!(fx.eval("identity.ca-mfa-all-users").status, Status::Fail);
+        // With P1 licensed, a refused report stays missing evidence.
+        let o = Fx::new()
+            .missing_as(
+                "graph/userRegistrationDetails.json",
+                "not_licensed",
+                "Entra ID P1 required",
+            )
+            .eval("identity.mfa-users");
+        assert_eq!(o.status, Status::NoEvidence);
+    }
 }
