@@ -575,7 +575,11 @@ pub fn working_tree_policy(
     root: &Path,
     id: &ClientId,
 ) -> Result<(crate::policy::Policy, PolicyProvenance), Vec<Diagnostic>> {
-    let policy = load_policy(&WorkingTree(root.to_path_buf()), id)?;
+    let policy = load_policy(
+        &WorkingTree(root.to_path_buf()),
+        id,
+        crate::controls::known(),
+    )?;
     let provenance =
         PolicyProvenance::working_tree(policy.sources.iter().map(|(p, _)| p.clone()).collect());
     Ok((policy, provenance))
@@ -852,7 +856,9 @@ fn diff(root: &Path, args: &DiffArgs) -> i32 {
                 if !present {
                     return Ok(None);
                 }
-                load_policy(src, id).map(Some).map_err(|d| diags.extend(d))
+                load_policy(src, id, crate::controls::known())
+                    .map(Some)
+                    .map_err(|d| diags.extend(d))
             };
             let b = side(base_src.as_ref(), base_clients.contains(id));
             let h = side(head_src.as_ref(), head_clients.contains(id));

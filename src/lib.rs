@@ -9,18 +9,16 @@
 #![allow(clippy::result_large_err)]
 
 pub mod cli;
-pub mod client_id;
 pub mod collect;
 pub mod controls;
 pub mod diagnostic;
 pub mod diff;
-pub mod duration;
 pub mod evaluate;
 pub mod evidence;
 pub mod explain;
 pub mod history;
 pub mod init;
-pub mod month;
+pub mod model;
 pub mod pack;
 pub mod policy;
 pub mod repo;
@@ -29,6 +27,9 @@ pub mod schema;
 pub mod scorecard;
 pub mod serve;
 pub mod website;
+
+// The vocabulary modules moved into `model`; their old paths stay valid.
+pub use model::{client_id, duration, month};
 
 /// Version written into manifests and machine output.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -498,6 +498,31 @@ fn with_sources(mut o: Outcome, list: &[&Assignment], fallback: &str) -> Outcome
     o
 }
 
+const GLOBAL_ADMINS_MIN: Param = Param {
+    name: "min",
+    default: 2.0,
+    min: 1.0,
+    max: 100.0,
+    doc: "fewest Global Administrators",
+    direction: Direction::HigherIsStricter,
+};
+const GLOBAL_ADMINS_MAX: Param = Param {
+    name: "max",
+    default: 4.0,
+    min: 1.0,
+    max: 100.0,
+    doc: "most Global Administrators",
+    direction: Direction::LowerIsStricter,
+};
+const STALE_MAX_DAYS: Param = Param {
+    name: "max_days",
+    default: 90.0,
+    min: 1.0,
+    max: 3650.0,
+    doc: "days without sign-in after which an admin is stale",
+    direction: Direction::LowerIsStricter,
+};
+
 pub fn controls() -> Vec<Control> {
     vec![
         Control::new("access.global-admin-count", Domain::Access, "Between 2 and 4 Global Administrators", global_admin_count)
@@ -507,10 +532,8 @@ pub fn controls() -> Vec<Control> {
                 "Remove Global Administrator from people who can do their work with a narrower role (Exchange, User, Helpdesk Administrator), or add a second break-glass account.",
             )
             .weight(2)
-            .params(&[
-                Param { name: "min", default: 2.0, min: 1.0, max: 100.0, doc: "fewest Global Administrators" },
-                Param { name: "max", default: 4.0, min: 1.0, max: 100.0, doc: "most Global Administrators" },
-            ]),
+            .params(&[GLOBAL_ADMINS_MIN, GLOBAL_ADMINS_MAX])
+            .trend(Trend::GlobalAdmins),
         Control::new("access.break-glass", Domain::Access, "Break-glass accounts exist, are enabled and hold Global Administrator", break_glass)
             .doc(
                 "Every break-glass account declared in controls.toml exists in users.json, is enabled and holds an active Global Administrator assignment.",
@@ -538,7 +561,7 @@ pub fn controls() -> Vec<Control> {
                 "Unused admin accounts are forgotten accounts: nobody notices when someone else starts using them.",
                 "Remove the role (or the account) from the listed users; test break-glass accounts at least quarterly so they sign in.",
             )
-            .params(&[Param { name: "max_days", default: 90.0, min: 1.0, max: 3650.0, doc: "days without sign-in after which an admin is stale" }]),
+            .params(&[STALE_MAX_DAYS]),
         Control::new("access.approved-assignments", Domain::Access, "Privileged assignments match the approved list", approved_assignments)
             .doc(
                 "Every privileged role assignment in the tenant appears in `[[approved_assignment]]` of controls.toml with the same principal, role and kind (eligible or active); approved entries with no assignment are listed too.",
@@ -566,8 +589,8 @@ fn global_admin_count(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
         .filter(|a| a.role_template == GLOBAL_ADMIN)
         .collect();
     let holders: BTreeSet<&str> = ga.iter().map(|a| a.principal_id.as_str()).collect();
-    let (min, min_at) = ctx.param(c, "min");
-    let (max, max_at) = ctx.param(c, "max");
+    let (min, min_at) = ctx.param(c, &GLOBAL_ADMINS_MIN);
+    let (max, max_at) = ctx.param(c, &GLOBAL_ADMINS_MAX);
     let n = holders.len() as f64;
     // A group holding Global Administrator whose members are unknown: the count is a
     // lower bound, which proves only "too many".
@@ -751,7 +774,7 @@ fn guest_admins(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
 fn stale_admins(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     let users = ctx.snap.sign_in_activity()?;
     let p = current_privileged(ctx)?;
-    let (max_days, at) = ctx.param(c, "max_days");
+    let (max_days, at) = ctx.param(c, &STALE_MAX_DAYS);
     let reference = reference_time(ctx);
     let cutoff = reference
         .saturating_sub(jiff::SignedDuration::from_hours((max_days * 24.0) as i64))

@@ -4,6 +4,15 @@
 use super::*;
 use crate::evidence::endpoints::Endpoint;
 
+const LICENCE_MIN_PERCENT: Param = Param {
+    name: "min_percent",
+    default: 80.0,
+    min: 0.0,
+    max: 100.0,
+    doc: "minimum share of purchased units in use",
+    direction: Direction::HigherIsStricter,
+};
+
 pub fn controls() -> Vec<Control> {
     vec![
         Control::new("governance.raci-complete", Domain::Governance, "Every activity has one Accountable and a Responsible", raci_complete)
@@ -31,7 +40,7 @@ pub fn controls() -> Vec<Control> {
                 "Unused licences are money the client pays for nothing; over-assigned licences lapse into reduced functionality or a compliance gap at renewal.",
                 "Reduce the purchased quantity at the next renewal, reassign unused licences, or buy the missing units for over-assigned subscriptions.",
             )
-            .params(&[Param { name: "min_percent", default: 80.0, min: 0.0, max: 100.0, doc: "minimum share of purchased units in use" }]),
+            .params(&[LICENCE_MIN_PERCENT]),
     ]
 }
 
@@ -164,7 +173,7 @@ const FREE_ALLOCATION: i64 = 10_000;
 fn licence_utilisation(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     let skus = ctx.snap.skus.get()?;
     let file = ctx.snap.path(Endpoint::SubscribedSkus.file());
-    let (min, min_at) = ctx.param(c, "min_percent");
+    let (min, min_at) = ctx.param(c, &LICENCE_MIN_PERCENT);
     let mut items = Vec::new();
     let mut over = false;
     let (mut used, mut bought) = (0i64, 0i64);

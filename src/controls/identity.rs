@@ -18,6 +18,23 @@ use ca::{Ask, Tenant};
 use search::{Reading as NearMiss, near_miss_sentence};
 use std::collections::{HashMap, HashSet};
 
+const MFA_ADMINS_MIN_PERCENT: Param = Param {
+    name: "min_percent",
+    default: 100.0,
+    min: 0.0,
+    max: 100.0,
+    doc: "minimum share of admins registered",
+    direction: Direction::HigherIsStricter,
+};
+const MFA_USERS_MIN_PERCENT: Param = Param {
+    name: "min_percent",
+    default: 95.0,
+    min: 0.0,
+    max: 100.0,
+    doc: "minimum share of enabled members registered",
+    direction: Direction::HigherIsStricter,
+};
+
 pub fn controls() -> Vec<Control> {
     vec![
         Control::new("identity.mfa-admins", Domain::Identity, "Administrators are registered for MFA", mfa_admins)
@@ -27,7 +44,8 @@ pub fn controls() -> Vec<Control> {
                 "Have each listed administrator register an authenticator app, passkey or FIDO2 key (https://aka.ms/mysecurityinfo), then enforce it with Conditional Access.",
             )
             .weight(3)
-            .params(&[Param { name: "min_percent", default: 100.0, min: 0.0, max: 100.0, doc: "minimum share of admins registered" }]),
+            .params(&[MFA_ADMINS_MIN_PERCENT])
+            .trend(Trend::MfaAdminsPercent),
         Control::new("identity.mfa-users", Domain::Identity, "Members are registered for MFA", mfa_users)
             .doc(
                 "Share of enabled member users (guests excluded) registered for multifactor authentication, from userRegistrationDetails. An enabled member in users.json the report has no record of is unknown: a pass must hold with every unknown user unregistered, a fail with all of them registered; otherwise no_evidence.",
@@ -35,7 +53,8 @@ pub fn controls() -> Vec<Control> {
                 "Run a registration campaign (Entra ID > Authentication methods > Registration campaign) and follow up the listed users.",
             )
             .weight(2)
-            .params(&[Param { name: "min_percent", default: 95.0, min: 0.0, max: 100.0, doc: "minimum share of enabled members registered" }]),
+            .params(&[MFA_USERS_MIN_PERCENT])
+            .trend(Trend::MfaUsersPercent),
         Control::new("identity.ca-mfa-all-users", Domain::Identity, "Conditional Access requires MFA for all users", ca_mfa_all_users)
             .doc(
                 "An enabled (not report-only, not disabled) Conditional Access policy requires MFA for all users (includeUsers All) and all cloud apps (includeApplications All, nothing excluded; Office365 is not all apps) and every client app type, with no narrowing condition, excluding only the declared break-glass accounts (by object id; UPNs are resolved through users.json). MFA means the built-in `mfa` control or an authentication strength whose requirementsSatisfied is `mfa`; with operator OR every listed control must be MFA (mfa OR compliantDevice does not require MFA), with AND one is enough. Narrowing conditions: user, sign-in, service-principal or insider risk levels; device platforms; locations other than All or any excluded location (such as trusted locations); a device filter; client app types short of every client; authentication flows; user actions or authentication contexts instead of apps; workload identities; excluded groups or roles; guest exclusions while the tenant has guests. Such a policy is a near miss, named in the finding with what narrows it. When only a policy the snapshot cannot judge could pass (a strength recorded without requirementsSatisfied, an exclusion or guest count that needs the missing users.json, conditions not recorded), the result is no_evidence.",
@@ -109,13 +128,14 @@ struct Extra {
 fn mfa_coverage(
     ctx: &Ctx,
     c: &Control,
+    min_percent: &Param,
     who: &str,
     select: fn(&RegistrationDetail, Option<&User>) -> bool,
     extra: Extra,
 ) -> Result<Outcome, Missing> {
     let regs = ctx.snap.registrations.get()?;
     let users = users_by_id(ctx);
-    let (min, min_at) = ctx.param(c, "min_percent");
+    let (min, min_at) = ctx.param(c, min_percent);
     let mut total = 0usize;
     let mut missing = Vec::new();
     let mut pointers = Vec::new();
@@ -276,6 +296,7 @@ fn mfa_admins(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     mfa_coverage(
         ctx,
         c,
+        &MFA_ADMINS_MIN_PERCENT,
         "administrators",
         |r, _| r.is_admin == Some(true),
         extra,
@@ -321,7 +342,7 @@ fn mfa_users(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
         unknown,
         unbounded: false,
     };
-    mfa_coverage(ctx, c, "members", is_member, extra)
+    mfa_coverage(ctx, c, &MFA_USERS_MIN_PERCENT, "members", is_member, extra)
 }
 
 const ALL_USERS_MFA: &str = "requires MFA for all users and all cloud apps";

@@ -645,9 +645,12 @@ impl Fx {
         let dir = self.write();
         let root = dir.path();
         let id = ClientId::parse("acme").expect("id");
-        let policy =
-            crate::policy::load_policy(&crate::policy::load::WorkingTree(root.to_path_buf()), &id)
-                .unwrap_or_else(|d| panic!("fixture policy does not load: {d:#?}"));
+        let policy = crate::policy::load_policy(
+            &crate::policy::load::WorkingTree(root.to_path_buf()),
+            &id,
+            crate::controls::known(),
+        )
+        .unwrap_or_else(|d| panic!("fixture policy does not load: {d:#?}"));
         let month = Month::parse(MONTH).expect("month");
         let all = months(root, &id);
         let snap = load_snapshot(root, &id, month);
@@ -672,9 +675,12 @@ impl Fx {
         let dir = self.write();
         let root = dir.path();
         let id = ClientId::parse("acme").expect("id");
-        let policy =
-            crate::policy::load_policy(&crate::policy::load::WorkingTree(root.to_path_buf()), &id)
-                .unwrap_or_else(|d| panic!("fixture policy does not load: {d:#?}"));
+        let policy = crate::policy::load_policy(
+            &crate::policy::load::WorkingTree(root.to_path_buf()),
+            &id,
+            crate::controls::known(),
+        )
+        .unwrap_or_else(|d| panic!("fixture policy does not load: {d:#?}"));
         let month = Month::parse(MONTH).expect("month");
         let all = months(root, &id);
         let snap = load_snapshot(root, &id, month);

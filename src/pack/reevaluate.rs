@@ -158,7 +158,12 @@ fn run<R: Read + Seek>(name: &str, inner: R, manifest: &Manifest) -> Result<Reev
     let packed_json = packed_json.ok_or("scorecard.json is not in the pack")?;
     let packed_html = packed_html.ok_or("scorecard.html is not in the pack")?;
 
-    let policy = load_policy(&WorkingTree(root.to_path_buf()), &id).map_err(|d| {
+    let policy = load_policy(
+        &WorkingTree(root.to_path_buf()),
+        &id,
+        crate::controls::known(),
+    )
+    .map_err(|d| {
         let first = d.first().map(|d| d.message.clone()).unwrap_or_default();
         format!("the packed policy does not load: {first}")
     })?;
