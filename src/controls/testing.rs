@@ -445,6 +445,33 @@ pub fn daily_jobs(month: &str, last_day: u32) -> String {
 
 pub const RESTORE_OK: &str = "[[test]]\ndate = 2026-11-10\nworkload = \"exchange\"\nitem = \"mailbox alice, 3 folders\"\nresult = \"passed\"\nduration = \"40m\"\nticket = \"T-1\"\n";
 
+/// The fixture's backup.toml with its first `from` replaced by `to` (`from` must be there).
+pub fn backup_toml(from: &str, to: &str) -> String {
+    assert!(BACKUP_TOML.contains(from), "{from}");
+    BACKUP_TOML.replacen(from, to, 1)
+}
+
+/// A Microsoft 365 Backup `protectionPolicies` list (Graph
+/// `GET /solutions/backupRestore/protectionPolicies`), each policy as (`@odata.type`
+/// suffix, status, [retention periods]).
+pub fn protection_policies(list: &[(&str, &str, &[&str])]) -> String {
+    let items: Vec<String> = list
+        .iter()
+        .enumerate()
+        .map(|(i, (kind, status, periods))| {
+            let settings: Vec<String> = periods.iter().map(|p| format!(r#"{{"interval":"R/PT10M","period":"{p}"}}"#)).collect();
+            format!(
+                r##"{{"@odata.type":"#microsoft.graph.{kind}","id":"pp{i}","displayName":"{kind} {i}","status":"{status}","createdDateTime":"2026-01-19T12:01:03.45Z","retentionSettings":[{}]}}"##,
+                settings.join(",")
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"@odata.context":"/solutions/backupRestore/$metadata#ProtectionPolicies","value":[{}]}}"#,
+        items.join(",")
+    )
+}
+
 /// A fixture repository held in memory until evaluated.
 #[derive(Clone)]
 pub struct Fx {
