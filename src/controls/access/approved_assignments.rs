@@ -1,15 +1,9 @@
 //! `access.approved-assignments`: every privileged assignment is on the approved list,
 //! and every approved entry still exists.
 
-use super::assignments::Assignment;
-use super::assignments::current_privileged;
-use super::drift::approves;
-use super::drift::matches_approved;
-use super::findings::describe;
-use super::findings::no_evidence;
-use super::findings::roles_file;
-use super::findings::unknowns_of;
-use super::findings::with_sources;
+use super::assignments::{Assignment, current_privileged};
+use super::drift::{approves, matches_approved};
+use super::findings::{describe, no_evidence, roles_file, unknowns_of, with_sources};
 use crate::controls::{Control, Ctx, Outcome};
 use crate::evidence::Missing;
 use crate::model::{At, Domain, Status};

@@ -1,8 +1,7 @@
 //! `access.break-glass`: every declared break-glass account exists, is enabled and holds
 //! an active Global Administrator assignment.
 
-use super::assignments::GLOBAL_ADMIN;
-use super::assignments::current_assignments;
+use super::assignments::{GLOBAL_ADMIN, current_assignments};
 use crate::controls::{Control, Ctx, Outcome};
 use crate::evidence::Missing;
 use crate::evidence::endpoints::Endpoint;

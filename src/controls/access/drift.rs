@@ -1,9 +1,7 @@
 //! Privileged assignments against the approved list and against last month's snapshot,
 //! shared by `access.approved-assignments`, `access.role-changes` and the scorecard.
 
-use super::assignments::Assignment;
-use super::assignments::current_privileged;
-use super::assignments::privileged_assignments;
+use super::assignments::{Assignment, current_privileged, privileged_assignments};
 use crate::controls::Ctx;
 use crate::evidence::Missing;
 use crate::scorecard::RoleChange;

@@ -1,8 +1,7 @@
 //! How the access controls word and source their findings: assignments described,
 //! unknowns named, evidence pointers attached.
 
-use super::assignments::Assignment;
-use super::assignments::Privileged;
+use super::assignments::{Assignment, Privileged};
 use crate::controls::{Ctx, Outcome, capped};
 use crate::evidence::Missing;
 use crate::evidence::endpoints::Endpoint;

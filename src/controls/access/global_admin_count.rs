@@ -1,14 +1,8 @@
 //! `access.global-admin-count`: between the minimum and the maximum number of principals
 //! hold Global Administrator.
 
-use super::assignments::Assignment;
-use super::assignments::GLOBAL_ADMIN;
-use super::assignments::current_privileged;
-use super::findings::describe;
-use super::findings::no_evidence;
-use super::findings::roles_file;
-use super::findings::unknowns_of;
-use super::findings::with_sources;
+use super::assignments::{Assignment, GLOBAL_ADMIN, current_privileged};
+use super::findings::{describe, no_evidence, roles_file, unknowns_of, with_sources};
 use crate::controls::{Control, Ctx, Direction, Outcome, Param, Trend};
 use crate::evidence::Missing;
 use crate::model::Domain;

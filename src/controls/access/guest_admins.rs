@@ -1,12 +1,7 @@
 //! `access.guest-admins`: no guest holds a privileged directory role.
 
-use super::assignments::Assignment;
-use super::assignments::current_privileged;
-use super::findings::describe;
-use super::findings::no_evidence;
-use super::findings::roles_file;
-use super::findings::unknowns_of;
-use super::findings::with_sources;
+use super::assignments::{Assignment, current_privileged};
+use super::findings::{describe, no_evidence, roles_file, unknowns_of, with_sources};
 use crate::controls::{Control, Ctx, Outcome};
 use crate::evidence::Missing;
 use crate::evidence::endpoints::Endpoint;

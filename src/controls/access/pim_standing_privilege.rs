@@ -1,13 +1,8 @@
 //! `access.pim-standing-privilege`: nobody holds a privileged role through a permanent
 //! active assignment; roles are eligible in PIM.
 
-use super::assignments::Assignment;
-use super::assignments::current_privileged;
-use super::findings::describe;
-use super::findings::is_break_glass;
-use super::findings::no_evidence;
-use super::findings::unknowns_of;
-use super::findings::with_sources;
+use super::assignments::{Assignment, current_privileged};
+use super::findings::{describe, is_break_glass, no_evidence, unknowns_of, with_sources};
 use crate::controls::{Control, Ctx, Outcome};
 use crate::evidence::Missing;
 use crate::evidence::endpoints::Endpoint;

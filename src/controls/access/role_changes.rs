@@ -1,10 +1,8 @@
 //! `access.role-changes`: privileged role changes since last month, every addition approved.
 
 use super::assignments::Assignment;
-use super::drift::changes;
-use super::drift::matches_approved;
-use super::findings::roles_file;
-use super::findings::with_sources;
+use super::drift::{changes, matches_approved};
+use super::findings::{roles_file, with_sources};
 use crate::controls::{Control, Ctx, Outcome};
 use crate::evidence::Missing;
 use crate::evidence::endpoints::Endpoint;

@@ -1,10 +1,7 @@
 //! `access.stale-admins`: every privileged user signed in within the threshold.
 
-use super::assignments::current_privileged;
-use super::assignments::reference_time;
-use super::findings::describe;
-use super::findings::no_evidence;
-use super::findings::unknowns_of;
+use super::assignments::{current_privileged, reference_time};
+use super::findings::{describe, no_evidence, unknowns_of};
 use crate::controls::{Control, Ctx, Direction, Outcome, Param};
 use crate::evidence::Missing;
 use crate::evidence::endpoints::Endpoint;

@@ -2,9 +2,8 @@
 //! every file matches the manifest's hash.
 
 use crate::controls::{Control, Ctx, Outcome};
-use crate::evidence::Missing;
 use crate::evidence::endpoints::ENDPOINTS;
-use crate::evidence::{BACKUP_JOBS, MANIFEST, RESTORE_TESTS, group_members_file};
+use crate::evidence::{BACKUP_JOBS, MANIFEST, Missing, RESTORE_TESTS, group_members_file};
 use crate::model::{At, Domain, Status};
 
 pub fn control() -> Control {

@@ -1,8 +1,7 @@
 //! `evidence.snapshot-fresh`: the snapshot was collected within the month it is filed under.
 
 use crate::controls::{Control, Ctx, Outcome};
-use crate::evidence::MANIFEST;
-use crate::evidence::Missing;
+use crate::evidence::{MANIFEST, Missing};
 use crate::model::Domain;
 
 pub fn control() -> Control {

@@ -25,7 +25,6 @@ fn ca_block_legacy_auth(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
 
 #[cfg(test)]
 mod tests {
-
     use crate::controls::identity::fixtures::*;
 
     use crate::controls::testing::Fx;

@@ -2,8 +2,7 @@
 //! enabled Conditional Access policy requiring MFA.
 
 use super::ca::{Ask, Tenant};
-use super::enforcing::ALL_USERS_MFA;
-use super::enforcing::find_enforcing_policy;
+use super::enforcing::{ALL_USERS_MFA, find_enforcing_policy};
 use super::search::Reading as NearMiss;
 use super::{ca, search};
 use crate::controls::{Control, Ctx, Outcome};
@@ -80,10 +79,8 @@ fn ca_mfa_admins(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
 
 #[cfg(test)]
 mod tests {
-
     use crate::controls::identity::fixtures::*;
-    use crate::controls::testing::Fx;
-    use crate::controls::testing::{ca_policies as cas, phishing_resistant};
+    use crate::controls::testing::{Fx, ca_policies as cas, phishing_resistant};
     use crate::scorecard::Status;
     use serde_json::json;
 

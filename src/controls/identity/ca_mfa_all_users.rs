@@ -2,8 +2,7 @@
 //! users and all cloud apps, with no narrowing condition.
 
 use super::ca::Ask;
-use super::enforcing::ALL_USERS_MFA;
-use super::enforcing::find_enforcing_policy;
+use super::enforcing::{ALL_USERS_MFA, find_enforcing_policy};
 use crate::controls::{Control, Ctx, Outcome};
 use crate::evidence::Missing;
 use crate::model::Domain;
@@ -24,10 +23,10 @@ fn ca_mfa_all_users(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
 
 #[cfg(test)]
 mod tests {
-
     use crate::controls::identity::fixtures::*;
-    use crate::controls::testing::{CONTROLS_TOML, Fx};
-    use crate::controls::testing::{CaBuilder as Ca, ca_policies as cas, phishing_resistant};
+    use crate::controls::testing::{
+        CONTROLS_TOML, CaBuilder as Ca, Fx, ca_policies as cas, phishing_resistant,
+    };
     use crate::scorecard::Status;
     use serde_json::json;
 

@@ -2,8 +2,7 @@
 //! records, the usual Conditional Access policies, and the ways a policy can be narrowed.
 
 use crate::controls::Outcome;
-use crate::controls::testing::{CONTROLS_TOML, Fx};
-use crate::controls::testing::{CaBuilder as Ca, ca_policies as cas, strength};
+use crate::controls::testing::{CONTROLS_TOML, CaBuilder as Ca, Fx, ca_policies as cas, strength};
 pub(super) use crate::controls::testing::{
     graph_user as user, registration_detail as reg, registration_details as regs,
     security_defaults_policy as sd, subscribed_sku as sku, subscribed_skus as skus,

@@ -78,7 +78,6 @@ fn licences(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
 
 #[cfg(test)]
 mod tests {
-
     use crate::controls::identity::fixtures::*;
 
     use crate::controls::testing::Fx;

@@ -139,7 +139,6 @@ pub(super) fn mfa_coverage(
 
 #[cfg(test)]
 mod tests {
-
     use crate::controls::testing::Fx;
     use crate::scorecard::Status;
 

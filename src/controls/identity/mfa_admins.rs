@@ -1,9 +1,7 @@
 //! `identity.mfa-admins`: every administrator (flagged in the registration report, or
 //! holding a privileged role directly or through a group) is registered for MFA.
 
-use super::mfa::Extra;
-use super::mfa::mfa_coverage;
-use super::mfa::reg_file;
+use super::mfa::{Extra, mfa_coverage, reg_file};
 use crate::controls::{Control, Ctx, Direction, Outcome, Param, Trend};
 use crate::evidence::Missing;
 use crate::model::Domain;
@@ -109,7 +107,6 @@ fn mfa_admins(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
 
 #[cfg(test)]
 mod tests {
-
     use crate::controls::identity::fixtures::*;
 
     use crate::controls::testing::Fx;

@@ -1,8 +1,6 @@
 //! `identity.mfa-users`: enabled member users are registered for MFA.
 
-use super::mfa::Extra;
-use super::mfa::mfa_coverage;
-use super::mfa::reg_file;
+use super::mfa::{Extra, mfa_coverage, reg_file};
 use crate::controls::{Control, Ctx, Direction, Outcome, Param, Trend};
 use crate::evidence::Missing;
 use crate::evidence::graph::{RegistrationDetail, User};
@@ -74,7 +72,6 @@ fn mfa_users(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
 
 #[cfg(test)]
 mod tests {
-
     use crate::controls::identity::fixtures::*;
 
     use crate::controls::testing::{CONTROLS_TOML, Fx};

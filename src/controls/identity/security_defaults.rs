@@ -55,10 +55,8 @@ fn security_defaults(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
 
 #[cfg(test)]
 mod tests {
-
     use crate::controls::identity::fixtures::*;
-    use crate::controls::testing::Fx;
-    use crate::controls::testing::ca_policies as cas;
+    use crate::controls::testing::{Fx, ca_policies as cas};
     use crate::scorecard::Status;
 
     #[test]

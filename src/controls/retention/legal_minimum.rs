@@ -154,8 +154,7 @@ fn legal_minimum(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
 
 #[cfg(test)]
 mod tests {
-    use crate::controls::testing::Fx;
-    use crate::controls::testing::{backup_toml, protection_policies};
+    use crate::controls::testing::{Fx, backup_toml, protection_policies};
     use crate::scorecard::Status;
 
     fn line_of(text: &str, needle: &str) -> usize {

@@ -43,8 +43,7 @@ fn separate(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
 
 #[cfg(test)]
 mod tests {
-    use crate::controls::testing::Fx;
-    use crate::controls::testing::backup_toml;
+    use crate::controls::testing::{Fx, backup_toml};
     use crate::scorecard::Status;
 
     #[test]
