@@ -23,6 +23,8 @@ pub const GUID: &str =
 pub const ACCENT: &str = "^#[0-9a-fA-F]{6}$";
 /// A .svg, .png, .jpg/.jpeg or .webp file name of ASCII letters, digits, '-', '_' and '.', not starting with '.'.
 pub const LOGO: &str = "^[A-Za-z0-9_-][A-Za-z0-9._-]*\\.([sS][vV][gG]|[pP][nN][gG]|[jJ][pP][eE]?[gG]|[wW][eE][bB][pP])$";
+/// The image types a client logo may be (the extensions `LOGO` allows, lower case).
+pub const LOGO_EXTENSIONS: [&str; 5] = ["svg", "png", "jpg", "jpeg", "webp"];
 /// A control id prefix ending in `*` (`access.*`).
 pub const CONTROL_PREFIX: &str = "^[a-z0-9.-]*\\*$";
 /// Contains something other than white space (the loader trims before checking).

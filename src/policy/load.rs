@@ -234,7 +234,9 @@ fn client_info(doc: &mut TomlDoc) -> ClientInfo {
                 && !s.starts_with('.')
                 && s.bytes()
                     .all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(&c))
-                && crate::website::logo::Kind::from_name(s).is_some();
+                && s.rsplit_once('.').is_some_and(|(_, ext)| {
+                    schema::LOGO_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())
+                });
             check(doc, &l, ok, || {
                 format!(
                     "`logo` must be a .svg, .png, .jpg, .jpeg or .webp file name inside the client folder (no paths), found {s:?}"
@@ -783,5 +785,75 @@ fn backup_policy(doc: &mut TomlDoc) -> BackupPolicy {
         workloads,
         retention,
         file: doc.src.path.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PolicySource, load_policy};
+    use crate::client_id::ClientId;
+    use crate::controls::testing::{BACKUP_TOML, CLIENT_TOML, CONTROLS_TOML, RACI_TOML};
+    use crate::model::schema_rules::LOGO_EXTENSIONS;
+
+    /// The fixture client `acme`, with `client.toml` given.
+    struct Acme(String);
+
+    impl PolicySource for Acme {
+        fn read(&self, rel_path: &str) -> Result<Option<String>, String> {
+            Ok(match rel_path.strip_prefix("clients/acme/") {
+                Some("client.toml") => Some(self.0.clone()),
+                Some("raci.toml") => Some(RACI_TOML.to_owned()),
+                Some("controls.toml") => Some(CONTROLS_TOML.to_owned()),
+                Some("backup.toml") => Some(BACKUP_TOML.to_owned()),
+                _ => None,
+            })
+        }
+    }
+
+    fn with_logo(logo: &str) -> Result<(), Vec<String>> {
+        let text = format!("{CLIENT_TOML}\n[branding]\nlogo = {logo:?}\n");
+        let id = ClientId::parse("acme").expect("slug");
+        load_policy(&Acme(text), &id, crate::controls::known())
+            .map(|_| ())
+            .map_err(|d| d.into_iter().map(|d| d.message).collect())
+    }
+
+    #[test]
+    fn a_logo_is_an_image_file_name_of_a_kind_the_site_renders() {
+        for ok in ["logo.svg", "Logo.PNG", "brand-1.jpeg", "x_y.jpg", "a.webp"] {
+            assert_eq!(with_logo(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "logo.gif",
+            "logo",
+            ".svg",
+            "logo.svg.exe",
+            "../x.svg",
+            "a b.png",
+        ] {
+            let errors = with_logo(bad).expect_err(bad);
+            assert!(errors[0].contains("`logo` must be"), "{bad}: {errors:?}");
+        }
+    }
+
+    /// The loader accepts a logo by the extensions in `LOGO_EXTENSIONS` (it no longer
+    /// asks the site's logo module); they must be exactly the kinds the site can render.
+    #[test]
+    fn the_logo_extensions_the_loader_accepts_are_the_ones_the_site_renders() {
+        for ext in LOGO_EXTENSIONS {
+            let name = format!("logo.{}", ext.to_ascii_uppercase());
+            assert!(
+                crate::website::logo::Kind::from_name(&name).is_some(),
+                "{name}"
+            );
+        }
+        for other in ["gif", "bmp", "svgz", "tiff", "html"] {
+            let name = format!("logo.{other}");
+            assert!(
+                crate::website::logo::Kind::from_name(&name).is_none(),
+                "{name}: the site renders it but the loader refuses it"
+            );
+            assert!(!LOGO_EXTENSIONS.contains(&other));
+        }
     }
 }
