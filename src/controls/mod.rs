@@ -1,6 +1,8 @@
 //! The control catalogue: one entry per control with a stable id, its documentation
-//! (what it checks, why it matters, how to fix it), tunable parameters and a small
-//! evaluation function. Adding a control means adding one entry to a domain module.
+//! (what it checks, why it matters, how to fix it), tunable thresholds (bounds and
+//! direction), the trend it feeds and a small evaluation function. Each control is one
+//! file, `<domain>/<control>.rs` (definition, evaluation, tests), registered with one
+//! line in its domain's registry (`<domain>.rs`), whose order is the report order.
 
 pub mod access;
 pub mod backup;
@@ -323,10 +325,16 @@ mod tests {
             for (part, text) in [("what", c.what), ("why", c.why), ("fix", c.fix)] {
                 assert!(text.len() > 20, "{} has no `{part}` documentation", c.id);
             }
-            for p in c.params {
+            for (i, p) in c.params.iter().enumerate() {
                 assert!(
                     p.min <= p.default && p.default <= p.max,
                     "{}.{} default out of range",
+                    c.id,
+                    p.name
+                );
+                assert!(
+                    c.params[..i].iter().all(|q| q.name != p.name),
+                    "{}.{} is declared twice",
                     c.id,
                     p.name
                 );

@@ -107,11 +107,14 @@ compliance_location = "Microsoft Purview retention policies"
 relies_on_backup = false
 "#;
 
-const BG1: &str = "b0000000-0000-0000-0000-000000000001";
-const BG2: &str = "b0000000-0000-0000-0000-000000000002";
-const ALICE: &str = "a0000000-0000-0000-0000-000000000001";
-const BOB: &str = "a0000000-0000-0000-0000-000000000002";
-const GA_ROLE: &str = "62e90394-69f5-4237-9190-012177145e10";
+/// Object ids of the fixture tenant's users: the two break-glass accounts, alice (an
+/// eligible Global Administrator) and bob (no role).
+pub const BG1: &str = "b0000000-0000-0000-0000-000000000001";
+pub const BG2: &str = "b0000000-0000-0000-0000-000000000002";
+pub const ALICE: &str = "a0000000-0000-0000-0000-000000000001";
+pub const BOB: &str = "a0000000-0000-0000-0000-000000000002";
+/// The Global Administrator role template id.
+pub const GA_ROLE: &str = "62e90394-69f5-4237-9190-012177145e10";
 
 fn user(id: &str, upn: &str, kind: &str, last: &str) -> String {
     format!(

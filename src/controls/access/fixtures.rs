@@ -2,18 +2,9 @@
 //! role assignments, eligibility schedules and role-assignable groups, as Graph returns them.
 
 use crate::controls::testing::Fx;
-
-pub(super) const BG1: &str = "b0000000-0000-0000-0000-000000000001";
-
-pub(super) const BG2: &str = "b0000000-0000-0000-0000-000000000002";
-
-pub(super) const ALICE: &str = "a0000000-0000-0000-0000-000000000001";
-
-pub(super) const BOB: &str = "a0000000-0000-0000-0000-000000000002";
+pub(super) use crate::controls::testing::{ALICE, BG1, BG2, BOB, GA_ROLE as GA};
 
 pub(super) const CAROL: &str = "a0000000-0000-0000-0000-000000000003";
-
-pub(super) const GA: &str = "62e90394-69f5-4237-9190-012177145e10";
 
 pub(super) const EXCHANGE_ADMIN: &str = "29232cdf-9323-42fd-ade2-1d097af3e4de";
 

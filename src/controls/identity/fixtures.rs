@@ -2,22 +2,13 @@
 //! records, the usual Conditional Access policies, and the ways a policy can be narrowed.
 
 use crate::controls::Outcome;
+pub(super) use crate::controls::testing::{ALICE, BG1, BG2, BOB, GA_ROLE as GA};
 use crate::controls::testing::{CONTROLS_TOML, CaBuilder as Ca, Fx, ca_policies as cas, strength};
 pub(super) use crate::controls::testing::{
     graph_user as user, registration_detail as reg, registration_details as regs,
     security_defaults_policy as sd, subscribed_sku as sku, subscribed_skus as skus,
 };
 use serde_json::json;
-
-pub(super) const BG1: &str = "b0000000-0000-0000-0000-000000000001";
-
-pub(super) const BG2: &str = "b0000000-0000-0000-0000-000000000002";
-
-pub(super) const ALICE: &str = "a0000000-0000-0000-0000-000000000001";
-
-pub(super) const BOB: &str = "a0000000-0000-0000-0000-000000000002";
-
-pub(super) const GA: &str = "62e90394-69f5-4237-9190-012177145e10";
 
 pub(super) const EXCHANGE_ADMIN: &str = "29232cdf-9323-42fd-ade2-1d097af3e4de";
 
