@@ -23,6 +23,7 @@ mod hostile;
 mod incremental;
 mod init;
 mod leaks;
+mod loader_catalogue;
 mod output_folder;
 mod props;
 mod readme;
