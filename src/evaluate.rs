@@ -2,7 +2,7 @@
 //! disabled controls and waivers, attach RACI owners, and assemble the `Scorecard`.
 
 use crate::client_id::ClientId;
-use crate::controls::{self, Control, Ctx, Outcome};
+use crate::controls::{self, Control, Ctx, Outcome, Trend};
 use crate::diagnostic::Diagnostic;
 use crate::evidence::restore_tests::RestoreTest;
 use crate::evidence::{self, RESTORE_TESTS, Snapshot, load_snapshot};
@@ -232,19 +232,21 @@ pub fn evaluate_month(input: &MonthInput) -> Scorecard {
 }
 
 fn metrics(ctx: &Ctx, results: &[ControlResult]) -> Metrics {
-    let value = |id: &str| {
-        results
+    let mut m = Metrics::default();
+    // Each control declares the trend its measured value feeds.
+    for c in controls::catalogue() {
+        let Some(trend) = c.trend else { continue };
+        let value = results
             .iter()
-            .find(|r| r.control == id)
+            .find(|r| r.control == c.id)
             .filter(|r| !matches!(r.status, Status::NoEvidence | Status::NotApplicable))
-            .and_then(|r| r.measured_value)
-    };
-    let mut m = Metrics {
-        mfa_admins_percent: value("identity.mfa-admins"),
-        mfa_users_percent: value("identity.mfa-users"),
-        global_admins: value("access.global-admin-count").map(|v| v as u32),
-        ..Metrics::default()
-    };
+            .and_then(|r| r.measured_value);
+        match trend {
+            Trend::MfaAdminsPercent => m.mfa_admins_percent = value,
+            Trend::MfaUsersPercent => m.mfa_users_percent = value,
+            Trend::GlobalAdmins => m.global_admins = value.map(|v| v as u32),
+        }
+    }
     for (w, p) in &ctx.policy.backup.workloads {
         if !p.in_scope {
             continue;
@@ -399,8 +401,11 @@ pub fn working_tree_policy(
     root: &Path,
     id: &ClientId,
 ) -> Result<(Policy, PolicyProvenance), Vec<Diagnostic>> {
-    let policy =
-        crate::policy::load_policy(&crate::policy::load::WorkingTree(root.to_path_buf()), id)?;
+    let policy = crate::policy::load_policy(
+        &crate::policy::load::WorkingTree(root.to_path_buf()),
+        id,
+        crate::controls::known(),
+    )?;
     let provenance =
         PolicyProvenance::working_tree(policy.sources.iter().map(|(p, _)| p.clone()).collect());
     Ok((policy, provenance))

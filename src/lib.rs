@@ -10,20 +10,18 @@
 #![allow(clippy::result_large_err)]
 
 pub mod app;
-pub mod client_id;
 pub mod collect;
 pub mod controls;
 pub mod diagnostic;
 pub mod diff;
 pub mod digest;
-pub mod duration;
 pub mod evaluate;
 pub mod evidence;
 pub mod explain;
 pub mod generate;
 pub mod history;
 pub mod init;
-pub mod month;
+pub mod model;
 pub mod pack;
 pub mod policy;
 pub mod progress;
@@ -33,6 +31,9 @@ pub mod schema;
 pub mod scorecard;
 pub mod serve;
 pub mod website;
+
+// The vocabulary modules moved into `model`; their old paths stay valid.
+pub use model::{client_id, duration, month};
 
 /// Version written into manifests and machine output.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

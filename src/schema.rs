@@ -12,10 +12,9 @@
 
 use crate::controls::{self, Control};
 use crate::policy::{BackupFile, ClientFile, ControlsFile, RaciFile};
+use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
-use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde_json::{Map, Value, json};
-use std::borrow::Cow;
 
 /// The policy files that have a schema, in the order `custody schema` prints them.
 pub const FILES: &[&str] = &[
@@ -28,27 +27,12 @@ pub const FILES: &[&str] = &[
 
 const DRAFT: &str = "http://json-schema.org/draft-07/schema#";
 
-/// `Duration::parse`: a whole number and one unit.
-pub const DURATION: &str = "^[0-9]+[mhdwy]$";
-/// A TOML local date (`2026-12-31`), which reaches a schema validator as a string.
-pub const DATE: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
-/// `ClientId::parse`: 1-63 of a-z, 0-9 and '-', not starting or ending with '-'.
-pub const SLUG: &str = "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$";
-/// `load::is_guid`.
-pub const GUID: &str =
-    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
-/// `#rrggbb`.
-pub const ACCENT: &str = "^#[0-9a-fA-F]{6}$";
-/// A .svg, .png, .jpg/.jpeg or .webp file name of ASCII letters, digits, '-', '_' and '.', not starting with '.'.
-pub const LOGO: &str = "^[A-Za-z0-9_-][A-Za-z0-9._-]*\\.([sS][vV][gG]|[pP][nN][gG]|[jJ][pP][eE]?[gG]|[wW][eE][bB][pP])$";
-/// A control id prefix ending in `*` (`access.*`).
-const CONTROL_PREFIX: &str = "^[a-z0-9.-]*\\*$";
-/// Contains something other than white space (the loader trims before checking).
-pub const NOT_BLANK: &str = "\\S";
-
-/// Appended to the description of every duration value, whatever the key.
-const DURATION_HINT: &str =
-    "A duration: a number and a unit m, h, d, w or y (365 days), e.g. \"4h\", \"90d\".";
+// The value rules live with the vocabulary (the loaders name them); kept reachable here.
+pub use crate::model::schema_rules::{
+    ACCENT, ControlId, ControlPattern, DATE, DURATION, GUID, LOGO, NOT_BLANK, SLUG, Thresholds,
+    TomlDate,
+};
+use crate::model::schema_rules::{DURATION_HINT, FILL, FILL_CONTROL_IDS, FILL_THRESHOLDS};
 
 /// Restore tests performed in a month (evidence/<client>/<YYYY-MM>/restore-tests.toml).
 #[derive(JsonSchema)]
@@ -58,91 +42,32 @@ pub struct RestoreTestsFile {
     pub test: Option<Vec<crate::evidence::restore_tests::RawTest>>,
 }
 
-// ---------------------------------------------------------------- value rules
+// ---------------------------------------------------------------- the catalogue's part
 
-impl JsonSchema for crate::duration::Duration {
-    fn schema_name() -> Cow<'static, str> {
-        "Duration".into()
-    }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "type": "string",
-            "description": DURATION_HINT,
-            "pattern": DURATION,
-            "examples": ["15m", "4h", "90d", "7y"],
-        })
-    }
-}
-
-/// A TOML local date (`expires = 2026-12-31`, unquoted), as the loader requires.
-pub struct TomlDate;
-
-impl JsonSchema for TomlDate {
-    fn schema_name() -> Cow<'static, str> {
-        "TomlDate".into()
-    }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "type": "string",
-            "format": "date",
-            "pattern": DATE,
-            "description": "A TOML date like 2026-12-31 (unquoted).",
-        })
-    }
-}
-
-/// A control id of the catalogue (`controls::find`).
-pub struct ControlId;
-
-impl JsonSchema for ControlId {
-    fn schema_name() -> Cow<'static, str> {
-        "ControlId".into()
-    }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "type": "string",
-            "description": "A control id (see `custody controls`).",
-            "enum": control_ids(),
-        })
-    }
-}
-
-/// A control id, or a prefix ending in `*` (`policy::pattern_matches`).
-pub struct ControlPattern;
-
-impl JsonSchema for ControlPattern {
-    fn schema_name() -> Cow<'static, str> {
-        "ControlPattern".into()
-    }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        json_schema!({
-            "description": "A control id, or a prefix ending in `*` (`access.*`).",
-            "anyOf": [
-                { "type": "string", "enum": control_ids() },
-                { "type": "string", "pattern": CONTROL_PREFIX },
-            ],
-        })
-    }
-}
-
-/// `[thresholds]`: per control id, the parameters it declares (`controls::Param`), each
-/// within its range, as `load::thresholds` checks them.
-pub struct Thresholds;
-
-impl JsonSchema for Thresholds {
-    fn schema_name() -> Cow<'static, str> {
-        "Thresholds".into()
-    }
-    fn json_schema(_: &mut SchemaGenerator) -> Schema {
-        let properties: Map<String, Value> = controls::catalogue()
-            .iter()
-            .map(|c| (c.id.clone(), control_thresholds(c)))
-            .collect();
-        json_schema!({
-            "type": "object",
-            "properties": properties,
-            "additionalProperties": false,
-        })
+/// Completes the fragments the value rules left to the catalogue (see
+/// [`crate::model::schema_rules::FILL`]): control ids and per-control thresholds.
+fn fill_from_catalogue(v: &mut Value) {
+    match v {
+        Value::Object(obj) => {
+            match obj.remove(FILL).as_ref().and_then(Value::as_str) {
+                Some(FILL_CONTROL_IDS) => {
+                    obj.insert("enum".into(), json!(control_ids()));
+                }
+                Some(FILL_THRESHOLDS) => {
+                    let properties: Map<String, Value> = controls::catalogue()
+                        .iter()
+                        .map(|c| (c.id.clone(), control_thresholds(c)))
+                        .collect();
+                    obj.insert("properties".into(), Value::Object(properties));
+                }
+                _ => {}
+            }
+            for child in obj.values_mut() {
+                fill_from_catalogue(child);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(fill_from_catalogue),
+        _ => {}
     }
 }
 
@@ -204,6 +129,7 @@ fn generate<T: JsonSchema>(title: &str) -> Value {
         .into_generator()
         .into_root_schema_for::<T>()
         .to_value();
+    fill_from_catalogue(&mut value);
     tidy(&mut value);
     let obj = value.as_object_mut().expect("schemas are objects");
     obj.insert("$schema".into(), json!(DRAFT));

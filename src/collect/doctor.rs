@@ -200,7 +200,11 @@ fn check_tenant(ctx: &ClientCtx, credential: &str) -> TenantReport {
         endpoints: Vec::new(),
         permissions_not_granted: None,
     };
-    let policy = match load_policy(&WorkingTree(ctx.opts.repo.clone()), ctx.id) {
+    let policy = match load_policy(
+        &WorkingTree(ctx.opts.repo.clone()),
+        ctx.id,
+        crate::controls::known(),
+    ) {
         Ok(p) => p,
         Err(d) => {
             let msgs: Vec<String> = d.iter().map(|d| d.to_string()).collect();

@@ -363,7 +363,12 @@ impl ClientCtx<'_> {
     }
 
     fn run(&self) -> Result<String, String> {
-        let policy = load_policy(&WorkingTree(self.opts.repo.clone()), self.id).map_err(|d| {
+        let policy = load_policy(
+            &WorkingTree(self.opts.repo.clone()),
+            self.id,
+            crate::controls::known(),
+        )
+        .map_err(|d| {
             let msgs: Vec<String> = d.iter().map(|d| d.to_string()).collect();
             format!("policy does not load: {}", msgs.join("; "))
         })?;

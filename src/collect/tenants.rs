@@ -268,7 +268,7 @@ pub fn tenants(
     let (clients, _) = crate::repo::discover_clients(&opts.repo).map_err(|d| d.to_string())?;
     let mut by_tenant: BTreeMap<String, String> = BTreeMap::new();
     for c in &clients {
-        if let Ok(p) = load_policy(&WorkingTree(opts.repo.clone()), c) {
+        if let Ok(p) = load_policy(&WorkingTree(opts.repo.clone()), c, crate::controls::known()) {
             by_tenant.insert(p.client.tenant_id.to_ascii_lowercase(), c.to_string());
         }
     }
@@ -396,7 +396,12 @@ fn scaffold(
     if std::fs::symlink_metadata(&dest).is_ok() {
         return Err(format!("clients/{id} exists; it is left as it is"));
     }
-    let template = load_policy(&WorkingTree(repo.to_path_buf()), from).map_err(|d| {
+    let template = load_policy(
+        &WorkingTree(repo.to_path_buf()),
+        from,
+        crate::controls::known(),
+    )
+    .map_err(|d| {
         format!(
             "the template client {from} does not load: {}",
             d.first().map(|d| d.to_string()).unwrap_or_default()
@@ -444,7 +449,11 @@ fn scaffold(
         let _ = std::fs::remove_dir_all(&staging);
         return Err(e);
     }
-    if let Err(d) = load_policy(&WorkingTree(repo.to_path_buf()), id) {
+    if let Err(d) = load_policy(
+        &WorkingTree(repo.to_path_buf()),
+        id,
+        crate::controls::known(),
+    ) {
         let _ = std::fs::remove_dir_all(&dest);
         return Err(format!(
             "the scaffolded policy does not load ({}); nothing was kept",

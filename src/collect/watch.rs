@@ -281,7 +281,11 @@ fn watch_tenant(
         requests: 0,
         newest_event: None,
     };
-    let policy = match load_policy(&WorkingTree(ctx.opts.repo.clone()), ctx.id) {
+    let policy = match load_policy(
+        &WorkingTree(ctx.opts.repo.clone()),
+        ctx.id,
+        crate::controls::known(),
+    ) {
         Ok(p) => p,
         Err(d) => {
             let msgs: Vec<String> = d.iter().map(|d| d.to_string()).collect();

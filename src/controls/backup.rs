@@ -10,6 +10,24 @@ use crate::evidence::restore_tests::{RestoreTest, TestResult};
 use crate::evidence::{BACKUP_JOBS, RESTORE_TESTS};
 use crate::policy::{Scope, WorkloadPolicy};
 
+// Thresholds, named by constant so a misspelt one does not compile.
+const COVERAGE_MIN_PERCENT: Param = Param {
+    name: "min_percent",
+    default: 98.0,
+    min: 0.0,
+    max: 100.0,
+    doc: "minimum share of in-scope items protected",
+    direction: Direction::HigherIsStricter,
+};
+const JOB_SUCCESS_MIN_PERCENT: Param = Param {
+    name: "min_percent",
+    default: 95.0,
+    min: 0.0,
+    max: 100.0,
+    doc: "minimum share of successful jobs",
+    direction: Direction::HigherIsStricter,
+};
+
 pub fn controls() -> Vec<Control> {
     let mut out = Vec::new();
     for w in Workload::ALL {
@@ -35,7 +53,7 @@ pub fn controls() -> Vec<Control> {
                     "Add the listed items to the backup policy (or use dynamic rules for new users and sites), or document them under `known_gaps`.",
                 )
                 .weight(3)
-                .params(&[Param { name: "min_percent", default: 98.0, min: 0.0, max: 100.0, doc: "minimum share of in-scope items protected" }]),
+                .params(&[COVERAGE_MIN_PERCENT]),
         ));
         out.push(with(
             Control::new(&format!("backup.{}.job-success", w.id()), Domain::Backup, &format!("{t} backup jobs succeed"), job_success)
@@ -45,7 +63,7 @@ pub fn controls() -> Vec<Control> {
                     "Investigate the listed failed jobs in the backup product, fix the cause (licences, throttling, permissions) and re-run them.",
                 )
                 .weight(2)
-                .params(&[Param { name: "min_percent", default: 95.0, min: 0.0, max: 100.0, doc: "minimum share of successful jobs" }]),
+                .params(&[JOB_SUCCESS_MIN_PERCENT]),
         ));
         out.push(with(
             Control::new(&format!("backup.{}.rpo", w.id()), Domain::Backup, &format!("{t} backups meet the RPO"), rpo)
@@ -175,7 +193,7 @@ fn units_for(ctx: &Ctx, w: Workload) -> Option<(Endpoint, &'static str)> {
 fn protection_coverage(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     let p = scoped!(ctx, c);
     let w = workload(c);
-    let (min, min_at) = ctx.param(c, "min_percent");
+    let (min, min_at) = ctx.param(c, &COVERAGE_MIN_PERCENT);
     let threshold = format!("≥ {}", pct(min));
     let gaps = p.known_gaps.clone().unwrap_or_default();
     let finish =
@@ -353,7 +371,7 @@ pub fn success_rate(ctx: &Ctx, w: Workload) -> Option<f64> {
 fn job_success(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     scoped!(ctx, c);
     let jobs = month_jobs(ctx, workload(c))?;
-    let (min, at) = ctx.param(c, "min_percent");
+    let (min, at) = ctx.param(c, &JOB_SUCCESS_MIN_PERCENT);
     let ok = jobs
         .iter()
         .filter(|j| j.status == JobStatus::Success)

@@ -385,8 +385,8 @@ struct ParamJson {
     default: f64,
     min: f64,
     max: f64,
-    /// `higher_is_stricter`, `lower_is_stricter`, or null when undeclared.
-    direction: Option<&'static str>,
+    /// `higher_is_stricter` or `lower_is_stricter`.
+    direction: &'static str,
     /// Where the threshold is tuned, as written in controls.toml.
     key: String,
 }
@@ -420,10 +420,7 @@ pub fn catalogue_json() -> String {
                     default: p.default,
                     min: p.min,
                     max: p.max,
-                    direction: c.param_direction(p.name).map(|d| match d {
-                        super::Direction::HigherIsStricter => "higher_is_stricter",
-                        super::Direction::LowerIsStricter => "lower_is_stricter",
-                    }),
+                    direction: p.direction.as_str(),
                     key: threshold_key(c, p),
                 })
                 .collect(),

@@ -1,6 +1,8 @@
 //! The control catalogue: one entry per control with a stable id, its documentation
-//! (what it checks, why it matters, how to fix it), tunable parameters and a small
-//! evaluation function. Adding a control means adding one entry to a domain module.
+//! (what it checks, why it matters, how to fix it), tunable thresholds (bounds and
+//! direction), the trend it feeds and a small evaluation function. Each control is one
+//! file, `<domain>/<control>.rs` (definition, evaluation, tests), registered with one
+//! line in its domain's registry (`<domain>.rs`), whose order is the report order.
 
 pub mod access;
 pub mod backup;
@@ -13,79 +15,10 @@ pub mod placeholders;
 pub mod retention;
 
 use crate::evidence::{Missing, Snapshot};
-use crate::month::Month;
-use crate::policy::{At, Policy, Workload};
-use crate::scorecard::{Domain, EvidenceRef, Status};
+use crate::model::{At, Domain, EvidenceRef, KnownControls, Month, Status, Workload};
+pub use crate::model::{Direction, Param};
+use crate::policy::Policy;
 use std::sync::LazyLock;
-
-/// A tunable threshold of a control, set in `controls.toml` under `[thresholds]`.
-/// Its direction (which way is stricter) is declared in [`PARAM_DIRECTIONS`]: see
-/// [`Control::param_direction`].
-#[derive(Debug)]
-pub struct Param {
-    pub name: &'static str,
-    pub default: f64,
-    pub min: f64,
-    pub max: f64,
-    pub doc: &'static str,
-}
-
-/// Which way a threshold is stricter: what `custody diff` calls strengthening.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    /// A higher value asks more (`min_percent`, a minimum count).
-    HigherIsStricter,
-    /// A lower value asks more (a maximum count, a number of days allowed).
-    LowerIsStricter,
-}
-
-/// The declared direction of every threshold, by control id and parameter name. Kept
-/// here, in one table beside the `Param` type, rather than guessed from a parameter's
-/// name: a parameter without an entry has no direction, and `custody diff` then calls
-/// any change of it a weakening (unclassified). A test checks that every parameter of
-/// the catalogue has an entry. In a control id, one `*` stands for one workload.
-pub const PARAM_DIRECTIONS: &[(&str, &str, Direction)] = &[
-    (
-        "identity.mfa-admins",
-        "min_percent",
-        Direction::HigherIsStricter,
-    ),
-    (
-        "identity.mfa-users",
-        "min_percent",
-        Direction::HigherIsStricter,
-    ),
-    (
-        "access.global-admin-count",
-        "min",
-        Direction::HigherIsStricter,
-    ),
-    (
-        "access.global-admin-count",
-        "max",
-        Direction::LowerIsStricter,
-    ),
-    (
-        "access.stale-admins",
-        "max_days",
-        Direction::LowerIsStricter,
-    ),
-    (
-        "backup.*.protection-coverage",
-        "min_percent",
-        Direction::HigherIsStricter,
-    ),
-    (
-        "backup.*.job-success",
-        "min_percent",
-        Direction::HigherIsStricter,
-    ),
-    (
-        "governance.licence-utilisation",
-        "min_percent",
-        Direction::HigherIsStricter,
-    ),
-];
 
 /// `backup.*.rpo` matches `backup.exchange.rpo`: the `*` stands for one dot-free segment.
 fn id_matches(pattern: &str, id: &str) -> bool {
@@ -114,21 +47,18 @@ pub struct Ctx<'a> {
 
 impl Ctx<'_> {
     /// The value of a threshold: the policy's, else the default; with where it was set.
-    pub fn param(&self, control: &Control, name: &str) -> (f64, Option<At>) {
-        let spec = control
-            .params
-            .iter()
-            .find(|p| p.name == name)
-            .expect("control declares its parameters");
+    /// The threshold is named by its declaration (the `const` beside the control), so a
+    /// misspelt name does not compile and there is nothing to look up that could fail.
+    pub fn param(&self, control: &Control, param: &Param) -> (f64, Option<At>) {
         match self
             .policy
             .controls
             .thresholds
             .get(&control.id)
-            .and_then(|t| t.get(name))
+            .and_then(|t| t.get(param.name))
         {
             Some((v, at)) => (*v, Some(at.clone())),
-            None => (spec.default, None),
+            None => (param.default, None),
         }
     }
 }
@@ -148,7 +78,21 @@ pub struct Control {
     pub params: &'static [Param],
     /// The workload of a per-workload backup control.
     pub workload: Option<Workload>,
+    /// The trend chart this control's measured value feeds, if any.
+    pub trend: Option<Trend>,
     pub eval: EvalFn,
+}
+
+/// A monthly series of the scorecard's `metrics` that a control's measured value feeds
+/// (when the control measured something: not `no_evidence`, not `not_applicable`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trend {
+    /// `metrics.mfa_admins_percent`.
+    MfaAdminsPercent,
+    /// `metrics.mfa_users_percent`.
+    MfaUsersPercent,
+    /// `metrics.global_admins`.
+    GlobalAdmins,
 }
 
 impl Control {
@@ -163,6 +107,7 @@ impl Control {
             weight: 1,
             params: &[],
             workload: None,
+            trend: None,
             eval,
         }
     }
@@ -184,19 +129,24 @@ impl Control {
         self
     }
 
+    pub fn trend(mut self, t: Trend) -> Control {
+        self.trend = Some(t);
+        self
+    }
+
     /// The baseline policies this control checks (see [`baselines::BASELINES`]); empty
     /// for custody's own controls.
     pub fn baselines(&self) -> &'static [baselines::Reference] {
         baselines::of(&self.id)
     }
 
-    /// The declared direction of one of this control's thresholds (see
-    /// [`PARAM_DIRECTIONS`]); `None` for an undeclared one.
+    /// The declared direction of one of this control's thresholds (on its [`Param`]);
+    /// `None` for a name the control does not declare.
     pub fn param_direction(&self, name: &str) -> Option<Direction> {
-        PARAM_DIRECTIONS
+        self.params
             .iter()
-            .find(|(id, param, _)| *param == name && id_matches(id, &self.id))
-            .map(|(_, _, d)| *d)
+            .find(|p| p.name == name)
+            .map(|p| p.direction)
     }
 }
 
@@ -344,31 +294,29 @@ pub fn find(id: &str) -> Option<&'static Control> {
     catalogue().iter().find(|c| c.id == id)
 }
 
-/// The known id nearest to a misspelt one, for "did you mean".
-pub fn closest_id(id: &str) -> Option<&'static str> {
-    catalogue()
-        .iter()
-        .map(|c| (edit_distance(id, &c.id), c.id.as_str()))
-        .filter(|(d, _)| *d <= 3)
-        .min()
-        .map(|(_, c)| c)
+/// The catalogue as the policy loader sees it (ids and thresholds): what the engine
+/// passes to `policy::load_policy`.
+pub fn known() -> &'static dyn KnownControls {
+    &Known
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur.push(
-                (prev[j] + usize::from(ca != *cb))
-                    .min(prev[j + 1] + 1)
-                    .min(cur[j] + 1),
-            );
-        }
-        prev = cur;
+struct Known;
+
+impl KnownControls for Known {
+    fn ids(&self) -> Vec<&str> {
+        catalogue().iter().map(|c| c.id.as_str()).collect()
     }
-    prev[b.len()]
+    fn params(&self, id: &str) -> Option<&'static [Param]> {
+        find(id).map(|c| c.params)
+    }
+}
+
+/// The known id nearest to a misspelt one, for "did you mean".
+pub fn closest_id(id: &str) -> Option<&'static str> {
+    Known
+        .closest_id(id)
+        .and_then(|c| find(c))
+        .map(|c| c.id.as_str())
 }
 
 #[doc(hidden)]
@@ -394,10 +342,16 @@ mod tests {
             for (part, text) in [("what", c.what), ("why", c.why), ("fix", c.fix)] {
                 assert!(text.len() > 20, "{} has no `{part}` documentation", c.id);
             }
-            for p in c.params {
+            for (i, p) in c.params.iter().enumerate() {
                 assert!(
                     p.min <= p.default && p.default <= p.max,
                     "{}.{} default out of range",
+                    c.id,
+                    p.name
+                );
+                assert!(
+                    c.params[..i].iter().all(|q| q.name != p.name),
+                    "{}.{} is declared twice",
                     c.id,
                     p.name
                 );
@@ -464,26 +418,7 @@ mod tests {
     }
 
     #[test]
-    fn every_threshold_declares_which_way_is_stricter() {
-        for c in catalogue() {
-            for p in c.params {
-                assert!(
-                    c.param_direction(p.name).is_some(),
-                    "{}.{} has no entry in PARAM_DIRECTIONS",
-                    c.id,
-                    p.name
-                );
-            }
-        }
-        // Every entry names a real parameter (no stale rows).
-        for (id, name, _) in PARAM_DIRECTIONS {
-            assert!(
-                catalogue()
-                    .iter()
-                    .any(|c| id_matches(id, &c.id) && c.params.iter().any(|p| p.name == *name)),
-                "PARAM_DIRECTIONS row {id}.{name} matches no parameter"
-            );
-        }
+    fn thresholds_declare_their_direction_on_the_param() {
         let stale = find("access.stale-admins").expect("control");
         assert_eq!(
             stale.param_direction("max_days"),
@@ -493,6 +428,42 @@ mod tests {
         assert!(id_matches("backup.*.rpo", "backup.teams.rpo"));
         assert!(!id_matches("backup.*.rpo", "backup.rpo"));
         assert!(!id_matches("backup.*.rpo", "backup.a.b.rpo"));
+        let count = find("access.global-admin-count").expect("control");
+        assert_eq!(
+            count.param_direction("min"),
+            Some(Direction::HigherIsStricter)
+        );
+        assert_eq!(
+            count.param_direction("max"),
+            Some(Direction::LowerIsStricter)
+        );
+    }
+
+    #[test]
+    fn the_trend_metrics_are_declared_by_their_controls() {
+        let fed: Vec<(&str, Trend)> = catalogue()
+            .iter()
+            .filter_map(|c| Some((c.id.as_str(), c.trend?)))
+            .collect();
+        assert_eq!(
+            fed,
+            [
+                ("identity.mfa-admins", Trend::MfaAdminsPercent),
+                ("identity.mfa-users", Trend::MfaUsersPercent),
+                ("access.global-admin-count", Trend::GlobalAdmins),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_loader_sees_the_catalogue_s_ids_and_thresholds() {
+        assert_eq!(known().ids().len(), catalogue().len());
+        let params = known().params("identity.mfa-users").expect("known");
+        assert_eq!(
+            params.iter().map(|p| p.name).collect::<Vec<_>>(),
+            ["min_percent"]
+        );
+        assert!(known().params("identity.mfa-user").is_none());
     }
 
     #[test]

@@ -107,11 +107,14 @@ compliance_location = "Microsoft Purview retention policies"
 relies_on_backup = false
 "#;
 
-const BG1: &str = "b0000000-0000-0000-0000-000000000001";
-const BG2: &str = "b0000000-0000-0000-0000-000000000002";
-const ALICE: &str = "a0000000-0000-0000-0000-000000000001";
-const BOB: &str = "a0000000-0000-0000-0000-000000000002";
-const GA_ROLE: &str = "62e90394-69f5-4237-9190-012177145e10";
+/// Object ids of the fixture tenant's users: the two break-glass accounts, alice (an
+/// eligible Global Administrator) and bob (no role).
+pub const BG1: &str = "b0000000-0000-0000-0000-000000000001";
+pub const BG2: &str = "b0000000-0000-0000-0000-000000000002";
+pub const ALICE: &str = "a0000000-0000-0000-0000-000000000001";
+pub const BOB: &str = "a0000000-0000-0000-0000-000000000002";
+/// The Global Administrator role template id.
+pub const GA_ROLE: &str = "62e90394-69f5-4237-9190-012177145e10";
 
 fn user(id: &str, upn: &str, kind: &str, last: &str) -> String {
     format!(
@@ -634,6 +637,90 @@ pub fn daily_jobs(month: &str, last_day: u32) -> String {
 
 pub const RESTORE_OK: &str = "[[test]]\ndate = 2026-11-10\nworkload = \"exchange\"\nitem = \"mailbox alice, 3 folders\"\nresult = \"passed\"\nduration = \"40m\"\nticket = \"T-1\"\n";
 
+/// One `userRegistrationDetails` record (Graph
+/// `GET /reports/authenticationMethods/userRegistrationDetails`), shaped as Graph returns
+/// it (lowercase userType), registered for MFA with two methods or with none.
+pub fn registration_detail(id: &str, upn: &str, admin: bool, mfa: bool, user_type: &str) -> String {
+    let methods = if mfa {
+        r#""microsoftAuthenticatorPush","softwareOneTimePasscode""#
+    } else {
+        ""
+    };
+    format!(
+        r#"{{"id":"{id}","userPrincipalName":"{upn}","userDisplayName":"{upn}","isAdmin":{admin},"isSsprRegistered":false,"isSsprEnabled":false,"isSsprCapable":false,"isMfaRegistered":{mfa},"isMfaCapable":{mfa},"isPasswordlessCapable":false,"lastUpdatedDateTime":"2026-11-20T04:12:09.1234567Z","methodsRegistered":[{methods}],"isSystemPreferredAuthenticationMethodEnabled":true,"systemPreferredAuthenticationMethods":[],"userPreferredMethodForSecondaryAuthentication":"","userType":"{user_type}"}}"#
+    )
+}
+
+/// The `userRegistrationDetails` response holding `records` ([`registration_detail`]).
+pub fn registration_details(records: &[String]) -> String {
+    format!(
+        r#"{{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#reports/authenticationMethods/userRegistrationDetails","value":[{}]}}"#,
+        records.join(",")
+    )
+}
+
+/// One licensed user of `GET /users` (with `signInActivity`), signed in on 2026-11-20.
+pub fn graph_user(id: &str, upn: &str, user_type: &str, enabled: bool) -> String {
+    format!(
+        r#"{{"id":"{id}","displayName":"{upn}","userPrincipalName":"{upn}","userType":"{user_type}","accountEnabled":{enabled},"assignedLicenses":[{{"disabledPlans":[],"skuId":"06ebc4ee-1bb5-47dd-8120-11324bc54e06"}}],"createdDateTime":"2024-01-10T09:00:00Z","signInActivity":{{"lastSignInDateTime":"2026-11-20T08:00:00Z","lastSignInRequestId":"d4d31c40-4c36-4775-ad59-7d1e6a171f00","lastNonInteractiveSignInDateTime":"0001-01-01T00:00:00Z","lastNonInteractiveSignInRequestId":"","lastSuccessfulSignInDateTime":"","lastSuccessfulSignInRequestId":""}}}}"#
+    )
+}
+
+/// One subscription of `GET /subscribedSkus` (5 units enabled, 4 consumed), with its
+/// service plans as (servicePlanName, provisioningStatus).
+pub fn subscribed_sku(part: &str, status: &str, plans: &[(&str, &str)]) -> String {
+    let plans: Vec<String> = plans
+        .iter()
+        .map(|(n, s)| format!(r#"{{"appliesTo":"User","provisioningStatus":"{s}","servicePlanId":"41781fb2-bc02-4b7c-bd55-b576c07bb09d","servicePlanName":"{n}","servicePlanType":"SCO"}}"#))
+        .collect();
+    format!(
+        r#"{{"accountId":"4b8c18bd-2f9f-4227-af55-9f1061cf9c32","accountName":"acme","appliesTo":"User","capabilityStatus":"{status}","consumedUnits":4,"id":"x_{part}","prepaidUnits":{{"enabled":5,"lockedOut":0,"suspended":0,"warning":0}},"servicePlans":[{}],"skuId":"cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46","skuPartNumber":"{part}","subscriptionIds":["a7d1c39e-8d40-4eb1-9549-cd4a3f227632"]}}"#,
+        plans.join(",")
+    )
+}
+
+/// The `subscribedSkus` response holding `list` ([`subscribed_sku`]).
+pub fn subscribed_skus(list: &[String]) -> String {
+    format!(
+        r#"{{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#subscribedSkus","value":[{}]}}"#,
+        list.join(",")
+    )
+}
+
+/// `GET /policies/identitySecurityDefaultsEnforcementPolicy`, on or off.
+pub fn security_defaults_policy(on: bool) -> String {
+    format!(
+        r#"{{"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#policies/identitySecurityDefaultsEnforcementPolicy/$entity","id":"00000000-0000-0000-0000-000000000005","displayName":"Security Defaults","description":"Security defaults is a set of basic identity security mechanisms recommended by Microsoft.","isEnabled":{on}}}"#
+    )
+}
+
+/// The fixture's backup.toml with its first `from` replaced by `to` (`from` must be there).
+pub fn backup_toml(from: &str, to: &str) -> String {
+    assert!(BACKUP_TOML.contains(from), "{from}");
+    BACKUP_TOML.replacen(from, to, 1)
+}
+
+/// A Microsoft 365 Backup `protectionPolicies` list (Graph
+/// `GET /solutions/backupRestore/protectionPolicies`), each policy as (`@odata.type`
+/// suffix, status, [retention periods]).
+pub fn protection_policies(list: &[(&str, &str, &[&str])]) -> String {
+    let items: Vec<String> = list
+        .iter()
+        .enumerate()
+        .map(|(i, (kind, status, periods))| {
+            let settings: Vec<String> = periods.iter().map(|p| format!(r#"{{"interval":"R/PT10M","period":"{p}"}}"#)).collect();
+            format!(
+                r##"{{"@odata.type":"#microsoft.graph.{kind}","id":"pp{i}","displayName":"{kind} {i}","status":"{status}","createdDateTime":"2026-01-19T12:01:03.45Z","retentionSettings":[{}]}}"##,
+                settings.join(",")
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"@odata.context":"/solutions/backupRestore/$metadata#ProtectionPolicies","value":[{}]}}"#,
+        items.join(",")
+    )
+}
+
 /// A fixture repository held in memory until evaluated.
 #[derive(Clone)]
 pub struct Fx {
@@ -834,9 +921,12 @@ impl Fx {
         let dir = self.write();
         let root = dir.path();
         let id = ClientId::parse("acme").expect("id");
-        let policy =
-            crate::policy::load_policy(&crate::policy::load::WorkingTree(root.to_path_buf()), &id)
-                .unwrap_or_else(|d| panic!("fixture policy does not load: {d:#?}"));
+        let policy = crate::policy::load_policy(
+            &crate::policy::load::WorkingTree(root.to_path_buf()),
+            &id,
+            crate::controls::known(),
+        )
+        .unwrap_or_else(|d| panic!("fixture policy does not load: {d:#?}"));
         let month = Month::parse(MONTH).expect("month");
         let all = months(root, &id);
         let snap = load_snapshot(root, &id, month);
@@ -861,9 +951,12 @@ impl Fx {
         let dir = self.write();
         let root = dir.path();
         let id = ClientId::parse("acme").expect("id");
-        let policy =
-            crate::policy::load_policy(&crate::policy::load::WorkingTree(root.to_path_buf()), &id)
-                .unwrap_or_else(|d| panic!("fixture policy does not load: {d:#?}"));
+        let policy = crate::policy::load_policy(
+            &crate::policy::load::WorkingTree(root.to_path_buf()),
+            &id,
+            crate::controls::known(),
+        )
+        .unwrap_or_else(|d| panic!("fixture policy does not load: {d:#?}"));
         let month = Month::parse(MONTH).expect("month");
         let all = months(root, &id);
         let snap = load_snapshot(root, &id, month);

@@ -73,7 +73,7 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     (
         "controls.toml",
         "thresholds.*.*",
-        "by the parameter's declared direction (controls::PARAM_DIRECTIONS); none declared: weakens",
+        "by the parameter's declared direction (`Param::direction` in the catalogue)",
     ),
     (
         "controls.toml",

@@ -19,10 +19,9 @@
 //! **Thresholds** (`[thresholds]`, area `threshold`, subject `<control>.<param>`): a
 //! threshold that is absent means the catalogue default, so adding or removing one is
 //! compared with the default (setting it to exactly the default is neutral). Which way
-//! is stricter is declared per parameter in the catalogue
-//! (`controls::PARAM_DIRECTIONS`), never guessed from its name: loosening weakens,
-//! tightening strengthens; a parameter without a declared direction weakens on any
-//! change.
+//! is stricter is declared on each parameter in the catalogue (`Param::direction`, which
+//! a parameter cannot be declared without), never guessed from its name: loosening
+//! weakens, tightening strengthens.
 //!
 //! **Backup** (area `backup`, subject `<workload>.<key>`), per workload:
 //! - `in_scope` true → false weakens, false → true strengthens; a workload table added

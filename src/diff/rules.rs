@@ -783,13 +783,12 @@ fn thresholds(out: &mut Vec<Change>, b: &Policy, h: &Policy) {
                 Some((x, _)) => num(*x),
                 None => format!("{} (default)", num(p.default)),
             };
-            // The direction is declared per parameter in the catalogue; a parameter
-            // without one is never taken to be harmless.
-            let (effect, unclassified) = match control.param_direction(p.name) {
-                _ if bn == hn => (Effect::Neutral, false),
-                Some(Direction::HigherIsStricter) => (direction(hn.total_cmp(&bn), true), false),
-                Some(Direction::LowerIsStricter) => (direction(hn.total_cmp(&bn), false), false),
-                None => (Effect::Weakens, true),
+            // The direction is declared on the parameter in the catalogue (a `Param`
+            // cannot be written without one), never guessed from its name.
+            let effect = match p.direction {
+                _ if bn == hn => Effect::Neutral,
+                Direction::HigherIsStricter => direction(hn.total_cmp(&bn), true),
+                Direction::LowerIsStricter => direction(hn.total_cmp(&bn), false),
             };
             let at = hv.as_ref().or(bv.as_ref()).map(|v| &v.1);
             let loc = at.map_or_else(
@@ -810,11 +809,7 @@ fn thresholds(out: &mut Vec<Change>, b: &Policy, h: &Policy) {
                 .bears_on([id.clone()])
                 .values(Some(show(&bv)), Some(show(&hv)))
                 .effect(effect)
-                .maybe_note(if unclassified {
-                    Some("unclassified: the parameter declares no direction".to_owned())
-                } else {
-                    (bn == hn).then(|| "same as the catalogue default".to_owned())
-                })
+                .maybe_note((bn == hn).then(|| "same as the catalogue default".to_owned()))
                 .build(),
             );
         }

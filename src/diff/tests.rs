@@ -31,7 +31,8 @@ fn policy_of(client: &str, files: &[(&str, &str)]) -> Policy {
         m.insert(format!("clients/{client}/{f}"), (*t).to_owned());
     }
     let id = ClientId::parse(client).expect("id");
-    load_policy(&Mem(m), &id).unwrap_or_else(|d| panic!("test policy does not load: {d:#?}"))
+    load_policy(&Mem(m), &id, crate::controls::known())
+        .unwrap_or_else(|d| panic!("test policy does not load: {d:#?}"))
 }
 
 fn policy(files: &[(&str, &str)]) -> Policy {
@@ -1638,7 +1639,7 @@ fn status_changes_against_the_latest_evidence() {
     Fx::new().with_prev().write_to(root, "acme");
     let id = ClientId::parse("acme").expect("id");
     let tree = crate::policy::load::WorkingTree(root.to_path_buf());
-    let b = load_policy(&tree, &id).expect("fixture policy loads");
+    let b = load_policy(&tree, &id, crate::controls::known()).expect("fixture policy loads");
     let h = policy(&[(
         "controls.toml",
         &controls_with(

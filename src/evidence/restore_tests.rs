@@ -33,7 +33,7 @@ pub struct RestoreTest {
 #[serde(deny_unknown_fields)]
 pub struct RawTest {
     /// When the test was performed: a TOML date like 2026-11-12 (unquoted).
-    #[schemars(with = "crate::schema::TomlDate")]
+    #[schemars(with = "crate::model::schema_rules::TomlDate")]
     date: Spanned<toml::value::Datetime>,
     /// The workload restored.
     #[schemars(with = "Workload")]

@@ -185,7 +185,8 @@ impl PolicyHistory {
         match self {
             PolicyHistory::Git(g) => g.policy_for_month(client, month, latest),
             PolicyHistory::NotGit { root, reason } => {
-                let policy = load_policy(&WorkingTree(root.clone()), client)?;
+                let policy =
+                    load_policy(&WorkingTree(root.clone()), client, crate::controls::known())?;
                 let provenance = PolicyProvenance {
                     note: Some(format!("{reason}: month-end policy versions unavailable")),
                     ..PolicyProvenance::working_tree(files(&policy))
@@ -338,7 +339,11 @@ impl GitHistory {
                 .and_then(|r| r)
                 .map_err(git_error)?;
             if dirty {
-                let policy = load_policy(&WorkingTree(self.root.clone()), client)?;
+                let policy = load_policy(
+                    &WorkingTree(self.root.clone()),
+                    client,
+                    crate::controls::known(),
+                )?;
                 let head = self.head();
                 let provenance = PolicyProvenance {
                     commit: Some(head.sha.clone()),
@@ -420,17 +425,18 @@ impl GitHistory {
             tree: &tree,
             prefix: &self.prefix,
         };
-        let policy = load_policy(&source, client).map_err(|mut diags| {
-            for d in &mut diags {
-                d.message = format!(
-                    "{} (as committed in {} on {}, the policy in force at the end of {month})",
-                    d.message,
-                    commit.short(),
-                    commit.date()
-                );
-            }
-            diags
-        })?;
+        let policy =
+            load_policy(&source, client, crate::controls::known()).map_err(|mut diags| {
+                for d in &mut diags {
+                    d.message = format!(
+                        "{} (as committed in {} on {}, the policy in force at the end of {month})",
+                        d.message,
+                        commit.short(),
+                        commit.date()
+                    );
+                }
+                diags
+            })?;
         let provenance = PolicyProvenance {
             source: "git".into(),
             commit: Some(commit.sha.clone()),

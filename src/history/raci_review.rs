@@ -98,7 +98,11 @@ pub fn review(repo: &Path, since: jiff::Timestamp) -> Result<RaciReview, String>
             error: None,
         };
         let now = if now_clients.contains(&id) {
-            match load_policy(&WorkingTree(repo.to_path_buf()), &id) {
+            match load_policy(
+                &WorkingTree(repo.to_path_buf()),
+                &id,
+                crate::controls::known(),
+            ) {
                 Ok(p) => Some(p),
                 Err(d) => {
                     r.error = Some(format!(
@@ -115,7 +119,7 @@ pub fn review(repo: &Path, since: jiff::Timestamp) -> Result<RaciReview, String>
         let then = match (&base, then_clients.contains(&id)) {
             (Some(sha), true) => {
                 let source = history.source_at(sha)?;
-                load_policy(&*source, &id).ok()
+                load_policy(&*source, &id, crate::controls::known()).ok()
             }
             _ => None,
         };

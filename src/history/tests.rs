@@ -478,7 +478,7 @@ fn source_at_reads_any_revision() {
     assert!(head.read("clients/acme").unwrap_err().contains("directory"));
     // A source is Send + Sync and loads a whole policy.
     let policy = std::thread::scope(|s| {
-        s.spawn(|| load_policy(&*head, &acme()).unwrap())
+        s.spawn(|| load_policy(&*head, &acme(), crate::controls::known()).unwrap())
             .join()
             .unwrap()
     });

@@ -518,7 +518,11 @@ mod tests {
     }
 
     fn load(dir: &Path, client: &ClientId) -> Policy {
-        match load_policy(&WorkingTree(dir.to_path_buf()), client) {
+        match load_policy(
+            &WorkingTree(dir.to_path_buf()),
+            client,
+            crate::controls::known(),
+        ) {
             Ok(p) => p,
             Err(diags) => panic!("the new policy does not load cleanly: {diags:#?}"),
         }
@@ -602,7 +606,12 @@ mod tests {
         // diagnostic, and its snapshot is complete (the manifest matches the files).
         let root = tmp.path();
         let run = evaluate_client(root, &client, Months::Latest, &|_, _| {
-            load_policy(&WorkingTree(root.to_path_buf()), &client).map(|p| (p, provenance()))
+            load_policy(
+                &WorkingTree(root.to_path_buf()),
+                &client,
+                crate::controls::known(),
+            )
+            .map(|p| (p, provenance()))
         });
         assert!(run.diags.is_empty(), "{:#?}", run.diags);
         assert_eq!(run.scorecards.len(), 1);

@@ -174,7 +174,12 @@ fn run<R: Read + Seek>(name: &str, inner: R, manifest: &Manifest) -> Result<Reev
     let packed_html = packed_html.ok_or("scorecard.html is not in the pack")?;
     let signed = matches!(pack.find(SIGNATURE_PATH), Ok(Some(_)));
 
-    let policy = load_policy(&WorkingTree(root.to_path_buf()), &id).map_err(|d| {
+    let policy = load_policy(
+        &WorkingTree(root.to_path_buf()),
+        &id,
+        crate::controls::known(),
+    )
+    .map_err(|d| {
         let first = d.first().map(|d| d.message.clone()).unwrap_or_default();
         format!("the packed policy does not load: {first}")
     })?;

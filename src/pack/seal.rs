@@ -74,7 +74,11 @@ pub fn seal(opts: &SealOptions) -> Result<Sealed, Vec<Diagnostic>> {
     let refuse =
         |file: &str, msg: String| vec![Diagnostic::file(file, msg).for_client(id.as_str())];
 
-    let policy = load_policy(&WorkingTree(opts.repo.to_path_buf()), id)?;
+    let policy = load_policy(
+        &WorkingTree(opts.repo.to_path_buf()),
+        id,
+        crate::controls::known(),
+    )?;
     let tenant = policy.client.tenant_id.trim().to_owned();
     if tenant.is_empty() {
         return Err(refuse(

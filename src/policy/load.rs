@@ -4,9 +4,9 @@
 use super::toml_doc::{At, TomlDoc};
 use super::*;
 use crate::client_id::ClientId;
-use crate::controls;
 use crate::diagnostic::{Diagnostic, SourceText};
-use crate::schema;
+use crate::model::KnownControls;
+use crate::model::schema_rules as schema;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -38,8 +38,14 @@ impl PolicySource for WorkingTree {
     }
 }
 
-/// Loads and validates a client's policy. `Err` carries every problem found.
-pub fn load_policy(source: &dyn PolicySource, id: &ClientId) -> Result<Policy, Vec<Diagnostic>> {
+/// Loads and validates a client's policy against the known controls (control ids in
+/// the RACI, waivers and disabled lists, thresholds and their bounds; the engine passes
+/// `controls::known()`). `Err` carries every problem found.
+pub fn load_policy(
+    source: &dyn PolicySource,
+    id: &ClientId,
+    known: &dyn KnownControls,
+) -> Result<Policy, Vec<Diagnostic>> {
     let dir = format!("clients/{id}");
     let mut diags = Vec::new();
     let mut sources = Vec::new();
@@ -77,10 +83,10 @@ pub fn load_policy(source: &dyn PolicySource, id: &ClientId) -> Result<Policy, V
         .and_then(|s| with_doc(s, &mut diags, client_info));
     let raci = raci_src
         .as_ref()
-        .and_then(|s| with_doc(s, &mut diags, raci));
+        .and_then(|s| with_doc(s, &mut diags, |d| raci(d, known)));
     let controls = controls_src
         .as_ref()
-        .and_then(|s| with_doc(s, &mut diags, controls_policy));
+        .and_then(|s| with_doc(s, &mut diags, |d| controls_policy(d, known)));
     let backup = backup_src
         .as_ref()
         .and_then(|s| with_doc(s, &mut diags, backup_policy));
@@ -228,7 +234,9 @@ fn client_info(doc: &mut TomlDoc) -> ClientInfo {
                 && !s.starts_with('.')
                 && s.bytes()
                     .all(|c| c.is_ascii_alphanumeric() || b"-_.".contains(&c))
-                && crate::website::logo::Kind::from_name(s).is_some();
+                && s.rsplit_once('.').is_some_and(|(_, ext)| {
+                    schema::LOGO_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())
+                });
             check(doc, &l, ok, || {
                 format!(
                     "`logo` must be a .svg, .png, .jpg, .jpeg or .webp file name inside the client folder (no paths), found {s:?}"
@@ -285,7 +293,7 @@ pub struct RawActivity {
     controls: Vec<Spanned<String>>,
 }
 
-fn raci(doc: &mut TomlDoc) -> Raci {
+fn raci(doc: &mut TomlDoc, known: &dyn KnownControls) -> Raci {
     doc.check_keys(&["activity"]);
     let raw: Vec<RawActivity> = doc.array("activity");
     let mut activities: Vec<Activity> = Vec::new();
@@ -303,9 +311,10 @@ fn raci(doc: &mut TomlDoc) -> Raci {
             );
         }
         for c in &a.controls {
-            let matches = controls::catalogue()
-                .iter()
-                .any(|k| pattern_matches(c.get_ref(), &k.id));
+            let matches = known
+                .ids()
+                .into_iter()
+                .any(|k| pattern_matches(c.get_ref(), k));
             check(doc, c, matches, || {
                 format!(
                     "{:?} matches no control id (see `custody controls`)",
@@ -405,7 +414,7 @@ pub struct RawDisabled {
     reason: Spanned<String>,
 }
 
-fn controls_policy(doc: &mut TomlDoc) -> ControlsPolicy {
+fn controls_policy(doc: &mut TomlDoc, known: &dyn KnownControls) -> ControlsPolicy {
     doc.check_keys(&[
         "identity",
         "access",
@@ -441,7 +450,7 @@ fn controls_policy(doc: &mut TomlDoc) -> ControlsPolicy {
         ),
         None => (Vec::new(), Vec::new()),
     };
-    let thresholds = thresholds(doc);
+    let thresholds = thresholds(doc, known);
     let approved = doc
         .array::<RawApproved>("approved_assignment")
         .into_iter()
@@ -471,7 +480,7 @@ fn controls_policy(doc: &mut TomlDoc) -> ControlsPolicy {
         .array::<RawWaiver>("waiver")
         .into_iter()
         .filter_map(|w| {
-            known_control(doc, &w.control);
+            known_control(doc, known, &w.control);
             for field in [&w.reason, &w.approved_by, &w.ticket] {
                 check(doc, field, !field.get_ref().trim().is_empty(), || {
                     "waiver fields must not be empty".into()
@@ -492,7 +501,7 @@ fn controls_policy(doc: &mut TomlDoc) -> ControlsPolicy {
         .array::<RawDisabled>("disabled")
         .into_iter()
         .map(|d| {
-            known_control(doc, &d.control);
+            known_control(doc, known, &d.control);
             check(
                 doc,
                 &d.reason,
@@ -519,10 +528,11 @@ fn controls_policy(doc: &mut TomlDoc) -> ControlsPolicy {
     }
 }
 
-fn known_control(doc: &mut TomlDoc, id: &Spanned<String>) {
-    let known = controls::find(id.get_ref()).is_some();
-    check(doc, id, known, || {
-        let hint = controls::closest_id(id.get_ref())
+fn known_control(doc: &mut TomlDoc, known: &dyn KnownControls, id: &Spanned<String>) {
+    let is_known = known.params(id.get_ref()).is_some();
+    check(doc, id, is_known, || {
+        let hint = known
+            .closest_id(id.get_ref())
             .map(|c| format!("; did you mean {c:?}?"))
             .unwrap_or_default();
         format!("unknown control id {:?}{hint}", id.get_ref())
@@ -543,14 +553,18 @@ fn toml_date(doc: &mut TomlDoc, v: &Spanned<toml::value::Datetime>) -> Option<Da
     }
 }
 
-fn thresholds(doc: &mut TomlDoc) -> BTreeMap<String, BTreeMap<String, (f64, At)>> {
+fn thresholds(
+    doc: &mut TomlDoc,
+    known: &dyn KnownControls,
+) -> BTreeMap<String, BTreeMap<String, (f64, At)>> {
     let mut out = BTreeMap::new();
     for (id, value) in doc.table_entries("thresholds") {
-        let Some(control) = controls::find(id.get_ref()) else {
-            known_control(doc, &id);
+        let Some(params) = known.params(id.get_ref()) else {
+            known_control(doc, known, &id);
             continue;
         };
-        let DeValue::Table(params) = value.get_ref() else {
+        let control_id = id.get_ref();
+        let DeValue::Table(table) = value.get_ref() else {
             doc.error(
                 value.span().start,
                 format!(
@@ -561,14 +575,10 @@ fn thresholds(doc: &mut TomlDoc) -> BTreeMap<String, BTreeMap<String, (f64, At)>
             continue;
         };
         let mut set = BTreeMap::new();
-        for (k, v) in params.iter() {
+        for (k, v) in table.iter() {
             let name = k.get_ref().as_ref();
-            let Some(spec) = control.params.iter().find(|p| p.name == name) else {
-                let allowed: Vec<String> = control
-                    .params
-                    .iter()
-                    .map(|p| format!("`{}`", p.name))
-                    .collect();
+            let Some(spec) = params.iter().find(|p| p.name == name) else {
+                let allowed: Vec<String> = params.iter().map(|p| format!("`{}`", p.name)).collect();
                 let expected = if allowed.is_empty() {
                     "this control has no thresholds".to_owned()
                 } else {
@@ -576,7 +586,7 @@ fn thresholds(doc: &mut TomlDoc) -> BTreeMap<String, BTreeMap<String, (f64, At)>
                 };
                 doc.error(
                     k.span().start,
-                    format!("unknown threshold `{name}` for {}: {expected}", control.id),
+                    format!("unknown threshold `{name}` for {}: {expected}", control_id),
                 );
                 continue;
             };
@@ -593,12 +603,12 @@ fn thresholds(doc: &mut TomlDoc) -> BTreeMap<String, BTreeMap<String, (f64, At)>
                     v.span().start,
                     format!(
                         "`{name}` of {} must be a number from {} to {} ({})",
-                        control.id, spec.min, spec.max, spec.doc
+                        control_id, spec.min, spec.max, spec.doc
                     ),
                 ),
             }
         }
-        out.insert(control.id.clone(), set);
+        out.insert(control_id.to_owned(), set);
     }
     out
 }

@@ -6,57 +6,14 @@
 pub mod load;
 pub mod toml_doc;
 
+pub use crate::model::{At, Workload};
 pub use load::{PolicySource, load_policy};
-pub use toml_doc::At;
 
 use crate::duration::Duration;
 use jiff::civil::Date;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// The four Microsoft 365 workloads whose backup the MSP answers for.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Workload {
-    Exchange,
-    OneDrive,
-    SharePoint,
-    Teams,
-}
-
-impl Workload {
-    pub const ALL: [Workload; 4] = [
-        Workload::Exchange,
-        Workload::OneDrive,
-        Workload::SharePoint,
-        Workload::Teams,
-    ];
-
-    pub fn id(self) -> &'static str {
-        match self {
-            Workload::Exchange => "exchange",
-            Workload::OneDrive => "onedrive",
-            Workload::SharePoint => "sharepoint",
-            Workload::Teams => "teams",
-        }
-    }
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Workload::Exchange => "Exchange Online",
-            Workload::OneDrive => "OneDrive",
-            Workload::SharePoint => "SharePoint",
-            Workload::Teams => "Teams",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Workload> {
-        Workload::ALL.into_iter().find(|w| w.id() == s)
-    }
-}
 
 /// Everything loaded for one client.
 #[derive(Debug, Clone)]
@@ -252,10 +209,10 @@ pub struct RetentionPolicy {
 #[schemars(deny_unknown_fields)]
 pub struct ClientFile {
     /// The client's name, shown on every page.
-    #[schemars(regex(pattern = crate::schema::NOT_BLANK))]
+    #[schemars(regex(pattern = crate::model::schema_rules::NOT_BLANK))]
     pub name: String,
     /// Entra tenant id, a GUID like 6f1c2a44-9a53-4a50-8a0c-3d4f0e2b7c11.
-    #[schemars(regex(pattern = crate::schema::GUID))]
+    #[schemars(regex(pattern = crate::model::schema_rules::GUID))]
     pub tenant_id: String,
     /// The client's domains, at least one.
     #[schemars(length(min = 1))]
@@ -286,7 +243,7 @@ pub struct ControlsFile {
     pub access: Option<load::RawAccess>,
     /// Thresholds per control id (`"identity.mfa-users" = { min_percent = 95 }`); every
     /// parameter is optional and its default applies otherwise.
-    pub thresholds: Option<crate::schema::Thresholds>,
+    pub thresholds: Option<crate::model::schema_rules::Thresholds>,
     /// The approved privileged role assignments (the drift baseline, `[[approved_assignment]]`).
     pub approved_assignment: Option<Vec<load::RawApproved>>,
     /// Waivers, each with an approver, a ticket and an expiry (`[[waiver]]`).

@@ -2,6 +2,8 @@
 //! each top-level key (and each `[[array]]` element) on its own, so one file reports
 //! every broken section instead of stopping at the first.
 
+pub use crate::model::At;
+
 use crate::diagnostic::{Diagnostic, SourceText, did_you_mean};
 use serde::de::DeserializeOwned;
 use toml::Spanned;
@@ -12,39 +14,6 @@ pub struct TomlDoc<'a> {
     pub src: &'a SourceText,
     root: DeTable<'a>,
     pub diags: Vec<Diagnostic>,
-}
-
-/// A value with the repository-relative file and 1-based line/column it came from.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct At {
-    pub file: String,
-    pub line: usize,
-    pub column: usize,
-}
-
-impl At {
-    pub fn of(src: &SourceText, offset: usize) -> At {
-        let (line, column) = src.line_col(offset);
-        At {
-            file: src.path.clone(),
-            line,
-            column,
-        }
-    }
-
-    pub fn file_start(file: &str) -> At {
-        At {
-            file: file.to_owned(),
-            line: 1,
-            column: 1,
-        }
-    }
-}
-
-impl std::fmt::Display for At {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}", self.file, self.line, self.column)
-    }
 }
 
 impl<'a> TomlDoc<'a> {

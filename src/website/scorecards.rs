@@ -273,6 +273,7 @@ mod tests {
             let p = crate::policy::load_policy(
                 &crate::policy::load::WorkingTree(root.to_path_buf()),
                 &id,
+                crate::controls::known(),
             )?;
             let provenance = PolicyProvenance::working_tree(Vec::new());
             Ok((p, provenance))

@@ -28,6 +28,7 @@ mod hostile;
 mod incremental;
 mod init;
 mod leaks;
+mod loader_catalogue;
 mod output_folder;
 mod pack_provenance;
 mod pack_readme;

@@ -362,7 +362,7 @@ fn policy_loader_never_panics_and_locates_every_error() {
         .map(|(f, t)| (format!("clients/acme/{f}"), t.as_bytes().to_vec()))
         .collect();
     assert!(
-        load_policy(&Files(base.clone()), &id).is_ok(),
+        load_policy(&Files(base.clone()), &id, custody::controls::known()).is_ok(),
         "the fixture loads"
     );
     let tally = Tally::default();
@@ -375,7 +375,7 @@ fn policy_loader_never_panics_and_locates_every_error() {
             for m in &mutations {
                 apply(bytes, m);
             }
-            let result = load_policy(&Files(files), &id);
+            let result = load_policy(&Files(files), &id, custody::controls::known());
             tally.count(result.is_err());
             match result {
                 Ok(_) => Ok(()),

@@ -124,6 +124,7 @@ fn top_level_keys_match_the_loader() {
         let diags = load_policy(
             &WorkingTree(tmp.path().to_path_buf()),
             &ClientId::parse("acme").unwrap(),
+            custody::controls::known(),
         )
         .expect_err("an unknown key is an input error");
         let unknown = diags

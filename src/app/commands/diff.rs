@@ -97,7 +97,9 @@ pub fn run(ctx: &Ctx, args: &DiffArgs) -> CommandResult {
                 if !present {
                     return Ok(None);
                 }
-                load_policy(src, id).map(Some).map_err(|d| diags.extend(d))
+                load_policy(src, id, crate::controls::known())
+                    .map(Some)
+                    .map_err(|d| diags.extend(d))
             };
             let b = side(base_src.as_ref(), base_clients.contains(id));
             let h = side(head_src.as_ref(), head_clients.contains(id));

@@ -1,7 +1,8 @@
 //! `access.cloud-only-admins`: privileged roles are held by cloud-only accounts, so a
 //! compromise of the on-premises directory does not carry over to the tenant.
 
-use super::{Assignment, current_privileged, describe, no_evidence, unknowns_of};
+use super::findings::{describe, no_evidence, unknowns_of};
+use super::{Assignment, current_privileged};
 use crate::controls::{Control, Ctx, Outcome, capped};
 use crate::evidence::Missing;
 use crate::evidence::endpoints::Endpoint;
