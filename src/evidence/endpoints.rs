@@ -251,7 +251,9 @@ graph_endpoints! {
     RestoreSessions => restore_sessions: Collection<RestoreSession> {
         file: "graph/restoreSessions.json",
         request: "/v1.0/solutions/backupRestore/restoreSessions",
-        permission: "BackupRestore-Configuration.Read.All",
+        // Restore sessions are read with the restore permission, not the configuration
+        // one ("List restoreSessionBase objects", Graph API reference).
+        permission: "BackupRestore-Restore.Read.All",
         m365_backup: true,
     }
     /// Which authentication methods are enabled, and for whom (weak methods).
