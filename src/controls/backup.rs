@@ -371,13 +371,13 @@ fn job_success(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     .items(capped(
         bad.iter()
             .map(|j| {
+                // The job id as the product wrote it: ids are case-sensitive.
                 format!(
-                    "{} {} {:?}",
+                    "{} {} {}",
                     j.started_at.strftime("%Y-%m-%d %H:%M"),
                     j.job_id,
-                    j.status
+                    j.status.as_str()
                 )
-                .to_lowercase()
             })
             .collect(),
         50,
@@ -1161,6 +1161,44 @@ v-2,exchange,2026-11-22T22:00:00Z,2026-11-22T23:05:00Z,warning,120,110,Acme Clou
             Fx::new().eval("backup.sharepoint.job-success").status,
             Status::NotApplicable
         );
+    }
+
+    /// Regression (issue 18): "SharePoint" or "Exchange" in an export failed the whole
+    /// file; workload names are case-insensitive everywhere.
+    #[test]
+    fn workload_names_in_any_letter_case_count_for_their_workload() {
+        let mixed = daily_jobs(MONTH, 23)
+            .replacen(",exchange,", ",Exchange,", 5)
+            .replacen(",exchange,", ",EXCHANGE,", 5);
+        assert!(mixed.contains(",Exchange,") && mixed.contains(",EXCHANGE,"));
+        let fx = Fx::new().file(MONTH, "backup-jobs.csv", &mixed);
+        let o = fx.eval("backup.exchange.job-success");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+        assert_eq!(o.message, "23 of 23 jobs succeeded");
+        assert_eq!(
+            fx.eval("backup.exchange.rpo").measured.as_deref(),
+            Some("1d")
+        );
+        let restore = restore_ok_for("Exchange");
+        let o = Fx::new()
+            .file(MONTH, "restore-tests.toml", &restore)
+            .eval("backup.exchange.restore-test");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    fn restore_ok_for(workload: &str) -> String {
+        crate::controls::testing::RESTORE_OK.replace("\"exchange\"", &format!("{workload:?}"))
+    }
+
+    /// Regression (issue 18): job ids were lowercased in findings, so "Nightly-EXO" could
+    /// not be found in the product that named it.
+    #[test]
+    fn job_ids_keep_their_case_in_findings() {
+        let jobs = jobs_with_status(&[7], "failed").replace("j2026-11-07,", "Nightly-EXO-07,");
+        let o = Fx::new()
+            .file(MONTH, "backup-jobs.csv", &jobs)
+            .eval("backup.exchange.job-success");
+        assert_eq!(o.items, ["2026-11-07 01:00 Nightly-EXO-07 failed"]);
     }
 
     // ---- rpo ----

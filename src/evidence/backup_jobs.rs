@@ -14,6 +14,23 @@ pub enum JobStatus {
     Failed,
 }
 
+impl JobStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Success => "success",
+            JobStatus::Warning => "warning",
+            JobStatus::Failed => "failed",
+        }
+    }
+
+    /// `success`, `warning` or `failed`, in any letter case.
+    pub fn parse(s: &str) -> Option<JobStatus> {
+        [JobStatus::Success, JobStatus::Warning, JobStatus::Failed]
+            .into_iter()
+            .find(|x| x.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct BackupJob {
     pub job_id: String,
@@ -114,11 +131,10 @@ pub fn parse(file: &str, text: &str) -> (Vec<BackupJob>, Vec<Diagnostic>) {
             problems.push("`started_at` is required".into());
         }
         let finished_at = time("finished_at", &mut problems);
-        let status = match get("status") {
-            Some("success") => Some(JobStatus::Success),
-            Some("warning") => Some(JobStatus::Warning),
-            Some("failed") => Some(JobStatus::Failed),
-            other => {
+        let status = match get("status").and_then(JobStatus::parse) {
+            Some(s) => Some(s),
+            None => {
+                let other = get("status");
                 problems.push(format!(
                     "`status` must be success, warning or failed, found {:?}",
                     other.unwrap_or("")
@@ -184,6 +200,20 @@ mod tests {
         let lines: Vec<_> = diags.iter().map(|d| d.line).collect();
         assert_eq!(lines, [Some(3), Some(4)], "{diags:?}");
         assert!(diags[0].message.contains("exchnage"));
+    }
+
+    #[test]
+    fn workload_and_status_are_read_in_any_letter_case_and_job_ids_keep_theirs() {
+        let text = format!(
+            "{HEADER}Job-A,SharePoint,2026-11-01T01:00:00Z,2026-11-01T01:20:00Z,Success,,,\nJob-B,ONEDRIVE,2026-11-01T01:00:00Z,,FAILED,,,\n"
+        );
+        let (jobs, diags) = parse("b.csv", &text);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(jobs[0].workload, Workload::SharePoint);
+        assert_eq!(jobs[0].status, JobStatus::Success);
+        assert_eq!(jobs[0].job_id, "Job-A");
+        assert_eq!(jobs[1].workload, Workload::OneDrive);
+        assert_eq!(jobs[1].status, JobStatus::Failed);
     }
 
     #[test]

@@ -138,4 +138,15 @@ mod tests {
         assert_eq!(diags.len(), 1);
         assert_eq!(diags[0].line, Some(12));
     }
+
+    #[test]
+    fn workload_names_are_case_insensitive() {
+        let src = SourceText::new(
+            "r.toml",
+            "[[test]]\ndate = 2026-11-12\nworkload = \"SharePoint\"\nitem = \"x\"\nresult = \"passed\"\n".into(),
+        );
+        let (tests, diags) = parse(&src);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(tests[0].workload, Workload::SharePoint);
+    }
 }
