@@ -5,7 +5,7 @@ use crate::client_id::ClientId;
 use crate::controls::{self, Control, Ctx, Outcome};
 use crate::diagnostic::Diagnostic;
 use crate::evidence::restore_tests::RestoreTest;
-use crate::evidence::{self, RESTORE_TESTS, Snapshot, load_snapshot};
+use crate::evidence::{self, Snapshot, load_snapshot};
 use crate::month::Month;
 use crate::policy::{Policy, Workload};
 use crate::scorecard::*;
@@ -351,16 +351,10 @@ pub fn restore_history(
     let mut out = Vec::new();
     let mut diags = Vec::new();
     for m in months.iter().filter(|m| **m <= until) {
-        // The same guarded read as the month's own load (links out of the repository,
-        // size, encoding); its problems are reported there.
         let dir = format!("evidence/{client}/{m}");
-        let Ok(Some(src)) = evidence::read_text(&root.join(&dir), &dir, RESTORE_TESTS) else {
-            continue;
-        };
-        let rel = src.path.clone();
-        let (tests, mut d) = evidence::restore_tests::parse(&src);
+        let (tests, mut d) = evidence::restore_tests::recorded_in(&root.join(&dir), &dir);
         diags.append(&mut d);
-        out.extend(tests.into_iter().map(|t| (rel.clone(), t)));
+        out.extend(tests);
     }
     (out, diags)
 }

@@ -41,8 +41,9 @@ pub struct BackupJob {
     pub items_total: Option<u64>,
     pub items_protected: Option<u64>,
     pub product: Option<String>,
-    /// 1-based line in the file.
-    pub line: u64,
+    /// Where the run is recorded in its file: `line N` of a CSV, a JSON pointer in a
+    /// Veeam export.
+    pub pointer: String,
 }
 
 impl BackupJob {
@@ -167,7 +168,7 @@ pub fn parse(file: &str, text: &str) -> (Vec<BackupJob>, Vec<Diagnostic>) {
                 items_total,
                 items_protected,
                 product: get("product").map(str::to_owned),
-                line,
+                pointer: format!("line {line}"),
             }),
             _ => {
                 for p in problems {

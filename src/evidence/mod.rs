@@ -8,6 +8,7 @@ pub mod endpoints;
 pub mod graph;
 pub mod manifest;
 pub mod restore_tests;
+pub mod veeam;
 
 use crate::client_id::ClientId;
 use crate::diagnostic::{Diagnostic, SourceText};
@@ -25,6 +26,9 @@ use std::path::Path;
 pub const BACKUP_JOBS: &str = "backup-jobs.csv";
 pub const RESTORE_TESTS: &str = "restore-tests.toml";
 pub const MANIFEST: &str = "manifest.json";
+/// The files of a month whose restore tests count in later months too (the restore-test
+/// cadence looks back): restore-tests.toml and Veeam's restore sessions.
+pub const RESTORE_HISTORY_FILES: [&str; 2] = [RESTORE_TESTS, veeam::RESTORE_SESSIONS];
 
 /// Why a piece of evidence is not there.
 #[derive(Debug, Clone, PartialEq)]
@@ -108,6 +112,10 @@ pub struct Snapshot {
     pub restore_sessions: Slot<Vec<RestoreSession>>,
     pub backup_jobs: Slot<Vec<BackupJob>>,
     pub restore_tests: Slot<Vec<RestoreTest>>,
+    /// Veeam Backup for Microsoft 365 jobs and sessions (`backup/veeam/`), when exported.
+    pub veeam_jobs: Option<Slot<veeam::JobsExport>>,
+    /// Veeam Backup for Microsoft 365 restore sessions as restore tests, when exported.
+    pub veeam_restores: Option<Slot<Vec<RestoreTest>>>,
     /// Members of role-assignable groups, by group object id, from `graph/groupMembers/`.
     pub group_members: std::collections::BTreeMap<String, Slot<Vec<Principal>>>,
     /// Tenant ids the snapshot carries: the manifest's and any Graph response's.
@@ -188,6 +196,8 @@ impl Snapshot {
             restore_sessions: gone(self, f(RestoreSessions), reason),
             backup_jobs: gone(self, BACKUP_JOBS, reason),
             restore_tests: gone(self, RESTORE_TESTS, reason),
+            veeam_jobs: Some(gone(self, veeam::JOB_SESSIONS, reason)),
+            veeam_restores: Some(gone(self, veeam::RESTORE_SESSIONS, reason)),
             group_members: self
                 .group_members
                 .keys()
@@ -206,6 +216,8 @@ impl Snapshot {
             .iter()
             .filter_map(|e| self.slot_missing(e.endpoint))
             .chain(self.group_members.values().filter_map(|s| s.get().err()))
+            .chain(self.veeam_jobs.as_ref().and_then(|s| s.get().err()))
+            .chain(self.veeam_restores.as_ref().and_then(|s| s.get().err()))
             .filter(Missing::is_incomplete)
             .collect();
         out.sort_by(|a, b| a.file.cmp(&b.file));
@@ -446,6 +458,8 @@ pub fn load_snapshot(root: &Path, client: &ClientId, month: Month) -> Snapshot {
         }
     };
 
+    let veeam_jobs = veeam::load_jobs(&abs, &dir, &mut diags);
+    let veeam_restores = veeam::load_restores(&abs, &dir, &mut diags);
     let group_members = load_group_members(&ctx, &mut diags);
     let tenant_claims = tenant_claims(&dir, manifest.ok(), secure_scores.ok());
 
@@ -474,6 +488,8 @@ pub fn load_snapshot(root: &Path, client: &ClientId, month: Month) -> Snapshot {
         restore_sessions,
         backup_jobs,
         restore_tests,
+        veeam_jobs,
+        veeam_restores,
         group_members,
         tenant_claims,
         files,
@@ -814,6 +830,13 @@ fn describe_json_error(e: &serde_json::Error) -> String {
 }
 
 fn json_pointer(path: &serde_path_to_error::Path) -> String {
+    let out = json_pointer_tail(path);
+    if out.is_empty() { "/".to_owned() } else { out }
+}
+
+/// The JSON pointer segments of a path (`/value/3/id`), empty for the root: for
+/// appending to the pointer of the value that was deserialized.
+pub(crate) fn json_pointer_tail(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     let mut out = String::new();
     for seg in path.iter() {
@@ -825,7 +848,7 @@ fn json_pointer(path: &serde_path_to_error::Path) -> String {
             Segment::Unknown => out.push('?'),
         }
     }
-    if out.is_empty() { "/".to_owned() } else { out }
+    out
 }
 
 /// Backup-job exports and restore-test records are read whole: 256 MiB is far beyond a

@@ -6,6 +6,7 @@ use crate::policy::Workload;
 use crate::policy::toml_doc::{At, TomlDoc};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 use toml::Spanned;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -26,6 +27,8 @@ pub struct RestoreTest {
     pub ticket: Option<String>,
     pub performed_by: Option<String>,
     pub at: At,
+    /// Where the test is recorded in its file: `line N`, or a JSON pointer.
+    pub pointer: String,
 }
 
 /// A restore test.
@@ -50,6 +53,27 @@ pub struct RawTest {
     ticket: Option<String>,
     /// Who performed the test.
     performed_by: Option<String>,
+}
+
+/// Every restore test recorded in one month folder (`abs_dir`, repository-relative
+/// `dir`), with its file: restore-tests.toml and Veeam's restore sessions. Problems in
+/// either are returned; the month's own load reports them too.
+pub fn recorded_in(abs_dir: &Path, dir: &str) -> (Vec<(String, RestoreTest)>, Vec<Diagnostic>) {
+    let mut out = Vec::new();
+    let mut diags = Vec::new();
+    // The same guarded read as the month's own load (links out of the repository,
+    // size, encoding).
+    if let Ok(Some(src)) = super::read_text(abs_dir, dir, super::RESTORE_TESTS) {
+        let (tests, mut d) = parse(&src);
+        diags.append(&mut d);
+        out.extend(tests.into_iter().map(|t| (src.path.clone(), t)));
+    }
+    if let Some(super::Slot::Loaded(tests)) = super::veeam::load_restores(abs_dir, dir, &mut diags)
+    {
+        let rel = format!("{dir}/{}", super::veeam::RESTORE_SESSIONS);
+        out.extend(tests.into_iter().map(|t| (rel.clone(), t)));
+    }
+    (out, diags)
 }
 
 pub fn parse(src: &SourceText) -> (Vec<RestoreTest>, Vec<Diagnostic>) {
@@ -106,8 +130,10 @@ pub fn parse(src: &SourceText) -> (Vec<RestoreTest>, Vec<Diagnostic>) {
             None => None,
         };
         if let (Some(date), Some(workload), Some(result)) = (date, workload, result) {
+            let at = At::of(src, raw.date.span().start);
             tests.push(RestoreTest {
-                at: At::of(src, raw.date.span().start),
+                pointer: format!("line {}", at.line),
+                at,
                 date,
                 workload,
                 item: raw.item,

@@ -650,6 +650,12 @@ pub struct RawWorkload {
     /// Documented gaps in the backup.
     #[schemars(with = "Option<Vec<String>>")]
     known_gaps: Option<Spanned<Vec<String>>>,
+    /// The Veeam Backup for Microsoft 365 jobs that back this workload up, by job name
+    /// as in backup/veeam/Jobs.json: their sessions (backup/veeam/JobSessions.json) are
+    /// the workload's backup jobs instead of backup-jobs.csv. One job may serve several
+    /// workloads.
+    #[schemars(with = "Option<Vec<String>>", length(min = 1), inner(regex(pattern = crate::schema::NOT_BLANK)))]
+    veeam_jobs: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// Records retention, kept separate from backup.
@@ -722,6 +728,31 @@ fn backup_policy(doc: &mut TomlDoc) -> BackupPolicy {
             key_at.insert("known_gaps".into(), at(doc, &g));
             g.into_inner()
         });
+        let veeam_jobs = raw.veeam_jobs.and_then(|list| {
+            key_at.insert("veeam_jobs".into(), at(doc, &list));
+            if list.get_ref().is_empty() {
+                doc.error(
+                    list.span().start,
+                    "`veeam_jobs` is empty: name at least one job, or leave the key out",
+                );
+                return None;
+            }
+            let mut names: Vec<String> = Vec::new();
+            for name in list.into_inner() {
+                let trimmed = name.get_ref().trim();
+                if trimmed.is_empty() {
+                    doc.error(name.span().start, "a job name in `veeam_jobs` is blank");
+                } else if names.iter().any(|n| n == trimmed) {
+                    doc.error(
+                        name.span().start,
+                        format!("job {trimmed:?} is named twice in `veeam_jobs`"),
+                    );
+                } else {
+                    names.push(trimmed.to_owned());
+                }
+            }
+            Some(names)
+        });
         key_at.insert("in_scope".into(), at(doc, &raw.in_scope));
         workloads.insert(
             w,
@@ -740,6 +771,7 @@ fn backup_policy(doc: &mut TomlDoc) -> BackupPolicy {
                 owner,
                 restore_test_cadence,
                 known_gaps,
+                veeam_jobs,
                 at: table_at,
                 key_at,
             },

@@ -207,6 +207,8 @@ pub struct WorkloadPolicy {
     pub owner: Option<String>,
     pub restore_test_cadence: Option<Duration>,
     pub known_gaps: Option<Vec<String>>,
+    /// Veeam Backup for Microsoft 365 job names whose sessions are this workload's jobs.
+    pub veeam_jobs: Option<Vec<String>>,
     pub at: At,
     /// Where each key was set, for findings that point at one line.
     #[serde(skip)]

@@ -1,13 +1,17 @@
 //! Backup, per in-scope workload: the declared policy is complete, protection covers
 //! the scope, jobs succeed, no gap exceeds the RPO, and restores are tested in time.
 
+pub mod fixtures;
+#[cfg(test)]
+mod veeam_tests;
+
 use super::*;
 use crate::duration::{Duration, human_gap};
 use crate::evidence::backup_jobs::{BackupJob, JobStatus};
 use crate::evidence::endpoints::Endpoint;
 use crate::evidence::graph::ProtectionUnit;
 use crate::evidence::restore_tests::{RestoreTest, TestResult};
-use crate::evidence::{BACKUP_JOBS, RESTORE_TESTS};
+use crate::evidence::{BACKUP_JOBS, RESTORE_TESTS, Snapshot, veeam};
 use crate::policy::{Scope, WorkloadPolicy};
 
 pub fn controls() -> Vec<Control> {
@@ -65,6 +69,23 @@ pub fn controls() -> Vec<Control> {
                 )
                 .weight(2),
         ));
+    }
+    out
+}
+
+/// The backup record files a month must hold for the in-scope workloads (month-relative):
+/// backup-jobs.csv unless every one is backed up by Veeam, then its three exports, and
+/// restore-tests.toml unless Veeam's restore sessions stand for it.
+pub fn expected_files(backup: &crate::policy::BackupPolicy) -> Vec<String> {
+    let in_scope: Vec<&WorkloadPolicy> = backup.workloads.values().filter(|w| w.in_scope).collect();
+    let veeam = in_scope.iter().filter(|w| w.veeam_jobs.is_some()).count();
+    let mut out = Vec::new();
+    if in_scope.len() > veeam {
+        out.push(BACKUP_JOBS.to_owned());
+        out.push(RESTORE_TESTS.to_owned());
+    }
+    if veeam > 0 {
+        out.extend([veeam::JOBS, veeam::JOB_SESSIONS, veeam::RESTORE_SESSIONS].map(str::to_owned));
     }
     out
 }
@@ -139,24 +160,94 @@ fn policy_complete(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     .policy([p.at.clone()]))
 }
 
-fn jobs_file(ctx: &Ctx) -> String {
-    ctx.snap.path(BACKUP_JOBS)
+/// A workload's backup job runs in one snapshot, from the source its policy names.
+struct JobRecords {
+    /// Repository-relative file the runs are recorded in.
+    file: String,
+    /// The workload's runs, in any month the file covers.
+    jobs: Vec<BackupJob>,
+    /// Every time any record of the file (of any workload) mentions: the export was
+    /// being written then, so up to the latest of them no record means no run.
+    mentions: Vec<jiff::Timestamp>,
 }
 
-/// This month's jobs of a workload; none at all is missing evidence.
-fn month_jobs<'a>(ctx: &'a Ctx, w: Workload) -> Result<Vec<&'a BackupJob>, Missing> {
-    let jobs = ctx.snap.backup_jobs.get()?;
-    let mine: Vec<&BackupJob> = jobs
-        .iter()
-        .filter(|j| j.workload == w && ctx.month.contains(j.started_at))
-        .collect();
-    if mine.is_empty() {
+impl JobRecords {
+    fn name(&self) -> &str {
+        self.file.rsplit('/').next().unwrap_or(&self.file)
+    }
+}
+
+/// The runs of workload `w` recorded in `snap`: the sessions of the Veeam jobs its
+/// policy names in `veeam_jobs`, else the rows of backup-jobs.csv. Every backup
+/// control reads them the same way, whatever the product.
+fn job_records(snap: &Snapshot, p: &WorkloadPolicy, w: Workload) -> Result<JobRecords, Missing> {
+    let mentions = |jobs: &mut dyn Iterator<Item = (jiff::Timestamp, Option<jiff::Timestamp>)>| {
+        jobs.flat_map(|(a, b)| [Some(a), b]).flatten().collect()
+    };
+    match &p.veeam_jobs {
+        Some(names) => {
+            let file = snap.path(veeam::JOB_SESSIONS);
+            let Some(slot) = &snap.veeam_jobs else {
+                return Err(Missing {
+                    file,
+                    reason: format!(
+                        "{} not found in the snapshot: backup.toml names Veeam jobs (`veeam_jobs`) for {}",
+                        veeam::JOB_SESSIONS,
+                        w.id()
+                    ),
+                });
+            };
+            let export = slot.get()?;
+            let jobs = export.jobs_named(names).map_err(|unknown| Missing {
+                file: snap.path(veeam::JOBS),
+                reason: format!(
+                    "{} lists no job named {} (named in `veeam_jobs` of {}): its sessions cannot be found",
+                    veeam::JOBS,
+                    unknown
+                        .iter()
+                        .map(|n| format!("{n:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    w.id()
+                ),
+            })?;
+            Ok(JobRecords {
+                file,
+                jobs: export.backup_jobs(&jobs, w),
+                mentions: mentions(
+                    &mut export
+                        .sessions
+                        .iter()
+                        .map(|s| (s.started_at, s.finished_at)),
+                ),
+            })
+        }
+        None => {
+            let all = snap.backup_jobs.get()?;
+            Ok(JobRecords {
+                file: snap.path(BACKUP_JOBS),
+                jobs: all.iter().filter(|j| j.workload == w).cloned().collect(),
+                mentions: mentions(&mut all.iter().map(|j| (j.started_at, j.finished_at))),
+            })
+        }
+    }
+}
+
+/// This month's jobs of a workload, with their file; none at all is missing evidence.
+fn month_jobs(ctx: &Ctx, p: &WorkloadPolicy, w: Workload) -> Result<JobRecords, Missing> {
+    let mut records = job_records(ctx.snap, p, w)?;
+    records.jobs.retain(|j| ctx.month.contains(j.started_at));
+    if records.jobs.is_empty() {
         return Err(Missing {
-            file: jobs_file(ctx),
-            reason: format!("no {} jobs recorded in backup-jobs.csv this month", w.id()),
+            reason: format!(
+                "no {} jobs recorded in {} this month",
+                w.id(),
+                records.name()
+            ),
+            file: records.file,
         });
     }
-    Ok(mine)
+    Ok(records)
 }
 
 fn units_for(ctx: &Ctx, w: Workload) -> Option<(Endpoint, &'static str)> {
@@ -300,15 +391,20 @@ fn protection_coverage(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
             Ok(finish(covered, total, uncovered, ev))
         }
         _ => {
-            let jobs = month_jobs(ctx, w)?;
-            let latest = jobs
+            let records = month_jobs(ctx, p, w)?;
+            let latest = records
+                .jobs
                 .iter()
                 .filter(|j| j.items_total.is_some())
                 .max_by_key(|j| j.started_at);
             let Some(j) = latest else {
                 return Err(Missing {
-                    file: jobs_file(ctx),
-                    reason: format!("no {} job this month records items_total", w.id()),
+                    reason: format!(
+                        "no {} job this month records the items in scope (items_total in {}): the share protected cannot be measured",
+                        w.id(),
+                        records.name()
+                    ),
+                    file: records.file,
                 });
             };
             let total = j.items_total.unwrap_or(0) as usize;
@@ -328,8 +424,8 @@ fn protection_coverage(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
                 total,
                 uncovered,
                 vec![EvidenceRef {
-                    file: jobs_file(ctx),
-                    pointer: format!("line {}", j.line),
+                    file: records.file.clone(),
+                    pointer: j.pointer.clone(),
                 }],
             ))
         }
@@ -338,7 +434,8 @@ fn protection_coverage(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
 
 /// Share of a month's jobs that succeeded, for the scorecard's trend metrics.
 pub fn success_rate(ctx: &Ctx, w: Workload) -> Option<f64> {
-    let jobs = month_jobs(ctx, w).ok()?;
+    let p = ctx.policy.backup.workloads.get(&w)?;
+    let jobs = month_jobs(ctx, p, w).ok()?.jobs;
     Some(ratio(
         jobs.iter()
             .filter(|j| j.status == JobStatus::Success)
@@ -348,15 +445,16 @@ pub fn success_rate(ctx: &Ctx, w: Workload) -> Option<f64> {
 }
 
 fn job_success(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
-    scoped!(ctx, c);
-    let jobs = month_jobs(ctx, workload(c))?;
+    let p = scoped!(ctx, c);
+    let records = month_jobs(ctx, p, workload(c))?;
+    let jobs = &records.jobs;
     let (min, at) = ctx.param(c, "min_percent");
     let ok = jobs
         .iter()
         .filter(|j| j.status == JobStatus::Success)
         .count();
     let r = ratio(ok, jobs.len());
-    let bad: Vec<&&BackupJob> = jobs
+    let bad: Vec<&BackupJob> = jobs
         .iter()
         .filter(|j| j.status != JobStatus::Success)
         .collect();
@@ -384,10 +482,10 @@ fn job_success(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     ))
     .policy(at);
     for j in bad.iter().take(20) {
-        o = o.evidence(jobs_file(ctx), format!("line {}", j.line));
+        o = o.evidence(records.file.clone(), j.pointer.clone());
     }
     if o.evidence.is_empty() {
-        o = o.evidence(jobs_file(ctx), "");
+        o = o.evidence(records.file.clone(), "");
     }
     Ok(o)
 }
@@ -400,21 +498,22 @@ fn rpo(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
             Outcome::fail("no `rpo` declared: the gap cannot be judged").policy([p.at.clone()])
         );
     };
-    month_jobs(ctx, w)?;
+    month_jobs(ctx, p, w)?;
     // The observed window ends when the snapshot was taken: later days are not yet
     // observed, not a gap.
     let end = super::access::reference_time(ctx).min(ctx.month.end());
-    let prev_jobs = ctx.prev.map(|p| p.backup_jobs.get());
+    let now = job_records(ctx.snap, p, w)?;
+    let prev_jobs = ctx.prev.map(|s| job_records(s, p, w));
     let finished = |jobs: &'_ [BackupJob]| -> Vec<jiff::Timestamp> {
         jobs.iter()
-            .filter(|j| j.workload == w && j.protected_data())
+            .filter(|j| j.protected_data())
             .filter_map(|j| j.finished_at)
             .filter(|t| *t <= end)
             .collect()
     };
-    let mut all = finished(ctx.snap.backup_jobs.get()?);
-    if let Some(Ok(jobs)) = &prev_jobs {
-        all.extend(finished(jobs));
+    let mut all = finished(&now.jobs);
+    if let Some(Ok(prev)) = &prev_jobs {
+        all.extend(finished(&prev.jobs));
     }
     all.sort();
     all.dedup();
@@ -433,21 +532,18 @@ fn rpo(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     // Last month's records cover it up to its snapshot or its latest job, whichever is
     // later; this month's from its start, or its earliest job if the export reaches
     // back further. Time between the two is in no export: not observed.
-    let this_from = ctx
-        .snap
-        .backup_jobs
-        .get()?
+    let this_from = now
+        .jobs
         .iter()
-        .filter(|j| j.workload == w)
         .map(|j| j.started_at)
         .min()
         .map_or(ctx.month.start(), |t| t.min(ctx.month.start()));
     let unobserved = match (ctx.prev, &prev_jobs) {
-        (Some(p), Some(Ok(jobs))) => {
-            let seen = jobs
+        (Some(p), Some(Ok(prev))) => {
+            let seen = prev
+                .mentions
                 .iter()
-                .flat_map(|j| [Some(j.started_at), j.finished_at])
-                .flatten()
+                .copied()
                 .chain(p.manifest.ok().and_then(|m| m.collected_at.parse().ok()))
                 .filter(|t| *t < ctx.month.start())
                 .max()
@@ -463,12 +559,12 @@ fn rpo(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
         .filter(|t| *t >= ctx.month.start())
         .collect();
     let mut evidence = vec![EvidenceRef {
-        file: jobs_file(ctx),
+        file: now.file.clone(),
         pointer: String::new(),
     }];
-    if let (Some(p), Some(_)) = (ctx.prev, before) {
+    if let (Some(Ok(prev)), Some(_)) = (&prev_jobs, before) {
         evidence.push(EvidenceRef {
-            file: p.path(BACKUP_JOBS),
+            file: prev.file.clone(),
             pointer: String::new(),
         });
     }
@@ -591,7 +687,16 @@ pub fn tests_until<'a>(ctx: &'a Ctx, w: Workload) -> Vec<(&'a RestoreTest, Strin
 fn restore_test(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     let p = scoped!(ctx, c);
     let w = workload(c);
-    ctx.snap.restore_tests.get()?;
+    // This month's records must be readable: restore-tests.toml, or for a workload
+    // backed up by Veeam its restore sessions (a broken export never passes).
+    match (&p.veeam_jobs, &ctx.snap.veeam_restores) {
+        (Some(_), Some(slot)) => {
+            slot.get()?;
+        }
+        _ => {
+            ctx.snap.restore_tests.get()?;
+        }
+    }
     let Some(cadence) = p.restore_test_cadence else {
         return Ok(Outcome::fail("no `restore_test_cadence` declared").policy([p.at.clone()]));
     };
@@ -669,7 +774,7 @@ fn restore_test(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     ))
     .items(items)
     .policy([p.at_key("restore_test_cadence")])
-    .evidence(file.clone(), format!("line {}", last.at.line)))
+    .evidence(file.clone(), last.pointer.clone()))
 }
 
 #[cfg(test)]
@@ -1041,7 +1146,10 @@ v-2,exchange,2026-11-22T22:00:00Z,2026-11-22T23:05:00Z,warning,120,110,Acme Clou
             .file(MONTH, "backup-jobs.csv", jobs)
             .eval("backup.exchange.protection-coverage");
         assert_eq!(o.status, Status::NoEvidence);
-        assert_eq!(o.message, "no exchange job this month records items_total");
+        assert_eq!(
+            o.message,
+            "no exchange job this month records the items in scope (items_total in backup-jobs.csv): the share protected cannot be measured"
+        );
     }
 
     #[test]
