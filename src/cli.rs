@@ -168,6 +168,9 @@ pub struct CollectArgs {
     /// Time limit for one client's whole collection (seconds, or 90s, 30m, 2h); past it the client fails.
     #[arg(long, env = "CUSTODY_TENANT_TIMEOUT", default_value = "2h", value_parser = crate::collect::parse_timeout, value_name = "TIME")]
     pub tenant_timeout: std::time::Duration,
+    /// Veeam Backup for Microsoft 365 REST API (https://host:4443[/v8]): also fetch the jobs backup.toml names in `veeam_jobs`, their sessions and restore sessions into backup/veeam/ (credentials: CUSTODY_VEEAM_USERNAME, CUSTODY_VEEAM_PASSWORD).
+    #[arg(long, env = "CUSTODY_VEEAM_URL", value_name = "URL")]
+    pub veeam_url: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -1028,6 +1031,15 @@ fn collect(root: &Path, args: &CollectArgs) -> i32 {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
+    let veeam = match args
+        .veeam_url
+        .as_deref()
+        .map(collect::veeam::VeeamServer::from_env)
+    {
+        None => None,
+        Some(Ok(v)) => Some(v),
+        Some(Err(e)) => return fail(e),
+    };
     let (mut clients, diags) = match crate::repo::select_clients(root, &args.clients) {
         Ok(x) => x,
         Err(diags) => {
@@ -1060,6 +1072,7 @@ fn collect(root: &Path, args: &CollectArgs) -> i32 {
         jobs: usize::from(args.jobs),
         retry,
         tenant_timeout: args.tenant_timeout,
+        veeam,
     };
     let outcomes = collect::collect(&opts, creds);
     status(&format!("{}\n", collect::summary(&outcomes)));
