@@ -396,11 +396,18 @@ mod tests {
                 .as_deref(),
             Ok("https://vbo.example:4443/v7/Token")
         );
+        // Behind a reverse proxy, under a prefix.
+        assert_eq!(
+            s("http://127.0.0.1:9/veeam")
+                .map(|v| v.url("Jobs"))
+                .as_deref(),
+            Ok("http://127.0.0.1:9/veeam/v8/Jobs")
+        );
         for bad in [
             "ftp://x",
             "https://u:p@x",
-            "https://x/api/v8",
             "https://x/v8?a=1",
+            "https://x/v8#f",
             "x",
         ] {
             assert!(s(bad).is_err(), "{bad}");
