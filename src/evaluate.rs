@@ -540,6 +540,15 @@ pub fn evaluate_client_cached(
         }
         if let Some(plan) = plans.remove(&m) {
             run.policy_sources.insert(m, plan.policy.sources.clone());
+            // A product export is read through the policy's mapping: its bad rows are
+            // input errors of this month (and keep it out of the cache, like any).
+            let export_problems = if plan.cached.is_none() {
+                controls::backup::export_problems(&plan.policy.backup, &snap)
+            } else {
+                Vec::new()
+            };
+            let clean = snap.diags.is_empty() && export_problems.is_empty();
+            run.diags.extend(export_problems);
             match plan.cached {
                 Some(card) => run.scorecards.push(card),
                 None => {
@@ -552,9 +561,7 @@ pub fn evaluate_client_cached(
                         prev: prev_ref,
                         restore_history: &history,
                     });
-                    if let (Some(c), Some(key), true) =
-                        (cache, plan.key.as_deref(), snap.diags.is_empty())
-                    {
+                    if let (Some(c), Some(key), true) = (cache, plan.key.as_deref(), clean) {
                         let mk =
                             month_key(id, m, &months, &plan.policy, &plan.provenance, &history);
                         c.put(&mk, key, &card, &snap, prev_ref);

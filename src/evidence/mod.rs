@@ -26,6 +26,8 @@ use std::path::Path;
 pub const BACKUP_JOBS: &str = "backup-jobs.csv";
 pub const RESTORE_TESTS: &str = "restore-tests.toml";
 pub const MANIFEST: &str = "manifest.json";
+/// Where backup products' own exports go in a month folder.
+pub const BACKUP_DIR: &str = "backup";
 /// The files of a month whose restore tests count in later months too (the restore-test
 /// cadence looks back): restore-tests.toml and Veeam's restore sessions.
 pub const RESTORE_HISTORY_FILES: [&str; 2] = [RESTORE_TESTS, veeam::RESTORE_SESSIONS];
@@ -112,6 +114,9 @@ pub struct Snapshot {
     pub restore_sessions: Slot<Vec<RestoreSession>>,
     pub backup_jobs: Slot<Vec<BackupJob>>,
     pub restore_tests: Slot<Vec<RestoreTest>>,
+    /// Backup products' own CSV exports in `backup/`, by file name, as text: how to read
+    /// one is the policy's (`[csv]` in backup.toml), applied at evaluation.
+    pub backup_exports: std::collections::BTreeMap<String, Slot<SourceText>>,
     /// Veeam Backup for Microsoft 365 jobs and sessions (`backup/veeam/`), when exported.
     pub veeam_jobs: Option<Slot<veeam::JobsExport>>,
     /// Veeam Backup for Microsoft 365 restore sessions as restore tests, when exported.
@@ -196,6 +201,11 @@ impl Snapshot {
             restore_sessions: gone(self, f(RestoreSessions), reason),
             backup_jobs: gone(self, BACKUP_JOBS, reason),
             restore_tests: gone(self, RESTORE_TESTS, reason),
+            backup_exports: self
+                .backup_exports
+                .keys()
+                .map(|f| (f.clone(), gone(self, &format!("{BACKUP_DIR}/{f}"), reason)))
+                .collect(),
             veeam_jobs: Some(gone(self, veeam::JOB_SESSIONS, reason)),
             veeam_restores: Some(gone(self, veeam::RESTORE_SESSIONS, reason)),
             group_members: self
@@ -458,6 +468,7 @@ pub fn load_snapshot(root: &Path, client: &ClientId, month: Month) -> Snapshot {
         }
     };
 
+    let backup_exports = load_backup_exports(&abs, &dir, &mut diags);
     let veeam_jobs = veeam::load_jobs(&abs, &dir, &mut diags);
     let veeam_restores = veeam::load_restores(&abs, &dir, &mut diags);
     let group_members = load_group_members(&ctx, &mut diags);
@@ -488,6 +499,7 @@ pub fn load_snapshot(root: &Path, client: &ClientId, month: Month) -> Snapshot {
         restore_sessions,
         backup_jobs,
         restore_tests,
+        backup_exports,
         veeam_jobs,
         veeam_restores,
         group_members,
@@ -495,6 +507,47 @@ pub fn load_snapshot(root: &Path, client: &ClientId, month: Month) -> Snapshot {
         files,
         diags,
     }
+}
+
+/// Every `backup/*.csv` in the month folder, as text, by file name. Only names a policy
+/// could give (`[csv] file`) are read: the folder's listing decides what is opened.
+fn load_backup_exports(
+    abs: &Path,
+    dir: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> std::collections::BTreeMap<String, Slot<SourceText>> {
+    let mut out = std::collections::BTreeMap::new();
+    let folder = abs.join(BACKUP_DIR);
+    if crate::repo::refuse_outside_links(&repo_root(abs, dir), &folder).is_err() {
+        return out; // the link is reported by hash_files
+    }
+    let Ok(entries) = std::fs::read_dir(&folder) else {
+        return out;
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+        .filter(|n| !n.starts_with('.') && n.to_ascii_lowercase().ends_with(".csv"))
+        .collect();
+    names.sort();
+    for name in names {
+        let file = format!("{BACKUP_DIR}/{name}");
+        let slot = match read_text(abs, dir, &file) {
+            Ok(Some(src)) => Slot::Loaded(src),
+            Ok(None) => continue,
+            Err(d) => {
+                let m = Missing {
+                    file: d.file.clone(),
+                    reason: format!("unreadable: {}", d.message),
+                };
+                diags.push(d);
+                Slot::Missing(m)
+            }
+        };
+        out.insert(name, slot);
+    }
+    out
 }
 
 /// Every `graph/groupMembers/<group-id>.json` in the month folder, by group id. Only

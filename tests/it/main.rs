@@ -6,6 +6,7 @@
 mod support;
 
 mod action;
+mod backup_exports;
 mod backup_veeam;
 mod bad_input;
 mod browser;

@@ -171,3 +171,47 @@ pub fn restores_json(sessions: &[serde_json::Value]) -> String {
 fn pretty(v: &serde_json::Value) -> String {
     serde_json::to_string_pretty(v).unwrap_or_default() + "\n"
 }
+
+/// A `[csv]` mapping of backup.toml for a product export with US dates at UTC-5.
+pub const MAPPING: &str = r#"
+[csv]
+file = "saas-export.csv"
+columns = { job = "Backup Set", workload = "Service", start = "Started", end = "Finished", status = "Result", items_total = "Items", items_protected = "Protected" }
+status_map = { "Completed" = "success", "Completed with warnings" = "warning", "Failed" = "failed", "Running" = "running" }
+workload_map = { "Mail" = "exchange" }
+date_format = "%m/%d/%Y %I:%M %p"
+utc_offset = "-05:00"
+"#;
+
+/// backup-jobs.csv rows written as the product's export: US dates at UTC-5, its names.
+pub fn as_export(neutral: &str) -> String {
+    let mut out = String::from("Backup Set,Service,Started,Finished,Result,Items,Protected\n");
+    for line in neutral.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let local = |t: &str| -> String {
+            if t.is_empty() {
+                return String::new();
+            }
+            let Ok(ts) = t.parse::<jiff::Timestamp>() else {
+                return t.to_owned();
+            };
+            let dt = jiff::tz::Offset::constant(-5).to_datetime(ts);
+            dt.strftime("%m/%d/%Y %I:%M %p").to_string()
+        };
+        let status = match f[4] {
+            "success" => "Completed",
+            "warning" => "Completed with warnings",
+            _ => "Failed",
+        };
+        let service = if f[1] == "exchange" { "Mail" } else { f[1] };
+        out.push_str(&format!(
+            "{},{service},{},{},{status},{},{}\n",
+            f[0],
+            local(f[2]),
+            local(f[3]),
+            f[5],
+            f[6]
+        ));
+    }
+    out
+}

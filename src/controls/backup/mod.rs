@@ -1,6 +1,8 @@
 //! Backup, per in-scope workload: the declared policy is complete, protection covers
 //! the scope, jobs succeed, no gap exceeds the RPO, and restores are tested in time.
 
+#[cfg(test)]
+mod export_tests;
 pub mod fixtures;
 #[cfg(test)]
 mod veeam_tests;
@@ -12,7 +14,7 @@ use crate::evidence::endpoints::Endpoint;
 use crate::evidence::graph::ProtectionUnit;
 use crate::evidence::restore_tests::{RestoreTest, TestResult};
 use crate::evidence::{BACKUP_JOBS, RESTORE_TESTS, Snapshot, veeam};
-use crate::policy::{Scope, WorkloadPolicy};
+use crate::policy::{BackupPolicy, Scope, WorkloadPolicy};
 
 pub fn controls() -> Vec<Control> {
     let mut out = Vec::new();
@@ -74,14 +76,20 @@ pub fn controls() -> Vec<Control> {
 }
 
 /// The backup record files a month must hold for the in-scope workloads (month-relative):
-/// backup-jobs.csv unless every one is backed up by Veeam, then its three exports, and
-/// restore-tests.toml unless Veeam's restore sessions stand for it.
+/// backup-jobs.csv (or the product export `[csv]` maps) unless every one is backed up
+/// by Veeam, then its three exports, and restore-tests.toml unless Veeam's restore
+/// sessions stand for it.
 pub fn expected_files(backup: &crate::policy::BackupPolicy) -> Vec<String> {
     let in_scope: Vec<&WorkloadPolicy> = backup.workloads.values().filter(|w| w.in_scope).collect();
     let veeam = in_scope.iter().filter(|w| w.veeam_jobs.is_some()).count();
     let mut out = Vec::new();
     if in_scope.len() > veeam {
-        out.push(BACKUP_JOBS.to_owned());
+        out.push(
+            backup
+                .csv
+                .as_ref()
+                .map_or_else(|| BACKUP_JOBS.to_owned(), |m| m.path()),
+        );
         out.push(RESTORE_TESTS.to_owned());
     }
     if veeam > 0 {
@@ -178,9 +186,15 @@ impl JobRecords {
 }
 
 /// The runs of workload `w` recorded in `snap`: the sessions of the Veeam jobs its
-/// policy names in `veeam_jobs`, else the rows of backup-jobs.csv. Every backup
-/// control reads them the same way, whatever the product.
-fn job_records(snap: &Snapshot, p: &WorkloadPolicy, w: Workload) -> Result<JobRecords, Missing> {
+/// policy names in `veeam_jobs`, else the rows of the product export backup.toml maps
+/// in `[csv]`, else the rows of backup-jobs.csv. Every backup control reads them the
+/// same way, whatever the product.
+fn job_records(
+    snap: &Snapshot,
+    backup: &BackupPolicy,
+    p: &WorkloadPolicy,
+    w: Workload,
+) -> Result<JobRecords, Missing> {
     let mentions = |jobs: &mut dyn Iterator<Item = (jiff::Timestamp, Option<jiff::Timestamp>)>| {
         jobs.flat_map(|(a, b)| [Some(a), b]).flatten().collect()
     };
@@ -222,6 +236,14 @@ fn job_records(snap: &Snapshot, p: &WorkloadPolicy, w: Workload) -> Result<JobRe
                 ),
             })
         }
+        None if backup.csv.is_some() => {
+            let (file, all) = mapped_export(snap, backup)?;
+            Ok(JobRecords {
+                file,
+                mentions: mentions(&mut all.iter().map(|j| (j.started_at, j.finished_at))),
+                jobs: all.into_iter().filter(|j| j.workload == w).collect(),
+            })
+        }
         None => {
             let all = snap.backup_jobs.get()?;
             Ok(JobRecords {
@@ -233,9 +255,63 @@ fn job_records(snap: &Snapshot, p: &WorkloadPolicy, w: Workload) -> Result<JobRe
     }
 }
 
+/// The runs in the product export `[csv]` maps, with the file; a missing export, or
+/// one with a row the mapping cannot read, is missing evidence (the rows are reported
+/// as input errors by [`export_problems`]).
+fn mapped_export(
+    snap: &Snapshot,
+    backup: &BackupPolicy,
+) -> Result<(String, Vec<BackupJob>), Missing> {
+    let Some(m) = &backup.csv else {
+        return Err(Missing {
+            file: snap.path(BACKUP_JOBS),
+            reason: "no [csv] mapping".into(),
+        });
+    };
+    let file = snap.path(&m.path());
+    let src = match snap.backup_exports.get(&m.file) {
+        Some(slot) => slot.get()?,
+        None => {
+            return Err(Missing {
+                reason: format!(
+                    "{} not found in the snapshot (backup.toml [csv] names it)",
+                    m.path()
+                ),
+                file,
+            });
+        }
+    };
+    let (jobs, problems) = crate::evidence::backup_jobs::parse_mapped(&src.path, &src.text, m);
+    if !problems.is_empty() {
+        return Err(Missing {
+            file,
+            reason: "unreadable: has rows the [csv] mapping cannot read (see errors)".into(),
+        });
+    }
+    Ok((file, jobs))
+}
+
+/// Input errors in the month's product export read through `[csv]`: the mapping is the
+/// policy's, so they are found at evaluation, reported like any bad evidence (exit 2).
+pub fn export_problems(
+    backup: &BackupPolicy,
+    snap: &Snapshot,
+) -> Vec<crate::diagnostic::Diagnostic> {
+    let (Some(m), true) = (
+        &backup.csv,
+        backup.workloads.values().any(|w| w.veeam_jobs.is_none()),
+    ) else {
+        return Vec::new();
+    };
+    match snap.backup_exports.get(&m.file).and_then(|s| s.ok()) {
+        Some(src) => crate::evidence::backup_jobs::parse_mapped(&src.path, &src.text, m).1,
+        None => Vec::new(),
+    }
+}
+
 /// This month's jobs of a workload, with their file; none at all is missing evidence.
 fn month_jobs(ctx: &Ctx, p: &WorkloadPolicy, w: Workload) -> Result<JobRecords, Missing> {
-    let mut records = job_records(ctx.snap, p, w)?;
+    let mut records = job_records(ctx.snap, &ctx.policy.backup, p, w)?;
     records.jobs.retain(|j| ctx.month.contains(j.started_at));
     if records.jobs.is_empty() {
         return Err(Missing {
@@ -502,8 +578,8 @@ fn rpo(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     // The observed window ends when the snapshot was taken: later days are not yet
     // observed, not a gap.
     let end = super::access::reference_time(ctx).min(ctx.month.end());
-    let now = job_records(ctx.snap, p, w)?;
-    let prev_jobs = ctx.prev.map(|s| job_records(s, p, w));
+    let now = job_records(ctx.snap, &ctx.policy.backup, p, w)?;
+    let prev_jobs = ctx.prev.map(|s| job_records(s, &ctx.policy.backup, p, w));
     let finished = |jobs: &'_ [BackupJob]| -> Vec<jiff::Timestamp> {
         jobs.iter()
             .filter(|j| j.protected_data())
