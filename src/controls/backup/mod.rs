@@ -36,7 +36,7 @@ pub fn controls() -> Vec<Control> {
         out.push(with(
             Control::new(&format!("backup.{}.protection-coverage", w.id()), Domain::Backup, &format!("{t} items in scope are protected"), protection_coverage)
                 .doc(
-                    "Share of in-scope items protected: Microsoft 365 Backup protection units with status `protected` (all enabled licensed users in users.json for mailboxes and drives when scope is \"all\": without a complete users.json, no_evidence), or the latest job's protected/total items for other products.",
+                    "Share of in-scope items protected: Microsoft 365 Backup protection units with status `protected` (all enabled licensed users in users.json for mailboxes and drives when scope is \"all\": without a complete users.json, no_evidence), or the latest job's protected/total items for other products (backup-jobs.csv or a product export mapped in backup.toml [csv]; Veeam sessions record processed objects, not the items in scope, so a Veeam workload's coverage is no_evidence).",
                     "A backup policy that misses new joiners, new sites or failed items protects less than it claims, and nobody finds out until a restore is needed.",
                     "Add the listed items to the backup policy (or use dynamic rules for new users and sites), or document them under `known_gaps`.",
                 )
@@ -46,7 +46,7 @@ pub fn controls() -> Vec<Control> {
         out.push(with(
             Control::new(&format!("backup.{}.job-success", w.id()), Domain::Backup, &format!("{t} backup jobs succeed"), job_success)
                 .doc(
-                    "Share of this month's backup jobs for the workload (backup-jobs.csv) that finished with status `success`.",
+                    "Share of this month's finished backup jobs for the workload that ended with status `success`: rows of backup-jobs.csv, of a product's export mapped in backup.toml [csv], or sessions of the Veeam jobs named in `veeam_jobs` (Stopped counts as failed; runs still going are not counted).",
                     "Failed jobs are silent data loss in waiting; a falling success rate is the earliest sign of a broken backup.",
                     "Investigate the listed failed jobs in the backup product, fix the cause (licences, throttling, permissions) and re-run them.",
                 )
@@ -56,7 +56,7 @@ pub fn controls() -> Vec<Control> {
         out.push(with(
             Control::new(&format!("backup.{}.rpo", w.id()), Domain::Backup, &format!("{t} backups meet the RPO"), rpo)
                 .doc(
-                    "The largest gap between successful backups stays within the declared RPO, measured from the last successful backup before the month (in last month's backup-jobs.csv, or earlier rows of this one) up to the snapshot. Time in no export (after last month's records, before this month's) and the days after the snapshot are not observed: never counted as a gap, and named with the observed window; a gap beyond the RPO only through unobserved time is no_evidence.",
+                    "The largest gap between successful backups (from the workload's job records: backup-jobs.csv, a mapped export, or Veeam sessions) stays within the declared RPO, measured from the last successful backup before the month (in last month's records, or earlier rows of this month's) up to the snapshot. Time in no export (after last month's records, before this month's) and the days after the snapshot are not observed: never counted as a gap, and named with the observed window; a gap beyond the RPO only through unobserved time is no_evidence.",
                     "The RPO is the data the client agreed it can afford to lose; a longer gap means a restore would lose more than that.",
                     "Find why backups stopped during the listed gaps (failed jobs, paused schedules) and fix the schedule so it runs more often than the RPO.",
                 )
@@ -65,7 +65,7 @@ pub fn controls() -> Vec<Control> {
         out.push(with(
             Control::new(&format!("backup.{}.restore-test", w.id()), Domain::Backup, &format!("{t} restore tested within cadence"), restore_test)
                 .doc(
-                    "The latest restore test of the workload (restore-tests.toml, this and earlier months) is within the declared cadence, passed, and took no longer than the RTO.",
+                    "The latest restore test of the workload (restore-tests.toml and Veeam restore sessions in backup/veeam/RestoreSessions.json, this and earlier months) is within the declared cadence, passed, and took no longer than the RTO.",
                     "A backup that has never been restored is a hope, not a control; restore tests also prove the RTO is realistic.",
                     "Perform a restore test of a representative item, record it in the month's restore-tests.toml with its ticket, and fix whatever made it fail or take too long.",
                 )
@@ -96,6 +96,57 @@ pub fn expected_files(backup: &crate::policy::BackupPolicy) -> Vec<String> {
         out.extend([veeam::JOBS, veeam::JOB_SESSIONS, veeam::RESTORE_SESSIONS].map(str::to_owned));
     }
     out
+}
+
+/// The backup.toml keys that drive a backup control, for `explain` and the control
+/// pages; empty for other controls.
+pub fn policy_keys(c: &Control) -> Vec<String> {
+    let Some(w) = c.workload else {
+        return Vec::new();
+    };
+    let t = format!("backup.toml [{}]", w.id());
+    let kind = c.id.rsplit('.').next().unwrap_or_default();
+    let jobs = [
+        format!(
+            "{t} veeam_jobs (the Veeam Backup for Microsoft 365 jobs whose sessions, in backup/veeam/JobSessions.json, are the workload's jobs)"
+        ),
+        "backup.toml [csv] file, columns, status_map, workload_map, date_format, utc_offset, delimiter (a product's own export in backup/<file> read instead of backup-jobs.csv, for workloads without veeam_jobs)".to_owned(),
+    ];
+    let mut keys = vec![format!("{t} in_scope (false: not applicable, with reason)")];
+    match kind {
+        "policy-complete" => keys.push(format!(
+            "{t} provider, scope, frequency, retention, encryption, storage_location, rpo, rto, owner, restore_test_cadence, known_gaps (each must be declared; frequency ≤ rpo)"
+        )),
+        "protection-coverage" => {
+            keys.push(format!(
+                "{t} provider (\"{}\": Microsoft 365 Backup protection units; anything else: the latest job's items_protected of items_total)",
+                crate::policy::M365_BACKUP
+            ));
+            keys.push(format!(
+                "{t} scope (\"all\": every enabled licensed member in users.json must be protected)"
+            ));
+            keys.push(format!("{t} known_gaps (listed with a shortfall)"));
+            keys.extend(jobs);
+        }
+        "job-success" => keys.extend(jobs),
+        "rpo" => {
+            keys.push(format!(
+                "{t} rpo (the largest gap allowed between successful backups)"
+            ));
+            keys.extend(jobs);
+        }
+        "restore-test" => {
+            keys.push(format!(
+                "{t} restore_test_cadence (how old the latest test may be)"
+            ));
+            keys.push(format!("{t} rto (how long the restore may take)"));
+            keys.push(format!(
+                "{t} veeam_jobs (Veeam restore sessions in backup/veeam/RestoreSessions.json count as restore tests, and restore-tests.toml becomes optional)"
+            ));
+        }
+        _ => {}
+    }
+    keys
 }
 
 fn workload(c: &Control) -> Workload {
