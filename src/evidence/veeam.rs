@@ -66,20 +66,23 @@ pub struct JobsExport {
 }
 
 impl JobsExport {
-    /// The job of each name, or the names Jobs.json does not list.
-    pub fn jobs_named<'a>(&'a self, names: &'a [String]) -> Result<Vec<&'a Job>, Vec<&'a str>> {
+    /// The job of each name, or the names Jobs.json does not list exactly once (two
+    /// jobs of one name: which one's sessions count cannot be told).
+    pub fn jobs_named<'a>(&'a self, names: &'a [String]) -> Result<Vec<&'a Job>, Vec<String>> {
         let mut found = Vec::new();
-        let mut unknown = Vec::new();
+        let mut problems = Vec::new();
         for n in names {
-            match self.jobs.iter().find(|j| j.name.trim() == n) {
-                Some(j) => found.push(j),
-                None => unknown.push(n.as_str()),
+            let mut matching = self.jobs.iter().filter(|j| j.name.trim() == n);
+            match (matching.next(), matching.count()) {
+                (Some(j), 0) => found.push(j),
+                (Some(_), more) => problems.push(format!("{n:?} ({} jobs of that name)", more + 1)),
+                (None, _) => problems.push(format!("{n:?}")),
             }
         }
-        if unknown.is_empty() {
+        if problems.is_empty() {
             Ok(found)
         } else {
-            Err(unknown)
+            Err(problems)
         }
     }
 
@@ -191,12 +194,23 @@ pub fn load_jobs(abs: &Path, dir: &str, diags: &mut Vec<Diagnostic>) -> Option<S
     let (sessions, prefix) = sessions;
     let mut out = Vec::new();
     let mut bad = false;
+    let mut seen = std::collections::HashSet::new();
     for (s, i) in sessions {
         let at = |field: &str| format!("{prefix}/{i}{field}");
         let mut problem = |pointer: String, msg: String| {
             diags.push(Diagnostic::json(rel.clone(), pointer, msg));
             bad = true;
         };
+        // A session twice (pages merged twice) would count its run twice.
+        if !seen.insert(s.id.to_ascii_lowercase()) {
+            problem(
+                at("/id"),
+                format!(
+                    "session {:?} appears twice: each page's results must be merged once",
+                    s.id
+                ),
+            );
+        }
         let started = match parse_time(&s.creation_time) {
             Ok(Some(t)) => Some(t),
             Ok(None) | Err(_) => {
@@ -291,12 +305,22 @@ pub fn load_restores(
     };
     let mut out = Vec::new();
     let mut bad = false;
+    let mut seen = std::collections::HashSet::new();
     for (r, i) in raw {
         let at = |field: &str| format!("{prefix}/{i}{field}");
         let mut problem = |pointer: String, msg: String| {
             diags.push(Diagnostic::json(rel.clone(), pointer, msg));
             bad = true;
         };
+        if !seen.insert(r.id.to_ascii_lowercase()) {
+            problem(
+                at("/id"),
+                format!(
+                    "restore session {:?} appears twice: each page's results must be merged once",
+                    r.id
+                ),
+            );
+        }
         let workload = restore_workload(&r.kind);
         if workload.is_none() {
             problem(
@@ -360,6 +384,16 @@ pub fn load_restores(
             .state
             .as_deref()
             .is_some_and(|s| !s.trim().eq_ignore_ascii_case("stopped"));
+        if let (Some(a), Some(b)) = (started, ended)
+            && b < a
+        {
+            // A negative duration would pass any RTO.
+            problem(
+                at("/endTime"),
+                "`endTime` is before the session's start".to_owned(),
+            );
+            continue;
+        }
         let (Some(workload), Some(started), Some(result), Some(ended), false) =
             (workload, started, result, ended, open)
         else {
@@ -645,6 +679,58 @@ mod tests {
             "{d:?}"
         );
         assert!(d[1].message.contains("\"Exploded\""), "{}", d[1].message);
+    }
+
+    /// Pages merged twice would count every run twice: a duplicated session is bad
+    /// input, and so is a restore that ends before it starts (it would pass any RTO).
+    #[test]
+    fn a_session_twice_or_a_restore_ending_before_it_starts_is_bad_input() {
+        let runs = one_run("Success");
+        let twice =
+            sessions_json(&[runs[0].clone(), runs[0].clone()]).replace("5e000001-", "5e000000-");
+        let (_t, abs) = month(&[(JOBS, &jobs_json(&["EXO"])), (JOB_SESSIONS, &twice)]);
+        let mut d = Vec::new();
+        assert!(matches!(
+            load_jobs(&abs, DIR, &mut d),
+            Some(Slot::Missing(_))
+        ));
+        assert_eq!(d[0].json_path.as_deref(), Some("/results/1/id"), "{d:?}");
+
+        let body = restores_json(&[restore_session(
+            1,
+            "Vex",
+            "2026-11-10T09:00:00Z",
+            Some("2026-11-10T08:00:00Z"),
+            "Stopped",
+            Some("Success"),
+        )]);
+        let (_t, abs) = month(&[(RESTORE_SESSIONS, &body)]);
+        let mut d = Vec::new();
+        assert!(matches!(
+            load_restores(&abs, DIR, &mut d),
+            Some(Slot::Missing(_))
+        ));
+        assert_eq!(d[0].json_path.as_deref(), Some("/results/0/endTime"));
+    }
+
+    #[test]
+    fn a_job_name_held_by_two_jobs_is_not_resolved() {
+        let x = JobsExport {
+            jobs: vec![
+                Job {
+                    id: "a".into(),
+                    name: "EXO".into(),
+                },
+                Job {
+                    id: "b".into(),
+                    name: "EXO ".into(),
+                },
+            ],
+            sessions: vec![],
+        };
+        let names = ["EXO".to_owned()];
+        let err = x.jobs_named(&names).expect_err("ambiguous");
+        assert_eq!(err, ["\"EXO\" (2 jobs of that name)"]);
     }
 
     #[test]

@@ -266,13 +266,9 @@ fn job_records(
             let jobs = export.jobs_named(names).map_err(|unknown| Missing {
                 file: snap.path(veeam::JOBS),
                 reason: format!(
-                    "{} lists no job named {} (named in `veeam_jobs` of {}): its sessions cannot be found",
+                    "{} does not list exactly one job named {} (named in `veeam_jobs` of {}): its sessions cannot be told",
                     veeam::JOBS,
-                    unknown
-                        .iter()
-                        .map(|n| format!("{n:?}"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    unknown.join(", "),
                     w.id()
                 ),
             })?;
