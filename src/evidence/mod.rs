@@ -29,8 +29,13 @@ pub const MANIFEST: &str = "manifest.json";
 /// Where backup products' own exports go in a month folder.
 pub const BACKUP_DIR: &str = "backup";
 /// The files of a month whose restore tests count in later months too (the restore-test
-/// cadence looks back): restore-tests.toml and Veeam's restore sessions.
-pub const RESTORE_HISTORY_FILES: [&str; 2] = [RESTORE_TESTS, veeam::RESTORE_SESSIONS];
+/// cadence looks back): restore-tests.toml, Veeam's and Microsoft 365 Backup's restore
+/// sessions.
+pub const RESTORE_HISTORY_FILES: [&str; 3] = [
+    RESTORE_TESTS,
+    veeam::RESTORE_SESSIONS,
+    "graph/restoreSessions.json",
+];
 
 /// Why a piece of evidence is not there.
 #[derive(Debug, Clone, PartialEq)]

@@ -56,8 +56,9 @@ pub struct RawTest {
 }
 
 /// Every restore test recorded in one month folder (`abs_dir`, repository-relative
-/// `dir`), with its file: restore-tests.toml and Veeam's restore sessions. Problems in
-/// either are returned; the month's own load reports them too.
+/// `dir`), with its file: restore-tests.toml, Veeam's restore sessions and Microsoft 365
+/// Backup's (`graph/restoreSessions.json`). Problems are returned; the month's own load
+/// reports them too.
 pub fn recorded_in(abs_dir: &Path, dir: &str) -> (Vec<(String, RestoreTest)>, Vec<Diagnostic>) {
     let mut out = Vec::new();
     let mut diags = Vec::new();
@@ -73,7 +74,67 @@ pub fn recorded_in(abs_dir: &Path, dir: &str) -> (Vec<(String, RestoreTest)>, Ve
         let rel = format!("{dir}/{}", super::veeam::RESTORE_SESSIONS);
         out.extend(tests.into_iter().map(|t| (rel.clone(), t)));
     }
+    let graph = super::endpoints::Endpoint::RestoreSessions.file();
+    if let Ok(Some(c)) =
+        super::read_json::<super::graph::Collection<super::graph::RestoreSession>>(abs_dir, dir, graph)
+        // A first page may lack the latest, failed session: then none count.
+        && !c.next_link.as_ref().is_some_and(|l| !l.is_null())
+    {
+        let rel = format!("{dir}/{graph}");
+        out.extend(
+            from_m365_sessions(&rel, &c.value)
+                .into_iter()
+                .map(|t| (rel.clone(), t)),
+        );
+    }
     (out, diags)
+}
+
+/// Microsoft 365 Backup restore sessions as restore tests: the session's type names the
+/// workload, `completed` passed, `completedWithError` partly, `failed` failed, created to
+/// completed is the duration. Sessions not finished (draft, activating, active,
+/// inProgress, ...) are not tests yet.
+pub fn from_m365_sessions(
+    rel: &str,
+    sessions: &[super::graph::RestoreSession],
+) -> Vec<RestoreTest> {
+    let mut out = Vec::new();
+    for (i, s) in sessions.iter().enumerate() {
+        // Graph's own examples write both `sharePointRestoreSession` and
+        // `sharepointRestoreSession`.
+        let kind = s.odata_type.as_deref().unwrap_or("").to_ascii_lowercase();
+        let workload = if kind.ends_with("exchangerestoresession") {
+            Workload::Exchange
+        } else if kind.ends_with("onedriveforbusinessrestoresession") {
+            Workload::OneDrive
+        } else if kind.ends_with("sharepointrestoresession") {
+            Workload::SharePoint
+        } else {
+            continue;
+        };
+        let result = match s.status.as_deref() {
+            Some("completed") => TestResult::Passed,
+            Some("completedWithError") => TestResult::Partial,
+            Some("failed") => TestResult::Failed,
+            _ => continue,
+        };
+        let (Some(start), Some(end)) = (s.created_date_time, s.completed_date_time) else {
+            continue;
+        };
+        let secs = (end.as_second() - start.as_second()).max(0) as u64;
+        out.push(RestoreTest {
+            date: jiff::tz::Offset::UTC.to_datetime(start).date(),
+            workload,
+            item: format!("Microsoft 365 Backup restore session {}", s.id),
+            result,
+            duration: Some(Duration::from_minutes(secs.div_ceil(60))),
+            ticket: None,
+            performed_by: None,
+            at: At::file_start(rel),
+            pointer: format!("/value/{i}"),
+        });
+    }
+    out
 }
 
 pub fn parse(src: &SourceText) -> (Vec<RestoreTest>, Vec<Diagnostic>) {
@@ -174,5 +235,47 @@ mod tests {
         let (tests, diags) = parse(&src);
         assert!(diags.is_empty(), "{diags:?}");
         assert_eq!(tests[0].workload, Workload::SharePoint);
+    }
+
+    #[test]
+    fn microsoft_365_backup_sessions_become_tests_when_finished() {
+        let body = r##"{"value":[
+          {"@odata.type":"#microsoft.graph.sharepointRestoreSession","id":"a","status":"completed","createdDateTime":"2026-11-10T09:00:00Z","completedDateTime":"2026-11-10T10:00:30Z"},
+          {"@odata.type":"#microsoft.graph.exchangeRestoreSession","id":"b","status":"completedWithError","createdDateTime":"2026-11-11T09:00:00Z","completedDateTime":"2026-11-11T09:20:00Z"},
+          {"@odata.type":"#microsoft.graph.oneDriveForBusinessRestoreSession","id":"c","status":"failed","createdDateTime":"2026-11-12T09:00:00Z","completedDateTime":"2026-11-12T09:01:00Z"},
+          {"@odata.type":"#microsoft.graph.exchangeRestoreSession","id":"d","status":"active","createdDateTime":"2026-11-13T09:00:00Z"}
+        ]}"##;
+        let c: crate::evidence::graph::Collection<crate::evidence::graph::RestoreSession> =
+            serde_json::from_str(body).expect("graph shape");
+        let tests = from_m365_sessions("g.json", &c.value);
+        let got: Vec<_> = tests
+            .iter()
+            .map(|t| {
+                (
+                    t.workload,
+                    t.result,
+                    t.duration.map(|d| d.minutes()),
+                    t.pointer.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    Workload::SharePoint,
+                    TestResult::Passed,
+                    Some(61),
+                    "/value/0"
+                ),
+                (
+                    Workload::Exchange,
+                    TestResult::Partial,
+                    Some(20),
+                    "/value/1"
+                ),
+                (Workload::OneDrive, TestResult::Failed, Some(1), "/value/2"),
+            ]
+        );
     }
 }

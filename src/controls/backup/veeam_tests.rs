@@ -307,3 +307,55 @@ fn restore_sessions_count_in_later_months_and_a_failed_one_fails() {
     );
     assert_eq!(o.measured.as_deref(), Some("46 days ago, passed"));
 }
+
+/// Issue 18 item 2: Microsoft 365 Backup's own restore sessions are restore tests next to
+/// hand-recorded ones; of one day the worst result decides.
+#[test]
+fn microsoft_365_backup_restore_sessions_count_and_the_worst_of_a_day_decides() {
+    let sessions = |status: &str, day: u32| {
+        format!(
+            r##"{{"@odata.context":"/solutions/backupRestore/$metadata#restoreSessions","value":[{{"@odata.type":"#microsoft.graph.exchangeRestoreSession","id":"s1","status":"{status}","createdDateTime":"2026-11-{day:02}T09:00:00Z","completedDateTime":"2026-11-{day:02}T09:30:00Z","error":null}}]}}"##
+        )
+    };
+    // A failed session after the hand-recorded pass (RESTORE_OK, 10 Nov) fails.
+    let o = Fx::new()
+        .graph("restoreSessions.json", &sessions("failed", 12))
+        .eval("backup.exchange.restore-test");
+    assert_eq!(o.status, Status::Fail, "{o:#?}");
+    assert_eq!(
+        o.evidence[0].file,
+        "evidence/acme/2026-11/graph/restoreSessions.json"
+    );
+    assert_eq!(o.evidence[0].pointer, "/value/0");
+    // The same day as the pass: the failure still decides.
+    let o = Fx::new()
+        .graph("restoreSessions.json", &sessions("failed", 10))
+        .eval("backup.exchange.restore-test");
+    assert_eq!(o.status, Status::Fail, "{o:#?}");
+    // A completed session the same day: the hand-written record (with its ticket) shows.
+    let o = Fx::new()
+        .graph("restoreSessions.json", &sessions("completed", 10))
+        .eval("backup.exchange.restore-test");
+    assert_eq!(o.status, Status::Pass, "{o:#?}");
+    assert_eq!(
+        o.evidence[0].file,
+        "evidence/acme/2026-11/restore-tests.toml"
+    );
+    // Without any hand-recorded test, a completed session alone passes.
+    let o = Fx::new()
+        .file(MONTH, "restore-tests.toml", "# none\n")
+        .graph("restoreSessions.json", &sessions("completed", 10))
+        .eval("backup.exchange.restore-test");
+    assert_eq!(o.status, Status::Pass, "{o:#?}");
+    assert_eq!(o.message, "last restore test 2026-11-10 passed in 30m");
+    // A first page of sessions could lack the latest failure: no evidence.
+    let first = sessions("completed", 10).replacen(
+        "{",
+        r#"{"@odata.nextLink":"https://graph.microsoft.com/v1.0/solutions/backupRestore/restoreSessions?$skiptoken=x","#,
+        1,
+    );
+    let o = Fx::new()
+        .graph("restoreSessions.json", &first)
+        .eval("backup.exchange.restore-test");
+    assert_eq!(o.status, Status::NoEvidence, "{o:#?}");
+}
