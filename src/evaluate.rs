@@ -335,7 +335,7 @@ fn month_key<'a>(
         prev: months.contains(&month.prev()).then(|| month.prev()),
         restore_history: history
             .iter()
-            .filter(|(_, t)| t.date <= month.last_day())
+            .filter(|(f, t)| evidence::restore_tests::counts_for(f, t, month))
             .collect(),
     }
 }

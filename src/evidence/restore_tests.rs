@@ -78,7 +78,7 @@ pub fn recorded_in(abs_dir: &Path, dir: &str) -> (Vec<(String, RestoreTest)>, Ve
     if let Ok(Some(c)) =
         super::read_json::<super::graph::Collection<super::graph::RestoreSession>>(abs_dir, dir, graph)
         // A first page may lack the latest, failed session: then none count.
-        && !c.next_link.as_ref().is_some_and(|l| !l.is_null())
+        && c.next_link.as_ref().is_none_or(|l| l.is_null())
     {
         let rel = format!("{dir}/{graph}");
         out.extend(
@@ -135,6 +135,18 @@ pub fn from_m365_sessions(
         });
     }
     out
+}
+
+/// Whether a test recorded in `file` counts when evaluating `month`: dated by the
+/// month's end, and recorded in that month's folder or an earlier one. Product exports
+/// list every session so far, so a later month's file repeats earlier sessions: it must
+/// never change a month already evaluated (its pages and pack stay as built).
+pub fn counts_for(file: &str, test: &RestoreTest, month: crate::month::Month) -> bool {
+    let recorded_in = file
+        .split('/')
+        .nth(2)
+        .and_then(|m| crate::month::Month::parse(m).ok());
+    test.date <= month.last_day() && recorded_in.is_none_or(|m| m <= month)
 }
 
 pub fn parse(src: &SourceText) -> (Vec<RestoreTest>, Vec<Diagnostic>) {
@@ -277,5 +289,32 @@ mod tests {
                 (Workload::OneDrive, TestResult::Failed, Some(1), "/value/2"),
             ]
         );
+    }
+
+    /// Regression: product exports repeat every earlier session, so November's
+    /// RestoreSessions.json holds October's; counted for October it changed a month
+    /// already built (its pages, its cache key, and verify of its pack).
+    #[test]
+    fn a_later_months_file_never_counts_for_an_earlier_month() {
+        let t = RestoreTest {
+            date: jiff::civil::date(2026, 10, 20),
+            workload: Workload::Exchange,
+            item: "x".into(),
+            result: TestResult::Passed,
+            duration: None,
+            ticket: None,
+            performed_by: None,
+            at: At::file_start("f"),
+            pointer: String::new(),
+        };
+        let oct = crate::month::Month::parse("2026-10").expect("month");
+        let nov = crate::month::Month::parse("2026-11").expect("month");
+        let later = "evidence/acme/2026-11/backup/veeam/RestoreSessions.json";
+        let same = "evidence/acme/2026-10/restore-tests.toml";
+        assert!(!counts_for(later, &t, oct));
+        assert!(counts_for(later, &t, nov));
+        assert!(counts_for(same, &t, oct));
+        let sept = crate::month::Month::parse("2026-09").expect("month");
+        assert!(!counts_for(same, &t, sept), "dated after the month");
     }
 }

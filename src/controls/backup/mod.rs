@@ -800,7 +800,9 @@ pub fn tests_until<'a>(ctx: &'a Ctx, w: Workload) -> Vec<(&'a RestoreTest, Strin
     let mut out: Vec<(&RestoreTest, String)> = ctx
         .restore_history
         .iter()
-        .filter(|(_, t)| t.workload == w && t.date <= ctx.month.last_day())
+        .filter(|(f, t)| {
+            t.workload == w && crate::evidence::restore_tests::counts_for(f, t, ctx.month)
+        })
         .map(|(f, t)| (t, f.clone()))
         .collect();
     // The latest test decides. Tests of one day come from several records (a session a
