@@ -138,15 +138,22 @@ pub fn from_m365_sessions(
 }
 
 /// Whether a test recorded in `file` counts when evaluating `month`: dated by the
-/// month's end, and recorded in that month's folder or an earlier one. Product exports
-/// list every session so far, so a later month's file repeats earlier sessions: it must
-/// never change a month already evaluated (its pages and pack stay as built).
+/// month's end; and for a product's session export, recorded in that month's folder or
+/// an earlier one. Exports list every session so far, so a later month's file repeats
+/// earlier sessions: it must never change a month already evaluated (its pages and pack
+/// stay as built). A test written into a later restore-tests.toml and dated back is a
+/// late record, and counts for the months it is dated in.
 pub fn counts_for(file: &str, test: &RestoreTest, month: crate::month::Month) -> bool {
-    let recorded_in = file
-        .split('/')
+    if test.date > month.last_day() {
+        return false;
+    }
+    if file.ends_with(super::RESTORE_TESTS) {
+        return true;
+    }
+    file.split('/')
         .nth(2)
-        .and_then(|m| crate::month::Month::parse(m).ok());
-    test.date <= month.last_day() && recorded_in.is_none_or(|m| m <= month)
+        .and_then(|m| crate::month::Month::parse(m).ok())
+        .is_none_or(|m| m <= month)
 }
 
 pub fn parse(src: &SourceText) -> (Vec<RestoreTest>, Vec<Diagnostic>) {
@@ -316,5 +323,11 @@ mod tests {
         assert!(counts_for(same, &t, oct));
         let sept = crate::month::Month::parse("2026-09").expect("month");
         assert!(!counts_for(same, &t, sept), "dated after the month");
+        // A late record in a later restore-tests.toml counts where it is dated.
+        assert!(counts_for(
+            "evidence/acme/2026-11/restore-tests.toml",
+            &t,
+            oct
+        ));
     }
 }

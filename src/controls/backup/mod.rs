@@ -383,6 +383,33 @@ fn units_for(ctx: &Ctx, w: Workload) -> Option<(Endpoint, &'static str)> {
     }
 }
 
+/// Whether a Microsoft 365 Backup protection unit protects its item: only `protected`
+/// without an error does. Otherwise why not, in words: a unit being offboarded, or
+/// offboarded, keeps old backups but takes no new ones; one whose offboarding is being
+/// cancelled is not protected again until that completes.
+fn unit_state(u: &ProtectionUnit) -> Result<(), String> {
+    let status = u.status.as_deref().unwrap_or("unknown status");
+    if let Some(e) = &u.error {
+        let text = |s: &Option<String>| {
+            s.as_deref()
+                .map(|t| t.chars().take(200).collect::<String>())
+                .unwrap_or_default()
+        };
+        return Err(format!(
+            "{status}, with error {}: {}",
+            text(&e.code),
+            text(&e.message)
+        ));
+    }
+    match status {
+        "protected" => Ok(()),
+        "offboardRequested" => Err("offboardRequested (being removed from protection: no new backups)".into()),
+        "offboarded" => Err("offboarded (removed from protection: no new backups, earlier ones kept until retention ends)".into()),
+        "cancelOffboardRequested" => Err("cancelOffboardRequested (offboarding being cancelled: not protected until it completes)".into()),
+        other => Err(other.to_owned()),
+    }
+}
+
 fn protection_coverage(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     let p = scoped!(ctx, c);
     let w = workload(c);
@@ -462,21 +489,25 @@ fn protection_coverage(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
                 // First unit per directory object, by index: one pass, not users × units.
                 let mut unit_of: std::collections::HashMap<&str, usize> =
                     std::collections::HashMap::new();
+                // A protected unit wins over an offboarded one of the same object.
                 for (i, x) in units.iter().enumerate() {
                     if let Some(id) = x.directory_object_id.as_deref() {
-                        unit_of.entry(id).or_insert(i);
+                        let first = unit_of.entry(id).or_insert(i);
+                        if unit_state(&units[*first]).is_err() && unit_state(x).is_ok() {
+                            *first = i;
+                        }
                     }
                 }
                 let mut covered = 0;
                 for u in &in_scope {
                     let unit = unit_of.get(u.id.as_str()).copied();
                     match unit {
-                        Some(i) if units[i].is_protected() => covered += 1,
+                        Some(i) if unit_state(&units[i]).is_ok() => covered += 1,
                         Some(i) => {
                             uncovered.push(format!(
                                 "{}: {}",
                                 u.name(),
-                                units[i].status.as_deref().unwrap_or("unknown status")
+                                unit_state(&units[i]).err().unwrap_or_default()
                             ));
                             ev.push(EvidenceRef {
                                 file: ufile.clone(),
@@ -488,19 +519,16 @@ fn protection_coverage(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
                 }
                 (covered, in_scope.len())
             } else {
-                for (i, u) in units.iter().enumerate().filter(|(_, u)| !u.is_protected()) {
-                    uncovered.push(format!(
-                        "{}: {}",
-                        u.name(),
-                        u.status.as_deref().unwrap_or("unknown status")
-                    ));
+                for (i, u) in units.iter().enumerate() {
+                    let Err(why) = unit_state(u) else { continue };
+                    uncovered.push(format!("{}: {why}", u.name()));
                     ev.push(EvidenceRef {
                         file: ufile.clone(),
                         pointer: format!("/value/{i}"),
                     });
                 }
                 (
-                    units.iter().filter(|u| u.is_protected()).count(),
+                    units.iter().filter(|u| unit_state(u).is_ok()).count(),
                     units.len(),
                 )
             };
@@ -1105,6 +1133,59 @@ mod tests {
             "{:?}",
             o.evidence
         );
+    }
+
+    /// Issue 18 item 2: offboarding statuses and unit errors are never protected, and
+    /// say why; a user's protected unit wins over an offboarded older one.
+    #[test]
+    fn offboarding_statuses_and_unit_errors_are_not_protected() {
+        for (status, why) in [
+            (
+                "offboardRequested",
+                "offboardRequested (being removed from protection: no new backups)",
+            ),
+            (
+                "offboarded",
+                "offboarded (removed from protection: no new backups, earlier ones kept until retention ends)",
+            ),
+            (
+                "cancelOffboardRequested",
+                "cancelOffboardRequested (offboarding being cancelled: not protected until it completes)",
+            ),
+        ] {
+            let o = Fx::new()
+                .graph("mailboxProtectionUnits.json", &units(status))
+                .eval("backup.exchange.protection-coverage");
+            assert_eq!(o.status, Status::Fail, "{status}");
+            assert_eq!(o.items, [format!("bob@acme.example: {why}")]);
+        }
+        let errored = units("protected").replacen(
+            r#""status":"protected","protectionSources":"manual","createdBy""#,
+            r#""status":"protected","protectionSources":"manual","error":{"code":"UnableToProtect","message":"Mailbox is on hold"},"createdBy""#,
+            1,
+        )
+        .replacen(r#","error":null,"offboardRequestedDateTime""#, r#","offboardRequestedDateTime""#, 1);
+        let o = Fx::new()
+            .graph("mailboxProtectionUnits.json", &errored)
+            .eval("backup.exchange.protection-coverage");
+        assert_eq!(o.status, Status::Fail, "{o:#?}");
+        assert_eq!(
+            o.items,
+            ["bg1@acme.onmicrosoft.com: protected, with error UnableToProtect: Mailbox is on hold"]
+        );
+        // An old offboarded unit of bob before his protected one: bob is protected.
+        let both = units("protected").replacen(
+            "\"value\":[",
+            &format!(
+                "\"value\":[{},",
+                unit(BOB, "bob@acme.example", "offboarded")
+            ),
+            1,
+        );
+        let o = Fx::new()
+            .graph("mailboxProtectionUnits.json", &both)
+            .eval("backup.exchange.protection-coverage");
+        assert_eq!(o.status, Status::Pass, "{o:#?}");
     }
 
     #[test]
