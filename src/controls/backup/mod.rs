@@ -36,7 +36,7 @@ pub fn controls() -> Vec<Control> {
         out.push(with(
             Control::new(&format!("backup.{}.protection-coverage", w.id()), Domain::Backup, &format!("{t} items in scope are protected"), protection_coverage)
                 .doc(
-                    "Share of in-scope items protected: Microsoft 365 Backup protection units with status `protected` (all enabled licensed users in users.json for mailboxes and drives when scope is \"all\": without a complete users.json, no_evidence), or the latest job's protected/total items for other products (backup-jobs.csv or a product export mapped in backup.toml [csv]; Veeam sessions record processed objects, not the items in scope, so a Veeam workload's coverage is no_evidence).",
+                    "Share of in-scope items protected: Microsoft 365 Backup protection units with status `protected` and no error (offboardRequested, offboarded and cancelOffboardRequested are not; all enabled licensed users in users.json for mailboxes and drives when scope is \"all\": without a complete users.json, no_evidence), or the latest job's protected/total items for other products (backup-jobs.csv or a product export mapped in backup.toml [csv]; Veeam sessions record processed objects, not the items in scope, so a Veeam workload's coverage is no_evidence).",
                     "A backup policy that misses new joiners, new sites or failed items protects less than it claims, and nobody finds out until a restore is needed.",
                     "Add the listed items to the backup policy (or use dynamic rules for new users and sites), or document them under `known_gaps`.",
                 )
@@ -65,7 +65,7 @@ pub fn controls() -> Vec<Control> {
         out.push(with(
             Control::new(&format!("backup.{}.restore-test", w.id()), Domain::Backup, &format!("{t} restore tested within cadence"), restore_test)
                 .doc(
-                    "The latest restore test of the workload (restore-tests.toml and Veeam restore sessions in backup/veeam/RestoreSessions.json, this and earlier months) is within the declared cadence, passed, and took no longer than the RTO.",
+                    "The latest restore test of the workload (restore-tests.toml, Veeam restore sessions in backup/veeam/RestoreSessions.json and Microsoft 365 Backup restore sessions in graph/restoreSessions.json, this and earlier months; of one day the worst result) is within the declared cadence, passed, and took no longer than the RTO.",
                     "A backup that has never been restored is a hope, not a control; restore tests also prove the RTO is realistic.",
                     "Perform a restore test of a representative item, record it in the month's restore-tests.toml with its ticket, and fix whatever made it fail or take too long.",
                 )
