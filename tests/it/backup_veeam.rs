@@ -326,3 +326,102 @@ fn collect_refuses_a_veeam_url_without_credentials_in_the_environment() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+// ---------------------------------------------------------------- reference shapes
+
+/// A month folder holding the given fixture files of tests/fixtures/veeam as the
+/// loader's file names.
+fn month_of(files: &[(&str, &str)]) -> (tempfile::TempDir, std::path::PathBuf) {
+    let root = tempfile::tempdir().expect("tempdir");
+    let abs = root.path().join("evidence/acme/2026-11");
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/veeam");
+    for (fixture, name) in files {
+        let dest = abs.join(name);
+        std::fs::create_dir_all(dest.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(src.join(fixture), dest).expect("copy");
+    }
+    (root, abs)
+}
+
+#[test]
+fn every_reference_shape_of_the_veeam_api_loads() {
+    use custody::evidence::veeam;
+    use custody::evidence::{Missing, Slot};
+    let dir = "evidence/acme/2026-11";
+    // v4: a bare array, jobs named only by absolute _links.job.href, -07:00 offsets.
+    let (_t, abs) = month_of(&[
+        ("v8__Jobs.json", veeam::JOBS),
+        ("v4__JobSessions__array.json", veeam::JOB_SESSIONS),
+    ]);
+    let mut d = Vec::new();
+    let Some(Slot::Loaded(x)) = veeam::load_jobs(&abs, dir, &mut d) else {
+        panic!("{d:?}")
+    };
+    assert!(d.is_empty(), "{d:?}");
+    let names = ["Contoso Exchange nightly".to_owned()];
+    let jobs = x.jobs_named(&names).expect("named");
+    let runs = x.backup_jobs(&jobs, custody::policy::Workload::Exchange);
+    let got: Vec<(String, String)> = runs
+        .iter()
+        .map(|r| (r.started_at.to_string(), format!("{:?}", r.status)))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "2026-11-03T05:00:04.1827364Z".to_owned(),
+                "Success".to_owned()
+            ),
+            (
+                "2026-11-04T05:00:03.9912837Z".to_owned(),
+                "Failed".to_owned()
+            ),
+        ],
+        "the running session is no run yet"
+    );
+    assert_eq!(runs[0].items_protected, Some(214));
+
+    // v6: a first page that links to the next one is never the whole collection.
+    let (_t, abs) = month_of(&[
+        ("v8__Jobs.json", veeam::JOBS),
+        ("v6__JobSessions__first_page.json", veeam::JOB_SESSIONS),
+    ]);
+    let mut d = Vec::new();
+    match veeam::load_jobs(&abs, dir, &mut d) {
+        Some(Slot::Missing(Missing { reason, .. })) => {
+            assert!(reason.starts_with("first page only"), "{reason}")
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // Restore sessions of every type; the one still open is no test yet.
+    let (_t, abs) = month_of(&[("v8__RestoreSessions.json", veeam::RESTORE_SESSIONS)]);
+    let mut d = Vec::new();
+    let Some(Slot::Loaded(tests)) = veeam::load_restores(&abs, dir, &mut d) else {
+        panic!("{d:?}")
+    };
+    let got: Vec<String> = tests
+        .iter()
+        .map(|t| {
+            format!(
+                "{} {:?} {:?} {}",
+                t.date,
+                t.workload,
+                t.result,
+                t.duration.map(|d| d.to_string()).unwrap_or_default()
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "2026-11-12 Exchange Passed 43m",
+            "2026-11-13 SharePoint Partial 190m",
+            "2026-11-15 Teams Failed 5m"
+        ]
+    );
+    assert_eq!(
+        tests[0].item,
+        "Restore of mailbox finance@contoso.example (MSP-5120 quarterly restore test)"
+    );
+}
