@@ -5,7 +5,7 @@ use crate::client_id::ClientId;
 use crate::controls::{self, Control, Ctx, Outcome, Trend};
 use crate::diagnostic::Diagnostic;
 use crate::evidence::restore_tests::RestoreTest;
-use crate::evidence::{self, RESTORE_TESTS, Snapshot, load_snapshot};
+use crate::evidence::{self, Snapshot, load_snapshot};
 use crate::month::Month;
 use crate::policy::{Policy, Workload};
 use crate::scorecard::*;
@@ -338,7 +338,7 @@ fn month_key<'a>(
         prev: months.contains(&month.prev()).then(|| month.prev()),
         restore_history: history
             .iter()
-            .filter(|(_, t)| t.date <= month.last_day())
+            .filter(|(f, t)| evidence::restore_tests::counts_for(f, t, month))
             .collect(),
     }
 }
@@ -354,16 +354,10 @@ pub fn restore_history(
     let mut out = Vec::new();
     let mut diags = Vec::new();
     for m in months.iter().filter(|m| **m <= until) {
-        // The same guarded read as the month's own load (links out of the repository,
-        // size, encoding); its problems are reported there.
         let dir = format!("evidence/{client}/{m}");
-        let Ok(Some(src)) = evidence::read_text(&root.join(&dir), &dir, RESTORE_TESTS) else {
-            continue;
-        };
-        let rel = src.path.clone();
-        let (tests, mut d) = evidence::restore_tests::parse(&src);
+        let (tests, mut d) = evidence::restore_tests::recorded_in(&root.join(&dir), &dir);
         diags.append(&mut d);
-        out.extend(tests.into_iter().map(|t| (rel.clone(), t)));
+        out.extend(tests);
     }
     (out, diags)
 }
@@ -565,6 +559,15 @@ pub fn evaluate_client_cached(
         }
         if let Some(plan) = plans.remove(&m) {
             run.policy_sources.insert(m, plan.policy.sources.clone());
+            // A product export is read through the policy's mapping: its bad rows are
+            // input errors of this month (and keep it out of the cache, like any).
+            let export_problems = if plan.cached.is_none() {
+                controls::backup::export_problems(&plan.policy.backup, &snap)
+            } else {
+                Vec::new()
+            };
+            let clean = snap.diags.is_empty() && export_problems.is_empty();
+            run.diags.extend(export_problems);
             match plan.cached {
                 Some(card) => run.scorecards.push(card),
                 None => {
@@ -577,9 +580,7 @@ pub fn evaluate_client_cached(
                         prev: prev_ref,
                         restore_history: &history,
                     });
-                    if let (Some(c), Some(key), true) =
-                        (cache, plan.key.as_deref(), snap.diags.is_empty())
-                    {
+                    if let (Some(c), Some(key), true) = (cache, plan.key.as_deref(), clean) {
                         let mk =
                             month_key(id, m, &months, &plan.policy, &plan.provenance, &history);
                         c.put(&mk, key, &card, &snap, prev_ref);

@@ -29,8 +29,8 @@ const DRAFT: &str = "http://json-schema.org/draft-07/schema#";
 
 // The value rules live with the vocabulary (the loaders name them); kept reachable here.
 pub use crate::model::schema_rules::{
-    ACCENT, ControlId, ControlPattern, DATE, DURATION, GUID, LOGO, NOT_BLANK, SLUG, Thresholds,
-    TomlDate,
+    ACCENT, CSV_FILE, ControlId, ControlPattern, DATE, DURATION, GUID, LOGO, NOT_BLANK, SLUG,
+    Thresholds, TomlDate,
 };
 use crate::model::schema_rules::{DURATION_HINT, FILL, FILL_CONTROL_IDS, FILL_THRESHOLDS};
 

@@ -455,7 +455,7 @@ impl Tokens {
 }
 
 /// `application/x-www-form-urlencoded`.
-fn form_encode(pairs: &[(&str, String)]) -> String {
+pub(super) fn form_encode(pairs: &[(&str, String)]) -> String {
     pairs
         .iter()
         .map(|(k, v)| format!("{}={}", pct(k), pct(v)))

@@ -19,6 +19,7 @@ pub mod guard;
 pub mod http;
 pub mod tenants;
 pub mod validate;
+pub mod veeam;
 pub mod watch;
 
 use crate::client_id::ClientId;
@@ -78,6 +79,8 @@ pub struct CollectOptions {
     pub retry: RetryConfig,
     /// Bound on one tenant's whole collection, tokens and retries included.
     pub tenant_timeout: Duration,
+    /// `--veeam-url`: the Veeam Backup for Microsoft 365 server to fetch backup jobs from.
+    pub veeam: Option<veeam::VeeamServer>,
 }
 
 /// Parses `--tenant-timeout`: seconds, or a number with `s`, `m` or `h` (`90s`, `30m`, `2h`).
@@ -399,7 +402,18 @@ impl ClientCtx<'_> {
         guard::refuse_irregular_entries(&final_dir, &month_rel)?;
         let partial = client_dir.join(format!(".{month}.partial-{}", std::process::id()));
         guard::register_cleanup(&partial);
-        let result = self.collect_into(&partial, &final_dir, &tenant, uses_m365);
+        let veeam_plan = self
+            .opts
+            .veeam
+            .as_ref()
+            .and_then(|_| veeam::Plan::of(&policy));
+        let result = self.collect_into(
+            &partial,
+            &final_dir,
+            &tenant,
+            uses_m365,
+            veeam_plan.as_ref(),
+        );
         let result = match result {
             Ok(summary) => swap_into_place(&client_dir, &month, &partial, &final_dir)
                 .map(|()| summary)
@@ -424,6 +438,7 @@ impl ClientCtx<'_> {
         final_dir: &Path,
         tenant: &str,
         uses_m365: bool,
+        veeam_plan: Option<&veeam::Plan>,
     ) -> Result<String, String> {
         let started_at = now_rfc3339();
         {
@@ -479,7 +494,19 @@ impl ClientCtx<'_> {
             }
         }
         endpoints.extend((0..group_jobs.len()).filter_map(|k| group_records.remove(&k)));
-        let files = carry_over_files(final_dir, partial)?;
+        // The client's Veeam jobs, when a server is given and backup.toml names jobs:
+        // the fresh files replace the month's earlier export instead of being carried over.
+        let mut fresh: Vec<&str> = Vec::new();
+        if let (Some(server), Some(plan)) = (&self.opts.veeam, veeam_plan) {
+            let name = partial
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let rel = format!("evidence/{}/{name}", self.id);
+            endpoints.extend(self.collect_veeam(server, plan, partial, &rel)?);
+            fresh.push("backup/veeam/");
+        }
+        let files = carry_over_files(final_dir, partial, &fresh)?;
         let gaps = endpoints
             .iter()
             .filter(|e| matches!(e.missing.as_deref(), Some(k) if k != "not_applicable"))
@@ -912,9 +939,14 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
 }
 
 /// Copies the files people and exports put in the month (everything outside `graph/`
-/// but `manifest.json`, e.g. `backup-jobs.csv`, `restore-tests.toml`) from the existing
-/// month folder into the new one, and returns their hashes for the manifest.
-fn carry_over_files(final_dir: &Path, partial: &Path) -> Result<BTreeMap<String, String>, String> {
+/// but `manifest.json`, e.g. `backup-jobs.csv`, `restore-tests.toml`, and outside the
+/// `fresh` folders this run fetched) from the existing month folder into the new one,
+/// and returns their hashes for the manifest.
+fn carry_over_files(
+    final_dir: &Path,
+    partial: &Path,
+    fresh: &[&str],
+) -> Result<BTreeMap<String, String>, String> {
     let mut files = BTreeMap::new();
     if !final_dir.is_dir() {
         return Ok(files);
@@ -928,7 +960,10 @@ fn carry_over_files(final_dir: &Path, partial: &Path) -> Result<BTreeMap<String,
             continue;
         };
         let rel_s = rel.to_string_lossy().replace('\\', "/");
-        if rel_s == MANIFEST || rel_s.starts_with("graph/") {
+        if rel_s == MANIFEST
+            || rel_s.starts_with("graph/")
+            || fresh.iter().any(|p| rel_s.starts_with(p))
+        {
             continue;
         }
         let bytes = std::fs::read(entry.path())

@@ -171,6 +171,7 @@ pub fn policy_keys(c: &Control) -> Vec<String> {
         "raci.toml [[activity]] controls = [\"{}\"] (its owner)",
         c.id
     ));
+    keys.extend(super::backup::policy_keys(c));
     keys
 }
 

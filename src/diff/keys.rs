@@ -10,6 +10,9 @@ use super::{Change, Effect};
 use crate::policy::{Policy, Workload};
 use std::collections::BTreeMap;
 
+/// Every key of backup.toml's `[csv]` mapping: it decides which runs count and pass.
+const CSV_MAPPING: &str = "any change of the [csv] mapping weakens: it decides which runs count and which pass (reviewers decide)";
+
 /// `(file, key, direction)`. Keys are dotted paths: `name[]` is an array of tables, `*`
 /// at the top of backup.toml any workload, `thresholds.*.*` any control's parameter.
 pub const KEYS: &[(&str, &str, &str)] = &[
@@ -185,6 +188,24 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     ),
     (
         "backup.toml",
+        "*.veeam_jobs",
+        "any change weakens (which Veeam jobs' sessions count as the workload's backups: reviewers decide)",
+    ),
+    ("backup.toml", "csv.file", CSV_MAPPING),
+    ("backup.toml", "csv.columns.job", CSV_MAPPING),
+    ("backup.toml", "csv.columns.workload", CSV_MAPPING),
+    ("backup.toml", "csv.columns.start", CSV_MAPPING),
+    ("backup.toml", "csv.columns.end", CSV_MAPPING),
+    ("backup.toml", "csv.columns.status", CSV_MAPPING),
+    ("backup.toml", "csv.columns.items_total", CSV_MAPPING),
+    ("backup.toml", "csv.columns.items_protected", CSV_MAPPING),
+    ("backup.toml", "csv.status_map", CSV_MAPPING),
+    ("backup.toml", "csv.workload_map", CSV_MAPPING),
+    ("backup.toml", "csv.date_format", CSV_MAPPING),
+    ("backup.toml", "csv.utc_offset", CSV_MAPPING),
+    ("backup.toml", "csv.delimiter", CSV_MAPPING),
+    (
+        "backup.toml",
         "retention.legal_minimum",
         "lower or removed weakens, higher or added strengthens",
     ),
@@ -222,7 +243,10 @@ pub(super) fn unclassified_with(
         let patterns: std::collections::BTreeSet<&String> = vb.keys().chain(vh.keys()).collect();
         for pattern in patterns {
             if vb.get(pattern) == vh.get(pattern)
-                || keys.iter().any(|(f, k, _)| *f == file && k == pattern)
+                || keys.iter().any(|(f, k, _)| {
+                    // A map's own keys (`csv.status_map.*`) are covered by the map's row.
+                    *f == file && (k == pattern || pattern.strip_prefix(k) == Some(".*"))
+                })
             {
                 continue;
             }
@@ -306,7 +330,12 @@ fn walk(
 fn segment(file: &str, path: &[String], k: &str) -> String {
     let workload = file == "backup.toml" && path.is_empty() && Workload::parse(k).is_some();
     let threshold = file == "controls.toml" && path.first().is_some_and(|p| p == "thresholds");
-    if workload || threshold {
+    // The product's own status and workload names, keys of backup.toml's `[csv]` maps.
+    let mapped = file == "backup.toml"
+        && path.len() == 2
+        && path[0] == "csv"
+        && (path[1] == "status_map" || path[1] == "workload_map");
+    if workload || threshold || mapped {
         "*".to_owned()
     } else {
         k.to_owned()

@@ -41,6 +41,7 @@ pub(super) fn all(
         );
     }
     retention(&mut out, b, h);
+    csv_export(&mut out, b, h);
     super::keys::unclassified(&mut out, client, b, h);
     (out, head_waivers)
 }
@@ -1192,6 +1193,12 @@ fn workload_controls(w: Workload, key: &str) -> Vec<String> {
             "governance.workload-owners".to_owned(),
         ],
         "restore_test_cadence" => vec![c("restore-test"), c("policy-complete")],
+        "veeam_jobs" => vec![
+            c("protection-coverage"),
+            c("job-success"),
+            c("rpo"),
+            c("restore-test"),
+        ],
         "retention" => vec![c("policy-complete"), "retention.legal-minimum".to_owned()],
         "owner" => vec![
             c("policy-complete"),
@@ -1301,6 +1308,17 @@ fn workload(
                     .build(),
             );
         };
+    // Which Veeam jobs' sessions count as the workload's backups: a job added can hide
+    // another's failures, one removed drops its failures. The reviewers decide.
+    if b.veeam_jobs != h.veeam_jobs {
+        setting(
+            "veeam_jobs",
+            "Veeam jobs",
+            b.veeam_jobs.as_ref().map(|v| v.join(", ")),
+            h.veeam_jobs.as_ref().map(|v| v.join(", ")),
+            Effect::Weakens,
+        );
+    }
     let scope_name = |s: Scope| match s {
         Scope::All => "all",
         Scope::Selected => "selected",
@@ -1405,6 +1423,50 @@ fn workload(
         c.effect = Effect::Neutral;
         out.push(c.build());
     }
+}
+
+/// backup.toml `[csv]`: how a product's export is read decides which runs pass (a
+/// status mapped to "success", a column swapped). Any change weakens: the reviewers
+/// decide.
+fn csv_export(out: &mut Vec<Change>, b: &Policy, h: &Policy) {
+    let (cb, ch) = (&b.backup.csv, &h.backup.csv);
+    if cb == ch {
+        return;
+    }
+    let describe = |c: &Option<crate::policy::CsvExport>| {
+        c.as_ref().map(|c| {
+            let statuses: Vec<String> = c
+                .status_map
+                .iter()
+                .map(|(k, v)| format!("{k:?} = {v:?}"))
+                .collect();
+            format!("backup/{} ({})", c.file, statuses.join(", ")).to_lowercase()
+        })
+    };
+    let loc = ch
+        .as_ref()
+        .or(cb.as_ref())
+        .map_or_else(|| Loc::at(&h.backup.retention.at), |c| Loc::at(&c.at));
+    let controls: Vec<String> = Workload::ALL
+        .iter()
+        .flat_map(|w| {
+            ["protection-coverage", "job-success", "rpo"].map(|n| format!("backup.{}.{n}", w.id()))
+        })
+        .collect();
+    out.push(
+        Ch::new(
+            "backup",
+            "csv",
+            "product export mapping",
+            loc,
+            Some(Domain::Backup),
+        )
+        .bears_on(controls)
+        .values(describe(cb), describe(ch))
+        .effect(Effect::Weakens)
+        .note("which runs count and which pass is read through this mapping: reviewers decide")
+        .build(),
+    );
 }
 
 fn retention(out: &mut Vec<Change>, b: &Policy, h: &Policy) {

@@ -1798,3 +1798,44 @@ fn a_new_client_is_compared_with_the_catalogue_defaults() {
             .ends_with("[new client, against the catalogue default]")
     );
 }
+
+/// Issue 18: which Veeam jobs count, and how a product export is read, decide which
+/// runs pass: any change is a weakening for the reviewers, once, never unclassified.
+#[test]
+fn backup_veeam_jobs_and_csv_mapping_changes_weaken() {
+    let with_jobs = |jobs: &str| {
+        backup(
+            "[exchange]\nin_scope = true",
+            &format!("[exchange]\nin_scope = true\nveeam_jobs = {jobs}"),
+        )
+    };
+    let d = diff(
+        &with_jobs(r#"["EXO nightly"]"#),
+        &with_jobs(r#"["EXO nightly", "EXO weekly"]"#),
+    );
+    let c = only(&d);
+    assert_eq!(c.subject, "exchange.veeam_jobs");
+    assert_eq!(c.effect, Effect::Weakens);
+    assert!(
+        c.controls
+            .contains(&"backup.exchange.job-success".to_owned()),
+        "{c:#?}"
+    );
+
+    let mapping = |failed: &str| {
+        policy(&[(
+            "backup.toml",
+            &format!(
+                "{BACKUP_TOML}\n[csv]\nfile = \"x.csv\"\ncolumns = {{ job = \"J\", workload = \"W\", start = \"S\", end = \"E\", status = \"R\" }}\nstatus_map = {{ \"OK\" = \"success\", \"Failed\" = \"{failed}\" }}\n"
+            ),
+        )])
+    };
+    let d = diff(&mapping("failed"), &mapping("success"));
+    let c = only(&d);
+    assert_eq!(c.subject, "csv");
+    assert_eq!(c.effect, Effect::Weakens);
+    assert_eq!(
+        diff(&mapping("failed"), &mapping("failed")).changes.len(),
+        0
+    );
+}

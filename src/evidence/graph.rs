@@ -1037,6 +1037,16 @@ pub struct ProtectionUnit {
     pub site_web_url: Option<Box<str>>,
     /// `protected`, `unprotected`, `protectRequested`, `unprotectRequested`, ...
     pub status: Option<Box<str>>,
+    /// The unit's error (`publicError`), when an operation on it failed.
+    #[serde(default)]
+    pub error: Option<Box<UnitError>>,
+}
+
+/// A protection unit's `error` (`publicError`): what failed, in Graph's words.
+#[derive(Debug, Clone, Deserialize)]
+pub struct UnitError {
+    pub code: Option<String>,
+    pub message: Option<String>,
 }
 
 impl ProtectionUnit {

@@ -9,6 +9,7 @@ pub mod graph;
 pub mod manifest;
 pub mod provenance;
 pub mod restore_tests;
+pub mod veeam;
 
 use crate::client_id::ClientId;
 use crate::diagnostic::{Diagnostic, SourceText};
@@ -26,6 +27,16 @@ use std::path::Path;
 pub const BACKUP_JOBS: &str = "backup-jobs.csv";
 pub const RESTORE_TESTS: &str = "restore-tests.toml";
 pub const MANIFEST: &str = "manifest.json";
+/// Where backup products' own exports go in a month folder.
+pub const BACKUP_DIR: &str = "backup";
+/// The files of a month whose restore tests count in later months too (the restore-test
+/// cadence looks back): restore-tests.toml, Veeam's and Microsoft 365 Backup's restore
+/// sessions.
+pub const RESTORE_HISTORY_FILES: [&str; 3] = [
+    RESTORE_TESTS,
+    veeam::RESTORE_SESSIONS,
+    "graph/restoreSessions.json",
+];
 
 /// Why a piece of evidence is not there.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,6 +107,13 @@ pub struct Snapshot {
     pub graph: GraphSlots,
     pub backup_jobs: Slot<Vec<BackupJob>>,
     pub restore_tests: Slot<Vec<RestoreTest>>,
+    /// Backup products' own CSV exports in `backup/`, by file name, as text: how to read
+    /// one is the policy's (`[csv]` in backup.toml), applied at evaluation.
+    pub backup_exports: std::collections::BTreeMap<String, Slot<SourceText>>,
+    /// Veeam Backup for Microsoft 365 jobs and sessions (`backup/veeam/`), when exported.
+    pub veeam_jobs: Option<Slot<veeam::JobsExport>>,
+    /// Veeam Backup for Microsoft 365 restore sessions as restore tests, when exported.
+    pub veeam_restores: Option<Slot<Vec<RestoreTest>>>,
     /// Members of role-assignable groups, by group object id, from `graph/groupMembers/`.
     pub group_members: std::collections::BTreeMap<String, Slot<Vec<Principal>>>,
     /// Tenant ids the snapshot carries: the manifest's and any Graph response's.
@@ -151,6 +169,13 @@ impl Snapshot {
             graph: GraphSlots::all_missing(|f| self.path(f), reason),
             backup_jobs: gone(self, BACKUP_JOBS, reason),
             restore_tests: gone(self, RESTORE_TESTS, reason),
+            backup_exports: self
+                .backup_exports
+                .keys()
+                .map(|f| (f.clone(), gone(self, &format!("{BACKUP_DIR}/{f}"), reason)))
+                .collect(),
+            veeam_jobs: Some(gone(self, veeam::JOB_SESSIONS, reason)),
+            veeam_restores: Some(gone(self, veeam::RESTORE_SESSIONS, reason)),
             group_members: self
                 .group_members
                 .keys()
@@ -169,6 +194,8 @@ impl Snapshot {
             .iter()
             .filter_map(|e| self.slot_missing(e.endpoint))
             .chain(self.group_members.values().filter_map(|s| s.get().err()))
+            .chain(self.veeam_jobs.as_ref().and_then(|s| s.get().err()))
+            .chain(self.veeam_restores.as_ref().and_then(|s| s.get().err()))
             .filter(Missing::is_incomplete)
             .collect();
         out.sort_by(|a, b| a.file.cmp(&b.file));
@@ -333,6 +360,9 @@ pub fn load_snapshot(root: &Path, client: &ClientId, month: Month) -> Snapshot {
         }
     };
 
+    let backup_exports = load_backup_exports(&abs, &dir, &mut diags);
+    let veeam_jobs = veeam::load_jobs(&abs, &dir, &mut diags);
+    let veeam_restores = veeam::load_restores(&abs, &dir, &mut diags);
     let group_members = load_group_members(&ctx, &mut diags);
     let tenant_claims = tenant_claims(&dir, manifest.ok(), graph.secure_scores.ok());
 
@@ -346,11 +376,55 @@ pub fn load_snapshot(root: &Path, client: &ClientId, month: Month) -> Snapshot {
         graph,
         backup_jobs,
         restore_tests,
+        backup_exports,
+        veeam_jobs,
+        veeam_restores,
         group_members,
         tenant_claims,
         files,
         diags,
     }
+}
+
+/// Every `backup/*.csv` in the month folder, as text, by file name. Only names a policy
+/// could give (`[csv] file`) are read: the folder's listing decides what is opened.
+fn load_backup_exports(
+    abs: &Path,
+    dir: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> std::collections::BTreeMap<String, Slot<SourceText>> {
+    let mut out = std::collections::BTreeMap::new();
+    let folder = abs.join(BACKUP_DIR);
+    if crate::repo::refuse_outside_links(&repo_root(abs, dir), &folder).is_err() {
+        return out; // the link is reported by hash_files
+    }
+    let Ok(entries) = std::fs::read_dir(&folder) else {
+        return out;
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+        .filter(|n| !n.starts_with('.') && n.to_ascii_lowercase().ends_with(".csv"))
+        .collect();
+    names.sort();
+    for name in names {
+        let file = format!("{BACKUP_DIR}/{name}");
+        let slot = match read_text(abs, dir, &file) {
+            Ok(Some(src)) => Slot::Loaded(src),
+            Ok(None) => continue,
+            Err(d) => {
+                let m = Missing {
+                    file: d.file.clone(),
+                    reason: format!("unreadable: {}", d.message),
+                };
+                diags.push(d);
+                Slot::Missing(m)
+            }
+        };
+        out.insert(name, slot);
+    }
+    out
 }
 
 /// Every `graph/groupMembers/<group-id>.json` in the month folder, by group id. Only
@@ -678,6 +752,13 @@ fn describe_json_error(e: &serde_json::Error) -> String {
 }
 
 fn json_pointer(path: &serde_path_to_error::Path) -> String {
+    let out = json_pointer_tail(path);
+    if out.is_empty() { "/".to_owned() } else { out }
+}
+
+/// The JSON pointer segments of a path (`/value/3/id`), empty for the root: for
+/// appending to the pointer of the value that was deserialized.
+pub(crate) fn json_pointer_tail(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     let mut out = String::new();
     for seg in path.iter() {
@@ -689,7 +770,7 @@ fn json_pointer(path: &serde_path_to_error::Path) -> String {
             Segment::Unknown => out.push('?'),
         }
     }
-    if out.is_empty() { "/".to_owned() } else { out }
+    out
 }
 
 /// Backup-job exports and restore-test records are read whole: 256 MiB is far beyond a

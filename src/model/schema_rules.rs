@@ -29,6 +29,8 @@ pub const LOGO_EXTENSIONS: [&str; 5] = ["svg", "png", "jpg", "jpeg", "webp"];
 pub const CONTROL_PREFIX: &str = "^[a-z0-9.-]*\\*$";
 /// Contains something other than white space (the loader trims before checking).
 pub const NOT_BLANK: &str = "\\S";
+/// A CSV file name in a month's backup/ folder: no path, ends .csv.
+pub const CSV_FILE: &str = "^[A-Za-z0-9_-][A-Za-z0-9._ -]*\\.[cC][sS][vV]$";
 
 /// Appended to the description of every duration value, whatever the key.
 pub const DURATION_HINT: &str =

@@ -41,7 +41,12 @@ impl Workload {
         }
     }
 
+    /// A workload by name, in any letter case ("SharePoint", "EXCHANGE"): products and
+    /// people write the names as they like, and the four ids differ in more than case.
     pub fn parse(s: &str) -> Option<Workload> {
-        Workload::ALL.into_iter().find(|w| w.id() == s)
+        let s = s.trim();
+        Workload::ALL
+            .into_iter()
+            .find(|w| w.id().eq_ignore_ascii_case(s))
     }
 }

@@ -17,7 +17,7 @@ use super::readme::{self, README_PATH, SUMS_PATH};
 use super::signature::SIGNATURE_PATH;
 use crate::client_id::ClientId;
 use crate::evaluate::{MonthInput, evaluate_month, restore_history};
-use crate::evidence::{RESTORE_TESTS, load_snapshot};
+use crate::evidence::load_snapshot;
 use crate::month::Month;
 use crate::policy::load::{WorkingTree, load_policy};
 use crate::scorecard::PolicyProvenance;
@@ -81,7 +81,9 @@ fn target(id: &ClientId, month: Month, path: &str) -> Option<String> {
     if let Some(rest) = path.strip_prefix("history/") {
         let (m, file) = rest.split_once('/')?;
         let m = Month::parse(m).ok().filter(|m| *m < month)?;
-        return (file == RESTORE_TESTS).then(|| format!("evidence/{id}/{m}/{file}"));
+        return crate::evidence::RESTORE_HISTORY_FILES
+            .contains(&file)
+            .then(|| format!("evidence/{id}/{m}/{file}"));
     }
     None
 }

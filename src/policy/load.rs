@@ -660,6 +660,12 @@ pub struct RawWorkload {
     /// Documented gaps in the backup.
     #[schemars(with = "Option<Vec<String>>")]
     known_gaps: Option<Spanned<Vec<String>>>,
+    /// The Veeam Backup for Microsoft 365 jobs that back this workload up, by job name
+    /// as in backup/veeam/Jobs.json: their sessions (backup/veeam/JobSessions.json) are
+    /// the workload's backup jobs instead of backup-jobs.csv. One job may serve several
+    /// workloads.
+    #[schemars(with = "Option<Vec<String>>", length(min = 1), inner(regex(pattern = crate::schema::NOT_BLANK)))]
+    veeam_jobs: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// Records retention, kept separate from backup.
@@ -676,9 +682,229 @@ pub struct RawRetention {
     relies_on_backup: bool,
 }
 
+/// A backup product's CSV export, read as written (`[csv]`).
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCsvExport {
+    /// The export's file name inside each month's `backup/` folder (no path), e.g.
+    /// "datto-saas-protection.csv".
+    #[schemars(with = "String", regex(pattern = crate::model::schema_rules::CSV_FILE))]
+    file: Spanned<String>,
+    /// Which column (by its header, as written) holds each field of a run.
+    columns: RawCsvColumns,
+    /// Every status the export writes (as written) and what it means: success, warning,
+    /// failed, or running (not finished: not counted). A status not listed is bad input.
+    #[schemars(with = "BTreeMap<String, MappedStatus>")]
+    status_map: Spanned<BTreeMap<String, Spanned<String>>>,
+    /// The product's workload names (as written) and the workload each is; names that
+    /// are workload ids (exchange, onedrive, sharepoint, teams, in any case) need none.
+    #[schemars(with = "Option<BTreeMap<String, Workload>>")]
+    workload_map: Option<BTreeMap<String, Spanned<String>>>,
+    /// The dates' format, strftime-style (`%m/%d/%Y %I:%M %p` for 11/03/2026 01:00 AM,
+    /// `%d.%m.%Y %H:%M` for 03.11.2026 01:00). Without it: RFC 3339
+    /// (2026-11-03T01:00:00Z) or `YYYY-MM-DD HH:MM[:SS]`.
+    #[schemars(with = "Option<String>")]
+    date_format: Option<Spanned<String>>,
+    /// The UTC offset of dates written without one ("+01:00", "-05:00", "Z"): required
+    /// when the export's dates carry no offset.
+    #[schemars(
+        with = "Option<String>",
+        regex(pattern = "^([zZ]|UTC|utc|[+-][0-9]{2}:[0-9]{2})$")
+    )]
+    utc_offset: Option<Spanned<String>>,
+    /// The field separator: "," (default), ";", "|" or a tab ("\t").
+    #[schemars(with = "Option<String>", regex(pattern = "^(,|;|\\||\t)$"))]
+    delimiter: Option<Spanned<String>>,
+}
+
+/// Column headers of a product's CSV export, as written.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCsvColumns {
+    /// The job (or backup set) name or id.
+    job: String,
+    /// The workload (Exchange, OneDrive, SharePoint, Teams, or a name in `workload_map`).
+    workload: String,
+    /// When the run started.
+    start: String,
+    /// When the run ended (empty while running).
+    end: String,
+    /// The run's status (every value in `status_map`).
+    status: String,
+    /// Items in scope, for backup.<workload>.protection-coverage.
+    items_total: Option<String>,
+    /// Items protected by the run.
+    items_protected: Option<String>,
+}
+
+fn csv_export(doc: &mut TomlDoc) -> Option<CsvExport> {
+    let at = doc.key_at("csv");
+    let raw = doc.get::<RawCsvExport>("csv")?;
+    let mut ok = true;
+    let file = raw.file.get_ref().trim().to_owned();
+    let plain = !file.starts_with('.')
+        && file.to_ascii_lowercase().ends_with(".csv")
+        && file
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b' '));
+    if !plain {
+        doc.error(
+            raw.file.span().start,
+            format!(
+                "`file` must be a CSV file name in the month's backup/ folder (letters, digits, . _ - and spaces, ending .csv; no path), found {:?}",
+                raw.file.get_ref()
+            ),
+        );
+        ok = false;
+    }
+    let c = raw.columns;
+    let columns = CsvColumns {
+        job: c.job,
+        workload: c.workload,
+        start: c.start,
+        end: c.end,
+        status: c.status,
+        items_total: c.items_total,
+        items_protected: c.items_protected,
+    };
+    let mut status_map = Vec::new();
+    let map_at = raw.status_map.span().start;
+    for (k, v) in raw.status_map.into_inner() {
+        let meaning = match v.get_ref().trim().to_ascii_lowercase().as_str() {
+            "success" => Some(MappedStatus::Success),
+            "warning" => Some(MappedStatus::Warning),
+            "failed" => Some(MappedStatus::Failed),
+            "running" => Some(MappedStatus::Running),
+            _ => None,
+        };
+        match meaning {
+            Some(m) if !k.trim().is_empty() => status_map.push((k.trim().to_owned(), m)),
+            Some(_) => {
+                doc.error(v.span().start, "a status in `status_map` is blank");
+                ok = false;
+            }
+            None => {
+                doc.error(
+                    v.span().start,
+                    format!(
+                        "status {k:?} maps to {:?}; expected \"success\", \"warning\", \"failed\" or \"running\"",
+                        v.get_ref()
+                    ),
+                );
+                ok = false;
+            }
+        }
+    }
+    if !status_map.iter().any(|(_, m)| *m == MappedStatus::Success) {
+        doc.error(
+            map_at,
+            "`status_map` maps no status to \"success\": no run could ever pass",
+        );
+        ok = false;
+    }
+    let mut workload_map = Vec::new();
+    for (k, v) in raw.workload_map.unwrap_or_default() {
+        match Workload::parse(v.get_ref()) {
+            Some(w) => workload_map.push((k.trim().to_owned(), w)),
+            None => {
+                doc.error(
+                    v.span().start,
+                    format!(
+                        "unknown workload {:?}, expected exchange, onedrive, sharepoint or teams",
+                        v.get_ref()
+                    ),
+                );
+                ok = false;
+            }
+        }
+    }
+    let date_format = raw.date_format.and_then(|f| {
+        let probe = jiff::civil::date(2026, 11, 3).at(1, 0, 0, 0);
+        match jiff::fmt::strtime::format(f.get_ref().as_str(), probe) {
+            Ok(_) if f.get_ref().contains('%') => Some(f.into_inner()),
+            _ => {
+                doc.error(
+                    f.span().start,
+                    format!(
+                        "`date_format` {:?} is not a strftime format like \"%m/%d/%Y %I:%M %p\"",
+                        f.get_ref()
+                    ),
+                );
+                ok = false;
+                None
+            }
+        }
+    });
+    let utc_offset_seconds = raw
+        .utc_offset
+        .and_then(|o| match parse_utc_offset(o.get_ref()) {
+            Some(secs) => Some(secs),
+            None => {
+                doc.error(
+                    o.span().start,
+                    format!(
+                        "`utc_offset` must be like \"+01:00\", \"-05:00\" or \"Z\", found {:?}",
+                        o.get_ref()
+                    ),
+                );
+                ok = false;
+                None
+            }
+        });
+    let delimiter = match raw.delimiter {
+        None => b',',
+        Some(d) => match d.get_ref().as_str() {
+            "," => b',',
+            ";" => b';',
+            "|" => b'|',
+            "\t" => b'\t',
+            other => {
+                doc.error(
+                    d.span().start,
+                    format!(
+                        "`delimiter` must be \",\", \";\", \"|\" or a tab (\"\\t\"), found {other:?}"
+                    ),
+                );
+                ok = false;
+                b','
+            }
+        },
+    };
+    ok.then_some(CsvExport {
+        file,
+        columns,
+        status_map,
+        workload_map,
+        date_format,
+        utc_offset_seconds,
+        delimiter,
+        at,
+    })
+}
+
+/// `+01:00`, `-05:30`, `Z` → seconds east of UTC.
+fn parse_utc_offset(s: &str) -> Option<i32> {
+    let s = s.trim();
+    if s.eq_ignore_ascii_case("z") || s.eq_ignore_ascii_case("utc") {
+        return Some(0);
+    }
+    let (sign, rest) = match s.as_bytes().first()? {
+        b'+' => (1, &s[1..]),
+        b'-' => (-1, &s[1..]),
+        _ => return None,
+    };
+    let (h, m) = rest.split_once(':')?;
+    if h.len() != 2 || m.len() != 2 {
+        return None;
+    }
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    (h <= 14 && m < 60).then_some(sign * (h * 3600 + m * 60))
+}
+
 fn backup_policy(doc: &mut TomlDoc) -> BackupPolicy {
     let mut keys: Vec<&str> = Workload::ALL.iter().map(|w| w.id()).collect();
     keys.push("retention");
+    keys.push("csv");
     doc.check_keys(&keys);
     let mut workloads = BTreeMap::new();
     for w in Workload::ALL {
@@ -732,6 +958,31 @@ fn backup_policy(doc: &mut TomlDoc) -> BackupPolicy {
             key_at.insert("known_gaps".into(), at(doc, &g));
             g.into_inner()
         });
+        let veeam_jobs = raw.veeam_jobs.and_then(|list| {
+            key_at.insert("veeam_jobs".into(), at(doc, &list));
+            if list.get_ref().is_empty() {
+                doc.error(
+                    list.span().start,
+                    "`veeam_jobs` is empty: name at least one job, or leave the key out",
+                );
+                return None;
+            }
+            let mut names: Vec<String> = Vec::new();
+            for name in list.into_inner() {
+                let trimmed = name.get_ref().trim();
+                if trimmed.is_empty() {
+                    doc.error(name.span().start, "a job name in `veeam_jobs` is blank");
+                } else if names.iter().any(|n| n == trimmed) {
+                    doc.error(
+                        name.span().start,
+                        format!("job {trimmed:?} is named twice in `veeam_jobs`"),
+                    );
+                } else {
+                    names.push(trimmed.to_owned());
+                }
+            }
+            Some(names)
+        });
         key_at.insert("in_scope".into(), at(doc, &raw.in_scope));
         workloads.insert(
             w,
@@ -750,6 +1001,7 @@ fn backup_policy(doc: &mut TomlDoc) -> BackupPolicy {
                 owner,
                 restore_test_cadence,
                 known_gaps,
+                veeam_jobs,
                 at: table_at,
                 key_at,
             },
@@ -781,8 +1033,10 @@ fn backup_policy(doc: &mut TomlDoc) -> BackupPolicy {
             at: retention_at,
         },
     };
+    let csv = csv_export(doc);
     BackupPolicy {
         workloads,
+        csv,
         retention,
         file: doc.src.path.clone(),
     }

@@ -159,6 +159,8 @@ pub struct WorkloadPolicy {
     pub owner: Option<String>,
     pub restore_test_cadence: Option<Duration>,
     pub known_gaps: Option<Vec<String>>,
+    /// Veeam Backup for Microsoft 365 job names whose sessions are this workload's jobs.
+    pub veeam_jobs: Option<Vec<String>>,
     pub at: At,
     /// Where each key was set, for findings that point at one line.
     #[serde(skip)]
@@ -180,10 +182,64 @@ impl WorkloadPolicy {
     }
 }
 
+/// What a run's status in a product's export means (`[csv] status_map`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum MappedStatus {
+    Success,
+    Warning,
+    Failed,
+    /// Not finished yet (running, queued): not a run to count.
+    Running,
+}
+
+/// The columns of a product's CSV export that hold each field of a backup run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CsvColumns {
+    pub job: String,
+    pub workload: String,
+    pub start: String,
+    pub end: String,
+    pub status: String,
+    pub items_total: Option<String>,
+    pub items_protected: Option<String>,
+}
+
+/// A backup product's own CSV export and how to read it (`[csv]` in backup.toml): the
+/// workloads without `veeam_jobs` read their jobs from it instead of backup-jobs.csv.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CsvExport {
+    /// File name inside the month's `backup/` folder.
+    pub file: String,
+    pub columns: CsvColumns,
+    /// Status as written (matched trimmed, in any letter case) → meaning.
+    pub status_map: Vec<(String, MappedStatus)>,
+    /// Workload as written (matched trimmed, in any letter case) → workload, before the
+    /// workload ids themselves.
+    pub workload_map: Vec<(String, Workload)>,
+    /// strftime-style format of the dates (`%m/%d/%Y %I:%M %p`); RFC 3339 and
+    /// `YYYY-MM-DD HH:MM[:SS]` are read without one.
+    pub date_format: Option<String>,
+    /// Offset from UTC, in seconds, of dates written without one.
+    pub utc_offset_seconds: Option<i32>,
+    pub delimiter: u8,
+    #[serde(skip)]
+    pub at: At,
+}
+
+impl CsvExport {
+    /// The month-relative path of the export.
+    pub fn path(&self) -> String {
+        format!("backup/{}", self.file)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct BackupPolicy {
     /// Absent workloads were not declared in `backup.toml`.
     pub workloads: BTreeMap<Workload, WorkloadPolicy>,
+    /// A product's CSV export, mapped (`[csv]`).
+    pub csv: Option<CsvExport>,
     pub retention: RetentionPolicy,
     pub file: String,
 }
@@ -267,4 +323,9 @@ pub struct BackupFile {
     pub teams: Option<load::RawWorkload>,
     /// Records retention, kept separate from backup.
     pub retention: Option<load::RawRetention>,
+    /// A backup product's own CSV export (Datto SaaS Protection, Acronis, AvePoint,
+    /// Keepit, Dropsuite, ...) read as the product writes it: which column holds what,
+    /// and what its statuses mean. Workloads without `veeam_jobs` read their jobs from
+    /// it instead of backup-jobs.csv.
+    pub csv: Option<load::RawCsvExport>,
 }

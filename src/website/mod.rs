@@ -330,9 +330,9 @@ fn evidence_sources(
         .collect()
 }
 
-/// The restore-tests.toml of every earlier month (but the previous one when its evidence
-/// is packed whole: `with_prev`), as pack entries
-/// `history/<YYYY-MM>/restore-tests.toml`, read through the same guarded read as
+/// The restore-test records of every earlier month (restore-tests.toml, Veeam restore
+/// sessions; but the previous one's when its evidence is packed whole: `with_prev`), as
+/// pack entries `history/<YYYY-MM>/<file>`, read through the same guarded read as
 /// evaluation (`evaluate::restore_history`).
 fn restore_history_sources(
     repo: &Path,
@@ -347,13 +347,10 @@ fn restore_history_sources(
             continue;
         }
         let dir = format!("evidence/{id}/{m}");
-        if let Ok(Some(src)) =
-            crate::evidence::read_text(&repo.join(&dir), &dir, crate::evidence::RESTORE_TESTS)
-        {
-            out.push((
-                format!("history/{m}/{}", crate::evidence::RESTORE_TESTS),
-                src.text,
-            ));
+        for file in crate::evidence::RESTORE_HISTORY_FILES {
+            if let Ok(Some(src)) = crate::evidence::read_text(&repo.join(&dir), &dir, file) {
+                out.push((format!("history/{m}/{file}"), src.text));
+            }
         }
     }
     Ok(out)

@@ -6,6 +6,8 @@
 mod support;
 
 mod action;
+mod backup_exports;
+mod backup_veeam;
 mod bad_input;
 mod browser;
 mod catalogue_ca;

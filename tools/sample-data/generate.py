@@ -324,6 +324,7 @@ class Client:
         self.audits = []            # callables or dicts built later
         self.tests = []             # restore tests
         self.sites = []             # (key, name, path, created, status_by_month)
+        self.veeam = None           # Veeam Backup for Microsoft 365: {"job", "workloads"}
 
     def add(self, p):
         p.id = gid(self.cid, "user", p.alias)
@@ -1159,7 +1160,7 @@ def toml_str(s):
 
 
 def restore_tests_toml(c, month):
-    tests = [x for x in c.tests if x["date"][:7] == month]
+    tests = [x for x in c.tests if x["date"][:7] == month and x.get("product") != "veeam"]
     head = "# Restore tests performed in %s for %s (custody restore-tests.toml).\n" % (month, c.name)
     if not tests:
         return head + "# No restore tests were performed this month.\n"
@@ -1179,6 +1180,104 @@ def restore_tests_toml(c, month):
 def minutes_of(d):
     n, unit = int(d[:-1]), d[-1]
     return n * {"m": 1, "h": 60, "d": 1440}[unit]
+
+
+VEEAM_STATUS = {"success": "Success", "warning": "Warning", "failed": "Failed"}
+VEEAM_RESULT = {"passed": "Success", "partial": "Warning", "failed": "Failed"}
+VEEAM_TYPE = {"exchange": "Vex", "onedrive": "Veod", "sharepoint": "Vesp", "teams": "Vet"}
+
+
+def veeam_exports(c, month, runs):
+    """One month of a Veeam Backup for Microsoft 365 server's REST responses for the
+    client, in the shapes of its API reference (v8): GET /v8/Jobs (the client's job),
+    GET /v8/Jobs/{id}/JobSessions (every page merged: the runs since the previous
+    snapshot) and GET /v8/RestoreSessions (the client's organization only)."""
+    v = c.veeam
+    job_id = gid(c.cid, "veeam-job", v["job"])
+    org = gid(c.cid, "veeam-org")
+    t = collected_at(month)
+    jobs = [{
+        "id": job_id,
+        "name": v["job"],
+        "description": v["description"],
+        "backupType": "EntireOrganization",
+        "schedulePolicy": {"scheduleEnabled": True, "type": "Periodically", "periodicallyEvery": "Hours8"},
+        "isEnabled": True,
+        "lastStatus": VEEAM_STATUS[runs[-1]["status"]] if runs else "Success",
+        "_links": {
+            "self": {"href": "/v8/Jobs/" + job_id},
+            "organization": {"href": "/v8/Organizations/" + org},
+            "backupRepository": {"href": "/v8/BackupRepositories/" + gid(c.cid, "veeam-repo")},
+            "jobsessions": {"href": "/v8/Jobs/%s/JobSessions" % job_id},
+        },
+    }]
+    sessions = []
+    for r in runs:
+        sid = gid(c.cid, "veeam-session", r["started_at"])
+        start, end = dt(r["started_at"][:-1]), dt(r["finished_at"][:-1])
+        seconds = max(1, int((end - start).total_seconds()))
+        done = int(r["items_protected"])
+        sessions.append({
+            "id": sid,
+            "creationTime": tsf(start, c.cid, sid),
+            "endTime": tsf(end, c.cid, sid, "end"),
+            "retryCount": 0,
+            "jobWillBeRetried": False,
+            "progress": 100,
+            "status": VEEAM_STATUS[r["status"]],
+            "statistics": {
+                "processingRateBytesPS": done * 52000 // seconds,
+                "processingRateItemsPS": max(1, done * 40 // seconds),
+                "readRateBytesPS": done * 61000 // seconds,
+                "writeRateBytesPS": done * 48000 // seconds,
+                "transferredDataBytes": done * 52000,
+                "processedObjects": done,
+                "bottleneck": "Source",
+            },
+            "jobId": job_id,
+            "_links": {
+                "self": {"href": "/v8/JobSessions/" + sid},
+                "job": {"href": "/v8/Jobs/" + job_id},
+                "log": {"href": "/v8/JobSessions/%s/LogItems" % sid},
+            },
+        })
+    restores = []
+    for x in c.tests:
+        if x.get("product") != "veeam" or x["date"][:7] != month:
+            continue
+        start = dt(x["date"] + "T" + x["time"])
+        end = start + timedelta(minutes=x["minutes"])
+        if end > t:
+            continue
+        rid = gid(c.cid, "veeam-restore", x["ticket"])
+        restores.append({
+            "id": rid,
+            "name": x["item"],
+            "organization": c.onms,
+            "type": VEEAM_TYPE[x["workload"]],
+            "creationTime": tsf(start, c.cid, x["ticket"]),
+            "endTime": tsf(end, c.cid, x["ticket"], "end"),
+            "state": "Stopped",
+            "result": VEEAM_RESULT[x["result"]],
+            "initiatedBy": x["performed_by"],
+            "details": "",
+            "scopeName": "",
+            "clientHost": "vbo01.msp.example",
+            "reason": x["ticket"],
+            "_links": {
+                "self": {"href": "/v8/RestoreSessions/" + rid},
+                "organization": {"href": "/v8/Organizations/" + org},
+            },
+        })
+
+    def page(path, results):
+        return {"offset": 0, "limit": len(results), "results": results, "_links": {"self": {"href": path}}}
+
+    return {
+        "backup/veeam/Jobs.json": jobs,
+        "backup/veeam/JobSessions.json": page("/v8/JobSessions", sessions),
+        "backup/veeam/RestoreSessions.json": page("/v8/RestoreSessions", restores),
+    }
 
 
 # ---------------------------------------------------------------------------------------
@@ -1384,15 +1483,22 @@ def write_month(w, c, month):
         if f == "graph/users.json" and not c.p1:
             entry["note"] = "signInActivity not licensed"
         endpoints.append(entry)
-    jobs = w.put(base + "backup-jobs.csv", jobs_csv(c, backup_jobs(c, month)))
-    tests = w.put(base + "restore-tests.toml", restore_tests_toml(c, month))
+    rows = backup_jobs(c, month)
+    files = {}
+    if c.veeam:
+        # The Veeam job's runs are its sessions, in the REST API's own files.
+        for rel, doc in veeam_exports(c, month, [r for r in rows if r["workload"] in c.veeam["runs_of"]]).items():
+            files[rel] = sha256(w.put_json(base + rel, doc))
+        rows = [r for r in rows if r["workload"] not in c.veeam["runs_of"]]
+    files["backup-jobs.csv"] = sha256(w.put(base + "backup-jobs.csv", jobs_csv(c, rows)))
+    files["restore-tests.toml"] = sha256(w.put(base + "restore-tests.toml", restore_tests_toml(c, month)))
     manifest = {
         "schema_version": 1,
         "collected_at": ts(t),
         "tool": {"name": "custody", "version": TOOL_VERSION},
         "tenant_id": c.tenant,
         "endpoints": endpoints,
-        "files": {"backup-jobs.csv": sha256(jobs), "restore-tests.toml": sha256(tests)},
+        "files": dict(sorted(files.items())),
     }
     w.put_json(base + "manifest.json", manifest)
     return docs
@@ -1972,6 +2078,17 @@ def fabrikam():
 # client 3: Tailspin Bakery — small, Business Standard, security defaults
 # ---------------------------------------------------------------------------------------
 
+def tailspin_veeam():
+    """Tailspin's Veeam Backup for Microsoft 365 job: mailboxes and OneDrive, every 8 hours."""
+    return {
+        "job": "Tailspin Mail and OneDrive",
+        "description": "Tailspin Bakery: all mailboxes and OneDrive accounts",
+        # the workloads whose generated runs are this job's sessions
+        "runs_of": {"exchange"},
+        "workloads": ["exchange", "onedrive"],
+    }
+
+
 def tailspin():
     c = Client("tailspin")
     c.name = "Tailspin Bakery"
@@ -2029,7 +2146,7 @@ def tailspin():
         if f == "graph/userRegistrationDetails.json":
             return {"status": 403, "missing": "not_licensed", "reason": "Entra ID P1 or P2 is required for authentication methods reports"}
         if f in BACKUP_FILES:
-            return {"missing": "not_applicable", "reason": "Backup by Acme Cloud Backup"}
+            return {"missing": "not_applicable", "reason": "Backup by Veeam Backup for Microsoft 365 and Acme Cloud Backup"}
         return {}
 
     c.missing = missing
@@ -2056,9 +2173,16 @@ def tailspin():
     acme = {"product": "Acme Cloud Backup", "every_h": 8, "minutes": (12, 40), "job_id": acme_id,
             "fail_messages": ["Graph API throttling (429) exceeded retry budget", "Network timeout talking to Microsoft 365 (retry at next run)"],
             "warn_messages": ["1 item skipped: file locked", "1 item skipped: item larger than 150 MB"]}
+    # Mailboxes and OneDrive are backed up by one Veeam Backup for Microsoft 365 job
+    # (tailspin_veeam); its runs are generated here and written as its sessions.
+    c.veeam = tailspin_veeam()
+    veeam = dict(acme, product="Veeam Backup for Microsoft 365", minutes=(18, 55),
+                 job_id=lambda s, w: c.veeam["job"],
+                 fail_messages=["Exchange Web Services throttled the request", "Connection to the backup proxy was lost"],
+                 warn_messages=["1 item skipped: item is too large", "1 OneDrive file skipped: file is locked"])
     c.job_specs = {
-        "exchange": dict(acme, offset_min=60, items=mailboxes, failures={"2026-06": (1, 0), "2026-09": (1, 1)}),
-        "onedrive": dict(acme, offset_min=80, items=drives, failures={"2026-07": (1, 0), "2026-10": (1, 0), "2026-11": (0, 1)}),
+        "exchange": dict(veeam, offset_min=60, items=lambda s: mailboxes(s) + drives(s),
+                         failures={"2026-06": (1, 0), "2026-07": (1, 0), "2026-09": (1, 1), "2026-10": (1, 0), "2026-11": (0, 1)}),
         "sharepoint": dict(acme, offset_min=100, items=lambda s: 4, failures={"2026-08": (1, 0)}),
         "teams": dict(acme, offset_min=120, items=lambda s: 3, failures={"2026-10": (1, 0), "2026-11": (1, 0)}),
     }
@@ -2067,11 +2191,12 @@ def tailspin():
 
     by = "MSP Service Desk"
     c.tests = [
-        {"date": "2026-06-18", "time": "14:00:00", "workload": "exchange", "item": "Mailbox olivia.brooks@tailspinbakery.example, folder Suppliers (312 items)", "result": "passed", "duration": "30m", "ticket": "TSB-0412", "performed_by": by},
-        {"date": "2026-06-18", "time": "15:00:00", "workload": "onedrive", "item": "OneDrive of tom.baker@tailspinbakery.example, folder Recipes (96 files)", "result": "passed", "duration": "20m", "ticket": "TSB-0413", "performed_by": by},
+        {"date": "2026-06-18", "time": "14:00:00", "workload": "exchange", "item": "Mailbox olivia.brooks@tailspinbakery.example, folder Suppliers (312 items)", "result": "passed", "duration": "30m", "ticket": "TSB-0412", "performed_by": by, "product": "veeam"},
+        {"date": "2026-06-18", "time": "15:00:00", "workload": "onedrive", "item": "OneDrive of tom.baker@tailspinbakery.example, folder Recipes (96 files)", "result": "passed", "duration": "20m", "ticket": "TSB-0413", "performed_by": by, "product": "veeam"},
         {"date": "2026-06-19", "time": "10:00:00", "workload": "sharepoint", "item": "Site /sites/Shop, library Price lists (58 files)", "result": "passed", "duration": "25m", "ticket": "TSB-0414", "performed_by": by},
         {"date": "2026-06-19", "time": "11:00:00", "workload": "teams", "item": "Team Bakery Floor, channel Rota (messages and files, 14 days)", "result": "passed", "duration": "45m", "ticket": "TSB-0415", "performed_by": by},
-        {"date": "2026-08-20", "time": "16:00:00", "workload": "exchange", "item": "Mailbox orders@tailspinbakery.example, Sent Items (1,120 items)", "result": "passed", "duration": "40m", "ticket": "TSB-0447", "performed_by": by},
+        {"date": "2026-08-20", "time": "16:00:00", "workload": "exchange", "item": "Mailbox orders@tailspinbakery.example, Sent Items (1,120 items)", "result": "passed", "duration": "40m", "ticket": "TSB-0447", "performed_by": by, "product": "veeam"},
+        {"date": "2026-11-04", "time": "09:30:00", "workload": "onedrive", "item": "OneDrive of priya.shah@tailspinbakery.example, folder Invoices 2026 (148 files)", "result": "passed", "duration": "25m", "ticket": "TSB-0487", "performed_by": by, "product": "veeam"},
         {"date": "2026-10-15", "time": "15:00:00", "workload": "sharepoint", "item": "Site /sites/Shop, full site to a new URL", "result": "passed", "duration": "90m", "ticket": "TSB-0481", "performed_by": by},
         {"date": "2026-10-16", "time": "10:00:00", "workload": "teams", "item": "Team Wholesale, channel Orders (messages, files and 2 meeting recordings)", "result": "partial", "duration": "3h", "ticket": "TSB-0482", "performed_by": by},
         {"date": "2026-11-12", "time": "10:00:00", "workload": "teams", "item": "Team Wholesale, channel Orders (messages and files; recordings restored with OneDrive)", "result": "passed", "duration": "2h", "ticket": "TSB-0490", "performed_by": by},
@@ -2283,7 +2408,10 @@ known_gaps = ["Meeting recordings are backed up with the organiser's OneDrive, n
 
 
 def tailspin_backup():
-    out = ["# Tailspin Bakery: everything is backed up by Acme Cloud Backup.\n"]
+    out = ["# Tailspin Bakery: mailboxes and OneDrive are backed up by one Veeam Backup for\n"
+           "# Microsoft 365 job (its REST exports are in each month's backup/veeam/), SharePoint\n"
+           "# and Teams by Acme Cloud Backup (backup-jobs.csv).\n"]
+    veeam = tailspin_veeam()
     for w, note, rto, gaps in [
         ("exchange", "All mailboxes, including the shared orders@ mailbox", "8h", []),
         ("onedrive", "All staff OneDrive accounts", "8h", []),
@@ -2293,19 +2421,23 @@ def tailspin_backup():
         out.append("""
 [{w}]
 in_scope = true
-provider = "Acme Cloud Backup"
+provider = {provider}
 scope = "all"
 scope_note = {note}
 frequency = "8h"
 retention = "7y"
 encryption = "AES-256 at rest, TLS 1.2 in transit"
-storage_location = "Acme Cloud Backup, UK South"
+storage_location = {location}
 rpo = "24h"
 rto = {rto}
 owner = "MSP Service Desk"
 restore_test_cadence = "180d"
 known_gaps = {gaps}
-""".format(w=w, note=toml_str(note), rto=toml_str(rto), gaps=toml_list(gaps)))
+{jobs}""".format(w=w, note=toml_str(note), rto=toml_str(rto), gaps=toml_list(gaps),
+                 provider=toml_str("Veeam Backup for Microsoft 365" if w in veeam["workloads"] else "Acme Cloud Backup"),
+                 location=toml_str("Veeam Backup for Microsoft 365, MSP object storage (UK South)" if w in veeam["workloads"]
+                                   else "Acme Cloud Backup, UK South"),
+                 jobs="veeam_jobs = %s\n" % toml_list([veeam["job"]]) if w in veeam["workloads"] else ""))
     out.append('\n[retention]\n# UK: accounting records 6 years (Companies Act, HMRC)\nlegal_minimum = "6y"\ncompliance_location = "Exchange Online litigation hold (Exchange Online Archiving add-on)"\nrelies_on_backup = false\n')
     return "".join(out)
 

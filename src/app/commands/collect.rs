@@ -43,6 +43,9 @@ pub struct CollectArgs {
     /// Time limit for one client's whole collection (seconds, or 90s, 30m, 2h); past it the client fails.
     #[arg(long, env = "CUSTODY_TENANT_TIMEOUT", default_value = "2h", value_parser = crate::collect::parse_timeout, value_name = "TIME")]
     pub tenant_timeout: std::time::Duration,
+    /// Veeam Backup for Microsoft 365 REST API (https://host:4443[/v8]): also fetch the jobs backup.toml names in `veeam_jobs`, their sessions and restore sessions into backup/veeam/ (credentials: CUSTODY_VEEAM_USERNAME, CUSTODY_VEEAM_PASSWORD).
+    #[arg(long, env = "CUSTODY_VEEAM_URL", value_name = "URL")]
+    pub veeam_url: Option<String>,
 }
 
 pub fn run(ctx: &Ctx, args: &CollectArgs) -> CommandResult {
@@ -68,6 +71,10 @@ pub fn run(ctx: &Ctx, args: &CollectArgs) -> CommandResult {
         ..collect::http::RetryConfig::from_env().map_err(usage)?
     };
     let creds = collect::auth::Credentials::from_env().map_err(usage)?;
+    let veeam = match args.veeam_url.as_deref() {
+        None => None,
+        Some(u) => Some(collect::veeam::VeeamServer::from_env(u).map_err(usage)?),
+    };
     let (mut clients, diags) = crate::repo::select_clients(root, &args.clients)?;
     ctx.term.diagnostics(&diags);
     if let Some((i, n)) = shard {
@@ -94,6 +101,7 @@ pub fn run(ctx: &Ctx, args: &CollectArgs) -> CommandResult {
         jobs: usize::from(args.jobs),
         retry,
         tenant_timeout: args.tenant_timeout,
+        veeam,
     };
     let outcomes = collect::collect(&opts, creds, &ctx.term);
     ctx.term

@@ -72,6 +72,7 @@ pub fn run(ctx: &Ctx, args: &DoctorArgs) -> CommandResult {
         jobs: usize::from(args.jobs),
         retry,
         tenant_timeout: args.tenant_timeout,
+        veeam: None,
     };
     let reports = collect::doctor::doctor(&opts, creds, &ctx.term).map_err(usage)?;
     ctx.term.out(&match args.format {

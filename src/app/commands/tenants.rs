@@ -71,6 +71,7 @@ pub fn run(ctx: &Ctx, args: &TenantsArgs) -> CommandResult {
         jobs: 1,
         retry,
         tenant_timeout: std::time::Duration::from_secs(600),
+        veeam: None,
     };
     let topts = collect::tenants::TenantsOptions {
         partner_tenant: args.partner_tenant.trim().to_ascii_lowercase(),

@@ -107,6 +107,7 @@ pub fn run(ctx: &Ctx, args: &WatchArgs) -> CommandResult {
         jobs: usize::from(args.jobs),
         retry,
         tenant_timeout: std::time::Duration::from_secs(600),
+        veeam: None,
     };
     let wopts = watch::WatchOptions { since: args.since };
     let results = watch::watch(

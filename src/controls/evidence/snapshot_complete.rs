@@ -3,7 +3,7 @@
 
 use crate::controls::{Control, Ctx, Outcome};
 use crate::evidence::endpoints::ENDPOINTS;
-use crate::evidence::{BACKUP_JOBS, MANIFEST, Missing, RESTORE_TESTS, group_members_file};
+use crate::evidence::{MANIFEST, Missing, group_members_file};
 use crate::model::{At, Domain, Status};
 
 pub fn control() -> Control {
@@ -90,16 +90,14 @@ fn complete(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
         .workloads
         .values()
         .any(|w| w.in_scope && w.uses_m365_backup());
-    let any_backup = ctx.policy.backup.workloads.values().any(|w| w.in_scope);
     let mut expected: Vec<String> = ENDPOINTS
         .iter()
         .filter(|e| uses_m365 || !e.m365_backup)
         .map(|e| e.file.to_owned())
         .collect();
-    if any_backup {
-        expected.push(BACKUP_JOBS.to_owned());
-        expected.push(RESTORE_TESTS.to_owned());
-    }
+    // The backup records each in-scope workload's policy reads (backup-jobs.csv, a
+    // Veeam export, restore tests).
+    expected.extend(crate::controls::backup::expected_files(&ctx.policy.backup));
     // The members of every group holding a role (the roles are held through them).
     expected.extend(
         crate::controls::access::role_groups(snap)

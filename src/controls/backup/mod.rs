@@ -1,14 +1,20 @@
 //! Backup, per in-scope workload: the declared policy is complete, protection covers
 //! the scope, jobs succeed, no gap exceeds the RPO, and restores are tested in time.
 
+#[cfg(test)]
+mod export_tests;
+pub mod fixtures;
+#[cfg(test)]
+mod veeam_tests;
+
 use super::*;
 use crate::duration::{Duration, human_gap};
 use crate::evidence::backup_jobs::{BackupJob, JobStatus};
 use crate::evidence::endpoints::Endpoint;
 use crate::evidence::graph::ProtectionUnit;
 use crate::evidence::restore_tests::{RestoreTest, TestResult};
-use crate::evidence::{BACKUP_JOBS, RESTORE_TESTS};
-use crate::policy::{Scope, WorkloadPolicy};
+use crate::evidence::{BACKUP_JOBS, RESTORE_TESTS, Snapshot, veeam};
+use crate::policy::{BackupPolicy, Scope, WorkloadPolicy};
 
 // Thresholds, named by constant so a misspelt one does not compile.
 const COVERAGE_MIN_PERCENT: Param = Param {
@@ -48,7 +54,7 @@ pub fn controls() -> Vec<Control> {
         out.push(with(
             Control::new(&format!("backup.{}.protection-coverage", w.id()), Domain::Backup, &format!("{t} items in scope are protected"), protection_coverage)
                 .doc(
-                    "Share of in-scope items protected: Microsoft 365 Backup protection units with status `protected` (all enabled licensed users in users.json for mailboxes and drives when scope is \"all\": without a complete users.json, no_evidence), or the latest job's protected/total items for other products.",
+                    "Share of in-scope items protected: Microsoft 365 Backup protection units with status `protected` and no error (offboardRequested, offboarded and cancelOffboardRequested are not; all enabled licensed users in users.json for mailboxes and drives when scope is \"all\": without a complete users.json, no_evidence), or the latest job's protected/total items for other products (backup-jobs.csv or a product export mapped in backup.toml [csv]; Veeam sessions record processed objects, not the items in scope, so a Veeam workload's coverage is no_evidence).",
                     "A backup policy that misses new joiners, new sites or failed items protects less than it claims, and nobody finds out until a restore is needed.",
                     "Add the listed items to the backup policy (or use dynamic rules for new users and sites), or document them under `known_gaps`.",
                 )
@@ -58,7 +64,7 @@ pub fn controls() -> Vec<Control> {
         out.push(with(
             Control::new(&format!("backup.{}.job-success", w.id()), Domain::Backup, &format!("{t} backup jobs succeed"), job_success)
                 .doc(
-                    "Share of this month's backup jobs for the workload (backup-jobs.csv) that finished with status `success`.",
+                    "Share of this month's finished backup jobs for the workload that ended with status `success`: rows of backup-jobs.csv, of a product's export mapped in backup.toml [csv], or sessions of the Veeam jobs named in `veeam_jobs` (Stopped counts as failed; runs still going are not counted).",
                     "Failed jobs are silent data loss in waiting; a falling success rate is the earliest sign of a broken backup.",
                     "Investigate the listed failed jobs in the backup product, fix the cause (licences, throttling, permissions) and re-run them.",
                 )
@@ -68,7 +74,7 @@ pub fn controls() -> Vec<Control> {
         out.push(with(
             Control::new(&format!("backup.{}.rpo", w.id()), Domain::Backup, &format!("{t} backups meet the RPO"), rpo)
                 .doc(
-                    "The largest gap between successful backups stays within the declared RPO, measured from the last successful backup before the month (in last month's backup-jobs.csv, or earlier rows of this one) up to the snapshot. Time in no export (after last month's records, before this month's) and the days after the snapshot are not observed: never counted as a gap, and named with the observed window; a gap beyond the RPO only through unobserved time is no_evidence.",
+                    "The largest gap between successful backups (from the workload's job records: backup-jobs.csv, a mapped export, or Veeam sessions) stays within the declared RPO, measured from the last successful backup before the month (in last month's records, or earlier rows of this month's) up to the snapshot. Time in no export (after last month's records, before this month's) and the days after the snapshot are not observed: never counted as a gap, and named with the observed window; a gap beyond the RPO only through unobserved time is no_evidence.",
                     "The RPO is the data the client agreed it can afford to lose; a longer gap means a restore would lose more than that.",
                     "Find why backups stopped during the listed gaps (failed jobs, paused schedules) and fix the schedule so it runs more often than the RPO.",
                 )
@@ -77,7 +83,7 @@ pub fn controls() -> Vec<Control> {
         out.push(with(
             Control::new(&format!("backup.{}.restore-test", w.id()), Domain::Backup, &format!("{t} restore tested within cadence"), restore_test)
                 .doc(
-                    "The latest restore test of the workload (restore-tests.toml, this and earlier months) is within the declared cadence, passed, and took no longer than the RTO.",
+                    "The latest restore test of the workload (restore-tests.toml, Veeam restore sessions in backup/veeam/RestoreSessions.json and Microsoft 365 Backup restore sessions in graph/restoreSessions.json, this and earlier months; of one day the worst result) is within the declared cadence, passed, and took no longer than the RTO.",
                     "A backup that has never been restored is a hope, not a control; restore tests also prove the RTO is realistic.",
                     "Perform a restore test of a representative item, record it in the month's restore-tests.toml with its ticket, and fix whatever made it fail or take too long.",
                 )
@@ -85,6 +91,80 @@ pub fn controls() -> Vec<Control> {
         ));
     }
     out
+}
+
+/// The backup record files a month must hold for the in-scope workloads (month-relative):
+/// backup-jobs.csv (or the product export `[csv]` maps) unless every one is backed up
+/// by Veeam, then its three exports, and restore-tests.toml unless Veeam's restore
+/// sessions stand for it.
+pub fn expected_files(backup: &crate::policy::BackupPolicy) -> Vec<String> {
+    let in_scope: Vec<&WorkloadPolicy> = backup.workloads.values().filter(|w| w.in_scope).collect();
+    let veeam = in_scope.iter().filter(|w| w.veeam_jobs.is_some()).count();
+    let mut out = Vec::new();
+    if in_scope.len() > veeam {
+        out.push(
+            backup
+                .csv
+                .as_ref()
+                .map_or_else(|| BACKUP_JOBS.to_owned(), |m| m.path()),
+        );
+        out.push(RESTORE_TESTS.to_owned());
+    }
+    if veeam > 0 {
+        out.extend([veeam::JOBS, veeam::JOB_SESSIONS, veeam::RESTORE_SESSIONS].map(str::to_owned));
+    }
+    out
+}
+
+/// The backup.toml keys that drive a backup control, for `explain` and the control
+/// pages; empty for other controls.
+pub fn policy_keys(c: &Control) -> Vec<String> {
+    let Some(w) = c.workload else {
+        return Vec::new();
+    };
+    let t = format!("backup.toml [{}]", w.id());
+    let kind = c.id.rsplit('.').next().unwrap_or_default();
+    let jobs = [
+        format!(
+            "{t} veeam_jobs (the Veeam Backup for Microsoft 365 jobs whose sessions, in backup/veeam/JobSessions.json, are the workload's jobs)"
+        ),
+        "backup.toml [csv] file, columns, status_map, workload_map, date_format, utc_offset, delimiter (a product's own export in backup/<file> read instead of backup-jobs.csv, for workloads without veeam_jobs)".to_owned(),
+    ];
+    let mut keys = vec![format!("{t} in_scope (false: not applicable, with reason)")];
+    match kind {
+        "policy-complete" => keys.push(format!(
+            "{t} provider, scope, frequency, retention, encryption, storage_location, rpo, rto, owner, restore_test_cadence, known_gaps (each must be declared; frequency ≤ rpo)"
+        )),
+        "protection-coverage" => {
+            keys.push(format!(
+                "{t} provider (\"{}\": Microsoft 365 Backup protection units; anything else: the latest job's items_protected of items_total)",
+                crate::policy::M365_BACKUP
+            ));
+            keys.push(format!(
+                "{t} scope (\"all\": every enabled licensed member in users.json must be protected)"
+            ));
+            keys.push(format!("{t} known_gaps (listed with a shortfall)"));
+            keys.extend(jobs);
+        }
+        "job-success" => keys.extend(jobs),
+        "rpo" => {
+            keys.push(format!(
+                "{t} rpo (the largest gap allowed between successful backups)"
+            ));
+            keys.extend(jobs);
+        }
+        "restore-test" => {
+            keys.push(format!(
+                "{t} restore_test_cadence (how old the latest test may be)"
+            ));
+            keys.push(format!("{t} rto (how long the restore may take)"));
+            keys.push(format!(
+                "{t} veeam_jobs (Veeam restore sessions in backup/veeam/RestoreSessions.json count as restore tests, and restore-tests.toml becomes optional)"
+            ));
+        }
+        _ => {}
+    }
+    keys
 }
 
 fn workload(c: &Control) -> Workload {
@@ -160,24 +240,158 @@ fn policy_complete(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     .policy([p.at.clone()]))
 }
 
-fn jobs_file(ctx: &Ctx) -> String {
-    ctx.snap.path(BACKUP_JOBS)
+/// A workload's backup job runs in one snapshot, from the source its policy names.
+struct JobRecords {
+    /// Repository-relative file the runs are recorded in.
+    file: String,
+    /// The workload's runs, in any month the file covers.
+    jobs: Vec<BackupJob>,
+    /// Every time any record of the file (of any workload) mentions: the export was
+    /// being written then, so up to the latest of them no record means no run.
+    mentions: Vec<jiff::Timestamp>,
 }
 
-/// This month's jobs of a workload; none at all is missing evidence.
-fn month_jobs<'a>(ctx: &'a Ctx, w: Workload) -> Result<Vec<&'a BackupJob>, Missing> {
-    let jobs = ctx.snap.backup_jobs.get()?;
-    let mine: Vec<&BackupJob> = jobs
-        .iter()
-        .filter(|j| j.workload == w && ctx.month.contains(j.started_at))
-        .collect();
-    if mine.is_empty() {
+impl JobRecords {
+    fn name(&self) -> &str {
+        self.file.rsplit('/').next().unwrap_or(&self.file)
+    }
+}
+
+/// The runs of workload `w` recorded in `snap`: the sessions of the Veeam jobs its
+/// policy names in `veeam_jobs`, else the rows of the product export backup.toml maps
+/// in `[csv]`, else the rows of backup-jobs.csv. Every backup control reads them the
+/// same way, whatever the product.
+fn job_records(
+    snap: &Snapshot,
+    backup: &BackupPolicy,
+    p: &WorkloadPolicy,
+    w: Workload,
+) -> Result<JobRecords, Missing> {
+    let mentions = |jobs: &mut dyn Iterator<Item = (jiff::Timestamp, Option<jiff::Timestamp>)>| {
+        jobs.flat_map(|(a, b)| [Some(a), b]).flatten().collect()
+    };
+    match &p.veeam_jobs {
+        Some(names) => {
+            let file = snap.path(veeam::JOB_SESSIONS);
+            let Some(slot) = &snap.veeam_jobs else {
+                return Err(Missing {
+                    file,
+                    reason: format!(
+                        "{} not found in the snapshot: backup.toml names Veeam jobs (`veeam_jobs`) for {}",
+                        veeam::JOB_SESSIONS,
+                        w.id()
+                    ),
+                });
+            };
+            let export = slot.get()?;
+            let jobs = export.jobs_named(names).map_err(|unknown| Missing {
+                file: snap.path(veeam::JOBS),
+                reason: format!(
+                    "{} does not list exactly one job named {} (named in `veeam_jobs` of {}): its sessions cannot be told",
+                    veeam::JOBS,
+                    unknown.join(", "),
+                    w.id()
+                ),
+            })?;
+            Ok(JobRecords {
+                file,
+                jobs: export.backup_jobs(&jobs, w),
+                mentions: mentions(
+                    &mut export
+                        .sessions
+                        .iter()
+                        .map(|s| (s.started_at, s.finished_at)),
+                ),
+            })
+        }
+        None if backup.csv.is_some() => {
+            let (file, all) = mapped_export(snap, backup)?;
+            Ok(JobRecords {
+                file,
+                mentions: mentions(&mut all.iter().map(|j| (j.started_at, j.finished_at))),
+                jobs: all.into_iter().filter(|j| j.workload == w).collect(),
+            })
+        }
+        None => {
+            let all = snap.backup_jobs.get()?;
+            Ok(JobRecords {
+                file: snap.path(BACKUP_JOBS),
+                jobs: all.iter().filter(|j| j.workload == w).cloned().collect(),
+                mentions: mentions(&mut all.iter().map(|j| (j.started_at, j.finished_at))),
+            })
+        }
+    }
+}
+
+/// The runs in the product export `[csv]` maps, with the file; a missing export, or
+/// one with a row the mapping cannot read, is missing evidence (the rows are reported
+/// as input errors by [`export_problems`]).
+fn mapped_export(
+    snap: &Snapshot,
+    backup: &BackupPolicy,
+) -> Result<(String, Vec<BackupJob>), Missing> {
+    let Some(m) = &backup.csv else {
         return Err(Missing {
-            file: jobs_file(ctx),
-            reason: format!("no {} jobs recorded in backup-jobs.csv this month", w.id()),
+            file: snap.path(BACKUP_JOBS),
+            reason: "no [csv] mapping".into(),
+        });
+    };
+    let file = snap.path(&m.path());
+    let src = match snap.backup_exports.get(&m.file) {
+        Some(slot) => slot.get()?,
+        None => {
+            return Err(Missing {
+                reason: format!(
+                    "{} not found in the snapshot (backup.toml [csv] names it)",
+                    m.path()
+                ),
+                file,
+            });
+        }
+    };
+    let (jobs, problems) = crate::evidence::backup_jobs::parse_mapped(&src.path, &src.text, m);
+    if !problems.is_empty() {
+        return Err(Missing {
+            file,
+            reason: "unreadable: has rows the [csv] mapping cannot read (see errors)".into(),
         });
     }
-    Ok(mine)
+    Ok((file, jobs))
+}
+
+/// Input errors in the month's product export read through `[csv]`: the mapping is the
+/// policy's, so they are found at evaluation, reported like any bad evidence (exit 2).
+pub fn export_problems(
+    backup: &BackupPolicy,
+    snap: &Snapshot,
+) -> Vec<crate::diagnostic::Diagnostic> {
+    let (Some(m), true) = (
+        &backup.csv,
+        backup.workloads.values().any(|w| w.veeam_jobs.is_none()),
+    ) else {
+        return Vec::new();
+    };
+    match snap.backup_exports.get(&m.file).and_then(|s| s.ok()) {
+        Some(src) => crate::evidence::backup_jobs::parse_mapped(&src.path, &src.text, m).1,
+        None => Vec::new(),
+    }
+}
+
+/// This month's jobs of a workload, with their file; none at all is missing evidence.
+fn month_jobs(ctx: &Ctx, p: &WorkloadPolicy, w: Workload) -> Result<JobRecords, Missing> {
+    let mut records = job_records(ctx.snap, &ctx.policy.backup, p, w)?;
+    records.jobs.retain(|j| ctx.month.contains(j.started_at));
+    if records.jobs.is_empty() {
+        return Err(Missing {
+            reason: format!(
+                "no {} jobs recorded in {} this month",
+                w.id(),
+                records.name()
+            ),
+            file: records.file,
+        });
+    }
+    Ok(records)
 }
 
 fn units_for(ctx: &Ctx, w: Workload) -> Option<(Endpoint, &'static str)> {
@@ -187,6 +401,33 @@ fn units_for(ctx: &Ctx, w: Workload) -> Option<(Endpoint, &'static str)> {
         Workload::OneDrive => Some((Endpoint::DriveUnits, "oneDriveForBusinessProtectionPolicy")),
         Workload::SharePoint => Some((Endpoint::SiteUnits, "sharePointProtectionPolicy")),
         Workload::Teams => None,
+    }
+}
+
+/// Whether a Microsoft 365 Backup protection unit protects its item: only `protected`
+/// without an error does. Otherwise why not, in words: a unit being offboarded, or
+/// offboarded, keeps old backups but takes no new ones; one whose offboarding is being
+/// cancelled is not protected again until that completes.
+fn unit_state(u: &ProtectionUnit) -> Result<(), String> {
+    let status = u.status.as_deref().unwrap_or("unknown status");
+    if let Some(e) = &u.error {
+        let text = |s: &Option<String>| {
+            s.as_deref()
+                .map(|t| t.chars().take(200).collect::<String>())
+                .unwrap_or_default()
+        };
+        return Err(format!(
+            "{status}, with error {}: {}",
+            text(&e.code),
+            text(&e.message)
+        ));
+    }
+    match status {
+        "protected" => Ok(()),
+        "offboardRequested" => Err("offboardRequested (being removed from protection: no new backups)".into()),
+        "offboarded" => Err("offboarded (removed from protection: no new backups, earlier ones kept until retention ends)".into()),
+        "cancelOffboardRequested" => Err("cancelOffboardRequested (offboarding being cancelled: not protected until it completes)".into()),
+        other => Err(other.to_owned()),
     }
 }
 
@@ -269,21 +510,25 @@ fn protection_coverage(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
                 // First unit per directory object, by index: one pass, not users × units.
                 let mut unit_of: std::collections::HashMap<&str, usize> =
                     std::collections::HashMap::new();
+                // A protected unit wins over an offboarded one of the same object.
                 for (i, x) in units.iter().enumerate() {
                     if let Some(id) = x.directory_object_id.as_deref() {
-                        unit_of.entry(id).or_insert(i);
+                        let first = unit_of.entry(id).or_insert(i);
+                        if unit_state(&units[*first]).is_err() && unit_state(x).is_ok() {
+                            *first = i;
+                        }
                     }
                 }
                 let mut covered = 0;
                 for u in &in_scope {
                     let unit = unit_of.get(u.id.as_str()).copied();
                     match unit {
-                        Some(i) if units[i].is_protected() => covered += 1,
+                        Some(i) if unit_state(&units[i]).is_ok() => covered += 1,
                         Some(i) => {
                             uncovered.push(format!(
                                 "{}: {}",
                                 u.name(),
-                                units[i].status.as_deref().unwrap_or("unknown status")
+                                unit_state(&units[i]).err().unwrap_or_default()
                             ));
                             ev.push(EvidenceRef {
                                 file: ufile.clone(),
@@ -295,19 +540,16 @@ fn protection_coverage(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
                 }
                 (covered, in_scope.len())
             } else {
-                for (i, u) in units.iter().enumerate().filter(|(_, u)| !u.is_protected()) {
-                    uncovered.push(format!(
-                        "{}: {}",
-                        u.name(),
-                        u.status.as_deref().unwrap_or("unknown status")
-                    ));
+                for (i, u) in units.iter().enumerate() {
+                    let Err(why) = unit_state(u) else { continue };
+                    uncovered.push(format!("{}: {why}", u.name()));
                     ev.push(EvidenceRef {
                         file: ufile.clone(),
                         pointer: format!("/value/{i}"),
                     });
                 }
                 (
-                    units.iter().filter(|u| u.is_protected()).count(),
+                    units.iter().filter(|u| unit_state(u).is_ok()).count(),
                     units.len(),
                 )
             };
@@ -321,15 +563,20 @@ fn protection_coverage(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
             Ok(finish(covered, total, uncovered, ev))
         }
         _ => {
-            let jobs = month_jobs(ctx, w)?;
-            let latest = jobs
+            let records = month_jobs(ctx, p, w)?;
+            let latest = records
+                .jobs
                 .iter()
                 .filter(|j| j.items_total.is_some())
                 .max_by_key(|j| j.started_at);
             let Some(j) = latest else {
                 return Err(Missing {
-                    file: jobs_file(ctx),
-                    reason: format!("no {} job this month records items_total", w.id()),
+                    reason: format!(
+                        "no {} job this month records the items in scope (items_total in {}): the share protected cannot be measured",
+                        w.id(),
+                        records.name()
+                    ),
+                    file: records.file,
                 });
             };
             let total = j.items_total.unwrap_or(0) as usize;
@@ -349,8 +596,8 @@ fn protection_coverage(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
                 total,
                 uncovered,
                 vec![EvidenceRef {
-                    file: jobs_file(ctx),
-                    pointer: format!("line {}", j.line),
+                    file: records.file.clone(),
+                    pointer: j.pointer.clone(),
                 }],
             ))
         }
@@ -359,7 +606,8 @@ fn protection_coverage(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
 
 /// Share of a month's jobs that succeeded, for the scorecard's trend metrics.
 pub fn success_rate(ctx: &Ctx, w: Workload) -> Option<f64> {
-    let jobs = month_jobs(ctx, w).ok()?;
+    let p = ctx.policy.backup.workloads.get(&w)?;
+    let jobs = month_jobs(ctx, p, w).ok()?.jobs;
     Some(ratio(
         jobs.iter()
             .filter(|j| j.status == JobStatus::Success)
@@ -369,15 +617,16 @@ pub fn success_rate(ctx: &Ctx, w: Workload) -> Option<f64> {
 }
 
 fn job_success(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
-    scoped!(ctx, c);
-    let jobs = month_jobs(ctx, workload(c))?;
+    let p = scoped!(ctx, c);
+    let records = month_jobs(ctx, p, workload(c))?;
+    let jobs = &records.jobs;
     let (min, at) = ctx.param(c, &JOB_SUCCESS_MIN_PERCENT);
     let ok = jobs
         .iter()
         .filter(|j| j.status == JobStatus::Success)
         .count();
     let r = ratio(ok, jobs.len());
-    let bad: Vec<&&BackupJob> = jobs
+    let bad: Vec<&BackupJob> = jobs
         .iter()
         .filter(|j| j.status != JobStatus::Success)
         .collect();
@@ -392,23 +641,23 @@ fn job_success(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     .items(capped(
         bad.iter()
             .map(|j| {
+                // The job id as the product wrote it: ids are case-sensitive.
                 format!(
-                    "{} {} {:?}",
+                    "{} {} {}",
                     j.started_at.strftime("%Y-%m-%d %H:%M"),
                     j.job_id,
-                    j.status
+                    j.status.as_str()
                 )
-                .to_lowercase()
             })
             .collect(),
         50,
     ))
     .policy(at);
     for j in bad.iter().take(20) {
-        o = o.evidence(jobs_file(ctx), format!("line {}", j.line));
+        o = o.evidence(records.file.clone(), j.pointer.clone());
     }
     if o.evidence.is_empty() {
-        o = o.evidence(jobs_file(ctx), "");
+        o = o.evidence(records.file.clone(), "");
     }
     Ok(o)
 }
@@ -421,21 +670,22 @@ fn rpo(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
             Outcome::fail("no `rpo` declared: the gap cannot be judged").policy([p.at.clone()])
         );
     };
-    month_jobs(ctx, w)?;
+    month_jobs(ctx, p, w)?;
     // The observed window ends when the snapshot was taken: later days are not yet
     // observed, not a gap.
     let end = super::access::reference_time(ctx).min(ctx.month.end());
-    let prev_jobs = ctx.prev.map(|p| p.backup_jobs.get());
+    let now = job_records(ctx.snap, &ctx.policy.backup, p, w)?;
+    let prev_jobs = ctx.prev.map(|s| job_records(s, &ctx.policy.backup, p, w));
     let finished = |jobs: &'_ [BackupJob]| -> Vec<jiff::Timestamp> {
         jobs.iter()
-            .filter(|j| j.workload == w && j.protected_data())
+            .filter(|j| j.protected_data())
             .filter_map(|j| j.finished_at)
             .filter(|t| *t <= end)
             .collect()
     };
-    let mut all = finished(ctx.snap.backup_jobs.get()?);
-    if let Some(Ok(jobs)) = &prev_jobs {
-        all.extend(finished(jobs));
+    let mut all = finished(&now.jobs);
+    if let Some(Ok(prev)) = &prev_jobs {
+        all.extend(finished(&prev.jobs));
     }
     all.sort();
     all.dedup();
@@ -454,21 +704,18 @@ fn rpo(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     // Last month's records cover it up to its snapshot or its latest job, whichever is
     // later; this month's from its start, or its earliest job if the export reaches
     // back further. Time between the two is in no export: not observed.
-    let this_from = ctx
-        .snap
-        .backup_jobs
-        .get()?
+    let this_from = now
+        .jobs
         .iter()
-        .filter(|j| j.workload == w)
         .map(|j| j.started_at)
         .min()
         .map_or(ctx.month.start(), |t| t.min(ctx.month.start()));
     let unobserved = match (ctx.prev, &prev_jobs) {
-        (Some(p), Some(Ok(jobs))) => {
-            let seen = jobs
+        (Some(p), Some(Ok(prev))) => {
+            let seen = prev
+                .mentions
                 .iter()
-                .flat_map(|j| [Some(j.started_at), j.finished_at])
-                .flatten()
+                .copied()
                 .chain(p.manifest.ok().and_then(|m| m.collected_at.parse().ok()))
                 .filter(|t| *t < ctx.month.start())
                 .max()
@@ -484,12 +731,12 @@ fn rpo(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
         .filter(|t| *t >= ctx.month.start())
         .collect();
     let mut evidence = vec![EvidenceRef {
-        file: jobs_file(ctx),
+        file: now.file.clone(),
         pointer: String::new(),
     }];
-    if let (Some(p), Some(_)) = (ctx.prev, before) {
+    if let (Some(Ok(prev)), Some(_)) = (&prev_jobs, before) {
         evidence.push(EvidenceRef {
-            file: p.path(BACKUP_JOBS),
+            file: prev.file.clone(),
             pointer: String::new(),
         });
     }
@@ -603,17 +850,44 @@ pub fn tests_until<'a>(ctx: &'a Ctx, w: Workload) -> Vec<(&'a RestoreTest, Strin
     let mut out: Vec<(&RestoreTest, String)> = ctx
         .restore_history
         .iter()
-        .filter(|(_, t)| t.workload == w && t.date <= ctx.month.last_day())
+        .filter(|(f, t)| {
+            t.workload == w && crate::evidence::restore_tests::counts_for(f, t, ctx.month)
+        })
         .map(|(f, t)| (t, f.clone()))
         .collect();
-    out.sort_by_key(|(t, _)| t.date);
+    // The latest test decides. Tests of one day come from several records (a session a
+    // product logged and the same restore written down by hand): the worst result of
+    // that day decides, and of equals the hand-written record (its ticket) is shown.
+    let severity = |t: &RestoreTest| match t.result {
+        TestResult::Passed => 0,
+        TestResult::Partial => 1,
+        TestResult::Failed => 2,
+    };
+    out.sort_by_key(|(t, f)| (t.date, severity(t), f.ends_with(RESTORE_TESTS)));
     out
 }
 
 fn restore_test(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     let p = scoped!(ctx, c);
     let w = workload(c);
-    ctx.snap.restore_tests.get()?;
+    // This month's records must be readable: restore-tests.toml, or for a workload
+    // backed up by Veeam its restore sessions (a broken export never passes).
+    match (&p.veeam_jobs, &ctx.snap.veeam_restores) {
+        (Some(_), Some(slot)) => {
+            slot.get()?;
+        }
+        _ => {
+            ctx.snap.restore_tests.get()?;
+        }
+    }
+    // Microsoft 365 Backup's own restore sessions count too: a partial list of them
+    // could lack the latest, failed one.
+    if p.uses_m365_backup()
+        && let Err(m) = ctx.snap.restore_sessions.get()
+        && m.is_incomplete()
+    {
+        return Err(m);
+    }
     let Some(cadence) = p.restore_test_cadence else {
         return Ok(Outcome::fail("no `restore_test_cadence` declared").policy([p.at.clone()]));
     };
@@ -691,7 +965,7 @@ fn restore_test(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     ))
     .items(items)
     .policy([p.at_key("restore_test_cadence")])
-    .evidence(file.clone(), format!("line {}", last.at.line)))
+    .evidence(file.clone(), last.pointer.clone()))
 }
 
 #[cfg(test)]
@@ -883,6 +1157,59 @@ mod tests {
         );
     }
 
+    /// Issue 18 item 2: offboarding statuses and unit errors are never protected, and
+    /// say why; a user's protected unit wins over an offboarded older one.
+    #[test]
+    fn offboarding_statuses_and_unit_errors_are_not_protected() {
+        for (status, why) in [
+            (
+                "offboardRequested",
+                "offboardRequested (being removed from protection: no new backups)",
+            ),
+            (
+                "offboarded",
+                "offboarded (removed from protection: no new backups, earlier ones kept until retention ends)",
+            ),
+            (
+                "cancelOffboardRequested",
+                "cancelOffboardRequested (offboarding being cancelled: not protected until it completes)",
+            ),
+        ] {
+            let o = Fx::new()
+                .graph("mailboxProtectionUnits.json", &units(status))
+                .eval("backup.exchange.protection-coverage");
+            assert_eq!(o.status, Status::Fail, "{status}");
+            assert_eq!(o.items, [format!("bob@acme.example: {why}")]);
+        }
+        let errored = units("protected").replacen(
+            r#""status":"protected","protectionSources":"manual","createdBy""#,
+            r#""status":"protected","protectionSources":"manual","error":{"code":"UnableToProtect","message":"Mailbox is on hold"},"createdBy""#,
+            1,
+        )
+        .replacen(r#","error":null,"offboardRequestedDateTime""#, r#","offboardRequestedDateTime""#, 1);
+        let o = Fx::new()
+            .graph("mailboxProtectionUnits.json", &errored)
+            .eval("backup.exchange.protection-coverage");
+        assert_eq!(o.status, Status::Fail, "{o:#?}");
+        assert_eq!(
+            o.items,
+            ["bg1@acme.onmicrosoft.com: protected, with error UnableToProtect: Mailbox is on hold"]
+        );
+        // An old offboarded unit of bob before his protected one: bob is protected.
+        let both = units("protected").replacen(
+            "\"value\":[",
+            &format!(
+                "\"value\":[{},",
+                unit(BOB, "bob@acme.example", "offboarded")
+            ),
+            1,
+        );
+        let o = Fx::new()
+            .graph("mailboxProtectionUnits.json", &both)
+            .eval("backup.exchange.protection-coverage");
+        assert_eq!(o.status, Status::Pass, "{o:#?}");
+    }
+
     #[test]
     fn a_pending_protect_request_is_not_yet_protected_and_gaps_are_recalled() {
         let toml = backup_toml(
@@ -1063,7 +1390,10 @@ v-2,exchange,2026-11-22T22:00:00Z,2026-11-22T23:05:00Z,warning,120,110,Acme Clou
             .file(MONTH, "backup-jobs.csv", jobs)
             .eval("backup.exchange.protection-coverage");
         assert_eq!(o.status, Status::NoEvidence);
-        assert_eq!(o.message, "no exchange job this month records items_total");
+        assert_eq!(
+            o.message,
+            "no exchange job this month records the items in scope (items_total in backup-jobs.csv): the share protected cannot be measured"
+        );
     }
 
     #[test]
@@ -1183,6 +1513,44 @@ v-2,exchange,2026-11-22T22:00:00Z,2026-11-22T23:05:00Z,warning,120,110,Acme Clou
             Fx::new().eval("backup.sharepoint.job-success").status,
             Status::NotApplicable
         );
+    }
+
+    /// Regression (issue 18): "SharePoint" or "Exchange" in an export failed the whole
+    /// file; workload names are case-insensitive everywhere.
+    #[test]
+    fn workload_names_in_any_letter_case_count_for_their_workload() {
+        let mixed = daily_jobs(MONTH, 23)
+            .replacen(",exchange,", ",Exchange,", 5)
+            .replacen(",exchange,", ",EXCHANGE,", 5);
+        assert!(mixed.contains(",Exchange,") && mixed.contains(",EXCHANGE,"));
+        let fx = Fx::new().file(MONTH, "backup-jobs.csv", &mixed);
+        let o = fx.eval("backup.exchange.job-success");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+        assert_eq!(o.message, "23 of 23 jobs succeeded");
+        assert_eq!(
+            fx.eval("backup.exchange.rpo").measured.as_deref(),
+            Some("1d")
+        );
+        let restore = restore_ok_for("Exchange");
+        let o = Fx::new()
+            .file(MONTH, "restore-tests.toml", &restore)
+            .eval("backup.exchange.restore-test");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    fn restore_ok_for(workload: &str) -> String {
+        crate::controls::testing::RESTORE_OK.replace("\"exchange\"", &format!("{workload:?}"))
+    }
+
+    /// Regression (issue 18): job ids were lowercased in findings, so "Nightly-EXO" could
+    /// not be found in the product that named it.
+    #[test]
+    fn job_ids_keep_their_case_in_findings() {
+        let jobs = jobs_with_status(&[7], "failed").replace("j2026-11-07,", "Nightly-EXO-07,");
+        let o = Fx::new()
+            .file(MONTH, "backup-jobs.csv", &jobs)
+            .eval("backup.exchange.job-success");
+        assert_eq!(o.items, ["2026-11-07 01:00 Nightly-EXO-07 failed"]);
     }
 
     // ---- rpo ----

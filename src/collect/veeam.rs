@@ -1,0 +1,416 @@
+//! `collect --veeam-url`: a client's Veeam Backup for Microsoft 365 jobs, their sessions
+//! and its restore sessions, fetched from the REST API into `backup/veeam/` beside the
+//! Graph snapshot, with the same guards as Graph: no redirects, pages requested by
+//! offset on the configured origin only (never a link the server sends), bounded
+//! bodies, and the credential and token scrubbed from whatever the server says.
+//!
+//! One Veeam server holds every client's organizations, so only this client's data is
+//! stored: the jobs its backup.toml names in `veeam_jobs` (by name; a name matching
+//! two jobs is refused) and the restore sessions of an organization named like one of
+//! its domains. Token: `POST /v{n}/Token` with `grant_type=password`
+//! (helpcenter.veeam.com/docs/vbo365/rest/authorization.html).
+
+use super::ClientCtx;
+use super::auth::Secret;
+use super::http::{self, send_with_retry};
+use crate::evidence::manifest::EndpointRecord;
+use crate::evidence::{sha256_hex, veeam};
+use crate::policy::Policy;
+use reqwest::Url;
+use serde_json::{Map, Value};
+use std::path::Path;
+
+/// Sessions asked for per page.
+const PAGE: usize = 200;
+/// Safety bound on pages per collection.
+const MAX_PAGES: usize = 5_000;
+
+/// The Veeam server and its credentials (`CUSTODY_VEEAM_USERNAME`, `CUSTODY_VEEAM_PASSWORD`).
+#[derive(Debug, Clone)]
+pub struct VeeamServer {
+    /// `https://host:4443/v8`: origin plus the API version path.
+    pub base: Url,
+    pub username: Secret,
+    pub password: Secret,
+}
+
+impl VeeamServer {
+    /// `--veeam-url` with the credentials from `CUSTODY_VEEAM_USERNAME` and
+    /// `CUSTODY_VEEAM_PASSWORD` (never from the command line, which others can read).
+    pub fn from_env(url: &str) -> Result<VeeamServer, String> {
+        let var = |k: &str| {
+            std::env::var(k)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| format!("--veeam-url needs {k} in the environment"))
+        };
+        let username = Secret::new(var("CUSTODY_VEEAM_USERNAME")?);
+        let password = Secret::new(var("CUSTODY_VEEAM_PASSWORD")?);
+        VeeamServer::parse(url, username, password)
+    }
+
+    /// `--veeam-url`: `http(s)://host[:port][/prefix]` with an optional `/v{n}` (default
+    /// `/v8`), without credentials, query or fragment.
+    pub fn parse(url: &str, username: Secret, password: Secret) -> Result<VeeamServer, String> {
+        let bad = |why: &str| format!("--veeam-url {url:?}: {why}");
+        let mut u = Url::parse(url.trim()).map_err(|e| bad(&e.to_string()))?;
+        if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
+            return Err(bad("expected http(s)://host[:port][/v8]"));
+        }
+        if !u.username().is_empty() || u.password().is_some() {
+            return Err(bad(
+                "credentials do not belong in the URL: set CUSTODY_VEEAM_USERNAME and CUSTODY_VEEAM_PASSWORD",
+            ));
+        }
+        if u.query().is_some() || u.fragment().is_some() {
+            return Err(bad("expected no query or fragment"));
+        }
+        // A server behind a reverse proxy may sit under a prefix: the API version is the
+        // last segment, `/v8` when the URL names none.
+        let path = u.path().trim_matches('/').to_owned();
+        let is_version = |seg: &str| {
+            seg.len() > 1 && seg.starts_with('v') && seg[1..].bytes().all(|b| b.is_ascii_digit())
+        };
+        let full = match path.rsplit('/').next() {
+            _ if path.is_empty() => "v8".to_owned(),
+            Some(last) if is_version(last) => path.clone(),
+            _ => format!("{path}/v8"),
+        };
+        u.set_path(&format!("/{full}"));
+        Ok(VeeamServer {
+            base: u,
+            username,
+            password,
+        })
+    }
+
+    fn url(&self, rest: &str) -> String {
+        format!("{}/{rest}", self.base.as_str().trim_end_matches('/'))
+    }
+
+    fn version(&self) -> &str {
+        self.base.path().rsplit('/').next().unwrap_or("v8")
+    }
+}
+
+/// What one client needs from the server: the job names of its in-scope workloads and
+/// the domains that name its organization.
+pub struct Plan {
+    pub job_names: Vec<String>,
+    pub domains: Vec<String>,
+}
+
+impl Plan {
+    /// `None` when no in-scope workload names Veeam jobs.
+    pub fn of(policy: &Policy) -> Option<Plan> {
+        let mut job_names: Vec<String> = policy
+            .backup
+            .workloads
+            .values()
+            .filter(|w| w.in_scope)
+            .filter_map(|w| w.veeam_jobs.clone())
+            .flatten()
+            .collect();
+        job_names.sort();
+        job_names.dedup();
+        (!job_names.is_empty()).then(|| Plan {
+            job_names,
+            domains: policy.client.domains.clone(),
+        })
+    }
+}
+
+impl ClientCtx<'_> {
+    /// Fetches the three Veeam files into `partial`, each read back with the loader's
+    /// types before it counts; returns their manifest records.
+    pub(super) fn collect_veeam(
+        &self,
+        server: &VeeamServer,
+        plan: &Plan,
+        partial: &Path,
+        partial_rel: &str,
+    ) -> Result<Vec<EndpointRecord>, String> {
+        let token = self.veeam_token(server)?;
+        let v = server.version();
+
+        let (jobs, _) = self.veeam_get(server, &token, "Jobs", veeam::JOBS)?;
+        let all_jobs = match jobs {
+            Value::Array(a) => a,
+            Value::Object(mut page) => match page.remove("results") {
+                Some(Value::Array(a)) => a,
+                _ => {
+                    return Err(format!(
+                        "{}: the response is not a list of jobs",
+                        veeam::JOBS
+                    ));
+                }
+            },
+            _ => {
+                return Err(format!(
+                    "{}: the response is not a list of jobs",
+                    veeam::JOBS
+                ));
+            }
+        };
+        let mut mine = Vec::new();
+        for name in &plan.job_names {
+            let matching: Vec<&Value> = all_jobs
+                .iter()
+                .filter(|j| j["name"].as_str().map(str::trim) == Some(name.as_str()))
+                .collect();
+            match matching.as_slice() {
+                [] => {
+                    return Err(format!(
+                        "the Veeam server lists no job named {name:?} (backup.toml `veeam_jobs`)"
+                    ));
+                }
+                [one] => mine.push((*one).clone()),
+                _ => {
+                    return Err(format!(
+                        "the Veeam server has {} jobs named {name:?}: rename them so each client's jobs are known by name",
+                        matching.len()
+                    ));
+                }
+            }
+        }
+        let mut sessions = Vec::new();
+        let mut session_pages = 0;
+        for job in &mine {
+            let id = job["id"].as_str().unwrap_or_default();
+            // The id becomes a path segment: only what a Veeam id can hold.
+            if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+                return Err(format!(
+                    "{}: a job's id is not an id: {}",
+                    veeam::JOBS,
+                    http::server_text(id)
+                ));
+            }
+            let (items, pages) = self.veeam_pages(
+                server,
+                &token,
+                &format!("Jobs/{id}/JobSessions"),
+                veeam::JOB_SESSIONS,
+            )?;
+            session_pages += pages;
+            sessions.extend(items);
+        }
+        let (restores, restore_pages) =
+            self.veeam_pages(server, &token, "RestoreSessions", veeam::RESTORE_SESSIONS)?;
+        let own_org = |s: &Value| {
+            s["organization"].as_str().is_some_and(|o| {
+                plan.domains
+                    .iter()
+                    .any(|d| d.trim().eq_ignore_ascii_case(o.trim()))
+            })
+        };
+        let restores: Vec<Value> = restores.into_iter().filter(own_org).collect();
+
+        let files = [
+            (veeam::JOBS, format!("GET /{v}/Jobs"), Value::Array(mine), 1),
+            (
+                veeam::JOB_SESSIONS,
+                format!("GET /{v}/Jobs/{{id}}/JobSessions"),
+                merged(&format!("/{v}/JobSessions"), sessions),
+                session_pages,
+            ),
+            (
+                veeam::RESTORE_SESSIONS,
+                format!("GET /{v}/RestoreSessions"),
+                merged(&format!("/{v}/RestoreSessions"), restores),
+                restore_pages,
+            ),
+        ];
+        let mut records = Vec::new();
+        for (file, request, body, pages) in files {
+            let items = match &body {
+                Value::Array(a) => a.len(),
+                v => v["results"].as_array().map_or(0, Vec::len),
+            } as u64;
+            let mut bytes = serde_json::to_vec_pretty(&body).map_err(|e| e.to_string())?;
+            bytes.push(b'\n');
+            self.write_checked(&partial.join(file), file, &bytes)?;
+            records.push(EndpointRecord {
+                file: file.to_owned(),
+                request: Some(request),
+                status: Some(200),
+                pages: Some(pages as u32),
+                items: Some(items),
+                sha256: Some(sha256_hex(&bytes)),
+                missing: None,
+                reason: None,
+                note: None,
+            });
+        }
+        // Read back as check will: a file it would refuse never replaces a good month.
+        let mut diags = Vec::new();
+        veeam::load_jobs(partial, partial_rel, &mut diags);
+        veeam::load_restores(partial, partial_rel, &mut diags);
+        if let Some(d) = diags.first() {
+            return Err(format!("the Veeam response does not load as evidence: {d}"));
+        }
+        Ok(records)
+    }
+
+    /// `POST /v{n}/Token` with the password grant; the token joins the redactor.
+    fn veeam_token(&self, server: &VeeamServer) -> Result<Secret, String> {
+        let redactor = self.tokens.redactor();
+        redactor.add(&server.username);
+        redactor.add(&server.password);
+        let url = server.url("Token");
+        let log = |m: &str| self.log(m);
+        let form = super::auth::form_encode(&[
+            ("grant_type", "password".to_owned()),
+            ("username", server.username.expose().to_owned()),
+            ("password", server.password.expose().to_owned()),
+        ]);
+        let (status, body) =
+            send_with_retry(&self.opts.retry, "Veeam token", self.deadline, &log, || {
+                Ok(self
+                    .http
+                    .post(&url)
+                    .header("accept", "application/json")
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(form.clone()))
+            })?;
+        if !(200..300).contains(&status) {
+            return Err(redactor.redact(&format!(
+                "Veeam token: HTTP {status}: {}",
+                http::server_text(&String::from_utf8_lossy(&body))
+            )));
+        }
+        let v: Value = serde_json::from_slice(&body)
+            .map_err(|_| format!("Veeam token: HTTP {status} without a JSON body"))?;
+        let token = v["access_token"]
+            .as_str()
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| format!("Veeam token: HTTP {status} without an access_token"))?;
+        let token = Secret::new(token);
+        redactor.add(&token);
+        Ok(token)
+    }
+
+    /// One GET on the Veeam origin with the bearer token; a non-2xx status is an error
+    /// whose text is scrubbed.
+    fn veeam_get(
+        &self,
+        server: &VeeamServer,
+        token: &Secret,
+        rest: &str,
+        file: &str,
+    ) -> Result<(Value, u16), String> {
+        let url = server.url(rest);
+        let log = |m: &str| self.log(m);
+        let redactor = self.tokens.redactor();
+        let (status, body) = send_with_retry(&self.opts.retry, file, self.deadline, &log, || {
+            Ok(self
+                .http
+                .get(&url)
+                .bearer_auth(token.expose())
+                .header("accept", "application/json"))
+        })?;
+        if (300..400).contains(&status) {
+            return Err(format!(
+                "{file}: HTTP {status} redirect refused: custody follows no redirects, so the token is sent only to the Veeam origin"
+            ));
+        }
+        if !(200..300).contains(&status) {
+            return Err(redactor.redact(&format!(
+                "{file}: HTTP {status}: {}",
+                http::server_text(&String::from_utf8_lossy(&body))
+            )));
+        }
+        let v: Value = serde_json::from_slice(&body)
+            .map_err(|e| format!("{file}: HTTP {status} with invalid JSON: {e}"))?;
+        if v.is_null() {
+            return Err(format!("{file}: HTTP {status} with null, not data"));
+        }
+        Ok((v, status))
+    }
+
+    /// Every page of a collection, asked for by `offset` and `limit` (a bare array is
+    /// one page); stops at the first short page.
+    fn veeam_pages(
+        &self,
+        server: &VeeamServer,
+        token: &Secret,
+        rest: &str,
+        file: &str,
+    ) -> Result<(Vec<Value>, usize), String> {
+        let mut out = Vec::new();
+        for page in 0..MAX_PAGES {
+            let (v, _) = self.veeam_get(
+                server,
+                token,
+                &format!("{rest}?offset={}&limit={PAGE}", page * PAGE),
+                file,
+            )?;
+            let items = match v {
+                Value::Array(a) => {
+                    out.extend(a);
+                    return Ok((out, page + 1));
+                }
+                Value::Object(mut o) => match o.remove("results") {
+                    Some(Value::Array(a)) => a,
+                    _ => return Err(format!("{file}: a page has no \"results\" array")),
+                },
+                _ => return Err(format!("{file}: a page is not a JSON object")),
+            };
+            let n = items.len();
+            out.extend(items);
+            if n < PAGE {
+                return Ok((out, page + 1));
+            }
+        }
+        Err(format!("{file}: more than {MAX_PAGES} pages; stopped"))
+    }
+}
+
+/// The pages' results as one page, the shape `GET` returns with nothing left to fetch.
+fn merged(self_href: &str, results: Vec<Value>) -> Value {
+    let mut links = Map::new();
+    links.insert("self".into(), serde_json::json!({ "href": self_href }));
+    serde_json::json!({
+        "offset": 0,
+        "limit": results.len(),
+        "results": results,
+        "_links": links,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_url_is_an_origin_with_an_optional_api_version() {
+        let s = |u: &str| VeeamServer::parse(u, Secret::new("u"), Secret::new("p"));
+        assert_eq!(
+            s("https://vbo.example:4443")
+                .map(|v| v.url("Jobs"))
+                .as_deref(),
+            Ok("https://vbo.example:4443/v8/Jobs")
+        );
+        assert_eq!(
+            s("https://vbo.example:4443/v7/")
+                .map(|v| v.url("Token"))
+                .as_deref(),
+            Ok("https://vbo.example:4443/v7/Token")
+        );
+        // Behind a reverse proxy, under a prefix.
+        assert_eq!(
+            s("http://127.0.0.1:9/veeam")
+                .map(|v| v.url("Jobs"))
+                .as_deref(),
+            Ok("http://127.0.0.1:9/veeam/v8/Jobs")
+        );
+        for bad in [
+            "ftp://x",
+            "https://u:p@x",
+            "https://x/v8?a=1",
+            "https://x/v8#f",
+            "x",
+        ] {
+            assert!(s(bad).is_err(), "{bad}");
+        }
+    }
+}
