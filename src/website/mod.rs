@@ -43,6 +43,8 @@ pub struct BuildSummary {
     pub packs: usize,
     pub files: usize,
     pub skipped: Vec<String>,
+    /// Clients with `[publishing] enabled = false`, left out of a whole-site build.
+    pub unpublished: Vec<String>,
     pub errors: Vec<Diagnostic>,
     pub timings: Vec<(&'static str, Duration)>,
     /// Month pages and packs taken over unchanged from the previous site.
@@ -96,8 +98,15 @@ impl BuildSummary {
                 String::new()
             } else {
                 format!("; skipped {}", self.skipped.join(", "))
-            }
-        )
+            },
+        ) + &if self.unpublished.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; not published ([publishing] enabled = false): {}",
+                self.unpublished.join(", ")
+            )
+        }
     }
 }
 
@@ -391,6 +400,24 @@ pub fn build_reported(
     let signer = pack::Signer::from_env().map_err(|e| vec![Diagnostic::file(e.file, e.message)])?;
     let signing_key = signer.as_ref().map_or("", |s| s.fingerprint());
     let (clients, mut errors) = crate::repo::select_clients(&opts.repo, &opts.clients)?;
+    // `[publishing] enabled = false`: left out of a whole-site build, whose pages reach the
+    // portfolio and every host the site is copied to. A build that names the client with
+    // --client builds it, as asked. A policy that does not load stays in: evaluation
+    // reports it and keeps its previous pages.
+    let clients = if opts.clients.is_empty() {
+        let (keep, held): (Vec<_>, Vec<_>) = clients.into_iter().partition(|id| {
+            crate::policy::load_policy(
+                &crate::policy::load::WorkingTree(opts.repo.clone()),
+                id,
+                crate::controls::known(),
+            )
+            .map_or(true, |p| p.client.publish)
+        });
+        summary.unpublished = held.iter().map(|c| c.to_string()).collect();
+        keep
+    } else {
+        clients
+    };
     // The control reference, written at the root and into every client's folder.
     let control_pages =
         control_pages::render(&env).map_err(|e| vec![Diagnostic::file("site-templates", e)])?;

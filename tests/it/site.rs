@@ -429,3 +429,54 @@ fn a_single_client_build_is_a_standalone_site() {
         files.keys().collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn an_unpublished_client_is_left_out_of_the_whole_site_unless_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    Fx::new().write_to(&repo, "shown");
+    Fx::new().write_to(&repo, "private");
+    let toml = repo.join("clients/private/client.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    let text = if text.contains("[publishing]") {
+        text.replace("enabled = true", "enabled = false")
+    } else {
+        format!("{text}\n[publishing]\nenabled = false\n")
+    };
+    std::fs::write(&toml, text).unwrap();
+    let out = dir.path().join("site");
+    let res = custody(&repo)
+        .arg("build")
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(res.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&res.stderr);
+    assert!(
+        err.contains("not published ([publishing] enabled = false): private"),
+        "{err}"
+    );
+    assert!(out.join("shown/2026-11/index.html").exists());
+    assert!(
+        !out.join("private").exists(),
+        "no page of the unpublished client"
+    );
+    let site = tree(&out);
+    for (path, bytes) in &site {
+        assert!(
+            !String::from_utf8_lossy(bytes).contains("clients/private")
+                && !String::from_utf8_lossy(bytes).contains("\"private/")
+                && !path.starts_with("private/"),
+            "{path} mentions the unpublished client"
+        );
+    }
+    // Named explicitly, it is built: the MSP asked for it.
+    let one = dir.path().join("one");
+    custody(&repo)
+        .args(["build", "--client", "private", "--out"])
+        .arg(&one)
+        .assert()
+        .code(0);
+    assert!(one.join("private/2026-11/index.html").exists());
+}
