@@ -1733,3 +1733,59 @@ fn a_group_principal_id_that_is_not_a_guid_never_becomes_a_file_name() {
         assert!(!dir.path().parent().unwrap().join("outside.json").exists());
     }
 }
+
+#[test]
+fn two_clients_naming_one_tenant_are_not_collected_and_the_others_are() {
+    let month = current_month();
+    let dir = repo(&month);
+    // fabrikam claims northwind's tenant.
+    let toml = dir.path().join("clients/fabrikam/client.toml");
+    let text = std::fs::read_to_string(&toml).unwrap();
+    let own = text
+        .lines()
+        .find(|l| l.starts_with("tenant_id"))
+        .unwrap()
+        .to_owned();
+    std::fs::write(
+        &toml,
+        text.replace(&own, &format!("tenant_id = \"{NORTHWIND_TENANT}\"")),
+    )
+    .unwrap();
+    let base = Arc::new(Mutex::new(String::new()));
+    let b2 = base.clone();
+    let server = Server::start(move |req| {
+        if token_tenant(req).is_some() {
+            return token_reply(&format!("tok-{}-x", token_tenant(req).unwrap()));
+        }
+        happy_graph(req, &b2.lock().unwrap()).unwrap_or_else(not_found)
+    });
+    *base.lock().unwrap() = server.url.clone();
+    let out = with_secret(custody(dir.path(), &server))
+        .args(["collect", "--month", &month])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("clients/fabrikam/client.toml"), "{stderr}");
+    assert!(stderr.contains("clients/northwind/client.toml"), "{stderr}");
+    // Neither clashing client got a token or a file; tailspin was collected.
+    assert!(
+        server
+            .requests(&format!("/login/{NORTHWIND_TENANT}/"))
+            .is_empty()
+    );
+    assert!(
+        !dir.path()
+            .join("evidence/fabrikam")
+            .join(&month)
+            .join("manifest.json")
+            .exists()
+    );
+    assert!(
+        dir.path()
+            .join("evidence/tailspin")
+            .join(&month)
+            .join("manifest.json")
+            .is_file()
+    );
+}

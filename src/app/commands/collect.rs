@@ -75,7 +75,17 @@ pub fn run(ctx: &Ctx, args: &CollectArgs) -> CommandResult {
         None => None,
         Some(u) => Some(collect::veeam::VeeamServer::from_env(u).map_err(usage)?),
     };
-    let (mut clients, diags) = crate::repo::select_clients(root, &args.clients)?;
+    let (mut clients, mut diags) = crate::repo::select_clients(root, &args.clients)?;
+    // Two clients naming one tenant: its evidence cannot be both clients', so neither is
+    // collected (check refuses them the same way); the others still are.
+    let shared = crate::evaluate::shared_tenants(root);
+    clients.retain(|c| match shared.get(c) {
+        Some(d) => {
+            diags.extend(d.iter().cloned());
+            false
+        }
+        None => true,
+    });
     ctx.term.diagnostics(&diags);
     if let Some((i, n)) = shard {
         clients = collect::shard(&clients, i, n);
