@@ -331,6 +331,7 @@ pub fn add_client(dir: &Path, client: &ClientId) -> Result<InitReport, String> {
         ));
     }
     let files = client_files(client);
+    refuse_links_on_the_way(dir, &files)?;
     let mut made = Made::default();
     match write_all(dir, &files, &mut made, false) {
         Ok(()) => Ok(InitReport {
@@ -367,6 +368,7 @@ pub fn init_repo_with(
         return Err(format!("{} exists and is not a directory", dir.display()));
     }
     let files = files(client, action);
+    refuse_links_on_the_way(dir, &files)?;
     // Refuse before writing anything.
     let mut taken: Vec<PathBuf> = ["clients", "evidence"]
         .iter()
@@ -402,6 +404,34 @@ pub fn init_repo_with(
             Err(e)
         }
     }
+}
+
+/// Refuses, before anything is written, a symbolic link on the way to any file `init`
+/// writes (`evidence/` linked to another repository's evidence, `clients/` to a shared
+/// folder): writing through it would create or, with --force, replace files outside the
+/// repository. Only folders inside `dir` count; `dir` itself may be a link to a folder.
+fn refuse_links_on_the_way(dir: &Path, files: &[(String, String)]) -> Result<(), String> {
+    let mut checked = std::collections::BTreeSet::new();
+    for (rel, _) in files {
+        let mut at = dir.to_path_buf();
+        for part in Path::new(rel)
+            .parent()
+            .into_iter()
+            .flat_map(|p| p.components())
+        {
+            at.push(part);
+            if !checked.insert(at.clone()) {
+                continue;
+            }
+            if fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
+                return Err(format!(
+                    "{} is a symbolic link: custody init writes only into real folders of the repository (nothing was written)",
+                    at.display()
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What has been created so far, for rollback.
@@ -708,6 +738,35 @@ mod tests {
                 "{err}"
             );
             assert_eq!(tree(tmp.path()), before, "a refused init changed files");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_linked_folder_inside_the_repository_is_refused_even_with_force() {
+        for linked in ["evidence", "clients", ".github", "schema"] {
+            let tmp = tempfile::tempdir().unwrap();
+            let repo = tmp.path().join("repo");
+            init_repo(&repo, &id(DEFAULT_CLIENT), false).unwrap();
+            let outside = tmp.path().join("outside");
+            fs::create_dir(&outside).unwrap();
+            fs::remove_dir_all(repo.join(linked)).unwrap();
+            std::os::unix::fs::symlink(&outside, repo.join(linked)).unwrap();
+            let e = init_repo(&repo, &id(DEFAULT_CLIENT), true).unwrap_err();
+            assert!(
+                e.contains("symbolic link") && e.contains(linked),
+                "{linked}: {e}"
+            );
+            assert_eq!(
+                fs::read_dir(&outside).unwrap().count(),
+                0,
+                "{linked}: written through the link"
+            );
+            if linked == "clients" {
+                let e = add_client(&repo, &id("second")).unwrap_err();
+                assert!(e.contains("symbolic link"), "{e}");
+                assert_eq!(fs::read_dir(&outside).unwrap().count(), 0);
+            }
         }
     }
 
