@@ -650,13 +650,12 @@ impl ClientCtx<'_> {
             ));
         }
         let gz_name = format!("{file}{}", crate::evidence::GZIP_SUFFIX);
-        let (name, other, bytes) = if json.len() as u64 > self.opts.compress_above
-            || self.opts.compress_above == 0
-        {
-            (gz_name, file.to_owned(), gzip(json)?)
-        } else {
-            (file.to_owned(), gz_name, json.to_vec())
-        };
+        let (name, other, bytes) =
+            if json.len() as u64 > self.opts.compress_above || self.opts.compress_above == 0 {
+                (gz_name, file.to_owned(), gzip(json)?)
+            } else {
+                (file.to_owned(), gz_name, json.to_vec())
+            };
         // One endpoint, one stored file: the other form never sits beside it.
         let _g = guard::write_guard();
         let _ = std::fs::remove_file(partial.join(&other));
@@ -867,7 +866,7 @@ impl ClientCtx<'_> {
         let name = file.trim_start_matches("graph/");
         match bar {
             Some(b) => b.set_message(format!("{name}: page {pages}, {items} items")),
-            None if pages % PROGRESS_EVERY_PAGES == 0 => {
+            None if pages.is_multiple_of(PROGRESS_EVERY_PAGES) => {
                 self.log(&format!("{file}: {pages} pages, {items} items so far"))
             }
             None => {}

@@ -742,7 +742,9 @@ struct Inflate<R: std::io::BufRead> {
 impl<R: std::io::BufRead> Read for Inflate<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         // One byte past the cap is read to tell "exactly the cap" from "more".
-        let want = buf.len().min(usize::try_from(self.left + 1).unwrap_or(usize::MAX));
+        let want = buf
+            .len()
+            .min(usize::try_from(self.left.saturating_add(1)).unwrap_or(usize::MAX));
         let n = match self.inner.read(&mut buf[..want]) {
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => return Err(e),
@@ -776,7 +778,8 @@ impl Stored {
         }
         let inflate = Inflate {
             inner: flate2::bufread::MultiGzDecoder::new(std::io::BufReader::with_capacity(
-                64 * 1024, f,
+                64 * 1024,
+                f,
             )),
             left: cap,
             cap,
@@ -1043,4 +1046,101 @@ pub fn months(root: &Path, client: &ClientId) -> Vec<Month> {
         .collect();
     months.sort();
     months
+}
+
+#[cfg(test)]
+mod gzip_tests {
+    use super::*;
+    use std::io::Write;
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(bytes).unwrap();
+        enc.finish().unwrap()
+    }
+
+    /// A month folder at `evidence/c/2026-11` of a temporary repository, with `files`.
+    fn month(files: &[(&str, Vec<u8>)]) -> (tempfile::TempDir, std::path::PathBuf) {
+        let root = tempfile::tempdir().unwrap();
+        let abs = root.path().join("evidence/c/2026-11");
+        for (name, bytes) in files {
+            let p = abs.join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, bytes).unwrap();
+        }
+        (root, abs)
+    }
+
+    const DIR: &str = "evidence/c/2026-11";
+
+    #[test]
+    fn a_gzip_bomb_is_refused_at_the_inflated_size_cap() {
+        // 8 MiB of white space inside a valid document inflates from a few kilobytes: the
+        // parser would read on, so only the cap stops it.
+        let mut json = b"{\"value\": [".to_vec();
+        json.resize(json.len() + (8 << 20), b' ');
+        json.extend_from_slice(b"]}");
+        let bomb = gzip(&json);
+        assert!(bomb.len() < 64 << 10);
+        let (_root, abs) = month(&[("graph/users.json.gz", bomb)]);
+        let err = read_json_capped::<Collection<User>>(&abs, DIR, "graph/users.json", 1 << 20)
+            .unwrap_err();
+        assert_eq!(err.file, format!("{DIR}/graph/users.json.gz"));
+        assert!(
+            err.message.contains("inflates to more than 1 MiB"),
+            "{}",
+            err.message
+        );
+        // Under a cap it fits, the same file loads.
+        let ok = read_json_capped::<Collection<User>>(&abs, DIR, "graph/users.json", 9 << 20)
+            .unwrap()
+            .unwrap();
+        assert!(ok.value.is_empty());
+    }
+
+    #[test]
+    fn the_cap_allows_exactly_its_size_and_refuses_one_byte_more() {
+        let json = br#"{"value": []}"#;
+        let (_root, abs) = month(&[("graph/users.json.gz", gzip(json))]);
+        let n = json.len() as u64;
+        assert!(read_json_capped::<Collection<User>>(&abs, DIR, "graph/users.json", n).is_ok());
+        let err =
+            read_json_capped::<Collection<User>>(&abs, DIR, "graph/users.json", n - 1).unwrap_err();
+        assert!(err.message.contains("a gzip bomb?"), "{}", err.message);
+    }
+
+    #[test]
+    fn the_loader_reads_a_compressed_collection_with_json_paths_naming_the_gz_file() {
+        let good = br#"{"value": [{"id": "a", "userPrincipalName": "a@x.example"}]}"#;
+        let bad = br#"{"value": [{"id": 7}]}"#;
+        let (_root, abs) = month(&[
+            ("graph/users.json.gz", gzip(good)),
+            ("graph/domains.json.gz", gzip(bad)),
+        ]);
+        let ctx = LoadCtx {
+            abs: &abs,
+            dir: DIR,
+            manifest: None,
+        };
+        let mut diags = Vec::new();
+        let users = ctx.collection::<User>(Endpoint::Users, &mut diags);
+        assert_eq!(users.get().unwrap().len(), 1);
+        assert!(diags.is_empty());
+        let bad = read_json::<Collection<User>>(&abs, DIR, "graph/domains.json").unwrap_err();
+        assert_eq!(bad.file, format!("{DIR}/graph/domains.json.gz"));
+        assert_eq!(bad.json_path.as_deref(), Some("/value/0/id"));
+    }
+
+    #[test]
+    fn an_empty_or_headerless_gz_is_bad_input_naming_it() {
+        for (what, bytes) in [
+            ("empty", Vec::new()),
+            ("inflates to nothing", gzip(b"")),
+            ("not gzip", b"{\"value\": []}".to_vec()),
+        ] {
+            let (_root, abs) = month(&[("graph/users.json.gz", bytes)]);
+            let err = read_json::<Collection<User>>(&abs, DIR, "graph/users.json").unwrap_err();
+            assert_eq!(err.file, format!("{DIR}/graph/users.json.gz"), "{what}");
+        }
+    }
 }

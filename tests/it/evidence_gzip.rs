@@ -35,12 +35,19 @@ fn bin(root: &Path) -> Command {
 /// results (with the run-dependent collection time left out).
 fn check_json(root: &Path, month: &str) -> (Option<i32>, Value) {
     let out = bin(root)
-        .args(["check", "--client", "northwind", "--month", month, "--format", "json"])
+        .args([
+            "check",
+            "--client",
+            "northwind",
+            "--month",
+            month,
+            "--format",
+            "json",
+        ])
         .output()
         .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("{e}: {}", String::from_utf8_lossy(&out.stderr))
-    });
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     let client = &v["clients"][0];
     (
         out.status.code(),
@@ -55,7 +62,10 @@ fn check_json(root: &Path, month: &str) -> (Option<i32>, Value) {
 
 /// The same scorecard, result by result (a difference names its control).
 fn assert_same_results(got: &Value, want: &Value) {
-    let (g, w) = (got["results"].as_array().unwrap(), want["results"].as_array().unwrap());
+    let (g, w) = (
+        got["results"].as_array().unwrap(),
+        want["results"].as_array().unwrap(),
+    );
     assert_eq!(g.len(), w.len());
     for (g, w) in g.iter().zip(w) {
         assert_eq!(g, w, "{}", w["control"]);
@@ -90,7 +100,11 @@ fn a_month_with_gzip_compressed_graph_files_checks_exactly_as_the_uncompressed_o
     let plain = repo(MONTH);
     let packed = repo(MONTH);
     let month_dir = packed.path().join("evidence/northwind").join(MONTH);
-    for name in ["users.json", "userRegistrationDetails.json", "roleAssignments.json"] {
+    for name in [
+        "users.json",
+        "userRegistrationDetails.json",
+        "roleAssignments.json",
+    ] {
         compress_in_place(&month_dir, name);
     }
     let (code_plain, plain_results) = check_json(plain.path(), MONTH);
@@ -114,7 +128,12 @@ fn a_month_with_gzip_compressed_graph_files_checks_exactly_as_the_uncompressed_o
         .arg(&site)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let zip_path = walkdir::WalkDir::new(&site)
         .into_iter()
         .filter_map(Result::ok)
@@ -128,9 +147,16 @@ fn a_month_with_gzip_compressed_graph_files_checks_exactly_as_the_uncompressed_o
         &mut stored,
     )
     .unwrap();
-    assert_eq!(stored, std::fs::read(month_dir.join("graph/users.json.gz")).unwrap());
+    assert_eq!(
+        stored,
+        std::fs::read(month_dir.join("graph/users.json.gz")).unwrap()
+    );
     assert!(zip.by_name("evidence/graph/users.json").is_err());
-    let out = bin(packed.path()).arg("verify").arg(&zip_path).output().unwrap();
+    let out = bin(packed.path())
+        .arg("verify")
+        .arg(&zip_path)
+        .output()
+        .unwrap();
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -143,16 +169,30 @@ fn a_month_with_gzip_compressed_graph_files_checks_exactly_as_the_uncompressed_o
 #[test]
 fn both_json_and_json_gz_of_one_endpoint_are_bad_input_naming_both() {
     let dir = repo(MONTH);
-    let graph = dir.path().join("evidence/northwind").join(MONTH).join("graph");
+    let graph = dir
+        .path()
+        .join("evidence/northwind")
+        .join(MONTH)
+        .join("graph");
     let users = std::fs::read(graph.join("users.json")).unwrap();
     std::fs::write(graph.join("users.json.gz"), gzip(&users)).unwrap();
     let out = bin(dir.path())
-        .args(["check", "--client", "northwind", "--month", MONTH, "--format", "json"])
+        .args([
+            "check",
+            "--client",
+            "northwind",
+            "--month",
+            MONTH,
+            "--format",
+            "json",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let both = format!("evidence/northwind/{MONTH}/graph/users.json and evidence/northwind/{MONTH}/graph/users.json.gz");
+    let both = format!(
+        "evidence/northwind/{MONTH}/graph/users.json and evidence/northwind/{MONTH}/graph/users.json.gz"
+    );
     assert!(stderr.contains(&both), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
@@ -180,7 +220,10 @@ fn a_group_members_file_may_be_stored_compressed_and_twice_is_bad_input() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(2), "{stdout}");
-    assert!(stdout.contains(&format!("graph/groupMembers/{id}.json.gz")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("graph/groupMembers/{id}.json.gz")),
+        "{stdout}"
+    );
     assert!(stdout.contains("/value/0"), "{stdout}");
 
     // The same list well-formed loads; with its .json beside it, both are named.
@@ -193,7 +236,12 @@ fn a_group_members_file_may_be_stored_compressed_and_twice_is_bad_input() {
         .args(["check", "--client", "northwind", "--month", MONTH])
         .output()
         .unwrap();
-    assert_ne!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_ne!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     std::fs::write(members.join(format!("{id}.json")), br#"{"value": []}"#).unwrap();
     let out = bin(dir.path())
         .args(["check", "--client", "northwind", "--month", MONTH])
@@ -201,13 +249,20 @@ fn a_group_members_file_may_be_stored_compressed_and_twice_is_bad_input() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(2), "{stdout}");
-    assert!(stdout.contains(&format!("groupMembers/{id}.json and")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("groupMembers/{id}.json and")),
+        "{stdout}"
+    );
 }
 
 #[test]
 fn a_corrupt_gzip_file_is_bad_input_naming_it_never_a_panic() {
     let dir = repo(MONTH);
-    let graph = dir.path().join("evidence/northwind").join(MONTH).join("graph");
+    let graph = dir
+        .path()
+        .join("evidence/northwind")
+        .join(MONTH)
+        .join("graph");
     let users = std::fs::read(graph.join("users.json")).unwrap();
     std::fs::remove_file(graph.join("users.json")).unwrap();
     let good = gzip(&users);
@@ -234,7 +289,15 @@ fn a_corrupt_gzip_file_is_bad_input_naming_it_never_a_panic() {
     for (what, bytes) in cases {
         std::fs::write(graph.join("users.json.gz"), &bytes).unwrap();
         let out = bin(dir.path())
-            .args(["check", "--client", "northwind", "--month", MONTH, "--format", "json"])
+            .args([
+                "check",
+                "--client",
+                "northwind",
+                "--month",
+                MONTH,
+                "--format",
+                "json",
+            ])
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -267,10 +330,23 @@ fn seal_records_a_compressed_file_as_stored() {
     let gz = gzip(&users);
     std::fs::write(month_dir.join("graph/users.json.gz"), &gz).unwrap();
     let out = bin(dir.path())
-        .args(["seal", "--client", "northwind", "--month", MONTH, "--by", "Test Person"])
+        .args([
+            "seal",
+            "--client",
+            "northwind",
+            "--month",
+            MONTH,
+            "--by",
+            "Test Person",
+        ])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let m: Value =
         serde_json::from_slice(&std::fs::read(month_dir.join("manifest.json")).unwrap()).unwrap();
     let rec = m["endpoints"]
@@ -317,7 +393,13 @@ fn graph(user_pages: usize) -> Server {
     server
 }
 
-fn run_collect(root: &Path, server: &Server, month: &str, extra: &[&str], env: &[(&str, &str)]) -> String {
+fn run_collect(
+    root: &Path,
+    server: &Server,
+    month: &str,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> String {
     let mut c = custody(root, server);
     c.env("CUSTODY_CLIENT_ID", "11111111-2222-3333-4444-555555555555")
         .env("CUSTODY_CLIENT_SECRET", "s3cr3t-CLIENT-SECRET-value")
@@ -359,19 +441,37 @@ fn collect_compresses_above_the_threshold_and_the_month_checks_as_the_uncompress
     let all = repo(&month);
     // Each repository already holds the month uncompressed (repo()): the new month
     // replaces it, so no earlier .json is left beside its .gz.
-    run_collect(plain.path(), &server, &month, &["--compress-above", "1000000000"], &[]);
-    run_collect(mixed.path(), &server, &month, &[], &[("CUSTODY_COMPRESS_ABOVE", "2000")]);
+    run_collect(
+        plain.path(),
+        &server,
+        &month,
+        &["--compress-above", "1000000000"],
+        &[],
+    );
+    run_collect(
+        mixed.path(),
+        &server,
+        &month,
+        &[],
+        &[("CUSTODY_COMPRESS_ABOVE", "2000")],
+    );
     run_collect(all.path(), &server, &month, &["--compress-above", "0"], &[]);
 
     let dir = |r: &tempfile::TempDir| r.path().join("evidence/northwind").join(&month);
     let plain_files = graph_files(&dir(&plain));
-    assert!(plain_files.iter().all(|f| f.ends_with(".json")), "{plain_files:?}");
+    assert!(
+        plain_files.iter().all(|f| f.ends_with(".json")),
+        "{plain_files:?}"
+    );
 
     // 0: every Graph file compressed, none left uncompressed.
     let all_files = graph_files(&dir(&all));
     assert_eq!(
         all_files,
-        plain_files.iter().map(|f| format!("{f}.gz")).collect::<Vec<_>>()
+        plain_files
+            .iter()
+            .map(|f| format!("{f}.gz"))
+            .collect::<Vec<_>>()
     );
     // 2000 bytes: the large files compressed, the small ones (securityDefaults.json) not.
     let mixed_files = graph_files(&dir(&mixed));
@@ -379,7 +479,10 @@ fn collect_compresses_above_the_threshold_and_the_month_checks_as_the_uncompress
         mixed_files.contains(&"graph/conditionalAccessPolicies.json.gz".to_owned()),
         "{mixed_files:?}"
     );
-    assert!(mixed_files.contains(&"graph/securityDefaults.json".to_owned()), "{mixed_files:?}");
+    assert!(
+        mixed_files.contains(&"graph/securityDefaults.json".to_owned()),
+        "{mixed_files:?}"
+    );
     for f in &mixed_files {
         let stored = std::fs::read(dir(&mixed).join(f)).unwrap();
         let json = match f.strip_suffix(".gz") {
@@ -388,7 +491,11 @@ fn collect_compresses_above_the_threshold_and_the_month_checks_as_the_uncompress
                 // very bytes the uncompressed collection stored.
                 let json = gunzip(&stored);
                 assert!(json.len() > 2000, "{f}");
-                assert_eq!(json, std::fs::read(dir(&plain).join(plain_name)).unwrap(), "{f}");
+                assert_eq!(
+                    json,
+                    std::fs::read(dir(&plain).join(plain_name)).unwrap(),
+                    "{f}"
+                );
                 json
             }
             None => stored.clone(),
@@ -409,8 +516,10 @@ fn collect_compresses_above_the_threshold_and_the_month_checks_as_the_uncompress
         .unwrap_or_else(|| panic!("{m}"));
     assert_eq!(
         rec["sha256"],
-        custody::evidence::sha256_hex(&std::fs::read(dir(&all).join("graph/users.json.gz")).unwrap())
-            .as_str()
+        custody::evidence::sha256_hex(
+            &std::fs::read(dir(&all).join("graph/users.json.gz")).unwrap()
+        )
+        .as_str()
     );
 
     // The runs differ only in when they ran: give the three months one collection time.
@@ -443,7 +552,10 @@ fn a_long_collection_reports_pages_and_items_per_endpoint_in_plain_lines() {
     assert_eq!(progress.len(), 1, "{stderr}");
     assert!(progress[0].starts_with("northwind: "), "{stderr}");
     assert!(progress[0].ends_with(" items so far"), "{stderr}");
-    assert!(stderr.contains("graph/users.json: ") && stderr.contains(" in 55 page(s)"), "{stderr}");
+    assert!(
+        stderr.contains("graph/users.json: ") && stderr.contains(" in 55 page(s)"),
+        "{stderr}"
+    );
     // -q drops progress lines.
     let quiet = run_collect(dir.path(), &server, &month, &["-q"], &[]);
     assert!(!quiet.contains("pages, "), "{quiet}");
