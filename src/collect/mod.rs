@@ -37,7 +37,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use reqwest::Url;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -49,6 +49,11 @@ pub const DEFAULT_LOGIN_URL: &str = "https://login.microsoftonline.com";
 pub const REQUESTS_PER_TENANT: usize = 3;
 /// Safety bound on `@odata.nextLink` pages per endpoint.
 const MAX_PAGES: u32 = 10_000;
+/// Default `--compress-above`: a Graph file whose JSON is larger is stored gzip-compressed
+/// (`users.json.gz`), well below GitHub's 100 MiB limit on one file.
+pub const DEFAULT_COMPRESS_ABOVE: u64 = 50 << 20;
+/// Without a bar (CI logs), a long collection says how far it got every this many pages.
+const PROGRESS_EVERY_PAGES: u32 = 50;
 /// Default bound on one tenant's whole collection: generous for the largest tenants
 /// under throttling, and still ends a server that drips or pages forever.
 pub const DEFAULT_TENANT_TIMEOUT: Duration = Duration::from_secs(2 * 3600);
@@ -81,6 +86,9 @@ pub struct CollectOptions {
     pub tenant_timeout: Duration,
     /// `--veeam-url`: the Veeam Backup for Microsoft 365 server to fetch backup jobs from.
     pub veeam: Option<veeam::VeeamServer>,
+    /// `--compress-above`: Graph files whose JSON is larger than this many bytes are
+    /// stored gzip-compressed as `<file>.gz` (0: every file).
+    pub compress_above: u64,
 }
 
 /// Parses `--tenant-timeout`: seconds, or a number with `s`, `m` or `h` (`90s`, `30m`, `2h`).
@@ -458,8 +466,7 @@ impl ClientCtx<'_> {
         // are in (each already read back with the loader's types).
         let mut groups = BTreeSet::new();
         for e in validate::PRINCIPAL_FILES {
-            let path = partial.join(e.file());
-            let Ok(bytes) = std::fs::read(&path) else {
+            let Some(bytes) = read_written(partial, e.file()) else {
                 continue; // refused (403) or not collected: nothing to expand
             };
             groups.extend(validate::group_principals(e.file(), &bytes)?);
@@ -583,7 +590,7 @@ impl ClientCtx<'_> {
                         if let Some(b) = bar {
                             b.set_message(job.file.trim_start_matches("graph/").to_owned());
                         }
-                        match self.endpoint(job, tenant, partial, &cancel) {
+                        match self.endpoint(job, tenant, partial, &cancel, bar) {
                             Ok(rec) => {
                                 self.log_record(&rec);
                                 records
@@ -626,6 +633,37 @@ impl ClientCtx<'_> {
         write_file(path, bytes)
     }
 
+    /// Writes a Graph file of the new snapshot as stored: gzip-compressed as `<file>.gz`
+    /// when its JSON is larger than `--compress-above` (a large tenant's users would
+    /// pass GitHub's 100 MiB limit), else as is. Returns the stored name and the sha256
+    /// of the stored bytes, as the manifest records them.
+    fn write_evidence(
+        &self,
+        partial: &Path,
+        file: &str,
+        json: &[u8],
+    ) -> Result<(String, String), String> {
+        // The secret check reads the JSON itself: compressed, a token would not show.
+        if self.tokens.redactor().found_in(json) {
+            return Err(format!(
+                "{file} would contain the credential or an access token sent with the requests (a server echoing requests?); not stored"
+            ));
+        }
+        let gz_name = format!("{file}{}", crate::evidence::GZIP_SUFFIX);
+        let (name, other, bytes) =
+            if json.len() as u64 > self.opts.compress_above || self.opts.compress_above == 0 {
+                (gz_name, file.to_owned(), gzip(json)?)
+            } else {
+                (file.to_owned(), gz_name, json.to_vec())
+            };
+        // One endpoint, one stored file: the other form never sits beside it.
+        let _g = guard::write_guard();
+        let _ = std::fs::remove_file(partial.join(&other));
+        drop(_g);
+        write_file(&partial.join(&name), &bytes)?;
+        Ok((name, sha256_hex(&bytes)))
+    }
+
     fn log_record(&self, r: &EndpointRecord) {
         // On a terminal the bar shows progress; only gaps and notes get a line.
         if self.progress.draws_bars() && r.missing.is_none() && r.note.is_none() {
@@ -647,6 +685,11 @@ impl ClientCtx<'_> {
             ),
             _ => format!("{}: collected", r.file),
         };
+        let line = if r.file.ends_with(crate::evidence::GZIP_SUFFIX) {
+            format!("{line}, stored gzip-compressed")
+        } else {
+            line
+        };
         self.log(&line);
     }
 
@@ -658,10 +701,11 @@ impl ClientCtx<'_> {
         tenant: &str,
         partial: &Path,
         cancel: &AtomicBool,
+        bar: Option<&ProgressBar>,
     ) -> Result<EndpointRecord, String> {
         let mut request = job.request.clone();
         let mut note = None;
-        let mut outcome = self.fetch(job.shape, &request, &job.file, tenant, cancel);
+        let mut outcome = self.fetch_reporting(job.shape, &request, &job.file, tenant, cancel, bar);
         if job.endpoint == Some(Endpoint::Users)
             && request.contains("signInActivity")
             && matches!(&outcome, Err(FetchError::Http { status: 403, code, .. }) if code == NOT_LICENSED_CODE)
@@ -673,7 +717,7 @@ impl ClientCtx<'_> {
             request = without_sign_in_activity(&request);
             note = Some(format!("signInActivity not licensed: {message}"));
             self.log("graph/users.json: signInActivity not licensed; collecting users without it");
-            outcome = self.fetch(job.shape, &request, &job.file, tenant, cancel);
+            outcome = self.fetch_reporting(job.shape, &request, &job.file, tenant, cancel, bar);
         }
         let mut rec = EndpointRecord {
             file: job.file.clone(),
@@ -691,11 +735,12 @@ impl ClientCtx<'_> {
                 let mut bytes = serde_json::to_vec_pretty(&f.body).map_err(|e| e.to_string())?;
                 bytes.push(b'\n');
                 job.validate(&bytes)?;
-                self.write_checked(&partial.join(&job.file), &job.file, &bytes)?;
+                let (stored, sha256) = self.write_evidence(partial, &job.file, &bytes)?;
+                rec.file = stored;
                 rec.status = Some(f.status);
                 rec.pages = Some(f.pages);
                 rec.items = Some(f.items);
-                rec.sha256 = Some(sha256_hex(&bytes));
+                rec.sha256 = Some(sha256);
                 Ok(rec)
             }
             Err(FetchError::Http {
@@ -732,6 +777,20 @@ impl ClientCtx<'_> {
         file: &str,
         tenant: &str,
         cancel: &AtomicBool,
+    ) -> Result<Fetched, FetchError> {
+        self.fetch_reporting(shape, request, file, tenant, cancel, None)
+    }
+
+    /// [`Self::fetch`], reporting each page to `bar` (or, without one, every
+    /// [`PROGRESS_EVERY_PAGES`] pages as a line).
+    fn fetch_reporting(
+        &self,
+        shape: Shape,
+        request: &str,
+        file: &str,
+        tenant: &str,
+        cancel: &AtomicBool,
+        bar: Option<&ProgressBar>,
     ) -> Result<Fetched, FetchError> {
         let first_url = format!("{}{request}", self.opts.graph_url.trim_end_matches('/'));
         let (status, first) = self.get_json(&first_url, file, tenant)?;
@@ -785,6 +844,7 @@ impl ClientCtx<'_> {
                 }
             }
             pages += 1;
+            self.page_progress(bar, file, pages, values.len());
         }
         let items = values.len() as u64;
         let mut body = Map::new();
@@ -798,6 +858,19 @@ impl ClientCtx<'_> {
             items,
             body: Value::Object(body),
         })
+    }
+
+    /// How far a paged collection got: the bar's message on a terminal, a line every
+    /// [`PROGRESS_EVERY_PAGES`] pages where there is no bar (CI logs).
+    fn page_progress(&self, bar: Option<&ProgressBar>, file: &str, pages: u32, items: usize) {
+        let name = file.trim_start_matches("graph/");
+        match bar {
+            Some(b) => b.set_message(format!("{name}: page {pages}, {items} items")),
+            None if pages.is_multiple_of(PROGRESS_EVERY_PAGES) => {
+                self.log(&format!("{file}: {pages} pages, {items} items so far"))
+            }
+            None => {}
+        }
     }
 
     /// One GET with retries; a 401 refreshes the token once and retries. Everything the
@@ -936,6 +1009,33 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
     f.write_all(bytes)
         .and_then(|_| f.sync_all())
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// The gzip-compressed form of a Graph file (deterministic: no name or time in the header).
+fn gzip(json: &[u8]) -> Result<Vec<u8>, String> {
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(json.len() / 8),
+        flate2::Compression::default(),
+    );
+    enc.write_all(json)
+        .and_then(|()| enc.finish())
+        .map_err(|e| format!("cannot compress: {e}"))
+}
+
+/// A Graph file this run wrote into `partial`, as JSON (inflated when it was stored
+/// compressed); `None` when it was not written.
+fn read_written(partial: &Path, file: &str) -> Option<Vec<u8>> {
+    if let Ok(bytes) = std::fs::read(partial.join(file)) {
+        return Some(bytes);
+    }
+    let gz = crate::evidence::Stored {
+        name: format!("{file}{}", crate::evidence::GZIP_SUFFIX),
+        path: partial.join(format!("{file}{}", crate::evidence::GZIP_SUFFIX)),
+        gzip: true,
+    };
+    let mut out = Vec::new();
+    gz.open().ok()?.read_to_end(&mut out).ok()?;
+    Some(out)
 }
 
 /// Copies the files people and exports put in the month (everything outside `graph/`

@@ -56,8 +56,14 @@ pub struct EndpointRecord {
 }
 
 impl Manifest {
+    /// The record of `file`, also when it was stored gzip-compressed (`<file>.gz`).
     pub fn endpoint(&self, file: &str) -> Option<&EndpointRecord> {
-        self.endpoints.iter().find(|e| e.file == file)
+        self.endpoints.iter().find(|e| {
+            e.file == file
+                || e.file
+                    .strip_suffix(super::GZIP_SUFFIX)
+                    .is_some_and(|f| f == file)
+        })
     }
 
     /// Every file the manifest vouches for, with its expected sha256.

@@ -446,7 +446,10 @@ fn load_group_members(
         .filter_map(Result::ok)
         .filter_map(|e| {
             let name = e.file_name().to_str()?.to_owned();
-            let id = name.strip_suffix(".json")?;
+            let id = name
+                .strip_suffix(GZIP_SUFFIX)
+                .unwrap_or(&name)
+                .strip_suffix(".json")?;
             let ok = !id.is_empty()
                 && id.len() <= 64
                 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
@@ -454,6 +457,8 @@ fn load_group_members(
         })
         .collect();
     ids.sort();
+    // `x.json` and `x.json.gz` are one group, read (or refused as stored twice) once.
+    ids.dedup();
     for id in ids {
         let slot = ctx.collection_file(&group_members_file(&id), false, diags);
         out.insert(id.to_ascii_lowercase(), slot);
@@ -527,12 +532,11 @@ impl LoadCtx<'_> {
         first_page_only: bool,
         diags: &mut Vec<Diagnostic>,
     ) -> Slot<Vec<T>> {
-        let path = self.abs.join(file);
         // The fast path reads only what the reader path would accept: never through a
-        // link out of the repository (the reader path names that refusal).
-        let parsed = if crate::repo::refuse_outside_links(&repo_root(self.abs, self.dir), &path)
-            .is_ok()
-            && let Ok(f) = std::fs::File::open(&path)
+        // link out of the repository, nor a file stored twice (the reader path names
+        // those refusals).
+        let parsed = if let Ok(Some(stored)) = locate(self.abs, self.dir, file)
+            && let Ok(f) = stored.open()
             && let Some(page) =
                 collection::parse_page::<T>(std::io::BufReader::with_capacity(128 * 1024, f))
         {
@@ -603,17 +607,28 @@ fn with_diags<T>(f: impl FnOnce(&mut Vec<Diagnostic>) -> T) -> (T, Vec<Diagnosti
 /// Reads a JSON file into `T`, streaming; a shape error names the JSON path. A link out
 /// of the repository, an empty file, UTF-16 and a saved Graph error body are each named
 /// for what they are; a UTF-8 byte-order mark (PowerShell's `Out-File`) is skipped.
+/// `file` may be stored gzip-compressed as `<file>.gz` (see [`locate`]); diagnostics
+/// then name the `.gz` file, with the JSON path inside the inflated document.
 pub fn read_json<T: DeserializeOwned>(
     abs_dir: &Path,
     dir: &str,
     file: &str,
 ) -> Result<Option<T>, Diagnostic> {
+    read_json_capped(abs_dir, dir, file, MAX_INFLATED_JSON_BYTES)
+}
+
+fn read_json_capped<T: DeserializeOwned>(
+    abs_dir: &Path,
+    dir: &str,
+    file: &str,
+    cap: u64,
+) -> Result<Option<T>, Diagnostic> {
     use std::io::BufRead;
-    let rel = format!("{dir}/{file}");
-    let path = abs_dir.join(file);
-    crate::repo::refuse_outside_links(&repo_root(abs_dir, dir), &path)
-        .map_err(|e| Diagnostic::file(rel.clone(), e))?;
-    let f = match std::fs::File::open(&path) {
+    let Some(stored) = locate(abs_dir, dir, file)? else {
+        return Ok(None);
+    };
+    let rel = format!("{dir}/{}", stored.name);
+    let f = match std::fs::File::open(&stored.path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(Diagnostic::file(rel, format!("cannot read: {e}"))),
@@ -634,10 +649,23 @@ pub fn read_json<T: DeserializeOwned>(
             "the file is empty; expected a JSON document (a Graph response like {\"value\": [...]})",
         ));
     }
-    let mut reader = std::io::BufReader::with_capacity(128 * 1024, f);
-    let head = reader
-        .fill_buf()
-        .map_err(|e| Diagnostic::file(rel.clone(), format!("cannot read: {e}")))?;
+    let (inner, failure) = stored.reader(f, cap);
+    let mut reader = std::io::BufReader::with_capacity(128 * 1024, inner);
+    let head = match reader.fill_buf() {
+        Ok(head) => head,
+        Err(e) => {
+            return Err(failure
+                .take(&rel)
+                .unwrap_or_else(|| Diagnostic::file(rel.clone(), format!("cannot read: {e}"))));
+        }
+    };
+    if head.is_empty() {
+        return Err(Diagnostic::json(
+            rel,
+            "/",
+            "inflates to nothing; expected a JSON document (a Graph response like {\"value\": [...]})",
+        ));
+    }
     if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
         return Err(Diagnostic::json(
             rel,
@@ -650,16 +678,154 @@ pub fn read_json<T: DeserializeOwned>(
     }
     match parse_json(&rel, reader) {
         Ok(v) => Ok(Some(v)),
-        Err(d) => Err(graph_error_body(&path).map_or(d, |what| {
-            Diagnostic::json(
-                rel,
-                "/error",
-                format!(
-                    "is a saved error response ({what}), not data: the request failed when the snapshot was taken; collect it again"
-                ),
-            )
+        // A gzip stream that breaks off or inflates past the cap is named as such, not
+        // as the JSON syntax error it leaves behind.
+        Err(d) => Err(failure.take(&rel).unwrap_or_else(|| {
+            graph_error_body(&stored, cap).map_or(d, |what| {
+                Diagnostic::json(
+                    rel,
+                    "/error",
+                    format!(
+                        "is a saved error response ({what}), not data: the request failed when the snapshot was taken; collect it again"
+                    ),
+                )
+            })
         })),
     }
+}
+
+/// The suffix of an evidence file stored gzip-compressed (`users.json.gz`).
+pub const GZIP_SUFFIX: &str = ".gz";
+
+/// The most a compressed evidence file may inflate to: 20 times GitHub's 100 MiB file
+/// limit (JSON compresses about that well), far beyond the largest tenant's users or
+/// registrations, and it ends a gzip bomb (kilobytes that would inflate to terabytes)
+/// before it exhausts time or memory.
+pub const MAX_INFLATED_JSON_BYTES: u64 = 2 << 30;
+
+/// An evidence file as stored: `<file>` itself or its gzip-compressed `<file>.gz`.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    /// The stored name, relative to the month folder (`graph/users.json.gz`).
+    pub name: String,
+    pub path: std::path::PathBuf,
+    pub gzip: bool,
+}
+
+/// Why reading a compressed file stopped (the decoder's error or the cap), kept aside
+/// because the JSON parser reports only that its reader failed.
+#[derive(Clone, Default)]
+struct GzipFailure(std::sync::Arc<std::sync::Mutex<Option<String>>>);
+
+impl GzipFailure {
+    fn set(&self, why: String) {
+        let mut slot = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        slot.get_or_insert(why);
+    }
+
+    /// The failure as a diagnostic on `rel`, if reading failed in the gzip layer.
+    fn take(&self, rel: &str) -> Option<Diagnostic> {
+        let why = self.0.lock().unwrap_or_else(|e| e.into_inner()).take()?;
+        Some(Diagnostic::file(rel, why))
+    }
+}
+
+/// Inflates a gzip stream (every member, as gzip allows) and fails once more than `cap`
+/// bytes came out.
+struct Inflate<R: std::io::BufRead> {
+    inner: flate2::bufread::MultiGzDecoder<R>,
+    left: u64,
+    cap: u64,
+    failure: GzipFailure,
+}
+
+impl<R: std::io::BufRead> Read for Inflate<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        // One byte past the cap is read to tell "exactly the cap" from "more".
+        let want = buf
+            .len()
+            .min(usize::try_from(self.left.saturating_add(1)).unwrap_or(usize::MAX));
+        let n = match self.inner.read(&mut buf[..want]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => return Err(e),
+            Err(e) => {
+                self.failure.set(format!(
+                    "is not a valid gzip file ({e}): re-compress it with gzip, or store the .json uncompressed"
+                ));
+                return Err(e);
+            }
+        };
+        if n as u64 > self.left {
+            let why = format!(
+                "inflates to more than {} MiB, the most a compressed evidence file may hold; refused (a gzip bomb?)",
+                self.cap >> 20
+            );
+            self.failure.set(why.clone());
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, why));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+impl Stored {
+    /// A reader of the file's JSON (inflated when compressed, at most `cap` bytes), and
+    /// where a gzip failure is recorded.
+    fn reader(&self, f: std::fs::File, cap: u64) -> (Box<dyn Read + Send>, GzipFailure) {
+        let failure = GzipFailure::default();
+        if !self.gzip {
+            return (Box::new(f), failure);
+        }
+        let inflate = Inflate {
+            inner: flate2::bufread::MultiGzDecoder::new(std::io::BufReader::with_capacity(
+                64 * 1024,
+                f,
+            )),
+            left: cap,
+            cap,
+            failure: failure.clone(),
+        };
+        (Box::new(inflate), failure)
+    }
+
+    /// Opens the file's JSON for reading (inflated when compressed, bounded).
+    pub fn open(&self) -> std::io::Result<Box<dyn Read + Send>> {
+        let f = std::fs::File::open(&self.path)?;
+        Ok(self.reader(f, MAX_INFLATED_JSON_BYTES).0)
+    }
+}
+
+/// Finds `file` (a `.json` path in the month folder) as stored: itself, or gzip-compressed
+/// as `<file>.gz`. Both present is bad input naming both (which one is the evidence?);
+/// a link out of the repository is refused; `None` when neither exists.
+pub fn locate(abs_dir: &Path, dir: &str, file: &str) -> Result<Option<Stored>, Diagnostic> {
+    let gz_name = format!("{file}{GZIP_SUFFIX}");
+    let plain = abs_dir.join(file);
+    let gz = abs_dir.join(&gz_name);
+    let exists = |p: &Path| std::fs::symlink_metadata(p).is_ok();
+    let stored = match (exists(&plain), exists(&gz)) {
+        (true, true) => {
+            return Err(Diagnostic::file(
+                format!("{dir}/{file}"),
+                format!(
+                    "both {dir}/{file} and {dir}/{gz_name} are present: keep one (the .json, or its gzip-compressed .json.gz)"
+                ),
+            ));
+        }
+        (false, true) => Stored {
+            name: gz_name,
+            path: gz,
+            gzip: true,
+        },
+        _ => Stored {
+            name: file.to_owned(),
+            path: plain,
+            gzip: false,
+        },
+    };
+    crate::repo::refuse_outside_links(&repo_root(abs_dir, dir), &stored.path)
+        .map_err(|e| Diagnostic::file(format!("{dir}/{}", stored.name), e))?;
+    Ok(exists(&stored.path).then_some(stored))
 }
 
 /// `evidence/<client>/<month>` is three components below the repository root.
@@ -674,7 +840,7 @@ fn repo_root(abs_dir: &Path, dir: &str) -> std::path::PathBuf {
 
 /// When a file holds a Graph (`{"error": {"code", "message"}}`) or token endpoint
 /// (`{"error": "...", "error_description"}`) error body, its code and message.
-fn graph_error_body(path: &Path) -> Option<String> {
+fn graph_error_body(stored: &Stored, cap: u64) -> Option<String> {
     #[derive(serde::Deserialize)]
     #[serde(untagged)]
     enum ErrorField {
@@ -689,8 +855,9 @@ fn graph_error_body(path: &Path) -> Option<String> {
         error: ErrorField,
         error_description: Option<String>,
     }
-    let f = std::fs::File::open(path).ok()?;
-    let body: Body = serde_json::from_reader(std::io::BufReader::new(f)).ok()?;
+    let f = std::fs::File::open(&stored.path).ok()?;
+    let body: Body =
+        serde_json::from_reader(std::io::BufReader::new(stored.reader(f, cap).0)).ok()?;
     let (code, message) = match body.error {
         ErrorField::Graph { code, message } => (code, message),
         ErrorField::Token(code) => (Some(code), body.error_description),
@@ -879,4 +1046,101 @@ pub fn months(root: &Path, client: &ClientId) -> Vec<Month> {
         .collect();
     months.sort();
     months
+}
+
+#[cfg(test)]
+mod gzip_tests {
+    use super::*;
+    use std::io::Write;
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(bytes).unwrap();
+        enc.finish().unwrap()
+    }
+
+    /// A month folder at `evidence/c/2026-11` of a temporary repository, with `files`.
+    fn month(files: &[(&str, Vec<u8>)]) -> (tempfile::TempDir, std::path::PathBuf) {
+        let root = tempfile::tempdir().unwrap();
+        let abs = root.path().join("evidence/c/2026-11");
+        for (name, bytes) in files {
+            let p = abs.join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, bytes).unwrap();
+        }
+        (root, abs)
+    }
+
+    const DIR: &str = "evidence/c/2026-11";
+
+    #[test]
+    fn a_gzip_bomb_is_refused_at_the_inflated_size_cap() {
+        // 8 MiB of white space inside a valid document inflates from a few kilobytes: the
+        // parser would read on, so only the cap stops it.
+        let mut json = b"{\"value\": [".to_vec();
+        json.resize(json.len() + (8 << 20), b' ');
+        json.extend_from_slice(b"]}");
+        let bomb = gzip(&json);
+        assert!(bomb.len() < 64 << 10);
+        let (_root, abs) = month(&[("graph/users.json.gz", bomb)]);
+        let err = read_json_capped::<Collection<User>>(&abs, DIR, "graph/users.json", 1 << 20)
+            .unwrap_err();
+        assert_eq!(err.file, format!("{DIR}/graph/users.json.gz"));
+        assert!(
+            err.message.contains("inflates to more than 1 MiB"),
+            "{}",
+            err.message
+        );
+        // Under a cap it fits, the same file loads.
+        let ok = read_json_capped::<Collection<User>>(&abs, DIR, "graph/users.json", 9 << 20)
+            .unwrap()
+            .unwrap();
+        assert!(ok.value.is_empty());
+    }
+
+    #[test]
+    fn the_cap_allows_exactly_its_size_and_refuses_one_byte_more() {
+        let json = br#"{"value": []}"#;
+        let (_root, abs) = month(&[("graph/users.json.gz", gzip(json))]);
+        let n = json.len() as u64;
+        assert!(read_json_capped::<Collection<User>>(&abs, DIR, "graph/users.json", n).is_ok());
+        let err =
+            read_json_capped::<Collection<User>>(&abs, DIR, "graph/users.json", n - 1).unwrap_err();
+        assert!(err.message.contains("a gzip bomb?"), "{}", err.message);
+    }
+
+    #[test]
+    fn the_loader_reads_a_compressed_collection_with_json_paths_naming_the_gz_file() {
+        let good = br#"{"value": [{"id": "a", "userPrincipalName": "a@x.example"}]}"#;
+        let bad = br#"{"value": [{"id": 7}]}"#;
+        let (_root, abs) = month(&[
+            ("graph/users.json.gz", gzip(good)),
+            ("graph/domains.json.gz", gzip(bad)),
+        ]);
+        let ctx = LoadCtx {
+            abs: &abs,
+            dir: DIR,
+            manifest: None,
+        };
+        let mut diags = Vec::new();
+        let users = ctx.collection::<User>(Endpoint::Users, &mut diags);
+        assert_eq!(users.get().unwrap().len(), 1);
+        assert!(diags.is_empty());
+        let bad = read_json::<Collection<User>>(&abs, DIR, "graph/domains.json").unwrap_err();
+        assert_eq!(bad.file, format!("{DIR}/graph/domains.json.gz"));
+        assert_eq!(bad.json_path.as_deref(), Some("/value/0/id"));
+    }
+
+    #[test]
+    fn an_empty_or_headerless_gz_is_bad_input_naming_it() {
+        for (what, bytes) in [
+            ("empty", Vec::new()),
+            ("inflates to nothing", gzip(b"")),
+            ("not gzip", b"{\"value\": []}".to_vec()),
+        ] {
+            let (_root, abs) = month(&[("graph/users.json.gz", bytes)]);
+            let err = read_json::<Collection<User>>(&abs, DIR, "graph/users.json").unwrap_err();
+            assert_eq!(err.file, format!("{DIR}/graph/users.json.gz"), "{what}");
+        }
+    }
 }

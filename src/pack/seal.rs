@@ -19,7 +19,7 @@ use crate::diagnostic::Diagnostic;
 use crate::evidence::endpoints::ENDPOINTS;
 use crate::evidence::manifest::{CollectProvenance, EndpointRecord, Manifest, Method, ToolInfo};
 use crate::evidence::provenance;
-use crate::evidence::{GROUP_MEMBERS_DIR, MANIFEST, load_snapshot, sha256_file};
+use crate::evidence::{GROUP_MEMBERS_DIR, GZIP_SUFFIX, MANIFEST, load_snapshot, sha256_file};
 use crate::month::Month;
 use crate::policy::load::{WorkingTree, load_policy};
 use std::collections::BTreeMap;
@@ -171,7 +171,7 @@ pub fn seal(opts: &SealOptions) -> Result<Sealed, Vec<Diagnostic>> {
                 ),
             ));
         }
-        if files.contains_key(&f) {
+        if files.contains_key(&f) || files.contains_key(&format!("{f}{GZIP_SUFFIX}")) {
             return Err(refuse(
                 &format!("{month_rel}/{f}"),
                 "--not-licensed names a file the month holds: remove the file or the option".into(),
@@ -205,10 +205,16 @@ pub fn seal(opts: &SealOptions) -> Result<Sealed, Vec<Diagnostic>> {
     for spec in ENDPOINTS {
         let applies = uses_m365 || !spec.m365_backup;
         expected += usize::from(applies);
-        match files.get(spec.file) {
-            Some((sha, _)) => {
+        // Recorded as stored: `users.json`, or `users.json.gz` with the compressed
+        // bytes' hash (both at once was refused by the loader above).
+        let gz = format!("{}{GZIP_SUFFIX}", spec.file);
+        let stored = files
+            .get_key_value(spec.file)
+            .or_else(|| files.get_key_value(&gz));
+        match stored {
+            Some((name, (sha, _))) => {
                 present += usize::from(applies);
-                endpoints.push(record(spec.file, Some(sha.clone())));
+                endpoints.push(record(name, Some(sha.clone())));
             }
             None if !applies => endpoints.push(EndpointRecord {
                 missing: Some("not_applicable".into()),
@@ -240,7 +246,9 @@ pub fn seal(opts: &SealOptions) -> Result<Sealed, Vec<Diagnostic>> {
     }
     let group_prefix = format!("{GROUP_MEMBERS_DIR}/");
     for (file, (sha, _)) in &files {
-        if file.starts_with(&group_prefix) && file.ends_with(".json") {
+        if file.starts_with(&group_prefix)
+            && (file.ends_with(".json") || file.ends_with(&format!(".json{GZIP_SUFFIX}")))
+        {
             endpoints.push(record(file, Some(sha.clone())));
         }
     }
@@ -253,7 +261,10 @@ pub fn seal(opts: &SealOptions) -> Result<Sealed, Vec<Diagnostic>> {
     let other_files = files.len()
         - ENDPOINTS
             .iter()
-            .filter(|s| files.contains_key(s.file))
+            .filter(|s| {
+                files.contains_key(s.file)
+                    || files.contains_key(&format!("{}{GZIP_SUFFIX}", s.file))
+            })
             .count();
 
     let now = opts.now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();

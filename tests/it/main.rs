@@ -20,6 +20,7 @@ mod collect_certificate;
 mod diff_cli;
 mod digest;
 mod doctor;
+mod evidence_gzip;
 mod explain;
 mod faults;
 mod generated;

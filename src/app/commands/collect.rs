@@ -16,7 +16,8 @@ Exit codes: 0 every client collected (refusals for licence or permission are rec
 Examples:
   custody collect                               every client, the current month
   custody collect --client contoso --month 2026-05
-  custody collect --shard 2/4 --jobs 8          the second quarter of the clients, in CI"
+  custody collect --shard 2/4 --jobs 8          the second quarter of the clients, in CI
+  custody collect --compress-above 0            store every Graph file as .json.gz"
 )]
 pub struct CollectArgs {
     /// Only these clients (repeatable); default: every client.
@@ -46,6 +47,9 @@ pub struct CollectArgs {
     /// Veeam Backup for Microsoft 365 REST API (https://host:4443[/v8]): also fetch the jobs backup.toml names in `veeam_jobs`, their sessions and restore sessions into backup/veeam/ (credentials: CUSTODY_VEEAM_USERNAME, CUSTODY_VEEAM_PASSWORD).
     #[arg(long, env = "CUSTODY_VEEAM_URL", value_name = "URL")]
     pub veeam_url: Option<String>,
+    /// Store a Graph file gzip-compressed (`users.json.gz`) when its JSON is larger than this many bytes (0: every file); keeps a large tenant's files below GitHub's 100 MiB limit.
+    #[arg(long, env = "CUSTODY_COMPRESS_ABOVE", default_value_t = crate::collect::DEFAULT_COMPRESS_ABOVE, value_name = "BYTES")]
+    pub compress_above: u64,
 }
 
 pub fn run(ctx: &Ctx, args: &CollectArgs) -> CommandResult {
@@ -112,6 +116,7 @@ pub fn run(ctx: &Ctx, args: &CollectArgs) -> CommandResult {
         retry,
         tenant_timeout: args.tenant_timeout,
         veeam,
+        compress_above: args.compress_above,
     };
     let outcomes = collect::collect(&opts, creds, &ctx.term);
     ctx.term

@@ -73,6 +73,7 @@ pub fn run(ctx: &Ctx, args: &DoctorArgs) -> CommandResult {
         retry,
         tenant_timeout: args.tenant_timeout,
         veeam: None,
+        compress_above: collect::DEFAULT_COMPRESS_ABOVE,
     };
     let reports = collect::doctor::doctor(&opts, creds, &ctx.term).map_err(usage)?;
     ctx.term.out(&match args.format {

@@ -72,6 +72,7 @@ pub fn run(ctx: &Ctx, args: &TenantsArgs) -> CommandResult {
         retry,
         tenant_timeout: std::time::Duration::from_secs(600),
         veeam: None,
+        compress_above: collect::DEFAULT_COMPRESS_ABOVE,
     };
     let topts = collect::tenants::TenantsOptions {
         partner_tenant: args.partner_tenant.trim().to_ascii_lowercase(),

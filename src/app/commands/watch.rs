@@ -108,6 +108,7 @@ pub fn run(ctx: &Ctx, args: &WatchArgs) -> CommandResult {
         retry,
         tenant_timeout: std::time::Duration::from_secs(600),
         veeam: None,
+        compress_above: collect::DEFAULT_COMPRESS_ABOVE,
     };
     let wopts = watch::WatchOptions { since: args.since };
     let results = watch::watch(

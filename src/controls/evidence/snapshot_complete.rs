@@ -111,8 +111,13 @@ fn complete(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
         .collect();
     let mut fails = Vec::new();
     let mut warns = Vec::new();
+    // An expected file counts as present stored as itself or gzip-compressed (`.gz`).
+    let stored = |f: &str| {
+        present.contains_key(f)
+            || present.contains_key(format!("{f}{}", crate::evidence::GZIP_SUFFIX).as_str())
+    };
     for f in expected.iter().map(String::as_str) {
-        if present.contains_key(f) {
+        if stored(f) {
             let endpoint = ENDPOINTS.iter().find(|e| e.file == f).map(|e| e.endpoint);
             let group = f
                 .strip_prefix(crate::evidence::GROUP_MEMBERS_DIR)
@@ -170,10 +175,7 @@ fn complete(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
             "{MANIFEST}: no tenant_id, and no Graph response carries one: nothing shows this is tenant {own}"
         ));
     }
-    let present_n = expected
-        .iter()
-        .filter(|f| present.contains_key(f.as_str()))
-        .count();
+    let present_n = expected.iter().filter(|f| stored(f.as_str())).count();
     let status = if !fails.is_empty() {
         Status::Fail
     } else if !warns.is_empty() {
