@@ -217,6 +217,7 @@ ENDPOINTS = [
     ("graph/roleAssignmentSchedules.json", "GET /v1.0/roleManagement/directory/roleAssignmentSchedules"),
     ("graph/secureScores.json", "GET /v1.0/security/secureScores?$top=1"),
     ("graph/directoryAudits.json", "GET /v1.0/auditLogs/directoryAudits?$filter=category eq 'RoleManagement'"),
+    ("graph/backupRestore.json", "GET /v1.0/solutions/backupRestore"),
     ("graph/protectionPolicies.json", "GET /v1.0/solutions/backupRestore/protectionPolicies"),
     ("graph/mailboxProtectionUnits.json", "GET /v1.0/solutions/backupRestore/protectionUnits/microsoft.graph.mailboxProtectionUnit"),
     ("graph/driveProtectionUnits.json", "GET /v1.0/solutions/backupRestore/protectionUnits/microsoft.graph.driveProtectionUnit"),
@@ -227,7 +228,7 @@ ENDPOINTS = [
     ("graph/domains.json", "GET /v1.0/domains"),
     ("graph/roleManagementPolicyAssignments.json", "GET /v1.0/policies/roleManagementPolicyAssignments?$filter=scopeId eq '/' and scopeType eq 'DirectoryRole'&$expand=policy($expand=rules)"),
 ]
-BACKUP_FILES = {f for f, _ in ENDPOINTS[11:16]}
+BACKUP_FILES = {f for f, _ in ENDPOINTS[11:17]}
 PAGE_SIZE = {"graph/users.json": 100, "graph/userRegistrationDetails.json": 1000, "graph/directoryAudits.json": 100}
 
 SECURITY_DEFAULTS_DESCRIPTION = (
@@ -911,6 +912,22 @@ def identity_set(c, alias, app=True):
     return {"application": dict(ENHANCED_RESTORE_APP) if app else None, "user": {"email": p.upn, "id": p.id, "displayName": p.name}}
 
 
+def backup_service_doc(c, t):
+    """The tenant's backupRestoreRoot (GET /solutions/backupRestore): the service was
+    enabled from the Microsoft 365 admin center (a first-party consumer) by the backup
+    admin when backup started, as in the API reference example."""
+    return {
+        "@odata.context": GRAPH + "solutions/backupRestore/$entity",
+        "serviceStatus": {
+            "status": "enabled",
+            "disableReason": "none",
+            "backupServiceConsumer": "firstparty",
+            "lastModifiedDateTime": tsf(dt(c.backup_since) - timedelta(minutes=20), c.cid, "service"),
+            "lastModifiedBy": {"user": {"identity": c.who(c.backup_admin).id}},
+        },
+    }
+
+
 def protection_policies_doc(c, t):
     value = []
     specs = [
@@ -1462,6 +1479,7 @@ def write_month(w, c, month):
     }
     if c.m365_backup:
         docs.update({
+            "graph/backupRestore.json": backup_service_doc(c, t),
             "graph/protectionPolicies.json": protection_policies_doc(c, t),
             "graph/mailboxProtectionUnits.json": mailbox_units_doc(c, t),
             "graph/driveProtectionUnits.json": drive_units_doc(c, t),
