@@ -36,6 +36,7 @@ mod pack_provenance;
 mod pack_readme;
 mod props;
 mod readme;
+mod sample_provenance;
 mod sample_repo;
 mod schema;
 mod seal;
