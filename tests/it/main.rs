@@ -35,6 +35,7 @@ mod output_folder;
 mod pack_provenance;
 mod pack_readme;
 mod props;
+mod publish_digest;
 mod readme;
 mod sample_provenance;
 mod sample_repo;
