@@ -134,6 +134,22 @@ fn the_sample_site_verifies_and_names_who_collected_each_month() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The month page's provenance names who collected the evidence, escaped.
+    let page = |client: &str, month: &str| {
+        std::fs::read_to_string(site.join(client).join(month).join("index.html")).unwrap()
+    };
+    assert!(
+        page("fabrikam", "2026-08").contains(
+            "<p>Evidence: exported by hand by Dana Whitaker &lt;dana.whitaker@msp.example&gt;, sealed with custody"
+        ),
+        "the hand-sealed month names who sealed it"
+    );
+    let northwind = page("northwind", "2026-11");
+    assert!(
+        northwind.contains("<p>Evidence: collected from Microsoft Graph by custody")
+            && northwind.contains("(federated credential)"),
+        "the collected month names the app and credential"
+    );
     let out = Command::cargo_bin("custody")
         .unwrap()
         .env("NO_COLOR", "1")
