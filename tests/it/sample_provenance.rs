@@ -181,3 +181,63 @@ fn the_sample_site_verifies_and_names_who_collected_each_month() {
         "{collected}"
     );
 }
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_dir(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+/// A month whose manifest predates provenance (written before custody recorded it)
+/// still builds and verifies, and verify says the provenance is not recorded: never a
+/// collector made up, and no "Evidence:" line on the month page.
+#[test]
+fn a_month_without_recorded_provenance_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    for sub in ["clients/northwind", "evidence/northwind"] {
+        copy_dir(&sample_repo().join(sub), &repo.join(sub));
+    }
+    let manifest = repo.join("evidence/northwind/2026-11/manifest.json");
+    let mut m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest).unwrap()).unwrap();
+    m.as_object_mut().unwrap().remove("provenance");
+    std::fs::write(&manifest, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+    let site = dir.path().join("site");
+    let out = Command::cargo_bin("custody")
+        .unwrap()
+        .env("NO_COLOR", "1")
+        .arg("--repo")
+        .arg(&repo)
+        .args(["-q", "build", "--out"])
+        .arg(&site)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let page = std::fs::read_to_string(site.join("northwind/2026-11/index.html")).unwrap();
+    assert!(!page.contains("<p>Evidence: "), "no collector is made up");
+    let earlier = std::fs::read_to_string(site.join("northwind/2026-10/index.html")).unwrap();
+    assert!(earlier.contains("<p>Evidence: collected from Microsoft Graph"));
+    let out = Command::cargo_bin("custody")
+        .unwrap()
+        .env("NO_COLOR", "1")
+        .arg("verify")
+        .arg(site.join("northwind/2026-11/evidence-northwind-2026-11.zip"))
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("evidence provenance not recorded"), "{text}");
+}
