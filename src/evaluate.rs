@@ -189,6 +189,13 @@ pub fn evaluate_month(input: &MonthInput) -> Scorecard {
             dir: input.snap.dir.clone(),
             collected_at: input.snap.manifest.ok().map(|m| m.collected_at.clone()),
             tool_version: input.snap.manifest.ok().map(|m| m.tool.version.clone()),
+            collected_by: input
+                .snap
+                .manifest
+                .ok()
+                .and_then(|m| m.provenance.as_ref())
+                .filter(|_| !foreign)
+                .map(|p| p.describe()),
             // Another tenant's files are never packed or published as this client's.
             files: input
                 .snap

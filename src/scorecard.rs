@@ -118,6 +118,10 @@ pub struct EvidenceProvenance {
     pub dir: String,
     pub collected_at: Option<String>,
     pub tool_version: Option<String>,
+    /// Who collected the month and how, in words (the manifest's `provenance`); absent
+    /// from manifests written before custody recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collected_by: Option<String>,
     pub files: Vec<EvidenceFile>,
 }
 

@@ -218,6 +218,10 @@ pub fn default_graph() -> BTreeMap<String, String> {
     g.insert("secureScores.json".into(), r#"{"value":[{"currentScore":60.5,"maxScore":100,"createdDateTime":"2026-11-20T00:00:00Z"}]}"#.into());
     g.insert("directoryAudits.json".into(), r#"{"value":[]}"#.into());
     g.insert(
+        "backupRestore.json".into(),
+        graph_sample("v1.0__solutions__backupRestore.json"),
+    );
+    g.insert(
         "protectionPolicies.json".into(),
         r##"{"value":[{"@odata.type":"#microsoft.graph.exchangeProtectionPolicy","id":"pp1","displayName":"Exchange","status":"active","retentionSettings":[{"interval":"R/PT10M","period":"P1Y"}]}]}"##.into(),
     );

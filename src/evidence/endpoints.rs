@@ -224,6 +224,15 @@ graph_endpoints! {
         request: "/v1.0/auditLogs/directoryAudits?$filter=category eq 'RoleManagement'",
         permission: "AuditLog.Read.All",
     }
+    /// Whether the tenant's Microsoft 365 Backup service runs (`serviceStatus`).
+    BackupService => backup_service: Single<BackupRestoreRoot> {
+        file: "graph/backupRestore.json",
+        request: "/v1.0/solutions/backupRestore",
+        // "Get backupRestoreRoot", Graph API reference: the control permission, not the
+        // configuration one.
+        permission: "BackupRestore-Control.Read.All",
+        m365_backup: true,
+    }
     ProtectionPolicies => protection_policies: Collection<ProtectionPolicy> {
         file: "graph/protectionPolicies.json",
         request: "/v1.0/solutions/backupRestore/protectionPolicies",

@@ -1005,6 +1005,27 @@ impl DirectoryAudit {
     }
 }
 
+/// A tenant's Microsoft 365 Backup service (`backupRestoreRoot`): whether it runs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupRestoreRoot {
+    pub service_status: Option<BackupServiceStatus>,
+}
+
+/// The service's `serviceStatus`: `enabled`, `disabled`, `protectionChangeLocked` or
+/// `restoreLocked` (an evolvable enumeration: any other value may appear), with why it
+/// is disabled and until when it still takes backups or allows restores.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupServiceStatus {
+    pub status: Option<String>,
+    pub disable_reason: Option<String>,
+    #[serde(default, deserialize_with = "graph_time")]
+    pub grace_period_date_time: Option<Timestamp>,
+    #[serde(default, deserialize_with = "graph_time")]
+    pub restore_allowed_till_date_time: Option<Timestamp>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProtectionPolicy {

@@ -68,6 +68,10 @@ const EXAMPLE_EVIDENCE: &[(&str, &str)] = &[
         include_str!("templates/evidence/graph/authorizationPolicy.json"),
     ),
     (
+        "graph/backupRestore.json",
+        include_str!("templates/evidence/graph/backupRestore.json"),
+    ),
+    (
         "graph/conditionalAccessPolicies.json",
         include_str!("templates/evidence/graph/conditionalAccessPolicies.json"),
     ),

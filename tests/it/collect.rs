@@ -277,6 +277,16 @@ fn collects_a_month_through_faults_and_the_snapshot_evaluates() {
             .len(),
         2
     );
+    // The Microsoft 365 Backup service status is one object, kept as Graph returned it.
+    let service = record(&m, "graph/backupRestore.json");
+    assert_eq!(service["pages"], 1);
+    let stored: Value =
+        serde_json::from_slice(&std::fs::read(month_dir.join("graph/backupRestore.json")).unwrap())
+            .unwrap();
+    let served: Value =
+        serde_json::from_str(&sample("v1.0__solutions__backupRestore.json", &server.url)).unwrap();
+    assert_eq!(stored, served);
+    assert_eq!(stored["serviceStatus"]["status"], "enabled");
     // users: $top=500; signInActivity refused for licence, collected without it, noted.
     let users = record(&m, "graph/users.json");
     assert!(users["sha256"].is_string());

@@ -142,9 +142,17 @@ fn a_pack_records_who_built_it_and_verify_prints_it() {
     assert_eq!(b.built_at.as_deref(), Some("2025-11-27T02:57:00Z"));
     assert_eq!(b.host, None, "in CI the run names the builder");
     assert!(!b.custody_commit.is_empty());
-    // The sample evidence was collected before custody recorded provenance: it still
-    // loads, and says so.
-    assert_eq!(m.collected_by, None);
+    // The sample month records who collected it (the generator writes what collect
+    // records): the pack carries exactly that.
+    let sample: custody::evidence::manifest::Manifest = serde_json::from_slice(
+        &std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("evidence/fabrikam/2026-11/manifest.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let collected = sample.provenance.expect("the sample records provenance");
+    assert_eq!(m.collected_by.as_ref(), Some(&collected));
 
     let (code, out) = verify(&[pack.as_os_str()]);
     assert_eq!(code, 0, "{out}");
@@ -157,7 +165,7 @@ fn a_pack_records_who_built_it_and_verify_prints_it() {
         )),
         "{out}"
     );
-    assert!(out.contains("evidence provenance not recorded"), "{out}");
+    assert!(out.contains(&collected.describe()), "{out}");
 }
 
 #[test]

@@ -70,6 +70,23 @@ def collected_at(month):
     return dt("2026-11-23T03:12:09") if month == "2026-11" else dt(month + "-27T03:12:09")
 
 
+# Provenance of the sample months (see README "For auditors"): the MSP collects every
+# client with one multi-tenant app registration and a federated credential (GitHub's OIDC
+# token) in one scheduled run per month of its policy repository.
+COLLECTOR_APP_ID = gid("app", "msp-custody-collector")
+CUSTODY_COMMIT = hashlib.sha1(b"custody " + TOOL_VERSION.encode()).hexdigest()
+CI_REPOSITORY = "msp-example/custody-policies"
+# The one month exported by hand (a consent lapsed before the scheduled run) and sealed
+# with `custody seal --by`, as seal records it.
+HAND_SEALED = {("fabrikam", "2026-08"): "Dana Whitaker <dana.whitaker@msp.example>"}
+
+
+def ci_run_url(month):
+    """The scheduled collect run of `month`, in the shape GitHub gives a run attempt."""
+    run_id = 16_000_000_000 + rng("run", month).randrange(1_000_000_000)
+    return "https://github.com/%s/actions/runs/%d/attempts/1" % (CI_REPOSITORY, run_id)
+
+
 def month_start(month):
     return dt(month + "-01")
 
@@ -217,6 +234,7 @@ ENDPOINTS = [
     ("graph/roleAssignmentSchedules.json", "GET /v1.0/roleManagement/directory/roleAssignmentSchedules"),
     ("graph/secureScores.json", "GET /v1.0/security/secureScores?$top=1"),
     ("graph/directoryAudits.json", "GET /v1.0/auditLogs/directoryAudits?$filter=category eq 'RoleManagement'"),
+    ("graph/backupRestore.json", "GET /v1.0/solutions/backupRestore"),
     ("graph/protectionPolicies.json", "GET /v1.0/solutions/backupRestore/protectionPolicies"),
     ("graph/mailboxProtectionUnits.json", "GET /v1.0/solutions/backupRestore/protectionUnits/microsoft.graph.mailboxProtectionUnit"),
     ("graph/driveProtectionUnits.json", "GET /v1.0/solutions/backupRestore/protectionUnits/microsoft.graph.driveProtectionUnit"),
@@ -227,7 +245,7 @@ ENDPOINTS = [
     ("graph/domains.json", "GET /v1.0/domains"),
     ("graph/roleManagementPolicyAssignments.json", "GET /v1.0/policies/roleManagementPolicyAssignments?$filter=scopeId eq '/' and scopeType eq 'DirectoryRole'&$expand=policy($expand=rules)"),
 ]
-BACKUP_FILES = {f for f, _ in ENDPOINTS[11:16]}
+BACKUP_FILES = {f for f, _ in ENDPOINTS[11:17]}
 PAGE_SIZE = {"graph/users.json": 100, "graph/userRegistrationDetails.json": 1000, "graph/directoryAudits.json": 100}
 
 SECURITY_DEFAULTS_DESCRIPTION = (
@@ -911,6 +929,22 @@ def identity_set(c, alias, app=True):
     return {"application": dict(ENHANCED_RESTORE_APP) if app else None, "user": {"email": p.upn, "id": p.id, "displayName": p.name}}
 
 
+def backup_service_doc(c, t):
+    """The tenant's backupRestoreRoot (GET /solutions/backupRestore): the service was
+    enabled from the Microsoft 365 admin center (a first-party consumer) by the backup
+    admin when backup started, as in the API reference example."""
+    return {
+        "@odata.context": GRAPH + "solutions/backupRestore/$entity",
+        "serviceStatus": {
+            "status": "enabled",
+            "disableReason": "none",
+            "backupServiceConsumer": "firstparty",
+            "lastModifiedDateTime": tsf(dt(c.backup_since) - timedelta(minutes=20), c.cid, "service"),
+            "lastModifiedBy": {"user": {"identity": c.who(c.backup_admin).id}},
+        },
+    }
+
+
 def protection_policies_doc(c, t):
     value = []
     specs = [
@@ -1462,21 +1496,40 @@ def write_month(w, c, month):
     }
     if c.m365_backup:
         docs.update({
+            "graph/backupRestore.json": backup_service_doc(c, t),
             "graph/protectionPolicies.json": protection_policies_doc(c, t),
             "graph/mailboxProtectionUnits.json": mailbox_units_doc(c, t),
             "graph/driveProtectionUnits.json": drive_units_doc(c, t),
             "graph/siteProtectionUnits.json": site_units_doc(c, t),
             "graph/restoreSessions.json": restore_sessions_doc(c, t),
         })
+    sealed_by = HAND_SEALED.get((c.cid, month))
     endpoints = []
+    sizes = {}
     for f, req in ENDPOINTS:
         doc = docs.get(f)
         if doc is None:
             entry = {"file": f, "request": req}
             entry.update(c.missing(f, t))
+            if sealed_by:
+                # What `custody seal --not-licensed FILE` records for a refused export.
+                entry = {"file": f}
+                kind = c.missing(f, t).get("missing", "not_exported")
+                entry["missing"] = kind
+                if kind == "not_licensed":
+                    entry["reason"] = "Graph refused %s for lack of a licence when it was exported by hand (stated by %s when sealing)" % (req, sealed_by)
+                elif kind == "not_applicable":
+                    entry["reason"] = "no workload in scope uses Microsoft 365 Backup (backup.toml)"
+                else:
+                    entry["reason"] = "not in the month folder when %s sealed it; export %s and seal again" % (sealed_by, req)
             endpoints.append(entry)
             continue
         data = w.put_json(base + f, doc)
+        sizes[f] = len(data)
+        if sealed_by:
+            # A hand export has no request, status or page counts to record: only the hash.
+            endpoints.append({"file": f, "sha256": sha256(data)})
+            continue
         items = len(doc["value"]) if "value" in doc else 1
         pages = max(1, -(-items // PAGE_SIZE.get(f, 100))) if "value" in doc else 1
         entry = {"file": f, "request": req, "status": 200, "pages": pages, "items": items, "sha256": sha256(data)}
@@ -1490,15 +1543,50 @@ def write_month(w, c, month):
         for rel, doc in veeam_exports(c, month, [r for r in rows if r["workload"] in c.veeam["runs_of"]]).items():
             files[rel] = sha256(w.put_json(base + rel, doc))
         rows = [r for r in rows if r["workload"] not in c.veeam["runs_of"]]
-    files["backup-jobs.csv"] = sha256(w.put(base + "backup-jobs.csv", jobs_csv(c, rows)))
-    files["restore-tests.toml"] = sha256(w.put(base + "restore-tests.toml", restore_tests_toml(c, month)))
+    def carried(rel, data):
+        sizes[rel] = len(data)
+        return sha256(data)
+
+    if c.veeam:
+        for rel in files:
+            sizes[rel] = len(w.files[base + rel])
+    files["backup-jobs.csv"] = carried("backup-jobs.csv", w.put(base + "backup-jobs.csv", jobs_csv(c, rows)))
+    files["restore-tests.toml"] = carried("restore-tests.toml", w.put(base + "restore-tests.toml", restore_tests_toml(c, month)))
+    if sealed_by:
+        # `custody seal` stamps one time: when it sealed, after the export.
+        sealed = ts(t + timedelta(hours=5, minutes=41, seconds=17))
+        collected, provenance = sealed, {
+            "method": "hand",
+            "by": sealed_by,
+            "tenant_id": c.tenant,
+            "custody_version": TOOL_VERSION,
+            "custody_commit": CUSTODY_COMMIT,
+            "started_at": sealed,
+            "finished_at": sealed,
+        }
+    else:
+        # `collect` records the time it finished as collected_at; a tenant takes minutes.
+        took = timedelta(seconds=rng("took", c.cid, month).randrange(95, 540))
+        collected, provenance = ts(t), {
+            "method": "collect",
+            "app_id": COLLECTOR_APP_ID,
+            "credential": "federated",
+            "tenant_id": c.tenant,
+            "custody_version": TOOL_VERSION,
+            "custody_commit": CUSTODY_COMMIT,
+            "started_at": ts(t - took),
+            "finished_at": ts(t),
+            "ci_run_url": ci_run_url(month),
+        }
     manifest = {
         "schema_version": 1,
-        "collected_at": ts(t),
+        "collected_at": collected,
         "tool": {"name": "custody", "version": TOOL_VERSION},
         "tenant_id": c.tenant,
         "endpoints": endpoints,
         "files": dict(sorted(files.items())),
+        "sizes": dict(sorted(sizes.items())),
+        "provenance": provenance,
     }
     w.put_json(base + "manifest.json", manifest)
     return docs

@@ -54,7 +54,7 @@ pub fn controls() -> Vec<Control> {
         out.push(with(
             Control::new(&format!("backup.{}.protection-coverage", w.id()), Domain::Backup, &format!("{t} items in scope are protected"), protection_coverage)
                 .doc(
-                    "Share of in-scope items protected: Microsoft 365 Backup protection units with status `protected` and no error (offboardRequested, offboarded and cancelOffboardRequested are not; all enabled licensed users in users.json for mailboxes and drives when scope is \"all\": without a complete users.json, no_evidence), or the latest job's protected/total items for other products (backup-jobs.csv or a product export mapped in backup.toml [csv]; Veeam sessions record processed objects, not the items in scope, so a Veeam workload's coverage is no_evidence).",
+                    "Share of in-scope items protected: Microsoft 365 Backup protection units with status `protected` and no error (offboardRequested, offboarded and cancelOffboardRequested are not; all enabled licensed users in users.json for mailboxes and drives when scope is \"all\": without a complete users.json, no_evidence), counted only while the tenant's Microsoft 365 Backup service is `enabled` (graph/backupRestore.json: disabled, protectionChangeLocked or restoreLocked fails naming the status and reason; no status recorded is no_evidence), or the latest job's protected/total items for other products (backup-jobs.csv or a product export mapped in backup.toml [csv]; Veeam sessions record processed objects, not the items in scope, so a Veeam workload's coverage is no_evidence).",
                     "A backup policy that misses new joiners, new sites or failed items protects less than it claims, and nobody finds out until a restore is needed.",
                     "Add the listed items to the backup policy (or use dynamic rules for new users and sites), or document them under `known_gaps`.",
                 )
@@ -431,6 +431,64 @@ fn unit_state(u: &ProtectionUnit) -> Result<(), String> {
     }
 }
 
+/// The tenant's Microsoft 365 Backup service must be `enabled` for anything it
+/// protects to count: disabled it takes no backups, and locked it refuses protection
+/// changes or restores. `Ok(Some(fail))` names the status, the reason and the deadlines;
+/// no file, or one without a status, is no evidence (never assumed running).
+fn m365_service_not_enabled(ctx: &Ctx, threshold: &str) -> Result<Option<Outcome>, Missing> {
+    let file = ctx.snap.path(Endpoint::BackupService.file());
+    let root = ctx.snap.backup_service.get()?;
+    let Some(status) = root.service_status.as_ref().and_then(|s| {
+        s.status
+            .as_deref()
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| (s, t))
+    }) else {
+        return Err(Missing {
+            file,
+            reason: "no serviceStatus.status: whether the Microsoft 365 Backup service runs is not recorded".into(),
+        });
+    };
+    let (s, status) = status;
+    if status == "enabled" {
+        return Ok(None);
+    }
+    // Values come from the tenant: kept short, and rendered escaped like any text.
+    let short = |t: &str| t.chars().take(100).collect::<String>();
+    let mut items = vec![format!("service status: {}", short(status))];
+    if let Some(r) = s.disable_reason.as_deref().filter(|r| !r.is_empty()) {
+        items.push(format!("disable reason: {}", short(r)));
+    }
+    if let Some(t) = s.grace_period_date_time {
+        items.push(format!(
+            "grace period ends {}",
+            t.strftime("%Y-%m-%d %H:%M UTC")
+        ));
+    }
+    if let Some(t) = s.restore_allowed_till_date_time {
+        items.push(format!(
+            "restores allowed until {}",
+            t.strftime("%Y-%m-%d %H:%M UTC")
+        ));
+    }
+    let reason = s
+        .disable_reason
+        .as_deref()
+        .filter(|r| !r.is_empty() && *r != "none")
+        .map(|r| format!(" ({})", short(r)))
+        .unwrap_or_default();
+    Ok(Some(
+        Outcome::fail(format!(
+            "the Microsoft 365 Backup service is {}{reason}, not enabled",
+            short(status)
+        ))
+        .measured(format!("service {}", short(status)))
+        .threshold(format!("service enabled, {threshold}"))
+        .items(items)
+        .evidence(file, "/serviceStatus/status"),
+    ))
+}
+
 fn protection_coverage(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     let p = scoped!(ctx, c);
     let w = workload(c);
@@ -459,6 +517,11 @@ fn protection_coverage(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
             o.evidence = o_ev;
             o
         };
+    if p.uses_m365_backup()
+        && let Some(o) = m365_service_not_enabled(ctx, &threshold)?
+    {
+        return Ok(o);
+    }
     match units_for(ctx, w) {
         Some((endpoint, policy_type)) if p.uses_m365_backup() => {
             let policies = ctx.snap.protection_policies.get()?;
@@ -1294,6 +1357,132 @@ mod tests {
         assert_eq!(o.status, Status::Fail);
         assert_eq!(o.message, "1 of 5 in-scope items are not protected");
         assert_eq!(o.items, ["carol@acme.example: no protection unit"]);
+    }
+
+    const SERVICE_FILE: &str = "evidence/acme/2026-11/graph/backupRestore.json";
+
+    /// The API reference's backupRestoreRoot with another `serviceStatus`.
+    fn service(status: serde_json::Value) -> String {
+        let mut root: serde_json::Value = serde_json::from_str(
+            &crate::controls::testing::graph_sample("v1.0__solutions__backupRestore.json"),
+        )
+        .expect("the sample is JSON");
+        root["serviceStatus"] = status;
+        root.to_string()
+    }
+
+    /// Issue 17 item 4: the units say `protected`, but a Microsoft 365 Backup service
+    /// that is not `enabled` takes no backups (or allows no changes or restores): every
+    /// such status fails, naming the status, the reason and the deadlines.
+    #[test]
+    fn a_backup_service_that_is_not_enabled_fails_naming_status_and_reason() {
+        for (status, reason, message) in [
+            (
+                "disabled",
+                "invalidBillingProfile",
+                "the Microsoft 365 Backup service is disabled (invalidBillingProfile), not enabled",
+            ),
+            (
+                "protectionChangeLocked",
+                "none",
+                "the Microsoft 365 Backup service is protectionChangeLocked, not enabled",
+            ),
+            (
+                "restoreLocked",
+                "controllerServiceAppDeleted",
+                "the Microsoft 365 Backup service is restoreLocked (controllerServiceAppDeleted), not enabled",
+            ),
+            (
+                "unknownFutureValue",
+                "none",
+                "the Microsoft 365 Backup service is unknownFutureValue, not enabled",
+            ),
+        ] {
+            let o = Fx::new()
+                .graph(
+                    "backupRestore.json",
+                    &service(serde_json::json!({
+                        "status": status,
+                        "disableReason": reason,
+                        "backupServiceConsumer": "firstparty",
+                        "gracePeriodDateTime": "2026-12-01T00:00:00Z",
+                        "restoreAllowedTillDateTime": "2027-01-15T08:30:00Z",
+                        "lastModifiedDateTime": "2026-11-03T04:47:52.5769075Z",
+                    })),
+                )
+                .eval("backup.exchange.protection-coverage");
+            assert_eq!(o.status, Status::Fail, "{status}");
+            assert_eq!(o.message, message);
+            assert_eq!(o.measured.as_deref(), Some(&*format!("service {status}")));
+            assert_eq!(
+                o.items,
+                [
+                    format!("service status: {status}"),
+                    format!("disable reason: {reason}"),
+                    "grace period ends 2026-12-01 00:00 UTC".to_owned(),
+                    "restores allowed until 2027-01-15 08:30 UTC".to_owned(),
+                ]
+            );
+            assert_eq!(o.evidence[0].file, SERVICE_FILE);
+            assert_eq!(o.evidence[0].pointer, "/serviceStatus/status");
+        }
+    }
+
+    #[test]
+    fn an_enabled_backup_service_lets_the_units_decide() {
+        // The API reference example is `enabled`: the units decide (bob unprotected).
+        let o = Fx::new()
+            .graph("mailboxProtectionUnits.json", &units("unprotected"))
+            .eval("backup.exchange.protection-coverage");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(o.items, ["bob@acme.example: unprotected"]);
+        let o = Fx::new()
+            .graph(
+                "backupRestore.json",
+                &service(serde_json::json!({"status": "enabled", "disableReason": "none"})),
+            )
+            .eval("backup.exchange.protection-coverage");
+        assert_eq!(o.status, Status::Pass);
+    }
+
+    #[test]
+    fn a_missing_or_statusless_backup_service_file_is_no_evidence() {
+        let o = Fx::new()
+            .without("graph/backupRestore.json")
+            .eval("backup.exchange.protection-coverage");
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+        for body in [
+            r#"{"@odata.context":"x"}"#.to_owned(),
+            service(serde_json::Value::Null),
+            service(serde_json::json!({"disableReason": "none"})),
+            service(serde_json::json!({"status": ""})),
+        ] {
+            let o = Fx::new()
+                .graph("backupRestore.json", &body)
+                .eval("backup.exchange.protection-coverage");
+            assert_eq!(o.status, Status::NoEvidence, "{body}: {o:?}");
+            assert!(o.message.contains("serviceStatus.status"), "{o:?}");
+        }
+        // A wrong shape is no evidence too, never a pass.
+        let o = Fx::new()
+            .graph("backupRestore.json", r#"{"serviceStatus":{"status":1}}"#)
+            .eval("backup.exchange.protection-coverage");
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+    }
+
+    #[test]
+    fn the_backup_service_status_does_not_concern_other_products() {
+        // A workload backed up by another product ignores the service file.
+        let o = vendor()
+            .graph(
+                "backupRestore.json",
+                &service(
+                    serde_json::json!({"status": "disabled", "disableReason": "userRequested"}),
+                ),
+            )
+            .eval("backup.exchange.protection-coverage");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+        assert!(!o.message.contains("service"), "{o:?}");
     }
 
     #[test]

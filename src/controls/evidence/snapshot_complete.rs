@@ -251,7 +251,7 @@ mod tests {
     fn a_complete_snapshot_passes() {
         let o = Fx::new().eval("evidence.snapshot-complete");
         assert_eq!(o.status, Status::Pass, "{o:?}");
-        assert_eq!(o.measured.as_deref(), Some("22/22 files"));
+        assert_eq!(o.measured.as_deref(), Some("23/23 files"));
         assert_eq!(o.evidence[0].file, "evidence/acme/2026-11/manifest.json");
     }
 
@@ -318,7 +318,7 @@ mod tests {
             o.items,
             ["graph/secureScores.json: missing and not explained by the manifest"]
         );
-        assert_eq!(o.measured.as_deref(), Some("21/22 files"));
+        assert_eq!(o.measured.as_deref(), Some("22/23 files"));
     }
 
     #[test]

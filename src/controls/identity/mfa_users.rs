@@ -19,7 +19,7 @@ const MFA_USERS_MIN_PERCENT: Param = Param {
 pub fn control() -> Control {
     Control::new("identity.mfa-users", Domain::Identity, "Members are registered for MFA", |x, c| super::search::needs_p1(x, mfa_users(x, c)))
         .doc(
-            "Share of enabled member users (guests excluded) registered for multifactor authentication, from userRegistrationDetails. An enabled member in users.json the report has no record of is unknown: a pass must hold with every unknown user unregistered, a fail with all of them registered; otherwise no_evidence.",
+            "Share of enabled member users (guests excluded) registered for multifactor authentication, from userRegistrationDetails. An enabled member in users.json the report has no record of is unknown: a pass must hold with every unknown user unregistered, a fail with all of them registered; otherwise no_evidence. The MFA registration report (userRegistrationDetails) needs Entra ID P1: without an enabled AAD_PREMIUM or AAD_PREMIUM_P2 service plan in subscribedSkus, a result that would fail or lack evidence is not_licensed (\"needs Entra ID P1 or P2 (not licensed)\"), a licence gap left out of the scores; a pass stands, and without subscribedSkus.json the result is what the evidence shows.",
             "Unregistered users cannot be challenged for MFA; an attacker who has their password can register their own method first.",
             "Run a registration campaign (Entra ID > Authentication methods > Registration campaign) and follow up the listed users.",
         )

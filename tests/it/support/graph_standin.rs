@@ -331,6 +331,7 @@ pub fn happy_graph(req: &Req, base: &str) -> Option<Reply> {
         "/v1.0/auditLogs/directoryAudits" => {
             s("v1.0__auditLogs__directoryAudits__AddMemberToRole__live-graph2otel.json")
         }
+        "/v1.0/solutions/backupRestore" => s("v1.0__solutions__backupRestore.json"),
         // Paged: the second page is what the sample's nextLink points at.
         "/v1.0/solutions/backupRestore/protectionPolicies" => {
             s("v1.0__solutions__backupRestore__protectionPolicies.json")
