@@ -130,61 +130,17 @@ pub fn doctor(
     creds: Credentials,
     reporter: &dyn Reporter,
 ) -> Result<Vec<TenantReport>, String> {
-    let http = reqwest::blocking::Client::builder()
-        .user_agent(concat!("custody/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(Duration::from_secs(30))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| format!("cannot create the HTTP client: {}", http::describe(&e)))?;
-    let graph_root = Url::parse(&opts.graph_url)
-        .ok()
-        .filter(|u| u.host_str().is_some() && u.username().is_empty() && u.password().is_none())
-        .ok_or_else(|| {
-            format!(
-                "--graph-url {:?}: expected http(s)://host[:port] without credentials",
-                opts.graph_url
-            )
-        })?;
     let credential = creds.kind().to_owned();
-    let collector = Collector::of(&creds);
-    let tokens = Tokens::new(
-        creds,
-        &opts.login_url,
-        &opts.graph_url,
-        http.clone(),
-        opts.retry.clone(),
-    );
-    let next = AtomicUsize::new(0);
-    let reports: Mutex<Vec<TenantReport>> = Mutex::new(Vec::new());
-    let workers = opts.jobs.clamp(1, opts.clients.len().max(1));
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| {
-                while let Some(id) = opts.clients.get(next.fetch_add(1, Ordering::SeqCst)) {
-                    let ctx = ClientCtx {
-                        opts,
-                        http: &http,
-                        tokens: &tokens,
-                        collector: &collector,
-                        progress: reporter,
-                        id,
-                        graph_root: &graph_root,
-                        deadline: Instant::now().checked_add(opts.tenant_timeout),
-                    };
-                    let report = check_tenant(&ctx, &credential);
-                    reporter.status(&format!(
-                        "{id}: {}",
-                        if report.ready() { "ready" } else { "not ready" }
-                    ));
-                    reports
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push(report);
-                }
-            });
-        }
+    let session = Session::open(opts, creds)?;
+    let mut out = session.each_client(opts, reporter, |ctx| {
+        let report = check_tenant(ctx, &credential);
+        reporter.status(&format!(
+            "{}: {}",
+            ctx.id,
+            if report.ready() { "ready" } else { "not ready" }
+        ));
+        report
     });
-    let mut out = reports.into_inner().unwrap_or_else(|e| e.into_inner());
     out.sort_by(|a, b| a.client.cmp(&b.client));
     Ok(out)
 }

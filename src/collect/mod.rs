@@ -163,26 +163,9 @@ pub fn collect(
     creds: Credentials,
     report: &dyn Reporter,
 ) -> Vec<ClientOutcome> {
-    // No redirects, for Graph or the token endpoint: a redirect would carry the bearer
-    // token or re-post the client secret to wherever the server points.
-    let client = reqwest::blocking::Client::builder()
-        .user_agent(concat!("custody/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(std::time::Duration::from_secs(30))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| format!("cannot create the HTTP client: {}", http::describe(&e)));
-    let graph_root = Url::parse(&opts.graph_url)
-        .map_err(|e| format!("--graph-url {:?}: {e}", opts.graph_url))
-        .and_then(|u| match u.host_str() {
-            Some(_) if u.username().is_empty() && u.password().is_none() => Ok(u),
-            _ => Err(format!(
-                "--graph-url {:?}: expected http(s)://host[:port] without credentials",
-                opts.graph_url
-            )),
-        });
-    let (http, graph_root) = match (client, graph_root) {
-        (Ok(c), Ok(g)) => (c, g),
-        (Err(msg), _) | (_, Err(msg)) => {
+    let session = match Session::open(opts, creds) {
+        Ok(s) => s,
+        Err(msg) => {
             return opts
                 .clients
                 .iter()
@@ -193,53 +176,21 @@ pub fn collect(
                 .collect();
         }
     };
-    let collector = Collector::of(&creds);
-    let tokens = Tokens::new(
-        creds,
-        &opts.login_url,
-        &opts.graph_url,
-        http.clone(),
-        opts.retry.clone(),
-    );
     guard::install_signal_cleanup();
-    let progress = report;
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<ClientOutcome>> = Mutex::new(Vec::new());
-    let workers = opts.jobs.clamp(1, opts.clients.len().max(1));
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| {
-                loop {
-                    let k = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(id) = opts.clients.get(k) else { break };
-                    let ctx = ClientCtx {
-                        opts,
-                        http: &http,
-                        tokens: &tokens,
-                        collector: &collector,
-                        progress,
-                        id,
-                        graph_root: &graph_root,
-                        deadline: Instant::now().checked_add(opts.tenant_timeout),
-                    };
-                    // Whatever a server said may be in the message: scrub it once more.
-                    let result = ctx.run().map_err(|e| tokens.redactor().redact(&e));
-                    match &result {
-                        Ok(summary) => progress.status(&format!("{id}: {summary}")),
-                        Err(e) => progress.notice(&format!("{id}: error: {e}")),
-                    }
-                    results
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push(ClientOutcome {
-                            client: id.clone(),
-                            result,
-                        });
-                }
-            });
+    let results = session.each_client(opts, report, |ctx| {
+        let id = ctx.id;
+        // Whatever a server said may be in the message: scrub it once more.
+        let result = ctx.run().map_err(|e| session.tokens.redactor().redact(&e));
+        match &result {
+            Ok(summary) => report.status(&format!("{id}: {summary}")),
+            Err(e) => report.notice(&format!("{id}: error: {e}")),
+        }
+        ClientOutcome {
+            client: id.clone(),
+            result,
         }
     });
-    let mut out = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut out = results;
     out.sort_by(|a, b| a.client.cmp(&b.client));
     out
 }
@@ -278,6 +229,94 @@ impl Collector {
             credential,
             ci_run_url: provenance::ci_run_url(&|k| std::env::var(k).ok()),
         }
+    }
+}
+
+/// What every command that talks to Graph shares: one HTTP client that follows no
+/// redirects (a redirect would carry the bearer token, or re-post the client secret, to
+/// wherever the server points), the Graph origin every request and `nextLink` must stay
+/// on, the token cache, and who is collecting.
+struct Session {
+    http: reqwest::blocking::Client,
+    graph_root: Url,
+    tokens: Tokens,
+    collector: Collector,
+}
+
+impl Session {
+    fn open(opts: &CollectOptions, creds: Credentials) -> Result<Session, String> {
+        let http = reqwest::blocking::Client::builder()
+            .user_agent(concat!("custody/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(std::time::Duration::from_secs(30))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| format!("cannot create the HTTP client: {}", http::describe(&e)))?;
+        let graph_root = Url::parse(&opts.graph_url)
+            .map_err(|e| format!("--graph-url {:?}: {e}", opts.graph_url))
+            .and_then(|u| match u.host_str() {
+                Some(_) if u.username().is_empty() && u.password().is_none() => Ok(u),
+                _ => Err(format!(
+                    "--graph-url {:?}: expected http(s)://host[:port] without credentials",
+                    opts.graph_url
+                )),
+            })?;
+        let collector = Collector::of(&creds);
+        let tokens = Tokens::new(
+            creds,
+            &opts.login_url,
+            &opts.graph_url,
+            http.clone(),
+            opts.retry.clone(),
+        );
+        Ok(Session {
+            http,
+            graph_root,
+            tokens,
+            collector,
+        })
+    }
+
+    /// The context for one tenant (`id` names it in logs), its time limit starting now.
+    fn ctx<'a>(
+        &'a self,
+        opts: &'a CollectOptions,
+        progress: &'a dyn Reporter,
+        id: &'a ClientId,
+    ) -> ClientCtx<'a> {
+        ClientCtx {
+            opts,
+            http: &self.http,
+            tokens: &self.tokens,
+            collector: &self.collector,
+            progress,
+            id,
+            graph_root: &self.graph_root,
+            deadline: Instant::now().checked_add(opts.tenant_timeout),
+        }
+    }
+
+    /// `each` for every client of `opts.clients`, `opts.jobs` at a time; the results in
+    /// the order they finish.
+    fn each_client<T: Send>(
+        &self,
+        opts: &CollectOptions,
+        progress: &dyn Reporter,
+        each: impl Fn(&ClientCtx) -> T + Sync,
+    ) -> Vec<T> {
+        let next = AtomicUsize::new(0);
+        let out: Mutex<Vec<T>> = Mutex::new(Vec::new());
+        let workers = opts.jobs.clamp(1, opts.clients.len().max(1));
+        std::thread::scope(|s| {
+            for _ in 0..workers {
+                s.spawn(|| {
+                    while let Some(id) = opts.clients.get(next.fetch_add(1, Ordering::SeqCst)) {
+                        let r = each(&self.ctx(opts, progress, id));
+                        out.lock().unwrap_or_else(|e| e.into_inner()).push(r);
+                    }
+                });
+            }
+        });
+        out.into_inner().unwrap_or_else(|e| e.into_inner())
     }
 }
 

@@ -185,40 +185,10 @@ pub fn tenants(
             topts.partner_tenant.chars().take(60).collect::<String>()
         ));
     }
-    let http = reqwest::blocking::Client::builder()
-        .user_agent(concat!("custody/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(Duration::from_secs(30))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| format!("cannot create the HTTP client: {}", http::describe(&e)))?;
-    let graph_root = Url::parse(&opts.graph_url)
-        .ok()
-        .filter(|u| u.host_str().is_some() && u.username().is_empty() && u.password().is_none())
-        .ok_or_else(|| {
-            format!(
-                "--graph-url {:?}: expected http(s)://host[:port]",
-                opts.graph_url
-            )
-        })?;
-    let collector = Collector::of(&creds);
-    let tokens = Tokens::new(
-        creds,
-        &opts.login_url,
-        &opts.graph_url,
-        http.clone(),
-        opts.retry.clone(),
-    );
+    let session = Session::open(opts, creds)?;
+    let tokens = &session.tokens;
     let partner_id = ClientId::parse("partner").expect("a constant valid id");
-    let ctx = ClientCtx {
-        opts,
-        http: &http,
-        tokens: &tokens,
-        collector: &collector,
-        progress: report,
-        id: &partner_id,
-        graph_root: &graph_root,
-        deadline: Instant::now().checked_add(opts.tenant_timeout),
-    };
+    let ctx = session.ctx(opts, report, &partner_id);
     let partner = topts.partner_tenant.as_str();
     let cancel = AtomicBool::new(false);
     let redact = |s: String| tokens.redactor().redact(&s);

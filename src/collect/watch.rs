@@ -201,54 +201,9 @@ pub fn watch(
     now: jiff::Timestamp,
     report: &dyn Reporter,
 ) -> Result<Vec<TenantWatch>, String> {
-    let http = reqwest::blocking::Client::builder()
-        .user_agent(concat!("custody/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(Duration::from_secs(30))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| format!("cannot create the HTTP client: {}", http::describe(&e)))?;
-    let graph_root = Url::parse(&opts.graph_url)
-        .ok()
-        .filter(|u| u.host_str().is_some() && u.username().is_empty() && u.password().is_none())
-        .ok_or_else(|| {
-            format!(
-                "--graph-url {:?}: expected http(s)://host[:port]",
-                opts.graph_url
-            )
-        })?;
-    let collector = Collector::of(&creds);
-    let tokens = Tokens::new(
-        creds,
-        &opts.login_url,
-        &opts.graph_url,
-        http.clone(),
-        opts.retry.clone(),
-    );
-    let next = AtomicUsize::new(0);
-    let out: Mutex<Vec<TenantWatch>> = Mutex::new(Vec::new());
-    let workers = opts.jobs.clamp(1, opts.clients.len().max(1));
+    let session = Session::open(opts, creds)?;
     let state_in: &State = state;
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| {
-                while let Some(id) = opts.clients.get(next.fetch_add(1, Ordering::SeqCst)) {
-                    let ctx = ClientCtx {
-                        opts,
-                        http: &http,
-                        tokens: &tokens,
-                        collector: &collector,
-                        progress: report,
-                        id,
-                        graph_root: &graph_root,
-                        deadline: Instant::now().checked_add(opts.tenant_timeout),
-                    };
-                    let w = watch_tenant(&ctx, wopts, state_in, now);
-                    out.lock().unwrap_or_else(|e| e.into_inner()).push(w);
-                }
-            });
-        }
-    });
-    let mut out = out.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut out = session.each_client(opts, report, |ctx| watch_tenant(ctx, wopts, state_in, now));
     out.sort_by(|a, b| a.client.cmp(&b.client));
     for w in &out {
         if let (None, Some(t)) = (&w.error, &w.tenant_id) {
