@@ -2,40 +2,11 @@
 //! --format json`: each passes on the healthy fixture tenant and fails (or is
 //! not_applicable / no_evidence) on real-shaped policies that miss it, naming why.
 
-use assert_cmd::Command;
 use custody::controls::testing::{CaBuilder as Ca, Fx, ca_policies};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::path::Path;
 
-fn check(fx: Fx) -> Value {
-    let dir = tempfile::tempdir().expect("tempdir");
-    fx.write_to(dir.path(), "acme");
-    let out = Command::cargo_bin("custody")
-        .expect("binary")
-        .arg("--repo")
-        .arg(dir.path())
-        .env("NO_COLOR", "1")
-        .args(["check", "--format", "json"])
-        .output()
-        .expect("runs");
-    assert_ne!(
-        out.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON")
-}
-
-fn result(doc: &Value, control: &str) -> Value {
-    doc["clients"][0]["results"]
-        .as_array()
-        .expect("results")
-        .iter()
-        .find(|r| r["control"] == control)
-        .unwrap_or_else(|| panic!("no result {control}"))
-        .clone()
-}
+use crate::support::check::{check, result};
 
 /// A real tenant's policies (7 of 16, mixed states) from tests/fixtures/graph-samples.
 fn real_tenant() -> String {

@@ -21,35 +21,7 @@ const IDS: [&str; 6] = [
 
 const GA: &str = "62e90394-69f5-4237-9190-012177145e10";
 
-fn check(fx: Fx) -> Value {
-    let dir = tempfile::tempdir().expect("tempdir");
-    fx.write_to(dir.path(), "acme");
-    let out = Command::cargo_bin("custody")
-        .expect("binary")
-        .arg("--repo")
-        .arg(dir.path())
-        .env("NO_COLOR", "1")
-        .args(["check", "--format", "json"])
-        .output()
-        .expect("runs");
-    assert_ne!(
-        out.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON")
-}
-
-fn result(doc: &Value, control: &str) -> Value {
-    doc["clients"][0]["results"]
-        .as_array()
-        .expect("results")
-        .iter()
-        .find(|r| r["control"] == control)
-        .unwrap_or_else(|| panic!("no result {control}"))
-        .clone()
-}
+use crate::support::check::{check, result};
 
 fn status(doc: &Value, control: &str) -> String {
     result(doc, control)["status"]

@@ -1,5 +1,6 @@
 //! Helpers shared by the test modules: the loopback Graph stand-in and file-tree snapshots.
 
+pub mod check;
 pub mod files;
 pub mod graph_standin;
 
