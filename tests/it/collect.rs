@@ -11,6 +11,7 @@ use graph_standin::*;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::path::Path;
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -108,6 +109,34 @@ fn record<'a>(m: &'a Value, file: &str) -> &'a Value {
 
 fn sha256(bytes: &[u8]) -> String {
     custody::evidence::sha256_hex(bytes)
+}
+
+/// A `collect` of northwind's `month` against `server` (which hangs on directoryAudits),
+/// returned once it is fetching directoryAudits: mid-collection, holding the month.
+fn northwind_collect_hanging_on_audits(
+    root: &Path,
+    server: &Server,
+    month: &str,
+    stderr: Stdio,
+) -> std::process::Child {
+    let child = custody_against(root, server)
+        .args(["collect", "--client", "northwind", "--month", month])
+        .env(
+            "CUSTODY_ACCESS_TOKEN",
+            format!("tok-{NORTHWIND_TENANT}-ACCESS-TOKEN-value"),
+        )
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while server
+        .requests("/v1.0/auditLogs/directoryAudits")
+        .is_empty()
+    {
+        assert!(Instant::now() < deadline, "directoryAudits never requested");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child
 }
 
 // ---------------------------------------------------------------- tests
@@ -475,30 +504,7 @@ fn a_killed_collection_never_damages_the_month_and_the_next_run_cleans_up() {
     let month_dir = client_dir.join(&month);
     let before = tree(&month_dir);
     let server = failing_server(true);
-    let bin = assert_cmd::cargo::cargo_bin("custody");
-    let mut child = std::process::Command::new(bin)
-        .arg("--repo")
-        .arg(dir.path())
-        .args(["collect", "--client", "northwind", "--month", &month])
-        .env("CUSTODY_GRAPH_URL", &server.url)
-        .env("CUSTODY_LOGIN_URL", format!("{}/login", server.url))
-        .env(
-            "CUSTODY_ACCESS_TOKEN",
-            format!("tok-{NORTHWIND_TENANT}-ACCESS-TOKEN-value"),
-        )
-        .env("NO_PROXY", "*")
-        .env_remove("CUSTODY_CLIENT_ID")
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while server
-        .requests("/v1.0/auditLogs/directoryAudits")
-        .is_empty()
-    {
-        assert!(Instant::now() < deadline, "directoryAudits never requested");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut child = northwind_collect_hanging_on_audits(dir.path(), &server, &month, Stdio::null());
     std::thread::sleep(Duration::from_millis(300));
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
@@ -1301,23 +1307,8 @@ fn sigterm_and_ctrl_c_leave_no_partial_folder_and_no_lock() {
         let client_dir = dir.path().join("evidence/northwind");
         let before = tree(&client_dir.join(&month));
         let server = failing_server(true);
-        let mut child = custody_against(dir.path(), &server)
-            .args(["collect", "--client", "northwind", "--month", &month])
-            .env(
-                "CUSTODY_ACCESS_TOKEN",
-                format!("tok-{NORTHWIND_TENANT}-ACCESS-TOKEN-value"),
-            )
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while server
-            .requests("/v1.0/auditLogs/directoryAudits")
-            .is_empty()
-        {
-            assert!(Instant::now() < deadline, "directoryAudits never requested");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let mut child =
+            northwind_collect_hanging_on_audits(dir.path(), &server, &month, Stdio::piped());
         std::thread::sleep(Duration::from_millis(300));
         // The partial folder and the lock exist while it runs: the test checks something.
         assert!(
@@ -1357,23 +1348,7 @@ fn a_second_collect_of_the_same_month_refuses_and_a_dead_runs_lock_does_not_bloc
     let before = tree(&client_dir.join(&month));
     let server = failing_server(true);
     // The first run hangs on directoryAudits while holding the month.
-    let mut first = custody_against(dir.path(), &server)
-        .args(["collect", "--client", "northwind", "--month", &month])
-        .env(
-            "CUSTODY_ACCESS_TOKEN",
-            format!("tok-{NORTHWIND_TENANT}-ACCESS-TOKEN-value"),
-        )
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while server
-        .requests("/v1.0/auditLogs/directoryAudits")
-        .is_empty()
-    {
-        assert!(Instant::now() < deadline, "directoryAudits never requested");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut first = northwind_collect_hanging_on_audits(dir.path(), &server, &month, Stdio::null());
     let second = custody(dir.path(), &server)
         .env("CUSTODY_ACCESS_TOKEN", "tok-second-ACCESS-TOKEN-value")
         .args(["collect", "--client", "northwind", "--month", &month])
