@@ -481,6 +481,32 @@ impl<T> Listing<T> {
     }
 }
 
+/// A Veeam file that is not the documented shape: a diagnostic at `pointer`, and the
+/// file missing (never an empty listing, which could pass).
+fn unreadable<T>(
+    diags: &mut Vec<Diagnostic>,
+    rel: String,
+    pointer: &str,
+    message: &str,
+    reason: &str,
+) -> Listing<T> {
+    diags.push(Diagnostic::json(rel.clone(), pointer, message));
+    Listing::Missing(Missing {
+        file: rel,
+        reason: format!("unreadable: {reason}"),
+    })
+}
+
+fn not_a_collection<T>(diags: &mut Vec<Diagnostic>, rel: String) -> Listing<T> {
+    unreadable(
+        diags,
+        rel,
+        "/",
+        "expected the Veeam response: an array, or a page {\"offset\", \"limit\", \"results\": [...]}",
+        "not a Veeam collection",
+    )
+}
+
 /// A Veeam collection as returned: a bare array, or a page `{"offset", "limit",
 /// "results", "_links"}` whose pages were merged (no `_links.next` left).
 fn read_listing<T: DeserializeOwned>(
@@ -519,40 +545,18 @@ fn read_listing<T: DeserializeOwned>(
                 }
                 Some(Value::Array(items)) => (items, "/results"),
                 Some(_) => {
-                    diags.push(Diagnostic::json(
-                        rel.clone(),
+                    return unreadable(
+                        diags,
+                        rel,
                         "/results",
                         "`results` must be an array",
-                    ));
-                    return Listing::Missing(Missing {
-                        file: rel,
-                        reason: "unreadable: `results` is not an array".into(),
-                    });
+                        "`results` is not an array",
+                    );
                 }
-                None => {
-                    diags.push(Diagnostic::json(
-                        rel.clone(),
-                        "/",
-                        "expected the Veeam response: an array, or a page {\"offset\", \"limit\", \"results\": [...]}",
-                    ));
-                    return Listing::Missing(Missing {
-                        file: rel,
-                        reason: "unreadable: not a Veeam collection".into(),
-                    });
-                }
+                None => return not_a_collection(diags, rel),
             }
         }
-        _ => {
-            diags.push(Diagnostic::json(
-                rel.clone(),
-                "/",
-                "expected the Veeam response: an array, or a page {\"offset\", \"limit\", \"results\": [...]}",
-            ));
-            return Listing::Missing(Missing {
-                file: rel,
-                reason: "unreadable: not a Veeam collection".into(),
-            });
-        }
+        _ => return not_a_collection(diags, rel),
     };
     let mut out = Vec::with_capacity(items.len());
     let mut bad = false;
