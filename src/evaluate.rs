@@ -7,7 +7,7 @@ use crate::diagnostic::Diagnostic;
 use crate::evidence::restore_tests::RestoreTest;
 use crate::evidence::{self, Snapshot, load_snapshot};
 use crate::month::Month;
-use crate::policy::{Policy, Workload};
+use crate::policy::{Policy, WaiverState, Workload};
 use crate::scorecard::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -31,32 +31,38 @@ fn apply_waiver(ctx: &Ctx, c: &Control, mut o: Outcome) -> (Outcome, Option<Waiv
     else {
         return (o, None);
     };
-    let expired = w.expires < ctx.month.last_day();
+    let day = ctx.month.last_day();
+    let state = w.state(day);
     let note = WaiverNote {
         reason: w.reason.clone(),
         approved_by: w.approved_by.clone(),
         ticket: w.ticket.clone(),
         expires: w.expires.to_string(),
-        expired,
+        expired: state == WaiverState::Expired,
+        too_long: state == WaiverState::TooLong,
         at: w.at.clone(),
     };
     o.policy.push(w.at.clone());
-    match (o.status, expired) {
-        (Status::Fail | Status::Warn, false) => {
+    match (o.status, state) {
+        (Status::Fail | Status::Warn, WaiverState::InForce) => {
             o.message = format!(
                 "waived until {} ({}, approved by {}): {}",
                 w.expires, w.ticket, w.approved_by, o.message
             );
             o.status = Status::Waived;
         }
-        (Status::Fail | Status::Warn, true) => {
+        (Status::Fail | Status::Warn, WaiverState::Expired) => {
             o.message = format!(
                 "waiver {} expired on {}: {}",
                 w.ticket, w.expires, o.message
             );
             o.status = Status::Fail;
         }
-        (Status::Pass, false) => {
+        // Not applied: the result stands as evaluated, saying why the waiver does not count.
+        (Status::Fail | Status::Warn, WaiverState::TooLong) => {
+            o.message = format!("{}: {}", w.too_long_reason(day), o.message);
+        }
+        (Status::Pass, WaiverState::InForce | WaiverState::TooLong) => {
             o.message = format!(
                 "{}; waiver {} matches nothing (the control passes): remove it",
                 o.message, w.ticket
@@ -225,13 +231,8 @@ pub fn evaluate_month(input: &MonthInput) -> Scorecard {
                 approved_by: w.approved_by.clone(),
                 ticket: w.ticket.clone(),
                 expires: w.expires.to_string(),
-                state: if w.expires < ctx.month.last_day() {
-                    "expired"
-                } else {
-                    "in_force"
-                }
-                .to_owned(),
-                days_left: (w.expires - ctx.month.last_day()).get_days() as i64,
+                state: w.state(ctx.month.last_day()).as_str().to_owned(),
+                days_left: w.days_left(ctx.month.last_day()),
             })
             .collect(),
         role_changes,

@@ -25,6 +25,11 @@ pub struct WaiverNote {
     pub ticket: String,
     pub expires: String,
     pub expired: bool,
+    /// Its expiry lies more than a year ahead, so it was not applied (see
+    /// `policy::WAIVER_MAX_DAYS`). Written only when true, so results without such a
+    /// waiver read as before.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub too_long: bool,
     pub at: At,
 }
 
@@ -180,7 +185,7 @@ pub struct WaiverRow {
     pub approved_by: String,
     pub ticket: String,
     pub expires: String,
-    /// `in_force`, `expired`.
+    /// `in_force`, `expired`, or `too_long` (expiry more than a year ahead: not applied).
     pub state: String,
     pub days_left: i64,
 }

@@ -96,7 +96,8 @@
 //! waiver at HEAD that
 //! - is for one of those controls (not merely the same domain),
 //! - is in force on the day of the diff (`expires` on or after it; the day is today in
-//!   UTC, or `custody diff --date YYYY-MM-DD`),
+//!   UTC, or `custody diff --date YYYY-MM-DD`) and runs at most a year beyond it
+//!   ([`crate::policy::WAIVER_MAX_DAYS`]: a waiver until 2099 is a permanent exemption),
 //! - has a reason, approver and ticket that are not placeholders (see [`placeholder`]),
 //! - and was added or changed in this diff.
 //!
@@ -311,6 +312,14 @@ impl HeadWaiver {
             return Some(format!(
                 "{name} expired on {} (before {today})",
                 self.expires
+            ));
+        }
+        let left = i64::from((self.expires - today).get_days());
+        if left > crate::policy::WAIVER_MAX_DAYS {
+            return Some(format!(
+                "{name} runs until {}, {left} days after {today}: waivers run at most {} days ahead",
+                self.expires,
+                crate::policy::WAIVER_MAX_DAYS
             ));
         }
         if !self.changed {

@@ -1030,6 +1030,31 @@ fn gate_expired_waiver_does_not_justify() {
 }
 
 #[test]
+fn gate_waiver_running_more_than_a_year_ahead_does_not_justify() {
+    let (f, t) = lower_mfa();
+    // The diff is judged on 2026-12-05: 365 days later is 2027-12-05.
+    let year = waiver_full(
+        "identity.mfa-users",
+        "Accepted until the migration to the new tenant completes",
+        "Jane Doe (Client CFO)",
+        "CHG-4711",
+        "2027-12-05",
+    );
+    let d = diff(&base(), &head_with(&[(f, &t)], &year));
+    assert!(one(&d, "identity.mfa-users.min_percent").justified);
+    for expires in ["2027-12-06", "2099-12-31"] {
+        let long = year.replace("2027-12-05", expires);
+        let d = diff(&base(), &head_with(&[(f, &t)], &long));
+        assert_unjustified(
+            &d,
+            "identity.mfa-users.min_percent",
+            &format!("runs until {expires}"),
+        );
+        assert!(any_unjustified_weakening(&[d]));
+    }
+}
+
+#[test]
 fn gate_placeholder_waiver_does_not_justify() {
     let (f, t) = lower_mfa();
     // The example: "x" as reason, approver and ticket.

@@ -127,6 +127,63 @@ pub struct Waiver {
     pub at: At,
 }
 
+/// The furthest a waiver's expiry may lie beyond the day it is judged on. A waiver is a
+/// time-boxed exception that someone re-approves at least yearly; one that runs until 2099
+/// would be a permanent exemption nobody reviews, so it waives nothing until it is
+/// re-approved with an expiry within a year.
+pub const WAIVER_MAX_DAYS: i64 = 365;
+
+/// Where a waiver stands on a given day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaiverState {
+    /// Expiry before the day: no longer in force.
+    Expired,
+    /// In force: expiry on or after the day and within [`WAIVER_MAX_DAYS`].
+    InForce,
+    /// Expiry more than [`WAIVER_MAX_DAYS`] after the day: not applied.
+    TooLong,
+}
+
+impl WaiverState {
+    /// The state's name in `scorecard.json` (`waivers[].state`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WaiverState::Expired => "expired",
+            WaiverState::InForce => "in_force",
+            WaiverState::TooLong => "too_long",
+        }
+    }
+}
+
+impl Waiver {
+    /// Days from `day` to the expiry: 0 on the last day in force, negative once expired.
+    pub fn days_left(&self, day: Date) -> i64 {
+        i64::from((self.expires - day).get_days())
+    }
+
+    /// The waiver's state on `day`.
+    pub fn state(&self, day: Date) -> WaiverState {
+        let left = self.days_left(day);
+        if left < 0 {
+            WaiverState::Expired
+        } else if left > WAIVER_MAX_DAYS {
+            WaiverState::TooLong
+        } else {
+            WaiverState::InForce
+        }
+    }
+
+    /// Why a waiver running too long is not applied, for messages.
+    pub fn too_long_reason(&self, day: Date) -> String {
+        format!(
+            "waiver {} runs until {}, {} days after {day}: waivers run at most {WAIVER_MAX_DAYS} days ahead and must be re-approved with an earlier expiry",
+            self.ticket,
+            self.expires,
+            self.days_left(day)
+        )
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Disabled {
     pub control: String,

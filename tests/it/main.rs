@@ -52,5 +52,6 @@ mod verdicts_evidence;
 mod verdicts_identity;
 mod verify_hostile;
 mod verify_reevaluate;
+mod waiver_horizon;
 mod watch;
 mod workflows;
