@@ -3,7 +3,7 @@
 
 use super::assignments::{Assignment, GLOBAL_ADMIN, current_privileged};
 use super::findings::{describe, no_evidence, roles_file, unknowns_of, with_sources};
-use crate::controls::{Control, Ctx, Direction, Outcome, Param, Trend};
+use crate::controls::{Control, Ctx, Direction, Outcome, Param, Trend, count};
 use crate::evidence::Missing;
 use crate::model::Domain;
 use std::collections::BTreeSet;
@@ -48,26 +48,32 @@ fn global_admin_count(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     let (min, min_at) = ctx.param(c, &GLOBAL_ADMINS_MIN);
     let (max, max_at) = ctx.param(c, &GLOBAL_ADMINS_MAX);
     let n = holders.len() as f64;
+    // "expected 2–4", or "expected 4" when the policy pins one number.
+    let expected = if min == max {
+        format!("{min}")
+    } else {
+        format!("{min}–{max}")
+    };
     // A group holding Global Administrator whose members are unknown: the count is a
     // lower bound, which proves only "too many".
     let unknown = unknowns_of(p, |a| a.role_template == GLOBAL_ADMIN, |_| false);
     if !unknown.is_empty() && n <= max {
         return Ok(no_evidence("Global Administrator holders", unknown)
             .measured(format!("at least {}", holders.len()))
-            .threshold(format!("{min}–{max}"))
+            .threshold(expected)
             .policy(min_at.into_iter().chain(max_at)));
     }
     let o = Outcome::check(
         n >= min && n <= max,
-        format!("{} Global Administrators", holders.len()),
+        count(holders.len(), "Global Administrator", "Global Administrators"),
         format!(
-            "{} Global Administrators, expected {min}–{max}",
-            holders.len()
+            "{}, expected {expected}",
+            count(holders.len(), "Global Administrator", "Global Administrators")
         ),
     )
     .measured(holders.len().to_string())
     .value(n)
-    .threshold(format!("{min}–{max}"))
+    .threshold(expected)
     .items(ga.iter().map(|a| describe(a)))
     .policy(min_at.into_iter().chain(max_at));
     Ok(with_sources(o, &ga, &roles_file(ctx)))
@@ -103,7 +109,7 @@ mod tests {
             .graph("roleEligibilitySchedules.json", &list(&[]))
             .eval("access.global-admin-count");
         assert_eq!(o.status, Status::Fail);
-        assert_eq!(o.message, "1 Global Administrators, expected 2–4");
+        assert_eq!(o.message, "1 Global Administrator, expected 2–4");
         assert_eq!(
             o.items,
             ["bg1@acme.onmicrosoft.com: Global Administrator (active)"]
@@ -168,6 +174,18 @@ mod tests {
                 "access.global-admin-count"
             )
         );
+    }
+
+    /// A policy that pins one number says "expected 4", not "expected 4–4".
+    #[test]
+    fn a_pinned_count_reads_as_one_number() {
+        let extra = "[thresholds]\n\"access.global-admin-count\" = { min = 4, max = 4 }\n";
+        let o = five_global_admins()
+            .with_controls_extra(extra)
+            .eval("access.global-admin-count");
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert_eq!(o.message, "5 Global Administrators, expected 4");
+        assert_eq!(o.threshold.as_deref(), Some("4"));
     }
 
     #[test]
