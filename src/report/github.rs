@@ -367,7 +367,7 @@ mod tests {
         );
         assert!(
             line.contains(
-                "::3 Global Administrators, expected 4–4%0Ameasured 3, threshold 4–4%0A- "
+                "::3 Global Administrators, expected 4%0Ameasured 3, threshold 4%0A- "
             ),
             "messages keep commas and colons: {line}"
         );
