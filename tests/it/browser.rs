@@ -183,12 +183,15 @@ fn pages_reflow_at_320_px_and_pass_axe_with_a_light_brand_colour() {
     ];
     let server = Server::start(&site);
     let mut problems = Vec::new();
-    for page in &pages {
-        for width in [320u32, 1280] {
-            for dark in [false, true] {
-                let scheme = if dark { "dark" } else { "light" };
-                match axe(&chromium, &server, page, width, dark) {
-                    Ok(found) => {
+    // One Chromium per width and scheme, every page in a frame of its own: four starts
+    // instead of twenty, the same checks per page.
+    let pages: Vec<&str> = pages.iter().map(String::as_str).collect();
+    for width in [320u32, 1280] {
+        for dark in [false, true] {
+            let scheme = if dark { "dark" } else { "light" };
+            match axe_pages(&chromium, &server, &pages, width, dark) {
+                Ok(found) => {
+                    for (page, found) in found {
                         println!(
                             "axe: {page} at {width}px, {scheme}: {} problem(s)",
                             found.len()
@@ -199,8 +202,8 @@ fn pages_reflow_at_320_px_and_pass_axe_with_a_light_brand_colour() {
                                 .map(|p| format!("{page} at {width}px ({scheme}): {p}")),
                         );
                     }
-                    Err(e) => problems.push(format!("{page} at {width}px ({scheme}): {e}")),
                 }
+                Err(e) => problems.push(format!("at {width}px ({scheme}): {e}")),
             }
         }
     }
@@ -280,17 +283,52 @@ fn axe_detector_catches_contrast_missing_alt_and_overflow() {
         ),
     )
     .unwrap();
+    std::fs::write(
+        dir.path().join("good.html"),
+        format!(
+            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+             <meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">\n\
+             <title>good</title></head><body><main><h1>Good</h1><p>plain text</p></main></body></html>\n"
+        ),
+    )
+    .unwrap();
     let server = Server::start(dir.path());
     let found = axe(&chromium, &server, "bad.html", 320, false).unwrap();
     let all = found.join("\n");
     assert!(all.contains("color-contrast"), "{all}");
     assert!(all.contains("image-alt"), "{all}");
     assert!(all.contains("wider than the 320 px screen"), "{all}");
+    // Several pages in one run: the bad page is caught in the third frame, below the
+    // window, and the good pages beside it are not blamed for its rules.
+    let found = axe_pages(
+        &chromium,
+        &server,
+        &["good.html", "index.html", "bad.html"],
+        320,
+        false,
+    );
+    let found = found.unwrap();
+    let by_page: BTreeMap<&str, String> = found
+        .iter()
+        .map(|(p, problems)| (p.as_str(), problems.join("\n")))
+        .collect();
+    let bad = &by_page["bad.html"];
+    assert!(bad.contains("color-contrast"), "{bad}");
+    assert!(bad.contains("image-alt"), "{bad}");
+    assert!(bad.contains("wider than the 320 px screen"), "{bad}");
+    let good = &by_page["good.html"];
+    assert!(!good.contains("axe "), "{good}");
+    assert!(!good.contains("wider than"), "{good}");
+    // The missing image is a failed request of the run, reported with every page; a
+    // page that does not exist has no result at all.
+    assert!(good.contains("answered 404"), "{good}");
+    assert!(by_page["index.html"].contains("no axe result"), "{by_page:?}");
 }
 
 /// Loads `rel` in a frame `width` CSS px wide with axe injected; the problems: the page
-/// wider than the frame, each axe violation (rule, count, first nodes), or a wrong
-/// colour scheme (the dark run must really be dark).
+/// wider than the frame, each axe violation (rule, count, first nodes), a wrong colour
+/// scheme (the dark run must really be dark), or a request that failed.
 fn axe(
     chromium: &Path,
     server: &Server,
@@ -298,8 +336,26 @@ fn axe(
     width: u32,
     dark: bool,
 ) -> Result<Vec<String>, String> {
-    let page = format!("/{rel}%3Faxe");
-    let url = format!("{}?w={width}&page={page}", server.url("__axe/frame.html"));
+    let mut found = axe_pages(chromium, server, &[rel], width, dark)?;
+    Ok(found.pop().map(|(_, problems)| problems).unwrap_or_default())
+}
+
+/// [`axe`] for several pages in one Chromium: each page in a frame of its own, `width`
+/// CSS px wide; the problems per page, in the order given. A request that failed is
+/// reported with every page, since the run cannot tell which page made it.
+fn axe_pages(
+    chromium: &Path,
+    server: &Server,
+    rels: &[&str],
+    width: u32,
+    dark: bool,
+) -> Result<Vec<(String, Vec<String>)>, String> {
+    let frames: Vec<String> = rels.iter().map(|rel| format!("page=/{rel}%3Faxe")).collect();
+    let url = format!(
+        "{}?w={width}&{}",
+        server.url("__axe/frame.html"),
+        frames.join("&")
+    );
     let mut args = vec![
         format!("--window-size={},1100", (width + 20).max(500)),
         "--virtual-time-budget=15000".to_owned(),
@@ -311,16 +367,41 @@ fn axe(
     args.push(url);
     server.take_log();
     let out = run_chromium_stdout(chromium, &args)?;
-    let start = out.find("<pre id=\"axe-result\">").ok_or_else(|| {
-        format!(
-            "no axe result in the dumped page:\n{}",
-            &out[..out.len().min(2000)]
-        )
-    })?;
-    let json = &out[start + "<pre id=\"axe-result\">".len()..];
-    let json = decode_entities(&json[..json.find("</pre>").ok_or("unterminated result")?]);
-    let v: serde_json::Value =
-        serde_json::from_str(&json).map_err(|e| format!("axe result is not JSON: {e}: {json}"))?;
+    let mut results: BTreeMap<String, serde_json::Value> = BTreeMap::new();
+    const OPEN: &str = "<pre class=\"axe-result\">";
+    for chunk in out.split(OPEN).skip(1) {
+        let json = decode_entities(&chunk[..chunk.find("</pre>").ok_or("unterminated result")?]);
+        let v: serde_json::Value = serde_json::from_str(&json)
+            .map_err(|e| format!("axe result is not JSON: {e}: {json}"))?;
+        let page = v["page"].as_str().unwrap_or("?").to_owned();
+        if results.insert(page.clone(), v).is_some() {
+            return Err(format!("two axe results for {page}"));
+        }
+    }
+    let failed: Vec<String> = server
+        .take_log()
+        .into_iter()
+        .filter(|h| h.status != 200 && h.path != FAVICON)
+        .map(|h| format!("{} {} answered {}", h.method, h.path, h.status))
+        .collect();
+    let mut all = Vec::new();
+    for rel in rels {
+        let mut problems = Vec::new();
+        match results.get(&format!("/{rel}")) {
+            None => problems.push(format!(
+                "no axe result in the dumped page:\n{}",
+                &out[..out.len().min(2000)]
+            )),
+            Some(v) => problems.extend(axe_problems(v, width, dark)),
+        }
+        problems.extend(failed.iter().cloned());
+        all.push(((*rel).to_owned(), problems));
+    }
+    Ok(all)
+}
+
+/// What one page's axe result says is wrong (see [`axe`]).
+fn axe_problems(v: &serde_json::Value, width: u32, dark: bool) -> Vec<String> {
     let mut problems = Vec::new();
     if let Some(e) = v.get("error") {
         problems.push(format!("axe failed: {e}"));
@@ -359,12 +440,7 @@ fn axe(
                 .join(" | ")
         ));
     }
-    for h in server.take_log() {
-        if h.status != 200 && h.path != FAVICON {
-            problems.push(format!("{} {} answered {}", h.method, h.path, h.status));
-        }
-    }
-    Ok(problems)
+    problems
 }
 
 fn copy_tree(from: &Path, to: &Path) {
@@ -1164,27 +1240,28 @@ const AXE_JS: &[u8] = include_bytes!("../fixtures/axe-core/axe.min.js");
 /// parent, which `--dump-dom` prints.
 const AXE_RUN_JS: &str = r#"(function () {
   var de = document.documentElement;
+  var page = location.pathname;
   var reflow = { scrollWidth: Math.max(de.scrollWidth, document.body.scrollWidth), innerWidth: window.innerWidth };
   var dark = window.matchMedia('(prefers-color-scheme: dark)').matches;
   axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] })
     .then(function (r) {
-      return { reflow: reflow, dark: dark, violations: r.violations.map(function (v) {
+      return { page: page, reflow: reflow, dark: dark, violations: r.violations.map(function (v) {
         return { id: v.id, impact: v.impact, help: v.help, count: v.nodes.length,
           nodes: v.nodes.slice(0, 3).map(function (n) { return n.target.join(' ') + ' :: ' + (n.failureSummary || '').replace(/\s+/g, ' '); }) };
       }) };
-    }, function (e) { return { reflow: reflow, dark: dark, error: String(e) }; })
+    }, function (e) { return { page: page, reflow: reflow, dark: dark, error: String(e) }; })
     .then(function (res) {
       var pre = document.createElement('pre');
-      pre.id = 'axe-result';
+      pre.className = 'axe-result';
       pre.textContent = JSON.stringify(res);
       window.parent.document.body.appendChild(pre);
     });
 })();
 "#;
 
-/// The frame of the page's width: `?w=320&page=/fabrikam/index.html%3Faxe`.
-const AXE_FRAME_HTML: &str = r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>axe frame</title></head><body style="margin:0"><iframe id="f" title="page under test" style="border:0;display:block" height="1000"></iframe><script src="/__axe/frame.js"></script></body></html>"#;
-const AXE_FRAME_JS: &str = "var q = new URLSearchParams(location.search); var f = document.getElementById('f'); f.width = q.get('w'); f.src = q.get('page');";
+/// One frame of the page's width per `page`: `?w=320&page=/fabrikam/index.html%3Faxe&page=...`.
+const AXE_FRAME_HTML: &str = r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>axe frames</title></head><body style="margin:0"><script src="/__axe/frame.js"></script></body></html>"#;
+const AXE_FRAME_JS: &str = "var q = new URLSearchParams(location.search); q.getAll('page').forEach(function (p, i) { var f = document.createElement('iframe'); f.title = 'page under test ' + i; f.style.cssText = 'border:0;display:block'; f.height = 1000; f.width = q.get('w'); f.src = p; document.body.appendChild(f); });";
 
 /// The test harness routes: the axe script, the runner, the frame, and any page of the
 /// site with `?axe`: served without its Content-Security-Policy (the static and browser
