@@ -366,9 +366,7 @@ mod tests {
             "{line}"
         );
         assert!(
-            line.contains(
-                "::3 Global Administrators, expected 4%0Ameasured 3, threshold 4%0A- "
-            ),
+            line.contains("::3 Global Administrators, expected 4%0Ameasured 3, threshold 4%0A- "),
             "messages keep commas and colons: {line}"
         );
     }

@@ -323,7 +323,10 @@ fn axe_detector_catches_contrast_missing_alt_and_overflow() {
     // The missing image is a failed request of the run, reported with every page; a
     // page that does not exist has no result at all.
     assert!(good.contains("answered 404"), "{good}");
-    assert!(by_page["index.html"].contains("no axe result"), "{by_page:?}");
+    assert!(
+        by_page["index.html"].contains("no axe result"),
+        "{by_page:?}"
+    );
 }
 
 /// Loads `rel` in a frame `width` CSS px wide with axe injected; the problems: the page
@@ -337,7 +340,10 @@ fn axe(
     dark: bool,
 ) -> Result<Vec<String>, String> {
     let mut found = axe_pages(chromium, server, &[rel], width, dark)?;
-    Ok(found.pop().map(|(_, problems)| problems).unwrap_or_default())
+    Ok(found
+        .pop()
+        .map(|(_, problems)| problems)
+        .unwrap_or_default())
 }
 
 /// [`axe`] for several pages in one Chromium: each page in a frame of its own, `width`
@@ -350,7 +356,10 @@ fn axe_pages(
     width: u32,
     dark: bool,
 ) -> Result<Vec<(String, Vec<String>)>, String> {
-    let frames: Vec<String> = rels.iter().map(|rel| format!("page=/{rel}%3Faxe")).collect();
+    let frames: Vec<String> = rels
+        .iter()
+        .map(|rel| format!("page=/{rel}%3Faxe"))
+        .collect();
     let url = format!(
         "{}?w={width}&{}",
         server.url("__axe/frame.html"),

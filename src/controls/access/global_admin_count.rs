@@ -65,10 +65,18 @@ fn global_admin_count(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     }
     let o = Outcome::check(
         n >= min && n <= max,
-        count(holders.len(), "Global Administrator", "Global Administrators"),
+        count(
+            holders.len(),
+            "Global Administrator",
+            "Global Administrators",
+        ),
         format!(
             "{}, expected {expected}",
-            count(holders.len(), "Global Administrator", "Global Administrators")
+            count(
+                holders.len(),
+                "Global Administrator",
+                "Global Administrators"
+            )
         ),
     )
     .measured(holders.len().to_string())
