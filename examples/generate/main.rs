@@ -10,12 +10,17 @@
 //! ```text
 //! cargo run --example generate             rewrite what is stale
 //! cargo run --example generate -- --check  exit 1 naming what is stale
+//! cargo run --release --example generate -- scale --out DIR --clients N --months M [--users N] [--max-users N] [--seed S]
 //! ```
+//!
+//! `scale` ([`scale`]) writes synthetic N-client x M-month repositories for benchmarks
+//! and scale tests from the same sample builders, into a new folder of your choice.
 //!
 //! A development tool for this repository, not a command of the shipped binary: it
 //! writes into the source tree it was built from.
 
 mod samples;
+mod scale;
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -25,8 +30,9 @@ fn main() -> ExitCode {
     let check = match args.as_slice() {
         [] => false,
         [flag] if flag == "--check" => true,
+        [mode, rest @ ..] if mode == "scale" => return scale::main(rest),
         _ => {
-            eprintln!("usage: cargo run --example generate [-- --check]");
+            eprintln!("usage: cargo run --example generate [-- --check | -- scale --out DIR ...]");
             return ExitCode::from(2);
         }
     };

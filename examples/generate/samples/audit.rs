@@ -179,7 +179,7 @@ pub fn audits_doc(c: &Client, t: T) -> J {
         })
         .collect();
     // Stable: equal times keep their order, as Python's sort(reverse=True) does.
-    events.sort_by(|a, b| activity_time(b).cmp(&activity_time(a)));
+    events.sort_by_key(|e| std::cmp::Reverse(activity_time(e)));
     obj! {"@odata.context" => format!("{GRAPH}auditLogs/directoryAudits"), "value" => J::Arr(events)}
 }
 

@@ -25,16 +25,19 @@ struct Parties<'a> {
     security: &'a str,
 }
 
+/// A RACI activity: id, name, responsible, accountable, consulted, informed, controls.
+type Activity<'a> = (
+    &'a str,
+    &'a str,
+    Vec<&'a str>,
+    Vec<&'a str>,
+    Vec<&'a str>,
+    Vec<&'a str>,
+    Vec<&'a str>,
+);
+
 fn raci(p: &Parties, licensing_accountable: &[&str]) -> String {
-    let acts: [(
-        &str,
-        &str,
-        Vec<&str>,
-        Vec<&str>,
-        Vec<&str>,
-        Vec<&str>,
-        Vec<&str>,
-    ); 7] = [
+    let acts: [Activity; 7] = [
         (
             "licensing",
             "Licensing and subscriptions",

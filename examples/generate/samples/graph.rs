@@ -22,15 +22,16 @@ pub fn sign_in_activity(c: &Client, p: &Person, t: T) -> J {
     }
     let mut fixed = p.signin == SignIn::Fixed;
     let mut last_fixed = p.last_signin.clone();
-    if let Some((from, last)) = &p.dormant {
-        if t >= dt(from) && !p.mfa(t) {
-            (fixed, last_fixed) = (true, Some(last.clone()));
-        }
+    if let Some((from, last)) = &p.dormant
+        && t >= dt(from)
+        && !p.mfa(t)
+    {
+        (fixed, last_fixed) = (true, Some(last.clone()));
     }
-    if let Some((from, last)) = &p.monthly_from {
-        if t < dt(from) {
-            (fixed, last_fixed) = (true, Some(last.clone()));
-        }
+    if let Some((from, last)) = &p.monthly_from
+        && t < dt(from)
+    {
+        (fixed, last_fixed) = (true, Some(last.clone()));
     }
     let (mut last, mut non_interactive);
     if fixed {

@@ -74,11 +74,18 @@ fn schema_line(rel: &str) -> String {
 pub fn build() -> Result<Writer, String> {
     let mut w = Writer::default();
     for c in [northwind::client(), fabrikam::client(), tailspin::client()] {
-        files::client_files(&mut w, &c);
-        for month in reference::MONTHS {
-            let docs = month::write_month(&mut w, &c, month);
-            month::check_month(&c, month, &docs)?;
-        }
+        w.files.extend(build_client(&c)?.files);
+    }
+    Ok(w)
+}
+
+/// One client's policy folder and every month of its evidence, checked for consistency.
+pub fn build_client(c: &model::Client) -> Result<Writer, String> {
+    let mut w = Writer::default();
+    files::client_files(&mut w, c);
+    for month in reference::MONTHS {
+        let docs = month::write_month(&mut w, c, month);
+        month::check_month(c, month, &docs)?;
     }
     Ok(w)
 }

@@ -102,7 +102,7 @@ impl Person {
     }
 
     pub fn exists(&self, t: T) -> bool {
-        dt(&self.created) <= t && !self.deleted.as_deref().is_some_and(|d| dt(d) <= t)
+        dt(&self.created) <= t && self.deleted.as_deref().is_none_or(|d| dt(d) > t)
     }
 
     pub fn enabled(&self, t: T) -> bool {
@@ -137,7 +137,7 @@ impl Person {
         for l in &self.licences {
             match l {
                 Licence::Window(sku, start, until) => {
-                    if dt(start) <= t && !until.as_deref().is_some_and(|u| dt(u) <= t) {
+                    if dt(start) <= t && until.as_deref().is_none_or(|u| dt(u) > t) {
                         out.push(*sku);
                     }
                 }
@@ -196,7 +196,7 @@ impl Grant {
         self
     }
     pub fn live(&self, t: T) -> bool {
-        dt(self.start) <= t && !self.end.is_some_and(|e| dt(e) <= t)
+        dt(self.start) <= t && self.end.is_none_or(|e| dt(e) > t)
     }
 }
 
@@ -240,13 +240,24 @@ pub struct Site {
     pub status: Box<dyn Fn(T) -> &'static str>,
 }
 
+pub type CountFn = Box<dyn Fn(&Client, T) -> i64>;
+
+/// An outage window: every run from `.0` until `.1` fails with message `.2`.
+pub type Outage = (&'static str, &'static str, &'static str);
+
+/// The methods migration state and, per method id, its include targets when enabled.
+pub type MethodTargets = (&'static str, Vec<(&'static str, Vec<String>)>);
+
+/// Per role: (activation approval required, primary approvers).
+pub type Approval = Box<dyn Fn(&Client, T, &str) -> (bool, Vec<J>)>;
+
 /// How a backup job's run reports its items in scope.
 pub enum Items {
     /// The protected units of a Microsoft 365 Backup workload, computed once per day
     /// (the first run of the day sets it, as the Python memo did).
     Units(&'static str),
     Const(i64),
-    Count(Box<dyn Fn(&Client, T) -> i64>),
+    Count(CountFn),
 }
 
 #[derive(Clone, Copy)]
@@ -267,10 +278,7 @@ pub struct JobSpec {
     /// Per month: (failed runs, runs with warnings).
     pub failures: Vec<(&'static str, (usize, usize))>,
     /// Per month: windows in which every run fails, with the message.
-    pub outages: Vec<(
-        &'static str,
-        Vec<(&'static str, &'static str, &'static str)>,
-    )>,
+    pub outages: Vec<(&'static str, Vec<Outage>)>,
     pub fail_messages: Vec<&'static str>,
     pub warn_messages: Vec<&'static str>,
 }
@@ -344,13 +352,13 @@ pub struct Client {
     /// Why a file is missing: the manifest entry's extra fields (none: not missing).
     pub missing: fn(&Client, &str, T) -> Vec<(String, J)>,
     /// Methods migration state and, per method id, the include targets when enabled.
-    pub auth_methods: ByTime<(&'static str, Vec<(&'static str, Vec<String>)>)>,
+    pub auth_methods: ByTime<MethodTargets>,
     pub user_consent: fn(T) -> Vec<&'static str>,
     pub guest_role: fn(T) -> &'static str,
     /// (id, authenticationType, verified, passwordValidityPeriodInDays, root).
     pub domains: Vec<(&'static str, &'static str, bool, Option<i64>, bool)>,
     /// Per role: (approval required, primary approvers).
-    pub activation_approval: Box<dyn Fn(&Client, T, &str) -> (bool, Vec<J>)>,
+    pub activation_approval: Approval,
     pub unit_status: fn(&str, &Person, T) -> Option<&'static str>,
     pub sites: Vec<Site>,
     pub job_specs: Vec<(&'static str, JobSpec)>,

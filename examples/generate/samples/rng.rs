@@ -27,7 +27,7 @@ impl PyRandom {
         if little.is_empty() {
             little.push(0);
         }
-        while little.len() % 4 != 0 {
+        while !little.len().is_multiple_of(4) {
             little.push(0);
         }
         let key: Vec<u32> = little
