@@ -295,7 +295,7 @@ fn job_id(c: &Client, ids: JobIds, s: T, w: &str) -> String {
     }
 }
 
-fn items(c: &Client, w: &'static str, items: &Items, s: T) -> i64 {
+fn items(c: &Client, items: &Items, s: T) -> i64 {
     match items {
         Items::Const(n) => *n,
         Items::Count(f) => f(c, s),
@@ -309,7 +309,6 @@ fn items(c: &Client, w: &'static str, items: &Items, s: T) -> i64 {
                 "sharepoint" => protected_count(&site_units_doc(c, s)),
                 _ => 0,
             };
-            let _ = w;
             c.items_memo.borrow_mut().insert(key, n);
             n
         }
@@ -374,7 +373,7 @@ pub fn backup_jobs(c: &Client, month: &str) -> Vec<Row> {
             }
         }
         for (i, s) in runs.iter().enumerate() {
-            let total = items(c, w, &spec.items, *s);
+            let total = items(c, &spec.items, *s);
             let (st, msg) = status
                 .iter()
                 .find(|x| x.0 == i)
@@ -432,7 +431,7 @@ pub fn backup_jobs(c: &Client, month: &str) -> Vec<Row> {
                 .find(|(m, _)| *m == MONTHS[i - 1])
                 .map_or(&[], |(_, o)| o.as_slice());
             for s in carry.into_iter().rev() {
-                let total = items(c, w, &spec.items, s);
+                let total = items(c, &spec.items, s);
                 let failed = outages
                     .iter()
                     .find(|(a, b, _)| dt(a) <= s && s < dt(b))
