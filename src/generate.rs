@@ -4,7 +4,7 @@
 //!
 //! Whole files (docs/controls.md, schema/*.schema.json) are written as they are;
 //! generated sections of hand-written files (the README's control catalogue, baseline
-//! coverage and diagnostic codes) sit between `<!-- NAME:start -->` and
+//! coverage, diagnostic codes and the endpoint and permission tables) sit between `<!-- NAME:start -->` and
 //! `<!-- NAME:end -->` markers and only the text between them is replaced.
 
 use crate::diagnostic::{Code, Diagnostic};
@@ -33,6 +33,16 @@ const SECTIONS: &[Section] = &[
         file: "README.md",
         name: "diagnostic-codes",
         text: diagnostic_codes_markdown,
+    },
+    Section {
+        file: "README.md",
+        name: "endpoints:files",
+        text: || crate::evidence::endpoints::readme_tables().0,
+    },
+    Section {
+        file: "README.md",
+        name: "endpoints:permissions",
+        text: || crate::evidence::endpoints::readme_tables().1,
     },
 ];
 
@@ -237,7 +247,7 @@ mod tests {
         let root = dir.path();
         std::fs::write(
             root.join("README.md"),
-            "# r\n<!-- controls:start -->\n<!-- controls:end -->\n<!-- baselines:start -->\n<!-- baselines:end -->\n<!-- diagnostic-codes:start -->\n<!-- diagnostic-codes:end -->\nend\n",
+            "# r\n<!-- controls:start -->\n<!-- controls:end -->\n<!-- baselines:start -->\n<!-- baselines:end -->\n<!-- diagnostic-codes:start -->\n<!-- diagnostic-codes:end -->\n<!-- endpoints:files:start -->\n<!-- endpoints:files:end -->\n<!-- endpoints:permissions:start -->\n<!-- endpoints:permissions:end -->\nend\n",
         )
         .unwrap();
         std::fs::create_dir_all(root.join("schema")).unwrap();
@@ -262,8 +272,19 @@ mod tests {
         assert!(root.join("schema/old.schema.json").is_file());
         let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
         assert!(readme.starts_with("# r\n<!-- controls:start -->\n"));
-        assert!(readme.ends_with("<!-- diagnostic-codes:end -->\nend\n"));
+        assert!(readme.ends_with("<!-- endpoints:permissions:end -->\nend\n"));
         assert!(readme.contains("| `policy.file` | error |"), "{readme}");
+        // The endpoint tables, which a test used to rewrite on request, come from here too.
+        assert!(
+            readme.contains("<!-- endpoints:files:start -->\n| file | request |\n|---|---|\n| `graph/users.json` | `GET "),
+            "{readme}"
+        );
+        assert!(
+            readme.contains(
+                "<!-- endpoints:permissions:start -->\n| evidence file | application permission |\n"
+            ),
+            "{readme}"
+        );
     }
 
     #[test]

@@ -352,42 +352,6 @@ fn a_malformed_policy_file_names_its_json_path_and_stops_no_other_client() {
     );
 }
 
-const FILES_START: &str = "<!-- endpoints:files:start -->\n";
-const FILES_END: &str = "<!-- endpoints:files:end -->";
-const PERMS_START: &str = "<!-- endpoints:permissions:start -->\n";
-const PERMS_END: &str = "<!-- endpoints:permissions:end -->";
-
-/// The README's two endpoint tables come from the endpoint table; with
-/// `CUSTODY_UPDATE_README=1` the test rewrites them instead of failing.
-#[test]
-fn readme_endpoint_tables_are_fresh() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
-    let mut readme = std::fs::read_to_string(&path).unwrap();
-    let (files, perms) = custody::evidence::endpoints::readme_tables();
-    let mut stale = false;
-    for (start, end, fresh) in [
-        (FILES_START, FILES_END, &files),
-        (PERMS_START, PERMS_END, &perms),
-    ] {
-        let a = readme.find(start).expect("start marker") + start.len();
-        let b = readme.find(end).expect("end marker");
-        if readme[a..b] != **fresh {
-            stale = true;
-            readme = format!("{}{}{}", &readme[..a], fresh, &readme[b..]);
-        }
-    }
-    if !stale {
-        return;
-    }
-    if std::env::var_os("CUSTODY_UPDATE_README").is_some() {
-        std::fs::write(&path, readme).unwrap();
-        return;
-    }
-    panic!(
-        "README endpoint tables are stale: regenerate them with `CUSTODY_UPDATE_README=1 cargo test --test it catalogue_policies::readme_endpoint_tables_are_fresh`"
-    );
-}
-
 /// `collect` fetches the four new endpoints in their shapes (a single object stored as
 /// returned, collections merged), sends the role management policy request with the
 /// scope filter Graph requires and the expansion the control reads, and records a tenant

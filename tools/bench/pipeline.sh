@@ -21,7 +21,7 @@ WORK=${WORK:-/tmp/custody-pipeline}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 
 cd "$ROOT"
-cargo build --release --quiet --bin custody --example gen --example graph_standin
+cargo build --release --quiet --bin custody --example generate --example graph_standin
 CUSTODY=$ROOT/target/release/custody
 rm -rf "$WORK"
 mkdir -p "$WORK"
@@ -56,7 +56,7 @@ echo "install: ${INSTALL_COLD}s downloaded and verified ($(($(stat -c %s "$CUSTO
 
 # -- data
 t=$(now)
-target/release/examples/gen --out "$WORK/repo" --clients "$CLIENTS" --months "$MONTHS" --max-users "$MAX_USERS" --seed 1 >/dev/null
+target/release/examples/generate scale --out "$WORK/repo" --clients "$CLIENTS" --months "$MONTHS" --max-users "$MAX_USERS" --seed 1 >/dev/null
 echo "generated in $(secs "$t" "$(now)")s: $(du -sh "$WORK/repo/evidence" | cut -f1) of evidence"
 # A policy repository is a git repository: month-end policy versions come from history.
 git -C "$WORK/repo" init -q

@@ -34,11 +34,12 @@ fi
 [ -x /usr/bin/time ] || need time time
 
 cd "$ROOT"
-cargo build --release --quiet --bin custody --example gen
+cargo build --release --quiet --bin custody --example generate
 cargo bench --bench floor --no-run --quiet 2>/dev/null
 FLOOR=$(ls -t target/release/deps/floor-* | grep -v '\.d$' | head -1)
 CUSTODY=$ROOT/target/release/custody
-GEN=$ROOT/target/release/examples/gen
+# the synthetic repository generator: the generate example's scale mode
+gen() { "$ROOT/target/release/examples/generate" scale "$@"; }
 
 rm -rf "$WORK"
 mkdir -p "$WORK"
@@ -52,7 +53,7 @@ echo "$(nproc) cores: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 
 
 if [ "$ONLY" != portfolio ]; then
 echo "== large tenant: $USERS users"
-"$GEN" --out "$WORK/big" --clients 1 --months 1 --users "$USERS" --seed "$SEED"
+gen --out "$WORK/big" --clients 1 --months 1 --users "$USERS" --seed "$SEED"
 MONTH_DIR=$(ls -d "$WORK"/big/evidence/client-0000/*/)
 LARGEST=$(find "$MONTH_DIR" -type f -printf '%s\n' | sort -n | tail -1)
 TOTAL=$(find "$MONTH_DIR" -type f -printf '%s\n' | awk '{ s += $1 } END { print s }')
@@ -69,7 +70,7 @@ rm -rf "$WORK/big"
 fi
 
 echo "== portfolio: $CLIENTS clients x $MONTHS months (users up to $MAX_USERS)"
-"$GEN" --out "$WORK/repo" --clients "$CLIENTS" --months "$MONTHS" --max-users "$MAX_USERS" --seed "$SEED"
+gen --out "$WORK/repo" --clients "$CLIENTS" --months "$MONTHS" --max-users "$MAX_USERS" --seed "$SEED"
 REPO=$WORK/repo
 LAST=$(ls "$REPO/evidence/client-0000" | tail -1)
 EVIDENCE_BYTES=$(du -sb "$REPO/evidence" | cut -f1)

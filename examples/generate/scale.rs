@@ -1,18 +1,21 @@
-//! Synthetic policy repositories for benchmarks and scale tests: N clients x M months in
-//! the shapes of the bundled sample data (which follow real Microsoft Graph responses).
+//! Synthetic policy repositories for benchmarks and scale tests (the generate example's
+//! `scale` mode): N clients x M months in the shapes of the sample data.
 //!
-//! The bundled `northwind` client is the template: its policy files and its latest
-//! snapshot (Conditional Access, roles, PIM, backup, restore tests, a waiver) are copied
-//! per client with the identity replaced, every date shifted into the generated month,
-//! and users, MFA registrations and mailbox/OneDrive protection units grown to the
-//! client's size. Sizes follow an MSP's spread: most clients 10-300 users, some up to
+//! The sample generator's `northwind` client is the template, built in memory by the
+//! same builders that write the bundled sample (never read back from disk): its policy
+//! files and its latest snapshot (Conditional Access, roles, PIM, backup, restore tests,
+//! a waiver) are copied per client with the identity replaced, every date shifted into
+//! the generated month, and users, MFA registrations and mailbox/OneDrive protection
+//! units grown to the client's size from one staff member's objects as the builders
+//! write them. Sizes follow an MSP's spread: most clients 10-300 users, some up to
 //! 5,000, a few 5,000-200,000. Deterministic from `--seed`: same arguments, same bytes.
 //!
 //! ```text
-//! cargo run --release --example gen -- --out /tmp/repo --clients 500 --months 12
-//! cargo run --release --example gen -- --out /tmp/big --clients 1 --months 1 --users 200000
+//! cargo run --release --example generate -- scale --out /tmp/repo --clients 500 --months 12
+//! cargo run --release --example generate -- scale --out /tmp/big --clients 1 --months 1 --users 200000
 //! ```
 
+use super::samples;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -36,7 +39,7 @@ pub struct GenOptions {
 /// The template: the bundled sample client and the month its snapshot was taken.
 const TEMPLATE: &str = "northwind";
 const TEMPLATE_MONTH: (i32, u32) = (2026, 11);
-const TEMPLATE_TENANT: &str = "e34d5a57-44bd-537f-ba24-400641784783";
+const TEMPLATE_TENANT: &str = "e34d5a57-44bd-537f-ba24-400641784783"; // gid("tenant", "northwind")
 const TEMPLATE_NAME: &str = "Northwind Traders Ltd";
 
 /// Files whose `value` array grows with the number of users.
@@ -106,13 +109,9 @@ pub struct ClientPlan {
 
 /// Writes the repository; returns the plan of every client.
 pub fn generate(opts: &GenOptions) -> Result<Vec<ClientPlan>, String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let tpl_clients = root.join("clients").join(TEMPLATE);
-    let tpl_month = root
-        .join("evidence")
-        .join(TEMPLATE)
-        .join(format!("{}-{:02}", TEMPLATE_MONTH.0, TEMPLATE_MONTH.1));
-    let template = Template::load(&tpl_clients, &tpl_month)?;
+    // Built once per process: tests generate several repositories from it.
+    static TEMPLATE: std::sync::OnceLock<Result<Template, String>> = std::sync::OnceLock::new();
+    let template = TEMPLATE.get_or_init(Template::from_samples).as_ref()?;
     let mut rng = Rng::new(opts.seed);
     let plans: Vec<ClientPlan> = (0..opts.clients)
         .map(|i| {
@@ -165,30 +164,23 @@ struct Template {
 }
 
 impl Template {
-    fn load(clients: &Path, month: &Path) -> Result<Template, String> {
+    /// The template client's policy files and latest month as the sample generator
+    /// writes them, and its staff objects built by the sample generator's builders.
+    fn from_samples() -> Result<Template, String> {
+        let client = samples::northwind::client();
+        let sample = samples::build_client(&client)?;
+        let month = format!("{}-{:02}", TEMPLATE_MONTH.0, TEMPLATE_MONTH.1);
+        let text = |data: &[u8]| String::from_utf8(data.to_vec()).map_err(|e| e.to_string());
         let mut policy = BTreeMap::new();
-        for e in std::fs::read_dir(clients).map_err(|e| format!("{}: {e}", clients.display()))? {
-            let e = e.map_err(|e| e.to_string())?;
-            if e.file_type().map_err(|e| e.to_string())?.is_file() {
-                policy.insert(
-                    e.file_name().to_string_lossy().into_owned(),
-                    read(&e.path())?,
-                );
-            }
-        }
         let mut files = BTreeMap::new();
-        for e in walkdir::WalkDir::new(month).sort_by_file_name() {
-            let e = e.map_err(|e| e.to_string())?;
-            if !e.file_type().is_file() {
-                continue;
+        let clients = format!("clients/{TEMPLATE}/");
+        let evidence = format!("evidence/{TEMPLATE}/{month}/");
+        for (rel, data) in &sample.files {
+            if let Some(name) = rel.strip_prefix(&clients) {
+                policy.insert(name.to_owned(), text(data)?);
+            } else if let Some(name) = rel.strip_prefix(&evidence) {
+                files.insert(name.to_owned(), text(data)?);
             }
-            let rel = e
-                .path()
-                .strip_prefix(month)
-                .map_err(|e| e.to_string())?
-                .to_string_lossy()
-                .replace('\\', "/");
-            files.insert(rel, read(e.path())?);
         }
         let manifest: Value =
             serde_json::from_str(&files.remove("manifest.json").ok_or("no manifest")?)
@@ -209,36 +201,12 @@ impl Template {
             };
             grown.insert(name, (ctx, items));
         }
-        // The staff template: an enabled, licensed member who signs in, is not an admin
-        // and has a mailbox and a OneDrive unit.
-        let find = |file: &str, pred: &dyn Fn(&Value) -> bool| {
-            grown[file].1.iter().find(|v| pred(v)).cloned()
-        };
-        let user = find("graph/users.json", &|u| {
-            u["accountEnabled"] == Value::Bool(true)
-                && u["userType"] == "Member"
-                && !u["signInActivity"].is_null()
-        })
-        .ok_or("no staff user in the template")?;
-        let id = user["id"].clone();
-        let reg = find("graph/userRegistrationDetails.json", &|r| {
-            r["id"] == id && r["isAdmin"] == Value::Bool(false)
-        })
-        .ok_or("the staff user has no registration")?;
-        let mbx = find("graph/mailboxProtectionUnits.json", &|u| {
-            u["directoryObjectId"] == id
-        })
-        .ok_or("the staff user has no mailbox unit")?;
-        let odb = find("graph/driveProtectionUnits.json", &|u| {
-            u["directoryObjectId"] == id
-        })
-        .ok_or("the staff user has no OneDrive unit")?;
         Ok(Template {
             policy,
             files,
             grown,
             manifest,
-            staff: [user, reg, mbx, odb],
+            staff: staff_objects(&client)?,
         })
     }
 
@@ -375,6 +343,41 @@ impl Template {
     }
 }
 
+/// The objects of one staff member (user, MFA registration, mailbox and OneDrive units)
+/// at the template month, from the sample generator's builders: the first enabled member
+/// (by id, as Graph lists them) who signs in, is not an admin and has both units. The
+/// synthetic staff are copies of these with their identity replaced.
+fn staff_objects(c: &samples::model::Client) -> Result<[Value; 4], String> {
+    use samples::{backup, graph, json};
+    let t = samples::month::collected_at(&format!("{}-{:02}", TEMPLATE_MONTH.0, TEMPLATE_MONTH.1));
+    let admins = graph::admin_aliases(c, t);
+    let p = graph::people_at(c, t)
+        .into_iter()
+        .find(|p| {
+            p.enabled(t)
+                && p.user_type() == "Member"
+                && graph::sign_in_activity(c, p, t) != json::J::Null
+        })
+        .ok_or("no staff user in the template")?;
+    if admins.contains(p.alias.as_str()) || !p.mailbox || !p.drive {
+        return Err(format!(
+            "the template's first staff user {} is an admin or lacks a unit",
+            p.alias
+        ));
+    }
+    let status = |w: &str| (c.unit_status)(w, p, t).ok_or(format!("{} has no {w} unit", p.alias));
+    let objects = [
+        graph::user_obj(c, p, t, c.p1),
+        graph::registration(c, p, t, false),
+        backup::person_unit(c, p, "exchange", status("exchange")?),
+        backup::person_unit(c, p, "onedrive", status("onedrive")?),
+    ];
+    let mut out = objects
+        .map(|o| serde_json::from_slice::<Value>(&json::pretty(&o)).map_err(|e| e.to_string()));
+    let mut take = |i: usize| std::mem::replace(&mut out[i], Ok(Value::Null));
+    Ok([take(0)?, take(1)?, take(2)?, take(3)?])
+}
+
 struct HashingWriter<W> {
     inner: W,
     hash: Sha256,
@@ -464,10 +467,6 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn read(p: &Path) -> Result<String, String> {
-    std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))
-}
-
 fn mkdir(p: &Path) -> Result<(), String> {
     std::fs::create_dir_all(p).map_err(|e| format!("{}: {e}", p.display()))
 }
@@ -479,8 +478,9 @@ fn write(p: &Path, bytes: &[u8]) -> Result<(), String> {
     std::fs::write(p, bytes).map_err(|e| format!("{}: {e}", p.display()))
 }
 
+/// `generate scale [--out DIR] [--clients N] [--months M] [--seed S] [--users N] [--max-users N]`.
 #[allow(dead_code)]
-fn main() {
+pub fn main(args: &[String]) -> std::process::ExitCode {
     let mut opts = GenOptions {
         out: PathBuf::from("gen-repo"),
         clients: 3,
@@ -490,7 +490,6 @@ fn main() {
         max_users: 200_000,
         last_month: TEMPLATE_MONTH,
     };
-    let args: Vec<String> = std::env::args().skip(1).collect();
     let mut it = args.iter();
     while let Some(flag) = it.next() {
         let mut value = || it.next().cloned().unwrap_or_default();
@@ -509,7 +508,7 @@ fn main() {
             "--max-users" => opts.max_users = num(value()),
             _ => {
                 eprintln!(
-                    "usage: gen [--out DIR] [--clients N] [--months M] [--seed S] [--users N] [--max-users N]"
+                    "usage: cargo run --release --example generate -- scale [--out DIR] [--clients N] [--months M] [--seed S] [--users N] [--max-users N]"
                 );
                 std::process::exit(2);
             }
@@ -517,7 +516,7 @@ fn main() {
     }
     if opts.out.exists() {
         eprintln!("error: {} exists; pick a new folder", opts.out.display());
-        std::process::exit(2);
+        return std::process::ExitCode::from(2);
     }
     let t = std::time::Instant::now();
     match generate(&opts) {
@@ -531,10 +530,11 @@ fn main() {
                 opts.out.display(),
                 t.elapsed().as_secs_f64()
             );
+            std::process::ExitCode::SUCCESS
         }
         Err(e) => {
             eprintln!("error: {e}");
-            std::process::exit(2);
+            std::process::ExitCode::from(2)
         }
     }
 }
