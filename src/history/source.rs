@@ -167,7 +167,7 @@ pub(super) fn read_file(
             // from the object header before the blob is inflated.
             ObjectType::Blob => {
                 let bytes = read_blob(repo, id, MAX_POLICY_FILE_BYTES)?;
-                return crate::repo::decode_utf8(bytes).map(Some);
+                return Ok(Some(crate::repo::decode_utf8(bytes)?));
             }
             ObjectType::Tree => return Err("is a directory, not a file".to_owned()),
             _ => return Err("is not a file (a submodule?)".to_owned()),

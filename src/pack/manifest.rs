@@ -139,7 +139,7 @@ impl Manifest {
                 self.schema_version
             ));
         }
-        ClientId::parse(&self.client)?;
+        ClientId::parse(&self.client).map_err(|e| e.to_string())?;
         if let Some(prev) = &self.previous {
             if prev.month >= self.month {
                 return Err(format!(

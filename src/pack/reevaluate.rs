@@ -124,7 +124,7 @@ fn extract<R: Read + Seek>(
 }
 
 fn run<R: Read + Seek>(name: &str, inner: R, manifest: &Manifest) -> Result<Reevaluation, String> {
-    let id = ClientId::parse(&manifest.client)?;
+    let id = ClientId::parse(&manifest.client).map_err(|e| e.to_string())?;
     let month = manifest.month;
     let mut pack = PackReader::open(inner).map_err(|_| "the pack no longer opens".to_owned())?;
     let tmp = tempfile::Builder::new()

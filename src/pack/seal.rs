@@ -115,7 +115,7 @@ pub fn seal(opts: &SealOptions) -> Result<Sealed, Vec<Diagnostic>> {
     let month_dir = opts.repo.join(&month_rel);
     // One writer per month: a collect or another seal of the same month waits its turn.
     let _lock = MonthLock::acquire(&client_dir, &month.to_string(), &client_rel)
-        .map_err(|e| refuse(&month_rel, e))?;
+        .map_err(|e| refuse(&month_rel, e.to_string()))?;
 
     let files = month_files(&month_dir, &month_rel).map_err(|(f, e)| refuse(&f, e))?;
     let replaced = existing_manifest(&month_dir.join(MANIFEST), opts.force)

@@ -349,7 +349,7 @@ fn restore_history_sources(
     month: crate::month::Month,
     with_prev: bool,
 ) -> Result<Vec<(String, String)>, String> {
-    let id = ClientId::parse(id)?;
+    let id = ClientId::parse(id).map_err(|e| e.to_string())?;
     let mut out = Vec::new();
     for m in crate::evidence::months(repo, &id) {
         if m >= month || (with_prev && m == month.prev()) {
