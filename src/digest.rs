@@ -195,17 +195,15 @@ pub fn write(
 ) -> Result<Written, Vec<crate::diagnostic::Diagnostic>> {
     use crate::diagnostic::Diagnostic;
     use rayon::prelude::*;
-    let fail = |e: String| vec![Diagnostic::file(out.display().to_string(), e)];
-    std::fs::create_dir_all(out).map_err(|e| fail(format!("cannot create: {e}")))?;
+    let fail = |e: DigestError| vec![Diagnostic::file(out.display().to_string(), e.to_string())];
+    std::fs::create_dir_all(out).map_err(|e| fail(DigestError::Create(e)))?;
     let real = out
         .canonicalize()
-        .map_err(|e| fail(format!("cannot resolve: {e}")))?;
+        .map_err(|e| fail(DigestError::Resolve(e)))?;
     if let Ok(repo) = root.canonicalize() {
         for input in INPUTS {
             if real.starts_with(repo.join(input)) {
-                return Err(fail(format!(
-                    "refusing to write digests inside {input}/: the repository's inputs are never written"
-                )));
+                return Err(fail(DigestError::Input(input)));
             }
         }
     }
@@ -264,12 +262,56 @@ pub fn write(
     Ok(w)
 }
 
+/// Why the digests' folder cannot be written (about the `--out` folder).
+#[derive(Debug)]
+pub enum DigestError {
+    Create(std::io::Error),
+    Resolve(std::io::Error),
+    /// The folder is inside one of the repository's inputs (named).
+    Input(&'static str),
+    /// A digest file (`file`: the temporary path, or the digest's name) cannot be written.
+    Write {
+        file: String,
+        source: std::io::Error,
+    },
+}
+
+impl std::fmt::Display for DigestError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DigestError::Create(e) => write!(f, "cannot create: {e}"),
+            DigestError::Resolve(e) => write!(f, "cannot resolve: {e}"),
+            DigestError::Input(input) => write!(
+                f,
+                "refusing to write digests inside {input}/: the repository's inputs are never written"
+            ),
+            DigestError::Write { file, source } => write!(f, "{file}: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for DigestError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            DigestError::Create(e) | DigestError::Resolve(e) => Some(e),
+            DigestError::Write { source, .. } => Some(source),
+            DigestError::Input(_) => None,
+        }
+    }
+}
+
 /// Writes beside the target, then renames: a reader never sees half a digest.
-fn write_file(dir: &std::path::Path, f: &File) -> Result<(), String> {
+fn write_file(dir: &std::path::Path, f: &File) -> Result<(), DigestError> {
     let tmp = dir.join(format!(".{}.tmp-{}", f.name, std::process::id()));
-    std::fs::write(&tmp, &f.text).map_err(|e| format!("{}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, dir.join(&f.name)).map_err(|e| {
+    std::fs::write(&tmp, &f.text).map_err(|source| DigestError::Write {
+        file: tmp.display().to_string(),
+        source,
+    })?;
+    std::fs::rename(&tmp, dir.join(&f.name)).map_err(|source| {
         let _ = std::fs::remove_file(&tmp);
-        format!("{}: {e}", f.name)
+        DigestError::Write {
+            file: f.name.clone(),
+            source,
+        }
     })
 }

@@ -3,6 +3,7 @@
 
 use crate::client_id::ClientId;
 use crate::diagnostic::Diagnostic;
+use std::fmt;
 use std::path::Path;
 
 /// Client folders under `clients/`, sorted. Anything else there is reported, never
@@ -34,7 +35,7 @@ pub fn discover_clients(root: &Path) -> Result<(Vec<ClientId>, Vec<Diagnostic>),
         let label = format!("clients/{}", name.escape_debug());
         match client_folder_problem(&entry, &name) {
             Ok(id) => ids.push(id),
-            Err(message) => diags.push(Diagnostic::file(label, message)),
+            Err(problem) => diags.push(Diagnostic::file(label, problem.to_string())),
         }
     }
     ids.sort();
@@ -42,28 +43,66 @@ pub fn discover_clients(root: &Path) -> Result<(Vec<ClientId>, Vec<Diagnostic>),
     Ok((ids, diags))
 }
 
+/// Why an entry of `clients/` is not a client folder.
+#[derive(Debug)]
+pub enum NotAClientFolder {
+    /// Its file type cannot be read.
+    Type(std::io::Error),
+    Link,
+    File,
+    /// Its name is not a client id.
+    Name(crate::client_id::ClientIdError),
+    NoClientToml,
+    ClientToml(std::io::Error),
+}
+
+const EXPECTED: &str = "only client folders (clients/<id>/client.toml, …) belong in clients/";
+
+impl fmt::Display for NotAClientFolder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NotAClientFolder::Type(e) => write!(f, "cannot read its type: {e}"),
+            NotAClientFolder::Link => f.write_str(
+                "is a symbolic link; a client folder must be a real folder (links are never followed)",
+            ),
+            NotAClientFolder::File => write!(f, "is a file, not a client folder; {EXPECTED}"),
+            NotAClientFolder::Name(e) => e.fmt(f),
+            NotAClientFolder::NoClientToml => write!(
+                f,
+                "has no client.toml, so it is not a client folder; {EXPECTED} (add client.toml, or remove the folder)"
+            ),
+            NotAClientFolder::ClientToml(e) => write!(f, "cannot read client.toml: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for NotAClientFolder {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            NotAClientFolder::Type(e) | NotAClientFolder::ClientToml(e) => Some(e),
+            NotAClientFolder::Name(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
 /// The client id of an entry of `clients/`, or why it is not a client folder.
-fn client_folder_problem(entry: &std::fs::DirEntry, name: &str) -> Result<ClientId, String> {
-    const EXPECTED: &str = "only client folders (clients/<id>/client.toml, …) belong in clients/";
-    let kind = entry
-        .file_type()
-        .map_err(|e| format!("cannot read its type: {e}"))?;
+fn client_folder_problem(
+    entry: &std::fs::DirEntry,
+    name: &str,
+) -> Result<ClientId, NotAClientFolder> {
+    let kind = entry.file_type().map_err(NotAClientFolder::Type)?;
     if kind.is_symlink() {
-        return Err(
-            "is a symbolic link; a client folder must be a real folder (links are never followed)"
-                .into(),
-        );
+        return Err(NotAClientFolder::Link);
     }
     if !kind.is_dir() {
-        return Err(format!("is a file, not a client folder; {EXPECTED}"));
+        return Err(NotAClientFolder::File);
     }
-    let id = ClientId::parse(name)?;
+    let id = ClientId::parse(name).map_err(NotAClientFolder::Name)?;
     match std::fs::symlink_metadata(entry.path().join("client.toml")) {
         Ok(_) => Ok(id),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(format!(
-            "has no client.toml, so it is not a client folder; {EXPECTED} (add client.toml, or remove the folder)"
-        )),
-        Err(e) => Err(format!("cannot read client.toml: {e}")),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(NotAClientFolder::NoClientToml),
+        Err(e) => Err(NotAClientFolder::ClientToml(e)),
     }
 }
 
@@ -96,7 +135,7 @@ pub fn select_clients(
                         )
                     }),
             ),
-            Err(e) => bad.push(Diagnostic::file("--client", e)),
+            Err(e) => bad.push(Diagnostic::file("--client", e.to_string())),
         }
     }
     if picked.is_empty() {
@@ -107,11 +146,43 @@ pub fn select_clients(
     Ok((picked, bad))
 }
 
+/// How a path leads outside the repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutsideLink {
+    /// The path itself is a symbolic link to `target`, outside.
+    Link { target: String },
+    /// A folder on the way is a link that leads outside.
+    ThroughFolder,
+}
+
+impl fmt::Display for OutsideLink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OutsideLink::Link { target } => write!(
+                f,
+                "is a symbolic link to {target:?}, outside the repository; refusing to follow it (commit what it points at instead)"
+            ),
+            OutsideLink::ThroughFolder => f.write_str(
+                "is reached through a linked folder that leads outside the repository; refusing to follow it",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for OutsideLink {}
+
+// The loaders of policy and evidence put it into their diagnostics' text.
+impl From<OutsideLink> for String {
+    fn from(e: OutsideLink) -> String {
+        e.to_string()
+    }
+}
+
 /// Refuses a path that resolves outside the repository, through a symbolic link at the
 /// file itself or at any folder on the way: inputs are read from the repository only,
 /// never from wherever a link in a pull request points. `Ok(())` for absent paths (the
 /// caller reports them as missing) and for links that stay inside `root`.
-pub fn refuse_outside_links(root: &Path, path: &Path) -> Result<(), String> {
+pub fn refuse_outside_links(root: &Path, path: &Path) -> Result<(), OutsideLink> {
     let Ok(meta) = std::fs::symlink_metadata(path) else {
         return Ok(());
     };
@@ -126,49 +197,90 @@ pub fn refuse_outside_links(root: &Path, path: &Path) -> Result<(), String> {
         let target = std::fs::read_link(path)
             .map(|t| t.display().to_string())
             .unwrap_or_default();
-        Err(format!(
-            "is a symbolic link to {target:?}, outside the repository; refusing to follow it (commit what it points at instead)"
-        ))
+        Err(OutsideLink::Link { target })
     } else {
-        Err(
-            "is reached through a linked folder that leads outside the repository; refusing to follow it"
-                .to_owned(),
-        )
+        Err(OutsideLink::ThroughFolder)
+    }
+}
+
+/// Why an input file is not UTF-8 text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecodeError {
+    /// A UTF-16 byte-order mark (what Windows PowerShell 5 writes by default).
+    Utf16,
+    /// The first byte that is not UTF-8, and where it is (1-based).
+    Invalid {
+        byte: u8,
+        line: usize,
+        column: usize,
+    },
+}
+
+impl DecodeError {
+    /// The line and column of the first bad byte, for a diagnostic's location.
+    pub fn position(&self) -> Option<(usize, usize)> {
+        match self {
+            DecodeError::Utf16 => None,
+            DecodeError::Invalid { line, column, .. } => Some((*line, *column)),
+        }
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecodeError::Utf16 => f.write_str(
+                "is UTF-16 encoded (a byte-order mark FF FE / FE FF); expected UTF-8: re-save it as UTF-8 (PowerShell: Out-File -Encoding utf8)",
+            ),
+            DecodeError::Invalid { byte, line, column } => write!(
+                f,
+                "not valid UTF-8: byte 0x{byte:02X} at line {line}, column {column}; expected UTF-8 text"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+// The loaders of policy and evidence still carry it as their diagnostics' text.
+impl From<DecodeError> for String {
+    fn from(e: DecodeError) -> String {
+        e.to_string()
+    }
+}
+
+impl From<&DecodeError> for String {
+    fn from(e: &DecodeError) -> String {
+        e.to_string()
     }
 }
 
 /// Decodes an input file as UTF-8 (a leading byte-order mark is dropped). Anything else
 /// is described with the line and column of the first bad byte, and UTF-16 (what
 /// Windows PowerShell 5 writes by default) is named as such.
-pub fn decode_utf8(bytes: Vec<u8>) -> Result<String, String> {
+pub fn decode_utf8(bytes: Vec<u8>) -> Result<String, DecodeError> {
     if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-        return Err(
-            "is UTF-16 encoded (a byte-order mark FF FE / FE FF); expected UTF-8: re-save it as UTF-8 (PowerShell: Out-File -Encoding utf8)"
-                .into(),
-        );
+        return Err(DecodeError::Utf16);
     }
     let skip = if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         3
     } else {
         0
     };
-    match std::str::from_utf8(&bytes[skip..]) {
-        Ok(_) => {
-            let mut bytes = bytes;
-            bytes.drain(..skip);
-            String::from_utf8(bytes).map_err(|e| e.to_string())
+    let mut bytes = bytes;
+    bytes.drain(..skip);
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let valid = e.utf8_error().valid_up_to();
+        let text = String::from_utf8_lossy(&bytes[..valid]);
+        let line = text.matches('\n').count() + 1;
+        let column = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        DecodeError::Invalid {
+            byte: bytes.get(valid).copied().unwrap_or_default(),
+            line,
+            column,
         }
-        Err(e) => {
-            let good = &bytes[skip..skip + e.valid_up_to()];
-            let text = String::from_utf8_lossy(good);
-            let line = text.matches('\n').count() + 1;
-            let column = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-            let byte = bytes[skip + e.valid_up_to()];
-            Err(format!(
-                "not valid UTF-8: byte 0x{byte:02X} at line {line}, column {column}; expected UTF-8 text"
-            ))
-        }
-    }
+    })
 }
 
 /// The message for a file over its size limit, naming both sizes.
@@ -177,8 +289,36 @@ pub fn too_large(len: u64, cap: u64) -> String {
 }
 
 /// The line and column a [`decode_utf8`] error names, so a diagnostic can carry them as
-/// a location (for SARIF and annotations) and not only in its text.
-pub fn decode_error_position(message: &str) -> Option<(usize, usize)> {
+/// a location (for SARIF and annotations) and not only in its text: from the error
+/// itself, or from its text where a loader carried it as text.
+pub fn decode_error_position<E: DecodePosition + ?Sized>(e: &E) -> Option<(usize, usize)> {
+    e.decode_position()
+}
+
+/// Where a [`DecodeError`] is, typed or in its text.
+pub trait DecodePosition {
+    fn decode_position(&self) -> Option<(usize, usize)>;
+}
+
+impl DecodePosition for DecodeError {
+    fn decode_position(&self) -> Option<(usize, usize)> {
+        self.position()
+    }
+}
+
+impl DecodePosition for String {
+    fn decode_position(&self) -> Option<(usize, usize)> {
+        position_in_text(self)
+    }
+}
+
+impl DecodePosition for str {
+    fn decode_position(&self) -> Option<(usize, usize)> {
+        position_in_text(self)
+    }
+}
+
+fn position_in_text(message: &str) -> Option<(usize, usize)> {
     let rest = &message[message.find(" at line ")? + " at line ".len()..];
     let (line, rest) = rest.split_once(", column ")?;
     let column: String = rest.chars().take_while(char::is_ascii_digit).collect();
@@ -217,16 +357,20 @@ mod tests {
     fn utf8_errors_name_line_and_column_and_boms_are_dropped() {
         assert_eq!(decode_utf8(b"\xEF\xBB\xBFa = 1".to_vec()).unwrap(), "a = 1");
         let e = decode_utf8(b"a = 1\nb = \"\xFF\"\n".to_vec()).unwrap_err();
-        assert!(e.contains("byte 0xFF at line 2, column 6"), "{e}");
+        assert!(
+            e.to_string().contains("byte 0xFF at line 2, column 6"),
+            "{e}"
+        );
         assert_eq!(decode_error_position(&e), Some((2, 6)));
+        // Carried as text by a loader, the position is still found.
+        assert_eq!(decode_error_position(&e.to_string()), Some((2, 6)));
         assert_eq!(
             decode_error_position("cannot read: Permission denied"),
             None
         );
-        assert!(
-            decode_utf8(b"\xFF\xFEa\0".to_vec())
-                .unwrap_err()
-                .contains("UTF-16")
+        assert_eq!(
+            decode_utf8(b"\xFF\xFEa\0".to_vec()).unwrap_err(),
+            DecodeError::Utf16
         );
     }
 
@@ -256,6 +400,7 @@ mod tests {
         assert!(refuse_outside_links(repo.path(), &repo.path().join("inside")).is_ok());
         std::os::unix::fs::symlink(outside.path(), repo.path().join("dir")).unwrap();
         let e = refuse_outside_links(repo.path(), &repo.path().join("dir/secret")).unwrap_err();
-        assert!(e.contains("linked folder"), "{e}");
+        assert_eq!(e, OutsideLink::ThroughFolder);
+        assert!(e.to_string().contains("linked folder"), "{e}");
     }
 }

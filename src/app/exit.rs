@@ -41,6 +41,8 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_FINDINGS: i32 = 1;
 pub const EXIT_INPUT: i32 = 2;
 pub const EXIT_NOT_REEVALUATED: i32 = 3;
+/// `collect` stopped by Ctrl-C, SIGTERM or SIGHUP (128 + SIGINT, as shells report it).
+pub const EXIT_INTERRUPTED: i32 = 130;
 
 /// The documented exit code of an outcome.
 pub fn code(outcome: &CommandResult) -> i32 {

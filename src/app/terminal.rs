@@ -46,8 +46,7 @@ impl Terminal {
 
     /// Text on stderr, always (errors, the lines a command is for).
     pub fn err(&self, s: &str) {
-        let mut err = anstream::stderr();
-        let _ = err.write_all(s.as_bytes());
+        stderr(s);
     }
 
     /// A progress, summary or next-step line on stderr; `-q` silences it.
@@ -86,6 +85,13 @@ impl Terminal {
             None => self.err(s),
         }
     }
+}
+
+/// Text on stderr, for the one place without a [`Terminal`] at hand: a signal
+/// handler's thread.
+pub fn stderr(s: &str) {
+    let mut err = anstream::stderr();
+    let _ = err.write_all(s.as_bytes());
 }
 
 impl Reporter for Terminal {

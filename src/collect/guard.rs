@@ -3,36 +3,142 @@
 //! client's evidence), one run per client month at a time (an OS file lock), and on
 //! Ctrl-C or SIGTERM it removes the partial folders and lock files it created.
 
+use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock, RwLock, RwLockReadGuard};
 
+/// Why collect refuses to write a client month, or cannot take its lock.
+#[derive(Debug)]
+pub enum GuardError {
+    /// A folder on the way to the month is a symbolic link (`why` says where it leads).
+    LinkedFolder {
+        rel: String,
+        outside: Option<crate::repo::OutsideLink>,
+    },
+    /// A folder on the way to the month exists and is not a folder.
+    NotAFolder { rel: String },
+    /// The month folder cannot be walked.
+    Unreadable { rel: String, source: walkdir::Error },
+    /// The month folder holds a link (`link`) or another special file.
+    IrregularEntry {
+        rel: String,
+        inner: String,
+        link: bool,
+    },
+    /// The lock file cannot be opened (`file` is repository-relative).
+    LockFile {
+        file: String,
+        source: std::io::Error,
+    },
+    /// Another process holds the lock of `month_rel`.
+    Held {
+        month_rel: String,
+        pid: Option<u32>,
+        file: String,
+    },
+    /// The OS refused the lock.
+    Lock {
+        file: String,
+        source: std::io::Error,
+    },
+    /// The lock file was replaced under this run again and again.
+    Replaced { file: String },
+}
+
+impl fmt::Display for GuardError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GuardError::LinkedFolder { rel, outside } => write!(
+                f,
+                "{} {}; collect never reads or writes evidence through a link (it could lead outside the repository or into another client's folder): make it a real folder",
+                rel.escape_debug(),
+                match outside {
+                    Some(why) => why.to_string(),
+                    None => "is a symbolic link".to_owned(),
+                }
+            ),
+            GuardError::NotAFolder { rel } => write!(
+                f,
+                "{} is not a folder; collect writes evidence only into real folders",
+                rel.escape_debug()
+            ),
+            GuardError::Unreadable { rel, source } => write!(f, "cannot read {rel}: {source}"),
+            GuardError::IrregularEntry { rel, inner, link } => {
+                let what = if *link {
+                    "is a symbolic link"
+                } else {
+                    "is not a regular file"
+                };
+                write!(
+                    f,
+                    "{rel}/{} {what}; collect copies and replaces regular files only, so it neither follows nor removes it: replace it with the file itself, or remove it",
+                    inner.escape_debug()
+                )
+            }
+            GuardError::LockFile { file, source } => {
+                write!(f, "cannot open the lock file {file}: {source}")
+            }
+            GuardError::Held {
+                month_rel,
+                pid,
+                file,
+            } => {
+                let pid = pid.map(|p| format!(" (pid {p})")).unwrap_or_default();
+                write!(
+                    f,
+                    "{month_rel} is being collected by another custody process{pid}; \
+                     run again when it has finished (lock file {file})"
+                )
+            }
+            GuardError::Lock { file, source } => write!(f, "cannot lock {file}: {source}"),
+            GuardError::Replaced { file } => write!(
+                f,
+                "cannot lock {file}: it keeps being replaced by other runs"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for GuardError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            GuardError::Unreadable { source, .. } => Some(source),
+            GuardError::LockFile { source, .. } | GuardError::Lock { source, .. } => Some(source),
+            GuardError::LinkedFolder {
+                outside: Some(why), ..
+            } => Some(why),
+            _ => None,
+        }
+    }
+}
+
+// collect's own stages (collect/mod.rs) still carry their errors as text.
+impl From<GuardError> for String {
+    fn from(e: GuardError) -> String {
+        e.to_string()
+    }
+}
+
 /// Refuses to write `evidence/<client>/<month>` unless every folder on the way that
 /// exists is a real folder: a link could point outside the repository (evidence copied
 /// in from elsewhere, files written elsewhere) or into another client's folder.
 /// `rels` are repository-relative, outermost first.
-pub fn refuse_linked_folders(repo: &Path, rels: &[String]) -> Result<(), String> {
+pub fn refuse_linked_folders(repo: &Path, rels: &[String]) -> Result<(), GuardError> {
     for rel in rels {
         let Ok(meta) = std::fs::symlink_metadata(repo.join(rel)) else {
             continue; // created later, as a real folder
         };
         if meta.file_type().is_symlink() {
-            let why = match crate::repo::refuse_outside_links(repo, &repo.join(rel)) {
-                Err(outside) => outside,
-                Ok(()) => "is a symbolic link".to_owned(),
-            };
-            return Err(format!(
-                "{} {why}; collect never reads or writes evidence through a link (it could lead outside the repository or into another client's folder): make it a real folder",
-                rel.escape_debug()
-            ));
+            return Err(GuardError::LinkedFolder {
+                rel: rel.clone(),
+                outside: crate::repo::refuse_outside_links(repo, &repo.join(rel)).err(),
+            });
         }
         if !meta.is_dir() {
-            return Err(format!(
-                "{} is not a folder; collect writes evidence only into real folders",
-                rel.escape_debug()
-            ));
+            return Err(GuardError::NotAFolder { rel: rel.clone() });
         }
     }
     Ok(())
@@ -42,12 +148,15 @@ pub fn refuse_linked_folders(repo: &Path, rels: &[String]) -> Result<(), String>
 /// copies people's files into the new snapshot and replaces the folder, so a link would
 /// be followed (copying a file from outside the repository into evidence) or deleted
 /// (custody removes only what it wrote).
-pub fn refuse_irregular_entries(month_dir: &Path, rel: &str) -> Result<(), String> {
+pub fn refuse_irregular_entries(month_dir: &Path, rel: &str) -> Result<(), GuardError> {
     if !month_dir.is_dir() {
         return Ok(());
     }
     for entry in walkdir::WalkDir::new(month_dir).sort_by_file_name() {
-        let entry = entry.map_err(|e| format!("cannot read {rel}: {e}"))?;
+        let entry = entry.map_err(|source| GuardError::Unreadable {
+            rel: rel.to_owned(),
+            source,
+        })?;
         let t = entry.file_type();
         if t.is_file() || t.is_dir() {
             continue;
@@ -57,15 +166,11 @@ pub fn refuse_irregular_entries(month_dir: &Path, rel: &str) -> Result<(), Strin
             .strip_prefix(month_dir)
             .map(|p| p.to_string_lossy().replace('\\', "/"))
             .unwrap_or_default();
-        let what = if t.is_symlink() {
-            "is a symbolic link"
-        } else {
-            "is not a regular file"
-        };
-        return Err(format!(
-            "{rel}/{} {what}; collect copies and replaces regular files only, so it neither follows nor removes it: replace it with the file itself, or remove it",
-            inner.escape_debug()
-        ));
+        return Err(GuardError::IrregularEntry {
+            rel: rel.to_owned(),
+            inner,
+            link: t.is_symlink(),
+        });
     }
     Ok(())
 }
@@ -83,31 +188,33 @@ pub struct MonthLock {
 impl MonthLock {
     /// Takes `<client_dir>/.<month>.lock`, or says who holds it. Never waits: a second
     /// run of the same month refuses at once rather than interleave.
-    pub fn acquire(client_dir: &Path, month: &str, rel_dir: &str) -> Result<MonthLock, String> {
+    pub fn acquire(client_dir: &Path, month: &str, rel_dir: &str) -> Result<MonthLock, GuardError> {
         let name = format!(".{month}.lock");
         let path = client_dir.join(&name);
+        let file_rel = format!("{rel_dir}/{name}");
         // A run that held the lock removes the file before releasing it; a run that opened
         // the old file just then locks a file no longer in place, and tries again.
         for _ in 0..5 {
-            let mut file = open_lock_file(&path)
-                .map_err(|e| format!("cannot open the lock file {rel_dir}/{name}: {e}"))?;
+            let mut file = open_lock_file(&path).map_err(|source| GuardError::LockFile {
+                file: file_rel.clone(),
+                source,
+            })?;
             match file.try_lock() {
                 Ok(()) => {}
                 Err(std::fs::TryLockError::WouldBlock) => {
                     let mut held_by = String::new();
                     let _ = (&file).take(32).read_to_string(&mut held_by);
-                    let pid = held_by
-                        .trim()
-                        .parse::<u32>()
-                        .map(|p| format!(" (pid {p})"))
-                        .unwrap_or_default();
-                    return Err(format!(
-                        "{rel_dir}/{month} is being collected by another custody process{pid}; \
-                         run again when it has finished (lock file {rel_dir}/{name})"
-                    ));
+                    return Err(GuardError::Held {
+                        month_rel: format!("{rel_dir}/{month}"),
+                        pid: held_by.trim().parse::<u32>().ok(),
+                        file: file_rel,
+                    });
                 }
-                Err(std::fs::TryLockError::Error(e)) => {
-                    return Err(format!("cannot lock {rel_dir}/{name}: {e}"));
+                Err(std::fs::TryLockError::Error(source)) => {
+                    return Err(GuardError::Lock {
+                        file: file_rel,
+                        source,
+                    });
                 }
             }
             if !same_file(&file, &path) {
@@ -121,9 +228,7 @@ impl MonthLock {
                 file: Some(file),
             });
         }
-        Err(format!(
-            "cannot lock {rel_dir}/{name}: it keeps being replaced by other runs"
-        ))
+        Err(GuardError::Replaced { file: file_rel })
     }
 }
 
@@ -186,10 +291,19 @@ static CLEANUP: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 static WRITES: RwLock<()> = RwLock::new(());
 static STOPPING: AtomicBool = AtomicBool::new(false);
 static INSTALLED: OnceLock<()> = OnceLock::new();
+/// What the application does once the partial folders are gone (say so, and exit with
+/// its code): library code never prints or picks an exit code.
+static ON_INTERRUPT: Mutex<Option<fn()>> = Mutex::new(None);
+
+/// Sets what happens after an interrupt's cleanup. Without it the handler only cleans
+/// up and sets [`stopping`], so workers start no new work and the run returns.
+pub fn on_interrupt(then: fn()) {
+    *ON_INTERRUPT.lock().unwrap_or_else(|e| e.into_inner()) = Some(then);
+}
 
 /// Installs (once per process) the handler that, on Ctrl-C, SIGTERM or SIGHUP, waits for
-/// the write in progress, removes every registered partial folder and lock file, and
-/// exits with 130.
+/// the write in progress, removes every registered partial folder and lock file, then
+/// calls what [`on_interrupt`] set.
 pub fn install_signal_cleanup() {
     INSTALLED.get_or_init(|| {
         let _ = ctrlc::set_handler(|| {
@@ -207,12 +321,10 @@ pub fn install_signal_cleanup() {
                     Err(_) => {}
                 }
             }
-            let mut err = std::io::stderr().lock();
-            let _ = writeln!(
-                err,
-                "custody collect: interrupted; partial folders removed, existing months untouched"
-            );
-            std::process::exit(130);
+            let then = *ON_INTERRUPT.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(then) = then {
+                then();
+            }
         });
     });
 }
@@ -250,8 +362,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let first = MonthLock::acquire(dir.path(), "2026-11", "evidence/acme").unwrap();
         let e = MonthLock::acquire(dir.path(), "2026-11", "evidence/acme").unwrap_err();
-        assert!(e.contains("another custody process"), "{e}");
-        assert!(e.contains(&format!("pid {}", std::process::id())), "{e}");
+        assert!(
+            matches!(&e, GuardError::Held { pid: Some(p), file, .. }
+                if *p == std::process::id() && file == "evidence/acme/.2026-11.lock"),
+            "{e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "evidence/acme/2026-11 is being collected by another custody process (pid {}); \
+                 run again when it has finished (lock file evidence/acme/.2026-11.lock)",
+                std::process::id()
+            )
+        );
         // Another month is independent.
         let other = MonthLock::acquire(dir.path(), "2026-10", "evidence/acme").unwrap();
         drop(first);
@@ -278,9 +401,21 @@ mod tests {
         .unwrap();
         let rels = |c: &str| vec!["evidence".to_owned(), format!("evidence/{c}")];
         let e = refuse_linked_folders(repo.path(), &rels("a")).unwrap_err();
-        assert!(e.contains("outside the repository"), "{e}");
+        assert!(
+            matches!(&e, GuardError::LinkedFolder { rel, outside: Some(_) } if rel == "evidence/a"),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("outside the repository"), "{e}");
         let e = refuse_linked_folders(repo.path(), &rels("c")).unwrap_err();
-        assert!(e.contains("symbolic link"), "{e}");
+        assert!(
+            matches!(&e, GuardError::LinkedFolder { outside: None, .. }),
+            "{e:?}"
+        );
+        assert!(
+            e.to_string()
+                .starts_with("evidence/c is a symbolic link; collect never"),
+            "{e}"
+        );
         assert!(refuse_linked_folders(repo.path(), &rels("b")).is_ok());
         assert!(refuse_linked_folders(repo.path(), &rels("new")).is_ok());
 
@@ -291,7 +426,8 @@ mod tests {
         std::os::unix::fs::symlink("/etc/hostname", month.join("graph/users.json")).unwrap();
         let e = refuse_irregular_entries(&month, "evidence/b/2026-11").unwrap_err();
         assert!(
-            e.starts_with("evidence/b/2026-11/graph/users.json is a symbolic link"),
+            e.to_string()
+                .starts_with("evidence/b/2026-11/graph/users.json is a symbolic link"),
             "{e}"
         );
     }

@@ -7,6 +7,7 @@
 //! once at open; [`PolicyHistory::policy_for_month`] is then safe to call from many
 //! threads (each call borrows a repository handle from a small pool).
 
+mod error;
 pub mod raci_review;
 mod source;
 #[cfg(test)]
@@ -25,6 +26,8 @@ use std::fmt;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
+pub use error::HistoryError;
+
 /// `PolicyProvenance::note` of a latest month evaluated against uncommitted policy.
 pub const NOTE_UNCOMMITTED: &str = "uncommitted changes";
 
@@ -34,7 +37,7 @@ pub enum PolicyHistory {
     Git(GitHistory),
     /// Every month uses the working tree at `root`; `reason` says why (e.g. "not a git
     /// repository", "no commits yet").
-    NotGit { root: PathBuf, reason: String },
+    NotGit { root: PathBuf, reason: HistoryError },
 }
 
 /// A commit of the first-parent history of `HEAD`.
@@ -198,7 +201,10 @@ impl PolicyHistory {
 
     /// A policy source for a revision ("HEAD", "main", a sha, "origin/main", any
     /// revision git understands). Unknown revisions are an `Err` naming the revision.
-    pub fn source_at(&self, rev: &str) -> Result<Box<dyn PolicySource + Send + Sync>, String> {
+    pub fn source_at(
+        &self,
+        rev: &str,
+    ) -> Result<Box<dyn PolicySource + Send + Sync>, HistoryError> {
         match self {
             PolicyHistory::Git(g) => g.source_at(rev),
             PolicyHistory::NotGit { reason, .. } => Err(not_git(reason, rev)),
@@ -206,7 +212,7 @@ impl PolicyHistory {
     }
 
     /// The full sha of the commit a revision names.
-    pub fn resolve(&self, rev: &str) -> Result<String, String> {
+    pub fn resolve(&self, rev: &str) -> Result<String, HistoryError> {
         match self {
             PolicyHistory::Git(g) => g.resolve(rev),
             PolicyHistory::NotGit { reason, .. } => Err(not_git(reason, rev)),
@@ -215,18 +221,18 @@ impl PolicyHistory {
 
     /// The merge base of `HEAD` with `origin/main`, or with `main` when there is no
     /// `origin/main`: the default BASE of `custody diff` (a full sha).
-    pub fn default_base(&self) -> Result<String, String> {
+    pub fn default_base(&self) -> Result<String, HistoryError> {
         match self {
             PolicyHistory::Git(g) => g.default_base(),
-            PolicyHistory::NotGit { reason, .. } => {
-                Err(format!("{reason}: no default base revision"))
-            }
+            PolicyHistory::NotGit { reason, .. } => Err(HistoryError::NotGitBase {
+                reason: reason.to_string(),
+            }),
         }
     }
 
     /// Client ids with a folder in `clients/` at a revision, sorted (folders whose name
     /// is not a valid client id are left out). No `clients/` at all gives an empty list.
-    pub fn clients_at(&self, rev: &str) -> Result<Vec<ClientId>, String> {
+    pub fn clients_at(&self, rev: &str) -> Result<Vec<ClientId>, HistoryError> {
         match self {
             PolicyHistory::Git(g) => g.clients_at(rev),
             PolicyHistory::NotGit { reason, .. } => Err(not_git(reason, rev)),
@@ -234,8 +240,11 @@ impl PolicyHistory {
     }
 }
 
-fn not_git(reason: &str, rev: &str) -> String {
-    format!("{reason}: cannot read revision {rev:?}")
+fn not_git(reason: &HistoryError, rev: &str) -> HistoryError {
+    HistoryError::NotGitRevision {
+        reason: reason.to_string(),
+        rev: rev.to_owned(),
+    }
 }
 
 fn files(policy: &Policy) -> Vec<String> {
@@ -243,18 +252,15 @@ fn files(policy: &Policy) -> Vec<String> {
 }
 
 impl GitHistory {
-    fn open(repo: &Path) -> Result<GitHistory, String> {
+    fn open(repo: &Path) -> Result<GitHistory, HistoryError> {
         let git = Repository::discover(repo).map_err(|e| {
             if e.code() == ErrorCode::NotFound {
-                "not a git repository".to_owned()
+                HistoryError::NotARepository
             } else {
-                format!("cannot open the git repository: {}", e.message())
+                HistoryError::Open(e)
             }
         })?;
-        let workdir = git
-            .workdir()
-            .ok_or_else(|| "the git repository has no work tree".to_owned())?
-            .to_path_buf();
+        let workdir = git.workdir().ok_or(HistoryError::NoWorkTree)?.to_path_buf();
         let prefix = prefix_of(repo, &workdir)?;
         let (commits, truncated) = first_parent_history(&git, &prefix, &workdir)?;
         Ok(GitHistory {
@@ -288,7 +294,7 @@ impl GitHistory {
     }
 
     /// Runs `f` with a repository handle from the pool (opening one when all are busy).
-    fn with_repo<T>(&self, f: impl FnOnce(&Repository) -> T) -> Result<T, String> {
+    fn with_repo<T>(&self, f: impl FnOnce(&Repository) -> T) -> Result<T, HistoryError> {
         let pooled = self
             .pool
             .lock()
@@ -306,13 +312,10 @@ impl GitHistory {
         Ok(out)
     }
 
-    fn open_repo(&self) -> Result<Repository, String> {
-        Repository::open(&self.workdir).map_err(|e| {
-            format!(
-                "cannot open the git repository at {}: {}",
-                self.workdir.display(),
-                e.message()
-            )
+    fn open_repo(&self) -> Result<Repository, HistoryError> {
+        Repository::open(&self.workdir).map_err(|source| HistoryError::Reopen {
+            workdir: self.workdir.clone(),
+            source,
         })
     }
 
@@ -326,13 +329,7 @@ impl GitHistory {
         month: Month,
         latest: bool,
     ) -> Result<(Policy, PolicyProvenance), Vec<Diagnostic>> {
-        let git_error = |e: String| {
-            vec![
-                Diagnostic::file(format!("clients/{client}"), e)
-                    .with_code(crate::diagnostic::Code::PolicyHistory)
-                    .for_client(client.as_str()),
-            ]
-        };
+        let git_error = |e: HistoryError| vec![e.into_client_diagnostic(client)];
         if latest {
             let dirty = self
                 .with_repo(|repo| self.uncommitted_changes(repo, client))
@@ -362,10 +359,11 @@ impl GitHistory {
             // naming the commit, never a silent "no policy".
             let in_force_has_client = match in_force.map(|c| has_path(repo, c, &path)) {
                 Some(Err(e)) => {
-                    return Err(git_error(format!(
-                        "{e} (as committed in {}, the policy in force at the end of {month})",
-                        in_force.map_or("", CommitInfo::short)
-                    )));
+                    return Err(git_error(HistoryError::InForce {
+                        source: Box::new(e),
+                        commit: in_force.map_or("", CommitInfo::short).to_owned(),
+                        month,
+                    }));
                 }
                 Some(Ok(has)) => has,
                 None => false,
@@ -409,14 +407,8 @@ impl GitHistory {
         month: Month,
         note: Option<String>,
     ) -> Result<(Policy, PolicyProvenance), Vec<Diagnostic>> {
-        let git_error = |e: String| {
-            vec![
-                Diagnostic::file(format!("clients/{client}"), e)
-                    .with_code(crate::diagnostic::Code::PolicyHistory)
-                    .for_client(client.as_str()),
-            ]
-        };
-        let tree = commit_tree(repo, commit.oid).map_err(git_error)?;
+        let tree =
+            commit_tree(repo, commit.oid).map_err(|e| vec![e.into_client_diagnostic(client)])?;
         if !matches!(lookup(repo, &tree, &self.client_file(client)), Ok(Some(_))) {
             return Err(vec![self.no_policy(repo, client, month, Some(commit))]);
         }
@@ -448,7 +440,11 @@ impl GitHistory {
     }
 
     /// Whether `clients/<client>/` has modified, staged or untracked (not ignored) files.
-    fn uncommitted_changes(&self, repo: &Repository, client: &ClientId) -> Result<bool, String> {
+    fn uncommitted_changes(
+        &self,
+        repo: &Repository,
+        client: &ClientId,
+    ) -> Result<bool, HistoryError> {
         let dir = format!("{}clients/{client}", self.prefix);
         let mut opts = StatusOptions::new();
         opts.pathspec(&dir)
@@ -459,7 +455,7 @@ impl GitHistory {
             .exclude_submodules(true);
         let statuses = repo
             .statuses(Some(&mut opts))
-            .map_err(|e| format!("cannot read git status: {}", e.message()))?;
+            .map_err(HistoryError::Status)?;
         let inside = format!("{dir}/");
         Ok(statuses.iter().any(|s| {
             let status = s.status();
@@ -515,7 +511,7 @@ impl GitHistory {
             .for_client(client.as_str())
     }
 
-    fn source_at(&self, rev: &str) -> Result<Box<dyn PolicySource + Send + Sync>, String> {
+    fn source_at(&self, rev: &str) -> Result<Box<dyn PolicySource + Send + Sync>, HistoryError> {
         let repo = self.open_repo()?;
         let (tree, label) = source_tree(&repo, rev)?;
         Ok(Box::new(CommitSource {
@@ -526,21 +522,24 @@ impl GitHistory {
         }))
     }
 
-    fn resolve(&self, rev: &str) -> Result<String, String> {
+    fn resolve(&self, rev: &str) -> Result<String, HistoryError> {
         self.with_repo(|repo| {
             revision(repo, rev)?
                 .peel_to_commit()
                 .map(|c| c.id().to_string())
-                .map_err(|e| format!("revision {rev:?} is not a commit: {}", e.message()))
+                .map_err(|source| HistoryError::NotACommit {
+                    rev: rev.to_owned(),
+                    source,
+                })
         })?
     }
 
-    fn default_base(&self) -> Result<String, String> {
+    fn default_base(&self) -> Result<String, HistoryError> {
         self.with_repo(|repo| {
             let head = repo
                 .head()
                 .and_then(|h| h.peel_to_commit())
-                .map_err(|e| format!("cannot read git HEAD: {}", e.message()))?
+                .map_err(HistoryError::Head)?
                 .id();
             let (name, base) = ["refs/remotes/origin/main", "refs/heads/main"]
                 .into_iter()
@@ -548,19 +547,20 @@ impl GitHistory {
                     let commit = repo.find_reference(name).ok()?.peel_to_commit().ok()?;
                     Some((name, commit.id()))
                 })
-                .ok_or_else(|| {
-                    "neither origin/main nor main exists: name the base revision".to_owned()
-                })?;
+                .ok_or(HistoryError::NoMain)?;
             let short = name
                 .trim_start_matches("refs/remotes/")
                 .trim_start_matches("refs/heads/");
             repo.merge_base(head, base)
                 .map(|o| o.to_string())
-                .map_err(|e| format!("HEAD and {short} have no common ancestor: {}", e.message()))
+                .map_err(|source| HistoryError::NoCommonAncestor {
+                    branch: short.to_owned(),
+                    source,
+                })
         })?
     }
 
-    fn clients_at(&self, rev: &str) -> Result<Vec<ClientId>, String> {
+    fn clients_at(&self, rev: &str) -> Result<Vec<ClientId>, HistoryError> {
         self.with_repo(|repo| {
             let object = revision(repo, rev)?;
             let tree = match object.peel(ObjectType::Commit) {
@@ -568,13 +568,19 @@ impl GitHistory {
                 Err(_) => {
                     let id = object
                         .peel(ObjectType::Tree)
-                        .map_err(|e| format!("revision {rev:?} has no tree: {}", e.message()))?
+                        .map_err(|source| HistoryError::NoTree {
+                            rev: rev.to_owned(),
+                            source,
+                        })?
                         .id();
                     bounded_tree(repo, id, &format!("revision {rev:?}"))?
                 }
             };
             let path = format!("{}clients", self.prefix);
-            let at = |e: String| format!("cannot read clients/ at {rev:?}: {e}");
+            let at = |e: HistoryError| HistoryError::ClientsAt {
+                rev: rev.to_owned(),
+                source: Box::new(e),
+            };
             let Some((id, ObjectType::Tree, _)) = lookup(repo, &tree, &path).map_err(at)? else {
                 return Ok(Vec::new());
             };
@@ -596,20 +602,20 @@ fn first_parent_history(
     git: &Repository,
     prefix: &str,
     workdir: &Path,
-) -> Result<(Vec<CommitInfo>, bool), String> {
+) -> Result<(Vec<CommitInfo>, bool), HistoryError> {
     let head = match git.head() {
         Ok(h) => h,
         Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => {
-            return Err("no commits yet".to_owned());
+            return Err(HistoryError::NoCommits);
         }
-        Err(e) => return Err(format!("cannot read git HEAD: {}", e.message())),
+        Err(e) => return Err(HistoryError::Head(e)),
     };
     // Sized from its header before it is read, as every commit below.
     let head_id = head
         .resolve()
         .ok()
         .and_then(|h| h.target())
-        .ok_or_else(|| "cannot read git HEAD: it names no commit".to_owned())?;
+        .ok_or(HistoryError::HeadNamesNoCommit)?;
     let head = match source::check_object(
         git,
         head_id,
@@ -617,19 +623,16 @@ fn first_parent_history(
         source::MAX_COMMIT_BYTES,
         "HEAD",
     ) {
-        Ok(()) => git
-            .find_commit(head_id)
-            .map_err(|e| format!("cannot read git HEAD: {}", e.message()))?,
-        Err(e) => return Err(format!("cannot read git HEAD: {e}")),
+        Ok(()) => git.find_commit(head_id).map_err(HistoryError::Head)?,
+        Err(e) => return Err(HistoryError::HeadObject(Box::new(e))),
     };
     let tracked = commit_tree(git, head_id)
         .map(|t| matches!(lookup(git, &t, &format!("{prefix}clients")), Ok(Some(_))))
         .unwrap_or(false);
     if !tracked {
-        return Err(format!(
-            "clients/ is not committed in the git repository at {}",
-            workdir.display()
-        ));
+        return Err(HistoryError::ClientsNotCommitted {
+            workdir: workdir.to_path_buf(),
+        });
     }
     let mut commits = vec![CommitInfo::new(head.id(), head.time().seconds())];
     let mut truncated = git.is_shallow();
@@ -641,10 +644,11 @@ fn first_parent_history(
         if let Ok((size, _)) = header
             && size as u64 > source::MAX_COMMIT_BYTES
         {
-            return Err(format!(
-                "commit {id} in the history of HEAD is {size} bytes, larger than the {} byte limit for a commit",
-                source::MAX_COMMIT_BYTES
-            ));
+            return Err(HistoryError::HistoryCommitTooLarge {
+                id,
+                size: size as u64,
+                cap: source::MAX_COMMIT_BYTES,
+            });
         }
         match header.and_then(|_| git.find_commit(id)) {
             Ok(c) => {
@@ -661,7 +665,7 @@ fn first_parent_history(
 }
 
 /// The root tree a revision names, sized before it is read, and how read errors name it.
-fn source_tree(repo: &Repository, rev: &str) -> Result<(Oid, String), String> {
+fn source_tree(repo: &Repository, rev: &str) -> Result<(Oid, String), HistoryError> {
     let object = revision(repo, rev)?;
     match object.peel(ObjectType::Commit) {
         Ok(commit) => {
@@ -673,7 +677,10 @@ fn source_tree(repo: &Repository, rev: &str) -> Result<(Oid, String), String> {
         Err(_) => {
             let tree = object
                 .peel(ObjectType::Tree)
-                .map_err(|e| format!("revision {rev:?} has no tree: {}", e.message()))?
+                .map_err(|source| HistoryError::NoTree {
+                    rev: rev.to_owned(),
+                    source,
+                })?
                 .id();
             bounded_tree(repo, tree, &format!("revision {rev:?}"))?;
             Ok((tree, format!("revision {rev:?}")))
@@ -683,13 +690,13 @@ fn source_tree(repo: &Repository, rev: &str) -> Result<(Oid, String), String> {
 
 /// Whether `path` is in the tree of `commit`; `Err` when an object on the way is over its
 /// size limit or unreadable.
-fn has_path(repo: &Repository, commit: &CommitInfo, path: &str) -> Result<bool, String> {
+fn has_path(repo: &Repository, commit: &CommitInfo, path: &str) -> Result<bool, HistoryError> {
     let tree = commit_tree(repo, commit.oid)?;
     Ok(lookup(repo, &tree, path)?.is_some())
 }
 
 /// The object a revision names, or an error naming the revision.
-fn revision<'r>(repo: &'r Repository, rev: &str) -> Result<git2::Object<'r>, String> {
+fn revision<'r>(repo: &'r Repository, rev: &str) -> Result<git2::Object<'r>, HistoryError> {
     // `revparse_single` reads the object whole: when the revision names it directly (a
     // branch, a tag, HEAD, a full sha), it is sized from its header first.
     let direct = repo
@@ -709,38 +716,41 @@ fn revision<'r>(repo: &'r Repository, rev: &str) -> Result<git2::Object<'r>, Str
         source::check_object(repo, id, kind, cap, &format!("revision {rev:?}"))?;
     }
     repo.revparse_single(rev)
-        .map_err(|e| format!("unknown git revision {rev:?}: {}", e.message()))
+        .map_err(|source| HistoryError::UnknownRevision {
+            rev: rev.to_owned(),
+            source,
+        })
 }
 
 /// `repo` relative to the git work tree `workdir`, as `""` or `"sub/dir/"`.
-fn prefix_of(repo: &Path, workdir: &Path) -> Result<String, String> {
+fn prefix_of(repo: &Path, workdir: &Path) -> Result<String, HistoryError> {
     let canon = |p: &Path| {
-        p.canonicalize()
-            .map_err(|e| format!("cannot resolve {}: {e}", p.display()))
+        p.canonicalize().map_err(|source| HistoryError::Resolve {
+            path: p.to_path_buf(),
+            source,
+        })
     };
     let (repo_abs, workdir_abs) = (canon(repo)?, canon(workdir)?);
-    let rel = repo_abs.strip_prefix(&workdir_abs).map_err(|_| {
-        format!(
-            "{} is not inside the git work tree {}",
-            repo.display(),
-            workdir.display()
-        )
-    })?;
+    let rel = repo_abs
+        .strip_prefix(&workdir_abs)
+        .map_err(|_| HistoryError::OutsideWorkTree {
+            repo: repo.to_path_buf(),
+            workdir: workdir.to_path_buf(),
+        })?;
     let mut prefix = String::new();
     for c in rel.components() {
         match c {
             Component::Normal(name) => {
-                let name = name
-                    .to_str()
-                    .ok_or_else(|| format!("{} is not valid UTF-8", repo.display()))?;
+                let name = name.to_str().ok_or_else(|| HistoryError::NotUtf8 {
+                    repo: repo.to_path_buf(),
+                })?;
                 prefix.push_str(name);
                 prefix.push('/');
             }
             _ => {
-                return Err(format!(
-                    "cannot place {} in the git work tree",
-                    repo.display()
-                ));
+                return Err(HistoryError::CannotPlace {
+                    repo: repo.to_path_buf(),
+                });
             }
         }
     }

@@ -66,15 +66,43 @@ fn people(v: &[String]) -> String {
     }
 }
 
+/// Why the RACI review cannot run.
+#[derive(Debug)]
+pub enum ReviewError {
+    /// Not a git repository (or no usable history): the warning that says why.
+    NotGit(String),
+    /// `clients/` cannot be listed.
+    Clients(crate::diagnostic::Diagnostic),
+    History(super::HistoryError),
+}
+
+impl std::fmt::Display for ReviewError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReviewError::NotGit(why) => write!(f, "--raci-since reads git history: {why}"),
+            ReviewError::Clients(d) => d.fmt(f),
+            ReviewError::History(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for ReviewError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ReviewError::History(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
 /// Compares each client's RACI at the start of the period with the working tree.
-pub fn review(repo: &Path, since: jiff::Timestamp) -> Result<RaciReview, String> {
+pub fn review(repo: &Path, since: jiff::Timestamp) -> Result<RaciReview, ReviewError> {
     let history = PolicyHistory::open(repo);
     let PolicyHistory::Git(g) = &history else {
-        return Err(format!(
-            "--raci-since reads git history: {}",
+        return Err(ReviewError::NotGit(
             history
                 .warning()
-                .unwrap_or_else(|| "not a git repository".into())
+                .unwrap_or_else(|| "not a git repository".into()),
         ));
     };
     let base = g
@@ -82,9 +110,9 @@ pub fn review(repo: &Path, since: jiff::Timestamp) -> Result<RaciReview, String>
         .iter()
         .find(|c| c.time <= since)
         .map(|c| c.sha.clone());
-    let (now_clients, _) = crate::repo::discover_clients(repo).map_err(|d| d.to_string())?;
+    let (now_clients, _) = crate::repo::discover_clients(repo).map_err(ReviewError::Clients)?;
     let then_clients = match &base {
-        Some(sha) => history.clients_at(sha)?,
+        Some(sha) => history.clients_at(sha).map_err(ReviewError::History)?,
         None => Vec::new(),
     };
     let all: BTreeSet<ClientId> = now_clients.iter().chain(&then_clients).cloned().collect();
@@ -118,7 +146,7 @@ pub fn review(repo: &Path, since: jiff::Timestamp) -> Result<RaciReview, String>
         };
         let then = match (&base, then_clients.contains(&id)) {
             (Some(sha), true) => {
-                let source = history.source_at(sha)?;
+                let source = history.source_at(sha).map_err(ReviewError::History)?;
                 load_policy(&*source, &id, crate::controls::known()).ok()
             }
             _ => None,

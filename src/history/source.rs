@@ -4,6 +4,7 @@
 //! without inflating the object), so a gigabyte blob, tree or commit in a pull request's
 //! history is refused for the cost of a few bytes.
 
+use super::HistoryError;
 use crate::policy::load::{MAX_POLICY_FILE_BYTES, PolicySource};
 use git2::{ObjectType, Oid, Repository, Tree};
 use std::sync::{Mutex, PoisonError};
@@ -28,30 +29,36 @@ pub(super) fn check_object(
     kind: ObjectType,
     cap: u64,
     what: &str,
-) -> Result<(), String> {
-    let odb = repo
-        .odb()
-        .map_err(|e| format!("cannot read the git object database: {}", e.message()))?;
+) -> Result<(), HistoryError> {
+    let odb = repo.odb().map_err(HistoryError::Odb)?;
     let (size, found) = odb
         .read_header(id)
-        .map_err(|e| format!("cannot read git object {id}: {}", e.message()))?;
+        .map_err(|source| HistoryError::Object { id, source })?;
     if found != kind {
-        return Err(format!("git object {id} is a {found}, expected a {kind}"));
+        return Err(HistoryError::Kind {
+            id,
+            found,
+            expected: kind,
+        });
     }
     let size = size as u64;
     if size > cap {
         return Err(match kind {
-            ObjectType::Blob => crate::repo::too_large(size, cap),
-            _ => {
-                format!("{what}: git {kind} {id} is {size} bytes, larger than the {cap} byte limit")
-            }
+            ObjectType::Blob => HistoryError::BlobTooLarge { size, cap },
+            _ => HistoryError::ObjectTooLarge {
+                what: what.to_owned(),
+                kind,
+                id,
+                size,
+                cap,
+            },
         });
     }
     Ok(())
 }
 
 /// The root tree of a commit, both sized before they are read.
-pub(super) fn commit_tree<'r>(repo: &'r Repository, commit: Oid) -> Result<Tree<'r>, String> {
+pub(super) fn commit_tree<'r>(repo: &'r Repository, commit: Oid) -> Result<Tree<'r>, HistoryError> {
     let short = &commit.to_string()[..7];
     check_object(
         repo,
@@ -62,7 +69,7 @@ pub(super) fn commit_tree<'r>(repo: &'r Repository, commit: Oid) -> Result<Tree<
     )?;
     let tree = repo
         .find_commit(commit)
-        .map_err(|e| format!("cannot read commit {commit}: {}", e.message()))?
+        .map_err(|source| HistoryError::Commit { id: commit, source })?
         .tree_id();
     bounded_tree(repo, tree, &format!("the tree of commit {short}"))
 }
@@ -72,10 +79,10 @@ pub(super) fn bounded_tree<'r>(
     repo: &'r Repository,
     id: Oid,
     what: &str,
-) -> Result<Tree<'r>, String> {
+) -> Result<Tree<'r>, HistoryError> {
     check_object(repo, id, ObjectType::Tree, MAX_TREE_BYTES, what)?;
     repo.find_tree(id)
-        .map_err(|e| format!("cannot read git tree {id}: {}", e.message()))
+        .map_err(|source| HistoryError::Tree { id, source })
 }
 
 /// The id and file mode of the entry at `path` (`/` separators) below `tree`, `Ok(None)`
@@ -85,7 +92,7 @@ pub(super) fn lookup(
     repo: &Repository,
     tree: &Tree<'_>,
     path: &str,
-) -> Result<Option<(Oid, ObjectType, i32)>, String> {
+) -> Result<Option<(Oid, ObjectType, i32)>, HistoryError> {
     let mut parts = path.split('/').filter(|p| !p.is_empty()).peekable();
     let mut current: Option<Tree<'_>> = None;
     let mut walked = String::new();
@@ -118,7 +125,11 @@ pub(super) struct TreeSource<'a> {
 
 impl PolicySource for TreeSource<'_> {
     fn read(&self, rel_path: &str) -> Result<Option<String>, String> {
-        read_file(self.repo, self.tree, &format!("{}{rel_path}", self.prefix))
+        Ok(read_file(
+            self.repo,
+            self.tree,
+            &format!("{}{rel_path}", self.prefix),
+        )?)
     }
 }
 
@@ -139,7 +150,10 @@ impl PolicySource for CommitSource {
             let tree = bounded_tree(&repo, self.tree, "the root tree")?;
             read_file(&repo, &tree, &format!("{}{rel_path}", self.prefix))
         };
-        read().map_err(|e| format!("{e} (at {})", self.label))
+        Ok(read().map_err(|e| HistoryError::At {
+            source: Box::new(e),
+            label: self.label.clone(),
+        })?)
     }
 }
 
@@ -150,7 +164,7 @@ pub(super) fn read_file(
     repo: &Repository,
     tree: &Tree<'_>,
     path: &str,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, HistoryError> {
     let mut path = path.to_owned();
     for _ in 0..=MAX_LINKS {
         let Some((id, kind, mode)) = lookup(repo, tree, &path)? else {
@@ -159,36 +173,38 @@ pub(super) fn read_file(
         match kind {
             ObjectType::Blob if mode == MODE_LINK => {
                 let target = read_blob(repo, id, MAX_LINK_BYTES)?;
-                let target = std::str::from_utf8(&target)
-                    .map_err(|_| "symbolic link target is not valid UTF-8".to_owned())?;
+                let target = std::str::from_utf8(&target).map_err(|_| HistoryError::LinkNotUtf8)?;
                 path = link_target(&path, target)?;
             }
             // The same limits and encoding rules as the working tree, the size taken
             // from the object header before the blob is inflated.
             ObjectType::Blob => {
                 let bytes = read_blob(repo, id, MAX_POLICY_FILE_BYTES)?;
-                return crate::repo::decode_utf8(bytes).map(Some);
+                return Ok(Some(crate::repo::decode_utf8(bytes)?));
             }
-            ObjectType::Tree => return Err("is a directory, not a file".to_owned()),
-            _ => return Err("is not a file (a submodule?)".to_owned()),
+            ObjectType::Tree => return Err(HistoryError::Directory),
+            _ => return Err(HistoryError::NotAFile),
         }
     }
-    Err("too many levels of symbolic links".to_owned())
+    Err(HistoryError::TooManyLinks)
 }
 
 /// A blob's bytes, refused from its header when over `cap`.
-fn read_blob(repo: &Repository, id: Oid, cap: u64) -> Result<Vec<u8>, String> {
+fn read_blob(repo: &Repository, id: Oid, cap: u64) -> Result<Vec<u8>, HistoryError> {
     check_object(repo, id, ObjectType::Blob, cap, "blob")?;
     let blob = repo
         .find_blob(id)
-        .map_err(|e| format!("cannot read git object {id}: {}", e.message()))?;
+        .map_err(|source| HistoryError::Object { id, source })?;
     Ok(blob.content().to_vec())
 }
 
 /// Where a symbolic link at `link` (work-tree-relative) points, work-tree-relative.
-fn link_target(link: &str, target: &str) -> Result<String, String> {
+fn link_target(link: &str, target: &str) -> Result<String, HistoryError> {
+    let leaves = || HistoryError::LinkLeaves {
+        target: target.to_owned(),
+    };
     if target.starts_with('/') || target.contains('\\') || target.contains(':') {
-        return Err(format!("symbolic link to {target:?} leaves the repository"));
+        return Err(leaves());
     }
     let mut parts: Vec<&str> = link.split('/').collect();
     parts.pop();
@@ -197,7 +213,7 @@ fn link_target(link: &str, target: &str) -> Result<String, String> {
             "" | "." => {}
             ".." => {
                 if parts.pop().is_none() {
-                    return Err(format!("symbolic link to {target:?} leaves the repository"));
+                    return Err(leaves());
                 }
             }
             p => parts.push(p),

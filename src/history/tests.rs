@@ -398,7 +398,8 @@ fn a_custody_repository_in_a_subfolder_of_the_work_tree() {
     // The work tree root itself holds no clients/.
     let top = PolicyHistory::open(&fx.workdir);
     assert!(
-        matches!(&top, PolicyHistory::NotGit { reason, .. } if reason.starts_with("clients/ is not committed")),
+        matches!(&top, PolicyHistory::NotGit { reason: reason @ HistoryError::ClientsNotCommitted { .. }, .. }
+            if reason.to_string().starts_with("clients/ is not committed") && !reason.is_git_failure()),
         "{top:?}"
     );
 }
@@ -420,7 +421,9 @@ fn outside_git_every_month_uses_the_working_tree() {
     let PolicyHistory::NotGit { reason, root } = &h else {
         panic!("{h:?}")
     };
-    assert_eq!(reason, "not a git repository");
+    assert!(matches!(reason, HistoryError::NotARepository), "{reason:?}");
+    assert!(!reason.is_git_failure());
+    assert_eq!(reason.to_string(), "not a git repository");
     assert_eq!(root, tmp.path());
     assert!(h.warning().unwrap().starts_with("not a git repository: "));
     for (m, latest) in [("2020-01", false), ("2026-11", true)] {
@@ -432,8 +435,14 @@ fn outside_git_every_month_uses_the_working_tree() {
             Some("not a git repository: month-end policy versions unavailable")
         );
     }
-    assert!(h.source_at("HEAD").is_err());
-    assert!(h.default_base().is_err());
+    assert_eq!(
+        h.source_at("HEAD").err().unwrap().to_string(),
+        "not a git repository: cannot read revision \"HEAD\""
+    );
+    assert_eq!(
+        h.default_base().unwrap_err().to_string(),
+        "not a git repository: no default base revision"
+    );
     assert!(h.clients_at("HEAD").is_err());
     // A missing folder is not a git repository either, and no panic.
     assert!(!PolicyHistory::open(&tmp.path().join("missing")).is_git());
@@ -445,7 +454,13 @@ fn a_repository_without_commits_is_not_git() {
     fx.write_client("acme", CONTROLS_TOML);
     let h = fx.history();
     assert!(
-        matches!(&h, PolicyHistory::NotGit { reason, .. } if reason == "no commits yet"),
+        matches!(
+            &h,
+            PolicyHistory::NotGit {
+                reason: HistoryError::NoCommits,
+                ..
+            }
+        ),
         "{h:?}"
     );
     let (_, prov) = h.policy_for_month(&acme(), month("2026-06"), true).unwrap();
@@ -489,7 +504,7 @@ fn source_at_reads_any_revision() {
         "0000000000000000000000000000000000000000",
         "",
     ] {
-        let err = h.source_at(bad).err().unwrap();
+        let err = h.source_at(bad).err().unwrap().to_string();
         assert!(err.contains(&format!("{bad:?}")), "{err}");
     }
     assert_eq!(h.resolve("HEAD~1").unwrap(), august);
@@ -542,6 +557,8 @@ fn default_base_is_the_merge_base_with_origin_main_or_main() {
         .delete()
         .unwrap();
     let err = h.default_base().unwrap_err();
+    assert!(matches!(err, HistoryError::NoMain), "{err:?}");
+    let err = err.to_string();
     assert!(err.contains("origin/main") && err.contains("main"), "{err}");
 }
 
@@ -665,7 +682,9 @@ fn objects_are_sized_from_their_header_and_typed() {
     let clients = tree.get_name("clients").unwrap().id();
     let size = fx.repo.find_tree(clients).unwrap().len();
     assert!(size > 0);
-    let e = source::check_object(&fx.repo, clients, ObjectType::Tree, 10, "clients/").unwrap_err();
+    let e = source::check_object(&fx.repo, clients, ObjectType::Tree, 10, "clients/")
+        .unwrap_err()
+        .to_string();
     assert!(
         e.starts_with(&format!("clients/: git tree {clients} is "))
             && e.ends_with("bytes, larger than the 10 byte limit"),
@@ -673,7 +692,18 @@ fn objects_are_sized_from_their_header_and_typed() {
     );
     assert!(source::check_object(&fx.repo, clients, ObjectType::Tree, 1 << 20, "x").is_ok());
     let e = source::check_object(&fx.repo, clients, ObjectType::Blob, 1 << 20, "x").unwrap_err();
-    assert!(e.contains("is a tree, expected a blob"), "{e}");
+    assert!(
+        matches!(
+            e,
+            HistoryError::Kind {
+                found: ObjectType::Tree,
+                expected: ObjectType::Blob,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("is a tree, expected a blob"), "{e}");
     // lookup walks to files and folders, and says when a path is not there.
     let (_, kind, _) = source::lookup(&fx.repo, &tree, "clients/acme/raci.toml")
         .unwrap()
@@ -717,6 +747,14 @@ fn a_commit_over_the_cap_in_history_is_refused_unread() {
         .unwrap();
     // As HEAD.
     let h = fx.history();
+    let PolicyHistory::NotGit { reason: why, .. } = &h else {
+        panic!("{h:?}")
+    };
+    // Unlike "not a git repository", a commit git cannot use is a failure of git.
+    assert!(
+        matches!(why, HistoryError::HeadObject(_)) && why.is_git_failure(),
+        "{why:?}"
+    );
     let reason = h
         .warning()
         .expect("falls back to the working tree, with a warning");

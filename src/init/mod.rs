@@ -8,6 +8,7 @@
 //! a RACI activity, and `custody check` / `custody build` run on the example evidence.
 
 use crate::client_id::ClientId;
+use std::fmt;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -159,13 +160,117 @@ const VERSION_TOKEN: &str = "@CUSTODY_VERSION@";
 pub const PLACEHOLDER_ACTION_REF: &str =
     "custody-dev/custody@0000000000000000000000000000000000000000";
 
+/// Why `init` writes nothing, or stopped (and removed what it had created).
+#[derive(Debug)]
+pub enum InitError {
+    /// `--client` names a client that exists (`path` is its folder).
+    ClientExists { path: PathBuf, client: ClientId },
+    /// The target is a file, not a folder.
+    NotADirectory { path: PathBuf },
+    /// A file or folder init would write exists (and no `--force`).
+    Exists { path: PathBuf },
+    /// With `--force`, a folder or link stands where a file goes.
+    NotAFile { path: PathBuf },
+    /// A symbolic link on the way to a file init writes.
+    Link { path: PathBuf },
+    Create {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    Replace {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl fmt::Display for InitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InitError::ClientExists { path, client } => write!(
+                f,
+                "{} already exists: `custody init --client {client}` adds a new client and never changes an existing one",
+                path.display()
+            ),
+            InitError::NotADirectory { path } => {
+                write!(f, "{} exists and is not a directory", path.display())
+            }
+            InitError::Exists { path } => write!(
+                f,
+                "{} already exists: `custody init` creates a new policy repository and does not overwrite (choose an empty or new directory, or pass --force to replace the files it writes)",
+                path.display()
+            ),
+            InitError::NotAFile { path } => write!(
+                f,
+                "{} exists and is not a regular file: --force only replaces files",
+                path.display()
+            ),
+            InitError::Link { path } => write!(
+                f,
+                "{} is a symbolic link: custody init writes only into real folders of the repository (nothing was written)",
+                path.display()
+            ),
+            InitError::Create { path, source } => {
+                write!(f, "cannot create {}: {source}", path.display())
+            }
+            InitError::Write { path, source } => {
+                write!(f, "cannot write {}: {source}", path.display())
+            }
+            InitError::Replace { path, source } => {
+                write!(f, "cannot replace {}: {source}", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for InitError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            InitError::Create { source, .. }
+            | InitError::Write { source, .. }
+            | InitError::Replace { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+/// An `--action-ref` that is not `OWNER/REPO@<40 hex>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionRefError {
+    /// The part before `@` is not GitHub's `OWNER/REPO`.
+    Repository(String),
+    /// Not pinned by a full lowercase commit SHA.
+    NotPinned(String),
+}
+
+impl fmt::Display for ActionRefError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ActionRefError::Repository(s) => write!(
+                f,
+                "{s:?} is not OWNER/REPO@COMMIT: the repository must be GitHub's OWNER/REPO"
+            ),
+            ActionRefError::NotPinned(s) => write!(
+                f,
+                "{s:?}: the action must be pinned by a full 40-character lowercase commit SHA \
+                 (a tag or branch can be moved to other code)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ActionRefError {}
+
 /// The custody action the workflows run, pinned by commit: `OWNER/REPO@<40 hex>`. A tag
 /// or branch can be moved under a workflow that holds `id-token: write`; a commit cannot.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActionRef(String);
 
 impl ActionRef {
-    pub fn parse(s: &str) -> Result<ActionRef, String> {
+    pub fn parse(s: &str) -> Result<ActionRef, ActionRefError> {
         let name_ok = |n: &str| {
             !n.is_empty()
                 && n.len() <= 100
@@ -177,19 +282,14 @@ impl ActionRef {
         let (repo, sha) = s.split_once('@').unwrap_or((s, ""));
         let (owner, name) = repo.split_once('/').unwrap_or((repo, ""));
         if !name_ok(owner) || !name_ok(name) {
-            return Err(format!(
-                "{s:?} is not OWNER/REPO@COMMIT: the repository must be GitHub's OWNER/REPO"
-            ));
+            return Err(ActionRefError::Repository(s.to_owned()));
         }
         if sha.len() != 40
             || !sha
                 .bytes()
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         {
-            return Err(format!(
-                "{s:?}: the action must be pinned by a full 40-character lowercase commit SHA \
-                 (a tag or branch can be moved to other code)"
-            ));
+            return Err(ActionRefError::NotPinned(s.to_owned()));
         }
         Ok(ActionRef(s.to_owned()))
     }
@@ -326,13 +426,13 @@ pub fn is_repository(dir: &Path) -> bool {
 /// a client that exists (its folder, or a file or link in its place), with or without
 /// `--force`: replacing a client's policy is never what adding one means. On an I/O
 /// error half-way, what it created is removed again.
-pub fn add_client(dir: &Path, client: &ClientId) -> Result<InitReport, String> {
+pub fn add_client(dir: &Path, client: &ClientId) -> Result<InitReport, InitError> {
     let folder = dir.join("clients").join(client.as_str());
     if fs::symlink_metadata(&folder).is_ok() {
-        return Err(format!(
-            "{} already exists: `custody init --client {client}` adds a new client and never changes an existing one",
-            folder.display()
-        ));
+        return Err(InitError::ClientExists {
+            path: folder,
+            client: client.clone(),
+        });
     }
     let files = client_files(client);
     refuse_links_on_the_way(dir, &files)?;
@@ -354,7 +454,7 @@ pub fn add_client(dir: &Path, client: &ClientId) -> Result<InitReport, String> {
 /// existing ones (each atomically); nothing else is touched. `client` is the first
 /// client's id (a valid slug, [`DEFAULT_CLIENT`] by default). On an I/O error half-way,
 /// every file and folder it newly created is removed again.
-pub fn init_repo(dir: &Path, client: &ClientId, force: bool) -> Result<InitReport, String> {
+pub fn init_repo(dir: &Path, client: &ClientId, force: bool) -> Result<InitReport, InitError> {
     init_repo_with(dir, client, force, &ActionRef::placeholder())
 }
 
@@ -364,12 +464,14 @@ pub fn init_repo_with(
     client: &ClientId,
     force: bool,
     action: &ActionRef,
-) -> Result<InitReport, String> {
+) -> Result<InitReport, InitError> {
     if let Ok(meta) = fs::symlink_metadata(dir)
         && !meta.is_dir()
         && !(meta.file_type().is_symlink() && dir.is_dir())
     {
-        return Err(format!("{} exists and is not a directory", dir.display()));
+        return Err(InitError::NotADirectory {
+            path: dir.to_path_buf(),
+        });
     }
     let files = files(client, action);
     refuse_links_on_the_way(dir, &files)?;
@@ -380,10 +482,7 @@ pub fn init_repo_with(
         .collect();
     taken.extend(files.iter().map(|(rel, _)| dir.join(rel)));
     if !force && let Some(p) = taken.iter().find(|p| fs::symlink_metadata(p).is_ok()) {
-        return Err(format!(
-            "{} already exists: `custody init` creates a new policy repository and does not overwrite (choose an empty or new directory, or pass --force to replace the files it writes)",
-            p.display()
-        ));
+        return Err(InitError::Exists { path: p.clone() });
     }
     if force {
         // Replacing a directory (or a symlink standing where a file goes) is never meant.
@@ -391,10 +490,9 @@ pub fn init_repo_with(
             .iter()
             .find(|(rel, _)| fs::symlink_metadata(dir.join(rel)).is_ok_and(|m| !m.is_file()))
         {
-            return Err(format!(
-                "{} exists and is not a regular file: --force only replaces files",
-                dir.join(rel).display()
-            ));
+            return Err(InitError::NotAFile {
+                path: dir.join(rel),
+            });
         }
     }
 
@@ -414,7 +512,7 @@ pub fn init_repo_with(
 /// writes (`evidence/` linked to another repository's evidence, `clients/` to a shared
 /// folder): writing through it would create or, with --force, replace files outside the
 /// repository. Only folders inside `dir` count; `dir` itself may be a link to a folder.
-fn refuse_links_on_the_way(dir: &Path, files: &[(String, String)]) -> Result<(), String> {
+fn refuse_links_on_the_way(dir: &Path, files: &[(String, String)]) -> Result<(), InitError> {
     let mut checked = std::collections::BTreeSet::new();
     for (rel, _) in files {
         let mut at = dir.to_path_buf();
@@ -428,10 +526,7 @@ fn refuse_links_on_the_way(dir: &Path, files: &[(String, String)]) -> Result<(),
                 continue;
             }
             if fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
-                return Err(format!(
-                    "{} is a symbolic link: custody init writes only into real folders of the repository (nothing was written)",
-                    at.display()
-                ));
+                return Err(InitError::Link { path: at });
             }
         }
     }
@@ -447,7 +542,7 @@ struct Made {
 
 impl Made {
     /// Creates `dir` and its missing parents, remembering which ones it created.
-    fn dir_all(&mut self, dir: &Path) -> Result<(), String> {
+    fn dir_all(&mut self, dir: &Path) -> Result<(), InitError> {
         let mut missing = Vec::new();
         let mut d = dir;
         while fs::symlink_metadata(d).is_err() {
@@ -458,7 +553,10 @@ impl Made {
             }
         }
         for m in missing.into_iter().rev() {
-            fs::create_dir(&m).map_err(|e| format!("cannot create {}: {e}", m.display()))?;
+            fs::create_dir(&m).map_err(|source| InitError::Create {
+                path: m.clone(),
+                source,
+            })?;
             self.dirs.push(m);
         }
         Ok(())
@@ -479,7 +577,7 @@ fn write_all(
     files: &[(String, String)],
     made: &mut Made,
     force: bool,
-) -> Result<(), String> {
+) -> Result<(), InitError> {
     made.dir_all(dir)?;
     for (rel, contents) in files {
         let path = dir.join(rel);
@@ -495,18 +593,24 @@ fn write_all(
             .write(true)
             .create_new(true)
             .open(&path)
-            .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+            .map_err(|source| InitError::Create {
+                path: path.clone(),
+                source,
+            })?;
         made.files.push(path.clone());
         f.write_all(contents.as_bytes())
             .and_then(|()| f.sync_all())
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            .map_err(|source| InitError::Write {
+                path: path.clone(),
+                source,
+            })?;
     }
     Ok(())
 }
 
 /// `--force`: write aside, then rename over the old file, so a failure never leaves a
 /// half-written policy file.
-fn replace(path: &Path, contents: &str) -> Result<(), String> {
+fn replace(path: &Path, contents: &str) -> Result<(), InitError> {
     let mut aside = path.as_os_str().to_owned();
     aside.push(".custody-init.tmp");
     let aside = PathBuf::from(aside);
@@ -515,7 +619,10 @@ fn replace(path: &Path, contents: &str) -> Result<(), String> {
         .and_then(|()| fs::rename(&aside, path));
     if let Err(e) = result {
         let _ = fs::remove_file(&aside);
-        return Err(format!("cannot replace {}: {e}", path.display()));
+        return Err(InitError::Replace {
+            path: path.to_path_buf(),
+            source: e,
+        });
     }
     Ok(())
 }
@@ -736,7 +843,9 @@ mod tests {
         fs::write(tmp.path().join("clients/example-client/notes.md"), "mine").unwrap();
         let before = tree(tmp.path());
         for again in [client.clone(), id("another")] {
-            let err = init_repo(tmp.path(), &again, false).unwrap_err();
+            let err = init_repo(tmp.path(), &again, false)
+                .unwrap_err()
+                .to_string();
             assert!(
                 err.contains(&tmp.path().join("clients").display().to_string()),
                 "{err}"
@@ -756,7 +865,9 @@ mod tests {
             fs::create_dir(&outside).unwrap();
             fs::remove_dir_all(repo.join(linked)).unwrap();
             std::os::unix::fs::symlink(&outside, repo.join(linked)).unwrap();
-            let e = init_repo(&repo, &id(DEFAULT_CLIENT), true).unwrap_err();
+            let e = init_repo(&repo, &id(DEFAULT_CLIENT), true)
+                .unwrap_err()
+                .to_string();
             assert!(
                 e.contains("symbolic link") && e.contains(linked),
                 "{linked}: {e}"
@@ -768,6 +879,8 @@ mod tests {
             );
             if linked == "clients" {
                 let e = add_client(&repo, &id("second")).unwrap_err();
+                assert!(matches!(&e, InitError::Link { .. }), "{e:?}");
+                let e = e.to_string();
                 assert!(e.contains("symbolic link"), "{e}");
                 assert_eq!(fs::read_dir(&outside).unwrap().count(), 0);
             }
@@ -788,7 +901,9 @@ mod tests {
             fs::create_dir_all(path.parent().unwrap()).unwrap();
             fs::write(&path, "already here").unwrap();
             let before = tree(tmp.path());
-            let err = init_repo(tmp.path(), &id("acme"), false).unwrap_err();
+            let err = init_repo(tmp.path(), &id("acme"), false)
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(&path.display().to_string()), "{err}");
             assert_eq!(tree(tmp.path()), before, "{existing}");
         }
@@ -809,7 +924,9 @@ mod tests {
         // exist) but creating the folder fails half-way through.
         fs::write(tmp.path().join("site-templates"), "in the way").unwrap();
         let before = tree(tmp.path());
-        let err = init_repo(tmp.path(), &id("acme"), false).unwrap_err();
+        let err = init_repo(tmp.path(), &id("acme"), false)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("site-templates"), "{err}");
         assert_eq!(tree(tmp.path()), before);
     }
@@ -834,7 +951,9 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         fs::create_dir_all(tmp.path().join("README.md/inside")).unwrap();
         let before = tree(tmp.path());
-        let err = init_repo(tmp.path(), &client, true).unwrap_err();
+        let err = init_repo(tmp.path(), &client, true)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("not a regular file"), "{err}");
         assert_eq!(tree(tmp.path()), before);
     }
@@ -844,7 +963,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let f = tmp.path().join("file");
         fs::write(&f, "x").unwrap();
-        let err = init_repo(&f, &id("acme"), false).unwrap_err();
+        let err = init_repo(&f, &id("acme"), false).unwrap_err().to_string();
         assert!(err.contains("not a directory"), "{err}");
     }
 

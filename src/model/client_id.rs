@@ -8,15 +8,33 @@ use std::fmt;
 #[serde(transparent)]
 pub struct ClientId(String);
 
+/// A string that is not a client id (kept, to be named in the message).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientIdError {
+    pub input: String,
+}
+
+impl fmt::Display for ClientIdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid client id {:?}: expected 1-63 characters of a-z, 0-9 and '-', not starting or ending with '-'",
+            self.input
+        )
+    }
+}
+
+impl std::error::Error for ClientIdError {}
+
 impl ClientId {
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, ClientIdError> {
         let ok_chars = s
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if s.is_empty() || s.len() > 63 || !ok_chars || s.starts_with('-') || s.ends_with('-') {
-            return Err(format!(
-                "invalid client id {s:?}: expected 1-63 characters of a-z, 0-9 and '-', not starting or ending with '-'"
-            ));
+            return Err(ClientIdError {
+                input: s.to_owned(),
+            });
         }
         Ok(ClientId(s.to_owned()))
     }

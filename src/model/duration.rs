@@ -18,12 +18,28 @@ const UNITS: [(char, u64, &str); 5] = [
     ('m', 1, "m"),
 ];
 
+/// A string that is not a policy duration (kept, to be named in the message).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DurationError {
+    pub input: String,
+}
+
+impl fmt::Display for DurationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid duration {:?}: expected a number and a unit (m, h, d, w, y), e.g. \"4h\" or \"90d\"",
+            self.input
+        )
+    }
+}
+
+impl std::error::Error for DurationError {}
+
 impl Duration {
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let err = || {
-            format!(
-                "invalid duration {s:?}: expected a number and a unit (m, h, d, w, y), e.g. \"4h\" or \"90d\""
-            )
+    pub fn parse(s: &str) -> Result<Self, DurationError> {
+        let err = || DurationError {
+            input: s.to_owned(),
         };
         let unit = s.chars().last().ok_or_else(err)?;
         let number = &s[..s.len() - unit.len_utf8()];

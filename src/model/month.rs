@@ -5,6 +5,24 @@ use jiff::civil::Date;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
+/// A string that is not a month `YYYY-MM` from 1970 to 9998 (kept, to be named).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthError {
+    pub input: String,
+}
+
+impl fmt::Display for MonthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid month {:?}: expected YYYY-MM, e.g. 2026-11",
+            self.input
+        )
+    }
+}
+
+impl std::error::Error for MonthError {}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Month {
     pub year: i16,
@@ -12,8 +30,10 @@ pub struct Month {
 }
 
 impl Month {
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let err = || format!("invalid month {s:?}: expected YYYY-MM, e.g. 2026-11");
+    pub fn parse(s: &str) -> Result<Self, MonthError> {
+        let err = || MonthError {
+            input: s.to_owned(),
+        };
         let (y, m) = s.split_once('-').ok_or_else(err)?;
         if y.len() != 4 || m.len() != 2 || !y.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()) {
             return Err(err());

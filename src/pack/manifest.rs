@@ -6,6 +6,7 @@
 //! [`Manifest::parse`].
 
 use super::check_pack_path;
+use super::error::ManifestError;
 use crate::client_id::ClientId;
 use crate::evidence::provenance::{BuildProvenance, CollectProvenance};
 use crate::month::Month;
@@ -120,56 +121,46 @@ impl Manifest {
 
     /// Parses and checks a manifest: schema version, client id, safe and sorted file
     /// paths, well-formed hashes, a previous month before this one, and canonical bytes.
-    pub fn parse(bytes: &[u8]) -> Result<Manifest, String> {
-        let m: Manifest =
-            serde_json::from_slice(bytes).map_err(|e| format!("not a valid manifest: {e}"))?;
+    pub fn parse(bytes: &[u8]) -> Result<Manifest, ManifestError> {
+        let m: Manifest = serde_json::from_slice(bytes).map_err(ManifestError::Json)?;
         m.validate()?;
         if m.to_json() != bytes {
-            return Err(
-                "not in canonical form: its bytes were edited after the pack was built".into(),
-            );
+            return Err(ManifestError::NotCanonical);
         }
         Ok(m)
     }
 
-    pub(crate) fn validate(&self) -> Result<(), String> {
+    pub(crate) fn validate(&self) -> Result<(), ManifestError> {
         if !(SCHEMA_VERSION_1..=SCHEMA_VERSION).contains(&self.schema_version) {
-            return Err(format!(
-                "unsupported schema_version {} (this custody reads {SCHEMA_VERSION_1} to {SCHEMA_VERSION})",
-                self.schema_version
-            ));
+            return Err(ManifestError::UnsupportedSchema(self.schema_version));
         }
-        ClientId::parse(&self.client)?;
+        ClientId::parse(&self.client).map_err(ManifestError::Client)?;
         if let Some(prev) = &self.previous {
             if prev.month >= self.month {
-                return Err(format!(
-                    "previous month {} is not before the pack's month {}",
-                    prev.month, self.month
-                ));
+                return Err(ManifestError::PreviousNotBefore {
+                    previous: prev.month,
+                    month: self.month,
+                });
             }
             if !is_sha256_hex(&prev.manifest_sha256) {
-                return Err(format!(
-                    "previous.manifest_sha256 {:?} is not a lowercase hex sha256",
-                    prev.manifest_sha256
-                ));
+                return Err(ManifestError::PreviousSha256(prev.manifest_sha256.clone()));
             }
         }
         for (i, f) in self.files.iter().enumerate() {
-            check_pack_path(&f.path)?;
+            check_pack_path(&f.path).map_err(ManifestError::Path)?;
             if f.path == MANIFEST_PATH {
-                return Err(format!("lists {MANIFEST_PATH} as one of its own files"));
+                return Err(ManifestError::ListsItself);
             }
             if !is_sha256_hex(&f.sha256) {
-                return Err(format!(
-                    "{}: sha256 {:?} is not a lowercase hex sha256",
-                    f.path, f.sha256
-                ));
+                return Err(ManifestError::Sha256 {
+                    path: f.path.clone(),
+                    sha256: f.sha256.clone(),
+                });
             }
             if i > 0 && self.files[i - 1].path >= f.path {
-                return Err(format!(
-                    "files are not sorted by path or repeat one: {}",
-                    f.path
-                ));
+                return Err(ManifestError::Unsorted {
+                    path: f.path.clone(),
+                });
             }
         }
         Ok(())

@@ -7,6 +7,7 @@
 //! with the DOS epoch timestamp 1980-01-01 00:00:00, Unix permissions `0o644`, deflate
 //! level 6 and no extra fields, so the same input gives byte-identical zips.
 
+mod error;
 pub mod manifest;
 pub mod read;
 pub mod readme;
@@ -31,6 +32,7 @@ use std::io::{Cursor, Read, Seek, Write};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, System, ZipWriter};
 
+pub use error::{ManifestError, PackError, PackProblem, UnsafePath};
 pub use manifest::Manifest;
 pub use read::PackReader;
 pub use readme::{README_PATH, SUMS_PATH};
@@ -95,12 +97,12 @@ pub struct Written {
 /// Builds the pack. Errors (naming the offending path or value) on an invalid client id,
 /// an unsafe or duplicate path, a file named `manifest.json` at the top, or a previous
 /// link that is not an earlier month with a lowercase hex sha256.
-pub fn build_pack(input: &PackInput) -> Result<Pack, String> {
+pub fn build_pack(input: &PackInput) -> Result<Pack, PackError> {
     build_signed_pack(input, None)
 }
 
 /// [`build_pack`], with `manifest.json.sig` when a signer is given.
-pub fn build_signed_pack(input: &PackInput, signer: Option<&Signer>) -> Result<Pack, String> {
+pub fn build_signed_pack(input: &PackInput, signer: Option<&Signer>) -> Result<Pack, PackError> {
     let files: Vec<(&str, Source)> = input
         .files
         .iter()
@@ -139,20 +141,26 @@ pub fn stream_pack<W: Write + Seek>(
     build: &BuildProvenance,
     signer: Option<&Signer>,
     out: W,
-) -> Result<Written, String> {
-    let ctx = format!("evidence pack for {client} {month}");
-    ClientId::parse(client).map_err(|e| format!("{ctx}: {e}"))?;
+) -> Result<Written, PackError> {
+    let fail = |problem: PackProblem| PackError {
+        client: client.to_owned(),
+        month,
+        problem,
+    };
+    ClientId::parse(client).map_err(|e| fail(PackProblem::Client(e)))?;
 
     files.sort_by(|a, b| a.0.cmp(b.0));
     for (i, (path, _)) in files.iter().enumerate() {
-        check_pack_path(path).map_err(|e| format!("{ctx}: {e}"))?;
+        check_pack_path(path).map_err(|e| fail(PackProblem::Path(e)))?;
         if [MANIFEST_PATH, SIGNATURE_PATH, README_PATH, SUMS_PATH].contains(path) {
-            return Err(format!(
-                "{ctx}: {path:?} is reserved for the pack's own manifest, signature, README or checksums"
-            ));
+            return Err(fail(PackProblem::Reserved {
+                path: (*path).to_owned(),
+            }));
         }
         if i > 0 && files[i - 1].0 == *path {
-            return Err(format!("{ctx}: {path:?} is given twice"));
+            return Err(fail(PackProblem::Twice {
+                path: (*path).to_owned(),
+            }));
         }
     }
 
@@ -160,14 +168,10 @@ pub fn stream_pack<W: Write + Seek>(
         None => None,
         Some((prev, sha)) => {
             if *prev >= month {
-                return Err(format!(
-                    "{ctx}: previous month {prev} is not before {month}"
-                ));
+                return Err(fail(PackProblem::PreviousNotBefore { previous: *prev }));
             }
             if !is_sha256_hex(sha) {
-                return Err(format!(
-                    "{ctx}: previous manifest sha256 {sha:?} is not a lowercase hex sha256"
-                ));
+                return Err(fail(PackProblem::PreviousSha256(sha.clone())));
             }
             Some(Previous {
                 month: *prev,
@@ -191,7 +195,7 @@ pub fn stream_pack<W: Write + Seek>(
             },
         })
         .collect();
-    let collected_by = collected_by(&files).map_err(|e| format!("{ctx}: {e}"))?;
+    let collected_by = collected_by(&files).map_err(fail)?;
     let mut manifest = Manifest {
         schema_version: SCHEMA_VERSION,
         client: client.to_owned(),
@@ -232,14 +236,16 @@ pub fn stream_pack<W: Write + Seek>(
     });
     entries_meta.sort_by(|a, b| a.path.cmp(&b.path));
     manifest.files = entries_meta;
-    manifest.validate().map_err(|e| format!("{ctx}: {e}"))?;
+    manifest
+        .validate()
+        .map_err(|e| fail(PackProblem::Manifest(e)))?;
     let manifest_json = manifest.to_json();
     let manifest_sha256 = sha256_hex(&manifest_json);
 
     let signature = signer
         .map(|s| s.sign(&manifest_json))
         .transpose()
-        .map_err(|e| format!("{ctx}: {e}"))?;
+        .map_err(|e| fail(PackProblem::Sign(e)))?;
     let mut entries = files;
     entries.push((MANIFEST_PATH, Source::Bytes(&manifest_json)));
     entries.push((README_PATH, Source::Bytes(readme.as_bytes())));
@@ -248,7 +254,7 @@ pub fn stream_pack<W: Write + Seek>(
         entries.push((SIGNATURE_PATH, Source::Bytes(sig)));
     }
     entries.sort_by(|a, b| a.0.cmp(b.0));
-    write_entries(&entries, out).map_err(|e| format!("{ctx}: {e}"))?;
+    write_entries(&entries, out).map_err(fail)?;
     Ok(Written {
         manifest_json,
         manifest_sha256,
@@ -261,7 +267,7 @@ const MAX_EVIDENCE_MANIFEST_BYTES: u64 = 16 << 20;
 /// Who collected the packed evidence, from the packed `evidence/manifest.json`: `None`
 /// when there is none, it does not parse (evidence.snapshot-complete reports that), or it
 /// predates provenance. A file that changed since it was hashed is an error.
-fn collected_by(files: &[(&str, Source)]) -> Result<Option<CollectProvenance>, String> {
+fn collected_by(files: &[(&str, Source)]) -> Result<Option<CollectProvenance>, PackProblem> {
     let Some((_, source)) = files
         .iter()
         .find(|(p, _)| *p == format!("evidence/{}", crate::evidence::MANIFEST))
@@ -279,11 +285,14 @@ fn collected_by(files: &[(&str, Source)]) -> Result<Option<CollectProvenance>, S
             if *size > MAX_EVIDENCE_MANIFEST_BYTES {
                 return Ok(None);
             }
-            let b = std::fs::read(path).map_err(|e| format!("{label}: cannot read: {e}"))?;
+            let b = std::fs::read(path).map_err(|source| PackProblem::Read {
+                label: (*label).to_owned(),
+                source,
+            })?;
             if sha256_hex(&b) != *sha256 {
-                return Err(format!(
-                    "{label}: changed while the pack was being written (build again)"
-                ));
+                return Err(PackProblem::Changed {
+                    label: (*label).to_owned(),
+                });
             }
             b
         }
@@ -323,9 +332,9 @@ fn entry_options() -> SimpleFileOptions {
 
 /// Writes entries in the given order with fixed options; file sources are copied in
 /// chunks and checked against the hash and size the manifest records.
-fn write_entries<W: Write + Seek>(entries: &[(&str, Source)], out: W) -> Result<(), String> {
-    let zip_err = |e: zip::result::ZipError| format!("cannot write the zip: {e}");
-    let io_err = |e: std::io::Error| format!("cannot write the zip: {e}");
+fn write_entries<W: Write + Seek>(entries: &[(&str, Source)], out: W) -> Result<(), PackProblem> {
+    let zip_err = PackProblem::Zip;
+    let io_err = PackProblem::Write;
     let mut w = ZipWriter::new(out);
     for (path, source) in entries {
         w.start_file(*path, entry_options()).map_err(zip_err)?;
@@ -337,8 +346,11 @@ fn write_entries<W: Write + Seek>(entries: &[(&str, Source)], out: W) -> Result<
                 sha256,
                 size,
             } => {
-                let mut f =
-                    std::fs::File::open(file).map_err(|e| format!("{label}: cannot read: {e}"))?;
+                let read = |source| PackProblem::Read {
+                    label: (*label).to_owned(),
+                    source,
+                };
+                let mut f = std::fs::File::open(file).map_err(read)?;
                 let mut hash = Sha256::new();
                 let mut buf = vec![0u8; 256 * 1024];
                 let mut n_total = 0u64;
@@ -347,7 +359,7 @@ fn write_entries<W: Write + Seek>(entries: &[(&str, Source)], out: W) -> Result<
                         Ok(0) => break,
                         Ok(n) => n,
                         Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                        Err(e) => return Err(format!("{label}: cannot read: {e}")),
+                        Err(e) => return Err(read(e)),
                     };
                     hash.update(&buf[..n]);
                     n_total += n as u64;
@@ -355,9 +367,9 @@ fn write_entries<W: Write + Seek>(entries: &[(&str, Source)], out: W) -> Result<
                 }
                 let got: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
                 if got != *sha256 || n_total != *size {
-                    return Err(format!(
-                        "{label}: changed while the pack was being written (build again)"
-                    ));
+                    return Err(PackProblem::Changed {
+                        label: (*label).to_owned(),
+                    });
                 }
             }
         }
@@ -368,7 +380,7 @@ fn write_entries<W: Write + Seek>(entries: &[(&str, Source)], out: W) -> Result<
 
 /// In-memory zip of byte entries with the pack's fixed options (tests forge packs).
 #[cfg(test)]
-fn write_zip(entries: &[(&str, &[u8])]) -> Result<Vec<u8>, String> {
+fn write_zip(entries: &[(&str, &[u8])]) -> Result<Vec<u8>, PackProblem> {
     let entries: Vec<(&str, Source)> = entries
         .iter()
         .map(|(p, b)| (*p, Source::Bytes(b)))
@@ -382,8 +394,13 @@ fn write_zip(entries: &[(&str, &[u8])]) -> Result<Vec<u8>, String> {
 /// segment, no drive or stream colon and no control characters: packs are built from
 /// evidence folders and unpacked by auditors, so anything that could escape a folder or
 /// mean different things on different systems is refused.
-pub fn check_pack_path(path: &str) -> Result<(), String> {
-    let bad = |why: &str| Err(format!("unsafe path {path:?} in pack: {why}"));
+pub fn check_pack_path(path: &str) -> Result<(), UnsafePath> {
+    let bad = |why: &'static str| {
+        Err(UnsafePath {
+            path: path.to_owned(),
+            why,
+        })
+    };
     if path.is_empty() {
         return bad("empty");
     }

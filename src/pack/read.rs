@@ -17,7 +17,100 @@ use crate::evidence::sha256_hex;
 use flate2::{Crc, Decompress, FlushDecompress, Status};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+use std::fmt;
 use std::io::{self, Read, Seek, SeekFrom};
+
+/// Why an entry of a pack cannot be read, or does not hold what the manifest says.
+#[derive(Debug)]
+pub enum EntryError {
+    /// Several entries have the name (which one a tool extracts is anyone's guess).
+    Ambiguous {
+        count: usize,
+    },
+    NoSuchEntry,
+    /// Refused when the archive was opened (a link, a bad name, headers that disagree).
+    Refused(String),
+    Read(io::Error),
+    Inflate(flate2::DecompressError),
+    CutShort,
+    DoesNotInflate,
+    /// Inflates past what its headers declare.
+    PastDeclared {
+        declared: u64,
+    },
+    Size {
+        inflated: u64,
+        declared: u64,
+    },
+    Trailing {
+        bytes: u64,
+    },
+    Crc {
+        computed: u32,
+        declared: u32,
+    },
+    /// Listed in the manifest, absent from the zip.
+    Missing,
+    LargerThanListed {
+        size: u64,
+    },
+    Sha256Mismatch,
+}
+
+impl fmt::Display for EntryError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EntryError::Ambiguous { count } => {
+                write!(f, "{count} entries of the zip have this name")
+            }
+            EntryError::NoSuchEntry => f.write_str("no such entry"),
+            EntryError::Refused(why) => f.write_str(why),
+            EntryError::Read(e) => write!(f, "cannot read: {e}"),
+            EntryError::Inflate(e) => {
+                write!(f, "its data does not inflate ({e}): corrupt or tampered")
+            }
+            EntryError::CutShort => f.write_str(
+                "its compressed data ends before its deflate stream does: cut short or tampered",
+            ),
+            EntryError::DoesNotInflate => {
+                f.write_str("its data does not inflate: corrupt or tampered")
+            }
+            EntryError::PastDeclared { declared } => write!(
+                f,
+                "inflates past the {declared} bytes its headers declare (stopped there): a zip bomb or tampered"
+            ),
+            EntryError::Size { inflated, declared } => write!(
+                f,
+                "inflates to {inflated} bytes, but its headers declare {declared}"
+            ),
+            EntryError::Trailing { bytes } => {
+                write!(
+                    f,
+                    "{bytes} bytes of data after the end of its deflate stream"
+                )
+            }
+            EntryError::Crc { computed, declared } => write!(
+                f,
+                "CRC-32 {computed:08x} does not match the {declared:08x} its headers declare: corrupt or tampered"
+            ),
+            EntryError::Missing => f.write_str("listed in manifest.json but missing from the pack"),
+            EntryError::LargerThanListed { size } => {
+                write!(f, "holds more than the {size} bytes manifest.json says")
+            }
+            EntryError::Sha256Mismatch => f.write_str("sha256 mismatch"),
+        }
+    }
+}
+
+impl std::error::Error for EntryError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            EntryError::Read(e) => Some(e),
+            EntryError::Inflate(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 const LOCAL_SIG: u32 = 0x0403_4b50;
 const CENTRAL_SIG: u32 = 0x0201_4b50;
@@ -504,7 +597,7 @@ impl<R: Read + Seek> PackReader<R> {
                     })
                 })
                 .or_else(|| c.foreign_attributes())
-                .or_else(|| check_name(&c.header.name).err());
+                .or_else(|| name_problem(&c.header.name));
             if c.comment > 0 {
                 problems.push(format!(
                     "{name}: an entry comment of {} bytes (custody writes none)",
@@ -576,11 +669,11 @@ impl<R: Read + Seek> PackReader<R> {
 
     /// The index of the entry with this name, `Ok(None)` when there is none, and an error
     /// when several entries have it (which one a tool extracts is anyone's guess).
-    pub fn find(&self, name: &str) -> Result<Option<usize>, String> {
+    pub fn find(&self, name: &str) -> Result<Option<usize>, EntryError> {
         match self.by_name.get(name).map(Vec::as_slice) {
             None | Some([]) => Ok(None),
             Some([one]) => Ok(Some(*one)),
-            Some(many) => Err(format!("{} entries of the zip have this name", many.len())),
+            Some(many) => Err(EntryError::Ambiguous { count: many.len() }),
         }
     }
 
@@ -593,10 +686,10 @@ impl<R: Read + Seek> PackReader<R> {
         index: usize,
         limit: u64,
         sink: &mut dyn FnMut(&[u8]),
-    ) -> Result<Inflated, String> {
-        let entry = self.entries.get(index).ok_or("no such entry")?;
+    ) -> Result<Inflated, EntryError> {
+        let entry = self.entries.get(index).ok_or(EntryError::NoSuchEntry)?;
         if let Some(why) = &entry.refused {
-            return Err(why.clone());
+            return Err(EntryError::Refused(why.clone()));
         }
         let (declared, compressed, crc_declared) = (entry.size, entry.compressed, entry.crc);
         // Never more than the headers declare, nor than the caller wants (plus one byte,
@@ -604,7 +697,7 @@ impl<R: Read + Seek> PackReader<R> {
         let bound = declared.min(limit).saturating_add(1);
         self.inner
             .seek(SeekFrom::Start(entry.data_start))
-            .map_err(|e| format!("cannot read: {e}"))?;
+            .map_err(EntryError::Read)?;
         let mut d = Decompress::new(false);
         let mut crc = Crc::new();
         let mut remaining = compressed;
@@ -615,7 +708,7 @@ impl<R: Read + Seek> PackReader<R> {
                 let n = remaining.min(BUF as u64) as usize;
                 self.inner
                     .read_exact(&mut self.input[..n])
-                    .map_err(|e| format!("cannot read: {e}"))?;
+                    .map_err(EntryError::Read)?;
                 (start, end) = (0, n);
                 remaining -= n as u64;
             }
@@ -627,7 +720,7 @@ impl<R: Read + Seek> PackReader<R> {
                     &mut self.output[..room],
                     FlushDecompress::None,
                 )
-                .map_err(|e| format!("its data does not inflate ({e}): corrupt or tampered"))?;
+                .map_err(EntryError::Inflate)?;
             let used = (d.total_in() - in_before) as usize;
             let made = (d.total_out() - out_before) as usize;
             start += used;
@@ -641,43 +734,40 @@ impl<R: Read + Seek> PackReader<R> {
                 Status::StreamEnd => break true,
                 _ if used == 0 && made == 0 => {
                     if start == end && remaining == 0 {
-                        return Err("its compressed data ends before its deflate stream does: cut short or tampered".into());
+                        return Err(EntryError::CutShort);
                     }
-                    return Err("its data does not inflate: corrupt or tampered".into());
+                    return Err(EntryError::DoesNotInflate);
                 }
                 _ => {}
             }
         };
         if !ended {
             if out > declared {
-                return Err(format!(
-                    "inflates past the {declared} bytes its headers declare (stopped there): a zip bomb or tampered"
-                ));
+                return Err(EntryError::PastDeclared { declared });
             }
             return Ok(Inflated::OverLimit);
         }
         if out != declared {
-            return Err(format!(
-                "inflates to {out} bytes, but its headers declare {declared}"
-            ));
+            return Err(EntryError::Size {
+                inflated: out,
+                declared,
+            });
         }
         let left = (end - start) as u64 + remaining;
         if left > 0 {
-            return Err(format!(
-                "{left} bytes of data after the end of its deflate stream"
-            ));
+            return Err(EntryError::Trailing { bytes: left });
         }
         if crc.sum() != crc_declared {
-            return Err(format!(
-                "CRC-32 {:08x} does not match the {crc_declared:08x} its headers declare: corrupt or tampered",
-                crc.sum()
-            ));
+            return Err(EntryError::Crc {
+                computed: crc.sum(),
+                declared: crc_declared,
+            });
         }
         Ok(Inflated::Complete(out))
     }
 
     /// An entry's bytes, at most `limit` of them (`Ok(None)` when it holds more).
-    pub fn read_to_vec(&mut self, index: usize, limit: u64) -> Result<Option<Vec<u8>>, String> {
+    pub fn read_to_vec(&mut self, index: usize, limit: u64) -> Result<Option<Vec<u8>>, EntryError> {
         let mut data = Vec::new();
         match self.inflate(index, limit, &mut |b| data.extend_from_slice(b))? {
             Inflated::Complete(_) => Ok(Some(data)),
@@ -688,22 +778,24 @@ impl<R: Read + Seek> PackReader<R> {
     /// The bytes of the entry a manifest lists, checked against its size and sha256:
     /// how later stages (re-evaluating packed policy against packed evidence) read a
     /// pack's files. Errors say what does not match.
-    pub fn read_verified(&mut self, file: &FileEntry) -> Result<Vec<u8>, String> {
-        let index = self
-            .find(&file.path)?
-            .ok_or("listed in manifest.json but missing from the pack")?;
+    pub fn read_verified(&mut self, file: &FileEntry) -> Result<Vec<u8>, EntryError> {
+        let index = self.find(&file.path)?.ok_or(EntryError::Missing)?;
         let data = self
             .read_to_vec(index, file.size)?
-            .ok_or_else(|| format!("holds more than the {} bytes manifest.json says", file.size))?;
+            .ok_or(EntryError::LargerThanListed { size: file.size })?;
         if data.len() as u64 != file.size || sha256_hex(&data) != file.sha256 {
-            return Err("sha256 mismatch".into());
+            return Err(EntryError::Sha256Mismatch);
         }
         Ok(data)
     }
 
     /// The sha256 (hex) of an entry streamed through a fixed buffer, and its size, or
     /// `Ok(None)` when it holds more than `limit` bytes.
-    pub fn digest(&mut self, index: usize, limit: u64) -> Result<Option<(String, u64)>, String> {
+    pub fn digest(
+        &mut self,
+        index: usize,
+        limit: u64,
+    ) -> Result<Option<(String, u64)>, EntryError> {
         let mut hash = Sha256::new();
         match self.inflate(index, limit, &mut |b| hash.update(b))? {
             Inflated::Complete(n) => {
@@ -765,10 +857,13 @@ fn display_name(raw: &[u8]) -> String {
     }
 }
 
-/// Names must be safe relative paths (no `..`, absolute, backslash or drive names).
-fn check_name(raw: &[u8]) -> Result<(), String> {
-    let name = std::str::from_utf8(raw).map_err(|_| "a name that is not UTF-8".to_owned())?;
-    check_pack_path(name)
+/// Names must be safe relative paths (no `..`, absolute, backslash or drive names):
+/// why this one is not, as the entry's refusal.
+fn name_problem(raw: &[u8]) -> Option<String> {
+    match std::str::from_utf8(raw) {
+        Err(_) => Some("a name that is not UTF-8".to_owned()),
+        Ok(name) => check_pack_path(name).err().map(|e| e.to_string()),
+    }
 }
 
 /// Reads `len` bytes at `at` (`len` is bounded by the caller).

@@ -12,7 +12,7 @@
 //! streamed to its file through the bounded [`PackReader`] and hashed on the way.
 
 use super::manifest::{FileEntry, Manifest, SCHEMA_VERSION, SCHEMA_VERSION_1};
-use super::read::{Inflated, PackReader};
+use super::read::{EntryError, Inflated, PackReader};
 use super::readme::{self, README_PATH, SUMS_PATH};
 use super::signature::SIGNATURE_PATH;
 use crate::client_id::ClientId;
@@ -24,6 +24,7 @@ use crate::scorecard::PolicyProvenance;
 use crate::website::views::{MonthContext, month_page, pack_name};
 use crate::website::{notes, scorecard_json, templates};
 use sha2::{Digest, Sha256};
+use std::fmt;
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
@@ -88,49 +89,144 @@ fn target(id: &ClientId, month: Month, path: &str) -> Option<String> {
     None
 }
 
+/// Why a pack could not be evaluated again (a pack that evaluates to other verdicts is
+/// a [`Reevaluation::Differs`], not this).
+#[derive(Debug)]
+pub enum ReevaluateError {
+    Client(crate::client_id::ClientIdError),
+    NoLongerOpens,
+    TempDir(std::io::Error),
+    /// A listed file (`path` inside the pack) that cannot be used.
+    File {
+        path: String,
+        problem: FileProblem,
+    },
+    /// The scorecard file `name` is not in the pack.
+    NotInPack(&'static str),
+    /// The packed policy does not load: its first problem.
+    Policy(String),
+    Template(crate::website::templates::TemplateError),
+}
+
+/// Why one packed file cannot be taken out of the pack.
+#[derive(Debug)]
+pub enum FileProblem {
+    TooLarge {
+        limit: u64,
+    },
+    Entry(EntryError),
+    /// Its copy in the temporary folder cannot be created or written.
+    Copy(std::io::Error),
+    WriteCopy(std::io::Error),
+    Sha256Mismatch,
+}
+
+impl fmt::Display for ReevaluateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReevaluateError::Client(e) => e.fmt(f),
+            ReevaluateError::NoLongerOpens => f.write_str("the pack no longer opens"),
+            ReevaluateError::TempDir(e) => write!(f, "cannot create a temporary folder: {e}"),
+            ReevaluateError::File { path, problem } => write!(f, "{path}: {problem}"),
+            ReevaluateError::NotInPack(name) => write!(f, "{name} is not in the pack"),
+            ReevaluateError::Policy(first) => {
+                write!(f, "the packed policy does not load: {first}")
+            }
+            ReevaluateError::Template(e) => e.fmt(f),
+        }
+    }
+}
+
+impl fmt::Display for FileProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FileProblem::TooLarge { limit } => write!(f, "larger than {limit} bytes"),
+            FileProblem::Entry(e) => e.fmt(f),
+            FileProblem::Copy(e) => e.fmt(f),
+            FileProblem::WriteCopy(e) => write!(f, "cannot write its copy: {e}"),
+            FileProblem::Sha256Mismatch => f.write_str("sha256 mismatch"),
+        }
+    }
+}
+
+impl std::error::Error for ReevaluateError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ReevaluateError::Client(e) => Some(e),
+            ReevaluateError::TempDir(e) => Some(e),
+            ReevaluateError::File { problem, .. } => Some(problem),
+            ReevaluateError::Template(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl std::error::Error for FileProblem {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            FileProblem::Entry(e) => Some(e),
+            FileProblem::Copy(e) | FileProblem::WriteCopy(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<crate::website::templates::TemplateError> for ReevaluateError {
+    fn from(e: crate::website::templates::TemplateError) -> Self {
+        ReevaluateError::Template(e)
+    }
+}
+
 /// Streams one listed entry into `dest`, checking its size and sha256 on the way.
 fn extract<R: Read + Seek>(
     pack: &mut PackReader<R>,
     file: &FileEntry,
     dest: &Path,
-) -> Result<(), String> {
+) -> Result<(), FileProblem> {
     let index = pack
-        .find(&file.path)?
-        .ok_or("listed in manifest.json but missing from the pack")?;
+        .find(&file.path)
+        .map_err(FileProblem::Entry)?
+        .ok_or(FileProblem::Entry(EntryError::Missing))?;
     if let Some(parent) = dest.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+        std::fs::create_dir_all(parent).map_err(FileProblem::Copy)?;
     }
-    let mut out = std::fs::File::create(dest).map_err(|e| e.to_string())?;
+    let mut out = std::fs::File::create(dest).map_err(FileProblem::Copy)?;
     let mut hash = Sha256::new();
     let mut written = 0u64;
     let mut failed: Option<std::io::Error> = None;
-    let inflated = pack.inflate(index, file.size, &mut |b| {
-        if failed.is_none() {
-            hash.update(b);
-            written += b.len() as u64;
-            if let Err(e) = out.write_all(b) {
-                failed = Some(e);
+    let inflated = pack
+        .inflate(index, file.size, &mut |b| {
+            if failed.is_none() {
+                hash.update(b);
+                written += b.len() as u64;
+                if let Err(e) = out.write_all(b) {
+                    failed = Some(e);
+                }
             }
-        }
-    })?;
+        })
+        .map_err(FileProblem::Entry)?;
     if let Some(e) = failed {
-        return Err(format!("cannot write its copy: {e}"));
+        return Err(FileProblem::WriteCopy(e));
     }
     let sha: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
     match inflated {
         Inflated::Complete(_) if written == file.size && sha == file.sha256 => Ok(()),
-        _ => Err("sha256 mismatch".into()),
+        _ => Err(FileProblem::Sha256Mismatch),
     }
 }
 
-fn run<R: Read + Seek>(name: &str, inner: R, manifest: &Manifest) -> Result<Reevaluation, String> {
-    let id = ClientId::parse(&manifest.client)?;
+fn run<R: Read + Seek>(
+    name: &str,
+    inner: R,
+    manifest: &Manifest,
+) -> Result<Reevaluation, ReevaluateError> {
+    let id = ClientId::parse(&manifest.client).map_err(ReevaluateError::Client)?;
     let month = manifest.month;
-    let mut pack = PackReader::open(inner).map_err(|_| "the pack no longer opens".to_owned())?;
+    let mut pack = PackReader::open(inner).map_err(|_| ReevaluateError::NoLongerOpens)?;
     let tmp = tempfile::Builder::new()
         .prefix("custody-verify-")
         .tempdir()
-        .map_err(|e| format!("cannot create a temporary folder: {e}"))?;
+        .map_err(ReevaluateError::TempDir)?;
     let root = tmp.path();
     let mut packed_json = None;
     let mut packed_html = None;
@@ -138,13 +234,21 @@ fn run<R: Read + Seek>(name: &str, inner: R, manifest: &Manifest) -> Result<Reev
     let mut packed_sums = None;
     let mut assets: Vec<&str> = Vec::new();
     for f in &manifest.files {
-        let at = |e: String| format!("{}: {e}", f.path);
+        let at = |problem: FileProblem| ReevaluateError::File {
+            path: f.path.clone(),
+            problem,
+        };
+        let too_large = FileProblem::TooLarge {
+            limit: MAX_SCORECARD_BYTES,
+        };
         match f.path.as_str() {
             README_PATH | SUMS_PATH => {
                 if f.size > MAX_SCORECARD_BYTES {
-                    return Err(at(format!("larger than {MAX_SCORECARD_BYTES} bytes")));
+                    return Err(at(too_large));
                 }
-                let bytes = pack.read_verified(f).map_err(at)?;
+                let bytes = pack
+                    .read_verified(f)
+                    .map_err(|e| at(FileProblem::Entry(e)))?;
                 if f.path == README_PATH {
                     packed_readme = Some(bytes);
                 } else {
@@ -153,9 +257,11 @@ fn run<R: Read + Seek>(name: &str, inner: R, manifest: &Manifest) -> Result<Reev
             }
             "scorecard.json" | "scorecard.html" => {
                 if f.size > MAX_SCORECARD_BYTES {
-                    return Err(at(format!("larger than {MAX_SCORECARD_BYTES} bytes")));
+                    return Err(at(too_large));
                 }
-                let bytes = pack.read_verified(f).map_err(at)?;
+                let bytes = pack
+                    .read_verified(f)
+                    .map_err(|e| at(FileProblem::Entry(e)))?;
                 if f.path == "scorecard.json" {
                     packed_json = Some(bytes);
                 } else {
@@ -172,8 +278,8 @@ fn run<R: Read + Seek>(name: &str, inner: R, manifest: &Manifest) -> Result<Reev
             }
         }
     }
-    let packed_json = packed_json.ok_or("scorecard.json is not in the pack")?;
-    let packed_html = packed_html.ok_or("scorecard.html is not in the pack")?;
+    let packed_json = packed_json.ok_or(ReevaluateError::NotInPack("scorecard.json"))?;
+    let packed_html = packed_html.ok_or(ReevaluateError::NotInPack("scorecard.html"))?;
     let signed = matches!(pack.find(SIGNATURE_PATH), Ok(Some(_)));
 
     let policy = load_policy(
@@ -182,8 +288,7 @@ fn run<R: Read + Seek>(name: &str, inner: R, manifest: &Manifest) -> Result<Reev
         crate::controls::known(),
     )
     .map_err(|d| {
-        let first = d.first().map(|d| d.message.clone()).unwrap_or_default();
-        format!("the packed policy does not load: {first}")
+        ReevaluateError::Policy(d.first().map(|d| d.message.clone()).unwrap_or_default())
     })?;
     let provenance = PolicyProvenance {
         source: manifest.policy.source.clone(),

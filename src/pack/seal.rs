@@ -23,8 +23,86 @@ use crate::evidence::{GROUP_MEMBERS_DIR, GZIP_SUFFIX, MANIFEST, load_snapshot, s
 use crate::month::Month;
 use crate::policy::load::{WorkingTree, load_policy};
 use std::collections::BTreeMap;
+use std::fmt;
 use std::io::Write;
 use std::path::Path;
+
+/// Why a month cannot be sealed, found by one of seal's steps; [`seal`] reports it as a
+/// diagnostic naming the file it is about.
+#[derive(Debug)]
+pub enum SealError {
+    /// The month folder cannot be walked.
+    Walk(walkdir::Error),
+    /// A file of the month is a symbolic link.
+    Link,
+    /// A file of the month is neither a regular file nor a folder.
+    NotRegular,
+    /// A file name a pack could not hold.
+    Path(super::UnsafePath),
+    Read(std::io::Error),
+    /// A manifest `collect` wrote (`what` describes it), not replaced without `--force`.
+    Collected {
+        what: String,
+    },
+    EmptyName,
+    LongName,
+    ControlInName,
+    GitConfig(git2::Error),
+    NoGitAuthor,
+    /// git's `user.name` / `user.email` is not a name custody records.
+    GitAuthor(Box<SealError>),
+    Write(std::io::Error),
+}
+
+impl fmt::Display for SealError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SealError::Walk(e) => write!(f, "cannot read: {e}"),
+            SealError::Link => f.write_str(
+                "is a symbolic link; seal hashes regular files only and never follows a link: replace it with the file itself, or remove it",
+            ),
+            SealError::NotRegular => {
+                f.write_str("is not a regular file; seal hashes regular files only: remove it")
+            }
+            SealError::Path(e) => e.fmt(f),
+            SealError::Read(e) => write!(f, "cannot read: {e}"),
+            SealError::Collected { what } => write!(
+                f,
+                "it is {what}: seal does not replace it, since it records what was collected from Graph (statuses, pages, why files are missing). Pass --force to replace it with a manifest of the files as they are now"
+            ),
+            SealError::EmptyName => f.write_str("empty: name who exported the files"),
+            SealError::LongName => f.write_str("longer than 200 characters"),
+            SealError::ControlInName => {
+                f.write_str("holds a control character (a line break?): give one line")
+            }
+            SealError::GitConfig(e) => write!(
+                f,
+                "cannot read git's configuration ({}); pass --by NAME",
+                e.message()
+            ),
+            SealError::NoGitAuthor => f.write_str(
+                "who exported this month? git has no user.name or user.email configured; pass --by NAME",
+            ),
+            SealError::GitAuthor(e) => {
+                write!(f, "git's user.name/user.email: {e}; pass --by NAME")
+            }
+            SealError::Write(e) => write!(f, "cannot write: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for SealError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SealError::Walk(e) => Some(e),
+            SealError::Path(e) => Some(e),
+            SealError::Read(e) | SealError::Write(e) => Some(e),
+            SealError::GitConfig(e) => Some(e),
+            SealError::GitAuthor(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 /// What `custody seal` is asked to do.
 pub struct SealOptions<'a> {
@@ -71,8 +149,9 @@ pub fn seal(opts: &SealOptions) -> Result<Sealed, Vec<Diagnostic>> {
     let client_rel = format!("evidence/{id}");
     let month_rel = format!("{client_rel}/{month}");
     let manifest_rel = format!("{month_rel}/{MANIFEST}");
-    let refuse =
-        |file: &str, msg: String| vec![Diagnostic::file(file, msg).for_client(id.as_str())];
+    let refuse = |file: &str, why: &dyn fmt::Display| {
+        vec![Diagnostic::file(file, why.to_string()).for_client(id.as_str())]
+    };
 
     let policy = load_policy(
         &WorkingTree(opts.repo.to_path_buf()),
@@ -83,12 +162,12 @@ pub fn seal(opts: &SealOptions) -> Result<Sealed, Vec<Diagnostic>> {
     if tenant.is_empty() {
         return Err(refuse(
             &format!("clients/{id}/client.toml"),
-            "no tenant_id: a sealed month records the tenant it belongs to".into(),
+            &"no tenant_id: a sealed month records the tenant it belongs to",
         ));
     }
     let by = match &opts.by {
-        Some(b) => check_name(b).map_err(|e| refuse(&month_rel, format!("--by: {e}")))?,
-        None => git_author(opts.repo).map_err(|e| refuse(&month_rel, e))?,
+        Some(b) => check_name(b).map_err(|e| refuse(&month_rel, &format_args!("--by: {e}")))?,
+        None => git_author(opts.repo).map_err(|e| refuse(&month_rel, &e))?,
     };
 
     for rel in ["evidence".to_owned(), client_rel.clone(), month_rel.clone()] {
@@ -96,15 +175,15 @@ pub fn seal(opts: &SealOptions) -> Result<Sealed, Vec<Diagnostic>> {
             Ok(m) if m.file_type().is_symlink() => {
                 return Err(refuse(
                     &rel,
-                    "is a symbolic link; seal never reads or writes evidence through a link (it could lead outside the repository or into another client's folder): make it a real folder".into(),
+                    &"is a symbolic link; seal never reads or writes evidence through a link (it could lead outside the repository or into another client's folder): make it a real folder",
                 ));
             }
-            Ok(m) if !m.is_dir() => return Err(refuse(&rel, "is not a folder".into())),
+            Ok(m) if !m.is_dir() => return Err(refuse(&rel, &"is not a folder")),
             Ok(_) => {}
             Err(_) => {
                 return Err(refuse(
                     &rel,
-                    format!(
+                    &format_args!(
                         "does not exist: put the month's exported Graph responses under {month_rel}/graph/ first (file names as in the README's endpoint table)"
                     ),
                 ));
@@ -115,11 +194,11 @@ pub fn seal(opts: &SealOptions) -> Result<Sealed, Vec<Diagnostic>> {
     let month_dir = opts.repo.join(&month_rel);
     // One writer per month: a collect or another seal of the same month waits its turn.
     let _lock = MonthLock::acquire(&client_dir, &month.to_string(), &client_rel)
-        .map_err(|e| refuse(&month_rel, e))?;
+        .map_err(|e| refuse(&month_rel, &e))?;
 
-    let files = month_files(&month_dir, &month_rel).map_err(|(f, e)| refuse(&f, e))?;
+    let files = month_files(&month_dir, &month_rel).map_err(|(f, e)| refuse(&f, &e))?;
     let replaced = existing_manifest(&month_dir.join(MANIFEST), opts.force)
-        .map_err(|e| refuse(&manifest_rel, e))?;
+        .map_err(|e| refuse(&manifest_rel, &e))?;
 
     // Every file read back as `check` reads it: what would not load is named now, with
     // its JSON path, and the month is not sealed.
@@ -164,7 +243,7 @@ pub fn seal(opts: &SealOptions) -> Result<Sealed, Vec<Diagnostic>> {
             let files: Vec<&str> = ENDPOINTS.iter().map(|s| s.file).collect();
             return Err(refuse(
                 &month_rel,
-                format!(
+                &format_args!(
                     "--not-licensed {}: not an endpoint's file (one of {})",
                     provenance::one_line(&f, 100),
                     files.join(", ")
@@ -174,7 +253,7 @@ pub fn seal(opts: &SealOptions) -> Result<Sealed, Vec<Diagnostic>> {
         if files.contains_key(&f) || files.contains_key(&format!("{f}{GZIP_SUFFIX}")) {
             return Err(refuse(
                 &format!("{month_rel}/{f}"),
-                "--not-licensed names a file the month holds: remove the file or the option".into(),
+                &"--not-licensed names a file the month holds: remove the file or the option",
             ));
         }
         if !unlicensed.contains(&f) {
@@ -292,11 +371,10 @@ pub fn seal(opts: &SealOptions) -> Result<Sealed, Vec<Diagnostic>> {
             ci_run_url: provenance::ci_run_url(&|k| std::env::var(k).ok()),
         }),
     };
-    let mut bytes =
-        serde_json::to_vec_pretty(&manifest).map_err(|e| refuse(&manifest_rel, e.to_string()))?;
+    let mut bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| refuse(&manifest_rel, &e))?;
     bytes.push(b'\n');
     write_atomically(&client_dir, &month_dir.join(MANIFEST), &bytes)
-        .map_err(|e| refuse(&manifest_rel, e))?;
+        .map_err(|e| refuse(&manifest_rel, &e))?;
 
     let partial = snap
         .incomplete()
@@ -322,10 +400,10 @@ pub fn seal(opts: &SealOptions) -> Result<Sealed, Vec<Diagnostic>> {
 fn month_files(
     month_dir: &Path,
     month_rel: &str,
-) -> Result<BTreeMap<String, (String, u64)>, (String, String)> {
+) -> Result<BTreeMap<String, (String, u64)>, (String, SealError)> {
     let mut out = BTreeMap::new();
     for entry in walkdir::WalkDir::new(month_dir).sort_by_file_name() {
-        let entry = entry.map_err(|e| (month_rel.to_owned(), format!("cannot read: {e}")))?;
+        let entry = entry.map_err(|e| (month_rel.to_owned(), SealError::Walk(e)))?;
         if entry.depth() == 0 {
             continue;
         }
@@ -337,29 +415,22 @@ fn month_files(
         let shown = format!("{month_rel}/{}", rel.escape_debug());
         let t = entry.file_type();
         if t.is_symlink() {
-            return Err((
-                shown,
-                "is a symbolic link; seal hashes regular files only and never follows a link: replace it with the file itself, or remove it".into(),
-            ));
+            return Err((shown, SealError::Link));
         }
         if t.is_dir() {
             continue;
         }
         if !t.is_file() {
-            return Err((
-                shown,
-                "is not a regular file; seal hashes regular files only: remove it".into(),
-            ));
+            return Err((shown, SealError::NotRegular));
         }
         if rel == MANIFEST {
             continue;
         }
-        crate::pack::check_pack_path(&rel).map_err(|e| (shown.clone(), e))?;
-        let sha =
-            sha256_file(entry.path()).map_err(|e| (shown.clone(), format!("cannot read: {e}")))?;
+        crate::pack::check_pack_path(&rel).map_err(|e| (shown.clone(), SealError::Path(e)))?;
+        let sha = sha256_file(entry.path()).map_err(|e| (shown.clone(), SealError::Read(e)))?;
         let size = entry
             .metadata()
-            .map_err(|e| (shown.clone(), format!("cannot read: {e}")))?
+            .map_err(|e| (shown.clone(), SealError::Walk(e)))?
             .len();
         out.insert(rel, (sha, size));
     }
@@ -368,11 +439,11 @@ fn month_files(
 
 /// What an existing manifest is, and whether seal may replace it: one it sealed itself,
 /// yes; one `collect` wrote (or one custody cannot read), only with `--force`.
-fn existing_manifest(path: &Path, force: bool) -> Result<Option<String>, String> {
+fn existing_manifest(path: &Path, force: bool) -> Result<Option<String>, SealError> {
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(format!("cannot read: {e}")),
+        Err(e) => return Err(SealError::Read(e)),
     };
     let m = serde_json::from_slice::<Manifest>(&bytes);
     let what = match &m {
@@ -395,37 +466,30 @@ fn existing_manifest(path: &Path, force: bool) -> Result<Option<String>, String>
     if force {
         return Ok(Some(format!("{what} (--force)")));
     }
-    Err(format!(
-        "it is {what}: seal does not replace it, since it records what was collected from Graph (statuses, pages, why files are missing). Pass --force to replace it with a manifest of the files as they are now"
-    ))
+    Err(SealError::Collected { what })
 }
 
 /// A person's name as recorded: one line, printable, at most 200 characters.
-fn check_name(s: &str) -> Result<String, String> {
+fn check_name(s: &str) -> Result<String, SealError> {
     let t = s.trim();
     if t.is_empty() {
-        return Err("empty: name who exported the files".into());
+        return Err(SealError::EmptyName);
     }
     if t.chars().count() > 200 {
-        return Err("longer than 200 characters".into());
+        return Err(SealError::LongName);
     }
     if t.chars().any(char::is_control) {
-        return Err("holds a control character (a line break?): give one line".into());
+        return Err(SealError::ControlInName);
     }
     Ok(t.to_owned())
 }
 
 /// `Name <email>` from git's configuration (the repository's, then the user's).
-fn git_author(repo: &Path) -> Result<String, String> {
+fn git_author(repo: &Path) -> Result<String, SealError> {
     let config = git2::Repository::discover(repo)
         .and_then(|r| r.config())
         .or_else(|_| git2::Config::open_default())
-        .map_err(|e| {
-            format!(
-                "cannot read git's configuration ({}); pass --by NAME",
-                e.message()
-            )
-        })?;
+        .map_err(SealError::GitConfig)?;
     let name = config
         .get_string("user.name")
         .ok()
@@ -438,28 +502,22 @@ fn git_author(repo: &Path) -> Result<String, String> {
         (Some(n), Some(e)) => format!("{} <{}>", n.trim(), e.trim()),
         (Some(n), None) => n,
         (None, Some(e)) => format!("<{}>", e.trim()),
-        (None, None) => {
-            return Err(
-                "who exported this month? git has no user.name or user.email configured; pass --by NAME"
-                    .into(),
-            );
-        }
+        (None, None) => return Err(SealError::NoGitAuthor),
     };
-    check_name(&who).map_err(|e| format!("git's user.name/user.email: {e}; pass --by NAME"))
+    check_name(&who).map_err(|e| SealError::GitAuthor(Box::new(e)))
 }
 
 /// Writes beside the month (in the client folder, on the same file system) and renames
 /// into place: the month never holds half a manifest, and a failed seal leaves the old
 /// one. The temporary file is removed on any failure.
-fn write_atomically(client_dir: &Path, dest: &Path, bytes: &[u8]) -> Result<(), String> {
+fn write_atomically(client_dir: &Path, dest: &Path, bytes: &[u8]) -> Result<(), SealError> {
     let mut tmp = tempfile::Builder::new()
         .prefix(".seal-")
         .tempfile_in(client_dir)
-        .map_err(|e| format!("cannot write: {e}"))?;
+        .map_err(SealError::Write)?;
     tmp.write_all(bytes)
         .and_then(|_| tmp.as_file().sync_all())
-        .map_err(|e| format!("cannot write: {e}"))?;
-    tmp.persist(dest)
-        .map_err(|e| format!("cannot write: {}", e.error))?;
+        .map_err(SealError::Write)?;
+    tmp.persist(dest).map_err(|e| SealError::Write(e.error))?;
     Ok(())
 }

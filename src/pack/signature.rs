@@ -11,6 +11,7 @@
 
 use ssh_key::public::KeyData;
 use ssh_key::{Algorithm, HashAlg, LineEnding, PrivateKey, PublicKey, SshSig};
+use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -34,15 +35,207 @@ const MAX_TRUST_FILE_BYTES: u64 = 4 << 20;
 const MAX_MANIFEST_BYTES: u64 = 16 << 20;
 
 /// A problem with the signing key: the file it concerns (never its contents) and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct KeyError {
     pub file: String,
-    pub message: String,
+    pub problem: KeyProblem,
 }
 
-impl std::fmt::Display for KeyError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.file, self.message)
+impl fmt::Display for KeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.file, self.problem)
+    }
+}
+
+impl std::error::Error for KeyError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.problem)
+    }
+}
+
+impl KeyError {
+    /// The diagnostic of a signing key that cannot be used: the key file, and why.
+    pub fn into_diagnostic(self) -> crate::diagnostic::Diagnostic {
+        crate::diagnostic::Diagnostic::file(self.file, self.problem.to_string())
+    }
+}
+
+/// Why a private key file cannot sign. Never quotes the file's text.
+#[derive(Debug)]
+pub enum KeyProblem {
+    File(TextFileError),
+    PublicKey,
+    Pem,
+    NotOpenssh,
+    /// A key type ssh-key does not know or support.
+    UnknownType,
+    Unreadable(ssh_key::Error),
+    Encrypted,
+    NotEd25519(Algorithm),
+}
+
+impl fmt::Display for KeyProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyProblem::File(e) => e.fmt(f),
+            KeyProblem::PublicKey => f.write_str(
+                "a public key, not the private key: give the private key file (without .pub)",
+            ),
+            KeyProblem::Pem => f.write_str(
+                "a PEM or PKCS#8 key, not an OpenSSH private key: create one with `ssh-keygen -t ed25519`",
+            ),
+            KeyProblem::NotOpenssh => f.write_str(
+                "not an OpenSSH private key (expected -----BEGIN OPENSSH PRIVATE KEY-----)",
+            ),
+            KeyProblem::UnknownType => f.write_str(
+                "a key of a type custody does not sign with: custody signs packs with Ed25519 keys only (create one with `ssh-keygen -t ed25519`)",
+            ),
+            KeyProblem::Unreadable(e) => write!(f, "not a readable OpenSSH private key ({e})"),
+            KeyProblem::Encrypted => f.write_str(
+                "the key is passphrase-protected: custody signs unattended and never asks for a passphrase; use a key without one, kept in a secret store (such as a GitHub Actions secret)",
+            ),
+            KeyProblem::NotEd25519(alg) => write!(
+                f,
+                "a {alg} key: custody signs packs with Ed25519 keys only (create one with `ssh-keygen -t ed25519`)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for KeyProblem {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            KeyProblem::File(e) => Some(e),
+            KeyProblem::Unreadable(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// A key or trusted-keys file that cannot be read as text.
+#[derive(Debug)]
+pub enum TextFileError {
+    Read(std::io::Error),
+    TooLarge { limit: u64 },
+    NotUtf8,
+}
+
+impl fmt::Display for TextFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TextFileError::Read(e) => write!(f, "cannot read: {e}"),
+            TextFileError::TooLarge { limit } => {
+                write!(f, "larger than {limit} bytes: not a key file")
+            }
+            TextFileError::NotUtf8 => f.write_str("not UTF-8 text: not an OpenSSH key file"),
+        }
+    }
+}
+
+impl std::error::Error for TextFileError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            TextFileError::Read(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// A manifest that could not be signed.
+#[derive(Debug)]
+pub enum SignError {
+    Sign(ssh_key::Error),
+    Encode(ssh_key::Error),
+}
+
+impl fmt::Display for SignError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SignError::Sign(e) => write!(f, "cannot sign {}: {e}", super::manifest::MANIFEST_PATH),
+            SignError::Encode(e) => write!(f, "cannot encode the signature: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for SignError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SignError::Sign(e) | SignError::Encode(e) => Some(e),
+        }
+    }
+}
+
+/// A `--trusted-key` file that cannot be used: where (`file` or `file:line`) and why.
+#[derive(Debug)]
+pub struct TrustError {
+    pub at: String,
+    pub problem: TrustProblem,
+}
+
+/// Why a trusted-keys file or one of its lines cannot be used.
+#[derive(Debug)]
+pub enum TrustProblem {
+    File(TextFileError),
+    NoKey,
+    UnterminatedQuote,
+    EmptyLine,
+    NotAKeyLine,
+    /// A key type other than ssh-ed25519 (shortened).
+    KeyType(String),
+    /// An `allowed_signers` option that is unknown or malformed (shortened).
+    Option(String),
+    /// A `valid-after` / `valid-before` time that is not `YYYYMMDD[HHMM[SS]][Z]`.
+    Time(String),
+    NoKeyData,
+    InvalidKey(ssh_key::Error),
+    NotEd25519(Algorithm),
+}
+
+impl fmt::Display for TrustError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.at, self.problem)
+    }
+}
+
+impl fmt::Display for TrustProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TrustProblem::File(e) => e.fmt(f),
+            TrustProblem::NoKey => f.write_str(
+                "no key found (expected an OpenSSH public key `ssh-ed25519 AAAA… comment` or allowed_signers lines `principal ssh-ed25519 AAAA…`)",
+            ),
+            TrustProblem::UnterminatedQuote => f.write_str("unterminated double quote"),
+            TrustProblem::EmptyLine => f.write_str("empty line"),
+            TrustProblem::NotAKeyLine => f.write_str(
+                "not a public key or allowed_signers line (expected `ssh-ed25519 AAAA…` or `principal [options] ssh-ed25519 AAAA…`)",
+            ),
+            TrustProblem::KeyType(t) => write!(
+                f,
+                "key type {t:?} is not supported: custody packs are signed with Ed25519 keys (ssh-ed25519)"
+            ),
+            TrustProblem::Option(o) => write!(
+                f,
+                "unknown or malformed option {o:?} (allowed_signers options: cert-authority, namespaces=\"…\", valid-after=\"…\", valid-before=\"…\")"
+            ),
+            TrustProblem::Time(v) => write!(f, "time {v:?} is not YYYYMMDD[HHMM[SS]][Z]"),
+            TrustProblem::NoKeyData => f.write_str("the ssh-ed25519 key has no key data"),
+            TrustProblem::InvalidKey(e) => {
+                write!(f, "not a valid ssh-ed25519 public key ({e})")
+            }
+            TrustProblem::NotEd25519(alg) => {
+                write!(f, "the key data is a {alg} key, not ssh-ed25519")
+            }
+        }
+    }
+}
+
+impl std::error::Error for TrustError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.problem {
+            TrustProblem::File(e) => Some(e),
+            TrustProblem::InvalidKey(e) => Some(e),
+            _ => None,
+        }
     }
 }
 
@@ -72,44 +265,39 @@ impl Signer {
     /// Reads an unencrypted Ed25519 private key in OpenSSH format.
     pub fn from_file(path: &Path) -> Result<Signer, KeyError> {
         let file = format!("{} ({KEY_ENV})", path.display());
-        let err = |message: String| KeyError {
+        let err = |problem: KeyProblem| KeyError {
             file: file.clone(),
-            message,
+            problem,
         };
-        let text = read_limited(path, MAX_KEY_FILE_BYTES).map_err(err)?;
+        let text = read_limited(path, MAX_KEY_FILE_BYTES).map_err(|e| err(KeyProblem::File(e)))?;
         Signer::from_openssh(&text).map_err(err)
     }
 
     /// Parses the text of an OpenSSH private key file. Errors never quote the text.
-    pub fn from_openssh(text: &str) -> Result<Signer, String> {
+    pub fn from_openssh(text: &str) -> Result<Signer, KeyProblem> {
         let trimmed = text.trim_start();
         if !trimmed.starts_with("-----BEGIN OPENSSH PRIVATE KEY-----") {
             return Err(
                 if is_key_type(trimmed.split_whitespace().next().unwrap_or("")) {
-                    "a public key, not the private key: give the private key file (without .pub)"
-                        .into()
+                    KeyProblem::PublicKey
                 } else if trimmed.starts_with("-----BEGIN ") {
-                    "a PEM or PKCS#8 key, not an OpenSSH private key: create one with `ssh-keygen -t ed25519`".into()
+                    KeyProblem::Pem
                 } else {
-                    "not an OpenSSH private key (expected -----BEGIN OPENSSH PRIVATE KEY-----)"
-                        .into()
+                    KeyProblem::NotOpenssh
                 },
             );
         }
         let key = PrivateKey::from_openssh(trimmed).map_err(|e| match e {
             ssh_key::Error::AlgorithmUnknown | ssh_key::Error::AlgorithmUnsupported { .. } => {
-                "a key of a type custody does not sign with: custody signs packs with Ed25519 keys only (create one with `ssh-keygen -t ed25519`)".to_owned()
+                KeyProblem::UnknownType
             }
-            e => format!("not a readable OpenSSH private key ({e})"),
+            e => KeyProblem::Unreadable(e),
         })?;
         if key.is_encrypted() {
-            return Err("the key is passphrase-protected: custody signs unattended and never asks for a passphrase; use a key without one, kept in a secret store (such as a GitHub Actions secret)".into());
+            return Err(KeyProblem::Encrypted);
         }
         if key.algorithm() != Algorithm::Ed25519 {
-            return Err(format!(
-                "a {} key: custody signs packs with Ed25519 keys only (create one with `ssh-keygen -t ed25519`)",
-                key.algorithm()
-            ));
+            return Err(KeyProblem::NotEd25519(key.algorithm()));
         }
         let fingerprint = key.public_key().fingerprint(HashAlg::Sha256).to_string();
         Ok(Signer { key, fingerprint })
@@ -131,14 +319,12 @@ impl Signer {
 
     /// The armored sshsig of `manifest` (LF line endings, trailing newline), as
     /// `ssh-keygen -Y sign -n custody-pack` writes it.
-    pub fn sign(&self, manifest: &[u8]) -> Result<Vec<u8>, String> {
+    pub fn sign(&self, manifest: &[u8]) -> Result<Vec<u8>, SignError> {
         let sig = self
             .key
             .sign(NAMESPACE, HashAlg::Sha512, manifest)
-            .map_err(|e| format!("cannot sign {}: {e}", super::manifest::MANIFEST_PATH))?;
-        let mut pem = sig
-            .to_pem(LineEnding::LF)
-            .map_err(|e| format!("cannot encode the signature: {e}"))?;
+            .map_err(SignError::Sign)?;
+        let mut pem = sig.to_pem(LineEnding::LF).map_err(SignError::Encode)?;
         if !pem.ends_with('\n') {
             pem.push('\n');
         }
@@ -174,17 +360,20 @@ pub struct TrustedKeys {
 
 impl TrustedKeys {
     /// Reads every file; the first problem is an error naming the file and line.
-    pub fn load(paths: &[PathBuf]) -> Result<TrustedKeys, String> {
+    pub fn load(paths: &[PathBuf]) -> Result<TrustedKeys, TrustError> {
         let mut keys = Vec::new();
         for path in paths {
             let label = path.display().to_string();
-            let text =
-                read_limited(path, MAX_TRUST_FILE_BYTES).map_err(|e| format!("{label}: {e}"))?;
+            let text = read_limited(path, MAX_TRUST_FILE_BYTES).map_err(|e| TrustError {
+                at: label.clone(),
+                problem: TrustProblem::File(e),
+            })?;
             let found = parse_trusted(&text, &label)?;
             if found.is_empty() {
-                return Err(format!(
-                    "{label}: no key found (expected an OpenSSH public key `ssh-ed25519 AAAA… comment` or allowed_signers lines `principal ssh-ed25519 AAAA…`)"
-                ));
+                return Err(TrustError {
+                    at: label,
+                    problem: TrustProblem::NoKey,
+                });
             }
             keys.extend(found);
         }
@@ -346,16 +535,16 @@ pub fn check_signature(
 }
 
 /// A UTF-8 file of at most `limit` bytes.
-fn read_limited(path: &Path, limit: u64) -> Result<String, String> {
-    let f = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+fn read_limited(path: &Path, limit: u64) -> Result<String, TextFileError> {
+    let f = std::fs::File::open(path).map_err(TextFileError::Read)?;
     let mut bytes = Vec::new();
     f.take(limit + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read: {e}"))?;
+        .map_err(TextFileError::Read)?;
     if bytes.len() as u64 > limit {
-        return Err(format!("larger than {limit} bytes: not a key file"));
+        return Err(TextFileError::TooLarge { limit });
     }
-    let text = String::from_utf8(bytes).map_err(|_| "not UTF-8 text: not an OpenSSH key file")?;
+    let text = String::from_utf8(bytes).map_err(|_| TextFileError::NotUtf8)?;
     // Editors on Windows may save a byte-order mark.
     Ok(text
         .strip_prefix('\u{feff}')
@@ -387,15 +576,18 @@ fn is_key_type(token: &str) -> bool {
 /// Parses OpenSSH public key lines (`type base64 [comment]`) and `allowed_signers` lines
 /// (`principals [options] type base64 [comment]`), one per line; `#` comments and blank
 /// lines are skipped. Errors name `label:line`.
-fn parse_trusted(text: &str, label: &str) -> Result<Vec<TrustedKey>, String> {
+fn parse_trusted(text: &str, label: &str) -> Result<Vec<TrustedKey>, TrustError> {
     let mut keys = Vec::new();
     for (i, line) in text.lines().enumerate() {
-        let at = format!("{label}:{}", i + 1);
+        let at = |problem: TrustProblem| TrustError {
+            at: format!("{label}:{}", i + 1),
+            problem,
+        };
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let tokens = tokenize(line).map_err(|e| format!("{at}: {e}"))?;
+        let tokens = tokenize(line).map_err(at)?;
         let (name, options, key_at) = if is_key_type(&tokens[0]) {
             (None, None, 0)
         } else if tokens.len() > 1 && is_key_type(&tokens[1]) {
@@ -403,31 +595,23 @@ fn parse_trusted(text: &str, label: &str) -> Result<Vec<TrustedKey>, String> {
         } else if tokens.len() > 2 && is_key_type(&tokens[2]) {
             (Some(unquote(&tokens[0])), Some(tokens[1].as_str()), 2)
         } else {
-            return Err(format!(
-                "{at}: not a public key or allowed_signers line (expected `ssh-ed25519 AAAA…` or `principal [options] ssh-ed25519 AAAA…`)"
-            ));
+            return Err(at(TrustProblem::NotAKeyLine));
         };
         let key_type = tokens[key_at].as_str();
         if key_type != "ssh-ed25519" {
-            return Err(format!(
-                "{at}: key type {:?} is not supported: custody packs are signed with Ed25519 keys (ssh-ed25519)",
-                truncate(key_type, 40)
-            ));
+            return Err(at(TrustProblem::KeyType(truncate(key_type, 40))));
         }
         let limits = match options {
-            Some(o) => parse_options(o).map_err(|e| format!("{at}: {e}"))?,
+            Some(o) => parse_options(o).map_err(at)?,
             None => Limits::default(),
         };
         let Some(base64) = tokens.get(key_at + 1) else {
-            return Err(format!("{at}: the ssh-ed25519 key has no key data"));
+            return Err(at(TrustProblem::NoKeyData));
         };
         let public = PublicKey::from_openssh(&format!("{key_type} {base64}"))
-            .map_err(|e| format!("{at}: not a valid ssh-ed25519 public key ({e})"))?;
+            .map_err(|e| at(TrustProblem::InvalidKey(e)))?;
         if public.algorithm() != Algorithm::Ed25519 {
-            return Err(format!(
-                "{at}: the key data is a {} key, not ssh-ed25519",
-                public.algorithm()
-            ));
+            return Err(at(TrustProblem::NotEd25519(public.algorithm())));
         }
         let comment = tokens[key_at + 2..].join(" ");
         keys.push(TrustedKey {
@@ -440,7 +624,7 @@ fn parse_trusted(text: &str, label: &str) -> Result<Vec<TrustedKey>, String> {
 }
 
 /// The options field of an `allowed_signers` line, as ssh-keygen(1) documents it.
-fn parse_options(options: &str) -> Result<Limits, String> {
+fn parse_options(options: &str) -> Result<Limits, TrustProblem> {
     let mut limits = Limits::default();
     for option in split_outside_quotes(options, ',') {
         let (name, value) = match option.split_once('=') {
@@ -455,10 +639,7 @@ fn parse_options(options: &str) -> Result<Limits, String> {
             ("valid-after", Some(v)) => limits.valid_after = Some(parse_ssh_time(&v)?),
             ("valid-before", Some(v)) => limits.valid_before = Some(parse_ssh_time(&v)?),
             _ => {
-                return Err(format!(
-                    "unknown or malformed option {:?} (allowed_signers options: cert-authority, namespaces=\"…\", valid-after=\"…\", valid-before=\"…\")",
-                    truncate(&option, 60)
-                ));
+                return Err(TrustProblem::Option(truncate(&option, 60)));
             }
         }
     }
@@ -467,8 +648,8 @@ fn parse_options(options: &str) -> Result<Limits, String> {
 
 /// `YYYYMMDD[HHMM[SS]][Z]`, read as UTC (ssh-keygen reads times without `Z` in the
 /// local time zone; write the `Z` to mean the same to both).
-fn parse_ssh_time(value: &str) -> Result<jiff::Timestamp, String> {
-    let bad = || format!("time {value:?} is not YYYYMMDD[HHMM[SS]][Z]");
+fn parse_ssh_time(value: &str) -> Result<jiff::Timestamp, TrustProblem> {
+    let bad = || TrustProblem::Time(value.to_owned());
     let digits = value.strip_suffix(['Z', 'z']).unwrap_or(value);
     if !digits.bytes().all(|b| b.is_ascii_digit()) || ![8, 12, 14].contains(&digits.len()) {
         return Err(bad());
@@ -501,7 +682,7 @@ fn parse_ssh_time(value: &str) -> Result<jiff::Timestamp, String> {
 }
 
 /// Splits a line into whitespace-separated tokens; double quotes group (and are kept).
-fn tokenize(line: &str) -> Result<Vec<String>, String> {
+fn tokenize(line: &str) -> Result<Vec<String>, TrustProblem> {
     let mut tokens = Vec::new();
     let mut current = String::new();
     let mut quoted = false;
@@ -520,13 +701,13 @@ fn tokenize(line: &str) -> Result<Vec<String>, String> {
         }
     }
     if quoted {
-        return Err("unterminated double quote".into());
+        return Err(TrustProblem::UnterminatedQuote);
     }
     if !current.is_empty() {
         tokens.push(current);
     }
     if tokens.is_empty() {
-        return Err("empty line".into());
+        return Err(TrustProblem::EmptyLine);
     }
     Ok(tokens)
 }
@@ -716,6 +897,8 @@ mod tests {
             (&bogus_option, "unknown or malformed option"),
         ] {
             let e = parse_trusted(text, "f").unwrap_err();
+            assert_eq!(e.at, "f:1", "{text}: {e}");
+            let e = e.to_string();
             assert!(e.starts_with("f:1: ") && e.contains(expect), "{text}: {e}");
         }
     }
@@ -734,7 +917,7 @@ mod tests {
                 "not a readable",
             ),
         ] {
-            let e = Signer::from_openssh(text).unwrap_err();
+            let e = Signer::from_openssh(text).unwrap_err().to_string();
             assert!(e.contains(expect), "{e}");
             assert!(!e.contains("SECRET"), "{e}");
         }

@@ -298,7 +298,18 @@ fn unsafe_paths_are_rejected() {
             build: &build(),
         })
         .unwrap_err();
-        assert!(err.contains(&format!("{bad:?}")), "{bad:?}: {err}");
+        assert!(
+            matches!(
+                &err.problem,
+                PackProblem::Path(UnsafePath { path, .. }) | PackProblem::Reserved { path }
+                    if path == bad
+            ),
+            "{bad:?}: {err:?}"
+        );
+        assert!(
+            err.to_string().contains(&format!("{bad:?}")),
+            "{bad:?}: {err}"
+        );
     }
     let mut dup = files("acme", m);
     dup.push(("scorecard.json".into(), b"again".to_vec()));
@@ -311,7 +322,14 @@ fn unsafe_paths_are_rejected() {
         build: &build(),
     })
     .unwrap_err();
-    assert!(err.contains("\"scorecard.json\" is given twice"), "{err}");
+    assert!(
+        matches!(&err.problem, PackProblem::Twice { path } if path == "scorecard.json"),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "evidence pack for acme 2026-07: \"scorecard.json\" is given twice"
+    );
 
     let bad_client = build_pack(&PackInput {
         client: "../acme",
@@ -321,7 +339,10 @@ fn unsafe_paths_are_rejected() {
         previous: None,
         build: &build(),
     });
-    assert!(bad_client.is_err());
+    assert!(matches!(
+        bad_client.map(|_| ()).unwrap_err().problem,
+        PackProblem::Client(_)
+    ));
     let later = build_pack(&PackInput {
         client: "acme",
         month: m,
@@ -330,7 +351,7 @@ fn unsafe_paths_are_rejected() {
         previous: Some((month("2026-07"), "a".repeat(64))),
         build: &build(),
     });
-    assert!(later.unwrap_err().contains("not before"));
+    assert!(later.unwrap_err().to_string().contains("not before"));
     let bad_sha = build_pack(&PackInput {
         client: "acme",
         month: m,
@@ -339,7 +360,10 @@ fn unsafe_paths_are_rejected() {
         previous: Some((month("2026-06"), "XYZ".into())),
         build: &build(),
     });
-    assert!(bad_sha.is_err());
+    assert!(matches!(
+        bad_sha.map(|_| ()).unwrap_err().problem,
+        PackProblem::PreviousSha256(_)
+    ));
 }
 
 #[test]
@@ -696,13 +720,16 @@ fn the_pack_reader_yields_verified_entries_only() {
     // A manifest entry that does not match what is packed is never yielded.
     let mut wrong = manifest.files[0].clone();
     wrong.sha256 = "0".repeat(64);
-    assert_eq!(reader.read_verified(&wrong).unwrap_err(), "sha256 mismatch");
+    let e = reader.read_verified(&wrong).unwrap_err();
+    assert!(matches!(e, read::EntryError::Sha256Mismatch), "{e:?}");
+    assert_eq!(e.to_string(), "sha256 mismatch");
     wrong = manifest.files[0].clone();
     wrong.size -= 1;
     assert!(
         reader
             .read_verified(&wrong)
             .unwrap_err()
+            .to_string()
             .contains("holds more than")
     );
     wrong.path = "evidence/graph/absent.json".into();
@@ -710,6 +737,7 @@ fn the_pack_reader_yields_verified_entries_only() {
         reader
             .read_verified(&wrong)
             .unwrap_err()
+            .to_string()
             .contains("missing from the pack")
     );
 }

@@ -161,7 +161,7 @@ fn check_reader<R: Read + Seek>(name: &str, inner: R) -> PackCheck {
     let manifest = match Manifest::parse(&manifest_bytes) {
         Ok(m) => m,
         Err(e) => {
-            unusable(&mut problems, e);
+            unusable(&mut problems, e.to_string());
             return tampered(problems, None, None);
         }
     };

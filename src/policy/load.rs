@@ -31,7 +31,7 @@ impl PolicySource for WorkingTree {
         let path = self.0.join(Path::new(rel_path));
         crate::repo::refuse_outside_links(&self.0, &path)?;
         match crate::repo::read_capped(&path, MAX_POLICY_FILE_BYTES) {
-            Ok(bytes) => crate::repo::decode_utf8(bytes).map(Some),
+            Ok(bytes) => Ok(Some(crate::repo::decode_utf8(bytes)?)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e.to_string()),
         }

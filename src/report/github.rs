@@ -194,16 +194,48 @@ pub fn append_summary_to(path: &Path, r: &CheckReport) -> std::io::Result<()> {
     f.flush()
 }
 
+/// The step summary file cannot be appended to: a warning, the run goes on.
+#[derive(Debug)]
+pub struct StepSummaryError {
+    pub path: std::path::PathBuf,
+    pub source: std::io::Error,
+}
+
+impl std::fmt::Display for StepSummaryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "cannot append to {STEP_SUMMARY_VAR} ({}): {}",
+            self.path.display(),
+            self.source
+        )
+    }
+}
+
+impl std::error::Error for StepSummaryError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+impl StepSummaryError {
+    /// A warning with its own code: the annotations were printed, only the summary is lost.
+    pub fn into_diagnostic(self) -> crate::diagnostic::Diagnostic {
+        crate::diagnostic::Diagnostic::general(
+            crate::diagnostic::Code::StepSummary,
+            self.to_string(),
+        )
+    }
+}
+
 /// Appends the Markdown summary to `$GITHUB_STEP_SUMMARY` when that is set.
-pub fn append_step_summary(r: &CheckReport) -> Result<(), String> {
+pub fn append_step_summary(r: &CheckReport) -> Result<(), StepSummaryError> {
     match std::env::var_os(STEP_SUMMARY_VAR) {
         Some(p) if !p.is_empty() => {
             let path = Path::new(&p);
-            append_summary_to(path, r).map_err(|e| {
-                format!(
-                    "cannot append to {STEP_SUMMARY_VAR} ({}): {e}",
-                    path.display()
-                )
+            append_summary_to(path, r).map_err(|source| StepSummaryError {
+                path: path.to_path_buf(),
+                source,
             })
         }
         _ => Ok(()),
@@ -373,26 +405,27 @@ mod tests {
 
     /// Each annotation is one line `::kind file=…,line=…,col=…,title=…::message`: its
     /// properties parse back to exactly these keys, whatever the input strings were.
-    fn parse_command(line: &str) -> Result<(), String> {
-        let rest = ["::error ", "::warning ", "::notice "]
+    /// `Some` says how a line is not such a command.
+    fn command_problem(line: &str) -> Option<String> {
+        let Some(rest) = ["::error ", "::warning ", "::notice "]
             .iter()
             .find_map(|k| line.strip_prefix(k))
-            .ok_or_else(|| format!("not a workflow command: {line:?}"))?;
-        let (props, _message) = rest
-            .split_once("::")
-            .ok_or_else(|| format!("no message: {line:?}"))?;
+        else {
+            return Some(format!("not a workflow command: {line:?}"));
+        };
+        let Some((props, _message)) = rest.split_once("::") else {
+            return Some(format!("no message: {line:?}"));
+        };
         let mut keys = Vec::new();
         for p in props.split(',') {
-            let (k, _) = p
-                .split_once('=')
-                .ok_or_else(|| format!("bad property {p:?} in {line:?}"))?;
+            let Some((k, _)) = p.split_once('=') else {
+                return Some(format!("bad property {p:?} in {line:?}"));
+            };
             keys.push(k);
         }
         let allowed = ["file", "line", "col", "title"];
-        if keys.iter().any(|k| !allowed.contains(k)) || keys.len() > allowed.len() {
-            return Err(format!("properties {keys:?} in {line:?}"));
-        }
-        Ok(())
+        (keys.iter().any(|k| !allowed.contains(k)) || keys.len() > allowed.len())
+            .then(|| format!("properties {keys:?} in {line:?}"))
     }
 
     #[test]
@@ -461,7 +494,9 @@ mod tests {
             let lines: Vec<&str> = out.lines().collect();
             prop_assert!(lines.len() >= 2 && lines.len() <= expected + 1, "{out}");
             for line in lines {
-                parse_command(line).map_err(proptest::test_runner::TestCaseError::fail)?;
+                if let Some(problem) = command_problem(line) {
+                    return Err(proptest::test_runner::TestCaseError::fail(problem));
+                }
             }
             Ok(())
         });
@@ -469,8 +504,8 @@ mod tests {
             panic!("{e}");
         }
         // The parser is not vacuous.
-        assert!(parse_command("::error file=a,title=b::m").is_ok());
-        assert!(parse_command("::error file=a,title=b,x=c::m").is_err());
-        assert!(parse_command("::set-output name=x::y").is_err());
+        assert_eq!(command_problem("::error file=a,title=b::m"), None);
+        assert!(command_problem("::error file=a,title=b,x=c::m").is_some());
+        assert!(command_problem("::set-output name=x::y").is_some());
     }
 }

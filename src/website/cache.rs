@@ -238,7 +238,7 @@ impl Cache {
 
     /// Records the site now at `out` and writes the cache beside it (write and rename,
     /// so a killed build leaves the old cache or the new one, never half of one).
-    pub fn save(mut self, repo: &Path, out: &Path) -> Result<(), String> {
+    pub fn save(mut self, repo: &Path, out: &Path) -> Result<(), SaveError> {
         self.site = dir_identity(out);
         self.out = std::fs::canonicalize(out)
             .unwrap_or_else(|_| out.to_path_buf())
@@ -259,14 +259,23 @@ impl Cache {
         }
         let path = path_for(repo, out);
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+            std::fs::create_dir_all(dir).map_err(|source| SaveError::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
         }
         let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-        let bytes = serde_json::to_vec(&self).map_err(|e| e.to_string())?;
-        std::fs::write(&tmp, bytes).map_err(|e| format!("{}: {e}", tmp.display()))?;
-        std::fs::rename(&tmp, &path).map_err(|e| {
+        let bytes = serde_json::to_vec(&self).map_err(SaveError::Serialize)?;
+        std::fs::write(&tmp, bytes).map_err(|source| SaveError::Io {
+            path: tmp.clone(),
+            source,
+        })?;
+        std::fs::rename(&tmp, &path).map_err(|source| {
             let _ = std::fs::remove_file(&tmp);
-            format!("{}: {e}", path.display())
+            SaveError::Io {
+                path: path.clone(),
+                source,
+            }
         })?;
         remove_orphans(&path);
         Ok(())
@@ -424,6 +433,34 @@ impl Key {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect()
+    }
+}
+
+/// Why the build cache could not be written (the next build is then a full one).
+#[derive(Debug)]
+pub enum SaveError {
+    Io {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    Serialize(serde_json::Error),
+}
+
+impl std::fmt::Display for SaveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SaveError::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            SaveError::Serialize(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for SaveError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SaveError::Io { source, .. } => Some(source),
+            SaveError::Serialize(e) => Some(e),
+        }
     }
 }
 

@@ -85,7 +85,7 @@ fn step_view(s: &'static docs::Step) -> StepView {
 
 /// Every control page and the index, as (path relative to the folder holding
 /// `assets/`, bytes).
-pub fn render(env: &Environment) -> Result<Vec<(String, Vec<u8>)>, String> {
+pub fn render(env: &Environment) -> Result<Vec<(String, Vec<u8>)>, templates::TemplateError> {
     let mut files = Vec::with_capacity(controls::catalogue().len() + 1);
     let index = IndexPage {
         title: "Control reference — custody",

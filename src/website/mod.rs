@@ -7,6 +7,7 @@ pub mod cache;
 pub mod charts;
 pub mod colour;
 pub mod control_pages;
+mod error;
 pub mod history;
 pub mod logo;
 pub mod notes;
@@ -16,6 +17,8 @@ pub mod summary;
 pub mod templates;
 pub mod views;
 pub mod writer;
+
+pub use error::SiteError;
 
 use crate::client_id::ClientId;
 use crate::diagnostic::Diagnostic;
@@ -161,7 +164,7 @@ impl ClientPacks<'_> {
         &self,
         env: &Environment,
         w: &writer::SiteWriter,
-    ) -> Result<Vec<(String, cache::MonthUnit)>, String> {
+    ) -> Result<Vec<(String, cache::MonthUnit)>, SiteError> {
         let mut previous: Option<(crate::month::Month, String)> = None;
         let mut units = Vec::new();
         for step in &self.steps {
@@ -213,7 +216,7 @@ impl ClientPacks<'_> {
         prev_month: &Option<String>,
         rel: &str,
         previous: Option<&(crate::month::Month, String)>,
-    ) -> Result<String, String> {
+    ) -> Result<String, SiteError> {
         let month = card.month.to_string();
         // The policy this month was evaluated against (not the latest one): packed, and
         // its notes shown on the packed page, so `custody verify` renders the same page.
@@ -317,7 +320,7 @@ fn evidence_sources(
     repo: &Path,
     card: &Scorecard,
     prefix: &str,
-) -> Result<Vec<EvidenceSource>, String> {
+) -> Result<Vec<EvidenceSource>, SiteError> {
     let dir = repo.join(&card.evidence.dir);
     card.evidence
         .files
@@ -326,7 +329,10 @@ fn evidence_sources(
             let path = dir.join(&f.path);
             let label = format!("{}/{}", card.evidence.dir, f.path);
             let size = std::fs::metadata(&path)
-                .map_err(|e| format!("{label}: {e}"))?
+                .map_err(|source| SiteError::Evidence {
+                    label: label.clone(),
+                    source,
+                })?
                 .len();
             Ok((
                 format!("{prefix}/{}", f.path),
@@ -348,8 +354,8 @@ fn restore_history_sources(
     id: &str,
     month: crate::month::Month,
     with_prev: bool,
-) -> Result<Vec<(String, String)>, String> {
-    let id = ClientId::parse(id)?;
+) -> Result<Vec<(String, String)>, SiteError> {
+    let id = ClientId::parse(id).map_err(SiteError::Client)?;
     let mut out = Vec::new();
     for m in crate::evidence::months(repo, &id) {
         if m >= month || (with_prev && m == month.prev()) {
@@ -363,6 +369,11 @@ fn restore_history_sources(
         }
     }
     Ok(out)
+}
+
+/// A template that cannot be loaded before the build: about `site-templates`.
+fn template_diagnostic(e: templates::TemplateError) -> Diagnostic {
+    Diagnostic::file("site-templates", e.to_string())
 }
 
 /// The build recipe, incremental and silent: see [`build_reported`].
@@ -394,10 +405,9 @@ pub fn build_reported(
         )]
     })?;
     let mut summary = BuildSummary::default();
-    let env = templates::environment(&opts.repo)
-        .map_err(|e| vec![Diagnostic::file("site-templates", e)])?;
+    let env = templates::environment(&opts.repo).map_err(|e| vec![template_diagnostic(e)])?;
     // Packs are signed with the key CUSTODY_SIGNING_KEY_FILE names, if it is set.
-    let signer = pack::Signer::from_env().map_err(|e| vec![Diagnostic::file(e.file, e.message)])?;
+    let signer = pack::Signer::from_env().map_err(|e| vec![e.into_diagnostic()])?;
     let signing_key = signer.as_ref().map_or("", |s| s.fingerprint());
     let (clients, mut errors) = crate::repo::select_clients(&opts.repo, &opts.clients)?;
     // `[publishing] enabled = false`: left out of a whole-site build, whose pages reach the
@@ -419,8 +429,7 @@ pub fn build_reported(
         clients
     };
     // The control reference, written at the root and into every client's folder.
-    let control_pages =
-        control_pages::render(&env).map_err(|e| vec![Diagnostic::file("site-templates", e)])?;
+    let control_pages = control_pages::render(&env).map_err(|e| vec![template_diagnostic(e)])?;
 
     let t = Instant::now();
     let old = if use_cache {
@@ -485,7 +494,7 @@ pub fn build_reported(
     summary.timings.push(("evaluate", t.elapsed()));
 
     let t = Instant::now();
-    let fail = |e: String| vec![Diagnostic::file(opts.out.display().to_string(), e)];
+    let fail = |e: SiteError| vec![e.into_diagnostic(&opts.out)];
     let w = writer::SiteWriter::new(&out).map_err(fail)?;
     let templates_key = templates_key(&env);
     let reuse = Reuse {
@@ -494,7 +503,7 @@ pub fn build_reported(
         templates_key: &templates_key,
     };
     let mut pack_time = Duration::ZERO;
-    let result = (|| -> Result<(), String> {
+    let result = (|| -> Result<(), SiteError> {
         // The control reference: written once at the root of a full site, and hard-linked
         // into each client's folder (same bytes; a client folder stays self-contained).
         let portfolio = opts.clients.is_empty();
@@ -526,7 +535,7 @@ pub fn build_reported(
                 }
                 Ok(r)
             })
-            .collect::<Result<_, String>>()?;
+            .collect::<Result<_, SiteError>>()?;
         if portfolio {
             for (rel, bytes) in render_portfolio(&env, &runs)? {
                 w.write(&rel, &bytes)?;
@@ -546,7 +555,7 @@ pub fn build_reported(
                 }
                 None => Ok(None),
             })
-            .collect::<Result<_, String>>()?;
+            .collect::<Result<_, SiteError>>()?;
         pack_time = t.elapsed();
         let mut cache_units = std::collections::BTreeMap::new();
         for (run, r) in runs.iter().zip(rendered) {
@@ -642,7 +651,7 @@ fn render_client<'a>(
     w: &writer::SiteWriter,
     reuse: &Reuse,
     signer: Option<&'a pack::Signer>,
-) -> Result<Option<Rendered<'a>>, String> {
+) -> Result<Option<Rendered<'a>>, SiteError> {
     let Some(policy) = &run.policy else {
         return Ok(None);
     };
@@ -803,7 +812,7 @@ pub fn scorecard_json(card: &Scorecard) -> Vec<u8> {
 /// the client is built without a logo and the build exits 2.
 fn read_logo(repo: &Path, id: &ClientId, name: &str) -> Result<Vec<u8>, Diagnostic> {
     writer::safe_relative(name).map_err(|e| {
-        Diagnostic::file(format!("clients/{id}/client.toml"), e).for_client(id.as_str())
+        Diagnostic::file(format!("clients/{id}/client.toml"), e.to_string()).for_client(id.as_str())
     })?;
     logo::load(repo, id, name)
 }
@@ -811,7 +820,7 @@ fn read_logo(repo: &Path, id: &ClientId, name: &str) -> Result<Vec<u8>, Diagnost
 fn render_portfolio(
     env: &Environment,
     runs: &[ClientRun],
-) -> Result<Vec<(String, Vec<u8>)>, String> {
+) -> Result<Vec<(String, Vec<u8>)>, SiteError> {
     let rows: Vec<PortfolioRow> = runs
         .iter()
         .filter_map(|r| portfolio_row(&r.scorecards.iter().collect::<Vec<_>>()))

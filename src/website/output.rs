@@ -7,8 +7,124 @@
 
 use crate::client_id::ClientId;
 use crate::month::Month;
+use std::fmt;
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
+
+/// Why a build refuses an output folder. Each message ends with what to do instead.
+#[derive(Debug)]
+pub enum Refusal {
+    Empty,
+    /// The path cannot be made absolute (the current folder is gone).
+    Unresolvable,
+    Inspect(std::io::Error),
+    /// A symbolic link (to the resolved path).
+    Link {
+        to: PathBuf,
+    },
+    File,
+    Unreadable(std::io::Error),
+    /// Not empty and not a site custody built.
+    NotASite,
+    /// A site custody built, holding `entry` that custody did not write.
+    Foreign {
+        entry: String,
+    },
+    Root,
+    Home,
+    ContainsHome {
+        home: PathBuf,
+    },
+    Repository,
+    ContainsRepository {
+        repo: PathBuf,
+    },
+    InsideGit,
+    /// One of the repository's protected folders (`name` says which, and where).
+    IsProtected {
+        name: String,
+    },
+    InsideProtected {
+        name: String,
+    },
+    ContainsProtected {
+        name: String,
+    },
+}
+
+const CHOOSE: &str = "Choose a new or empty folder for the site, such as the default site/";
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::Empty => f.write_str("is empty: give the folder to build into"),
+            Refusal::Unresolvable => {
+                f.write_str("cannot be resolved to an absolute path (is the current folder gone?)")
+            }
+            Refusal::Inspect(e) => write!(f, "cannot inspect it: {e}"),
+            Refusal::Link { to } => write!(
+                f,
+                "is a symbolic link (to {}): a build replaces the folder itself, not what it \
+                 points to. Give the folder it points to, or a new folder",
+                to.display()
+            ),
+            Refusal::File => f.write_str(
+                "is a file, not a folder: a build would replace it. Give a new or empty folder",
+            ),
+            Refusal::Unreadable(e) => write!(f, "cannot read the folder: {e}"),
+            Refusal::NotASite => write!(
+                f,
+                "is not empty and is not a site custody built (it has no {MARKER} marker): a \
+                 build replaces the folder whole and would delete what is in it. Give a new or \
+                 empty folder, or move its contents away first"
+            ),
+            Refusal::Foreign { entry } => write!(
+                f,
+                "holds {entry}, which custody did not write: a build replaces the site \
+                 folder whole and would delete it. Move it out of the site, or give another \
+                 folder"
+            ),
+            Refusal::Root => write!(f, "is the root of the file system. {CHOOSE}"),
+            Refusal::Home => write!(f, "is your home folder. {CHOOSE}"),
+            Refusal::ContainsHome { home } => {
+                write!(f, "contains your home folder {}. {CHOOSE}", home.display())
+            }
+            Refusal::Repository => write!(
+                f,
+                "is the repository itself: a build replaces its output folder whole and \
+                 would delete the repository. {CHOOSE}"
+            ),
+            Refusal::ContainsRepository { repo } => write!(
+                f,
+                "contains the repository {}: a build replaces its output folder whole \
+                 and would delete it. {CHOOSE}",
+                repo.display()
+            ),
+            Refusal::InsideGit => write!(f, "is inside a .git folder. {CHOOSE}"),
+            Refusal::IsProtected { name } => write!(
+                f,
+                "is {name} of the repository, which a build must never replace. {CHOOSE}"
+            ),
+            Refusal::InsideProtected { name } => {
+                write!(f, "is inside {name} of the repository. {CHOOSE}")
+            }
+            Refusal::ContainsProtected { name } => write!(
+                f,
+                "contains {name} of the repository, which a build must never replace. \
+                 {CHOOSE}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Refusal {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Refusal::Inspect(e) | Refusal::Unreadable(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 /// The file at the root of every site (and staging folder) custody writes.
 pub const MARKER: &str = ".custody-site";
@@ -38,13 +154,13 @@ const GENERATOR: &[u8] = b"<meta name=\"generator\" content=\"custody ";
 
 /// Checks that a build may replace `out` (see the module header); the absolute path to
 /// build into, or the reason to refuse, which ends with what to do instead.
-pub fn check(repo: &Path, out: &Path) -> Result<PathBuf, String> {
+pub fn check(repo: &Path, out: &Path) -> Result<PathBuf, Refusal> {
     if out.as_os_str().is_empty() {
-        return Err("is empty: give the folder to build into".into());
+        return Err(Refusal::Empty);
     }
     let abs = resolve(out);
     if !abs.is_absolute() {
-        return Err("cannot be resolved to an absolute path (is the current folder gone?)".into());
+        return Err(Refusal::Unresolvable);
     }
     refuse_protected(repo, &abs)?;
     // The path as given, without `.` or a trailing slash (which would follow a link).
@@ -52,38 +168,23 @@ pub fn check(repo: &Path, out: &Path) -> Result<PathBuf, String> {
     let meta = match std::fs::symlink_metadata(&given) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(abs),
-        Err(e) => return Err(format!("cannot inspect it: {e}")),
+        Err(e) => return Err(Refusal::Inspect(e)),
     };
     if meta.file_type().is_symlink() {
-        return Err(format!(
-            "is a symbolic link (to {}): a build replaces the folder itself, not what it \
-             points to. Give the folder it points to, or a new folder",
-            abs.display()
-        ));
+        return Err(Refusal::Link { to: abs });
     }
     if !meta.is_dir() {
-        return Err(
-            "is a file, not a folder: a build would replace it. Give a new or empty folder".into(),
-        );
+        return Err(Refusal::File);
     }
-    let mut entries =
-        std::fs::read_dir(&abs).map_err(|e| format!("cannot read the folder: {e}"))?;
+    let mut entries = std::fs::read_dir(&abs).map_err(Refusal::Unreadable)?;
     if entries.next().is_none() {
         return Ok(abs);
     }
     if !is_marked(&abs) && !is_pre_marker_site(&abs) {
-        return Err(format!(
-            "is not empty and is not a site custody built (it has no {MARKER} marker): a \
-             build replaces the folder whole and would delete what is in it. Give a new or \
-             empty folder, or move its contents away first"
-        ));
+        return Err(Refusal::NotASite);
     }
-    if let Some(foreign) = foreign_entry(&abs) {
-        return Err(format!(
-            "holds {foreign}, which custody did not write: a build replaces the site \
-             folder whole and would delete it. Move it out of the site, or give another \
-             folder"
-        ));
+    if let Some(entry) = foreign_entry(&abs) {
+        return Err(Refusal::Foreign { entry });
     }
     Ok(abs)
 }
@@ -154,7 +255,7 @@ fn head(path: &Path, n: u64) -> Option<Vec<u8>> {
 fn foreign_entry(dir: &Path) -> Option<String> {
     let entries = match sorted_entries(dir) {
         Ok(e) => e,
-        Err(name) => return Some(name),
+        Err(unlisted) => return Some(unlisted.to_string()),
     };
     for (name, kind) in entries {
         let foreign = match (name.as_str(), kind) {
@@ -177,7 +278,7 @@ fn foreign_entry(dir: &Path) -> Option<String> {
 fn foreign_in_client(dir: &Path) -> Option<String> {
     let entries = match sorted_entries(dir) {
         Ok(e) => e,
-        Err(name) => return Some(name),
+        Err(unlisted) => return Some(unlisted.to_string()),
     };
     for (name, kind) in entries {
         let foreign = match (name.as_str(), kind) {
@@ -224,15 +325,33 @@ enum Kind {
     Other,
 }
 
+/// An entry a folder listing cannot name: it counts as foreign (custody writes none).
+enum Unlisted {
+    Folder,
+    Entry,
+    /// A name that is not UTF-8 (shown lossily).
+    NotUtf8(String),
+}
+
+impl fmt::Display for Unlisted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unlisted::Folder => f.write_str("an unreadable folder"),
+            Unlisted::Entry => f.write_str("an unreadable entry"),
+            Unlisted::NotUtf8(name) => f.write_str(name),
+        }
+    }
+}
+
 /// The entries of a folder, by name, with their kind (links are `Other`, never
 /// followed); `Err` names an entry that cannot be read or whose name is not UTF-8.
-fn sorted_entries(dir: &Path) -> Result<Vec<(String, Kind)>, String> {
+fn sorted_entries(dir: &Path) -> Result<Vec<(String, Kind)>, Unlisted> {
     let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).map_err(|_| "an unreadable folder".to_owned())? {
-        let e = e.map_err(|_| "an unreadable entry".to_owned())?;
+    for e in std::fs::read_dir(dir).map_err(|_| Unlisted::Folder)? {
+        let e = e.map_err(|_| Unlisted::Entry)?;
         let name = e.file_name();
         let Some(name) = name.to_str() else {
-            return Err(name.to_string_lossy().into_owned());
+            return Err(Unlisted::NotUtf8(name.to_string_lossy().into_owned()));
         };
         let kind = match e.file_type() {
             Ok(t) if t.is_file() => Kind::File,
@@ -248,40 +367,32 @@ fn sorted_entries(dir: &Path) -> Result<Vec<(String, Kind)>, String> {
 /// Refuses the file system root, the home folder, the repository, anything containing
 /// them, anything inside a git folder and the repository's protected folders (and
 /// where they lead, when they are links).
-fn refuse_protected(repo: &Path, abs: &Path) -> Result<(), String> {
-    let choose = "Choose a new or empty folder for the site, such as the default site/";
+fn refuse_protected(repo: &Path, abs: &Path) -> Result<(), Refusal> {
     if abs.parent().is_none() {
-        return Err(format!("is the root of the file system. {choose}"));
+        return Err(Refusal::Root);
     }
     if let Some(home) = home_dir()
         && home.starts_with(abs)
     {
         return Err(if home == abs {
-            format!("is your home folder. {choose}")
+            Refusal::Home
         } else {
-            format!("contains your home folder {}. {choose}", home.display())
+            Refusal::ContainsHome { home }
         });
     }
     let repo = resolve(repo);
     if repo.starts_with(abs) {
         return Err(if repo == abs {
-            format!(
-                "is the repository itself: a build replaces its output folder whole and \
-                 would delete the repository. {choose}"
-            )
+            Refusal::Repository
         } else {
-            format!(
-                "contains the repository {}: a build replaces its output folder whole \
-                 and would delete it. {choose}",
-                repo.display()
-            )
+            Refusal::ContainsRepository { repo }
         });
     }
     if abs
         .components()
         .any(|c| c == Component::Normal(".git".as_ref()))
     {
-        return Err(format!("is inside a .git folder. {choose}"));
+        return Err(Refusal::InsideGit);
     }
     let mut protected: Vec<(String, PathBuf)> = Vec::new();
     for name in PROTECTED {
@@ -299,19 +410,15 @@ fn refuse_protected(repo: &Path, abs: &Path) -> Result<(), String> {
         protected.push((format!("the git folder {}", dir.display()), dir));
     }
     for (name, dir) in &protected {
+        let name = name.clone();
         if abs == dir {
-            return Err(format!(
-                "is {name} of the repository, which a build must never replace. {choose}"
-            ));
+            return Err(Refusal::IsProtected { name });
         }
         if abs.starts_with(dir) {
-            return Err(format!("is inside {name} of the repository. {choose}"));
+            return Err(Refusal::InsideProtected { name });
         }
         if dir.starts_with(abs) {
-            return Err(format!(
-                "contains {name} of the repository, which a build must never replace. \
-                 {choose}"
-            ));
+            return Err(Refusal::ContainsProtected { name });
         }
     }
     Ok(())

@@ -4,6 +4,7 @@
 
 use minijinja::value::{Serde, Value};
 use minijinja::{Environment, UndefinedBehavior};
+use std::fmt;
 use std::path::Path;
 
 /// (name, built-in source). The README documents each template's context.
@@ -20,16 +21,82 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("controls.html", include_str!("templates/controls.html")),
 ];
 
+/// A template that cannot be loaded or rendered: which one, and minijinja's error (with
+/// its template name and line).
+#[derive(Debug)]
+pub enum TemplateError {
+    /// The template syntax settings themselves.
+    Syntax(minijinja::Error),
+    /// An override in `site-templates/` cannot be read.
+    Read {
+        name: String,
+        source: std::io::Error,
+    },
+    /// An override in `site-templates/` does not parse.
+    Invalid {
+        name: String,
+        source: minijinja::Error,
+    },
+    /// A file in `site-templates/` that is no template's name.
+    Unknown { name: String },
+    /// No template of this name.
+    Missing(minijinja::Error),
+    /// Rendering failed (an undefined variable, a filter error).
+    Render {
+        name: String,
+        source: minijinja::Error,
+    },
+}
+
+impl fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TemplateError::Syntax(e) => e.fmt(f),
+            TemplateError::Read { name, source } => {
+                write!(f, "site-templates/{name}: cannot read: {source}")
+            }
+            TemplateError::Invalid { name, source } => {
+                write!(f, "site-templates/{name}: {}", describe(source))
+            }
+            TemplateError::Unknown { name } => {
+                let names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
+                write!(
+                    f,
+                    "site-templates/{name}: not a template name; expected one of {}",
+                    names.join(", ")
+                )
+            }
+            TemplateError::Missing(e) => f.write_str(&describe(e)),
+            TemplateError::Render { name, source } => {
+                write!(f, "template {name}: {}", describe(source))
+            }
+        }
+    }
+}
+
+impl std::error::Error for TemplateError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            TemplateError::Read { source, .. } => Some(source),
+            TemplateError::Syntax(e)
+            | TemplateError::Invalid { source: e, .. }
+            | TemplateError::Missing(e)
+            | TemplateError::Render { source: e, .. } => Some(e),
+            TemplateError::Unknown { .. } => None,
+        }
+    }
+}
+
 /// Builds the environment; overrides come from `<repo>/site-templates/`. Files there
 /// with other names (except `*.md`) are errors: they would silently do nothing.
-pub fn environment(repo: &Path) -> Result<Environment<'static>, String> {
+pub fn environment(repo: &Path) -> Result<Environment<'static>, TemplateError> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_debug(true);
     let syntax = minijinja::syntax::SyntaxConfig::builder()
         .keep_trailing_newline(true)
         .build()
-        .map_err(|e| e.to_string())?;
+        .map_err(TemplateError::Syntax)?;
     env.set_syntax(syntax);
     env.add_global("version", crate::VERSION);
     for (name, source) in BUILTIN {
@@ -37,10 +104,18 @@ pub fn environment(repo: &Path) -> Result<Environment<'static>, String> {
         let source = match std::fs::read_to_string(&path) {
             Ok(s) => s,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => (*source).to_owned(),
-            Err(e) => return Err(format!("site-templates/{name}: cannot read: {e}")),
+            Err(source) => {
+                return Err(TemplateError::Read {
+                    name: (*name).to_owned(),
+                    source,
+                });
+            }
         };
         env.add_template_owned(*name, source)
-            .map_err(|e| format!("site-templates/{name}: {}", describe(&e)))?;
+            .map_err(|source| TemplateError::Invalid {
+                name: (*name).to_owned(),
+                source,
+            })?;
     }
     if let Ok(entries) = std::fs::read_dir(repo.join("site-templates")) {
         let mut unknown: Vec<String> = entries
@@ -51,12 +126,8 @@ pub fn environment(repo: &Path) -> Result<Environment<'static>, String> {
             })
             .collect();
         unknown.sort();
-        if let Some(n) = unknown.first() {
-            let names: Vec<&str> = BUILTIN.iter().map(|(n, _)| *n).collect();
-            return Err(format!(
-                "site-templates/{n}: not a template name; expected one of {}",
-                names.join(", ")
-            ));
+        if let Some(name) = unknown.into_iter().next() {
+            return Err(TemplateError::Unknown { name });
         }
     }
     Ok(env)
@@ -77,10 +148,13 @@ pub fn render<S: serde::Serialize>(
     env: &Environment,
     name: &str,
     ctx: S,
-) -> Result<String, String> {
-    let t = env.get_template(name).map_err(|e| describe(&e))?;
+) -> Result<String, TemplateError> {
+    let t = env.get_template(name).map_err(TemplateError::Missing)?;
     t.render(Value::from(Serde(ctx)))
-        .map_err(|e| format!("template {name}: {}", describe(&e)))
+        .map_err(|source| TemplateError::Render {
+            name: name.to_owned(),
+            source,
+        })
 }
 
 #[cfg(test)]
@@ -103,6 +177,11 @@ mod tests {
             minijinja::context! { accent => "#000000" },
         )
         .unwrap_err();
+        assert!(
+            matches!(&err, TemplateError::Render { name, .. } if name == "theme.css"),
+            "{err:?}"
+        );
+        let err = err.to_string();
         assert!(err.contains("theme.css") && err.contains('2'), "{err}");
         assert!(err.contains("undefined"), "{err}");
     }
@@ -127,7 +206,17 @@ mod tests {
             "/* mine #123456 */"
         );
         std::fs::write(dir.path().join("site-templates/mnth.html"), "x").unwrap();
-        assert!(environment(dir.path()).unwrap_err().contains("mnth.html"));
+        let e = environment(dir.path()).unwrap_err();
+        assert!(
+            matches!(&e, TemplateError::Unknown { name } if name == "mnth.html"),
+            "{e:?}"
+        );
+        assert!(
+            e.to_string().starts_with(
+                "site-templates/mnth.html: not a template name; expected one of base.html, "
+            ),
+            "{e}"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! (`output::MARKER`) is the staging folder's first file, so every site carries it and
 //! a leftover staging folder is removed only when custody can tell it wrote it.
 
+use super::error::SiteError;
 use super::output;
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -19,7 +20,7 @@ pub struct SiteWriter {
 }
 
 /// A relative path of plain components (no `..`, no root, no empty parts).
-pub fn safe_relative(rel: &str) -> Result<&Path, String> {
+pub fn safe_relative(rel: &str) -> Result<&Path, SiteError> {
     let p = Path::new(rel);
     let ok = !rel.is_empty()
         && !rel.contains('\\')
@@ -28,20 +29,24 @@ pub fn safe_relative(rel: &str) -> Result<&Path, String> {
     if ok {
         Ok(p)
     } else {
-        Err(format!("refusing to write outside the site: {rel:?}"))
+        Err(SiteError::Outside {
+            rel: rel.to_owned(),
+        })
     }
 }
 
 impl SiteWriter {
     /// Creates a staging folder beside `out` holding only the marker. `out` must have
     /// passed [`output::check`].
-    pub fn new(out: &Path) -> Result<SiteWriter, String> {
+    pub fn new(out: &Path) -> Result<SiteWriter, SiteError> {
         let parent = match out.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        std::fs::create_dir_all(&parent)
-            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        std::fs::create_dir_all(&parent).map_err(|source| SiteError::Create {
+            path: parent.clone(),
+            source,
+        })?;
         let name = out
             .file_name()
             .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
@@ -51,17 +56,17 @@ impl SiteWriter {
         // it is one custody wrote.
         if std::fs::symlink_metadata(&staging).is_ok() {
             if !output::is_custody_site(&staging) && !is_unfinished_staging(&staging) {
-                return Err(format!(
-                    "{} is in the way of the staging folder and was not written by custody: \
-                     move it away",
-                    staging.display()
-                ));
+                return Err(SiteError::InTheWay { staging });
             }
-            std::fs::remove_dir_all(&staging)
-                .map_err(|e| format!("cannot clear {}: {e}", staging.display()))?;
+            std::fs::remove_dir_all(&staging).map_err(|source| SiteError::Clear {
+                path: staging.clone(),
+                source,
+            })?;
         }
-        std::fs::create_dir(&staging)
-            .map_err(|e| format!("cannot create {}: {e}", staging.display()))?;
+        std::fs::create_dir(&staging).map_err(|source| SiteError::Create {
+            path: staging.clone(),
+            source,
+        })?;
         let w = SiteWriter {
             staging,
             files: AtomicUsize::new(0),
@@ -90,18 +95,20 @@ impl SiteWriter {
     }
 
     /// The staged path of `rel`, with its folder created.
-    fn target(&self, rel: &str) -> Result<PathBuf, String> {
+    fn target(&self, rel: &str) -> Result<PathBuf, SiteError> {
         let path = self.staging.join(safe_relative(rel)?);
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            std::fs::create_dir_all(dir).map_err(|source| SiteError::Create {
+                path: dir.to_path_buf(),
+                source,
+            })?;
         }
         Ok(path)
     }
 
-    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), String> {
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), SiteError> {
         let path = self.target(rel)?;
-        std::fs::write(&path, bytes).map_err(|e| format!("cannot write {rel}: {e}"))?;
+        std::fs::write(&path, bytes).map_err(|source| write_error(rel, source))?;
         self.files.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
         Ok(())
@@ -112,14 +119,14 @@ impl SiteWriter {
     pub fn write_with(
         &self,
         rel: &str,
-        fill: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> Result<(), String>,
-    ) -> Result<(), String> {
+        fill: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> Result<(), SiteError>,
+    ) -> Result<(), SiteError> {
         use std::io::Write;
         let path = self.target(rel)?;
-        let f = std::fs::File::create(&path).map_err(|e| format!("cannot write {rel}: {e}"))?;
+        let f = std::fs::File::create(&path).map_err(|source| write_error(rel, source))?;
         let mut w = std::io::BufWriter::with_capacity(256 * 1024, f);
         fill(&mut w)?;
-        w.flush().map_err(|e| format!("cannot write {rel}: {e}"))?;
+        w.flush().map_err(|source| write_error(rel, source))?;
         let len = w.get_ref().metadata().map(|m| m.len()).unwrap_or(0);
         self.files.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(len, Ordering::Relaxed);
@@ -128,11 +135,14 @@ impl SiteWriter {
 
     /// Takes `rel` over from the previous site at `old_root` unchanged: a hard link, or a
     /// copy where the file system cannot link.
-    pub fn link(&self, old_root: &Path, rel: &str) -> Result<(), String> {
+    pub fn link(&self, old_root: &Path, rel: &str) -> Result<(), SiteError> {
         let src = old_root.join(safe_relative(rel)?);
         let path = self.target(rel)?;
         if std::fs::hard_link(&src, &path).is_err() {
-            std::fs::copy(&src, &path).map_err(|e| format!("cannot copy {rel}: {e}"))?;
+            std::fs::copy(&src, &path).map_err(|source| SiteError::Copy {
+                rel: rel.to_owned(),
+                source,
+            })?;
         }
         self.files.fetch_add(1, Ordering::Relaxed);
         self.linked.fetch_add(1, Ordering::Relaxed);
@@ -141,18 +151,18 @@ impl SiteWriter {
 
     /// Creates `rel` as a hard link to `from`, a file already in the staged site (the
     /// same control page in every client's folder), or a copy where links fail.
-    pub fn link_staged(&self, from: &str, rel: &str) -> Result<(), String> {
+    pub fn link_staged(&self, from: &str, rel: &str) -> Result<(), SiteError> {
         let src = self.staging.join(safe_relative(from)?);
         let path = self.target(rel)?;
         if std::fs::hard_link(&src, &path).is_err() {
-            std::fs::copy(&src, &path).map_err(|e| format!("cannot write {rel}: {e}"))?;
+            std::fs::copy(&src, &path).map_err(|source| write_error(rel, source))?;
         }
         self.files.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }
 
     /// Keeps a folder of a previous site (a client that could not be rebuilt this time).
-    pub fn keep_from(&self, old_root: &Path, rel: &str) -> Result<bool, String> {
+    pub fn keep_from(&self, old_root: &Path, rel: &str) -> Result<bool, SiteError> {
         let src = old_root.join(safe_relative(rel)?);
         if !src.is_dir() {
             return Ok(false);
@@ -176,14 +186,13 @@ impl SiteWriter {
 
     /// Replaces `out` with the staged site: the old one is moved aside first and removed
     /// only after the new one is in place.
-    pub fn commit(self, out: &Path) -> Result<(), String> {
+    pub fn commit(self, out: &Path) -> Result<(), SiteError> {
         // The previous site was checked before the build; a link put there since would
         // be swapped away, not the folder it names.
         if std::fs::symlink_metadata(out).is_ok_and(|m| m.file_type().is_symlink()) {
-            return Err(format!(
-                "{} became a symbolic link during the build: not replaced",
-                out.display()
-            ));
+            return Err(SiteError::BecameLink {
+                out: out.to_path_buf(),
+            });
         }
         // Where the OS swaps two paths in one step, nothing (a reader, a kill) ever sees
         // `out` missing; elsewhere the two renames below leave a brief gap.
@@ -199,14 +208,13 @@ impl SiteWriter {
         ));
         let had_old = out.exists();
         if had_old {
-            std::fs::rename(out, &old)
-                .map_err(|e| format!("cannot move the previous site aside: {e}"))?;
+            std::fs::rename(out, &old).map_err(SiteError::MoveAside)?;
         }
         if let Err(e) = std::fs::rename(&self.staging, out) {
             if had_old {
                 let _ = std::fs::rename(&old, out);
             }
-            return Err(format!("cannot move the new site into place: {e}"));
+            return Err(SiteError::MoveIntoPlace(e));
         }
         if had_old {
             remove_site(&old);
@@ -217,6 +225,13 @@ impl SiteWriter {
     /// Drops the staged files (the build failed); `out` is untouched.
     pub fn abandon(self) {
         remove_site(&self.staging);
+    }
+}
+
+fn write_error(rel: &str, source: std::io::Error) -> SiteError {
+    SiteError::Write {
+        rel: rel.to_owned(),
+        source,
     }
 }
 
@@ -374,7 +389,10 @@ mod tests {
 
         let w = SiteWriter::new(&out).unwrap();
         w.write("a/new.html", b"new").unwrap();
-        assert!(w.write("../escape", b"x").is_err());
+        assert!(matches!(
+            w.write("../escape", b"x"),
+            Err(SiteError::Outside { rel }) if rel == "../escape"
+        ));
         w.commit(&out).unwrap();
         assert!(out.join("a/new.html").exists());
         assert!(!out.join("old.html").exists());

@@ -343,7 +343,7 @@ impl PolicySource for Files {
     fn read(&self, rel_path: &str) -> Result<Option<String>, String> {
         match self.0.get(rel_path) {
             None => Ok(None),
-            Some(bytes) => custody::repo::decode_utf8(bytes.clone()).map(Some),
+            Some(bytes) => Ok(Some(custody::repo::decode_utf8(bytes.clone())?)),
         }
     }
 }

@@ -108,7 +108,7 @@ pub fn run(ctx: &Ctx, args: &CheckArgs) -> CommandResult {
         Format::Github => {
             term.out(&report::github::render(&report));
             if let Err(e) = report::github::append_step_summary(&report) {
-                term.diagnostics([&Diagnostic::general(Code::StepSummary, e)]);
+                term.diagnostics([&e.into_diagnostic()]);
             }
         }
         Format::Markdown => term.out(&report::markdown::render(&report)),

@@ -118,6 +118,7 @@ pub fn run(ctx: &Ctx, args: &CollectArgs) -> CommandResult {
         veeam,
         compress_above: args.compress_above,
     };
+    collect::guard::on_interrupt(interrupted);
     let outcomes = collect::collect(&opts, creds, &ctx.term);
     ctx.term
         .status(&format!("{}\n", collect::summary(&outcomes)));
@@ -128,4 +129,14 @@ pub fn run(ctx: &Ctx, args: &CollectArgs) -> CommandResult {
             Outcome::BadInput
         },
     )
+}
+
+/// An interrupt, once the guard has removed the partial folders and lock files: the
+/// process ends here, on the signal handler's thread, while workers may still be
+/// waiting on Graph.
+fn interrupted() {
+    crate::app::terminal::stderr(
+        "custody collect: interrupted; partial folders removed, existing months untouched\n",
+    );
+    std::process::exit(crate::app::exit::EXIT_INTERRUPTED);
 }

@@ -4,7 +4,7 @@
 use crate::app::Ctx;
 use crate::app::exit::{CommandResult, Outcome};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::history::PolicyHistory;
+use crate::history::{HistoryError, PolicyHistory};
 use crate::policy::load::{PolicySource, WorkingTree};
 use crate::policy::load_policy;
 use clap::ValueEnum;
@@ -70,14 +70,22 @@ pub fn run(ctx: &Ctx, args: &DiffArgs) -> CommandResult {
             history_error(format!("{e} (name the base revision: custody diff BASE)"))
         })?,
     };
-    let base_src = history.source_at(&base).map_err(history_error)?;
-    let mut clients = history.clients_at(&base).map_err(history_error)?;
+    let base_src = history
+        .source_at(&base)
+        .map_err(HistoryError::into_diagnostic)?;
+    let mut clients = history
+        .clients_at(&base)
+        .map_err(HistoryError::into_diagnostic)?;
     let head_src: Box<dyn PolicySource + Send + Sync> = match &args.head {
-        Some(h) => history.source_at(h).map_err(history_error)?,
+        Some(h) => history
+            .source_at(h)
+            .map_err(HistoryError::into_diagnostic)?,
         None => Box::new(WorkingTree(root.to_path_buf())),
     };
     let head_clients = match &args.head {
-        Some(h) => history.clients_at(h).map_err(history_error)?,
+        Some(h) => history
+            .clients_at(h)
+            .map_err(HistoryError::into_diagnostic)?,
         None => crate::repo::discover_clients(root)
             .map(|(c, _)| c)
             .map_err(|d| Diagnostic::general(d.code, d.to_string()))?,

@@ -4,7 +4,6 @@ use super::usage;
 use crate::app::Ctx;
 use crate::app::exit::{CommandResult, Outcome};
 use crate::client_id::ClientId;
-use crate::diagnostic::{Code, Diagnostic};
 use std::path::PathBuf;
 
 #[derive(clap::Args, Debug)]
@@ -42,8 +41,7 @@ pub fn run(ctx: &Ctx, args: &InitArgs) -> CommandResult {
         }
     };
     if args.client.is_some() && crate::init::is_repository(&args.dir) {
-        let report = crate::init::add_client(&args.dir, &id)
-            .map_err(|e| Diagnostic::general(Code::Io, e))?;
+        let report = crate::init::add_client(&args.dir, &id).map_err(super::io)?;
         for f in &report.created {
             ctx.term.status(&format!("created {f}\n"));
         }
@@ -52,8 +50,8 @@ pub fn run(ctx: &Ctx, args: &InitArgs) -> CommandResult {
         ));
         return Ok(Outcome::Success);
     }
-    let report = crate::init::init_repo_with(&args.dir, &id, args.force, &action)
-        .map_err(|e| Diagnostic::general(Code::Io, e))?;
+    let report =
+        crate::init::init_repo_with(&args.dir, &id, args.force, &action).map_err(super::io)?;
     for f in &report.created {
         ctx.term.status(&format!("created {f}\n"));
     }

@@ -22,12 +22,13 @@ pub mod watch;
 
 use crate::diagnostic::{Code, Diagnostic};
 
-/// A usage error: an argument that cannot be used, named in the message.
-pub(crate) fn usage(message: impl Into<String>) -> Diagnostic {
-    Diagnostic::general(Code::Usage, message)
+/// A usage error: an argument that cannot be used, named in the message (text, or a
+/// library error whose `Display` is the message).
+pub(crate) fn usage(message: impl std::fmt::Display) -> Diagnostic {
+    Diagnostic::general(Code::Usage, message.to_string())
 }
 
 /// A file or folder that cannot be read or written.
-pub(crate) fn io(message: impl Into<String>) -> Diagnostic {
-    Diagnostic::general(Code::Io, message)
+pub(crate) fn io(message: impl std::fmt::Display) -> Diagnostic {
+    Diagnostic::general(Code::Io, message.to_string())
 }
