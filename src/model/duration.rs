@@ -18,14 +18,29 @@ const UNITS: [(char, u64, &str); 5] = [
     ('m', 1, "m"),
 ];
 
+/// The longest duration a policy may state: 200 years. Beyond it a value is a typo or an
+/// attack, and date arithmetic with it would overflow (an RPO of 2^64 minutes used to
+/// wrap around to a negative span and report gaps that are not there).
+pub const MAX_YEARS: u64 = 200;
+const MAX_MINUTES: u64 = MAX_YEARS * 365 * 24 * 60;
+
 /// A string that is not a policy duration (kept, to be named in the message).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DurationError {
     pub input: String,
+    /// Well formed, but longer than [`MAX_YEARS`].
+    pub too_long: bool,
 }
 
 impl fmt::Display for DurationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.too_long {
+            return write!(
+                f,
+                "duration {:?} is longer than {MAX_YEARS} years: write the real value, e.g. \"7y\"",
+                self.input
+            );
+        }
         write!(
             f,
             "invalid duration {:?}: expected a number and a unit (m, h, d, w, y), e.g. \"4h\" or \"90d\"",
@@ -40,6 +55,11 @@ impl Duration {
     pub fn parse(s: &str) -> Result<Self, DurationError> {
         let err = || DurationError {
             input: s.to_owned(),
+            too_long: false,
+        };
+        let too_long = || DurationError {
+            input: s.to_owned(),
+            too_long: true,
         };
         let unit = s.chars().last().ok_or_else(err)?;
         let number = &s[..s.len() - unit.len_utf8()];
@@ -47,8 +67,12 @@ impl Duration {
         if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
             return Err(err());
         }
-        let n: u64 = number.parse().map_err(|_| err())?;
-        let minutes = n.checked_mul(*per).ok_or_else(err)?;
+        // All digits: a number too large for u64 is too long, not malformed.
+        let n: u64 = number.parse().map_err(|_| too_long())?;
+        let minutes = n
+            .checked_mul(*per)
+            .filter(|m| *m <= MAX_MINUTES)
+            .ok_or_else(too_long)?;
         Ok(Duration { minutes })
     }
 
@@ -67,7 +91,9 @@ impl Duration {
     }
 
     pub fn seconds(self) -> i64 {
-        (self.minutes as i64).saturating_mul(60)
+        i64::try_from(self.minutes)
+            .unwrap_or(i64::MAX)
+            .saturating_mul(60)
     }
 
     pub fn days(self) -> f64 {
@@ -126,6 +152,23 @@ mod tests {
         for bad in ["", "h", "4", "4x", "-4h", "4.5h", " 4h", "4 h", "P1Y"] {
             assert!(Duration::parse(bad).is_err(), "{bad:?}");
         }
+    }
+
+    /// A value beyond 200 years (or beyond u64) is refused as too long, never wrapped.
+    #[test]
+    fn rejects_durations_beyond_200_years() {
+        assert_eq!(Duration::parse("200y").unwrap().minutes(), MAX_MINUTES);
+        for bad in [
+            "201y",
+            "10000000000m",
+            "18446744073709551615m",
+            "99999999999999999999999d",
+        ] {
+            let e = Duration::parse(bad).unwrap_err();
+            assert!(e.too_long, "{bad}");
+            assert!(e.to_string().contains("longer than 200 years"), "{e}");
+        }
+        assert!(Duration::from_minutes(u64::MAX).seconds() > 0);
     }
 
     #[test]
