@@ -30,6 +30,9 @@ pub enum Refusal {
     Foreign {
         entry: String,
     },
+    /// A site custody built before it kept the list of its files ([`INVENTORY`]): what in
+    /// it is custody's cannot be told from what someone put there.
+    NoInventory,
     Root,
     Home,
     ContainsHome {
@@ -84,6 +87,12 @@ impl fmt::Display for Refusal {
                  folder whole and would delete it. Move it out of the site, or give another \
                  folder"
             ),
+            Refusal::NoInventory => write!(
+                f,
+                "was built by a custody that kept no list of the files it wrote ({INVENTORY}), \
+                 so custody cannot tell your files from its own and will not replace it. Move \
+                 anything of yours out of it, delete the folder, and build again"
+            ),
             Refusal::Root => write!(f, "is the root of the file system. {CHOOSE}"),
             Refusal::Home => write!(f, "is your home folder. {CHOOSE}"),
             Refusal::ContainsHome { home } => {
@@ -134,6 +143,75 @@ pub const MARKER: &str = ".custody-site";
 pub const MARKER_TEXT: &str = "custody site\n\
 This folder was written by `custody build`, which replaces it whole at the next build.\n\
 Keep nothing else in it: custody refuses to replace a folder holding files it did not write.\n";
+
+/// The list of every file a build wrote, beside the marker: a rebuild replaces a site
+/// only when each file in it is on that list, so a file someone put anywhere in the
+/// site (even where custody writes files of its own, such as `assets/`) is never
+/// deleted. Written last, after every other file of the staged site; deterministic
+/// (sorted paths), so builds stay byte-identical.
+pub const INVENTORY: &str = ".custody-files";
+
+/// The inventory's first line; each further line is one site-relative path with `/`.
+const INVENTORY_HEAD: &str =
+    "custody site files: every file custody wrote in this folder, one per line";
+
+/// The inventory of `files` (site-relative, `/`-separated).
+pub fn inventory_text(mut files: Vec<String>) -> String {
+    files.sort();
+    let mut out = String::with_capacity(files.iter().map(|f| f.len() + 1).sum::<usize>() + 80);
+    out.push_str(INVENTORY_HEAD);
+    out.push('\n');
+    for f in files {
+        out.push_str(&f);
+        out.push('\n');
+    }
+    out
+}
+
+/// The files the inventory of `dir` lists, or `None` when it has none (absent, a link,
+/// unreadable, or without the first line).
+fn read_inventory(dir: &Path) -> Option<std::collections::HashSet<String>> {
+    let path = dir.join(INVENTORY);
+    if !std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+        return None;
+    }
+    let text = std::fs::read_to_string(&path).ok()?;
+    let mut lines = text.lines();
+    (lines.next()? == INVENTORY_HEAD).then(|| lines.map(str::to_owned).collect())
+}
+
+/// The regular files of `dir` (site-relative, `/`-separated, sorted), without the
+/// marker and the inventory; `Err` names the first entry that is neither a file nor a
+/// folder, or cannot be read.
+pub fn site_files(dir: &Path) -> Result<Vec<String>, String> {
+    let mut files = Vec::new();
+    for e in walkdir::WalkDir::new(dir).min_depth(1).sort_by_file_name() {
+        let e = e.map_err(|_| "an unreadable entry".to_owned())?;
+        let rel = e.path().strip_prefix(dir).unwrap_or(e.path());
+        let Some(rel) = rel.to_str().map(|r| r.replace('\\', "/")) else {
+            return Err(rel.to_string_lossy().into_owned());
+        };
+        let t = e.file_type();
+        if t.is_dir() {
+            continue;
+        }
+        if !t.is_file() {
+            return Err(rel);
+        }
+        if rel != MARKER && rel != INVENTORY {
+            files.push(rel);
+        }
+    }
+    Ok(files)
+}
+
+/// The first file of `dir` its inventory does not list (or that is not a file).
+fn unlisted_file(dir: &Path, listed: &std::collections::HashSet<String>) -> Option<String> {
+    match site_files(dir) {
+        Ok(files) => files.into_iter().find(|f| !listed.contains(f)),
+        Err(entry) => Some(entry),
+    }
+}
 
 /// Folders of the repository a site must never be, contain or be inside: the inputs,
 /// what is generated from them and committed, git's and custody's own state.
@@ -186,14 +264,26 @@ pub fn check(repo: &Path, out: &Path) -> Result<PathBuf, Refusal> {
     if let Some(entry) = foreign_entry(&abs) {
         return Err(Refusal::Foreign { entry });
     }
+    let Some(listed) = read_inventory(&abs) else {
+        return Err(Refusal::NoInventory);
+    };
+    if let Some(entry) = unlisted_file(&abs, &listed) {
+        return Err(Refusal::Foreign { entry });
+    }
     Ok(abs)
 }
 
 /// Whether `dir` is a site (or staging folder) custody wrote and may remove: marked, or
 /// recognised as a site from before the marker, and holding nothing else.
+///
+/// A folder with an inventory must hold nothing it does not list; one without (a
+/// staging folder whose build was killed before it finished) is judged by its layout.
 pub fn is_custody_site(dir: &Path) -> bool {
     let is_dir = std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir());
-    is_dir && (is_marked(dir) || is_pre_marker_site(dir)) && foreign_entry(dir).is_none()
+    is_dir
+        && (is_marked(dir) || is_pre_marker_site(dir))
+        && foreign_entry(dir).is_none()
+        && read_inventory(dir).is_none_or(|listed| unlisted_file(dir, &listed).is_none())
 }
 
 /// The marker is present: a regular file (not a link) with custody's first line.
@@ -259,7 +349,7 @@ fn foreign_entry(dir: &Path) -> Option<String> {
     };
     for (name, kind) in entries {
         let foreign = match (name.as_str(), kind) {
-            (MARKER | "index.html", Kind::File) => None,
+            (MARKER | INVENTORY | "index.html", Kind::File) => None,
             ("assets" | "controls", Kind::Dir) => {
                 foreign_in_tree(&dir.join(&name)).map(|sub| format!("{name}/{sub}"))
             }

@@ -187,6 +187,25 @@ impl SiteWriter {
     /// Replaces `out` with the staged site: the old one is moved aside first and removed
     /// only after the new one is in place.
     pub fn commit(self, out: &Path) -> Result<(), SiteError> {
+        // The list of what this build wrote, last: the next build replaces this site only
+        // while it holds nothing else. A failure here drops the staged site, as a failed
+        // build does; `out` is untouched.
+        let listed = output::site_files(&self.staging)
+            .map_err(|rel| SiteError::Write {
+                rel,
+                source: std::io::Error::other("not a regular file"),
+            })
+            .and_then(|files| {
+                std::fs::write(
+                    self.staging.join(output::INVENTORY),
+                    output::inventory_text(files),
+                )
+                .map_err(|source| write_error(output::INVENTORY, source))
+            });
+        if let Err(e) = listed {
+            remove_site(&self.staging);
+            return Err(e);
+        }
         // The previous site was checked before the build; a link put there since would
         // be swapped away, not the folder it names.
         if std::fs::symlink_metadata(out).is_ok_and(|m| m.file_type().is_symlink()) {

@@ -7,7 +7,7 @@
 
 use assert_cmd::Command;
 use custody::controls::testing::Fx;
-use custody::website::output::{MARKER, MARKER_TEXT};
+use custody::website::output::{INVENTORY, MARKER, MARKER_TEXT};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -330,6 +330,104 @@ fn a_site_holding_files_custody_did_not_write_is_refused() {
         .code(0);
 }
 
+/// Red team: files put where custody writes files of its own (`assets/`, `controls/`, a
+/// month folder, a client's `assets/`, a folder named like a client) were deleted by the
+/// next build. The site's file list (`.custody-files`) says what custody wrote; anything
+/// else is refused, named, and left as it is.
+#[test]
+fn files_put_where_custody_writes_its_own_are_never_deleted() {
+    let fx = fixture();
+    let site = fx.root.join("site");
+    fx.custody()
+        .arg("build")
+        .arg("--out")
+        .arg(&site)
+        .assert()
+        .code(0);
+    for foreign in [
+        "assets/company-logo.png",
+        "controls/notes.md",
+        "acme/2026-11/mynote.txt",
+        "acme/assets/x.css",
+        "acme/controls/extra.html",
+        "archive/index.html",
+        "reports/2025-01/q1.pdf",
+    ] {
+        let p = site.join(foreign);
+        let new_dirs: Vec<PathBuf> = p
+            .ancestors()
+            .skip(1)
+            .take_while(|a| !a.exists())
+            .map(Path::to_path_buf)
+            .collect();
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, "mine\n").unwrap();
+        fx.refused(
+            &site,
+            &format!("holds {foreign}, which custody did not write"),
+        );
+        std::fs::remove_file(&p).unwrap();
+        for d in new_dirs {
+            std::fs::remove_dir(d).unwrap();
+        }
+    }
+    // Nothing foreign left: the site builds again.
+    fx.custody()
+        .arg("build")
+        .arg("--out")
+        .arg(&site)
+        .assert()
+        .code(0);
+}
+
+/// The file list names every file of the site and nothing else, and a site without it
+/// (built by an older custody, or a folder that merely holds a marker) is not replaced:
+/// custody cannot tell its files from anyone else's there.
+#[test]
+fn a_site_without_its_file_list_is_not_replaced() {
+    let fx = fixture();
+    let site = fx.root.join("site");
+    fx.custody()
+        .arg("build")
+        .arg("--out")
+        .arg(&site)
+        .assert()
+        .code(0);
+    let list = std::fs::read_to_string(site.join(INVENTORY)).unwrap();
+    let mut listed: Vec<&str> = list.lines().skip(1).collect();
+    let mut files: Vec<String> = walkdir::WalkDir::new(&site)
+        .min_depth(1)
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().strip_prefix(&site).unwrap().display().to_string())
+        .filter(|f| f != MARKER && f != INVENTORY)
+        .collect();
+    files.sort();
+    listed.sort();
+    assert_eq!(listed, files);
+    assert!(listed.contains(&"acme/2026-11/index.html"), "{listed:?}");
+    for leak in [fx.root.to_str().unwrap(), env!("CARGO_PKG_VERSION")] {
+        assert!(!list.contains(leak), "the list names {leak:?}");
+    }
+
+    std::fs::remove_file(site.join(INVENTORY)).unwrap();
+    fx.refused(&site, "kept no list of the files it wrote");
+
+    // A folder that merely holds the marker, with files in custody's layout.
+    let forged = fx.root.join("forged");
+    for (f, text) in [
+        (MARKER, MARKER_TEXT),
+        ("assets/notes.txt", "mine\n"),
+        ("controls/mine.html", "<p>mine</p>\n"),
+    ] {
+        let p = forged.join(f);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    fx.refused(&forged, "kept no list of the files it wrote");
+}
+
 #[test]
 fn a_client_build_into_the_repository_is_refused_before_anything_else() {
     let fx = fixture();
@@ -387,7 +485,7 @@ fn a_site_built_before_the_marker_existed_is_recognised_and_marked() {
     let fx = fixture();
     let site = fx.repo.join("site");
     fx.custody().arg("build").assert().code(0);
-    // An older custody wrote the same layout, without the marker.
+    // A site in custody's layout, with its file list, whose marker went missing.
     std::fs::remove_file(site.join(MARKER)).unwrap();
     fx.custody().args(["build", "--no-cache"]).assert().code(0);
     assert_eq!(
