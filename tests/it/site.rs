@@ -416,15 +416,17 @@ fn a_single_client_build_is_a_standalone_site() {
         !files.contains_key("index.html"),
         "no portfolio page in a client's standalone site"
     );
-    // The client's folder, and the marker that says custody built the site.
+    // The client's folder, the marker that says custody built the site and the list of
+    // the files it wrote.
+    use custody::website::output::{INVENTORY, MARKER};
     assert!(
-        files.contains_key(custody::website::output::MARKER),
-        "a standalone site is marked too"
+        files.contains_key(MARKER) && files.contains_key(INVENTORY),
+        "a standalone site is marked and listed too"
     );
     assert!(
         files
             .keys()
-            .all(|k| k.starts_with("northwind/") || k == custody::website::output::MARKER),
+            .all(|k| k.starts_with("northwind/") || k == MARKER || k == INVENTORY),
         "{:?}",
         files.keys().collect::<Vec<_>>()
     );
