@@ -746,9 +746,14 @@ fn rpo(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
         if !restore_points::decide(p, w, &jobs) {
             return Err(jobs);
         }
-        return restore_points::measure(ctx, p, w, rpo).map_err(|m| Missing {
-            reason: format!("{}; and no job records: {}", m.reason, jobs.reason),
-            file: m.file,
+        return restore_points::measure(ctx, p, w, rpo).map_err(|m| {
+            if m.reason == jobs.reason {
+                return m; // one cause (another tenant's month) for both
+            }
+            Missing {
+                reason: format!("{}; and no job records: {}", m.reason, jobs.reason),
+                file: m.file,
+            }
         });
     }
     // The observed window ends when the snapshot was taken: later days are not yet
