@@ -276,8 +276,7 @@ fn search_probe(ctx: &ClientCtx, tenant: &str, unit_pages: &[Value]) -> Readines
         .find(rp::searchable);
     let Some(unit) = unit else {
         return Readiness::NotApplicable {
-            reason: "no protected unit on the first page of the protection units to search"
-                .into(),
+            reason: "no protected unit on the first page of the protection units to search".into(),
         };
     };
     let now = jiff::Timestamp::now();

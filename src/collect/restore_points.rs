@@ -12,8 +12,11 @@ use crate::model::Workload;
 use crate::policy::Policy;
 
 /// The protection units files a search takes its units from.
-pub(super) const UNITS_FILES: [Endpoint; 3] =
-    [Endpoint::MailboxUnits, Endpoint::DriveUnits, Endpoint::SiteUnits];
+pub(super) const UNITS_FILES: [Endpoint; 3] = [
+    Endpoint::MailboxUnits,
+    Endpoint::DriveUnits,
+    Endpoint::SiteUnits,
+];
 
 /// A workload whose restore points are searched.
 pub(super) struct Planned {
@@ -174,7 +177,11 @@ impl ClientCtx<'_> {
         tenant: &str,
         rec: &EndpointRecord,
     ) -> Result<Vec<Value>, Stop> {
-        let url = format!("{}{}", self.opts.graph_url.trim_end_matches('/'), rp::REQUEST);
+        let url = format!(
+            "{}{}",
+            self.opts.graph_url.trim_end_matches('/'),
+            rp::REQUEST
+        );
         let next = AtomicUsize::new(0);
         let cancel = AtomicBool::new(false);
         let out: Mutex<BTreeMap<usize, Value>> = Mutex::new(BTreeMap::new());

@@ -70,7 +70,11 @@ fn points(units: &[(String, String)], hole: Option<(&str, &str, &str)>) -> Vec<(
 
 /// The stand-in: the samples for every GET, `units` as the mailbox protection units, the
 /// searches answered from `points`, or refused with `search_status` when it is not 200.
-fn stand_in(units: Vec<(String, String)>, points: Vec<(String, String)>, search_status: u16) -> Server {
+fn stand_in(
+    units: Vec<(String, String)>,
+    points: Vec<(String, String)>,
+    search_status: u16,
+) -> Server {
     let base = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
     let b2 = base.clone();
     let server = Server::start(move |req| {
@@ -225,15 +229,18 @@ fn collect_searches_restore_points_in_windows_within_the_rpo_and_check_measures_
     }
 
     // The file: every call as sent and answered, with the sampling; hashed in the manifest.
-    let path = dir
-        .path()
-        .join(format!("evidence/acme/{MONTH}/graph/restorePointSearches.json"));
+    let path = dir.path().join(format!(
+        "evidence/acme/{MONTH}/graph/restorePointSearches.json"
+    ));
     let bytes = std::fs::read(&path).unwrap();
     let file: Value = serde_json::from_slice(&bytes).unwrap();
     let s = &file["searches"][0];
     assert_eq!(s["workload"], "exchange");
     assert_eq!(s["sampling"]["protectedUnits"], 4);
-    assert_eq!(s["sampling"]["searchedUnitIds"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        s["sampling"]["searchedUnitIds"].as_array().unwrap().len(),
+        4
+    );
     assert_eq!(s["calls"].as_array().unwrap().len(), reqs.len());
     let first_sent: Value = serde_json::from_str(&reqs[0].body).unwrap();
     assert!(
@@ -368,7 +375,9 @@ fn a_search_refused_for_permission_is_recorded_and_the_rpo_is_no_evidence() {
     );
     assert!(
         !dir.path()
-            .join(format!("evidence/acme/{MONTH}/graph/restorePointSearches.json"))
+            .join(format!(
+                "evidence/acme/{MONTH}/graph/restorePointSearches.json"
+            ))
             .exists()
     );
     let (_, r) = rpo_result(dir.path());

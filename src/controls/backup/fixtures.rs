@@ -223,15 +223,28 @@ pub fn as_export(neutral: &str) -> String {
 /// period, cut at five per call as Graph does. Units without a point in the period are
 /// listed in `noResultProtectionUnitIds`. The loopback Graph stand-in and the unit tests
 /// answer with it.
-pub fn restore_point_answer(request: &serde_json::Value, points: &[(String, String)]) -> serde_json::Value {
+pub fn restore_point_answer(
+    request: &serde_json::Value,
+    points: &[(String, String)],
+) -> serde_json::Value {
     use serde_json::json;
-    let parse = |v: &serde_json::Value| v.as_str().and_then(crate::evidence::graph::parse_graph_time);
+    let parse = |v: &serde_json::Value| {
+        v.as_str()
+            .and_then(crate::evidence::graph::parse_graph_time)
+    };
     let period = &request["protectionTimePeriod"];
-    let (from, to) = (parse(&period["startDateTime"]), parse(&period["endDateTime"]));
+    let (from, to) = (
+        parse(&period["startDateTime"]),
+        parse(&period["endDateTime"]),
+    );
     let pref = request["restorePointPreference"].as_str().unwrap_or("");
     let mut results = Vec::new();
     let mut none = Vec::new();
-    for unit in request["protectionUnitIds"].as_array().into_iter().flatten() {
+    for unit in request["protectionUnitIds"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
         let Some(unit) = unit.as_str() else { continue };
         let mut mine: Vec<(jiff::Timestamp, &str)> = points
             .iter()
@@ -309,7 +322,9 @@ pub fn restore_point_searches(
                     "restorePointPreference": pref
                 });
                 let response = restore_point_answer(&request, points);
-                calls.push(serde_json::json!({"request": request, "status": 200, "response": response}));
+                calls.push(
+                    serde_json::json!({"request": request, "status": 200, "response": response}),
+                );
             }
         }
     }

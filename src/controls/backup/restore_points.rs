@@ -133,9 +133,7 @@ fn read_call(
             return Err(format!("{ptr}: no restorePoint"));
         };
         let Some(t) = point.protection_date_time else {
-            return Err(format!(
-                "{ptr}/protectionDateTime: missing or not a time"
-            ));
+            return Err(format!("{ptr}/protectionDateTime: missing or not a time"));
         };
         let Some(unit) = point
             .protection_unit
@@ -254,7 +252,10 @@ pub(super) fn measure(
     let Some(endpoint) = rp::units_endpoint(w) else {
         return Err(Missing {
             file: ctx.snap.path(rp::FILE),
-            reason: format!("Microsoft 365 Backup keeps no restore points for {}", w.id()),
+            reason: format!(
+                "Microsoft 365 Backup keeps no restore points for {}",
+                w.id()
+            ),
         });
     };
     let units = match endpoint {
@@ -354,7 +355,9 @@ pub(super) fn measure(
             .map(|((_, a, b), k)| (*a, *b, k))
             .collect();
         let Some(first) = wins.first() else {
-            return Err(nope(format!("{base}/calls: unit {name} was never searched")));
+            return Err(nope(format!(
+                "{base}/calls: unit {name} was never searched"
+            )));
         };
         if first.0 > month_start {
             return Err(nope(format!(
@@ -454,12 +457,7 @@ pub(super) fn measure(
             if g > rpo.seconds() {
                 over.push((
                     g,
-                    format!(
-                        "{name}: {} → {} ({})",
-                        fmt(ts(a)),
-                        fmt(ts(b)),
-                        human_gap(g)
-                    ),
+                    format!("{name}: {} → {} ({})", fmt(ts(a)), fmt(ts(b)), human_gap(g)),
                 ));
             }
         }

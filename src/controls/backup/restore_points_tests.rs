@@ -36,9 +36,9 @@ fn points(skip: &[(&str, &str, &str)]) -> Vec<(String, String)> {
         let mut t = start;
         while t <= end {
             let s = rp::graph_timestamp(t);
-            let skipped = skip.iter().any(|(su, a, b)| {
-                u == format!("u-{su}") && s.as_str() >= *a && s.as_str() < *b
-            });
+            let skipped = skip
+                .iter()
+                .any(|(su, a, b)| u == format!("u-{su}") && s.as_str() >= *a && s.as_str() < *b);
             if !skipped {
                 out.push((u.clone(), s));
             }
@@ -140,7 +140,8 @@ fn job_records_keep_deciding_where_they_exist() {
         .eval("backup.exchange.rpo");
     assert_eq!(o.status, Status::Pass, "{o:?}");
     assert!(
-        o.message.starts_with("largest gap between successful backups"),
+        o.message
+            .starts_with("largest gap between successful backups"),
         "{}",
         o.message
     );
@@ -161,8 +162,11 @@ fn other_providers_never_read_restore_points() {
     let o = without_jobs(&searches(&points(&[])))
         .policy(
             "backup.toml",
-            &crate::controls::testing::BACKUP_TOML
-                .replacen("microsoft-365-backup", "Acme Cloud Backup", 1),
+            &crate::controls::testing::BACKUP_TOML.replacen(
+                "microsoft-365-backup",
+                "Acme Cloud Backup",
+                1,
+            ),
         )
         .eval("backup.exchange.rpo");
     assert_eq!(o.status, Status::NoEvidence, "{o:?}");
@@ -184,7 +188,8 @@ fn a_missing_search_file_is_no_evidence_naming_both_sources() {
         .eval("backup.exchange.rpo");
     assert_eq!(o.status, Status::NoEvidence, "{o:?}");
     assert!(
-        o.message.contains("graph/restorePointSearches.json not found")
+        o.message
+            .contains("graph/restorePointSearches.json not found")
             && o.message.contains("backup-jobs.csv"),
         "{}",
         o.message
@@ -325,12 +330,11 @@ fn a_hole_between_query_windows_is_no_evidence() {
 #[test]
 fn a_sample_that_is_not_the_snapshots_protected_units_is_no_evidence() {
     // Bob's unit is offboarded in the snapshot: 3 protected, the file says 4.
-    let units = crate::controls::testing::default_graph()["mailboxProtectionUnits.json"]
-        .replacen(
-            &format!(r#""email":"bob@acme.example","status":"protected""#),
-            r#""email":"bob@acme.example","status":"offboarded""#,
-            1,
-        );
+    let units = crate::controls::testing::default_graph()["mailboxProtectionUnits.json"].replacen(
+        &format!(r#""email":"bob@acme.example","status":"protected""#),
+        r#""email":"bob@acme.example","status":"offboarded""#,
+        1,
+    );
     let o = without_jobs(&searches(&points(&[])))
         .graph("mailboxProtectionUnits.json", &units)
         .eval("backup.exchange.rpo");
@@ -360,9 +364,8 @@ fn a_sample_is_named_and_must_be_the_lowest_hashes() {
     let o = rpo(&v);
     assert_eq!(o.status, Status::Pass, "{o:?}");
     assert!(
-        o.message.contains(
-            "2 of 4 protection units searched, chosen by the lowest SHA-256 of their id"
-        ),
+        o.message
+            .contains("2 of 4 protection units searched, chosen by the lowest SHA-256 of their id"),
         "{}",
         o.message
     );
