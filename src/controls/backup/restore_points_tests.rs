@@ -331,7 +331,7 @@ fn a_hole_between_query_windows_is_no_evidence() {
 fn a_sample_that_is_not_the_snapshots_protected_units_is_no_evidence() {
     // Bob's unit is offboarded in the snapshot: 3 protected, the file says 4.
     let units = crate::controls::testing::default_graph()["mailboxProtectionUnits.json"].replacen(
-        &format!(r#""email":"bob@acme.example","status":"protected""#),
+        r#""email":"bob@acme.example","status":"protected""#,
         r#""email":"bob@acme.example","status":"offboarded""#,
         1,
     );
