@@ -1,7 +1,8 @@
 //! `collect`'s Microsoft 365 Backup restore point searches, after the protection units are
 //! in: per workload, the searched units (all protected ones, or a deterministic sample)
 //! are asked for their oldest and latest restore point in each query window no longer
-//! than the RPO, from one RPO before the month to now (or the month's end), five units a
+//! than the RPO, from one RPO before the month to the top of the current hour (or the
+//! month's end), five units a
 //! call so no answer reaches Graph's five-point cap. Every call is stored as sent and
 //! answered in `graph/restorePointSearches.json` (see `evidence::restore_points`).
 
@@ -100,7 +101,7 @@ impl ClientCtx<'_> {
             return Ok(rec);
         }
         let month = self.opts.month;
-        let now = jiff::Timestamp::now().min(month.end());
+        let now = rp::search_end(jiff::Timestamp::now()).min(month.end());
         let mut searches = Vec::new();
         let mut n_calls = 0u64;
         for p in plan {

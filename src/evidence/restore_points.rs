@@ -84,6 +84,14 @@ pub fn windows(start: Timestamp, end: Timestamp, len_secs: i64) -> Vec<(Timestam
     out
 }
 
+/// Where a search made at `t` ends: the top of its hour (UTC). The same month collected
+/// twice within an hour asks the same questions and stores the same bytes, and the RPO
+/// requires the searches to reach the top of the hour the collection started in.
+pub fn search_end(t: Timestamp) -> Timestamp {
+    let s = t.as_second();
+    Timestamp::from_second(s - s.rem_euclid(3600)).unwrap_or(t)
+}
+
 /// The RFC 3339 form custody sends Graph (whole seconds, `Z`).
 pub fn graph_timestamp(t: Timestamp) -> String {
     t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
@@ -220,6 +228,20 @@ mod tests {
         assert!(
             w.iter()
                 .all(|(a, b)| b.as_second() - a.as_second() <= 24 * 3600)
+        );
+    }
+
+    /// Regression: a search ending at the second the collection ran made two collections
+    /// of one month within minutes store different bytes.
+    #[test]
+    fn a_search_ends_at_the_top_of_its_hour() {
+        assert_eq!(
+            search_end(ts("2026-12-05T13:51:32Z")),
+            ts("2026-12-05T13:00:00Z")
+        );
+        assert_eq!(
+            search_end(ts("2026-12-05T13:00:00Z")),
+            ts("2026-12-05T13:00:00Z")
         );
     }
 

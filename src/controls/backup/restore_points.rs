@@ -42,8 +42,9 @@ pub(super) fn decide(p: &WorkloadPolicy, w: Workload, jobs: &Missing) -> bool {
         && !jobs.reason.starts_with("unreadable")
 }
 
-/// Until when the searches must reach: the start of the collection that wrote them (they
-/// run during it), else the snapshot's time, and never past the month.
+/// Until when the searches must reach: the top of the hour of the start of the collection
+/// that wrote them (they run during it; see [`rp::search_end`]), else of the snapshot's
+/// time, and never past the month.
 fn searched_until(ctx: &Ctx) -> Timestamp {
     let reference = super::super::access::reference_time(ctx);
     let started = ctx
@@ -52,8 +53,7 @@ fn searched_until(ctx: &Ctx) -> Timestamp {
         .ok()
         .and_then(|m| m.provenance.as_ref())
         .and_then(|p| p.started_at.parse::<Timestamp>().ok());
-    started
-        .map_or(reference, |s| s.min(reference))
+    rp::search_end(started.map_or(reference, |s| s.min(reference)))
         .min(ctx.month.end())
         .max(ctx.month.start())
 }
