@@ -58,6 +58,16 @@ fn searched_until(ctx: &Ctx) -> Timestamp {
         .max(ctx.month.start())
 }
 
+/// An id or name from the tenant's data, bounded for a message (it is escaped wherever
+/// it is shown, like any text).
+fn short(s: &str) -> String {
+    let mut out: String = s.chars().take(100).collect();
+    if s.chars().nth(100).is_some() {
+        out.push('…');
+    }
+    out
+}
+
 fn fmt(t: Timestamp) -> String {
     t.strftime("%Y-%m-%d %H:%M").to_string()
 }
@@ -120,7 +130,11 @@ fn read_call(
             rp::MAX_UNITS_PER_REQUEST
         ));
     }
-    if let Some(u) = asked.iter().find(|u| !sample.contains(*u)) {
+    if let Some(u) = asked
+        .iter()
+        .find(|u| !sample.contains(*u))
+        .map(|u| short(u))
+    {
         return Err(format!(
             "{at}/request/protectionUnitIds: asks for unit {u}, which is not among the searched units of the snapshot's protection units"
         ));
@@ -147,7 +161,8 @@ fn read_call(
         };
         if !asked.contains(&unit) {
             return Err(format!(
-                "{ptr}/protectionUnit/id: a restore point of unit {unit}, which this call did not ask for (foreign data)"
+                "{ptr}/protectionUnit/id: a restore point of unit {}, which this call did not ask for (foreign data)",
+                short(&unit)
             ));
         }
         if t < a || t > b {
@@ -168,12 +183,14 @@ fn read_call(
         let ptr = format!("{at}/response/noResultProtectionUnitIds/{k}");
         if !asked.contains(&u) {
             return Err(format!(
-                "{ptr}: unit {u}, which this call did not ask for (foreign data)"
+                "{ptr}: unit {}, which this call did not ask for (foreign data)",
+                short(&u)
             ));
         }
         if points.contains_key(&u) {
             return Err(format!(
-                "{ptr}: unit {u} is said to have no restore point and has one in searchResults"
+                "{ptr}: unit {} is said to have no restore point and has one in searchResults",
+                short(&u)
             ));
         }
         none.insert(u);
@@ -181,6 +198,7 @@ fn read_call(
     if let Some(u) = asked
         .iter()
         .find(|u| !points.contains_key(*u) && !none.contains(*u))
+        .map(|u| short(u))
     {
         return Err(format!(
             "{at}/response: unit {u} is in neither searchResults nor noResultProtectionUnitIds: not answered (an answer cut at Graph's cap of {} restore points per call?)",
@@ -191,8 +209,9 @@ fn read_call(
         Some(p) => {
             if let Some((u, v)) = points.iter().find(|(_, v)| v.len() > 1) {
                 return Err(format!(
-                    "{at}/response: {} restore points of unit {u} where the {} one was asked for",
+                    "{at}/response: {} restore points of unit {} where the {} one was asked for",
                     v.len(),
+                    short(u),
                     if p == Preference::Oldest {
                         "oldest"
                     } else {
@@ -225,7 +244,8 @@ fn read_call(
             None => {
                 if k.all.as_ref().is_some_and(|all| *all != v) {
                     return Err(format!(
-                        "{at}/response: another call answered the same question about unit {u} differently"
+                        "{at}/response: another call answered the same question about unit {} differently",
+                        short(&u)
                     ));
                 }
                 k.all = Some(v);
@@ -234,7 +254,8 @@ fn read_call(
         };
         if slot.is_some_and(|t| t != v[0]) {
             return Err(format!(
-                "{at}/response: another call answered the same question about unit {u} differently"
+                "{at}/response: another call answered the same question about unit {} differently",
+                short(&u)
             ));
         }
         *slot = Some(v[0]);
@@ -337,7 +358,7 @@ pub(super) fn measure(
         protected
             .iter()
             .find(|u| u.id.eq_ignore_ascii_case(id))
-            .map_or_else(|| id.to_owned(), |u| u.name().to_owned())
+            .map_or_else(|| short(id), |u| short(u.name()))
     };
     let until = searched_until(ctx);
     let month_start = ctx.month.start().as_second();
