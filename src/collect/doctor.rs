@@ -4,7 +4,8 @@
 //! the request pages), read as ok, `permission_missing` (naming the least-privileged
 //! permission from the endpoint table), `not_licensed` (naming the licence family), not
 //! applicable, or an error; and which of the table's application permissions the
-//! token's `roles` claim does not grant. Requests go through `collect`'s own client: the
+//! token's `roles` claim does not grant; for Microsoft 365 Backup, one restore point search
+//! for one protected unit (`BackupRestore-Search.Read.All`). Requests go through `collect`'s own client: the
 //! same retries and throttling, origin rule, redaction and time limit per tenant. It
 //! writes nothing.
 

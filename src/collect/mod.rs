@@ -1,7 +1,8 @@
 //! `custody collect`: fetch each client's monthly Microsoft Graph snapshot into
 //! `evidence/<client>/<YYYY-MM>/`, atomically, with `manifest.json`.
 //!
-//! Every endpoint comes from [`ENDPOINTS`]. The month is written into
+//! Every endpoint comes from [`ENDPOINTS`]; for Microsoft 365 Backup, the restore point
+//! searches follow once the protection units are in ([`restore_points`]). The month is written into
 //! `evidence/<client>/.<YYYY-MM>.partial-<pid>/` and renamed into place only when
 //! complete; on failure the partial folder is removed and an existing month is kept.
 //! A process killed by SIGKILL can leave a `.partial-*` folder: the next run for that
@@ -166,13 +167,10 @@ pub fn collect(
     creds: Credentials,
     report: &dyn Reporter,
 ) -> Vec<ClientOutcome> {
-    let session = match Session::open(opts, creds) {
-        Ok(s) => Ok(Session {
-            restore_point_sample,
-            ..s
-        }),
-        Err(e) => Err(e),
-    };
+    let session = Session::open(opts, creds).map(|s| Session {
+        restore_point_sample,
+        ..s
+    });
     let session = match session {
         Ok(s) => s,
         Err(msg) => {
