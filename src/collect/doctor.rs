@@ -4,7 +4,8 @@
 //! the request pages), read as ok, `permission_missing` (naming the least-privileged
 //! permission from the endpoint table), `not_licensed` (naming the licence family), not
 //! applicable, or an error; and which of the table's application permissions the
-//! token's `roles` claim does not grant. Requests go through `collect`'s own client: the
+//! token's `roles` claim does not grant; for Microsoft 365 Backup, one restore point search
+//! for one protected unit (`BackupRestore-Search.Read.All`). Requests go through `collect`'s own client: the
 //! same retries and throttling, origin rule, redaction and time limit per tenant. It
 //! writes nothing.
 
@@ -187,6 +188,8 @@ fn check_tenant(ctx: &ClientCtx, credential: &str) -> TenantReport {
         }
     };
     let roles = token_roles(token.expose());
+    // The first page of each protection units file, for the restore point probe.
+    let mut unit_pages: Vec<Value> = Vec::new();
     for spec in ENDPOINTS {
         let readiness = if spec.m365_backup && !uses_m365 {
             Readiness::NotApplicable {
@@ -199,7 +202,12 @@ fn check_tenant(ctx: &ClientCtx, credential: &str) -> TenantReport {
                 first_item(spec.request)
             );
             match ctx.get_json(&url, spec.file, &tenant) {
-                Ok(_) => Readiness::Ok,
+                Ok((_, body)) => {
+                    if restore_points::UNITS_FILES.contains(&spec.endpoint) {
+                        unit_pages.push(body);
+                    }
+                    Readiness::Ok
+                }
                 Err(FetchError::Http {
                     status: 403,
                     code,
@@ -227,6 +235,17 @@ fn check_tenant(ctx: &ClientCtx, credential: &str) -> TenantReport {
             readiness,
         });
     }
+    report.endpoints.push(EndpointCheck {
+        file: crate::evidence::restore_points::FILE.into(),
+        permission: crate::evidence::restore_points::PERMISSION.into(),
+        readiness: if uses_m365 {
+            search_probe(ctx, &tenant, &unit_pages)
+        } else {
+            Readiness::NotApplicable {
+                reason: "no workload in scope uses Microsoft 365 Backup".into(),
+            }
+        },
+    });
     report.permissions_not_granted = roles.map(|granted| {
         let mut lacking = BTreeSet::new();
         for e in &report.endpoints {
@@ -242,6 +261,55 @@ fn check_tenant(ctx: &ClientCtx, credential: &str) -> TenantReport {
         lacking.into_iter().collect()
     });
     report
+}
+
+/// One restore point search for one protected unit found on the first pages of the
+/// protection units (its latest point of the last day): whether the app may search, read
+/// like any endpoint's answer; not applicable when no unit is protected yet.
+fn search_probe(ctx: &ClientCtx, tenant: &str, unit_pages: &[Value]) -> Readiness {
+    use crate::evidence::graph::ProtectionUnit;
+    use crate::evidence::restore_points as rp;
+    let unit = unit_pages
+        .iter()
+        .filter_map(|page| page.get("value")?.as_array())
+        .flatten()
+        .filter_map(|u| serde_json::from_value::<ProtectionUnit>(u.clone()).ok())
+        .find(rp::searchable);
+    let Some(unit) = unit else {
+        return Readiness::NotApplicable {
+            reason: "no protected unit on the first page of the protection units to search".into(),
+        };
+    };
+    let now = jiff::Timestamp::now();
+    let day_ago = jiff::Timestamp::from_second(now.as_second() - 86_400).unwrap_or(now);
+    let body = restore_points::request_body(&[&unit.id], day_ago, now, "latest").to_string();
+    let url = format!(
+        "{}{}",
+        ctx.opts.graph_url.trim_end_matches('/'),
+        rp::REQUEST
+    );
+    match ctx.send_json(&url, Some(body.as_bytes()), rp::FILE, tenant) {
+        Ok(_) => Readiness::Ok,
+        Err(FetchError::Http {
+            status: 403,
+            code,
+            message,
+        }) if code == NOT_LICENSED_CODE => Readiness::NotLicensed {
+            licence: "Microsoft 365 Backup (pay-as-you-go billing)".into(),
+            detail: format!("{message} ({code})"),
+        },
+        Err(FetchError::Http {
+            status: 403,
+            code,
+            message,
+        }) => Readiness::PermissionMissing {
+            needs: rp::PERMISSION.into(),
+            detail: format!("{message} ({code})"),
+        },
+        Err(e) => Readiness::Error {
+            detail: ctx.tokens.redactor().redact(&e.describe()),
+        },
+    }
 }
 
 /// The text report: one block per tenant, then a summary line.

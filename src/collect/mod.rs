@@ -1,7 +1,8 @@
 //! `custody collect`: fetch each client's monthly Microsoft Graph snapshot into
 //! `evidence/<client>/<YYYY-MM>/`, atomically, with `manifest.json`.
 //!
-//! Every endpoint comes from [`ENDPOINTS`]. The month is written into
+//! Every endpoint comes from [`ENDPOINTS`]; for Microsoft 365 Backup, the restore point
+//! searches follow once the protection units are in ([`restore_points`]). The month is written into
 //! `evidence/<client>/.<YYYY-MM>.partial-<pid>/` and renamed into place only when
 //! complete; on failure the partial folder is removed and an existing month is kept.
 //! A process killed by SIGKILL can leave a `.partial-*` folder: the next run for that
@@ -17,6 +18,7 @@ pub mod certificate;
 pub mod doctor;
 pub mod guard;
 pub mod http;
+pub mod restore_points;
 pub mod tenants;
 pub mod validate;
 pub mod veeam;
@@ -156,14 +158,20 @@ fn client_bar(report: &dyn Reporter, client: &ClientId, len: u64) -> Option<Prog
     Some(bar)
 }
 
-/// Collects every client, `jobs` at a time. Never panics on input: each client's
-/// failure is its own outcome. Progress goes to `report` as it happens.
+/// Collects every client, `jobs` at a time, searching the restore points of at most
+/// `restore_point_sample` protection units per workload (0: all). Never panics on input:
+/// each client's failure is its own outcome. Progress goes to `report` as it happens.
 pub fn collect(
     opts: &CollectOptions,
+    restore_point_sample: usize,
     creds: Credentials,
     report: &dyn Reporter,
 ) -> Vec<ClientOutcome> {
-    let session = match Session::open(opts, creds) {
+    let session = Session::open(opts, creds).map(|s| Session {
+        restore_point_sample,
+        ..s
+    });
+    let session = match session {
         Ok(s) => s,
         Err(msg) => {
             return opts
@@ -241,6 +249,8 @@ struct Session {
     graph_root: Url,
     tokens: Tokens,
     collector: Collector,
+    /// Protection units whose restore points are searched per workload (0: all).
+    restore_point_sample: usize,
 }
 
 impl Session {
@@ -273,6 +283,7 @@ impl Session {
             graph_root,
             tokens,
             collector,
+            restore_point_sample: crate::evidence::restore_points::DEFAULT_SAMPLE,
         })
     }
 
@@ -288,6 +299,7 @@ impl Session {
             http: &self.http,
             tokens: &self.tokens,
             collector: &self.collector,
+            restore_point_sample: self.restore_point_sample,
             progress,
             id,
             graph_root: &self.graph_root,
@@ -325,6 +337,7 @@ struct ClientCtx<'a> {
     http: &'a reqwest::blocking::Client,
     tokens: &'a Tokens,
     collector: &'a Collector,
+    restore_point_sample: usize,
     progress: &'a dyn Reporter,
     id: &'a ClientId,
     /// The configured Graph root: the only origin a request or `nextLink` may go to.
@@ -454,11 +467,17 @@ impl ClientCtx<'_> {
             .veeam
             .as_ref()
             .and_then(|_| veeam::Plan::of(&policy));
+        let searches = if uses_m365 {
+            restore_points::plan(&policy)
+        } else {
+            Vec::new()
+        };
         let result = self.collect_into(
             &partial,
             &final_dir,
             &tenant,
             uses_m365,
+            &searches,
             veeam_plan.as_ref(),
         );
         let result = match result {
@@ -485,6 +504,7 @@ impl ClientCtx<'_> {
         final_dir: &Path,
         tenant: &str,
         uses_m365: bool,
+        searches: &[restore_points::Planned],
         veeam_plan: Option<&veeam::Plan>,
     ) -> Result<String, String> {
         let started_at = now_rfc3339();
@@ -540,6 +560,10 @@ impl ClientCtx<'_> {
             }
         }
         endpoints.extend((0..group_jobs.len()).filter_map(|k| group_records.remove(&k)));
+        // Restore points, once the protection units are in (each already read back).
+        let search = self.search_restore_points(searches, partial, tenant)?;
+        self.log_record(&search);
+        endpoints.push(search);
         // The client's Veeam jobs, when a server is given and backup.toml names jobs:
         // the fresh files replace the month's earlier export instead of being carried over.
         let mut fresh: Vec<&str> = Vec::new();
@@ -915,6 +939,18 @@ impl ClientCtx<'_> {
     /// One GET with retries; a 401 refreshes the token once and retries. Everything the
     /// server says back is cleaned and scrubbed of secrets before it goes anywhere.
     fn get_json(&self, url: &str, file: &str, tenant: &str) -> Result<(u16, Value), FetchError> {
+        self.send_json(url, None, file, tenant)
+    }
+
+    /// [`Self::get_json`], or a POST of `body` as JSON when given (a search action: it
+    /// changes nothing, so it is retried like a GET).
+    fn send_json(
+        &self,
+        url: &str,
+        body: Option<&[u8]>,
+        file: &str,
+        tenant: &str,
+    ) -> Result<(u16, Value), FetchError> {
         let mut refreshed = false;
         let redactor = self.tokens.redactor();
         loop {
@@ -924,11 +960,16 @@ impl ClientCtx<'_> {
             let (status, body) =
                 send_with_retry(&self.opts.retry, file, self.deadline, &log, || {
                     let token = self.tokens.get(tenant, self.deadline)?;
-                    let rb = self
-                        .http
-                        .get(url)
-                        .bearer_auth(token.expose())
-                        .header("accept", "application/json");
+                    let rb = match body {
+                        None => self.http.get(url),
+                        Some(b) => self
+                            .http
+                            .post(url)
+                            .header("content-type", "application/json")
+                            .body(b.to_vec()),
+                    }
+                    .bearer_auth(token.expose())
+                    .header("accept", "application/json");
                     *used.lock().unwrap_or_else(|e| e.into_inner()) = Some(token);
                     Ok(rb)
                 })

@@ -314,6 +314,15 @@ pub fn readme_tables() -> (String, String) {
         files.push_str(&format!("| `{}` | `GET {}` |\n", e.file, e.request));
         perms.push_str(&format!("| `{}` | {} |\n", e.file, e.permission));
     }
+    // The restore point searches are POSTs built from the protection units, not a row of
+    // the table (see `restore_points`); they are listed here all the same.
+    use super::restore_points as rp;
+    files.push_str(&format!(
+        "| `{}` | `POST {}` (per workload using Microsoft 365 Backup: the oldest and the latest restore point of each searched protection unit in query windows no longer than its RPO) |\n",
+        rp::FILE,
+        rp::REQUEST
+    ));
+    perms.push_str(&format!("| `{}` | {} |\n", rp::FILE, rp::PERMISSION));
     (files, perms)
 }
 

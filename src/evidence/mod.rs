@@ -8,6 +8,7 @@ pub mod endpoints;
 pub mod graph;
 pub mod manifest;
 pub mod provenance;
+pub mod restore_points;
 pub mod restore_tests;
 pub mod veeam;
 
@@ -116,6 +117,8 @@ pub struct Snapshot {
     pub veeam_restores: Option<Slot<Vec<RestoreTest>>>,
     /// Members of role-assignable groups, by group object id, from `graph/groupMembers/`.
     pub group_members: std::collections::BTreeMap<String, Slot<Vec<Principal>>>,
+    /// Microsoft 365 Backup restore point searches (`graph/restorePointSearches.json`).
+    pub restore_point_searches: Slot<restore_points::RestorePointSearches>,
     /// Tenant ids the snapshot carries: the manifest's and any Graph response's.
     pub tenant_claims: Vec<TenantClaim>,
     /// Files in the folder and their sha256, sorted by path (for completeness and packs).
@@ -181,6 +184,7 @@ impl Snapshot {
                 .keys()
                 .map(|id| (id.clone(), gone(self, &group_members_file(id), reason)))
                 .collect(),
+            restore_point_searches: gone(self, restore_points::FILE, reason),
             tenant_claims: self.tenant_claims.clone(),
             files: self.files.clone(),
             diags: self.diags.clone(),
@@ -364,6 +368,7 @@ pub fn load_snapshot(root: &Path, client: &ClientId, month: Month) -> Snapshot {
     let veeam_jobs = veeam::load_jobs(&abs, &dir, &mut diags);
     let veeam_restores = veeam::load_restores(&abs, &dir, &mut diags);
     let group_members = load_group_members(&ctx, &mut diags);
+    let restore_point_searches = ctx.single_file(restore_points::FILE, &mut diags);
     let tenant_claims = tenant_claims(&dir, manifest.ok(), graph.secure_scores.ok());
 
     for d in &mut diags {
@@ -380,6 +385,7 @@ pub fn load_snapshot(root: &Path, client: &ClientId, month: Month) -> Snapshot {
         veeam_jobs,
         veeam_restores,
         group_members,
+        restore_point_searches,
         tenant_claims,
         files,
         diags,

@@ -249,17 +249,18 @@ fn collects_a_month_through_faults_and_the_snapshot_evaluates() {
     assert!(collected.parse::<jiff::Timestamp>().is_ok() && collected.ends_with('Z'));
     assert_eq!(collected.len(), "2026-11-28T03:12:09Z".len());
 
-    // Every endpoint of the table has a record, in order.
+    // Every endpoint of the table has a record, in order, then the restore point searches.
     let files: Vec<&str> = m["endpoints"]
         .as_array()
         .unwrap()
         .iter()
         .map(|e| e["file"].as_str().unwrap())
         .collect();
-    let table: Vec<&str> = custody::evidence::endpoints::ENDPOINTS
+    let mut table: Vec<&str> = custody::evidence::endpoints::ENDPOINTS
         .iter()
         .map(|e| e.file)
         .collect();
+    table.push(custody::evidence::restore_points::FILE);
     assert_eq!(files, table);
 
     // Hashes match the files, for Graph files and carried-over files.

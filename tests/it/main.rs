@@ -7,6 +7,7 @@ mod support;
 
 mod action;
 mod backup_exports;
+mod backup_restore_points;
 mod backup_veeam;
 mod bad_input;
 mod browser;

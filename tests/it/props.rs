@@ -232,6 +232,14 @@ fn graph_loaders() -> Vec<(&'static str, Loader)> {
             "v1.0__directoryRoles__id__members__GlobalAdministrator__live-graph2otel-reconstructed.json",
             load_as::<Collection<Principal>>,
         ),
+        (
+            "v1.0__solutions__backupRestore__restorePoints__search__response.json",
+            load_as::<custody::evidence::restore_points::SearchResponse>,
+        ),
+        (
+            "v1.0__solutions__backupRestore__restorePoints__search__request.json",
+            load_as::<custody::evidence::restore_points::SearchRequest>,
+        ),
     ]
 }
 
@@ -497,4 +505,109 @@ fn a_damaged_month_loads_and_evaluates_without_panicking() {
         })
         .unwrap_or_else(|e| panic!("{e}"));
     tally.report("snapshot load + evaluate", SNAPSHOT_CASES);
+}
+
+const RESTORE_POINT_CASES: u32 = 120;
+
+/// The RPO read from restore points, on a damaged search file: a month without job
+/// records whose `graph/restorePointSearches.json` has one node swapped for another type
+/// (and perhaps its bytes damaged) loads and evaluates without panicking; what the loader
+/// refuses is located by file and JSON path, and the RPO then never passes.
+#[test]
+fn a_damaged_restore_point_search_never_panics_the_rpo() {
+    use custody::evaluate::{Months, evaluate_client};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().to_path_buf();
+    let units: Vec<String> = [
+        custody::controls::testing::BG1,
+        custody::controls::testing::BG2,
+        custody::controls::testing::ALICE,
+        custody::controls::testing::BOB,
+    ]
+    .iter()
+    .map(|id| format!("u-{id}"))
+    .collect();
+    let ids: Vec<&str> = units.iter().map(String::as_str).collect();
+    let mut points = Vec::new();
+    for u in &ids {
+        for h in (0..24 * 24).step_by(6) {
+            let t = jiff::Timestamp::from_second(
+                "2026-10-31T00:00:00Z"
+                    .parse::<jiff::Timestamp>()
+                    .expect("time")
+                    .as_second()
+                    + h * 3600,
+            )
+            .expect("time");
+            points.push((
+                u.to_string(),
+                custody::evidence::restore_points::graph_timestamp(t),
+            ));
+        }
+    }
+    let file = custody::controls::backup::fixtures::restore_point_searches(
+        "exchange",
+        &ids,
+        &points,
+        "2026-10-31T00:00:00Z",
+        "2026-11-23T03:00:00Z",
+        24 * 3600,
+    );
+    custody::controls::testing::Fx::new()
+        .without("backup-jobs.csv")
+        .graph("restorePointSearches.json", &file)
+        .write_to(&root, "acme");
+    let id = ClientId::parse("acme").expect("id");
+    let path = root.join("evidence/acme/2026-11/graph/restorePointSearches.json");
+    let original = std::fs::read(&path).expect("read");
+    let rpo_of = |run: &custody::evaluate::ClientRun| {
+        run.scorecards[0]
+            .results
+            .iter()
+            .find(|r| r.control == "backup.exchange.rpo")
+            .map(|r| r.status)
+    };
+    let healthy = evaluate_client(&root, &id, Months::All, &|_, _| {
+        custody::evaluate::working_tree_policy(&root, &id)
+    });
+    assert_eq!(rpo_of(&healthy), Some(custody::scorecard::Status::Pass));
+    let tally = Tally::default();
+    let strategy = (
+        prop::collection::vec(mutation(), 0..2),
+        prop::option::of((any::<usize>(), replacement())),
+    );
+    runner(RESTORE_POINT_CASES)
+        .run(&strategy, |(mutations, swap)| {
+            let mut bytes = original.clone();
+            if let Some((node, with)) = swap
+                && let Ok(mut doc) = serde_json::from_slice::<serde_json::Value>(&bytes)
+            {
+                let mut n = node % 4096;
+                replace_node(&mut doc, &mut n, &with);
+                bytes = serde_json::to_vec(&doc).expect("serialize");
+            }
+            for m in &mutations {
+                apply(&mut bytes, m);
+            }
+            std::fs::write(&path, &bytes).expect("write");
+            let run = evaluate_client(&root, &id, Months::All, &|_, _| {
+                custody::evaluate::working_tree_policy(&root, &id)
+            });
+            std::fs::write(&path, &original).expect("restore");
+            tally.count(!run.diags.is_empty());
+            for d in &run.diags {
+                prop_assert!(
+                    d.file.contains("restorePointSearches.json")
+                        && (d.line.is_some() || d.json_path.is_some()),
+                    "{}",
+                    d
+                );
+            }
+            if !run.diags.is_empty() {
+                prop_assert_ne!(rpo_of(&run), Some(custody::scorecard::Status::Pass));
+            }
+            Ok(())
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    tally.report("restore point search load + RPO", RESTORE_POINT_CASES);
 }

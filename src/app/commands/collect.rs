@@ -50,6 +50,9 @@ pub struct CollectArgs {
     /// Store a Graph file gzip-compressed (`users.json.gz`) when its JSON is larger than this many bytes (0: every file); keeps a large tenant's files below GitHub's 100 MiB limit.
     #[arg(long, env = "CUSTODY_COMPRESS_ABOVE", default_value_t = crate::collect::DEFAULT_COMPRESS_ABOVE, value_name = "BYTES")]
     pub compress_above: u64,
+    /// Microsoft 365 Backup: search the restore points of at most N protected units per workload (0: all), chosen by the lowest SHA-256 of their id; their gaps measure the RPO where no backup job records exist.
+    #[arg(long, env = "CUSTODY_RESTORE_POINT_SAMPLE", default_value_t = crate::evidence::restore_points::DEFAULT_SAMPLE, value_name = "N")]
+    pub restore_point_sample: usize,
 }
 
 pub fn run(ctx: &Ctx, args: &CollectArgs) -> CommandResult {
@@ -119,7 +122,7 @@ pub fn run(ctx: &Ctx, args: &CollectArgs) -> CommandResult {
         compress_above: args.compress_above,
     };
     collect::guard::on_interrupt(interrupted);
-    let outcomes = collect::collect(&opts, creds, &ctx.term);
+    let outcomes = collect::collect(&opts, args.restore_point_sample, creds, &ctx.term);
     ctx.term
         .status(&format!("{}\n", collect::summary(&outcomes)));
     Ok(

@@ -215,3 +215,129 @@ pub fn as_export(neutral: &str) -> String {
     }
     out
 }
+
+/// Graph's answer to one `POST /solutions/backupRestore/restorePoints/search` body, in
+/// the `restorePointSearchResponse` shape of the API reference, computed from `points`
+/// (unit id, RFC 3339 `protectionDateTime`): with `restorePointPreference` one point per
+/// asked unit (the oldest or the latest in the period), without it every point in the
+/// period, cut at five per call as Graph does. Units without a point in the period are
+/// listed in `noResultProtectionUnitIds`. The loopback Graph stand-in and the unit tests
+/// answer with it.
+pub fn restore_point_answer(
+    request: &serde_json::Value,
+    points: &[(String, String)],
+) -> serde_json::Value {
+    use serde_json::json;
+    let parse = |v: &serde_json::Value| {
+        v.as_str()
+            .and_then(crate::evidence::graph::parse_graph_time)
+    };
+    let period = &request["protectionTimePeriod"];
+    let (from, to) = (
+        parse(&period["startDateTime"]),
+        parse(&period["endDateTime"]),
+    );
+    let pref = request["restorePointPreference"].as_str().unwrap_or("");
+    let mut results = Vec::new();
+    let mut none = Vec::new();
+    for unit in request["protectionUnitIds"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let Some(unit) = unit.as_str() else { continue };
+        let mut mine: Vec<(jiff::Timestamp, &str)> = points
+            .iter()
+            .filter(|(u, _)| u == unit)
+            .filter_map(|(_, t)| Some((crate::evidence::graph::parse_graph_time(t)?, t.as_str())))
+            .filter(|(t, _)| from.is_none_or(|f| *t >= f) && to.is_none_or(|e| *t <= e))
+            .collect();
+        mine.sort();
+        let chosen: Vec<&str> = match pref {
+            "oldest" => mine.first().map(|p| p.1).into_iter().collect(),
+            "latest" => mine.last().map(|p| p.1).into_iter().collect(),
+            _ => mine.iter().map(|p| p.1).collect(),
+        };
+        if chosen.is_empty() {
+            none.push(unit.to_owned());
+        }
+        for t in chosen {
+            let day = t.get(..10).unwrap_or(t);
+            results.push(json!({
+                "restorePoint": {
+                    "@odata.type": "#microsoft.graph.restorePoint",
+                    "id": job_id(&format!("{unit}@{t}")),
+                    "protectionDateTime": t,
+                    "expirationDateTime": format!("{}{}", (day.get(..4).and_then(|y| y.parse::<i32>().ok()).unwrap_or(2000) + 1), day.get(4..).unwrap_or("")) + "T00:00:00Z",
+                    "protectionUnit": {
+                        "@odata.type": "#microsoft.graph.mailboxProtectionUnit",
+                        "id": unit,
+                        "policyId": "9fec8e78-bce4-4aaf-ab1b-5451cc387264"
+                    },
+                    "tags": "none"
+                }
+            }));
+        }
+    }
+    // "Calls return a maximum of five restore points."
+    results.truncate(crate::evidence::restore_points::RESULT_CAP);
+    json!({
+        "@odata.context": "/solutions/backupRestore/$metadata#restorePoints",
+        "searchResponseId": job_id(&request.to_string()),
+        "searchResults": results,
+        "noResultProtectionUnitIds": none
+    })
+}
+
+/// A whole `graph/restorePointSearches.json` for one workload, as `collect` writes it:
+/// `unit_ids` are the protected units (all searched), asked in five-unit batches for the
+/// oldest and the latest point of each window of `window_secs` from `from` to `to`, each
+/// answered by [`restore_point_answer`] from `points`.
+pub fn restore_point_searches(
+    workload: &str,
+    unit_ids: &[&str],
+    points: &[(String, String)],
+    from: &str,
+    to: &str,
+    window_secs: i64,
+) -> String {
+    use crate::evidence::restore_points as rp;
+    let (Some(a), Some(b)) = (
+        crate::evidence::graph::parse_graph_time(from),
+        crate::evidence::graph::parse_graph_time(to),
+    ) else {
+        panic!("restore_point_searches: bad period {from} → {to}");
+    };
+    let sample = rp::sample(unit_ids.iter().copied(), 0);
+    let mut calls = Vec::new();
+    for (s, e) in rp::windows(a, b, window_secs) {
+        for batch in sample.chunks(rp::UNITS_PER_CALL) {
+            for pref in ["oldest", "latest"] {
+                let request = serde_json::json!({
+                    "protectionUnitIds": batch,
+                    "protectionTimePeriod": {
+                        "startDateTime": rp::graph_timestamp(s),
+                        "endDateTime": rp::graph_timestamp(e)
+                    },
+                    "restorePointPreference": pref
+                });
+                let response = restore_point_answer(&request, points);
+                calls.push(
+                    serde_json::json!({"request": request, "status": 200, "response": response}),
+                );
+            }
+        }
+    }
+    serde_json::json!({
+        "searches": [{
+            "workload": workload,
+            "sampling": {
+                "protectedUnits": unit_ids.len(),
+                "searchedUnitIds": sample,
+                "chosenBy": rp::CHOSEN_BY
+            },
+            "calls": calls
+        }]
+    })
+    .to_string()
+}

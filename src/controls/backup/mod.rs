@@ -4,6 +4,9 @@
 #[cfg(test)]
 mod export_tests;
 pub mod fixtures;
+mod restore_points;
+#[cfg(test)]
+mod restore_points_tests;
 #[cfg(test)]
 mod veeam_tests;
 
@@ -74,7 +77,7 @@ pub fn controls() -> Vec<Control> {
         out.push(with(
             Control::new(&format!("backup.{}.rpo", w.id()), Domain::Backup, &format!("{t} backups meet the RPO"), rpo)
                 .doc(
-                    "The largest gap between successful backups (from the workload's job records: backup-jobs.csv, a mapped export, or Veeam sessions) stays within the declared RPO, measured from the last successful backup before the month (in last month's records, or earlier rows of this month's) up to the snapshot. Time in no export (after last month's records, before this month's) and the days after the snapshot are not observed: never counted as a gap, and named with the observed window; a gap beyond the RPO only through unobserved time is no_evidence.",
+                    "The largest gap between successful backups (from the workload's job records: backup-jobs.csv, a mapped export, or Veeam sessions) stays within the declared RPO, measured from the last successful backup before the month (in last month's records, or earlier rows of this month's) up to the snapshot. Time in no export (after last month's records, before this month's) and the days after the snapshot are not observed: never counted as a gap, and named with the observed window; a gap beyond the RPO only through unobserved time is no_evidence. A Microsoft 365 Backup workload without job records this month is measured from its restore points (graph/restorePointSearches.json: the oldest and latest point of each searched protection unit in query windows no longer than the RPO, from one RPO before the month to the top of the hour the collection ran in; gaps inside a window are at most its length, gaps across windows are exact); a unit or window not answered, an answer at Graph's five-point cap, points of units not asked for or outside the window asked, a period short of the month, or searched units that are not the snapshot's protected units (all, or the sample with the lowest SHA-256 of their id) are no_evidence.",
                     "The RPO is the data the client agreed it can afford to lose; a longer gap means a restore would lose more than that.",
                     "Find why backups stopped during the listed gaps (failed jobs, paused schedules) and fix the schedule so it runs more often than the RPO.",
                 )
@@ -149,7 +152,11 @@ pub fn policy_keys(c: &Control) -> Vec<String> {
         "job-success" => keys.extend(jobs),
         "rpo" => {
             keys.push(format!(
-                "{t} rpo (the largest gap allowed between successful backups)"
+                "{t} rpo (the largest gap allowed between successful backups; also the longest query window of a restore point search)"
+            ));
+            keys.push(format!(
+                "{t} provider (\"{}\" without job records this month: the gaps between the protection units' restore points in graph/restorePointSearches.json decide)",
+                crate::policy::M365_BACKUP
             ));
             keys.extend(jobs);
         }
@@ -733,7 +740,22 @@ fn rpo(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
             Outcome::fail("no `rpo` declared: the gap cannot be judged").policy([p.at.clone()])
         );
     };
-    month_jobs(ctx, p, w)?;
+    if let Err(jobs) = month_jobs(ctx, p, w) {
+        // Microsoft 365 Backup keeps restore points, not jobs: without job records they
+        // measure the RPO.
+        if !restore_points::decide(p, w, &jobs) {
+            return Err(jobs);
+        }
+        return restore_points::measure(ctx, p, w, rpo).map_err(|m| {
+            if m.reason == jobs.reason {
+                return m; // one cause (another tenant's month) for both
+            }
+            Missing {
+                reason: format!("{}; and no job records: {}", m.reason, jobs.reason),
+                file: m.file,
+            }
+        });
+    }
     // The observed window ends when the snapshot was taken: later days are not yet
     // observed, not a gap.
     let end = super::access::reference_time(ctx).min(ctx.month.end());

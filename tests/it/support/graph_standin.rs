@@ -292,11 +292,67 @@ pub fn bearer_tenant(req: &Req) -> Option<String> {
         .then_some(rest)
 }
 
+/// Restore points every `every_secs` (on the clock, UTC) in the period a search body
+/// asks for, for each unit it asks for: a tenant whose backups run like clockwork.
+pub fn regular_restore_points(body: &Value, every_secs: i64) -> Vec<(String, String)> {
+    let period = &body["protectionTimePeriod"];
+    let at = |k: &str| {
+        period[k]
+            .as_str()
+            .and_then(custody::evidence::graph::parse_graph_time)
+            .map(|t| t.as_second())
+    };
+    let (Some(from), Some(to)) = (at("startDateTime"), at("endDateTime")) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for unit in body["protectionUnitIds"].as_array().into_iter().flatten() {
+        let Some(unit) = unit.as_str() else { continue };
+        let mut t = from.div_euclid(every_secs) * every_secs;
+        while t <= to {
+            if t >= from {
+                let ts = jiff::Timestamp::from_second(t).unwrap();
+                out.push((
+                    unit.to_owned(),
+                    custody::evidence::restore_points::graph_timestamp(ts),
+                ));
+            }
+            t += every_secs;
+        }
+    }
+    out
+}
+
+/// The answer to `POST /solutions/backupRestore/restorePoints/search` from `points`
+/// (unit id, RFC 3339 time), in the shape of the API reference; a body that is not JSON
+/// is refused as Graph refuses it.
+pub fn restore_point_search(req: &Req, points: &[(String, String)]) -> Reply {
+    match serde_json::from_str::<Value>(&req.body) {
+        Ok(body) => ok(
+            custody::controls::backup::fixtures::restore_point_answer(&body, points).to_string(),
+        ),
+        Err(_) => Reply::Json(
+            400,
+            vec![],
+            r#"{"error":{"code":"BadRequest","message":"Unable to read JSON request payload."}}"#
+                .into(),
+        ),
+    }
+}
+
 /// Serves every endpoint from the samples (success only), tokens `tok-<tenant>`.
 pub fn happy_graph(req: &Req, base: &str) -> Option<Reply> {
     let p = req.path();
     let q = req.query();
     let s = |n: &str| Some(ok(sample(n, base)));
+    if p == "/v1.0/solutions/backupRestore/restorePoints/search" && req.method == "POST" {
+        // A restore point every 4 hours for every unit asked for.
+        let body: Value = serde_json::from_str(&req.body).unwrap_or(Value::Null);
+        return Some(restore_point_search(
+            req,
+            &regular_restore_points(&body, 4 * 3600),
+        ));
+    }
     match p {
         "/v1.0/users" => s("v1.0__users__select_signInActivity.json"),
         "/v1.0/reports/authenticationMethods/userRegistrationDetails" => {
