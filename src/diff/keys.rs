@@ -416,7 +416,7 @@ pub(super) fn unclassified_with(
 /// Every key pattern of a policy file with its values (sorted, as TOML), read from the
 /// text the policy was loaded from. A file that does not parse has no keys here (the
 /// loader reported it).
-fn values(p: &Policy, path: &str, file: &str) -> BTreeMap<String, Vec<String>> {
+pub(super) fn values(p: &Policy, path: &str, file: &str) -> BTreeMap<String, Vec<String>> {
     let mut out = BTreeMap::new();
     let Some((_, text)) = p.sources.iter().find(|(f, _)| f == path) else {
         return out;
