@@ -78,10 +78,22 @@
 //! reason neutral.
 //!
 //! **Clients** (area `client`): a client only at HEAD is `added` with one neutral change,
-//! plus its departures from the catalogue defaults, classified as if changed from them
-//! (thresholds against their defaults, each waiver and disabled control, security
-//! defaults, `pim = false`, `relies_on_backup = true`), so that a new client cannot bring
-//! weakened settings in unreviewed; a client only at BASE is `deleted` with one change that weakens ("client removed from
+//! plus its settings compared with a *reference* (`new_client.rs`; the reference of each
+//! key is in [`keys::NEW_CLIENT`], and a test gives every key a new client that sets it):
+//! the defaults custody applies when a key is absent (thresholds, `conditional_access`,
+//! `pim = true`, publishing on, `relies_on_backup = false`) and, where there is no
+//! default, nothing granted (no break-glass account, approved assignment, waiver,
+//! disabled control, known gap, Veeam job list or export mapping; every declared workload
+//! in scope with scope `all`; every activity with one Accountable and a Responsible, every
+//! enabled control owned). The same rules as above then classify each setting, with the
+//! same sentences (ending "[new client]") and the same justification. The backup
+//! durations (`frequency`, `retention`, `rpo`, `rto`, `restore_test_cadence`) have no
+//! default: each one set on an in-scope workload is a weakening "set by a new client:
+//! review". The client's own name, tenant, domains, branding, notes and backup
+//! descriptions are not compared, except a tenant another client declares at BASE or HEAD
+//! (weakens: evidence accepted from another client's tenant; [`flag_shared_tenants`]).
+//! So a new client cannot bring weakened settings in unreviewed. A client only at BASE is
+//! `deleted` with one change that weakens ("client removed from
 //! evaluation"). A new `tenant_id` weakens (evidence is then accepted from another
 //! tenant); `publishing.enabled` true → false weakens (the client's scorecards and
 //! packs are no longer published), false → true strengthens; name, domains and branding

@@ -2136,10 +2136,8 @@ fn a_new_client_raci_without_one_accountable_a_responsible_or_owning_every_contr
 
 #[test]
 fn a_new_client_known_gaps_veeam_jobs_and_export_mapping_weaken() {
-    let backup = format!(
-        "[exchange]\nin_scope = true\nknown_gaps = [\"shared mailboxes\"]\nveeam_jobs = [\"EXO nightly\"]\n\n[retention]\nrelies_on_backup = false\n\n[csv]\nfile = \"x.csv\"\ncolumns = {{ job = \"J\", workload = \"W\", start = \"S\", end = \"E\", status = \"R\" }}\nstatus_map = {{ \"OK\" = \"success\", \"Failed\" = \"success\" }}\n"
-    );
-    let d = added(&[("backup.toml", &backup)]);
+    let backup = "[exchange]\nin_scope = true\nknown_gaps = [\"shared mailboxes\"]\nveeam_jobs = [\"EXO nightly\"]\n\n[retention]\nrelies_on_backup = false\n\n[csv]\nfile = \"x.csv\"\ncolumns = { job = \"J\", workload = \"W\", start = \"S\", end = \"E\", status = \"R\" }\nstatus_map = { \"OK\" = \"success\", \"Failed\" = \"success\" }\n";
+    let d = added(&[("backup.toml", backup)]);
     let mut subjects: Vec<&str> = weakenings(&d).iter().map(|(s, _)| *s).collect();
     subjects.sort();
     assert_eq!(
@@ -2452,7 +2450,7 @@ fn every_key_a_new_client_sets_is_compared_with_its_reference() {
                     d.changes
                 );
                 assert!(
-                    !any_unjustified_weakening(&[d.clone()]),
+                    !any_unjustified_weakening(std::slice::from_ref(&d)),
                     "{file} {key}: {:#?}",
                     d.changes
                 );
