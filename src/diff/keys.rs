@@ -221,6 +221,145 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// What a *new* client's value of each key is compared with (see `new_client.rs`):
+/// `(file, key, reference)`. Every row of [`KEYS`] has one (a test checks), and the
+/// tests of `diff::tests` give each a new client that sets it.
+const OWN: &str = "the client's own identity or description: not compared";
+const NOTHING: &str = "compared with nothing granted: each one declared is classified as if added";
+const REVIEW: &str = "no catalogue default: any value set on an in-scope workload weakens (review)";
+const PART: &str = "part of its row, compared with nothing granted: the row is classified as added";
+const MAPPING: &str = "compared with no mapping: the [csv] mapping declared weakens";
+
+pub const NEW_CLIENT: &[(&str, &str, &str)] = &[
+    ("client.toml", "name", OWN),
+    (
+        "client.toml",
+        "tenant_id",
+        "the client's own tenant: neutral, unless another client of BASE or HEAD declares it (weakens: evidence accepted from another client's tenant)",
+    ),
+    ("client.toml", "domains", OWN),
+    ("client.toml", "branding.accent", OWN),
+    ("client.toml", "branding.logo", OWN),
+    (
+        "client.toml",
+        "publishing.enabled",
+        "compared with the default true: false weakens",
+    ),
+    ("raci.toml", "activity[].id", OWN),
+    ("raci.toml", "activity[].name", OWN),
+    (
+        "raci.toml",
+        "activity[].responsible",
+        "compared with someone responsible: none weakens",
+    ),
+    (
+        "raci.toml",
+        "activity[].accountable",
+        "compared with exactly one accountable: none or several weakens",
+    ),
+    ("raci.toml", "activity[].consulted", OWN),
+    ("raci.toml", "activity[].informed", OWN),
+    (
+        "raci.toml",
+        "activity[].controls",
+        "compared with every enabled control owned: the controls no activity owns weaken",
+    ),
+    (
+        "controls.toml",
+        "identity.model",
+        "compared with the default conditional_access: security_defaults weakens",
+    ),
+    (
+        "controls.toml",
+        "identity.pim",
+        "compared with the default true: false weakens",
+    ),
+    (
+        "controls.toml",
+        "access.break_glass",
+        "compared with none: each account weakens (exclusion widened)",
+    ),
+    (
+        "controls.toml",
+        "access.privileged_roles",
+        "compared with none: each role strengthens (more watched)",
+    ),
+    (
+        "controls.toml",
+        "thresholds.*.*",
+        "compared with the catalogue default: looser weakens, tighter strengthens, equal neutral",
+    ),
+    ("controls.toml", "approved_assignment[].principal", NOTHING),
+    ("controls.toml", "approved_assignment[].role", NOTHING),
+    ("controls.toml", "approved_assignment[].assignment", PART),
+    ("controls.toml", "waiver[].control", NOTHING),
+    ("controls.toml", "waiver[].expires", PART),
+    ("controls.toml", "waiver[].reason", PART),
+    ("controls.toml", "waiver[].approved_by", PART),
+    ("controls.toml", "waiver[].ticket", PART),
+    ("controls.toml", "disabled[].control", NOTHING),
+    ("controls.toml", "disabled[].reason", PART),
+    (
+        "backup.toml",
+        "*.in_scope",
+        "compared with in scope: false weakens",
+    ),
+    (
+        "backup.toml",
+        "*.scope",
+        "compared with all: selected weakens",
+    ),
+    ("backup.toml", "*.frequency", REVIEW),
+    ("backup.toml", "*.retention", REVIEW),
+    ("backup.toml", "*.rpo", REVIEW),
+    ("backup.toml", "*.rto", REVIEW),
+    ("backup.toml", "*.restore_test_cadence", REVIEW),
+    ("backup.toml", "*.provider", OWN),
+    ("backup.toml", "*.encryption", OWN),
+    ("backup.toml", "*.storage_location", OWN),
+    ("backup.toml", "*.owner", OWN),
+    ("backup.toml", "*.scope_note", OWN),
+    ("backup.toml", "*.reason", OWN),
+    (
+        "backup.toml",
+        "*.known_gaps",
+        "compared with no gap: each gap weakens",
+    ),
+    (
+        "backup.toml",
+        "*.veeam_jobs",
+        "compared with no job list: declared weakens (reviewers decide)",
+    ),
+    ("backup.toml", "csv.file", MAPPING),
+    ("backup.toml", "csv.columns.job", MAPPING),
+    ("backup.toml", "csv.columns.workload", MAPPING),
+    ("backup.toml", "csv.columns.start", MAPPING),
+    ("backup.toml", "csv.columns.end", MAPPING),
+    ("backup.toml", "csv.columns.status", MAPPING),
+    ("backup.toml", "csv.columns.items_total", MAPPING),
+    ("backup.toml", "csv.columns.items_protected", MAPPING),
+    ("backup.toml", "csv.status_map", MAPPING),
+    ("backup.toml", "csv.workload_map", MAPPING),
+    ("backup.toml", "csv.date_format", MAPPING),
+    ("backup.toml", "csv.utc_offset", MAPPING),
+    ("backup.toml", "csv.delimiter", MAPPING),
+    (
+        "backup.toml",
+        "retention.legal_minimum",
+        "compared with none: declared strengthens",
+    ),
+    (
+        "backup.toml",
+        "retention.relies_on_backup",
+        "compared with the default false: true weakens",
+    ),
+    (
+        "backup.toml",
+        "retention.compliance_location",
+        "compared with none: declared strengthens",
+    ),
+];
+
 /// The policy files whose keys are classified.
 const FILES: [&str; 4] = ["client.toml", "raci.toml", "controls.toml", "backup.toml"];
 
@@ -277,7 +416,7 @@ pub(super) fn unclassified_with(
 /// Every key pattern of a policy file with its values (sorted, as TOML), read from the
 /// text the policy was loaded from. A file that does not parse has no keys here (the
 /// loader reported it).
-fn values(p: &Policy, path: &str, file: &str) -> BTreeMap<String, Vec<String>> {
+pub(super) fn values(p: &Policy, path: &str, file: &str) -> BTreeMap<String, Vec<String>> {
     let mut out = BTreeMap::new();
     let Some((_, text)) = p.sources.iter().find(|(f, _)| f == path) else {
         return out;
@@ -369,6 +508,26 @@ mod tests {
             return;
         }
         out.push(path.join("."));
+    }
+
+    #[test]
+    fn every_key_has_a_new_client_reference() {
+        for (f, k, _) in KEYS {
+            let rows = NEW_CLIENT
+                .iter()
+                .filter(|(nf, nk, _)| nf == f && nk == k)
+                .count();
+            assert_eq!(
+                rows, 1,
+                "KEYS row {f} {k} needs exactly one row in NEW_CLIENT (what a new client's value is compared with)"
+            );
+        }
+        for (f, k, _) in NEW_CLIENT {
+            assert!(
+                KEYS.iter().any(|(kf, kk, _)| kf == f && kk == k),
+                "NEW_CLIENT row {f} {k} is no row of KEYS"
+            );
+        }
     }
 
     #[test]

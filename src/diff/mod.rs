@@ -78,10 +78,22 @@
 //! reason neutral.
 //!
 //! **Clients** (area `client`): a client only at HEAD is `added` with one neutral change,
-//! plus its departures from the catalogue defaults, classified as if changed from them
-//! (thresholds against their defaults, each waiver and disabled control, security
-//! defaults, `pim = false`, `relies_on_backup = true`), so that a new client cannot bring
-//! weakened settings in unreviewed; a client only at BASE is `deleted` with one change that weakens ("client removed from
+//! plus its settings compared with a *reference* (`new_client.rs`; the reference of each
+//! key is in [`keys::NEW_CLIENT`], and a test gives every key a new client that sets it):
+//! the defaults custody applies when a key is absent (thresholds, `conditional_access`,
+//! `pim = true`, publishing on, `relies_on_backup = false`) and, where there is no
+//! default, nothing granted (no break-glass account, approved assignment, waiver,
+//! disabled control, known gap, Veeam job list or export mapping; every declared workload
+//! in scope with scope `all`; every activity with one Accountable and a Responsible, every
+//! enabled control owned). The same rules as above then classify each setting, with the
+//! same sentences (ending "[new client]") and the same justification. The backup
+//! durations (`frequency`, `retention`, `rpo`, `rto`, `restore_test_cadence`) have no
+//! default: each one set on an in-scope workload is a weakening "set by a new client:
+//! review". The client's own name, tenant, domains, branding, notes and backup
+//! descriptions are not compared, except a tenant another client declares at BASE or HEAD
+//! (weakens: evidence accepted from another client's tenant; [`flag_shared_tenants`]).
+//! So a new client cannot bring weakened settings in unreviewed. A client only at BASE is
+//! `deleted` with one change that weakens ("client removed from
 //! evaluation"). A new `tenant_id` weakens (evidence is then accepted from another
 //! tenant); `publishing.enabled` true → false weakens (the client's scorecards and
 //! packs are no longer published), false → true strengthens; name, domains and branding
@@ -108,6 +120,7 @@
 //! any weakening that is not justified.
 
 mod keys;
+mod new_client;
 mod placeholder;
 mod rules;
 
@@ -117,7 +130,7 @@ pub mod render;
 mod tests;
 
 pub use comment::{COMMENT_LIMIT, render_comment};
-pub use keys::KEYS;
+pub use keys::{KEYS, NEW_CLIENT};
 pub use render::{render_json, render_markdown};
 
 use crate::client_id::ClientId;
@@ -206,6 +219,13 @@ pub struct ClientDiff {
     /// The evidence month `status_changes` was evaluated against; `None` when not
     /// evaluated (no evidence, or the client exists on one side only).
     pub evidence_month: Option<String>,
+    /// The client's `tenant_id` at BASE and at HEAD, for [`flag_shared_tenants`].
+    #[serde(skip)]
+    pub(crate) tenants: [Option<String>; 2],
+    /// A new client's tenant, kept aside until [`flag_shared_tenants`] knows whether
+    /// another client declares it.
+    #[serde(skip)]
+    pub(crate) new_tenant: Option<Change>,
 }
 
 impl ClientDiff {
@@ -258,12 +278,14 @@ pub fn diff_policies(
     head: Option<&Policy>,
     today: Date,
 ) -> ClientDiff {
+    let mut new_tenant = None;
     let (kind, mut changes, waivers) = match (base, head) {
         (None, None) => ("unchanged", Vec::new(), Vec::new()),
         (None, Some(h)) => {
-            let (defaults, waivers) = rules::against_defaults(h, today);
+            let (defaults, waivers) = new_client::against_reference(client, h, today);
             let mut changes = vec![rules::client_presence(client, h, true)];
             changes.extend(defaults);
+            new_tenant = Some(new_client::tenant(client, h));
             ("added", changes, waivers)
         }
         (Some(b), None) => (
@@ -288,6 +310,58 @@ pub fn diff_policies(
         changes,
         status_changes: Vec::new(),
         evidence_month: None,
+        tenants: [base, head].map(|p| p.map(|p| p.client.tenant_id.clone())),
+        new_tenant,
+    }
+}
+
+/// Why a weakening that bears on no control is never justified by a waiver.
+const NO_CONTROL: &str = "bears on no single control: a waiver cannot justify it";
+
+/// A client added with the `tenant_id` of another client (at BASE or at HEAD) weakens:
+/// the new client would accept evidence from a tenant that is already another client's.
+/// Runs over every client's diff together, after [`diff_policies`]; no waiver justifies
+/// it (reviewers decide). The all-zero placeholder tenant of `custody init` is nobody's.
+pub fn flag_shared_tenants(diffs: &mut [ClientDiff]) {
+    let declared: Vec<(String, String)> = diffs
+        .iter()
+        .flat_map(|d| {
+            d.tenants
+                .iter()
+                .flatten()
+                .map(|t| (d.client.clone(), t.trim().to_ascii_lowercase()))
+        })
+        .collect();
+    for d in diffs.iter_mut() {
+        let Some(mut c) = d.new_tenant.take() else {
+            continue;
+        };
+        let tenant = c
+            .after
+            .as_deref()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        if tenant.is_empty() || tenant.bytes().all(|b| b == b'0' || b == b'-') {
+            continue;
+        }
+        let mut others: Vec<&str> = declared
+            .iter()
+            .filter(|(o, t)| *o != d.client && *t == tenant)
+            .map(|(o, _)| o.as_str())
+            .collect();
+        others.dedup();
+        if others.is_empty() {
+            continue;
+        }
+        c.reason = format!(
+            "client tenant {tenant} is also declared by {}: weakens (evidence is accepted from another client's tenant){}",
+            others.join(", "),
+            new_client::MARK
+        );
+        c.unjustified_because = Some(NO_CONTROL.to_owned());
+        let at = d.changes.len().min(1);
+        d.changes.insert(at, c);
     }
 }
 
@@ -336,8 +410,7 @@ fn justify(changes: &mut [Change], waivers: &[HeadWaiver], today: Date) {
             continue;
         }
         if c.controls.is_empty() {
-            c.unjustified_because =
-                Some("bears on no single control: a waiver cannot justify it".to_owned());
+            c.unjustified_because = Some(NO_CONTROL.to_owned());
             continue;
         }
         let candidates: Vec<&HeadWaiver> = waivers

@@ -4,6 +4,7 @@
 
 use super::{Change, Effect, HeadWaiver, placeholder};
 use crate::controls::{self, Direction};
+use crate::duration::Duration;
 use crate::policy::{
     Activity, ApprovedAssignment, AssignmentKind, At, Disabled, IdentityModel, Policy, Scope,
     Waiver, Workload, WorkloadPolicy,
@@ -46,31 +47,6 @@ pub(super) fn all(
     (out, head_waivers)
 }
 
-/// A new client's departures from the catalogue defaults: its policy compared with the
-/// same policy without thresholds, waivers and disabled controls, with Conditional
-/// Access, PIM and records retention apart from backup. A client added in a pull request
-/// therefore cannot bring weakened settings in unreviewed.
-pub(super) fn against_defaults(h: &Policy, today: Date) -> (Vec<Change>, Vec<HeadWaiver>) {
-    let mut b = h.clone();
-    b.controls.thresholds.clear();
-    b.controls.waivers.clear();
-    b.controls.disabled.clear();
-    b.controls.identity_model = IdentityModel::ConditionalAccess;
-    b.controls.pim = true;
-    b.backup.retention.relies_on_backup = false;
-    let mut out = Vec::new();
-    identity(&mut out, &b, h);
-    thresholds(&mut out, &b, h);
-    let head_waivers = waivers(&mut out, &b, h, today);
-    disabled(&mut out, &b, h);
-    retention(&mut out, &b, h);
-    for c in &mut out {
-        c.reason
-            .push_str(" [new client, against the catalogue default]");
-    }
-    (out, head_waivers)
-}
-
 /// The one change of a client that exists on one side only.
 pub(super) fn client_presence(client: &str, p: &Policy, added: bool) -> Change {
     let loc = Loc {
@@ -99,13 +75,13 @@ pub(super) fn client_presence(client: &str, p: &Policy, added: bool) -> Change {
 
 /// Where a change is shown.
 #[derive(Clone)]
-struct Loc {
-    file: String,
-    line: Option<usize>,
+pub(super) struct Loc {
+    pub(super) file: String,
+    pub(super) line: Option<usize>,
 }
 
 impl Loc {
-    fn at(at: &At) -> Loc {
+    pub(super) fn at(at: &At) -> Loc {
         Loc {
             file: at.file.clone(),
             line: Some(at.line),
@@ -114,7 +90,7 @@ impl Loc {
 }
 
 /// A change being built: the sentence is "<what> <before> → <after>: <effect> (<note>)".
-struct Ch {
+pub(super) struct Ch {
     area: &'static str,
     subject: String,
     what: String,
@@ -132,7 +108,7 @@ struct Ch {
 }
 
 impl Ch {
-    fn new(
+    pub(super) fn new(
         area: &'static str,
         subject: impl Into<String>,
         what: impl Into<String>,
@@ -155,12 +131,12 @@ impl Ch {
         }
     }
 
-    fn bears_on<S: Into<String>>(mut self, ids: impl IntoIterator<Item = S>) -> Ch {
+    pub(super) fn bears_on<S: Into<String>>(mut self, ids: impl IntoIterator<Item = S>) -> Ch {
         self.controls.extend(ids.into_iter().map(Into::into));
         self
     }
 
-    fn values(mut self, before: Option<String>, after: Option<String>) -> Ch {
+    pub(super) fn values(mut self, before: Option<String>, after: Option<String>) -> Ch {
         self.before = before;
         self.after = after;
         self
@@ -171,12 +147,12 @@ impl Ch {
         self
     }
 
-    fn effect(mut self, e: Effect) -> Ch {
+    pub(super) fn effect(mut self, e: Effect) -> Ch {
         self.effect = e;
         self
     }
 
-    fn note(mut self, n: impl Into<String>) -> Ch {
+    pub(super) fn note(mut self, n: impl Into<String>) -> Ch {
         self.note = Some(n.into());
         self
     }
@@ -186,12 +162,12 @@ impl Ch {
         self
     }
 
-    fn reason(mut self, r: String) -> Ch {
+    pub(super) fn reason(mut self, r: String) -> Ch {
         self.reason = Some(r);
         self
     }
 
-    fn build(self) -> Change {
+    pub(super) fn build(self) -> Change {
         let reason = self.reason.unwrap_or_else(|| {
             let (b, a) = self
                 .shown
@@ -271,7 +247,7 @@ fn num(x: f64) -> String {
     }
 }
 
-fn names(v: &[String]) -> String {
+pub(super) fn names(v: &[String]) -> String {
     if v.is_empty() {
         "nobody".to_owned()
     } else {
@@ -284,7 +260,7 @@ fn domain_of(control: &str) -> Option<Domain> {
 }
 
 /// The repository-relative path of one of the client's policy files.
-fn source_path(p: &Policy, client: &str, name: &str) -> String {
+pub(super) fn source_path(p: &Policy, client: &str, name: &str) -> String {
     let suffix = format!("/{name}");
     p.sources
         .iter()
@@ -296,7 +272,7 @@ fn source_path(p: &Policy, client: &str, name: &str) -> String {
 
 /// The 1-based line of `key = …` in `[table]` of a policy file (`""`: before any table),
 /// for settings the typed policy does not locate.
-fn key_line(p: &Policy, file: &str, table: &str, key: &str) -> Option<usize> {
+pub(super) fn key_line(p: &Policy, file: &str, table: &str, key: &str) -> Option<usize> {
     let (_, text) = p.sources.iter().find(|(f, _)| f == file)?;
     let mut current = String::new();
     for (i, line) in text.lines().enumerate() {
@@ -485,11 +461,11 @@ fn notes(out: &mut Vec<Change>, client: &str, b: &Policy, h: &Policy) {
 
 // ---------------------------------------------------------------- raci.toml
 
-fn covered(p: &Policy, control: &str) -> bool {
+pub(super) fn covered(p: &Policy, control: &str) -> bool {
     p.raci.activities.iter().any(|a| a.covers(control))
 }
 
-fn capped_list(ids: &[&str]) -> String {
+pub(super) fn capped_list(ids: &[&str]) -> String {
     const N: usize = 5;
     let mut s = ids.iter().take(N).copied().collect::<Vec<_>>().join(", ");
     if ids.len() > N {
@@ -1164,8 +1140,25 @@ fn disabled(out: &mut Vec<Change>, b: &Policy, h: &Policy) {
 
 // ---------------------------------------------------------------- backup.toml
 
+/// A workload's ordered duration settings: `(key, label, value, longer_is_stronger)`.
+pub(super) fn durations(
+    p: &WorkloadPolicy,
+) -> [(&'static str, &'static str, Option<Duration>, bool); 5] {
+    [
+        ("frequency", "frequency", p.frequency, false),
+        ("retention", "retention", p.retention, true),
+        ("rpo", "RPO", p.rpo, false),
+        ("rto", "RTO", p.rto, false),
+        (
+            "restore_test_cadence",
+            "restore test cadence",
+            p.restore_test_cadence,
+            false,
+        ),
+    ]
+}
 /// The backup controls of a workload a key of its table bears on.
-fn workload_controls(w: Workload, key: &str) -> Vec<String> {
+pub(super) fn workload_controls(w: Workload, key: &str) -> Vec<String> {
     let c = |name: &str| format!("backup.{}.{name}", w.id());
     match key {
         "in_scope" | "" => [
@@ -1331,20 +1324,9 @@ fn workload(
         h.scope.map(|s| scope_name(s).to_owned()),
         ordered(b.scope.map(scope_rank), h.scope.map(scope_rank), true),
     );
-    let durations = [
-        ("frequency", "frequency", b.frequency, h.frequency, false),
-        ("retention", "retention", b.retention, h.retention, true),
-        ("rpo", "RPO", b.rpo, h.rpo, false),
-        ("rto", "RTO", b.rto, h.rto, false),
-        (
-            "restore_test_cadence",
-            "restore test cadence",
-            b.restore_test_cadence,
-            h.restore_test_cadence,
-            false,
-        ),
-    ];
-    for (key, label, bv, hv, longer_is_stronger) in durations {
+    for ((key, label, bv, longer_is_stronger), (_, _, hv, _)) in
+        durations(b).into_iter().zip(durations(h))
+    {
         setting(
             key,
             label,

@@ -853,14 +853,14 @@ fn disabled_control_added_weakens_removed_strengthens() {
 
 #[test]
 fn client_added_is_neutral_and_deleted_weakens() {
-    let p = base();
-    let d = diff_policies("acme", None, Some(&p), today());
+    let d = added(&[]);
     assert_eq!(d.kind, "added");
     let c = only(&d);
     assert_eq!(c.area, "client");
     assert_eq!(c.effect, Effect::Neutral);
-    assert_eq!(c.file, "clients/acme/client.toml");
+    assert_eq!(c.file, "clients/newco/client.toml");
 
+    let p = base();
     let d = diff_policies("acme", Some(&p), None, today());
     assert_eq!(d.kind, "deleted");
     let c = only(&d);
@@ -1791,39 +1791,6 @@ fn comment_for_any_size_is_bounded() {
     }
 }
 
-#[test]
-fn a_new_client_is_compared_with_the_catalogue_defaults() {
-    // A client added with weakened settings: each is a weakening to justify.
-    let controls = edit(
-        &controls_with(
-            "[thresholds]\n\"identity.mfa-users\" = { min_percent = 10 }\n\"access.stale-admins\" = { max_days = 30 }\n\n[[disabled]]\ncontrol = \"identity.ca-block-legacy-auth\"\nreason = \"no legacy clients\"\n",
-        ),
-        "pim = true",
-        "pim = false",
-    );
-    let h = head_with(
-        &[("controls.toml", &controls)],
-        &good_waiver("identity.mfa-users"),
-    );
-    let d = diff_policies("acme", None, Some(&h), today());
-    assert_eq!(d.kind, "added");
-    let effect = |subject: &str| not_waiver(&d, subject).effect;
-    assert_eq!(effect("acme"), Effect::Neutral);
-    assert_eq!(effect("identity.mfa-users.min_percent"), Effect::Weakens);
-    assert_eq!(effect("access.stale-admins.max_days"), Effect::Strengthens);
-    assert_eq!(effect("identity.pim"), Effect::Weakens);
-    assert_eq!(effect("identity.ca-block-legacy-auth"), Effect::Weakens);
-    // The waiver added with the client justifies its own control's threshold only.
-    assert!(not_waiver(&d, "identity.mfa-users.min_percent").justified);
-    assert!(!not_waiver(&d, "identity.pim").justified);
-    assert_eq!(d.unjustified(), 2);
-    assert!(
-        not_waiver(&d, "identity.pim")
-            .reason
-            .ends_with("[new client, against the catalogue default]")
-    );
-}
-
 /// Issue 18: which Veeam jobs count, and how a product export is read, decide which
 /// runs pass: any change is a weakening for the reviewers, once, never unclassified.
 #[test]
@@ -1863,4 +1830,673 @@ fn backup_veeam_jobs_and_csv_mapping_changes_weaken() {
         diff(&mapping("failed"), &mapping("failed")).changes.len(),
         0
     );
+}
+
+// ---------------------------------------------------------------- new clients
+//
+// A client added in the diff is compared with the reference: the defaults custody applies
+// when a key is absent, and for what has no default, nothing granted (see new_client.rs).
+
+/// A new client at default strength: one activity owning every control, Conditional
+/// Access and PIM, nothing granted, no workload declared, records retention apart.
+const NEW_CONTROLS: &str = "[identity]\nmodel = \"conditional_access\"\npim = true\n";
+const NEW_BACKUP: &str = "[retention]\nrelies_on_backup = false\n";
+
+/// Client `newco` at default strength with `files` replaced.
+fn new_client(files: &[(&str, &str)]) -> Policy {
+    let mut all: Vec<(&str, &str)> =
+        vec![("controls.toml", NEW_CONTROLS), ("backup.toml", NEW_BACKUP)];
+    all.retain(|(f, _)| !files.iter().any(|(g, _)| g == f));
+    all.extend(files.iter().copied());
+    policy_of("newco", &all)
+}
+
+fn added(files: &[(&str, &str)]) -> ClientDiff {
+    diff_policies("newco", None, Some(&new_client(files)), today())
+}
+
+fn new_controls(extra: &str) -> String {
+    format!("{NEW_CONTROLS}\n{extra}")
+}
+
+/// The weakenings of a diff as `(subject, justified)`.
+fn weakenings(d: &ClientDiff) -> Vec<(&str, bool)> {
+    d.changes
+        .iter()
+        .filter(|c| c.effect == Effect::Weakens)
+        .map(|c| (c.subject.as_str(), c.justified))
+        .collect()
+}
+
+#[test]
+fn a_new_client_at_default_strength_is_only_added() {
+    let d = added(&[]);
+    assert_eq!(d.kind, "added");
+    let c = only(&d);
+    assert_eq!(
+        c.reason,
+        "client newco (Acme Fixture Ltd) added: neutral (evaluated from now on)"
+    );
+    assert!(!any_unjustified_weakening(&[d]));
+    // A threshold set to exactly the default, privileged roles watched, a legal minimum
+    // and a workload declared in scope with its descriptions are listed, never weakenings.
+    let d = added(&[
+        (
+            "controls.toml",
+            &format!(
+                "{NEW_CONTROLS}\n[access]\nprivileged_roles = [\"Teams Administrator\"]\n\n[thresholds]\n\"identity.mfa-users\" = {{ min_percent = 95 }}\n"
+            ),
+        ),
+        (
+            "backup.toml",
+            "[exchange]\nin_scope = true\nprovider = \"microsoft-365-backup\"\nscope = \"all\"\nowner = \"MSP Backup Team\"\nknown_gaps = []\n\n[retention]\nlegal_minimum = \"7y\"\ncompliance_location = \"Purview\"\n",
+        ),
+    ]);
+    assert!(weakenings(&d).is_empty(), "{:#?}", d.changes);
+    let c = one(&d, "identity.mfa-users.min_percent");
+    assert_eq!(c.effect, Effect::Neutral);
+    assert_eq!(
+        c.reason,
+        "identity.mfa-users min_percent 95 (default) → 95: neutral (same as the catalogue default) [new client]"
+    );
+    assert_eq!(one(&d, "Teams Administrator").effect, Effect::Strengthens);
+    assert_eq!(
+        one(&d, "retention.legal_minimum").effect,
+        Effect::Strengthens
+    );
+}
+
+#[test]
+fn a_new_client_threshold_looser_than_the_default_weakens() {
+    let d = added(&[(
+        "controls.toml",
+        &new_controls(
+            "[thresholds]\n\"identity.mfa-users\" = { min_percent = 10 }\n\"access.stale-admins\" = { max_days = 30 }\n",
+        ),
+    )]);
+    let c = one(&d, "identity.mfa-users.min_percent");
+    assert_eq!(c.effect, Effect::Weakens);
+    assert_eq!(
+        c.reason,
+        "identity.mfa-users min_percent 95 (default) → 10: weakens [new client]"
+    );
+    assert_eq!(c.controls, ["identity.mfa-users"]);
+    assert_eq!(
+        one(&d, "access.stale-admins.max_days").effect,
+        Effect::Strengthens
+    );
+    assert_eq!(d.unjustified(), 1);
+}
+
+#[test]
+fn a_new_client_break_glass_accounts_each_weaken() {
+    let d = added(&[(
+        "controls.toml",
+        &new_controls(
+            "[access]\nbreak_glass = [\"ceo@contoso.example\", \"mallory@evil.example\"]\n",
+        ),
+    )]);
+    assert_eq!(
+        weakenings(&d),
+        [
+            ("ceo@contoso.example", false),
+            ("mallory@evil.example", false)
+        ]
+    );
+    let c = one(&d, "mallory@evil.example");
+    assert_eq!(c.area, "break_glass");
+    assert_eq!(
+        c.reason,
+        "break-glass account mallory@evil.example added: weakens (exclusion widened: it may be excluded from MFA policies and hold Global Administrator permanently) [new client]"
+    );
+    assert_eq!(c.line, Some(6));
+    assert!(c.controls.contains(&"identity.ca-mfa-all-users".to_owned()));
+    assert_eq!(
+        c.unjustified_because.as_deref(),
+        Some(
+            "no waiver for access.break-glass, access.pim-standing-privilege, identity.ca-mfa-all-users, identity.ca-mfa-admins or identity.ca-block-legacy-auth"
+        )
+    );
+}
+
+#[test]
+fn a_new_client_approved_assignments_each_weaken() {
+    let d = added(&[(
+        "controls.toml",
+        &new_controls(
+            "[[approved_assignment]]\nprincipal = \"mallory@evil.example\"\nrole = \"Global Administrator\"\nassignment = \"active\"\n\n[[approved_assignment]]\nprincipal = \"alice@newco.example\"\nrole = \"User Administrator\"\nassignment = \"eligible\"\n",
+        ),
+    )]);
+    assert_eq!(
+        weakenings(&d),
+        [
+            ("mallory@evil.example: Global Administrator", false),
+            ("alice@newco.example: User Administrator", false)
+        ]
+    );
+    assert_eq!(
+        one(&d, "mallory@evil.example: Global Administrator").reason,
+        "approved assignment mallory@evil.example: Global Administrator (active) added: weakens (more standing privilege approved) [new client]"
+    );
+}
+
+#[test]
+fn a_new_client_waivers_and_disabled_controls_weaken() {
+    let d = added(&[(
+        "controls.toml",
+        &new_controls(&format!(
+            "{}\n[[disabled]]\ncontrol = \"identity.ca-block-legacy-auth\"\nreason = \"no legacy clients\"\n",
+            good_waiver("identity.mfa-users")
+        )),
+    )]);
+    let w = d
+        .changes
+        .iter()
+        .find(|c| c.area == "waiver")
+        .expect("waiver listed");
+    assert_eq!(w.effect, Effect::Weakens);
+    // A qualifying waiver justifies its own addition, not the disabled control.
+    assert!(w.justified, "{w:#?}");
+    let c = one(&d, "identity.ca-block-legacy-auth");
+    assert_eq!(c.area, "disabled");
+    assert_eq!(c.effect, Effect::Weakens);
+    assert!(!c.justified);
+    assert_eq!(d.unjustified(), 1);
+}
+
+#[test]
+fn a_new_client_workload_out_of_scope_or_scope_selected_weakens() {
+    let d = added(&[(
+        "backup.toml",
+        "[exchange]\nin_scope = false\nreason = \"mail stays on premises\"\nscope = \"selected\"\n\n[onedrive]\nin_scope = true\nscope = \"selected\"\n\n[retention]\nrelies_on_backup = false\n",
+    )]);
+    let c = one(&d, "exchange.in_scope");
+    assert_eq!(c.effect, Effect::Weakens);
+    assert_eq!(
+        c.reason,
+        "Exchange Online backup in scope true → false: weakens (mail stays on premises) [new client]"
+    );
+    // Settings of an out-of-scope workload do not weigh.
+    assert_eq!(one(&d, "exchange.scope").effect, Effect::Neutral);
+    let c = one(&d, "onedrive.scope");
+    assert_eq!(c.effect, Effect::Weakens);
+    assert_eq!(
+        c.reason,
+        "OneDrive backup scope all → selected: weakens [new client]"
+    );
+    assert_eq!(c.controls, ["backup.onedrive.protection-coverage"]);
+    assert_eq!(d.unjustified(), 2);
+}
+
+#[test]
+fn a_new_client_backup_durations_are_weakenings_to_review() {
+    let backup = "[exchange]\nin_scope = true\nfrequency = \"4h\"\nretention = \"1y\"\nrpo = \"365d\"\nrto = \"8h\"\nrestore_test_cadence = \"90d\"\n\n[teams]\nin_scope = false\nreason = \"no Teams\"\nrpo = \"365d\"\n\n[retention]\nrelies_on_backup = false\n";
+    let d = added(&[("backup.toml", backup)]);
+    let subjects: Vec<&str> = weakenings(&d).iter().map(|(s, _)| *s).collect();
+    assert_eq!(
+        subjects,
+        [
+            "exchange.frequency",
+            "exchange.retention",
+            "exchange.rpo",
+            "exchange.rto",
+            "exchange.restore_test_cadence",
+            "teams.in_scope"
+        ]
+    );
+    let c = one(&d, "exchange.rpo");
+    assert_eq!(
+        c.reason,
+        "Exchange Online backup RPO 1y set by a new client: weakens (no catalogue default to compare it with: review) [new client]"
+    );
+    assert_eq!(c.line, Some(line_of(backup, "rpo = \"365d\"")));
+    assert_eq!(c.file, "clients/newco/backup.toml");
+    // A qualifying waiver for the RPO control justifies exactly the settings that bear on
+    // it (frequency and RPO), nothing else.
+    let d = added(&[
+        ("backup.toml", backup),
+        (
+            "controls.toml",
+            &new_controls(&good_waiver("backup.exchange.rpo")),
+        ),
+    ]);
+    let justified: Vec<&str> = weakenings(&d)
+        .iter()
+        .filter(|(s, j)| *j && *s != "backup.exchange.rpo")
+        .map(|(s, _)| *s)
+        .collect();
+    assert_eq!(justified, ["exchange.frequency", "exchange.rpo"]);
+    assert_eq!(d.unjustified(), 4, "{:#?}", d.changes);
+}
+
+#[test]
+fn a_new_client_relying_on_backup_unpublished_or_with_security_defaults_weakens() {
+    let d = added(&[
+        (
+            "client.toml",
+            &format!("{CLIENT_TOML}\n[publishing]\nenabled = false\n"),
+        ),
+        (
+            "controls.toml",
+            "[identity]\nmodel = \"security_defaults\"\npim = false\n",
+        ),
+        ("backup.toml", "[retention]\nrelies_on_backup = true\n"),
+    ]);
+    let mut subjects: Vec<(&str, bool)> = weakenings(&d);
+    subjects.sort();
+    assert_eq!(
+        subjects,
+        [
+            ("client.publishing.enabled", false),
+            ("identity.model", false),
+            ("identity.pim", false),
+            ("retention.relies_on_backup", false)
+        ]
+    );
+    assert_eq!(
+        one(&d, "client.publishing.enabled").reason,
+        "client publishing true → false: weakens (the client's scorecards and evidence packs are no longer published) [new client]"
+    );
+    assert_eq!(
+        one(&d, "retention.relies_on_backup").reason,
+        "retention relies on backup false → true: weakens (backup becomes the records archive) [new client]"
+    );
+}
+
+#[test]
+fn a_new_client_raci_without_one_accountable_a_responsible_or_owning_every_control_weakens() {
+    let raci = "[[activity]]\nid = \"everything\"\nname = \"Everything\"\nresponsible = []\naccountable = [\"A\", \"B\"]\ncontrols = [\"identity.*\", \"access.*\", \"backup.*\", \"evidence.*\", \"governance.*\", \"retention.legal-minimum\"]\n";
+    let d = added(&[("raci.toml", raci)]);
+    let c = one(&d, "everything.accountable");
+    assert_eq!(c.effect, Effect::Weakens);
+    assert_eq!(
+        c.reason,
+        "everything: accountable A, B: weakens (a second accountable) [new client]"
+    );
+    assert_eq!(one(&d, "everything.responsible").effect, Effect::Weakens);
+    let c = one(&d, "controls");
+    assert_eq!(c.effect, Effect::Weakens);
+    assert_eq!(
+        c.reason,
+        "RACI controls: weakens (1 control owned by no activity: retention.separate-from-backup) [new client]"
+    );
+    assert_eq!(c.controls, ["governance.controls-owned"]);
+    // A disabled control needs no owner (its disabling is listed on its own).
+    let d = added(&[
+        ("raci.toml", raci),
+        (
+            "controls.toml",
+            &new_controls(
+                "[[disabled]]\ncontrol = \"retention.separate-from-backup\"\nreason = \"contract excludes records\"\n",
+            ),
+        ),
+    ]);
+    assert!(d.changes.iter().all(|c| c.subject != "controls"));
+}
+
+#[test]
+fn a_new_client_known_gaps_veeam_jobs_and_export_mapping_weaken() {
+    let backup = "[exchange]\nin_scope = true\nknown_gaps = [\"shared mailboxes\"]\nveeam_jobs = [\"EXO nightly\"]\n\n[retention]\nrelies_on_backup = false\n\n[csv]\nfile = \"x.csv\"\ncolumns = { job = \"J\", workload = \"W\", start = \"S\", end = \"E\", status = \"R\" }\nstatus_map = { \"OK\" = \"success\", \"Failed\" = \"success\" }\n";
+    let d = added(&[("backup.toml", backup)]);
+    let mut subjects: Vec<&str> = weakenings(&d).iter().map(|(s, _)| *s).collect();
+    subjects.sort();
+    assert_eq!(
+        subjects,
+        ["csv", "exchange.known_gaps", "exchange.veeam_jobs"]
+    );
+}
+
+#[test]
+fn a_new_client_with_another_clients_tenant_weakens() {
+    let existing = base();
+    let newco = new_client(&[]);
+    let mut diffs = vec![
+        diff_policies("acme", Some(&existing), Some(&existing), today()),
+        diff_policies("newco", None, Some(&newco), today()),
+    ];
+    flag_shared_tenants(&mut diffs);
+    let c = one(&diffs[1], "client.tenant_id");
+    assert_eq!(c.effect, Effect::Weakens);
+    assert_eq!(
+        c.reason,
+        "client tenant 11111111-2222-3333-4444-555555555555 is also declared by acme: weakens (evidence is accepted from another client's tenant) [new client]"
+    );
+    assert_eq!(c.line, Some(2));
+    assert!(!c.justified);
+    assert!(any_unjustified_weakening(&diffs));
+    assert!(diffs[0].changes.is_empty());
+
+    // Its own tenant is the new client's identity, like its name; so is init's all-zero
+    // placeholder, which is nobody's tenant.
+    let own = new_client(&[(
+        "client.toml",
+        &edit(CLIENT_TOML, "11111111-2222", "99999999-2222"),
+    )]);
+    let mut diffs = vec![
+        diff_policies("acme", Some(&existing), Some(&existing), today()),
+        diff_policies("newco", None, Some(&own), today()),
+    ];
+    flag_shared_tenants(&mut diffs);
+    assert_eq!(diffs[1].changes.len(), 1, "{:#?}", diffs[1].changes);
+    let zero = "00000000-0000-0000-0000-000000000000";
+    let placeholder = |id: &str| {
+        policy_of(
+            id,
+            &[
+                (
+                    "client.toml",
+                    &edit(CLIENT_TOML, "11111111-2222-3333-4444-555555555555", zero),
+                ),
+                ("controls.toml", NEW_CONTROLS),
+                ("backup.toml", NEW_BACKUP),
+            ],
+        )
+    };
+    let (a, b) = (placeholder("a"), placeholder("b"));
+    let mut diffs = vec![
+        diff_policies("a", None, Some(&a), today()),
+        diff_policies("b", None, Some(&b), today()),
+    ];
+    flag_shared_tenants(&mut diffs);
+    assert!(!any_unjustified_weakening(&diffs), "{diffs:#?}");
+}
+
+/// What a new client setting one key shows.
+enum Shows {
+    /// A change of this subject with this effect.
+    Change(&'static str, Effect),
+    /// Nothing of this subject: the client's own identity or description.
+    Nothing(&'static str),
+}
+
+/// For every key of [`KEYS`], a new client that sets it (the files replaced) and what its
+/// diff shows. A key added to the table without a case here fails
+/// `every_key_a_new_client_sets_is_compared_with_its_reference`.
+fn new_client_case(file: &str, key: &str) -> Option<(Vec<(&'static str, String)>, Shows)> {
+    use Shows::{Change as C, Nothing as N};
+    let controls = |extra: &str| vec![("controls.toml", new_controls(extra))];
+    let backup = |w: &str| {
+        vec![(
+            "backup.toml",
+            format!("[exchange]\n{w}\n\n[retention]\nrelies_on_backup = false\n"),
+        )]
+    };
+    let raci = |fields: &str| {
+        vec![(
+            "raci.toml",
+            format!(
+                "[[activity]]\nid = \"everything\"\nname = \"Everything\"\ncontrols = [\"*\"]\n{fields}\n"
+            ),
+        )]
+    };
+    let one_r_one_a = "responsible = [\"R\"]\naccountable = [\"A\"]";
+    let approved = controls(
+        "[[approved_assignment]]\nprincipal = \"mallory@evil.example\"\nrole = \"Global Administrator\"\nassignment = \"active\"\n",
+    );
+    let waiver = controls(&good_waiver("identity.mfa-users"));
+    let disabled = controls(
+        "[[disabled]]\ncontrol = \"identity.ca-block-legacy-auth\"\nreason = \"no legacy clients\"\n",
+    );
+    let csv = vec![(
+        "backup.toml",
+        format!(
+            "{NEW_BACKUP}\n[csv]\nfile = \"x.csv\"\ncolumns = {{ job = \"J\", workload = \"W\", start = \"S\", end = \"E\", status = \"R\", items_total = \"T\", items_protected = \"P\" }}\nstatus_map = {{ \"OK\" = \"success\" }}\nworkload_map = {{ \"Mail\" = \"exchange\" }}\ndate_format = \"%d.%m.%Y %H:%M\"\nutc_offset = \"+01:00\"\ndelimiter = \";\"\n"
+        ),
+    )];
+    let client = |extra: &str| vec![("client.toml", format!("{CLIENT_TOML}\n{extra}\n"))];
+    let weakens = |s| C(s, Effect::Weakens);
+    Some(match (file, key) {
+        ("client.toml", "name") => (client(""), N("client.name")),
+        ("client.toml", "tenant_id") => (client(""), N("client.tenant_id")),
+        ("client.toml", "domains") => (client(""), N("client.domains")),
+        ("client.toml", "branding.accent") => (
+            client("[branding]\naccent = \"#aa0000\""),
+            N("client.branding.accent"),
+        ),
+        ("client.toml", "branding.logo") => (
+            client("[branding]\nlogo = \"logo.svg\""),
+            N("client.branding.logo"),
+        ),
+        ("client.toml", "publishing.enabled") => (
+            client("[publishing]\nenabled = false"),
+            weakens("client.publishing.enabled"),
+        ),
+        ("raci.toml", "activity[].id") => (raci(one_r_one_a), N("everything")),
+        ("raci.toml", "activity[].name") => (raci(one_r_one_a), N("everything.name")),
+        ("raci.toml", "activity[].consulted") => (
+            raci(&format!("{one_r_one_a}\nconsulted = [\"C\"]")),
+            N("everything.consulted"),
+        ),
+        ("raci.toml", "activity[].informed") => (
+            raci(&format!("{one_r_one_a}\ninformed = [\"I\"]")),
+            N("everything.informed"),
+        ),
+        ("raci.toml", "activity[].responsible") => (
+            raci("responsible = []\naccountable = [\"A\"]"),
+            weakens("everything.responsible"),
+        ),
+        ("raci.toml", "activity[].accountable") => (
+            raci("responsible = [\"R\"]\naccountable = []"),
+            weakens("everything.accountable"),
+        ),
+        ("raci.toml", "activity[].controls") => (
+            vec![(
+                "raci.toml",
+                "[[activity]]\nid = \"id\"\nname = \"Identity\"\nresponsible = [\"R\"]\naccountable = [\"A\"]\ncontrols = [\"identity.*\"]\n".to_owned(),
+            )],
+            weakens("controls"),
+        ),
+        ("controls.toml", "identity.model") => (
+            vec![(
+                "controls.toml",
+                "[identity]\nmodel = \"security_defaults\"\n".to_owned(),
+            )],
+            weakens("identity.model"),
+        ),
+        ("controls.toml", "identity.pim") => (
+            vec![("controls.toml", "[identity]\npim = false\n".to_owned())],
+            weakens("identity.pim"),
+        ),
+        ("controls.toml", "access.break_glass") => (
+            controls("[access]\nbreak_glass = [\"mallory@evil.example\"]\n"),
+            weakens("mallory@evil.example"),
+        ),
+        ("controls.toml", "access.privileged_roles") => (
+            controls("[access]\nprivileged_roles = [\"Teams Administrator\"]\n"),
+            C("Teams Administrator", Effect::Strengthens),
+        ),
+        ("controls.toml", "thresholds.*.*") => (
+            controls("[thresholds]\n\"access.global-admin-count\" = { max = 9 }\n"),
+            weakens("access.global-admin-count.max"),
+        ),
+        (
+            "controls.toml",
+            "approved_assignment[].principal"
+            | "approved_assignment[].role"
+            | "approved_assignment[].assignment",
+        ) => (approved, weakens("mallory@evil.example: Global Administrator")),
+        ("controls.toml", k) if k.starts_with("waiver[].") => {
+            (waiver, weakens("identity.mfa-users"))
+        }
+        ("controls.toml", k) if k.starts_with("disabled[].") => {
+            (disabled, weakens("identity.ca-block-legacy-auth"))
+        }
+        ("backup.toml", "*.in_scope") => (
+            backup("in_scope = false\nreason = \"on premises\""),
+            weakens("exchange.in_scope"),
+        ),
+        ("backup.toml", "*.reason") => (
+            backup("in_scope = true\nreason = \"was on premises until 2026\""),
+            N("exchange.reason"),
+        ),
+        ("backup.toml", "*.scope") => (
+            backup("in_scope = true\nscope = \"selected\""),
+            weakens("exchange.scope"),
+        ),
+        ("backup.toml", "*.frequency") => (
+            backup("in_scope = true\nfrequency = \"4h\""),
+            weakens("exchange.frequency"),
+        ),
+        ("backup.toml", "*.retention") => (
+            backup("in_scope = true\nretention = \"1y\""),
+            weakens("exchange.retention"),
+        ),
+        ("backup.toml", "*.rpo") => (
+            backup("in_scope = true\nrpo = \"24h\""),
+            weakens("exchange.rpo"),
+        ),
+        ("backup.toml", "*.rto") => (
+            backup("in_scope = true\nrto = \"8h\""),
+            weakens("exchange.rto"),
+        ),
+        ("backup.toml", "*.restore_test_cadence") => (
+            backup("in_scope = true\nrestore_test_cadence = \"90d\""),
+            weakens("exchange.restore_test_cadence"),
+        ),
+        ("backup.toml", "*.provider") => (
+            backup("in_scope = true\nprovider = \"Acme Cloud Backup\""),
+            N("exchange.provider"),
+        ),
+        ("backup.toml", "*.encryption") => (
+            backup("in_scope = true\nencryption = \"AES-256\""),
+            N("exchange.encryption"),
+        ),
+        ("backup.toml", "*.storage_location") => (
+            backup("in_scope = true\nstorage_location = \"EU\""),
+            N("exchange.storage_location"),
+        ),
+        ("backup.toml", "*.owner") => (
+            backup("in_scope = true\nowner = \"MSP Backup Team\""),
+            N("exchange.owner"),
+        ),
+        ("backup.toml", "*.scope_note") => (
+            backup("in_scope = true\nscope_note = \"every mailbox\""),
+            N("exchange.scope_note"),
+        ),
+        ("backup.toml", "*.known_gaps") => (
+            backup("in_scope = true\nknown_gaps = [\"shared mailboxes\"]"),
+            weakens("exchange.known_gaps"),
+        ),
+        ("backup.toml", "*.veeam_jobs") => (
+            backup("in_scope = true\nveeam_jobs = [\"EXO nightly\"]"),
+            weakens("exchange.veeam_jobs"),
+        ),
+        ("backup.toml", k) if k.starts_with("csv.") => (csv, weakens("csv")),
+        ("backup.toml", "retention.legal_minimum") => (
+            vec![(
+                "backup.toml",
+                format!("{NEW_BACKUP}legal_minimum = \"7y\"\n"),
+            )],
+            C("retention.legal_minimum", Effect::Strengthens),
+        ),
+        ("backup.toml", "retention.relies_on_backup") => (
+            vec![(
+                "backup.toml",
+                "[retention]\nrelies_on_backup = true\n".to_owned(),
+            )],
+            weakens("retention.relies_on_backup"),
+        ),
+        ("backup.toml", "retention.compliance_location") => (
+            vec![(
+                "backup.toml",
+                format!("{NEW_BACKUP}compliance_location = \"Purview\"\n"),
+            )],
+            C("retention.compliance_location", Effect::Strengthens),
+        ),
+        _ => return None,
+    })
+}
+
+#[test]
+fn every_key_a_new_client_sets_is_compared_with_its_reference() {
+    for (file, key, _) in KEYS {
+        let Some((files, shows)) = new_client_case(file, key) else {
+            panic!(
+                "KEYS row {file} {key}: no new-client case in diff::tests::new_client_case (what does a new client setting it show?)"
+            );
+        };
+        let refs: Vec<(&str, &str)> = files.iter().map(|(f, t)| (*f, t.as_str())).collect();
+        let h = new_client(&refs);
+        // The case really sets the key.
+        let set = keys::values(&h, &format!("clients/newco/{file}"), file);
+        assert!(
+            set.contains_key(*key) || set.contains_key(&format!("{key}.*")),
+            "the case of {file} {key} does not set it: {set:?}"
+        );
+        let d = diff_policies("newco", None, Some(&h), today());
+        assert!(
+            d.changes.iter().all(|c| c.area != "unclassified"),
+            "{file} {key}: {:#?}",
+            d.changes
+        );
+        match shows {
+            Shows::Change(subject, effect) => {
+                let found: Vec<&Change> = d
+                    .changes
+                    .iter()
+                    .filter(|c| c.subject == subject && c.effect == effect)
+                    .collect();
+                assert!(
+                    !found.is_empty(),
+                    "{file} {key}: no {effect} change of {subject}: {:#?}",
+                    d.changes
+                );
+                assert!(found.iter().all(|c| c.reason.ends_with(" [new client]")));
+            }
+            Shows::Nothing(subject) => {
+                assert!(
+                    d.changes.iter().all(|c| c.subject != subject),
+                    "{file} {key}: {:#?}",
+                    d.changes
+                );
+                assert!(
+                    !any_unjustified_weakening(std::slice::from_ref(&d)),
+                    "{file} {key}: {:#?}",
+                    d.changes
+                );
+            }
+        }
+    }
+}
+
+/// Issue d_newclient2 (red team): a copy of a client added with two extra break-glass
+/// accounts, an active Global Administrator approved for an outsider, Exchange out of
+/// scope, `scope = "selected"` and a 365-day RPO read "client added: neutral" only.
+#[test]
+fn regression_new_client_with_weakened_settings_was_listed_as_neutral_only() {
+    let controls = edit(
+        CONTROLS_TOML,
+        "break_glass = [\"bg1@acme.onmicrosoft.com\", \"bg2@acme.onmicrosoft.com\"]",
+        "break_glass = [\"ceo@contoso.example\", \"mallory@evil.example\"]",
+    );
+    let controls = format!(
+        "{controls}\n[[approved_assignment]]\nprincipal = \"mallory@evil.example\"\nrole = \"Global Administrator\"\nassignment = \"active\"\n"
+    );
+    let backup = edit(
+        &edit(
+            &edit(BACKUP_TOML, "scope = \"all\"", "scope = \"selected\""),
+            "rpo = \"24h\"",
+            "rpo = \"365d\"",
+        ),
+        "[teams]\nin_scope = false",
+        "[teams]\nin_scope = true",
+    );
+    let h = policy_of(
+        "contoso",
+        &[("controls.toml", &controls), ("backup.toml", &backup)],
+    );
+    let d = diff_policies("contoso", None, Some(&h), today());
+    for subject in [
+        "ceo@contoso.example",
+        "mallory@evil.example",
+        "mallory@evil.example: Global Administrator",
+        "exchange.scope",
+        "exchange.rpo",
+        "onedrive.in_scope",
+    ] {
+        let c = not_waiver(&d, subject);
+        assert_eq!(c.effect, Effect::Weakens, "{c:#?}");
+        assert!(!c.justified);
+    }
+    assert!(any_unjustified_weakening(&[d]));
 }

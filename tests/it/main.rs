@@ -19,6 +19,7 @@ mod clients_listing;
 mod collect;
 mod collect_certificate;
 mod diff_cli;
+mod diff_new_client;
 mod digest;
 mod doctor;
 mod evidence_gzip;

@@ -128,6 +128,7 @@ pub fn run(ctx: &Ctx, args: &DiffArgs) -> CommandResult {
         diffs.extend(d);
         errors.extend(e);
     }
+    crate::diff::flag_shared_tenants(&mut diffs);
     if let Some(file) = &args.full_report {
         std::fs::write(file, crate::diff::render_markdown(&diffs))
             .map_err(|e| super::io(format!("cannot write {}: {e}", file.display())))?;
