@@ -226,7 +226,7 @@ pub const KEYS: &[(&str, &str, &str)] = &[
 /// tests of `diff::tests` give each a new client that sets it.
 const OWN: &str = "the client's own identity or description: not compared";
 const NOTHING: &str = "compared with nothing granted: each one declared is classified as if added";
-const REVIEW: &str = "no catalogue default: any value set on an in-scope workload weakens (review)";
+const REVIEW: &str = "the new-client reference (frequency 24h, retention 1y, RPO 24h, RTO 72h, restore-test cadence 180d): a looser value on an in-scope workload weakens";
 const PART: &str = "part of its row, compared with nothing granted: the row is classified as added";
 const MAPPING: &str = "compared with no mapping: the [csv] mapping declared weakens";
 

@@ -88,8 +88,9 @@
 //! enabled control owned). The same rules as above then classify each setting, with the
 //! same sentences (ending "[new client]") and the same justification. The backup
 //! durations (`frequency`, `retention`, `rpo`, `rto`, `restore_test_cadence`) have no
-//! default: each one set on an in-scope workload is a weakening "set by a new client:
-//! review". The client's own name, tenant, domains, branding, notes and backup
+//! catalogue default: a new client's in-scope workload is compared with the new-client
+//! reference (`new_client::BACKUP_REFERENCE`: 24h, 1y, 24h, 72h, 180d), and a looser
+//! value weakens. The client's own name, tenant, domains, branding, notes and backup
 //! descriptions are not compared, except a tenant another client declares at BASE or HEAD
 //! (weakens: evidence accepted from another client's tenant; [`flag_shared_tenants`]).
 //! So a new client cannot bring weakened settings in unreviewed. A client only at BASE is

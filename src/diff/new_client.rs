@@ -9,7 +9,7 @@
 //! Two kinds of key have no reference value to run the rules against, and are handled
 //! here: RACI completeness (an activity without its one Accountable or a Responsible, a
 //! control no activity owns), and the backup durations the catalogue has no default for
-//! (each one set by a new client is a weakening for the reviewers to judge). Which
+//! (compared with [`BACKUP_REFERENCE`]: a looser one weakens). Which
 //! reference each key of [`super::KEYS`] is compared with is written in
 //! [`super::keys::NEW_CLIENT`].
 
@@ -170,16 +170,46 @@ fn raci_complete(out: &mut Vec<Change>, client: &str, h: &Policy) {
     );
 }
 
+/// The reference a new client's backup durations are compared with, where the catalogue
+/// has no default: `(key, reference)`. A value looser than the reference (a longer
+/// frequency, RPO, RTO or restore-test cadence; a shorter retention) weakens, for the
+/// reviewers to judge like any other weakening; a value at or within it is ordinary
+/// onboarding and reads as nothing. Loose enough that a small client's usual policy
+/// passes, tight enough that "rpo = 365d" or "retention = 7d" cannot come in unreviewed.
+pub const BACKUP_REFERENCE: [(&str, &str); 5] = [
+    ("frequency", "24h"),
+    ("retention", "1y"),
+    ("rpo", "24h"),
+    ("rto", "72h"),
+    ("restore_test_cadence", "180d"),
+];
+
+/// The reference duration of a backup key (see [`BACKUP_REFERENCE`]).
+pub fn backup_reference(key: &str) -> Option<crate::duration::Duration> {
+    BACKUP_REFERENCE
+        .iter()
+        .find(|(k, _)| *k == key)
+        .and_then(|(_, v)| crate::duration::Duration::parse(v).ok())
+}
+
 /// The backup durations of an in-scope workload (frequency, retention, RPO, RTO,
-/// restore-test cadence) have no catalogue default to compare with: each one a new
-/// client sets is a weakening for the reviewers to judge, justified like any other by a
-/// waiver for a control it bears on. An out-of-scope workload's settings do not weigh.
+/// restore-test cadence) against [`BACKUP_REFERENCE`]: each looser one a new client sets
+/// is a weakening, justified like any other by a waiver for a control it bears on. An
+/// out-of-scope workload's settings do not weigh.
 fn durations_for_review(out: &mut Vec<Change>, h: &Policy) {
     for (w, p) in h.backup.workloads.iter().filter(|(_, p)| p.in_scope) {
-        for (key, label, value, _) in rules::durations(p) {
-            let Some(v) = value else {
+        for (key, label, value, longer_is_stronger) in rules::durations(p) {
+            let (Some(v), Some(reference)) = (value, backup_reference(key)) else {
                 continue;
             };
+            let looser = if longer_is_stronger {
+                v < reference
+            } else {
+                v > reference
+            };
+            if !looser {
+                continue;
+            }
             let loc = p.key_at.get(key).map_or_else(|| Loc::at(&p.at), Loc::at);
             out.push(
                 Ch::new(
@@ -190,10 +220,10 @@ fn durations_for_review(out: &mut Vec<Change>, h: &Policy) {
                     Some(Domain::Backup),
                 )
                 .bears_on(rules::workload_controls(*w, key))
-                .values(None, Some(v.to_string()))
+                .values(Some(reference.to_string()), Some(v.to_string()))
                 .effect(Effect::Weakens)
                 .reason(format!(
-                    "{} backup {label} {v} set by a new client: weakens (no catalogue default to compare it with: review)",
+                    "{} backup {label} {v} set by a new client, looser than the new-client reference {reference}: weakens",
                     w.title()
                 ))
                 .build(),

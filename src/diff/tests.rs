@@ -2029,8 +2029,14 @@ fn a_new_client_workload_out_of_scope_or_scope_selected_weakens() {
 }
 
 #[test]
-fn a_new_client_backup_durations_are_weakenings_to_review() {
-    let backup = "[exchange]\nin_scope = true\nfrequency = \"4h\"\nretention = \"1y\"\nrpo = \"365d\"\nrto = \"8h\"\nrestore_test_cadence = \"90d\"\n\n[teams]\nin_scope = false\nreason = \"no Teams\"\nrpo = \"365d\"\n\n[retention]\nrelies_on_backup = false\n";
+fn a_new_client_backup_durations_looser_than_the_reference_weaken() {
+    // Within the reference (frequency 24h, retention 1y, RPO 24h, RTO 72h, cadence 180d):
+    // ordinary onboarding, nothing listed.
+    let ordinary = "[exchange]\nin_scope = true\nfrequency = \"24h\"\nretention = \"1y\"\nrpo = \"24h\"\nrto = \"72h\"\nrestore_test_cadence = \"180d\"\n\n[retention]\nrelies_on_backup = false\n";
+    let d = added(&[("backup.toml", ordinary)]);
+    assert!(weakenings(&d).is_empty(), "{:#?}", d.changes);
+    // Each looser value weakens; an out-of-scope workload's settings do not weigh.
+    let backup = "[exchange]\nin_scope = true\nfrequency = \"25h\"\nretention = \"364d\"\nrpo = \"365d\"\nrto = \"73h\"\nrestore_test_cadence = \"181d\"\n\n[teams]\nin_scope = false\nreason = \"no Teams\"\nrpo = \"365d\"\n\n[retention]\nrelies_on_backup = false\n";
     let d = added(&[("backup.toml", backup)]);
     let subjects: Vec<&str> = weakenings(&d).iter().map(|(s, _)| *s).collect();
     assert_eq!(
@@ -2047,7 +2053,7 @@ fn a_new_client_backup_durations_are_weakenings_to_review() {
     let c = one(&d, "exchange.rpo");
     assert_eq!(
         c.reason,
-        "Exchange Online backup RPO 1y set by a new client: weakens (no catalogue default to compare it with: review) [new client]"
+        "Exchange Online backup RPO 1y set by a new client, looser than the new-client reference 1d: weakens [new client]"
     );
     assert_eq!(c.line, Some(line_of(backup, "rpo = \"365d\"")));
     assert_eq!(c.file, "clients/newco/backup.toml");
@@ -2334,23 +2340,23 @@ fn new_client_case(file: &str, key: &str) -> Option<(Vec<(&'static str, String)>
             weakens("exchange.scope"),
         ),
         ("backup.toml", "*.frequency") => (
-            backup("in_scope = true\nfrequency = \"4h\""),
+            backup("in_scope = true\nfrequency = \"2d\""),
             weakens("exchange.frequency"),
         ),
         ("backup.toml", "*.retention") => (
-            backup("in_scope = true\nretention = \"1y\""),
+            backup("in_scope = true\nretention = \"30d\""),
             weakens("exchange.retention"),
         ),
         ("backup.toml", "*.rpo") => (
-            backup("in_scope = true\nrpo = \"24h\""),
+            backup("in_scope = true\nrpo = \"48h\""),
             weakens("exchange.rpo"),
         ),
         ("backup.toml", "*.rto") => (
-            backup("in_scope = true\nrto = \"8h\""),
+            backup("in_scope = true\nrto = \"4d\""),
             weakens("exchange.rto"),
         ),
         ("backup.toml", "*.restore_test_cadence") => (
-            backup("in_scope = true\nrestore_test_cadence = \"90d\""),
+            backup("in_scope = true\nrestore_test_cadence = \"1y\""),
             weakens("exchange.restore_test_cadence"),
         ),
         ("backup.toml", "*.provider") => (

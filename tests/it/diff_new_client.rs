@@ -195,7 +195,7 @@ fn regression_new_client_with_weakened_settings_passed_the_review_as_neutral() {
     );
     assert!(
         reasons.contains(
-            &"OneDrive backup RPO 1y set by a new client: weakens (no catalogue default to compare it with: review) [new client]"
+            &"OneDrive backup RPO 1y set by a new client, looser than the new-client reference 1d: weakens [new client]"
         ),
         "{reasons:#?}"
     );
