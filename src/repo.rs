@@ -242,13 +242,7 @@ impl fmt::Display for DecodeError {
 
 impl std::error::Error for DecodeError {}
 
-// The loaders of policy and evidence still carry it as their diagnostics' text.
-impl From<DecodeError> for String {
-    fn from(e: DecodeError) -> String {
-        e.to_string()
-    }
-}
-
+// The evidence loader carries it as its diagnostics' text.
 impl From<&DecodeError> for String {
     fn from(e: &DecodeError) -> String {
         e.to_string()
@@ -303,6 +297,21 @@ pub trait DecodePosition {
 impl DecodePosition for DecodeError {
     fn decode_position(&self) -> Option<(usize, usize)> {
         self.position()
+    }
+}
+
+/// A source's error (`policy::load::ReadError`): the first [`DecodeError`] in its
+/// chain of sources, or else its text.
+impl DecodePosition for Box<dyn std::error::Error + Send + Sync> {
+    fn decode_position(&self) -> Option<(usize, usize)> {
+        let mut at: Option<&(dyn std::error::Error + 'static)> = Some(self.as_ref());
+        while let Some(e) = at {
+            if let Some(d) = e.downcast_ref::<DecodeError>() {
+                return d.position();
+            }
+            at = e.source();
+        }
+        position_in_text(&self.to_string())
     }
 }
 
@@ -362,8 +371,22 @@ mod tests {
             "{e}"
         );
         assert_eq!(decode_error_position(&e), Some((2, 6)));
-        // Carried as text by a loader, the position is still found.
+        // Carried as text by a loader, or inside another error, the position is found.
         assert_eq!(decode_error_position(&e.to_string()), Some((2, 6)));
+        #[derive(Debug)]
+        struct Wrapped(DecodeError);
+        impl fmt::Display for Wrapped {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("cannot read it")
+            }
+        }
+        impl std::error::Error for Wrapped {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(Wrapped(e.clone()));
+        assert_eq!(decode_error_position(&boxed), Some((2, 6)));
         assert_eq!(
             decode_error_position("cannot read: Permission denied"),
             None

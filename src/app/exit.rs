@@ -44,6 +44,12 @@ pub const EXIT_NOT_REEVALUATED: i32 = 3;
 /// `collect` stopped by Ctrl-C, SIGTERM or SIGHUP (128 + SIGINT, as shells report it).
 pub const EXIT_INTERRUPTED: i32 = 130;
 
+/// Ends the process at once after an interrupt (the only exit that does not return
+/// through [`code`]: the signal handler's thread cannot wait for the command).
+pub fn interrupted() -> ! {
+    std::process::exit(EXIT_INTERRUPTED)
+}
+
 /// The documented exit code of an outcome.
 pub fn code(outcome: &CommandResult) -> i32 {
     match outcome {

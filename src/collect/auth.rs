@@ -3,7 +3,7 @@
 //! holds or is issued is known to one [`Redactor`], which scrubs whatever a server sends
 //! back before it reaches a log, an error, a manifest or an evidence file.
 
-use super::certificate::{Alg, ClientCertificate};
+use super::certificate::{Alg, CertificateError, ClientCertificate};
 use super::http::{RetryConfig, send_with_retry};
 use std::collections::HashMap;
 use std::fmt;
@@ -149,28 +149,23 @@ impl Credentials {
     }
 
     /// Reads the credentials from the environment (see README "Collecting evidence").
-    pub fn from_env() -> Result<Credentials, String> {
+    pub fn from_env() -> Result<Credentials, CredentialsError> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
         if let Some(t) = var("CUSTODY_ACCESS_TOKEN") {
             return Ok(Credentials::AccessToken(Secret::new(t.trim())));
         }
         let Some(client_id) = var("CUSTODY_CLIENT_ID") else {
-            return Err("no Graph credentials: set CUSTODY_CLIENT_ID with CUSTODY_CLIENT_SECRET, \
-                 CUSTODY_CLIENT_CERTIFICATE_FILE, CUSTODY_FEDERATED_TOKEN_FILE or GitHub's OIDC variables (permissions: id-token: write), \
-                 or set CUSTODY_ACCESS_TOKEN"
-                .into());
+            return Err(CredentialsError::None);
         };
         let certificate = var("CUSTODY_CLIENT_CERTIFICATE_FILE");
         if let Some(f) = certificate {
             if var("CUSTODY_CLIENT_SECRET").is_some() {
-                return Err(
-                    "both CUSTODY_CLIENT_SECRET and CUSTODY_CLIENT_CERTIFICATE_FILE are set: \
-                     set one credential, so it is clear which one a tenant accepted"
-                        .into(),
-                );
+                return Err(CredentialsError::SecretAndCertificate);
             }
-            let alg = Alg::parse(&var("CUSTODY_CLIENT_CERTIFICATE_ALG").unwrap_or_default())?;
-            let cert = ClientCertificate::load(std::path::Path::new(&f), alg)?;
+            let alg = Alg::parse(&var("CUSTODY_CLIENT_CERTIFICATE_ALG").unwrap_or_default())
+                .map_err(CredentialsError::Certificate)?;
+            let cert = ClientCertificate::load(std::path::Path::new(&f), alg)
+                .map_err(CredentialsError::Certificate)?;
             return Ok(Credentials::Certificate {
                 client_id,
                 cert: Arc::new(cert),
@@ -200,9 +195,117 @@ impl Credentials {
                 },
             });
         }
-        Err("CUSTODY_CLIENT_ID is set but no credential: set CUSTODY_CLIENT_SECRET, \
-             CUSTODY_CLIENT_CERTIFICATE_FILE or CUSTODY_FEDERATED_TOKEN_FILE, or run in GitHub Actions with `permissions: id-token: write`"
-            .into())
+        Err(CredentialsError::NoCredential)
+    }
+}
+
+/// Why the credentials in the environment cannot be used.
+#[derive(Debug)]
+pub enum CredentialsError {
+    None,
+    SecretAndCertificate,
+    Certificate(CertificateError),
+    /// `CUSTODY_CLIENT_ID` without any credential for it.
+    NoCredential,
+}
+
+impl fmt::Display for CredentialsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CredentialsError::None => f.write_str(
+                "no Graph credentials: set CUSTODY_CLIENT_ID with CUSTODY_CLIENT_SECRET, \
+                 CUSTODY_CLIENT_CERTIFICATE_FILE, CUSTODY_FEDERATED_TOKEN_FILE or GitHub's OIDC variables (permissions: id-token: write), \
+                 or set CUSTODY_ACCESS_TOKEN",
+            ),
+            CredentialsError::SecretAndCertificate => f.write_str(
+                "both CUSTODY_CLIENT_SECRET and CUSTODY_CLIENT_CERTIFICATE_FILE are set: \
+                 set one credential, so it is clear which one a tenant accepted",
+            ),
+            CredentialsError::Certificate(e) => e.fmt(f),
+            CredentialsError::NoCredential => f.write_str(
+                "CUSTODY_CLIENT_ID is set but no credential: set CUSTODY_CLIENT_SECRET, \
+             CUSTODY_CLIENT_CERTIFICATE_FILE or CUSTODY_FEDERATED_TOKEN_FILE, or run in GitHub Actions with `permissions: id-token: write`",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for CredentialsError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            CredentialsError::Certificate(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Why no access token was issued for a tenant. Whatever a server said is in it only
+/// after the credential and every secret of the run were scrubbed from it.
+#[derive(Debug)]
+pub enum TokenError {
+    /// The request failed (transport, retries, time limit), as `send_with_retry` says.
+    Request(String),
+    Assertion(CertificateError),
+    /// The login endpoint answered with a redirect, which is never followed.
+    Redirect {
+        label: String,
+        status: u16,
+    },
+    /// The login endpoint refused: its error code and the first line of its
+    /// description, scrubbed.
+    Refused(String),
+    Unreadable {
+        label: String,
+        status: u16,
+    },
+    FederatedFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    GitHubOidc {
+        status: u16,
+    },
+}
+
+impl fmt::Display for TokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenError::Request(e) | TokenError::Refused(e) => f.write_str(e),
+            TokenError::Assertion(e) => e.fmt(f),
+            TokenError::Redirect { label, status } => write!(
+                f,
+                "{label}: HTTP {status} redirect refused: the credential is sent only to the login URL, never where a redirect points"
+            ),
+            TokenError::Unreadable { label, status } => {
+                write!(f, "{label}: HTTP {status} with an unreadable body")
+            }
+            TokenError::FederatedFile { path, source } => write!(
+                f,
+                "cannot read CUSTODY_FEDERATED_TOKEN_FILE {}: {source}",
+                path.display()
+            ),
+            TokenError::GitHubOidc { status } => write!(
+                f,
+                "GitHub OIDC token request failed: HTTP {status} (does the job have `permissions: id-token: write`?)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for TokenError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            TokenError::Assertion(e) => Some(e),
+            TokenError::FederatedFile { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+// collect's requests (`send_with_retry`) and doctor still carry their errors as text.
+impl From<TokenError> for String {
+    fn from(e: TokenError) -> String {
+        e.to_string()
     }
 }
 
@@ -282,7 +385,7 @@ impl Tokens {
 
     /// A valid token for the tenant (cached until shortly before expiry); token requests
     /// end by `deadline`.
-    pub fn get(&self, tenant: &str, deadline: Option<Instant>) -> Result<Arc<Secret>, String> {
+    pub fn get(&self, tenant: &str, deadline: Option<Instant>) -> Result<Arc<Secret>, TokenError> {
         if let Credentials::AccessToken(t) = &self.creds {
             return Ok(Arc::new(t.clone()));
         }
@@ -317,7 +420,7 @@ impl Tokens {
         }
     }
 
-    fn fetch(&self, tenant: &str, deadline: Option<Instant>) -> Result<(Secret, u64), String> {
+    fn fetch(&self, tenant: &str, deadline: Option<Instant>) -> Result<(Secret, u64), TokenError> {
         let url = format!("{}/{tenant}/oauth2/v2.0/token", self.login_url);
         let (client_id, credential): (&str, Vec<(&str, Secret)>) = match &self.creds {
             Credentials::AccessToken(_) => unreachable!("handled in get"),
@@ -338,7 +441,10 @@ impl Tokens {
             Credentials::Certificate { client_id, cert } => {
                 // `aud` is the token endpoint the assertion is sent to, as Entra requires.
                 let now = jiff::Timestamp::now().as_second();
-                let assertion = Secret::new(cert.assertion(client_id, &url, now)?);
+                let assertion = Secret::new(
+                    cert.assertion(client_id, &url, now)
+                        .map_err(TokenError::Assertion)?,
+                );
                 self.redactor.add(&assertion);
                 (
                     client_id,
@@ -366,7 +472,8 @@ impl Tokens {
                 .post(&url)
                 .header("content-type", "application/x-www-form-urlencoded")
                 .body(body.clone()))
-        })?;
+        })
+        .map_err(TokenError::Request)?;
         #[derive(serde::Deserialize)]
         struct TokenReply {
             access_token: Option<String>,
@@ -376,9 +483,7 @@ impl Tokens {
         }
         if (300..400).contains(&status) {
             // The client follows no redirects: the credential goes to the login URL only.
-            return Err(format!(
-                "{label}: HTTP {status} redirect refused: the credential is sent only to the login URL, never where a redirect points"
-            ));
+            return Err(TokenError::Redirect { label, status });
         }
         let reply: Option<TokenReply> = serde_json::from_slice(&bytes).ok();
         match reply {
@@ -412,9 +517,9 @@ impl Tokens {
                     .iter()
                     .fold(message, |m, (_, secret)| secret.redact(&m));
                 let message = self.redactor.redact(&super::http::server_text(&message));
-                Err(message.trim_end().to_owned())
+                Err(TokenError::Refused(message.trim_end().to_owned()))
             }
-            None => Err(format!("{label}: HTTP {status} with an unreadable body")),
+            None => Err(TokenError::Unreadable { label, status }),
         }
     }
 
@@ -422,15 +527,13 @@ impl Tokens {
         &self,
         source: &AssertionSource,
         deadline: Option<Instant>,
-    ) -> Result<Secret, String> {
+    ) -> Result<Secret, TokenError> {
         match source {
             AssertionSource::File(path) => std::fs::read_to_string(path)
                 .map(|s| Secret::new(s.trim()))
-                .map_err(|e| {
-                    format!(
-                        "cannot read CUSTODY_FEDERATED_TOKEN_FILE {}: {e}",
-                        path.display()
-                    )
+                .map_err(|source| TokenError::FederatedFile {
+                    path: path.clone(),
+                    source,
                 }),
             AssertionSource::GitHub { url, token } => {
                 let sep = if url.contains('?') { '&' } else { '?' };
@@ -438,16 +541,15 @@ impl Tokens {
                 let (status, bytes) =
                     send_with_retry(&self.retry, "GitHub OIDC token", deadline, &|_| {}, || {
                         Ok(self.http.get(&full).bearer_auth(token.expose()))
-                    })?;
+                    })
+                    .map_err(TokenError::Request)?;
                 #[derive(serde::Deserialize)]
                 struct Reply {
                     value: String,
                 }
                 match serde_json::from_slice::<Reply>(&bytes) {
                     Ok(r) if (200..300).contains(&status) => Ok(Secret::new(r.value)),
-                    _ => Err(format!(
-                        "GitHub OIDC token request failed: HTTP {status} (does the job have `permissions: id-token: write`?)"
-                    )),
+                    _ => Err(TokenError::GitHubOidc { status }),
                 }
             }
         }

@@ -22,6 +22,133 @@ const MAX_FILE_BYTES: u64 = 1 << 20;
 const ASSERTION_LIFETIME_SECS: i64 = 5 * 60;
 
 /// The JWS algorithm of the assertion.
+/// Why the app certificate cannot be used. Never quotes the file's content.
+#[derive(Debug)]
+pub enum CertificateError {
+    /// `CUSTODY_CLIENT_CERTIFICATE_ALG` is neither PS256 nor RS256 (shortened).
+    Alg(String),
+    /// The file (`name`: the variable and path) cannot be read.
+    Read {
+        name: String,
+        source: std::io::Error,
+    },
+    /// The file is read, but holds no usable certificate and key.
+    File {
+        name: String,
+        problem: PemProblem,
+    },
+    NoRandomness,
+    Signing,
+}
+
+/// What is wrong with a PEM certificate-and-key file.
+#[derive(Debug)]
+pub enum PemProblem {
+    NotRegular,
+    TooLarge {
+        len: u64,
+    },
+    NotText,
+    Unclosed,
+    NoEnd {
+        label: String,
+    },
+    Invalid {
+        label: String,
+        source: pem_rfc7468::Error,
+    },
+    NoBlocks,
+    NoCertificate,
+    NoPrivateKey,
+    Encrypted,
+    Pkcs8(aws_lc_rs::error::KeyRejected),
+    Pkcs1(aws_lc_rs::error::KeyRejected),
+    NotRsa {
+        label: String,
+    },
+    NotThisCertificate,
+}
+
+impl fmt::Display for CertificateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CertificateError::Alg(found) => write!(
+                f,
+                "CUSTODY_CLIENT_CERTIFICATE_ALG: expected PS256 or RS256, found {found:?}"
+            ),
+            CertificateError::Read { name, source } => write!(f, "cannot read {name}: {source}"),
+            CertificateError::File { name, problem } => write!(f, "{name}: {problem}"),
+            CertificateError::NoRandomness => {
+                f.write_str("no system randomness for the assertion id")
+            }
+            CertificateError::Signing => f.write_str("signing the client assertion failed"),
+        }
+    }
+}
+
+impl fmt::Display for PemProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PemProblem::NotRegular => f.write_str("not a regular file"),
+            PemProblem::TooLarge { len } => write!(
+                f,
+                "{len} bytes is too large for a PEM certificate and key (at most {MAX_FILE_BYTES})"
+            ),
+            PemProblem::NotText => f.write_str(
+                "not a PEM file (not text); export the certificate with its private key as PEM",
+            ),
+            PemProblem::Unclosed => f.write_str("a PEM BEGIN line is not closed"),
+            PemProblem::NoEnd { label } => write!(f, "the {label} block has no END line"),
+            PemProblem::Invalid { label, source } => {
+                write!(f, "the {label} block is not valid PEM ({source})")
+            }
+            PemProblem::NoBlocks => {
+                f.write_str("no PEM blocks: export the certificate with its private key as PEM")
+            }
+            PemProblem::NoCertificate => f.write_str(
+                "no CERTIFICATE block: the file must hold the certificate and its private key",
+            ),
+            PemProblem::NoPrivateKey => f.write_str(
+                "no PRIVATE KEY block: the file must hold the certificate and its private key",
+            ),
+            PemProblem::Encrypted => f.write_str(
+                "the private key is encrypted: custody reads an unencrypted key (keep the file in a secret store instead of under a passphrase)",
+            ),
+            PemProblem::Pkcs8(e) => {
+                write!(f, "the PKCS#8 private key is not a usable RSA key ({e})")
+            }
+            PemProblem::Pkcs1(e) => write!(f, "the PKCS#1 RSA private key is not usable ({e})"),
+            PemProblem::NotRsa { label } => write!(
+                f,
+                "{label:?}: only RSA keys are supported (the Microsoft identity platform signs certificate assertions with RS256 or PS256)"
+            ),
+            PemProblem::NotThisCertificate => {
+                f.write_str("the private key does not belong to the certificate")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CertificateError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            CertificateError::Read { source, .. } => Some(source),
+            CertificateError::File { problem, .. } => Some(problem),
+            _ => None,
+        }
+    }
+}
+
+impl std::error::Error for PemProblem {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            PemProblem::Invalid { source, .. } => Some(source),
+            PemProblem::Pkcs8(e) | PemProblem::Pkcs1(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Alg {
     /// RSASSA-PSS with SHA-256: the default, what Microsoft's own libraries send with `x5t#S256`.
@@ -32,14 +159,11 @@ pub enum Alg {
 
 impl Alg {
     /// `CUSTODY_CLIENT_CERTIFICATE_ALG`: `PS256` (default) or `RS256`.
-    pub fn parse(s: &str) -> Result<Alg, String> {
+    pub fn parse(s: &str) -> Result<Alg, CertificateError> {
         match s.trim().to_ascii_uppercase().as_str() {
             "" | "PS256" => Ok(Alg::Ps256),
             "RS256" => Ok(Alg::Rs256),
-            other => Err(format!(
-                "CUSTODY_CLIENT_CERTIFICATE_ALG: expected PS256 or RS256, found {:?}",
-                other.chars().take(20).collect::<String>()
-            )),
+            other => Err(CertificateError::Alg(other.chars().take(20).collect())),
         }
     }
 
@@ -72,54 +196,53 @@ impl fmt::Debug for ClientCertificate {
 impl ClientCertificate {
     /// Reads the PEM file at `path`. Every error names the file and what is wrong with
     /// it, never its content.
-    pub fn load(path: &Path, alg: Alg) -> Result<ClientCertificate, String> {
+    pub fn load(path: &Path, alg: Alg) -> Result<ClientCertificate, CertificateError> {
         let name = format!("CUSTODY_CLIENT_CERTIFICATE_FILE {}", path.display());
-        let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {name}: {e}"))?;
+        let read = |source| CertificateError::Read {
+            name: name.clone(),
+            source,
+        };
+        let bad = |problem| CertificateError::File {
+            name: name.clone(),
+            problem,
+        };
+        let meta = std::fs::metadata(path).map_err(read)?;
         if !meta.is_file() {
-            return Err(format!("{name}: not a regular file"));
+            return Err(bad(PemProblem::NotRegular));
         }
         if meta.len() > MAX_FILE_BYTES {
-            return Err(format!(
-                "{name}: {} bytes is too large for a PEM certificate and key (at most {MAX_FILE_BYTES})",
-                meta.len()
-            ));
+            return Err(bad(PemProblem::TooLarge { len: meta.len() }));
         }
-        let bytes = std::fs::read(path).map_err(|e| format!("cannot read {name}: {e}"))?;
-        let text = std::str::from_utf8(&bytes)
-            .map_err(|_| format!("{name}: not a PEM file (not text); export the certificate with its private key as PEM"))?;
-        Self::from_pem(text, alg).map_err(|e| format!("{name}: {e}"))
+        let bytes = std::fs::read(path).map_err(read)?;
+        let text = std::str::from_utf8(&bytes).map_err(|_| bad(PemProblem::NotText))?;
+        Self::from_pem(text, alg).map_err(bad)
     }
 
-    fn from_pem(text: &str, alg: Alg) -> Result<ClientCertificate, String> {
+    fn from_pem(text: &str, alg: Alg) -> Result<ClientCertificate, PemProblem> {
         let blocks = pem_blocks(text)?;
         let cert = blocks
             .iter()
             .find(|(label, _)| label == "CERTIFICATE")
             .map(|(_, der)| der)
-            .ok_or(
-                "no CERTIFICATE block: the file must hold the certificate and its private key",
-            )?;
+            .ok_or(PemProblem::NoCertificate)?;
         let key = match blocks
             .iter()
             .find(|(label, _)| label.ends_with("PRIVATE KEY"))
         {
-            None => {
-                return Err(
-                    "no PRIVATE KEY block: the file must hold the certificate and its private key"
-                        .into(),
-                );
-            }
+            None => return Err(PemProblem::NoPrivateKey),
             Some((label, _)) if label == "ENCRYPTED PRIVATE KEY" => {
-                return Err("the private key is encrypted: custody reads an unencrypted key (keep the file in a secret store instead of under a passphrase)".into());
+                return Err(PemProblem::Encrypted);
             }
-            Some((label, der)) if label == "PRIVATE KEY" => RsaKeyPair::from_pkcs8(der)
-                .map_err(|e| format!("the PKCS#8 private key is not a usable RSA key ({e})"))?,
-            Some((label, der)) if label == "RSA PRIVATE KEY" => RsaKeyPair::from_der(der)
-                .map_err(|e| format!("the PKCS#1 RSA private key is not usable ({e})"))?,
+            Some((label, der)) if label == "PRIVATE KEY" => {
+                RsaKeyPair::from_pkcs8(der).map_err(PemProblem::Pkcs8)?
+            }
+            Some((label, der)) if label == "RSA PRIVATE KEY" => {
+                RsaKeyPair::from_der(der).map_err(PemProblem::Pkcs1)?
+            }
             Some((label, _)) => {
-                return Err(format!(
-                    "{label:?}: only RSA keys are supported (the Microsoft identity platform signs certificate assertions with RS256 or PS256)"
-                ));
+                return Err(PemProblem::NotRsa {
+                    label: label.clone(),
+                });
             }
         };
         // The certificate's SubjectPublicKeyInfo carries the RSAPublicKey DER as is: a key
@@ -127,7 +250,7 @@ impl ClientCertificate {
         // an opaque AADSTS error.
         let public = key.public_key().as_ref();
         if !cert.windows(public.len()).any(|w| w == public) {
-            return Err("the private key does not belong to the certificate".into());
+            return Err(PemProblem::NotThisCertificate);
         }
         Ok(ClientCertificate {
             key,
@@ -143,11 +266,16 @@ impl ClientCertificate {
 
     /// A signed client assertion for the token endpoint `audience`, valid from `now`
     /// (seconds since the epoch) for five minutes.
-    pub fn assertion(&self, client_id: &str, audience: &str, now: i64) -> Result<String, String> {
+    pub fn assertion(
+        &self,
+        client_id: &str,
+        audience: &str,
+        now: i64,
+    ) -> Result<String, CertificateError> {
         let rng = SystemRandom::new();
         let mut id = [0u8; 16];
         rng.fill(&mut id)
-            .map_err(|_| "no system randomness for the assertion id".to_owned())?;
+            .map_err(|_| CertificateError::NoRandomness)?;
         let header = serde_json::json!({
             "alg": self.alg.name(),
             "typ": "JWT",
@@ -174,7 +302,7 @@ impl ClientCertificate {
         let mut sig = vec![0u8; self.key.public_modulus_len()];
         self.key
             .sign(padding, &rng, signing_input.as_bytes(), &mut sig)
-            .map_err(|_| "signing the client assertion failed".to_owned())?;
+            .map_err(|_| CertificateError::Signing)?;
         Ok(format!(
             "{signing_input}.{}",
             Base64UrlUnpadded::encode_string(&sig)
@@ -184,27 +312,27 @@ impl ClientCertificate {
 
 /// Every `-----BEGIN X-----` … `-----END X-----` block of `text`, as (label, DER).
 /// Text between blocks (openssl's "Bag Attributes", comments) is ignored.
-fn pem_blocks(text: &str) -> Result<Vec<(String, Vec<u8>)>, String> {
+fn pem_blocks(text: &str) -> Result<Vec<(String, Vec<u8>)>, PemProblem> {
     let mut out = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find("-----BEGIN ") {
         let block = &rest[start..];
-        let label_end = block[11..]
-            .find("-----")
-            .ok_or("a PEM BEGIN line is not closed")?;
+        let label_end = block[11..].find("-----").ok_or(PemProblem::Unclosed)?;
         let label = block[11..11 + label_end].to_owned();
         let end_marker = format!("-----END {label}-----");
-        let end = block
-            .find(&end_marker)
-            .ok_or_else(|| format!("the {label} block has no END line"))?;
+        let Some(end) = block.find(&end_marker) else {
+            return Err(PemProblem::NoEnd { label });
+        };
         let whole = &block[..end + end_marker.len()];
-        let (_, der) = pem_rfc7468::decode_vec(whole.as_bytes())
-            .map_err(|e| format!("the {label} block is not valid PEM ({e})"))?;
+        let der = match pem_rfc7468::decode_vec(whole.as_bytes()) {
+            Ok((_, der)) => der,
+            Err(source) => return Err(PemProblem::Invalid { label, source }),
+        };
         out.push((label, der));
         rest = &block[end + end_marker.len()..];
     }
     if out.is_empty() {
-        return Err("no PEM blocks: export the certificate with its private key as PEM".into());
+        return Err(PemProblem::NoBlocks);
     }
     Ok(out)
 }
@@ -306,11 +434,16 @@ mod tests {
             ),
         ];
         for (text, want) in cases {
-            let e = ClientCertificate::from_pem(&text, Alg::Ps256).unwrap_err();
+            let e = ClientCertificate::from_pem(&text, Alg::Ps256)
+                .unwrap_err()
+                .to_string();
             assert!(e.contains(want), "{want}: {e}");
             assert!(!e.contains("MII"), "key material in the message: {e}");
         }
-        assert!(Alg::parse("HS256").is_err());
+        assert_eq!(
+            Alg::parse("HS256").unwrap_err().to_string(),
+            "CUSTODY_CLIENT_CERTIFICATE_ALG: expected PS256 or RS256, found \"HS256\""
+        );
         assert_eq!(Alg::parse("rs256").unwrap(), Alg::Rs256);
         assert_eq!(Alg::parse("").unwrap(), Alg::Ps256);
     }

@@ -183,7 +183,7 @@ fn check_tenant(ctx: &ClientCtx, credential: &str) -> TenantReport {
     let token = match ctx.tokens.get(&tenant, ctx.deadline) {
         Ok(t) => t,
         Err(e) => {
-            report.token_error = Some(redact(e));
+            report.token_error = Some(redact(e.into()));
             return report;
         }
     };

@@ -10,10 +10,13 @@
 //! Everything Graph returns is hostile: names are cleaned before they are printed,
 //! become client ids only through [`slug`], and TOML only as escaped strings.
 
+use super::auth::TokenError;
 use super::*;
 use crate::client_id::ClientId;
 use crate::progress::Reporter;
 use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::path::PathBuf;
 
 /// Relationships ending within this many days (and not auto-extended) are warned about.
 pub const ENDING_SOON_DAYS: i64 = 30;
@@ -169,6 +172,141 @@ fn days_until(end: &str, now: jiff::Timestamp) -> Option<i64> {
     Some(t.duration_since(now).as_secs().div_euclid(86_400))
 }
 
+/// Why the partner's customers cannot be listed, or a client folder not scaffolded.
+#[derive(Debug)]
+pub enum TenantsError {
+    /// `--partner-tenant` is not a GUID (shortened).
+    PartnerTenant(String),
+    /// No Graph session (credentials, URLs), as collect's session says.
+    Session(String),
+    /// The relationships cannot be fetched: why, scrubbed of secrets.
+    Relationships(String),
+    /// A Graph answer (`what`) that is not the documented shape.
+    Shape {
+        what: &'static str,
+        source: serde_path_to_error::Error<serde_json::Error>,
+    },
+    Clients(crate::diagnostic::Diagnostic),
+    Scaffold {
+        id: ClientId,
+        problem: ScaffoldError,
+    },
+}
+
+/// Why a client folder was not scaffolded (nothing of it was kept).
+#[derive(Debug)]
+pub enum ScaffoldError {
+    Guard(guard::GuardError),
+    Exists {
+        id: ClientId,
+    },
+    /// The template client's policy does not load: its first problem.
+    Template {
+        from: ClientId,
+        first: String,
+    },
+    Create {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    ReadTemplate {
+        from: ClientId,
+        source: std::io::Error,
+    },
+    Entry(std::io::Error),
+    ReadFile {
+        from: ClientId,
+        file: String,
+        source: std::io::Error,
+    },
+    NotUtf8,
+    Write {
+        file: String,
+        source: std::io::Error,
+    },
+    Rename {
+        id: ClientId,
+        source: std::io::Error,
+    },
+    /// The scaffolded policy does not load: its first problem.
+    Invalid {
+        first: String,
+    },
+}
+
+impl fmt::Display for TenantsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TenantsError::PartnerTenant(found) => write!(
+                f,
+                "--partner-tenant: expected the partner tenant id (a GUID), found {found:?}"
+            ),
+            TenantsError::Session(e) | TenantsError::Relationships(e) => f.write_str(e),
+            TenantsError::Shape { what, source } => {
+                write!(f, "{what}: value.{}: {}", source.path(), source.inner())
+            }
+            TenantsError::Clients(d) => d.fmt(f),
+            TenantsError::Scaffold { id, problem } => write!(f, "--scaffold {id}: {problem}"),
+        }
+    }
+}
+
+impl fmt::Display for ScaffoldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScaffoldError::Guard(e) => e.fmt(f),
+            ScaffoldError::Exists { id } => write!(f, "clients/{id} exists; it is left as it is"),
+            ScaffoldError::Template { from, first } => {
+                write!(f, "the template client {from} does not load: {first}")
+            }
+            ScaffoldError::Create { path, source } => {
+                write!(f, "cannot create {}: {source}", path.display())
+            }
+            ScaffoldError::ReadTemplate { from, source } => {
+                write!(f, "cannot read clients/{from}: {source}")
+            }
+            ScaffoldError::Entry(e) => e.fmt(f),
+            ScaffoldError::ReadFile { from, file, source } => {
+                write!(f, "cannot read clients/{from}/{file}: {source}")
+            }
+            ScaffoldError::NotUtf8 => f.write_str("client.toml is not UTF-8"),
+            ScaffoldError::Write { file, source } => write!(f, "cannot write {file}: {source}"),
+            ScaffoldError::Rename { id, source } => {
+                write!(f, "cannot rename into clients/{id}: {source}")
+            }
+            ScaffoldError::Invalid { first } => write!(
+                f,
+                "the scaffolded policy does not load ({first}); nothing was kept"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for TenantsError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            TenantsError::Shape { source, .. } => Some(source),
+            TenantsError::Scaffold { problem, .. } => Some(problem),
+            _ => None,
+        }
+    }
+}
+
+impl std::error::Error for ScaffoldError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ScaffoldError::Guard(e) => Some(e),
+            ScaffoldError::Create { source, .. }
+            | ScaffoldError::ReadTemplate { source, .. }
+            | ScaffoldError::ReadFile { source, .. }
+            | ScaffoldError::Write { source, .. }
+            | ScaffoldError::Rename { source, .. }
+            | ScaffoldError::Entry(source) => Some(source),
+            _ => None,
+        }
+    }
+}
+
 /// Lists the partner's customers and, with `scaffold_from`, writes the missing client
 /// folders. Errors are about the partner tenant as a whole (no token, relationships
 /// refused); per-customer problems are in the report.
@@ -178,14 +316,13 @@ pub fn tenants(
     creds: Credentials,
     now: jiff::Timestamp,
     report: &dyn Reporter,
-) -> Result<TenantsReport, String> {
+) -> Result<TenantsReport, TenantsError> {
     if !is_guid(&topts.partner_tenant) {
-        return Err(format!(
-            "--partner-tenant: expected the partner tenant id (a GUID), found {:?}",
-            topts.partner_tenant.chars().take(60).collect::<String>()
+        return Err(TenantsError::PartnerTenant(
+            topts.partner_tenant.chars().take(60).collect(),
         ));
     }
-    let session = Session::open(opts, creds)?;
+    let session = Session::open(opts, creds).map_err(TenantsError::Session)?;
     let tokens = &session.tokens;
     let partner_id = ClientId::parse("partner").expect("a constant valid id");
     let ctx = session.ctx(opts, report, &partner_id);
@@ -195,14 +332,11 @@ pub fn tenants(
     let relationships: Vec<Relationship> = {
         let f = ctx
             .fetch(Shape::Collection, RELATIONSHIPS, "delegatedAdminRelationships", partner, &cancel)
-            .map_err(|e| redact(format!("delegatedAdminRelationships: {} (needs DelegatedAdminRelationship.Read.All in the partner tenant)", e.describe())))?;
+            .map_err(|e| TenantsError::Relationships(redact(format!("delegatedAdminRelationships: {} (needs DelegatedAdminRelationship.Read.All in the partner tenant)", e.describe()))))?;
         let values = f.body.get("value").cloned().unwrap_or(Value::Null);
-        serde_path_to_error::deserialize(values).map_err(|e| {
-            format!(
-                "delegatedAdminRelationships: value.{}: {}",
-                e.path(),
-                e.inner()
-            )
+        serde_path_to_error::deserialize(values).map_err(|source| TenantsError::Shape {
+            what: "delegatedAdminRelationships",
+            source,
         })?
     };
     let mut notes = Vec::new();
@@ -219,8 +353,9 @@ pub fn tenants(
         Ok(f) => {
             let values = f.body.get("value").cloned().unwrap_or(Value::Null);
             let customers: Vec<Customer> =
-                serde_path_to_error::deserialize(values).map_err(|e| {
-                    format!("delegatedAdminCustomers: value.{}: {}", e.path(), e.inner())
+                serde_path_to_error::deserialize(values).map_err(|source| TenantsError::Shape {
+                    what: "delegatedAdminCustomers",
+                    source,
                 })?;
             for c in customers {
                 if let (Some(t), Some(n)) = (c.tenant_id, c.display_name) {
@@ -235,7 +370,7 @@ pub fn tenants(
     }
 
     // Client folders by tenant id.
-    let (clients, _) = crate::repo::discover_clients(&opts.repo).map_err(|d| d.to_string())?;
+    let (clients, _) = crate::repo::discover_clients(&opts.repo).map_err(TenantsError::Clients)?;
     let mut by_tenant: BTreeMap<String, String> = BTreeMap::new();
     for c in &clients {
         if let Ok(p) = load_policy(&WorkingTree(opts.repo.clone()), c, crate::controls::known()) {
@@ -305,9 +440,11 @@ pub fn tenants(
                         c.tenant_id,
                         topts.client_id.as_deref().unwrap_or("<app id>")
                     ),
-                    detail: redact(e),
+                    detail: redact(e.to_string()),
                 },
-                Err(e) => Consent::Unknown { detail: redact(e) },
+                Err(e) => Consent::Unknown {
+                    detail: redact(e.to_string()),
+                },
             };
         }
     }
@@ -319,8 +456,12 @@ pub fn tenants(
                 continue;
             }
             let id = slug(&c.name, &c.tenant_id, &taken);
-            scaffold(&opts.repo, from, &id, &c.name, &c.tenant_id)
-                .map_err(|e| format!("--scaffold {id}: {e}"))?;
+            scaffold(&opts.repo, from, &id, &c.name, &c.tenant_id).map_err(|problem| {
+                TenantsError::Scaffold {
+                    id: id.clone(),
+                    problem,
+                }
+            })?;
             taken.insert(id.to_string());
             c.client = Some(id.to_string());
             c.scaffolded = Some(id.to_string());
@@ -337,7 +478,10 @@ pub fn tenants(
 /// Entra's answers for an app that is not (or no longer) consented in a tenant:
 /// AADSTS700016 (app not found in the directory), AADSTS65001 (no consent),
 /// AADSTS7000112 (app disabled), AADSTS500011 (service principal not found).
-fn not_consented(e: &str) -> bool {
+/// Read from the whole message, as before errors were typed (a refusal carries the code;
+/// whether a failed request's text could also carry one is not decided here).
+fn not_consented(e: &TokenError) -> bool {
+    let text = e.to_string();
     [
         "AADSTS700016",
         "AADSTS65001",
@@ -345,7 +489,7 @@ fn not_consented(e: &str) -> bool {
         "AADSTS500011",
     ]
     .iter()
-    .any(|c| e.contains(c))
+    .any(|c| text.contains(c))
 }
 
 /// Writes `clients/<id>/` from the template client `from`: its policy files as they
@@ -359,61 +503,71 @@ fn scaffold(
     id: &ClientId,
     name: &str,
     tenant: &str,
-) -> Result<(), String> {
-    guard::refuse_linked_folders(repo, &["clients".to_owned(), format!("clients/{from}")])?;
+) -> Result<(), ScaffoldError> {
+    guard::refuse_linked_folders(repo, &["clients".to_owned(), format!("clients/{from}")])
+        .map_err(ScaffoldError::Guard)?;
     let src = repo.join("clients").join(from.as_str());
     let dest = repo.join("clients").join(id.as_str());
     if std::fs::symlink_metadata(&dest).is_ok() {
-        return Err(format!("clients/{id} exists; it is left as it is"));
+        return Err(ScaffoldError::Exists { id: id.clone() });
     }
     let template = load_policy(
         &WorkingTree(repo.to_path_buf()),
         from,
         crate::controls::known(),
     )
-    .map_err(|d| {
-        format!(
-            "the template client {from} does not load: {}",
-            d.first().map(|d| d.to_string()).unwrap_or_default()
-        )
+    .map_err(|d| ScaffoldError::Template {
+        from: from.clone(),
+        first: d.first().map(|d| d.to_string()).unwrap_or_default(),
     })?;
     let logo = template.client.logo.clone();
     let staging = repo
         .join("clients")
         .join(format!(".{id}.scaffold-{}", std::process::id()));
     let result = (|| {
-        std::fs::create_dir(&staging)
-            .map_err(|e| format!("cannot create {}: {e}", staging.display()))?;
-        for entry in
-            std::fs::read_dir(&src).map_err(|e| format!("cannot read clients/{from}: {e}"))?
-        {
-            let entry = entry.map_err(|e| e.to_string())?;
+        std::fs::create_dir(&staging).map_err(|source| ScaffoldError::Create {
+            path: staging.clone(),
+            source,
+        })?;
+        for entry in std::fs::read_dir(&src).map_err(|source| ScaffoldError::ReadTemplate {
+            from: from.clone(),
+            source,
+        })? {
+            let entry = entry.map_err(ScaffoldError::Entry)?;
             let file = entry.file_name().to_string_lossy().into_owned();
-            let meta = std::fs::symlink_metadata(entry.path()).map_err(|e| e.to_string())?;
+            let meta = std::fs::symlink_metadata(entry.path()).map_err(ScaffoldError::Entry)?;
             if !meta.is_file() || file == "notes.md" || Some(&file) == logo.as_ref() {
                 continue;
             }
-            let bytes = std::fs::read(entry.path())
-                .map_err(|e| format!("cannot read clients/{from}/{file}: {e}"))?;
+            let bytes = std::fs::read(entry.path()).map_err(|source| ScaffoldError::ReadFile {
+                from: from.clone(),
+                file: file.clone(),
+                source,
+            })?;
             let bytes = if file == "client.toml" {
-                let text =
-                    String::from_utf8(bytes).map_err(|_| "client.toml is not UTF-8".to_owned())?;
+                let text = String::from_utf8(bytes).map_err(|_| ScaffoldError::NotUtf8)?;
                 client_toml(&text, name, tenant).into_bytes()
             } else {
                 bytes
             };
-            std::fs::write(staging.join(&file), bytes)
-                .map_err(|e| format!("cannot write {file}: {e}"))?;
+            std::fs::write(staging.join(&file), bytes).map_err(|source| ScaffoldError::Write {
+                file: file.clone(),
+                source,
+            })?;
         }
         let notes = format!(
             "# {}\n\nReplace this text: what the MSP tells {} this month.\n",
             name.replace(['<', '>', '[', ']', '*', '_', '`', '#'], ""),
             name.replace(['<', '>', '[', ']', '*', '_', '`', '#'], "")
         );
-        std::fs::write(staging.join("notes.md"), notes)
-            .map_err(|e| format!("cannot write notes.md: {e}"))?;
-        std::fs::rename(&staging, &dest)
-            .map_err(|e| format!("cannot rename into clients/{id}: {e}"))
+        std::fs::write(staging.join("notes.md"), notes).map_err(|source| ScaffoldError::Write {
+            file: "notes.md".to_owned(),
+            source,
+        })?;
+        std::fs::rename(&staging, &dest).map_err(|source| ScaffoldError::Rename {
+            id: id.clone(),
+            source,
+        })
     })();
     if let Err(e) = result {
         let _ = std::fs::remove_dir_all(&staging);
@@ -425,10 +579,9 @@ fn scaffold(
         crate::controls::known(),
     ) {
         let _ = std::fs::remove_dir_all(&dest);
-        return Err(format!(
-            "the scaffolded policy does not load ({}); nothing was kept",
-            d.first().map(|d| d.to_string()).unwrap_or_default()
-        ));
+        return Err(ScaffoldError::Invalid {
+            first: d.first().map(|d| d.to_string()).unwrap_or_default(),
+        });
     }
     Ok(())
 }

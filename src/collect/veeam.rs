@@ -18,12 +18,168 @@ use crate::evidence::{sha256_hex, veeam};
 use crate::policy::Policy;
 use reqwest::Url;
 use serde_json::{Map, Value};
+use std::fmt;
 use std::path::Path;
 
 /// Sessions asked for per page.
 const PAGE: usize = 200;
 /// Safety bound on pages per collection.
 const MAX_PAGES: usize = 5_000;
+
+/// Why the Veeam server cannot be used, or a client's Veeam files not collected. What a
+/// server said is in it only after the secrets of the run were scrubbed from it.
+#[derive(Debug)]
+pub enum VeeamError {
+    /// `--veeam-url` without this variable set.
+    MissingEnv(&'static str),
+    Url {
+        url: String,
+        problem: UrlProblem,
+    },
+    /// The request failed (transport, retries, time limit), as `send_with_retry` says.
+    Request(String),
+    /// A non-2xx answer: the file or "Veeam token", the status and the server's text.
+    Refused(String),
+    TokenNotJson {
+        status: u16,
+    },
+    NoAccessToken {
+        status: u16,
+    },
+    Redirect {
+        file: String,
+        status: u16,
+    },
+    InvalidJson {
+        file: String,
+        status: u16,
+        source: serde_json::Error,
+    },
+    Null {
+        file: String,
+        status: u16,
+    },
+    NoResults {
+        file: String,
+    },
+    NotAnObject {
+        file: String,
+    },
+    TooManyPages {
+        file: String,
+    },
+    NotAJobList,
+    NoJob {
+        name: String,
+    },
+    SameName {
+        name: String,
+        count: usize,
+    },
+    /// A job id that could not be a path segment (as the server sent it, cleaned).
+    JobId(String),
+    Serialize(serde_json::Error),
+    /// The file cannot be stored, as collect's writer says.
+    Write(String),
+    /// The stored file does not load as evidence: the first problem.
+    NotEvidence(crate::diagnostic::Diagnostic),
+}
+
+/// What is wrong with `--veeam-url`.
+#[derive(Debug)]
+pub enum UrlProblem {
+    Parse(<Url as std::str::FromStr>::Err),
+    Scheme,
+    Credentials,
+    QueryOrFragment,
+}
+
+impl fmt::Display for UrlProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UrlProblem::Parse(e) => e.fmt(f),
+            UrlProblem::Scheme => f.write_str("expected http(s)://host[:port][/v8]"),
+            UrlProblem::Credentials => f.write_str(
+                "credentials do not belong in the URL: set CUSTODY_VEEAM_USERNAME and CUSTODY_VEEAM_PASSWORD",
+            ),
+            UrlProblem::QueryOrFragment => f.write_str("expected no query or fragment"),
+        }
+    }
+}
+
+impl fmt::Display for VeeamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VeeamError::MissingEnv(k) => write!(f, "--veeam-url needs {k} in the environment"),
+            VeeamError::Url { url, problem } => write!(f, "--veeam-url {url:?}: {problem}"),
+            VeeamError::Request(e) | VeeamError::Refused(e) | VeeamError::Write(e) => {
+                f.write_str(e)
+            }
+            VeeamError::TokenNotJson { status } => {
+                write!(f, "Veeam token: HTTP {status} without a JSON body")
+            }
+            VeeamError::NoAccessToken { status } => {
+                write!(f, "Veeam token: HTTP {status} without an access_token")
+            }
+            VeeamError::Redirect { file, status } => write!(
+                f,
+                "{file}: HTTP {status} redirect refused: custody follows no redirects, so the token is sent only to the Veeam origin"
+            ),
+            VeeamError::InvalidJson {
+                file,
+                status,
+                source,
+            } => write!(f, "{file}: HTTP {status} with invalid JSON: {source}"),
+            VeeamError::Null { file, status } => {
+                write!(f, "{file}: HTTP {status} with null, not data")
+            }
+            VeeamError::NoResults { file } => write!(f, "{file}: a page has no \"results\" array"),
+            VeeamError::NotAnObject { file } => write!(f, "{file}: a page is not a JSON object"),
+            VeeamError::TooManyPages { file } => {
+                write!(f, "{file}: more than {MAX_PAGES} pages; stopped")
+            }
+            VeeamError::NotAJobList => {
+                write!(f, "{}: the response is not a list of jobs", veeam::JOBS)
+            }
+            VeeamError::NoJob { name } => write!(
+                f,
+                "the Veeam server lists no job named {name:?} (backup.toml `veeam_jobs`)"
+            ),
+            VeeamError::SameName { name, count } => write!(
+                f,
+                "the Veeam server has {count} jobs named {name:?}: rename them so each client's jobs are known by name"
+            ),
+            VeeamError::JobId(id) => {
+                write!(f, "{}: a job's id is not an id: {id}", veeam::JOBS)
+            }
+            VeeamError::Serialize(e) => e.fmt(f),
+            VeeamError::NotEvidence(d) => {
+                write!(f, "the Veeam response does not load as evidence: {d}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for VeeamError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            VeeamError::InvalidJson { source, .. } => Some(source),
+            VeeamError::Serialize(e) => Some(e),
+            VeeamError::Url {
+                problem: UrlProblem::Parse(e),
+                ..
+            } => Some(e),
+            _ => None,
+        }
+    }
+}
+
+// collect's per-client run still carries its errors as text.
+impl From<VeeamError> for String {
+    fn from(e: VeeamError) -> String {
+        e.to_string()
+    }
+}
 
 /// The Veeam server and its credentials (`CUSTODY_VEEAM_USERNAME`, `CUSTODY_VEEAM_PASSWORD`).
 #[derive(Debug, Clone)]
@@ -37,12 +193,12 @@ pub struct VeeamServer {
 impl VeeamServer {
     /// `--veeam-url` with the credentials from `CUSTODY_VEEAM_USERNAME` and
     /// `CUSTODY_VEEAM_PASSWORD` (never from the command line, which others can read).
-    pub fn from_env(url: &str) -> Result<VeeamServer, String> {
-        let var = |k: &str| {
+    pub fn from_env(url: &str) -> Result<VeeamServer, VeeamError> {
+        let var = |k: &'static str| {
             std::env::var(k)
                 .ok()
                 .filter(|v| !v.is_empty())
-                .ok_or_else(|| format!("--veeam-url needs {k} in the environment"))
+                .ok_or(VeeamError::MissingEnv(k))
         };
         let username = Secret::new(var("CUSTODY_VEEAM_USERNAME")?);
         let password = Secret::new(var("CUSTODY_VEEAM_PASSWORD")?);
@@ -51,19 +207,20 @@ impl VeeamServer {
 
     /// `--veeam-url`: `http(s)://host[:port][/prefix]` with an optional `/v{n}` (default
     /// `/v8`), without credentials, query or fragment.
-    pub fn parse(url: &str, username: Secret, password: Secret) -> Result<VeeamServer, String> {
-        let bad = |why: &str| format!("--veeam-url {url:?}: {why}");
-        let mut u = Url::parse(url.trim()).map_err(|e| bad(&e.to_string()))?;
+    pub fn parse(url: &str, username: Secret, password: Secret) -> Result<VeeamServer, VeeamError> {
+        let bad = |problem: UrlProblem| VeeamError::Url {
+            url: url.to_owned(),
+            problem,
+        };
+        let mut u = Url::parse(url.trim()).map_err(|e| bad(UrlProblem::Parse(e)))?;
         if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
-            return Err(bad("expected http(s)://host[:port][/v8]"));
+            return Err(bad(UrlProblem::Scheme));
         }
         if !u.username().is_empty() || u.password().is_some() {
-            return Err(bad(
-                "credentials do not belong in the URL: set CUSTODY_VEEAM_USERNAME and CUSTODY_VEEAM_PASSWORD",
-            ));
+            return Err(bad(UrlProblem::Credentials));
         }
         if u.query().is_some() || u.fragment().is_some() {
-            return Err(bad("expected no query or fragment"));
+            return Err(bad(UrlProblem::QueryOrFragment));
         }
         // A server behind a reverse proxy may sit under a prefix: the API version is the
         // last segment, `/v8` when the URL names none.
@@ -129,7 +286,7 @@ impl ClientCtx<'_> {
         plan: &Plan,
         partial: &Path,
         partial_rel: &str,
-    ) -> Result<Vec<EndpointRecord>, String> {
+    ) -> Result<Vec<EndpointRecord>, VeeamError> {
         let token = self.veeam_token(server)?;
         let v = server.version();
 
@@ -138,19 +295,9 @@ impl ClientCtx<'_> {
             Value::Array(a) => a,
             Value::Object(mut page) => match page.remove("results") {
                 Some(Value::Array(a)) => a,
-                _ => {
-                    return Err(format!(
-                        "{}: the response is not a list of jobs",
-                        veeam::JOBS
-                    ));
-                }
+                _ => return Err(VeeamError::NotAJobList),
             },
-            _ => {
-                return Err(format!(
-                    "{}: the response is not a list of jobs",
-                    veeam::JOBS
-                ));
-            }
+            _ => return Err(VeeamError::NotAJobList),
         };
         let mut mine = Vec::new();
         for name in &plan.job_names {
@@ -159,17 +306,13 @@ impl ClientCtx<'_> {
                 .filter(|j| j["name"].as_str().map(str::trim) == Some(name.as_str()))
                 .collect();
             match matching.as_slice() {
-                [] => {
-                    return Err(format!(
-                        "the Veeam server lists no job named {name:?} (backup.toml `veeam_jobs`)"
-                    ));
-                }
+                [] => return Err(VeeamError::NoJob { name: name.clone() }),
                 [one] => mine.push((*one).clone()),
                 _ => {
-                    return Err(format!(
-                        "the Veeam server has {} jobs named {name:?}: rename them so each client's jobs are known by name",
-                        matching.len()
-                    ));
+                    return Err(VeeamError::SameName {
+                        name: name.clone(),
+                        count: matching.len(),
+                    });
                 }
             }
         }
@@ -179,11 +322,7 @@ impl ClientCtx<'_> {
             let id = job["id"].as_str().unwrap_or_default();
             // The id becomes a path segment: only what a Veeam id can hold.
             if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-                return Err(format!(
-                    "{}: a job's id is not an id: {}",
-                    veeam::JOBS,
-                    http::server_text(id)
-                ));
+                return Err(VeeamError::JobId(http::server_text(id)));
             }
             let (items, pages) = self.veeam_pages(
                 server,
@@ -226,9 +365,10 @@ impl ClientCtx<'_> {
                 Value::Array(a) => a.len(),
                 v => v["results"].as_array().map_or(0, Vec::len),
             } as u64;
-            let mut bytes = serde_json::to_vec_pretty(&body).map_err(|e| e.to_string())?;
+            let mut bytes = serde_json::to_vec_pretty(&body).map_err(VeeamError::Serialize)?;
             bytes.push(b'\n');
-            self.write_checked(&partial.join(file), file, &bytes)?;
+            self.write_checked(&partial.join(file), file, &bytes)
+                .map_err(VeeamError::Write)?;
             records.push(EndpointRecord {
                 file: file.to_owned(),
                 request: Some(request),
@@ -245,14 +385,14 @@ impl ClientCtx<'_> {
         let mut diags = Vec::new();
         veeam::load_jobs(partial, partial_rel, &mut diags);
         veeam::load_restores(partial, partial_rel, &mut diags);
-        if let Some(d) = diags.first() {
-            return Err(format!("the Veeam response does not load as evidence: {d}"));
+        if let Some(d) = diags.into_iter().next() {
+            return Err(VeeamError::NotEvidence(d));
         }
         Ok(records)
     }
 
     /// `POST /v{n}/Token` with the password grant; the token joins the redactor.
-    fn veeam_token(&self, server: &VeeamServer) -> Result<Secret, String> {
+    fn veeam_token(&self, server: &VeeamServer) -> Result<Secret, VeeamError> {
         let redactor = self.tokens.redactor();
         redactor.add(&server.username);
         redactor.add(&server.password);
@@ -271,19 +411,20 @@ impl ClientCtx<'_> {
                     .header("accept", "application/json")
                     .header("content-type", "application/x-www-form-urlencoded")
                     .body(form.clone()))
-            })?;
+            })
+            .map_err(VeeamError::Request)?;
         if !(200..300).contains(&status) {
-            return Err(redactor.redact(&format!(
+            return Err(VeeamError::Refused(redactor.redact(&format!(
                 "Veeam token: HTTP {status}: {}",
                 http::server_text(&String::from_utf8_lossy(&body))
-            )));
+            ))));
         }
-        let v: Value = serde_json::from_slice(&body)
-            .map_err(|_| format!("Veeam token: HTTP {status} without a JSON body"))?;
+        let v: Value =
+            serde_json::from_slice(&body).map_err(|_| VeeamError::TokenNotJson { status })?;
         let token = v["access_token"]
             .as_str()
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| format!("Veeam token: HTTP {status} without an access_token"))?;
+            .ok_or(VeeamError::NoAccessToken { status })?;
         let token = Secret::new(token);
         redactor.add(&token);
         Ok(token)
@@ -297,7 +438,7 @@ impl ClientCtx<'_> {
         token: &Secret,
         rest: &str,
         file: &str,
-    ) -> Result<(Value, u16), String> {
+    ) -> Result<(Value, u16), VeeamError> {
         let url = server.url(rest);
         let log = |m: &str| self.log(m);
         let redactor = self.tokens.redactor();
@@ -307,22 +448,30 @@ impl ClientCtx<'_> {
                 .get(&url)
                 .bearer_auth(token.expose())
                 .header("accept", "application/json"))
-        })?;
+        })
+        .map_err(VeeamError::Request)?;
         if (300..400).contains(&status) {
-            return Err(format!(
-                "{file}: HTTP {status} redirect refused: custody follows no redirects, so the token is sent only to the Veeam origin"
-            ));
+            return Err(VeeamError::Redirect {
+                file: file.to_owned(),
+                status,
+            });
         }
         if !(200..300).contains(&status) {
-            return Err(redactor.redact(&format!(
+            return Err(VeeamError::Refused(redactor.redact(&format!(
                 "{file}: HTTP {status}: {}",
                 http::server_text(&String::from_utf8_lossy(&body))
-            )));
+            ))));
         }
-        let v: Value = serde_json::from_slice(&body)
-            .map_err(|e| format!("{file}: HTTP {status} with invalid JSON: {e}"))?;
+        let v: Value = serde_json::from_slice(&body).map_err(|source| VeeamError::InvalidJson {
+            file: file.to_owned(),
+            status,
+            source,
+        })?;
         if v.is_null() {
-            return Err(format!("{file}: HTTP {status} with null, not data"));
+            return Err(VeeamError::Null {
+                file: file.to_owned(),
+                status,
+            });
         }
         Ok((v, status))
     }
@@ -335,7 +484,7 @@ impl ClientCtx<'_> {
         token: &Secret,
         rest: &str,
         file: &str,
-    ) -> Result<(Vec<Value>, usize), String> {
+    ) -> Result<(Vec<Value>, usize), VeeamError> {
         let mut out = Vec::new();
         for page in 0..MAX_PAGES {
             let (v, _) = self.veeam_get(
@@ -351,9 +500,17 @@ impl ClientCtx<'_> {
                 }
                 Value::Object(mut o) => match o.remove("results") {
                     Some(Value::Array(a)) => a,
-                    _ => return Err(format!("{file}: a page has no \"results\" array")),
+                    _ => {
+                        return Err(VeeamError::NoResults {
+                            file: file.to_owned(),
+                        });
+                    }
                 },
-                _ => return Err(format!("{file}: a page is not a JSON object")),
+                _ => {
+                    return Err(VeeamError::NotAnObject {
+                        file: file.to_owned(),
+                    });
+                }
             };
             let n = items.len();
             out.extend(items);
@@ -361,7 +518,9 @@ impl ClientCtx<'_> {
                 return Ok((out, page + 1));
             }
         }
-        Err(format!("{file}: more than {MAX_PAGES} pages; stopped"))
+        Err(VeeamError::TooManyPages {
+            file: file.to_owned(),
+        })
     }
 }
 
@@ -383,7 +542,9 @@ mod tests {
 
     #[test]
     fn the_url_is_an_origin_with_an_optional_api_version() {
-        let s = |u: &str| VeeamServer::parse(u, Secret::new("u"), Secret::new("p"));
+        let s = |u: &str| {
+            VeeamServer::parse(u, Secret::new("u"), Secret::new("p")).map_err(|e| e.to_string())
+        };
         assert_eq!(
             s("https://vbo.example:4443")
                 .map(|v| v.url("Jobs"))
@@ -411,6 +572,18 @@ mod tests {
             "x",
         ] {
             assert!(s(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            s("https://u:p@x").map(|_| ()).unwrap_err(),
+            "--veeam-url \"https://u:p@x\": credentials do not belong in the URL: set CUSTODY_VEEAM_USERNAME and CUSTODY_VEEAM_PASSWORD"
+        );
+        for (bad, problem) in [
+            ("ftp://x", "Scheme"),
+            ("https://x/v8?a=1", "QueryOrFragment"),
+            ("x", "Parse"),
+        ] {
+            let e = VeeamServer::parse(bad, Secret::new("u"), Secret::new("p")).unwrap_err();
+            assert!(format!("{e:?}").contains(problem), "{bad}: {e:?}");
         }
     }
 }

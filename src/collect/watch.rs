@@ -26,6 +26,137 @@ use crate::evidence::graph::{CaPolicy, DirectoryAudit, RoleAssignment, RoleSched
 use crate::policy::{AssignmentKind, Policy};
 use crate::progress::Reporter;
 use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A `--state` file that cannot be read or written.
+#[derive(Debug)]
+pub enum StateError {
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    TooLarge {
+        path: PathBuf,
+    },
+    Json {
+        path: PathBuf,
+        source: serde_path_to_error::Error<serde_json::Error>,
+    },
+    Version {
+        path: PathBuf,
+        version: u32,
+    },
+    LastEvent {
+        path: PathBuf,
+        tenant: String,
+    },
+    Serialize(serde_json::Error),
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl fmt::Display for StateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StateError::Read { path, source } => write!(f, "{}: {source}", path.display()),
+            StateError::TooLarge { path } => write!(
+                f,
+                "{}: larger than 4 MiB, not a custody watch state file",
+                path.display()
+            ),
+            StateError::Json { path, source } => write!(
+                f,
+                "{}: {}: {}",
+                path.display(),
+                source.path(),
+                source.inner()
+            ),
+            StateError::Version { path, version } => {
+                write!(f, "{}: state version {version} is not 1", path.display())
+            }
+            StateError::LastEvent { path, tenant } => write!(
+                f,
+                "{}: tenants.{tenant}.last_event: not an RFC 3339 time",
+                path.display()
+            ),
+            StateError::Serialize(e) => e.fmt(f),
+            StateError::Write { path, source } => {
+                write!(f, "cannot write {}: {source}", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for StateError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StateError::Read { source, .. } | StateError::Write { source, .. } => Some(source),
+            StateError::Json { source, .. } => Some(source),
+            StateError::Serialize(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// A `--since` that is not a window custody can read from the audit log.
+#[derive(Debug)]
+pub enum SinceError {
+    /// Days outside 1 to 90.
+    Days(String),
+    /// Not a time limit either, as `parse_timeout` says.
+    Time(String),
+}
+
+impl fmt::Display for SinceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SinceError::Days(s) => write!(
+                f,
+                "invalid duration {s:?}: days must be 1 to 90 (the audit log keeps 30 days)"
+            ),
+            SinceError::Time(e) => f.write_str(e),
+        }
+    }
+}
+
+impl std::error::Error for SinceError {}
+
+/// Why a watch did not run (no session), or one tenant's read stopped.
+#[derive(Debug)]
+pub enum WatchError {
+    /// No Graph session (credentials, URLs), as collect's session says.
+    Session(String),
+    /// A Graph request for `file` failed: why.
+    Fetch { file: String, reason: String },
+    /// A Graph answer for `file` that is not the documented shape.
+    Shape {
+        file: String,
+        source: serde_path_to_error::Error<serde_json::Error>,
+    },
+}
+
+impl fmt::Display for WatchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WatchError::Session(e) => f.write_str(e),
+            WatchError::Fetch { file, reason } => write!(f, "{file}: {reason}"),
+            WatchError::Shape { file, source } => {
+                write!(f, "{file}: value.{}: {}", source.path(), source.inner())
+            }
+        }
+    }
+}
+
+impl std::error::Error for WatchError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            WatchError::Shape { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
 
 /// Without a state entry for a tenant, events this far back are read.
 pub const DEFAULT_SINCE: Duration = Duration::from_secs(24 * 3600);
@@ -114,7 +245,7 @@ pub struct TenantState {
 impl State {
     /// Reads `path`; a missing file is an empty state; anything unreadable is an error
     /// naming the file and the JSON path.
-    pub fn load(path: &Path) -> Result<State, String> {
+    pub fn load(path: &Path) -> Result<State, StateError> {
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -123,53 +254,62 @@ impl State {
                     ..State::default()
                 });
             }
-            Err(e) => return Err(format!("{}: {e}", path.display())),
+            Err(source) => {
+                return Err(StateError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
         };
         if bytes.len() > 4 << 20 {
-            return Err(format!(
-                "{}: larger than 4 MiB, not a custody watch state file",
-                path.display()
-            ));
+            return Err(StateError::TooLarge {
+                path: path.to_path_buf(),
+            });
         }
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        let state: State = serde_path_to_error::deserialize(de)
-            .map_err(|e| format!("{}: {}: {}", path.display(), e.path(), e.inner()))?;
+        let state: State =
+            serde_path_to_error::deserialize(de).map_err(|source| StateError::Json {
+                path: path.to_path_buf(),
+                source,
+            })?;
         if state.version != 1 {
-            return Err(format!(
-                "{}: state version {} is not 1",
-                path.display(),
-                state.version
-            ));
+            return Err(StateError::Version {
+                path: path.to_path_buf(),
+                version: state.version,
+            });
         }
         for (tenant, t) in &state.tenants {
             if let Some(l) = &t.last_event
                 && l.parse::<jiff::Timestamp>().is_err()
             {
-                return Err(format!(
-                    "{}: tenants.{tenant}.last_event: not an RFC 3339 time",
-                    path.display()
-                ));
+                return Err(StateError::LastEvent {
+                    path: path.to_path_buf(),
+                    tenant: tenant.clone(),
+                });
             }
         }
         Ok(state)
     }
 
     /// Written beside and renamed over `path`.
-    pub fn save(&self, path: &Path) -> Result<(), String> {
-        let mut bytes = serde_json::to_vec_pretty(self).map_err(|e| e.to_string())?;
+    pub fn save(&self, path: &Path) -> Result<(), StateError> {
+        let mut bytes = serde_json::to_vec_pretty(self).map_err(StateError::Serialize)?;
         bytes.push(b'\n');
         let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
         std::fs::write(&tmp, &bytes)
             .and_then(|()| std::fs::rename(&tmp, path))
-            .map_err(|e| {
+            .map_err(|source| {
                 let _ = std::fs::remove_file(&tmp);
-                format!("cannot write {}: {e}", path.display())
+                StateError::Write {
+                    path: path.to_path_buf(),
+                    source,
+                }
             })
     }
 }
 
 /// Parses `--since`: a number with `m`, `h` or `d` (`90m`, `6h`, `7d`), or seconds.
-pub fn parse_since(s: &str) -> Result<Duration, String> {
+pub fn parse_since(s: &str) -> Result<Duration, SinceError> {
     let t = s.trim();
     match t.strip_suffix('d') {
         Some(days) => days
@@ -177,12 +317,8 @@ pub fn parse_since(s: &str) -> Result<Duration, String> {
             .ok()
             .filter(|d| (1..=90).contains(d))
             .map(|d| Duration::from_secs(d * 86_400))
-            .ok_or_else(|| {
-                format!(
-                    "invalid duration {s:?}: days must be 1 to 90 (the audit log keeps 30 days)"
-                )
-            }),
-        None => parse_timeout(t),
+            .ok_or_else(|| SinceError::Days(s.to_owned())),
+        None => parse_timeout(t).map_err(SinceError::Time),
     }
 }
 
@@ -200,8 +336,8 @@ pub fn watch(
     state: &mut State,
     now: jiff::Timestamp,
     report: &dyn Reporter,
-) -> Result<Vec<TenantWatch>, String> {
-    let session = Session::open(opts, creds)?;
+) -> Result<Vec<TenantWatch>, WatchError> {
+    let session = Session::open(opts, creds).map_err(WatchError::Session)?;
     let state_in: &State = state;
     let mut out = session.each_client(opts, report, |ctx| watch_tenant(ctx, wopts, state_in, now));
     out.sort_by(|a, b| a.client.cmp(&b.client));
@@ -269,7 +405,7 @@ fn watch_tenant(
     match read_tenant(ctx, &policy, &tenant, since, exclusive, &mut w) {
         Ok(()) => {}
         Err(e) => {
-            w.error = Some(ctx.tokens.redactor().redact(&e));
+            w.error = Some(ctx.tokens.redactor().redact(&e.to_string()));
             w.findings.clear();
             w.approved.clear();
             w.newest_event = None;
@@ -284,15 +420,20 @@ fn get_values<T: serde::de::DeserializeOwned>(
     file: &str,
     tenant: &str,
     requests: &mut u32,
-) -> Result<Vec<T>, String> {
+) -> Result<Vec<T>, WatchError> {
     let cancel = AtomicBool::new(false);
     let f = ctx
         .fetch(Shape::Collection, request, file, tenant, &cancel)
-        .map_err(|e| format!("{file}: {}", e.describe()))?;
+        .map_err(|e| WatchError::Fetch {
+            file: file.to_owned(),
+            reason: e.describe(),
+        })?;
     *requests += f.pages;
     let values = f.body.get("value").cloned().unwrap_or(Value::Null);
-    serde_path_to_error::deserialize(values)
-        .map_err(|e| format!("{file}: value.{}: {}", e.path(), e.inner()))
+    serde_path_to_error::deserialize(values).map_err(|source| WatchError::Shape {
+        file: file.to_owned(),
+        source,
+    })
 }
 
 /// One held privileged role.
@@ -348,7 +489,7 @@ fn read_tenant(
     since: jiff::Timestamp,
     exclusive: bool,
     w: &mut TenantWatch,
-) -> Result<(), String> {
+) -> Result<(), WatchError> {
     let op = if exclusive { "gt" } else { "ge" };
     let audits: Vec<DirectoryAudit> = get_values(
         ctx,
@@ -375,7 +516,7 @@ fn read_tenant(
     ) {
         Ok(v) => v,
         // Without Entra ID P2 there are no eligibilities to hold.
-        Err(e) if e.contains(NOT_LICENSED_CODE) => Vec::new(),
+        Err(e) if e.to_string().contains(NOT_LICENSED_CODE) => Vec::new(),
         Err(e) => return Err(e),
     };
 
@@ -892,19 +1033,21 @@ mod tests {
             r#"{"version":1,"tenants":{"t":{"last_event":"yesterday"}}}"#,
         )
         .unwrap();
+        let e = State::load(&p).unwrap_err();
         assert!(
-            State::load(&p)
-                .unwrap_err()
-                .contains("tenants.t.last_event")
+            matches!(&e, StateError::LastEvent { tenant, .. } if tenant == "t"),
+            "{e:?}"
         );
+        assert!(e.to_string().contains("tenants.t.last_event"), "{e}");
         std::fs::write(&p, r#"{"version":1,"tenants":{"t":{"last_event":5}}}"#).unwrap();
-        assert!(
-            State::load(&p)
-                .unwrap_err()
-                .contains("tenants.t.last_event")
-        );
+        let e = State::load(&p).unwrap_err();
+        assert!(matches!(e, StateError::Json { .. }), "{e:?}");
+        assert!(e.to_string().contains("tenants.t.last_event"), "{e}");
         std::fs::write(&p, r#"{"version":2}"#).unwrap();
-        assert!(State::load(&p).is_err());
+        assert!(matches!(
+            State::load(&p),
+            Err(StateError::Version { version: 2, .. })
+        ));
     }
 
     #[test]

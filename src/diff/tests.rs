@@ -11,7 +11,7 @@ use std::collections::HashMap;
 struct Mem(HashMap<String, String>);
 
 impl PolicySource for Mem {
-    fn read(&self, rel_path: &str) -> Result<Option<String>, String> {
+    fn read(&self, rel_path: &str) -> Result<Option<String>, crate::policy::load::ReadError> {
         Ok(self.0.get(rel_path).cloned())
     }
 }

@@ -265,14 +265,6 @@ impl From<crate::repo::DecodeError> for HistoryError {
     }
 }
 
-// The policy loader reads through `PolicySource`, whose errors are text (the loader
-// finds a decoding error's line and column in it).
-impl From<HistoryError> for String {
-    fn from(e: HistoryError) -> String {
-        e.to_string()
-    }
-}
-
 impl HistoryError {
     /// Whether git itself could not be used (as opposed to the path not being in a git
     /// repository, or the history having nothing in it yet).

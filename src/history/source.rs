@@ -5,7 +5,7 @@
 //! history is refused for the cost of a few bytes.
 
 use super::HistoryError;
-use crate::policy::load::{MAX_POLICY_FILE_BYTES, PolicySource};
+use crate::policy::load::{MAX_POLICY_FILE_BYTES, PolicySource, ReadError};
 use git2::{ObjectType, Oid, Repository, Tree};
 use std::sync::{Mutex, PoisonError};
 
@@ -124,7 +124,7 @@ pub(super) struct TreeSource<'a> {
 }
 
 impl PolicySource for TreeSource<'_> {
-    fn read(&self, rel_path: &str) -> Result<Option<String>, String> {
+    fn read(&self, rel_path: &str) -> Result<Option<String>, ReadError> {
         Ok(read_file(
             self.repo,
             self.tree,
@@ -144,7 +144,7 @@ pub(super) struct CommitSource {
 }
 
 impl PolicySource for CommitSource {
-    fn read(&self, rel_path: &str) -> Result<Option<String>, String> {
+    fn read(&self, rel_path: &str) -> Result<Option<String>, ReadError> {
         let repo = self.repo.lock().unwrap_or_else(PoisonError::into_inner);
         let read = || {
             let tree = bounded_tree(&repo, self.tree, "the root tree")?;

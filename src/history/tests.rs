@@ -490,7 +490,15 @@ fn source_at_reads_any_revision() {
     let head = h.source_at("HEAD").unwrap();
     assert_eq!(head.read("clients/acme/missing.toml").unwrap(), None);
     assert_eq!(head.read("clients/nobody/client.toml").unwrap(), None);
-    assert!(head.read("clients/acme").unwrap_err().contains("directory"));
+    let e = head.read("clients/acme").unwrap_err();
+    assert!(
+        matches!(
+            e.downcast_ref::<HistoryError>(),
+            Some(HistoryError::At { source, .. }) if matches!(**source, HistoryError::Directory)
+        ),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("directory"), "{e}");
     // A source is Send + Sync and loads a whole policy.
     let policy = std::thread::scope(|s| {
         s.spawn(|| load_policy(&*head, &acme(), crate::controls::known()).unwrap())
@@ -768,5 +776,34 @@ fn a_commit_over_the_cap_in_history_is_refused_unread() {
     assert!(
         reason.contains(&format!("commit {big} in the history of HEAD")),
         "{reason}"
+    );
+}
+
+/// Regression: once a source's errors became typed (not text), a committed policy file
+/// that is not UTF-8 must still be reported at its line and column, found through the
+/// error's chain of sources (git read error → decoding error).
+#[test]
+fn a_committed_file_that_is_not_utf8_is_located_by_line_and_column() {
+    let fx = Fixture::new("");
+    fx.write_client("acme", CONTROLS_TOML);
+    fs::write(
+        fx.root.join("clients/acme/raci.toml"),
+        b"# RACI\n# caf\xE9 = broken\n",
+    )
+    .unwrap();
+    fx.commit("2026-06-10T09:00:00Z");
+    let h = fx.history();
+    let diags = h
+        .policy_for_month(&acme(), month("2026-07"), false)
+        .unwrap_err();
+    let d = diags
+        .iter()
+        .find(|d| d.file == "clients/acme/raci.toml")
+        .unwrap_or_else(|| panic!("{diags:?}"));
+    assert_eq!((d.line, d.column), (Some(2), Some(6)), "{d}");
+    assert!(
+        d.message
+            .starts_with("cannot read: not valid UTF-8: byte 0xE9 at line 2, column 6"),
+        "{d}"
     );
 }

@@ -13,10 +13,15 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 use toml::de::DeValue;
 
+/// Why a policy file could not be read, as its source says (a link leaving the
+/// repository, an I/O error, a git object over its limit, text that is not UTF-8): kept
+/// whole, so the loader finds a decoding error's line and column in its source chain.
+pub type ReadError = Box<dyn std::error::Error + Send + Sync>;
+
 /// Where policy files are read from: the working tree, or (for month-end policy) a commit.
 pub trait PolicySource {
     /// The text of a repository-relative file, `Ok(None)` when it does not exist.
-    fn read(&self, rel_path: &str) -> Result<Option<String>, String>;
+    fn read(&self, rel_path: &str) -> Result<Option<String>, ReadError>;
 }
 
 /// Policy files are hand-written: anything over 1 MiB is a mistake (a pasted export, a
@@ -27,13 +32,13 @@ pub const MAX_POLICY_FILE_BYTES: u64 = 1 << 20;
 pub struct WorkingTree(pub PathBuf);
 
 impl PolicySource for WorkingTree {
-    fn read(&self, rel_path: &str) -> Result<Option<String>, String> {
+    fn read(&self, rel_path: &str) -> Result<Option<String>, ReadError> {
         let path = self.0.join(Path::new(rel_path));
         crate::repo::refuse_outside_links(&self.0, &path)?;
         match crate::repo::read_capped(&path, MAX_POLICY_FILE_BYTES) {
             Ok(bytes) => Ok(Some(crate::repo::decode_utf8(bytes)?)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(e.into()),
         }
     }
 }

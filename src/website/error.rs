@@ -135,3 +135,39 @@ impl SiteError {
         Diagnostic::file(out.display().to_string(), self.to_string()).with_code(code)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_build_error_is_about_the_output_folder_with_the_code_of_what_failed() {
+        let out = Path::new("public");
+        let write = SiteError::Write {
+            rel: "acme/index.html".into(),
+            source: io::Error::other("disk full"),
+        };
+        let d = write.into_diagnostic(out);
+        assert_eq!(
+            (d.code, d.file.as_str(), d.message.as_str()),
+            (
+                Code::SiteOutput,
+                "public",
+                "cannot write acme/index.html: disk full"
+            )
+        );
+        let env = minijinja::Environment::new();
+        let missing = env.get_template("nope.html").unwrap_err();
+        let d = SiteError::from(TemplateError::Missing(missing)).into_diagnostic(out);
+        assert_eq!(d.code, Code::SiteTemplates, "{d}");
+        let evidence = SiteError::Evidence {
+            label: "evidence/acme/2026-11/graph/users.json".into(),
+            source: io::Error::other("gone"),
+        };
+        assert_eq!(evidence.code(), Code::Io);
+        assert_eq!(
+            evidence.to_string(),
+            "evidence/acme/2026-11/graph/users.json: gone"
+        );
+    }
+}

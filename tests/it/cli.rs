@@ -571,7 +571,7 @@ fn only_the_app_layer_imports_app_or_writes_to_the_terminal() {
         }
         let text = std::fs::read_to_string(path).unwrap();
         let code = text
-            .find("#[cfg(test)]\nmod tests")
+            .find("#[cfg(test)]\nmod tests {")
             .map_or(text.as_str(), |end| &text[..end]);
         for needle in [
             "crate::app::",

@@ -25,7 +25,7 @@ impl Acme {
 }
 
 impl PolicySource for Acme {
-    fn read(&self, rel_path: &str) -> Result<Option<String>, String> {
+    fn read(&self, rel_path: &str) -> Result<Option<String>, custody::policy::load::ReadError> {
         Ok(match rel_path.strip_prefix("clients/acme/") {
             Some("client.toml") => Some(self.client.clone()),
             Some("raci.toml") => Some(RACI_TOML.to_owned()),

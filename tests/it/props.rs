@@ -348,7 +348,7 @@ fn graph_loaders_never_panic_on_mutated_real_samples() {
 struct Files(BTreeMap<String, Vec<u8>>);
 
 impl PolicySource for Files {
-    fn read(&self, rel_path: &str) -> Result<Option<String>, String> {
+    fn read(&self, rel_path: &str) -> Result<Option<String>, custody::policy::load::ReadError> {
         match self.0.get(rel_path) {
             None => Ok(None),
             Some(bytes) => Ok(Some(custody::repo::decode_utf8(bytes.clone())?)),

@@ -141,5 +141,5 @@ fn interrupted() {
     crate::app::terminal::stderr(
         "custody collect: interrupted; partial folders removed, existing months untouched\n",
     );
-    std::process::exit(crate::app::exit::EXIT_INTERRUPTED);
+    crate::app::exit::interrupted();
 }
