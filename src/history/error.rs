@@ -266,6 +266,29 @@ impl From<crate::repo::DecodeError> for HistoryError {
 }
 
 impl HistoryError {
+    /// The reason as it may be published (a scorecard's policy provenance, the site): the
+    /// same sentence without local paths or git's own text, which can name the folders
+    /// of the machine that built the site. The terminal warning keeps the full text.
+    pub fn published(&self) -> String {
+        use HistoryError as E;
+        match self {
+            E::Open(_) | E::Reopen { .. } => "cannot open the git repository".to_owned(),
+            E::Resolve { .. } => "cannot resolve the repository's path".to_owned(),
+            E::OutsideWorkTree { .. } => {
+                "the repository is not inside the git work tree".to_owned()
+            }
+            E::NotUtf8 { .. } => "the repository's path is not valid UTF-8".to_owned(),
+            E::CannotPlace { .. } => "cannot place the repository in the git work tree".to_owned(),
+            E::ClientsNotCommitted { .. } => {
+                "clients/ is not committed in the git repository".to_owned()
+            }
+            E::Head(_) | E::HeadObject(_) => "cannot read git HEAD".to_owned(),
+            E::Odb(_) => "cannot read the git object database".to_owned(),
+            E::Status(_) => "cannot read the git status".to_owned(),
+            other => other.to_string(),
+        }
+    }
+
     /// Whether git itself could not be used (as opposed to the path not being in a git
     /// repository, or the history having nothing in it yet).
     pub fn is_git_failure(&self) -> bool {

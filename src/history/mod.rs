@@ -191,7 +191,11 @@ impl PolicyHistory {
                 let policy =
                     load_policy(&WorkingTree(root.clone()), client, crate::controls::known())?;
                 let provenance = PolicyProvenance {
-                    note: Some(format!("{reason}: month-end policy versions unavailable")),
+                    // Published with the scorecard: never the local path in the reason.
+                    note: Some(format!(
+                        "{}: month-end policy versions unavailable",
+                        reason.published()
+                    )),
                     ..PolicyProvenance::working_tree(files(&policy))
                 };
                 Ok((policy, provenance))

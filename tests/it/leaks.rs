@@ -445,3 +445,52 @@ fn secrets_echoed_in_any_field_are_redacted_and_never_stored() {
         }
     }
 }
+
+/// Red team: a site built where `clients/` is not committed published "clients/ is not
+/// committed in the git repository at /home/…" in every page's policy note. The note
+/// keeps the reason, never the local path; the terminal warning keeps the full text.
+#[test]
+fn the_published_policy_note_names_no_local_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path())
+        .unwrap()
+        .join("my-private-folder");
+    Fx::new().write_to(&root, "acme");
+    // A git repository with a commit in which clients/ is not.
+    let git = git2::Repository::init(&root).unwrap();
+    std::fs::write(root.join("README.md"), "ours\n").unwrap();
+    let mut index = git.index().unwrap();
+    index.add_path(Path::new("README.md")).unwrap();
+    let tree = git.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig = git2::Signature::new("MSP", "msp@example.com", &git2::Time::new(0, 0)).unwrap();
+    git.commit(Some("HEAD"), &sig, &sig, "readme", &tree, &[])
+        .unwrap();
+    let site = dir.path().join("site");
+    let out = assert_cmd::Command::cargo_bin("custody")
+        .unwrap()
+        .arg("--repo")
+        .arg(&root)
+        .args(["build", "--no-cache", "--out"])
+        .arg(&site)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("my-private-folder"),
+        "the local warning is whole: {stderr}"
+    );
+    let files = contents(&site);
+    let with_note = holders(&files, "month-end policy versions unavailable");
+    assert!(!with_note.is_empty(), "the note is published");
+    assert_eq!(holders(&files, "my-private-folder"), Vec::<String>::new());
+    assert_eq!(
+        holders(&files, root.to_str().unwrap()),
+        Vec::<String>::new()
+    );
+}
