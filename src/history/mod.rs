@@ -45,17 +45,24 @@ pub enum PolicyHistory {
 pub struct CommitInfo {
     /// Full hexadecimal id.
     pub sha: String,
-    /// Committer time.
+    /// Committer time, as the commit states it.
     pub time: Timestamp,
+    /// When the commit counts as in force: its time, or, when that is earlier than a
+    /// commit it builds on (a backdated commit), the latest time of its first-parent
+    /// ancestors. A commit cannot be in force before the history it extends, so a
+    /// change committed today with a date in July does not rewrite July's scorecards.
+    pub in_force_from: Timestamp,
     oid: Oid,
 }
 
 impl CommitInfo {
     fn new(oid: Oid, seconds: i64) -> CommitInfo {
+        // Out-of-range commit times (corrupt or hostile objects) count as the epoch.
+        let time = Timestamp::from_second(seconds).unwrap_or(Timestamp::UNIX_EPOCH);
         CommitInfo {
             sha: oid.to_string(),
-            // Out-of-range commit times (corrupt or hostile objects) count as the epoch.
-            time: Timestamp::from_second(seconds).unwrap_or(Timestamp::UNIX_EPOCH),
+            time,
+            in_force_from: time,
             oid,
         }
     }
@@ -149,7 +156,21 @@ impl PolicyHistory {
     /// The warning to print once per run when month-end policy versions are unavailable.
     pub fn warning(&self) -> Option<String> {
         match self {
-            PolicyHistory::Git(_) => None,
+            PolicyHistory::Git(g) => {
+                let backdated: Vec<&CommitInfo> = g.backdated().collect();
+                let first = backdated.last()?;
+                Some(format!(
+                    "commit {} states {} but builds on a commit from {}: it counts as in force from {}, never earlier{}",
+                    first.short(),
+                    first.committed_at(),
+                    first.in_force_from,
+                    first.in_force_from,
+                    match backdated.len() {
+                        1 => String::new(),
+                        n => format!(" ({} more backdated commits)", n - 1),
+                    }
+                ))
+            }
             PolicyHistory::NotGit { reason, .. } => Some(format!(
                 "{reason}: month-end policy versions unavailable; every month is evaluated against the working tree"
             )),
@@ -266,7 +287,13 @@ impl GitHistory {
         })?;
         let workdir = git.workdir().ok_or(HistoryError::NoWorkTree)?.to_path_buf();
         let prefix = prefix_of(repo, &workdir)?;
-        let (commits, truncated) = first_parent_history(&git, &prefix, &workdir)?;
+        let (mut commits, truncated) = first_parent_history(&git, &prefix, &workdir)?;
+        // Oldest first: each commit is in force no earlier than the commits it builds on.
+        let mut latest = Timestamp::UNIX_EPOCH;
+        for c in commits.iter_mut().rev() {
+            latest = latest.max(c.time);
+            c.in_force_from = latest;
+        }
         Ok(GitHistory {
             root: repo.to_path_buf(),
             workdir,
@@ -294,7 +321,12 @@ impl GitHistory {
 
     fn commit_for_month(&self, month: Month) -> Option<&CommitInfo> {
         let end = month.end();
-        self.commits.iter().find(|c| c.time < end)
+        self.commits.iter().find(|c| c.in_force_from < end)
+    }
+
+    /// Commits whose stated time is earlier than a commit they build on (newest first).
+    pub fn backdated(&self) -> impl Iterator<Item = &CommitInfo> {
+        self.commits.iter().filter(|c| c.in_force_from > c.time)
     }
 
     /// Runs `f` with a repository handle from the pool (opening one when all are busy).
@@ -384,7 +416,7 @@ impl GitHistory {
                     let oldest_known = self.commits.last();
                     match first {
                         Some(first)
-                            if first.time >= month.end()
+                            if first.in_force_from >= month.end()
                                 && !(self.truncated && oldest_known == Some(first)) =>
                         {
                             let note = format!(

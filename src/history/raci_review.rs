@@ -108,7 +108,7 @@ pub fn review(repo: &Path, since: jiff::Timestamp) -> Result<RaciReview, ReviewE
     let base = g
         .commits()
         .iter()
-        .find(|c| c.time <= since)
+        .find(|c| c.in_force_from <= since)
         .map(|c| c.sha.clone());
     let (now_clients, _) = crate::repo::discover_clients(repo).map_err(ReviewError::Clients)?;
     let then_clients = match &base {

@@ -159,6 +159,37 @@ fn each_month_uses_the_policy_committed_by_its_end() {
     );
 }
 
+/// Red team: a commit dated back into July on top of October's history rewrote July's
+/// scorecards. A commit counts as in force no earlier than the commits it builds on,
+/// and the run warns, naming it.
+#[test]
+fn a_backdated_commit_is_in_force_from_its_parents_time_never_earlier() {
+    let (fx, [june, august, october]) = three_commits("");
+    fx.write_client("acme", &threshold(CONTROLS_TOML, 50));
+    let backdated = fx.commit("2026-07-15T00:00:00Z");
+    let h = fx.history();
+    // Months before October keep the policy they had; October's own month end counts
+    // the backdated commit from October on.
+    expect_commit(&h, "2026-07", false, &june, None);
+    expect_commit(&h, "2026-08", false, &august, Some(80.0));
+    expect_commit(&h, "2026-09", false, &august, Some(80.0));
+    expect_commit(&h, "2026-10", false, &backdated, Some(50.0));
+    let _ = october;
+    let warning = h.warning().expect("a warning names the backdated commit");
+    assert!(
+        warning.starts_with(&format!(
+            "commit {} states 2026-07-15T00:00:00Z but builds on a commit from 2026-10-02T08:30:00Z",
+            &backdated[..7]
+        )),
+        "{warning}"
+    );
+    // Its provenance still says what the commit states.
+    let (_, prov) = h
+        .policy_for_month(&acme(), month("2026-10"), false)
+        .unwrap();
+    assert_eq!(prov.committed_at.as_deref(), Some("2026-07-15T00:00:00Z"));
+}
+
 #[test]
 fn policy_is_read_from_commits_not_the_working_tree() {
     let (fx, [june, _, _]) = three_commits("");
