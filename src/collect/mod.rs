@@ -174,6 +174,8 @@ pub fn collect(
     let session = match session {
         Ok(s) => s,
         Err(msg) => {
+            // Nothing can be collected: say why once, then fail every client with it.
+            report.notice(&format!("error: {msg}"));
             return opts
                 .clients
                 .iter()
@@ -261,13 +263,18 @@ impl Session {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| format!("cannot create the HTTP client: {}", http::describe(&e)))?;
+        // A URL with a user name or password is never echoed: it may carry a secret.
+        let shown = if opts.graph_url.contains('@') {
+            "(not shown: it holds an '@', which may carry credentials)".to_owned()
+        } else {
+            format!("{:?}", opts.graph_url)
+        };
         let graph_root = Url::parse(&opts.graph_url)
-            .map_err(|e| format!("--graph-url {:?}: {e}", opts.graph_url))
+            .map_err(|e| format!("--graph-url {shown}: {e}"))
             .and_then(|u| match u.host_str() {
                 Some(_) if u.username().is_empty() && u.password().is_none() => Ok(u),
                 _ => Err(format!(
-                    "--graph-url {:?}: expected http(s)://host[:port] without credentials",
-                    opts.graph_url
+                    "--graph-url {shown}: expected http(s)://host[:port] without credentials"
                 )),
             })?;
         let collector = Collector::of(&creds);

@@ -1775,3 +1775,30 @@ fn two_clients_naming_one_tenant_are_not_collected_and_the_others_are() {
             .is_file()
     );
 }
+
+/// Red team: `--graph-url 'http://u:p@host'` exited 2 saying only "0 of 1 client(s)
+/// collected, 1 failed". The reason is printed once, and the URL, which may carry a
+/// password, is not echoed.
+#[test]
+fn a_graph_url_with_credentials_is_refused_with_its_reason_and_never_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    custody::controls::testing::Fx::new().write_to(dir.path(), "acme");
+    let out = with_secret(Command::cargo_bin("custody").unwrap())
+        .arg("--repo")
+        .arg(dir.path())
+        .env("NO_COLOR", "1")
+        .args(["collect", "--client", "acme", "--graph-url"])
+        .arg("http://admin:hunter2-pass@127.0.0.1:9")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("expected http(s)://host[:port] without credentials"),
+        "{stderr}"
+    );
+    for secret in ["hunter2-pass", "admin:", SECRET] {
+        assert!(!stderr.contains(secret), "{secret} in {stderr}");
+        assert!(!String::from_utf8_lossy(&out.stdout).contains(secret));
+    }
+}
