@@ -1,22 +1,11 @@
 //! `custody diff` end to end in a temporary git repository: the working tree against a
 //! commit, new and deleted clients, `--fail-on weaken`, and usage errors.
 
+use crate::support::git::commit_all;
 use assert_cmd::Command;
 use custody::controls::testing::Fx;
-use git2::{IndexAddOption, Repository, Signature};
+use git2::Repository;
 use std::path::Path;
-
-fn commit_all(repo: &Repository) {
-    let sig = Signature::now("MSP Engineer", "eng@msp.example").unwrap();
-    let mut index = repo.index().unwrap();
-    index.add_all(["*"], IndexAddOption::DEFAULT, None).unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-    let parents: Vec<&git2::Commit> = parent.iter().collect();
-    repo.commit(Some("HEAD"), &sig, &sig, "policy", &tree, &parents)
-        .unwrap();
-}
 
 fn diff(root: &Path, args: &[&str]) -> (i32, serde_json::Value) {
     let out = Command::cargo_bin("custody")

@@ -4,25 +4,14 @@
 //! (d_newclient2), a qualifying waiver justifying only its own control, a tenant taken
 //! from another client, and the bundled sample clients added to an empty repository.
 
+use crate::support::git::commit_all;
 use assert_cmd::Command;
-use git2::{IndexAddOption, Repository, Signature};
+use git2::Repository;
 use serde_json::Value;
 use std::path::Path;
 
 /// The day of every diff here: the waivers below are in force on it.
 const DAY: &str = "2026-12-05";
-
-fn commit_all(repo: &Repository) {
-    let sig = Signature::now("MSP Engineer", "eng@msp.example").unwrap();
-    let mut index = repo.index().unwrap();
-    index.add_all(["*"], IndexAddOption::DEFAULT, None).unwrap();
-    index.write().unwrap();
-    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
-    let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-    let parents: Vec<&git2::Commit> = parent.iter().collect();
-    repo.commit(Some("HEAD"), &sig, &sig, "policy", &tree, &parents)
-        .unwrap();
-}
 
 fn copy_tree(from: &Path, to: &Path) {
     for e in walkdir::WalkDir::new(from)

@@ -459,12 +459,7 @@ fn the_published_policy_note_names_no_local_path() {
     // A git repository with a commit in which clients/ is not.
     let git = git2::Repository::init(&root).unwrap();
     std::fs::write(root.join("README.md"), "ours\n").unwrap();
-    let mut index = git.index().unwrap();
-    index.add_path(Path::new("README.md")).unwrap();
-    let tree = git.find_tree(index.write_tree().unwrap()).unwrap();
-    let sig = git2::Signature::new("MSP", "msp@example.com", &git2::Time::new(0, 0)).unwrap();
-    git.commit(Some("HEAD"), &sig, &sig, "readme", &tree, &[])
-        .unwrap();
+    crate::support::git::commit_paths(&git, &["README.md"], "readme");
     let site = dir.path().join("site");
     let out = assert_cmd::Command::cargo_bin("custody")
         .unwrap()

@@ -100,6 +100,16 @@ impl Fixture {
         self.refused_with(&["build"], out.as_ref(), reason);
     }
 
+    /// `build --out OUT` succeeds.
+    fn build_into(&self, out: &Path) {
+        self.custody()
+            .arg("build")
+            .arg("--out")
+            .arg(out)
+            .assert()
+            .code(0);
+    }
+
     fn refused_with(&self, args: &[&str], out: &Path, reason: &str) {
         let before = self.snapshot();
         let o = self
@@ -295,12 +305,7 @@ fn a_non_empty_folder_that_is_not_a_custody_site_is_refused() {
 fn a_site_holding_files_custody_did_not_write_is_refused() {
     let fx = fixture();
     let site = fx.root.join("site");
-    fx.custody()
-        .arg("build")
-        .arg("--out")
-        .arg(&site)
-        .assert()
-        .code(0);
+    fx.build_into(&site);
     for (foreign, named) in [
         ("CNAME", "CNAME"),
         (".git/HEAD", ".git"),
@@ -322,12 +327,7 @@ fn a_site_holding_files_custody_did_not_write_is_refused() {
         }
     }
     // Nothing foreign left: the site builds again.
-    fx.custody()
-        .arg("build")
-        .arg("--out")
-        .arg(&site)
-        .assert()
-        .code(0);
+    fx.build_into(&site);
 }
 
 /// Red team: files put where custody writes files of its own (`assets/`, `controls/`, a
@@ -338,12 +338,7 @@ fn a_site_holding_files_custody_did_not_write_is_refused() {
 fn files_put_where_custody_writes_its_own_are_never_deleted() {
     let fx = fixture();
     let site = fx.root.join("site");
-    fx.custody()
-        .arg("build")
-        .arg("--out")
-        .arg(&site)
-        .assert()
-        .code(0);
+    fx.build_into(&site);
     for foreign in [
         "assets/company-logo.png",
         "controls/notes.md",
@@ -372,12 +367,7 @@ fn files_put_where_custody_writes_its_own_are_never_deleted() {
         }
     }
     // Nothing foreign left: the site builds again.
-    fx.custody()
-        .arg("build")
-        .arg("--out")
-        .arg(&site)
-        .assert()
-        .code(0);
+    fx.build_into(&site);
 }
 
 /// The file list names every file of the site and nothing else, and a site without it
@@ -387,12 +377,7 @@ fn files_put_where_custody_writes_its_own_are_never_deleted() {
 fn a_site_without_its_file_list_is_not_replaced() {
     let fx = fixture();
     let site = fx.root.join("site");
-    fx.custody()
-        .arg("build")
-        .arg("--out")
-        .arg(&site)
-        .assert()
-        .code(0);
+    fx.build_into(&site);
     let list = std::fs::read_to_string(site.join(INVENTORY)).unwrap();
     let mut listed: Vec<&str> = list.lines().skip(1).collect();
     let mut files: Vec<String> = walkdir::WalkDir::new(&site)

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod files;
+pub mod git;
 pub mod graph_standin;
 
 /// The sample-data generator of `cargo run --example generate` (its unit tests run in
