@@ -231,16 +231,25 @@ mod tests {
         assert_eq!(o.evidence[0].file, ROLES_FILE);
     }
 
+    /// Eligibility recorded as not licensed, in a tenant whose SKUs confirm it has no
+    /// Entra ID P2 (P1 only): nobody can be eligible.
     #[test]
-    fn not_licensed_eligibility_counts_as_none() {
+    fn not_licensed_eligibility_confirmed_by_skus_counts_as_none() {
+        let p1_only =
+            crate::controls::testing::subscribed_skus(&[crate::controls::testing::subscribed_sku(
+                "AAD_PREMIUM",
+                "Enabled",
+                &[("AAD_PREMIUM", "Success")],
+            )]);
         let o = Fx::new()
+            .graph("subscribedSkus.json", &p1_only)
             .missing_as(
                 "graph/roleEligibilitySchedules.json",
                 "not_licensed",
                 "Entra ID P2 is required",
             )
             .eval("access.global-admin-count");
-        assert_eq!(o.status, Status::Pass);
+        assert_eq!(o.status, Status::Pass, "{o:?}");
         assert_eq!(o.value, Some(2.0));
     }
 

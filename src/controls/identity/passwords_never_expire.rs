@@ -52,7 +52,12 @@ fn expiry(d: &TenantDomain, all: &[TenantDomain]) -> Expiry {
                     .to_owned(),
             ),
         },
-        Some(None) => Expiry::NotSet,
+        Some(None) if d.is_root == Some(true) => Expiry::NotSet,
+        // Without isRoot, whether the domain's own (default) setting or its root's applies
+        // is unknown.
+        Some(None) => Expiry::Unknown(
+            "passwordValidityPeriodInDays is null and isRoot is not recorded".to_owned(),
+        ),
     }
 }
 
@@ -60,7 +65,9 @@ fn expiry(d: &TenantDomain, all: &[TenantDomain]) -> Expiry {
 fn root_of<'a>(d: &TenantDomain, all: &'a [TenantDomain]) -> Option<&'a TenantDomain> {
     let id = d.id.to_ascii_lowercase();
     all.iter()
-        .filter(|p| p.is_root != Some(false))
+        // Only a domain recorded as a root is one: a parent of unknown kind may itself
+        // take another domain's setting.
+        .filter(|p| p.is_root == Some(true))
         .filter(|p| id.ends_with(&format!(".{}", p.id.to_ascii_lowercase())))
         .max_by_key(|p| p.id.len())
 }

@@ -127,10 +127,22 @@ pub const P1: &str = "Entra ID P1 or P2";
 /// Whether an enabled SKU with enabled units carries one of `plans`; missing evidence
 /// without subscribedSkus.json (whether it is licensed is then unknown).
 fn licensed(ctx: &Ctx, plans: &[&str]) -> Result<bool, Missing> {
-    let skus = ctx.snap.skus.get()?;
-    Ok(skus
-        .iter()
-        .any(|s| s.is_enabled() && s.enabled_units() > 0 && plans.iter().any(|p| s.has_plan(p))))
+    plan_in_force(ctx.snap, plans)
+}
+
+/// Whether a snapshot's subscribedSkus.json shows one of `plans` in force: carried by an
+/// SKU that is enabled with enabled units, or in `Warning` (lapsed but still working
+/// through its grace period). Missing evidence without subscribedSkus.json.
+pub fn plan_in_force(snap: &crate::evidence::Snapshot, plans: &[&str]) -> Result<bool, Missing> {
+    let skus = snap.skus.get()?;
+    Ok(skus.iter().any(|s| {
+        let warning = s
+            .capability_status
+            .as_deref()
+            .is_some_and(|c| c.eq_ignore_ascii_case("Warning"));
+        (warning || (s.is_enabled() && s.enabled_units() > 0))
+            && plans.iter().any(|p| s.has_plan(p))
+    }))
 }
 
 /// Risk-based Conditional Access needs Entra ID P2 (the `AAD_PREMIUM_P2` service plan
