@@ -237,6 +237,31 @@ mod tests {
         assert_eq!(o.status, Status::NoEvidence, "{}", o.message);
     }
 
+    /// A parent whose isRoot is not recorded may itself take another domain's setting:
+    /// it cannot lend a subdomain its "never"; nor is a domain without isRoot a root.
+    #[test]
+    fn a_domain_of_unknown_rootness_decides_nothing() {
+        let mut sub = domain("eu.acme.example", "Managed", true, Value::Null);
+        sub["isRoot"] = false.into();
+        let mut parent = domain("acme.example", "Managed", true, NEVER.into());
+        if let Some(o) = parent.as_object_mut() {
+            o.remove("isRoot");
+        }
+        let o = eval(vec![parent, sub]);
+        assert_eq!(o.status, Status::NoEvidence, "{}", o.message);
+        let mut silent = domain("acme.example", "Managed", true, Value::Null);
+        if let Some(o) = silent.as_object_mut() {
+            o.remove("isRoot");
+        }
+        let o = eval(vec![silent]);
+        assert_eq!(o.status, Status::NoEvidence, "{}", o.message);
+        assert!(
+            o.items[0].contains("isRoot is not recorded"),
+            "{:?}",
+            o.items
+        );
+    }
+
     #[test]
     fn federated_domains_are_left_out_and_named() {
         let o = eval(vec![
