@@ -11,7 +11,7 @@ use crate::model::{At, Domain, Status};
 pub fn control() -> Control {
     Control::new("access.approved-assignments", Domain::Access, "Privileged assignments match the approved list", approved_assignments)
         .doc(
-            "Every privileged role assignment in the tenant appears in `[[approved_assignment]]` of controls.toml with the same principal, role and kind (eligible or active); approved entries with no assignment are listed too.",
+            "Every privileged role assignment in the tenant appears in `[[approved_assignment]]` of controls.toml with the same principal, role and kind (eligible or active); approved entries with no assignment are listed too. A user is named by UPN or object id; a service principal, a group or a principal of unknown type only by object id: display names are not unique, so an entry naming one by display name approves nothing and the finding says to use the object id.",
             "Drift from the approved list is how privilege creeps: a temporary assignment nobody removed, or a change made outside the change process.",
             "Remove unapproved assignments in the tenant, or get the change approved and add it to controls.toml in a reviewed pull request.",
         )

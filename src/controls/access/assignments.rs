@@ -250,16 +250,18 @@ struct Who {
 }
 
 /// Eligible assignments of a snapshot. Eligibility recorded as not collected for lack
-/// of a licence counts as none only when subscribedSkus.json confirms the tenant has no
-/// Entra ID P2 in force: a claim the SKUs contradict, or that nothing can confirm, hides
-/// who may activate a role, so the eligible assignments are unknown.
+/// of a licence (or as not applicable, which custody never records for it: PIM applies
+/// to every directory with P2) counts as none only when subscribedSkus.json confirms the
+/// tenant has no Entra ID P2 in force: a claim the SKUs contradict, or that nothing can
+/// confirm, hides who may activate a role, so the eligible assignments are unknown.
 fn eligibility(
     snap: &crate::evidence::Snapshot,
 ) -> Result<&[crate::evidence::graph::RoleSchedule], Missing> {
     match snap.role_eligibility.get() {
         Ok(e) => Ok(e.as_slice()),
-        Err(m) if m.reason.starts_with("not applicable") => Ok(&[]),
-        Err(m) if m.reason.starts_with("not licensed") => {
+        Err(m)
+            if m.reason.starts_with("not licensed") || m.reason.starts_with("not applicable") =>
+        {
             match crate::controls::identity::search::plan_in_force(snap, &["AAD_PREMIUM_P2"]) {
                 Ok(false) => Ok(&[]),
                 Ok(true) => Err(Missing {
@@ -284,8 +286,8 @@ fn eligibility(
 
 /// Every privileged assignment in a snapshot: active ones from roleAssignments (minus
 /// PIM activations) and eligible ones from roleEligibilitySchedules; a group's members
-/// hold its roles. Eligibility not collected because it does not apply, or for lack of
-/// a licence that subscribedSkus.json confirms, counts as none.
+/// hold its roles. Eligibility recorded as not collected counts as none only when
+/// subscribedSkus.json confirms there is no P2 ([`eligibility`]).
 pub fn privileged_assignments(
     ctx: &Ctx,
     snap: &crate::evidence::Snapshot,
@@ -697,6 +699,24 @@ mod tests {
             "not_licensed",
             "Entra ID P2 is required",
         )
+    }
+
+    /// A "not applicable" claim hides eligibility just the same.
+    #[test]
+    fn a_not_applicable_claim_for_eligibility_needs_the_skus_too() {
+        let o = Fx::new()
+            .missing_as(
+                "graph/roleEligibilitySchedules.json",
+                "not_applicable",
+                "no PIM here",
+            )
+            .eval("access.global-admin-count");
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+        assert!(
+            o.message.contains("the claim is contradicted"),
+            "{}",
+            o.message
+        );
     }
 
     /// Regression (red team `notlic`): a manifest claiming PIM eligibility was not

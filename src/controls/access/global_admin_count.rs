@@ -29,7 +29,7 @@ const GLOBAL_ADMINS_MAX: Param = Param {
 pub fn control() -> Control {
     Control::new("access.global-admin-count", Domain::Access, "Between 2 and 4 Global Administrators", global_admin_count)
         .doc(
-            "Number of distinct principals holding Global Administrator, active or eligible, break-glass accounts included; the members of a role-assignable group holding it count, each naming the group. A group whose membership file (graph/groupMembers/<id>.json) is missing makes the count a lower bound: no_evidence unless it already exceeds the maximum.",
+            "Number of distinct principals holding Global Administrator, active or eligible, break-glass accounts included; the members of a role-assignable group holding it count, each naming the group. A group whose membership file (graph/groupMembers/<id>.json) is missing, or a holder whose type is not positively known (in neither users.json nor an expanded principal, or a principal without `@odata.type`: it may be a group), makes the count a lower bound: no_evidence unless it already exceeds the maximum.",
             "One Global Administrator is a single point of failure; more than four widens the most powerful attack surface in the tenant.",
             "Remove Global Administrator from people who can do their work with a narrower role (Exchange, User, Helpdesk Administrator), or add a second break-glass account.",
         )

@@ -9,7 +9,7 @@ use crate::model::Domain;
 pub fn control() -> Control {
     Control::new("access.guest-admins", Domain::Access, "No guests in privileged roles", guest_admins)
         .doc(
-            "No guest (userType Guest, or an #EXT# account) holds a privileged directory role, active or eligible, directly or through a role-assignable group. A holder known by id alone (in neither users.json nor an expanded principal), a group whose members are unknown or a role whose definition is missing is no_evidence unless a guest is already proven.",
+            "No guest (userType Guest, or an #EXT# account) holds a privileged directory role, active or eligible, directly or through a role-assignable group. A holder whose type is not positively known (in neither users.json nor an expanded principal, or a principal without `@odata.type`: it may be a guest, or a group with guests in it), a group whose members are unknown or a role of unknown privilege (a definition that is missing, or a custom role without `isPrivileged`) is no_evidence unless a guest is already proven.",
             "A guest's credentials, MFA and offboarding are controlled by another organisation: the client cannot vouch for them.",
             "Remove the role from the guest; if the person needs it, give them a member account in the tenant under the client's own lifecycle.",
         )

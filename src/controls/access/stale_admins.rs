@@ -20,7 +20,7 @@ const STALE_MAX_DAYS: Param = Param {
 pub fn control() -> Control {
     Control::new("access.stale-admins", Domain::Access, "No privileged account unused for 90 days", |x, c| crate::controls::identity::search::needs_p1(x, stale_admins(x, c)))
         .doc(
-            "Every user holding a privileged role, directly or through a role-assignable group, signed in (interactive or not) within the threshold before the snapshot; disabled accounts holding roles are listed too. A holder absent from users.json, or a group whose members are unknown, has unknown sign-in activity: no_evidence unless a stale admin is already proven.",
+            "Every user holding a privileged role, directly or through a role-assignable group, signed in (interactive or not) within the threshold before the snapshot; disabled accounts holding roles are listed too. A holder absent from users.json (including one whose type is not positively known: it may be a group), or a group whose members are unknown, has unknown sign-in activity: no_evidence unless a stale admin is already proven.",
             "Unused admin accounts are forgotten accounts: nobody notices when someone else starts using them.",
             "Remove the role (or the account) from the listed users; test break-glass accounts at least quarterly so they sign in.",
         )
