@@ -187,6 +187,56 @@ pub fn needs_p1(ctx: &Ctx, measured: Result<Outcome, Missing>) -> Result<Outcome
     .evidence(ctx.snap.path(Endpoint::SubscribedSkus.file()), "/value"))
 }
 
+/// A role-coverage pass stands only if every role of unknown privilege held in the
+/// tenant (a custom role without `isPrivileged`, a definition that is missing) is
+/// covered too: one that may be privileged and that no accepted policy covers makes the
+/// result no_evidence, naming it.
+pub fn unless_unknown_roles(ctx: &Ctx, readings: &[Reading], o: Outcome) -> Outcome {
+    if o.status != Status::Pass {
+        return o;
+    }
+    let Ok(p) = crate::controls::access::current_privileged(ctx) else {
+        return o;
+    };
+    let mut open: Vec<(String, Missing)> = p
+        .unknown_roles
+        .iter()
+        .filter(|(a, _)| {
+            !readings
+                .iter()
+                .any(|r| r.reasons.is_empty() && ca::covers_role(r.policy, &a.role_template))
+        })
+        .map(|(a, m)| (a.role_name.clone(), m.clone()))
+        .collect();
+    open.sort_by(|a, b| a.0.cmp(&b.0));
+    open.dedup_by(|a, b| a.0 == b.0);
+    let Some((_, first)) = open.first() else {
+        return o;
+    };
+    let mut out = Outcome::new(
+        Status::NoEvidence,
+        format!(
+            "{} held {} of unknown privilege not covered: {}",
+            open.len(),
+            if open.len() == 1 { "role" } else { "roles" },
+            first.reason
+        ),
+    )
+    .measured("unknown");
+    out.threshold = o.threshold;
+    let files: std::collections::BTreeSet<String> =
+        open.iter().map(|(_, m)| m.file.clone()).collect();
+    for f in files {
+        out = out.evidence(f, "");
+    }
+    out.items(capped(
+        open.into_iter()
+            .map(|(role, m)| format!("role {role}: {}", m.reason))
+            .collect(),
+        100,
+    ))
+}
+
 /// How a role-coverage finding words what it asks for.
 pub struct RoleWording {
     /// "… are not covered by {uncovered} ({roles})"
