@@ -71,6 +71,7 @@ fn main() {
         provenance,
         snap: &snap,
         prev: None,
+        earlier: false,
         restore_history: &history,
     });
     let eval = t.elapsed();

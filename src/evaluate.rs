@@ -94,6 +94,9 @@ pub struct MonthInput<'a> {
     pub provenance: PolicyProvenance,
     pub snap: &'a Snapshot,
     pub prev: Option<&'a Snapshot>,
+    /// Whether the client has a snapshot of any month before this one (the previous
+    /// month's may still be missing: a gap).
+    pub earlier: bool,
     pub restore_history: &'a [(String, RestoreTest)],
 }
 
@@ -128,6 +131,7 @@ pub fn evaluate_month(input: &MonthInput) -> Scorecard {
         policy: input.policy,
         snap: &snap,
         prev: prev.as_deref(),
+        earlier: input.earlier,
         restore_history: input.restore_history,
         month: input.snap.month,
         assignments: Default::default(),
@@ -344,6 +348,7 @@ fn month_key<'a>(
         policy,
         provenance,
         prev: months.contains(&month.prev()).then(|| month.prev()),
+        earlier: months.first().is_some_and(|f| *f < month),
         restore_history: history
             .iter()
             .filter(|(f, t)| evidence::restore_tests::counts_for(f, t, month))
@@ -437,6 +442,8 @@ pub struct MonthKey<'a> {
     /// The month the previous snapshot comes from (`access.role-changes` and others
     /// compare with it), if that folder exists.
     pub prev: Option<Month>,
+    /// Whether any earlier month exists (see [`MonthInput::earlier`]).
+    pub earlier: bool,
     /// The restore tests the month sees: only those dated up to its last day are read
     /// (`controls::backup::tests_until`), so later months' tests are left out here.
     pub restore_history: Vec<&'a (String, RestoreTest)>,
@@ -586,6 +593,7 @@ pub fn evaluate_client_cached(
                         provenance: plan.provenance.clone(),
                         snap: &snap,
                         prev: prev_ref,
+                        earlier: months.first().is_some_and(|f| *f < m),
                         restore_history: &history,
                     });
                     if let (Some(c), Some(key), true) = (cache, plan.key.as_deref(), clean) {

@@ -38,6 +38,9 @@ pub struct Ctx<'a> {
     pub policy: &'a Policy,
     pub snap: &'a Snapshot,
     pub prev: Option<&'a Snapshot>,
+    /// A snapshot of some earlier month exists: without `prev` too, the previous month
+    /// is a gap in the history, not the client's first month.
+    pub earlier: bool,
     /// Every restore test recorded up to and including this month, with its file.
     pub restore_history: &'a [(String, crate::evidence::restore_tests::RestoreTest)],
     pub month: Month,

@@ -945,6 +945,7 @@ impl Fx {
             provenance,
             snap: &snap,
             prev: prev.as_ref(),
+            earlier: all.first().is_some_and(|f| *f < month),
             restore_history: &history,
         })
     }
@@ -978,6 +979,7 @@ impl Fx {
             policy: &policy,
             snap: &snap,
             prev: prev.as_deref(),
+            earlier: all.first().is_some_and(|f| *f < month),
             restore_history: &history,
             month,
             assignments: Default::default(),

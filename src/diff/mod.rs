@@ -496,6 +496,7 @@ fn evaluate_pair(
             provenance: PolicyProvenance::working_tree(Vec::new()),
             snap: &snap,
             prev: prev.as_ref(),
+            earlier: all.first().is_some_and(|f| *f < month),
             restore_history: &history,
         })
     };

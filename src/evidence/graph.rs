@@ -820,6 +820,8 @@ pub struct RoleDefinition {
     pub display_name: String,
     pub template_id: Option<String>,
     pub is_privileged: Option<bool>,
+    /// `false` for a tenant's custom role, whose privilege only `isPrivileged` can tell.
+    pub is_built_in: Option<bool>,
 }
 
 /// A member of a role: `@odata.type` tells users, service principals and groups apart.

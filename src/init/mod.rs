@@ -771,6 +771,9 @@ mod tests {
             provenance: provenance(),
             snap: &snap,
             prev: None,
+            earlier: crate::evidence::months(root, &client)
+                .first()
+                .is_some_and(|f| *f < month),
             restore_history: &[],
         });
         assert_eq!(card.results.len(), controls::catalogue().len());

@@ -310,6 +310,7 @@ fn run<R: Read + Seek>(
         provenance,
         snap: &snap,
         prev: prev.as_ref(),
+        earlier: months.first().is_some_and(|f| *f < month),
         restore_history: &history,
     });
     let json = scorecard_json(&card);

@@ -98,6 +98,8 @@ impl<'a> Store<'a> {
             }
             (None, None) => {
                 k.part(b"no previous month");
+                // A gap in the history reads differently from the first month.
+                k.part(if m.earlier { b"gap" } else { b"first" });
             }
             // The previous month exists but its snapshot was not loaded, or the reverse.
             _ => return None,

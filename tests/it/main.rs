@@ -40,6 +40,7 @@ mod pack_readme;
 mod props;
 mod publish_digest;
 mod readme;
+mod redteam_access;
 mod sample_data;
 mod sample_provenance;
 mod sample_repo;

@@ -143,7 +143,7 @@ fn a_real_all_users_policy_with_group_and_role_exclusions_is_a_near_miss() {
     assert_eq!(r["status"], "fail", "{r}");
     assert!(
         items(r).contains(
-            &"\"Require multifactor authentication for all users\": excludes group 5ecf8b5f-0d08-4792-aa17-37e40f64b6bb; excludes role d29b2b05-8046-44ba-8758-1e26182fcf32"
+            &"\"Require multifactor authentication for all users\": excludes group 5ecf8b5f-0d08-4792-aa17-37e40f64b6bb; excludes role Directory Synchronization Accounts"
                 .to_owned()
         ),
         "{r}"

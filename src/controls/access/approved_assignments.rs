@@ -2,7 +2,7 @@
 //! and every approved entry still exists.
 
 use super::assignments::{Assignment, current_privileged};
-use super::drift::{approves, matches_approved};
+use super::drift::{approves, by_name_hint, matches_approved};
 use super::findings::{describe, no_evidence, roles_file, unknowns_of, with_sources};
 use crate::controls::{Control, Ctx, Outcome};
 use crate::evidence::Missing;
@@ -11,7 +11,7 @@ use crate::model::{At, Domain, Status};
 pub fn control() -> Control {
     Control::new("access.approved-assignments", Domain::Access, "Privileged assignments match the approved list", approved_assignments)
         .doc(
-            "Every privileged role assignment in the tenant appears in `[[approved_assignment]]` of controls.toml with the same principal, role and kind (eligible or active); approved entries with no assignment are listed too.",
+            "Every privileged role assignment in the tenant appears in `[[approved_assignment]]` of controls.toml with the same principal, role and kind (eligible or active); approved entries with no assignment are listed too. A user is named by UPN or object id; a service principal, a group or a principal of unknown type only by object id: display names are not unique, so an entry naming one by display name approves nothing and the finding says to use the object id.",
             "Drift from the approved list is how privilege creeps: a temporary assignment nobody removed, or a change made outside the change process.",
             "Remove unapproved assignments in the tenant, or get the change approved and add it to controls.toml in a reviewed pull request.",
         )
@@ -47,7 +47,7 @@ fn approved_assignments(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
         .collect();
     let mut items: Vec<String> = unapproved
         .iter()
-        .map(|a| format!("not approved: {}", describe(a)))
+        .map(|a| format!("not approved: {}{}", describe(a), by_name_hint(ctx, a)))
         .collect();
     items.extend(absent.iter().map(|p| {
         format!(
@@ -181,5 +181,89 @@ mod tests {
             .with_controls_extra(&extra)
             .eval("access.approved-assignments");
         assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    const SP: &str = "5a000000-0000-0000-0000-000000000001";
+    const GROUP_ID: &str = "9a000000-0000-0000-0000-000000000001";
+
+    fn held(principal: &str, id: &str) -> Fx {
+        let mut a = default_assignments();
+        a.push(ra(id, GA, principal));
+        Fx::new().graph("roleAssignments.json", &list(&a))
+    }
+
+    fn approve(fx: Fx, principal: &str) -> Fx {
+        fx.with_controls_extra(&format!(
+            "[[approved_assignment]]\nprincipal = \"{principal}\"\nrole = \"Global Administrator\"\nassignment = \"active\"\n"
+        ))
+    }
+
+    /// Regression (red team `spname`): `principal = "Backup Automation"` approved any
+    /// service principal so named; service principals and groups are named by object id.
+    #[test]
+    fn a_display_name_does_not_approve_a_service_principal_or_a_group() {
+        let sp = format!(
+            r##"{{"@odata.type":"#microsoft.graph.servicePrincipal","id":"{SP}","displayName":"Backup Automation"}}"##
+        );
+        let group = format!(
+            r##"{{"@odata.type":"#microsoft.graph.group","id":"{GROUP_ID}","displayName":"Tier0 Admins"}}"##
+        );
+        let untyped = format!(r#"{{"id":"{SP}","displayName":"Backup Automation"}}"#);
+        let members = r#"{"value":[]}"#;
+        for (case, fx, id, name) in [
+            ("service principal", held(&sp, SP), SP, "Backup Automation"),
+            (
+                "group",
+                held(&group, GROUP_ID).file(
+                    crate::controls::testing::MONTH,
+                    &format!("graph/groupMembers/{GROUP_ID}.json"),
+                    members,
+                ),
+                GROUP_ID,
+                "Tier0 Admins",
+            ),
+            ("unknown type", held(&untyped, SP), SP, "Backup Automation"),
+        ] {
+            let o = approve(fx.clone(), name).eval("access.approved-assignments");
+            assert_eq!(o.status, Status::Fail, "{case}: {o:?}");
+            assert!(
+                o.items.iter().any(|i| i.starts_with(&format!(
+                    "not approved: {name}: Global Administrator (active)"
+                )) && i.contains(&format!("use its object id {id}"))),
+                "{case}: {:?}",
+                o.items
+            );
+            let o = approve(fx.clone(), id).eval("access.approved-assignments");
+            assert_eq!(o.status, Status::Pass, "{case}: {o:?}");
+            // The same rule in last month's changes.
+            let o = approve(fx.with_prev(), name).eval("access.role-changes");
+            assert_eq!(o.status, Status::Warn, "{case}: {o:?}");
+            assert!(
+                o.items.iter().any(|i| i.contains("use its object id")),
+                "{case}: {:?}",
+                o.items
+            );
+        }
+    }
+
+    #[test]
+    fn a_user_is_approved_by_upn_or_object_id_not_by_display_name() {
+        let user = format!(
+            r##"{{"@odata.type":"#microsoft.graph.user","id":"{BOB}","displayName":"Bob Jones","userPrincipalName":"bob@acme.example","userType":"Member"}}"##
+        );
+        // Bob is in users.json (UPN bob@acme.example); approved by UPN in any case, or id.
+        for by in ["BOB@acme.example", BOB] {
+            let o = approve(held(&user, BOB), by).eval("access.approved-assignments");
+            assert_eq!(o.status, Status::Pass, "{by}: {o:?}");
+        }
+        let mut u = default_users();
+        u[3] = u[3].replace(
+            r#""displayName":"bob@acme.example""#,
+            r#""displayName":"Bob Jones""#,
+        );
+        let o = approve(held(&user, BOB), "Bob Jones")
+            .graph("users.json", &list(&u))
+            .eval("access.approved-assignments");
+        assert_eq!(o.status, Status::Fail, "{o:?}");
     }
 }

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 pub fn control() -> Control {
     Control::new("access.break-glass", Domain::Access, "Break-glass accounts exist, are enabled and hold Global Administrator", break_glass)
         .doc(
-            "Every break-glass account declared in controls.toml exists in users.json, is enabled and holds an active Global Administrator assignment.",
+            "Every break-glass account declared in controls.toml exists in users.json, is enabled (`accountEnabled` is `true`: a record without it, or with `null`, cannot show the account works, and is no_evidence unless another problem is proven) and holds an active Global Administrator assignment.",
             "When Conditional Access or the identity provider locks everyone out, the emergency accounts are the only way back in; they must work on the day.",
             "Create two cloud-only accounts on the onmicrosoft.com domain, assign Global Administrator permanently, protect them with FIDO2 keys, and list them in `[access] break_glass`.",
         )
@@ -33,6 +33,7 @@ fn break_glass(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
     let all = current_assignments(ctx)?;
     let ufile = ctx.snap.path(Endpoint::Users.file());
     let mut problems = Vec::new();
+    let mut unknown = Vec::new();
     let mut o = Outcome::pass("");
     for (upn, at) in declared {
         let found = users.iter().enumerate().find(|(_, u)| {
@@ -49,9 +50,16 @@ fn break_glass(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
             file: ufile.clone(),
             pointer: format!("/value/{i}"),
         });
-        if u.account_enabled == Some(false) {
-            problems.push(format!("{upn}: account disabled"));
-            o.policy.push(at.clone());
+        // Only `accountEnabled: true` shows the account can sign in on the day.
+        match u.account_enabled {
+            Some(true) => {}
+            Some(false) => {
+                problems.push(format!("{upn}: account disabled"));
+                o.policy.push(at.clone());
+            }
+            None => unknown.push(format!(
+                "{upn}: users.json records no accountEnabled for it (/value/{i}): whether it is enabled is unknown"
+            )),
         }
         let ga = all.iter().any(|a| {
             a.principal_id == u.id
@@ -65,6 +73,24 @@ fn break_glass(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
             o.policy.push(at.clone());
         }
     }
+    if problems.is_empty() && !unknown.is_empty() {
+        // Nothing proven wrong, but not every account is shown ready.
+        o.status = Status::NoEvidence;
+        o.message = format!(
+            "{} of the {} declared break-glass accounts cannot be shown enabled",
+            unknown.len(),
+            declared.len()
+        );
+        return Ok(o
+            .measured(format!(
+                "{}/{} shown ready",
+                declared.len() - unknown.len(),
+                declared.len()
+            ))
+            .threshold("all declared accounts ready")
+            .items(unknown));
+    }
+    problems.extend(unknown);
     let ok = declared.len()
         - problems
             .iter()
@@ -204,5 +230,47 @@ mod tests {
             .graph("users.json", &list(&u))
             .eval("access.break-glass");
         assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    /// Regression (red team `noenabled`): a break-glass account whose record has
+    /// `accountEnabled` null or absent passed as "exist, are enabled".
+    #[test]
+    fn a_break_glass_account_without_account_enabled_is_no_evidence() {
+        for (case, field) in [("null", r#""accountEnabled":null,"#), ("absent", "")] {
+            let mut u = default_users();
+            u[1] = user(
+                BG2,
+                "bg2@acme.onmicrosoft.com",
+                "Member",
+                true,
+                "2026-11-02T10:05:00Z",
+            )
+            .replace(r#""accountEnabled":true,"#, field);
+            let fx = Fx::new().graph("users.json", &list(&u));
+            let o = fx.eval("access.break-glass");
+            assert_eq!(o.status, Status::NoEvidence, "{case}: {o:?}");
+            assert_eq!(
+                o.items,
+                [
+                    "bg2@acme.onmicrosoft.com: users.json records no accountEnabled for it (/value/1): whether it is enabled is unknown"
+                ],
+                "{case}"
+            );
+            assert_eq!(o.measured.as_deref(), Some("1/2 shown ready"), "{case}");
+            // A problem proven with another account still fails, naming both.
+            let mut u2 = u.clone();
+            u2[0] = user(
+                BG1,
+                "bg1@acme.onmicrosoft.com",
+                "Member",
+                false,
+                "2026-11-02T10:00:00Z",
+            );
+            let o = Fx::new()
+                .graph("users.json", &list(&u2))
+                .eval("access.break-glass");
+            assert_eq!(o.status, Status::Fail, "{case}: {o:?}");
+            assert_eq!(o.items.len(), 2, "{case}: {:?}", o.items);
+        }
     }
 }

@@ -7,11 +7,38 @@ use crate::evidence::Missing;
 use crate::scorecard::RoleChange;
 use std::collections::BTreeSet;
 
-/// An approved entry names an assignment by UPN (or object id), role name and kind.
+/// An approved entry names an assignment by principal, role name and kind. A user is
+/// named by UPN or object id; a service principal, a group or a principal of unknown
+/// type only by object id: display names are not unique, and anyone who can create an
+/// app or a group can copy one.
 pub(super) fn approves(p: &crate::policy::ApprovedAssignment, a: &Assignment) -> bool {
-    (p.principal.eq_ignore_ascii_case(&a.principal) || p.principal == a.principal_id)
+    let by_upn = a
+        .upn
+        .as_deref()
+        .is_some_and(|u| u.eq_ignore_ascii_case(&p.principal));
+    (by_upn || p.principal.eq_ignore_ascii_case(&a.principal_id))
         && p.role.eq_ignore_ascii_case(&a.role_name)
         && p.assignment == a.kind
+}
+
+/// Why an unapproved assignment is not approved when an entry names its principal by
+/// display name (only a user's UPN or an object id approves): the finding says so.
+pub(super) fn by_name_hint(ctx: &Ctx, a: &Assignment) -> String {
+    let named = ctx.policy.controls.approved.iter().any(|p| {
+        a.upn.is_none()
+            && p.principal.eq_ignore_ascii_case(&a.principal)
+            && !p.principal.eq_ignore_ascii_case(&a.principal_id)
+            && p.role.eq_ignore_ascii_case(&a.role_name)
+            && p.assignment == a.kind
+    });
+    if named {
+        format!(
+            " (approved by display name, which does not approve a service principal, group or principal of unknown type: use its object id {})",
+            a.principal_id
+        )
+    } else {
+        String::new()
+    }
 }
 
 pub(super) fn matches_approved(ctx: &Ctx, a: &Assignment) -> bool {
@@ -22,8 +49,26 @@ pub(super) fn matches_approved(ctx: &Ctx, a: &Assignment) -> bool {
 pub type Changes = Vec<(RoleChange, Option<Assignment>)>;
 
 /// Privileged assignments added and removed between the previous snapshot and this one.
+/// `Ok(None)` only for the client's first month (no earlier snapshot at all); a previous
+/// month missing after earlier ones is a gap, and what changed across it is unknown.
 pub fn changes(ctx: &Ctx) -> Result<Option<Changes>, Missing> {
     let Some(prev) = ctx.prev else {
+        if ctx.earlier {
+            let prev_month = ctx.month.prev();
+            let dir = ctx
+                .snap
+                .dir
+                .rsplit_once('/')
+                .map_or(prev_month.to_string(), |(client, _)| {
+                    format!("{client}/{prev_month}")
+                });
+            return Err(Missing {
+                file: dir,
+                reason: format!(
+                    "no snapshot for {prev_month} to compare with (earlier months exist: a gap in the history)"
+                ),
+            });
+        }
         return Ok(None);
     };
     // Changes to who is assigned a role; a group's membership is not an assignment.

@@ -39,8 +39,9 @@ pub(super) fn no_evidence(what: &str, unknowns: Vec<(String, Missing)>) -> Outco
     o
 }
 
-/// Groups whose unknown members matter to a control, and roles of unknown privilege
-/// held by principals the control would flag, as named unknowns.
+/// Groups whose unknown members matter to a control (and holders of unknown type, which
+/// may be such groups), and roles of unknown privilege held by principals the control
+/// would flag, as named unknowns.
 pub(super) fn unknowns_of(
     p: &Privileged,
     group: impl Fn(&Assignment) -> bool,
@@ -62,6 +63,12 @@ pub(super) fn unknowns_of(
             )
         })
         .collect();
+    out.extend(
+        p.untyped
+            .iter()
+            .filter(|(a, _)| group(a))
+            .map(|(a, m)| (describe(a), m.clone())),
+    );
     out.extend(
         p.unknown_roles
             .iter()

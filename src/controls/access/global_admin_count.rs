@@ -29,7 +29,7 @@ const GLOBAL_ADMINS_MAX: Param = Param {
 pub fn control() -> Control {
     Control::new("access.global-admin-count", Domain::Access, "Between 2 and 4 Global Administrators", global_admin_count)
         .doc(
-            "Number of distinct principals holding Global Administrator, active or eligible, break-glass accounts included; the members of a role-assignable group holding it count, each naming the group. A group whose membership file (graph/groupMembers/<id>.json) is missing makes the count a lower bound: no_evidence unless it already exceeds the maximum.",
+            "Number of distinct principals holding Global Administrator, active or eligible, break-glass accounts included; the members of a role-assignable group holding it count, each naming the group. A group whose membership file (graph/groupMembers/<id>.json) is missing, or a holder whose type is not positively known (in neither users.json nor an expanded principal, or a principal without `@odata.type`: it may be a group), makes the count a lower bound: no_evidence unless it already exceeds the maximum.",
             "One Global Administrator is a single point of failure; more than four widens the most powerful attack surface in the tenant.",
             "Remove Global Administrator from people who can do their work with a narrower role (Exchange, User, Helpdesk Administrator), or add a second break-glass account.",
         )
@@ -231,16 +231,25 @@ mod tests {
         assert_eq!(o.evidence[0].file, ROLES_FILE);
     }
 
+    /// Eligibility recorded as not licensed, in a tenant whose SKUs confirm it has no
+    /// Entra ID P2 (P1 only): nobody can be eligible.
     #[test]
-    fn not_licensed_eligibility_counts_as_none() {
+    fn not_licensed_eligibility_confirmed_by_skus_counts_as_none() {
+        let p1_only =
+            crate::controls::testing::subscribed_skus(&[crate::controls::testing::subscribed_sku(
+                "AAD_PREMIUM",
+                "Enabled",
+                &[("AAD_PREMIUM", "Success")],
+            )]);
         let o = Fx::new()
+            .graph("subscribedSkus.json", &p1_only)
             .missing_as(
                 "graph/roleEligibilitySchedules.json",
                 "not_licensed",
                 "Entra ID P2 is required",
             )
             .eval("access.global-admin-count");
-        assert_eq!(o.status, Status::Pass);
+        assert_eq!(o.status, Status::Pass, "{o:?}");
         assert_eq!(o.value, Some(2.0));
     }
 

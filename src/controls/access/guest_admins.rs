@@ -4,13 +4,12 @@ use super::assignments::{Assignment, current_privileged};
 use super::findings::{describe, no_evidence, roles_file, unknowns_of, with_sources};
 use crate::controls::{Control, Ctx, Outcome};
 use crate::evidence::Missing;
-use crate::evidence::endpoints::Endpoint;
 use crate::model::Domain;
 
 pub fn control() -> Control {
     Control::new("access.guest-admins", Domain::Access, "No guests in privileged roles", guest_admins)
         .doc(
-            "No guest (userType Guest, or an #EXT# account) holds a privileged directory role, active or eligible, directly or through a role-assignable group. A holder known by id alone (in neither users.json nor an expanded principal), a group whose members are unknown or a role whose definition is missing is no_evidence unless a guest is already proven.",
+            "No guest (userType Guest, or an #EXT# account) holds a privileged directory role, active or eligible, directly or through a role-assignable group. A holder whose type is not positively known (in neither users.json nor an expanded principal, or a principal without `@odata.type`: it may be a guest, or a group with guests in it), a group whose members are unknown or a role of unknown privilege (a definition that is missing, or a custom role without `isPrivileged`) is no_evidence unless a guest is already proven.",
             "A guest's credentials, MFA and offboarding are controlled by another organisation: the client cannot vouch for them.",
             "Remove the role from the guest; if the person needs it, give them a member account in the tenant under the client's own lifecycle.",
         )
@@ -20,24 +19,9 @@ pub fn control() -> Control {
 fn guest_admins(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
     let p = current_privileged(ctx)?;
     let guests: Vec<&Assignment> = p.holders().filter(|a| a.is_guest).collect();
-    // A holder known by id alone (not in users.json, principal not expanded) may be a guest.
-    let mut unknown: Vec<(String, Missing)> = p
-        .holders()
-        .filter(|a| !a.known)
-        .map(|a| {
-            (
-                describe(a),
-                Missing {
-                    file: ctx.snap.path(Endpoint::Users.file()),
-                    reason: format!(
-                        "{} is not in users.json: whether it is a guest is unknown",
-                        a.principal_id
-                    ),
-                },
-            )
-        })
-        .collect();
-    unknown.extend(unknowns_of(p, |_| true, |a| a.is_guest || !a.known));
+    // A holder of unknown type (known by id alone, or a principal without @odata.type)
+    // may be a guest, or a group with guests in it.
+    let unknown = unknowns_of(p, |a| !a.is_guest, |a| a.is_guest || !a.known);
     if guests.is_empty() && !unknown.is_empty() {
         return Ok(no_evidence("privileged principals", unknown)
             .measured("unknown")
@@ -154,7 +138,9 @@ mod tests {
         assert_eq!(o.status, Status::NoEvidence, "{o:?}");
         assert_eq!(o.items.len(), 1);
         assert!(
-            o.items[0].contains("is not in users.json: whether it is a guest is unknown"),
+            o.items[0].ends_with(
+                "is in neither users.json nor an expanded principal: whether it is a user, a guest or a group is unknown"
+            ),
             "{:?}",
             o.items
         );

@@ -32,7 +32,7 @@ fn pim_standing(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
         |a: &Assignment| a.kind == AssignmentKind::Active && a.permanent != Some(false);
     let standing: Vec<&Assignment> = p
         .holders()
-        .filter(|a| standing_kind(a) && a.is_user && !is_break_glass(ctx, a))
+        .filter(|a| standing_kind(a) && a.is_user && a.known && !is_break_glass(ctx, a))
         .collect();
     let unknown = unknowns_of(p, standing_kind, |a| {
         standing_kind(a) && a.is_user && !is_break_glass(ctx, a)

@@ -1,17 +1,18 @@
 //! `access.role-changes`: privileged role changes since last month, every addition approved.
 
-use super::assignments::Assignment;
-use super::drift::{changes, matches_approved};
-use super::findings::{roles_file, with_sources};
+use super::assignments::{Assignment, current_privileged, privileged_assignments};
+use super::drift::{by_name_hint, changes, matches_approved};
+use super::findings::{no_evidence, roles_file, with_sources};
 use crate::controls::{Control, Ctx, Outcome};
 use crate::evidence::Missing;
 use crate::evidence::endpoints::Endpoint;
 use crate::model::Domain;
+use std::collections::BTreeSet;
 
 pub fn control() -> Control {
     Control::new("access.role-changes", Domain::Access, "Privileged role changes since last month are reviewed", role_changes)
         .doc(
-            "Privileged role assignments added or removed since the previous month's snapshot; passes when every addition is on the approved list.",
+            "Privileged role assignments added or removed since the previous month's snapshot; passes when every addition is on the approved list. Not applicable only in the client's first month; a previous month missing after earlier ones is a gap: no_evidence. An assignment of a role of unknown privilege, or by a holder of unknown type, added since last month is no_evidence unless an unapproved addition is already proven.",
             "Monthly review of privilege changes is what auditors ask for first; an unapproved addition is the classic sign of compromise or shortcut.",
             "Review each listed change against its change ticket; add approved additions to controls.toml and reverse the rest.",
         )
@@ -20,7 +21,7 @@ pub fn control() -> Control {
 fn role_changes(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
     let Some(list) = changes(ctx)? else {
         return Ok(Outcome::na(format!(
-            "no snapshot for {} to compare with",
+            "no snapshot for {} to compare with: the first month of this client's history",
             ctx.month.prev()
         )));
     };
@@ -37,14 +38,52 @@ fn role_changes(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
         .filter_map(|(_, a)| a.as_ref())
         .filter(|a| !matches_approved(ctx, a))
         .collect();
+    // A role of unknown privilege assigned since last month may be a privileged addition.
+    let p = current_privileged(ctx)?;
+    let key = |a: &Assignment| (a.principal_id.clone(), a.role_template.clone(), a.kind);
+    let before: BTreeSet<_> = match ctx.prev {
+        Some(prev) => {
+            let b = privileged_assignments(ctx, prev)?;
+            b.assignments
+                .iter()
+                .chain(b.unknown_roles.iter().map(|(a, _)| a))
+                .map(key)
+                .collect()
+        }
+        None => BTreeSet::new(),
+    };
+    let unknown: Vec<(String, Missing)> = p
+        .unknown_roles
+        .iter()
+        .filter(|(a, _)| {
+            a.via_group.is_none() && !matches_approved(ctx, a) && !before.contains(&key(a))
+        })
+        .map(|(a, m)| {
+            (
+                format!(
+                    "added: {}: role {} ({})",
+                    a.principal,
+                    a.role_name,
+                    a.kind.as_str()
+                ),
+                m.clone(),
+            )
+        })
+        .collect();
+    if unapproved.is_empty() && !unknown.is_empty() {
+        return Ok(no_evidence("role changes", unknown)
+            .measured("unknown")
+            .threshold("additions approved"));
+    }
     let audit_note = audits.map_or_else(String::new, |n| {
         format!("; {n} role-management events in the audit log")
     });
     let items = list.iter().map(|(c, a)| {
-        let flag = if a.as_ref().is_some_and(|a| !matches_approved(ctx, a)) {
-            " — not approved"
-        } else {
-            ""
+        let flag = match a {
+            Some(a) if !matches_approved(ctx, a) => {
+                format!(" — not approved{}", by_name_hint(ctx, a))
+            }
+            _ => String::new(),
         };
         format!(
             "{}: {}: {} ({}){flag}",
@@ -91,7 +130,10 @@ mod tests {
     fn role_changes_without_a_previous_month_are_not_applicable() {
         let o = Fx::new().eval("access.role-changes");
         assert_eq!(o.status, Status::NotApplicable);
-        assert_eq!(o.message, "no snapshot for 2026-10 to compare with");
+        assert_eq!(
+            o.message,
+            "no snapshot for 2026-10 to compare with: the first month of this client's history"
+        );
     }
 
     #[test]
@@ -185,5 +227,26 @@ mod tests {
                 .iter()
                 .any(|e| e.file.ends_with("graph/directoryAudits.json"))
         );
+    }
+
+    /// Regression (red team `noprev`): with 2026-10 missing between 2026-09 and 2026-11,
+    /// role changes were `not_applicable` as if 2026-11 were the first month.
+    #[test]
+    fn a_gap_before_this_month_is_no_evidence_not_not_applicable() {
+        let mut fx = Fx::new();
+        fx.add_month("2026-09", "2026-09-28T03:00:00Z", 30);
+        let o = fx.eval("access.role-changes");
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+        assert!(
+            o.message
+                .starts_with("no snapshot for 2026-10 to compare with"),
+            "{}",
+            o.message
+        );
+        assert_eq!(o.evidence[0].file, "evidence/acme/2026-10");
+        // With the month there, it compares.
+        let mut fx = Fx::new().with_prev();
+        fx.add_month("2026-09", "2026-09-28T03:00:00Z", 30);
+        assert_eq!(fx.eval("access.role-changes").status, Status::Pass);
     }
 }

@@ -20,7 +20,7 @@ const STALE_MAX_DAYS: Param = Param {
 pub fn control() -> Control {
     Control::new("access.stale-admins", Domain::Access, "No privileged account unused for 90 days", |x, c| crate::controls::identity::search::needs_p1(x, stale_admins(x, c)))
         .doc(
-            "Every user holding a privileged role, directly or through a role-assignable group, signed in (interactive or not) within the threshold before the snapshot; disabled accounts holding roles are listed too. A holder absent from users.json, or a group whose members are unknown, has unknown sign-in activity: no_evidence unless a stale admin is already proven.",
+            "Every user holding a privileged role, directly or through a role-assignable group, signed in (interactive or not) within the threshold before the snapshot; disabled accounts holding roles are listed too. A holder absent from users.json (including one whose type is not positively known: it may be a group), or a group whose members are unknown, has unknown sign-in activity: no_evidence unless a stale admin is already proven.",
             "Unused admin accounts are forgotten accounts: nobody notices when someone else starts using them.",
             "Remove the role (or the account) from the listed users; test break-glass accounts at least quarterly so they sign in.",
         )
@@ -45,7 +45,8 @@ fn stale_admins(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
         .enumerate()
         .map(|(i, u)| (u.id.as_str(), i))
         .collect();
-    for a in p.holders().filter(|a| a.is_user) {
+    // Holders of unknown type are among the unknowns already.
+    for a in p.holders().filter(|a| a.is_user && a.known) {
         if !seen.insert(a.principal_id.as_str()) {
             continue;
         }
@@ -259,10 +260,11 @@ mod tests {
         assert_eq!(
             o.items,
             [format!(
-                "{ALICE}: Global Administrator (eligible): {ALICE} is not in users.json: its sign-in activity is unknown"
+                "{ALICE}: Global Administrator (eligible): {ALICE} is in neither users.json nor an expanded principal: whether it is a user, a guest or a group is unknown"
             )]
         );
-        assert_eq!(o.evidence[0].file, USERS_FILE);
+        // The unknown holder is cited where it holds the role.
+        assert_eq!(o.evidence[0].file, ELIG_FILE);
         // A proven stale admin is still a failure.
         u[2] = user(
             BOB,

@@ -13,7 +13,7 @@ use crate::model::{Domain, Status};
 pub fn control() -> Control {
     Control::new("identity.ca-mfa-admins", Domain::Identity, "Conditional Access requires MFA for admin roles", |x, c| super::search::needs_p1(x, ca_mfa_admins(x, c)))
         .doc(
-            "Every privileged role held in the tenant (active or eligible, by role template id) is covered by an enabled Conditional Access policy that requires MFA, read exactly as for identity.ca-mfa-all-users (grant, authentication strength, all cloud apps, every client app type, no narrowing condition, exclusions only break-glass), and that includes the role in includeRoles or includes all users. An unconditional all-users MFA policy covers every role. Without the role assignments, which roles need covering is unknown: no_evidence. Uncovered roles are listed, then the near-miss policies that would have covered them, with what narrows them. Conditional Access needs Entra ID P1: without an enabled AAD_PREMIUM or AAD_PREMIUM_P2 service plan in subscribedSkus, a result that would fail or lack evidence is not_licensed (\"needs Entra ID P1 or P2 (not licensed)\"), a licence gap left out of the scores; a pass stands, and without subscribedSkus.json the result is what the evidence shows.",
+            "Every privileged role held in the tenant (active or eligible, by role template id) is covered by an enabled Conditional Access policy that requires MFA, read exactly as for identity.ca-mfa-all-users (grant, authentication strength, all cloud apps, every client app type, no narrowing condition, exclusions only break-glass), and that includes the role in includeRoles or includes all users. An unconditional all-users MFA policy covers every role. Without the role assignments, which roles need covering is unknown: no_evidence. A held role of unknown privilege (a custom role without isPrivileged, or one missing from roleDefinitions.json) that no accepted policy covers turns a pass into no_evidence, naming the role. Uncovered roles are listed, then the near-miss policies that would have covered them, with what narrows them. Conditional Access needs Entra ID P1: without an enabled AAD_PREMIUM or AAD_PREMIUM_P2 service plan in subscribedSkus, a result that would fail or lack evidence is not_licensed (\"needs Entra ID P1 or P2 (not licensed)\"), a licence gap left out of the scores; a pass stands, and without subscribedSkus.json the result is what the evidence shows.",
             "Administrators are the most targeted accounts; a dedicated policy, ideally with phishing-resistant strength, keeps them covered when user policies change.",
             "Create a policy targeting the privileged directory roles listed, all cloud apps, granting access only with phishing-resistant MFA; exclude only break-glass accounts.",
         )
@@ -64,7 +64,7 @@ fn ca_mfa_admins(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
             reasons: ca::blockers(policy, Ask::Mfa, &tenant),
         })
         .collect();
-    Ok(search::role_coverage(
+    let o = search::role_coverage(
         &held,
         &readings,
         file,
@@ -74,7 +74,8 @@ fn ca_mfa_admins(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
             covered: "an enabled admin MFA policy",
             threshold: "every privileged role in use",
         },
-    ))
+    );
+    Ok(search::unless_unknown_roles(ctx, &readings, o))
 }
 
 #[cfg(test)]
@@ -194,5 +195,38 @@ mod tests {
             .graph("conditionalAccessPolicies.json", r#"{"value":[]}"#)
             .eval("identity.ca-mfa-admins");
         assert_eq!(o.status, Status::NotApplicable);
+    }
+
+    /// A custom role without isPrivileged may be an admin role: a policy covering only
+    /// the known admin roles cannot show it is covered.
+    #[test]
+    fn a_held_custom_role_of_unknown_privilege_outside_the_admin_policy_is_no_evidence() {
+        let custom = "cccccccc-0000-0000-0000-00000000000c";
+        let bob = crate::controls::testing::BOB;
+        let roles = format!(
+            r##"{{"value":[{{"id":"ra-bg1","principalId":"{bg1}","roleDefinitionId":"{GA}","directoryScopeId":"/","principal":{{"@odata.type":"#microsoft.graph.user","id":"{bg1}","userPrincipalName":"bg1@acme.onmicrosoft.com","userType":"Member","accountEnabled":true}}}},{{"id":"ra-bob","principalId":"{bob}","roleDefinitionId":"{custom}","directoryScopeId":"/","principal":{{"@odata.type":"#microsoft.graph.user","id":"{bob}","userPrincipalName":"bob@acme.example","userType":"Member","accountEnabled":true}}}}]}}"##,
+            bg1 = crate::controls::testing::BG1,
+        );
+        let defs = format!(
+            r#"{{"value":[{{"id":"{GA}","displayName":"Global Administrator","templateId":"{GA}","isBuiltIn":true}},{{"id":"{custom}","displayName":"Helpers","templateId":"{custom}","isBuiltIn":false}}]}}"#
+        );
+        let fx = |policies: &[crate::controls::testing::CaBuilder]| {
+            Fx::new()
+                .graph("roleAssignments.json", &roles)
+                .graph("roleDefinitions.json", &defs)
+                .graph("conditionalAccessPolicies.json", &cas(policies))
+        };
+        let o = fx(&[legacy(), admins("MFA for admins", &[GA])]).eval("identity.ca-mfa-admins");
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+        assert!(
+            o.items[0]
+                .starts_with("role cccccccc-0000-0000-0000-00000000000c: custom role Helpers"),
+            "{:?}",
+            o.items
+        );
+        // Covered by the admin policy too: the pass stands.
+        let o =
+            fx(&[legacy(), admins("MFA for admins", &[GA, custom])]).eval("identity.ca-mfa-admins");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
     }
 }

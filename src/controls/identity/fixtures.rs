@@ -296,7 +296,7 @@ pub(super) fn narrowings() -> Vec<Narrowing> {
                     json!(["d29b2b05-8046-44ba-8758-1e26182fcf32"]),
                 )
             },
-            "excludes role d29b2b05-8046-44ba-8758-1e26182fcf32",
+            "excludes role Directory Synchronization Accounts",
             true,
             true,
         ),

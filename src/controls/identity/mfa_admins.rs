@@ -44,7 +44,7 @@ fn mfa_admins(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
         let mut seen = HashSet::new();
         for a in p
             .holders()
-            .filter(|a| a.is_user && a.enabled != Some(false))
+            .filter(|a| a.is_user && a.known && a.enabled != Some(false))
         {
             if !seen.insert(a.principal_id.as_str()) {
                 continue;
@@ -85,6 +85,15 @@ fn mfa_admins(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
                 extra
                     .unknown
                     .push((format!("{} (role {})", a.principal, a.role_name), m.clone()));
+            }
+        }
+        // A holder of unknown type may be a group: how many admins it stands for is unknown.
+        for (a, m) in &p.untyped {
+            if a.enabled != Some(false) && seen.insert(a.principal_id.as_str()) {
+                extra.unbounded = true;
+                extra
+                    .unknown
+                    .push((format!("{} ({})", a.principal, a.role_name), m.clone()));
             }
         }
         for (g, m) in &p.unresolved_groups {

@@ -52,7 +52,12 @@ fn expiry(d: &TenantDomain, all: &[TenantDomain]) -> Expiry {
                     .to_owned(),
             ),
         },
-        Some(None) => Expiry::NotSet,
+        Some(None) if d.is_root == Some(true) => Expiry::NotSet,
+        // Without isRoot, whether the domain's own (default) setting or its root's applies
+        // is unknown.
+        Some(None) => Expiry::Unknown(
+            "passwordValidityPeriodInDays is null and isRoot is not recorded".to_owned(),
+        ),
     }
 }
 
@@ -60,7 +65,9 @@ fn expiry(d: &TenantDomain, all: &[TenantDomain]) -> Expiry {
 fn root_of<'a>(d: &TenantDomain, all: &'a [TenantDomain]) -> Option<&'a TenantDomain> {
     let id = d.id.to_ascii_lowercase();
     all.iter()
-        .filter(|p| p.is_root != Some(false))
+        // Only a domain recorded as a root is one: a parent of unknown kind may itself
+        // take another domain's setting.
+        .filter(|p| p.is_root == Some(true))
         .filter(|p| id.ends_with(&format!(".{}", p.id.to_ascii_lowercase())))
         .max_by_key(|p| p.id.len())
 }
@@ -228,6 +235,31 @@ mod tests {
             sub,
         ]);
         assert_eq!(o.status, Status::NoEvidence, "{}", o.message);
+    }
+
+    /// A parent whose isRoot is not recorded may itself take another domain's setting:
+    /// it cannot lend a subdomain its "never"; nor is a domain without isRoot a root.
+    #[test]
+    fn a_domain_of_unknown_rootness_decides_nothing() {
+        let mut sub = domain("eu.acme.example", "Managed", true, Value::Null);
+        sub["isRoot"] = false.into();
+        let mut parent = domain("acme.example", "Managed", true, NEVER.into());
+        if let Some(o) = parent.as_object_mut() {
+            o.remove("isRoot");
+        }
+        let o = eval(vec![parent, sub]);
+        assert_eq!(o.status, Status::NoEvidence, "{}", o.message);
+        let mut silent = domain("acme.example", "Managed", true, Value::Null);
+        if let Some(o) = silent.as_object_mut() {
+            o.remove("isRoot");
+        }
+        let o = eval(vec![silent]);
+        assert_eq!(o.status, Status::NoEvidence, "{}", o.message);
+        assert!(
+            o.items[0].contains("isRoot is not recorded"),
+            "{:?}",
+            o.items
+        );
     }
 
     #[test]

@@ -19,7 +19,7 @@ const PHISHING_RESISTANT: [&str; 3] = [
 pub fn control() -> Control {
     Control::new("identity.phishing-resistant-mfa-admins", Domain::Identity, "Admin roles require phishing-resistant MFA", |x, c| search::needs_p1(x, eval(x, c)))
         .doc(
-            "Every privileged role held in the tenant (active or eligible, by role template id, as for identity.ca-mfa-admins) is covered by an enabled Conditional Access policy that includes the role (or all users), all cloud apps and every client app type with no narrowing condition, and whose grant is an authentication strength with requirementsSatisfied `mfa` and allowedCombinations only windowsHelloForBusiness, fido2 and x509CertificateMultiFactor. With operator OR nothing else may be listed beside the strength (mfa OR strength lets any MFA through). A strength recorded without allowedCombinations or requirementsSatisfied is no_evidence. Uncovered roles are listed, then the policies that would have covered them, with what narrows them or which weaker methods they allow. Conditional Access needs Entra ID P1: without an enabled AAD_PREMIUM or AAD_PREMIUM_P2 service plan in subscribedSkus, a result that would fail or lack evidence is not_licensed (\"needs Entra ID P1 or P2 (not licensed)\"), a licence gap left out of the scores; a pass stands, and without subscribedSkus.json the result is what the evidence shows.",
+            "Every privileged role held in the tenant (active or eligible, by role template id, as for identity.ca-mfa-admins) is covered by an enabled Conditional Access policy that includes the role (or all users), all cloud apps and every client app type with no narrowing condition, and whose grant is an authentication strength with requirementsSatisfied `mfa` and allowedCombinations only windowsHelloForBusiness, fido2 and x509CertificateMultiFactor. With operator OR nothing else may be listed beside the strength (mfa OR strength lets any MFA through). A strength recorded without allowedCombinations or requirementsSatisfied is no_evidence. A held role of unknown privilege (a custom role without isPrivileged, or one missing from roleDefinitions.json) that no accepted policy covers turns a pass into no_evidence, naming the role. Uncovered roles are listed, then the policies that would have covered them, with what narrows them or which weaker methods they allow. Conditional Access needs Entra ID P1: without an enabled AAD_PREMIUM or AAD_PREMIUM_P2 service plan in subscribedSkus, a result that would fail or lack evidence is not_licensed (\"needs Entra ID P1 or P2 (not licensed)\"), a licence gap left out of the scores; a pass stands, and without subscribedSkus.json the result is what the evidence shows.",
             "Administrators are the accounts adversary-in-the-middle phishing kits hunt: they relay passwords and one-time codes, push approvals and SMS. Only passkeys, Windows Hello and certificates are bound to the real sign-in page.",
             "Register FIDO2 keys or Windows Hello for every administrator, then create a policy: Users = the privileged directory roles (exclude break-glass), All cloud apps, Grant = Require authentication strength Phishing-resistant MFA.",
         )
@@ -117,7 +117,7 @@ fn eval(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
             }
         })
         .collect();
-    Ok(search::role_coverage(
+    let o = search::role_coverage(
         &held,
         &readings,
         file,
@@ -127,7 +127,8 @@ fn eval(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
             covered: "an enabled policy requiring phishing-resistant MFA",
             threshold: "every privileged role in use: phishing-resistant authentication strength",
         },
-    ))
+    );
+    Ok(search::unless_unknown_roles(ctx, &readings, o))
 }
 
 #[cfg(test)]

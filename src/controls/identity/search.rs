@@ -127,10 +127,22 @@ pub const P1: &str = "Entra ID P1 or P2";
 /// Whether an enabled SKU with enabled units carries one of `plans`; missing evidence
 /// without subscribedSkus.json (whether it is licensed is then unknown).
 fn licensed(ctx: &Ctx, plans: &[&str]) -> Result<bool, Missing> {
-    let skus = ctx.snap.skus.get()?;
-    Ok(skus
-        .iter()
-        .any(|s| s.is_enabled() && s.enabled_units() > 0 && plans.iter().any(|p| s.has_plan(p))))
+    plan_in_force(ctx.snap, plans)
+}
+
+/// Whether a snapshot's subscribedSkus.json shows one of `plans` in force: carried by an
+/// SKU that is enabled with enabled units, or in `Warning` (lapsed but still working
+/// through its grace period). Missing evidence without subscribedSkus.json.
+pub fn plan_in_force(snap: &crate::evidence::Snapshot, plans: &[&str]) -> Result<bool, Missing> {
+    let skus = snap.skus.get()?;
+    Ok(skus.iter().any(|s| {
+        let warning = s
+            .capability_status
+            .as_deref()
+            .is_some_and(|c| c.eq_ignore_ascii_case("Warning"));
+        (warning || (s.is_enabled() && s.enabled_units() > 0))
+            && plans.iter().any(|p| s.has_plan(p))
+    }))
 }
 
 /// Risk-based Conditional Access needs Entra ID P2 (the `AAD_PREMIUM_P2` service plan
@@ -173,6 +185,56 @@ pub fn needs_p1(ctx: &Ctx, measured: Result<Outcome, Missing>) -> Result<Outcome
     .measured("no AAD_PREMIUM or AAD_PREMIUM_P2")
     .threshold("Entra ID P1 or P2 (AAD_PREMIUM or AAD_PREMIUM_P2)")
     .evidence(ctx.snap.path(Endpoint::SubscribedSkus.file()), "/value"))
+}
+
+/// A role-coverage pass stands only if every role of unknown privilege held in the
+/// tenant (a custom role without `isPrivileged`, a definition that is missing) is
+/// covered too: one that may be privileged and that no accepted policy covers makes the
+/// result no_evidence, naming it.
+pub fn unless_unknown_roles(ctx: &Ctx, readings: &[Reading], o: Outcome) -> Outcome {
+    if o.status != Status::Pass {
+        return o;
+    }
+    let Ok(p) = crate::controls::access::current_privileged(ctx) else {
+        return o;
+    };
+    let mut open: Vec<(String, Missing)> = p
+        .unknown_roles
+        .iter()
+        .filter(|(a, _)| {
+            !readings
+                .iter()
+                .any(|r| r.reasons.is_empty() && ca::covers_role(r.policy, &a.role_template))
+        })
+        .map(|(a, m)| (a.role_name.clone(), m.clone()))
+        .collect();
+    open.sort_by(|a, b| a.0.cmp(&b.0));
+    open.dedup_by(|a, b| a.0 == b.0);
+    let Some((_, first)) = open.first() else {
+        return o;
+    };
+    let mut out = Outcome::new(
+        Status::NoEvidence,
+        format!(
+            "{} held {} of unknown privilege not covered: {}",
+            open.len(),
+            if open.len() == 1 { "role" } else { "roles" },
+            first.reason
+        ),
+    )
+    .measured("unknown");
+    out.threshold = o.threshold;
+    let files: std::collections::BTreeSet<String> =
+        open.iter().map(|(_, m)| m.file.clone()).collect();
+    for f in files {
+        out = out.evidence(f, "");
+    }
+    out.items(capped(
+        open.into_iter()
+            .map(|(role, m)| format!("role {role}: {}", m.reason))
+            .collect(),
+        100,
+    ))
 }
 
 /// How a role-coverage finding words what it asks for.
