@@ -19,7 +19,9 @@ use crate::diagnostic::Diagnostic;
 use crate::evidence::endpoints::ENDPOINTS;
 use crate::evidence::manifest::{CollectProvenance, EndpointRecord, Manifest, Method, ToolInfo};
 use crate::evidence::provenance;
-use crate::evidence::{GROUP_MEMBERS_DIR, GZIP_SUFFIX, MANIFEST, load_snapshot, sha256_file};
+use crate::evidence::{
+    GROUP_MEMBERS_DIR, GZIP_SUFFIX, MANIFEST, load_files_as_they_are, sha256_file,
+};
 use crate::month::Month;
 use crate::policy::load::{WorkingTree, load_policy};
 use std::collections::BTreeMap;
@@ -201,8 +203,9 @@ pub fn seal(opts: &SealOptions) -> Result<Sealed, Vec<Diagnostic>> {
         .map_err(|e| refuse(&manifest_rel, &e))?;
 
     // Every file read back as `check` reads it: what would not load is named now, with
-    // its JSON path, and the month is not sealed.
-    let snap = load_snapshot(opts.repo, id, month);
+    // its JSON path, and the month is not sealed. Read as the files are, whatever an
+    // old manifest lists: the new one will vouch for all of them.
+    let snap = load_files_as_they_are(opts.repo, id, month);
     let problems: Vec<Diagnostic> = snap
         .diags
         .iter()

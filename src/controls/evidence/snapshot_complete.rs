@@ -3,6 +3,7 @@
 
 use crate::controls::{Control, Ctx, Outcome};
 use crate::evidence::endpoints::ENDPOINTS;
+use crate::evidence::listing::{Unvouched, all_unvouched};
 use crate::evidence::{MANIFEST, Missing, group_members_file};
 use crate::model::{At, Domain, Status};
 
@@ -147,20 +148,23 @@ fn complete(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
             None => fails.push(format!("{f}: missing and not explained by the manifest")),
         }
     }
-    for (f, want) in manifest.hashes() {
-        match present.get(f) {
-            Some(got) if got.eq_ignore_ascii_case(want) => {}
-            Some(_) => fails.push(format!(
-                "{f}: sha256 does not match manifest.json (modified after collection)"
-            )),
-            None => fails.push(format!("{f}: listed in manifest.json but missing")),
+    for (f, _) in manifest.hashes() {
+        if !present.contains_key(f) {
+            fails.push(format!("{f}: listed in manifest.json but missing"));
         }
     }
-    let listed: std::collections::HashSet<&str> = manifest.hashes().map(|(f, _)| f).collect();
-    for (f, _) in &snap.files {
-        if f != MANIFEST && !listed.contains(f.as_str()) {
-            warns.push(format!("{f}: not listed in manifest.json"));
-        }
+    // A file the manifest does not vouch for is not evidence (the loader set it aside):
+    // added or changed after the month was collected or sealed.
+    let unvouched = all_unvouched(snap);
+    for (f, why) in &unvouched {
+        fails.push(match why {
+            Unvouched::Changed => {
+                format!("{f}: sha256 does not match manifest.json (modified after collection)")
+            }
+            Unvouched::Unlisted => format!(
+                "{f}: not listed in manifest.json, so not evidence (added after the month was collected or sealed?)"
+            ),
+        });
     }
     for m in snap.incomplete() {
         let rel = m
@@ -175,7 +179,16 @@ fn complete(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
             "{MANIFEST}: no tenant_id, and no Graph response carries one: nothing shows this is tenant {own}"
         ));
     }
-    let present_n = expected.iter().filter(|f| stored(f.as_str())).count();
+    // Present means present as evidence: stored, and vouched for by the manifest.
+    let vouched = |f: &str| {
+        !unvouched
+            .iter()
+            .any(|(u, _)| u == f || *u == format!("{f}{}", crate::evidence::GZIP_SUFFIX))
+    };
+    let present_n = expected
+        .iter()
+        .filter(|f| stored(f.as_str()) && vouched(f))
+        .count();
     let status = if !fails.is_empty() {
         Status::Fail
     } else if !warns.is_empty() {
@@ -189,12 +202,17 @@ fn complete(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
             expected.len()
         ),
         Status::Warn => format!(
-            "{} explained by the manifest",
-            crate::controls::count(warns.len(), "evidence gap", "evidence gaps")
+            "{} missing, each explained by the manifest",
+            crate::controls::count(warns.len(), "expected file", "expected files")
         ),
-        _ => format!(
+        _ if warns.is_empty() => format!(
             "{} with the snapshot",
             crate::controls::count(fails.len(), "problem", "problems")
+        ),
+        _ => format!(
+            "{} with the snapshot; {} missing, each explained by the manifest",
+            crate::controls::count(fails.len(), "problem", "problems"),
+            crate::controls::count(warns.len(), "expected file", "expected files")
         ),
     };
     let mut items = fails;

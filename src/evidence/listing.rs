@@ -1,0 +1,123 @@
+//! What the manifest vouches for. Once a month has a manifest, only the files it lists
+//! with their sha256 are evidence: a file added afterwards (a `graph/groupMembers/<id>.json`
+//! dropped in after sealing) or changed afterwards is set aside as if absent, so it
+//! decides no verdict, and `evidence.snapshot-complete` fails naming it. A month without a
+//! (readable) manifest is loaded as it is, and fails `evidence.snapshot-complete` for that.
+
+use super::{GZIP_SUFFIX, MANIFEST, Missing, Slot, Snapshot, group_members_file, veeam};
+
+/// Why a file of the month is not evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unvouched {
+    /// The manifest does not list it.
+    Unlisted,
+    /// The manifest lists it with another sha256.
+    Changed,
+}
+
+impl Unvouched {
+    /// The reason given for the file, and for every control that would have read it.
+    pub fn reason(self, file: &str) -> String {
+        match self {
+            Unvouched::Unlisted => format!(
+                "{file} is not listed in manifest.json, so it is not evidence (added after the month was collected or sealed?): seal or collect the month again"
+            ),
+            Unvouched::Changed => format!(
+                "{file}: sha256 does not match manifest.json (modified after collection), so it is not evidence"
+            ),
+        }
+    }
+}
+
+/// Whether `file` (as stored, relative to the month folder) is vouched for by the
+/// manifest; `None` when it is, or when there is no manifest to vouch.
+pub fn unvouched(snap: &Snapshot, file: &str) -> Option<Unvouched> {
+    let manifest = snap.manifest.ok()?;
+    if file == MANIFEST {
+        return None;
+    }
+    let got = snap.files.iter().find(|(f, _)| f == file).map(|(_, h)| h)?;
+    match manifest.hashes().find(|(f, _)| *f == file) {
+        None => Some(Unvouched::Unlisted),
+        Some((_, want)) if !want.eq_ignore_ascii_case(got) => Some(Unvouched::Changed),
+        Some(_) => None,
+    }
+}
+
+/// Every file of the month the manifest does not vouch for, in file order.
+pub fn all_unvouched(snap: &Snapshot) -> Vec<(String, Unvouched)> {
+    snap.files
+        .iter()
+        .filter_map(|(f, _)| unvouched(snap, f).map(|u| (f.clone(), u)))
+        .collect()
+}
+
+/// Whether a file's content may be read as evidence at all: listed in the manifest (a
+/// changed file is still read for whose it is), or the month has no manifest.
+pub(super) fn is_evidence(snap: &Snapshot, file: &str) -> bool {
+    unvouched(snap, file) != Some(Unvouched::Unlisted)
+}
+
+/// Sets aside every slot whose file the manifest does not vouch for (missing, with the
+/// reason), and the input errors about files that are not listed (as if absent).
+pub(super) fn set_aside(snap: &mut Snapshot) {
+    if snap.manifest.ok().is_none() {
+        return;
+    }
+    let bad = all_unvouched(snap);
+    if bad.is_empty() {
+        return;
+    }
+    let dir = snap.dir.clone();
+    let why = |file: &str| -> Option<Missing> {
+        // A `.json` file may be stored as itself or compressed (`.json.gz`).
+        let gz = format!("{file}{GZIP_SUFFIX}");
+        bad.iter()
+            .find(|(f, _)| *f == file || *f == gz)
+            .map(|(f, u)| Missing {
+                file: format!("{dir}/{f}"),
+                reason: u.reason(f),
+            })
+    };
+    for spec in super::endpoints::ENDPOINTS {
+        if let Some(m) = why(spec.file) {
+            snap.graph.set_missing(spec.endpoint, m);
+        }
+    }
+    for (id, slot) in snap.group_members.iter_mut() {
+        if let Some(m) = why(&group_members_file(id)) {
+            *slot = Slot::Missing(m);
+        }
+    }
+    if let Some(m) = why(super::BACKUP_JOBS) {
+        snap.backup_jobs = Slot::Missing(m);
+    }
+    if let Some(m) = why(super::RESTORE_TESTS) {
+        snap.restore_tests = Slot::Missing(m);
+    }
+    for (name, slot) in snap.backup_exports.iter_mut() {
+        if let Some(m) = why(&format!("{}/{name}", super::BACKUP_DIR)) {
+            *slot = Slot::Missing(m);
+        }
+    }
+    // The Veeam export is read from several files: any one not vouched for sets it aside.
+    let veeam_bad = |files: &[&str]| files.iter().find_map(|f| why(f));
+    if let Some(m) = veeam_bad(&[veeam::JOBS, veeam::JOB_SESSIONS])
+        && snap.veeam_jobs.is_some()
+    {
+        snap.veeam_jobs = Some(Slot::Missing(m));
+    }
+    if let Some(m) = veeam_bad(&[veeam::RESTORE_SESSIONS])
+        && snap.veeam_restores.is_some()
+    {
+        snap.veeam_restores = Some(Slot::Missing(m));
+    }
+    // What a file that is not listed would have said is not heard: it is as if absent
+    // (its name is reported by `evidence.snapshot-complete`).
+    let unlisted: Vec<String> = bad
+        .iter()
+        .filter(|(_, u)| *u == Unvouched::Unlisted)
+        .map(|(f, _)| format!("{dir}/{f}"))
+        .collect();
+    snap.diags.retain(|d| !unlisted.contains(&d.file));
+}
