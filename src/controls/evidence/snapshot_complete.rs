@@ -10,7 +10,7 @@ use crate::model::{At, Domain, Status};
 pub fn control() -> Control {
     Control::new("evidence.snapshot-complete", Domain::Evidence, "The month's snapshot is complete and intact", complete)
         .doc(
-            "manifest.json exists; every file the client's controls need (and the membership file of every group holding a role) is present and readable, or the manifest explains why not; every collection holds all its pages (no `@odata.nextLink`, no fewer items than `@odata.count`); every file's sha256 matches the manifest; every tenant id the snapshot states (manifest `tenant_id`, Secure Score `azureTenantId`) is client.toml's, and at least one states it. Another tenant's snapshot fails naming both ids, and every control that reads it is no_evidence.",
+            "manifest.json exists; every file the client's controls need (and the membership file of every group holding a role) is present and readable, or the manifest explains why not; every collection holds all its pages (no `@odata.nextLink`, no fewer items than `@odata.count`); every file in the month is listed in the manifest with a matching sha256 (a file added or changed afterwards is not evidence: it is set aside as if absent, and named); every tenant id the snapshot states is client.toml's, and at least one states it: the manifest's `tenant_id`, and in any Graph response a `tenantId` or `azureTenantId` field, a Secure Score or subscribed SKU id (`<tenant>_…`), a SKU's `accountId`, a PIM policy id (`DirectoryRole_<tenant>_…`), an audit detail `TenantId` or a tenant-scoped `@odata` URL. Another tenant's snapshot fails naming the file, JSON path and both ids, and every control that reads it is no_evidence.",
             "A scorecard is only as good as its evidence: a missing file would silently turn controls into `no_evidence`, and a changed file breaks the chain of custody.",
             "Re-run `custody collect` for the month; grant the missing Graph permissions or licences named in the items; never edit collected files by hand.",
         )
@@ -57,16 +57,30 @@ fn complete(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
         ))
         .measured(format!("tenant {}", first.tenant_id))
         .threshold(format!("tenant {own}"))
-        .items(foreign.iter().map(|c| {
-            format!(
-                "{}{}: tenant {}, not client.toml's {own}",
-                c.file
-                    .strip_prefix(&format!("{}/", snap.dir))
-                    .unwrap_or(&c.file),
-                c.pointer,
-                c.tenant_id
-            )
-        }))
+        // One item per file, at the first place it names another tenant (a file can
+        // name it once per record: thousands of times).
+        .items(
+            foreign
+                .iter()
+                .enumerate()
+                .filter(|(i, c)| !foreign[..*i].iter().any(|o| o.file == c.file))
+                .map(|(_, c)| {
+                    let more = foreign.iter().filter(|o| o.file == c.file).count() - 1;
+                    format!(
+                        "{}{}: tenant {}, not client.toml's {own}{}",
+                        c.file
+                            .strip_prefix(&format!("{}/", snap.dir))
+                            .unwrap_or(&c.file),
+                        c.pointer,
+                        c.tenant_id,
+                        if more > 0 {
+                            format!(" (and {more} more place(s) in the file)")
+                        } else {
+                            String::new()
+                        }
+                    )
+                }),
+        )
         .policy([tenant_at(ctx)]);
         for c in foreign.iter().take(30) {
             o = o.evidence(c.file.clone(), c.pointer.clone());

@@ -27,6 +27,9 @@ pub fn control() -> Control {
         )
 }
 
+/// Dated records named one by one; a whole users.json can be later than collected_at.
+const MAX_ITEMS: usize = 30;
+
 /// A date a response states that does not fit `collected_at`.
 struct Misfit {
     file: String,
@@ -201,15 +204,23 @@ fn fresh(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
             format!("/value/{i}/createdDateTime"),
         ));
     };
-    let mut o = Outcome::fail(format!(
-        "collected_at {at} says {}, but the snapshot's own dates do not: {}",
-        ctx.month,
-        describe(first)
-    ))
-    .measured(at.clone())
-    .threshold(threshold)
-    .items(misfits.iter().map(describe))
-    .evidence(file, "/collected_at");
+    let mut o =
+        Outcome::fail(format!(
+            "collected_at {at} says {}, but the snapshot's own dates do not: {}",
+            ctx.month,
+            describe(first)
+        ))
+        .measured(at.clone())
+        .threshold(threshold)
+        .items(misfits.iter().take(MAX_ITEMS).map(describe).chain(
+            (misfits.len() > MAX_ITEMS).then(|| {
+                format!(
+                    "and {} more dated records that do not fit",
+                    misfits.len() - MAX_ITEMS
+                )
+            }),
+        ))
+        .evidence(file, "/collected_at");
     for m in misfits.iter().take(30) {
         o = o.evidence(m.file.clone(), m.pointer.clone());
     }
