@@ -678,7 +678,7 @@ pub fn subscribed_sku(part: &str, status: &str, plans: &[(&str, &str)]) -> Strin
         .map(|(n, s)| format!(r#"{{"appliesTo":"User","provisioningStatus":"{s}","servicePlanId":"41781fb2-bc02-4b7c-bd55-b576c07bb09d","servicePlanName":"{n}","servicePlanType":"SCO"}}"#))
         .collect();
     format!(
-        r#"{{"accountId":"4b8c18bd-2f9f-4227-af55-9f1061cf9c32","accountName":"acme","appliesTo":"User","capabilityStatus":"{status}","consumedUnits":4,"id":"x_{part}","prepaidUnits":{{"enabled":5,"lockedOut":0,"suspended":0,"warning":0}},"servicePlans":[{}],"skuId":"cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46","skuPartNumber":"{part}","subscriptionIds":["a7d1c39e-8d40-4eb1-9549-cd4a3f227632"]}}"#,
+        r#"{{"accountId":"{FIXTURE_TENANT}","accountName":"acme","appliesTo":"User","capabilityStatus":"{status}","consumedUnits":4,"id":"{FIXTURE_TENANT}_{part}","prepaidUnits":{{"enabled":5,"lockedOut":0,"suspended":0,"warning":0}},"servicePlans":[{}],"skuId":"cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46","skuPartNumber":"{part}","subscriptionIds":["a7d1c39e-8d40-4eb1-9549-cd4a3f227632"]}}"#,
         plans.join(",")
     )
 }
@@ -871,6 +871,14 @@ impl Fx {
         }
         if let Some(Some(t)) = &mut fx.manifest_tenant {
             *t = t.replace(FIXTURE_TENANT, &own);
+        }
+        // The Graph files state the tenant too (SKU and PIM policy ids).
+        for files in fx.evidence.values_mut() {
+            for (f, t) in files.iter_mut() {
+                if f.starts_with("graph/") {
+                    *t = t.replace(FIXTURE_TENANT, &own);
+                }
+            }
         }
         fx.write_files(root, client, &cdir);
     }

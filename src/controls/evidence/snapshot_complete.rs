@@ -240,7 +240,9 @@ fn complete(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
 
 #[cfg(test)]
 mod tests {
-    use crate::controls::testing::{BACKUP_TOML, Fx, MONTH, RESTORE_OK, daily_jobs, default_graph};
+    use crate::controls::testing::{
+        BACKUP_TOML, FIXTURE_TENANT, Fx, MONTH, RESTORE_OK, daily_jobs, default_graph,
+    };
     use crate::evidence::sha256_hex;
     use crate::scorecard::Status;
     use std::collections::BTreeMap;
@@ -384,7 +386,10 @@ mod tests {
             o.items,
             ["graph/userRegistrationDetails.json: not licensed: Entra ID P1 required"]
         );
-        assert_eq!(o.message, "1 evidence gap explained by the manifest");
+        assert_eq!(
+            o.message,
+            "1 expected file missing, each explained by the manifest"
+        );
     }
 
     #[test]
@@ -429,14 +434,91 @@ mod tests {
     }
 
     #[test]
-    fn a_file_the_manifest_does_not_list_warns() {
+    fn regression_a_file_the_manifest_does_not_list_fails_and_decides_nothing() {
+        // Red team `grpadd`: a file dropped into a sealed month only warned, and its
+        // content still decided verdicts.
         let mut files = fixture_files();
         files.remove("restore-tests.toml");
+        let fx = Fx::new().file(MONTH, "manifest.json", &manifest(&files));
+        let o = fx.eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert_eq!(
+            o.items,
+            [
+                "restore-tests.toml: not listed in manifest.json, so not evidence (added after the month was collected or sealed?)"
+            ]
+        );
+        assert_eq!(o.message, "1 problem with the snapshot");
+        assert_eq!(o.measured.as_deref(), Some("22/23 files"));
+        // The restore test it records is not read: as if the file were absent.
+        let o = fx.eval("backup.exchange.restore-test");
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+        assert!(
+            o.message
+                .contains("restore-tests.toml is not listed in manifest.json"),
+            "{}",
+            o.message
+        );
+    }
+
+    #[test]
+    fn an_unlisted_graph_file_with_errors_is_not_read_at_all() {
+        let mut files = fixture_files();
+        files.remove("graph/domains.json");
+        let fx = Fx::new()
+            .graph("domains.json", r#"{"value":[{"id":7}]}"#)
+            .file(MONTH, "manifest.json", &manifest(&files));
+        let dir = fx.write();
+        let snap = crate::evidence::load_snapshot(
+            dir.path(),
+            &crate::client_id::ClientId::parse("acme").unwrap(),
+            crate::month::Month::parse(MONTH).unwrap(),
+        );
+        // Its JSON error is not an input error: the file is as if absent.
+        assert!(snap.diags.is_empty(), "{:?}", snap.diags);
+        let why = snap.domains.get().unwrap_err();
+        assert_eq!(why.file, "evidence/acme/2026-11/graph/domains.json");
+        assert!(
+            why.reason.contains("not listed in manifest.json"),
+            "{}",
+            why.reason
+        );
+        let o = fx.eval("identity.passwords-never-expire");
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+    }
+
+    #[test]
+    fn a_file_changed_after_collection_is_set_aside_too() {
+        let m = manifest(&fixture_files());
+        let edited = default_graph()["users.json"].replace("bg1@", "bg9@");
+        let fx = Fx::new()
+            .file(MONTH, "manifest.json", &m)
+            .graph("users.json", &edited);
+        let o = fx.eval("access.break-glass");
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+        assert!(
+            o.message.contains("sha256 does not match manifest.json"),
+            "{}",
+            o.message
+        );
+    }
+
+    #[test]
+    fn failures_and_explained_gaps_are_counted_apart() {
         let o = Fx::new()
-            .file(MONTH, "manifest.json", &manifest(&files))
+            .missing_as(
+                "graph/userRegistrationDetails.json",
+                "not_licensed",
+                "Entra ID P1 required",
+            )
+            .without("graph/domains.json")
             .eval("evidence.snapshot-complete");
-        assert_eq!(o.status, Status::Warn);
-        assert_eq!(o.items, ["restore-tests.toml: not listed in manifest.json"]);
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.message,
+            "1 problem with the snapshot; 1 expected file missing, each explained by the manifest"
+        );
+        assert_eq!(o.items.len(), 2);
     }
 
     #[test]
@@ -682,9 +764,25 @@ mod tests {
         assert_eq!(o.status, Status::Pass, "{o:?}");
     }
 
+    /// `json` with the fixture tenant's ids taken out (SKU `accountId`, `<tenant>_` ids).
+    fn without_tenant_ids(json: &str) -> String {
+        json.replace(&format!("\"accountId\":\"{FIXTURE_TENANT}\","), "")
+            .replace(&format!("{FIXTURE_TENANT}_"), "x_")
+    }
+
     #[test]
     fn a_snapshot_stating_no_tenant_id_fails_completeness_only() {
-        let fx = Fx::new().manifest_tenant(None);
+        let g = default_graph();
+        let fx = Fx::new()
+            .manifest_tenant(None)
+            .graph(
+                "subscribedSkus.json",
+                &without_tenant_ids(&g["subscribedSkus.json"]),
+            )
+            .graph(
+                "roleManagementPolicyAssignments.json",
+                &without_tenant_ids(&g["roleManagementPolicyAssignments.json"]),
+            );
         let o = fx.eval("evidence.snapshot-complete");
         assert_eq!(o.status, Status::Fail);
         assert_eq!(
@@ -700,5 +798,109 @@ mod tests {
             .graph("secureScores.json", json)
             .eval("evidence.snapshot-complete");
         assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    #[test]
+    fn regression_another_tenants_subscribed_skus_are_another_tenants_snapshot() {
+        // Red team `foreign`: northwind's files copied over fabrikam's, Secure Score and
+        // manifest kept, passed because only those two were asked whose they are.
+        let skus = default_graph()["subscribedSkus.json"].replace(
+            r#""skuId":"s1""#,
+            &format!(r#""accountId":"{OTHER}","id":"{OTHER}_s1","skuId":"s1""#),
+        );
+        let fx = Fx::new().graph("subscribedSkus.json", &skus);
+        let o = fx.eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert!(
+            o.message.starts_with(
+                "another tenant's snapshot: subscribedSkus.json says tenant 99999999-8888-7777-6666-555555555555"
+            ),
+            "{}",
+            o.message
+        );
+        assert_eq!(o.items.len(), 1, "{:?}", o.items);
+        assert!(
+            o.items[0].starts_with(&format!(
+                "graph/subscribedSkus.json/value/0/accountId: tenant {OTHER}, not client.toml's {FIXTURE_TENANT} (and "
+            )),
+            "{:?}",
+            o.items
+        );
+        assert_eq!(o.evidence[0].pointer, "/value/0/accountId");
+        for id in [
+            "identity.licences",
+            "identity.mfa-admins",
+            "access.global-admin-count",
+        ] {
+            let o = fx.eval(id);
+            assert_eq!(o.status, Status::NoEvidence, "{id}: {o:?}");
+            assert!(o.message.starts_with("another tenant's snapshot"), "{id}");
+        }
+    }
+
+    #[test]
+    fn another_tenants_pim_policies_are_another_tenants_snapshot() {
+        let json =
+            default_graph()["roleManagementPolicyAssignments.json"].replace(FIXTURE_TENANT, OTHER);
+        let o = Fx::new()
+            .graph("roleManagementPolicyAssignments.json", &json)
+            .eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Fail);
+        assert!(
+            o.items[0].starts_with(&format!(
+                "graph/roleManagementPolicyAssignments.json/value/0/id: tenant {OTHER}"
+            )),
+            "{:?}",
+            o.items
+        );
+    }
+
+    #[test]
+    fn a_tenant_id_field_anywhere_in_a_graph_file_is_a_claim() {
+        // A `tenantId` in an audit event's target (or any other record) names the tenant
+        // the record is from.
+        let json = format!(
+            r#"{{"value":[{{"id":"a1","category":"RoleManagement","activityDateTime":"2026-11-20T10:00:00Z","targetResources":[{{"id":"x","tenantId":"{OTHER}"}}]}}]}}"#
+        );
+        let o = Fx::new()
+            .graph("directoryAudits.json", &json)
+            .eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.items,
+            [format!(
+                "graph/directoryAudits.json/value/0/targetResources/0/tenantId: tenant {OTHER}, not client.toml's {FIXTURE_TENANT}"
+            )]
+        );
+        // The same id as the client's is no finding.
+        let own = json.replace(OTHER, FIXTURE_TENANT);
+        let o = Fx::new()
+            .graph("directoryAudits.json", &own)
+            .eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    #[test]
+    fn an_unlisted_file_naming_another_tenant_is_not_read_for_claims() {
+        // Not evidence at all: named as unlisted, not as another tenant's snapshot.
+        let mut files = fixture_files();
+        files.remove("graph/subscribedSkus.json");
+        let skus = default_graph()["subscribedSkus.json"].replace(
+            r#""skuId":"s1""#,
+            &format!(r#""accountId":"{OTHER}","skuId":"s1""#),
+        );
+        let o = Fx::new()
+            .graph("subscribedSkus.json", &skus)
+            .file(MONTH, "manifest.json", &manifest(&files))
+            .eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Fail);
+        assert!(
+            o.items
+                .iter()
+                .any(|i| i.starts_with("graph/subscribedSkus.json: not listed in manifest.json")),
+            "{:?}",
+            o.items
+        );
+        assert!(!o.message.starts_with("another tenant's"), "{}", o.message);
     }
 }

@@ -229,7 +229,7 @@ fn fresh(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
 
 #[cfg(test)]
 mod tests {
-    use crate::controls::testing::{Fx, MONTH};
+    use crate::controls::testing::{FIXTURE_TENANT, Fx, MONTH};
 
     use crate::scorecard::Status;
 
@@ -237,8 +237,12 @@ mod tests {
     fn a_snapshot_collected_in_its_month_is_fresh() {
         let o = Fx::new().eval("evidence.snapshot-fresh");
         assert_eq!(o.status, Status::Pass);
-        assert_eq!(o.message, "collected 2026-11-23T03:00:00Z within 2026-11");
+        assert_eq!(
+            o.message,
+            "collected 2026-11-23T03:00:00Z within 2026-11; the tenant's dates agree (latest Secure Score 2026-11-20T00:00:00Z)"
+        );
         assert_eq!(o.evidence[0].pointer, "/collected_at");
+        assert_eq!(o.evidence[1].pointer, "/value/0/createdDateTime");
     }
 
     #[test]
@@ -262,6 +266,7 @@ mod tests {
     fn the_month_is_judged_in_utc() {
         // 00:30 on 1 December in UTC+1 is 23:30 on 30 November UTC.
         let o = Fx::new()
+            .graph("secureScores.json", &score("2026-11-30T00:00:00Z"))
             .collected_at(MONTH, "2026-12-01T00:30:00+01:00")
             .eval("evidence.snapshot-fresh");
         assert_eq!(o.status, Status::Pass, "{o:?}");
@@ -281,6 +286,174 @@ mod tests {
             o.message,
             "collected_at \"2026-11-23\" is not an RFC 3339 timestamp"
         );
+    }
+
+    /// `secureScores.json` with one score of `created`.
+    fn score(created: &str) -> String {
+        format!(
+            r#"{{"value":[{{"azureTenantId":"{FIXTURE_TENANT}","currentScore":60.5,"maxScore":100,"createdDateTime":"{created}"}}]}}"#
+        )
+    }
+
+    fn audits(dates: &[&str]) -> String {
+        let events: Vec<String> = dates
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                format!(
+                    r#"{{"id":"a{i}","category":"RoleManagement","activityDisplayName":"Add member to role","activityDateTime":"{d}","result":"success","targetResources":[]}}"#
+                )
+            })
+            .collect();
+        format!(r#"{{"value":[{}]}}"#, events.join(","))
+    }
+
+    #[test]
+    fn regression_another_months_files_sealed_within_the_month_fail() {
+        // Red team `oldmonth`: August's files sealed into November with collected_at
+        // 2026-11-25 passed, as only collected_at was read.
+        let o = Fx::new()
+            .collected_at(MONTH, "2026-11-25T10:00:00Z")
+            .graph("secureScores.json", &score("2026-08-27T00:00:00Z"))
+            .graph("directoryAudits.json", &audits(&["2026-08-12T13:00:00Z"]))
+            .eval("evidence.snapshot-fresh");
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert_eq!(
+            o.items,
+            [
+                "graph/secureScores.json/value/0/createdDateTime: the latest Secure Score is from 2026-08-27T00:00:00Z, more than 7 days before collected_at 2026-11-25T10:00:00Z: the data is older than the manifest says",
+                "graph/directoryAudits.json/value/0/activityDateTime: the audit event of 2026-08-12T13:00:00Z is more than 31 days before collected_at 2026-11-25T10:00:00Z, beyond Entra ID's audit retention: the data is older than the manifest says"
+            ]
+        );
+        assert!(
+            o.message.starts_with("collected_at 2026-11-25T10:00:00Z says 2026-11, but the snapshot's own dates do not: graph/secureScores.json/value/0/createdDateTime"),
+            "{}",
+            o.message
+        );
+        assert!(o.evidence.iter().any(|e| e.file
+            == "evidence/acme/2026-11/graph/directoryAudits.json"
+            && e.pointer == "/value/0/activityDateTime"));
+    }
+
+    #[test]
+    fn the_secure_score_may_be_up_to_seven_days_older_than_the_collection() {
+        for (created, ok) in [
+            ("2026-11-16T03:00:00Z", true),
+            ("2026-11-16T02:59:59Z", false),
+            ("2026-11-24T03:00:00Z", true),
+            ("2026-11-24T03:00:01Z", false),
+        ] {
+            let o = Fx::new()
+                .graph("secureScores.json", &score(created))
+                .eval("evidence.snapshot-fresh");
+            assert_eq!(o.status == Status::Pass, ok, "{created}: {o:?}");
+        }
+    }
+
+    #[test]
+    fn audit_events_of_the_month_before_within_retention_are_fine() {
+        // The audit log is not filtered by date: a quiet tenant's newest event can be
+        // from last month. Only what Entra could not have kept is a misfit.
+        let fx = Fx::new().graph(
+            "directoryAudits.json",
+            &audits(&["2026-10-23T03:00:00Z", "2026-11-02T08:00:00Z"]),
+        );
+        assert_eq!(fx.eval("evidence.snapshot-fresh").status, Status::Pass);
+        let o = Fx::new()
+            .graph(
+                "directoryAudits.json",
+                &audits(&["2026-11-02T08:00:00Z", "2026-10-23T02:59:00Z"]),
+            )
+            .eval("evidence.snapshot-fresh");
+        assert_eq!(o.status, Status::Fail);
+        assert!(
+            o.items[0].starts_with("graph/directoryAudits.json/value/1/activityDateTime"),
+            "{:?}",
+            o.items
+        );
+    }
+
+    #[test]
+    fn a_record_dated_after_the_collection_fails() {
+        // Next month's files sealed into this month: they show days after collected_at.
+        let o = Fx::new()
+            .graph(
+                "directoryAudits.json",
+                &audits(&["2026-11-20T08:00:00Z", "2026-11-26T08:00:00Z"]),
+            )
+            .eval("evidence.snapshot-fresh");
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert_eq!(
+            o.items,
+            [
+                "graph/directoryAudits.json/value/1/activityDateTime: the audit event of 2026-11-26T08:00:00Z is after collected_at 2026-11-23T03:00:00Z"
+            ]
+        );
+        // Within a day of clock slack it is not.
+        let o = Fx::new()
+            .graph("directoryAudits.json", &audits(&["2026-11-24T02:00:00Z"]))
+            .eval("evidence.snapshot-fresh");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    #[test]
+    fn a_sign_in_after_the_collection_fails() {
+        let users = crate::controls::testing::default_graph()["users.json"].clone();
+        let v: serde_json::Value = serde_json::from_str(&users).unwrap();
+        let mut v = v;
+        v["value"][1]["signInActivity"]["lastSignInDateTime"] = "2026-12-10T09:00:00Z".into();
+        let o = Fx::new()
+            .graph("users.json", &v.to_string())
+            .eval("evidence.snapshot-fresh");
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert_eq!(
+            o.items,
+            [
+                "graph/users.json/value/1/signInActivity/lastSignInDateTime: a sign-in at 2026-12-10T09:00:00Z is after collected_at 2026-11-23T03:00:00Z"
+            ]
+        );
+    }
+
+    #[test]
+    fn without_a_dated_secure_score_freshness_is_no_evidence() {
+        let o = Fx::new()
+            .missing_as(
+                "graph/secureScores.json",
+                "permission_missing",
+                "SecurityEvents.Read.All not granted",
+            )
+            .eval("evidence.snapshot-fresh");
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+        assert!(
+            o.message
+                .ends_with("no Secure Score date confirms when the snapshot was taken"),
+            "{}",
+            o.message
+        );
+        for json in [
+            r#"{"value":[]}"#,
+            r#"{"value":[{"currentScore":1,"createdDateTime":"yesterday"}]}"#,
+        ] {
+            let o = Fx::new()
+                .graph("secureScores.json", json)
+                .eval("evidence.snapshot-fresh");
+            assert_eq!(o.status, Status::NoEvidence, "{json}: {o:?}");
+            assert!(
+                o.message
+                    .starts_with("secureScores.json holds no dated score"),
+                "{}",
+                o.message
+            );
+        }
+    }
+
+    #[test]
+    fn collected_at_outside_the_month_fails_whatever_the_other_dates() {
+        let o = Fx::new()
+            .collected_at(MONTH, "2026-12-05T13:00:00Z")
+            .missing_as("graph/secureScores.json", "permission_missing", "x")
+            .eval("evidence.snapshot-fresh");
+        assert_eq!(o.status, Status::Fail);
     }
 
     #[test]
