@@ -58,8 +58,8 @@ pub(super) fn is_evidence(snap: &Snapshot, file: &str) -> bool {
     unvouched(snap, file) != Some(Unvouched::Unlisted)
 }
 
-/// Sets aside every slot whose file the manifest does not vouch for (missing, with the
-/// reason), and the input errors about files that are not listed (as if absent).
+/// Sets aside every slot whose file the manifest does not vouch for: missing, with the
+/// reason, as if the file were absent.
 pub(super) fn set_aside(snap: &mut Snapshot) {
     if snap.manifest.ok().is_none() {
         return;
@@ -112,12 +112,6 @@ pub(super) fn set_aside(snap: &mut Snapshot) {
     {
         snap.veeam_restores = Some(Slot::Missing(m));
     }
-    // What a file that is not listed would have said is not heard: it is as if absent
-    // (its name is reported by `evidence.snapshot-complete`).
-    let unlisted: Vec<String> = bad
-        .iter()
-        .filter(|(_, u)| *u == Unvouched::Unlisted)
-        .map(|(f, _)| format!("{dir}/{f}"))
-        .collect();
-    snap.diags.retain(|d| !unlisted.contains(&d.file));
+    // A malformed file stays bad input (exit 2, named with its JSON path) wherever it
+    // lies in the month: set aside, it decides no verdict, but it is not hidden.
 }

@@ -38,6 +38,7 @@ mod pack_readme;
 mod props;
 mod publish_digest;
 mod readme;
+mod redteam_evidence;
 mod sample_data;
 mod sample_provenance;
 mod sample_repo;

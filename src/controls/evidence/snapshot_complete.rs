@@ -462,7 +462,7 @@ mod tests {
     }
 
     #[test]
-    fn an_unlisted_graph_file_with_errors_is_not_read_at_all() {
+    fn an_unlisted_malformed_graph_file_is_still_bad_input_but_decides_nothing() {
         let mut files = fixture_files();
         files.remove("graph/domains.json");
         let fx = Fx::new()
@@ -474,8 +474,9 @@ mod tests {
             &crate::client_id::ClientId::parse("acme").unwrap(),
             crate::month::Month::parse(MONTH).unwrap(),
         );
-        // Its JSON error is not an input error: the file is as if absent.
-        assert!(snap.diags.is_empty(), "{:?}", snap.diags);
+        // Still named as bad input (exit 2), with its JSON path.
+        assert_eq!(snap.diags.len(), 1, "{:?}", snap.diags);
+        assert_eq!(snap.diags[0].json_path.as_deref(), Some("/value/0/id"));
         let why = snap.domains.get().unwrap_err();
         assert_eq!(why.file, "evidence/acme/2026-11/graph/domains.json");
         assert!(
