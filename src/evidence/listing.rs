@@ -29,33 +29,33 @@ impl Unvouched {
     }
 }
 
-/// Whether `file` (as stored, relative to the month folder) is vouched for by the
-/// manifest; `None` when it is, or when there is no manifest to vouch.
-pub fn unvouched(snap: &Snapshot, file: &str) -> Option<Unvouched> {
-    let manifest = snap.manifest.ok()?;
-    if file == MANIFEST {
-        return None;
-    }
-    let got = snap.files.iter().find(|(f, _)| f == file).map(|(_, h)| h)?;
-    match manifest.hashes().find(|(f, _)| *f == file) {
-        None => Some(Unvouched::Unlisted),
-        Some((_, want)) if !want.eq_ignore_ascii_case(got) => Some(Unvouched::Changed),
-        Some(_) => None,
-    }
-}
-
-/// Every file of the month the manifest does not vouch for, in file order.
+/// Every file of the month the manifest does not vouch for, in file order; none when
+/// the month has no (readable) manifest.
 pub fn all_unvouched(snap: &Snapshot) -> Vec<(String, Unvouched)> {
+    let Some(manifest) = snap.manifest.ok() else {
+        return Vec::new();
+    };
+    // One lookup table: a month can hold thousands of group membership files.
+    let listed: std::collections::HashMap<&str, &str> = manifest.hashes().collect();
     snap.files
         .iter()
-        .filter_map(|(f, _)| unvouched(snap, f).map(|u| (f.clone(), u)))
+        .filter(|(f, _)| f != MANIFEST)
+        .filter_map(|(f, got)| match listed.get(f.as_str()) {
+            None => Some((f.clone(), Unvouched::Unlisted)),
+            Some(want) if !want.eq_ignore_ascii_case(got) => Some((f.clone(), Unvouched::Changed)),
+            Some(_) => None,
+        })
         .collect()
 }
 
-/// Whether a file's content may be read as evidence at all: listed in the manifest (a
-/// changed file is still read for whose it is), or the month has no manifest.
-pub(super) fn is_evidence(snap: &Snapshot, file: &str) -> bool {
-    unvouched(snap, file) != Some(Unvouched::Unlisted)
+/// The files whose content is not evidence at all: those the manifest does not list (a
+/// changed file is still read for whose it is). Empty when the month has no manifest.
+pub(super) fn unlisted(snap: &Snapshot) -> std::collections::HashSet<String> {
+    all_unvouched(snap)
+        .into_iter()
+        .filter(|(_, u)| *u == Unvouched::Unlisted)
+        .map(|(f, _)| f)
+        .collect()
 }
 
 /// Sets aside every slot whose file the manifest does not vouch for: missing, with the

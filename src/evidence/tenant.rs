@@ -41,13 +41,18 @@ pub(super) fn claims(abs: &Path, snap: &Snapshot, vouched_only: bool) -> Vec<Ten
             }
         }
     }
+    let unlisted = if vouched_only {
+        super::listing::unlisted(snap)
+    } else {
+        Default::default()
+    };
     let graph: Vec<&str> = snap
         .files
         .iter()
         .map(|(f, _)| f.as_str())
         .filter(|f| f.starts_with("graph/"))
         .filter(|f| f.ends_with(".json") || f.ends_with(&format!(".json{GZIP_SUFFIX}")))
-        .filter(|f| !vouched_only || super::listing::is_evidence(snap, f))
+        .filter(|f| !unlisted.contains(*f))
         .collect();
     let found: Vec<Vec<TenantClaim>> = graph
         .par_iter()
