@@ -618,6 +618,7 @@ impl ClientCtx<'_> {
                 started_at,
                 finished_at,
                 ci_run_url: self.collector.ci_run_url.clone(),
+                exported_at_stated: None,
             }),
         };
         let mut bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| e.to_string())?;

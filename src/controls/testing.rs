@@ -678,7 +678,7 @@ pub fn subscribed_sku(part: &str, status: &str, plans: &[(&str, &str)]) -> Strin
         .map(|(n, s)| format!(r#"{{"appliesTo":"User","provisioningStatus":"{s}","servicePlanId":"41781fb2-bc02-4b7c-bd55-b576c07bb09d","servicePlanName":"{n}","servicePlanType":"SCO"}}"#))
         .collect();
     format!(
-        r#"{{"accountId":"4b8c18bd-2f9f-4227-af55-9f1061cf9c32","accountName":"acme","appliesTo":"User","capabilityStatus":"{status}","consumedUnits":4,"id":"x_{part}","prepaidUnits":{{"enabled":5,"lockedOut":0,"suspended":0,"warning":0}},"servicePlans":[{}],"skuId":"cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46","skuPartNumber":"{part}","subscriptionIds":["a7d1c39e-8d40-4eb1-9549-cd4a3f227632"]}}"#,
+        r#"{{"accountId":"{FIXTURE_TENANT}","accountName":"acme","appliesTo":"User","capabilityStatus":"{status}","consumedUnits":4,"id":"{FIXTURE_TENANT}_{part}","prepaidUnits":{{"enabled":5,"lockedOut":0,"suspended":0,"warning":0}},"servicePlans":[{}],"skuId":"cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46","skuPartNumber":"{part}","subscriptionIds":["a7d1c39e-8d40-4eb1-9549-cd4a3f227632"]}}"#,
         plans.join(",")
     )
 }
@@ -743,6 +743,38 @@ impl Default for Fx {
     }
 }
 
+/// 2026-11-23 (the default graph's collection day) in days since the Unix epoch.
+const DEFAULT_COLLECTION_DAY: i64 = 20_780;
+
+/// `text` with every `2026-11-DDT` date moved by `days`, in one pass (a moved date is
+/// never moved again).
+fn shift_november_dates(text: &str, days: i64) -> String {
+    if days == 0 {
+        return text.to_owned();
+    }
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < b.len() {
+        let date = b
+            .get(i..i + 11)
+            .filter(|d| d.starts_with(b"2026-11-") && d[10] == b'T')
+            .and_then(|d| std::str::from_utf8(&d[8..10]).ok()?.parse::<i8>().ok());
+        if let Some(day) = date {
+            let moved = jiff::civil::date(2026, 11, day)
+                .checked_add(jiff::Span::new().days(days))
+                .expect("a date near 2026");
+            out.push_str(&moved.strftime("%Y-%m-%dT").to_string());
+            i += 11;
+        } else {
+            let c = text[i..].chars().next().expect("in bounds");
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out
+}
+
 impl Fx {
     /// A healthy tenant for 2026-11 only.
     pub fn new() -> Fx {
@@ -771,9 +803,16 @@ impl Fx {
 
     /// Adds a healthy month with jobs on days 1..=job_days.
     pub fn add_month(&mut self, month: &str, collected_at: &str, job_days: u32) {
+        // The default graph is dated for a collection on 2026-11-23: another month's
+        // copy has its November dates (Secure Score, sign-ins) moved by as many days, as
+        // a real export of that month would state them.
+        let shift = collected_at
+            .parse::<jiff::Timestamp>()
+            .map(|t| t.as_second().div_euclid(86_400) - DEFAULT_COLLECTION_DAY)
+            .unwrap_or(0);
         let mut files: BTreeMap<String, String> = default_graph()
             .into_iter()
-            .map(|(k, v)| (format!("graph/{k}"), v))
+            .map(|(k, v)| (format!("graph/{k}"), shift_november_dates(&v, shift)))
             .collect();
         files.insert("backup-jobs.csv".into(), daily_jobs(month, job_days));
         files.insert(
@@ -871,6 +910,16 @@ impl Fx {
         }
         if let Some(Some(t)) = &mut fx.manifest_tenant {
             *t = t.replace(FIXTURE_TENANT, &own);
+        }
+        // The Graph files state the tenant too (SKU and PIM policy ids): the one
+        // client.toml declares.
+        let declared = fx.client_tenant();
+        for files in fx.evidence.values_mut() {
+            for (f, t) in files.iter_mut() {
+                if f.starts_with("graph/") {
+                    *t = t.replace(FIXTURE_TENANT, &declared);
+                }
+            }
         }
         fx.write_files(root, client, &cdir);
     }
@@ -995,6 +1044,21 @@ impl Fx {
 mod tests {
     use super::*;
     use crate::scorecard::Status;
+
+    #[test]
+    fn another_months_copy_is_dated_for_its_own_collection() {
+        let day: jiff::Timestamp = "2026-11-23T00:00:00Z".parse().unwrap();
+        assert_eq!(DEFAULT_COLLECTION_DAY, day.as_second() / 86_400);
+        assert_eq!(
+            shift_november_dates(
+                "a 2026-11-20T08:00:00Z b 2026-11-02T10:00:00Z 2026-11-2",
+                -26
+            ),
+            "a 2026-10-25T08:00:00Z b 2026-10-07T10:00:00Z 2026-11-2"
+        );
+        let fx = Fx::new().with_prev();
+        assert!(fx.evidence[PREV]["graph/secureScores.json"].contains("2026-10-25T00:00:00Z"));
+    }
 
     #[test]
     fn the_healthy_fixture_passes_every_applicable_control() {

@@ -151,6 +151,13 @@ macro_rules! graph_endpoints {
                 }
             }
 
+            /// Sets an endpoint's data aside: it is missing, for `m`'s reason.
+            pub(super) fn set_missing(&mut self, endpoint: Endpoint, m: Missing) {
+                match endpoint {
+                    $(Endpoint::$variant => self.$field = Slot::Missing(m),)*
+                }
+            }
+
             /// Why an endpoint's data is missing, if it is.
             pub fn missing(&self, endpoint: Endpoint) -> Option<Missing> {
                 match endpoint {

@@ -6,10 +6,12 @@ pub mod backup_jobs;
 mod collection;
 pub mod endpoints;
 pub mod graph;
+pub mod listing;
 pub mod manifest;
 pub mod provenance;
 pub mod restore_points;
 pub mod restore_tests;
+mod tenant;
 pub mod veeam;
 
 use crate::client_id::ClientId;
@@ -276,8 +278,19 @@ pub fn sha256_file(path: &Path) -> std::io::Result<String> {
 }
 
 /// Loads `evidence/<client>/<month>/` under `root`. Never fails: what cannot be read
-/// becomes a `Missing` slot and, for malformed files, a diagnostic.
+/// becomes a `Missing` slot and, for malformed files, a diagnostic. Once the month has a
+/// manifest, a file it does not vouch for is not evidence (see [`listing`]).
 pub fn load_snapshot(root: &Path, client: &ClientId, month: Month) -> Snapshot {
+    load_month(root, client, month, true)
+}
+
+/// Loads the month's files as they are, whatever its manifest lists: for `seal`, which
+/// writes the manifest from them.
+pub fn load_files_as_they_are(root: &Path, client: &ClientId, month: Month) -> Snapshot {
+    load_month(root, client, month, false)
+}
+
+fn load_month(root: &Path, client: &ClientId, month: Month, vouched_only: bool) -> Snapshot {
     let dir = format!("evidence/{client}/{month}");
     let abs = root.join(&dir);
     let mut diags = Vec::new();
@@ -369,12 +382,11 @@ pub fn load_snapshot(root: &Path, client: &ClientId, month: Month) -> Snapshot {
     let veeam_restores = veeam::load_restores(&abs, &dir, &mut diags);
     let group_members = load_group_members(&ctx, &mut diags);
     let restore_point_searches = ctx.single_file(restore_points::FILE, &mut diags);
-    let tenant_claims = tenant_claims(&dir, manifest.ok(), graph.secure_scores.ok());
 
     for d in &mut diags {
         d.client = Some(client.to_string());
     }
-    Snapshot {
+    let mut snap = Snapshot {
         month,
         dir,
         manifest,
@@ -386,10 +398,15 @@ pub fn load_snapshot(root: &Path, client: &ClientId, month: Month) -> Snapshot {
         veeam_restores,
         group_members,
         restore_point_searches,
-        tenant_claims,
+        tenant_claims: Vec::new(),
         files,
         diags,
+    };
+    if vouched_only {
+        listing::set_aside(&mut snap);
     }
+    snap.tenant_claims = tenant::claims(&abs, &snap, vouched_only);
+    snap
 }
 
 /// Every `backup/*.csv` in the month folder, as text, by file name. Only names a policy
@@ -468,33 +485,6 @@ fn load_group_members(
     for id in ids {
         let slot = ctx.collection_file(&group_members_file(&id), false, diags);
         out.insert(id.to_ascii_lowercase(), slot);
-    }
-    out
-}
-
-/// The tenant ids a snapshot states: the manifest's `tenant_id` and each Secure Score's
-/// `azureTenantId` (the other collected responses carry none).
-fn tenant_claims(
-    dir: &str,
-    manifest: Option<&Manifest>,
-    scores: Option<&Vec<SecureScore>>,
-) -> Vec<TenantClaim> {
-    let mut out = Vec::new();
-    if let Some(t) = manifest.and_then(|m| m.tenant_id.as_deref()) {
-        out.push(TenantClaim {
-            tenant_id: t.to_owned(),
-            file: format!("{dir}/{MANIFEST}"),
-            pointer: "/tenant_id".into(),
-        });
-    }
-    for (i, s) in scores.into_iter().flatten().enumerate() {
-        if let Some(t) = s.azure_tenant_id.as_deref().filter(|t| !t.is_empty()) {
-            out.push(TenantClaim {
-                tenant_id: t.to_owned(),
-                file: format!("{dir}/{}", Endpoint::SecureScores.file()),
-                pointer: format!("/value/{i}/azureTenantId"),
-            });
-        }
     }
     out
 }

@@ -45,6 +45,10 @@ pub struct CollectProvenance {
     /// The GitHub Actions run that collected it, when it ran in one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ci_run_url: Option<String>,
+    /// When a hand-exported month was exported, as its sealer stated it (`custody seal
+    /// --collected-at`): the manifest's `collected_at` is then this, not the sealing time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exported_at_stated: Option<String>,
 }
 
 /// Who built a pack. The build time is taken from `SOURCE_DATE_EPOCH` only: packs are
@@ -181,14 +185,24 @@ impl CollectProvenance {
             v(&self.custody_commit)
         );
         match self.method {
-            Method::Hand => format!(
-                "exported by hand by {}, sealed with {tool} at {}",
-                self.by
+            Method::Hand => {
+                let by = self
+                    .by
                     .as_deref()
                     .map(v)
-                    .unwrap_or_else(|| "someone unnamed".into()),
-                v(&self.finished_at)
-            ),
+                    .unwrap_or_else(|| "someone unnamed".into());
+                match &self.exported_at_stated {
+                    Some(at) => format!(
+                        "exported by hand by {by} at {} (as stated by the sealer), sealed with {tool} at {}",
+                        v(at),
+                        v(&self.finished_at)
+                    ),
+                    None => format!(
+                        "exported by hand by {by}, sealed with {tool} at {}",
+                        v(&self.finished_at)
+                    ),
+                }
+            }
             Method::Collect => {
                 let mut s = format!("collected from Microsoft Graph by {tool}");
                 if let Some(app) = &self.app_id {

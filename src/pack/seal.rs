@@ -19,7 +19,9 @@ use crate::diagnostic::Diagnostic;
 use crate::evidence::endpoints::ENDPOINTS;
 use crate::evidence::manifest::{CollectProvenance, EndpointRecord, Manifest, Method, ToolInfo};
 use crate::evidence::provenance;
-use crate::evidence::{GROUP_MEMBERS_DIR, GZIP_SUFFIX, MANIFEST, load_snapshot, sha256_file};
+use crate::evidence::{
+    GROUP_MEMBERS_DIR, GZIP_SUFFIX, MANIFEST, load_files_as_they_are, sha256_file,
+};
 use crate::month::Month;
 use crate::policy::load::{WorkingTree, load_policy};
 use std::collections::BTreeMap;
@@ -51,6 +53,16 @@ pub enum SealError {
     NoGitAuthor,
     /// git's `user.name` / `user.email` is not a name custody records.
     GitAuthor(Box<SealError>),
+    /// `--collected-at` is later than the sealing time.
+    CollectedInFuture {
+        at: jiff::Timestamp,
+        now: jiff::Timestamp,
+    },
+    /// `--collected-at` is before the month began: that export is another month's.
+    CollectedBeforeMonth {
+        at: jiff::Timestamp,
+        month: Month,
+    },
     Write(std::io::Error),
 }
 
@@ -86,6 +98,15 @@ impl fmt::Display for SealError {
             SealError::GitAuthor(e) => {
                 write!(f, "git's user.name/user.email: {e}; pass --by NAME")
             }
+            SealError::CollectedInFuture { at, now } => write!(
+                f,
+                "--collected-at {at} is in the future (it is now {}): give the time the files were exported",
+                now.strftime("%Y-%m-%dT%H:%M:%SZ")
+            ),
+            SealError::CollectedBeforeMonth { at, month } => write!(
+                f,
+                "--collected-at {at} is before {month} began: an export taken then is not {month}'s snapshot; file it under its own month"
+            ),
             SealError::Write(e) => write!(f, "cannot write: {e}"),
         }
     }
@@ -116,8 +137,12 @@ pub struct SealOptions<'a> {
     /// Endpoint files Graph refused for lack of a licence when they were exported
     /// (`--not-licensed`): recorded as `not_licensed`, an explained gap, not a failure.
     pub not_licensed: Vec<String>,
-    /// The time recorded as `collected_at` and the sealing time.
+    /// The sealing time; also `collected_at` unless `collected_at` is given.
     pub now: jiff::Timestamp,
+    /// When the files were exported, as the sealer states it (`--collected-at`): recorded
+    /// as `collected_at` and, as stated, in the provenance. Not after `now`, and not
+    /// before the month began (within the month, or after its end for a late export).
+    pub collected_at: Option<jiff::Timestamp>,
 }
 
 /// A month sealed.
@@ -139,6 +164,8 @@ pub struct Sealed {
     pub partial: Vec<String>,
     /// What the new manifest replaced, when one was there.
     pub replaced: Option<String>,
+    /// The export time the sealer stated (`--collected-at`), as recorded.
+    pub collected_at: Option<String>,
 }
 
 /// Seals the month, or returns why not: every problem is an input error (exit 2) naming
@@ -164,6 +191,18 @@ pub fn seal(opts: &SealOptions) -> Result<Sealed, Vec<Diagnostic>> {
             &format!("clients/{id}/client.toml"),
             &"no tenant_id: a sealed month records the tenant it belongs to",
         ));
+    }
+    if let Some(at) = opts.collected_at {
+        let why = if at > opts.now {
+            Some(SealError::CollectedInFuture { at, now: opts.now })
+        } else if at < month.start() {
+            Some(SealError::CollectedBeforeMonth { at, month })
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return Err(refuse(&month_rel, &why));
+        }
     }
     let by = match &opts.by {
         Some(b) => check_name(b).map_err(|e| refuse(&month_rel, &format_args!("--by: {e}")))?,
@@ -201,8 +240,9 @@ pub fn seal(opts: &SealOptions) -> Result<Sealed, Vec<Diagnostic>> {
         .map_err(|e| refuse(&manifest_rel, &e))?;
 
     // Every file read back as `check` reads it: what would not load is named now, with
-    // its JSON path, and the month is not sealed.
-    let snap = load_snapshot(opts.repo, id, month);
+    // its JSON path, and the month is not sealed. Read as the files are, whatever an
+    // old manifest lists: the new one will vouch for all of them.
+    let snap = load_files_as_they_are(opts.repo, id, month);
     let problems: Vec<Diagnostic> = snap
         .diags
         .iter()
@@ -212,25 +252,36 @@ pub fn seal(opts: &SealOptions) -> Result<Sealed, Vec<Diagnostic>> {
     if !problems.is_empty() {
         return Err(problems);
     }
-    // Another tenant's export is not this client's evidence, whoever seals it.
-    let foreign: Vec<Diagnostic> = snap
+    // Another tenant's export is not this client's evidence, whoever seals it: every
+    // file stating another tenant is named once, at the first place it does.
+    let mut foreign: Vec<Diagnostic> = Vec::new();
+    let claims: Vec<_> = snap
         .tenant_claims
         .iter()
         .filter(|c| c.file != manifest_rel)
         .filter(|c| !c.tenant_id.trim().eq_ignore_ascii_case(&tenant))
-        .map(|c| {
-            let mut d = Diagnostic::file(
-                c.file.clone(),
-                format!(
-                    "states tenant {}, but clients/{id}/client.toml says {tenant}: not this client's export",
-                    provenance::one_line(&c.tenant_id, 80)
-                ),
-            )
-            .for_client(id.as_str());
-            d.json_path = Some(c.pointer.clone());
-            d
-        })
         .collect();
+    for c in &claims {
+        if foreign.iter().any(|d| d.file == c.file) {
+            continue;
+        }
+        let more = claims.iter().filter(|o| o.file == c.file).count() - 1;
+        let mut d = Diagnostic::file(
+            c.file.clone(),
+            format!(
+                "states tenant {}, but clients/{id}/client.toml says {tenant}: not this client's export{}",
+                provenance::one_line(&c.tenant_id, 80),
+                if more > 0 {
+                    format!(" (and {more} more place(s) in the file)")
+                } else {
+                    String::new()
+                }
+            ),
+        )
+        .for_client(id.as_str());
+        d.json_path = Some(c.pointer.clone());
+        foreign.push(d);
+    }
     if !foreign.is_empty() {
         return Err(foreign);
     }
@@ -347,9 +398,13 @@ pub fn seal(opts: &SealOptions) -> Result<Sealed, Vec<Diagnostic>> {
             .count();
 
     let now = opts.now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+    let stated = opts
+        .collected_at
+        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string());
+    let stated_at = stated.clone();
     let manifest = Manifest {
         schema_version: 1,
-        collected_at: now.clone(),
+        collected_at: stated.clone().unwrap_or_else(|| now.clone()),
         tool: ToolInfo {
             name: "custody".into(),
             version: crate::VERSION.into(),
@@ -369,6 +424,7 @@ pub fn seal(opts: &SealOptions) -> Result<Sealed, Vec<Diagnostic>> {
             started_at: now.clone(),
             finished_at: now,
             ci_run_url: provenance::ci_run_url(&|k| std::env::var(k).ok()),
+            exported_at_stated: stated.clone(),
         }),
     };
     let mut bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| refuse(&manifest_rel, &e))?;
@@ -391,6 +447,7 @@ pub fn seal(opts: &SealOptions) -> Result<Sealed, Vec<Diagnostic>> {
         other_files,
         partial,
         replaced,
+        collected_at: stated_at,
     })
 }
 

@@ -92,8 +92,13 @@ fn the_api_reference_examples_read_as_what_they_show() {
             .graph("domains.json", &graph_sample("v1.0__domains.json"))
             .graph(
                 "roleManagementPolicyAssignments.json",
+                // Made the fixture tenant's: a file naming another tenant is not evidence.
                 &graph_sample(
                     "v1.0__policies__roleManagementPolicyAssignments__expand_policy_rules.json",
+                )
+                .replace(
+                    "cab01047-8ad9-4792-8e42-569340767f1b",
+                    custody::controls::testing::FIXTURE_TENANT,
                 ),
             ),
     );

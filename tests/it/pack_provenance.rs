@@ -248,6 +248,7 @@ fn a_forged_provenance_field_fails_verify_on_a_signed_pack() {
                     started_at: "2026-11-27T03:17:00Z".into(),
                     finished_at: "2026-11-27T03:18:00Z".into(),
                     ci_run_url: Some(RUN_URL.into()),
+                    exported_at_stated: None,
                 })
             }),
         ),
@@ -287,6 +288,7 @@ fn an_unsigned_pack_whose_collected_by_is_not_its_evidence_manifests_fails() {
             started_at: "2026-11-27T03:17:00Z".into(),
             finished_at: "2026-11-27T03:17:00Z".into(),
             ci_run_url: None,
+            exported_at_stated: None,
         });
         // Re-hash nothing else: only the manifest changed, and it is not hashed.
     });

@@ -14,12 +14,15 @@ as check reads it: a file that would not load is named with its JSON path and no
 written. Endpoints not exported are recorded as such: the month stays incomplete until they \
 are exported and the month sealed again; one Graph refused for lack of a licence, named with \
 --not-licensed, is recorded as not licensed (an explained gap). A manifest written by collect is never replaced \
-without --force; one written by seal is (the output says what was replaced).\n\
+without --force; one written by seal is (the output says what was replaced). collected_at is the \
+sealing time unless --collected-at states when the files were exported (a month sealed after it \
+ended); evidence.snapshot-fresh checks it against the tenant's own dates.\n\
 Exit codes: 0 sealed; 2 bad input or usage (nothing written).\n\n\
 Examples:
   custody seal --client contoso --month 2026-05
   custody seal --client contoso --month 2026-05 --by jane@msp.example --force
-  custody seal --client contoso --month 2026-05 --not-licensed graph/roleEligibilitySchedules.json"
+  custody seal --client contoso --month 2026-05 --not-licensed graph/roleEligibilitySchedules.json
+  custody seal --client contoso --month 2026-05 --collected-at 2026-05-28T09:30:00Z"
 )]
 pub struct SealArgs {
     /// The client whose month to seal.
@@ -38,11 +41,28 @@ pub struct SealArgs {
     /// of a licence when exporting: recorded as not licensed, an explained gap (repeatable).
     #[arg(long = "not-licensed", value_name = "FILE")]
     pub not_licensed: Vec<String>,
+    /// When the files were exported (RFC 3339, e.g. 2026-11-27T09:30:00Z), if not now:
+    /// recorded as collected_at, as stated by the sealer. Not in the future, and not before
+    /// the month began.
+    #[arg(long = "collected-at", value_name = "RFC3339")]
+    pub collected_at: Option<String>,
 }
 
 pub fn run(ctx: &Ctx, args: &SealArgs) -> CommandResult {
     let client = ClientId::parse(&args.client).map_err(|e| usage(format!("--client: {e}")))?;
     let month = Month::parse(&args.month).map_err(|e| usage(format!("--month: {e}")))?;
+    let collected_at = args
+        .collected_at
+        .as_deref()
+        .map(|s| {
+            s.trim().parse::<jiff::Timestamp>().map_err(|e| {
+                usage(format!(
+                    "--collected-at {}: not an RFC 3339 timestamp with an offset (2026-11-27T09:30:00Z): {e}",
+                    crate::evidence::provenance::one_line(s, 60)
+                ))
+            })
+        })
+        .transpose()?;
     let opts = crate::pack::seal::SealOptions {
         repo: &ctx.repo,
         client: &client,
@@ -51,6 +71,7 @@ pub fn run(ctx: &Ctx, args: &SealArgs) -> CommandResult {
         force: args.force,
         not_licensed: args.not_licensed.clone(),
         now: jiff::Timestamp::now(),
+        collected_at,
     };
     let s = match crate::pack::seal::seal(&opts) {
         Ok(s) => s,
@@ -62,12 +83,16 @@ pub fn run(ctx: &Ctx, args: &SealArgs) -> CommandResult {
         }
     };
     let mut out = format!(
-        "sealed {}: {} of {} endpoint file(s), {} other file(s), exported by hand by {}\n",
+        "sealed {}: {} of {} endpoint file(s), {} other file(s), exported by hand by {}{}\n",
         s.manifest,
         s.present,
         s.expected,
         s.other_files,
-        crate::evidence::provenance::one_line(&s.by, 200)
+        crate::evidence::provenance::one_line(&s.by, 200),
+        s.collected_at
+            .as_deref()
+            .map(|t| format!(" at {t} (as stated)"))
+            .unwrap_or_default()
     );
     if let Some(r) = &s.replaced {
         out.push_str(&format!("replaced {r}\n"));

@@ -173,8 +173,14 @@ mod tests {
         let o = Fx::new()
             .graph(
                 FILE,
+                // The sample is the API reference's tenant's: made the fixture's, since a
+                // file stating another tenant is never evidence about this one.
                 &graph_sample(
                     "v1.0__policies__roleManagementPolicyAssignments__expand_policy_rules.json",
+                )
+                .replace(
+                    "cab01047-8ad9-4792-8e42-569340767f1b",
+                    crate::controls::testing::FIXTURE_TENANT,
                 ),
             )
             .eval(ID);

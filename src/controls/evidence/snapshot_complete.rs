@@ -3,13 +3,14 @@
 
 use crate::controls::{Control, Ctx, Outcome};
 use crate::evidence::endpoints::ENDPOINTS;
+use crate::evidence::listing::{Unvouched, all_unvouched};
 use crate::evidence::{MANIFEST, Missing, group_members_file};
 use crate::model::{At, Domain, Status};
 
 pub fn control() -> Control {
     Control::new("evidence.snapshot-complete", Domain::Evidence, "The month's snapshot is complete and intact", complete)
         .doc(
-            "manifest.json exists; every file the client's controls need (and the membership file of every group holding a role) is present and readable, or the manifest explains why not; every collection holds all its pages (no `@odata.nextLink`, no fewer items than `@odata.count`); every file's sha256 matches the manifest; every tenant id the snapshot states (manifest `tenant_id`, Secure Score `azureTenantId`) is client.toml's, and at least one states it. Another tenant's snapshot fails naming both ids, and every control that reads it is no_evidence.",
+            "manifest.json exists; every file the client's controls need (and the membership file of every group holding a role) is present and readable, or the manifest explains why not; every collection holds all its pages (no `@odata.nextLink`, no fewer items than `@odata.count`); every file in the month is listed in the manifest with a matching sha256 (a file added or changed afterwards is not evidence: it is set aside as if absent, and named); every tenant id the snapshot states is client.toml's, and at least one states it: the manifest's `tenant_id`, and in any Graph response a `tenantId` or `azureTenantId` field, a Secure Score or subscribed SKU id (`<tenant>_…`), a SKU's `accountId`, a PIM policy id (`DirectoryRole_<tenant>_…`), an audit detail `TenantId` or a tenant-scoped `@odata` URL. Another tenant's snapshot fails naming the file, JSON path and both ids, and every control that reads it is no_evidence.",
             "A scorecard is only as good as its evidence: a missing file would silently turn controls into `no_evidence`, and a changed file breaks the chain of custody.",
             "Re-run `custody collect` for the month; grant the missing Graph permissions or licences named in the items; never edit collected files by hand.",
         )
@@ -56,16 +57,30 @@ fn complete(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
         ))
         .measured(format!("tenant {}", first.tenant_id))
         .threshold(format!("tenant {own}"))
-        .items(foreign.iter().map(|c| {
-            format!(
-                "{}{}: tenant {}, not client.toml's {own}",
-                c.file
-                    .strip_prefix(&format!("{}/", snap.dir))
-                    .unwrap_or(&c.file),
-                c.pointer,
-                c.tenant_id
-            )
-        }))
+        // One item per file, at the first place it names another tenant (a file can
+        // name it once per record: thousands of times).
+        .items(
+            foreign
+                .iter()
+                .enumerate()
+                .filter(|(i, c)| !foreign[..*i].iter().any(|o| o.file == c.file))
+                .map(|(_, c)| {
+                    let more = foreign.iter().filter(|o| o.file == c.file).count() - 1;
+                    format!(
+                        "{}{}: tenant {}, not client.toml's {own}{}",
+                        c.file
+                            .strip_prefix(&format!("{}/", snap.dir))
+                            .unwrap_or(&c.file),
+                        c.pointer,
+                        c.tenant_id,
+                        if more > 0 {
+                            format!(" (and {more} more place(s) in the file)")
+                        } else {
+                            String::new()
+                        }
+                    )
+                }),
+        )
         .policy([tenant_at(ctx)]);
         for c in foreign.iter().take(30) {
             o = o.evidence(c.file.clone(), c.pointer.clone());
@@ -147,20 +162,23 @@ fn complete(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
             None => fails.push(format!("{f}: missing and not explained by the manifest")),
         }
     }
-    for (f, want) in manifest.hashes() {
-        match present.get(f) {
-            Some(got) if got.eq_ignore_ascii_case(want) => {}
-            Some(_) => fails.push(format!(
-                "{f}: sha256 does not match manifest.json (modified after collection)"
-            )),
-            None => fails.push(format!("{f}: listed in manifest.json but missing")),
+    for (f, _) in manifest.hashes() {
+        if !present.contains_key(f) {
+            fails.push(format!("{f}: listed in manifest.json but missing"));
         }
     }
-    let listed: std::collections::HashSet<&str> = manifest.hashes().map(|(f, _)| f).collect();
-    for (f, _) in &snap.files {
-        if f != MANIFEST && !listed.contains(f.as_str()) {
-            warns.push(format!("{f}: not listed in manifest.json"));
-        }
+    // A file the manifest does not vouch for is not evidence (the loader set it aside):
+    // added or changed after the month was collected or sealed.
+    let unvouched = all_unvouched(snap);
+    for (f, why) in &unvouched {
+        fails.push(match why {
+            Unvouched::Changed => {
+                format!("{f}: sha256 does not match manifest.json (modified after collection)")
+            }
+            Unvouched::Unlisted => format!(
+                "{f}: not listed in manifest.json, so not evidence (added after the month was collected or sealed?)"
+            ),
+        });
     }
     for m in snap.incomplete() {
         let rel = m
@@ -175,7 +193,16 @@ fn complete(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
             "{MANIFEST}: no tenant_id, and no Graph response carries one: nothing shows this is tenant {own}"
         ));
     }
-    let present_n = expected.iter().filter(|f| stored(f.as_str())).count();
+    // Present means present as evidence: stored, and vouched for by the manifest.
+    let vouched = |f: &str| {
+        !unvouched
+            .iter()
+            .any(|(u, _)| u == f || *u == format!("{f}{}", crate::evidence::GZIP_SUFFIX))
+    };
+    let present_n = expected
+        .iter()
+        .filter(|f| stored(f.as_str()) && vouched(f))
+        .count();
     let status = if !fails.is_empty() {
         Status::Fail
     } else if !warns.is_empty() {
@@ -189,12 +216,17 @@ fn complete(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
             expected.len()
         ),
         Status::Warn => format!(
-            "{} explained by the manifest",
-            crate::controls::count(warns.len(), "evidence gap", "evidence gaps")
+            "{} missing, each explained by the manifest",
+            crate::controls::count(warns.len(), "expected file", "expected files")
         ),
-        _ => format!(
+        _ if warns.is_empty() => format!(
             "{} with the snapshot",
             crate::controls::count(fails.len(), "problem", "problems")
+        ),
+        _ => format!(
+            "{} with the snapshot; {} missing, each explained by the manifest",
+            crate::controls::count(fails.len(), "problem", "problems"),
+            crate::controls::count(warns.len(), "expected file", "expected files")
         ),
     };
     let mut items = fails;
@@ -208,7 +240,9 @@ fn complete(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
 
 #[cfg(test)]
 mod tests {
-    use crate::controls::testing::{BACKUP_TOML, Fx, MONTH, RESTORE_OK, daily_jobs, default_graph};
+    use crate::controls::testing::{
+        BACKUP_TOML, FIXTURE_TENANT, Fx, MONTH, RESTORE_OK, daily_jobs, default_graph,
+    };
     use crate::evidence::sha256_hex;
     use crate::scorecard::Status;
     use std::collections::BTreeMap;
@@ -352,7 +386,10 @@ mod tests {
             o.items,
             ["graph/userRegistrationDetails.json: not licensed: Entra ID P1 required"]
         );
-        assert_eq!(o.message, "1 evidence gap explained by the manifest");
+        assert_eq!(
+            o.message,
+            "1 expected file missing, each explained by the manifest"
+        );
     }
 
     #[test]
@@ -397,14 +434,92 @@ mod tests {
     }
 
     #[test]
-    fn a_file_the_manifest_does_not_list_warns() {
+    fn regression_a_file_the_manifest_does_not_list_fails_and_decides_nothing() {
+        // Red team `grpadd`: a file dropped into a sealed month only warned, and its
+        // content still decided verdicts.
         let mut files = fixture_files();
         files.remove("restore-tests.toml");
+        let fx = Fx::new().file(MONTH, "manifest.json", &manifest(&files));
+        let o = fx.eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert_eq!(
+            o.items,
+            [
+                "restore-tests.toml: not listed in manifest.json, so not evidence (added after the month was collected or sealed?)"
+            ]
+        );
+        assert_eq!(o.message, "1 problem with the snapshot");
+        assert_eq!(o.measured.as_deref(), Some("22/23 files"));
+        // The restore test it records is not read: as if the file were absent.
+        let o = fx.eval("backup.exchange.restore-test");
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+        assert!(
+            o.message
+                .contains("restore-tests.toml is not listed in manifest.json"),
+            "{}",
+            o.message
+        );
+    }
+
+    #[test]
+    fn an_unlisted_malformed_graph_file_is_still_bad_input_but_decides_nothing() {
+        let mut files = fixture_files();
+        files.remove("graph/domains.json");
+        let fx = Fx::new()
+            .graph("domains.json", r#"{"value":[{"id":7}]}"#)
+            .file(MONTH, "manifest.json", &manifest(&files));
+        let dir = fx.write();
+        let snap = crate::evidence::load_snapshot(
+            dir.path(),
+            &crate::client_id::ClientId::parse("acme").unwrap(),
+            crate::month::Month::parse(MONTH).unwrap(),
+        );
+        // Still named as bad input (exit 2), with its JSON path.
+        assert_eq!(snap.diags.len(), 1, "{:?}", snap.diags);
+        assert_eq!(snap.diags[0].json_path.as_deref(), Some("/value/0/id"));
+        let why = snap.domains.get().unwrap_err();
+        assert_eq!(why.file, "evidence/acme/2026-11/graph/domains.json");
+        assert!(
+            why.reason.contains("not listed in manifest.json"),
+            "{}",
+            why.reason
+        );
+        let o = fx.eval("identity.passwords-never-expire");
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+    }
+
+    #[test]
+    fn a_file_changed_after_collection_is_set_aside_too() {
+        let m = manifest(&fixture_files());
+        let edited = default_graph()["users.json"].replace("bg1@", "bg9@");
+        let fx = Fx::new()
+            .file(MONTH, "manifest.json", &m)
+            .graph("users.json", &edited);
+        let o = fx.eval("access.break-glass");
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+        assert!(
+            o.message.contains("sha256 does not match manifest.json"),
+            "{}",
+            o.message
+        );
+    }
+
+    #[test]
+    fn failures_and_explained_gaps_are_counted_apart() {
         let o = Fx::new()
-            .file(MONTH, "manifest.json", &manifest(&files))
+            .missing_as(
+                "graph/userRegistrationDetails.json",
+                "not_licensed",
+                "Entra ID P1 required",
+            )
+            .without("graph/domains.json")
             .eval("evidence.snapshot-complete");
-        assert_eq!(o.status, Status::Warn);
-        assert_eq!(o.items, ["restore-tests.toml: not listed in manifest.json"]);
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.message,
+            "1 problem with the snapshot; 1 expected file missing, each explained by the manifest"
+        );
+        assert_eq!(o.items.len(), 2);
     }
 
     #[test]
@@ -650,9 +765,25 @@ mod tests {
         assert_eq!(o.status, Status::Pass, "{o:?}");
     }
 
+    /// `json` with the fixture tenant's ids taken out (SKU `accountId`, `<tenant>_` ids).
+    fn without_tenant_ids(json: &str) -> String {
+        json.replace(&format!("\"accountId\":\"{FIXTURE_TENANT}\","), "")
+            .replace(&format!("{FIXTURE_TENANT}_"), "x_")
+    }
+
     #[test]
     fn a_snapshot_stating_no_tenant_id_fails_completeness_only() {
-        let fx = Fx::new().manifest_tenant(None);
+        let g = default_graph();
+        let fx = Fx::new()
+            .manifest_tenant(None)
+            .graph(
+                "subscribedSkus.json",
+                &without_tenant_ids(&g["subscribedSkus.json"]),
+            )
+            .graph(
+                "roleManagementPolicyAssignments.json",
+                &without_tenant_ids(&g["roleManagementPolicyAssignments.json"]),
+            );
         let o = fx.eval("evidence.snapshot-complete");
         assert_eq!(o.status, Status::Fail);
         assert_eq!(
@@ -668,5 +799,109 @@ mod tests {
             .graph("secureScores.json", json)
             .eval("evidence.snapshot-complete");
         assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    #[test]
+    fn regression_another_tenants_subscribed_skus_are_another_tenants_snapshot() {
+        // Red team `foreign`: northwind's files copied over fabrikam's, Secure Score and
+        // manifest kept, passed because only those two were asked whose they are.
+        let skus = default_graph()["subscribedSkus.json"].replace(
+            r#""skuId":"s1""#,
+            &format!(r#""accountId":"{OTHER}","id":"{OTHER}_s1","skuId":"s1""#),
+        );
+        let fx = Fx::new().graph("subscribedSkus.json", &skus);
+        let o = fx.eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert!(
+            o.message.starts_with(
+                "another tenant's snapshot: subscribedSkus.json says tenant 99999999-8888-7777-6666-555555555555"
+            ),
+            "{}",
+            o.message
+        );
+        assert_eq!(o.items.len(), 1, "{:?}", o.items);
+        assert!(
+            o.items[0].starts_with(&format!(
+                "graph/subscribedSkus.json/value/0/accountId: tenant {OTHER}, not client.toml's {FIXTURE_TENANT} (and "
+            )),
+            "{:?}",
+            o.items
+        );
+        assert_eq!(o.evidence[0].pointer, "/value/0/accountId");
+        for id in [
+            "identity.licences",
+            "identity.mfa-admins",
+            "access.global-admin-count",
+        ] {
+            let o = fx.eval(id);
+            assert_eq!(o.status, Status::NoEvidence, "{id}: {o:?}");
+            assert!(o.message.starts_with("another tenant's snapshot"), "{id}");
+        }
+    }
+
+    #[test]
+    fn another_tenants_pim_policies_are_another_tenants_snapshot() {
+        let json =
+            default_graph()["roleManagementPolicyAssignments.json"].replace(FIXTURE_TENANT, OTHER);
+        let o = Fx::new()
+            .graph("roleManagementPolicyAssignments.json", &json)
+            .eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Fail);
+        assert!(
+            o.items[0].starts_with(&format!(
+                "graph/roleManagementPolicyAssignments.json/value/0/id: tenant {OTHER}"
+            )),
+            "{:?}",
+            o.items
+        );
+    }
+
+    #[test]
+    fn a_tenant_id_field_anywhere_in_a_graph_file_is_a_claim() {
+        // A `tenantId` in an audit event's target (or any other record) names the tenant
+        // the record is from.
+        let json = format!(
+            r#"{{"value":[{{"id":"a1","category":"RoleManagement","activityDateTime":"2026-11-20T10:00:00Z","targetResources":[{{"id":"x","tenantId":"{OTHER}"}}]}}]}}"#
+        );
+        let o = Fx::new()
+            .graph("directoryAudits.json", &json)
+            .eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Fail);
+        assert_eq!(
+            o.items,
+            [format!(
+                "graph/directoryAudits.json/value/0/targetResources/0/tenantId: tenant {OTHER}, not client.toml's {FIXTURE_TENANT}"
+            )]
+        );
+        // The same id as the client's is no finding.
+        let own = json.replace(OTHER, FIXTURE_TENANT);
+        let o = Fx::new()
+            .graph("directoryAudits.json", &own)
+            .eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    #[test]
+    fn an_unlisted_file_naming_another_tenant_is_not_read_for_claims() {
+        // Not evidence at all: named as unlisted, not as another tenant's snapshot.
+        let mut files = fixture_files();
+        files.remove("graph/subscribedSkus.json");
+        let skus = default_graph()["subscribedSkus.json"].replace(
+            r#""skuId":"s1""#,
+            &format!(r#""accountId":"{OTHER}","skuId":"s1""#),
+        );
+        let o = Fx::new()
+            .graph("subscribedSkus.json", &skus)
+            .file(MONTH, "manifest.json", &manifest(&files))
+            .eval("evidence.snapshot-complete");
+        assert_eq!(o.status, Status::Fail);
+        assert!(
+            o.items
+                .iter()
+                .any(|i| i.starts_with("graph/subscribedSkus.json: not listed in manifest.json")),
+            "{:?}",
+            o.items
+        );
+        assert!(!o.message.starts_with("another tenant's"), "{}", o.message);
     }
 }

@@ -280,8 +280,25 @@ pub const SAMPLE_TENANT: &str = "4b8c18bd-2f9f-4227-af55-9f1061cf9c32";
 /// not name one.
 const DEFAULT_TENANT: &str = "e34d5a57-44bd-537f-ba24-400641784783";
 
+/// The tenant of the API reference's PIM policy example (`DirectoryRole_<tenant>_…` ids).
+const DOCS_PIM_TENANT: &str = "cab01047-8ad9-4792-8e42-569340767f1b";
+
+/// `body` as `tenant`'s: every tenant id the samples state (Secure Score, SKU and PIM
+/// policy ids) made `tenant`'s, as the real tenant's Graph would answer.
 pub fn as_tenant(body: &str, tenant: &str) -> String {
     body.replace(SAMPLE_TENANT, tenant)
+        .replace(DOCS_PIM_TENANT, tenant)
+}
+
+/// The day the live samples were captured (their Secure Score and audit event).
+const SAMPLE_DAY: &str = "2026-07-17T";
+
+/// `body` dated as if captured yesterday: a tenant's Graph answers with its latest
+/// Secure Score and recent audit events, which `evidence.snapshot-fresh` checks against
+/// the collection time.
+pub fn as_today(body: &str) -> String {
+    let yesterday = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24);
+    body.replace(SAMPLE_DAY, &yesterday.strftime("%Y-%m-%dT").to_string())
 }
 
 /// The tenant of a `tok-<tenant>-...` bearer token, when it names one.
@@ -344,7 +361,8 @@ pub fn restore_point_search(req: &Req, points: &[(String, String)]) -> Reply {
 pub fn happy_graph(req: &Req, base: &str) -> Option<Reply> {
     let p = req.path();
     let q = req.query();
-    let s = |n: &str| Some(ok(sample(n, base)));
+    let tenant = bearer_tenant(req).unwrap_or_else(|| DEFAULT_TENANT.to_owned());
+    let s = |n: &str| Some(ok(as_today(&as_tenant(&sample(n, base), &tenant))));
     if p == "/v1.0/solutions/backupRestore/restorePoints/search" && req.method == "POST" {
         // A restore point every 4 hours for every unit asked for.
         let body: Value = serde_json::from_str(&req.body).unwrap_or(Value::Null);
@@ -377,13 +395,13 @@ pub fn happy_graph(req: &Req, base: &str) -> Option<Reply> {
         "/v1.0/roleManagement/directory/roleAssignmentSchedules" => {
             s("v1.0__roleManagement__directory__roleAssignmentSchedules.json")
         }
-        "/v1.0/security/secureScores" => Some(ok(as_tenant(
+        "/v1.0/security/secureScores" => Some(ok(as_today(&as_tenant(
             &sample(
                 "v1.0__security__secureScores_top1__live-graph2otel.json",
                 base,
             ),
             &bearer_tenant(req).unwrap_or_else(|| DEFAULT_TENANT.to_owned()),
-        ))),
+        )))),
         "/v1.0/auditLogs/directoryAudits" => {
             s("v1.0__auditLogs__directoryAudits__AddMemberToRole__live-graph2otel.json")
         }
