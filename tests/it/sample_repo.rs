@@ -136,34 +136,44 @@ fn northwind_is_mature_with_one_waiver_and_tailspin_runs_on_security_defaults() 
     );
 }
 
-/// The sample repository's git history carries back-dated policy versions of fabrikam
-/// (June: standing roles before PIM; July: second break-glass account; September: PIM),
-/// so each month is evaluated against the policy in force at its end.
+/// The sample repository's git history carries three back-dated policy versions of
+/// fabrikam (June, July, September), committed on 2026-11-24 on top of later history:
+/// exactly the red team's backdating. None counts as in force before the commit it
+/// builds on, so the months before it use the first committed version and say so, and
+/// every run warns, naming the first backdated commit.
 #[test]
-fn fabrikam_months_use_the_policy_in_force_at_their_end() {
+fn the_samples_back_dated_commits_are_not_in_force_before_their_parent() {
     if !std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.git")).exists() {
-        eprintln!("not a git checkout: month-end policy check skipped");
-        return;
+        panic!("the sample repository's tests run in a git checkout");
     }
-    let policy = |month: &str| {
+    let out = Command::cargo_bin("custody")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .args([
+            "check", "--format", "json", "--client", "fabrikam", "--month", "2026-06",
+        ])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("states 2026-06-03T09:15:00Z but builds on a commit from"),
+        "{stderr}"
+    );
+    for month in ["2026-06", "2026-09"] {
         let (_, doc) = check(&["--client", "fabrikam", "--month", month]);
-        (
-            doc["clients"][0]["policy"].clone(),
-            status(&doc, "fabrikam", "access.pim-standing-privilege").to_owned(),
-        )
-    };
-    let (june, june_pim) = policy("2026-06");
-    let (sept, sept_pim) = policy("2026-09");
-    assert_eq!(june["committed_at"], "2026-06-03T09:15:00Z", "{june}");
-    assert_eq!(sept["committed_at"], "2026-09-02T10:05:00Z", "{sept}");
-    assert_eq!(
-        june_pim, "not_applicable",
-        "June's policy predates PIM (pim = false)"
-    );
-    assert_eq!(
-        sept_pim, "fail",
-        "September's policy requires PIM; exo-admin still holds a standing role"
-    );
+        let policy = &doc["clients"][0]["policy"];
+        assert_ne!(policy["committed_at"], "2026-06-03T09:15:00Z", "{policy}");
+        assert_ne!(policy["committed_at"], "2026-09-02T10:05:00Z", "{policy}");
+        assert!(
+            policy["note"].as_str().is_some_and(
+                |n| n.starts_with(&format!("no policy committed by the end of {month}"))
+            ),
+            "{policy}"
+        );
+    }
+    assert_eq!(doc["clients"][0]["month"], "2026-06");
 }
 
 /// The Conditional Access controls of issue 15 tell the same story: northwind passes
