@@ -58,3 +58,4 @@ mod verify_reevaluate;
 mod waiver_horizon;
 mod watch;
 mod workflows;
+mod redteam_backup;
