@@ -279,7 +279,10 @@ impl VeeamServer {
     ) -> Result<VeeamServer, VeeamError> {
         self.http = veeam_client(certs).map_err(|e| VeeamError::CaFile {
             file: file.display().to_string(),
-            problem: format!("not a certificate that can be trusted: {}", http::describe(&e)),
+            problem: format!(
+                "not a certificate that can be trusted: {}",
+                http::describe(&e)
+            ),
         })?;
         Ok(self)
     }

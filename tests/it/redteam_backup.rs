@@ -178,11 +178,12 @@ fn a_restore_test_without_its_duration_does_not_show_the_rto() {
 /// A self-signed certificate for 127.0.0.1 and localhost, as most Veeam Backup for
 /// Microsoft 365 installs present, with its key.
 fn self_signed() -> (String, Arc<rustls::ServerConfig>) {
-    let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
-        .expect("certificate");
-    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(
-        rustls::pki_types::PrivatePkcs8KeyDer::from(ck.signing_key.serialize_der()),
-    );
+    let ck =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+            .expect("certificate");
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(rustls::pki_types::PrivatePkcs8KeyDer::from(
+        ck.signing_key.serialize_der(),
+    ));
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::aws_lc_rs::default_provider(),
     ))
@@ -264,9 +265,11 @@ fn graph_and_veeam() -> Server {
         }
         if let Some(rest) = p.strip_prefix("/veeam/v8/") {
             let page = |results: Vec<Value>| {
-                ok(serde_json::json!({"offset": 0, "limit": 200, "results": results,
+                ok(
+                    serde_json::json!({"offset": 0, "limit": 200, "results": results,
                     "_links": {"self": {"href": "/v8/x?offset=0"}}})
-                .to_string())
+                    .to_string(),
+                )
             };
             let mine = job_id("Northwind Mail");
             return match rest {
@@ -291,7 +294,11 @@ fn graph_and_veeam() -> Server {
         }
         let base = b2.lock().expect("lock").clone();
         happy_graph(req, &base).unwrap_or_else(|| {
-            Reply::Json(404, vec![], r#"{"error":{"code":"NotFound","message":"x"}}"#.into())
+            Reply::Json(
+                404,
+                vec![],
+                r#"{"error":{"code":"NotFound","message":"x"}}"#.into(),
+            )
         })
     });
     *base.lock().expect("lock") = server.url.clone();
@@ -417,8 +424,11 @@ fn a_bad_veeam_ca_file_exits_2_naming_the_file_before_any_request() {
     let server = graph_and_veeam();
     let dir = northwind();
     let not_pem = dir.path().join("not-a-cert.pem");
-    std::fs::write(&not_pem, "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
-        .expect("write");
+    std::fs::write(
+        &not_pem,
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+    )
+    .expect("write");
     let missing = dir.path().join("missing.pem");
     for (file, why) in [
         (&not_pem, "holds no PEM certificate"),
@@ -428,7 +438,12 @@ fn a_bad_veeam_ca_file_exits_2_naming_the_file_before_any_request() {
         let (code, all) = collect(
             dir.path(),
             &server,
-            &["--veeam-url", "https://vbo.example:4443", "--veeam-ca-file", f],
+            &[
+                "--veeam-url",
+                "https://vbo.example:4443",
+                "--veeam-ca-file",
+                f,
+            ],
         );
         assert_eq!(code, Some(2), "{all}");
         assert!(

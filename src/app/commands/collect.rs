@@ -90,9 +90,9 @@ pub fn run(ctx: &Ctx, args: &CollectArgs) -> CommandResult {
             ))
             .into());
         }
-        (Some(u), ca) => Some(
-            collect::veeam::VeeamServer::from_env(u, ca.as_deref()).map_err(usage)?,
-        ),
+        (Some(u), ca) => {
+            Some(collect::veeam::VeeamServer::from_env(u, ca.as_deref()).map_err(usage)?)
+        }
     };
     let (mut clients, mut diags) = crate::repo::select_clients(root, &args.clients)?;
     // Two clients naming one tenant: its evidence cannot be both clients', so neither is

@@ -59,7 +59,7 @@ pub fn controls() -> Vec<Control> {
         out.push(with(
             Control::new(&format!("backup.{}.protection-coverage", w.id()), Domain::Backup, &format!("{t} items in scope are protected"), protection_coverage)
                 .doc(
-                    "Share of in-scope items protected: Microsoft 365 Backup protection units with status `protected` and no error (offboardRequested, offboarded and cancelOffboardRequested are not; all enabled licensed users in users.json for mailboxes and drives when scope is \"all\": without a complete users.json, no_evidence), counted only while the tenant's Microsoft 365 Backup service is `enabled` (graph/backupRestore.json: disabled, protectionChangeLocked or restoreLocked fails naming the status and reason; no status recorded is no_evidence), or the latest job's protected/total items for other products (backup-jobs.csv or a product export mapped in backup.toml [csv]; Veeam sessions record processed objects, not the items in scope, so a Veeam workload's coverage is no_evidence).",
+                    "Share of in-scope items protected: Microsoft 365 Backup protection units with status `protected` and no error (offboardRequested, offboarded and cancelOffboardRequested are not; all enabled licensed users in users.json for mailboxes and drives when scope is \"all\": without a complete users.json, no_evidence), counted only while the tenant's Microsoft 365 Backup service is `enabled` (graph/backupRestore.json: disabled, protectionChangeLocked or restoreLocked fails naming the status and reason; no status recorded is no_evidence), or the latest job's protected/total items for other products (backup-jobs.csv or a product export mapped in backup.toml [csv]; Veeam sessions record processed objects, not the items in scope, so a Veeam workload's coverage is no_evidence). Nothing in scope proves nothing: no protection unit, no in-scope user, or a latest job recording 0 items (or only one of the two counts) is no_evidence, never \"0 of 0 protected\".",
                     "A backup policy that misses new joiners, new sites or failed items protects less than it claims, and nobody finds out until a restore is needed.",
                     "Add the listed items to the backup policy (or use dynamic rules for new users and sites), or document them under `known_gaps`.",
                 )
@@ -88,7 +88,7 @@ pub fn controls() -> Vec<Control> {
         out.push(with(
             Control::new(&format!("backup.{}.restore-test", w.id()), Domain::Backup, &format!("{t} restore tested within cadence"), restore_test)
                 .doc(
-                    "The latest restore test of the workload (restore-tests.toml, Veeam restore sessions in backup/veeam/RestoreSessions.json and Microsoft 365 Backup restore sessions in graph/restoreSessions.json, this and earlier months; of one day the worst result) is within the declared cadence, passed, and took no longer than the RTO.",
+                    "The latest restore test of the workload (restore-tests.toml, Veeam restore sessions in backup/veeam/RestoreSessions.json and Microsoft 365 Backup restore sessions in graph/restoreSessions.json, this and earlier months; of one day the worst result, and of its records the longest measured duration) is within the declared cadence, passed, and took no longer than the RTO. With an RTO declared, a passed test without a measured duration (no `duration` in restore-tests.toml, a finished restore session without an end time) cannot show it: no_evidence, never a pass.",
                     "A backup that has never been restored is a hope, not a control; restore tests also prove the RTO is realistic.",
                     "Perform a restore test of a representative item, record it in the month's restore-tests.toml with its ticket, and fix whatever made it fail or take too long.",
                 )
@@ -682,8 +682,16 @@ fn protection_coverage(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
                         j.job_id,
                         j.started_at.strftime("%Y-%m-%d"),
                         records.name(),
-                        if j.items_total.is_some() { "items_total" } else { "items_protected" },
-                        if j.items_total.is_some() { "items_protected" } else { "items_total" },
+                        if j.items_total.is_some() {
+                            "items_total"
+                        } else {
+                            "items_protected"
+                        },
+                        if j.items_total.is_some() {
+                            "items_protected"
+                        } else {
+                            "items_total"
+                        },
                     ),
                     file: records.file,
                 });
@@ -1106,17 +1114,17 @@ fn restore_test(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
         ),
     };
     Ok(Outcome::new(status, message)
-    .measured(format!(
-        "{age_days} days ago, {}",
-        format!("{:?}", last.result).to_lowercase()
-    ))
-    .threshold(format!(
-        "within {cadence}, passed{}",
-        p.rto.map(|r| format!(", ≤ {r}")).unwrap_or_default()
-    ))
-    .items(items)
-    .policy([p.at_key("restore_test_cadence")])
-    .evidence(file.clone(), last.pointer.clone()))
+        .measured(format!(
+            "{age_days} days ago, {}",
+            format!("{:?}", last.result).to_lowercase()
+        ))
+        .threshold(format!(
+            "within {cadence}, passed{}",
+            p.rto.map(|r| format!(", ≤ {r}")).unwrap_or_default()
+        ))
+        .items(items)
+        .policy([p.at_key("restore_test_cadence")])
+        .evidence(file.clone(), last.pointer.clone()))
 }
 
 #[cfg(test)]

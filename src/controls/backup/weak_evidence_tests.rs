@@ -27,7 +27,8 @@ fn latest_counts(counts: &str) -> String {
 /// `scope = "all"` passed "0 of 0 in-scope items protected".
 #[test]
 fn an_empty_protection_unit_list_is_no_evidence_not_0_of_0() {
-    let empty = r#"{"@odata.context":"/solutions/backupRestore/$metadata#protectionUnits","value":[]}"#;
+    let empty =
+        r#"{"@odata.context":"/solutions/backupRestore/$metadata#protectionUnits","value":[]}"#;
     let o = Fx::new()
         .policy(
             "backup.toml",
@@ -95,7 +96,8 @@ fn a_latest_job_recording_0_items_is_no_evidence_in_csv_and_mapped_exports() {
         .eval("backup.exchange.protection-coverage");
     assert_eq!(o.status, Status::NoEvidence, "{o:?}");
     assert!(
-        o.message.starts_with("no in-scope items recorded:") && o.message.contains("saas-export.csv"),
+        o.message.starts_with("no in-scope items recorded:")
+            && o.message.contains("saas-export.csv"),
         "{}",
         o.message
     );

@@ -68,13 +68,13 @@ pub(super) fn mfa_coverage(
     let all = total + unknown.len();
     // Every tenant has users and at least one administrator: a report that lists none
     // shows nothing about them (nothing in scope proves nothing), never "not applicable".
-    let (Some(worst), Some(best)) = (ratio(registered, all), ratio(registered + unknown.len(), all))
-    else {
+    let (Some(worst), Some(best)) = (
+        ratio(registered, all),
+        ratio(registered + unknown.len(), all),
+    ) else {
         return Ok(Outcome::new(
             Status::NoEvidence,
-            format!(
-                "no in-scope {who} recorded: userRegistrationDetails lists no enabled {who}"
-            ),
+            format!("no in-scope {who} recorded: userRegistrationDetails lists no enabled {who}"),
         )
         .measured(format!("0 {who}"))
         .threshold(format!("≥ {}", pct(min)))

@@ -192,7 +192,10 @@ mod tests {
             .graph("userRegistrationDetails.json", &regs(&[]))
             .eval("identity.mfa-users");
         assert_eq!(o.status, Status::NoEvidence, "{o:?}");
-        assert!(o.message.starts_with("no in-scope members recorded"), "{o:?}");
+        assert!(
+            o.message.starts_with("no in-scope members recorded"),
+            "{o:?}"
+        );
     }
 
     /// Regression: an administrator the registration report had no record of was not
