@@ -375,7 +375,14 @@ fn a_finished_restore_session_without_an_end_time_counts_without_a_duration() {
                 "Stopped",
                 Some("Success"),
             ),
-            restore_session(9, "Vex", "2026-11-20T09:00:00Z", None, "Stopped", Some(result)),
+            restore_session(
+                9,
+                "Vex",
+                "2026-11-20T09:00:00Z",
+                None,
+                "Stopped",
+                Some(result),
+            ),
         ])
     };
     let o = veeam_fx()
