@@ -32,6 +32,13 @@ const MAX_PAGES: usize = 5_000;
 pub enum VeeamError {
     /// `--veeam-url` without this variable set.
     MissingEnv(&'static str),
+    /// `--veeam-ca-file` cannot be read, or holds no certificate that can be trusted.
+    CaFile {
+        file: String,
+        problem: String,
+    },
+    /// The HTTP client for the Veeam connection cannot be built.
+    Client(String),
     Url {
         url: String,
         problem: UrlProblem,
@@ -111,6 +118,8 @@ impl fmt::Display for VeeamError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             VeeamError::MissingEnv(k) => write!(f, "--veeam-url needs {k} in the environment"),
+            VeeamError::CaFile { file, problem } => write!(f, "--veeam-ca-file {file}: {problem}"),
+            VeeamError::Client(e) => write!(f, "cannot create the Veeam HTTP client: {e}"),
             VeeamError::Url { url, problem } => write!(f, "--veeam-url {url:?}: {problem}"),
             VeeamError::Request(e) | VeeamError::Refused(e) | VeeamError::Write(e) => {
                 f.write_str(e)
@@ -181,19 +190,70 @@ impl From<VeeamError> for String {
     }
 }
 
-/// The Veeam server and its credentials (`CUSTODY_VEEAM_USERNAME`, `CUSTODY_VEEAM_PASSWORD`).
+/// Largest `--veeam-ca-file` read: a bundle of a few certificates is kilobytes.
+const MAX_CA_FILE: u64 = 1024 * 1024;
+
+/// The Veeam server, its credentials (`CUSTODY_VEEAM_USERNAME`, `CUSTODY_VEEAM_PASSWORD`)
+/// and the HTTP client for it alone: it may trust a certificate of `--veeam-ca-file`
+/// (most installs present a self-signed one), which Graph and the login never do.
 #[derive(Debug, Clone)]
 pub struct VeeamServer {
     /// `https://host:4443/v8`: origin plus the API version path.
     pub base: Url,
     pub username: Secret,
     pub password: Secret,
+    http: reqwest::blocking::Client,
+}
+
+/// The Veeam connection's client: like Graph's (no redirects: one would carry the token
+/// or re-post the password elsewhere), with the system roots plus `extra`. Certificate
+/// verification is never turned off.
+fn veeam_client(
+    extra: Vec<reqwest::Certificate>,
+) -> Result<reqwest::blocking::Client, reqwest::Error> {
+    reqwest::blocking::Client::builder()
+        .user_agent(concat!("custody/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(std::time::Duration::from_secs(30))
+        .redirect(reqwest::redirect::Policy::none())
+        .tls_certs_merge(extra)
+        .build()
+}
+
+/// The certificates of a PEM file (`-----BEGIN CERTIFICATE-----` blocks), read before
+/// any request; a file that cannot be read or holds none is an error naming it.
+pub fn read_ca_file(path: &Path) -> Result<Vec<reqwest::Certificate>, VeeamError> {
+    use std::io::Read;
+    let bad = |problem: String| VeeamError::CaFile {
+        file: path.display().to_string(),
+        problem,
+    };
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_CA_FILE + 1).read_to_end(&mut bytes))
+        .map_err(|e| bad(format!("cannot be read: {e}")))?;
+    if bytes.len() as u64 > MAX_CA_FILE {
+        return Err(bad(format!(
+            "larger than {} KiB: not a certificate bundle",
+            MAX_CA_FILE / 1024
+        )));
+    }
+    let certs = reqwest::Certificate::from_pem_bundle(&bytes)
+        .map_err(|e| bad(format!("not PEM certificates: {}", http::describe(&e))))?;
+    if certs.is_empty() {
+        return Err(bad(
+            "holds no PEM certificate (a -----BEGIN CERTIFICATE----- block): export the Veeam server's certificate, or the CA that issued it, as PEM".into(),
+        ));
+    }
+    Ok(certs)
 }
 
 impl VeeamServer {
     /// `--veeam-url` with the credentials from `CUSTODY_VEEAM_USERNAME` and
-    /// `CUSTODY_VEEAM_PASSWORD` (never from the command line, which others can read).
-    pub fn from_env(url: &str) -> Result<VeeamServer, VeeamError> {
+    /// `CUSTODY_VEEAM_PASSWORD` (never from the command line, which others can read),
+    /// trusting the certificates of `ca_file` (`--veeam-ca-file`) besides the system's.
+    pub fn from_env(url: &str, ca_file: Option<&Path>) -> Result<VeeamServer, VeeamError> {
+        // The file first: a bad one is reported whatever else is missing.
+        let extra = ca_file.map(read_ca_file).transpose()?;
         let var = |k: &'static str| {
             std::env::var(k)
                 .ok()
@@ -202,7 +262,29 @@ impl VeeamServer {
         };
         let username = Secret::new(var("CUSTODY_VEEAM_USERNAME")?);
         let password = Secret::new(var("CUSTODY_VEEAM_PASSWORD")?);
-        VeeamServer::parse(url, username, password)
+        let server = VeeamServer::parse(url, username, password)?;
+        match (extra, ca_file) {
+            (Some(certs), Some(path)) => server.trusting(certs, path),
+            _ => Ok(server),
+        }
+    }
+
+    /// The same server, its connection trusting `certs` (read from `file`) in addition
+    /// to the system roots. A certificate that cannot be a trust anchor fails here,
+    /// before any request.
+    pub fn trusting(
+        mut self,
+        certs: Vec<reqwest::Certificate>,
+        file: &Path,
+    ) -> Result<VeeamServer, VeeamError> {
+        self.http = veeam_client(certs).map_err(|e| VeeamError::CaFile {
+            file: file.display().to_string(),
+            problem: format!(
+                "not a certificate that can be trusted: {}",
+                http::describe(&e)
+            ),
+        })?;
+        Ok(self)
     }
 
     /// `--veeam-url`: `http(s)://host[:port][/prefix]` with an optional `/v{n}` (default
@@ -234,10 +316,12 @@ impl VeeamServer {
             _ => format!("{path}/v8"),
         };
         u.set_path(&format!("/{full}"));
+        let http = veeam_client(Vec::new()).map_err(|e| VeeamError::Client(http::describe(&e)))?;
         Ok(VeeamServer {
             base: u,
             username,
             password,
+            http,
         })
     }
 
@@ -405,7 +489,7 @@ impl ClientCtx<'_> {
         ]);
         let (status, body) =
             send_with_retry(&self.opts.retry, "Veeam token", self.deadline, &log, || {
-                Ok(self
+                Ok(server
                     .http
                     .post(&url)
                     .header("accept", "application/json")
@@ -443,7 +527,7 @@ impl ClientCtx<'_> {
         let log = |m: &str| self.log(m);
         let redactor = self.tokens.redactor();
         let (status, body) = send_with_retry(&self.opts.retry, file, self.deadline, &log, || {
-            Ok(self
+            Ok(server
                 .http
                 .get(&url)
                 .bearer_auth(token.expose())

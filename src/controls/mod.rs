@@ -258,7 +258,6 @@ pub fn count(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// `part / whole` in percent; an empty whole is 100%.
 /// At most `n` items, then one line saying how many more there are.
 pub fn capped(mut items: Vec<String>, n: usize) -> Vec<String> {
     if items.len() > n {
@@ -269,12 +268,11 @@ pub fn capped(mut items: Vec<String>, n: usize) -> Vec<String> {
     items
 }
 
-pub fn ratio(part: usize, whole: usize) -> f64 {
-    if whole == 0 {
-        100.0
-    } else {
-        100.0 * part as f64 / whole as f64
-    }
+/// `part / whole` in percent; `None` for an empty whole. Nothing in scope proves
+/// nothing: an empty whole is never 100%, so every caller must say what it means (for
+/// a control, `no_evidence` naming what was empty).
+pub fn ratio(part: usize, whole: usize) -> Option<f64> {
+    (whole > 0).then(|| 100.0 * part as f64 / whole as f64)
 }
 
 static CATALOGUE: LazyLock<Vec<Control>> = LazyLock::new(|| {
@@ -482,6 +480,15 @@ mod tests {
     fn percentages_print_without_noise() {
         assert_eq!(pct(100.0), "100%");
         assert_eq!(pct(93.3333), "93.3%");
-        assert_eq!(ratio(0, 0), 100.0);
+        assert_eq!(ratio(1, 3).map(pct).as_deref(), Some("33.3%"));
+    }
+
+    /// Regression (red team): `ratio(0, 0)` was 100%, so "0 of 0 in-scope items
+    /// protected" passed coverage: an empty whole has no share.
+    #[test]
+    fn an_empty_whole_has_no_percentage() {
+        assert_eq!(ratio(0, 0), None);
+        assert_eq!(ratio(0, 4), Some(0.0));
+        assert_eq!(ratio(4, 4), Some(100.0));
     }
 }

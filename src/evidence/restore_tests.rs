@@ -118,16 +118,24 @@ pub fn from_m365_sessions(
             Some("failed") => TestResult::Failed,
             _ => continue,
         };
-        let (Some(start), Some(end)) = (s.created_date_time, s.completed_date_time) else {
+        // A finished session without its completion time still counts (a failed one
+        // must), with no duration: it cannot show the RTO. Without any time it cannot
+        // be dated, so it cannot be placed among the tests.
+        let Some(day) = s.created_date_time.or(s.completed_date_time) else {
             continue;
         };
-        let secs = (end.as_second() - start.as_second()).max(0) as u64;
+        let duration = match (s.created_date_time, s.completed_date_time) {
+            (Some(start), Some(end)) => Some(Duration::from_minutes(
+                ((end.as_second() - start.as_second()).max(0) as u64).div_ceil(60),
+            )),
+            _ => None,
+        };
         out.push(RestoreTest {
-            date: jiff::tz::Offset::UTC.to_datetime(start).date(),
+            date: jiff::tz::Offset::UTC.to_datetime(day).date(),
             workload,
             item: format!("Microsoft 365 Backup restore session {}", s.id),
             result,
-            duration: Some(Duration::from_minutes(secs.div_ceil(60))),
+            duration,
             ticket: None,
             performed_by: None,
             at: At::file_start(rel),

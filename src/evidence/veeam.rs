@@ -291,7 +291,8 @@ pub fn load_jobs(abs: &Path, dir: &str, diags: &mut Vec<Diagnostic>) -> Option<S
 }
 
 /// Restore sessions as restore tests, with the file they came from; `None` when the
-/// file is not there. Sessions still open (no end, no result) are not tests yet.
+/// file is not there. Sessions still open (not Stopped, or no result) are not tests yet;
+/// a finished one without an end time is a test without a duration.
 pub fn load_restores(
     abs: &Path,
     dir: &str,
@@ -394,12 +395,18 @@ pub fn load_restores(
             );
             continue;
         }
-        let (Some(workload), Some(started), Some(result), Some(ended), false) =
-            (workload, started, result, ended, open)
+        // A finished session without an end time is still a test (a failed one must
+        // count), but one whose duration is unknown: it cannot show the RTO.
+        let (Some(workload), Some(started), Some(result), false) =
+            (workload, started, result, open)
         else {
             continue;
         };
-        let secs = (ended.as_second() - started.as_second()).max(0) as u64;
+        let duration = ended.map(|ended| {
+            let secs = (ended.as_second() - started.as_second()).max(0) as u64;
+            // Whole minutes, rounded up: a restore of 30 s is not a restore of 0 min.
+            Duration::from_minutes(secs.div_ceil(60))
+        });
         let name = r
             .name
             .filter(|n| !n.trim().is_empty())
@@ -412,8 +419,7 @@ pub fn load_restores(
                 None => name,
             },
             result,
-            // Whole minutes, rounded up: a restore of 30 s is not a restore of 0 min.
-            duration: Some(Duration::from_minutes(secs.div_ceil(60))),
+            duration,
             ticket: None,
             performed_by: r.initiated_by.filter(|x| !x.trim().is_empty()),
             at: At::file_start(&rel),

@@ -41,6 +41,7 @@ mod props;
 mod publish_digest;
 mod readme;
 mod redteam_access;
+mod redteam_backup;
 mod redteam_evidence;
 mod sample_data;
 mod sample_provenance;

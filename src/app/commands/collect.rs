@@ -47,6 +47,9 @@ pub struct CollectArgs {
     /// Veeam Backup for Microsoft 365 REST API (https://host:4443[/v8]): also fetch the jobs backup.toml names in `veeam_jobs`, their sessions and restore sessions into backup/veeam/ (credentials: CUSTODY_VEEAM_USERNAME, CUSTODY_VEEAM_PASSWORD).
     #[arg(long, env = "CUSTODY_VEEAM_URL", value_name = "URL")]
     pub veeam_url: Option<String>,
+    /// PEM file of the certificate(s) to trust for the Veeam server, besides the system's roots: its self-signed certificate, or the CA that issued it. Only the Veeam connection trusts them; verification is never turned off.
+    #[arg(long, env = "CUSTODY_VEEAM_CA_FILE", value_name = "PEM")]
+    pub veeam_ca_file: Option<std::path::PathBuf>,
     /// Store a Graph file gzip-compressed (`users.json.gz`) when its JSON is larger than this many bytes (0: every file); keeps a large tenant's files below GitHub's 100 MiB limit.
     #[arg(long, env = "CUSTODY_COMPRESS_ABOVE", default_value_t = crate::collect::DEFAULT_COMPRESS_ABOVE, value_name = "BYTES")]
     pub compress_above: u64,
@@ -78,9 +81,18 @@ pub fn run(ctx: &Ctx, args: &CollectArgs) -> CommandResult {
         ..collect::http::RetryConfig::from_env().map_err(usage)?
     };
     let creds = collect::auth::Credentials::from_env().map_err(usage)?;
-    let veeam = match args.veeam_url.as_deref() {
-        None => None,
-        Some(u) => Some(collect::veeam::VeeamServer::from_env(u).map_err(usage)?),
+    let veeam = match (args.veeam_url.as_deref(), &args.veeam_ca_file) {
+        (None, None) => None,
+        (None, Some(f)) => {
+            return Err(usage(format!(
+                "--veeam-ca-file {}: trusted for the Veeam connection only, which needs --veeam-url",
+                f.display()
+            ))
+            .into());
+        }
+        (Some(u), ca) => {
+            Some(collect::veeam::VeeamServer::from_env(u, ca.as_deref()).map_err(usage)?)
+        }
     };
     let (mut clients, mut diags) = crate::repo::select_clients(root, &args.clients)?;
     // Two clients naming one tenant: its evidence cannot be both clients', so neither is

@@ -9,6 +9,8 @@ mod restore_points;
 mod restore_points_tests;
 #[cfg(test)]
 mod veeam_tests;
+#[cfg(test)]
+mod weak_evidence_tests;
 
 use super::*;
 use crate::duration::{Duration, human_gap};
@@ -57,7 +59,7 @@ pub fn controls() -> Vec<Control> {
         out.push(with(
             Control::new(&format!("backup.{}.protection-coverage", w.id()), Domain::Backup, &format!("{t} items in scope are protected"), protection_coverage)
                 .doc(
-                    "Share of in-scope items protected: Microsoft 365 Backup protection units with status `protected` and no error (offboardRequested, offboarded and cancelOffboardRequested are not; all enabled licensed users in users.json for mailboxes and drives when scope is \"all\": without a complete users.json, no_evidence), counted only while the tenant's Microsoft 365 Backup service is `enabled` (graph/backupRestore.json: disabled, protectionChangeLocked or restoreLocked fails naming the status and reason; no status recorded is no_evidence), or the latest job's protected/total items for other products (backup-jobs.csv or a product export mapped in backup.toml [csv]; Veeam sessions record processed objects, not the items in scope, so a Veeam workload's coverage is no_evidence).",
+                    "Share of in-scope items protected: Microsoft 365 Backup protection units with status `protected` and no error (offboardRequested, offboarded and cancelOffboardRequested are not; all enabled licensed users in users.json for mailboxes and drives when scope is \"all\": without a complete users.json, no_evidence), counted only while the tenant's Microsoft 365 Backup service is `enabled` (graph/backupRestore.json: disabled, protectionChangeLocked or restoreLocked fails naming the status and reason; no status recorded is no_evidence), or the latest job's protected/total items for other products (backup-jobs.csv or a product export mapped in backup.toml [csv]; Veeam sessions record processed objects, not the items in scope, so a Veeam workload's coverage is no_evidence). Nothing in scope proves nothing: no protection unit, no in-scope user, or a latest job recording 0 items (or only one of the two counts) is no_evidence, never \"0 of 0 protected\".",
                     "A backup policy that misses new joiners, new sites or failed items protects less than it claims, and nobody finds out until a restore is needed.",
                     "Add the listed items to the backup policy (or use dynamic rules for new users and sites), or document them under `known_gaps`.",
                 )
@@ -86,7 +88,7 @@ pub fn controls() -> Vec<Control> {
         out.push(with(
             Control::new(&format!("backup.{}.restore-test", w.id()), Domain::Backup, &format!("{t} restore tested within cadence"), restore_test)
                 .doc(
-                    "The latest restore test of the workload (restore-tests.toml, Veeam restore sessions in backup/veeam/RestoreSessions.json and Microsoft 365 Backup restore sessions in graph/restoreSessions.json, this and earlier months; of one day the worst result) is within the declared cadence, passed, and took no longer than the RTO.",
+                    "The latest restore test of the workload (restore-tests.toml, Veeam restore sessions in backup/veeam/RestoreSessions.json and Microsoft 365 Backup restore sessions in graph/restoreSessions.json, this and earlier months; of one day the worst result, and of its records the longest measured duration) is within the declared cadence, passed, and took no longer than the RTO. With an RTO declared, a passed test without a measured duration (no `duration` in restore-tests.toml, a finished restore session without an end time) cannot show it: no_evidence, never a pass.",
                     "A backup that has never been restored is a hope, not a control; restore tests also prove the RTO is realistic.",
                     "Perform a restore test of a representative item, record it in the month's restore-tests.toml with its ticket, and fix whatever made it fail or take too long.",
                 )
@@ -502,9 +504,25 @@ fn protection_coverage(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     let (min, min_at) = ctx.param(c, &COVERAGE_MIN_PERCENT);
     let threshold = format!("≥ {}", pct(min));
     let gaps = p.known_gaps.clone().unwrap_or_default();
-    let finish =
-        |covered: usize, total: usize, mut uncovered: Vec<String>, o_ev: Vec<EvidenceRef>| {
-            let r = ratio(covered, total);
+    // `none` says what recorded no item in scope, for when `total` is 0.
+    let finish = |covered: usize,
+                  total: usize,
+                  mut uncovered: Vec<String>,
+                  o_ev: Vec<EvidenceRef>,
+                  none: String| {
+        let Some(r) = ratio(covered, total) else {
+            // Nothing in scope proves nothing: an empty list is never "all protected".
+            let mut o = Outcome::new(
+                Status::NoEvidence,
+                format!("no in-scope items recorded: {none}"),
+            )
+            .measured("0 items")
+            .threshold(threshold.clone())
+            .policy(min_at.clone().into_iter().chain([p.at_key("scope")]));
+            o.evidence = o_ev;
+            return o;
+        };
+        {
             if r < min && !gaps.is_empty() {
                 uncovered.push(format!("documented gaps: {}", gaps.join("; ")));
             }
@@ -523,7 +541,8 @@ fn protection_coverage(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
             .policy(min_at.clone().into_iter().chain([p.at_key("scope")]));
             o.evidence = o_ev;
             o
-        };
+        }
+    };
     if p.uses_m365_backup()
         && let Some(o) = m365_service_not_enabled(ctx, &threshold)?
     {
@@ -567,7 +586,12 @@ fn protection_coverage(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
             if people {
                 ctx.snap.users.get()?;
             }
+            let none;
             let (covered, total) = if people && let Ok(users) = ctx.snap.users.get() {
+                none = format!(
+                    "{} lists no enabled, licensed member, and scope \"all\" needs them",
+                    Endpoint::Users.file()
+                );
                 // Every enabled, licensed member must have a protected unit.
                 let in_scope: Vec<_> = users
                     .iter()
@@ -610,6 +634,7 @@ fn protection_coverage(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
                 }
                 (covered, in_scope.len())
             } else {
+                none = format!("{} lists no protection unit", endpoint.file());
                 for (i, u) in units.iter().enumerate() {
                     let Err(why) = unit_state(u) else { continue };
                     uncovered.push(format!("{}: {why}", u.name()));
@@ -630,14 +655,14 @@ fn protection_coverage(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
                     pointer: "/value".into(),
                 });
             }
-            Ok(finish(covered, total, uncovered, ev))
+            Ok(finish(covered, total, uncovered, ev, none))
         }
         _ => {
             let records = month_jobs(ctx, p, w)?;
             let latest = records
                 .jobs
                 .iter()
-                .filter(|j| j.items_total.is_some())
+                .filter(|j| j.items_total.is_some() || j.items_protected.is_some())
                 .max_by_key(|j| j.started_at);
             let Some(j) = latest else {
                 return Err(Missing {
@@ -649,8 +674,29 @@ fn protection_coverage(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
                     file: records.file,
                 });
             };
-            let total = j.items_total.unwrap_or(0) as usize;
-            let covered = j.items_protected.unwrap_or(0) as usize;
+            // Both counts or no measure: a missing count is neither 0 nor "all".
+            let (Some(total), Some(covered)) = (j.items_total, j.items_protected) else {
+                return Err(Missing {
+                    reason: format!(
+                        "job {} ({}) in {} records {} but not {}: the share protected cannot be measured",
+                        j.job_id,
+                        j.started_at.strftime("%Y-%m-%d"),
+                        records.name(),
+                        if j.items_total.is_some() {
+                            "items_total"
+                        } else {
+                            "items_protected"
+                        },
+                        if j.items_total.is_some() {
+                            "items_protected"
+                        } else {
+                            "items_total"
+                        },
+                    ),
+                    file: records.file,
+                });
+            };
+            let (total, covered) = (total as usize, covered as usize);
             let uncovered = if covered < total {
                 vec![format!(
                     "job {} ({}): {} of {total} items not protected",
@@ -669,6 +715,13 @@ fn protection_coverage(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
                     file: records.file.clone(),
                     pointer: j.pointer.clone(),
                 }],
+                format!(
+                    "the latest {} job with item counts, {} ({}) in {}, records 0 items in scope",
+                    w.id(),
+                    j.job_id,
+                    j.started_at.strftime("%Y-%m-%d"),
+                    records.name()
+                ),
             ))
         }
     }
@@ -678,12 +731,12 @@ fn protection_coverage(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
 pub fn success_rate(ctx: &Ctx, w: Workload) -> Option<f64> {
     let p = ctx.policy.backup.workloads.get(&w)?;
     let jobs = month_jobs(ctx, p, w).ok()?.jobs;
-    Some(ratio(
+    ratio(
         jobs.iter()
             .filter(|j| j.status == JobStatus::Success)
             .count(),
         jobs.len(),
-    ))
+    )
 }
 
 fn job_success(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
@@ -695,7 +748,13 @@ fn job_success(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
         .iter()
         .filter(|j| j.status == JobStatus::Success)
         .count();
-    let r = ratio(ok, jobs.len());
+    // `month_jobs` never returns an empty month, but no jobs is never a rate of 100%.
+    let Some(r) = ratio(ok, jobs.len()) else {
+        return Err(Missing {
+            reason: format!("no {} jobs recorded this month", workload(c).id()),
+            file: records.file.clone(),
+        });
+    };
     let bad: Vec<&BackupJob> = jobs
         .iter()
         .filter(|j| j.status != JobStatus::Success)
@@ -1006,7 +1065,15 @@ fn restore_test(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
             }
         ));
     }
-    if let (Some(d), Some(rto)) = (last.duration, p.rto)
+    // Records of one day are one test (a product's session and the same restore written
+    // down by hand): of the deciding result, the longest measured duration decides the
+    // RTO, so a quicker hand-written figure never hides a slow restore the product timed.
+    let duration = tests
+        .iter()
+        .filter(|(t, _)| t.date == last.date && t.result == last.result)
+        .filter_map(|(t, _)| t.duration)
+        .max();
+    if let (Some(d), Some(rto)) = (duration, p.rto)
         && d > rto
     {
         problems.push(format!("restore took {d}, longer than the RTO of {rto}"));
@@ -1016,9 +1083,7 @@ fn restore_test(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
         last.date,
         last.item,
         last.result,
-        last.duration
-            .map(|d| format!(" in {d}"))
-            .unwrap_or_default(),
+        duration.map(|d| format!(" in {d}")).unwrap_or_default(),
         last.ticket
             .as_ref()
             .map(|t| format!(" ({t})"))
@@ -1029,28 +1094,37 @@ fn restore_test(ctx: &Ctx, c: &Control) -> Result<Outcome, Missing> {
     .replace("Partial", "partial");
     let mut items = problems.clone();
     items.push(format!("latest test: {desc}"));
-    Ok(Outcome::check(
-        problems.is_empty(),
-        format!(
+    // A test without a measured duration shows nothing about the RTO: with an RTO
+    // declared, "passed in time" is not shown (a shown failure still fails).
+    let status = match (problems.is_empty(), duration, p.rto) {
+        (false, _, _) => Status::Fail,
+        (true, None, Some(_)) => Status::NoEvidence,
+        (true, _, _) => Status::Pass,
+    };
+    let message = match (status, p.rto) {
+        (Status::Fail, _) => problems.join("; "),
+        (Status::NoEvidence, Some(rto)) => format!(
+            "last restore test {} passed, but its duration is not recorded, so the RTO of {rto} is not shown",
+            last.date
+        ),
+        _ => format!(
             "last restore test {} passed{}",
             last.date,
-            last.duration
-                .map(|d| format!(" in {d}"))
-                .unwrap_or_default()
+            duration.map(|d| format!(" in {d}")).unwrap_or_default()
         ),
-        problems.join("; "),
-    )
-    .measured(format!(
-        "{age_days} days ago, {}",
-        format!("{:?}", last.result).to_lowercase()
-    ))
-    .threshold(format!(
-        "within {cadence}, passed{}",
-        p.rto.map(|r| format!(", ≤ {r}")).unwrap_or_default()
-    ))
-    .items(items)
-    .policy([p.at_key("restore_test_cadence")])
-    .evidence(file.clone(), last.pointer.clone()))
+    };
+    Ok(Outcome::new(status, message)
+        .measured(format!(
+            "{age_days} days ago, {}",
+            format!("{:?}", last.result).to_lowercase()
+        ))
+        .threshold(format!(
+            "within {cadence}, passed{}",
+            p.rto.map(|r| format!(", ≤ {r}")).unwrap_or_default()
+        ))
+        .items(items)
+        .policy([p.at_key("restore_test_cadence")])
+        .evidence(file.clone(), last.pointer.clone()))
 }
 
 #[cfg(test)]

@@ -359,3 +359,43 @@ fn microsoft_365_backup_restore_sessions_count_and_the_worst_of_a_day_decides() 
         .eval("backup.exchange.restore-test");
     assert_eq!(o.status, Status::NoEvidence, "{o:#?}");
 }
+
+/// Red team (restore tests without a duration): a finished Veeam restore session without
+/// an `endTime` was dropped, so an older passed test decided. It counts now, without a
+/// duration: passed, it cannot show the RTO; failed, it fails.
+#[test]
+fn a_finished_restore_session_without_an_end_time_counts_without_a_duration() {
+    let ended_without_end = |result: &str| {
+        restores_json(&[
+            restore_session(
+                1,
+                "Vex",
+                "2026-11-10T09:00:00Z",
+                Some("2026-11-10T09:40:00Z"),
+                "Stopped",
+                Some("Success"),
+            ),
+            restore_session(
+                9,
+                "Vex",
+                "2026-11-20T09:00:00Z",
+                None,
+                "Stopped",
+                Some(result),
+            ),
+        ])
+    };
+    let o = veeam_fx()
+        .file(MONTH, RESTORES, &ended_without_end("Success"))
+        .eval("backup.exchange.restore-test");
+    assert_eq!(o.status, Status::NoEvidence, "{o:#?}");
+    assert_eq!(
+        o.message,
+        "last restore test 2026-11-20 passed, but its duration is not recorded, so the RTO of 8h is not shown"
+    );
+    let o = veeam_fx()
+        .file(MONTH, RESTORES, &ended_without_end("Failed"))
+        .eval("backup.exchange.restore-test");
+    assert_eq!(o.status, Status::Fail, "{o:#?}");
+    assert_eq!(o.message, "last test 2026-11-20 failed");
+}

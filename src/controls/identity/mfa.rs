@@ -64,20 +64,28 @@ pub(super) fn mfa_coverage(
         }
     }
     let unknown = extra.unknown;
-    if total == 0 && unknown.is_empty() && !extra.unbounded {
-        return Ok(
-            Outcome::na(format!("no enabled {who} in userRegistrationDetails"))
-                .evidence(reg_file(ctx), "/value"),
-        );
-    }
     let registered = total - missing.len();
     let all = total + unknown.len();
-    let worst = ratio(registered, all);
+    // Every tenant has users and at least one administrator: a report that lists none
+    // shows nothing about them (nothing in scope proves nothing), never "not applicable".
+    let (Some(worst), Some(best)) = (
+        ratio(registered, all),
+        ratio(registered + unknown.len(), all),
+    ) else {
+        return Ok(Outcome::new(
+            Status::NoEvidence,
+            format!("no in-scope {who} recorded: userRegistrationDetails lists no enabled {who}"),
+        )
+        .measured(format!("0 {who}"))
+        .threshold(format!("≥ {}", pct(min)))
+        .policy(min_at)
+        .evidence(reg_file(ctx), "/value"));
+    };
     let fails = if extra.unbounded {
         // However many unknown members there are, the share stays below 100%.
         !missing.is_empty() && min >= 100.0
     } else {
-        ratio(registered + unknown.len(), all) < min
+        best < min
     };
     let passes = !extra.unbounded && worst >= min;
     if !fails && !passes {
@@ -111,8 +119,8 @@ pub(super) fn mfa_coverage(
         }
         return Ok(o.evidence(reg_file(ctx), "/value"));
     }
-    let p = ratio(registered, total.max(1));
-    let p = if total == 0 { 0.0 } else { p };
+    // Only unknown members (a pass or fail that holds whatever they are): none shown.
+    let p = ratio(registered, total).unwrap_or(0.0);
     let mut items = missing.clone();
     items.extend(unknown.iter().map(|(i, m)| format!("{i}: {}", m.reason)));
     let mut o = Outcome::check(

@@ -178,18 +178,32 @@ mod tests {
         assert_eq!(o.items, ["alice@acme.example"]);
     }
 
+    /// Regression (red team, empty wholes): a report listing no administrator was
+    /// "not applicable", left out of the score; every tenant has one, so an empty
+    /// population proves nothing and is no_evidence.
     #[test]
-    fn no_admins_in_the_report_and_no_role_holders_is_not_applicable() {
+    fn no_admins_in_the_report_and_no_role_holders_is_no_evidence() {
         let r = vec![reg(BOB, "bob@acme.example", false, true, "member")];
         let o = Fx::new()
             .graph("userRegistrationDetails.json", &regs(&r))
             .graph("roleAssignments.json", r#"{"value":[]}"#)
             .graph("roleEligibilitySchedules.json", r#"{"value":[]}"#)
             .eval("identity.mfa-admins");
-        assert_eq!(o.status, Status::NotApplicable);
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
         assert_eq!(
             o.message,
-            "no enabled administrators in userRegistrationDetails"
+            "no in-scope administrators recorded: userRegistrationDetails lists no enabled administrators"
+        );
+        assert_eq!(o.evidence[0].file, REG_FILE);
+        // An empty report is no evidence for the members either.
+        let o = Fx::new()
+            .graph("users.json", r#"{"value":[]}"#)
+            .graph("userRegistrationDetails.json", &regs(&[]))
+            .eval("identity.mfa-users");
+        assert_eq!(o.status, Status::NoEvidence, "{o:?}");
+        assert!(
+            o.message.starts_with("no in-scope members recorded"),
+            "{o:?}"
         );
     }
 
