@@ -528,3 +528,199 @@ impl<E> fmt::Debug for Redacted<E> {
 }
 
 impl<E> std::error::Error for Redacted<E> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::auth::Secret;
+    use std::error::Error as _;
+
+    const TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOi.secret-token-value";
+
+    fn redactor() -> Redactor {
+        let r = Redactor::default();
+        r.add(&Secret::new(TOKEN));
+        r
+    }
+
+    /// A failure whose text carries what a server echoed: a page that does not load
+    /// quotes the offending value, which may be the request's own token.
+    fn echoed() -> CollectError {
+        let d = crate::evidence::parse_json::<crate::evidence::graph::Collection<u32>>(
+            "graph/users.json",
+            format!(r#"{{"value":["{TOKEN}"]}}"#).as_bytes(),
+        )
+        .expect_err("a string is not a number");
+        CollectError::Endpoint {
+            file: "graph/users.json".into(),
+            source: EndpointError::NotEvidence(d),
+        }
+    }
+
+    #[test]
+    fn a_client_failure_never_shows_a_secret_a_server_echoed() {
+        let e = echoed();
+        assert!(
+            e.to_string().contains(TOKEN),
+            "the test needs the token in the raw text: {e}"
+        );
+        let shown = Redacted::new(e, &redactor());
+        let text = shown.to_string();
+        assert!(!text.contains(TOKEN), "{text}");
+        assert!(
+            text.starts_with("collection failed at graph/users.json: the response does not load as evidence: graph/users.json")
+                && text.contains("<redacted>"),
+            "{text}"
+        );
+        let debug = format!("{shown:?}");
+        assert!(!debug.contains(TOKEN), "{debug}");
+        // The unscrubbed chain is not reachable through the error itself.
+        assert!(shown.source().is_none());
+        assert!(matches!(
+            shown.error(),
+            CollectError::Endpoint {
+                source: EndpointError::NotEvidence(_),
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_kept_month_is_said_after_the_failure_and_chains_to_it() {
+        let e = CollectError::MonthKept {
+            month: "2026-11".into(),
+            source: Box::new(CollectError::NoTenantId),
+        };
+        assert_eq!(
+            e.to_string(),
+            "client.toml has no tenant_id; the existing 2026-11 folder was kept"
+        );
+        assert_eq!(
+            e.source().map(|s| s.to_string()).as_deref(),
+            Some("client.toml has no tenant_id")
+        );
+    }
+
+    /// The texts custody has always printed for a failed request and its pages.
+    #[test]
+    fn fetch_errors_read_as_before() {
+        let cases: Vec<(FetchError, &str)> = vec![
+            (
+                FetchError::Http {
+                    status: 500,
+                    code: "InternalServerError".into(),
+                    message: "boom".into(),
+                },
+                "HTTP 500 InternalServerError: boom",
+            ),
+            (
+                FetchError::Redirect { status: 302 },
+                "HTTP 302 redirect refused: custody follows no redirects, so the access token is sent only to the Graph origin",
+            ),
+            (
+                FetchError::NotData {
+                    status: 200,
+                    what: "a null body".into(),
+                },
+                "HTTP 200 with a null body, not data",
+            ),
+            (
+                FetchError::NotAnObject { first: true },
+                "response is not a JSON object",
+            ),
+            (
+                FetchError::NotAnObject { first: false },
+                "page is not a JSON object",
+            ),
+            (
+                FetchError::NoValueArray { first: true },
+                "response has no \"value\" array",
+            ),
+            (
+                FetchError::NoValueArray { first: false },
+                "page has no \"value\" array",
+            ),
+            (FetchError::Cancelled, "cancelled"),
+            (
+                FetchError::TooManyPages { max: 10_000 },
+                "more than 10000 pages; stopped",
+            ),
+            (
+                FetchError::Loop { pages: 3 },
+                "@odata.nextLink loop: page 3 links to a page already fetched; stopped",
+            ),
+            (
+                FetchError::NextLink(NextLinkError::OffOrigin {
+                    found: "https://evil.example:443".into(),
+                    graph: "https://graph.microsoft.com:443".into(),
+                }),
+                "@odata.nextLink points to https://evil.example:443, not the Graph origin https://graph.microsoft.com:443; not followed (the access token is sent only to the Graph origin)",
+            ),
+            (
+                FetchError::Request(RequestError::OutOfTime {
+                    label: "graph/users.json".into(),
+                    last: Some("HTTP 429".into()),
+                }),
+                "graph/users.json: stopped: the time limit for this tenant ran out (--tenant-timeout) (HTTP 429)",
+            ),
+        ];
+        for (e, want) in cases {
+            assert_eq!(e.to_string(), want);
+        }
+        let bad_json = serde_json::from_slice::<serde_json::Value>(b"{").unwrap_err();
+        let e = FetchError::InvalidJson {
+            status: 200,
+            source: bad_json,
+        };
+        assert!(
+            e.to_string().starts_with("HTTP 200 with invalid JSON: EOF"),
+            "{e}"
+        );
+        assert!(e.source().is_some());
+    }
+
+    #[test]
+    fn write_errors_name_the_path_and_keep_the_io_error() {
+        let e = WriteError::Write {
+            path: PathBuf::from("evidence/a/.2026-11.partial-1/graph/users.json"),
+            source: std::io::Error::new(std::io::ErrorKind::StorageFull, "disk full"),
+        };
+        assert_eq!(
+            e.to_string(),
+            "cannot write evidence/a/.2026-11.partial-1/graph/users.json: disk full"
+        );
+        assert_eq!(
+            e.source().map(|s| s.to_string()).as_deref(),
+            Some("disk full")
+        );
+        assert_eq!(
+            WriteError::HoldsSecret {
+                file: "manifest.json".into()
+            }
+            .to_string(),
+            "manifest.json would contain the credential or an access token sent with the requests (a server echoing requests?); not stored"
+        );
+    }
+
+    #[test]
+    fn a_graph_url_with_credentials_is_refused_without_echoing_it() {
+        let e = SessionError::GraphUrl {
+            shown: "(not shown: it holds an '@', which may carry credentials)".into(),
+            problem: GraphUrlProblem::NotAnOrigin,
+        };
+        assert_eq!(
+            e.to_string(),
+            "--graph-url (not shown: it holds an '@', which may carry credentials): expected http(s)://host[:port] without credentials"
+        );
+        let parse = "not a url".parse::<Url>().unwrap_err();
+        let e = SessionError::GraphUrl {
+            shown: "\"not a url\"".into(),
+            problem: GraphUrlProblem::Parse(parse),
+        };
+        assert_eq!(
+            e.to_string(),
+            "--graph-url \"not a url\": relative URL without a base"
+        );
+        assert!(e.source().is_some());
+    }
+}

@@ -372,6 +372,88 @@ mod tests {
         assert_eq!(server_text(&long).chars().count(), 501);
     }
 
+    /// The caller's error type carries both its own failures and the exchange's.
+    #[derive(Debug, PartialEq)]
+    enum CallerError {
+        NoToken,
+        Request(RequestError),
+    }
+
+    impl From<RequestError> for CallerError {
+        fn from(e: RequestError) -> Self {
+            CallerError::Request(e)
+        }
+    }
+
+    #[test]
+    fn a_failing_build_is_the_callers_own_error_and_nothing_is_sent() {
+        let r = send_with_retry(&RetryConfig::default(), "f", None, &|_| {}, || {
+            Err(CallerError::NoToken)
+        });
+        assert_eq!(r, Err(CallerError::NoToken));
+    }
+
+    #[test]
+    fn a_tenant_out_of_time_is_a_typed_request_error_with_the_old_text() {
+        let client = reqwest::blocking::Client::new();
+        let past = Instant::now();
+        let r = send_with_retry(
+            &RetryConfig::default(),
+            "graph/users.json",
+            Some(past),
+            &|_| {},
+            || Ok::<_, CallerError>(client.get("http://127.0.0.1:9/never-sent")),
+        );
+        let Err(CallerError::Request(e)) = r else {
+            panic!("expected the time limit, got {r:?}");
+        };
+        assert_eq!(
+            e,
+            RequestError::OutOfTime {
+                label: "graph/users.json".into(),
+                last: None
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "graph/users.json: stopped: the time limit for this tenant ran out (--tenant-timeout)"
+        );
+        // Callers that still hold text (auth.rs, veeam.rs) get the same message.
+        assert_eq!(String::from(e.clone()), e.to_string());
+    }
+
+    #[test]
+    fn request_errors_read_as_before() {
+        assert_eq!(
+            RequestError::TooLarge {
+                label: "graph/users.json".into(),
+                status: 200,
+                max: 1024
+            }
+            .to_string(),
+            "graph/users.json: HTTP 200: the response is larger than the 1024 byte limit (--max-response-bytes)"
+        );
+        assert_eq!(
+            RequestError::Transport {
+                label: "token for tenant t".into(),
+                reason: "connection refused".into(),
+                attempts: 7
+            }
+            .to_string(),
+            "token for tenant t: connection refused (gave up after 7 attempts)"
+        );
+        let e = RetryEnvError {
+            var: "CUSTODY_MAX_RETRIES",
+            found: "many".into(),
+            source: "many".parse::<u64>().unwrap_err(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "CUSTODY_MAX_RETRIES: expected a whole number, found \"many\""
+        );
+        assert!(std::error::Error::source(&e).is_some());
+    }
+
     #[test]
     fn backoff_grows_with_jitter_and_is_capped() {
         let c = RetryConfig {

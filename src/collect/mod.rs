@@ -1274,6 +1274,50 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_time_limit_names_the_value_as_given() {
+        assert_eq!(parse_timeout("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_timeout(" 2h"), Ok(Duration::from_secs(7200)));
+        for bad in ["0", "soon", "5d", "", "-1m"] {
+            assert_eq!(
+                parse_timeout(bad),
+                Err(TimeoutError(bad.to_owned())),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            parse_timeout("soon").unwrap_err().to_string(),
+            "invalid time limit \"soon\": expected seconds or a number with s, m or h, e.g. 90s, 30m, 2h"
+        );
+    }
+
+    #[test]
+    fn a_next_link_leaves_graph_only_for_no_one() {
+        let graph = Url::parse("https://graph.microsoft.com").unwrap();
+        assert_eq!(
+            check_next_link(
+                "https://graph.microsoft.com/v1.0/users?$skiptoken=x",
+                &graph
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            check_next_link("/v1.0/users?$skiptoken=x", &graph),
+            Err(NextLinkError::NotAbsolute)
+        );
+        assert_eq!(
+            check_next_link("https://graph.microsoft.com:8443/v1.0/users", &graph),
+            Err(NextLinkError::OffOrigin {
+                found: "https://graph.microsoft.com:8443".into(),
+                graph: "https://graph.microsoft.com:443".into()
+            })
+        );
+        assert_eq!(
+            check_next_link("https://u:p@graph.microsoft.com/v1.0/users", &graph),
+            Err(NextLinkError::Credentials)
+        );
+    }
+
+    #[test]
     fn users_fallback_drops_sign_in_activity_only() {
         let users = Endpoint::Users.spec().request;
         let r = without_sign_in_activity(users);
