@@ -175,9 +175,9 @@ pub fn collect(
     let session = match session {
         Ok(s) => s,
         Err(e) => {
-            // Nothing can be collected: say why once, then fail every client with it. The
-            // text is the command line's own (a URL holding an '@' is not shown), and no
-            // secret has been issued yet: there is nothing to scrub.
+            // Nothing can be collected: say why once, then fail every client with it. No
+            // request was made, so the text holds nothing a server sent, and --graph-url
+            // is shown only when it cannot carry credentials: nothing to scrub.
             report.notice(&format!("error: {e}"));
             let none = auth::Redactor::default();
             return opts
