@@ -302,13 +302,6 @@ impl std::error::Error for TokenError {
     }
 }
 
-// collect's requests (`send_with_retry`) and doctor still carry their errors as text.
-impl From<TokenError> for String {
-    fn from(e: TokenError) -> String {
-        e.to_string()
-    }
-}
-
 struct Cached {
     token: Arc<Secret>,
     refresh_at: Instant,

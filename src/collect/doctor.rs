@@ -130,7 +130,7 @@ pub fn doctor(
     opts: &CollectOptions,
     creds: Credentials,
     reporter: &dyn Reporter,
-) -> Result<Vec<TenantReport>, String> {
+) -> Result<Vec<TenantReport>, SessionError> {
     let credential = creds.kind().to_owned();
     let session = Session::open(opts, creds)?;
     let mut out = session.each_client(opts, reporter, |ctx| {
@@ -183,7 +183,7 @@ fn check_tenant(ctx: &ClientCtx, credential: &str) -> TenantReport {
     let token = match ctx.tokens.get(&tenant, ctx.deadline) {
         Ok(t) => t,
         Err(e) => {
-            report.token_error = Some(redact(e.into()));
+            report.token_error = Some(redact(e.to_string()));
             return report;
         }
     };
@@ -225,7 +225,7 @@ fn check_tenant(ctx: &ClientCtx, credential: &str) -> TenantReport {
                     detail: format!("{message} ({code})"),
                 },
                 Err(e) => Readiness::Error {
-                    detail: redact(e.describe()),
+                    detail: redact(e.to_string()),
                 },
             }
         };
@@ -307,7 +307,7 @@ fn search_probe(ctx: &ClientCtx, tenant: &str, unit_pages: &[Value]) -> Readines
             detail: format!("{message} ({code})"),
         },
         Err(e) => Readiness::Error {
-            detail: ctx.tokens.redactor().redact(&e.describe()),
+            detail: ctx.tokens.redactor().redact(&e.to_string()),
         },
     }
 }

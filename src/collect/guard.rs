@@ -115,13 +115,6 @@ impl std::error::Error for GuardError {
     }
 }
 
-// collect's own stages (collect/mod.rs) still carry their errors as text.
-impl From<GuardError> for String {
-    fn from(e: GuardError) -> String {
-        e.to_string()
-    }
-}
-
 /// Refuses to write `evidence/<client>/<month>` unless every folder on the way that
 /// exists is a real folder: a link could point outside the repository (evidence copied
 /// in from elsewhere, files written elsewhere) or into another client's folder.

@@ -3,6 +3,7 @@
 //! connections, timeouts) back off exponentially with jitter. Every response body is
 //! read up to a size limit, and every attempt and wait ends by the tenant's deadline.
 
+use std::fmt;
 use std::hash::{BuildHasher, Hasher};
 use std::io::Read;
 use std::time::{Duration, Instant};
@@ -42,15 +43,14 @@ impl Default for RetryConfig {
 impl RetryConfig {
     /// Defaults, overridden by `CUSTODY_RETRY_BASE_MS`, `CUSTODY_MAX_RETRIES` and
     /// `CUSTODY_HTTP_TIMEOUT_SECS`.
-    pub fn from_env() -> Result<Self, String> {
+    pub fn from_env() -> Result<Self, RetryEnvError> {
         let mut c = RetryConfig::default();
-        let num = |k: &str| -> Result<Option<u64>, String> {
-            match std::env::var(k) {
-                Ok(v) => v
-                    .trim()
-                    .parse::<u64>()
-                    .map(Some)
-                    .map_err(|_| format!("{k}: expected a whole number, found {v:?}")),
+        let num = |var: &'static str| -> Result<Option<u64>, RetryEnvError> {
+            match std::env::var(var) {
+                Ok(found) => match found.trim().parse::<u64>() {
+                    Ok(n) => Ok(Some(n)),
+                    Err(source) => Err(RetryEnvError { var, found, source }),
+                },
                 Err(_) => Ok(None),
             }
         };
@@ -78,6 +78,89 @@ impl RetryConfig {
             .finish();
         let frac = 0.5 + (r % 1000) as f64 / 2000.0;
         full.mul_f64(frac)
+    }
+}
+
+/// A retry setting in the environment (`CUSTODY_RETRY_BASE_MS`, ...) that is not a
+/// whole number.
+#[derive(Debug)]
+pub struct RetryEnvError {
+    pub var: &'static str,
+    pub found: String,
+    pub source: std::num::ParseIntError,
+}
+
+impl fmt::Display for RetryEnvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: expected a whole number, found {:?}",
+            self.var, self.found
+        )
+    }
+}
+
+impl std::error::Error for RetryEnvError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// Why an exchange produced no response to read. `label` names what was asked for (a
+/// Graph file, a token); no variant holds anything a server sent, only what the
+/// transport said about the connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestError {
+    /// The tenant's time limit ran out before an attempt or a wait; `last` is why the
+    /// previous attempt did not do (a status, a transport failure), if there was one.
+    OutOfTime { label: String, last: Option<String> },
+    /// The body is over `max` bytes: never retried, the server would send it again.
+    TooLarge {
+        label: String,
+        status: u16,
+        max: u64,
+    },
+    /// No response could be read (`reason`), `attempts` times.
+    Transport {
+        label: String,
+        reason: String,
+        attempts: u32,
+    },
+}
+
+impl fmt::Display for RequestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RequestError::OutOfTime { label, last } => {
+                write!(
+                    f,
+                    "{label}: stopped: the time limit for this tenant ran out (--tenant-timeout)"
+                )?;
+                match last {
+                    Some(why) => write!(f, " ({why})"),
+                    None => Ok(()),
+                }
+            }
+            RequestError::TooLarge { label, status, max } => write!(
+                f,
+                "{label}: HTTP {status}: the response is larger than the {max} byte limit (--max-response-bytes)"
+            ),
+            RequestError::Transport {
+                label,
+                reason,
+                attempts,
+            } => write!(f, "{label}: {reason} (gave up after {attempts} attempts)"),
+        }
+    }
+}
+
+impl std::error::Error for RequestError {}
+
+// The token requests (auth.rs) and the Veeam stage (veeam.rs) still hold a failed
+// request as text; they get it here until their errors hold a `RequestError`.
+impl From<RequestError> for String {
+    fn from(e: RequestError) -> String {
+        e.to_string()
     }
 }
 
@@ -124,29 +207,29 @@ enum Attempt {
         body: Vec<u8>,
     },
     Transport(String),
-    /// The body is over the size limit: never retried, the server would send it again.
-    TooLarge(String),
+}
+
+/// Why a response body was not read.
+enum BodyError {
+    /// Over the size limit: never retried, the server would send it again.
+    TooLarge,
+    Transport(String),
 }
 
 /// Reads a response body, refusing one over `max` bytes (by its `Content-Length` before
 /// reading, or once `max` bytes have arrived without an end).
-fn read_body(mut resp: reqwest::blocking::Response, max: u64) -> Result<Vec<u8>, Attempt> {
-    let too_large = || {
-        Attempt::TooLarge(format!(
-            "the response is larger than the {max} byte limit (--max-response-bytes)"
-        ))
-    };
+fn read_body(mut resp: reqwest::blocking::Response, max: u64) -> Result<Vec<u8>, BodyError> {
     if resp.content_length().is_some_and(|n| n > max) {
-        return Err(too_large());
+        return Err(BodyError::TooLarge);
     }
     let mut body = Vec::new();
     match (&mut resp)
         .take(max.saturating_add(1))
         .read_to_end(&mut body)
     {
-        Ok(_) if body.len() as u64 > max => Err(too_large()),
+        Ok(_) if body.len() as u64 > max => Err(BodyError::TooLarge),
         Ok(_) => Ok(body),
-        Err(e) => Err(Attempt::Transport(
+        Err(e) => Err(BodyError::Transport(
             match e.get_ref().and_then(|i| i.downcast_ref::<reqwest::Error>()) {
                 Some(re) => describe(re),
                 None => e.to_string(),
@@ -160,22 +243,25 @@ fn read_body(mut resp: reqwest::blocking::Response, max: u64) -> Result<Vec<u8>,
 /// when no response could be read at all, when the body is over the size limit (never
 /// retried: the server would send it again), when `build` fails (e.g. no token), or when
 /// `deadline` passes (no attempt and no wait runs beyond it). The request is rebuilt for
-/// every attempt, so a retry after a long wait gets a fresh token.
-pub fn send_with_retry(
+/// every attempt, so a retry after a long wait gets a fresh token. `E` is the caller's
+/// error: what `build` fails with (no token), able to hold a [`RequestError`].
+pub fn send_with_retry<E: From<RequestError>>(
     cfg: &RetryConfig,
     label: &str,
     deadline: Option<Instant>,
     log: &dyn Fn(&str),
-    build: impl Fn() -> Result<reqwest::blocking::RequestBuilder, String>,
-) -> Result<(u16, Vec<u8>), String> {
-    let out_of_time =
-        || format!("{label}: stopped: the time limit for this tenant ran out (--tenant-timeout)");
+    build: impl Fn() -> Result<reqwest::blocking::RequestBuilder, E>,
+) -> Result<(u16, Vec<u8>), E> {
+    let out_of_time = |last: Option<String>| RequestError::OutOfTime {
+        label: label.to_owned(),
+        last,
+    };
     let mut attempt = 0u32;
     loop {
         let timeout = match deadline {
             Some(d) => match d.checked_duration_since(Instant::now()) {
                 Some(left) if !left.is_zero() => cfg.timeout.min(left),
-                _ => return Err(out_of_time()),
+                _ => return Err(out_of_time(None).into()),
             },
             None => cfg.timeout,
         };
@@ -193,10 +279,15 @@ pub fn send_with_retry(
                         retry_after,
                         body,
                     },
-                    Err(Attempt::TooLarge(m)) => {
-                        return Err(format!("{label}: HTTP {status}: {m}"));
+                    Err(BodyError::TooLarge) => {
+                        return Err(RequestError::TooLarge {
+                            label: label.to_owned(),
+                            status,
+                            max: cfg.max_body,
+                        }
+                        .into());
                     }
-                    Err(other) => other,
+                    Err(BodyError::Transport(m)) => Attempt::Transport(m),
                 }
             }
             Err(e) => Attempt::Transport(describe(&e)),
@@ -218,22 +309,23 @@ pub fn send_with_retry(
                     _ => (cfg.backoff(attempt), format!("HTTP {status}")),
                 }
             }
-            Attempt::TooLarge(msg) => return Err(format!("{label}: {msg}")),
             Attempt::Transport(msg) => {
                 if deadline.is_some_and(|d| Instant::now() >= d) {
-                    return Err(format!("{} ({msg})", out_of_time()));
+                    return Err(out_of_time(Some(msg)).into());
                 }
                 if attempt >= cfg.max_retries {
-                    return Err(format!(
-                        "{label}: {msg} (gave up after {} attempts)",
-                        attempt + 1
-                    ));
+                    return Err(RequestError::Transport {
+                        label: label.to_owned(),
+                        reason: msg,
+                        attempts: attempt + 1,
+                    }
+                    .into());
                 }
                 (cfg.backoff(attempt), msg)
             }
         };
         if deadline.is_some_and(|d| Instant::now() + delay >= d) {
-            return Err(format!("{} ({why})", out_of_time()));
+            return Err(out_of_time(Some(why)).into());
         }
         attempt += 1;
         log(&format!(
@@ -278,6 +370,88 @@ mod tests {
         assert_eq!(server_text("a\x1b[31mb\nc"), "a [31mb c");
         let long = "x".repeat(2000);
         assert_eq!(server_text(&long).chars().count(), 501);
+    }
+
+    /// The caller's error type carries both its own failures and the exchange's.
+    #[derive(Debug, PartialEq)]
+    enum CallerError {
+        NoToken,
+        Request(RequestError),
+    }
+
+    impl From<RequestError> for CallerError {
+        fn from(e: RequestError) -> Self {
+            CallerError::Request(e)
+        }
+    }
+
+    #[test]
+    fn a_failing_build_is_the_callers_own_error_and_nothing_is_sent() {
+        let r = send_with_retry(&RetryConfig::default(), "f", None, &|_| {}, || {
+            Err(CallerError::NoToken)
+        });
+        assert_eq!(r, Err(CallerError::NoToken));
+    }
+
+    #[test]
+    fn a_tenant_out_of_time_is_a_typed_request_error_with_the_old_text() {
+        let client = reqwest::blocking::Client::new();
+        let past = Instant::now();
+        let r = send_with_retry(
+            &RetryConfig::default(),
+            "graph/users.json",
+            Some(past),
+            &|_| {},
+            || Ok::<_, CallerError>(client.get("http://127.0.0.1:9/never-sent")),
+        );
+        let Err(CallerError::Request(e)) = r else {
+            panic!("expected the time limit, got {r:?}");
+        };
+        assert_eq!(
+            e,
+            RequestError::OutOfTime {
+                label: "graph/users.json".into(),
+                last: None
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "graph/users.json: stopped: the time limit for this tenant ran out (--tenant-timeout)"
+        );
+        // Callers that still hold text (auth.rs, veeam.rs) get the same message.
+        assert_eq!(String::from(e.clone()), e.to_string());
+    }
+
+    #[test]
+    fn request_errors_read_as_before() {
+        assert_eq!(
+            RequestError::TooLarge {
+                label: "graph/users.json".into(),
+                status: 200,
+                max: 1024
+            }
+            .to_string(),
+            "graph/users.json: HTTP 200: the response is larger than the 1024 byte limit (--max-response-bytes)"
+        );
+        assert_eq!(
+            RequestError::Transport {
+                label: "token for tenant t".into(),
+                reason: "connection refused".into(),
+                attempts: 7
+            }
+            .to_string(),
+            "token for tenant t: connection refused (gave up after 7 attempts)"
+        );
+        let e = RetryEnvError {
+            var: "CUSTODY_MAX_RETRIES",
+            found: "many".into(),
+            source: "many".parse::<u64>().unwrap_err(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "CUSTODY_MAX_RETRIES: expected a whole number, found \"many\""
+        );
+        assert!(std::error::Error::source(&e).is_some());
     }
 
     #[test]

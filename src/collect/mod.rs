@@ -16,6 +16,7 @@
 pub mod auth;
 pub mod certificate;
 pub mod doctor;
+pub mod error;
 pub mod guard;
 pub mod http;
 pub mod restore_points;
@@ -34,6 +35,10 @@ use crate::policy::load::WorkingTree;
 use crate::policy::load_policy;
 use crate::progress::Reporter;
 use auth::{Credentials, Tokens};
+pub use error::{
+    CollectError, EndpointError, FetchError, NextLinkError, Redacted, SessionError, ShardError,
+    TimeoutError, WriteError,
+};
 use http::{RetryConfig, send_with_retry};
 use indicatif::{ProgressBar, ProgressStyle};
 use reqwest::Url;
@@ -94,12 +99,8 @@ pub struct CollectOptions {
 }
 
 /// Parses `--tenant-timeout`: seconds, or a number with `s`, `m` or `h` (`90s`, `30m`, `2h`).
-pub fn parse_timeout(s: &str) -> Result<Duration, String> {
-    let err = || {
-        format!(
-            "invalid time limit {s:?}: expected seconds or a number with s, m or h, e.g. 90s, 30m, 2h"
-        )
-    };
+pub fn parse_timeout(s: &str) -> Result<Duration, TimeoutError> {
+    let err = || TimeoutError(s.to_owned());
     let t = s.trim();
     let (num, per) = match t.char_indices().last() {
         Some((i, 's')) => (&t[..i], 1),
@@ -113,8 +114,8 @@ pub fn parse_timeout(s: &str) -> Result<Duration, String> {
 }
 
 /// Parses `--shard I/N` (1-based): `(i, n)` with `1 <= i <= n`.
-pub fn parse_shard(s: &str) -> Result<(usize, usize), String> {
-    let err = || format!("invalid shard {s:?}: expected I/N with 1 <= I <= N, e.g. 2/4");
+pub fn parse_shard(s: &str) -> Result<(usize, usize), ShardError> {
+    let err = || ShardError(s.to_owned());
     let (i, n) = s.split_once('/').ok_or_else(err)?;
     let i: usize = i.trim().parse().map_err(|_| err())?;
     let n: usize = n.trim().parse().map_err(|_| err())?;
@@ -136,11 +137,11 @@ pub fn shard<T: Ord + Clone>(items: &[T], i: usize, n: usize) -> Vec<T> {
         .collect()
 }
 
-/// One client's result.
+/// One client's result: the summary, or why it failed (scrubbed of the run's secrets).
 #[derive(Debug)]
 pub struct ClientOutcome {
     pub client: ClientId,
-    pub result: Result<String, String>,
+    pub result: Result<String, Redacted<CollectError>>,
 }
 
 /// A client's bar where bars are drawn (a terminal, not `-q`): the endpoints done.
@@ -173,15 +174,18 @@ pub fn collect(
     });
     let session = match session {
         Ok(s) => s,
-        Err(msg) => {
-            // Nothing can be collected: say why once, then fail every client with it.
-            report.notice(&format!("error: {msg}"));
+        Err(e) => {
+            // Nothing can be collected: say why once, then fail every client with it. No
+            // request was made, so the text holds nothing a server sent, and --graph-url
+            // is shown only when it cannot carry credentials: nothing to scrub.
+            report.notice(&format!("error: {e}"));
+            let none = auth::Redactor::default();
             return opts
                 .clients
                 .iter()
                 .map(|c| ClientOutcome {
                     client: c.clone(),
-                    result: Err(msg.clone()),
+                    result: Err(Redacted::new(CollectError::Session(e.clone()), &none)),
                 })
                 .collect();
         }
@@ -190,7 +194,9 @@ pub fn collect(
     let results = session.each_client(opts, report, |ctx| {
         let id = ctx.id;
         // Whatever a server said may be in the message: scrub it once more.
-        let result = ctx.run().map_err(|e| session.tokens.redactor().redact(&e));
+        let result = ctx
+            .run()
+            .map_err(|e| Redacted::new(e, session.tokens.redactor()));
         match &result {
             Ok(summary) => report.status(&format!("{id}: {summary}")),
             Err(e) => report.notice(&format!("{id}: error: {e}")),
@@ -256,26 +262,28 @@ struct Session {
 }
 
 impl Session {
-    fn open(opts: &CollectOptions, creds: Credentials) -> Result<Session, String> {
+    fn open(opts: &CollectOptions, creds: Credentials) -> Result<Session, SessionError> {
         let http = reqwest::blocking::Client::builder()
             .user_agent(concat!("custody/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(std::time::Duration::from_secs(30))
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|e| format!("cannot create the HTTP client: {}", http::describe(&e)))?;
+            .map_err(|e| SessionError::Client(http::describe(&e)))?;
         // A URL with a user name or password is never echoed: it may carry a secret.
         let shown = if opts.graph_url.contains('@') {
             "(not shown: it holds an '@', which may carry credentials)".to_owned()
         } else {
             format!("{:?}", opts.graph_url)
         };
+        let unusable = |problem| SessionError::GraphUrl {
+            shown: shown.clone(),
+            problem,
+        };
         let graph_root = Url::parse(&opts.graph_url)
-            .map_err(|e| format!("--graph-url {shown}: {e}"))
+            .map_err(|e| unusable(error::GraphUrlProblem::Parse(e)))
             .and_then(|u| match u.host_str() {
                 Some(_) if u.username().is_empty() && u.password().is_none() => Ok(u),
-                _ => Err(format!(
-                    "--graph-url {shown}: expected http(s)://host[:port] without credentials"
-                )),
+                _ => Err(unusable(error::GraphUrlProblem::NotAnOrigin)),
             })?;
         let collector = Collector::of(&creds);
         let tokens = Tokens::new(
@@ -384,37 +392,12 @@ impl Job {
     }
 
     /// Reads the body back as `check` will; `Err` names the file and JSON path.
-    fn validate(&self, bytes: &[u8]) -> Result<(), String> {
+    fn validate(&self, bytes: &[u8]) -> Result<(), EndpointError> {
         match self.endpoint {
             Some(e) => validate::endpoint_file(e, &self.file, bytes),
             None => validate::group_members_file_body(&self.file, bytes),
         }
-        .map_err(|d| format!("the response does not load as evidence: {d}"))
-    }
-}
-
-/// Why one endpoint has no file.
-enum FetchError {
-    /// Graph answered with an error status (after retries).
-    Http {
-        status: u16,
-        code: String,
-        message: String,
-    },
-    /// Anything else: transport, token, bad JSON, cancelled.
-    Other(String),
-}
-
-impl FetchError {
-    fn describe(&self) -> String {
-        match self {
-            FetchError::Http {
-                status,
-                code,
-                message,
-            } => format!("HTTP {status} {code}: {message}"),
-            FetchError::Other(m) => m.clone(),
-        }
+        .map_err(EndpointError::NotEvidence)
     }
 }
 
@@ -432,19 +415,16 @@ impl ClientCtx<'_> {
         self.progress.status(&line);
     }
 
-    fn run(&self) -> Result<String, String> {
+    fn run(&self) -> Result<String, CollectError> {
         let policy = load_policy(
             &WorkingTree(self.opts.repo.clone()),
             self.id,
             crate::controls::known(),
         )
-        .map_err(|d| {
-            let msgs: Vec<String> = d.iter().map(|d| d.to_string()).collect();
-            format!("policy does not load: {}", msgs.join("; "))
-        })?;
+        .map_err(CollectError::Policy)?;
         let tenant = policy.client.tenant_id.clone();
         if tenant.is_empty() {
-            return Err("client.toml has no tenant_id".into());
+            return Err(CollectError::NoTenantId);
         }
         let uses_m365 = policy
             .backup
@@ -460,8 +440,10 @@ impl ClientCtx<'_> {
             &self.opts.repo,
             &["evidence".to_owned(), client_rel.clone(), month_rel.clone()],
         )?;
-        std::fs::create_dir_all(&client_dir)
-            .map_err(|e| format!("cannot create {}: {e}", client_dir.display()))?;
+        std::fs::create_dir_all(&client_dir).map_err(|source| CollectError::CreateFolder {
+            path: client_dir.clone(),
+            source,
+        })?;
         let _lock = guard::MonthLock::acquire(&client_dir, &month, &client_rel)?;
         let final_dir = client_dir.join(&month);
         recover_and_clean(&client_dir, &month, &final_dir)?;
@@ -493,12 +475,14 @@ impl ClientCtx<'_> {
                 .inspect_err(|_| remove_partial(&partial)),
             Err(e) => {
                 remove_partial(&partial);
-                let kept = if final_dir.is_dir() {
-                    format!("; the existing {month} folder was kept")
+                Err(if final_dir.is_dir() {
+                    CollectError::MonthKept {
+                        month,
+                        source: Box::new(e),
+                    }
                 } else {
-                    String::new()
-                };
-                Err(format!("{e}{kept}"))
+                    e
+                })
             }
         };
         guard::unregister_cleanup(&partial);
@@ -513,12 +497,16 @@ impl ClientCtx<'_> {
         uses_m365: bool,
         searches: &[restore_points::Planned],
         veeam_plan: Option<&veeam::Plan>,
-    ) -> Result<String, String> {
+    ) -> Result<String, CollectError> {
         let started_at = now_rfc3339();
         {
             let _g = guard::write_guard();
-            std::fs::create_dir_all(partial.join("graph"))
-                .map_err(|e| format!("cannot create {}: {e}", partial.display()))?;
+            std::fs::create_dir_all(partial.join("graph")).map_err(|source| {
+                CollectError::CreateFolder {
+                    path: partial.to_path_buf(),
+                    source,
+                }
+            })?;
         }
         let wanted: Vec<&EndpointSpec> = ENDPOINTS
             .iter()
@@ -535,7 +523,9 @@ impl ClientCtx<'_> {
             let Some(bytes) = read_written(partial, e.file()) else {
                 continue; // refused (403) or not collected: nothing to expand
             };
-            groups.extend(validate::group_principals(e.file(), &bytes)?);
+            groups.extend(
+                validate::group_principals(e.file(), &bytes).map_err(CollectError::Groups)?,
+            );
         }
         let group_jobs: Vec<Job> = groups.iter().map(|g| Job::group_members(g)).collect();
         if let Some(b) = &bar {
@@ -568,7 +558,9 @@ impl ClientCtx<'_> {
         }
         endpoints.extend((0..group_jobs.len()).filter_map(|k| group_records.remove(&k)));
         // Restore points, once the protection units are in (each already read back).
-        let search = self.search_restore_points(searches, partial, tenant)?;
+        let search = self
+            .search_restore_points(searches, partial, tenant)
+            .map_err(CollectError::RestorePoints)?;
         self.log_record(&search);
         endpoints.push(search);
         // The client's Veeam jobs, when a server is given and backup.toml names jobs:
@@ -580,7 +572,10 @@ impl ClientCtx<'_> {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let rel = format!("evidence/{}/{name}", self.id);
-            endpoints.extend(self.collect_veeam(server, plan, partial, &rel)?);
+            endpoints.extend(
+                self.collect_veeam(server, plan, partial, &rel)
+                    .map_err(CollectError::Veeam)?,
+            );
             fresh.push("backup/veeam/");
         }
         let files = carry_over_files(final_dir, partial, &fresh)?;
@@ -621,9 +616,10 @@ impl ClientCtx<'_> {
                 exported_at_stated: None,
             }),
         };
-        let mut bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| e.to_string())?;
+        let mut bytes = serde_json::to_vec_pretty(&manifest).map_err(CollectError::Manifest)?;
         bytes.push(b'\n');
-        self.write_checked(&partial.join(MANIFEST), MANIFEST, &bytes)?;
+        self.write_checked(&partial.join(MANIFEST), MANIFEST, &bytes)
+            .map_err(CollectError::Write)?;
         let groups_note = if groups.is_empty() {
             String::new()
         } else {
@@ -644,11 +640,11 @@ impl ClientCtx<'_> {
         tenant: &str,
         partial: &Path,
         bar: Option<&ProgressBar>,
-    ) -> Result<BTreeMap<usize, EndpointRecord>, String> {
+    ) -> Result<BTreeMap<usize, EndpointRecord>, CollectError> {
         let cancel = AtomicBool::new(false);
         let next = AtomicUsize::new(0);
         let records: Mutex<BTreeMap<usize, EndpointRecord>> = Mutex::new(BTreeMap::new());
-        let failure: Mutex<Option<String>> = Mutex::new(None);
+        let failure: Mutex<Option<CollectError>> = Mutex::new(None);
         std::thread::scope(|s| {
             for _ in 0..REQUESTS_PER_TENANT.min(jobs.len()) {
                 s.spawn(|| {
@@ -673,7 +669,10 @@ impl ClientCtx<'_> {
                                 cancel.store(true, Ordering::SeqCst);
                                 let mut f = failure.lock().unwrap_or_else(|e| e.into_inner());
                                 if f.is_none() {
-                                    *f = Some(format!("{}: {e}", job.file));
+                                    *f = Some(CollectError::Endpoint {
+                                        file: job.file.clone(),
+                                        source: e,
+                                    });
                                 }
                             }
                         }
@@ -688,20 +687,28 @@ impl ClientCtx<'_> {
             if let Some(b) = bar {
                 b.finish_and_clear();
             }
-            return Err(format!("collection failed at {f}"));
+            return Err(f);
         }
         Ok(records.into_inner().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Writes a file of the new snapshot, unless it holds a secret of this run (a server
     /// that echoes the request into data would otherwise put the token into evidence).
-    fn write_checked(&self, path: &Path, rel: &str, bytes: &[u8]) -> Result<(), String> {
+    /// `E` is the caller's error, able to hold a [`WriteError`]: the Veeam stage keeps its
+    /// own.
+    fn write_checked<E: From<WriteError>>(
+        &self,
+        path: &Path,
+        rel: &str,
+        bytes: &[u8],
+    ) -> Result<(), E> {
         if self.tokens.redactor().found_in(bytes) {
-            return Err(format!(
-                "{rel} would contain the credential or an access token sent with the requests (a server echoing requests?); not stored"
-            ));
+            return Err(WriteError::HoldsSecret {
+                file: rel.to_owned(),
+            }
+            .into());
         }
-        write_file(path, bytes)
+        Ok(write_file(path, bytes)?)
     }
 
     /// Writes a Graph file of the new snapshot as stored: gzip-compressed as `<file>.gz`
@@ -713,12 +720,12 @@ impl ClientCtx<'_> {
         partial: &Path,
         file: &str,
         json: &[u8],
-    ) -> Result<(String, String), String> {
+    ) -> Result<(String, String), WriteError> {
         // The secret check reads the JSON itself: compressed, a token would not show.
         if self.tokens.redactor().found_in(json) {
-            return Err(format!(
-                "{file} would contain the credential or an access token sent with the requests (a server echoing requests?); not stored"
-            ));
+            return Err(WriteError::HoldsSecret {
+                file: file.to_owned(),
+            });
         }
         let gz_name = format!("{file}{}", crate::evidence::GZIP_SUFFIX);
         let (name, other, bytes) =
@@ -773,7 +780,7 @@ impl ClientCtx<'_> {
         partial: &Path,
         cancel: &AtomicBool,
         bar: Option<&ProgressBar>,
-    ) -> Result<EndpointRecord, String> {
+    ) -> Result<EndpointRecord, EndpointError> {
         let mut request = job.request.clone();
         let mut note = None;
         let mut outcome = self.fetch_reporting(job.shape, &request, &job.file, tenant, cancel, bar);
@@ -803,10 +810,13 @@ impl ClientCtx<'_> {
         };
         match outcome {
             Ok(f) => {
-                let mut bytes = serde_json::to_vec_pretty(&f.body).map_err(|e| e.to_string())?;
+                let mut bytes =
+                    serde_json::to_vec_pretty(&f.body).map_err(EndpointError::Serialize)?;
                 bytes.push(b'\n');
                 job.validate(&bytes)?;
-                let (stored, sha256) = self.write_evidence(partial, &job.file, &bytes)?;
+                let (stored, sha256) = self
+                    .write_evidence(partial, &job.file, &bytes)
+                    .map_err(EndpointError::Write)?;
                 rec.file = stored;
                 rec.status = Some(f.status);
                 rec.pages = Some(f.pages);
@@ -835,7 +845,7 @@ impl ClientCtx<'_> {
                 });
                 Ok(rec)
             }
-            Err(e) => Err(e.describe()),
+            Err(e) => Err(EndpointError::Fetch(e)),
         }
     }
 
@@ -874,13 +884,13 @@ impl ClientCtx<'_> {
             });
         }
         let Value::Object(mut first) = first else {
-            return Err(FetchError::Other("response is not a JSON object".into()));
+            return Err(FetchError::NotAnObject { first: true });
         };
         let mut next = take_next_link(&mut first);
         let mut values = match first.remove("value") {
             Some(Value::Array(v)) => v,
             _ => {
-                return Err(FetchError::Other("response has no \"value\" array".into()));
+                return Err(FetchError::NoValueArray { first: true });
             }
         };
         let mut pages = 1;
@@ -890,28 +900,24 @@ impl ClientCtx<'_> {
         let mut seen: HashSet<String> = HashSet::from([first_url]);
         while let Some(url) = next.take() {
             if cancel.load(Ordering::SeqCst) || guard::stopping() {
-                return Err(FetchError::Other("cancelled".into()));
+                return Err(FetchError::Cancelled);
             }
             if pages >= MAX_PAGES {
-                return Err(FetchError::Other(format!(
-                    "more than {MAX_PAGES} pages; stopped"
-                )));
+                return Err(FetchError::TooManyPages { max: MAX_PAGES });
             }
-            check_next_link(&url, self.graph_root).map_err(FetchError::Other)?;
+            check_next_link(&url, self.graph_root).map_err(FetchError::NextLink)?;
             if !seen.insert(url.clone()) {
-                return Err(FetchError::Other(format!(
-                    "@odata.nextLink loop: page {pages} links to a page already fetched; stopped"
-                )));
+                return Err(FetchError::Loop { pages });
             }
             let (_, page) = self.get_json(&url, file, tenant)?;
             let Value::Object(mut page) = page else {
-                return Err(FetchError::Other("page is not a JSON object".into()));
+                return Err(FetchError::NotAnObject { first: false });
             };
             next = take_next_link(&mut page);
             match page.remove("value") {
                 Some(Value::Array(v)) => values.extend(v),
                 _ => {
-                    return Err(FetchError::Other("page has no \"value\" array".into()));
+                    return Err(FetchError::NoValueArray { first: false });
                 }
             }
             pages += 1;
@@ -979,9 +985,8 @@ impl ClientCtx<'_> {
                     .bearer_auth(token.expose())
                     .header("accept", "application/json");
                     *used.lock().unwrap_or_else(|e| e.into_inner()) = Some(token);
-                    Ok(rb)
-                })
-                .map_err(FetchError::Other)?;
+                    Ok::<_, FetchError>(rb)
+                })?;
             if status == 401 && !refreshed {
                 self.log(&format!(
                     "{file}: HTTP 401 (token expired or revoked); refreshing the token"
@@ -993,19 +998,14 @@ impl ClientCtx<'_> {
                 continue;
             }
             if (300..400).contains(&status) {
-                return Err(FetchError::Other(format!(
-                    "HTTP {status} redirect refused: custody follows no redirects, so the access token is sent only to the Graph origin"
-                )));
+                return Err(FetchError::Redirect { status });
             }
             if (200..300).contains(&status) {
-                let v: Value = serde_json::from_slice(&body).map_err(|e| {
-                    FetchError::Other(format!("HTTP {status} with invalid JSON: {e}"))
-                })?;
+                let v: Value = serde_json::from_slice(&body)
+                    .map_err(|source| FetchError::InvalidJson { status, source })?;
                 if let Some(what) = validate::not_data(&v) {
                     let what = redactor.redact(&http::server_text(&what));
-                    return Err(FetchError::Other(format!(
-                        "HTTP {status} with {what}, not data"
-                    )));
+                    return Err(FetchError::NotData { status, what });
                 }
                 return Ok((status, v));
             }
@@ -1023,9 +1023,8 @@ impl ClientCtx<'_> {
 
 /// A `@odata.nextLink` may be followed only on the configured Graph origin (scheme, host
 /// and port) and without credentials in it: the bearer token goes with every request.
-fn check_next_link(link: &str, graph: &Url) -> Result<(), String> {
-    let url = Url::parse(link)
-        .map_err(|_| "@odata.nextLink is not an absolute URL; not followed".to_owned())?;
+fn check_next_link(link: &str, graph: &Url) -> Result<(), NextLinkError> {
+    let url = Url::parse(link).map_err(|_| NextLinkError::NotAbsolute)?;
     let origin = |u: &Url| {
         format!(
             "{}://{}:{}",
@@ -1035,14 +1034,13 @@ fn check_next_link(link: &str, graph: &Url) -> Result<(), String> {
         )
     };
     if origin(&url) != origin(graph) {
-        return Err(format!(
-            "@odata.nextLink points to {}, not the Graph origin {}; not followed (the access token is sent only to the Graph origin)",
-            http::server_text(&origin(&url)),
-            origin(graph)
-        ));
+        return Err(NextLinkError::OffOrigin {
+            found: http::server_text(&origin(&url)),
+            graph: origin(graph),
+        });
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err("@odata.nextLink carries a user name or password; not followed".into());
+        return Err(NextLinkError::Credentials);
     }
     Ok(())
 }
@@ -1083,31 +1081,36 @@ fn now_rfc3339() -> String {
 
 /// Every write into a partial folder: under the shared write guard, so an interrupt
 /// never removes the folder while a write could re-create part of it.
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     let _g = guard::write_guard();
     if guard::stopping() {
-        return Err("interrupted".into());
+        return Err(WriteError::Interrupted);
     }
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        std::fs::create_dir_all(parent).map_err(|source| WriteError::CreateFolder {
+            path: parent.to_path_buf(),
+            source,
+        })?;
     }
-    let mut f =
-        std::fs::File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let cannot_write = |source| WriteError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut f = std::fs::File::create(path).map_err(cannot_write)?;
     f.write_all(bytes)
         .and_then(|_| f.sync_all())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        .map_err(cannot_write)
 }
 
 /// The gzip-compressed form of a Graph file (deterministic: no name or time in the header).
-fn gzip(json: &[u8]) -> Result<Vec<u8>, String> {
+fn gzip(json: &[u8]) -> Result<Vec<u8>, WriteError> {
     let mut enc = flate2::write::GzEncoder::new(
         Vec::with_capacity(json.len() / 8),
         flate2::Compression::default(),
     );
     enc.write_all(json)
         .and_then(|()| enc.finish())
-        .map_err(|e| format!("cannot compress: {e}"))
+        .map_err(WriteError::Compress)
 }
 
 /// A Graph file this run wrote into `partial`, as JSON (inflated when it was stored
@@ -1134,13 +1137,16 @@ fn carry_over_files(
     final_dir: &Path,
     partial: &Path,
     fresh: &[&str],
-) -> Result<BTreeMap<String, String>, String> {
+) -> Result<BTreeMap<String, String>, CollectError> {
     let mut files = BTreeMap::new();
     if !final_dir.is_dir() {
         return Ok(files);
     }
     for entry in walkdir::WalkDir::new(final_dir).sort_by_file_name() {
-        let entry = entry.map_err(|e| format!("cannot read {}: {e}", final_dir.display()))?;
+        let entry = entry.map_err(|source| CollectError::WalkPrevious {
+            path: final_dir.to_path_buf(),
+            source,
+        })?;
         if !entry.file_type().is_file() {
             continue;
         }
@@ -1154,8 +1160,10 @@ fn carry_over_files(
         {
             continue;
         }
-        let bytes = std::fs::read(entry.path())
-            .map_err(|e| format!("cannot read {}: {e}", entry.path().display()))?;
+        let bytes = std::fs::read(entry.path()).map_err(|source| CollectError::ReadPrevious {
+            path: entry.path().to_path_buf(),
+            source,
+        })?;
         write_file(&partial.join(rel), &bytes)?;
         files.insert(rel_s, sha256_hex(&bytes));
     }
@@ -1166,7 +1174,7 @@ fn carry_over_files(
 /// left aside by an interrupted swap, and removes partial folders of earlier runs for
 /// this month. Only real folders are touched: a link planted under such a name is
 /// neither followed nor removed.
-fn recover_and_clean(client_dir: &Path, month: &str, final_dir: &Path) -> Result<(), String> {
+fn recover_and_clean(client_dir: &Path, month: &str, final_dir: &Path) -> Result<(), CollectError> {
     let Ok(entries) = std::fs::read_dir(client_dir) else {
         return Ok(());
     };
@@ -1179,18 +1187,15 @@ fn recover_and_clean(client_dir: &Path, month: &str, final_dir: &Path) -> Result
             continue;
         }
         if !e.file_type().is_ok_and(|t| t.is_dir()) {
-            return Err(format!(
-                "{} is not a folder custody left behind (a link or a file under that name); remove it",
-                path.display()
-            ));
+            return Err(CollectError::LeftBehind { path });
         }
         let _g = guard::write_guard();
         if old && !final_dir.exists() {
             std::fs::rename(&path, final_dir)
-                .map_err(|err| format!("cannot restore {}: {err}", path.display()))?;
+                .map_err(|source| CollectError::Restore { path, source })?;
         } else {
             std::fs::remove_dir_all(&path)
-                .map_err(|err| format!("cannot remove stale {}: {err}", path.display()))?;
+                .map_err(|source| CollectError::RemoveStale { path, source })?;
         }
     }
     Ok(())
@@ -1210,21 +1215,26 @@ fn swap_into_place(
     month: &str,
     partial: &Path,
     final_dir: &Path,
-) -> Result<(), String> {
+) -> Result<(), CollectError> {
     let _g = guard::write_guard();
     if guard::stopping() {
-        return Err("interrupted".into());
+        return Err(CollectError::Interrupted);
     }
+    let into_place = |source| CollectError::MoveIntoPlace {
+        month: month.to_owned(),
+        source,
+    };
     if !final_dir.exists() {
-        return std::fs::rename(partial, final_dir)
-            .map_err(|e| format!("cannot move the new {month} into place: {e}"));
+        return std::fs::rename(partial, final_dir).map_err(into_place);
     }
     let old = client_dir.join(format!(".{month}.old-{}", std::process::id()));
-    std::fs::rename(final_dir, &old)
-        .map_err(|e| format!("cannot set the old {month} aside: {e}"))?;
+    std::fs::rename(final_dir, &old).map_err(|source| CollectError::SetAside {
+        month: month.to_owned(),
+        source,
+    })?;
     if let Err(e) = std::fs::rename(partial, final_dir) {
         let _ = std::fs::rename(&old, final_dir);
-        return Err(format!("cannot move the new {month} into place: {e}"));
+        return Err(into_place(e));
     }
     let _ = std::fs::remove_dir_all(&old);
     Ok(())
@@ -1251,6 +1261,10 @@ mod tests {
     #[test]
     fn shard_parsing_and_selection() {
         assert_eq!(parse_shard("2/4"), Ok((2, 4)));
+        assert_eq!(
+            parse_shard("5/4").map_err(|e| e.to_string()),
+            Err("invalid shard \"5/4\": expected I/N with 1 <= I <= N, e.g. 2/4".to_owned())
+        );
         for bad in ["0/4", "5/4", "1/0", "x/4", "2", "2/4/1", ""] {
             assert!(parse_shard(bad).is_err(), "{bad}");
         }
@@ -1258,6 +1272,50 @@ mod tests {
         assert_eq!(shard(&ids, 1, 2), vec!["a", "c", "e"]);
         assert_eq!(shard(&ids, 2, 2), vec!["b", "d"]);
         assert_eq!(shard(&ids, 1, 1), vec!["a", "b", "c", "d", "e"]);
+    }
+
+    #[test]
+    fn a_bad_time_limit_names_the_value_as_given() {
+        assert_eq!(parse_timeout("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_timeout(" 2h"), Ok(Duration::from_secs(7200)));
+        for bad in ["0", "soon", "5d", "", "-1m"] {
+            assert_eq!(
+                parse_timeout(bad),
+                Err(TimeoutError(bad.to_owned())),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            parse_timeout("soon").unwrap_err().to_string(),
+            "invalid time limit \"soon\": expected seconds or a number with s, m or h, e.g. 90s, 30m, 2h"
+        );
+    }
+
+    #[test]
+    fn a_next_link_leaves_graph_only_for_no_one() {
+        let graph = Url::parse("https://graph.microsoft.com").unwrap();
+        assert_eq!(
+            check_next_link(
+                "https://graph.microsoft.com/v1.0/users?$skiptoken=x",
+                &graph
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            check_next_link("/v1.0/users?$skiptoken=x", &graph),
+            Err(NextLinkError::NotAbsolute)
+        );
+        assert_eq!(
+            check_next_link("https://graph.microsoft.com:8443/v1.0/users", &graph),
+            Err(NextLinkError::OffOrigin {
+                found: "https://graph.microsoft.com:8443".into(),
+                graph: "https://graph.microsoft.com:443".into()
+            })
+        );
+        assert_eq!(
+            check_next_link("https://u:p@graph.microsoft.com/v1.0/users", &graph),
+            Err(NextLinkError::Credentials)
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::evidence::graph::{Collection, ProtectionUnit};
 use crate::evidence::restore_points::{self as rp, RestorePointSearches};
 use crate::model::Workload;
 use crate::policy::Policy;
+use std::fmt;
 
 /// The protection units files a search takes its units from.
 pub(super) const UNITS_FILES: [Endpoint; 3] = [
@@ -69,7 +70,79 @@ pub(super) fn request_body(
 /// fails, as for any endpoint).
 enum Stop {
     Refused(EndpointRecord),
-    Failed(String),
+    Failed(SearchError),
+}
+
+/// Why a search call failed.
+#[derive(Debug)]
+pub enum SearchError {
+    /// Answered with a body that is not a `restorePointSearchResponse` object.
+    NotAnObject,
+    Fetch(FetchError),
+    /// Ctrl-C or SIGTERM while searching.
+    Interrupted,
+}
+
+impl fmt::Display for SearchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SearchError::NotAnObject => {
+                f.write_str("a search answered with a body that is not a JSON object")
+            }
+            SearchError::Fetch(e) => e.fmt(f),
+            SearchError::Interrupted => f.write_str("interrupted"),
+        }
+    }
+}
+
+impl std::error::Error for SearchError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SearchError::Fetch(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Why the restore point searches have no file.
+#[derive(Debug)]
+pub enum RestorePointsError {
+    /// A protection units file this run wrote does not load back: the first problem.
+    Units(crate::diagnostic::Diagnostic),
+    /// The first query window starts before any representable time.
+    Start(jiff::Error),
+    Search(SearchError),
+    Serialize(serde_json::Error),
+    /// The searches file does not load as evidence: the first problem.
+    NotEvidence(crate::diagnostic::Diagnostic),
+    Write(WriteError),
+}
+
+impl fmt::Display for RestorePointsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RestorePointsError::Units(d) => d.fmt(f),
+            RestorePointsError::Start(e) => e.fmt(f),
+            RestorePointsError::Search(e) => write!(f, "{}: {e}", rp::FILE),
+            RestorePointsError::Serialize(e) => e.fmt(f),
+            RestorePointsError::NotEvidence(d) => {
+                write!(f, "the searches do not load as evidence: {d}")
+            }
+            RestorePointsError::Write(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for RestorePointsError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            RestorePointsError::Start(e) => Some(e),
+            RestorePointsError::Search(e) => Some(e),
+            RestorePointsError::Serialize(e) => Some(e),
+            RestorePointsError::Write(e) => Some(e),
+            RestorePointsError::Units(_) | RestorePointsError::NotEvidence(_) => None,
+        }
+    }
 }
 
 impl ClientCtx<'_> {
@@ -80,7 +153,7 @@ impl ClientCtx<'_> {
         plan: &[Planned],
         partial: &Path,
         tenant: &str,
-    ) -> Result<EndpointRecord, String> {
+    ) -> Result<EndpointRecord, RestorePointsError> {
         let mut rec = EndpointRecord {
             file: rp::FILE.to_owned(),
             request: Some(format!("POST {}", rp::REQUEST)),
@@ -114,7 +187,7 @@ impl ClientCtx<'_> {
             };
             let units: Collection<ProtectionUnit> =
                 crate::evidence::parse_json(endpoint.file(), &bytes[..])
-                    .map_err(|d| d.to_string())?;
+                    .map_err(RestorePointsError::Units)?;
             let protected: Vec<&str> = units
                 .value
                 .iter()
@@ -123,7 +196,7 @@ impl ClientCtx<'_> {
                 .collect();
             let chosen = rp::sample(protected.iter().copied(), self.restore_point_sample);
             let from = jiff::Timestamp::from_second(month.start().as_second() - p.rpo_secs)
-                .map_err(|e| e.to_string())?;
+                .map_err(RestorePointsError::Start)?;
             let mut bodies = Vec::new();
             for (a, b) in rp::windows(from, now, p.rpo_secs) {
                 for batch in chosen.chunks(rp::UNITS_PER_CALL) {
@@ -143,7 +216,7 @@ impl ClientCtx<'_> {
             let calls = match self.run_searches(&bodies, tenant, &rec) {
                 Ok(calls) => calls,
                 Err(Stop::Refused(r)) => return Ok(r),
-                Err(Stop::Failed(e)) => return Err(format!("{}: {e}", rp::FILE)),
+                Err(Stop::Failed(e)) => return Err(RestorePointsError::Search(e)),
             };
             n_calls += calls.len() as u64;
             searches.push(serde_json::json!({
@@ -157,11 +230,13 @@ impl ClientCtx<'_> {
             }));
         }
         let body = serde_json::json!({ "searches": searches });
-        let mut bytes = serde_json::to_vec_pretty(&body).map_err(|e| e.to_string())?;
+        let mut bytes = serde_json::to_vec_pretty(&body).map_err(RestorePointsError::Serialize)?;
         bytes.push(b'\n');
         crate::evidence::parse_json::<RestorePointSearches>(rp::FILE, &bytes[..])
-            .map_err(|d| format!("the searches do not load as evidence: {d}"))?;
-        let (stored, sha256) = self.write_evidence(partial, rp::FILE, &bytes)?;
+            .map_err(RestorePointsError::NotEvidence)?;
+        let (stored, sha256) = self
+            .write_evidence(partial, rp::FILE, &bytes)
+            .map_err(RestorePointsError::Write)?;
         rec.file = stored;
         rec.request = Some(format!("POST {} ({n_calls} calls)", rp::REQUEST));
         rec.status = Some(200);
@@ -203,7 +278,7 @@ impl ClientCtx<'_> {
                                 if response.is_object() {
                                     Ok(serde_json::json!({"request": body, "status": status, "response": response}))
                                 } else {
-                                    Err(Stop::Failed("a search answered with a body that is not a JSON object".into()))
+                                    Err(Stop::Failed(SearchError::NotAnObject))
                                 }
                             }
                             Err(FetchError::Http { status, code, message })
@@ -221,7 +296,7 @@ impl ClientCtx<'_> {
                                     ..rec.clone()
                                 }))
                             }
-                            Err(e) => Err(Stop::Failed(e.describe())),
+                            Err(e) => Err(Stop::Failed(SearchError::Fetch(e))),
                         };
                         match result {
                             Ok(v) => {
@@ -240,7 +315,7 @@ impl ClientCtx<'_> {
             return Err(e);
         }
         if guard::stopping() {
-            return Err(Stop::Failed("interrupted".into()));
+            return Err(Stop::Failed(SearchError::Interrupted));
         }
         Ok(out
             .into_inner()

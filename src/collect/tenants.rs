@@ -178,7 +178,7 @@ pub enum TenantsError {
     /// `--partner-tenant` is not a GUID (shortened).
     PartnerTenant(String),
     /// No Graph session (credentials, URLs), as collect's session says.
-    Session(String),
+    Session(SessionError),
     /// The relationships cannot be fetched: why, scrubbed of secrets.
     Relationships(String),
     /// A Graph answer (`what`) that is not the documented shape.
@@ -241,7 +241,8 @@ impl fmt::Display for TenantsError {
                 f,
                 "--partner-tenant: expected the partner tenant id (a GUID), found {found:?}"
             ),
-            TenantsError::Session(e) | TenantsError::Relationships(e) => f.write_str(e),
+            TenantsError::Session(e) => e.fmt(f),
+            TenantsError::Relationships(e) => f.write_str(e),
             TenantsError::Shape { what, source } => {
                 write!(f, "{what}: value.{}: {}", source.path(), source.inner())
             }
@@ -285,6 +286,7 @@ impl fmt::Display for ScaffoldError {
 impl std::error::Error for TenantsError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
+            TenantsError::Session(e) => Some(e),
             TenantsError::Shape { source, .. } => Some(source),
             TenantsError::Scaffold { problem, .. } => Some(problem),
             _ => None,
@@ -332,7 +334,7 @@ pub fn tenants(
     let relationships: Vec<Relationship> = {
         let f = ctx
             .fetch(Shape::Collection, RELATIONSHIPS, "delegatedAdminRelationships", partner, &cancel)
-            .map_err(|e| TenantsError::Relationships(redact(format!("delegatedAdminRelationships: {} (needs DelegatedAdminRelationship.Read.All in the partner tenant)", e.describe()))))?;
+            .map_err(|e| TenantsError::Relationships(redact(format!("delegatedAdminRelationships: {e} (needs DelegatedAdminRelationship.Read.All in the partner tenant)"))))?;
         let values = f.body.get("value").cloned().unwrap_or(Value::Null);
         serde_path_to_error::deserialize(values).map_err(|source| TenantsError::Shape {
             what: "delegatedAdminRelationships",
@@ -364,8 +366,7 @@ pub fn tenants(
             }
         }
         Err(e) => notes.push(redact(format!(
-            "delegatedAdminCustomers not read ({}); customers are listed from the relationships",
-            e.describe()
+            "delegatedAdminCustomers not read ({e}); customers are listed from the relationships"
         ))),
     }
 

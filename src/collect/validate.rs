@@ -8,6 +8,7 @@ use crate::evidence::endpoints::Endpoint;
 use crate::evidence::graph::{self, Collection};
 use crate::evidence::parse_json;
 use serde_json::Value;
+use std::fmt;
 
 /// The files whose expanded `principal` may be a group.
 pub const PRINCIPAL_FILES: [Endpoint; 3] = [
@@ -58,15 +59,46 @@ pub fn not_data(body: &Value) -> Option<String> {
     }
 }
 
+/// Why the groups holding a role cannot be named from a role file.
+#[derive(Debug)]
+pub enum GroupPrincipalError {
+    /// The file does not load (it was validated when written, so this is a change on disk).
+    Parse(Diagnostic),
+    /// A group principal's id (`found`, debug-quoted, or none) at `/value/<index>` is
+    /// not a GUID, so it cannot name the members' file.
+    NotAGuid {
+        rel: String,
+        index: usize,
+        found: Option<String>,
+    },
+}
+
+impl fmt::Display for GroupPrincipalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GroupPrincipalError::Parse(d) => d.fmt(f),
+            GroupPrincipalError::NotAGuid { rel, index, found } => write!(
+                f,
+                "{rel}: /value/{index}/principal/id: a group principal's id must be a GUID, found {}; its members are not collected under that name",
+                found
+                    .as_ref()
+                    .map_or_else(|| "none".to_owned(), |s| format!("{s:?}"))
+            ),
+        }
+    }
+}
+
+impl std::error::Error for GroupPrincipalError {}
+
 /// The ids of the groups among the expanded principals of a role file (already
 /// validated), each checked to be a GUID before it names a file. Lower-cased, so one
 /// group is fetched once whatever the case Graph used.
-pub fn group_principals(rel: &str, bytes: &[u8]) -> Result<Vec<String>, String> {
+pub fn group_principals(rel: &str, bytes: &[u8]) -> Result<Vec<String>, GroupPrincipalError> {
     #[derive(serde::Deserialize)]
     struct Row {
         principal: Option<Value>,
     }
-    let rows = parse_json::<Collection<Row>>(rel, bytes).map_err(|d| d.to_string())?;
+    let rows = parse_json::<Collection<Row>>(rel, bytes).map_err(GroupPrincipalError::Parse)?;
     let mut ids = Vec::new();
     for (i, row) in rows.value.iter().enumerate() {
         let Some(p) = &row.principal else { continue };
@@ -79,10 +111,11 @@ pub fn group_principals(rel: &str, bytes: &[u8]) -> Result<Vec<String>, String> 
         match p["id"].as_str() {
             Some(id) if crate::policy::load::is_guid(id) => ids.push(id.to_ascii_lowercase()),
             other => {
-                return Err(format!(
-                    "{rel}: /value/{i}/principal/id: a group principal's id must be a GUID, found {}; its members are not collected under that name",
-                    other.map_or_else(|| "none".to_owned(), |s| format!("{s:?}"))
-                ));
+                return Err(GroupPrincipalError::NotAGuid {
+                    rel: rel.to_owned(),
+                    index: i,
+                    found: other.map(str::to_owned),
+                });
             }
         }
     }
@@ -126,7 +159,9 @@ mod tests {
             ["aaaaaaaa-1111-2222-3333-444444444444"]
         );
         let bad = br##"{"value":[{"principal":{"@odata.type":"#microsoft.graph.group","id":"../../etc"}}]}"##;
-        let e = group_principals("graph/roleAssignments.json", bad).unwrap_err();
+        let e = group_principals("graph/roleAssignments.json", bad)
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("/value/0/principal/id") && e.contains("GUID"),
             "{e}"

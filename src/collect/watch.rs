@@ -106,7 +106,7 @@ pub enum SinceError {
     /// Days outside 1 to 90.
     Days(String),
     /// Not a time limit either, as `parse_timeout` says.
-    Time(String),
+    Time(TimeoutError),
 }
 
 impl fmt::Display for SinceError {
@@ -116,20 +116,28 @@ impl fmt::Display for SinceError {
                 f,
                 "invalid duration {s:?}: days must be 1 to 90 (the audit log keeps 30 days)"
             ),
-            SinceError::Time(e) => f.write_str(e),
+            SinceError::Time(e) => e.fmt(f),
         }
     }
 }
 
-impl std::error::Error for SinceError {}
+impl std::error::Error for SinceError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SinceError::Time(e) => Some(e),
+            SinceError::Days(_) => None,
+        }
+    }
+}
 
 /// Why a watch did not run (no session), or one tenant's read stopped.
 #[derive(Debug)]
 pub enum WatchError {
     /// No Graph session (credentials, URLs), as collect's session says.
-    Session(String),
-    /// A Graph request for `file` failed: why.
-    Fetch { file: String, reason: String },
+    Session(SessionError),
+    /// A Graph request for `file` failed: why (as Graph said it, so the text is scrubbed
+    /// before it is shown).
+    Fetch { file: String, source: FetchError },
     /// A Graph answer for `file` that is not the documented shape.
     Shape {
         file: String,
@@ -140,8 +148,8 @@ pub enum WatchError {
 impl fmt::Display for WatchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            WatchError::Session(e) => f.write_str(e),
-            WatchError::Fetch { file, reason } => write!(f, "{file}: {reason}"),
+            WatchError::Session(e) => e.fmt(f),
+            WatchError::Fetch { file, source } => write!(f, "{file}: {source}"),
             WatchError::Shape { file, source } => {
                 write!(f, "{file}: value.{}: {}", source.path(), source.inner())
             }
@@ -152,8 +160,9 @@ impl fmt::Display for WatchError {
 impl std::error::Error for WatchError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
+            WatchError::Session(e) => Some(e),
+            WatchError::Fetch { source, .. } => Some(source),
             WatchError::Shape { source, .. } => Some(source),
-            _ => None,
         }
     }
 }
@@ -424,9 +433,9 @@ fn get_values<T: serde::de::DeserializeOwned>(
     let cancel = AtomicBool::new(false);
     let f = ctx
         .fetch(Shape::Collection, request, file, tenant, &cancel)
-        .map_err(|e| WatchError::Fetch {
+        .map_err(|source| WatchError::Fetch {
             file: file.to_owned(),
-            reason: e.describe(),
+            source,
         })?;
     *requests += f.pages;
     let values = f.body.get("value").cloned().unwrap_or(Value::Null);
