@@ -109,15 +109,131 @@ pub fn parse_mapped(
     parse_with(file, text, &layout)
 }
 
+/// What is wrong with one value of a job row; each becomes a diagnostic at the row's
+/// CSV line. The words are for the MSP who reads the export: they name the column and
+/// what was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum RowProblem {
+    /// backup-jobs.csv: a status that is not success, warning or failed.
+    Status { found: String },
+    /// A mapped export: a status `status_map` does not map (`known` lists what it maps).
+    UnmappedStatus {
+        found: String,
+        column: String,
+        known: Vec<String>,
+    },
+    /// backup-jobs.csv: a workload that is none of the four.
+    Workload { found: String },
+    /// A mapped export: a workload neither known nor in `workload_map`.
+    UnmappedWorkload { found: String, column: String },
+    /// backup-jobs.csv: a time that is not RFC 3339.
+    Timestamp { column: String, found: String },
+    /// A mapped export: a time not in the export's date format (`None`: the defaults).
+    Date {
+        column: String,
+        found: String,
+        format: Option<String>,
+    },
+    /// A mapped export: a civil time and no `utc_offset` to place it.
+    NoOffset { column: String, found: String },
+    /// A mapped export: the offset cannot place the time (out of range).
+    OutOfRange {
+        column: String,
+        found: String,
+        why: String,
+    },
+    /// A required column is empty.
+    Required { column: String },
+    /// An item count that is not a whole number.
+    NotANumber { column: String, found: String },
+    /// More items protected than in scope.
+    MoreProtectedThanTotal {
+        protected_column: String,
+        protected: u64,
+        total_column: String,
+        total: u64,
+    },
+}
+
+impl std::fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RowProblem::Status { found } => write!(
+                f,
+                "`status` must be success, warning or failed, found {found:?}"
+            ),
+            RowProblem::UnmappedStatus {
+                found,
+                column,
+                known,
+            } => write!(
+                f,
+                "unknown status {found:?} in column {column:?}: add it to `status_map` in backup.toml [csv] (it maps {})",
+                known
+                    .iter()
+                    .map(|k| format!("{k:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            RowProblem::Workload { found } => write!(
+                f,
+                "`workload` must be exchange, onedrive, sharepoint or teams, found {found:?}"
+            ),
+            RowProblem::UnmappedWorkload { found, column } => write!(
+                f,
+                "unknown workload {found:?} in column {column:?}: expected exchange, onedrive, sharepoint or teams, or a name in `workload_map`"
+            ),
+            RowProblem::Timestamp { column, found } => write!(
+                f,
+                "`{column}` must be an RFC 3339 timestamp like 2026-11-03T01:00:00Z, found {found:?}"
+            ),
+            RowProblem::Date {
+                column,
+                found,
+                format,
+            } => write!(
+                f,
+                "column {column:?}: {found:?} is not a date in {}",
+                format.as_deref().map_or_else(
+                    || "RFC 3339 (2026-11-03T01:00:00Z) or YYYY-MM-DD HH:MM[:SS]; set `date_format` in backup.toml [csv] for other formats".to_owned(),
+                    |f| format!("the format {f:?} (`date_format`)")
+                )
+            ),
+            RowProblem::NoOffset { column, found } => write!(
+                f,
+                "column {column:?}: {found:?} has no UTC offset: set `utc_offset` in backup.toml [csv] to the export's time zone offset (\"+00:00\" for UTC)"
+            ),
+            RowProblem::OutOfRange { column, found, why } => {
+                write!(f, "column {column:?}: {found:?}: {why}")
+            }
+            RowProblem::Required { column } => write!(f, "`{column}` is required"),
+            RowProblem::NotANumber { column, found } => {
+                write!(f, "`{column}` must be a whole number, found {found:?}")
+            }
+            RowProblem::MoreProtectedThanTotal {
+                protected_column,
+                protected,
+                total_column,
+                total,
+            } => write!(
+                f,
+                "`{protected_column}` ({protected}) exceeds `{total_column}` ({total})"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for RowProblem {}
+
 /// A status: `Ok(Some)` a finished run, `Ok(None)` one still running (not counted).
-fn status_of(layout: &Layout, v: Option<&str>) -> Result<Option<JobStatus>, String> {
+fn status_of(layout: &Layout, v: Option<&str>) -> Result<Option<JobStatus>, RowProblem> {
     match layout.mapping {
-        None => v.and_then(JobStatus::parse).map(Some).ok_or_else(|| {
-            format!(
-                "`status` must be success, warning or failed, found {:?}",
-                v.unwrap_or("")
-            )
-        }),
+        None => v
+            .and_then(JobStatus::parse)
+            .map(Some)
+            .ok_or_else(|| RowProblem::Status {
+                found: v.unwrap_or("").to_owned(),
+            }),
         Some(m) => {
             let v = v.unwrap_or("").trim();
             match m
@@ -130,21 +246,17 @@ fn status_of(layout: &Layout, v: Option<&str>) -> Result<Option<JobStatus>, Stri
                 Some(MappedStatus::Warning) => Ok(Some(JobStatus::Warning)),
                 Some(MappedStatus::Failed) => Ok(Some(JobStatus::Failed)),
                 Some(MappedStatus::Running) => Ok(None),
-                None => Err(format!(
-                    "unknown status {v:?} in column {:?}: add it to `status_map` in backup.toml [csv] (it maps {})",
-                    layout.status,
-                    m.status_map
-                        .iter()
-                        .map(|(k, _)| format!("{k:?}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )),
+                None => Err(RowProblem::UnmappedStatus {
+                    found: v.to_owned(),
+                    column: layout.status.to_owned(),
+                    known: m.status_map.iter().map(|(k, _)| k.clone()).collect(),
+                }),
             }
         }
     }
 }
 
-fn workload_of(layout: &Layout, v: Option<&str>) -> Result<Workload, String> {
+fn workload_of(layout: &Layout, v: Option<&str>) -> Result<Workload, RowProblem> {
     let v = v.unwrap_or("").trim();
     let mapped = layout.mapping.and_then(|m| {
         m.workload_map
@@ -152,23 +264,26 @@ fn workload_of(layout: &Layout, v: Option<&str>) -> Result<Workload, String> {
             .find(|(k, _)| k.eq_ignore_ascii_case(v))
             .map(|(_, w)| *w)
     });
-    mapped.or_else(|| Workload::parse(v)).ok_or_else(|| match layout.mapping {
-        None => format!("`workload` must be exchange, onedrive, sharepoint or teams, found {v:?}"),
-        Some(_) => format!(
-            "unknown workload {v:?} in column {:?}: expected exchange, onedrive, sharepoint or teams, or a name in `workload_map`",
-            layout.workload
-        ),
-    })
+    mapped
+        .or_else(|| Workload::parse(v))
+        .ok_or_else(|| match layout.mapping {
+            None => RowProblem::Workload {
+                found: v.to_owned(),
+            },
+            Some(_) => RowProblem::UnmappedWorkload {
+                found: v.to_owned(),
+                column: layout.workload.to_owned(),
+            },
+        })
 }
 
 /// A date as the layout writes it.
-fn time_of(layout: &Layout, column: &str, v: &str) -> Result<Timestamp, String> {
+fn time_of(layout: &Layout, column: &str, v: &str) -> Result<Timestamp, RowProblem> {
     let v = v.trim();
     let Some(m) = layout.mapping else {
-        return v.parse::<Timestamp>().map_err(|_| {
-            format!(
-                "`{column}` must be an RFC 3339 timestamp like 2026-11-03T01:00:00Z, found {v:?}"
-            )
+        return v.parse::<Timestamp>().map_err(|_| RowProblem::Timestamp {
+            column: column.to_owned(),
+            found: v.to_owned(),
         });
     };
     if let Ok(t) = v.parse::<Timestamp>() {
@@ -187,23 +302,24 @@ fn time_of(layout: &Layout, column: &str, v: &str) -> Result<Timestamp, String> 
             .parse::<jiff::civil::DateTime>()
             .map_err(|e| e.to_string()),
     };
-    let civil = civil.map_err(|_| {
-        format!(
-            "column {column:?}: {v:?} is not a date in {}",
-            m.date_format.as_deref().map_or_else(
-                || "RFC 3339 (2026-11-03T01:00:00Z) or YYYY-MM-DD HH:MM[:SS]; set `date_format` in backup.toml [csv] for other formats".to_owned(),
-                |f| format!("the format {f:?} (`date_format`)")
-            )
-        )
+    let civil = civil.map_err(|_| RowProblem::Date {
+        column: column.to_owned(),
+        found: v.to_owned(),
+        format: m.date_format.clone(),
     })?;
     let Some(secs) = m.utc_offset_seconds else {
-        return Err(format!(
-            "column {column:?}: {v:?} has no UTC offset: set `utc_offset` in backup.toml [csv] to the export's time zone offset (\"+00:00\" for UTC)"
-        ));
+        return Err(RowProblem::NoOffset {
+            column: column.to_owned(),
+            found: v.to_owned(),
+        });
     };
     jiff::tz::Offset::from_seconds(secs)
         .and_then(|o| o.to_timestamp(civil))
-        .map_err(|e| format!("column {column:?}: {v:?}: {e}"))
+        .map_err(|e| RowProblem::OutOfRange {
+            column: column.to_owned(),
+            found: v.to_owned(),
+            why: e.to_string(),
+        })
 }
 
 fn parse_with(file: &str, text: &str, layout: &Layout) -> (Vec<BackupJob>, Vec<Diagnostic>) {
@@ -298,19 +414,21 @@ fn parse_with(file: &str, text: &str, layout: &Layout) -> (Vec<BackupJob>, Vec<D
         let workload = workload_of(layout, get(layout.workload))
             .map_err(|e| problems.push(e))
             .ok();
-        let time = |name: &str, problems: &mut Vec<String>| -> Option<Timestamp> {
+        let time = |name: &str, problems: &mut Vec<RowProblem>| -> Option<Timestamp> {
             let v = get(name)?;
             time_of(layout, name, v).map_err(|e| problems.push(e)).ok()
         };
         let started_at = time(layout.start, &mut problems);
         if get(layout.start).is_none() {
-            problems.push(format!("`{}` is required", layout.start));
+            problems.push(RowProblem::Required {
+                column: layout.start.to_owned(),
+            });
         }
         let finished_at = time(layout.end, &mut problems);
         let status = status_of(layout, get(layout.status))
             .map_err(|e| problems.push(e))
             .ok();
-        let count = |name: Option<&str>, problems: &mut Vec<String>| -> Option<u64> {
+        let count = |name: Option<&str>, problems: &mut Vec<RowProblem>| -> Option<u64> {
             let name = name?;
             let v = get(name)?;
             // Exports written for people group thousands ("1,204").
@@ -320,7 +438,12 @@ fn parse_with(file: &str, text: &str, layout: &Layout) -> (Vec<BackupJob>, Vec<D
                 .collect();
             digits
                 .parse()
-                .map_err(|_| problems.push(format!("`{name}` must be a whole number, found {v:?}")))
+                .map_err(|_| {
+                    problems.push(RowProblem::NotANumber {
+                        column: name.to_owned(),
+                        found: v.to_owned(),
+                    })
+                })
                 .ok()
         };
         let items_total = count(layout.items_total, &mut problems);
@@ -328,11 +451,12 @@ fn parse_with(file: &str, text: &str, layout: &Layout) -> (Vec<BackupJob>, Vec<D
         if let (Some(t), Some(p)) = (items_total, items_protected)
             && p > t
         {
-            problems.push(format!(
-                "`{}` ({p}) exceeds `{}` ({t})",
-                layout.items_protected.unwrap_or_default(),
-                layout.items_total.unwrap_or_default()
-            ));
+            problems.push(RowProblem::MoreProtectedThanTotal {
+                protected_column: layout.items_protected.unwrap_or_default().to_owned(),
+                protected: p,
+                total_column: layout.items_total.unwrap_or_default().to_owned(),
+                total: t,
+            });
         }
         match (workload, started_at, status, problems.is_empty()) {
             // A run still going is no result yet.
@@ -352,7 +476,7 @@ fn parse_with(file: &str, text: &str, layout: &Layout) -> (Vec<BackupJob>, Vec<D
                 for p in problems {
                     diags.push(Diagnostic {
                         line: Some(line as usize),
-                        ..Diagnostic::file(file, p)
+                        ..Diagnostic::file(file, p.to_string())
                     });
                 }
             }

@@ -459,14 +459,18 @@ fn session_status(s: &str) -> Result<Option<JobStatus>, ()> {
     }
 }
 
+/// A value that is not a timestamp with an offset (each caller says which field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct NotATimestamp;
+
 /// A Veeam timestamp (RFC 3339 with up to seven fraction digits and an offset);
 /// `Ok(None)` for the empty and year-1 values an unfinished session carries.
-fn parse_time(s: &str) -> Result<Option<Timestamp>, String> {
+fn parse_time(s: &str) -> Result<Option<Timestamp>, NotATimestamp> {
     let t = s.trim();
     if t.is_empty() || t.starts_with("0001-01-01") {
         return Ok(None);
     }
-    t.parse::<Timestamp>().map(Some).map_err(|_| s.to_owned())
+    t.parse::<Timestamp>().map(Some).map_err(|_| NotATimestamp)
 }
 
 /// A collection file read: its items with their index, and the JSON pointer they sit under.

@@ -180,23 +180,43 @@ fn read_inventory(dir: &Path) -> Option<std::collections::HashSet<String>> {
     (lines.next()? == INVENTORY_HEAD).then(|| lines.map(str::to_owned).collect())
 }
 
+/// An entry of a site that is neither a regular file nor a folder, or cannot be read
+/// or named: custody writes none, so it is never on a site's list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotAFile {
+    /// Site-relative (shown lossily when not UTF-8), or "an unreadable entry".
+    pub entry: String,
+}
+
+impl fmt::Display for NotAFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.entry)
+    }
+}
+
+impl std::error::Error for NotAFile {}
+
 /// The regular files of `dir` (site-relative, `/`-separated, sorted), without the
 /// marker and the inventory; `Err` names the first entry that is neither a file nor a
 /// folder, or cannot be read.
-pub fn site_files(dir: &Path) -> Result<Vec<String>, String> {
+pub fn site_files(dir: &Path) -> Result<Vec<String>, NotAFile> {
     let mut files = Vec::new();
     for e in walkdir::WalkDir::new(dir).min_depth(1).sort_by_file_name() {
-        let e = e.map_err(|_| "an unreadable entry".to_owned())?;
+        let e = e.map_err(|_| NotAFile {
+            entry: "an unreadable entry".to_owned(),
+        })?;
         let rel = e.path().strip_prefix(dir).unwrap_or(e.path());
         let Some(rel) = rel.to_str().map(|r| r.replace('\\', "/")) else {
-            return Err(rel.to_string_lossy().into_owned());
+            return Err(NotAFile {
+                entry: rel.to_string_lossy().into_owned(),
+            });
         };
         let t = e.file_type();
         if t.is_dir() {
             continue;
         }
         if !t.is_file() {
-            return Err(rel);
+            return Err(NotAFile { entry: rel });
         }
         if rel != MARKER && rel != INVENTORY {
             files.push(rel);
@@ -209,7 +229,7 @@ pub fn site_files(dir: &Path) -> Result<Vec<String>, String> {
 fn unlisted_file(dir: &Path, listed: &std::collections::HashSet<String>) -> Option<String> {
     match site_files(dir) {
         Ok(files) => files.into_iter().find(|f| !listed.contains(f)),
-        Err(entry) => Some(entry),
+        Err(e) => Some(e.entry),
     }
 }
 

@@ -191,8 +191,8 @@ impl SiteWriter {
         // while it holds nothing else. A failure here drops the staged site, as a failed
         // build does; `out` is untouched.
         let listed = output::site_files(&self.staging)
-            .map_err(|rel| SiteError::Write {
-                rel,
+            .map_err(|e| SiteError::Write {
+                rel: e.entry,
                 source: std::io::Error::other("not a regular file"),
             })
             .and_then(|files| {
