@@ -97,19 +97,6 @@ fn a_broken_veeam_session_is_located_by_file_and_json_path_and_exits_2() {
 const PASSWORD: &str = "Veeam-P@ssw0rd-value";
 const VEEAM_TOKEN: &str = "veeam-ACCESS-TOKEN-value";
 
-fn copy_tree(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from) {
-        let e = e.expect("walk");
-        let rel = e.path().strip_prefix(from).expect("under");
-        let dest = to.join(rel);
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).expect("mkdir");
-        } else {
-            std::fs::copy(e.path(), &dest).expect("copy");
-        }
-    }
-}
-
 /// A Veeam session as the per-job endpoint returns it.
 fn session(job: &str, i: usize) -> Value {
     let day = 1 + (i % 20);
@@ -128,7 +115,7 @@ fn collect_fetches_only_the_clients_veeam_jobs_with_every_page_and_keeps_secrets
     let month = custody::month::Month::current().to_string();
     let dir = tempfile::tempdir().expect("tempdir");
     let src = Path::new(env!("CARGO_MANIFEST_DIR"));
-    copy_tree(
+    crate::support::files::copy_tree(
         &src.join("clients/northwind"),
         &dir.path().join("clients/northwind"),
     );

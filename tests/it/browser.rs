@@ -144,7 +144,7 @@ fn pages_reflow_at_320_px_and_pass_axe_with_a_light_brand_colour() {
     let repo = tmp.path().join("repo");
     let source = Path::new(env!("CARGO_MANIFEST_DIR"));
     for dir in ["clients", "evidence"] {
-        copy_tree(&source.join(dir), &repo.join(dir));
+        crate::support::files::copy_tree(&source.join(dir), &repo.join(dir));
     }
     let toml = repo.join("clients/fabrikam/client.toml");
     let text = std::fs::read_to_string(&toml).unwrap();
@@ -450,19 +450,6 @@ fn axe_problems(v: &serde_json::Value, width: u32, dark: bool) -> Vec<String> {
         ));
     }
     problems
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let rel = entry.path().strip_prefix(from).unwrap();
-        let dest = to.join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else if entry.file_type().is_file() {
-            std::fs::copy(entry.path(), &dest).unwrap();
-        }
-    }
 }
 
 /// Proves the browser detector: a page with an inline script, a `style=` attribute and a

@@ -23,29 +23,16 @@ pub(crate) fn repo(month: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let src = Path::new(env!("CARGO_MANIFEST_DIR"));
     for c in ["fabrikam", "northwind", "tailspin"] {
-        copy_tree(
+        crate::support::files::copy_tree(
             &src.join("clients").join(c),
             &dir.path().join("clients").join(c),
         );
     }
-    copy_tree(
+    crate::support::files::copy_tree(
         &src.join("evidence/northwind/2026-11"),
         &dir.path().join("evidence/northwind").join(month),
     );
     dir
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from) {
-        let e = e.unwrap();
-        let rel = e.path().strip_prefix(from).unwrap();
-        let dest = to.join(rel);
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
-    }
 }
 
 fn dot_entries(client_dir: &Path) -> Vec<String> {
@@ -1422,7 +1409,7 @@ fn collect_never_reads_or_writes_evidence_through_a_link() {
         let ev = dir.path().join("evidence");
         let nw = ev.join("northwind");
         // What lies outside: a month of evidence and a private file.
-        copy_tree(&nw, &outside.path().join("northwind"));
+        crate::support::files::copy_tree(&nw, &outside.path().join("northwind"));
         std::fs::write(outside.path().join("private.csv"), "private,outside,data\n").unwrap();
         match case {
             "client folder" => {
@@ -1438,7 +1425,7 @@ fn collect_never_reads_or_writes_evidence_through_a_link() {
                 .unwrap();
             }
             "evidence folder" => {
-                copy_tree(&ev, &outside.path().join("evidence"));
+                crate::support::files::copy_tree(&ev, &outside.path().join("evidence"));
                 std::fs::remove_dir_all(&ev).unwrap();
                 std::os::unix::fs::symlink(outside.path().join("evidence"), &ev).unwrap();
             }

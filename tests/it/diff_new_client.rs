@@ -13,21 +13,6 @@ use std::path::Path;
 /// The day of every diff here: the waivers below are in force on it.
 const DAY: &str = "2026-12-05";
 
-fn copy_tree(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from)
-        .into_iter()
-        .filter_map(Result::ok)
-    {
-        let rel = e.path().strip_prefix(from).expect("below the source");
-        let dest = to.join(rel);
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).expect("mkdir");
-        } else if e.file_type().is_file() {
-            std::fs::copy(e.path(), &dest).expect("copy");
-        }
-    }
-}
-
 fn samples() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("clients")
 }
@@ -97,10 +82,10 @@ fn edit(path: &Path, from: &str, to: &str) {
 fn red_team_repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    copy_tree(&samples().join("fabrikam"), &root.join("clients/fabrikam"));
+    crate::support::files::copy_tree(&samples().join("fabrikam"), &root.join("clients/fabrikam"));
     commit_all(&Repository::init(root).unwrap());
     let c = root.join("clients/contoso");
-    copy_tree(&root.join("clients/fabrikam"), &c);
+    crate::support::files::copy_tree(&root.join("clients/fabrikam"), &c);
     let tenant = std::fs::read_to_string(c.join("client.toml"))
         .unwrap()
         .lines()
@@ -226,7 +211,7 @@ fn a_qualifying_waiver_in_the_new_client_justifies_only_its_own_control() {
 fn a_new_client_at_default_strength_passes_the_review() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    copy_tree(&samples().join("fabrikam"), &root.join("clients/fabrikam"));
+    crate::support::files::copy_tree(&samples().join("fabrikam"), &root.join("clients/fabrikam"));
     commit_all(&Repository::init(root).unwrap());
     let c = root.join("clients/newco");
     std::fs::create_dir_all(&c).unwrap();
@@ -287,7 +272,7 @@ fn the_sample_clients_added_to_an_empty_repository_list_every_weakening_they_con
     std::fs::create_dir_all(root.join("clients")).unwrap();
     std::fs::write(root.join("clients/README.md"), "one folder per client\n").unwrap();
     commit_all(&Repository::init(root).unwrap());
-    copy_tree(&samples(), &root.join("clients"));
+    crate::support::files::copy_tree(&samples(), &root.join("clients"));
     let (code, doc) = diff(root);
     assert_eq!(code, 1);
     let mut listing = String::new();

@@ -332,18 +332,6 @@ fn an_old_pack_without_provenance_still_verifies_and_says_not_recorded() {
 
 // ---------------------------------------------------------------- collect → pack → verify
 
-fn copy_tree(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from) {
-        let e = e.unwrap();
-        let dest = to.join(e.path().strip_prefix(from).unwrap());
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
-    }
-}
-
 /// Every byte a directory tree holds, zip entries inflated.
 fn all_bytes(dir: &Path) -> Vec<u8> {
     let mut out = Vec::new();
@@ -372,7 +360,7 @@ fn collect_records_who_collected_and_the_pack_and_verify_carry_it_never_the_secr
     let dir = tempfile::tempdir().unwrap();
     let repo = dir.path().join("repo");
     let src = Path::new(env!("CARGO_MANIFEST_DIR"));
-    copy_tree(
+    crate::support::files::copy_tree(
         &src.join("clients/northwind"),
         &repo.join("clients/northwind"),
     );

@@ -26,30 +26,17 @@ fn custody() -> Command {
     c
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read_dir") {
-        let e = e.expect("entry");
-        let dest = to.join(e.file_name());
-        if e.file_type().expect("type").is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).expect("copy");
-        }
-    }
-}
-
 /// The sample client's policy and its last two months, in a fresh repository.
 fn sample_client() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
     let repo = dir.path().join("repo");
     let sample = Path::new(env!("CARGO_MANIFEST_DIR"));
-    copy_dir(
+    crate::support::files::copy_tree(
         &sample.join("clients").join(CLIENT),
         &repo.join("clients").join(CLIENT),
     );
     for m in ["2026-10", MONTH] {
-        copy_dir(
+        crate::support::files::copy_tree(
             &sample.join("evidence").join(CLIENT).join(m),
             &repo.join("evidence").join(CLIENT).join(m),
         );
@@ -310,7 +297,7 @@ fn northwind() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("clients/northwind");
     let dest = dir.path().join("clients/northwind");
-    copy_dir(&src, &dest);
+    crate::support::files::copy_tree(&src, &dest);
     let backup = dest.join("backup.toml");
     let text = std::fs::read_to_string(&backup).expect("backup.toml");
     std::fs::write(

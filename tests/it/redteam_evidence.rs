@@ -20,19 +20,6 @@ fn custody() -> Command {
     c
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
-
 /// The sample repository's policies and evidence (fabrikam and northwind), in a temporary
 /// folder that is not a git repository (the working tree is the policy).
 fn sample_repo() -> (tempfile::TempDir, PathBuf) {
@@ -41,7 +28,10 @@ fn sample_repo() -> (tempfile::TempDir, PathBuf) {
     let sample = Path::new(env!("CARGO_MANIFEST_DIR"));
     for client in [FABRIKAM, "northwind"] {
         for top in ["clients", "evidence"] {
-            copy_dir(&sample.join(top).join(client), &repo.join(top).join(client));
+            crate::support::files::copy_tree(
+                &sample.join(top).join(client),
+                &repo.join(top).join(client),
+            );
         }
     }
     (dir, repo)

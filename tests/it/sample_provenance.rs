@@ -182,19 +182,6 @@ fn the_sample_site_verifies_and_names_who_collected_each_month() {
     );
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let dest = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_dir(&p, &dest);
-        } else {
-            std::fs::copy(&p, &dest).unwrap();
-        }
-    }
-}
-
 /// A month whose manifest predates provenance (written before custody recorded it)
 /// still builds and verifies, and verify says the provenance is not recorded: never a
 /// collector made up, and no "Evidence:" line on the month page.
@@ -203,7 +190,7 @@ fn a_month_without_recorded_provenance_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let repo = dir.path().join("repo");
     for sub in ["clients/northwind", "evidence/northwind"] {
-        copy_dir(&sample_repo().join(sub), &repo.join(sub));
+        crate::support::files::copy_tree(&sample_repo().join(sub), &repo.join(sub));
     }
     let manifest = repo.join("evidence/northwind/2026-11/manifest.json");
     let mut m: serde_json::Value =

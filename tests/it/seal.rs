@@ -18,30 +18,17 @@ fn custody() -> Command {
     c
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
-
 /// The sample client's policy and one month of its evidence, as a hand export: the Graph
 /// files, backup records and restore tests, without the manifest `collect` wrote.
 fn hand_exported_month() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let repo = dir.path().join("repo");
     let sample = Path::new(env!("CARGO_MANIFEST_DIR"));
-    copy_dir(
+    crate::support::files::copy_tree(
         &sample.join("clients").join(CLIENT),
         &repo.join("clients").join(CLIENT),
     );
-    copy_dir(
+    crate::support::files::copy_tree(
         &sample.join("evidence").join(CLIENT).join(MONTH),
         &month_dir(&repo),
     );

@@ -130,28 +130,13 @@ fn statuses(root: &Path, id: &ClientId) -> BTreeMap<String, Status> {
         .collect()
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    for e in walkdir::WalkDir::new(from)
-        .into_iter()
-        .filter_map(Result::ok)
-    {
-        let rel = e.path().strip_prefix(from).expect("below the source");
-        let dest = to.join(rel);
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).expect("mkdir");
-        } else if e.file_type().is_file() {
-            std::fs::copy(e.path(), &dest).expect("copy");
-        }
-    }
-}
-
 /// The bases: every sample client's latest month, and two small generated tenants.
 /// Each test gets its own copies, so tests mutate files in parallel without meeting.
 fn bases(dir: &Path) -> Vec<Base> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR"));
     let sample = dir.join("sample");
     for sub in ["clients", "evidence"] {
-        copy_tree(&src.join(sub), &sample.join(sub));
+        crate::support::files::copy_tree(&src.join(sub), &sample.join(sub));
     }
     let generated = dir.join("generated");
     gen_repo::generate(&gen_repo::GenOptions {

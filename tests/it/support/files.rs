@@ -22,3 +22,17 @@ pub fn tree(dir: &Path) -> Tree {
         })
         .collect()
 }
+
+/// Copies the folders and regular files under `from` to `to` (created as needed); other
+/// entries (links, sockets) are left out.
+pub fn copy_tree(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from) {
+        let e = e.unwrap();
+        let dest = to.join(e.path().strip_prefix(from).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else if e.file_type().is_file() {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+}
