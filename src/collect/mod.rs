@@ -54,6 +54,47 @@ pub const DEFAULT_GRAPH_URL: &str = "https://graph.microsoft.com";
 pub const DEFAULT_LOGIN_URL: &str = "https://login.microsoftonline.com";
 /// Requests in flight per tenant (Graph throttles per app and tenant).
 pub const REQUESTS_PER_TENANT: usize = 3;
+
+/// Runs `work` over `items` on at most [`REQUESTS_PER_TENANT`] threads (one tenant's
+/// share of Graph), results keyed by the item's index. The first failure cancels the
+/// rest (items not yet started are skipped; `work` sees the flag to stop early) and is
+/// the result; so does Ctrl-C, through [`guard::stopping`], which leaves the items not
+/// started out of the map.
+fn bounded<I: Sync, T: Send, E: Send>(
+    items: &[I],
+    work: impl Fn(&I, &AtomicBool) -> Result<T, E> + Sync,
+) -> Result<BTreeMap<usize, T>, E> {
+    let cancel = AtomicBool::new(false);
+    let next = AtomicUsize::new(0);
+    let done: Mutex<BTreeMap<usize, T>> = Mutex::new(BTreeMap::new());
+    let failure: Mutex<Option<E>> = Mutex::new(None);
+    std::thread::scope(|s| {
+        for _ in 0..REQUESTS_PER_TENANT.min(items.len()) {
+            s.spawn(|| {
+                while !cancel.load(Ordering::SeqCst) && !guard::stopping() {
+                    let k = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(item) = items.get(k) else { break };
+                    match work(item, &cancel) {
+                        Ok(v) => {
+                            done.lock().unwrap_or_else(|e| e.into_inner()).insert(k, v);
+                        }
+                        Err(e) => {
+                            cancel.store(true, Ordering::SeqCst);
+                            failure
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .get_or_insert(e);
+                        }
+                    }
+                }
+            });
+        }
+    });
+    match failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        Some(e) => Err(e),
+        None => Ok(done.into_inner().unwrap_or_else(|e| e.into_inner())),
+    }
+}
 /// Safety bound on `@odata.nextLink` pages per endpoint.
 const MAX_PAGES: u32 = 10_000;
 /// Default `--compress-above`: a Graph file whose JSON is larger is stored gzip-compressed
@@ -641,55 +682,30 @@ impl ClientCtx<'_> {
         partial: &Path,
         bar: Option<&ProgressBar>,
     ) -> Result<BTreeMap<usize, EndpointRecord>, CollectError> {
-        let cancel = AtomicBool::new(false);
-        let next = AtomicUsize::new(0);
-        let records: Mutex<BTreeMap<usize, EndpointRecord>> = Mutex::new(BTreeMap::new());
-        let failure: Mutex<Option<CollectError>> = Mutex::new(None);
-        std::thread::scope(|s| {
-            for _ in 0..REQUESTS_PER_TENANT.min(jobs.len()) {
-                s.spawn(|| {
-                    loop {
-                        if cancel.load(Ordering::SeqCst) || guard::stopping() {
-                            break;
-                        }
-                        let k = next.fetch_add(1, Ordering::SeqCst);
-                        let Some(job) = jobs.get(k) else { break };
-                        if let Some(b) = bar {
-                            b.set_message(job.file.trim_start_matches("graph/").to_owned());
-                        }
-                        match self.endpoint(job, tenant, partial, &cancel, bar) {
-                            Ok(rec) => {
-                                self.log_record(&rec);
-                                records
-                                    .lock()
-                                    .unwrap_or_else(|e| e.into_inner())
-                                    .insert(k, rec);
-                            }
-                            Err(e) => {
-                                cancel.store(true, Ordering::SeqCst);
-                                let mut f = failure.lock().unwrap_or_else(|e| e.into_inner());
-                                if f.is_none() {
-                                    *f = Some(CollectError::Endpoint {
-                                        file: job.file.clone(),
-                                        source: e,
-                                    });
-                                }
-                            }
-                        }
-                        if let Some(b) = bar {
-                            b.inc(1);
-                        }
-                    }
-                });
-            }
-        });
-        if let Some(f) = failure.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        let result = bounded(jobs, |job, cancel| {
             if let Some(b) = bar {
-                b.finish_and_clear();
+                b.set_message(job.file.trim_start_matches("graph/").to_owned());
             }
-            return Err(f);
+            let rec = self
+                .endpoint(job, tenant, partial, cancel, bar)
+                .map_err(|e| CollectError::Endpoint {
+                    file: job.file.clone(),
+                    source: e,
+                });
+            if let Ok(rec) = &rec {
+                self.log_record(rec);
+            }
+            if let Some(b) = bar {
+                b.inc(1);
+            }
+            rec
+        });
+        if result.is_err()
+            && let Some(b) = bar
+        {
+            b.finish_and_clear();
         }
-        Ok(records.into_inner().unwrap_or_else(|e| e.into_inner()))
+        result
     }
 
     /// Writes a file of the new snapshot, unless it holds a secret of this run (a server

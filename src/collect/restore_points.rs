@@ -258,69 +258,49 @@ impl ClientCtx<'_> {
             self.opts.graph_url.trim_end_matches('/'),
             rp::REQUEST
         );
-        let next = AtomicUsize::new(0);
-        let cancel = AtomicBool::new(false);
-        let out: Mutex<BTreeMap<usize, Value>> = Mutex::new(BTreeMap::new());
-        let stop: Mutex<Option<Stop>> = Mutex::new(None);
-        std::thread::scope(|s| {
-            for _ in 0..REQUESTS_PER_TENANT.min(bodies.len()) {
-                s.spawn(|| {
-                    loop {
-                        if cancel.load(Ordering::SeqCst) || guard::stopping() {
-                            break;
-                        }
-                        let k = next.fetch_add(1, Ordering::SeqCst);
-                        let Some(body) = bodies.get(k) else { break };
-                        let sent = body.to_string();
-                        let result = match self.send_json(&url, Some(sent.as_bytes()), rp::FILE, tenant) {
-                            Ok((status, response)) => {
-                                // Answers are objects (`restorePointSearchResponse`).
-                                if response.is_object() {
-                                    Ok(serde_json::json!({"request": body, "status": status, "response": response}))
-                                } else {
-                                    Err(Stop::Failed(SearchError::NotAnObject))
-                                }
-                            }
-                            Err(FetchError::Http { status, code, message })
-                                if status == 403 || is_licence_refusal(status, &code) =>
-                            {
-                                let licence = is_licence_refusal(status, &code);
-                                Err(Stop::Refused(EndpointRecord {
-                                    status: Some(status),
-                                    missing: Some(if licence { "not_licensed" } else { "permission_missing" }.into()),
-                                    reason: Some(if message.is_empty() {
-                                        code
-                                    } else {
-                                        format!("{message} ({code}; needs {})", rp::PERMISSION)
-                                    }),
-                                    ..rec.clone()
-                                }))
-                            }
-                            Err(e) => Err(Stop::Failed(SearchError::Fetch(e))),
-                        };
-                        match result {
-                            Ok(v) => {
-                                out.lock().unwrap_or_else(|e| e.into_inner()).insert(k, v);
-                            }
-                            Err(e) => {
-                                cancel.store(true, Ordering::SeqCst);
-                                stop.lock().unwrap_or_else(|e| e.into_inner()).get_or_insert(e);
-                            }
-                        }
+        let out = bounded(bodies, |body, _| {
+            let sent = body.to_string();
+            match self.send_json(&url, Some(sent.as_bytes()), rp::FILE, tenant) {
+                Ok((status, response)) => {
+                    // Answers are objects (`restorePointSearchResponse`).
+                    if response.is_object() {
+                        Ok(
+                            serde_json::json!({"request": body, "status": status, "response": response}),
+                        )
+                    } else {
+                        Err(Stop::Failed(SearchError::NotAnObject))
                     }
-                });
+                }
+                Err(FetchError::Http {
+                    status,
+                    code,
+                    message,
+                }) if status == 403 || is_licence_refusal(status, &code) => {
+                    let licence = is_licence_refusal(status, &code);
+                    Err(Stop::Refused(EndpointRecord {
+                        status: Some(status),
+                        missing: Some(
+                            if licence {
+                                "not_licensed"
+                            } else {
+                                "permission_missing"
+                            }
+                            .into(),
+                        ),
+                        reason: Some(if message.is_empty() {
+                            code
+                        } else {
+                            format!("{message} ({code}; needs {})", rp::PERMISSION)
+                        }),
+                        ..rec.clone()
+                    }))
+                }
+                Err(e) => Err(Stop::Failed(SearchError::Fetch(e))),
             }
-        });
-        if let Some(e) = stop.into_inner().unwrap_or_else(|e| e.into_inner()) {
-            return Err(e);
-        }
+        })?;
         if guard::stopping() {
             return Err(Stop::Failed(SearchError::Interrupted));
         }
-        Ok(out
-            .into_inner()
-            .unwrap_or_else(|e| e.into_inner())
-            .into_values()
-            .collect())
+        Ok(out.into_values().collect())
     }
 }
