@@ -354,6 +354,47 @@ pub fn server_text(s: &str) -> String {
 }
 
 #[cfg(test)]
+mod service_url_tests {
+    use super::*;
+
+    /// Red team: `http://` to any host sent the client secret in clear text.
+    #[test]
+    fn plain_http_is_for_loopback_only() {
+        for ok in [
+            "https://graph.microsoft.com",
+            "https://veeam.msp.example:4443/v8",
+            "http://127.0.0.1:8080",
+            "http://127.8.9.10",
+            "http://localhost:1234",
+            "http://[::1]:9000",
+        ] {
+            assert_eq!(check_service_url("--graph-url", ok), Ok(()), "{ok}");
+        }
+        for plain in [
+            "http://192.0.2.2:18765",
+            "http://graph.microsoft.com",
+            "http://localhost.evil.example",
+            "http://[::2]",
+            "http://10.0.0.1",
+        ] {
+            let e = check_service_url("--login-url", plain).unwrap_err();
+            assert!(e.plain_http, "{plain}");
+            assert!(
+                e.to_string()
+                    .contains("is plain http to a host that is not this machine")
+            );
+        }
+        let e = check_service_url("--graph-url", "ftp://x").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "--graph-url: expected an http(s) URL, found \"ftp://x\""
+        );
+        let e = check_service_url("--veeam-url", "http://u:hunter2@10.0.0.1").unwrap_err();
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -469,4 +510,67 @@ mod tests {
             assert!(c.backoff(30) <= Duration::from_secs(1));
         }
     }
+}
+
+/// Why a service URL (`--graph-url`, `--login-url`, `--veeam-url`) is refused before
+/// anything is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceUrlError {
+    pub flag: &'static str,
+    /// As given; not shown when it holds an '@' (it may carry credentials).
+    pub url: String,
+    /// Plain http to a host that is not this machine.
+    pub plain_http: bool,
+}
+
+impl fmt::Display for ServiceUrlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = if self.url.contains('@') {
+            "(not shown: it holds an '@', which may carry credentials)".to_owned()
+        } else {
+            format!("{:?}", self.url)
+        };
+        if self.plain_http {
+            write!(
+                f,
+                "{}: {shown} is plain http to a host that is not this machine: client secrets, tokens and passwords would cross the network unencrypted. Use https (plain http is accepted for loopback stand-ins only)",
+                self.flag
+            )
+        } else {
+            write!(f, "{}: expected an http(s) URL, found {shown}", self.flag)
+        }
+    }
+}
+
+impl std::error::Error for ServiceUrlError {}
+
+/// Checks a service URL given on the command line: `https://`, or `http://` to this
+/// machine only (`localhost`, `127.0.0.0/8`, `::1`: the stand-ins tests and local proxies
+/// use), since the client secret, the tokens and the Veeam password travel in requests to
+/// it.
+pub fn check_service_url(flag: &'static str, url: &str) -> Result<(), ServiceUrlError> {
+    let refuse = |plain_http| ServiceUrlError {
+        flag,
+        url: url.to_owned(),
+        plain_http,
+    };
+    let parsed = reqwest::Url::parse(url.trim()).map_err(|_| refuse(false))?;
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(&parsed) => Ok(()),
+        "http" => Err(refuse(true)),
+        _ => Err(refuse(false)),
+    }
+}
+
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    // An IPv6 host is written in brackets.
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }

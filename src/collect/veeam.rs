@@ -99,6 +99,8 @@ pub enum UrlProblem {
     Scheme,
     Credentials,
     QueryOrFragment,
+    /// Plain http to a host that is not this machine: the password would travel in clear.
+    PlainHttp,
 }
 
 impl fmt::Display for UrlProblem {
@@ -110,6 +112,9 @@ impl fmt::Display for UrlProblem {
                 "credentials do not belong in the URL: set CUSTODY_VEEAM_USERNAME and CUSTODY_VEEAM_PASSWORD",
             ),
             UrlProblem::QueryOrFragment => f.write_str("expected no query or fragment"),
+            UrlProblem::PlainHttp => f.write_str(
+                "plain http to a host that is not this machine would send the Veeam password unencrypted: use https (plain http is accepted for loopback stand-ins only)",
+            ),
         }
     }
 }
@@ -120,6 +125,11 @@ impl fmt::Display for VeeamError {
             VeeamError::MissingEnv(k) => write!(f, "--veeam-url needs {k} in the environment"),
             VeeamError::CaFile { file, problem } => write!(f, "--veeam-ca-file {file}: {problem}"),
             VeeamError::Client(e) => write!(f, "cannot create the Veeam HTTP client: {e}"),
+            // A URL with an '@' may carry a password: never echoed.
+            VeeamError::Url { url, problem } if url.contains('@') => write!(
+                f,
+                "--veeam-url (not shown: it holds an '@', which may carry credentials): {problem}"
+            ),
             VeeamError::Url { url, problem } => write!(f, "--veeam-url {url:?}: {problem}"),
             VeeamError::Request(e) | VeeamError::Refused(e) | VeeamError::Write(e) => {
                 f.write_str(e)
@@ -300,6 +310,9 @@ impl VeeamServer {
         }
         if !u.username().is_empty() || u.password().is_some() {
             return Err(bad(UrlProblem::Credentials));
+        }
+        if super::http::check_service_url("--veeam-url", url).is_err_and(|e| e.plain_http) {
+            return Err(bad(UrlProblem::PlainHttp));
         }
         if u.query().is_some() || u.fragment().is_some() {
             return Err(bad(UrlProblem::QueryOrFragment));
@@ -659,12 +672,19 @@ mod tests {
         }
         assert_eq!(
             s("https://u:p@x").map(|_| ()).unwrap_err(),
-            "--veeam-url \"https://u:p@x\": credentials do not belong in the URL: set CUSTODY_VEEAM_USERNAME and CUSTODY_VEEAM_PASSWORD"
+            "--veeam-url (not shown: it holds an '@', which may carry credentials): credentials do not belong in the URL: set CUSTODY_VEEAM_USERNAME and CUSTODY_VEEAM_PASSWORD"
         );
+        // Red team: plain http sent the password in clear text to any host.
+        assert_eq!(
+            s("http://vbo.example:4443").map(|_| ()).unwrap_err(),
+            "--veeam-url \"http://vbo.example:4443\": plain http to a host that is not this machine would send the Veeam password unencrypted: use https (plain http is accepted for loopback stand-ins only)"
+        );
+        assert!(s("http://localhost:9").is_ok());
         for (bad, problem) in [
             ("ftp://x", "Scheme"),
             ("https://x/v8?a=1", "QueryOrFragment"),
             ("x", "Parse"),
+            ("http://192.0.2.2:18765", "PlainHttp"),
         ] {
             let e = VeeamServer::parse(bad, Secret::new("u"), Secret::new("p")).unwrap_err();
             assert!(format!("{e:?}").contains(problem), "{bad}: {e:?}");

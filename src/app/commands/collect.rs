@@ -72,9 +72,7 @@ pub fn run(ctx: &Ctx, args: &CollectArgs) -> CommandResult {
         ("--graph-url", &args.graph_url),
         ("--login-url", &args.login_url),
     ] {
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
-            return Err(usage(format!("{flag}: expected an http(s) URL, found {url:?}")).into());
-        }
+        collect::http::check_service_url(flag, url).map_err(usage)?;
     }
     let retry = collect::http::RetryConfig {
         max_body: args.max_response_bytes,

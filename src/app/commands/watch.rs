@@ -64,9 +64,7 @@ pub fn run(ctx: &Ctx, args: &WatchArgs) -> CommandResult {
         ("--graph-url", &args.graph_url),
         ("--login-url", &args.login_url),
     ] {
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
-            return Err(usage(format!("{flag}: expected an http(s) URL, found {url:?}")).into());
-        }
+        collect::http::check_service_url(flag, url).map_err(usage)?;
     }
     if let Some(period) = args.raci_since {
         use crate::history::raci_review;
