@@ -380,10 +380,16 @@ pub(super) fn measure(
                 "{base}/calls: unit {name} was never searched"
             )));
         };
-        if first.0 > month_start {
+        // The search must reach one RPO before the month: the gap running into the
+        // month is measured from the last restore point before it, and a search that
+        // starts later takes its own start for one (red team: a search from the first
+        // instant of the month hid a gap that began in the month before).
+        let must_start = month_start - rpo.seconds();
+        if first.0 > must_start {
             return Err(nope(format!(
-                "{base}/calls: the searches of unit {name} start {}, after the month starts: its first days are not covered",
-                fmt(ts(first.0))
+                "{base}/calls: the searches of unit {name} start {}, after {} (one RPO of {rpo} before the month): a gap running into the month cannot be measured",
+                fmt(ts(first.0)),
+                fmt(ts(must_start))
             )));
         }
         for pair in wins.windows(2) {

@@ -293,7 +293,36 @@ fn searches_starting_after_the_month_starts_are_no_evidence() {
         DAY,
     ))
     .unwrap();
-    no_evidence(&v, "after the month starts");
+    no_evidence(&v, "a gap running into the month cannot be measured");
+}
+
+/// Red team: searches from the first instant of the month (not one RPO before it) took
+/// their own start for a restore point and hid a gap that began in the month before.
+#[test]
+fn searches_starting_at_the_month_start_rather_than_one_rpo_before_are_no_evidence() {
+    let ids = unit_ids();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    // Every unit backed up every 8 hours from Nov 1 23:00: no gap inside the month is
+    // over a day, but nothing shows a backup in the day before the month.
+    let mut at = Vec::new();
+    for id in &ids {
+        let mut t = "2026-11-01T23:00:00Z".parse::<jiff::Timestamp>().unwrap();
+        let end = TO.parse::<jiff::Timestamp>().unwrap();
+        while t < end {
+            at.push((id.to_string(), t.to_string()));
+            t = t.checked_add(jiff::SignedDuration::from_hours(8)).unwrap();
+        }
+    }
+    let v: Value = serde_json::from_str(&restore_point_searches(
+        "exchange",
+        &ids,
+        &at,
+        "2026-11-01T00:00:00Z",
+        TO,
+        DAY,
+    ))
+    .unwrap();
+    no_evidence(&v, "one RPO of 1d before the month");
 }
 
 #[test]
