@@ -823,8 +823,10 @@ impl Fx {
         self.collected_at.insert(month.into(), collected_at.into());
     }
 
+    /// Adds 2026-10, collected at the end of its last day: its jobs run daily to the 31st,
+    /// all before the collection (a run after it would not be in its export).
     pub fn with_prev(mut self) -> Fx {
-        self.add_month(PREV, "2026-10-28T03:00:00Z", 31);
+        self.add_month(PREV, "2026-10-31T23:00:00Z", 31);
         self
     }
 
@@ -1057,7 +1059,8 @@ mod tests {
             "a 2026-10-25T08:00:00Z b 2026-10-07T10:00:00Z 2026-11-2"
         );
         let fx = Fx::new().with_prev();
-        assert!(fx.evidence[PREV]["graph/secureScores.json"].contains("2026-10-25T00:00:00Z"));
+        // Collected on 31 October: the default Secure Score of 20 November moves 23 days.
+        assert!(fx.evidence[PREV]["graph/secureScores.json"].contains("2026-10-28T00:00:00Z"));
     }
 
     #[test]

@@ -1880,7 +1880,8 @@ v-2,exchange,2026-11-22T22:00:00Z,2026-11-22T23:05:00Z,warning,120,110,Acme Clou
             .eval("backup.exchange.rpo");
         assert_eq!(o.status, Status::Fail, "without last month: from the 1st");
         assert_eq!(o.items, ["2026-11-01 00:00 → 2026-11-03 01:30 (2d 1h)"]);
-        // Last month's jobs run to 31 Oct 01:30; 01:30 → midnight is in no export.
+        // Last month's jobs run to 31 Oct 01:30 and its export was taken at 23:00: the
+        // hour from 23:00 to midnight is in no export.
         let o = Fx::new()
             .with_prev()
             .file(MONTH, "backup-jobs.csv", &late_start)
@@ -1888,7 +1889,7 @@ v-2,exchange,2026-11-22T22:00:00Z,2026-11-22T23:05:00Z,warning,120,110,Acme Clou
         assert_eq!(o.status, Status::Fail);
         assert_eq!(
             o.items,
-            ["2026-10-31 01:30 → 2026-11-03 01:30 (2d 1h, not counting 22h 30m not observed)"]
+            ["2026-10-31 01:30 → 2026-11-03 01:30 (2d 23h, not counting 1h not observed)"]
         );
         assert!(
             o.evidence

@@ -21,7 +21,7 @@ pub const CLOCK_SLACK_HOURS: i64 = 24;
 pub fn control() -> Control {
     Control::new("evidence.snapshot-fresh", Domain::Evidence, "The snapshot was collected in its month", fresh)
         .doc(
-            "manifest.json `collected_at` falls within the month the snapshot is filed under, and the dates the tenant's responses state agree with it: the latest Secure Score (`secureScores.json` `createdDateTime`, computed daily) is at most 7 days older than `collected_at`; no directory audit event (`activityDateTime`) is older than Entra ID's 30-day audit retention before `collected_at` (31 days, with a day of slack); and no dated record (Secure Score, audit event, sign-in, account creation, restore session) is later than `collected_at` (a day of clock slack). A snapshot without a dated Secure Score is no_evidence: nothing the tenant stated confirms when it was taken.",
+            "manifest.json `collected_at` falls within the month the snapshot is filed under, and the dates the tenant's responses state agree with it: the latest Secure Score (`secureScores.json` `createdDateTime`, computed daily) is at most 7 days older than `collected_at`; no directory audit event (`activityDateTime`) is older than Entra ID's 30-day audit retention before `collected_at` (31 days, with a day of slack); and no dated record (Secure Score, audit event, sign-in, account creation, restore session, backup run in backup-jobs.csv, restore test in restore-tests.toml or a Veeam export) is later than `collected_at` (a day of clock slack). A snapshot without a dated Secure Score is no_evidence: nothing the tenant stated confirms when it was taken.",
             "A snapshot from another month describes another tenant state; filing it under this month misreports the month. A manifest's `collected_at` is only what the collector (or sealer) wrote: the tenant's own dates show when the data is from.",
             "Collect the month's snapshot during the month (the publish workflow runs on a schedule) and file it under the right YYYY-MM; never copy another month's files into a month. A month exported by hand is sealed with `custody seal --collected-at` set to when it was exported.",
         )
@@ -173,6 +173,44 @@ fn fresh(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
             }
         }
     }
+    // The backup records filed with the month are part of the same export (red team: jobs
+    // and restore tests dated after a stated collection time were counted by job-success
+    // and restore-test while the RPO stopped at collected_at).
+    if let Ok(jobs) = snap.backup_jobs.get() {
+        for j in jobs {
+            for d in std::iter::once(j.started_at).chain(j.finished_at) {
+                after(
+                    crate::evidence::BACKUP_JOBS,
+                    j.pointer.clone(),
+                    d,
+                    "a backup run at",
+                );
+            }
+        }
+    }
+    let tests = snap
+        .restore_tests
+        .get()
+        .ok()
+        .map(|t| (crate::evidence::RESTORE_TESTS, t))
+        .into_iter()
+        .chain(
+            snap.veeam_restores
+                .as_ref()
+                .and_then(|s| s.get().ok())
+                .map(|t| (crate::evidence::veeam::RESTORE_SESSIONS, t)),
+        );
+    for (file, tests) in tests {
+        for r in tests {
+            // A test is dated by its day: it counts from that day's start (UTC).
+            let Ok(d) = jiff::tz::Offset::UTC
+                .to_timestamp(r.date.to_datetime(jiff::civil::Time::midnight()))
+            else {
+                continue;
+            };
+            after(file, r.pointer.clone(), d, "a restore test on");
+        }
+    }
     if let Some((i, d)) = oldest_audit
         && d < t - SignedDuration::from_hours(24 * AUDIT_RETENTION_DAYS)
     {
@@ -189,7 +227,9 @@ fn fresh(ctx: &Ctx, _: &Control) -> Result<Outcome, Missing> {
             .file
             .strip_prefix(&format!("{}/", snap.dir))
             .unwrap_or(&m.file);
-        format!("{rel}{}: {}", m.pointer, m.what)
+        // A JSON pointer follows the file name; a CSV or TOML "line N" is spaced.
+        let sep = if m.pointer.starts_with('/') { "" } else { " " };
+        format!("{rel}{sep}{}: {}", m.pointer, m.what)
     };
     let Some(first) = misfits.first() else {
         return Ok(Outcome::pass(format!(
@@ -394,6 +434,43 @@ mod tests {
             .graph("directoryAudits.json", &audits(&["2026-11-24T02:00:00Z"]))
             .eval("evidence.snapshot-fresh");
         assert_eq!(o.status, Status::Pass, "{o:?}");
+    }
+
+    /// Red team: with `seal --collected-at` (or a CSV exported later than the Graph
+    /// files), backup runs and restore tests dated after collected_at were counted by
+    /// job-success and restore-test while the RPO stopped at collected_at.
+    #[test]
+    fn backup_runs_and_restore_tests_after_the_collection_fail() {
+        let o = Fx::new()
+            .file(
+                MONTH,
+                "restore-tests.toml",
+                &crate::controls::testing::RESTORE_OK.replace("2026-11-10", "2026-11-25"),
+            )
+            .eval("evidence.snapshot-fresh");
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert!(
+            o.items.iter().any(|i| i.starts_with("restore-tests.toml ")
+                && i.contains("a restore test on 2026-11-25T00:00:00Z is after collected_at")),
+            "{:?}",
+            o.items
+        );
+        let jobs = format!(
+            "{}exch-late,exchange,2026-11-27T01:00:00Z,2026-11-27T01:40:00Z,success,4,4,Microsoft 365 Backup\n",
+            crate::controls::testing::daily_jobs(MONTH, 23)
+        );
+        let o = Fx::new()
+            .file(MONTH, "backup-jobs.csv", &jobs)
+            .eval("evidence.snapshot-fresh");
+        assert_eq!(o.status, Status::Fail, "{o:?}");
+        assert!(
+            o.items
+                .iter()
+                .any(|i| i.starts_with("backup-jobs.csv line ")
+                    && i.contains("a backup run at 2026-11-27T01:00:00Z is after collected_at")),
+            "{:?}",
+            o.items
+        );
     }
 
     #[test]
