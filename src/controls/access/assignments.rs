@@ -249,6 +249,35 @@ struct Who {
     is_group: bool,
 }
 
+impl Who {
+    /// The assignment of role `role_id` to this principal, recorded at `source`.
+    fn assignment(
+        self,
+        principal_id: &str,
+        role_id: &str,
+        kind: AssignmentKind,
+        permanent: Option<bool>,
+        source: EvidenceRef,
+    ) -> Assignment {
+        Assignment {
+            principal_id: principal_id.to_owned(),
+            principal: self.name,
+            upn: self.upn,
+            is_user: self.is_user,
+            is_guest: self.is_guest,
+            enabled: self.enabled,
+            known: self.known,
+            is_group: self.is_group,
+            via_group: None,
+            role_template: role_id.to_ascii_lowercase(),
+            role_name: role_id.to_owned(),
+            kind,
+            permanent,
+            source,
+        }
+    }
+}
+
 /// Eligible assignments of a snapshot. Eligibility recorded as not collected for lack
 /// of a licence (or as not applicable, which custody never records for it: PIM applies
 /// to every directory with P2) counts as none only when subscribedSkus.json confirms the
@@ -475,26 +504,16 @@ pub fn privileged_assignments(
         }
         let permanent =
             sched.map(|s| s.is_empty() || s.iter().any(|s| !s.is_activated() && s.is_permanent()));
-        let w = who(&a.principal_id, a.principal.as_ref());
-        let assignment = Assignment {
-            principal_id: a.principal_id.clone(),
-            principal: w.name,
-            upn: w.upn,
-            is_user: w.is_user,
-            is_guest: w.is_guest,
-            enabled: w.enabled,
-            known: w.known,
-            is_group: w.is_group,
-            via_group: None,
-            role_template: a.role_definition_id.to_ascii_lowercase(),
-            role_name: a.role_definition_id.clone(),
-            kind: AssignmentKind::Active,
+        let assignment = who(&a.principal_id, a.principal.as_ref()).assignment(
+            &a.principal_id,
+            &a.role_definition_id,
+            AssignmentKind::Active,
             permanent,
-            source: EvidenceRef {
+            EvidenceRef {
                 file: afile.clone(),
                 pointer: format!("/value/{i}"),
             },
-        };
+        );
         push(
             &mut out,
             assignment,
@@ -504,26 +523,16 @@ pub fn privileged_assignments(
     }
     let efile = snap.path(Endpoint::RoleEligibility.file());
     for (i, e) in eligible.iter().enumerate() {
-        let w = who(&e.principal_id, e.principal.as_ref());
-        let assignment = Assignment {
-            principal_id: e.principal_id.clone(),
-            principal: w.name,
-            upn: w.upn,
-            is_user: w.is_user,
-            is_guest: w.is_guest,
-            enabled: w.enabled,
-            known: w.known,
-            is_group: w.is_group,
-            via_group: None,
-            role_template: e.role_definition_id.to_ascii_lowercase(),
-            role_name: e.role_definition_id.clone(),
-            kind: AssignmentKind::Eligible,
-            permanent: Some(false),
-            source: EvidenceRef {
+        let assignment = who(&e.principal_id, e.principal.as_ref()).assignment(
+            &e.principal_id,
+            &e.role_definition_id,
+            AssignmentKind::Eligible,
+            Some(false),
+            EvidenceRef {
                 file: efile.clone(),
                 pointer: format!("/value/{i}"),
             },
-        };
+        );
         push(
             &mut out,
             assignment,
